@@ -1,0 +1,121 @@
+# gpuvplan: plain Makefile. `make run` and `make check` are the two set-up commands.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -pedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wwrite-strings -Wvla
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags yaml-0.1 libcjson 2>/dev/null)
+DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs yaml-0.1 libcjson 2>/dev/null)
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+TEST_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+BUILD   ?= build
+BIN     ?= gpuvplan
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc $(WARN) $(DEPS_CFLAGS) \
+              $(CFLAGS) -MMD -MP
+
+LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
+EMBED_IN  := $(sort $(wildcard profiles/*.yaml profiles/gpus/*.yaml))
+TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
+
+.PHONY: all deps run check unit cli fuzz-replay san bench fuzz install uninstall clean format
+
+all: $(BIN)
+
+deps:
+	@sh scripts/deps.sh
+
+$(BIN): $(BUILD)/obj/main.o $(BUILD)/libgpuvplan.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DEPS_LIBS) $(LDFLAGS) -lm
+
+$(BUILD)/libgpuvplan.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/embedded.o: $(BUILD)/embedded.c | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/embedded.c: $(BUILD)/embed $(EMBED_IN)
+	$(BUILD)/embed $@ $(EMBED_IN)
+
+$(BUILD)/embed: tools/embed.c | $(BUILD)
+	$(CC) -std=c11 -O1 $(WARN) -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgpuvplan.a | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libgpuvplan.a $(DEPS_LIBS) $(TEST_LIBS) \
+	    $(LDFLAGS) -lm
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libgpuvplan.a | $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libgpuvplan.a $(DEPS_LIBS) $(LDFLAGS) -lm
+
+$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libgpuvplan.a | $(BUILD)/fuzz
+	$(CC) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libgpuvplan.a $(DEPS_LIBS) \
+	    $(LDFLAGS) -lm
+
+$(BUILD) $(BUILD)/obj $(BUILD)/tests $(BUILD)/bench $(BUILD)/fuzz:
+	@mkdir -p $@
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./gpuvplan recommend docs/examples/tenants.yaml
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit cli fuzz-replay
+
+unit: $(TESTS)
+	@sh tests/run-unit.sh $(TESTS)
+
+cli: $(BIN)
+	@sh tests/cli/run.sh $(BIN)
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@for r in $(FUZZ_REPLAY); do \
+	    n=$${r##*/replay_fuzz_}; $$r tests/fuzz/corpus/$$n tests/data || exit 1; done
+
+# ASan + UBSan build of everything, running the whole test suite.
+san: deps
+	@$(MAKE) --no-print-directory BUILD=build/san BIN=build/san/gpuvplan \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" all unit cli fuzz-replay
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCHES)
+	@sh bench/run.sh
+
+# libFuzzer targets (clang): make fuzz FUZZ_TARGET=fuzz_tenants
+fuzz: deps
+	@sh tests/fuzz/build.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/gpuvplan
+	install -m 644 docs/gpuvplan.1 $(DESTDIR)$(MANDIR)/man1/gpuvplan.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/gpuvplan $(DESTDIR)$(MANDIR)/man1/gpuvplan.1
+
+format:
+	clang-format -i src/*.c src/*.h include/gpuvplan/*.h tests/unit/*.c tools/*.c
+
+clean:
+	rm -rf $(BUILD) $(BIN)
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)

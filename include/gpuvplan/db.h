@@ -1,0 +1,215 @@
+#ifndef GPUVPLAN_DB_H
+#define GPUVPLAN_DB_H
+
+/*
+ * The profile database: GPU models, their MIG GPU-instance profiles with exact placement rules,
+ * their vGPU types, and where every fact came from. Loaded from YAML buffers (the embedded
+ * the YAML files of profiles/gpus/, then any --profiles directory); docs/profiles.md is the file
+ * format.
+ *
+ * Pure: no printing, no file access. Profiles are per model: `1g.10gb` on an A100-40GB is a
+ * different profile from `1g.10gb` on an H100-80GB, so every lookup takes the model.
+ */
+
+#include "gpuvplan/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GPV_MIG_MAX_UNITS 32 /* placement grids are at most this many units (real: 4, 8, 12) */
+
+/* Bits of an `inferred` mask: which values are inferred rather than quoted from a source. */
+enum gpv_fact {
+    GPV_F_NAME = 1u << 0,
+    GPV_F_ID = 1u << 1,
+    GPV_F_SIZE = 1u << 2,
+    GPV_F_STARTS = 1u << 3,
+    GPV_F_MAX = 1u << 4,
+    GPV_F_MEMORY = 1u << 5,
+    GPV_F_SMS = 1u << 6,
+    GPV_F_ENGINES = 1u << 7,
+    GPV_F_COMPUTE = 1u << 8,
+    GPV_F_FRAMEBUFFER = 1u << 9,
+    GPV_F_MAX_MIXED = 1u << 10,
+    GPV_F_PLACEMENTS = 1u << 11,
+    GPV_F_MIG_PROFILE = 1u << 12,
+    GPV_F_SERIES = 1u << 13,
+    GPV_F_SINCE_DRIVER = 1u << 14,
+};
+
+/* Returns the file-format key of one gpv_fact bit ("starts"), or NULL for an unknown bit. */
+const char *gpv_fact_name(unsigned bit);
+
+struct gpv_source {
+    char *id;
+    char *title;
+    char *url; /* may be NULL */
+};
+
+/* Hardware engines of a GPU instance; -1 where unknown. */
+struct gpv_engines {
+    int ce, nvdec, nvenc, jpeg, ofa;
+};
+
+struct gpv_mig_profile {
+    char *name;         /* "1g.20gb", as nvidia-smi prints it */
+    int id;             /* nvidia-smi GPU-instance profile id */
+    int compute_slices; /* the `g` of the name */
+    int size;           /* units of the placement grid it occupies */
+    int nstarts;
+    int starts[GPV_MIG_MAX_UNITS]; /* allowed start units, ascending */
+    uint32_t start_mask;           /* bit s set iff s is an allowed start */
+    int max;                       /* most instances per GPU */
+    long long memory_mib;          /* usable memory */
+    double memory_gib;             /* the figure as quoted */
+    int sms;                       /* streaming multiprocessors; 0 when unknown */
+    struct gpv_engines engines;
+    bool media;         /* has media extensions (+me, +me.all) */
+    int since_driver;   /* first driver branch offering it; 0 = always */
+    unsigned inferred;  /* enum gpv_fact bits */
+    const char *source; /* source id (points into the model's sources) */
+    char *note;         /* may be NULL */
+};
+
+enum gpv_constraint_kind {
+    GPV_CONSTRAINT_MAX,       /* at most `max` instances in total among `a` */
+    GPV_CONSTRAINT_EXCLUSIVE, /* no instance of `a` together with an instance of `b` */
+};
+
+struct gpv_mig_constraint {
+    enum gpv_constraint_kind kind;
+    uint64_t a;        /* bit i = profile index i */
+    uint64_t b;        /* EXCLUSIVE only */
+    int max;           /* MAX only */
+    int before_driver; /* holds only on drivers older than this branch; 0 = always */
+    bool inferred;
+    char *reason;
+    const char *source;
+};
+
+#define GPV_MIG_MAX_PROFILES 64
+
+struct gpv_mig {
+    int units;
+    int compute_slices;
+    size_t nprofiles; /* at most GPV_MIG_MAX_PROFILES */
+    struct gpv_mig_profile *profiles;
+    size_t nconstraints;
+    struct gpv_mig_constraint *constraints;
+};
+
+enum gpv_series {
+    GPV_SERIES_A, /* virtual applications */
+    GPV_SERIES_B, /* virtual PC */
+    GPV_SERIES_C, /* compute */
+    GPV_SERIES_Q, /* virtual workstation */
+};
+
+/* Returns "A", "B", "C" or "Q". */
+const char *gpv_series_name(enum gpv_series s);
+
+/* The licence a series needs (e.g. "NVIDIA AI Enterprise" for C), with its source. */
+const char *gpv_series_license(enum gpv_series s);
+const char *gpv_series_license_source(enum gpv_series s);
+
+struct gpv_vgpu_type {
+    char *name; /* "H100-20C", "H100-1-10C" */
+    enum gpv_series series;
+    long long framebuffer_mib;
+    int max;       /* per GPU in equal-size mode */
+    int max_mixed; /* per GPU in mixed-size mode; 0 = not offered there */
+    int size_gb;   /* placement size in mixed-size mode: frame buffer in GB, rounded */
+    int nplacements;
+    int *placements;   /* mixed-size placement ids (GB offsets); NULL when none */
+    int mig_profile;   /* index into the model's MIG profiles, or -1 for time-sliced types */
+    unsigned inferred; /* enum gpv_fact bits */
+    const char *source;
+};
+
+struct gpv_vgpu {
+    size_t nprefixes;
+    char **prefixes;
+    bool mixed_size;
+    size_t ntypes;
+    struct gpv_vgpu_type *types;
+};
+
+enum gpv_gpu_fact {
+    GPV_GF_MEMORY = 1u << 0,
+    GPV_GF_ARCHITECTURE = 1u << 1,
+};
+
+struct gpv_gpu {
+    char *id; /* canonical: "h100-80gb" */
+    char *name;
+    size_t naliases;
+    char **aliases;
+    char *architecture;
+    long long memory_mib;
+    int gpus_per_board;
+    size_t nsources;
+    struct gpv_source *sources;
+    size_t nnotes;
+    char **notes;
+    unsigned inferred;     /* enum gpv_gpu_fact bits */
+    struct gpv_mig *mig;   /* NULL: no MIG */
+    struct gpv_vgpu *vgpu; /* NULL: no vGPU */
+    char *origin;          /* the file it was loaded from ("profiles/gpus/h100-80gb.yaml") */
+};
+
+struct gpv_db {
+    size_t ngpus;
+    struct gpv_gpu **gpus; /* sorted by id after every load */
+};
+
+/* Sets db to empty. No allocation. */
+void gpv_db_init(struct gpv_db *db);
+
+/* Frees the contents of db and sets it to empty. */
+void gpv_db_release(struct gpv_db *db);
+
+/*
+ * Parses one model file from buf[0..len); name is used in error messages and as the model's
+ * origin. The model is validated (see docs/profiles.md, "Strictness") and added to db; a model
+ * whose id is already in db replaces it when `override` is true and is an error otherwise.
+ * Returns 0, or GPV_EINPUT with err saying file:line:col and what is wrong (db unchanged).
+ */
+int gpv_db_load_mem(struct gpv_db *db, const char *buf, size_t len, const char *name, bool override,
+                    struct gpv_error *err);
+
+/*
+ * Loads every model compiled into the binary (the YAML files of profiles/gpus/ at build time).
+ * Returns 0 or GPV_EINPUT (a bad embedded file is a build bug; tests catch it).
+ */
+int gpv_db_load_embedded(struct gpv_db *db, struct gpv_error *err);
+
+/*
+ * Finds a model by id or alias, case-insensitively, ignoring spaces, '-' and '_' where the
+ * exact form does not match. Returns NULL when there is none.
+ */
+const struct gpv_gpu *gpv_db_find(const struct gpv_db *db, const char *name);
+
+/*
+ * Like gpv_db_find(), but on failure fills err (GPV_EINPUT, no position) with
+ * "unknown GPU 'x' (did you mean 'y'?)" and returns NULL.
+ */
+const struct gpv_gpu *gpv_db_lookup(const struct gpv_db *db, const char *name,
+                                    struct gpv_error *err);
+
+/* Finds a MIG profile by exact name or by nvidia-smi id ("19"). Returns its index or -1. */
+int gpv_gpu_find_profile(const struct gpv_gpu *gpu, const char *name_or_id);
+
+/* Suggests the closest profile name to a missing one. Returns the index or -1. */
+int gpv_gpu_suggest_profile(const struct gpv_gpu *gpu, const char *name);
+
+/* Finds a vGPU type by name under any of the model's prefixes, case-insensitively; or -1. */
+int gpv_gpu_find_vgpu_type(const struct gpv_gpu *gpu, const char *name);
+
+/* Finds a source by id. Returns NULL when there is none. */
+const struct gpv_source *gpv_gpu_source(const struct gpv_gpu *gpu, const char *id);
+
+/* The largest MIG profile memory on the model (MiB), or 0 without MIG. */
+long long gpv_gpu_max_mig_memory(const struct gpv_gpu *gpu);
+
+#endif

@@ -1,0 +1,71 @@
+#ifndef GPUVPLAN_UTIL_H
+#define GPUVPLAN_UTIL_H
+
+/*
+ * Small helpers every module uses: allocation that never returns NULL, checked number parsing,
+ * case-insensitive comparison, "did you mean" suggestions and a growable string buffer.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Allocation. On failure these print "gpuvplan: out of memory" to stderr and exit with
+ * GPV_EXIT_SYSTEM: allocation failure is fatal, so callers never check for NULL.
+ */
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+/* xreallocarray: resize p to count * size bytes, exiting on overflow. */
+void *xreallocarray(void *p, size_t count, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Returns a newly allocated printf-formatted string. */
+char *xasprintf(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/*
+ * Parses all of s as a base-10 (or 0x-prefixed hexadecimal) integer in [min, max].
+ * Returns true and sets *out on success; false on junk, overflow or out of range.
+ */
+bool gpv_parse_ll(long long *out, const char *s, long long min, long long max);
+
+/* Parses all of s as a finite decimal number. Returns true and sets *out on success. */
+bool gpv_parse_double(double *out, const char *s);
+
+/* Case-insensitive ASCII equality. */
+bool gpv_strieq(const char *a, const char *b);
+
+/*
+ * Returns the index of the candidate closest to word (case-insensitive edit distance), or -1
+ * when none is close enough to suggest. cands has n entries; NULL entries are skipped.
+ */
+int gpv_suggest(const char *word, const char *const *cands, size_t n);
+
+/* A growable NUL-terminated string. Zero-initialise (or gpv_buf_init) before use. */
+struct gpv_buf {
+    char *s;
+    size_t len;
+    size_t cap;
+};
+
+void gpv_buf_init(struct gpv_buf *b);
+/* Appends printf-formatted text. */
+void gpv_buf_printf(struct gpv_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void gpv_buf_putc(struct gpv_buf *b, char c);
+void gpv_buf_puts(struct gpv_buf *b, const char *s);
+/* Returns the string (never NULL; "" when empty). The buffer keeps ownership. */
+const char *gpv_buf_str(const struct gpv_buf *b);
+/* Gives the string to the caller (who frees it) and resets the buffer. */
+char *gpv_buf_detach(struct gpv_buf *b);
+void gpv_buf_release(struct gpv_buf *b);
+
+#endif

@@ -1,0 +1,79 @@
+#ifndef GPUVPLAN_VALUE_H
+#define GPUVPLAN_VALUE_H
+
+/*
+ * A small JSON-like value tree: what commands build for machine-readable output, written as
+ * JSON or YAML with the same content, and what `check` reads a plan into. Object keys keep
+ * their insertion order, so identical input gives byte-identical output.
+ */
+
+#include "gpuvplan/error.h"
+#include "gpuvplan/util.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum gpv_vtype {
+    GPV_V_NULL,
+    GPV_V_BOOL,
+    GPV_V_INT,
+    GPV_V_NUM,
+    GPV_V_STR,
+    GPV_V_ARR,
+    GPV_V_OBJ,
+};
+
+struct gpv_val {
+    enum gpv_vtype type;
+    bool b;
+    long long i;
+    double d;
+    char *s;
+    size_t n; /* items of an array or members of an object */
+    size_t cap;
+    char **keys;            /* object member names */
+    struct gpv_val **items; /* array items or object member values */
+};
+
+/* Constructors: each returns a new value the caller (or the container it is put in) owns. */
+struct gpv_val *gpv_val_null(void);
+struct gpv_val *gpv_val_bool(bool b);
+struct gpv_val *gpv_val_int(long long i);
+struct gpv_val *gpv_val_num(double d);
+/* A string value; s == NULL gives null. */
+struct gpv_val *gpv_val_str(const char *s);
+struct gpv_val *gpv_val_arr(void);
+struct gpv_val *gpv_val_obj(void);
+
+/* Appends v to array arr; arr takes ownership. Returns v. */
+struct gpv_val *gpv_val_push(struct gpv_val *arr, struct gpv_val *v);
+/* Appends member key = v to object obj (keys are not checked for repeats). Returns v. */
+struct gpv_val *gpv_val_set(struct gpv_val *obj, const char *key, struct gpv_val *v);
+
+/* Shorthands for gpv_val_set(obj, key, gpv_val_xxx(x)). */
+void gpv_val_set_str(struct gpv_val *obj, const char *key, const char *s);
+void gpv_val_set_int(struct gpv_val *obj, const char *key, long long i);
+void gpv_val_set_num(struct gpv_val *obj, const char *key, double d);
+void gpv_val_set_bool(struct gpv_val *obj, const char *key, bool b);
+
+/* Member of an object by key, or NULL when absent or obj is not an object. */
+const struct gpv_val *gpv_val_get(const struct gpv_val *obj, const char *key);
+
+/* Frees v and everything in it. NULL is fine. */
+void gpv_val_free(struct gpv_val *v);
+
+/* Appends v as indented JSON (2 spaces) with a final newline. */
+void gpv_val_write_json(const struct gpv_val *v, struct gpv_buf *out);
+
+/* Appends v as a YAML document (block style, strings quoted when YAML would misread them). */
+void gpv_val_write_yaml(const struct gpv_val *v, struct gpv_buf *out);
+
+/*
+ * Parses JSON text buf[0..len) into a new value tree (*out, caller frees). On a syntax error
+ * returns GPV_EINPUT with err at name:line:col. Integers that fit a long long become
+ * GPV_V_INT, other numbers GPV_V_NUM.
+ */
+int gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char *name,
+                       struct gpv_error *err);
+
+#endif

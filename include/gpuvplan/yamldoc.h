@@ -1,0 +1,120 @@
+#ifndef GPUVPLAN_YAMLDOC_H
+#define GPUVPLAN_YAMLDOC_H
+
+/*
+ * YAML documents as a small tree of nodes that remember their line and column. This module is
+ * the only user of libyaml. It refuses what a planner's input never needs and a hostile file
+ * could abuse: anchors and aliases, tags other than !!str, more than one document, documents
+ * over GPV_YAML_MAX_BYTES, nesting deeper than GPV_YAML_MAX_DEPTH, more than
+ * GPV_YAML_MAX_NODES nodes, and duplicate keys.
+ */
+
+#include "gpuvplan/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define GPV_YAML_MAX_BYTES (16u << 20) /* largest document accepted */
+#define GPV_YAML_MAX_DEPTH 64          /* deepest nesting of collections */
+#define GPV_YAML_MAX_NODES 4000000     /* most nodes in one document */
+
+enum gpv_ykind {
+    GPV_Y_SCALAR,
+    GPV_Y_SEQ,
+    GPV_Y_MAP,
+};
+
+struct gpv_ynode {
+    enum gpv_ykind kind;
+    int line;   /* from 1 */
+    int col;    /* from 1 */
+    bool plain; /* scalar written without quotes (so `null`, `true`, `12` keep their meaning) */
+    char *str;  /* scalar text, NUL-terminated; NULL for collections */
+    size_t len; /* scalar length in bytes */
+    size_t n;   /* items of a sequence; pairs of a mapping */
+    struct gpv_ynode **items; /* sequence: n items; mapping: 2n, key then value */
+};
+
+struct gpv_ydoc {
+    char *name;             /* the name errors cite (usually the file path) */
+    struct gpv_ynode *root; /* NULL for an empty document */
+};
+
+/*
+ * Parses buf[0..len) (need not be NUL-terminated). On success *out holds a new document the
+ * caller frees with gpv_ydoc_free(). On failure *out is NULL and err says where:
+ * GPV_EINPUT for syntax errors and refused constructs.
+ */
+int gpv_ydoc_parse(struct gpv_ydoc **out, const char *buf, size_t len, const char *name,
+                   struct gpv_error *err);
+
+/* Frees doc and all its nodes. NULL is fine. */
+void gpv_ydoc_free(struct gpv_ydoc *doc);
+
+/* Returns the value of key in a mapping node, or NULL when absent or node is not a mapping. */
+const struct gpv_ynode *gpv_ymap_get(const struct gpv_ynode *map, const char *key);
+
+/* True for a plain scalar that YAML reads as null: empty, ~, null, Null, NULL. */
+bool gpv_y_is_null(const struct gpv_ynode *node);
+
+/*
+ * Typed scalar readers. Each checks the node's kind and value and, on failure, fills err with
+ * the node's position and a message naming `what` (e.g. "'max' of profile '1g.10gb'"), and
+ * returns GPV_EINPUT. On success it stores the value and returns 0.
+ */
+int gpv_y_int(long long *out, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
+              long long min, long long max, const char *what, struct gpv_error *err);
+int gpv_y_double(double *out, const struct gpv_ydoc *doc, const struct gpv_ynode *node, double min,
+                 double max, const char *what, struct gpv_error *err);
+int gpv_y_bool(bool *out, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
+               const char *what, struct gpv_error *err);
+/* A non-empty string scalar; *out points into the node (no copy). */
+int gpv_y_str(const char **out, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
+              const char *what, struct gpv_error *err);
+/* Checks that node is a sequence (kind GPV_Y_SEQ) or a mapping (GPV_Y_MAP). */
+int gpv_y_expect(const struct gpv_ydoc *doc, const struct gpv_ynode *node, enum gpv_ykind kind,
+                 const char *what, struct gpv_error *err);
+
+/* Fills err with doc's name and node's position. Returns code. */
+int gpv_y_error(struct gpv_error *err, int code, const struct gpv_ydoc *doc,
+                const struct gpv_ynode *node, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/* Field types a schema row can have, and what the output field is. */
+enum gpv_yftype {
+    GPV_YF_STR,    /* char *, newly allocated (caller frees) */
+    GPV_YF_INT,    /* int, within [min, max] */
+    GPV_YF_LLONG,  /* long long, within [min, max] */
+    GPV_YF_DOUBLE, /* double, within [dmin, dmax] */
+    GPV_YF_BOOL,   /* bool */
+    GPV_YF_SEQ,    /* const struct gpv_ynode *, a sequence */
+    GPV_YF_MAP,    /* const struct gpv_ynode *, a mapping */
+    GPV_YF_NODE,   /* const struct gpv_ynode *, anything (the caller checks) */
+};
+
+/* One row of a strict mapping schema. */
+struct gpv_yfield {
+    const char *key;
+    enum gpv_yftype type;
+    size_t offset; /* of the output field in the struct decoded into */
+    bool required;
+    long long min, max; /* GPV_YF_INT, GPV_YF_LLONG */
+    double dmin, dmax;  /* GPV_YF_DOUBLE */
+};
+
+/*
+ * Decodes mapping node `map` into the struct at out using nfields schema rows. Keys not in
+ * the schema are errors (with a did-you-mean), as are missing required keys and values of
+ * the wrong type. `what` names the mapping in messages ("tenant 'web'"). When seen is not
+ * NULL, bit i is set for each field i present. Fields absent from the mapping are left as
+ * they were, so callers set defaults first. On failure, strings already decoded into out
+ * stay there for the caller's cleanup. Returns 0 or GPV_EINPUT.
+ */
+int gpv_ymap_decode(void *out, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
+                    const struct gpv_yfield *fields, size_t nfields, const char *what,
+                    unsigned long long *seen, struct gpv_error *err);
+
+#endif

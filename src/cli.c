@@ -1,0 +1,310 @@
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_INPUT_BYTES (64u << 20)
+
+static int
+name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+has_yaml_suffix(const char *s)
+{
+    size_t n = strlen(s);
+
+    return (n > 5 && !strcmp(s + n - 5, ".yaml")) || (n > 4 && !strcmp(s + n - 4, ".yml"));
+}
+
+int
+cli_db(struct gpv_cli *cli, struct gpv_error *err)
+{
+    DIR *dir = NULL;
+    struct dirent *de;
+    char **names = NULL, *path = NULL, *buf = NULL;
+    size_t n = 0, i, len;
+    int rc;
+
+    if (cli->db_loaded)
+        return 0;
+    gpv_db_init(&cli->db);
+    if ((rc = gpv_db_load_embedded(&cli->db, err)))
+        goto out;
+    if (cli->profiles_dir) {
+        dir = opendir(cli->profiles_dir);
+        if (!dir) {
+            rc = gpv_error_set(err, GPV_EINPUT, cli->profiles_dir, 0, 0,
+                               "cannot open profile directory: %s", strerror(errno));
+            goto out;
+        }
+        while ((de = readdir(dir))) {
+            if (de->d_name[0] == '.' || !has_yaml_suffix(de->d_name))
+                continue;
+            names = xreallocarray(names, n + 1, sizeof(*names));
+            names[n++] = xstrdup(de->d_name);
+        }
+        qsort(names, n, sizeof(*names), name_cmp);
+        for (i = 0; i < n; i++) {
+            free(path);
+            free(buf);
+            buf = NULL;
+            path = xasprintf("%s/%s", cli->profiles_dir, names[i]);
+            if ((rc = cli_read_file(&buf, &len, path, err)))
+                goto out;
+            if ((rc = gpv_db_load_mem(&cli->db, buf, len, path, true, err)))
+                goto out;
+        }
+    }
+    cli->db_loaded = true;
+    rc = 0;
+out:
+    if (dir)
+        closedir(dir);
+    for (i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(path);
+    free(buf);
+    if (rc)
+        gpv_db_release(&cli->db);
+    return rc;
+}
+
+int
+cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err)
+{
+    FILE *f;
+    char *buf = NULL;
+    size_t cap = 0, n = 0, got;
+    struct stat st;
+    bool is_stdin = !strcmp(path, "-");
+
+    *out = NULL;
+    *len = 0;
+    f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f)
+        return gpv_error_set(err, errno == ENOENT || errno == EACCES ? GPV_EINPUT : GPV_ESYS, path,
+                             0, 0, "cannot open: %s", strerror(errno));
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return gpv_error_set(err, GPV_EINPUT, path, 0, 0, "is a directory, not a file");
+    }
+    for (;;) {
+        if (cap - n < 4096) {
+            cap = cap ? cap * 2 : 8192;
+            buf = xrealloc(buf, cap + 1);
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n > MAX_INPUT_BYTES) {
+            free(buf);
+            if (!is_stdin)
+                fclose(f);
+            return gpv_error_set(err, GPV_EINPUT, path, 0, 0,
+                                 "file is larger than the %u MiB limit", MAX_INPUT_BYTES >> 20);
+        }
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        int e = errno;
+
+        free(buf);
+        if (!is_stdin)
+            fclose(f);
+        return gpv_error_set(err, GPV_ESYS, path, 0, 0, "read error: %s", strerror(e));
+    }
+    if (!is_stdin)
+        fclose(f);
+    if (!buf)
+        buf = xmalloc(1);
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+bool
+cli_parse_format(enum gpv_format *out, const char *arg, const char *allowed, const char *cmd)
+{
+    static const struct {
+        const char *name;
+        enum gpv_format fmt;
+    } formats[] = {{"table", GPV_FMT_TABLE},
+                   {"text", GPV_FMT_TABLE},
+                   {"json", GPV_FMT_JSON},
+                   {"yaml", GPV_FMT_YAML}};
+    size_t i;
+
+    for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        const char *name = formats[i].fmt == GPV_FMT_TABLE ? "table" : formats[i].name;
+
+        if (!strcmp(arg, formats[i].name) && strstr(allowed, name)) {
+            *out = formats[i].fmt;
+            return true;
+        }
+    }
+    cli_usage_error(cmd, "unknown format '%s' (this command writes: %s)", arg, allowed);
+    return false;
+}
+
+static bool
+same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+
+    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+        return false;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int
+cli_write_output(const char *path, const char *buf, size_t len, const char *const *inputs,
+                 struct gpv_error *err)
+{
+    char *dirc = NULL, *tmp = NULL;
+    int fd = -1, rc = 0;
+    size_t off = 0;
+    ssize_t w;
+
+    if (!path || !strcmp(path, "-")) {
+        if (fwrite(buf, 1, len, stdout) != len)
+            return gpv_error_set(err, GPV_ESYS, "<stdout>", 0, 0, "write error: %s",
+                                 strerror(errno));
+        return 0;
+    }
+    for (; inputs && *inputs; inputs++)
+        if (strcmp(*inputs, "-") && same_file(path, *inputs))
+            return gpv_error_set(err, GPV_EUSAGE, path, 0, 0,
+                                 "refusing to write the output over the input file '%s'", *inputs);
+    dirc = xstrdup(path);
+    tmp = xasprintf("%s/.gpuvplan-XXXXXX", dirname(dirc));
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot create a temporary file: %s",
+                           strerror(errno));
+        goto out;
+    }
+    while (off < len) {
+        w = write(fd, buf + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "write error: %s", strerror(errno));
+            goto out;
+        }
+        off += (size_t)w;
+    }
+    if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+        rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "write error: %s", strerror(errno));
+        goto out;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "write error: %s", strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot write: %s", strerror(errno));
+        goto out;
+    }
+out:
+    if (fd >= 0)
+        close(fd);
+    if (rc && tmp)
+        unlink(tmp);
+    free(tmp);
+    free(dirc);
+    return rc;
+}
+
+int
+cli_write_value(const char *path, const struct gpv_val *v, enum gpv_format fmt,
+                const char *const *inputs, struct gpv_error *err)
+{
+    struct gpv_buf b;
+    int rc;
+
+    gpv_buf_init(&b);
+    if (fmt == GPV_FMT_YAML)
+        gpv_val_write_yaml(v, &b);
+    else
+        gpv_val_write_json(v, &b);
+    rc = cli_write_output(path, gpv_buf_str(&b), b.len, inputs, err);
+    gpv_buf_release(&b);
+    return rc;
+}
+
+int
+cli_report(const struct gpv_error *err)
+{
+    char msg[GPV_ERROR_MSG_MAX + GPV_ERROR_FILE_MAX + 64];
+
+    fprintf(stderr, "gpuvplan: %s\n", gpv_error_format(err, msg, sizeof(msg)));
+    return gpv_exit_code(err->code);
+}
+
+int
+cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "gpuvplan%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'gpuvplan %s%s--help' for more information.\n", cmd ? cmd : "",
+            cmd ? " " : "");
+    return GPV_EXIT_USAGE;
+}
+
+const char *
+cli_bold(const struct gpv_cli *cli)
+{
+    return cli->color ? "\033[1m" : "";
+}
+
+const char *
+cli_dim(const struct gpv_cli *cli)
+{
+    return cli->color ? "\033[2m" : "";
+}
+
+const char *
+cli_red(const struct gpv_cli *cli)
+{
+    return cli->color ? "\033[31m" : "";
+}
+
+const char *
+cli_green(const struct gpv_cli *cli)
+{
+    return cli->color ? "\033[32m" : "";
+}
+
+const char *
+cli_reset(const struct gpv_cli *cli)
+{
+    return cli->color ? "\033[0m" : "";
+}
+
+bool
+cli_parse_int(long long *out, const char *arg, long long min, long long max, const char *cmd,
+              const char *opt)
+{
+    if (gpv_parse_ll(out, arg, min, max))
+        return true;
+    cli_usage_error(cmd, "%s takes a whole number from %lld to %lld, not '%s'", opt, min, max, arg);
+    return false;
+}

@@ -1,0 +1,100 @@
+#ifndef GPUVPLAN_CLI_H
+#define GPUVPLAN_CLI_H
+
+/*
+ * What the subcommands share: global options, the loaded database, output formats, reading
+ * input files and writing output (to stdout, or atomically to -o FILE), and error reporting.
+ * Only the CLI layer (src/main.c, src/cli.c, src/cmd_*.c) prints or touches files.
+ */
+
+#include "gpuvplan/db.h"
+#include "gpuvplan/error.h"
+#include "gpuvplan/util.h"
+#include "gpuvplan/value.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct gpv_cli {
+    const char *argv0;
+    const char *profiles_dir; /* --profiles or GPUVPLAN_PROFILES; NULL: embedded only */
+    bool color;               /* ANSI colour on a terminal, off with --no-color or NO_COLOR */
+    bool db_loaded;
+    struct gpv_db db;
+};
+
+enum gpv_format {
+    GPV_FMT_TABLE,
+    GPV_FMT_JSON,
+    GPV_FMT_YAML,
+};
+
+/* One subcommand: `gpuvplan NAME ...`. run returns a process exit code (enum gpv_exit). */
+struct gpv_command {
+    const char *name;
+    int (*run)(struct gpv_cli *cli, int argc, char **argv);
+    const char *summary;
+};
+
+/* The command table, in src/main.c. */
+extern const struct gpv_command gpv_commands[];
+
+/* The subcommands, one src/cmd_<verb>.c each. */
+int cmd_gpus(struct gpv_cli *cli, int argc, char **argv);
+int cmd_show(struct gpv_cli *cli, int argc, char **argv);
+
+/*
+ * Loads the embedded database, then every *.yaml file of cli->profiles_dir (sorted by name),
+ * once. Returns 0 or a negative status with err filled.
+ */
+int cli_db(struct gpv_cli *cli, struct gpv_error *err);
+
+/*
+ * Reads a whole file ("-" is standard input) into a new NUL-terminated buffer.
+ * Returns 0, GPV_EINPUT (missing, a directory, too large) or GPV_ESYS, with err filled.
+ */
+int cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err);
+
+/*
+ * Parses a -f/--format argument. `allowed` is a subset of "table json yaml" for the command.
+ * Returns true on success; on failure prints the usage error for cmd and returns false.
+ */
+bool cli_parse_format(enum gpv_format *out, const char *arg, const char *allowed, const char *cmd);
+
+/*
+ * Writes buf[0..len) to path atomically (a temporary file in the same directory, fsync, then
+ * rename), or to stdout when path is NULL or "-". Refuses to write over any of the inputs
+ * (NULL-terminated list of paths). Returns 0 or a negative status with err filled.
+ */
+int cli_write_output(const char *path, const char *buf, size_t len, const char *const *inputs,
+                     struct gpv_error *err);
+
+/* Writes a value as JSON or YAML (fmt) to path as cli_write_output() does. */
+int cli_write_value(const char *path, const struct gpv_val *v, enum gpv_format fmt,
+                    const char *const *inputs, struct gpv_error *err);
+
+/* Prints err to stderr as "gpuvplan: file:line:col: error: message". Returns its exit code. */
+int cli_report(const struct gpv_error *err);
+
+/*
+ * Prints "gpuvplan CMD: message" and a hint to run `gpuvplan CMD --help` to stderr.
+ * Returns GPV_EXIT_USAGE.
+ */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Text styling for terminals: returns the escape sequence, or "" when colour is off. */
+const char *cli_bold(const struct gpv_cli *cli);
+const char *cli_dim(const struct gpv_cli *cli);
+const char *cli_red(const struct gpv_cli *cli);
+const char *cli_green(const struct gpv_cli *cli);
+const char *cli_reset(const struct gpv_cli *cli);
+
+/* Parses a whole-number option value in [min, max]; on failure prints a usage error. */
+bool cli_parse_int(long long *out, const char *arg, long long min, long long max, const char *cmd,
+                   const char *opt);
+
+#endif

@@ -1,0 +1,115 @@
+/* gpuvplan gpus: the models in the database. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <string.h>
+
+static const char gpus_usage[] =
+    "usage: gpuvplan gpus [-f table|json]\n"
+    "\n"
+    "Lists every GPU model in the database: id, name, architecture, memory, MIG (the most\n"
+    "instances one GPU holds) and the number of vGPU types. Use an id (or any alias, such as\n"
+    "a PCI device id like 0x2330) wherever a command takes a GPU.\n"
+    "\n"
+    "  -f, --format FMT  table (default) or json\n"
+    "  -h, --help        this help\n";
+
+static int
+max_instances(const struct gpv_gpu *gpu)
+{
+    size_t i;
+    int best = 0;
+
+    for (i = 0; gpu->mig && i < gpu->mig->nprofiles; i++)
+        if (gpu->mig->profiles[i].max > best)
+            best = gpu->mig->profiles[i].max;
+    return best;
+}
+
+static struct gpv_val *
+gpus_value(const struct gpv_db *db)
+{
+    struct gpv_val *root = gpv_val_obj(), *arr = gpv_val_set(root, "gpus", gpv_val_arr());
+    size_t i, k;
+
+    for (i = 0; i < db->ngpus; i++) {
+        const struct gpv_gpu *g = db->gpus[i];
+        struct gpv_val *o = gpv_val_push(arr, gpv_val_obj()), *al;
+
+        gpv_val_set_str(o, "id", g->id);
+        gpv_val_set_str(o, "name", g->name);
+        gpv_val_set_str(o, "architecture", g->architecture);
+        gpv_val_set_int(o, "memory_mib", g->memory_mib);
+        if (g->mig) {
+            struct gpv_val *m = gpv_val_set(o, "mig", gpv_val_obj());
+
+            gpv_val_set_int(m, "units", g->mig->units);
+            gpv_val_set_int(m, "max_instances", max_instances(g));
+            gpv_val_set_int(m, "profiles", (long long)g->mig->nprofiles);
+        } else {
+            gpv_val_set(o, "mig", gpv_val_null());
+        }
+        gpv_val_set_int(o, "vgpu_types", g->vgpu ? (long long)g->vgpu->ntypes : 0);
+        al = gpv_val_set(o, "aliases", gpv_val_arr());
+        for (k = 0; k < g->naliases; k++)
+            gpv_val_push(al, gpv_val_str(g->aliases[k]));
+    }
+    return root;
+}
+
+int
+cmd_gpus(struct gpv_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    enum gpv_format fmt = GPV_FMT_TABLE;
+    struct gpv_error err;
+    struct gpv_val *v;
+    size_t i;
+    int c, rc;
+
+    gpv_error_init(&err);
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (!cli_parse_format(&fmt, optarg, "table json", "gpus"))
+                return GPV_EXIT_USAGE;
+            break;
+        case 'h':
+            fputs(gpus_usage, stdout);
+            return GPV_EXIT_OK;
+        default:
+            return cli_usage_error("gpus", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("gpus", "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_db(cli, &err)))
+        return cli_report(&err);
+
+    if (fmt == GPV_FMT_JSON) {
+        v = gpus_value(&cli->db);
+        rc = cli_write_value(NULL, v, fmt, NULL, &err);
+        gpv_val_free(v);
+        return rc ? cli_report(&err) : GPV_EXIT_OK;
+    }
+    printf("%s%-14s %-34s %-10s %8s  %-16s %s%s\n", cli_bold(cli), "ID", "NAME", "ARCH", "MEMORY",
+           "MIG", "vGPU TYPES", cli_reset(cli));
+    for (i = 0; i < cli->db.ngpus; i++) {
+        const struct gpv_gpu *g = cli->db.gpus[i];
+        char mig[32], mem[32];
+
+        if (g->mig)
+            snprintf(mig, sizeof(mig), "%d instances", max_instances(g));
+        else
+            snprintf(mig, sizeof(mig), "-");
+        snprintf(mem, sizeof(mem), "%.0f GiB", (double)g->memory_mib / 1024.0);
+        printf("%-14s %-34s %-10s %8s  %-16s %zu\n", g->id, g->name, g->architecture, mem, mig,
+               g->vgpu ? g->vgpu->ntypes : 0);
+    }
+    printf("%zu models; `gpuvplan show ID` for one model's profiles and sources\n", cli->db.ngpus);
+    return GPV_EXIT_OK;
+}

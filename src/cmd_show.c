@@ -1,0 +1,394 @@
+/* gpuvplan show GPU: one model's MIG profiles (drawn on the grid), vGPU types and sources. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <string.h>
+
+static const char show_usage[] =
+    "usage: gpuvplan show GPU [-f table|json]\n"
+    "\n"
+    "Shows one GPU model: its MIG GPU-instance profiles with the placement rules the hardware\n"
+    "enforces, its vGPU types with their per-GPU maxima, the licence each series needs, and\n"
+    "the sources every figure comes from. Values marked * are inferred, not quoted.\n"
+    "\n"
+    "Reading the grid: each MIG profile is drawn on the GPU's placement grid (8 units on\n"
+    "A100/H100-class GPUs, 4 on A30, 12 on RTX PRO 6000). '^' marks a unit where an instance\n"
+    "of the profile may start, '-' a unit covered by an instance started to its left, '.' a\n"
+    "unit the profile can never use. 1g.20gb on an H100-80GB, size 2, starts 0/2/4/6:\n"
+    "  ^ - ^ - ^ - ^ -\n"
+    "\n"
+    "GPU is an id from `gpuvplan gpus` or an alias (H100, 0x2330, ...), any case.\n"
+    "\n"
+    "  -f, --format FMT  table (default) or json\n"
+    "  -h, --help        this help\n";
+
+static void
+fact_list(struct gpv_val *arr, unsigned mask)
+{
+    unsigned bit;
+
+    for (bit = 1; bit; bit <<= 1)
+        if ((mask & bit) && gpv_fact_name(bit))
+            gpv_val_push(arr, gpv_val_str(gpv_fact_name(bit)));
+}
+
+static struct gpv_val *
+int_array(const int *v, int n)
+{
+    struct gpv_val *a = gpv_val_arr();
+    int i;
+
+    for (i = 0; i < n; i++)
+        gpv_val_push(a, gpv_val_int(v[i]));
+    return a;
+}
+
+static struct gpv_val *
+profile_names(const struct gpv_mig *mig, uint64_t set)
+{
+    struct gpv_val *a = gpv_val_arr();
+    size_t i;
+
+    for (i = 0; i < mig->nprofiles; i++)
+        if (set & (1ull << i))
+            gpv_val_push(a, gpv_val_str(mig->profiles[i].name));
+    return a;
+}
+
+static struct gpv_val *
+show_value(const struct gpv_gpu *g)
+{
+    struct gpv_val *o = gpv_val_obj(), *a;
+    size_t i;
+
+    gpv_val_set_str(o, "id", g->id);
+    gpv_val_set_str(o, "name", g->name);
+    a = gpv_val_set(o, "aliases", gpv_val_arr());
+    for (i = 0; i < g->naliases; i++)
+        gpv_val_push(a, gpv_val_str(g->aliases[i]));
+    gpv_val_set_str(o, "architecture", g->architecture);
+    gpv_val_set_int(o, "memory_mib", g->memory_mib);
+    gpv_val_set_int(o, "gpus_per_board", g->gpus_per_board);
+    a = gpv_val_set(o, "inferred", gpv_val_arr());
+    if (g->inferred & GPV_GF_MEMORY)
+        gpv_val_push(a, gpv_val_str("memory_mib"));
+    if (g->inferred & GPV_GF_ARCHITECTURE)
+        gpv_val_push(a, gpv_val_str("architecture"));
+    if (g->mig) {
+        struct gpv_val *m = gpv_val_set(o, "mig", gpv_val_obj()), *ps, *cs;
+
+        gpv_val_set_int(m, "units", g->mig->units);
+        gpv_val_set_int(m, "compute_slices", g->mig->compute_slices);
+        ps = gpv_val_set(m, "profiles", gpv_val_arr());
+        for (i = 0; i < g->mig->nprofiles; i++) {
+            const struct gpv_mig_profile *p = &g->mig->profiles[i];
+            struct gpv_val *po = gpv_val_push(ps, gpv_val_obj());
+
+            gpv_val_set_str(po, "name", p->name);
+            gpv_val_set_int(po, "id", p->id);
+            gpv_val_set_int(po, "compute_slices", p->compute_slices);
+            gpv_val_set_int(po, "size", p->size);
+            gpv_val_set(po, "starts", int_array(p->starts, p->nstarts));
+            gpv_val_set_int(po, "max", p->max);
+            gpv_val_set_int(po, "memory_mib", p->memory_mib);
+            gpv_val_set_num(po, "memory_gib", p->memory_gib);
+            if (p->sms)
+                gpv_val_set_int(po, "sms", p->sms);
+            else
+                gpv_val_set(po, "sms", gpv_val_null());
+            gpv_val_set_bool(po, "media", p->media);
+            if (p->since_driver)
+                gpv_val_set_int(po, "since_driver", p->since_driver);
+            gpv_val_set_str(po, "source", p->source);
+            fact_list(gpv_val_set(po, "inferred", gpv_val_arr()), p->inferred);
+            if (p->note)
+                gpv_val_set_str(po, "note", p->note);
+        }
+        cs = gpv_val_set(m, "constraints", gpv_val_arr());
+        for (i = 0; i < g->mig->nconstraints; i++) {
+            const struct gpv_mig_constraint *c = &g->mig->constraints[i];
+            struct gpv_val *co = gpv_val_push(cs, gpv_val_obj());
+
+            if (c->kind == GPV_CONSTRAINT_MAX) {
+                gpv_val_set_str(co, "kind", "max");
+                gpv_val_set(co, "profiles", profile_names(g->mig, c->a));
+                gpv_val_set_int(co, "max", c->max);
+            } else {
+                gpv_val_set_str(co, "kind", "exclusive");
+                gpv_val_set(co, "a", profile_names(g->mig, c->a));
+                gpv_val_set(co, "b", profile_names(g->mig, c->b));
+            }
+            if (c->before_driver)
+                gpv_val_set_int(co, "before_driver", c->before_driver);
+            gpv_val_set_str(co, "reason", c->reason);
+            gpv_val_set_bool(co, "inferred", c->inferred);
+            gpv_val_set_str(co, "source", c->source);
+        }
+    } else {
+        gpv_val_set(o, "mig", gpv_val_null());
+    }
+    if (g->vgpu) {
+        struct gpv_val *v = gpv_val_set(o, "vgpu", gpv_val_obj()), *ts;
+
+        a = gpv_val_set(v, "prefixes", gpv_val_arr());
+        for (i = 0; i < g->vgpu->nprefixes; i++)
+            gpv_val_push(a, gpv_val_str(g->vgpu->prefixes[i]));
+        gpv_val_set_bool(v, "mixed_size", g->vgpu->mixed_size);
+        ts = gpv_val_set(v, "types", gpv_val_arr());
+        for (i = 0; i < g->vgpu->ntypes; i++) {
+            const struct gpv_vgpu_type *t = &g->vgpu->types[i];
+            struct gpv_val *to = gpv_val_push(ts, gpv_val_obj());
+
+            gpv_val_set_str(to, "name", t->name);
+            gpv_val_set_str(to, "series", gpv_series_name(t->series));
+            gpv_val_set_int(to, "framebuffer_mib", t->framebuffer_mib);
+            gpv_val_set_int(to, "max", t->max);
+            if (t->max_mixed)
+                gpv_val_set_int(to, "max_mixed", t->max_mixed);
+            else
+                gpv_val_set(to, "max_mixed", gpv_val_null());
+            if (t->nplacements)
+                gpv_val_set(to, "placements", int_array(t->placements, t->nplacements));
+            gpv_val_set_str(to, "mig_profile",
+                            t->mig_profile >= 0 ? g->mig->profiles[t->mig_profile].name : NULL);
+            gpv_val_set_str(to, "license", gpv_series_license(t->series));
+            gpv_val_set_str(to, "source", t->source);
+            fact_list(gpv_val_set(to, "inferred", gpv_val_arr()), t->inferred);
+        }
+    } else {
+        gpv_val_set(o, "vgpu", gpv_val_null());
+    }
+    a = gpv_val_set(o, "sources", gpv_val_arr());
+    for (i = 0; i < g->nsources; i++) {
+        struct gpv_val *so = gpv_val_push(a, gpv_val_obj());
+
+        gpv_val_set_str(so, "id", g->sources[i].id);
+        gpv_val_set_str(so, "title", g->sources[i].title);
+        gpv_val_set_str(so, "url", g->sources[i].url);
+    }
+    a = gpv_val_set(o, "notes", gpv_val_arr());
+    for (i = 0; i < g->nnotes; i++)
+        gpv_val_push(a, gpv_val_str(g->notes[i]));
+    gpv_val_set_str(o, "origin", g->origin);
+    return o;
+}
+
+/* "7*" when the fact is inferred. */
+static const char *
+mark(unsigned inferred, unsigned bit)
+{
+    return (inferred & bit) ? "*" : "";
+}
+
+static void
+print_names(FILE *f, const struct gpv_mig *mig, uint64_t set)
+{
+    size_t i;
+    bool first = true;
+
+    for (i = 0; i < mig->nprofiles; i++) {
+        if (set & (1ull << i)) {
+            fprintf(f, "%s%s", first ? "" : ", ", mig->profiles[i].name);
+            first = false;
+        }
+    }
+}
+
+static void
+print_mig(const struct gpv_cli *cli, const struct gpv_gpu *g)
+{
+    const struct gpv_mig *mig = g->mig;
+    size_t i;
+    int u, s;
+
+    printf("\n%sMIG%s: %d-unit placement grid, %d compute slices\n", cli_bold(cli), cli_reset(cli),
+           mig->units, mig->compute_slices);
+    printf("  %-16s %3s %2s %4s %4s %11s %4s  %-*s  %s\n", "PROFILE", "ID", "G", "SIZE", "MAX",
+           "MEMORY", "SMS", 2 * mig->units - 1, "GRID", "STARTS");
+    for (i = 0; i < mig->nprofiles; i++) {
+        const struct gpv_mig_profile *p = &mig->profiles[i];
+        char mem[32], sms[16], grid[2 * GPV_MIG_MAX_UNITS + 1];
+        int covered_until = -1;
+
+        snprintf(mem, sizeof(mem), "%.2f GiB%s", p->memory_gib, mark(p->inferred, GPV_F_MEMORY));
+        if (p->sms)
+            snprintf(sms, sizeof(sms), "%d%s", p->sms, mark(p->inferred, GPV_F_SMS));
+        else
+            snprintf(sms, sizeof(sms), "?");
+        for (u = 0; u < mig->units; u++) {
+            char ch = '.';
+
+            if (p->start_mask & (1u << u)) {
+                ch = '^';
+                covered_until = u + p->size;
+            } else if (u < covered_until) {
+                ch = '-';
+            }
+            grid[2 * u] = ch;
+            grid[2 * u + 1] = ' ';
+        }
+        grid[2 * mig->units - 1] = '\0';
+        printf("  %-16s %3d%s %2d %4d%s %3d%s %11s %4s  %s  ", p->name, p->id,
+               mark(p->inferred, GPV_F_ID), p->compute_slices, p->size,
+               mark(p->inferred, GPV_F_SIZE), p->max, mark(p->inferred, GPV_F_MAX), mem, sms, grid);
+        for (s = 0; s < p->nstarts; s++)
+            printf("%s%d", s ? "," : "", p->starts[s]);
+        printf("%s", mark(p->inferred, GPV_F_STARTS));
+        if (p->since_driver)
+            printf("  (driver R%d+)", p->since_driver);
+        printf("\n");
+        if (p->note)
+            printf("  %s  note: %s%s\n", cli_dim(cli), p->note, cli_reset(cli));
+    }
+    printf("  %sgrid: ^ may start here, - covered by an instance started to the left, "
+           ". never used%s\n",
+           cli_dim(cli), cli_reset(cli));
+    if (mig->nconstraints) {
+        printf("  Per-GPU constraints:\n");
+        for (i = 0; i < mig->nconstraints; i++) {
+            const struct gpv_mig_constraint *c = &mig->constraints[i];
+
+            printf("    - ");
+            if (c->kind == GPV_CONSTRAINT_MAX) {
+                printf("at most %d in total of ", c->max);
+                print_names(stdout, mig, c->a);
+            } else {
+                printf("never ");
+                print_names(stdout, mig, c->a);
+                printf(" together with ");
+                print_names(stdout, mig, c->b);
+            }
+            if (c->before_driver)
+                printf(" (drivers before R%d)", c->before_driver);
+            printf(": %s [%s]%s\n", c->reason, c->source, c->inferred ? " (inferred)" : "");
+        }
+    }
+}
+
+static void
+print_vgpu(const struct gpv_cli *cli, const struct gpv_gpu *g)
+{
+    const struct gpv_vgpu *v = g->vgpu;
+    bool series_used[4] = {false, false, false, false};
+    size_t i;
+    int k;
+
+    printf("\n%svGPU%s: type prefixes ", cli_bold(cli), cli_reset(cli));
+    for (i = 0; i < v->nprefixes; i++)
+        printf("%s%s", i ? ", " : "", v->prefixes[i]);
+    printf("; mixed-size mode %s\n", v->mixed_size ? "supported" : "not supported");
+    printf("  %-16s %-6s %12s %4s %5s  %s\n", "TYPE", "SERIES", "FRAME BUFFER", "MAX", "MIXED",
+           "MIG PROFILE / MIXED-SIZE PLACEMENT IDS (GB)");
+    for (i = 0; i < v->ntypes; i++) {
+        const struct gpv_vgpu_type *t = &v->types[i];
+        char fb[32], mixed[16];
+
+        series_used[t->series] = true;
+        snprintf(fb, sizeof(fb), "%lld MiB%s", t->framebuffer_mib,
+                 mark(t->inferred, GPV_F_FRAMEBUFFER));
+        if (t->max_mixed)
+            snprintf(mixed, sizeof(mixed), "%d%s", t->max_mixed,
+                     mark(t->inferred, GPV_F_MAX_MIXED));
+        else
+            snprintf(mixed, sizeof(mixed), "-");
+        printf("  %-16s %-6s %12s %3d%s %5s  ", t->name, gpv_series_name(t->series), fb, t->max,
+               mark(t->inferred, GPV_F_MAX), mixed);
+        if (t->mig_profile >= 0)
+            printf("MIG %s", g->mig->profiles[t->mig_profile].name);
+        for (k = 0; k < t->nplacements; k++)
+            printf("%s%d", k ? "," : "", t->placements[k]);
+        printf("%s\n", mark(t->inferred, GPV_F_PLACEMENTS));
+    }
+    printf("  Licences:\n");
+    for (k = 0; k < 4; k++)
+        if (series_used[k])
+            printf("    %s-series: %s\n", gpv_series_name((enum gpv_series)k),
+                   gpv_series_license((enum gpv_series)k));
+}
+
+static void
+print_show(const struct gpv_cli *cli, const struct gpv_gpu *g)
+{
+    size_t i;
+
+    printf("%s%s%s (%s)\n", cli_bold(cli), g->name, cli_reset(cli), g->id);
+    printf("  architecture  %s%s\n", g->architecture,
+           (g->inferred & GPV_GF_ARCHITECTURE) ? "*" : "");
+    printf("  memory        %lld MiB (%.2f GiB)%s%s\n", g->memory_mib,
+           (double)g->memory_mib / 1024.0, (g->inferred & GPV_GF_MEMORY) ? "*" : "",
+           g->gpus_per_board > 1 ? " per GPU" : "");
+    if (g->gpus_per_board > 1)
+        printf("  board         %d GPUs per board; every figure here is per GPU\n",
+               g->gpus_per_board);
+    if (g->naliases) {
+        printf("  aliases       ");
+        for (i = 0; i < g->naliases; i++)
+            printf("%s%s", i ? ", " : "", g->aliases[i]);
+        printf("\n");
+    }
+    printf("  defined in    %s\n", g->origin);
+    if (g->mig)
+        print_mig(cli, g);
+    else
+        printf("\nMIG: not supported\n");
+    if (g->vgpu)
+        print_vgpu(cli, g);
+    else
+        printf("\nvGPU: no vGPU types in the database\n");
+    printf("\n%sSources%s:\n", cli_bold(cli), cli_reset(cli));
+    for (i = 0; i < g->nsources; i++)
+        printf("  [%s] %s%s%s\n", g->sources[i].id, g->sources[i].title,
+               g->sources[i].url ? "\n      " : "", g->sources[i].url ? g->sources[i].url : "");
+    if (g->nnotes) {
+        printf("\n%sNotes%s:\n", cli_bold(cli), cli_reset(cli));
+        for (i = 0; i < g->nnotes; i++)
+            printf("  - %s\n", g->notes[i]);
+    }
+    printf("\n* inferred: not quoted from a source (see the notes); confirm on hardware with\n"
+           "  `nvidia-smi mig -lgip` and `-lgipp` before relying on it.\n");
+}
+
+int
+cmd_show(struct gpv_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    enum gpv_format fmt = GPV_FMT_TABLE;
+    const struct gpv_gpu *gpu;
+    struct gpv_error err;
+    struct gpv_val *v;
+    int c, rc;
+
+    gpv_error_init(&err);
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (!cli_parse_format(&fmt, optarg, "table json", "show"))
+                return GPV_EXIT_USAGE;
+            break;
+        case 'h':
+            fputs(show_usage, stdout);
+            return GPV_EXIT_OK;
+        default:
+            return cli_usage_error("show", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind + 1 != argc)
+        return cli_usage_error("show", optind == argc ? "which GPU? (`gpuvplan gpus` lists them)"
+                                                      : "one GPU at a time");
+    if ((rc = cli_db(cli, &err)))
+        return cli_report(&err);
+    if (!(gpu = gpv_db_lookup(&cli->db, argv[optind], &err)))
+        return cli_report(&err);
+    if (fmt == GPV_FMT_JSON) {
+        v = show_value(gpu);
+        rc = cli_write_value(NULL, v, fmt, NULL, &err);
+        gpv_val_free(v);
+        return rc ? cli_report(&err) : GPV_EXIT_OK;
+    }
+    print_show(cli, gpu);
+    return GPV_EXIT_OK;
+}

@@ -1,0 +1,72 @@
+/* Reading JSON (plans for `check`). The only file that includes cJSON. */
+#include "gpuvplan/value.h"
+
+#include <cjson/cJSON.h>
+
+#include <math.h>
+#include <string.h>
+
+static struct gpv_val *
+convert(const cJSON *j)
+{
+    struct gpv_val *v;
+    const cJSON *c;
+
+    if (cJSON_IsObject(j)) {
+        v = gpv_val_obj();
+        cJSON_ArrayForEach(c, j) gpv_val_set(v, c->string, convert(c));
+        return v;
+    }
+    if (cJSON_IsArray(j)) {
+        v = gpv_val_arr();
+        cJSON_ArrayForEach(c, j) gpv_val_push(v, convert(c));
+        return v;
+    }
+    if (cJSON_IsString(j))
+        return gpv_val_str(j->valuestring);
+    if (cJSON_IsBool(j))
+        return gpv_val_bool(cJSON_IsTrue(j));
+    if (cJSON_IsNumber(j)) {
+        double d = j->valuedouble;
+
+        if (d == floor(d) && fabs(d) < 9007199254740992.0)
+            return gpv_val_int((long long)d);
+        return gpv_val_num(d);
+    }
+    return gpv_val_null();
+}
+
+int
+gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char *name,
+                   struct gpv_error *err)
+{
+    const char *end = NULL, *p;
+    cJSON *root;
+    int line = 1, col = 1;
+
+    *out = NULL;
+    root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+    if (!root) {
+        if (!end)
+            end = buf;
+        for (p = buf; p < end && p < buf + len; p++) {
+            if (*p == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        return gpv_error_set(err, GPV_EINPUT, name, line, col, "invalid JSON");
+    }
+    /* Anything but white space after the value is an error too. */
+    for (p = end; p && p < buf + len; p++) {
+        if (!strchr(" \t\r\n", *p)) {
+            cJSON_Delete(root);
+            return gpv_error_set(err, GPV_EINPUT, name, 0, 0, "trailing data after the JSON value");
+        }
+    }
+    *out = convert(root);
+    cJSON_Delete(root);
+    return 0;
+}

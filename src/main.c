@@ -1,0 +1,144 @@
+/* gpuvplan: command table, global options and exit mapping. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef GPUVPLAN_VERSION
+#define GPUVPLAN_VERSION "0.1.0"
+#endif
+
+/* Adding a command = one row here + one src/cmd_<verb>.c. */
+const struct gpv_command gpv_commands[] = {
+    {"gpus", cmd_gpus, "list the GPU models in the database"},
+    {"show", cmd_show, "a model's MIG profiles, placements and vGPU types, with sources"},
+    {NULL, NULL, NULL},
+};
+
+static void
+usage(FILE *f)
+{
+    const struct gpv_command *c;
+
+    fputs("usage: gpuvplan [--profiles DIR] [--no-color] COMMAND [ARGS...]\n"
+          "       gpuvplan --version | --help\n"
+          "\n"
+          "Plans GPU partitioning offline: which method (passthrough, vGPU, MIG or MIG-backed\n"
+          "vGPU) each tenant should get, and layouts real hardware accepts.\n"
+          "\n"
+          "Commands:\n",
+          f);
+    for (c = gpv_commands; c->name; c++)
+        fprintf(f, "  %-14s %s\n", c->name, c->summary);
+    fputs("\n"
+          "Global options:\n"
+          "  --profiles DIR  also load GPU models from DIR/*.yaml (overrides embedded ones by\n"
+          "                  id); the GPUVPLAN_PROFILES environment variable does the same\n"
+          "  --no-color      no colour (also when NO_COLOR is set or output is not a terminal)\n"
+          "  -h, --help      this help; `gpuvplan COMMAND --help` explains a command\n"
+          "  --version       print the version\n"
+          "\n"
+          "Exit codes:\n"
+          "  0  ok\n"
+          "  1  the answer is no (invalid layout, tenants left unplaced, a check failed)\n"
+          "  2  usage error\n"
+          "  3  bad input (reported as file:line:col: error: message)\n"
+          "  4  system error (I/O, out of memory)\n"
+          "\n"
+          "Examples:\n"
+          "  gpuvplan gpus\n"
+          "  gpuvplan show h100-80gb\n",
+          f);
+}
+
+/* Removes argv[i] .. argv[i+count-1], keeping argv NULL-terminated. */
+static void
+drop_args(int *argc, char **argv, int i, int count)
+{
+    memmove(&argv[i], &argv[i + count], (size_t)(*argc - i - count + 1) * sizeof(*argv));
+    *argc -= count;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct gpv_cli cli;
+    const struct gpv_command *c;
+    const char *env;
+    int i, rc = GPV_EXIT_OK;
+
+    memset(&cli, 0, sizeof(cli));
+    cli.argv0 = argv[0];
+    cli.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    env = getenv("GPUVPLAN_PROFILES");
+    if (env && *env)
+        cli.profiles_dir = env;
+
+    /* Global options may stand anywhere before "--"; take them out before dispatch. */
+    for (i = 1; i < argc;) {
+        if (!strcmp(argv[i], "--")) {
+            break;
+        } else if (!strcmp(argv[i], "--no-color")) {
+            cli.color = false;
+            drop_args(&argc, argv, i, 1);
+        } else if (!strcmp(argv[i], "--profiles")) {
+            if (i + 1 >= argc)
+                return cli_usage_error(NULL, "--profiles needs a directory");
+            cli.profiles_dir = argv[i + 1];
+            drop_args(&argc, argv, i, 2);
+        } else if (!strncmp(argv[i], "--profiles=", 11)) {
+            cli.profiles_dir = argv[i] + 11;
+            drop_args(&argc, argv, i, 1);
+        } else {
+            i++;
+        }
+    }
+
+    if (argc < 2) {
+        usage(stderr);
+        return GPV_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        if (argc > 2 && strcmp(argv[1], "help") == 0) {
+            char *help_argv[] = {argv[2], (char *)"--help", NULL};
+
+            for (c = gpv_commands; c->name; c++)
+                if (!strcmp(c->name, argv[2]))
+                    return c->run(&cli, 2, help_argv);
+            return cli_usage_error(NULL, "unknown command '%s'", argv[2]);
+        }
+        usage(stdout);
+        goto out;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("gpuvplan %s\n", GPUVPLAN_VERSION);
+        goto out;
+    }
+    for (c = gpv_commands; c->name; c++)
+        if (!strcmp(c->name, argv[1]))
+            break;
+    if (!c->name) {
+        const char *names[64];
+        int n = 0, s;
+
+        for (c = gpv_commands; c->name && n < 64; c++)
+            names[n++] = c->name;
+        s = gpv_suggest(argv[1], names, (size_t)n);
+        if (s >= 0)
+            return cli_usage_error(NULL, "unknown command '%s' (did you mean '%s'?)", argv[1],
+                                   names[s]);
+        return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+    }
+    rc = c->run(&cli, argc - 1, argv + 1);
+out:
+    if (cli.db_loaded)
+        gpv_db_release(&cli.db);
+    /* A full disk or closed pipe must not pass silently. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fputs("gpuvplan: error writing to standard output\n", stderr);
+        if (rc == GPV_EXIT_OK)
+            rc = GPV_EXIT_SYSTEM;
+    }
+    return rc;
+}

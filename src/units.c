@@ -1,0 +1,117 @@
+#include "gpuvplan/units.h"
+#include "gpuvplan/util.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    double factor;
+} mem_units[] = {
+    {"b", 1.0},
+    {"kb", 1e3},
+    {"mb", 1e6},
+    {"gb", 1e9},
+    {"tb", 1e12},
+    {"kib", 1024.0},
+    {"mib", 1024.0 * 1024},
+    {"gib", 1024.0 * 1024 * 1024},
+    {"tib", 1024.0 * 1024 * 1024 * 1024},
+};
+
+bool
+gpv_mem_parse(long long *out, const char *s, const char **why)
+{
+    char num[64], unit[8];
+    size_t i, n = 0, u = 0;
+    double v, bytes;
+    const char *p = s;
+
+    while (*p && (isdigit((unsigned char)*p) || *p == '.') && n < sizeof(num) - 1)
+        num[n++] = *p++;
+    num[n] = '\0';
+    while (*p == ' ')
+        p++;
+    while (*p && isalpha((unsigned char)*p) && u < sizeof(unit) - 1)
+        unit[u++] = (char)tolower((unsigned char)*p++);
+    unit[u] = '\0';
+    if (n == 0 || !gpv_parse_double(&v, num)) {
+        *why = "expected a number and a unit, like 20GB or 512MiB";
+        return false;
+    }
+    if (u == 0 && *p == '\0') {
+        *why = "a unit is missing: write 20GB (decimal) or 20GiB (binary)";
+        return false;
+    }
+    if (*p != '\0') {
+        *why = "expected a number and a unit, like 20GB or 512MiB";
+        return false;
+    }
+    for (i = 0; i < sizeof(mem_units) / sizeof(mem_units[0]); i++) {
+        if (strcmp(unit, mem_units[i].name) == 0)
+            break;
+    }
+    if (i == sizeof(mem_units) / sizeof(mem_units[0])) {
+        *why = "unknown unit: use B, KB, MB, GB, TB or KiB, MiB, GiB, TiB";
+        return false;
+    }
+    bytes = v * mem_units[i].factor;
+    if (bytes <= 0) {
+        *why = "memory must be more than zero";
+        return false;
+    }
+    if (bytes > 1e15) {
+        *why = "memory is larger than any GPU (over 1 PB)";
+        return false;
+    }
+    *out = (long long)llround(bytes);
+    return true;
+}
+
+bool
+gpv_fraction_parse(double *out, const char *s, const char **why)
+{
+    char buf[64];
+    size_t n = strlen(s);
+    double v;
+    bool pct = n > 0 && s[n - 1] == '%';
+
+    if (n == 0 || n >= sizeof(buf)) {
+        *why = "expected a fraction of one GPU, like 0.25 or 25%";
+        return false;
+    }
+    memcpy(buf, s, n + 1);
+    if (pct)
+        buf[n - 1] = '\0';
+    if (!gpv_parse_double(&v, buf)) {
+        *why = "expected a fraction of one GPU, like 0.25 or 25%";
+        return false;
+    }
+    if (pct)
+        v /= 100.0;
+    if (!(v > 0.0 && v <= 1.0)) {
+        *why = "a share of one GPU must be more than 0 and at most 1 (100%)";
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+char *
+gpv_mem_format(char *buf, size_t n, long long bytes)
+{
+    if (bytes >= 1024LL * GPV_MIB)
+        snprintf(buf, n, "%.2f GiB", (double)bytes / (1024.0 * GPV_MIB));
+    else
+        snprintf(buf, n, "%lld MiB", (bytes + GPV_MIB - 1) / GPV_MIB);
+    return buf;
+}
+
+char *
+gpv_mib_format(char *buf, size_t n, long long mib)
+{
+    snprintf(buf, n, "%.2f GiB", (double)mib / 1024.0);
+    return buf;
+}

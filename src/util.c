@@ -1,0 +1,270 @@
+#include "gpuvplan/util.h"
+#include "gpuvplan/error.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+oom(void)
+{
+    fputs("gpuvplan: out of memory\n", stderr);
+    exit(GPV_EXIT_SYSTEM);
+}
+
+void *
+xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+
+    if (!p)
+        oom();
+    return p;
+}
+
+void *
+xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+
+    if (!p)
+        oom();
+    return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+
+    if (!q)
+        oom();
+    return q;
+}
+
+void *
+xreallocarray(void *p, size_t count, size_t size)
+{
+    if (size && count > SIZE_MAX / size)
+        oom();
+    return xrealloc(p, count * size);
+}
+
+char *
+xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+    char *p = xmalloc(n + 1);
+
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *p;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        oom();
+    p = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+bool
+gpv_parse_ll(long long *out, const char *s, long long min, long long max)
+{
+    char *end;
+    long long v;
+
+    if (!s || !*s || isspace((unsigned char)*s))
+        return false;
+    errno = 0;
+    v = strtoll(s, &end, (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10);
+    if (errno || *end || end == s || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool
+gpv_parse_double(double *out, const char *s)
+{
+    char *end;
+    double v;
+    const char *p;
+
+    if (!s || !*s || isspace((unsigned char)*s))
+        return false;
+    /* Plain decimal only: strtod would also take "inf", "nan" and hex floats. */
+    for (p = s; *p; p++)
+        if (!isdigit((unsigned char)*p) && !strchr("+-.eE", *p))
+            return false;
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || *end || end == s || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+bool
+gpv_strieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return false;
+    return *a == *b;
+}
+
+static size_t
+edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), i, j;
+    size_t *row, prev, best;
+
+    if (la > 64 || lb > 64)
+        return (size_t)-1;
+    row = xmalloc((lb + 1) * sizeof(*row));
+    for (j = 0; j <= lb; j++)
+        row[j] = j;
+    for (i = 1; i <= la; i++) {
+        prev = row[0];
+        row[0] = i;
+        for (j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+
+            best = prev + cost;
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    best = row[lb];
+    free(row);
+    return best;
+}
+
+int
+gpv_suggest(const char *word, const char *const *cands, size_t n)
+{
+    size_t i, d, best = (size_t)-1, limit;
+    int besti = -1;
+
+    /* Allow about one edit in three characters, at least two. */
+    limit = strlen(word) / 3;
+    if (limit < 2)
+        limit = 2;
+    for (i = 0; i < n; i++) {
+        if (!cands[i])
+            continue;
+        d = edit_distance(word, cands[i]);
+        if (d < best) {
+            best = d;
+            besti = (int)i;
+        }
+    }
+    return best <= limit ? besti : -1;
+}
+
+void
+gpv_buf_init(struct gpv_buf *b)
+{
+    b->s = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+static void
+buf_reserve(struct gpv_buf *b, size_t extra)
+{
+    size_t need = b->len + extra + 1;
+
+    if (need <= b->cap)
+        return;
+    if (b->cap == 0)
+        b->cap = 64;
+    while (b->cap < need)
+        b->cap *= 2;
+    b->s = xrealloc(b->s, b->cap);
+}
+
+void
+gpv_buf_printf(struct gpv_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        oom();
+    buf_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void
+gpv_buf_putc(struct gpv_buf *b, char c)
+{
+    buf_reserve(b, 1);
+    b->s[b->len++] = c;
+    b->s[b->len] = '\0';
+}
+
+void
+gpv_buf_puts(struct gpv_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+
+    buf_reserve(b, n);
+    memcpy(b->s + b->len, s, n + 1);
+    b->len += n;
+}
+
+const char *
+gpv_buf_str(const struct gpv_buf *b)
+{
+    return b->s ? b->s : "";
+}
+
+char *
+gpv_buf_detach(struct gpv_buf *b)
+{
+    char *s = b->s ? b->s : xstrdup("");
+
+    gpv_buf_init(b);
+    return s;
+}
+
+void
+gpv_buf_release(struct gpv_buf *b)
+{
+    free(b->s);
+    gpv_buf_init(b);
+}
