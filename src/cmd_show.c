@@ -276,7 +276,8 @@ print_vgpu(const struct gpv_cli *cli, const struct gpv_gpu *g)
     printf("\n%svGPU%s: type prefixes ", cli_bold(cli), cli_reset(cli));
     for (i = 0; i < v->nprefixes; i++)
         printf("%s%s", i ? ", " : "", v->prefixes[i]);
-    printf("; mixed-size mode %s\n", v->mixed_size ? "supported" : "not supported");
+    printf("; mixed-size mode %s\n",
+           v->mixed_size ? "supported" : "not supported or not documented (see the notes)");
     printf("  %-16s %-6s %12s %4s %5s  %s\n", "TYPE", "SERIES", "FRAME BUFFER", "MAX", "MIXED",
            "MIG PROFILE / MIXED-SIZE PLACEMENT IDS (GB)");
     for (i = 0; i < v->ntypes; i++) {

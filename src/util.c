@@ -135,52 +135,57 @@ gpv_strieq(const char *a, const char *b)
     return *a == *b;
 }
 
+/* Edit distance counting an adjacent transposition as one edit ("memroy" -> "memory"). */
 static size_t
-edit_distance(const char *a, const char *b)
+edit_distance(const char *a, size_t la, const char *b, size_t lb)
 {
-    size_t la = strlen(a), lb = strlen(b), i, j;
-    size_t *row, prev, best;
+    size_t d[65][65], i, j, best;
 
     if (la > 64 || lb > 64)
         return (size_t)-1;
-    row = xmalloc((lb + 1) * sizeof(*row));
+    for (i = 0; i <= la; i++)
+        d[i][0] = i;
     for (j = 0; j <= lb; j++)
-        row[j] = j;
+        d[0][j] = j;
     for (i = 1; i <= la; i++) {
-        prev = row[0];
-        row[0] = i;
         for (j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
 
-            best = prev + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
+            best = d[i - 1][j - 1] + (ca != cb);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
         }
     }
-    best = row[lb];
-    free(row);
-    return best;
+    return d[la][lb];
 }
 
 int
 gpv_suggest(const char *word, const char *const *cands, size_t n)
 {
-    size_t i, d, best = (size_t)-1, limit;
+    size_t i, d, p, best = (size_t)-1, limit, lw = strlen(word), lc;
     int besti = -1;
 
     /* Allow about one edit in three characters, at least two. */
-    limit = strlen(word) / 3;
+    limit = lw / 3;
     if (limit < 2)
         limit = 2;
     for (i = 0; i < n; i++) {
         if (!cands[i])
             continue;
-        d = edit_distance(word, cands[i]);
+        lc = strlen(cands[i]);
+        d = edit_distance(word, lw, cands[i], lc);
+        /* A misspelt abbreviation of a longer name ("memroy" for "memory_mib") is close too. */
+        if (lc > lw && lw >= 4) {
+            p = edit_distance(word, lw, cands[i], lw) + 1;
+            if (p < d)
+                d = p;
+        }
         if (d < best) {
             best = d;
             besti = (int)i;
