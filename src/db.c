@@ -1075,10 +1075,21 @@ int
 gpv_gpu_suggest_profile(const struct gpv_gpu *gpu, const char *name)
 {
     const char *cands[GPV_MIG_MAX_PROFILES];
-    size_t i;
+    const char *dot = strchr(name, '.');
+    size_t i, n = dot ? (size_t)(dot - name) : 0;
+    int s;
 
     if (!gpu->mig)
         return -1;
+    /* Prefer a profile with the same compute slices: "2g.10gb" means "a 2g profile" more than
+     * "a 10gb profile" (2g.20gb rather than 1g.10gb on an H100-80GB). */
+    for (i = 0; i < gpu->mig->nprofiles; i++) {
+        const char *pn = gpu->mig->profiles[i].name;
+
+        cands[i] = (n && !strncasecmp(pn, name, n) && pn[n] == '.') ? pn : NULL;
+    }
+    if (n && (s = gpv_suggest(name, cands, gpu->mig->nprofiles)) >= 0)
+        return s;
     for (i = 0; i < gpu->mig->nprofiles; i++)
         cands[i] = gpu->mig->profiles[i].name;
     return gpv_suggest(name, cands, gpu->mig->nprofiles);

@@ -258,9 +258,15 @@ out:
     if (have_event)
         yaml_event_delete(&event);
     /* Open mappings still hold 2n items; close them so the tree frees cleanly. */
-    for (i = b.depth - 1; i >= 0; i--)
-        if (b.stack[i]->kind == GPV_Y_MAP)
-            b.stack[i]->n /= 2;
+    for (i = b.depth - 1; i >= 0; i--) {
+        struct gpv_ynode *m = b.stack[i];
+
+        if (m->kind != GPV_Y_MAP)
+            continue;
+        if (m->n % 2) /* a key whose value never came */
+            node_free(m->items[--m->n]);
+        m->n /= 2;
+    }
     yaml_parser_delete(&parser);
     gpv_ydoc_free(doc);
     return rc;

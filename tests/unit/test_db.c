@@ -1,0 +1,443 @@
+#include "gpuvplan/db.h"
+#include "gpuvplan/error.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const required_ids[] = {
+    "a100-40gb", "a100-80gb", "a30",          "h100-80gb",    "h100-94gb",
+    "h100-96gb", "h20",       "h200-141gb",   "gh200-144gb",  "b200",
+    "gb200",     "b300",      "gb300",        "rtx-pro-6000", "l40s",
+    "l40",       "l4",        "a40",          "a10",          "a16",
+    "a2",        "t4",        "rtx-6000-ada", "v100-16gb",    "v100-32gb",
+};
+
+static int
+setup_db(void **state)
+{
+    static struct gpv_db db;
+    struct gpv_error err;
+
+    gpv_db_init(&db);
+    if (gpv_db_load_embedded(&db, &err) != 0) {
+        char buf[2048];
+
+        fprintf(stderr, "%s\n", gpv_error_format(&err, buf, sizeof(buf)));
+        return -1;
+    }
+    *state = &db;
+    return 0;
+}
+
+static int
+teardown_db(void **state)
+{
+    gpv_db_release(*state);
+    return 0;
+}
+
+static void
+test_db_embeds_every_required_model(void **state)
+{
+    const struct gpv_db *db = *state;
+    size_t i;
+
+    for (i = 0; i < sizeof(required_ids) / sizeof(required_ids[0]); i++) {
+        const struct gpv_gpu *g = gpv_db_find(db, required_ids[i]);
+
+        assert_non_null(g);
+        assert_string_equal(g->id, required_ids[i]);
+        assert_true(g->nsources > 0);
+    }
+    assert_int_equal(db->ngpus, sizeof(required_ids) / sizeof(required_ids[0]));
+}
+
+static void
+test_db_h100_1g20gb_starts_at_0_2_4_6_with_size_2_and_max_4(void **state)
+{
+    const struct gpv_gpu *g = gpv_db_find(*state, "h100-80gb");
+    const struct gpv_mig_profile *p;
+    int i;
+
+    assert_non_null(g);
+    assert_non_null(g->mig);
+    assert_int_equal(g->mig->units, 8);
+    i = gpv_gpu_find_profile(g, "1g.20gb");
+    assert_true(i >= 0);
+    p = &g->mig->profiles[i];
+    assert_int_equal(p->size, 2);
+    assert_int_equal(p->max, 4);
+    assert_int_equal(p->nstarts, 4);
+    assert_int_equal(p->starts[0], 0);
+    assert_int_equal(p->starts[1], 2);
+    assert_int_equal(p->starts[2], 4);
+    assert_int_equal(p->starts[3], 6);
+    assert_int_equal(p->id, 15);
+    /* 19.62 GiB as nvidia-smi prints it */
+    assert_int_equal(p->memory_mib, 20091);
+    assert_int_equal(gpv_gpu_find_profile(g, "15"), i);
+    assert_int_equal(gpv_gpu_find_profile(g, "1G.20GB"), i);
+    assert_int_equal(gpv_gpu_find_profile(g, "2g.10gb"), -1);
+    assert_string_equal(g->mig->profiles[gpv_gpu_suggest_profile(g, "2g.10gb")].name, "2g.20gb");
+}
+
+static void
+test_db_profile_names_are_per_model(void **state)
+{
+    const struct gpv_gpu *a100 = gpv_db_find(*state, "a100-40gb");
+    const struct gpv_gpu *a80 = gpv_db_find(*state, "a100-80gb");
+    int i, j;
+
+    i = gpv_gpu_find_profile(a100, "1g.10gb");
+    j = gpv_gpu_find_profile(a80, "1g.10gb");
+    assert_true(i >= 0 && j >= 0);
+    /* the same name is a 2-unit profile (id 15, max 4) on one and 1-unit (id 19, max 7) on the
+     * other */
+    assert_int_equal(a100->mig->profiles[i].id, 15);
+    assert_int_equal(a100->mig->profiles[i].max, 4);
+    assert_int_equal(a80->mig->profiles[j].id, 19);
+    assert_int_equal(a80->mig->profiles[j].max, 7);
+}
+
+static void
+test_db_grids_are_8_4_and_12_units(void **state)
+{
+    assert_int_equal(gpv_db_find(*state, "a30")->mig->units, 4);
+    assert_int_equal(gpv_db_find(*state, "rtx-pro-6000")->mig->units, 12);
+    assert_int_equal(gpv_db_find(*state, "b200")->mig->units, 8);
+    assert_null(gpv_db_find(*state, "l40s")->mig);
+}
+
+static void
+test_db_resolves_aliases_case_and_pci_ids(void **state)
+{
+    const struct gpv_db *db = *state;
+    struct gpv_error err;
+
+    assert_string_equal(gpv_db_find(db, "H100-80GB")->id, "h100-80gb");
+    assert_string_equal(gpv_db_find(db, "0x2330")->id, "h100-80gb");
+    assert_string_equal(gpv_db_find(db, "0X2330")->id, "h100-80gb");
+    assert_string_equal(gpv_db_find(db, "h100 sxm5 80gb")->id, "h100-80gb");
+    assert_null(gpv_db_find(db, "h100-8gb"));
+    assert_null(gpv_db_lookup(db, "h100-8gb", &err));
+    assert_int_equal(err.code, GPV_EINPUT);
+    assert_string_equal(err.msg, "unknown GPU 'h100-8gb' (did you mean 'h100-80gb'?); "
+                                 "`gpuvplan gpus` lists them all");
+}
+
+static void
+test_db_finds_vgpu_types_under_any_prefix(void **state)
+{
+    const struct gpv_gpu *g = gpv_db_find(*state, "h100-80gb");
+    int i = gpv_gpu_find_vgpu_type(g, "H100-20C");
+
+    assert_true(i >= 0);
+    assert_int_equal(gpv_gpu_find_vgpu_type(g, "h100xm-20c"), i);
+    assert_int_equal(g->vgpu->types[i].max, 4);
+    assert_int_equal(gpv_gpu_find_vgpu_type(g, "H100-21C"), -1);
+}
+
+/* Most disjoint placements of `size` from the starts, by trying every subset (independent of
+ * the loader's greedy count). */
+static int
+brute_max_disjoint(const struct gpv_mig_profile *p)
+{
+    int best = 0;
+    uint32_t subset, n = (uint32_t)p->nstarts;
+
+    for (subset = 0; subset < (1u << n); subset++) {
+        uint64_t used = 0;
+        int k, count = 0;
+        int ok = 1;
+
+        for (k = 0; k < (int)n && ok; k++) {
+            if (!(subset & (1u << k)))
+                continue;
+            uint64_t span = ((1ull << p->size) - 1) << p->starts[k];
+
+            if (used & span)
+                ok = 0;
+            used |= span;
+            count++;
+        }
+        if (ok && count > best)
+            best = count;
+    }
+    return best;
+}
+
+static void
+test_db_invariants_hold_for_every_embedded_model(void **state)
+{
+    const struct gpv_db *db = *state;
+    size_t i, j, k;
+
+    for (i = 0; i < db->ngpus; i++) {
+        const struct gpv_gpu *g = db->gpus[i];
+
+        for (j = 0; g->mig && j < g->mig->nprofiles; j++) {
+            const struct gpv_mig_profile *p = &g->mig->profiles[j];
+            int s;
+
+            for (s = 0; s < p->nstarts; s++)
+                assert_true(p->starts[s] >= 0 && p->starts[s] + p->size <= g->mig->units);
+            /* each max count is reachable by placements */
+            if (brute_max_disjoint(p) < p->max) {
+                fprintf(stderr, "%s %s: max %d unreachable\n", g->id, p->name, p->max);
+                fail();
+            }
+            for (k = 0; k < j; k++) {
+                assert_string_not_equal(g->mig->profiles[k].name, p->name);
+                assert_int_not_equal(g->mig->profiles[k].id, p->id);
+            }
+            assert_true(p->memory_mib > 0 && p->memory_mib <= g->memory_mib);
+            assert_non_null(gpv_gpu_source(g, p->source));
+        }
+        for (j = 0; g->vgpu && j < g->vgpu->ntypes; j++) {
+            const struct gpv_vgpu_type *t = &g->vgpu->types[j];
+
+            if (t->mig_profile < 0) {
+                if ((long long)t->max * t->framebuffer_mib > g->memory_mib) {
+                    fprintf(stderr, "%s %s: %d x %lld MiB > %lld\n", g->id, t->name, t->max,
+                            t->framebuffer_mib, g->memory_mib);
+                    fail();
+                }
+            } else {
+                assert_non_null(g->mig);
+                assert_true((size_t)t->mig_profile < g->mig->nprofiles);
+            }
+            if (t->nplacements)
+                assert_int_equal(t->nplacements, t->max_mixed);
+            for (k = 0; k < (size_t)t->nplacements; k++)
+                assert_true(t->placements[k] + t->size_gb <= (g->memory_mib + 512) / 1024);
+            for (k = 0; k < j; k++)
+                assert_string_not_equal(g->vgpu->types[k].name, t->name);
+            assert_non_null(gpv_gpu_source(g, t->source));
+        }
+    }
+}
+
+/* A minimal valid model; each rejection test replaces one line. */
+static const char base[] = "id: test-gpu\n"                         /* 1 */
+                           "name: Test GPU\n"                       /* 2 */
+                           "architecture: hopper\n"                 /* 3 */
+                           "memory_mib: 81920\n"                    /* 4 */
+                           "sources: [{id: s1, title: a source}]\n" /* 5 */
+                           "mig:\n"                                 /* 6 */
+                           "  units: 8\n"                           /* 7 */
+                           "  compute_slices: 7\n"                  /* 8 */
+                           "  source: s1\n"                         /* 9 */
+                           "  profiles:\n"                          /* 10 */
+                           "    - {name: 1g.20gb, id: 15, compute_slices: 1, size: 2, "
+                           "starts: [0, 2, 4, 6], max: 4, memory_gib: 19.62}\n" /* 11 */
+                           "    - {name: 7g.80gb, id: 0, compute_slices: 7, size: 8, "
+                           "starts: [0], max: 1, memory_gib: 79.25}\n" /* 12 */
+                           "vgpu:\n"                                   /* 13 */
+                           "  prefixes: [TEST]\n"                      /* 14 */
+                           "  mixed_size: true\n"                      /* 15 */
+                           "  source: s1\n"                            /* 16 */
+                           "  types:\n"                                /* 17 */
+                           "    - {name: TEST-20C, series: C, framebuffer_mib: 20480, max: 4, "
+                           "max_mixed: 4, placements: [0, 20, 40, 60]}\n" /* 18 */
+                           "    - {name: TEST-1-20C, series: C, framebuffer_mib: 20480, max: 4, "
+                           "mig_profile: 1g.20gb}\n"; /* 19 */
+
+/* Returns base with line `line` (from 1) replaced by `text` (NULL: removed). */
+static char *
+with_line(int line, const char *text)
+{
+    static char out[8192];
+    const char *p = base;
+    char *o = out;
+    int n = 1;
+
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t len = (size_t)(eol - p) + 1;
+
+        if (n == line) {
+            if (text)
+                o += sprintf(o, "%s\n", text);
+        } else {
+            memcpy(o, p, len);
+            o += len;
+        }
+        p += len;
+        n++;
+    }
+    *o = '\0';
+    return out;
+}
+
+static int rejections_wrong;
+
+/* Records (not asserts) so one run shows every mismatch. */
+static void
+expect_reject(const char *doc, const char *expected)
+{
+    struct gpv_db db;
+    struct gpv_error err;
+    char buf[2048];
+    int rc;
+
+    gpv_db_init(&db);
+    gpv_error_init(&err);
+    rc = gpv_db_load_mem(&db, doc, strlen(doc), "t.yaml", false, &err);
+    gpv_error_format(&err, buf, sizeof(buf));
+    if (rc != GPV_EINPUT || strcmp(buf, expected) != 0) {
+        fprintf(stderr, "expected: %s\n     got: %s (rc %d)\n", expected, buf, rc);
+        rejections_wrong++;
+    }
+    assert_int_equal(db.ngpus, 0);
+    gpv_db_release(&db);
+}
+
+static void
+test_db_loader_accepts_the_base_model(void **state)
+{
+    struct gpv_db db;
+    struct gpv_error err;
+
+    (void)state;
+    gpv_db_init(&db);
+    assert_int_equal(gpv_db_load_mem(&db, base, strlen(base), "t.yaml", false, &err), 0);
+    assert_int_equal(db.ngpus, 1);
+    /* loading it again is a duplicate id */
+    assert_int_equal(gpv_db_load_mem(&db, base, strlen(base), "u.yaml", false, &err), GPV_EINPUT);
+    assert_string_equal(err.msg, "model 'test-gpu' is already defined in t.yaml");
+    assert_int_equal(err.line, 1);
+    /* unless it overrides */
+    assert_int_equal(gpv_db_load_mem(&db, base, strlen(base), "u.yaml", true, &err), 0);
+    assert_int_equal(db.ngpus, 1);
+    assert_string_equal(db.gpus[0]->origin, "u.yaml");
+    gpv_db_release(&db);
+}
+
+static void
+test_db_loader_rejects_each_bad_model_with_its_line(void **state)
+{
+    (void)state;
+    expect_reject(with_line(4, "memroy_mib: 81920"),
+                  "t.yaml:4:1: error: unknown key 'memroy_mib' in the GPU model (did you mean "
+                  "'memory_mib'?)");
+    expect_reject(with_line(4, NULL), "t.yaml:1:1: error: missing key 'memory_mib' in the GPU "
+                                      "model");
+    expect_reject(with_line(4, "memory_mib: lots"),
+                  "t.yaml:4:13: error: 'memory_mib' of the GPU model must be a whole number, "
+                  "not 'lots'");
+    expect_reject(with_line(1, "id: Test_GPU"),
+                  "t.yaml:1:5: error: id 'Test_GPU' must be lowercase letters, digits and '-'");
+    expect_reject(with_line(3, "architecture: hoper"),
+                  "t.yaml:3:15: error: unknown architecture 'hoper' (did you mean 'hopper'?)");
+    expect_reject(with_line(7, "  units: 40"),
+                  "t.yaml:7:10: error: 'units' of 'mig' is 40; it must be from 1 to 32");
+    expect_reject(with_line(11, "    - {name: 1g.20gb, id: 15, compute_slices: 1, size: 2, "
+                                "starts: [0, 2, 4, 7], max: 4, memory_gib: 19.62}"),
+                  "t.yaml:11:77: error: MIG profile '1g.20gb': start 7 + size 2 runs past the "
+                  "8-unit grid");
+    expect_reject(with_line(11, "    - {name: 1g.20gb, id: 15, compute_slices: 1, size: 2, "
+                                "starts: [0, 2, 4, 8], max: 4, memory_gib: 19.62}"),
+                  "t.yaml:11:77: error: 'starts' of MIG profile '1g.20gb' is 8; it must be from "
+                  "0 to 7");
+    expect_reject(with_line(11, "    - {name: 1g.20gb, id: 15, compute_slices: 1, size: 2, "
+                                "starts: [0, 1, 2, 4], max: 4, memory_gib: 19.62}"),
+                  "t.yaml:11:86: error: max 4 of MIG profile '1g.20gb' is more than the 3 "
+                  "instances its placements can hold");
+    expect_reject(with_line(11, "    - {name: 7g.80gb, id: 15, compute_slices: 1, size: 2, "
+                                "starts: [0, 2, 4, 6], max: 4, memory_gib: 19.62}"),
+                  "t.yaml:12:14: error: duplicate MIG profile name '7g.80gb'");
+    expect_reject(with_line(11, "    - {name: 1g.20gb, id: 0, compute_slices: 1, size: 2, "
+                                "starts: [0, 2, 4, 6], max: 4, memory_gib: 19.62}"),
+                  "t.yaml:12:27: error: MIG profile id 0 is used by both '1g.20gb' and "
+                  "'7g.80gb'");
+    expect_reject(with_line(9, "  source: s2"),
+                  "t.yaml:9:11: error: 'source' of 'mig' names source 's2', which is not "
+                  "declared under 'sources'");
+    expect_reject(with_line(19, "    - {name: TEST-1-20C, series: C, framebuffer_mib: 20480, max: "
+                                "4, mig_profile: 2g.20gb}"),
+                  "t.yaml:19:82: error: vGPU type 'TEST-1-20C' rides on MIG profile '2g.20gb', "
+                  "which this model does not have");
+    expect_reject(
+        with_line(18, "    - {name: TEST-20C, series: C, framebuffer_mib: 20480, max: 5}"),
+        "t.yaml:18:64: error: vGPU type 'TEST-20C': 5 x 20480 MiB is more than the "
+        "GPU's 81920 MiB");
+    expect_reject(with_line(18, "    - {name: TEST-20C, series: C, framebuffer_mib: 20480, max: 4, "
+                                "max_mixed: 4, placements: [0, 20, 40]}"),
+                  "t.yaml:18:93: error: vGPU type 'TEST-20C' has 3 placement ids but "
+                  "'max_mixed: 4'");
+    expect_reject(with_line(18, "    - {name: TEST-20C, series: C, framebuffer_mib: 20480, max: 4, "
+                                "max_mixed: 4, placements: [0, 20, 40, 70]}"),
+                  "t.yaml:18:105: error: vGPU type 'TEST-20C': placement 70 + 20 GB runs past "
+                  "the 80 GB frame buffer");
+    expect_reject(
+        with_line(18, "    - {name: TEST-20C, series: X, framebuffer_mib: 20480, max: 4}"),
+        "t.yaml:18:32: error: series of vGPU type 'TEST-20C' must be A, B, C or Q, not "
+        "'X'");
+    expect_reject(
+        with_line(18, "    - {name: OTHER-20C, series: C, framebuffer_mib: 20480, max: 4}"),
+        "t.yaml:18:14: error: vGPU type 'OTHER-20C' does not start with one of the "
+        "model's prefixes and '-' (TEST-...)");
+    expect_reject(with_line(15, "  mixed_size: maybe"),
+                  "t.yaml:15:15: error: 'mixed_size' of 'vgpu' must be true or false, not "
+                  "'maybe'");
+    expect_reject(with_line(5, "sources: []"),
+                  "t.yaml:5:10: error: 'sources' is empty: every model names where its facts "
+                  "come from");
+    expect_reject(with_line(2, "name: [a, b]"),
+                  "t.yaml:2:7: error: 'name' of the GPU model must be a non-empty string, not a "
+                  "list");
+    expect_reject(with_line(2, "name: A\nname: B"),
+                  "t.yaml:3:1: error: duplicate key 'name' (first at line 2)");
+    expect_reject(with_line(2, "name: *alias"),
+                  "t.yaml:2:7: error: YAML aliases (*alias) are not supported");
+    expect_reject(with_line(2, "name: [unclosed"),
+                  "t.yaml:3:13: error: did not find expected ',' or ']' while parsing a flow "
+                  "sequence");
+    expect_reject("", "t.yaml:1:1: error: the file is empty");
+    expect_reject("- a\n- b\n", "t.yaml:1:1: error: the GPU model must be a mapping, not a list");
+    assert_int_equal(rejections_wrong, 0);
+}
+
+static void
+test_db_loader_rejects_an_alias_taken_by_another_model(void **state)
+{
+    struct gpv_db db;
+    struct gpv_error err;
+    char *doc;
+
+    (void)state;
+    gpv_db_init(&db);
+    assert_int_equal(gpv_db_load_mem(&db, base, strlen(base), "t.yaml", false, &err), 0);
+    doc = with_line(1, "id: other-gpu\naliases: [Foo, TEST-GPU]");
+    assert_int_equal(gpv_db_load_mem(&db, doc, strlen(doc), "o.yaml", false, &err), GPV_EINPUT);
+    assert_string_equal(err.msg, "alias 'TEST-GPU' is already a name of model 'test-gpu' "
+                                 "(t.yaml)");
+    assert_int_equal(err.line, 2);
+    assert_int_equal(err.col, 16);
+    gpv_db_release(&db);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_db_embeds_every_required_model),
+        cmocka_unit_test(test_db_h100_1g20gb_starts_at_0_2_4_6_with_size_2_and_max_4),
+        cmocka_unit_test(test_db_profile_names_are_per_model),
+        cmocka_unit_test(test_db_grids_are_8_4_and_12_units),
+        cmocka_unit_test(test_db_resolves_aliases_case_and_pci_ids),
+        cmocka_unit_test(test_db_finds_vgpu_types_under_any_prefix),
+        cmocka_unit_test(test_db_invariants_hold_for_every_embedded_model),
+        cmocka_unit_test(test_db_loader_accepts_the_base_model),
+        cmocka_unit_test(test_db_loader_rejects_each_bad_model_with_its_line),
+        cmocka_unit_test(test_db_loader_rejects_an_alias_taken_by_another_model),
+    };
+
+    return cmocka_run_group_tests_name("db", tests, setup_db, teardown_db);
+}

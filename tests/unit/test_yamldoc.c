@@ -1,0 +1,171 @@
+#include "gpuvplan/util.h"
+#include "gpuvplan/yamldoc.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parses doc and returns the formatted error ("" when it parsed). */
+static const char *
+parse_error(const char *doc, size_t len)
+{
+    static char buf[2048];
+    struct gpv_ydoc *d = NULL;
+    struct gpv_error err;
+
+    gpv_error_init(&err);
+    buf[0] = '\0';
+    if (gpv_ydoc_parse(&d, doc, len, "y.yaml", &err) != 0) {
+        assert_null(d);
+        return gpv_error_format(&err, buf, sizeof(buf));
+    }
+    gpv_ydoc_free(d);
+    return buf;
+}
+
+#define PARSE_ERROR(s) parse_error((s), strlen(s))
+
+static void
+test_yamldoc_builds_a_tree_with_lines_and_columns(void **state)
+{
+    const char *doc = "a: 1\nb:\n  - x\n  - 'y'\nc: {d: true}\n";
+    struct gpv_ydoc *d;
+    struct gpv_error err;
+    const struct gpv_ynode *b, *c;
+
+    (void)state;
+    assert_int_equal(gpv_ydoc_parse(&d, doc, strlen(doc), "y.yaml", &err), 0);
+    assert_int_equal(d->root->kind, GPV_Y_MAP);
+    assert_int_equal(d->root->n, 3);
+    b = gpv_ymap_get(d->root, "b");
+    assert_int_equal(b->kind, GPV_Y_SEQ);
+    assert_int_equal(b->n, 2);
+    assert_string_equal(b->items[1]->str, "y");
+    assert_false(b->items[1]->plain);
+    assert_true(b->items[0]->plain);
+    assert_int_equal(b->items[1]->line, 4);
+    assert_int_equal(b->items[1]->col, 5);
+    c = gpv_ymap_get(d->root, "c");
+    assert_string_equal(gpv_ymap_get(c, "d")->str, "true");
+    assert_null(gpv_ymap_get(d->root, "zz"));
+    gpv_ydoc_free(d);
+}
+
+static void
+test_yamldoc_refuses_what_a_hostile_file_could_abuse(void **state)
+{
+    char *deep, *big;
+    size_t i;
+
+    (void)state;
+    assert_string_equal(PARSE_ERROR("a: &x [1]\nb: *x\n"),
+                        "y.yaml:1:4: error: YAML anchors (&x) are not supported");
+    assert_string_equal(PARSE_ERROR("a: !!binary aGk=\n"),
+                        "y.yaml:1:4: error: YAML tag 'tag:yaml.org,2002:binary' is not supported");
+    assert_string_equal(PARSE_ERROR("a: !!str 12\n"), "");
+    assert_string_equal(PARSE_ERROR("a: 1\n---\nb: 2\n"),
+                        "y.yaml:2:1: error: only one YAML document per file is supported");
+    assert_string_equal(PARSE_ERROR("a: 1\na: 2\n"),
+                        "y.yaml:2:1: error: duplicate key 'a' (first at line 1)");
+    assert_string_equal(PARSE_ERROR("? [a]\n: 1\n"),
+                        "y.yaml:1:3: error: mapping keys must be plain scalars");
+    /* nesting one level past the limit */
+    deep = xmalloc(2 * (GPV_YAML_MAX_DEPTH + 1) + 1);
+    for (i = 0; i < GPV_YAML_MAX_DEPTH + 1; i++)
+        deep[i] = '[';
+    for (i = 0; i < GPV_YAML_MAX_DEPTH + 1; i++)
+        deep[GPV_YAML_MAX_DEPTH + 1 + i] = ']';
+    deep[2 * (GPV_YAML_MAX_DEPTH + 1)] = '\0';
+    assert_non_null(strstr(PARSE_ERROR(deep), "nesting deeper than 64 levels"));
+    free(deep);
+    big = xcalloc(GPV_YAML_MAX_BYTES + 2, 1);
+    memset(big, 'a', GPV_YAML_MAX_BYTES + 1);
+    assert_non_null(strstr(parse_error(big, GPV_YAML_MAX_BYTES + 1), "the limit is"));
+    free(big);
+    /* binary junk is a clean error, not a crash */
+    assert_non_null(strstr(parse_error("a: \x01\x80\xff", 6), "error:"));
+}
+
+struct demo {
+    char *name;
+    int count;
+    double share;
+    bool on;
+    const struct gpv_ynode *list;
+};
+
+static const struct gpv_yfield demo_fields[] = {
+    {"name", GPV_YF_STR, offsetof(struct demo, name), true, 0, 0, 0, 0},
+    {"count", GPV_YF_INT, offsetof(struct demo, count), false, 1, 10, 0, 0},
+    {"share", GPV_YF_DOUBLE, offsetof(struct demo, share), false, 0, 0, 0.0, 1.0},
+    {"on", GPV_YF_BOOL, offsetof(struct demo, on), false, 0, 0, 0, 0},
+    {"list", GPV_YF_SEQ, offsetof(struct demo, list), false, 0, 0, 0, 0},
+};
+
+static const char *
+decode_error(const char *doc, struct demo *out)
+{
+    static char buf[2048];
+    struct gpv_ydoc *d;
+    struct gpv_error err;
+    int rc;
+
+    gpv_error_init(&err);
+    assert_int_equal(gpv_ydoc_parse(&d, doc, strlen(doc), "y.yaml", &err), 0);
+    memset(out, 0, sizeof(*out));
+    out->count = 3;
+    rc = gpv_ymap_decode(out, d, d->root, demo_fields, 5, "the demo", NULL, &err);
+    free(out->name);
+    out->name = NULL;
+    gpv_ydoc_free(d);
+    buf[0] = '\0';
+    return rc ? gpv_error_format(&err, buf, sizeof(buf)) : buf;
+}
+
+static void
+test_yamldoc_decodes_strictly_by_schema(void **state)
+{
+    struct demo d;
+
+    (void)state;
+    assert_string_equal(decode_error("name: x\nshare: 0.5\non: true\n", &d), "");
+    assert_int_equal(d.count, 3); /* default kept */
+    assert_true(d.on);
+    assert_string_equal(decode_error("name: x\ncuont: 2\n", &d),
+                        "y.yaml:2:1: error: unknown key 'cuont' in the demo (did you mean "
+                        "'count'?)");
+    assert_string_equal(decode_error("count: 2\n", &d),
+                        "y.yaml:1:1: error: missing key 'name' in the demo");
+    assert_string_equal(decode_error("name: x\ncount: 11\n", &d),
+                        "y.yaml:2:8: error: 'count' of the demo is 11; it must be from 1 to 10");
+    assert_string_equal(decode_error("name: x\ncount: '2'\n", &d),
+                        "y.yaml:2:8: error: 'count' of the demo must be a whole number, not a "
+                        "scalar");
+    assert_string_equal(decode_error("name: x\nshare: 1.5\n", &d),
+                        "y.yaml:2:8: error: 'share' of the demo is 1.5; it must be from 0 to 1");
+    assert_string_equal(decode_error("name: x\non: yes\n", &d),
+                        "y.yaml:2:5: error: 'on' of the demo must be true or false, not 'yes'");
+    assert_string_equal(decode_error("name: x\nlist: 3\n", &d),
+                        "y.yaml:2:7: error: 'list' of the demo must be a list, not a scalar");
+    assert_string_equal(decode_error("name:\n", &d),
+                        "y.yaml:1:6: error: 'name' of the demo must be a non-empty string, not "
+                        "null");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_yamldoc_builds_a_tree_with_lines_and_columns),
+        cmocka_unit_test(test_yamldoc_refuses_what_a_hostile_file_could_abuse),
+        cmocka_unit_test(test_yamldoc_decodes_strictly_by_schema),
+    };
+
+    return cmocka_run_group_tests_name("yamldoc", tests, NULL, NULL);
+}
