@@ -13,6 +13,7 @@
 const struct gpv_command gpv_commands[] = {
     {"gpus", cmd_gpus, "list the GPU models in the database"},
     {"show", cmd_show, "a model's MIG profiles, placements and vGPU types, with sources"},
+    {"mig", cmd_mig, "MIG geometry: check a layout, or list every valid one (check, layouts)"},
     {NULL, NULL, NULL},
 };
 
@@ -48,7 +49,8 @@ usage(FILE *f)
           "\n"
           "Examples:\n"
           "  gpuvplan gpus\n"
-          "  gpuvplan show h100-80gb\n",
+          "  gpuvplan show h100-80gb\n"
+          "  gpuvplan mig check h100-80gb 4x1g.20gb\n",
           f);
 }
 
