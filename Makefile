@@ -32,12 +32,15 @@ BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 
-.PHONY: all deps run check unit cli fuzz-replay san bench fuzz install uninstall clean format
+.PHONY: all deps deps-test run check unit cli fuzz-replay san bench fuzz install uninstall clean format
 
 all: $(BIN)
 
 deps:
 	@sh scripts/deps.sh
+
+deps-test:
+	@sh scripts/deps.sh --test
 
 $(BIN): $(BUILD)/obj/main.o $(BUILD)/libgpuvplan.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DEPS_LIBS) $(LDFLAGS) -lm
@@ -76,7 +79,7 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	./gpuvplan recommend docs/examples/tenants.yaml
 
-check: deps
+check: deps-test
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit cli fuzz-replay
 
@@ -91,7 +94,7 @@ fuzz-replay: $(FUZZ_REPLAY)
 	    n=$${r##*/replay_fuzz_}; $$r tests/fuzz/corpus/$$n tests/data || exit 1; done
 
 # ASan + UBSan build of everything, running the whole test suite.
-san: deps
+san: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/san BIN=build/san/gpuvplan \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" all unit cli fuzz-replay

@@ -1,14 +1,25 @@
 #!/bin/sh
-# Installs gpuvplan's build and test dependencies when pkg-config cannot find them.
+# Installs gpuvplan's build dependencies when pkg-config cannot find them, and with --test also
+# what the test suite uses (cmocka, tmux for the terminal session tests, python3 to read JSON).
 # Does nothing when they are present. Debian/Ubuntu only; elsewhere it says what is missing.
 set -u
 missing=""
 if ! command -v pkg-config >/dev/null 2>&1; then
-    missing="pkg-config libyaml-dev libcjson-dev libcmocka-dev"
+    missing="pkg-config libyaml-dev libcjson-dev"
 else
     pkg-config --exists yaml-0.1 || missing="$missing libyaml-dev"
     pkg-config --exists libcjson || missing="$missing libcjson-dev"
-    pkg-config --exists cmocka || missing="$missing libcmocka-dev"
+fi
+if [ "${1:-}" = "--test" ]; then
+    if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists cmocka; then
+        missing="$missing libcmocka-dev"
+    fi
+    command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
+    if ! command -v python3 >/dev/null 2>&1; then
+        missing="$missing python3 python3-yaml"
+    elif ! python3 -c 'import yaml' >/dev/null 2>&1; then
+        missing="$missing python3-yaml"
+    fi
 fi
 [ -z "$missing" ] && exit 0
 

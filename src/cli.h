@@ -43,6 +43,8 @@ extern const struct gpv_command gpv_commands[];
 int cmd_gpus(struct gpv_cli *cli, int argc, char **argv);
 int cmd_show(struct gpv_cli *cli, int argc, char **argv);
 int cmd_mig(struct gpv_cli *cli, int argc, char **argv);
+int cmd_explain(struct gpv_cli *cli, int argc, char **argv);
+int cmd_rules(struct gpv_cli *cli, int argc, char **argv);
 
 /*
  * Loads the embedded database, then every *.yaml file of cli->profiles_dir (sorted by name),

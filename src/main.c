@@ -14,6 +14,8 @@ const struct gpv_command gpv_commands[] = {
     {"gpus", cmd_gpus, "list the GPU models in the database"},
     {"show", cmd_show, "a model's MIG profiles, placements and vGPU types, with sources"},
     {"mig", cmd_mig, "MIG geometry: check a layout, or list every valid one (check, layouts)"},
+    {"explain", cmd_explain, "the method per tenant and GPU model, and the rules that decided"},
+    {"rules", cmd_rules, "the decision rules explain applies, as a readable list"},
     {NULL, NULL, NULL},
 };
 
@@ -50,7 +52,9 @@ usage(FILE *f)
           "Examples:\n"
           "  gpuvplan gpus\n"
           "  gpuvplan show h100-80gb\n"
-          "  gpuvplan mig check h100-80gb 4x1g.20gb\n",
+          "  gpuvplan mig check h100-80gb 4x1g.20gb\n"
+          "  gpuvplan explain docs/examples/tenants.yaml --tenant fraud-scoring\n"
+          "  gpuvplan rules\n",
           f);
 }
 

@@ -1,0 +1,146 @@
+#ifndef GPUVPLAN_TENANT_H
+#define GPUVPLAN_TENANT_H
+
+/*
+ * The tenants file: what a site owns (licences, optionally a fleet of GPUs) and what each tenant
+ * needs. docs/tenants.md is the file format and the contract; this header is its C form.
+ *
+ * Pure: the loader takes a buffer, never prints and never opens files. Loading is strict:
+ * unknown keys (with a did-you-mean), wrong types, memory without a unit, numbers out of range,
+ * unknown GPU models, duplicate tenant names and contradictions (compute with whole GPUs, a
+ * pinned model missing from the fleet) are errors at their line and column.
+ */
+
+#include "gpuvplan/db.h"
+#include "gpuvplan/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define GPV_TENANTS_VERSION 1
+#define GPV_TENANT_NAME_MAX 128     /* longest tenant name, in bytes */
+#define GPV_TENANT_REPLICAS 1000000 /* most replicas of one tenant */
+#define GPV_TENANT_GPUS_MAX 64      /* most whole GPUs per replica */
+#define GPV_FLEET_COUNT_MAX 1000000 /* most GPUs in one fleet entry */
+#define GPV_FLEET_COST_MAX  100000  /* highest cost_per_hour of one GPU */
+
+/* How strongly a tenant must be kept apart from its neighbours on a GPU. */
+enum gpv_isolation {
+    GPV_ISO_NONE, /* sharing anything is fine */
+    GPV_ISO_SOFT, /* memory partitioned; performance may vary with neighbours (the default) */
+    GPV_ISO_HARD, /* SLA-bound or regulated: hardware-enforced memory, compute and faults */
+};
+
+enum gpv_workload {
+    GPV_WL_TRAINING,
+    GPV_WL_INFERENCE, /* the default */
+    GPV_WL_HPC,
+    GPV_WL_VDI,      /* virtual desktops for knowledge workers */
+    GPV_WL_GRAPHICS, /* professional graphics workstations */
+    GPV_WL_DEV,      /* notebooks and development */
+};
+
+enum gpv_environment {
+    GPV_ENV_CONTAINER, /* a pod or process on a host (the default) */
+    GPV_ENV_VM,        /* a virtual machine under a hypervisor */
+};
+
+/* vGPU mode of a fleet entry's GPUs: one frame-buffer size per GPU, or mixed sizes. */
+enum gpv_vgpu_mode {
+    GPV_VGPU_EQUAL, /* equal-size mode (the driver's default) */
+    GPV_VGPU_MIXED, /* mixed-size mode: placement ids, no fixed-share scheduler */
+};
+
+/* Licences the site owns. All default to false. */
+struct gpv_licenses {
+    bool ai_enterprise; /* NVIDIA AI Enterprise: C-series and MIG-backed vGPU */
+    bool vws;           /* NVIDIA RTX Virtual Workstation: Q-series (and B-series) */
+    bool vpc;           /* NVIDIA Virtual PC: B-series */
+    bool vapps;         /* NVIDIA Virtual Applications: A-series; graphics passthrough at
+                           reduced capability */
+};
+
+/* One line of the fleet: `count` GPUs of one model. */
+struct gpv_fleet_entry {
+    const struct gpv_gpu *gpu; /* resolved through the database; points into it */
+    int count;                 /* 1 .. GPV_FLEET_COUNT_MAX */
+    double cost_per_hour;      /* per GPU, >= 0; meaningful only when has_cost */
+    bool has_cost;
+    enum gpv_vgpu_mode vgpu_mode; /* GPV_VGPU_MIXED only where gpu->vgpu->mixed_size */
+    int line, col;                /* of the entry, for messages */
+};
+
+/*
+ * One tenant: `replicas` identical instances, each needing what the fields say. Every field has
+ * a value after loading (defaults applied).
+ *
+ * Whole-GPU tenants: a tenant with `gpus >= 1` or `full_gpu: true` asks for whole GPUs; for them
+ * `memory` is optional (when given, it is the memory one replica needs across its GPUs) and
+ * `compute` is an error. Every other tenant is fractional and must give `memory`.
+ */
+struct gpv_tenant {
+    char *name;           /* unique in the file; letters, digits, '.', '_', '-' */
+    int replicas;         /* 1 .. GPV_TENANT_REPLICAS; default 1 */
+    long long memory;     /* bytes per replica, as written (20GB = 20e9, 20GiB = 20 * 2^30); 0 when
+                             not given (whole-GPU tenants only) */
+    long long memory_mib; /* memory rounded up to whole MiB: what an instance must offer */
+    char *memory_text;    /* the quantity as written ("20GiB"), for traces; NULL when absent */
+    double compute;       /* guaranteed share of one GPU, 0 < x <= 1; 0 when not asked */
+    enum gpv_isolation isolation;     /* default GPV_ISO_SOFT */
+    enum gpv_workload workload;       /* default GPV_WL_INFERENCE */
+    enum gpv_environment environment; /* default GPV_ENV_CONTAINER */
+    bool live_migration;              /* must move between hosts while running; default false */
+    bool full_gpu;                    /* needs a whole GPU's performance; default false */
+    int gpus;    /* whole GPUs per replica, 0 .. GPV_TENANT_GPUS_MAX; 0 = fractional (default) */
+    bool media;  /* needs video decoders / JPEG: MIG +me profiles; default false */
+    bool spread; /* replicas on distinct GPUs (availability); default false: pack them */
+    const struct gpv_gpu *gpu; /* pinned model, or NULL: any candidate model */
+    int line, col;             /* of the tenant's mapping, for messages */
+    int gpu_line, gpu_col;     /* of its `gpu` value when pinned */
+};
+
+/* A whole tenants file. */
+struct gpv_tenants {
+    char *name; /* the name errors cite (usually the file path) */
+    int version;
+    struct gpv_licenses licenses;
+    size_t nfleet; /* 0: no fleet given */
+    struct gpv_fleet_entry *fleet;
+    size_t ntenants; /* at least 1 */
+    struct gpv_tenant *tenants;
+};
+
+/* Sets t to the defaults above (name NULL, replicas 1, soft, inference, container). */
+void gpv_tenant_init(struct gpv_tenant *t);
+
+/* True when the tenant asks for whole GPUs (gpus >= 1 or full_gpu). */
+bool gpv_tenant_whole_gpu(const struct gpv_tenant *t);
+
+/* Whole GPUs per replica the tenant asks for: gpus, or 1 for full_gpu, or 0 (fractional). */
+int gpv_tenant_gpus(const struct gpv_tenant *t);
+
+/*
+ * Parses a tenants file from buf[0..len); name is cited in errors. GPU models (fleet entries
+ * and pins) are resolved through db, which must outlive *out. On success *out holds the file
+ * (release it with gpv_tenants_release()) and 0 is returned. On failure *out is empty and
+ * GPV_EINPUT is returned with err at name:line:col.
+ */
+int gpv_tenants_load_mem(struct gpv_tenants *out, const char *buf, size_t len, const char *name,
+                         const struct gpv_db *db, struct gpv_error *err);
+
+/* Frees the contents of t and leaves it empty. NULL-safe. */
+void gpv_tenants_release(struct gpv_tenants *t);
+
+/* Frees the strings of one tenant (for tenants built by hand). */
+void gpv_tenant_release(struct gpv_tenant *t);
+
+/* Finds a tenant by exact name; returns its index or -1. */
+int gpv_tenants_find(const struct gpv_tenants *t, const char *name);
+
+/* Names for the enums, as the file spells them ("hard", "vdi", "vm", "mixed"). */
+const char *gpv_isolation_name(enum gpv_isolation v);
+const char *gpv_workload_name(enum gpv_workload v);
+const char *gpv_environment_name(enum gpv_environment v);
+const char *gpv_vgpu_mode_name(enum gpv_vgpu_mode v);
+
+#endif

@@ -1,0 +1,24 @@
+#ifndef GPUVPLAN_CLI_RULES_H
+#define GPUVPLAN_CLI_RULES_H
+
+/* What the commands built on the decision rules share (explain, rules, and the study mode). */
+
+#include "cli.h"
+#include "gpuvplan/rules.h"
+#include "gpuvplan/tenant.h"
+
+/*
+ * Loads the rules from path (a --rules FILE), or the embedded profiles/rules.yaml when path is
+ * NULL. Returns 0, or a negative status with err filled (file:line:col for a bad file); *out
+ * is then empty.
+ */
+int cli_rules_load(struct gpv_ruleset *out, const char *path, struct gpv_error *err);
+
+/*
+ * Reads and loads a tenants file against the CLI's database (loaded here when needed).
+ * Returns 0 or a negative status with err filled; *out is then empty.
+ */
+int cli_tenants_load(struct gpv_cli *cli, struct gpv_tenants *out, const char *path,
+                     struct gpv_error *err);
+
+#endif

@@ -1,0 +1,421 @@
+/* gpuvplan explain TENANTS.yaml: the method per tenant and model, with the rules that decided. */
+#include "cli.h"
+#include "cli_rules.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char explain_usage[] =
+    "usage: gpuvplan explain TENANTS.yaml [--tenant NAME] [--gpu MODEL]... [--rules FILE]\n"
+    "                        [-v] [-f table|json|yaml]\n"
+    "\n"
+    "Decides, for each tenant of TENANTS.yaml (docs/tenants.md), which method serves it:\n"
+    "passthrough, vgpu (time-sliced vGPU), mig (bare MIG) or mig-vgpu (MIG-backed vGPU), on which\n"
+    "MIG profile, vGPU type or number of whole GPUs, and why every other method lost. Nothing is\n"
+    "packed: `gpuvplan recommend` places the tenants on GPUs.\n"
+    "\n"
+    "Each tenant is judged on every candidate GPU model: the tenant's pinned `gpu`, else the\n"
+    "--gpu models, else the models of the file's fleet, else every model in the database. The\n"
+    "best model comes first: the most preferred method, then the smallest share of a GPU (or\n"
+    "the lowest cost where the fleet gives one). The rules are profiles/rules.yaml (`gpuvplan\n"
+    "rules` lists them; docs/rules.md explains them).\n"
+    "\n"
+    "  --tenant NAME      only this tenant (repeatable)\n"
+    "  --gpu MODEL        judge on this model instead of the fleet (repeatable)\n"
+    "  --rules FILE       use these rules instead of the built-in ones\n"
+    "  -v, --verbose      show every rule, also those that did not hold\n"
+    "  -f, --format FMT   table (default), json or yaml\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "Exit status: 0 every tenant has a method, 1 some tenant has none (every reason is shown),\n"
+    "2 usage error, 3 bad input (file:line:col: error: message).\n";
+
+/* "4 replicas of 20GiB, compute 0.25; isolation hard; inference; vm; live migration" */
+static void
+put_asks(struct gpv_buf *b, const struct gpv_tenant *t)
+{
+    int gpus = gpv_tenant_gpus(t);
+
+    gpv_buf_printf(b, "%d replica%s", t->replicas, t->replicas == 1 ? "" : "s");
+    if (t->memory_text)
+        gpv_buf_printf(b, " of %s", t->memory_text);
+    if (gpus)
+        gpv_buf_printf(b, " on %d whole GPU%s", gpus, gpus == 1 ? "" : "s");
+    if (t->compute > 0)
+        gpv_buf_printf(b, ", compute %g", t->compute);
+    gpv_buf_printf(b, "; isolation %s; %s; %s", gpv_isolation_name(t->isolation),
+                   gpv_workload_name(t->workload), gpv_environment_name(t->environment));
+    if (t->live_migration)
+        gpv_buf_puts(b, "; live migration");
+    if (t->media)
+        gpv_buf_puts(b, "; media");
+    if (t->spread)
+        gpv_buf_puts(b, "; spread");
+    if (t->gpu)
+        gpv_buf_printf(b, "; pinned to %s", t->gpu->id);
+}
+
+/* "mig 1g.20gb", "passthrough 2 GPUs", "mig-vgpu H100-1-20C (1g.20gb)" */
+static void
+put_choice(struct gpv_buf *b, const struct gpv_choice *c)
+{
+    if (c->method == GPV_METHOD_NONE) {
+        gpv_buf_puts(b, "none");
+        return;
+    }
+    gpv_buf_puts(b, gpv_method_name(c->method));
+    if (c->method == GPV_METHOD_PASSTHROUGH)
+        gpv_buf_printf(b, " %d GPU%s", c->gpus, c->gpus == 1 ? "" : "s");
+    else
+        gpv_buf_printf(b, " %s", gpv_choice_profile(c));
+    if (c->method == GPV_METHOD_MIG_VGPU && c->mig_profile >= 0)
+        gpv_buf_printf(b, " (%s)", c->gpu->mig->profiles[c->mig_profile].name);
+}
+
+static void
+print_reasons(const struct gpv_cli *cli, const struct gpv_reasons *rejected, const char *label)
+{
+    bool first = true;
+    int m;
+    size_t i;
+
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+        for (i = 0; i < rejected[m].n; i++) {
+            printf("  %-9s %-12s %s", first ? label : "", i == 0 ? gpv_method_name(m) : "",
+                   rejected[m].v[i].text);
+            if (rejected[m].v[i].rule)
+                printf(" %s[%s]%s", cli_dim(cli), rejected[m].v[i].rule, cli_reset(cli));
+            printf("\n");
+            first = false;
+        }
+    }
+}
+
+static void
+print_trace(const struct gpv_cli *cli, const struct gpv_choice *c, bool verbose)
+{
+    size_t i;
+    bool first = true;
+
+    for (i = 0; i < c->ntrace; i++) {
+        const struct gpv_trace *tr = &c->trace[i];
+
+        if (tr->step != GPV_STEP_RULE || (!tr->matched && !verbose))
+            continue;
+        printf("  %-9s %s %s%s: %s%s\n", first ? "rules" : "", tr->matched ? "+" : "-",
+               tr->matched ? "" : cli_dim(cli), tr->rule->id, tr->text,
+               tr->matched ? "" : cli_reset(cli));
+        first = false;
+    }
+    first = true;
+    for (i = 0; i < c->ntrace; i++) {
+        const struct gpv_trace *tr = &c->trace[i];
+
+        if (tr->step != GPV_STEP_SELECT)
+            continue;
+        printf("  %-9s %-12s %s\n", first ? "instance" : "", gpv_method_name(tr->method), tr->text);
+        first = false;
+    }
+}
+
+static void
+print_decision(const struct gpv_cli *cli, const struct gpv_decision *d, bool verbose)
+{
+    const struct gpv_tenant *t = d->tenant;
+    struct gpv_buf b;
+    size_t i;
+
+    gpv_buf_init(&b);
+    if (d->method != GPV_METHOD_NONE) {
+        const struct gpv_choice *c = &d->choices[d->best];
+
+        put_choice(&b, c);
+        printf("%s%s%s: %s%s%s on %s\n", cli_bold(cli), t->name, cli_reset(cli), cli_green(cli),
+               gpv_buf_str(&b), cli_reset(cli), c->gpu->id);
+    } else {
+        printf("%s%s%s: %sno method%s\n", cli_bold(cli), t->name, cli_reset(cli), cli_red(cli),
+               cli_reset(cli));
+    }
+    gpv_buf_release(&b);
+    put_asks(&b, t);
+    printf("  %-9s %s\n", "asks", gpv_buf_str(&b));
+    gpv_buf_release(&b);
+    if (d->method != GPV_METHOD_NONE) {
+        const struct gpv_choice *c = &d->choices[d->best];
+
+        if (c->order_rule)
+            printf("  %-9s %s: %s\n", "because", c->order_rule->id, c->order_rule->reason);
+        else
+            printf("  %-9s no preference rule holds: the default order\n", "because");
+        print_trace(cli, c, verbose);
+        print_reasons(cli, d->rejected, "rejected");
+    } else {
+        if (d->nchoices)
+            print_trace(cli, &d->choices[0], verbose);
+        print_reasons(cli, d->rejected, "rejected");
+        if (d->nchoices == 0)
+            printf("  %-9s no candidate GPU model\n", "rejected");
+    }
+    /* The other models, best first (a tenant without a method has none to show). */
+    for (i = 1; d->best == 0 && i < d->nchoices; i++) {
+        put_choice(&b, &d->choices[i]);
+        printf("  %-9s %-12s %s\n", i == 1 ? "elsewhere" : "", d->choices[i].gpu->id,
+               gpv_buf_str(&b));
+        gpv_buf_release(&b);
+    }
+    printf("\n");
+}
+
+static struct gpv_val *
+reasons_value(const struct gpv_reasons *rejected)
+{
+    struct gpv_val *o = gpv_val_obj();
+    size_t i;
+    int m;
+
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+        struct gpv_val *a;
+
+        if (!rejected[m].n)
+            continue;
+        a = gpv_val_set(o, gpv_method_name(m), gpv_val_arr());
+        for (i = 0; i < rejected[m].n; i++) {
+            struct gpv_val *r = gpv_val_push(a, gpv_val_obj());
+
+            gpv_val_set_str(r, "rule", rejected[m].v[i].rule);
+            gpv_val_set_str(r, "reason", rejected[m].v[i].text);
+        }
+    }
+    return o;
+}
+
+/* The instance fields of a choice: method, profile, mig_profile, gpus. */
+static void
+set_instance(struct gpv_val *o, const struct gpv_choice *c)
+{
+    gpv_val_set_str(o, "method", c->method == GPV_METHOD_NONE ? NULL : gpv_method_name(c->method));
+    gpv_val_set_str(o, "profile", gpv_choice_profile(c));
+    gpv_val_set_str(o, "mig_profile",
+                    c->mig_profile >= 0 ? c->gpu->mig->profiles[c->mig_profile].name : NULL);
+    if (c->method == GPV_METHOD_PASSTHROUGH)
+        gpv_val_set_int(o, "gpus", c->gpus);
+    else
+        gpv_val_set(o, "gpus", gpv_val_null());
+}
+
+static struct gpv_val *
+trace_value(const struct gpv_choice *c)
+{
+    struct gpv_val *a = gpv_val_arr();
+    size_t i;
+
+    for (i = 0; c && i < c->ntrace; i++) {
+        const struct gpv_trace *tr = &c->trace[i];
+        struct gpv_val *o = gpv_val_push(a, gpv_val_obj());
+
+        if (tr->step == GPV_STEP_RULE) {
+            gpv_val_set_str(o, "step", "rule");
+            gpv_val_set_str(o, "rule", tr->rule->id);
+            gpv_val_set_str(o, "phase", gpv_phase_name(tr->rule->phase));
+            gpv_val_set_bool(o, "matched", tr->matched);
+            gpv_val_set_bool(o, "decided", tr->decided);
+        } else {
+            gpv_val_set_str(o, "step", "select");
+            gpv_val_set_str(o, "method", gpv_method_name(tr->method));
+            gpv_val_set_bool(o, "matched", tr->matched);
+        }
+        gpv_val_set_str(o, "text", tr->text);
+    }
+    return a;
+}
+
+static struct gpv_val *
+decision_value(const struct gpv_decision *d)
+{
+    const struct gpv_choice *best = d->best >= 0 ? &d->choices[d->best] : NULL;
+    const struct gpv_choice *shown = best ? best : d->nchoices ? &d->choices[0] : NULL;
+    struct gpv_val *o = gpv_val_obj(), *cs;
+    size_t i;
+
+    gpv_val_set_str(o, "name", d->tenant->name);
+    if (best) {
+        set_instance(o, best);
+        gpv_val_set_str(o, "gpu", best->gpu->id);
+        gpv_val_set_str(o, "decided_by", best->order_rule ? best->order_rule->id : NULL);
+    } else {
+        gpv_val_set(o, "method", gpv_val_null());
+        gpv_val_set(o, "profile", gpv_val_null());
+        gpv_val_set(o, "mig_profile", gpv_val_null());
+        gpv_val_set(o, "gpus", gpv_val_null());
+        gpv_val_set(o, "gpu", gpv_val_null());
+        gpv_val_set(o, "decided_by", gpv_val_null());
+    }
+    gpv_val_set_str(o, "trace_gpu", shown ? shown->gpu->id : NULL);
+    gpv_val_set(o, "trace", trace_value(shown));
+    gpv_val_set(o, "rejected", reasons_value(d->rejected));
+    cs = gpv_val_set(o, "choices", gpv_val_arr());
+    for (i = 0; i < d->nchoices; i++) {
+        const struct gpv_choice *c = &d->choices[i];
+        struct gpv_val *co = gpv_val_push(cs, gpv_val_obj()), *ord;
+        int k;
+
+        gpv_val_set_str(co, "gpu", c->gpu->id);
+        set_instance(co, c);
+        gpv_val_set_int(co, "rank", c->rank);
+        gpv_val_set_num(co, "share", c->share);
+        if (c->cost_per_hour >= 0)
+            gpv_val_set_num(co, "cost_per_hour", c->cost_per_hour);
+        else
+            gpv_val_set(co, "cost_per_hour", gpv_val_null());
+        gpv_val_set_str(co, "decided_by", c->order_rule ? c->order_rule->id : NULL);
+        ord = gpv_val_set(co, "order", gpv_val_arr());
+        for (k = 0; k < GPV_NMETHODS; k++)
+            gpv_val_push(ord, gpv_val_str(gpv_method_name(c->order[k])));
+        gpv_val_set(co, "rejected", reasons_value(c->rejected));
+    }
+    return o;
+}
+
+int
+cmd_explain(struct gpv_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"tenant", required_argument, NULL, 't'},
+                                         {"gpu", required_argument, NULL, 'g'},
+                                         {"rules", required_argument, NULL, 'r'},
+                                         {"verbose", no_argument, NULL, 'v'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    enum gpv_format fmt = GPV_FMT_TABLE;
+    struct gpv_error err;
+    struct gpv_tenants file;
+    struct gpv_ruleset rules;
+    struct gpv_decision *ds = NULL;
+    struct gpv_candidate *cands = NULL;
+    const struct gpv_gpu **only = NULL;
+    const char **names = NULL, **gpu_args = NULL, *rules_path = NULL;
+    size_t nnames = 0, ngpu_args = 0, nd = 0, i, k, ncands;
+    bool verbose = false;
+    int c, rc = GPV_EXIT_OK, none = 0;
+    struct gpv_val *root = NULL, *arr;
+
+    gpv_error_init(&err);
+    memset(&file, 0, sizeof(file));
+    memset(&rules, 0, sizeof(rules));
+    names = xcalloc((size_t)argc + 1, sizeof(*names));
+    gpu_args = xcalloc((size_t)argc + 1, sizeof(*gpu_args));
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "t:g:r:vf:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            names[nnames++] = optarg;
+            break;
+        case 'g':
+            gpu_args[ngpu_args++] = optarg;
+            break;
+        case 'r':
+            rules_path = optarg;
+            break;
+        case 'v':
+            verbose = true;
+            break;
+        case 'f':
+            if (!cli_parse_format(&fmt, optarg, "table json yaml", "explain")) {
+                rc = GPV_EXIT_USAGE;
+                goto out;
+            }
+            break;
+        case 'h':
+            fputs(explain_usage, stdout);
+            goto out;
+        default:
+            rc = cli_usage_error("explain", "unknown option '%s'", argv[optind - 1]);
+            goto out;
+        }
+    }
+    if (optind + 1 != argc) {
+        rc = cli_usage_error("explain",
+                             optind == argc ? "which tenants file?" : "one tenants file at a time");
+        goto out;
+    }
+    if (cli_tenants_load(cli, &file, argv[optind], &err) ||
+        cli_rules_load(&rules, rules_path, &err)) {
+        rc = cli_report(&err);
+        goto out;
+    }
+    only = xcalloc(ngpu_args + 1, sizeof(*only));
+    for (i = 0; i < ngpu_args; i++) {
+        if (!(only[i] = gpv_db_lookup(&cli->db, gpu_args[i], &err))) {
+            rc = cli_report(&err);
+            goto out;
+        }
+    }
+    for (i = 0; i < nnames; i++) {
+        if (gpv_tenants_find(&file, names[i]) < 0) {
+            const char **all = xcalloc(file.ntenants, sizeof(*all));
+            int s;
+
+            for (k = 0; k < file.ntenants; k++)
+                all[k] = file.tenants[k].name;
+            s = gpv_suggest(names[i], all, file.ntenants);
+            if (s >= 0)
+                gpv_error_set(&err, GPV_EINPUT, file.name, 0, 0,
+                              "no tenant '%s' in this file (did you mean '%s'?)", names[i], all[s]);
+            else
+                gpv_error_set(&err, GPV_EINPUT, file.name, 0, 0, "no tenant '%s' in this file",
+                              names[i]);
+            free(all);
+            rc = cli_report(&err);
+            goto out;
+        }
+    }
+    ds = xcalloc(file.ntenants, sizeof(*ds));
+    for (i = 0; i < file.ntenants; i++) {
+        const struct gpv_tenant *t = &file.tenants[i];
+        bool wanted = nnames == 0;
+
+        for (k = 0; k < nnames && !wanted; k++)
+            wanted = !strcmp(names[k], t->name);
+        if (!wanted)
+            continue;
+        ncands = gpv_candidates(&cands, &file, t, &cli->db, only, ngpu_args);
+        gpv_decide(&ds[nd], &rules, t, &file.licenses, cands, ncands, &err);
+        free(cands);
+        cands = NULL;
+        if (ds[nd].method == GPV_METHOD_NONE)
+            none++;
+        nd++;
+    }
+    if (fmt != GPV_FMT_TABLE) {
+        root = gpv_val_obj();
+        gpv_val_set_str(root, "tenants_file", file.name);
+        gpv_val_set_str(root, "rules", rules.name);
+        arr = gpv_val_set(root, "tenants", gpv_val_arr());
+        for (i = 0; i < nd; i++)
+            gpv_val_push(arr, decision_value(&ds[i]));
+        if (cli_write_value(NULL, root, fmt, NULL, &err)) {
+            rc = cli_report(&err);
+            goto out;
+        }
+    } else {
+        for (i = 0; i < nd; i++)
+            print_decision(cli, &ds[i], verbose);
+        printf("%zu tenant%s: %zu with a method, %d without\n", nd, nd == 1 ? "" : "s",
+               nd - (size_t)none, none);
+    }
+    rc = none ? GPV_EXIT_NO : GPV_EXIT_OK;
+out:
+    for (i = 0; ds && i < nd; i++)
+        gpv_decision_release(&ds[i]);
+    free(ds);
+    free(cands);
+    free(only);
+    free(names);
+    free(gpu_args);
+    gpv_val_free(root);
+    gpv_tenants_release(&file);
+    gpv_rules_release(&rules);
+    return rc;
+}

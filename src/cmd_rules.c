@@ -1,0 +1,205 @@
+/* gpuvplan rules: the decision rules as a readable decision list. */
+#include "cli.h"
+#include "cli_rules.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char rules_usage[] =
+    "usage: gpuvplan rules [--rules FILE] [-f table|json|yaml]\n"
+    "\n"
+    "Lists the decision rules `explain` and `recommend` apply, in two phases:\n"
+    "  1. exclude: every rule whose condition holds removes methods (and vGPU series), and\n"
+    "     its reason is reported against each method it removes;\n"
+    "  2. prefer: the first rule whose condition holds orders the methods left; the first\n"
+    "     method in that order with an instance that fits the tenant wins.\n"
+    "Conditions test tenant.*, license.* and gpu.* fields; docs/rules.md explains them.\n"
+    "\n"
+    "  --rules FILE      list these rules instead of the built-in ones\n"
+    "  -f, --format FMT  table (default), json or yaml\n"
+    "  -h, --help        this help\n";
+
+static void
+put_methods(struct gpv_buf *b, unsigned mask, const char *sep)
+{
+    int m;
+    bool first = true;
+
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+        if (mask & (1u << m)) {
+            gpv_buf_printf(b, "%s%s", first ? "" : sep, gpv_method_name((enum gpv_method)m));
+            first = false;
+        }
+    }
+}
+
+static void
+put_series(struct gpv_buf *b, unsigned mask)
+{
+    int s;
+    bool first = true;
+
+    for (s = 0; s < 4; s++) {
+        if (mask & (1u << s)) {
+            gpv_buf_printf(b, "%s%s", first ? "" : ", ", gpv_series_name((enum gpv_series)s));
+            first = false;
+        }
+    }
+}
+
+static struct gpv_val *
+rules_value(const struct gpv_ruleset *rs)
+{
+    struct gpv_val *root = gpv_val_obj(), *arr, *a;
+    size_t i, k;
+    int m, s;
+
+    gpv_val_set_str(root, "file", rs->name);
+    arr = gpv_val_set(root, "rules", gpv_val_arr());
+    for (i = 0; i < rs->nrules; i++) {
+        const struct gpv_rule *r = &rs->rules[i];
+        struct gpv_val *o = gpv_val_push(arr, gpv_val_obj());
+        char *when = gpv_cond_format(r->when);
+
+        gpv_val_set_str(o, "id", r->id);
+        gpv_val_set_str(o, "phase", gpv_phase_name(r->phase));
+        gpv_val_set_str(o, "when", when);
+        free(when);
+        a = gpv_val_set(o, "exclude", gpv_val_arr());
+        for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++)
+            if (r->exclude & (1u << m))
+                gpv_val_push(a, gpv_val_str(gpv_method_name((enum gpv_method)m)));
+        a = gpv_val_set(o, "exclude_series", gpv_val_arr());
+        for (s = 0; s < 4; s++)
+            if (r->exclude_series & (1u << s))
+                gpv_val_push(a, gpv_val_str(gpv_series_name((enum gpv_series)s)));
+        a = gpv_val_set(o, "prefer", gpv_val_arr());
+        for (k = 0; k < (size_t)r->nprefer; k++)
+            gpv_val_push(a, gpv_val_str(gpv_method_name(r->prefer[k])));
+        gpv_val_set_str(o, "reason", r->reason);
+        a = gpv_val_set(o, "sources", gpv_val_arr());
+        for (k = 0; k < r->nsources; k++)
+            gpv_val_push(a, gpv_val_str(r->sources[k]));
+    }
+    arr = gpv_val_set(root, "sources", gpv_val_arr());
+    for (i = 0; i < rs->nsources; i++) {
+        struct gpv_val *o = gpv_val_push(arr, gpv_val_obj());
+
+        gpv_val_set_str(o, "id", rs->sources[i].id);
+        gpv_val_set_str(o, "title", rs->sources[i].title);
+        gpv_val_set_str(o, "url", rs->sources[i].url);
+    }
+    return root;
+}
+
+static void
+print_rule(const struct gpv_cli *cli, const struct gpv_rule *r, int number)
+{
+    struct gpv_buf b;
+    char *when = gpv_cond_format(r->when);
+    size_t k;
+
+    gpv_buf_init(&b);
+    printf("  %2d. %s%s%s\n", number, cli_bold(cli), r->id, cli_reset(cli));
+    printf("      when     %s\n", when);
+    if (r->phase == GPV_PHASE_EXCLUDE) {
+        if (r->exclude) {
+            put_methods(&b, r->exclude, ", ");
+            printf("      exclude  %s\n", gpv_buf_str(&b));
+            gpv_buf_release(&b);
+        }
+        if (r->exclude_series) {
+            put_series(&b, r->exclude_series);
+            printf("      series   %s excluded\n", gpv_buf_str(&b));
+            gpv_buf_release(&b);
+        }
+    } else {
+        for (k = 0; k < (size_t)r->nprefer; k++)
+            gpv_buf_printf(&b, "%s%s", k ? " > " : "", gpv_method_name(r->prefer[k]));
+        printf("      prefer   %s\n", gpv_buf_str(&b));
+        gpv_buf_release(&b);
+    }
+    printf("      because  %s\n", r->reason);
+    printf("      source   ");
+    for (k = 0; k < r->nsources; k++)
+        printf("%s%s", k ? ", " : "", r->sources[k]);
+    printf("\n");
+    free(when);
+}
+
+static void
+print_rules(const struct gpv_cli *cli, const struct gpv_ruleset *rs)
+{
+    size_t i;
+    int n = 0;
+
+    printf("%sPhase 1: requirements exclude methods%s (every rule that holds applies)\n",
+           cli_bold(cli), cli_reset(cli));
+    for (i = 0; i < rs->nrules; i++)
+        if (rs->rules[i].phase == GPV_PHASE_EXCLUDE)
+            print_rule(cli, &rs->rules[i], ++n);
+    printf("\n%sPhase 2: preferences order what is left%s (the first rule that holds decides;\n"
+           "the first method in its order whose instance fits the tenant wins)\n",
+           cli_bold(cli), cli_reset(cli));
+    n = 0;
+    for (i = 0; i < rs->nrules; i++)
+        if (rs->rules[i].phase == GPV_PHASE_PREFER)
+            print_rule(cli, &rs->rules[i], ++n);
+    printf("  When no preference rule holds: vgpu > mig-vgpu > mig > passthrough.\n");
+    printf("\n%sSources%s\n", cli_bold(cli), cli_reset(cli));
+    for (i = 0; i < rs->nsources; i++)
+        printf("  [%s] %s%s%s\n", rs->sources[i].id, rs->sources[i].title,
+               rs->sources[i].url ? "\n      " : "", rs->sources[i].url ? rs->sources[i].url : "");
+    printf("\n%zu rules from %s; `gpuvplan explain TENANTS.yaml` applies them\n", rs->nrules,
+           rs->name);
+}
+
+int
+cmd_rules(struct gpv_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    enum gpv_format fmt = GPV_FMT_TABLE;
+    struct gpv_ruleset rs;
+    struct gpv_error err;
+    struct gpv_val *v;
+    const char *path = NULL;
+    int c, rc;
+
+    gpv_error_init(&err);
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "r:f:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            path = optarg;
+            break;
+        case 'f':
+            if (!cli_parse_format(&fmt, optarg, "table json yaml", "rules"))
+                return GPV_EXIT_USAGE;
+            break;
+        case 'h':
+            fputs(rules_usage, stdout);
+            return GPV_EXIT_OK;
+        default:
+            return cli_usage_error("rules", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("rules", "unexpected argument '%s'", argv[optind]);
+    if (cli_rules_load(&rs, path, &err))
+        return cli_report(&err);
+    if (fmt != GPV_FMT_TABLE) {
+        v = rules_value(&rs);
+        rc = cli_write_value(NULL, v, fmt, NULL, &err);
+        gpv_val_free(v);
+        gpv_rules_release(&rs);
+        return rc ? cli_report(&err) : GPV_EXIT_OK;
+    }
+    print_rules(cli, &rs);
+    gpv_rules_release(&rs);
+    return GPV_EXIT_OK;
+}

@@ -1,0 +1,589 @@
+#include "gpuvplan/tenant.h"
+#include "gpuvplan/units.h"
+#include "gpuvplan/util.h"
+#include "gpuvplan/yamldoc.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const isolation_names[] = {
+    [GPV_ISO_NONE] = "none",
+    [GPV_ISO_SOFT] = "soft",
+    [GPV_ISO_HARD] = "hard",
+};
+
+static const char *const workload_names[] = {
+    [GPV_WL_TRAINING] = "training", [GPV_WL_INFERENCE] = "inference", [GPV_WL_HPC] = "hpc",
+    [GPV_WL_VDI] = "vdi",           [GPV_WL_GRAPHICS] = "graphics",   [GPV_WL_DEV] = "dev",
+};
+
+static const char *const environment_names[] = {
+    [GPV_ENV_CONTAINER] = "container",
+    [GPV_ENV_VM] = "vm",
+};
+
+static const char *const vgpu_mode_names[] = {
+    [GPV_VGPU_EQUAL] = "equal",
+    [GPV_VGPU_MIXED] = "mixed",
+};
+
+const char *
+gpv_isolation_name(enum gpv_isolation v)
+{
+    return (size_t)v < NELEM(isolation_names) ? isolation_names[v] : "?";
+}
+
+const char *
+gpv_workload_name(enum gpv_workload v)
+{
+    return (size_t)v < NELEM(workload_names) ? workload_names[v] : "?";
+}
+
+const char *
+gpv_environment_name(enum gpv_environment v)
+{
+    return (size_t)v < NELEM(environment_names) ? environment_names[v] : "?";
+}
+
+const char *
+gpv_vgpu_mode_name(enum gpv_vgpu_mode v)
+{
+    return (size_t)v < NELEM(vgpu_mode_names) ? vgpu_mode_names[v] : "?";
+}
+
+void
+gpv_tenant_init(struct gpv_tenant *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->replicas = 1;
+    t->isolation = GPV_ISO_SOFT;
+    t->workload = GPV_WL_INFERENCE;
+    t->environment = GPV_ENV_CONTAINER;
+}
+
+bool
+gpv_tenant_whole_gpu(const struct gpv_tenant *t)
+{
+    return t->gpus >= 1 || t->full_gpu;
+}
+
+int
+gpv_tenant_gpus(const struct gpv_tenant *t)
+{
+    if (t->gpus >= 1)
+        return t->gpus;
+    return t->full_gpu ? 1 : 0;
+}
+
+void
+gpv_tenant_release(struct gpv_tenant *t)
+{
+    if (!t)
+        return;
+    free(t->name);
+    free(t->memory_text);
+    t->name = NULL;
+    t->memory_text = NULL;
+}
+
+void
+gpv_tenants_release(struct gpv_tenants *t)
+{
+    size_t i;
+
+    if (!t)
+        return;
+    for (i = 0; i < t->ntenants; i++)
+        gpv_tenant_release(&t->tenants[i]);
+    free(t->tenants);
+    free(t->fleet);
+    free(t->name);
+    memset(t, 0, sizeof(*t));
+}
+
+int
+gpv_tenants_find(const struct gpv_tenants *t, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < t->ntenants; i++)
+        if (!strcmp(t->tenants[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+/* ---- loading ----------------------------------------------------------------------------- */
+
+/* Names people can read in messages: the name itself when it is tame, else a position. */
+static bool
+tame_name(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++, n++) {
+        if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-')
+            return false;
+    }
+    return n > 0 && n <= GPV_TENANT_NAME_MAX;
+}
+
+/* Values short and plain enough to quote back in a message. */
+static bool
+quotable(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++, n++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+            return false;
+    return n <= 64;
+}
+
+/* Reads an enum value named by one of names[0..n). */
+static int
+read_enum(int *out, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
+          const char *const *names, size_t n, const char *key, const char *what,
+          struct gpv_error *err)
+{
+    struct gpv_buf list;
+    size_t i;
+    int s, rc;
+
+    if (node && node->kind == GPV_Y_SCALAR) {
+        for (i = 0; i < n; i++) {
+            if (!strcmp(node->str, names[i])) {
+                *out = (int)i;
+                return 0;
+            }
+        }
+    }
+    gpv_buf_init(&list);
+    for (i = 0; i < n; i++)
+        gpv_buf_printf(&list, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+    if (!node || node->kind != GPV_Y_SCALAR || gpv_y_is_null(node)) {
+        rc = gpv_y_error(err, GPV_EINPUT, doc, node, "'%s' of %s must be %s", key, what,
+                         gpv_buf_str(&list));
+    } else if (!quotable(node->str)) {
+        rc = gpv_y_error(err, GPV_EINPUT, doc, node, "'%s' of %s must be %s", key, what,
+                         gpv_buf_str(&list));
+    } else if ((s = gpv_suggest(node->str, names, n)) >= 0) {
+        rc = gpv_y_error(err, GPV_EINPUT, doc, node,
+                         "'%s' of %s must be %s, not '%s' (did you mean '%s'?)", key, what,
+                         gpv_buf_str(&list), node->str, names[s]);
+    } else {
+        rc = gpv_y_error(err, GPV_EINPUT, doc, node, "'%s' of %s must be %s, not '%s'", key, what,
+                         gpv_buf_str(&list), node->str);
+    }
+    gpv_buf_release(&list);
+    return rc;
+}
+
+/* Resolves a GPU model named at node; unknown names get the closest model id. */
+static int
+resolve_gpu(const struct gpv_gpu **out, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
+            const struct gpv_db *db, const char *what, struct gpv_error *err)
+{
+    const char **ids;
+    const char *name;
+    size_t i;
+    int s;
+
+    char *where = xasprintf("'gpu' of %s", what);
+    int rc = gpv_y_str(&name, doc, node, where, err);
+
+    free(where);
+    if (rc)
+        return rc;
+    if ((*out = gpv_db_find(db, name)))
+        return 0;
+    if (!quotable(name))
+        return gpv_y_error(err, GPV_EINPUT, doc, node, "unknown GPU in %s", what);
+    ids = xcalloc(db->ngpus + 1, sizeof(*ids));
+    for (i = 0; i < db->ngpus; i++)
+        ids[i] = db->gpus[i]->id;
+    s = gpv_suggest(name, ids, db->ngpus);
+    if (s >= 0)
+        gpv_y_error(err, GPV_EINPUT, doc, node,
+                    "unknown GPU '%s' in %s (did you mean '%s'?); `gpuvplan gpus` lists them", name,
+                    what, ids[s]);
+    else
+        gpv_y_error(err, GPV_EINPUT, doc, node,
+                    "unknown GPU '%s' in %s; `gpuvplan gpus` lists them", name, what);
+    free(ids);
+    return GPV_EINPUT;
+}
+
+struct top_row {
+    int version;
+    const struct gpv_ynode *licenses, *fleet, *tenants;
+};
+
+static const struct gpv_yfield top_fields[] = {
+    {"version", GPV_YF_INT, offsetof(struct top_row, version), true, 0, INT_MAX, 0, 0},
+    {"licenses", GPV_YF_MAP, offsetof(struct top_row, licenses), false, 0, 0, 0, 0},
+    {"fleet", GPV_YF_SEQ, offsetof(struct top_row, fleet), false, 0, 0, 0, 0},
+    {"tenants", GPV_YF_SEQ, offsetof(struct top_row, tenants), true, 0, 0, 0, 0},
+};
+
+static const struct gpv_yfield license_fields[] = {
+    {"ai_enterprise", GPV_YF_BOOL, offsetof(struct gpv_licenses, ai_enterprise), false, 0, 0, 0, 0},
+    {"vws", GPV_YF_BOOL, offsetof(struct gpv_licenses, vws), false, 0, 0, 0, 0},
+    {"vpc", GPV_YF_BOOL, offsetof(struct gpv_licenses, vpc), false, 0, 0, 0, 0},
+    {"vapps", GPV_YF_BOOL, offsetof(struct gpv_licenses, vapps), false, 0, 0, 0, 0},
+};
+
+struct fleet_row {
+    const struct gpv_ynode *gpu, *vgpu_mode;
+    int count;
+    double cost;
+};
+
+enum { FLEET_COST = 2 }; /* index of cost_per_hour below, for the `seen` mask */
+
+static const struct gpv_yfield fleet_fields[] = {
+    {"gpu", GPV_YF_NODE, offsetof(struct fleet_row, gpu), true, 0, 0, 0, 0},
+    {"count", GPV_YF_INT, offsetof(struct fleet_row, count), true, 1, GPV_FLEET_COUNT_MAX, 0, 0},
+    {"cost_per_hour", GPV_YF_DOUBLE, offsetof(struct fleet_row, cost), false, 0, 0, 0,
+     GPV_FLEET_COST_MAX},
+    {"vgpu_mode", GPV_YF_NODE, offsetof(struct fleet_row, vgpu_mode), false, 0, 0, 0, 0},
+};
+
+struct tenant_row {
+    char *name;
+    int replicas, gpus;
+    const struct gpv_ynode *memory, *compute, *isolation, *workload, *environment, *gpu;
+    bool live_migration, full_gpu, media, spread;
+};
+
+static const struct gpv_yfield tenant_fields[] = {
+    {"name", GPV_YF_STR, offsetof(struct tenant_row, name), true, 0, 0, 0, 0},
+    {"replicas", GPV_YF_INT, offsetof(struct tenant_row, replicas), false, 1, GPV_TENANT_REPLICAS,
+     0, 0},
+    {"memory", GPV_YF_NODE, offsetof(struct tenant_row, memory), false, 0, 0, 0, 0},
+    {"compute", GPV_YF_NODE, offsetof(struct tenant_row, compute), false, 0, 0, 0, 0},
+    {"isolation", GPV_YF_NODE, offsetof(struct tenant_row, isolation), false, 0, 0, 0, 0},
+    {"workload", GPV_YF_NODE, offsetof(struct tenant_row, workload), false, 0, 0, 0, 0},
+    {"environment", GPV_YF_NODE, offsetof(struct tenant_row, environment), false, 0, 0, 0, 0},
+    {"live_migration", GPV_YF_BOOL, offsetof(struct tenant_row, live_migration), false, 0, 0, 0, 0},
+    {"full_gpu", GPV_YF_BOOL, offsetof(struct tenant_row, full_gpu), false, 0, 0, 0, 0},
+    {"gpus", GPV_YF_INT, offsetof(struct tenant_row, gpus), false, 0, GPV_TENANT_GPUS_MAX, 0, 0},
+    {"media", GPV_YF_BOOL, offsetof(struct tenant_row, media), false, 0, 0, 0, 0},
+    {"spread", GPV_YF_BOOL, offsetof(struct tenant_row, spread), false, 0, 0, 0, 0},
+    {"gpu", GPV_YF_NODE, offsetof(struct tenant_row, gpu), false, 0, 0, 0, 0},
+};
+
+/* "tenant 'web'", or "tenant 3" when the name is missing or odd. Caller frees. */
+static char *
+item_what(const char *kind, const struct gpv_ynode *map, const char *key, size_t index)
+{
+    const struct gpv_ynode *n = gpv_ymap_get(map, key);
+
+    if (n && n->kind == GPV_Y_SCALAR && tame_name(n->str))
+        return xasprintf("%s '%s'", kind, n->str);
+    return xasprintf("%s %zu", kind, index + 1);
+}
+
+static int
+load_fleet_entry(struct gpv_fleet_entry *out, const struct gpv_ydoc *doc,
+                 const struct gpv_ynode *map, size_t index, const struct gpv_db *db,
+                 struct gpv_error *err)
+{
+    struct fleet_row row;
+    unsigned long long seen = 0;
+    char *what = item_what("fleet entry", map, "gpu", index);
+    int mode = GPV_VGPU_EQUAL, rc;
+
+    memset(&row, 0, sizeof(row));
+    if ((rc = gpv_ymap_decode(&row, doc, map, fleet_fields, NELEM(fleet_fields), what, &seen, err)))
+        goto out;
+    if ((rc = resolve_gpu(&out->gpu, doc, row.gpu, db, "the fleet", err)))
+        goto out;
+    if (row.vgpu_mode && (rc = read_enum(&mode, doc, row.vgpu_mode, vgpu_mode_names,
+                                         NELEM(vgpu_mode_names), "vgpu_mode", what, err)))
+        goto out;
+    if (mode == GPV_VGPU_MIXED && !(out->gpu->vgpu && out->gpu->vgpu->mixed_size)) {
+        rc = gpv_y_error(err, GPV_EINPUT, doc, row.vgpu_mode,
+                         "'vgpu_mode' of %s is 'mixed', but '%s' %s", what, out->gpu->id,
+                         out->gpu->vgpu ? "has no mixed-size vGPU mode in the database"
+                                        : "has no vGPU types in the database");
+        goto out;
+    }
+    out->count = row.count;
+    out->has_cost = (seen >> FLEET_COST) & 1u;
+    out->cost_per_hour = out->has_cost ? row.cost : 0.0;
+    out->vgpu_mode = (enum gpv_vgpu_mode)mode;
+    out->line = map->line;
+    out->col = map->col;
+out:
+    free(what);
+    return rc;
+}
+
+static int
+load_memory(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
+            const char *what, struct gpv_error *err)
+{
+    const char *why;
+    long long bytes;
+
+    if (!node || node->kind != GPV_Y_SCALAR || gpv_y_is_null(node))
+        return gpv_y_error(err, GPV_EINPUT, doc, node,
+                           "'memory' of %s must be a quantity with a unit, like 20GB or 20GiB",
+                           what);
+    if (!gpv_mem_parse(&bytes, node->str, &why)) {
+        if (quotable(node->str))
+            return gpv_y_error(err, GPV_EINPUT, doc, node, "'memory' of %s is '%s': %s", what,
+                               node->str, why);
+        return gpv_y_error(err, GPV_EINPUT, doc, node, "'memory' of %s: %s", what, why);
+    }
+    t->memory = bytes;
+    t->memory_mib = (bytes + GPV_MIB - 1) / GPV_MIB;
+    t->memory_text = xstrdup(node->str);
+    return 0;
+}
+
+static int
+load_compute(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
+             const char *what, struct gpv_error *err)
+{
+    const char *why;
+
+    if (!node || node->kind != GPV_Y_SCALAR || gpv_y_is_null(node))
+        return gpv_y_error(err, GPV_EINPUT, doc, node,
+                           "'compute' of %s must be a share of one GPU, like 0.25 or 25%%", what);
+    if (!gpv_fraction_parse(&t->compute, node->str, &why)) {
+        if (quotable(node->str))
+            return gpv_y_error(err, GPV_EINPUT, doc, node, "'compute' of %s is '%s': %s", what,
+                               node->str, why);
+        return gpv_y_error(err, GPV_EINPUT, doc, node, "'compute' of %s: %s", what, why);
+    }
+    return 0;
+}
+
+static int
+load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
+            size_t index, const struct gpv_tenants *file, const struct gpv_db *db,
+            struct gpv_error *err)
+{
+    struct tenant_row row;
+    char *what = item_what("tenant", map, "name", index);
+    const struct gpv_ynode *name_node;
+    int v, rc;
+    size_t i;
+
+    gpv_tenant_init(t);
+    memset(&row, 0, sizeof(row));
+    row.replicas = 1;
+    if ((rc =
+             gpv_ymap_decode(&row, doc, map, tenant_fields, NELEM(tenant_fields), what, NULL, err)))
+        goto out;
+    t->name = row.name;
+    row.name = NULL;
+    t->line = map->line;
+    t->col = map->col;
+    name_node = gpv_ymap_get(map, "name");
+    if (!tame_name(t->name)) {
+        rc = gpv_y_error(err, GPV_EINPUT, doc, name_node,
+                         "tenant name must be 1 to %d letters, digits, '.', '_' or '-'",
+                         GPV_TENANT_NAME_MAX);
+        goto out;
+    }
+    t->replicas = row.replicas;
+    t->gpus = row.gpus;
+    t->live_migration = row.live_migration;
+    t->full_gpu = row.full_gpu;
+    t->media = row.media;
+    t->spread = row.spread;
+    if (row.isolation) {
+        if ((rc = read_enum(&v, doc, row.isolation, isolation_names, NELEM(isolation_names),
+                            "isolation", what, err)))
+            goto out;
+        t->isolation = (enum gpv_isolation)v;
+    }
+    if (row.workload) {
+        if ((rc = read_enum(&v, doc, row.workload, workload_names, NELEM(workload_names),
+                            "workload", what, err)))
+            goto out;
+        t->workload = (enum gpv_workload)v;
+    }
+    if (row.environment) {
+        if ((rc = read_enum(&v, doc, row.environment, environment_names, NELEM(environment_names),
+                            "environment", what, err)))
+            goto out;
+        t->environment = (enum gpv_environment)v;
+    }
+    if (row.memory && (rc = load_memory(t, doc, row.memory, what, err)))
+        goto out;
+    if (!row.memory && !gpv_tenant_whole_gpu(t)) {
+        rc = gpv_y_error(err, GPV_EINPUT, doc, map,
+                         "missing key 'memory' in %s (needed unless 'gpus' or 'full_gpu' asks "
+                         "for whole GPUs)",
+                         what);
+        goto out;
+    }
+    if (row.compute) {
+        if ((rc = load_compute(t, doc, row.compute, what, err)))
+            goto out;
+        if (gpv_tenant_whole_gpu(t)) {
+            if (t->gpus >= 1)
+                rc = gpv_y_error(err, GPV_EINPUT, doc, row.compute,
+                                 "'compute' of %s is a share of one GPU, but the tenant asks "
+                                 "for whole GPUs (gpus: %d)",
+                                 what, t->gpus);
+            else
+                rc = gpv_y_error(err, GPV_EINPUT, doc, row.compute,
+                                 "'compute' of %s is a share of one GPU, but the tenant asks "
+                                 "for a whole GPU (full_gpu: true)",
+                                 what);
+            goto out;
+        }
+    }
+    if (row.gpu) {
+        if ((rc = resolve_gpu(&t->gpu, doc, row.gpu, db, what, err)))
+            goto out;
+        t->gpu_line = row.gpu->line;
+        t->gpu_col = row.gpu->col;
+        if (file->nfleet) {
+            for (i = 0; i < file->nfleet; i++)
+                if (file->fleet[i].gpu == t->gpu)
+                    break;
+            if (i == file->nfleet) {
+                rc = gpv_y_error(err, GPV_EINPUT, doc, row.gpu,
+                                 "%s is pinned to '%s', which is not in the fleet", what,
+                                 t->gpu->id);
+                goto out;
+            }
+        }
+    }
+out:
+    free(row.name);
+    free(what);
+    return rc;
+}
+
+/* For finding duplicate names: tenant index and the node of its name. */
+struct name_ref {
+    const char *name;
+    const struct gpv_ynode *node;
+    size_t index;
+};
+
+static int
+name_ref_cmp(const void *a, const void *b)
+{
+    const struct name_ref *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+
+    if (c)
+        return c;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int
+check_unique_names(const struct gpv_tenants *t, const struct gpv_ydoc *doc,
+                   const struct gpv_ynode *seq, struct gpv_error *err)
+{
+    struct name_ref *refs, *dup = NULL, *first = NULL;
+    size_t i, start = 0;
+    int rc = 0;
+
+    if (t->ntenants < 2)
+        return 0;
+    refs = xcalloc(t->ntenants, sizeof(*refs));
+    for (i = 0; i < t->ntenants; i++) {
+        refs[i].name = t->tenants[i].name;
+        refs[i].node = gpv_ymap_get(seq->items[i], "name");
+        refs[i].index = i;
+    }
+    qsort(refs, t->ntenants, sizeof(*refs), name_ref_cmp);
+    /* Report the duplicate that comes first in the file, against its first occurrence: in
+       each run of equal names (sorted by position), the second is the earliest repeat. */
+    for (i = 1; i < t->ntenants; i++) {
+        if (strcmp(refs[i].name, refs[start].name)) {
+            start = i;
+            continue;
+        }
+        if (i == start + 1 && (!dup || refs[i].index < dup->index)) {
+            dup = &refs[i];
+            first = &refs[start];
+        }
+    }
+    if (dup)
+        rc = gpv_y_error(err, GPV_EINPUT, doc, dup->node,
+                         "duplicate tenant name '%s' (first at line %d)", dup->name,
+                         first->node->line);
+    free(refs);
+    return rc;
+}
+
+int
+gpv_tenants_load_mem(struct gpv_tenants *out, const char *buf, size_t len, const char *name,
+                     const struct gpv_db *db, struct gpv_error *err)
+{
+    struct gpv_ydoc *doc = NULL;
+    struct top_row top;
+    size_t i;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&top, 0, sizeof(top));
+    if (!name)
+        name = "<input>";
+    out->name = xstrdup(name);
+    if ((rc = gpv_ydoc_parse(&doc, buf, len, name, err)))
+        goto out;
+    if (!doc->root) {
+        rc = gpv_error_set(err, GPV_EINPUT, name, 1, 1,
+                           "the tenants file is empty: it needs 'version: 1' and 'tenants'");
+        goto out;
+    }
+    if ((rc = gpv_ymap_decode(&top, doc, doc->root, top_fields, NELEM(top_fields),
+                              "the tenants file", NULL, err)))
+        goto out;
+    if (top.version != GPV_TENANTS_VERSION) {
+        rc = gpv_y_error(err, GPV_EINPUT, doc, gpv_ymap_get(doc->root, "version"),
+                         "unsupported version %d (this gpuvplan reads version %d)", top.version,
+                         GPV_TENANTS_VERSION);
+        goto out;
+    }
+    out->version = top.version;
+    if (top.licenses && (rc = gpv_ymap_decode(&out->licenses, doc, top.licenses, license_fields,
+                                              NELEM(license_fields), "'licenses'", NULL, err)))
+        goto out;
+    if (top.fleet) {
+        if (top.fleet->n == 0) {
+            rc = gpv_y_error(err, GPV_EINPUT, doc, top.fleet,
+                             "'fleet' is empty: list GPUs, or leave it out to size a fleet");
+            goto out;
+        }
+        out->fleet = xcalloc(top.fleet->n, sizeof(*out->fleet));
+        for (i = 0; i < top.fleet->n; i++) {
+            if ((rc = load_fleet_entry(&out->fleet[i], doc, top.fleet->items[i], i, db, err)))
+                goto out;
+            out->nfleet++;
+        }
+    }
+    if (top.tenants->n == 0) {
+        rc = gpv_y_error(err, GPV_EINPUT, doc, top.tenants,
+                         "'tenants' is empty: list at least one tenant");
+        goto out;
+    }
+    out->tenants = xcalloc(top.tenants->n, sizeof(*out->tenants));
+    for (i = 0; i < top.tenants->n; i++) {
+        rc = load_tenant(&out->tenants[i], doc, top.tenants->items[i], i, out, db, err);
+        out->ntenants++;
+        if (rc)
+            goto out;
+    }
+    rc = check_unique_names(out, doc, top.tenants, err);
+out:
+    gpv_ydoc_free(doc);
+    if (rc)
+        gpv_tenants_release(out);
+    return rc;
+}

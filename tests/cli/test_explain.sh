@@ -1,0 +1,188 @@
+# gpuvplan explain / rules: decisions on the example site and on every scenario, bad inputs
+
+t "explain gives every tenant of the example site a method, with all four methods used"
+run explain docs/examples/tenants.yaml
+expect_rc 0
+expect_out "13 tenants: 13 with a method, 0 without"
+run explain docs/examples/tenants.yaml -f json
+expect_rc 0
+expect_json 'len(j["tenants"])' 13
+expect_json '[t["name"] for t in j["tenants"] if t["method"] is None]' '[]'
+expect_json 'sorted(set(t["method"] for t in j["tenants"]))' "['mig', 'mig-vgpu', 'passthrough', 'vgpu']"
+expect_json 'all(t["decided_by"] for t in j["tenants"])' True
+expect_json 'all(any(s["step"] == "select" and s["matched"] for s in t["trace"]) for t in j["tenants"])' True
+
+t "four 20GB tenants with hard isolation get 1g.20gb on the H100, never 2g.20gb"
+expect_json '[t["profile"] for t in j["tenants"] if t["name"].startswith("ds-")]' \
+    "['1g.20gb', '1g.20gb', '1g.20gb', '1g.20gb']"
+expect_json '[t["gpu"] for t in j["tenants"] if t["name"] == "ds-alice"][0]' h100-80gb
+expect_json '[t for t in j["tenants"] if t["name"] == "ds-alice"][0]["rejected"]["vgpu"][0]["rule"]' \
+    hard-isolation-excludes-time-sliced-vgpu
+
+t "the trace says why 20GiB does not fit 1g.20gb and 20GB does"
+printf 'version: 1\nfleet: [{gpu: h100-80gb, count: 1}]\ntenants:\n  - {name: bin, memory: 20GiB, isolation: hard}\n  - {name: dec, memory: 20GB, isolation: hard}\n' >"$WORK/t.yaml"
+run explain "$WORK/t.yaml"
+expect_rc 0
+expect_out "20GiB needs 20480 MiB: 1g.20gb offers 19.62 GiB (20091 MiB): too small; 2g.20gb offers 19.62 GiB (20091 MiB): too small; 3g.40gb fits"
+expect_out "20GB needs 19074 MiB: 1g.10gb offers 9.75 GiB (9984 MiB): too small; 1g.20gb fits"
+expect_out_line '^bin: mig 3g\.40gb on h100-80gb$'
+expect_out_line '^dec: mig 1g\.20gb on h100-80gb$'
+
+t "every scenario of the decision guide gets its expected method, profile, model and reasons"
+for f in tests/data/scenarios/*.yaml; do
+    run explain "$f" -f json
+    if grep -q '^# expect: [^ ]* none' "$f"; then expect_rc 1; else expect_rc 0; fi
+    problems=$(python3 - "$f" "$WORK/out" <<'EOF'
+import json, sys
+src, out = sys.argv[1], sys.argv[2]
+tenants = {t["name"]: t for t in json.load(open(out))["tenants"]}
+bad = []
+checked = 0
+for line in open(src):
+    w = line.split()
+    if line.startswith("# expect: "):
+        name, want = w[2], w[3:]
+        t = tenants.get(name)
+        got = [t["method"] or "none", t["profile"] or "-", t["gpu"] or "-"] if t else ["missing"]
+        if got[:len(want)] != want:
+            bad.append("%s: expected %s, got %s" % (name, " ".join(want), " ".join(got)))
+        checked += 1
+    elif line.startswith("# rejected: "):
+        name, method, rule = w[2], w[3], w[4]
+        rules = [r["rule"] for r in tenants[name]["rejected"].get(method, [])]
+        if rule not in rules:
+            bad.append("%s: %s not rejected by %s (%s)" % (name, method, rule, rules))
+        checked += 1
+if checked == 0:
+    bad.append("no expectations")
+print("; ".join(bad))
+EOF
+)
+    if [ -z "$problems" ]; then ok; else bad "$f: $problems"; fi
+done
+
+t "a tenant with no method is reported with every reason and exit 1"
+run explain tests/data/scenarios/conflicts.yaml --tenant stuck-vm
+expect_rc 1
+expect_out "stuck-vm: no method"
+expect_out "passthrough  a passed-through GPU is bound to its host"
+expect_out "[hard-isolation-excludes-time-sliced-vgpu]"
+expect_out "[live-migration-excludes-bare-mig]"
+expect_out "[mig-backed-vgpu-needs-ai-enterprise]"
+expect_out "1 tenant: 0 with a method, 1 without"
+run explain tests/data/scenarios/conflicts.yaml --tenant stuck-vm -f json
+expect_rc 1
+expect_json 'j["tenants"][0]["method"]' None
+expect_json 'sorted(j["tenants"][0]["rejected"])' "['mig', 'mig-vgpu', 'passthrough', 'vgpu']"
+
+t "every bad tenants file gets its exact error and exit 3"
+for f in tests/data/bad/tenants-*.yaml; do
+    want=$(sed -n '1s/^# expect: //p' "$f")
+    run explain "$f"
+    expect_rc 3
+    expect_err "$want"
+    if [ -s "$WORK/out" ]; then bad "$f: partial output on stdout"; else ok; fi
+done
+
+t "every bad rules file gets its exact error and exit 3, in rules and in explain"
+for f in tests/data/bad/rules-*.yaml; do
+    want=$(sed -n '1s/^# expect: //p' "$f")
+    run rules --rules "$f"
+    expect_rc 3
+    expect_err "$want"
+    run explain docs/examples/tenants.yaml --rules "$f"
+    expect_rc 3
+    expect_err "$want"
+done
+
+t "--tenant picks tenants, and an unknown one suggests the closest"
+run explain docs/examples/tenants.yaml --tenant chatbot --tenant claims-vm -f json
+expect_rc 0
+expect_json '[t["name"] for t in j["tenants"]]' "['claims-vm', 'chatbot']"
+run explain docs/examples/tenants.yaml --tenant chatbott
+expect_rc 3
+expect_err "no tenant 'chatbott' in this file (did you mean 'chatbot'?)"
+
+t "--gpu judges on other models than the fleet; an unknown model is an error"
+run explain docs/examples/tenants.yaml --tenant ds-alice --gpu l40s -f json
+expect_rc 0
+expect_json 'j["tenants"][0]["method"]' passthrough
+expect_json 'j["tenants"][0]["gpu"]' l40s
+expect_json 'j["tenants"][0]["gpus"]' 1
+run explain docs/examples/tenants.yaml --gpu h100-8gb
+expect_rc 3
+expect_err "unknown GPU 'h100-8gb' (did you mean 'h100-80gb'?)"
+
+t "without a fleet every model is a candidate, best first"
+printf 'version: 1\ntenants:\n  - {name: dec, memory: 20GB, isolation: hard}\n' >"$WORK/t.yaml"
+run explain "$WORK/t.yaml" -f json
+expect_rc 0
+expect_json 'len(j["tenants"][0]["choices"]) >= 20' True
+expect_json 'j["tenants"][0]["method"]' mig
+expect_json 'j["tenants"][0]["choices"][0]["rank"] <= j["tenants"][0]["choices"][-1]["rank"]' True
+
+t "a pinned tenant is judged on its model only"
+run explain docs/examples/tenants.yaml --tenant notebooks -f json
+expect_json '[c["gpu"] for c in j["tenants"][0]["choices"]]' "['h100-80gb']"
+
+t "-v shows the rules that did not hold; yaml output and standard input work"
+run explain docs/examples/tenants.yaml --tenant chatbot -v
+expect_rc 0
+expect_out "- hard-isolation: does not hold"
+run explain docs/examples/tenants.yaml --tenant chatbot -f yaml
+expect_rc 0
+expect_out_line '^tenants:'
+run_in docs/examples/tenants.yaml explain - --tenant chatbot
+expect_rc 0
+expect_out_line '^chatbot: vgpu L40S-12C on l40s$'
+
+t "explain usage errors exit 2, help exits 0"
+run explain
+expect_rc 2
+run explain a.yaml b.yaml
+expect_rc 2
+run explain docs/examples/tenants.yaml -f xml
+expect_rc 2
+run explain docs/examples/tenants.yaml --frobnicate
+expect_rc 2
+run explain --help
+expect_rc 0
+expect_out "usage: gpuvplan explain"
+run explain "$WORK/does-not-exist.yaml"
+expect_rc 3
+
+t "rules lists both phases with reasons and sources"
+run rules
+expect_rc 0
+expect_out "Phase 1: requirements exclude methods"
+expect_out "Phase 2: preferences order what is left"
+expect_out "live-migration-excludes-passthrough"
+expect_out "when     gpu.mig and tenant.memory_mib > gpu.mig_max_memory_mib"
+expect_out "prefer   mig-vgpu > passthrough > mig > vgpu"
+run rules -f json
+expect_rc 0
+expect_json 'len([r for r in j["rules"] if r["phase"] == "prefer"]) >= 5' True
+expect_json '[r["exclude"] for r in j["rules"] if r["id"] == "live-migration-excludes-bare-mig"][0]' "['mig']"
+expect_json 'all(r["sources"] and r["reason"] for r in j["rules"])' True
+expect_json 'set(s for r in j["rules"] for s in r["sources"]) <= set(s["id"] for s in j["sources"])' True
+run rules extra
+expect_rc 2
+
+t "--rules replaces the built-in rules"
+cat >"$WORK/r.yaml" <<'EOF'
+version: 1
+sources: [{id: me, title: "house policy"}]
+rules:
+  - id: never-share
+    phase: prefer
+    prefer: [passthrough]
+    reason: "house policy: whole GPUs only"
+    source: me
+EOF
+run rules --rules "$WORK/r.yaml"
+expect_rc 0
+expect_out "never-share"
+run explain docs/examples/tenants.yaml --rules "$WORK/r.yaml" --tenant ds-alice
+expect_rc 0
+expect_out_line '^ds-alice: passthrough 1 GPU on '
+rm -f "$WORK/t.yaml" "$WORK/r.yaml"

@@ -1,0 +1,374 @@
+#include "gpuvplan/db.h"
+#include "gpuvplan/error.h"
+#include "gpuvplan/tenant.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+setup_db(void **state)
+{
+    static struct gpv_db db;
+    struct gpv_error err;
+
+    gpv_db_init(&db);
+    if (gpv_db_load_embedded(&db, &err) != 0)
+        return -1;
+    *state = &db;
+    return 0;
+}
+
+static int
+teardown_db(void **state)
+{
+    gpv_db_release(*state);
+    return 0;
+}
+
+/* Loads text as "t.yaml"; returns the status and leaves the formatted error in msg. */
+static int
+load(struct gpv_tenants *out, const struct gpv_db *db, const char *text, char *msg, size_t n)
+{
+    struct gpv_error err;
+    int rc;
+
+    gpv_error_init(&err);
+    rc = gpv_tenants_load_mem(out, text, strlen(text), "t.yaml", db, &err);
+    gpv_error_format(&err, msg, n);
+    return rc;
+}
+
+static void
+test_tenant_loader_reads_every_key(void **state)
+{
+    const struct gpv_db *db = *state;
+    struct gpv_tenants f;
+    const struct gpv_tenant *t;
+    char msg[2048];
+    const char *text = "version: 1\n"
+                       "licenses: {ai_enterprise: true, vws: true, vpc: false, vapps: true}\n"
+                       "fleet:\n"
+                       "  - {gpu: H100, count: 4, cost_per_hour: 3.2, vgpu_mode: mixed}\n"
+                       "  - {gpu: l40s, count: 2}\n"
+                       "tenants:\n"
+                       "  - name: fraud-scoring\n"
+                       "    replicas: 4\n"
+                       "    memory: 20GiB\n"
+                       "    compute: 25%\n"
+                       "    isolation: hard\n"
+                       "    workload: training\n"
+                       "    environment: vm\n"
+                       "    live_migration: true\n"
+                       "    media: true\n"
+                       "    spread: true\n"
+                       "    gpu: h100-80gb\n";
+
+    assert_int_equal(load(&f, db, text, msg, sizeof(msg)), 0);
+    assert_string_equal(f.name, "t.yaml");
+    assert_int_equal(f.version, 1);
+    assert_true(f.licenses.ai_enterprise);
+    assert_true(f.licenses.vws);
+    assert_false(f.licenses.vpc);
+    assert_true(f.licenses.vapps);
+    assert_int_equal(f.nfleet, 2);
+    assert_string_equal(f.fleet[0].gpu->id, "h100-80gb");
+    assert_int_equal(f.fleet[0].count, 4);
+    assert_true(f.fleet[0].has_cost);
+    assert_true(f.fleet[0].cost_per_hour > 3.19 && f.fleet[0].cost_per_hour < 3.21);
+    assert_int_equal(f.fleet[0].vgpu_mode, GPV_VGPU_MIXED);
+    assert_int_equal(f.fleet[0].line, 4);
+    assert_false(f.fleet[1].has_cost);
+    assert_int_equal(f.fleet[1].vgpu_mode, GPV_VGPU_EQUAL);
+    assert_int_equal(f.ntenants, 1);
+    t = &f.tenants[0];
+    assert_string_equal(t->name, "fraud-scoring");
+    assert_int_equal(t->replicas, 4);
+    assert_true(t->memory == 20LL << 30);
+    assert_int_equal(t->memory_mib, 20480);
+    assert_string_equal(t->memory_text, "20GiB");
+    assert_true(t->compute > 0.2499 && t->compute < 0.2501);
+    assert_int_equal(t->isolation, GPV_ISO_HARD);
+    assert_int_equal(t->workload, GPV_WL_TRAINING);
+    assert_int_equal(t->environment, GPV_ENV_VM);
+    assert_true(t->live_migration);
+    assert_true(t->media);
+    assert_true(t->spread);
+    assert_false(t->full_gpu);
+    assert_int_equal(t->gpus, 0);
+    assert_string_equal(t->gpu->id, "h100-80gb");
+    assert_int_equal(t->line, 7);
+    assert_int_equal(t->col, 5);
+    assert_int_equal(t->gpu_line, 17);
+    assert_int_equal(gpv_tenants_find(&f, "fraud-scoring"), 0);
+    assert_int_equal(gpv_tenants_find(&f, "nobody"), -1);
+    gpv_tenants_release(&f);
+    assert_int_equal(f.ntenants, 0);
+}
+
+static void
+test_tenant_loader_applies_the_documented_defaults(void **state)
+{
+    struct gpv_tenants f;
+    const struct gpv_tenant *t;
+    char msg[2048];
+
+    assert_int_equal(
+        load(&f, *state, "version: 1\ntenants: [{name: web, memory: 1GiB}]\n", msg, sizeof(msg)),
+        0);
+    assert_false(f.licenses.ai_enterprise || f.licenses.vws || f.licenses.vpc || f.licenses.vapps);
+    assert_int_equal(f.nfleet, 0);
+    t = &f.tenants[0];
+    assert_int_equal(t->replicas, 1);
+    assert_true(t->compute == 0.0);
+    assert_int_equal(t->isolation, GPV_ISO_SOFT);
+    assert_int_equal(t->workload, GPV_WL_INFERENCE);
+    assert_int_equal(t->environment, GPV_ENV_CONTAINER);
+    assert_false(t->live_migration || t->full_gpu || t->media || t->spread);
+    assert_int_equal(t->gpus, 0);
+    assert_null(t->gpu);
+    assert_false(gpv_tenant_whole_gpu(t));
+    assert_int_equal(gpv_tenant_gpus(t), 0);
+    gpv_tenants_release(&f);
+}
+
+static void
+test_tenant_memory_is_decimal_or_binary_as_written(void **state)
+{
+    struct gpv_tenants f;
+    char msg[2048];
+
+    assert_int_equal(load(&f, *state,
+                          "version: 1\ntenants:\n"
+                          "  - {name: a, memory: 20GB}\n"
+                          "  - {name: b, memory: 20 GiB}\n"
+                          "  - {name: c, memory: 512MiB}\n"
+                          "  - {name: d, memory: 1.5gb}\n",
+                          msg, sizeof(msg)),
+                     0);
+    assert_true(f.tenants[0].memory == 20000000000LL);
+    assert_int_equal(f.tenants[0].memory_mib, 19074); /* 19073.49 rounded up */
+    assert_int_equal(f.tenants[1].memory_mib, 20480);
+    assert_int_equal(f.tenants[2].memory_mib, 512);
+    assert_int_equal(f.tenants[3].memory_mib, 1431);
+    gpv_tenants_release(&f);
+}
+
+static void
+test_tenant_whole_gpu_tenants_need_no_memory(void **state)
+{
+    struct gpv_tenants f;
+    char msg[2048];
+
+    assert_int_equal(load(&f, *state,
+                          "version: 1\ntenants:\n"
+                          "  - {name: a, gpus: 4}\n"
+                          "  - {name: b, full_gpu: true}\n"
+                          "  - {name: c, full_gpu: true, memory: 60GB}\n",
+                          msg, sizeof(msg)),
+                     0);
+    assert_int_equal(gpv_tenant_gpus(&f.tenants[0]), 4);
+    assert_int_equal(gpv_tenant_gpus(&f.tenants[1]), 1);
+    assert_true(gpv_tenant_whole_gpu(&f.tenants[1]));
+    assert_int_equal(f.tenants[0].memory_mib, 0);
+    assert_null(f.tenants[0].memory_text);
+    assert_int_equal(f.tenants[2].memory_mib, 57221);
+    gpv_tenants_release(&f);
+}
+
+static void
+test_tenant_enum_names_match_the_file_format(void **state)
+{
+    (void)state;
+    assert_string_equal(gpv_isolation_name(GPV_ISO_HARD), "hard");
+    assert_string_equal(gpv_isolation_name(GPV_ISO_NONE), "none");
+    assert_string_equal(gpv_workload_name(GPV_WL_VDI), "vdi");
+    assert_string_equal(gpv_workload_name(GPV_WL_DEV), "dev");
+    assert_string_equal(gpv_environment_name(GPV_ENV_VM), "vm");
+    assert_string_equal(gpv_vgpu_mode_name(GPV_VGPU_MIXED), "mixed");
+}
+
+static const struct {
+    const char *text;
+    const char *error;
+} bad[] = {
+    {"version: 1\ntenants:\n  - name: web\n    memroy: 20GiB\n",
+     "t.yaml:4:5: error: unknown key 'memroy' in tenant 'web' (did you mean 'memory'?)"},
+    {"version: 1\ntenants:\n  - name: web\n    memory: 20\n",
+     "t.yaml:4:13: error: 'memory' of tenant 'web' is '20': a unit is missing: write 20GB "
+     "(decimal) or 20GiB (binary)"},
+    {"version: 1\ntenants:\n  - {name: web, memory: 20GX}\n",
+     "t.yaml:3:25: error: 'memory' of tenant 'web' is '20GX': unknown unit: use B, KB, MB, GB, "
+     "TB or KiB, MiB, GiB, TiB"},
+    {"version: 1\ntenants:\n  - {name: web, memory: 0GiB}\n",
+     "t.yaml:3:25: error: 'memory' of tenant 'web' is '0GiB': memory must be more than zero"},
+    {"version: 1\ntenants:\n  - {name: web, memory: [1GiB]}\n",
+     "t.yaml:3:25: error: 'memory' of tenant 'web' must be a quantity with a unit, like 20GB or "
+     "20GiB"},
+    {"version: 1\ntenants:\n  - {name: web, memory: 1GiB}\n  - {name: api, memory: 1GiB}\n"
+     "  - {name: web, memory: 1GiB}\n",
+     "t.yaml:5:12: error: duplicate tenant name 'web' (first at line 3)"},
+    {"version: 1\nfleet: [{gpu: h100-8gb, count: 1}]\ntenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:15: error: unknown GPU 'h100-8gb' in the fleet (did you mean 'h100-80gb'?); "
+     "`gpuvplan gpus` lists them"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, gpu: l40x}]\n",
+     "t.yaml:2:42: error: unknown GPU 'l40x' in tenant 'web' (did you mean 'l40'?); `gpuvplan "
+     "gpus` lists them"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, gpu: [l40s]}]\n",
+     "t.yaml:2:42: error: 'gpu' of tenant 'web' must be a non-empty string, not a list"},
+    {"version: 1\nfleet: [{gpu: h200-141gb, count: 1, vgpu_mode: mixed}]\n"
+     "tenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:48: error: 'vgpu_mode' of fleet entry 'h200-141gb' is 'mixed', but 'h200-141gb' "
+     "has no mixed-size vGPU mode in the database"},
+    {"version: 1\nfleet: [{gpu: gb300, count: 1, vgpu_mode: mixed}]\n"
+     "tenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:43: error: 'vgpu_mode' of fleet entry 'gb300' is 'mixed', but 'gb300' has no "
+     "vGPU types in the database"},
+    {"version: 1\nfleet: [{gpu: l40s, count: 1, vgpu_mode: mixd}]\n"
+     "tenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:42: error: 'vgpu_mode' of fleet entry 'l40s' must be equal or mixed, not 'mixd' "
+     "(did you mean 'mixed'?)"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, isolation: hrad}]\n",
+     "t.yaml:2:48: error: 'isolation' of tenant 'web' must be none, soft or hard, not 'hrad' "
+     "(did you mean 'hard'?)"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, workload: gaming}]\n",
+     "t.yaml:2:47: error: 'workload' of tenant 'web' must be training, inference, hpc, vdi, "
+     "graphics or dev, not 'gaming'"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, environment: vms}]\n",
+     "t.yaml:2:50: error: 'environment' of tenant 'web' must be container or vm, not 'vms' (did "
+     "you mean 'vm'?)"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, isolation: [hard]}]\n",
+     "t.yaml:2:48: error: 'isolation' of tenant 'web' must be none, soft or hard"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, replicas: 0}]\n",
+     "t.yaml:2:47: error: 'replicas' of tenant 'web' is 0; it must be from 1 to 1000000"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, replicas: 1000001}]\n",
+     "t.yaml:2:47: error: 'replicas' of tenant 'web' is 1000001; it must be from 1 to 1000000"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, replicas: 2.5}]\n",
+     "t.yaml:2:47: error: 'replicas' of tenant 'web' must be a whole number, not '2.5'"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, compute: 1.5}]\n",
+     "t.yaml:2:46: error: 'compute' of tenant 'web' is '1.5': a share of one GPU must be more "
+     "than 0 and at most 1 (100%)"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, compute: 0}]\n",
+     "t.yaml:2:46: error: 'compute' of tenant 'web' is '0': a share of one GPU must be more "
+     "than 0 and at most 1 (100%)"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, compute: lots}]\n",
+     "t.yaml:2:46: error: 'compute' of tenant 'web' is 'lots': expected a fraction of one GPU, "
+     "like 0.25 or 25%"},
+    {"version: 1\ntenants: [{name: web, gpus: 2, compute: 0.5}]\n",
+     "t.yaml:2:41: error: 'compute' of tenant 'web' is a share of one GPU, but the tenant asks "
+     "for whole GPUs (gpus: 2)"},
+    {"version: 1\ntenants: [{name: web, full_gpu: true, compute: 0.5}]\n",
+     "t.yaml:2:48: error: 'compute' of tenant 'web' is a share of one GPU, but the tenant asks "
+     "for a whole GPU (full_gpu: true)"},
+    {"version: 1\ntenants: [{name: web, gpus: 65}]\n",
+     "t.yaml:2:29: error: 'gpus' of tenant 'web' is 65; it must be from 0 to 64"},
+    {"version: 1\ntenants: [{name: web, gpus: -1}]\n",
+     "t.yaml:2:29: error: 'gpus' of tenant 'web' is -1; it must be from 0 to 64"},
+    {"version: 1\ntenants:\n  - name: web\n    isolation: hard\n",
+     "t.yaml:3:5: error: missing key 'memory' in tenant 'web' (needed unless 'gpus' or "
+     "'full_gpu' asks for whole GPUs)"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB}, {memory: 1GiB}]\n",
+     "t.yaml:2:38: error: missing key 'name' in tenant 2"},
+    {"version: 1\ntenants: [{name: \"web server\", memory: 1GiB}]\n",
+     "t.yaml:2:18: error: tenant name must be 1 to 128 letters, digits, '.', '_' or '-'"},
+    {"version: 2\ntenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:1:10: error: unsupported version 2 (this gpuvplan reads version 1)"},
+    {"tenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:1:1: error: missing key 'version' in the tenants file"},
+    {"version: 1\n", "t.yaml:1:1: error: missing key 'tenants' in the tenants file"},
+    {"version: 1\ntenants: []\n",
+     "t.yaml:2:10: error: 'tenants' is empty: list at least one tenant"},
+    {"version: 1\ntenants: {name: web}\n",
+     "t.yaml:2:10: error: 'tenants' of the tenants file must be a list, not a mapping"},
+    {"version: 1\ntenants: [web]\n",
+     "t.yaml:2:11: error: tenant 1 must be a mapping, not a scalar"},
+    {"version: 1\nfleet: []\ntenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:8: error: 'fleet' is empty: list GPUs, or leave it out to size a fleet"},
+    {"version: 1\nfleet: [{gpu: l40s, count: 0}]\ntenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:28: error: 'count' of fleet entry 'l40s' is 0; it must be from 1 to 1000000"},
+    {"version: 1\nfleet: [{gpu: l40s}]\ntenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:9: error: missing key 'count' in fleet entry 'l40s'"},
+    {"version: 1\nfleet: [{gpu: l40s, count: 1, cost_per_hour: -1}]\n"
+     "tenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:46: error: 'cost_per_hour' of fleet entry 'l40s' is -1; it must be from 0 to "
+     "100000"},
+    {"version: 1\nfleet: [{gpu: l40s, count: 1}]\ntenants: [{name: web, memory: 1GiB, gpu: "
+     "h100-80gb}]\n",
+     "t.yaml:3:42: error: tenant 'web' is pinned to 'h100-80gb', which is not in the fleet"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, live_migration: yes}]\n",
+     "t.yaml:2:53: error: 'live_migration' of tenant 'web' must be true or false, not 'yes'"},
+    {"version: 1\ntenant: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:1: error: unknown key 'tenant' in the tenants file (did you mean 'tenants'?)"},
+    {"version: 1\nlicenses: {vwx: true}\ntenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:12: error: unknown key 'vwx' in 'licenses' (did you mean 'vws'?)"},
+    {"version: 1\nlicenses: [vws]\ntenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:11: error: 'licenses' of the tenants file must be a mapping, not a list"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, memory: 2GiB}]\n",
+     "t.yaml:2:37: error: duplicate key 'memory' (first at line 2)"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB\n",
+     "t.yaml:3:1: error: did not find expected ',' or '}' while parsing a flow mapping"},
+    {"version: 1\nx: &a [1]\ntenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:4: error: YAML anchors (&a) are not supported"},
+    {"- 1\n", "t.yaml:1:1: error: the tenants file must be a mapping, not a list"},
+    {"", "t.yaml:1:1: error: the tenants file is empty: it needs 'version: 1' and 'tenants'"},
+};
+
+static void
+test_tenant_loader_rejects_each_bad_file_with_its_position(void **state)
+{
+    size_t i, failures = 0;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct gpv_tenants f;
+        char msg[2048];
+        int rc = load(&f, *state, bad[i].text, msg, sizeof(msg));
+
+        if (rc != GPV_EINPUT || strcmp(msg, bad[i].error) != 0 || f.ntenants || f.tenants ||
+            f.nfleet) {
+            fprintf(stderr, "case %zu:\n  got  %s\n  want %s\n", i, msg, bad[i].error);
+            failures++;
+        }
+    }
+    assert_int_equal(failures, 0);
+}
+
+static void
+test_tenant_loader_refuses_binary_bytes_and_huge_input(void **state)
+{
+    struct gpv_tenants f;
+    struct gpv_error err;
+    static const char bin[] = "version: 1\ntenants: [{name: w\x01, memory: 1GiB}]\n";
+    size_t big = (16u << 20) + 1;
+    char *huge = calloc(big, 1);
+
+    assert_non_null(huge);
+    memset(huge, ' ', big);
+    gpv_error_init(&err);
+    assert_int_equal(gpv_tenants_load_mem(&f, bin, sizeof(bin) - 1, "t.yaml", *state, &err),
+                     GPV_EINPUT);
+    assert_int_equal(gpv_tenants_load_mem(&f, huge, big, "t.yaml", *state, &err), GPV_EINPUT);
+    assert_non_null(strstr(err.msg, "the limit is"));
+    free(huge);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tenant_loader_reads_every_key),
+        cmocka_unit_test(test_tenant_loader_applies_the_documented_defaults),
+        cmocka_unit_test(test_tenant_memory_is_decimal_or_binary_as_written),
+        cmocka_unit_test(test_tenant_whole_gpu_tenants_need_no_memory),
+        cmocka_unit_test(test_tenant_enum_names_match_the_file_format),
+        cmocka_unit_test(test_tenant_loader_rejects_each_bad_file_with_its_position),
+        cmocka_unit_test(test_tenant_loader_refuses_binary_bytes_and_huge_input),
+    };
+
+    return cmocka_run_group_tests(tests, setup_db, teardown_db);
+}
