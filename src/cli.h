@@ -45,6 +45,9 @@ int cmd_show(struct gpv_cli *cli, int argc, char **argv);
 int cmd_mig(struct gpv_cli *cli, int argc, char **argv);
 int cmd_explain(struct gpv_cli *cli, int argc, char **argv);
 int cmd_rules(struct gpv_cli *cli, int argc, char **argv);
+int cmd_quiz(struct gpv_cli *cli, int argc, char **argv);
+int cmd_advise(struct gpv_cli *cli, int argc, char **argv);
+int cmd_compare(struct gpv_cli *cli, int argc, char **argv);
 
 /*
  * Loads the embedded database, then every *.yaml file of cli->profiles_dir (sorted by name),

@@ -16,6 +16,9 @@ const struct gpv_command gpv_commands[] = {
     {"mig", cmd_mig, "MIG geometry: check a layout, or list every valid one (check, layouts)"},
     {"explain", cmd_explain, "the method per tenant and GPU model, and the rules that decided"},
     {"rules", cmd_rules, "the decision rules explain applies, as a readable list"},
+    {"quiz", cmd_quiz, "study questions with explanations and sources, scored"},
+    {"advise", cmd_advise, "the decision guide, one question at a time, decided like explain"},
+    {"compare", cmd_compare, "passthrough, vGPU and MIG side by side, from the rules and database"},
     {NULL, NULL, NULL},
 };
 
@@ -54,7 +57,10 @@ usage(FILE *f)
           "  gpuvplan show h100-80gb\n"
           "  gpuvplan mig check h100-80gb 4x1g.20gb\n"
           "  gpuvplan explain docs/examples/tenants.yaml --tenant fraud-scoring\n"
-          "  gpuvplan rules\n",
+          "  gpuvplan rules\n"
+          "  gpuvplan quiz --count 10 --topic live-migration\n"
+          "  gpuvplan advise --gpu h100-80gb --isolation hard --memory 20GB\n"
+          "  gpuvplan compare --gpu h100-80gb\n",
           f);
 }
 

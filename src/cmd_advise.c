@@ -1,0 +1,924 @@
+/*
+ * gpuvplan advise: the decision guide as a conversation. The answers become one tenant of a
+ * tenants file, loaded by the same loader and decided by the same evaluator as `explain`, so
+ * advice and explanation cannot disagree.
+ */
+#include "cli.h"
+#include "cli_rules.h"
+#include "gpuvplan/rules.h"
+#include "gpuvplan/tenant.h"
+#include "gpuvplan/units.h"
+#include "study_text.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TENANT_NAME "advice"
+#define INPUT_NAME  "<advise>"
+
+static const char advise_usage[] =
+    "usage: gpuvplan advise [--isolation hard|soft|none] [--gpu MODEL]... [--full-gpu]\n"
+    "                       [--workload W] [--environment vm|container] [--live-migration]\n"
+    "                       [--license L]... [--memory SIZE] [--compute SHARE] [--gpus N]\n"
+    "                       [--media] [--rules FILE] [--tenant-yaml] [-f table|json|yaml]\n"
+    "\n"
+    "Walks the decision guide for one tenant and recommends a method (passthrough, vgpu, mig or\n"
+    "mig-vgpu) with its MIG profile, vGPU type or whole GPUs, and the rules that decided. The\n"
+    "answers form a tenant exactly as a tenants file would (docs/tenants.md) and `explain`'s\n"
+    "evaluator decides it: `--tenant-yaml` prints that file, and `gpuvplan explain` on it gives\n"
+    "the same decision.\n"
+    "\n"
+    "With any of the tenant options below, advise answers at once; what is not given takes the\n"
+    "tenants file's default. Without them it asks, one question at a time, on a terminal; when\n"
+    "standard input is not a terminal it reads one answer per line in this order (an empty\n"
+    "line takes the default; a wrong or missing line is an error):\n"
+    "  1 isolation       hard (SLA-bound, regulated), soft or none; yes = hard  [soft]\n"
+    "  2 gpu             a model from `gpuvplan gpus`, or empty for every model\n"
+    "  3 full GPU        does it need a whole GPU's performance? yes or no      [no]\n"
+    "  4 workload        training, inference, hpc, dev, vdi or graphics         [inference]\n"
+    "  5 environment     vm or container                                        [container]\n"
+    "  6 live migration  must it move between hosts while running? yes or no    [no]\n"
+    "  7 licences        owned: ai_enterprise, vws, vpc, vapps (comma-separated) [none]\n"
+    "  8 memory          GPU memory per instance, with a unit (20GB, 20GiB); may be empty\n"
+    "                    only for a whole-GPU tenant\n"
+    "\n"
+    "Tenant options:\n"
+    "  -i, --isolation LEVEL   hard, soft or none (default soft)\n"
+    "  -g, --gpu MODEL         judge on this model (repeatable; default every model)\n"
+    "      --full-gpu          needs a whole GPU's performance\n"
+    "  -w, --workload W        training, inference, hpc, dev, vdi or graphics\n"
+    "  -e, --environment ENV   vm or container (default container)\n"
+    "      --live-migration    must live-migrate between hosts\n"
+    "  -l, --license L         a licence the site owns: ai_enterprise, vws, vpc or vapps\n"
+    "                          (repeatable; default none)\n"
+    "  -m, --memory SIZE       GPU memory per instance (20GB, 20GiB)\n"
+    "      --compute SHARE     guaranteed share of one GPU (0.25 or 25%)\n"
+    "      --gpus N            whole GPUs per instance (passthrough of several GPUs)\n"
+    "      --media             needs video decoders / JPEG (MIG +me profiles)\n"
+    "Other options:\n"
+    "      --rules FILE        decide with these rules instead of the built-in ones\n"
+    "      --tenant-yaml       print the tenants file of the answers instead of advice\n"
+    "  -f, --format FMT        table (default), json or yaml; json is one tenant of\n"
+    "                          `gpuvplan explain -f json`\n"
+    "  -h, --help              this help\n"
+    "\n"
+    "Exit status: 0 a method fits, 1 no method is left (every reason is shown), 2 usage error,\n"
+    "3 bad input (an answer read from standard input).\n";
+
+/* The answers, as the tenants file spells them. */
+struct answers {
+    int isolation;   /* enum gpv_isolation */
+    int workload;    /* enum gpv_workload */
+    int environment; /* enum gpv_environment */
+    bool live_migration, full_gpu, media;
+    int gpus;
+    char *memory;  /* as typed ("20GB"), checked; NULL when not given */
+    char *compute; /* as typed ("0.25"), checked; NULL when not given */
+    struct gpv_licenses lic;
+    size_t ngpu;
+    const struct gpv_gpu **gpu; /* --gpu models, resolved */
+};
+
+enum question {
+    Q_ISOLATION,
+    Q_GPU,
+    Q_FULL_GPU,
+    Q_WORKLOAD,
+    Q_ENVIRONMENT,
+    Q_LIVE_MIGRATION,
+    Q_LICENSES,
+    Q_MEMORY,
+    Q_COUNT,
+};
+
+/* The decision guide's questions, in the order they are asked (and read off a pipe). */
+static const struct {
+    const char *name;
+    const char *prompt;
+} questions[Q_COUNT] = {
+    [Q_ISOLATION] = {"isolation", "Is isolation critical: is the tenant SLA-bound or regulated? "
+                                  "(hard, soft or none; yes means hard) [soft]"},
+    [Q_GPU] = {"gpu", "Which GPU model? (an id from `gpuvplan gpus`; Enter for every model)"},
+    [Q_FULL_GPU] = {"full GPU", "Does the workload need a whole GPU's performance? (y/n) [n]"},
+    [Q_WORKLOAD] = {"workload",
+                    "What runs: training, inference, hpc, dev, vdi (virtual desktops) or "
+                    "graphics (workstations)? [inference]"},
+    [Q_ENVIRONMENT] = {"environment", "Does it run in a VM or a container? (vm/container) "
+                                      "[container]"},
+    [Q_LIVE_MIGRATION] = {"live migration",
+                          "Must it live-migrate between hosts while running? (y/n) [n]"},
+    [Q_LICENSES] = {"licences",
+                    "Which licences does the site own? (ai_enterprise, vws, vpc, vapps; "
+                    "comma-separated; Enter for none)"},
+    [Q_MEMORY] = {"memory", "How much GPU memory does one instance need? (e.g. 20GB or 20GiB)"},
+};
+
+static const struct {
+    const char *key;
+    size_t offset;
+} license_keys[] = {
+    {"ai_enterprise", offsetof(struct gpv_licenses, ai_enterprise)},
+    {"vws", offsetof(struct gpv_licenses, vws)},
+    {"vpc", offsetof(struct gpv_licenses, vpc)},
+    {"vapps", offsetof(struct gpv_licenses, vapps)},
+};
+#define NLICENSE_KEYS (sizeof(license_keys) / sizeof(license_keys[0]))
+
+static void
+answers_init(struct answers *a)
+{
+    struct gpv_tenant t;
+
+    /* The tenants file's defaults, from the tenant module itself. */
+    gpv_tenant_init(&t);
+    memset(a, 0, sizeof(*a));
+    a->isolation = (int)t.isolation;
+    a->workload = (int)t.workload;
+    a->environment = (int)t.environment;
+}
+
+static void
+answers_release(struct answers *a)
+{
+    free(a->memory);
+    free(a->compute);
+    free(a->gpu);
+}
+
+/*
+ * Matches text against the names name(0) .. name(n-1), case-insensitively. Returns the index,
+ * or -1 with *why set to a message the caller frees.
+ */
+static int
+match_name(const char *text, const char *(*name)(int), int n, const char *what, char **why)
+{
+    const char *names[16];
+    int i, s;
+
+    for (i = 0; i < n && i < 16; i++) {
+        names[i] = name(i);
+        if (gpv_strieq(text, names[i]))
+            return i;
+    }
+    s = gpv_suggest(text, names, (size_t)n);
+    if (s >= 0)
+        *why = xasprintf("unknown %s '%s' (did you mean '%s'?)", what, text, names[s]);
+    else
+        *why = xasprintf("unknown %s '%s'", what, text);
+    return -1;
+}
+
+static const char *
+isolation_name(int v)
+{
+    return gpv_isolation_name((enum gpv_isolation)v);
+}
+
+static const char *
+workload_name(int v)
+{
+    return gpv_workload_name((enum gpv_workload)v);
+}
+
+static const char *
+environment_name(int v)
+{
+    return gpv_environment_name((enum gpv_environment)v);
+}
+
+static const char *
+license_name(int v)
+{
+    return license_keys[v].key;
+}
+
+/* yes/no; *out untouched and false returned for anything else. */
+static bool
+parse_yes_no(bool *out, const char *s)
+{
+    if (gpv_strieq(s, "y") || gpv_strieq(s, "yes") || gpv_strieq(s, "true")) {
+        *out = true;
+        return true;
+    }
+    if (gpv_strieq(s, "n") || gpv_strieq(s, "no") || gpv_strieq(s, "false")) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+static bool
+set_license(struct answers *a, const char *text, char **why)
+{
+    int i = match_name(text, license_name, (int)NLICENSE_KEYS, "licence", why);
+
+    if (i < 0)
+        return false;
+    *(bool *)((char *)&a->lic + license_keys[i].offset) = true;
+    return true;
+}
+
+static bool
+set_memory(struct answers *a, const char *text, char **why)
+{
+    const char *reason;
+    long long bytes;
+
+    if (!gpv_mem_parse(&bytes, text, &reason)) {
+        *why = xasprintf("memory '%s': %s", text, reason);
+        return false;
+    }
+    free(a->memory);
+    a->memory = xstrdup(text);
+    return true;
+}
+
+static bool
+set_compute(struct answers *a, const char *text, char **why)
+{
+    const char *reason;
+    double share;
+
+    if (!gpv_fraction_parse(&share, text, &reason)) {
+        *why = xasprintf("compute '%s': %s", text, reason);
+        return false;
+    }
+    free(a->compute);
+    a->compute = xstrdup(text);
+    return true;
+}
+
+static bool
+add_gpu(struct answers *a, const struct gpv_db *db, const char *text, char **why)
+{
+    struct gpv_error err;
+    const struct gpv_gpu *g = gpv_db_lookup(db, text, &err);
+
+    if (!g) {
+        *why = xstrdup(err.msg);
+        return false;
+    }
+    a->gpu = xreallocarray(a->gpu, a->ngpu + 1, sizeof(*a->gpu));
+    a->gpu[a->ngpu++] = g;
+    return true;
+}
+
+/* Trims blanks at both ends in place. */
+static char *
+trim(char *s)
+{
+    char *e;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+        *--e = '\0';
+    return s;
+}
+
+/*
+ * Applies one typed answer to question q. An empty answer takes the default, except for
+ * memory on a fractional tenant. Returns true, or false with *why (caller frees).
+ */
+static bool
+apply_answer(struct answers *a, enum question q, char *text, const struct gpv_db *db, char **why)
+{
+    char *tok, *save = NULL;
+    bool yes;
+    int v;
+
+    text = trim(text);
+    if (!*text) {
+        if (q == Q_MEMORY && !a->full_gpu) {
+            *why = xstrdup("a tenant that shares a GPU needs a memory size, like 20GB");
+            return false;
+        }
+        return true;
+    }
+    switch (q) {
+    case Q_ISOLATION:
+        if (parse_yes_no(&yes, text)) {
+            a->isolation = yes ? GPV_ISO_HARD : GPV_ISO_SOFT;
+            return true;
+        }
+        if ((v = match_name(text, isolation_name, 3, "isolation", why)) < 0)
+            return false;
+        a->isolation = v;
+        return true;
+    case Q_GPU:
+        return add_gpu(a, db, text, why);
+    case Q_FULL_GPU:
+    case Q_LIVE_MIGRATION:
+        if (!parse_yes_no(&yes, text)) {
+            *why = xasprintf("answer yes or no, not '%s'", text);
+            return false;
+        }
+        if (q == Q_FULL_GPU)
+            a->full_gpu = yes;
+        else
+            a->live_migration = yes;
+        return true;
+    case Q_WORKLOAD:
+        if ((v = match_name(text, workload_name, 6, "workload", why)) < 0)
+            return false;
+        a->workload = v;
+        return true;
+    case Q_ENVIRONMENT:
+        if ((v = match_name(text, environment_name, 2, "environment", why)) < 0)
+            return false;
+        a->environment = v;
+        return true;
+    case Q_LICENSES:
+        memset(&a->lic, 0, sizeof(a->lic));
+        if (gpv_strieq(text, "none"))
+            return true;
+        for (tok = strtok_r(text, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+            if (!set_license(a, tok, why))
+                return false;
+        return true;
+    case Q_MEMORY:
+        return set_memory(a, text, why);
+    default:
+        return false;
+    }
+}
+
+/*
+ * Asks every question. On a terminal a wrong answer is explained and asked again; off a
+ * terminal each line answers the next question and a wrong or missing line is an error.
+ * Returns 0; GPV_ENO when the learner quits (q, or end of input on a terminal); GPV_EINPUT
+ * with err at <stdin>:line for a bad or missing line off a terminal.
+ */
+static int
+ask_all(struct answers *a, const struct gpv_cli *cli, bool tty, struct gpv_error *err)
+{
+    char *line = NULL, *why = NULL;
+    size_t cap = 0;
+    int q, lineno = 0, rc = 0;
+
+    if (tty)
+        printf("%sThe decision guide%s: eight questions about one tenant. Enter takes the "
+               "default [in brackets]; q quits.\n",
+               cli_bold(cli), cli_reset(cli));
+    for (q = 0; q < Q_COUNT; q++) {
+        if (tty) {
+            printf("\n");
+            study_wrap(stdout, "", "", questions[q].prompt);
+            printf("> ");
+            fflush(stdout);
+        }
+        if (!study_read_line(&line, &cap, stdin)) {
+            if (tty) {
+                printf("\n");
+                rc = GPV_ENO;
+            } else {
+                rc = gpv_error_set(err, GPV_EINPUT, "<stdin>", lineno + 1, 0,
+                                   "input ended before the answer to question %d (%s)", q + 1,
+                                   questions[q].name);
+            }
+            goto out;
+        }
+        lineno++;
+        if (tty && (!strcmp(trim(line), "q") || !strcmp(trim(line), "quit"))) {
+            rc = GPV_ENO;
+            goto out;
+        }
+        if (!apply_answer(a, (enum question)q, line, &cli->db, &why)) {
+            if (!tty) {
+                rc = gpv_error_set(err, GPV_EINPUT, "<stdin>", lineno, 0, "question %d (%s): %s",
+                                   q + 1, questions[q].name, why);
+                goto out;
+            }
+            printf("%s%s%s; try again\n", cli_red(cli), why, cli_reset(cli));
+            free(why);
+            why = NULL;
+            q--;
+        }
+    }
+out:
+    free(why);
+    free(line);
+    return rc;
+}
+
+/* The answers as a tenants file: what `explain` would read for this tenant. */
+static void
+tenants_yaml(struct gpv_buf *b, const struct answers *a)
+{
+    size_t i;
+
+    gpv_buf_puts(b, "# The tenant `gpuvplan advise` was asked about; `gpuvplan explain` on this\n"
+                    "# file decides it the same way.\n");
+    gpv_buf_printf(b, "version: %d\n", GPV_TENANTS_VERSION);
+    gpv_buf_puts(b, "licenses:\n");
+    for (i = 0; i < NLICENSE_KEYS; i++)
+        gpv_buf_printf(b, "  %s: %s\n", license_keys[i].key,
+                       *(const bool *)((const char *)&a->lic + license_keys[i].offset) ? "true"
+                                                                                       : "false");
+    gpv_buf_puts(b, "tenants:\n");
+    gpv_buf_printf(b, "  - name: %s\n", TENANT_NAME);
+    /* memory and compute passed their parsers, which admit no quote or backslash. */
+    if (a->memory)
+        gpv_buf_printf(b, "    memory: \"%s\"\n", a->memory);
+    if (a->compute)
+        gpv_buf_printf(b, "    compute: \"%s\"\n", a->compute);
+    gpv_buf_printf(b, "    isolation: %s\n", isolation_name(a->isolation));
+    gpv_buf_printf(b, "    workload: %s\n", workload_name(a->workload));
+    gpv_buf_printf(b, "    environment: %s\n", environment_name(a->environment));
+    gpv_buf_printf(b, "    live_migration: %s\n", a->live_migration ? "true" : "false");
+    gpv_buf_printf(b, "    full_gpu: %s\n", a->full_gpu ? "true" : "false");
+    if (a->gpus)
+        gpv_buf_printf(b, "    gpus: %d\n", a->gpus);
+    gpv_buf_printf(b, "    media: %s\n", a->media ? "true" : "false");
+    if (a->ngpu == 1) {
+        gpv_buf_printf(b, "    gpu: %s\n", a->gpu[0]->id);
+    } else if (a->ngpu > 1) {
+        gpv_buf_puts(b, "# judged on several models: run explain with");
+        for (i = 0; i < a->ngpu; i++)
+            gpv_buf_printf(b, " --gpu %s", a->gpu[i]->id);
+        gpv_buf_puts(b, "\n");
+    }
+}
+
+/* ---- output: the same JSON shape as one tenant of `explain -f json` ----------------------- */
+
+static struct gpv_val *
+reasons_value(const struct gpv_reasons *rejected)
+{
+    struct gpv_val *o = gpv_val_obj();
+    size_t i;
+    int m;
+
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+        struct gpv_val *arr;
+
+        if (!rejected[m].n)
+            continue;
+        arr = gpv_val_set(o, gpv_method_name((enum gpv_method)m), gpv_val_arr());
+        for (i = 0; i < rejected[m].n; i++) {
+            struct gpv_val *r = gpv_val_push(arr, gpv_val_obj());
+
+            gpv_val_set_str(r, "rule", rejected[m].v[i].rule);
+            gpv_val_set_str(r, "reason", rejected[m].v[i].text);
+        }
+    }
+    return o;
+}
+
+static void
+set_instance(struct gpv_val *o, const struct gpv_choice *c)
+{
+    gpv_val_set_str(o, "method", c->method == GPV_METHOD_NONE ? NULL : gpv_method_name(c->method));
+    gpv_val_set_str(o, "profile", gpv_choice_profile(c));
+    gpv_val_set_str(o, "mig_profile",
+                    c->mig_profile >= 0 ? c->gpu->mig->profiles[c->mig_profile].name : NULL);
+    if (c->method == GPV_METHOD_PASSTHROUGH)
+        gpv_val_set_int(o, "gpus", c->gpus);
+    else
+        gpv_val_set(o, "gpus", gpv_val_null());
+}
+
+static struct gpv_val *
+trace_value(const struct gpv_choice *c)
+{
+    struct gpv_val *arr = gpv_val_arr();
+    size_t i;
+
+    for (i = 0; c && i < c->ntrace; i++) {
+        const struct gpv_trace *tr = &c->trace[i];
+        struct gpv_val *o = gpv_val_push(arr, gpv_val_obj());
+
+        if (tr->step == GPV_STEP_RULE) {
+            gpv_val_set_str(o, "step", "rule");
+            gpv_val_set_str(o, "rule", tr->rule->id);
+            gpv_val_set_str(o, "phase", gpv_phase_name(tr->rule->phase));
+            gpv_val_set_bool(o, "matched", tr->matched);
+            gpv_val_set_bool(o, "decided", tr->decided);
+        } else {
+            gpv_val_set_str(o, "step", "select");
+            gpv_val_set_str(o, "method", gpv_method_name(tr->method));
+            gpv_val_set_bool(o, "matched", tr->matched);
+        }
+        gpv_val_set_str(o, "text", tr->text);
+    }
+    return arr;
+}
+
+static struct gpv_val *
+decision_value(const struct gpv_decision *d)
+{
+    const struct gpv_choice *best = d->best >= 0 ? &d->choices[d->best] : NULL;
+    const struct gpv_choice *shown = best ? best : d->nchoices ? &d->choices[0] : NULL;
+    struct gpv_val *o = gpv_val_obj(), *cs;
+    size_t i;
+    int k;
+
+    gpv_val_set_str(o, "name", d->tenant->name);
+    if (best) {
+        set_instance(o, best);
+        gpv_val_set_str(o, "gpu", best->gpu->id);
+        gpv_val_set_str(o, "decided_by", best->order_rule ? best->order_rule->id : NULL);
+    } else {
+        gpv_val_set(o, "method", gpv_val_null());
+        gpv_val_set(o, "profile", gpv_val_null());
+        gpv_val_set(o, "mig_profile", gpv_val_null());
+        gpv_val_set(o, "gpus", gpv_val_null());
+        gpv_val_set(o, "gpu", gpv_val_null());
+        gpv_val_set(o, "decided_by", gpv_val_null());
+    }
+    gpv_val_set_str(o, "trace_gpu", shown ? shown->gpu->id : NULL);
+    gpv_val_set(o, "trace", trace_value(shown));
+    gpv_val_set(o, "rejected", reasons_value(d->rejected));
+    cs = gpv_val_set(o, "choices", gpv_val_arr());
+    for (i = 0; i < d->nchoices; i++) {
+        const struct gpv_choice *c = &d->choices[i];
+        struct gpv_val *co = gpv_val_push(cs, gpv_val_obj()), *ord;
+
+        gpv_val_set_str(co, "gpu", c->gpu->id);
+        set_instance(co, c);
+        gpv_val_set_int(co, "rank", c->rank);
+        gpv_val_set_num(co, "share", c->share);
+        if (c->cost_per_hour >= 0)
+            gpv_val_set_num(co, "cost_per_hour", c->cost_per_hour);
+        else
+            gpv_val_set(co, "cost_per_hour", gpv_val_null());
+        gpv_val_set_str(co, "decided_by", c->order_rule ? c->order_rule->id : NULL);
+        ord = gpv_val_set(co, "order", gpv_val_arr());
+        for (k = 0; k < GPV_NMETHODS; k++)
+            gpv_val_push(ord, gpv_val_str(gpv_method_name(c->order[k])));
+        gpv_val_set(co, "rejected", reasons_value(c->rejected));
+    }
+    return o;
+}
+
+/* ---- output: advice for people ---------------------------------------------------------- */
+
+static const char *const method_meaning[GPV_METHOD_COUNT] = {
+    [GPV_METHOD_PASSTHROUGH] = "whole GPUs handed to one VM or container: nothing shared, no "
+                               "live migration",
+    [GPV_METHOD_VGPU] = "a time-sliced vGPU: its own frame buffer, turns on the GPU's engines",
+    [GPV_METHOD_MIG] = "a MIG GPU instance: its own SMs, memory and cache, isolated in hardware",
+    [GPV_METHOD_MIG_VGPU] = "a vGPU on its own MIG instance: hardware isolation for a VM, which "
+                            "can still live-migrate",
+};
+
+/* "  why not     vgpu        text [rule]", the text wrapped under itself. */
+static void
+print_method_line(const char *label, const char *method, const char *text, const char *rule)
+{
+    char lead[64];
+    char *line = rule ? xasprintf("%s [%s]", text, rule) : NULL;
+
+    snprintf(lead, sizeof(lead), "  %-11s %-12s", label, method);
+    study_wrap(stdout, lead, "                          ", line ? line : text);
+    free(line);
+}
+
+static void
+print_answers(const struct answers *a)
+{
+    struct gpv_buf b;
+    size_t i;
+    bool any = false;
+
+    gpv_buf_init(&b);
+    gpv_buf_printf(&b, "isolation %s; ", isolation_name(a->isolation));
+    if (a->ngpu) {
+        gpv_buf_puts(&b, "GPU ");
+        for (i = 0; i < a->ngpu; i++)
+            gpv_buf_printf(&b, "%s%s", i ? " or " : "", a->gpu[i]->id);
+    } else {
+        gpv_buf_puts(&b, "any GPU model");
+    }
+    if (a->full_gpu)
+        gpv_buf_puts(&b, "; whole-GPU performance");
+    if (a->gpus)
+        gpv_buf_printf(&b, "; %d whole GPUs", a->gpus);
+    gpv_buf_printf(&b, "; %s; %s", workload_name(a->workload), environment_name(a->environment));
+    if (a->live_migration)
+        gpv_buf_puts(&b, "; live migration");
+    if (a->memory)
+        gpv_buf_printf(&b, "; %s", a->memory);
+    if (a->compute)
+        gpv_buf_printf(&b, "; compute %s", a->compute);
+    if (a->media)
+        gpv_buf_puts(&b, "; media engines");
+    gpv_buf_puts(&b, "; licences:");
+    for (i = 0; i < NLICENSE_KEYS; i++) {
+        if (*(const bool *)((const char *)&a->lic + license_keys[i].offset)) {
+            gpv_buf_printf(&b, " %s", license_keys[i].key);
+            any = true;
+        }
+    }
+    if (!any)
+        gpv_buf_puts(&b, " none");
+    study_wrap(stdout, "  you said    ", "              ", gpv_buf_str(&b));
+    gpv_buf_release(&b);
+}
+
+static void
+print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gpv_decision *d)
+{
+    const struct gpv_choice *best = d->best >= 0 ? &d->choices[d->best] : NULL;
+    const struct gpv_choice *shown = best ? best : d->nchoices ? &d->choices[0] : NULL;
+    struct gpv_buf b;
+    bool first_reason = true;
+    size_t i;
+    int m;
+
+    gpv_buf_init(&b);
+    if (best) {
+        const char *prof = gpv_choice_profile(best);
+
+        printf("%sAdvice%s: %s%s", cli_bold(cli), cli_reset(cli), cli_green(cli),
+               gpv_method_name(best->method));
+        if (best->method == GPV_METHOD_PASSTHROUGH)
+            printf(" %d GPU%s", best->gpus, best->gpus == 1 ? "" : "s");
+        else if (prof)
+            printf(" %s", prof);
+        if (best->method == GPV_METHOD_MIG_VGPU && best->mig_profile >= 0)
+            printf(" (on a %s instance)", best->gpu->mig->profiles[best->mig_profile].name);
+        printf("%s on %s\n", cli_reset(cli), best->gpu->id);
+        study_wrap(stdout, "  meaning     ", "              ", method_meaning[best->method]);
+        if (best->vgpu_type >= 0) {
+            const struct gpv_vgpu_type *t = &best->gpu->vgpu->types[best->vgpu_type];
+
+            gpv_buf_printf(&b, "%s is %s-series: %s", t->name, gpv_series_name(t->series),
+                           gpv_series_license(t->series));
+            study_wrap(stdout, "  licence     ", "              ", gpv_buf_str(&b));
+            gpv_buf_release(&b);
+        }
+        if (best->order_rule)
+            gpv_buf_printf(&b, "%s: %s", best->order_rule->id, best->order_rule->reason);
+        else
+            gpv_buf_puts(&b, "no preference rule holds: the default order");
+        study_wrap(stdout, "  decided by  ", "              ", gpv_buf_str(&b));
+        gpv_buf_release(&b);
+    } else {
+        printf("%sAdvice%s: %sno method fits this tenant%s\n", cli_bold(cli), cli_reset(cli),
+               cli_red(cli), cli_reset(cli));
+        study_wrap(stdout, "  meaning     ", "              ",
+                   "every method is ruled out below; relax a requirement (or buy the licence "
+                   "named) and ask again");
+    }
+    print_answers(a);
+    if (shown) {
+        bool first = true;
+
+        for (i = 0; i < shown->ntrace; i++) {
+            const struct gpv_trace *tr = &shown->trace[i];
+
+            if (tr->step != GPV_STEP_RULE || !tr->matched)
+                continue;
+            gpv_buf_printf(&b, "+ %s: %s", tr->rule->id, tr->text);
+            study_wrap(stdout, first ? "  rules held  " : "              ", "                ",
+                       gpv_buf_str(&b));
+            gpv_buf_release(&b);
+            first = false;
+        }
+        first = true;
+        for (i = 0; i < shown->ntrace; i++) {
+            const struct gpv_trace *tr = &shown->trace[i];
+
+            if (tr->step != GPV_STEP_SELECT)
+                continue;
+            print_method_line(first ? "instances" : "", gpv_method_name(tr->method), tr->text,
+                              NULL);
+            first = false;
+        }
+        if (d->nchoices > 1)
+            printf("  (rules and instances on %s)\n", shown->gpu->id);
+    }
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+        for (i = 0; i < d->rejected[m].n; i++) {
+            print_method_line(first_reason ? "why not" : "",
+                              i == 0 ? gpv_method_name((enum gpv_method)m) : "",
+                              d->rejected[m].v[i].text, d->rejected[m].v[i].rule);
+            first_reason = false;
+        }
+    }
+    printf("\nThe same tenant as a file: add --tenant-yaml to this command, then run "
+           "`gpuvplan explain`\non it for the full trace.\n");
+}
+
+static int
+decide_and_print(struct gpv_cli *cli, const struct answers *a, const char *rules_path,
+                 enum gpv_format fmt)
+{
+    struct gpv_tenants file;
+    struct gpv_ruleset rules;
+    struct gpv_decision d;
+    struct gpv_candidate *cands = NULL;
+    struct gpv_error err;
+    struct gpv_buf yaml;
+    struct gpv_val *v = NULL;
+    size_t n;
+    int rc;
+
+    gpv_error_init(&err);
+    memset(&file, 0, sizeof(file));
+    memset(&rules, 0, sizeof(rules));
+    memset(&d, 0, sizeof(d));
+    gpv_buf_init(&yaml);
+    tenants_yaml(&yaml, a);
+    /* The loader checks what no single answer can: memory or whole GPUs, compute with them. */
+    if ((rc = gpv_tenants_load_mem(&file, gpv_buf_str(&yaml), yaml.len, INPUT_NAME, &cli->db,
+                                   &err))) {
+        rc = cli_usage_error("advise", "%s", err.msg);
+        goto out;
+    }
+    if ((rc = cli_rules_load(&rules, rules_path, &err))) {
+        rc = cli_report(&err);
+        goto out;
+    }
+    n = gpv_candidates(&cands, &file, &file.tenants[0], &cli->db, a->gpu, a->ngpu);
+    if ((rc = gpv_decide(&d, &rules, &file.tenants[0], &file.licenses, cands, n, &err))) {
+        rc = cli_report(&err);
+        goto out;
+    }
+    if (fmt == GPV_FMT_TABLE) {
+        print_advice(cli, a, &d);
+    } else {
+        v = decision_value(&d);
+        if ((rc = cli_write_value(NULL, v, fmt, NULL, &err))) {
+            rc = cli_report(&err);
+            goto out;
+        }
+    }
+    rc = d.method == GPV_METHOD_NONE ? GPV_EXIT_NO : GPV_EXIT_OK;
+out:
+    gpv_val_free(v);
+    gpv_decision_release(&d);
+    free(cands);
+    gpv_rules_release(&rules);
+    gpv_tenants_release(&file);
+    gpv_buf_release(&yaml);
+    return rc;
+}
+
+enum {
+    OPT_FULL_GPU = 256,
+    OPT_LIVE_MIGRATION,
+    OPT_COMPUTE,
+    OPT_GPUS,
+    OPT_MEDIA,
+    OPT_RULES,
+    OPT_TENANT_YAML,
+};
+
+int
+cmd_advise(struct gpv_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"isolation", required_argument, NULL, 'i'},
+                                         {"gpu", required_argument, NULL, 'g'},
+                                         {"full-gpu", no_argument, NULL, OPT_FULL_GPU},
+                                         {"workload", required_argument, NULL, 'w'},
+                                         {"environment", required_argument, NULL, 'e'},
+                                         {"live-migration", no_argument, NULL, OPT_LIVE_MIGRATION},
+                                         {"license", required_argument, NULL, 'l'},
+                                         {"licence", required_argument, NULL, 'l'},
+                                         {"memory", required_argument, NULL, 'm'},
+                                         {"compute", required_argument, NULL, OPT_COMPUTE},
+                                         {"gpus", required_argument, NULL, OPT_GPUS},
+                                         {"media", no_argument, NULL, OPT_MEDIA},
+                                         {"rules", required_argument, NULL, OPT_RULES},
+                                         {"tenant-yaml", no_argument, NULL, OPT_TENANT_YAML},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    enum gpv_format fmt = GPV_FMT_TABLE;
+    const char *rules_path = NULL;
+    bool answered = false, print_yaml = false, tty;
+    struct answers a;
+    struct gpv_error err;
+    const char **gpu_args = NULL;
+    size_t ngpu_args = 0, i;
+    char *why = NULL;
+    long long n;
+    int c, v, rc;
+
+    gpv_error_init(&err);
+    answers_init(&a);
+    gpu_args = xcalloc((size_t)argc + 1, sizeof(*gpu_args));
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+i:g:w:e:l:m:f:h", opts, NULL)) != -1) {
+        if (c != 'f' && c != 'h' && c != OPT_RULES && c != OPT_TENANT_YAML)
+            answered = true;
+        switch (c) {
+        case 'i':
+            if ((v = match_name(optarg, isolation_name, 3, "isolation", &why)) < 0)
+                goto usage;
+            a.isolation = v;
+            break;
+        case 'g':
+            gpu_args[ngpu_args++] = optarg;
+            break;
+        case OPT_FULL_GPU:
+            a.full_gpu = true;
+            break;
+        case 'w':
+            if ((v = match_name(optarg, workload_name, 6, "workload", &why)) < 0)
+                goto usage;
+            a.workload = v;
+            break;
+        case 'e':
+            if ((v = match_name(optarg, environment_name, 2, "environment", &why)) < 0)
+                goto usage;
+            a.environment = v;
+            break;
+        case OPT_LIVE_MIGRATION:
+            a.live_migration = true;
+            break;
+        case 'l':
+            if (!set_license(&a, optarg, &why))
+                goto usage;
+            break;
+        case 'm':
+            if (!set_memory(&a, optarg, &why))
+                goto usage;
+            break;
+        case OPT_COMPUTE:
+            if (!set_compute(&a, optarg, &why))
+                goto usage;
+            break;
+        case OPT_GPUS:
+            if (!cli_parse_int(&n, optarg, 1, GPV_TENANT_GPUS_MAX, "advise", "--gpus")) {
+                rc = GPV_EXIT_USAGE;
+                goto out;
+            }
+            a.gpus = (int)n;
+            break;
+        case OPT_MEDIA:
+            a.media = true;
+            break;
+        case OPT_RULES:
+            rules_path = optarg;
+            break;
+        case OPT_TENANT_YAML:
+            print_yaml = true;
+            break;
+        case 'f':
+            if (!cli_parse_format(&fmt, optarg, "table json yaml", "advise")) {
+                rc = GPV_EXIT_USAGE;
+                goto out;
+            }
+            break;
+        case 'h':
+            fputs(advise_usage, stdout);
+            rc = GPV_EXIT_OK;
+            goto out;
+        default:
+            if (optopt)
+                rc = cli_usage_error("advise", "%s needs a value", argv[optind - 1]);
+            else
+                rc = cli_usage_error("advise", "unknown option '%s'", argv[optind - 1]);
+            goto out;
+        }
+    }
+    if (optind < argc) {
+        rc = cli_usage_error("advise",
+                             "unexpected argument '%s' (answers are options, like "
+                             "--memory 20GB)",
+                             argv[optind]);
+        goto out;
+    }
+    if ((rc = cli_db(cli, &err))) {
+        rc = cli_report(&err);
+        goto out;
+    }
+    for (i = 0; i < ngpu_args; i++)
+        if (!add_gpu(&a, &cli->db, gpu_args[i], &why))
+            goto usage;
+    if (!answered) {
+        tty = isatty(STDIN_FILENO) != 0;
+        if ((rc = ask_all(&a, cli, tty, &err))) {
+            rc = rc == GPV_ENO ? GPV_EXIT_OK : cli_report(&err);
+            goto out;
+        }
+        if (tty)
+            printf("\n");
+    }
+    if (print_yaml) {
+        struct gpv_buf b;
+
+        gpv_buf_init(&b);
+        tenants_yaml(&b, &a);
+        fputs(gpv_buf_str(&b), stdout);
+        gpv_buf_release(&b);
+        rc = GPV_EXIT_OK;
+        goto out;
+    }
+    rc = decide_and_print(cli, &a, rules_path, fmt);
+    goto out;
+usage:
+    rc = cli_usage_error("advise", "%s", why);
+out:
+    free(why);
+    free(gpu_args);
+    answers_release(&a);
+    return rc;
+}

@@ -1,0 +1,382 @@
+/* gpuvplan quiz: study questions from the bank and the database, one at a time, with feedback. */
+#include "cli.h"
+#include "embedded.h"
+#include "gpuvplan/quiz.h"
+#include "study_text.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BANK_NAME     "profiles/quiz.yaml"
+#define DEFAULT_COUNT 10
+
+static const char quiz_usage[] =
+    "usage: gpuvplan quiz [--count N] [--seed S] [--topic T] [--bank FILE]\n"
+    "       gpuvplan quiz --list [--count N] [--seed S] [--topic T] [--bank FILE]\n"
+    "                            [-f table|json]\n"
+    "\n"
+    "Asks study questions on GPU virtualisation (passthrough, vGPU, MIG and MIG-backed vGPU):\n"
+    "questions from the bank, and questions generated from the GPU database whose answers\n"
+    "the MIG engine and the vGPU tables compute. After each answer it says whether it was\n"
+    "right, why, and where the fact comes from; at the end, the score.\n"
+    "\n"
+    "On a terminal, type the number of a choice (q quits; anything else is asked again).\n"
+    "Otherwise answers are read from standard input, one per line: a line that is not a\n"
+    "choice number counts as wrong, and a line `q` or the end of input stops the quiz. The\n"
+    "last line is always `Score: K/N` (N = questions answered).\n"
+    "\n"
+    "  -n, --count N    questions to ask (default 10; fewer when the topic has fewer)\n"
+    "  -s, --seed S     seed for the generated questions and the order (default: from the\n"
+    "                   clock; the quiz prints it so `--seed S` repeats the same quiz)\n"
+    "  -t, --topic T    only questions on topic T (see --list); one of:\n"
+    "                   methods isolation tenants live-migration licensing gpus scheduling\n"
+    "                   use-cases decision-guide mig-geometry vgpu-sizing\n"
+    "      --bank FILE  use this question bank instead of the built-in one (docs/study.md)\n"
+    "  -l, --list       print the questions with their answers instead of asking: every\n"
+    "                   one, or with --count the ones this seed's quiz asks, in order\n"
+    "  -f, --format FMT with --list: table (default) or json\n"
+    "  -h, --help       this help\n"
+    "\n"
+    "JSON (--list -f json): {seed, bank, generated, questions: [{id, topic, source (\"bank\"\n"
+    "or \"generated\"), question, choices, answer (the choice number, from 1), answer_text,\n"
+    "explanation, reference}]}.\n";
+
+struct quiz_opts {
+    long long count;
+    bool count_given;
+    uint64_t seed;
+    bool seeded;
+    const char *topic;
+    const char *bank;
+    bool list;
+    enum gpv_format fmt;
+};
+
+/* Loads the bank (embedded or --bank) and appends the generated questions. */
+static int
+quiz_build(struct gpv_quiz *quiz, struct gpv_cli *cli, const struct quiz_opts *o,
+           struct gpv_error *err)
+{
+    const struct gpv_embedded_file *f;
+    char *buf = NULL;
+    size_t len;
+    int rc;
+
+    if ((rc = cli_db(cli, err)))
+        return rc;
+    if (o->bank) {
+        if ((rc = cli_read_file(&buf, &len, o->bank, err)))
+            return rc;
+        rc = gpv_quiz_load_mem(quiz, buf, len, o->bank, err);
+        free(buf);
+        if (rc)
+            return rc;
+    } else {
+        if (!(f = gpv_embedded_find(BANK_NAME)))
+            return gpv_error_set(err, GPV_ESYS, BANK_NAME, 0, 0,
+                                 "the question bank is not built in");
+        if ((rc = gpv_quiz_load_mem(quiz, f->data, f->len, BANK_NAME, err)))
+            return rc;
+    }
+    gpv_quiz_generate(quiz, &cli->db, o->seed);
+    gpv_quiz_shuffle_choices(quiz, o->seed ^ 0xc401ce5ULL);
+    return 0;
+}
+
+static const char *
+origin_name(enum gpv_quiz_origin o)
+{
+    return o == GPV_QUIZ_BANK ? "bank" : "generated";
+}
+
+static struct gpv_val *
+question_value(const struct gpv_quiz_question *q)
+{
+    struct gpv_val *o = gpv_val_obj(), *c;
+    size_t i;
+
+    gpv_val_set_str(o, "id", q->id);
+    gpv_val_set_str(o, "topic", q->topic);
+    gpv_val_set_str(o, "source", origin_name(q->origin));
+    gpv_val_set_str(o, "question", q->question);
+    c = gpv_val_set(o, "choices", gpv_val_arr());
+    for (i = 0; i < q->nchoices; i++)
+        gpv_val_push(c, gpv_val_str(q->choices[i]));
+    gpv_val_set_int(o, "answer", q->answer + 1);
+    gpv_val_set_str(o, "answer_text", q->choices[q->answer]);
+    gpv_val_set_str(o, "explanation", q->explanation);
+    gpv_val_set_str(o, "reference", q->source);
+    return o;
+}
+
+static void
+print_choices(const struct gpv_quiz_question *q)
+{
+    char num[32];
+    size_t i;
+
+    for (i = 0; i < q->nchoices; i++) {
+        snprintf(num, sizeof(num), "  %zu) ", i + 1);
+        study_wrap(stdout, num, "     ", q->choices[i]);
+    }
+}
+
+/*
+ * The questions to show, as indexes into quiz (a new array the caller frees; *out NULL when
+ * none): the quiz's draw of --count questions, or for --list without --count every question
+ * on the topic in bank order. Returns how many.
+ */
+static size_t
+quiz_select(size_t **out, const struct gpv_quiz *quiz, const struct quiz_opts *o)
+{
+    size_t *idx = xcalloc(quiz->n ? quiz->n : 1, sizeof(*idx));
+    size_t i, n = 0;
+
+    if (o->list && !o->count_given) {
+        for (i = 0; i < quiz->n; i++)
+            if (!o->topic || !strcmp(quiz->q[i].topic, o->topic))
+                idx[n++] = i;
+    } else {
+        /* A seed of its own for the draw, so the order does not echo the generator's. */
+        n = gpv_quiz_pick(idx, quiz, (size_t)o->count, o->topic, o->seed ^ 0x5eedULL);
+    }
+    if (n == 0) {
+        free(idx);
+        idx = NULL;
+    }
+    *out = idx;
+    return n;
+}
+
+static int
+quiz_list(const struct gpv_quiz *quiz, const size_t *idx, size_t n, const struct quiz_opts *o)
+{
+    struct gpv_error err;
+    struct gpv_val *root, *arr;
+    size_t i, nbank = 0, ngen = 0;
+    int rc;
+
+    gpv_error_init(&err);
+    for (i = 0; i < n; i++) {
+        if (quiz->q[idx[i]].origin == GPV_QUIZ_BANK)
+            nbank++;
+        else
+            ngen++;
+    }
+    if (o->fmt == GPV_FMT_JSON) {
+        root = gpv_val_obj();
+        gpv_val_set_int(root, "seed", (long long)o->seed);
+        gpv_val_set_int(root, "bank", (long long)nbank);
+        gpv_val_set_int(root, "generated", (long long)ngen);
+        arr = gpv_val_set(root, "questions", gpv_val_arr());
+        for (i = 0; i < n; i++)
+            gpv_val_push(arr, question_value(&quiz->q[idx[i]]));
+        rc = cli_write_value(NULL, root, o->fmt, NULL, &err);
+        gpv_val_free(root);
+        return rc ? cli_report(&err) : GPV_EXIT_OK;
+    }
+    for (i = 0; i < n; i++) {
+        const struct gpv_quiz_question *q = &quiz->q[idx[i]];
+
+        printf("[%s] %s, %s\n", q->id, q->topic, origin_name(q->origin));
+        study_wrap(stdout, "  ", "  ", q->question);
+        print_choices(q);
+        printf("  answer: %d\n", q->answer + 1);
+        study_wrap(stdout, "  why: ", "       ", q->explanation);
+        study_wrap(stdout, "  source: ", "          ", q->source);
+        printf("\n");
+    }
+    printf("%zu questions: %zu from the bank, %zu generated (seed %llu)\n", n, nbank, ngen,
+           (unsigned long long)o->seed);
+    return GPV_EXIT_OK;
+}
+
+/*
+ * Reads an answer to q. On a terminal, re-asks until it is a choice; returns 1 with *choice
+ * set, 0 when the learner quits or input ends. Off a terminal, one line is one answer: an
+ * invalid one returns 1 with *choice = -1 (counted wrong).
+ */
+static int
+read_answer(int *choice, const struct gpv_cli *cli, const struct gpv_quiz_question *q, bool tty,
+            char **line, size_t *cap)
+{
+    for (;;) {
+        if (tty) {
+            printf("Your answer (1-%zu, q to quit): ", q->nchoices);
+            fflush(stdout);
+        }
+        if (!study_read_line(line, cap, stdin)) {
+            if (tty)
+                printf("\n");
+            return 0;
+        }
+        if (!tty)
+            printf("Your answer: %s\n", *line);
+        if (!strcmp(*line, "q") || !strcmp(*line, "quit"))
+            return 0;
+        if (gpv_quiz_parse_answer(choice, q, *line))
+            return 1;
+        if (!tty) {
+            printf("%s'%s' is not a choice (answer with a number from 1 to %zu): counted as "
+                   "wrong%s\n",
+                   cli_red(cli), *line, q->nchoices, cli_reset(cli));
+            *choice = -1;
+            return 1;
+        }
+        printf("'%s' is not a choice: type a number from 1 to %zu, or q to quit\n", *line,
+               q->nchoices);
+    }
+}
+
+static int
+quiz_run(const struct gpv_cli *cli, const struct gpv_quiz *quiz, const size_t *pick, size_t n,
+         const struct quiz_opts *o)
+{
+    size_t i, asked = 0, right = 0;
+    bool tty = isatty(STDIN_FILENO) != 0;
+    char *line = NULL;
+    size_t cap = 0;
+    int choice;
+
+    printf("%sQuiz%s: %zu question%s%s%s (seed %llu; `--seed %llu` repeats this quiz)\n",
+           cli_bold(cli), cli_reset(cli), n, n == 1 ? "" : "s", o->topic ? " on " : "",
+           o->topic ? o->topic : "", (unsigned long long)o->seed, (unsigned long long)o->seed);
+    if (tty)
+        printf("Type the number of your answer and press Enter; q quits.\n");
+    for (i = 0; i < n; i++) {
+        const struct gpv_quiz_question *q = &quiz->q[pick[i]];
+
+        printf("\n%sQuestion %zu/%zu%s  %s%s, %s%s\n", cli_bold(cli), i + 1, n, cli_reset(cli),
+               cli_dim(cli), q->topic, q->id, cli_reset(cli));
+        study_wrap(stdout, "", "", q->question);
+        print_choices(q);
+        if (!read_answer(&choice, cli, q, tty, &line, &cap))
+            break;
+        asked++;
+        if (choice == q->answer) {
+            right++;
+            printf("%sRight.%s\n", cli_green(cli), cli_reset(cli));
+        } else {
+            char lead[32];
+
+            printf("%sWrong.%s ", cli_red(cli), cli_reset(cli));
+            snprintf(lead, sizeof(lead), "The answer is %d) ", q->answer + 1);
+            study_wrap(stdout, lead, "  ", q->choices[q->answer]);
+        }
+        study_wrap(stdout, "Why: ", "  ", q->explanation);
+        study_wrap(stdout, "Source: ", "  ", q->source);
+    }
+    free(line);
+    printf("\n");
+    if (asked < n)
+        printf("Stopped after %zu of %zu questions.\n", asked, n);
+    printf("%sScore: %zu/%zu%s\n", cli_bold(cli), right, asked, cli_reset(cli));
+    return GPV_EXIT_OK;
+}
+
+/* A seed when none is given: the clock and the process id, mixed. */
+static uint64_t
+clock_seed(void)
+{
+    struct gpv_quiz_rng rng;
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gpv_quiz_rng_init(&rng, (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^
+                                ((uint64_t)getpid() << 32));
+    /* Short seeds are easier to retype. */
+    return gpv_quiz_rng_next(&rng) % 1000000;
+}
+
+int
+cmd_quiz(struct gpv_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"count", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
+        {"topic", required_argument, NULL, 't'}, {"bank", required_argument, NULL, 'b'},
+        {"list", no_argument, NULL, 'l'},        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    struct quiz_opts o = {DEFAULT_COUNT, false, 0, false, NULL, NULL, false, GPV_FMT_TABLE};
+    bool fmt_given = false;
+    struct gpv_quiz quiz;
+    struct gpv_error err;
+    size_t *idx = NULL, n;
+    long long v;
+    int c, rc;
+
+    gpv_error_init(&err);
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+n:s:t:lf:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (!cli_parse_int(&o.count, optarg, 1, 100000, "quiz", "--count"))
+                return GPV_EXIT_USAGE;
+            o.count_given = true;
+            break;
+        case 's':
+            if (!cli_parse_int(&v, optarg, 0, (long long)(~0ULL >> 1), "quiz", "--seed"))
+                return GPV_EXIT_USAGE;
+            o.seed = (uint64_t)v;
+            o.seeded = true;
+            break;
+        case 't':
+            if (!gpv_quiz_topic_valid(optarg)) {
+                size_t ntopics = 0;
+                int s;
+
+                while (gpv_quiz_topics[ntopics])
+                    ntopics++;
+                s = gpv_suggest(optarg, gpv_quiz_topics, ntopics);
+
+                if (s >= 0)
+                    return cli_usage_error("quiz", "unknown topic '%s' (did you mean '%s'?)",
+                                           optarg, gpv_quiz_topics[s]);
+                return cli_usage_error("quiz", "unknown topic '%s'", optarg);
+            }
+            o.topic = optarg;
+            break;
+        case 'b':
+            o.bank = optarg;
+            break;
+        case 'l':
+            o.list = true;
+            break;
+        case 'f':
+            if (!cli_parse_format(&o.fmt, optarg, "table json", "quiz"))
+                return GPV_EXIT_USAGE;
+            fmt_given = true;
+            break;
+        case 'h':
+            fputs(quiz_usage, stdout);
+            return GPV_EXIT_OK;
+        default:
+            if (optopt && strchr("nstbf", optopt))
+                return cli_usage_error("quiz", "%s needs a value", argv[optind - 1]);
+            return cli_usage_error("quiz", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("quiz", "unexpected argument '%s'", argv[optind]);
+    if (fmt_given && !o.list)
+        return cli_usage_error("quiz", "-f goes with --list; the quiz itself is a conversation");
+    if (!o.seeded)
+        o.seed = clock_seed();
+    gpv_quiz_init(&quiz);
+    if ((rc = quiz_build(&quiz, cli, &o, &err))) {
+        gpv_quiz_release(&quiz);
+        return cli_report(&err);
+    }
+    if ((n = quiz_select(&idx, &quiz, &o)) == 0) {
+        fprintf(stderr, "gpuvplan quiz: no questions on topic '%s'\n", o.topic ? o.topic : "");
+        rc = GPV_EXIT_NO;
+    } else {
+        rc = o.list ? quiz_list(&quiz, idx, n, &o) : quiz_run(cli, &quiz, idx, n, &o);
+    }
+    free(idx);
+    gpv_quiz_release(&quiz);
+    return rc;
+}
