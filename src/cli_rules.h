@@ -21,4 +21,13 @@ int cli_rules_load(struct gpv_ruleset *out, const char *path, struct gpv_error *
 int cli_tenants_load(struct gpv_cli *cli, struct gpv_tenants *out, const char *path,
                      struct gpv_error *err);
 
+/* A decision as explain's JSON shows one tenant: method, profile, gpu, trace, rejected, choices. */
+struct gpv_val *cli_decision_value(const struct gpv_decision *d);
+
+/* The trace of one choice as a JSON array of steps (empty for NULL). */
+struct gpv_val *cli_trace_value(const struct gpv_choice *c);
+
+/* Rejection reasons per method as a JSON object {method: [{rule, reason}]}. */
+struct gpv_val *cli_reasons_value(const struct gpv_reasons *rejected);
+
 #endif

@@ -433,18 +433,6 @@ find_field(const char *s)
     return -1;
 }
 
-/* Values short and plain enough to quote back in a message. */
-static bool
-quotable(const char *s)
-{
-    size_t n = 0;
-
-    for (; *s; s++, n++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-            return false;
-    return n <= 64;
-}
-
 /* "unknown KIND 'word'MID (did you mean 'y'?)TAIL" at node; names NULL: no suggestion. */
 static int
 unknown_name(struct gpv_error *err, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
@@ -453,7 +441,7 @@ unknown_name(struct gpv_error *err, const struct gpv_ydoc *doc, const struct gpv
 {
     int s;
 
-    if (!quotable(node->str))
+    if (!gpv_quotable(node->str))
         return gpv_y_error(err, GPV_EINPUT, doc, node, "unknown %s%s%s", kind, mid, tail);
     s = names ? gpv_suggest(node->str, names, n) : -1;
     if (s >= 0)
@@ -525,7 +513,7 @@ parse_operand(double *out, bool *is_field, int *rhs_field, const struct gpv_ydoc
         if (!is_field && find_field(node->str) >= 0)
             return gpv_y_error(err, GPV_EINPUT, doc, node, "'in' lists numbers for %s, not fields",
                                fields[f].name);
-        if (strchr(node->str, '.') && quotable(node->str)) {
+        if (strchr(node->str, '.') && gpv_quotable(node->str)) {
             const char *names_all[NFIELDS];
 
             for (k = 0; k < NFIELDS; k++)

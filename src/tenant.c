@@ -132,18 +132,6 @@ tame_name(const char *s)
     return n > 0 && n <= GPV_TENANT_NAME_MAX;
 }
 
-/* Values short and plain enough to quote back in a message. */
-static bool
-quotable(const char *s)
-{
-    size_t n = 0;
-
-    for (; *s; s++, n++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-            return false;
-    return n <= 64;
-}
-
 /* Reads an enum value named by one of names[0..n). */
 static int
 read_enum(int *out, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
@@ -168,7 +156,7 @@ read_enum(int *out, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
     if (!node || node->kind != GPV_Y_SCALAR || gpv_y_is_null(node)) {
         rc = gpv_y_error(err, GPV_EINPUT, doc, node, "'%s' of %s must be %s", key, what,
                          gpv_buf_str(&list));
-    } else if (!quotable(node->str)) {
+    } else if (!gpv_quotable(node->str)) {
         rc = gpv_y_error(err, GPV_EINPUT, doc, node, "'%s' of %s must be %s", key, what,
                          gpv_buf_str(&list));
     } else if ((s = gpv_suggest(node->str, names, n)) >= 0) {
@@ -201,7 +189,7 @@ resolve_gpu(const struct gpv_gpu **out, const struct gpv_ydoc *doc, const struct
         return rc;
     if ((*out = gpv_db_find(db, name)))
         return 0;
-    if (!quotable(name))
+    if (!gpv_quotable(name))
         return gpv_y_error(err, GPV_EINPUT, doc, node, "unknown GPU in %s", what);
     ids = xcalloc(db->ngpus + 1, sizeof(*ids));
     for (i = 0; i < db->ngpus; i++)
@@ -336,7 +324,7 @@ load_memory(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_y
                            "'memory' of %s must be a quantity with a unit, like 20GB or 20GiB",
                            what);
     if (!gpv_mem_parse(&bytes, node->str, &why)) {
-        if (quotable(node->str))
+        if (gpv_quotable(node->str))
             return gpv_y_error(err, GPV_EINPUT, doc, node, "'memory' of %s is '%s': %s", what,
                                node->str, why);
         return gpv_y_error(err, GPV_EINPUT, doc, node, "'memory' of %s: %s", what, why);
@@ -357,7 +345,7 @@ load_compute(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_
         return gpv_y_error(err, GPV_EINPUT, doc, node,
                            "'compute' of %s must be a share of one GPU, like 0.25 or 25%%", what);
     if (!gpv_fraction_parse(&t->compute, node->str, &why)) {
-        if (quotable(node->str))
+        if (gpv_quotable(node->str))
             return gpv_y_error(err, GPV_EINPUT, doc, node, "'compute' of %s is '%s': %s", what,
                                node->str, why);
         return gpv_y_error(err, GPV_EINPUT, doc, node, "'compute' of %s: %s", what, why);

@@ -127,6 +127,17 @@ gpv_parse_double(double *out, const char *s)
 }
 
 bool
+gpv_quotable(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++, n++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+            return false;
+    return n <= 64;
+}
+
+bool
 gpv_strieq(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++)

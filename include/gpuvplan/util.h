@@ -37,6 +37,9 @@ bool gpv_parse_ll(long long *out, const char *s, long long min, long long max);
 /* Parses all of s as a finite decimal number. Returns true and sets *out on success. */
 bool gpv_parse_double(double *out, const char *s);
 
+/* True when s is short (at most 64 bytes) and printable ASCII: safe to quote in a message. */
+bool gpv_quotable(const char *s);
+
 /* Case-insensitive ASCII equality. */
 bool gpv_strieq(const char *a, const char *b);
 
