@@ -42,12 +42,14 @@ extern const struct gpv_command gpv_commands[];
 /* The subcommands, one src/cmd_<verb>.c each. */
 int cmd_gpus(struct gpv_cli *cli, int argc, char **argv);
 int cmd_show(struct gpv_cli *cli, int argc, char **argv);
-int cmd_mig(struct gpv_cli *cli, int argc, char **argv);
 int cmd_explain(struct gpv_cli *cli, int argc, char **argv);
 int cmd_rules(struct gpv_cli *cli, int argc, char **argv);
+int cmd_mig(struct gpv_cli *cli, int argc, char **argv);
 int cmd_quiz(struct gpv_cli *cli, int argc, char **argv);
-int cmd_advise(struct gpv_cli *cli, int argc, char **argv);
 int cmd_compare(struct gpv_cli *cli, int argc, char **argv);
+int cmd_advise(struct gpv_cli *cli, int argc, char **argv);
+int cmd_recommend(struct gpv_cli *cli, int argc, char **argv);
+int cmd_check(struct gpv_cli *cli, int argc, char **argv);
 
 /*
  * Loads the embedded database, then every *.yaml file of cli->profiles_dir (sorted by name),

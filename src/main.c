@@ -14,11 +14,13 @@ const struct gpv_command gpv_commands[] = {
     {"gpus", cmd_gpus, "list the GPU models in the database"},
     {"show", cmd_show, "a model's MIG profiles, placements and vGPU types, with sources"},
     {"mig", cmd_mig, "MIG geometry: check a layout, or list every valid one (check, layouts)"},
+    {"quiz", cmd_quiz, "study questions with explanations and sources, scored"},
+    {"compare", cmd_compare, "passthrough, vGPU and MIG side by side, from the rules and database"},
+    {"advise", cmd_advise, "the decision guide, one question at a time, decided like explain"},
     {"explain", cmd_explain, "the method per tenant and GPU model, and the rules that decided"},
     {"rules", cmd_rules, "the decision rules explain applies, as a readable list"},
-    {"quiz", cmd_quiz, "study questions with explanations and sources, scored"},
-    {"advise", cmd_advise, "the decision guide, one question at a time, decided like explain"},
-    {"compare", cmd_compare, "passthrough, vGPU and MIG side by side, from the rules and database"},
+    {"recommend", cmd_recommend, "decide, pack every tenant onto GPUs, print the plan"},
+    {"check", cmd_check, "re-validate a plan (JSON) and apply CI policies"},
     {NULL, NULL, NULL},
 };
 
@@ -55,12 +57,14 @@ usage(FILE *f)
           "Examples:\n"
           "  gpuvplan gpus\n"
           "  gpuvplan show h100-80gb\n"
-          "  gpuvplan mig check h100-80gb 4x1g.20gb\n"
           "  gpuvplan explain docs/examples/tenants.yaml --tenant fraud-scoring\n"
           "  gpuvplan rules\n"
           "  gpuvplan quiz --count 10 --topic live-migration\n"
+          "  gpuvplan compare --gpu h100-80gb\n"
           "  gpuvplan advise --gpu h100-80gb --isolation hard --memory 20GB\n"
-          "  gpuvplan compare --gpu h100-80gb\n",
+          "  gpuvplan mig check h100-80gb 4x1g.20gb\n"
+          "  gpuvplan recommend docs/examples/tenants.yaml -f json -o plan.json\n"
+          "  gpuvplan check plan.json --max-gpus 8\n",
           f);
 }
 

@@ -1,0 +1,163 @@
+#ifndef GPUVPLAN_PACK_H
+#define GPUVPLAN_PACK_H
+
+/*
+ * The placement engine: puts demands (N identical instances of one MIG profile, vGPU type or
+ * whole-GPU count) onto physical GPUs as the hardware accepts them, sizes a fleet or respects
+ * a given one, and reports a lower bound on the GPUs beside every answer.
+ *
+ * A demand has one or more options (a model and what it would get there); the packer picks one
+ * option per demand to serve the objective (fewest unplaced demands, then the lowest cost per
+ * hour when every model has a cost, else the fewest GPUs, then the caller's ranks), packs each
+ * model's demands, and assigns every replica to an instance: MIG instances at a start unit,
+ * vGPUs with the scheduler each GPU needs (and a placement id in mixed-size mode), whole GPUs
+ * for passthrough. docs/plan.md explains the algorithm, its bounds and its guarantees.
+ *
+ * Pure: no printing, no file access. Deterministic: the same problem gives the same result,
+ * byte for byte, whatever the machine.
+ */
+
+#include "gpuvplan/db.h"
+#include "gpuvplan/error.h"
+#include "gpuvplan/vgpu.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What a demand's instances are. */
+enum gpv_pack_kind {
+    GPV_PACK_MIG,      /* bare MIG GPU instances */
+    GPV_PACK_MIG_VGPU, /* MIG-backed vGPUs, one GPU instance each */
+    GPV_PACK_VGPU,     /* time-sliced vGPUs */
+    GPV_PACK_WHOLE,    /* passthrough: whole GPUs */
+};
+
+/* "mig", "mig-vgpu", "vgpu", "passthrough": the GPU modes of a plan. */
+const char *gpv_pack_kind_name(enum gpv_pack_kind k);
+
+enum gpv_pack_strategy {
+    GPV_PACK_OPTIMAL,   /* exact where provable in budget, else a bounded-gap heuristic */
+    GPV_PACK_FIRST_FIT, /* every replica on the first GPU it fits, in input order: a baseline */
+};
+
+/* "optimal" or "first-fit". */
+const char *gpv_pack_strategy_name(enum gpv_pack_strategy s);
+
+/* A kind of GPU the demands may use: a model, optionally limited, with a cost and vGPU mode. */
+struct gpv_pack_model {
+    const struct gpv_gpu *gpu; /* points into the database */
+    int limit;                 /* most GPUs of this entry (a fleet); -1: as many as needed */
+    double cost;               /* per GPU-hour; < 0 when unknown */
+    bool mixed;                /* its vGPUs run in mixed-size mode (needs gpu->vgpu->mixed_size) */
+};
+
+/* One way to serve a demand. */
+struct gpv_pack_option {
+    int model; /* index into the problem's models */
+    enum gpv_pack_kind kind;
+    int profile;   /* MIG profile index (MIG, MIG_VGPU: the type's GPU instance); else -1 */
+    int vgpu_type; /* vGPU type index (VGPU, MIG_VGPU); else -1 */
+    int gpus;      /* WHOLE: GPUs per replica (>= 1); else 0 */
+    int rank;      /* the caller's preference among the demand's options: lower is better */
+};
+
+/* `replicas` identical instances wanted by one tenant. */
+struct gpv_pack_demand {
+    int replicas;   /* >= 1 */
+    double compute; /* VGPU: guaranteed share of one GPU each replica needs; 0 = none */
+    bool spread;    /* replicas on distinct GPUs */
+    size_t noptions;
+    const struct gpv_pack_option *options; /* the caller's; none: the demand stays unplaced */
+};
+
+struct gpv_pack_problem {
+    size_t nmodels;
+    const struct gpv_pack_model *models;
+    size_t ndemands;
+    const struct gpv_pack_demand *demands;
+    enum gpv_pack_strategy strategy;
+    bool no_upgrades; /* never give a larger MIG profile than asked (optimal strategy) */
+};
+
+/* One instance on a GPU. */
+struct gpv_pack_inst {
+    int demand;    /* index into the problem's demands */
+    int replica;   /* 0 .. replicas - 1 */
+    int profile;   /* MIG profile given (MIG, MIG_VGPU); -1 otherwise */
+    int vgpu_type; /* vGPU type given (VGPU, MIG_VGPU); -1 otherwise */
+    int start;     /* MIG: start unit; mixed-size vGPU: placement id (GB); else -1 */
+    int size;      /* MIG: units; vGPU: frame buffer in GB (rounded); WHOLE: 0 */
+    int part;      /* WHOLE: which of the replica's GPUs (0 .. gpus - 1); else 0 */
+    bool upgraded; /* a larger MIG profile than the option asked for */
+};
+
+/* One GPU of the plan. */
+struct gpv_pack_gpu {
+    int model; /* index into the problem's models */
+    enum gpv_pack_kind kind;
+    enum gpv_sched sched; /* VGPU: the scheduler it needs; BEST_EFFORT otherwise */
+    size_t first;         /* its instances: insts[first .. first + ninsts) */
+    size_t ninsts;
+};
+
+/* Per model entry. */
+struct gpv_pack_model_stats {
+    int gpus;        /* GPUs used */
+    int lower_bound; /* no packing of the same choices uses fewer; <= gpus */
+    bool optimal;    /* gpus is proven minimal for the choices made */
+};
+
+/* Why a demand was left out. */
+struct gpv_pack_unplaced {
+    int demand;
+    size_t nreasons;
+    char **reasons; /* each one line, lowercase, no full stop */
+};
+
+struct gpv_pack_result {
+    size_t ngpus;
+    struct gpv_pack_gpu *gpus; /* by model, then mode (mig, mig-vgpu, vgpu, passthrough) */
+    size_t ninsts;
+    struct gpv_pack_inst *insts; /* per GPU by start (MIG, mixed vGPU), else demand order */
+    int *choice;                 /* per demand: the option used, or -1 when unplaced */
+    size_t nmodels;
+    struct gpv_pack_model_stats *models; /* per model entry of the problem */
+    size_t nunplaced;
+    struct gpv_pack_unplaced *unplaced; /* by demand index */
+    int gpus_used;
+    int lower_bound; /* sum of the per-model bounds */
+    bool optimal;    /* every model's count proven minimal */
+    double cost;     /* per hour, when every model used has a cost; < 0 otherwise */
+    long nodes;      /* search effort spent (branch-and-bound nodes), for benchmarks */
+};
+
+/* Zeroes r. No allocation. */
+void gpv_pack_result_init(struct gpv_pack_result *r);
+
+/* Frees the contents of r and zeroes it. NULL-safe. */
+void gpv_pack_result_release(struct gpv_pack_result *r);
+
+/*
+ * Packs the problem into *out (initialise it first; release it with gpv_pack_result_release()).
+ * Demands without options, and demands the models' limits leave no room for, are listed in
+ * out->unplaced with every reason; that is an answer, not an error.
+ * Returns 0, or GPV_EINPUT when the problem is malformed (an option naming an unknown model,
+ * profile or type, a kind the model cannot host, replicas < 1), with err saying which demand;
+ * *out is then empty.
+ */
+int gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct gpv_error *err);
+
+/*
+ * A lower bound on the GPUs of one model needed for counts[i] bare MIG instances of profile i
+ * (nprofiles entries), allowing larger profiles to stand in when `upgrades` is true. The bound
+ * never exceeds the optimum. Returns -1 for a model without MIG.
+ */
+int gpv_pack_mig_lower_bound(const struct gpv_gpu *gpu, const int *counts, bool upgrades);
+
+/*
+ * True when MIG profile `big` may serve a request for profile `small` on gpu: at least as much
+ * memory, compute slices, SMs and engines, media when asked, graphics when asked.
+ */
+bool gpv_pack_mig_serves(const struct gpv_gpu *gpu, int big, int small);
+
+#endif

@@ -1,0 +1,53 @@
+#ifndef GPUVPLAN_PACK_CONFIG_H
+#define GPUVPLAN_PACK_CONFIG_H
+
+/*
+ * Tuning constants of the placement engine (src/pack*.c), one line of meaning each.
+ * docs/plan.md explains where each one acts. Changing them changes plans, never their validity.
+ */
+
+/* Most use-patterns (a layout plus which request each slot serves) generated per MIG pool
+ * before upgrades are given up for that pool. */
+#define PACK_MAX_USE_PATTERNS 50000
+
+/* Most non-dominated use-patterns kept per MIG pool for the LP and the search. */
+#define PACK_MAX_PATTERNS 4000
+
+/* Exact branch and bound over the whole pool when its lower bound is at most this many GPUs;
+ * larger pools round the LP and search only the remainder. */
+#define PACK_BB_MAX_GPUS 48
+
+/* Search nodes per branch-and-bound run before the best plan found so far is kept. */
+#define PACK_BB_NODES 200000L
+
+/* Simplex pivots per LP before the LP bound is given up (the simple bounds remain). */
+#define PACK_LP_MAX_PIVOTS 20000
+
+/* Search nodes per branch-and-bound run while whole plans are being compared (choosing models);
+ * the final plan gets PACK_BB_NODES. */
+#define PACK_BB_NODES_TRIAL 4000L
+
+/* Slack subtracted before rounding a floating-point bound up, so rounding never overshoots. */
+#define PACK_BOUND_EPS 1e-6
+
+/* Consolidation and elimination trials (whole plans compared) run up to this many demands;
+ * beyond, each demand's estimated cost alone chooses its model. */
+#define PACK_CONSOLIDATE_MAX 5000
+
+/* Local search (move one demand to another option, keep it if the plan improves) runs when
+ * there are at most this many demands. */
+#define PACK_LOCAL_SEARCH_MAX 40
+
+/* Passes of that local search over all demands. */
+#define PACK_LOCAL_SEARCH_PASSES 3
+
+/* Rounds of moving demands off over-full fleet models before the rest is left unplaced. */
+#define PACK_FLEET_ROUNDS 16
+
+/* Demands retried one by one after the largest fitting prefix, when a fleet model is full. */
+#define PACK_REFILL_MAX 64
+
+/* Most instances one problem may ask for in total (replicas times whole GPUs). */
+#define PACK_MAX_INSTANCES 50000000LL
+
+#endif

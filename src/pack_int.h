@@ -1,0 +1,69 @@
+#ifndef GPUVPLAN_PACK_INT_H
+#define GPUVPLAN_PACK_INT_H
+
+/* Private to src/pack*.c: the packer's working state shared by its files. */
+
+#include "gpuvplan/mig.h"
+#include "gpuvplan/pack.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The maximal MIG multisets of one model, from the MIG engine, computed once per pack. */
+struct pk_mig_cache {
+    bool ready;
+    int nprof;
+    size_t nmax;                    /* maximal multisets */
+    int *counts;                    /* nmax x nprof */
+    struct gpv_mig_layout *witness; /* nmax placements */
+    int *alone;                     /* per profile: most instances of it on one GPU */
+};
+
+/* Everything one pack run shares. */
+struct pk_ctx {
+    const struct gpv_pack_problem *p;
+    const int *asg;           /* per demand: the option in use, or -1 */
+    struct pk_mig_cache *mig; /* per model entry */
+    long bb_nodes;            /* node budget of one branch-and-bound run */
+    long nodes;               /* nodes spent so far */
+};
+
+/* A plan under construction: GPUs, instances, per-model figures. */
+struct pk_sol {
+    struct gpv_pack_gpu *gpus;
+    size_t ngpus, capg;
+    struct gpv_pack_inst *insts;
+    size_t ninsts, capi;
+    int *used;     /* per model: GPUs */
+    int *lb;       /* per model: lower bound */
+    bool *optimal; /* per model: proven */
+};
+
+/* Appends a GPU with no instances yet; returns its index. */
+size_t pk_sol_gpu(struct pk_sol *s, int model, enum gpv_pack_kind kind);
+
+/* Appends an instance to the last GPU. */
+void pk_sol_inst(struct pk_sol *s, const struct gpv_pack_inst *in);
+
+/* The option a demand uses. */
+const struct gpv_pack_option *pk_opt(const struct pk_ctx *c, int demand);
+
+/*
+ * Pool packers: each packs the demands items[0..n) (all using an option of `model` of the
+ * pool's kind) onto new GPUs appended to s, and returns through *lb and *optimal the pool's
+ * lower bound and whether its count is proven minimal. The strategy is c->p->strategy.
+ */
+void pk_pack_mig(struct pk_ctx *c, struct pk_sol *s, int model, enum gpv_pack_kind kind,
+                 const int *items, size_t n, int *lb, bool *optimal);
+void pk_pack_vgpu(struct pk_ctx *c, struct pk_sol *s, int model, const int *items, size_t n,
+                  int *lb, bool *optimal);
+void pk_pack_whole(struct pk_ctx *c, struct pk_sol *s, int model, const int *items, size_t n,
+                   int *lb, bool *optimal);
+
+/* Frees the MIG caches of c. */
+void pk_mig_cache_release(struct pk_ctx *c);
+
+/* Fraction of one GPU a replica of option o takes (for choosing models): >= 0. */
+double pk_mig_fraction(struct pk_ctx *c, const struct gpv_pack_option *o);
+
+#endif

@@ -1,0 +1,180 @@
+# gpuvplan recommend: plans, formats, fleets, exit codes, determinism
+
+t "four guaranteed 20GB tenants get one H100 with four 1g.20gb, never 2g.20gb"
+run recommend tests/data/recommend/four-20gb.yaml -f json
+expect_rc 0
+expect_json 'j["schema"]' gpuvplan.plan/1
+expect_json 'j["summary"]["gpus_used"]' 1
+expect_json 'j["summary"]["lower_bound"]' 1
+expect_json 'j["summary"]["optimal"]' True
+expect_json '[(i["profile"], i["start"], i["size"]) for i in j["gpus"][0]["instances"]]' \
+    "[('1g.20gb', 0, 2), ('1g.20gb', 2, 2), ('1g.20gb', 4, 2), ('1g.20gb', 6, 2)]"
+expect_json 'sorted(i["tenant"] for i in j["gpus"][0]["instances"])' "['ds-a', 'ds-b', 'ds-c', 'ds-d']"
+expect_no_out "2g.20gb"
+run recommend tests/data/recommend/four-20gb.yaml
+expect_rc 0
+expect_out_line '^ +\|1g\.20gb\|1g\.20gb\|1g\.20gb\|1g\.20gb\|$'
+expect_out_line '^ +\|ds-a +\|ds-b +\|ds-c +\|ds-d +\|$'
+
+t "the example site: every tenant placed, all four methods, and the plan passes check"
+run recommend docs/examples/tenants.yaml -f json -o "$WORK/site.json"
+expect_rc 0
+run check "$WORK/site.json"
+expect_rc 0
+expect_out ": ok ("
+cp "$WORK/site.json" "$WORK/out"
+expect_json 'j["summary"]["unplaced"]' 0
+expect_json 'j["summary"]["placed"]' 13
+expect_json 'sorted(set(g["mode"] for g in j["gpus"]))' "['mig', 'mig-vgpu', 'passthrough', 'vgpu']"
+expect_json 'j["summary"]["lower_bound"] <= j["summary"]["gpus_used"]' True
+expect_json 'all(g["scheduler"] for g in j["gpus"] if g["mode"] == "vgpu")' True
+expect_json 'all(g["scheduler"] is None for g in j["gpus"] if g["mode"] != "vgpu")' True
+expect_json 'all(len(t["gpus"]) >= 1 for t in j["tenants"])' True
+expect_json 'j["summary"]["cost"]["per_hour"] > 0' True
+
+t "the table fits 80 columns and shows GPUs, tenants and the summary"
+run recommend docs/examples/tenants.yaml
+expect_rc 0
+expect_out "GPUs ("
+expect_out "Tenants (13 placed)"
+expect_out "lower bound"
+expect_out "per hour"
+expect_out "scheduler"
+widest=$(awk '{ if (length($0) > w) w = length($0) } END { print w }' "$WORK/out")
+if [ "$widest" -le 80 ]; then ok; else bad "a line is $widest columns wide"; fi
+
+t "identical input gives byte-identical output, in every format"
+for f in json yaml table; do
+    run recommend docs/examples/tenants.yaml -f $f
+    cp "$WORK/out" "$WORK/first.$f"
+    run recommend docs/examples/tenants.yaml -f $f
+    if cmp -s "$WORK/out" "$WORK/first.$f"; then ok; else bad "two -f $f runs differ"; fi
+done
+run recommend docs/examples/tenants.yaml -f json --strategy first-fit
+cp "$WORK/out" "$WORK/ff1"
+run recommend docs/examples/tenants.yaml -f json --strategy first-fit
+if cmp -s "$WORK/out" "$WORK/ff1"; then ok; else bad "two first-fit runs differ"; fi
+
+t "YAML carries the same plan as JSON"
+run recommend docs/examples/tenants.yaml -f yaml
+expect_rc 0
+expect_out_line '^schema: "?gpuvplan.plan/1"?$'
+expect_out_line '^  gpus_used: [0-9]+$'
+if python3 -c 'import yaml' 2>/dev/null; then
+    python3 -c 'import json, sys, yaml
+a = json.load(open(sys.argv[1])); b = yaml.safe_load(open(sys.argv[2]))
+sys.exit(0 if a == b else 1)' "$WORK/first.json" "$WORK/out" && ok || bad "YAML and JSON differ"
+fi
+
+t "-o writes the file atomically and refuses to overwrite the input"
+cp tests/data/recommend/four-20gb.yaml "$WORK/in.yaml"
+run recommend "$WORK/in.yaml" -o "$WORK/plan.txt"
+expect_rc 0
+if grep -q "1g.20gb" "$WORK/plan.txt"; then ok; else bad "-o did not write the plan"; fi
+run recommend "$WORK/in.yaml" -f json -o "$WORK/in.yaml"
+if [ "$RC" -ne 0 ]; then ok; else bad "overwrote its input"; fi
+if cmp -s "$WORK/in.yaml" tests/data/recommend/four-20gb.yaml; then ok; else bad "input changed"; fi
+
+t "a fleet too small leaves a tenant unplaced with its reason, exit 1"
+run recommend tests/data/recommend/fleet-too-small.yaml -f json
+expect_rc 1
+expect_json 'j["summary"]["unplaced"]' 1
+expect_json 'j["unplaced"][0]["tenant"]' second
+expect_json '"no room" in j["unplaced"][0]["reasons"][0]' True
+expect_json 'j["summary"]["gpus_used"]' 1
+run recommend tests/data/recommend/fleet-too-small.yaml
+expect_rc 1
+expect_out "Unplaced (1)"
+
+t "a tenant no method serves is unplaced with every rule that excluded a method"
+run recommend tests/data/recommend/no-method.yaml -f json
+expect_rc 1
+expect_json 'j["unplaced"][0]["tenant"]' stuck
+expect_json 'len(j["unplaced"][0]["reasons"]) >= 4' True
+expect_json 'any("live-migration-excludes-passthrough" in r for r in j["unplaced"][0]["reasons"])' True
+expect_json '[t["name"] for t in j["tenants"]]' "['fine']"
+
+t "spread puts each replica on its own GPU; packed replicas share"
+run recommend tests/data/recommend/spread.yaml -f json
+expect_rc 0
+expect_json '[len(t["gpus"]) for t in j["tenants"] if t["name"] == "api"][0]' 3
+expect_json '[len(t["gpus"]) for t in j["tenants"] if t["name"] == "notebooks"][0]' 1
+expect_json 'j["summary"]["gpus_used"]' 3
+
+t "a mixed-size fleet uses placement ids and packs sizes together"
+run recommend tests/data/recommend/mixed.yaml -f json
+expect_rc 0
+expect_json 'j["summary"]["gpus_used"]' 1
+expect_json 'j["gpus"][0]["vgpu_mode"]' mixed
+expect_json '[(i["profile"], i["start"]) for i in j["gpus"][0]["instances"]]' \
+    "[('L40S-24C', 0), ('L40S-12C', 24), ('L40S-12C', 36)]"
+cp "$WORK/out" "$WORK/mixed.json"
+run check "$WORK/mixed.json"
+expect_rc 0
+
+t "vGPU GPUs state the scheduler that keeps every compute guarantee"
+printf 'version: 1\nlicenses: {ai_enterprise: true}\nfleet: [{gpu: l40s, count: 1}]\ntenants:\n  - {name: bots, memory: 12GiB, compute: 0.25, environment: vm, replicas: 4}\n' >"$WORK/c.yaml"
+run recommend "$WORK/c.yaml" -f json
+expect_rc 0
+expect_json '[(g["mode"], g["scheduler"], len(g["instances"])) for g in j["gpus"]]' \
+    "[('vgpu', 'fixed-share', 4)]"
+
+t "first fit is a valid baseline that never beats the optimal strategy"
+run recommend docs/examples/tenants.yaml -f json --strategy first-fit -o "$WORK/ff.json"
+expect_rc 0
+run check "$WORK/ff.json"
+expect_rc 0
+ff=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["gpus_used"])' "$WORK/ff.json")
+opt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["gpus_used"])' "$WORK/site.json")
+if [ "$ff" -ge "$opt" ]; then ok; else bad "first fit used $ff GPUs, optimal $opt"; fi
+
+t "--gpu sizes a fleet from the named models only"
+printf 'version: 1\nlicenses: {ai_enterprise: true}\ntenants:\n  - {name: inf, memory: 10GB, replicas: 9}\n' >"$WORK/g.yaml"
+run recommend "$WORK/g.yaml" -f json --gpu l40s
+expect_rc 0
+expect_json 'sorted(set(g["model"] for g in j["gpus"]))' "['l40s']"
+expect_json 'j["input"]["gpus"]' "['l40s']"
+run recommend "$WORK/g.yaml" -f json --gpu h100-80gb
+expect_rc 0
+expect_json 'sorted(set(g["model"] for g in j["gpus"]))' "['h100-80gb']"
+
+t "--explain adds each tenant's trace"
+run recommend docs/examples/tenants.yaml -f json --explain
+expect_rc 0
+expect_json 'all(len(t["trace"]) > 0 for t in j["tenants"])' True
+run recommend docs/examples/tenants.yaml --explain
+expect_rc 0
+expect_out "decided by"
+
+t "usage errors exit 2, bad input exits 3"
+run recommend
+expect_rc 2
+run recommend docs/examples/tenants.yaml --strategy best
+expect_rc 2
+expect_err "unknown strategy 'best'"
+run recommend docs/examples/tenants.yaml -f xml
+expect_rc 2
+run recommend --help
+expect_rc 0
+expect_out "usage: gpuvplan recommend"
+printf 'version: 1\ntenants:\n  - {name: x, memroy: 20GB}\n' >"$WORK/bad.yaml"
+run recommend "$WORK/bad.yaml"
+expect_rc 3
+expect_err "bad.yaml:3:"
+run recommend "$WORK/missing.yaml"
+expect_rc 3
+
+t "plans validate against docs/plan.schema.json"
+if python3 -c 'import jsonschema' 2>/dev/null; then
+    for f in docs/examples/tenants.yaml tests/data/recommend/*.yaml; do
+        run recommend "$f" -f json --explain
+        python3 -c 'import json, sys, jsonschema
+jsonschema.validate(json.load(open(sys.argv[1])), json.load(open("docs/plan.schema.json")))' \
+            "$WORK/out" 2>"$WORK/schema.err" && ok || bad "$f: $(tail -n 1 "$WORK/schema.err")"
+    done
+fi
+
+t "a --gpu model outside the fleet leaves tenants unplaced, saying why"
+run recommend tests/data/recommend/four-20gb.yaml --gpu a100-80gb -f json
+expect_rc 1
+expect_json '"none of them is among the models planned" in j["unplaced"][0]["reasons"][0]' True

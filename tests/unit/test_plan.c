@@ -1,0 +1,223 @@
+#include "gpuvplan/db.h"
+#include "gpuvplan/plan.h"
+#include "gpuvplan/rules.h"
+#include "gpuvplan/tenant.h"
+#include "gpuvplan/util.h"
+#include "gpuvplan/value.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+static struct gpv_db db;
+static struct gpv_ruleset rules;
+
+static int
+setup(void **state)
+{
+    struct gpv_error err;
+
+    (void)state;
+    gpv_db_init(&db);
+    memset(&rules, 0, sizeof(rules));
+    if (gpv_db_load_embedded(&db, &err))
+        return -1;
+    return gpv_rules_load_embedded(&rules, &err);
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    gpv_rules_release(&rules);
+    gpv_db_release(&db);
+    return 0;
+}
+
+static const char site[] =
+    "version: 1\n"
+    "licenses: {ai_enterprise: true, vws: true, vpc: true}\n"
+    "fleet:\n"
+    "  - {gpu: h100-80gb, count: 5, cost_per_hour: 3}\n"
+    "  - {gpu: l40s, count: 2, cost_per_hour: 1}\n"
+    "tenants:\n"
+    "  - {name: a, memory: 20GB, isolation: hard}\n"
+    "  - {name: b, memory: 20GB, isolation: hard, replicas: 3, spread: true}\n"
+    "  - {name: c, memory: 2GiB, workload: vdi, environment: vm, replicas: 5}\n"
+    "  - {name: d, memory: 16GiB, isolation: hard, environment: vm, live_migration: true}\n"
+    "  - {name: e, memory: 60GB, full_gpu: true, environment: vm}\n";
+
+struct planned {
+    struct gpv_tenants file;
+    struct gpv_plan_job job;
+    struct gpv_plan_run run;
+    struct gpv_plan_src src;
+};
+
+static void
+plan_site(struct planned *p, enum gpv_pack_strategy strategy)
+{
+    struct gpv_error err;
+
+    memset(p, 0, sizeof(*p));
+    assert_int_equal(gpv_tenants_load_mem(&p->file, site, strlen(site), "site.yaml", &db, &err), 0);
+    p->job.file = &p->file;
+    p->job.rules = &rules;
+    p->job.db = &db;
+    p->job.strategy = strategy;
+    assert_int_equal(gpv_plan_run(&p->run, &p->job, &err), 0);
+    p->src.tenants_file = "site.yaml";
+    p->src.rules = rules.name;
+    p->src.job = &p->job;
+    p->src.run = &p->run;
+}
+
+static void
+planned_release(struct planned *p)
+{
+    gpv_plan_run_release(&p->run);
+    gpv_tenants_release(&p->file);
+}
+
+static void
+test_plan_json_written_directly_equals_the_value_tree_written_as_json(void **state)
+{
+    struct planned p;
+    struct gpv_val *tree;
+    struct gpv_buf a, b;
+
+    (void)state;
+    plan_site(&p, GPV_PACK_OPTIMAL);
+    p.src.explain = true;
+    tree = gpv_plan_build(&p.src);
+    gpv_buf_init(&a);
+    gpv_buf_init(&b);
+    gpv_val_write_json(tree, &a);
+    gpv_plan_write_json(&p.src, &b);
+    assert_true(a.len > 1000);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.s, b.s, a.len);
+    gpv_buf_release(&a);
+    gpv_buf_release(&b);
+    gpv_val_free(tree);
+    planned_release(&p);
+}
+
+static void
+test_plan_places_every_tenant_and_passes_its_own_check(void **state)
+{
+    enum gpv_pack_strategy s;
+
+    (void)state;
+    for (s = GPV_PACK_OPTIMAL; s <= GPV_PACK_FIRST_FIT; s++) {
+        struct planned p;
+        struct gpv_plan_policy pol;
+        struct gpv_plan_findings fs;
+        struct gpv_error err;
+        struct gpv_val *tree;
+        const struct gpv_val *sum;
+
+        plan_site(&p, s);
+        tree = gpv_plan_build(&p.src);
+        sum = gpv_val_get(tree, "summary");
+        assert_int_equal(gpv_val_get(sum, "unplaced")->i, 0);
+        assert_int_equal(gpv_val_get(sum, "placed")->i, 5);
+        assert_true(gpv_val_get(sum, "lower_bound")->i <= gpv_val_get(sum, "gpus_used")->i);
+        gpv_plan_policy_init(&pol);
+        assert_int_equal(gpv_plan_check(&fs, tree, &db, &pol, "site.json", &err), 0);
+        if (fs.n)
+            fail_msg("%s: %s", fs.v[0].where, fs.v[0].what);
+        assert_true(fs.checks > 10);
+        gpv_plan_findings_release(&fs);
+        gpv_val_free(tree);
+        planned_release(&p);
+    }
+}
+
+static void
+test_plan_check_finds_a_moved_instance(void **state)
+{
+    struct planned p;
+    struct gpv_plan_policy pol;
+    struct gpv_plan_findings fs;
+    struct gpv_error err;
+    struct gpv_val *tree;
+    const struct gpv_val *gpus;
+    size_t g;
+
+    (void)state;
+    plan_site(&p, GPV_PACK_OPTIMAL);
+    tree = gpv_plan_build(&p.src);
+    gpus = gpv_val_get(tree, "gpus");
+    /* Move the first instance of the first MIG GPU to an odd unit, where no 1g.20gb starts. */
+    for (g = 0; g < gpus->n; g++) {
+        const struct gpv_val *gv = gpus->items[g];
+
+        if (!strcmp(gpv_val_get(gv, "mode")->s, "mig")) {
+            struct gpv_val *x = gpv_val_get(gv, "instances")->items[0];
+            size_t k;
+
+            for (k = 0; k < x->n; k++)
+                if (!strcmp(x->keys[k], "start"))
+                    x->items[k]->i = 1;
+            break;
+        }
+    }
+    assert_true(g < gpus->n);
+    gpv_plan_policy_init(&pol);
+    assert_int_equal(gpv_plan_check(&fs, tree, &db, &pol, "site.json", &err), 0);
+    assert_true(fs.n >= 1);
+    for (g = 0; g < fs.n && !strstr(fs.v[g].what, "may not start at 1"); g++)
+        ;
+    assert_true(g < fs.n);
+    gpv_plan_findings_release(&fs);
+    gpv_val_free(tree);
+    planned_release(&p);
+}
+
+static void
+test_plan_check_rejects_a_value_that_is_not_a_plan(void **state)
+{
+    struct gpv_plan_policy pol;
+    struct gpv_plan_findings fs;
+    struct gpv_error err;
+    struct gpv_val *v = gpv_val_obj();
+
+    (void)state;
+    gpv_val_set_str(v, "schema", "something/1");
+    gpv_plan_policy_init(&pol);
+    assert_int_equal(gpv_plan_check(&fs, v, &db, &pol, "x.json", &err), GPV_EINPUT);
+    assert_non_null(strstr(err.msg, "not a plan: schema is 'something/1'"));
+    assert_int_equal(fs.n, 0);
+    gpv_val_free(v);
+}
+
+static void
+test_plan_decides_each_kind_of_tenant_once(void **state)
+{
+    struct planned p;
+
+    (void)state;
+    plan_site(&p, GPV_PACK_OPTIMAL);
+    /* Five tenants, five kinds. */
+    assert_int_equal(p.run.ndecisions, 5);
+    planned_release(&p);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plan_json_written_directly_equals_the_value_tree_written_as_json),
+        cmocka_unit_test(test_plan_places_every_tenant_and_passes_its_own_check),
+        cmocka_unit_test(test_plan_check_finds_a_moved_instance),
+        cmocka_unit_test(test_plan_check_rejects_a_value_that_is_not_a_plan),
+        cmocka_unit_test(test_plan_decides_each_kind_of_tenant_once),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
