@@ -32,7 +32,7 @@ BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 
-.PHONY: all deps deps-test run check unit cli fuzz-replay san bench fuzz install uninstall clean format
+.PHONY: all deps deps-test run check unit cli fuzz-replay san memcheck bench fuzz install uninstall clean format
 
 all: $(BIN)
 
@@ -98,6 +98,10 @@ san: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/san BIN=build/san/gpuvplan \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" all unit cli fuzz-replay
+
+# The bundled examples and every bad input under valgrind: no memory errors, no leaks.
+memcheck: all
+	@sh tests/memcheck.sh $(BIN)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHES)
