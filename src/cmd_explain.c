@@ -181,14 +181,13 @@ cmd_explain(struct gpv_cli *cli, int argc, char **argv)
     struct gpv_error err;
     struct gpv_tenants file;
     struct gpv_ruleset rules;
-    struct gpv_decision *ds = NULL;
     struct gpv_candidate *cands = NULL;
     const struct gpv_gpu **only = NULL;
     const char **names = NULL, **gpu_args = NULL, *rules_path = NULL;
     size_t nnames = 0, ngpu_args = 0, nd = 0, i, k, ncands;
     bool verbose = false;
     int c, rc = GPV_EXIT_OK, none = 0;
-    struct gpv_val *root = NULL, *arr;
+    struct gpv_val *root = NULL, *arr = NULL;
 
     gpv_error_init(&err);
     memset(&file, 0, sizeof(file));
@@ -261,9 +260,17 @@ cmd_explain(struct gpv_cli *cli, int argc, char **argv)
             goto out;
         }
     }
-    ds = xcalloc(file.ntenants, sizeof(*ds));
+    if (fmt != GPV_FMT_TABLE) {
+        root = gpv_val_obj();
+        gpv_val_set_str(root, "tenants_file", file.name);
+        gpv_val_set_str(root, "rules", rules.name);
+        arr = gpv_val_set(root, "tenants", gpv_val_arr());
+    }
+    /* One decision at a time: printed (or turned into JSON) and released, so a large site
+     * costs the memory of one decision's trace, not of all of them. */
     for (i = 0; i < file.ntenants; i++) {
         const struct gpv_tenant *t = &file.tenants[i];
+        struct gpv_decision d;
         bool wanted = nnames == 0;
 
         for (k = 0; k < nnames && !wanted; k++)
@@ -271,35 +278,29 @@ cmd_explain(struct gpv_cli *cli, int argc, char **argv)
         if (!wanted)
             continue;
         ncands = gpv_candidates(&cands, &file, t, &cli->db, only, ngpu_args);
-        gpv_decide(&ds[nd], &rules, t, &file.licenses, cands, ncands, &err);
+        gpv_decide(&d, &rules, t, &file.licenses, cands, ncands, &err);
         free(cands);
         cands = NULL;
-        if (ds[nd].method == GPV_METHOD_NONE)
+        if (d.method == GPV_METHOD_NONE)
             none++;
         nd++;
+        if (arr)
+            gpv_val_push(arr, cli_decision_value(&d));
+        else
+            print_decision(cli, &d, verbose);
+        gpv_decision_release(&d);
     }
-    if (fmt != GPV_FMT_TABLE) {
-        root = gpv_val_obj();
-        gpv_val_set_str(root, "tenants_file", file.name);
-        gpv_val_set_str(root, "rules", rules.name);
-        arr = gpv_val_set(root, "tenants", gpv_val_arr());
-        for (i = 0; i < nd; i++)
-            gpv_val_push(arr, cli_decision_value(&ds[i]));
+    if (root) {
         if (cli_write_value(NULL, root, fmt, NULL, &err)) {
             rc = cli_report(&err);
             goto out;
         }
     } else {
-        for (i = 0; i < nd; i++)
-            print_decision(cli, &ds[i], verbose);
         printf("%zu tenant%s: %zu with a method, %d without\n", nd, nd == 1 ? "" : "s",
                nd - (size_t)none, none);
     }
     rc = none ? GPV_EXIT_NO : GPV_EXIT_OK;
 out:
-    for (i = 0; ds && i < nd; i++)
-        gpv_decision_release(&ds[i]);
-    free(ds);
     free(cands);
     free(only);
     free(names);
