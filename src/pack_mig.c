@@ -1207,8 +1207,9 @@ mat_packed(struct mat *mt, int d, int k, size_t *pos)
 }
 
 static int
-spread_first_cmp(const void *pa, const void *pb, const struct pk_ctx *c)
+spread_first_cmp(const void *pa, const void *pb, const void *ctx)
 {
+    const struct pk_ctx *c = ctx;
     int a = *(const int *)pa, b = *(const int *)pb;
     const struct gpv_pack_demand *da = &c->p->demands[a], *db = &c->p->demands[b];
 
@@ -1217,34 +1218,6 @@ spread_first_cmp(const void *pa, const void *pb, const struct pk_ctx *c)
     if (da->spread && da->replicas != db->replicas)
         return da->replicas > db->replicas ? -1 : 1;
     return a < b ? -1 : (a > b);
-}
-
-/* Stable merge sort of demand indices with a context (qsort has none in C11). */
-static void
-sort_demands(int *v, size_t n, const struct pk_ctx *c,
-             int (*cmp)(const void *, const void *, const struct pk_ctx *))
-{
-    int *tmp;
-    size_t width, i;
-
-    if (n < 2)
-        return;
-    tmp = xcalloc(n, sizeof(int));
-    for (width = 1; width < n; width *= 2) {
-        for (i = 0; i < n; i += 2 * width) {
-            size_t lo = i, mid = i + width < n ? i + width : n;
-            size_t hi = i + 2 * width < n ? i + 2 * width : n, a = lo, b = mid, o = lo;
-
-            while (a < mid && b < hi)
-                tmp[o++] = cmp(&v[b], &v[a], c) < 0 ? v[b++] : v[a++];
-            while (a < mid)
-                tmp[o++] = v[a++];
-            while (b < hi)
-                tmp[o++] = v[b++];
-        }
-        memcpy(v, tmp, n * sizeof(int));
-    }
-    free(tmp);
 }
 
 /* Turns a cover into GPUs and instances in s, assigning every replica. Returns GPUs used. */
@@ -1269,7 +1242,7 @@ materialise(struct pk_ctx *c, struct pk_sol *s, const struct mpool *m, const str
         mat_add_gpus(&mt, cv->pat[j], cv->copies[j]);
     mat_list(&mt, 0);
     memcpy(order, items, n * sizeof(int));
-    sort_demands(order, n, c, spread_first_cmp);
+    gpv_sort_stable(order, n, sizeof(*order), spread_first_cmp, c);
     for (i = 0; i < n; i++) {
         int d = order[i], k = m->cls[pk_opt(c, d)->profile];
 

@@ -64,35 +64,6 @@ vitems(struct pk_ctx *c, int model, bool mixed, const int *items, size_t n, stru
     }
 }
 
-/* Stable merge sort of items with a comparison. */
-static void
-sort_items(struct vitem *v, size_t n,
-           int (*cmp)(const struct vitem *, const struct vitem *, const struct pk_ctx *),
-           const struct pk_ctx *c)
-{
-    struct vitem *tmp;
-    size_t width, i;
-
-    if (n < 2)
-        return;
-    tmp = xcalloc(n, sizeof(*tmp));
-    for (width = 1; width < n; width *= 2) {
-        for (i = 0; i < n; i += 2 * width) {
-            size_t lo = i, mid = i + width < n ? i + width : n;
-            size_t hi = i + 2 * width < n ? i + 2 * width : n, a = lo, b = mid, o = lo;
-
-            while (a < mid && b < hi)
-                tmp[o++] = cmp(&v[b], &v[a], c) < 0 ? v[b++] : v[a++];
-            while (a < mid)
-                tmp[o++] = v[a++];
-            while (b < hi)
-                tmp[o++] = v[b++];
-        }
-        memcpy(v, tmp, n * sizeof(*v));
-    }
-    free(tmp);
-}
-
 /* ---- emitting GPUs ----------------------------------------------------------------------- */
 
 struct vrec {
@@ -193,8 +164,10 @@ emit_bins(struct pk_ctx *c, struct pk_sol *s, int model, bool mixed, const struc
 /* ---- equal-size -------------------------------------------------------------------------- */
 
 static int
-equal_cmp(const struct vitem *a, const struct vitem *b, const struct pk_ctx *c)
+equal_cmp(const void *pa, const void *pb, const void *ctx)
 {
+    const struct vitem *a = pa, *b = pb;
+    const struct pk_ctx *c = ctx;
     const struct gpv_pack_demand *da = &c->p->demands[a->demand], *db = &c->p->demands[b->demand];
 
     if (a->fb != b->fb)
@@ -279,7 +252,7 @@ pack_equal(struct pk_ctx *c, struct pk_sol *s, int model, struct vitem *v, size_
 
     memset(&recs, 0, sizeof(recs));
     memset(&b, 0, sizeof(b));
-    sort_items(v, n, equal_cmp, c);
+    gpv_sort_stable(v, n, sizeof(*v), equal_cmp, c);
     *lb = 0;
     for (g0 = 0; g0 < n; g0 = g1) {
         for (g1 = g0; g1 < n && same_group(&v[g0], &v[g1]); g1++)
@@ -355,8 +328,10 @@ struct mcls {
 };
 
 static int
-mixed_cmp(const struct vitem *a, const struct vitem *b, const struct pk_ctx *c)
+mixed_cmp(const void *pa, const void *pb, const void *ctx)
 {
+    const struct vitem *a = pa, *b = pb;
+    const struct pk_ctx *c = ctx;
     (void)c;
     if (a->fam != b->fam)
         return a->fam < b->fam ? -1 : 1;
@@ -466,7 +441,7 @@ pack_mixed(struct pk_ctx *c, struct pk_sol *s, int model, struct vitem *v, size_
     int used;
 
     memset(&recs, 0, sizeof(recs));
-    sort_items(v, n, mixed_cmp, c);
+    gpv_sort_stable(v, n, sizeof(*v), mixed_cmp, c);
     for (i = 0; i < n; i++) {
         if (!ncl || cl[ncl - 1].type != v[i].type || cl[ncl - 1].limit != v[i].limit) {
             cl[ncl].type = v[i].type;

@@ -206,6 +206,43 @@ gpv_suggest(const char *word, const char *const *cands, size_t n)
 }
 
 void
+gpv_sort_stable(void *base, size_t n, size_t size,
+                int (*cmp)(const void *a, const void *b, const void *ctx), const void *ctx)
+{
+    char *v = base, *tmp, *src, *dst, *swap;
+    size_t width, i;
+
+    if (n < 2)
+        return;
+    tmp = xreallocarray(NULL, n, size);
+    src = v;
+    dst = tmp;
+    for (width = 1; width < n; width *= 2) {
+        for (i = 0; i < n; i += 2 * width) {
+            size_t mid = i + width < n ? i + width : n;
+            size_t hi = i + 2 * width < n ? i + 2 * width : n, a = i, b = mid, o = i;
+
+            /* Take from the right run only when strictly smaller: that keeps it stable. */
+            while (a < mid && b < hi) {
+                if (cmp(src + b * size, src + a * size, ctx) < 0)
+                    memcpy(dst + o++ * size, src + b++ * size, size);
+                else
+                    memcpy(dst + o++ * size, src + a++ * size, size);
+            }
+            memcpy(dst + o * size, src + a * size, (mid - a) * size);
+            o += mid - a;
+            memcpy(dst + o * size, src + b * size, (hi - b) * size);
+        }
+        swap = src;
+        src = dst;
+        dst = swap;
+    }
+    if (src != v)
+        memcpy(v, src, n * size);
+    free(tmp);
+}
+
+void
 gpv_buf_init(struct gpv_buf *b)
 {
     b->s = NULL;

@@ -49,6 +49,14 @@ bool gpv_strieq(const char *a, const char *b);
  */
 int gpv_suggest(const char *word, const char *const *cands, size_t n);
 
+/*
+ * Sorts n elements of `size` bytes at base, stably (equal elements keep their order), with a
+ * comparison that also receives ctx (C11's qsort is neither stable nor given a context).
+ * A merge sort: O(n log n) comparisons, n * size bytes of scratch memory.
+ */
+void gpv_sort_stable(void *base, size_t n, size_t size,
+                     int (*cmp)(const void *a, const void *b, const void *ctx), const void *ctx);
+
 /* A growable NUL-terminated string. Zero-initialise (or gpv_buf_init) before use. */
 struct gpv_buf {
     char *s;

@@ -1,0 +1,93 @@
+#include "gpuvplan/util.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+
+struct item {
+    int key;
+    int seq;
+};
+
+static int
+by_key(const void *a, const void *b, const void *ctx)
+{
+    const struct item *x = a, *y = b;
+    (void)ctx;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+static void
+test_util_stable_sort_orders_by_key_and_keeps_ties_in_input_order(void **state)
+{
+    enum { N = 1000 };
+    struct item *v = xcalloc(N, sizeof(*v));
+    unsigned x = 12345;
+    int i;
+
+    (void)state;
+    for (i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        v[i].key = (int)((x >> 16) % 17); /* many ties */
+        v[i].seq = i;
+    }
+    gpv_sort_stable(v, N, sizeof(*v), by_key, NULL);
+    for (i = 1; i < N; i++) {
+        assert_true(v[i - 1].key <= v[i].key);
+        if (v[i - 1].key == v[i].key)
+            assert_true(v[i - 1].seq < v[i].seq);
+    }
+    gpv_sort_stable(v, 1, sizeof(*v), by_key, NULL);
+    gpv_sort_stable(v, 0, sizeof(*v), by_key, NULL);
+    free(v);
+}
+
+static void
+test_util_parses_numbers_strictly(void **state)
+{
+    long long v;
+    double d;
+
+    (void)state;
+    assert_true(gpv_parse_ll(&v, "42", 0, 100));
+    assert_int_equal(v, 42);
+    assert_true(gpv_parse_ll(&v, "0x2330", 0, 1 << 20));
+    assert_int_equal(v, 0x2330);
+    assert_false(gpv_parse_ll(&v, "42x", 0, 100));
+    assert_false(gpv_parse_ll(&v, " 42", 0, 100));
+    assert_false(gpv_parse_ll(&v, "101", 0, 100));
+    assert_false(gpv_parse_ll(&v, "99999999999999999999", 0, 100));
+    assert_false(gpv_parse_ll(&v, "", 0, 100));
+    assert_true(gpv_parse_double(&d, "3.25"));
+    assert_false(gpv_parse_double(&d, "inf"));
+    assert_false(gpv_parse_double(&d, "nan"));
+    assert_false(gpv_parse_double(&d, "0x1p3"));
+}
+
+static void
+test_util_suggests_close_names_only(void **state)
+{
+    const char *const keys[] = {"memory", "replicas", "isolation", NULL, "compute"};
+
+    (void)state;
+    assert_int_equal(gpv_suggest("memroy", keys, 5), 0);
+    assert_int_equal(gpv_suggest("replica", keys, 5), 1);
+    assert_int_equal(gpv_suggest("isolaton", keys, 5), 2);
+    assert_int_equal(gpv_suggest("zebra", keys, 5), -1);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_util_stable_sort_orders_by_key_and_keeps_ties_in_input_order),
+        cmocka_unit_test(test_util_parses_numbers_strictly),
+        cmocka_unit_test(test_util_suggests_close_names_only),
+    };
+
+    return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}
