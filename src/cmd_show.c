@@ -235,7 +235,7 @@ print_mig(const struct gpv_cli *cli, const struct gpv_gpu *g)
             printf("%s%d", s ? "," : "", p->starts[s]);
         printf("%s", mark(p->inferred, GPV_F_STARTS));
         if (p->since_driver)
-            printf("  (driver R%d+)", p->since_driver);
+            printf("  (driver R%d+%s)", p->since_driver, mark(p->inferred, GPV_F_SINCE_DRIVER));
         printf("\n");
         if (p->note)
             printf("  %s  note: %s%s\n", cli_dim(cli), p->note, cli_reset(cli));
