@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_INPUT_BYTES (64u << 20)
+#define MAX_INPUT_BYTES (512u << 20)
 
 static int
 name_cmp(const void *a, const void *b)

@@ -4,22 +4,31 @@
 #include <cjson/cJSON.h>
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
+/*
+ * Converts j into a value tree, deleting each of j's children once it is converted: the two
+ * trees are never both whole, which keeps the peak memory of reading a large plan down.
+ */
 static struct gpv_val *
-convert(const cJSON *j)
+convert(cJSON *j)
 {
     struct gpv_val *v;
-    const cJSON *c;
+    cJSON *c;
 
-    if (cJSON_IsObject(j)) {
-        v = gpv_val_obj();
-        cJSON_ArrayForEach(c, j) gpv_val_set(v, c->string, convert(c));
-        return v;
-    }
-    if (cJSON_IsArray(j)) {
-        v = gpv_val_arr();
-        cJSON_ArrayForEach(c, j) gpv_val_push(v, convert(c));
+    if (cJSON_IsObject(j) || cJSON_IsArray(j)) {
+        bool obj = cJSON_IsObject(j);
+
+        v = obj ? gpv_val_obj() : gpv_val_arr();
+        while ((c = j->child)) {
+            cJSON_DetachItemViaPointer(j, c);
+            if (obj)
+                gpv_val_set(v, c->string, convert(c));
+            else
+                gpv_val_push(v, convert(c));
+            cJSON_Delete(c);
+        }
         return v;
     }
     if (cJSON_IsString(j))

@@ -1,6 +1,8 @@
 /* Plans: running the planner, writing the gpuvplan.plan/1 document, and re-validating one. */
 #include "gpuvplan/plan.h"
 
+#include "plan_int.h"
+
 #include "gpuvplan/mig.h"
 #include "gpuvplan/util.h"
 #include "gpuvplan/vgpu.h"
@@ -290,260 +292,7 @@ gpv_plan_run_release(struct gpv_plan_run *r)
     memset(r, 0, sizeof(*r));
 }
 
-/* ---- an emitter: the same calls build a value tree or write JSON text -------------------- */
-
-#define EMIT_DEPTH 16
-
-/*
- * The text backend writes what gpv_val_write_json() writes for the tree: two-space indents,
- * one member or item per line, arrays of scalars on one line, "{}" and "[]" when empty,
- * integers as integers, other numbers with six significant digits.
- */
-struct emit {
-    struct gpv_buf *out;           /* text backend; NULL: tree backend */
-    struct gpv_val *root;          /* tree backend: the document */
-    struct gpv_val *v[EMIT_DEPTH]; /* tree: open containers */
-    size_t n[EMIT_DEPTH];          /* text: items written in each open container */
-    bool obj[EMIT_DEPTH];          /* the container is an object */
-    bool inl[EMIT_DEPTH];          /* text: an array written on one line */
-    int depth;                     /* open containers */
-};
-
-/* Appends n bytes, growing the buffer as gpv_buf does (the text stays NUL-terminated). */
-static void
-put_mem(struct gpv_buf *b, const char *p, size_t n)
-{
-    size_t need = b->len + n + 1;
-
-    if (need > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-
-        while (cap < need)
-            cap *= 2;
-        b->s = xrealloc(b->s, cap);
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, p, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void
-put_lit(struct gpv_buf *b, const char *s)
-{
-    put_mem(b, s, strlen(s));
-}
-
-static void
-put_indent(struct gpv_buf *b, int depth)
-{
-    static const char spaces[] = "                                                                ";
-
-    while (depth > 0) {
-        int n = depth > 32 ? 32 : depth;
-
-        put_mem(b, spaces, (size_t)n * 2);
-        depth -= n;
-    }
-}
-
-static void
-put_json_string(struct gpv_buf *b, const char *s)
-{
-    const unsigned char *p, *run = (const unsigned char *)s;
-
-    put_mem(b, "\"", 1);
-    for (p = run; *p; p++) {
-        char esc[8];
-
-        if (*p >= 0x20 && *p != '"' && *p != '\\')
-            continue;
-        put_mem(b, (const char *)run, (size_t)(p - run));
-        run = p + 1;
-        if (*p == '"')
-            put_mem(b, "\\\"", 2);
-        else if (*p == '\\')
-            put_mem(b, "\\\\", 2);
-        else if (*p == '\n')
-            put_mem(b, "\\n", 2);
-        else if (*p == '\t')
-            put_mem(b, "\\t", 2);
-        else if (*p == '\r')
-            put_mem(b, "\\r", 2);
-        else {
-            snprintf(esc, sizeof(esc), "\\u%04x", *p);
-            put_lit(b, esc);
-        }
-    }
-    put_mem(b, (const char *)run, (size_t)(p - run));
-    put_mem(b, "\"", 1);
-}
-
-static void
-put_int(struct gpv_buf *b, long long v)
-{
-    char tmp[24], *p = tmp + sizeof(tmp);
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--p = '-';
-    put_mem(b, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
-static void
-put_json_number(struct gpv_buf *b, double d)
-{
-    char tmp[64];
-
-    if (!isfinite(d)) {
-        gpv_buf_puts(b, "null");
-        return;
-    }
-    snprintf(tmp, sizeof(tmp), "%.6g", d);
-    if (strchr(tmp, 'e') && fabs(d) < 1e15 && d == floor(d))
-        snprintf(tmp, sizeof(tmp), "%.0f", d);
-    gpv_buf_puts(b, tmp);
-}
-
-/* Text: what comes before an item or member of the innermost container. */
-static void
-text_before(struct emit *e, const char *key)
-{
-    int d = e->depth - 1;
-
-    if (d < 0)
-        return;
-    if (e->inl[d]) {
-        put_lit(e->out, e->n[d] ? ", " : "[");
-    } else {
-        put_lit(e->out, e->n[d] ? ",\n" : e->obj[d] ? "{\n" : "[\n");
-        put_indent(e->out, e->depth);
-    }
-    if (e->obj[d]) {
-        put_json_string(e->out, key);
-        put_mem(e->out, ": ", 2);
-    }
-    e->n[d]++;
-}
-
-/* Tree: puts v into the innermost container (or makes it the root). */
-static struct gpv_val *
-tree_put(struct emit *e, const char *key, struct gpv_val *v)
-{
-    if (e->depth == 0) {
-        e->root = v;
-        return v;
-    }
-    if (e->obj[e->depth - 1])
-        return gpv_val_set(e->v[e->depth - 1], key, v);
-    return gpv_val_push(e->v[e->depth - 1], v);
-}
-
-static void
-e_open(struct emit *e, const char *key, bool obj, bool inline_scalars)
-{
-    if (e->out) {
-        text_before(e, key);
-    } else {
-        e->v[e->depth] = tree_put(e, key, obj ? gpv_val_obj() : gpv_val_arr());
-    }
-    e->obj[e->depth] = obj;
-    e->inl[e->depth] = !obj && inline_scalars;
-    e->n[e->depth] = 0;
-    e->depth++;
-}
-
-static void
-e_obj(struct emit *e, const char *key)
-{
-    e_open(e, key, true, false);
-}
-
-/* An array; inline_scalars when every item will be a scalar (written on one line). */
-static void
-e_arr(struct emit *e, const char *key, bool inline_scalars)
-{
-    e_open(e, key, false, inline_scalars);
-}
-
-static void
-e_end(struct emit *e)
-{
-    int d = --e->depth;
-
-    if (!e->out)
-        return;
-    if (!e->n[d]) {
-        put_lit(e->out, e->obj[d] ? "{}" : "[]");
-    } else if (e->inl[d]) {
-        put_mem(e->out, "]", 1);
-    } else {
-        put_mem(e->out, "\n", 1);
-        put_indent(e->out, d);
-        put_mem(e->out, e->obj[d] ? "}" : "]", 1);
-    }
-    if (d == 0)
-        put_mem(e->out, "\n", 1);
-}
-
-static void
-e_str(struct emit *e, const char *key, const char *s)
-{
-    if (!e->out) {
-        tree_put(e, key, gpv_val_str(s));
-        return;
-    }
-    text_before(e, key);
-    if (s)
-        put_json_string(e->out, s);
-    else
-        put_mem(e->out, "null", 4);
-}
-
-static void
-e_null(struct emit *e, const char *key)
-{
-    e_str(e, key, NULL);
-}
-
-static void
-e_int(struct emit *e, const char *key, long long i)
-{
-    if (!e->out) {
-        tree_put(e, key, gpv_val_int(i));
-        return;
-    }
-    text_before(e, key);
-    put_int(e->out, i);
-}
-
-static void
-e_num(struct emit *e, const char *key, double d)
-{
-    if (!e->out) {
-        tree_put(e, key, gpv_val_num(d));
-        return;
-    }
-    text_before(e, key);
-    put_json_number(e->out, d);
-}
-
-static void
-e_bool(struct emit *e, const char *key, bool b)
-{
-    if (!e->out) {
-        tree_put(e, key, gpv_val_bool(b));
-        return;
-    }
-    text_before(e, key);
-    put_lit(e->out, b ? "true" : "false");
-}
-
-/* ---- the document ------------------------------------------------------------------------ */
+/* ---- what every format says (plan_int.h) ------------------------------------------------- */
 
 /* "h100-80gb-3": models numbered per GPU id across entries, in plan order. */
 static char **
@@ -563,6 +312,82 @@ gpu_ids(const struct gpv_pack_problem *p, const struct gpv_pack_result *r)
     }
     free(next);
     return ids;
+}
+
+static int
+tinst_cmp(const void *pa, const void *pb)
+{
+    const struct pl_tinst *a = pa, *b = pb;
+
+    if (a->tenant != b->tenant)
+        return a->tenant < b->tenant ? -1 : 1;
+    if (a->replica != b->replica)
+        return a->replica < b->replica ? -1 : 1;
+    if (a->part != b->part)
+        return a->part < b->part ? -1 : 1;
+    if (a->gpu != b->gpu)
+        return a->gpu < b->gpu ? -1 : 1;
+    return a->inst < b->inst ? -1 : (a->inst > b->inst);
+}
+
+void
+pl_index_build(struct pl_index *ix, const struct gpv_plan_src *src)
+{
+    const struct gpv_pack_result *r = &src->run->result;
+    size_t nt = src->job->file->ntenants, g, i, t, k = 0, ng = 0;
+    size_t *last = xcalloc(r->ngpus + 1, sizeof(size_t));
+
+    memset(ix, 0, sizeof(*ix));
+    ix->nids = r->ngpus;
+    ix->ids = gpu_ids(&src->run->problem, r);
+    ix->ti = xcalloc(r->ninsts + 1, sizeof(*ix->ti));
+    for (g = 0; g < r->ngpus; g++) {
+        for (i = 0; i < r->gpus[g].ninsts; i++) {
+            const struct gpv_pack_inst *x = &r->insts[r->gpus[g].first + i];
+
+            ix->ti[k].tenant = x->demand;
+            ix->ti[k].replica = x->replica;
+            ix->ti[k].part = x->part;
+            ix->ti[k].gpu = g;
+            ix->ti[k].inst = r->gpus[g].first + i;
+            k++;
+        }
+    }
+    /* Instances by tenant, replica and part: each tenant's GPUs in replica order. */
+    qsort(ix->ti, k, sizeof(*ix->ti), tinst_cmp);
+    ix->tfirst = xcalloc(nt + 1, sizeof(size_t));
+    ix->gfirst = xcalloc(nt + 1, sizeof(size_t));
+    ix->tgpus = xcalloc(k + 1, sizeof(size_t));
+    for (t = 0, i = 0; t < nt; t++) {
+        ix->tfirst[t] = i;
+        ix->gfirst[t] = ng;
+        for (; i < k && ix->ti[i].tenant == (int)t; i++) {
+            /* last[] holds t + 1 for the GPUs tenant t was already seen on. */
+            if (last[ix->ti[i].gpu] != t + 1) {
+                last[ix->ti[i].gpu] = t + 1;
+                ix->tgpus[ng++] = ix->ti[i].gpu;
+            }
+        }
+        ix->placed += r->choice[t] >= 0;
+    }
+    ix->tfirst[nt] = i;
+    ix->gfirst[nt] = ng;
+    free(last);
+}
+
+void
+pl_index_release(struct pl_index *ix)
+{
+    size_t i;
+
+    for (i = 0; ix->ids && i < ix->nids; i++)
+        free(ix->ids[i]);
+    free(ix->ids);
+    free(ix->ti);
+    free(ix->tfirst);
+    free(ix->tgpus);
+    free(ix->gfirst);
+    memset(ix, 0, sizeof(*ix));
 }
 
 /* The memory an instance holds (MiB). */
@@ -609,31 +434,60 @@ round4(double x)
     return floor(x * 10000.0 + 0.5) / 10000.0;
 }
 
-static void
-emit_trace(struct emit *e, const struct gpv_choice *c)
+void
+pl_figures(struct pl_figures *out, const struct gpv_plan_src *src)
 {
-    size_t i;
+    const struct gpv_pack_problem *p = &src->run->problem;
+    const struct gpv_pack_result *r = &src->run->result;
+    const struct gpv_tenants *file = src->job->file;
+    long long mem_total = 0, mem_alloc = 0, units_free = 0;
+    double mem_req = 0.0, compute = 0.0;
+    size_t g, i;
 
-    e_arr(e, "trace", false);
-    for (i = 0; c && i < c->ntrace; i++) {
-        const struct gpv_trace *tr = &c->trace[i];
+    for (g = 0; g < r->ngpus; g++) {
+        const struct gpv_pack_gpu *pg = &r->gpus[g];
+        const struct gpv_pack_model *pm = &p->models[pg->model];
+        const struct gpv_gpu *gpu = pm->gpu;
+        long long alloc = 0;
+        int units = 0;
 
-        if (tr->step == GPV_STEP_RULE && !tr->matched)
-            continue;
-        e_obj(e, NULL);
-        if (tr->step == GPV_STEP_RULE) {
-            e_str(e, "step", "rule");
-            e_str(e, "rule", tr->rule->id);
-            e_bool(e, "decided", tr->decided);
-        } else {
-            e_str(e, "step", "select");
-            e_str(e, "method", gpv_method_name(tr->method));
-            e_bool(e, "decided", tr->matched);
+        mem_total += gpu->memory_mib;
+        for (i = 0; i < pg->ninsts; i++) {
+            const struct gpv_pack_inst *in = &r->insts[pg->first + i];
+            const struct gpv_tenant *t = &file->tenants[in->demand];
+            int parts = pg->kind == GPV_PACK_WHOLE ? gpv_tenant_gpus(t) : 1;
+
+            alloc += inst_memory(gpu, pg->kind, in);
+            compute += inst_compute(gpu, pm, pg->kind, in);
+            if (t->memory_mib > 0)
+                mem_req += (double)t->memory_mib / (parts > 0 ? parts : 1);
+            else if (pg->kind == GPV_PACK_WHOLE)
+                mem_req += (double)gpu->memory_mib;
+            units += in->size;
         }
-        e_str(e, "text", tr->text);
-        e_end(e);
+        if (alloc > gpu->memory_mib)
+            alloc = gpu->memory_mib;
+        mem_alloc += alloc;
+        if (pg->kind == GPV_PACK_MIG || pg->kind == GPV_PACK_MIG_VGPU)
+            units_free += gpu->mig->units - units;
     }
-    e_end(e);
+    memset(out, 0, sizeof(*out));
+    out->util_memory = mem_total ? round4((double)mem_alloc / mem_total) : 0.0;
+    out->util_requested = mem_total ? round4(mem_req / mem_total) : 0.0;
+    out->util_compute = r->ngpus ? round4(compute / r->ngpus) : 0.0;
+    out->stranded_mib = mem_total - mem_alloc;
+    out->stranded_units = units_free;
+    out->has_cost = r->cost >= 0;
+    if (out->has_cost) {
+        out->per_hour = round4(r->cost);
+        out->per_month = round4(r->cost * 730.0);
+    }
+}
+
+bool
+pl_model_listed(const struct gpv_plan_src *src, size_t m)
+{
+    return src->run->result.models[m].gpus || src->run->problem.models[m].limit >= 0;
 }
 
 /* The decision choice behind tenant t's option o, or NULL. */
@@ -676,58 +530,399 @@ option_profile(const struct gpv_gpu *gpu, const struct gpv_pack_option *o)
     return NULL;
 }
 
-static void
-emit_summary(struct emit *e, const struct gpv_plan_src *src, size_t placed)
+bool
+pl_tenant(struct pl_tenant *out, const struct gpv_plan_src *src, const struct pl_index *ix,
+          size_t t)
 {
     const struct gpv_pack_problem *p = &src->run->problem;
     const struct gpv_pack_result *r = &src->run->result;
-    const struct gpv_tenants *file = src->job->file;
-    long long mem_total = 0, mem_alloc = 0, units_free = 0;
-    double mem_req = 0.0, compute = 0.0;
-    size_t g, i, m;
+    const struct gpv_pack_option *o;
+    const struct gpv_gpu *gpu;
+    size_t i;
 
-    for (g = 0; g < r->ngpus; g++) {
-        const struct gpv_pack_gpu *pg = &r->gpus[g];
-        const struct gpv_pack_model *pm = &p->models[pg->model];
-        const struct gpv_gpu *gpu = pm->gpu;
-        long long alloc = 0;
-        int units = 0;
+    memset(out, 0, sizeof(*out));
+    if (r->choice[t] < 0)
+        return false;
+    o = &p->demands[t].options[r->choice[t]];
+    gpu = p->models[o->model].gpu;
+    out->t = &src->job->file->tenants[t];
+    out->o = o;
+    out->gpu = gpu;
+    out->choice = choice_for(src->run, t, r->choice[t]);
+    out->method = kind_method(o->kind);
+    out->profile = option_profile(gpu, o);
+    out->mig_profile = o->profile >= 0 ? gpu->mig->profiles[o->profile].name : NULL;
+    /* The licence the vGPU type's series needs; MIG and passthrough for compute need none. */
+    out->license =
+        o->vgpu_type >= 0 ? gpv_series_license(gpu->vgpu->types[o->vgpu_type].series) : NULL;
+    out->decided_by = out->choice && out->choice->order_rule ? out->choice->order_rule->id : NULL;
+    for (i = ix->tfirst[t]; i < ix->tfirst[t + 1]; i++) {
+        const struct gpv_pack_inst *x = &r->insts[ix->ti[i].inst];
 
-        mem_total += gpu->memory_mib;
-        for (i = 0; i < pg->ninsts; i++) {
-            const struct gpv_pack_inst *in = &r->insts[pg->first + i];
-            const struct gpv_tenant *t = &file->tenants[in->demand];
-            int parts = pg->kind == GPV_PACK_WHOLE ? gpv_tenant_gpus(t) : 1;
-
-            alloc += inst_memory(gpu, pg->kind, in);
-            compute += inst_compute(gpu, pm, pg->kind, in);
-            if (t->memory_mib > 0)
-                mem_req += (double)t->memory_mib / (parts > 0 ? parts : 1);
-            else if (pg->kind == GPV_PACK_WHOLE)
-                mem_req += (double)gpu->memory_mib;
-            units += in->size;
+        if (x->upgraded) {
+            out->upgraded++;
+            out->given = gpu->mig->profiles[x->profile].name;
         }
-        if (alloc > gpu->memory_mib)
-            alloc = gpu->memory_mib;
-        mem_alloc += alloc;
-        if (pg->kind == GPV_PACK_MIG || pg->kind == GPV_PACK_MIG_VGPU)
-            units_free += gpu->mig->units - units;
     }
+    return true;
+}
+
+void
+pl_put_note(struct gpv_buf *b, const struct pl_tenant *pt)
+{
+    gpv_buf_printf(b, "upgraded from %s to %s (%d of %d replica%s): it saves a GPU", pt->profile,
+                   pt->given, pt->upgraded, pt->t->replicas, pt->t->replicas == 1 ? "" : "s");
+}
+
+bool
+pl_trace_shown(const struct gpv_trace *tr)
+{
+    return tr->step != GPV_STEP_RULE || tr->matched;
+}
+
+const char *
+pl_inst_profile(const struct gpv_gpu *gpu, enum gpv_pack_kind k, const struct gpv_pack_inst *x)
+{
+    if (k == GPV_PACK_VGPU)
+        return gpu->vgpu->types[x->vgpu_type].name;
+    return x->profile >= 0 ? gpu->mig->profiles[x->profile].name : NULL;
+}
+
+void
+pl_reasons(const struct gpv_plan_src *src, size_t i, void (*fn)(void *arg, const char *s),
+           void *arg)
+{
+    const struct gpv_pack_unplaced *u = &src->run->result.unplaced[i];
+    const struct gpv_decision *d = src->run->of[u->demand];
+    struct gpv_buf b;
+    size_t j;
+    int m;
+
+    gpv_buf_init(&b);
+    if (d->method == GPV_METHOD_NONE) {
+        /* No method anywhere: the decision's reasons say why, rule by rule. */
+        for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+            for (j = 0; j < d->rejected[m].n; j++) {
+                const struct gpv_reason *rs = &d->rejected[m].v[j];
+
+                gpv_buf_release(&b);
+                if (rs->rule)
+                    gpv_buf_printf(&b, "%s: %s [%s]", gpv_method_name(m), rs->text, rs->rule);
+                else
+                    gpv_buf_printf(&b, "%s: %s", gpv_method_name(m), rs->text);
+                fn(arg, gpv_buf_str(&b));
+            }
+        }
+        if (d->nchoices == 0)
+            fn(arg, "no candidate GPU model");
+    } else if (src->run->demands[u->demand].noptions == 0) {
+        /* Methods exist, but on models the fleet (or --gpu) leaves out. */
+        for (j = 0; j < d->nchoices; j++)
+            if (d->choices[j].method != GPV_METHOD_NONE)
+                gpv_buf_printf(&b, "%s%s", b.len ? ", " : "", d->choices[j].gpu->id);
+        {
+            char *s = xasprintf("it can run on %s, and none of them is among the models "
+                                "planned (the fleet, or --gpu)",
+                                gpv_buf_str(&b));
+
+            fn(arg, s);
+            free(s);
+        }
+    } else {
+        for (j = 0; j < u->nreasons; j++)
+            fn(arg, u->reasons[j]);
+    }
+    gpv_buf_release(&b);
+}
+
+/* ---- an emitter: the same calls build a value tree or write JSON or YAML text ------------ */
+
+#define EMIT_DEPTH 16
+
+enum emit_kind {
+    EMIT_TREE,
+    EMIT_JSON, /* what gpv_val_write_json() writes for the tree */
+    EMIT_YAML, /* what gpv_val_write_yaml() writes for the tree */
+};
+
+/*
+ * Text is written as the value writers write the tree: one member or item per line, arrays of
+ * scalars on one line, "{}" and "[]" when empty. A container's opening waits for its first
+ * child (or its end), when it is known whether it is empty. Arrays opened with inline_scalars
+ * must hold only scalars, the others only containers, as the value writers would choose.
+ */
+struct emit {
+    enum emit_kind kind;
+    struct gpv_buf *out;           /* text: where to */
+    struct gpv_val *root;          /* tree: the document */
+    struct gpv_val *v[EMIT_DEPTH]; /* tree: open containers */
+    size_t n[EMIT_DEPTH];          /* text: items written in each open container */
+    bool obj[EMIT_DEPTH];          /* the container is an object */
+    bool inl[EMIT_DEPTH];          /* text: an array written on one line */
+    bool member[EMIT_DEPTH];       /* YAML: the container is an object's member ("key:" written) */
+    int depth;                     /* open containers */
+};
+
+/* JSON: what comes before an item or member of the innermost container. */
+static void
+json_before(struct emit *e, const char *key)
+{
+    int d = e->depth - 1;
+
+    if (d < 0)
+        return;
+    if (e->inl[d]) {
+        gpv_buf_puts(e->out, e->n[d] ? ", " : "[");
+    } else {
+        gpv_buf_puts(e->out, e->n[d] ? ",\n" : e->obj[d] ? "{\n" : "[\n");
+        gpv_json_put_indent(e->out, e->depth);
+    }
+    if (e->obj[d]) {
+        gpv_json_put_string(e->out, key);
+        gpv_buf_puts(e->out, ": ");
+    }
+    e->n[d]++;
+}
+
+/* YAML: what comes before an item or member of the innermost container ("---" at the top). */
+static void
+yaml_before(struct emit *e, const char *key)
+{
+    int d = e->depth - 1;
+
+    if (d < 0) {
+        gpv_buf_puts(e->out, "---\n");
+        return;
+    }
+    if (!e->n[d]) {
+        /* The first child: the container is not empty, so it opens here. */
+        if (e->inl[d])
+            gpv_buf_puts(e->out, e->member[d] ? " [" : "[");
+        else if (e->member[d])
+            gpv_buf_putc(e->out, '\n');
+    } else if (e->inl[d]) {
+        gpv_buf_puts(e->out, ", ");
+    }
+    if (e->obj[d]) {
+        /* The first member of a list item (or of the document) shares its line. */
+        if (e->n[d] || e->member[d])
+            gpv_json_put_indent(e->out, d);
+        gpv_yaml_put_string(e->out, key);
+        gpv_buf_putc(e->out, ':');
+    } else if (!e->inl[d]) {
+        gpv_json_put_indent(e->out, d);
+        gpv_buf_puts(e->out, "- ");
+    }
+    e->n[d]++;
+}
+
+/* Text: what comes before a scalar. */
+static void
+scalar_before(struct emit *e, const char *key)
+{
+    if (e->kind == EMIT_JSON) {
+        json_before(e, key);
+        return;
+    }
+    yaml_before(e, key);
+    if (e->depth > 0 && e->obj[e->depth - 1])
+        gpv_buf_putc(e->out, ' ');
+}
+
+/* Text: what comes after a scalar. */
+static void
+scalar_after(struct emit *e)
+{
+    if (e->kind == EMIT_YAML && (e->depth == 0 || !e->inl[e->depth - 1]))
+        gpv_buf_putc(e->out, '\n');
+}
+
+/* Tree: puts v into the innermost container (or makes it the root). */
+static struct gpv_val *
+tree_put(struct emit *e, const char *key, struct gpv_val *v)
+{
+    if (e->depth == 0) {
+        e->root = v;
+        return v;
+    }
+    if (e->obj[e->depth - 1])
+        return gpv_val_set(e->v[e->depth - 1], key, v);
+    return gpv_val_push(e->v[e->depth - 1], v);
+}
+
+static void
+e_open(struct emit *e, const char *key, bool obj, bool inline_scalars)
+{
+    int d = e->depth;
+
+    if (e->kind == EMIT_TREE)
+        e->v[d] = tree_put(e, key, obj ? gpv_val_obj() : gpv_val_arr());
+    else if (e->kind == EMIT_JSON)
+        json_before(e, key);
+    else
+        yaml_before(e, key);
+    e->obj[d] = obj;
+    e->inl[d] = !obj && inline_scalars;
+    e->member[d] = d > 0 && e->obj[d - 1];
+    e->n[d] = 0;
+    e->depth++;
+}
+
+static void
+e_obj(struct emit *e, const char *key)
+{
+    e_open(e, key, true, false);
+}
+
+/* An array; inline_scalars when every item will be a scalar (written on one line). */
+static void
+e_arr(struct emit *e, const char *key, bool inline_scalars)
+{
+    e_open(e, key, false, inline_scalars);
+}
+
+static void
+e_end(struct emit *e)
+{
+    int d = --e->depth;
+
+    if (e->kind == EMIT_YAML) {
+        if (!e->n[d]) {
+            if (e->member[d])
+                gpv_buf_putc(e->out, ' ');
+            gpv_buf_puts(e->out, e->obj[d] ? "{}\n" : "[]\n");
+        } else if (e->inl[d]) {
+            gpv_buf_puts(e->out, "]\n");
+        }
+        return;
+    }
+    if (e->kind != EMIT_JSON)
+        return;
+    if (!e->n[d]) {
+        gpv_buf_puts(e->out, e->obj[d] ? "{}" : "[]");
+    } else if (e->inl[d]) {
+        gpv_buf_putc(e->out, ']');
+    } else {
+        gpv_buf_putc(e->out, '\n');
+        gpv_json_put_indent(e->out, d);
+        gpv_buf_putc(e->out, e->obj[d] ? '}' : ']');
+    }
+    if (d == 0)
+        gpv_buf_putc(e->out, '\n');
+}
+
+static void
+e_str(struct emit *e, const char *key, const char *s)
+{
+    if (e->kind == EMIT_TREE) {
+        tree_put(e, key, gpv_val_str(s));
+        return;
+    }
+    scalar_before(e, key);
+    if (!s)
+        gpv_buf_puts(e->out, "null");
+    else if (e->kind == EMIT_JSON)
+        gpv_json_put_string(e->out, s);
+    else
+        gpv_yaml_put_string(e->out, s);
+    scalar_after(e);
+}
+
+static void
+e_null(struct emit *e, const char *key)
+{
+    e_str(e, key, NULL);
+}
+
+static void
+e_int(struct emit *e, const char *key, long long i)
+{
+    if (e->kind == EMIT_TREE) {
+        tree_put(e, key, gpv_val_int(i));
+        return;
+    }
+    scalar_before(e, key);
+    gpv_json_put_int(e->out, i);
+    scalar_after(e);
+}
+
+static void
+e_num(struct emit *e, const char *key, double d)
+{
+    if (e->kind == EMIT_TREE) {
+        tree_put(e, key, gpv_val_num(d));
+        return;
+    }
+    scalar_before(e, key);
+    gpv_json_put_number(e->out, d);
+    scalar_after(e);
+}
+
+static void
+e_bool(struct emit *e, const char *key, bool b)
+{
+    if (e->kind == EMIT_TREE) {
+        tree_put(e, key, gpv_val_bool(b));
+        return;
+    }
+    scalar_before(e, key);
+    gpv_buf_puts(e->out, b ? "true" : "false");
+    scalar_after(e);
+}
+
+/* ---- the document ------------------------------------------------------------------------ */
+
+static void
+emit_trace(struct emit *e, const struct gpv_choice *c)
+{
+    size_t i;
+
+    e_arr(e, "trace", false);
+    for (i = 0; c && i < c->ntrace; i++) {
+        const struct gpv_trace *tr = &c->trace[i];
+
+        if (!pl_trace_shown(tr))
+            continue;
+        e_obj(e, NULL);
+        if (tr->step == GPV_STEP_RULE) {
+            e_str(e, "step", "rule");
+            e_str(e, "rule", tr->rule->id);
+            e_bool(e, "decided", tr->decided);
+        } else {
+            e_str(e, "step", "select");
+            e_str(e, "method", gpv_method_name(tr->method));
+            e_bool(e, "decided", tr->matched);
+        }
+        e_str(e, "text", tr->text);
+        e_end(e);
+    }
+    e_end(e);
+}
+
+static void
+emit_summary(struct emit *e, const struct gpv_plan_src *src, const struct pl_index *ix)
+{
+    const struct gpv_pack_problem *p = &src->run->problem;
+    const struct gpv_pack_result *r = &src->run->result;
+    struct pl_figures f;
+    size_t m;
+
+    pl_figures(&f, src);
     e_obj(e, "summary");
     e_int(e, "gpus_used", r->gpus_used);
     e_int(e, "lower_bound", r->lower_bound);
     e_int(e, "gap", r->gpus_used - r->lower_bound);
     e_bool(e, "optimal", r->optimal);
     e_str(e, "strategy", gpv_pack_strategy_name(p->strategy));
-    e_int(e, "tenants", (long long)file->ntenants);
-    e_int(e, "placed", (long long)placed);
+    e_int(e, "tenants", (long long)src->job->file->ntenants);
+    e_int(e, "placed", (long long)ix->placed);
     e_int(e, "unplaced", (long long)r->nunplaced);
     e_int(e, "instances", (long long)r->ninsts);
     e_arr(e, "models", false);
     for (m = 0; m < p->nmodels; m++) {
         const struct gpv_pack_model *pm = &p->models[m];
 
-        if (!r->models[m].gpus && pm->limit < 0)
+        if (!pl_model_listed(src, m))
             continue;
         e_obj(e, NULL);
         e_str(e, "gpu", pm->gpu->id);
@@ -747,18 +942,18 @@ emit_summary(struct emit *e, const struct gpv_plan_src *src, size_t placed)
     }
     e_end(e);
     e_obj(e, "utilization");
-    e_num(e, "memory", mem_total ? round4((double)mem_alloc / mem_total) : 0.0);
-    e_num(e, "requested_memory", mem_total ? round4(mem_req / mem_total) : 0.0);
-    e_num(e, "compute", r->ngpus ? round4(compute / r->ngpus) : 0.0);
+    e_num(e, "memory", f.util_memory);
+    e_num(e, "requested_memory", f.util_requested);
+    e_num(e, "compute", f.util_compute);
     e_end(e);
     e_obj(e, "stranded");
-    e_int(e, "memory_mib", mem_total - mem_alloc);
-    e_int(e, "mig_units", units_free);
+    e_int(e, "memory_mib", f.stranded_mib);
+    e_int(e, "mig_units", f.stranded_units);
     e_end(e);
     e_obj(e, "cost");
-    if (r->cost >= 0) {
-        e_num(e, "per_hour", round4(r->cost));
-        e_num(e, "per_month", round4(r->cost * 730.0));
+    if (f.has_cost) {
+        e_num(e, "per_hour", f.per_hour);
+        e_num(e, "per_month", f.per_month);
     } else {
         e_null(e, "per_hour");
         e_null(e, "per_month");
@@ -767,81 +962,30 @@ emit_summary(struct emit *e, const struct gpv_plan_src *src, size_t placed)
     e_end(e);
 }
 
-struct tinst {
-    int tenant, replica, part;
-    size_t gpu, inst;
-};
-
-static int
-tinst_cmp(const void *pa, const void *pb)
-{
-    const struct tinst *a = pa, *b = pb;
-
-    if (a->tenant != b->tenant)
-        return a->tenant < b->tenant ? -1 : 1;
-    if (a->replica != b->replica)
-        return a->replica < b->replica ? -1 : 1;
-    if (a->part != b->part)
-        return a->part < b->part ? -1 : 1;
-    if (a->gpu != b->gpu)
-        return a->gpu < b->gpu ? -1 : 1;
-    return a->inst < b->inst ? -1 : (a->inst > b->inst);
-}
-
 static void
-emit_tenants(struct emit *e, const struct gpv_plan_src *src, char **ids)
+emit_tenants(struct emit *e, const struct gpv_plan_src *src, const struct pl_index *ix)
 {
-    const struct gpv_pack_problem *p = &src->run->problem;
-    const struct gpv_pack_result *r = &src->run->result;
     const struct gpv_tenants *file = src->job->file;
-    struct tinst *ti = xcalloc(r->ninsts + 1, sizeof(*ti));
-    size_t *first = xcalloc(file->ntenants + 1, sizeof(size_t));
-    size_t *last = xcalloc(r->ngpus + 1, sizeof(size_t));
-    size_t g, i, t, k = 0;
+    size_t i, t;
 
-    /* Instances by tenant, replica and part: each tenant's GPUs in replica order. */
-    for (g = 0; g < r->ngpus; g++) {
-        for (i = 0; i < r->gpus[g].ninsts; i++) {
-            const struct gpv_pack_inst *x = &r->insts[r->gpus[g].first + i];
-
-            ti[k].tenant = x->demand;
-            ti[k].replica = x->replica;
-            ti[k].part = x->part;
-            ti[k].gpu = g;
-            ti[k].inst = r->gpus[g].first + i;
-            k++;
-        }
-    }
-    qsort(ti, k, sizeof(*ti), tinst_cmp);
-    for (i = k; i-- > 0;)
-        first[ti[i].tenant] = i;
     e_arr(e, "tenants", false);
     for (t = 0; t < file->ntenants; t++) {
         const struct gpv_tenant *tn = &file->tenants[t];
-        const struct gpv_pack_option *o;
-        const struct gpv_gpu *gpu;
-        const struct gpv_choice *ch;
-        const char *given = NULL;
-        int upgraded = 0;
+        struct pl_tenant pt;
 
-        if (r->choice[t] < 0)
+        if (!pl_tenant(&pt, src, ix, t))
             continue;
-        o = &p->demands[t].options[r->choice[t]];
-        gpu = p->models[o->model].gpu;
-        ch = choice_for(src->run, t, r->choice[t]);
         e_obj(e, NULL);
         e_str(e, "name", tn->name);
-        e_str(e, "method", gpv_method_name(kind_method(o->kind)));
-        e_str(e, "gpu", gpu->id);
-        e_str(e, "profile", option_profile(gpu, o));
-        e_str(e, "mig_profile", o->profile >= 0 ? gpu->mig->profiles[o->profile].name : NULL);
-        if (o->kind == GPV_PACK_WHOLE)
-            e_int(e, "whole_gpus", o->gpus);
+        e_str(e, "method", gpv_method_name(pt.method));
+        e_str(e, "gpu", pt.gpu->id);
+        e_str(e, "profile", pt.profile);
+        e_str(e, "mig_profile", pt.mig_profile);
+        if (pt.o->kind == GPV_PACK_WHOLE)
+            e_int(e, "whole_gpus", pt.o->gpus);
         else
             e_null(e, "whole_gpus");
-        /* The licence the vGPU type's series needs; MIG and passthrough for compute need none. */
-        e_str(e, "license",
-              o->vgpu_type >= 0 ? gpv_series_license(gpu->vgpu->types[o->vgpu_type].series) : NULL);
+        e_str(e, "license", pt.license);
         e_int(e, "replicas", tn->replicas);
         if (tn->memory_mib > 0)
             e_int(e, "memory_mib", tn->memory_mib);
@@ -853,43 +997,30 @@ emit_tenants(struct emit *e, const struct gpv_plan_src *src, char **ids)
             e_null(e, "compute");
         e_bool(e, "spread", tn->spread);
         e_arr(e, "gpus", true);
-        for (i = first[t]; i < k && ti[i].tenant == (int)t; i++) {
-            const struct gpv_pack_inst *x = &r->insts[ti[i].inst];
-
-            if (last[ti[i].gpu] != t + 1) {
-                last[ti[i].gpu] = t + 1;
-                e_str(e, NULL, ids[ti[i].gpu]);
-            }
-            if (x->upgraded) {
-                upgraded++;
-                given = gpu->mig->profiles[x->profile].name;
-            }
-        }
+        for (i = ix->gfirst[t]; i < ix->gfirst[t + 1]; i++)
+            e_str(e, NULL, ix->ids[ix->tgpus[i]]);
         e_end(e);
-        e_int(e, "upgraded", upgraded);
-        if (upgraded) {
-            char *note = xasprintf("upgraded from %s to %s (%d of %d replica%s): it saves a GPU",
-                                   option_profile(gpu, o), given, upgraded, tn->replicas,
-                                   tn->replicas == 1 ? "" : "s");
+        e_int(e, "upgraded", pt.upgraded);
+        if (pt.upgraded) {
+            struct gpv_buf note;
 
-            e_str(e, "note", note);
-            free(note);
+            gpv_buf_init(&note);
+            pl_put_note(&note, &pt);
+            e_str(e, "note", gpv_buf_str(&note));
+            gpv_buf_release(&note);
         } else {
             e_null(e, "note");
         }
-        e_str(e, "decided_by", ch && ch->order_rule ? ch->order_rule->id : NULL);
+        e_str(e, "decided_by", pt.decided_by);
         if (src->explain)
-            emit_trace(e, ch);
+            emit_trace(e, pt.choice);
         e_end(e);
     }
     e_end(e);
-    free(ti);
-    free(first);
-    free(last);
 }
 
 static void
-emit_gpus(struct emit *e, const struct gpv_plan_src *src, char **ids)
+emit_gpus(struct emit *e, const struct gpv_plan_src *src, const struct pl_index *ix)
 {
     const struct gpv_pack_problem *p = &src->run->problem;
     const struct gpv_pack_result *r = &src->run->result;
@@ -903,7 +1034,7 @@ emit_gpus(struct emit *e, const struct gpv_plan_src *src, char **ids)
         const struct gpv_gpu *gpu = pm->gpu;
 
         e_obj(e, NULL);
-        e_str(e, "id", ids[g]);
+        e_str(e, "id", ix->ids[g]);
         e_str(e, "model", gpu->id);
         e_str(e, "mode", gpv_pack_kind_name(pg->kind));
         e_str(e, "vgpu_mode", pg->kind == GPV_PACK_VGPU ? (pm->mixed ? "mixed" : "equal") : NULL);
@@ -917,10 +1048,7 @@ emit_gpus(struct emit *e, const struct gpv_plan_src *src, char **ids)
             e_str(e, "tenant", file->tenants[x->demand].name);
             e_int(e, "replica", x->replica);
             e_int(e, "part", x->part);
-            if (pg->kind == GPV_PACK_VGPU)
-                e_str(e, "profile", gpu->vgpu->types[x->vgpu_type].name);
-            else
-                e_str(e, "profile", x->profile >= 0 ? gpu->mig->profiles[x->profile].name : NULL);
+            e_str(e, "profile", pl_inst_profile(gpu, pg->kind, x));
             e_str(e, "vgpu_type",
                   pg->kind == GPV_PACK_MIG_VGPU ? gpu->vgpu->types[x->vgpu_type].name : NULL);
             if (x->start >= 0)
@@ -941,57 +1069,23 @@ emit_gpus(struct emit *e, const struct gpv_plan_src *src, char **ids)
 }
 
 static void
+emit_reason(void *arg, const char *s)
+{
+    e_str(arg, NULL, s);
+}
+
+static void
 emit_unplaced(struct emit *e, const struct gpv_plan_src *src)
 {
     const struct gpv_pack_result *r = &src->run->result;
-    const struct gpv_tenants *file = src->job->file;
-    size_t i, j;
-    int m;
+    size_t i;
 
     e_arr(e, "unplaced", false);
     for (i = 0; i < r->nunplaced; i++) {
-        const struct gpv_pack_unplaced *u = &r->unplaced[i];
-        const struct gpv_decision *d = src->run->of[u->demand];
-
         e_obj(e, NULL);
-        e_str(e, "tenant", file->tenants[u->demand].name);
+        e_str(e, "tenant", src->job->file->tenants[r->unplaced[i].demand].name);
         e_arr(e, "reasons", true);
-        if (d->method == GPV_METHOD_NONE) {
-            /* No method anywhere: the decision's reasons say why, rule by rule. */
-            for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
-                for (j = 0; j < d->rejected[m].n; j++) {
-                    const struct gpv_reason *rs = &d->rejected[m].v[j];
-                    char *s = rs->rule
-                                  ? xasprintf("%s: %s [%s]", gpv_method_name(m), rs->text, rs->rule)
-                                  : xasprintf("%s: %s", gpv_method_name(m), rs->text);
-
-                    e_str(e, NULL, s);
-                    free(s);
-                }
-            }
-            if (d->nchoices == 0)
-                e_str(e, NULL, "no candidate GPU model");
-        } else if (src->run->demands[u->demand].noptions == 0) {
-            /* Methods exist, but on models the fleet (or --gpu) leaves out. */
-            struct gpv_buf b;
-
-            gpv_buf_init(&b);
-            for (j = 0; j < d->nchoices; j++)
-                if (d->choices[j].method != GPV_METHOD_NONE)
-                    gpv_buf_printf(&b, "%s%s", b.len ? ", " : "", d->choices[j].gpu->id);
-            {
-                char *s = xasprintf("it can run on %s, and none of them is among the models "
-                                    "planned (the fleet, or --gpu)",
-                                    gpv_buf_str(&b));
-
-                e_str(e, NULL, s);
-                free(s);
-            }
-            gpv_buf_release(&b);
-        } else {
-            for (j = 0; j < u->nreasons; j++)
-                e_str(e, NULL, u->reasons[j]);
-        }
+        pl_reasons(src, i, emit_reason, e);
         e_end(e);
         e_end(e);
     }
@@ -1002,12 +1096,10 @@ static void
 emit_plan(struct emit *e, const struct gpv_plan_src *src)
 {
     const struct gpv_plan_job *job = src->job;
-    const struct gpv_pack_result *r = &src->run->result;
-    char **ids = gpu_ids(&src->run->problem, r);
-    size_t i, placed = 0;
+    struct pl_index ix;
+    size_t i;
 
-    for (i = 0; i < job->file->ntenants; i++)
-        placed += r->choice[i] >= 0;
+    pl_index_build(&ix, src);
     e_obj(e, NULL);
     e_str(e, "schema", GPV_PLAN_SCHEMA);
     e_obj(e, "input");
@@ -1021,14 +1113,12 @@ emit_plan(struct emit *e, const struct gpv_plan_src *src)
     e_str(e, "strategy", gpv_pack_strategy_name(job->strategy));
     e_bool(e, "upgrades", !job->no_upgrades);
     e_end(e);
-    emit_summary(e, src, placed);
-    emit_tenants(e, src, ids);
-    emit_gpus(e, src, ids);
+    emit_summary(e, src, &ix);
+    emit_tenants(e, src, &ix);
+    emit_gpus(e, src, &ix);
     emit_unplaced(e, src);
     e_end(e);
-    for (i = 0; i < r->ngpus; i++)
-        free(ids[i]);
-    free(ids);
+    pl_index_release(&ix);
 }
 
 struct gpv_val *
@@ -1037,6 +1127,7 @@ gpv_plan_build(const struct gpv_plan_src *src)
     struct emit e;
 
     memset(&e, 0, sizeof(e));
+    e.kind = EMIT_TREE;
     emit_plan(&e, src);
     return e.root;
 }
@@ -1047,6 +1138,18 @@ gpv_plan_write_json(const struct gpv_plan_src *src, struct gpv_buf *out)
     struct emit e;
 
     memset(&e, 0, sizeof(e));
+    e.kind = EMIT_JSON;
+    e.out = out;
+    emit_plan(&e, src);
+}
+
+void
+gpv_plan_write_yaml(const struct gpv_plan_src *src, struct gpv_buf *out)
+{
+    struct emit e;
+
+    memset(&e, 0, sizeof(e));
+    e.kind = EMIT_YAML;
     e.out = out;
     emit_plan(&e, src);
 }
@@ -1653,10 +1756,10 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
 {
     const struct gpv_val *tenants, *gpus, *unplaced, *sum;
     struct chk c;
-    struct tname *names = NULL, *gnames = NULL;
+    struct tname *names = NULL, *gnames = NULL, *unames = NULL;
     struct tinfo *ti = NULL;
     struct cinst *ci = NULL;
-    long *seen_unplaced = NULL;
+    bool *repeated = NULL;
     size_t nt, ng, nci = 0, capci = 0, i, j;
     long long mem_total = 0, mem_alloc = 0;
     char where[512];
@@ -1717,7 +1820,18 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
         if (ti[i].compute < 0 || ti[i].compute > 1.0 + GPV_VGPU_SHARE_EPS)
             fail(&c, where, "compute %g is not a share of one GPU", ti[i].compute);
     }
-    seen_unplaced = xcalloc(unplaced->n + 1, sizeof(long));
+    /* Unplaced names sorted (by name, then position): every entry after the first of a run of
+     * equal names repeats an earlier one. Sorting keeps large plans fast. */
+    unames = xcalloc(unplaced->n + 1, sizeof(*unames));
+    repeated = xcalloc(unplaced->n + 1, sizeof(bool));
+    for (i = 0; i < unplaced->n; i++) {
+        unames[i].name = sget(unplaced->items[i], "tenant");
+        unames[i].idx = i;
+    }
+    qsort(unames, unplaced->n, sizeof(*unames), tname_cmp);
+    for (i = 1; i < unplaced->n; i++)
+        if (!strcmp(unames[i - 1].name, unames[i].name))
+            repeated[unames[i].idx] = true;
     for (i = 0; i < unplaced->n; i++) {
         const char *un = sget(unplaced->items[i], "tenant");
 
@@ -1725,10 +1839,7 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
         snprintf(where, sizeof(where), "tenant '%s'", un);
         if (tname_find(names, nt, un) >= 0)
             fail(&c, where, "is both placed and unplaced");
-        for (j = 0; j < i; j++)
-            if (!strcmp(sget(unplaced->items[j], "tenant"), un))
-                break;
-        if (j < i)
+        if (repeated[i])
             fail(&c, where, "is listed more than once in unplaced");
         if (!pol->allow_unplaced) {
             const struct gpv_val *rs = gpv_val_get(unplaced->items[i], "reasons");
@@ -1992,6 +2103,7 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     free(gnames);
     free(ti);
     free(ci);
-    free(seen_unplaced);
+    free(unames);
+    free(repeated);
     return 0;
 }

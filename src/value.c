@@ -156,62 +156,106 @@ gpv_val_free(struct gpv_val *v)
     free(v);
 }
 
+/* Appends n bytes (the text stays NUL-terminated), growing the buffer the way gpv_buf does. */
 static void
-put_number(struct gpv_buf *out, double d)
+put_mem(struct gpv_buf *b, const char *p, size_t n)
+{
+    size_t need = b->len + n + 1;
+
+    if (need > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+
+        while (cap < need)
+            cap *= 2;
+        b->s = xrealloc(b->s, cap);
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, p, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void
+gpv_json_put_number(struct gpv_buf *b, double d)
 {
     char tmp[64];
 
     if (!isfinite(d)) {
-        gpv_buf_puts(out, "null");
+        put_mem(b, "null", 4);
         return;
     }
     /* Six significant digits keep output stable and readable; integers print without ".0". */
     snprintf(tmp, sizeof(tmp), "%.6g", d);
     if (strchr(tmp, 'e') && fabs(d) < 1e15 && d == floor(d))
         snprintf(tmp, sizeof(tmp), "%.0f", d);
-    gpv_buf_puts(out, tmp);
+    put_mem(b, tmp, strlen(tmp));
 }
 
-static void
-json_string(struct gpv_buf *out, const char *s)
+void
+gpv_json_put_int(struct gpv_buf *b, long long i)
 {
-    const unsigned char *p;
+    char tmp[24], *p = tmp + sizeof(tmp);
+    unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
 
-    gpv_buf_putc(out, '"');
-    for (p = (const unsigned char *)s; *p; p++) {
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (i < 0)
+        *--p = '-';
+    put_mem(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void
+gpv_json_put_string(struct gpv_buf *b, const char *s)
+{
+    const unsigned char *p, *run = (const unsigned char *)s;
+
+    put_mem(b, "\"", 1);
+    /* Runs of bytes that need no escape are copied whole: plans are mostly such runs. */
+    for (p = run; *p; p++) {
+        char esc[8];
+
+        if (*p >= 0x20 && *p != '"' && *p != '\\')
+            continue;
+        put_mem(b, (const char *)run, (size_t)(p - run));
+        run = p + 1;
         switch (*p) {
         case '"':
-            gpv_buf_puts(out, "\\\"");
+            put_mem(b, "\\\"", 2);
             break;
         case '\\':
-            gpv_buf_puts(out, "\\\\");
+            put_mem(b, "\\\\", 2);
             break;
         case '\n':
-            gpv_buf_puts(out, "\\n");
+            put_mem(b, "\\n", 2);
             break;
         case '\t':
-            gpv_buf_puts(out, "\\t");
+            put_mem(b, "\\t", 2);
             break;
         case '\r':
-            gpv_buf_puts(out, "\\r");
+            put_mem(b, "\\r", 2);
             break;
         default:
-            if (*p < 0x20)
-                gpv_buf_printf(out, "\\u%04x", *p);
-            else
-                gpv_buf_putc(out, (char)*p);
+            snprintf(esc, sizeof(esc), "\\u%04x", *p);
+            put_mem(b, esc, 6);
         }
     }
-    gpv_buf_putc(out, '"');
+    put_mem(b, (const char *)run, (size_t)(p - run));
+    put_mem(b, "\"", 1);
 }
 
-static void
-indent(struct gpv_buf *out, int depth)
+void
+gpv_json_put_indent(struct gpv_buf *b, int depth)
 {
-    int i;
+    static const char spaces[] = "                                                                ";
 
-    for (i = 0; i < depth; i++)
-        gpv_buf_puts(out, "  ");
+    while (depth > 0) {
+        int n = depth > 32 ? 32 : depth;
+
+        put_mem(b, spaces, (size_t)n * 2);
+        depth -= n;
+    }
 }
 
 /* Arrays of scalars only print on one line; everything else one item per line. */
@@ -239,13 +283,13 @@ json_write(const struct gpv_val *v, struct gpv_buf *out, int depth)
         gpv_buf_puts(out, v->b ? "true" : "false");
         break;
     case GPV_V_INT:
-        gpv_buf_printf(out, "%lld", v->i);
+        gpv_json_put_int(out, v->i);
         break;
     case GPV_V_NUM:
-        put_number(out, v->d);
+        gpv_json_put_number(out, v->d);
         break;
     case GPV_V_STR:
-        json_string(out, v->s);
+        gpv_json_put_string(out, v->s);
         break;
     case GPV_V_ARR:
         if (v->n == 0) {
@@ -264,11 +308,11 @@ json_write(const struct gpv_val *v, struct gpv_buf *out, int depth)
         }
         gpv_buf_puts(out, "[\n");
         for (i = 0; i < v->n; i++) {
-            indent(out, depth + 1);
+            gpv_json_put_indent(out, depth + 1);
             json_write(v->items[i], out, depth + 1);
             gpv_buf_puts(out, i + 1 < v->n ? ",\n" : "\n");
         }
-        indent(out, depth);
+        gpv_json_put_indent(out, depth);
         gpv_buf_putc(out, ']');
         break;
     case GPV_V_OBJ:
@@ -278,13 +322,13 @@ json_write(const struct gpv_val *v, struct gpv_buf *out, int depth)
         }
         gpv_buf_puts(out, "{\n");
         for (i = 0; i < v->n; i++) {
-            indent(out, depth + 1);
-            json_string(out, v->keys[i]);
+            gpv_json_put_indent(out, depth + 1);
+            gpv_json_put_string(out, v->keys[i]);
             gpv_buf_puts(out, ": ");
             json_write(v->items[i], out, depth + 1);
             gpv_buf_puts(out, i + 1 < v->n ? ",\n" : "\n");
         }
-        indent(out, depth);
+        gpv_json_put_indent(out, depth);
         gpv_buf_putc(out, '}');
         break;
     }
@@ -297,31 +341,49 @@ gpv_val_write_json(const struct gpv_val *v, struct gpv_buf *out)
     gpv_buf_putc(out, '\n');
 }
 
-/* True when a plain YAML scalar would be read back as something other than this string. */
+/*
+ * True when a plain YAML scalar would be read back as something other than this string. Plans
+ * write millions of strings, so the tests are ordered to reject the usual name in one pass.
+ */
 static bool
 yaml_needs_quotes(const char *s)
 {
-    static const char *const words[] = {"",     "~",     "null",  "Null",  "NULL", "true", "True",
-                                        "TRUE", "false", "False", "FALSE", "yes",  "no",   "Yes",
-                                        "No",   "on",    "off",   "y",     "n"};
+    static const char *const words[] = {"~",    "null",  "Null",  "NULL",  "true", "True",
+                                        "TRUE", "false", "False", "FALSE", "yes",  "no",
+                                        "Yes",  "No",    "on",    "off",   "y",    "n"};
     const unsigned char *p;
-    size_t i;
+    size_t i, n = strlen(s);
     double d;
     long long ll;
 
-    for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-        if (!strcmp(s, words[i]))
-            return true;
-    if (gpv_parse_double(&d, s) || gpv_parse_ll(&ll, s, LLONG_MIN, LLONG_MAX))
+    if (n == 0)
         return true;
-    if (strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]))
+    if (n <= 5) /* the longest word */
+        for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+            if (!strcmp(s, words[i]))
+                return true;
+    /* A number starts with a digit, a sign or a point. */
+    if ((isdigit((unsigned char)s[0]) || strchr("+-.", s[0])) &&
+        (gpv_parse_double(&d, s) || gpv_parse_ll(&ll, s, LLONG_MIN, LLONG_MAX)))
         return true;
-    if (s[strlen(s) - 1] == ' ' || strstr(s, ": ") || strstr(s, " #"))
+    if (strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]) || s[n - 1] == ' ')
         return true;
-    for (p = (const unsigned char *)s; *p; p++)
+    for (p = (const unsigned char *)s; *p; p++) {
         if (*p < 0x20 || *p == 0x7f)
             return true;
+        if ((p[0] == ':' && p[1] == ' ') || (p[0] == ' ' && p[1] == '#'))
+            return true;
+    }
     return false;
+}
+
+void
+gpv_yaml_put_string(struct gpv_buf *b, const char *s)
+{
+    if (yaml_needs_quotes(s))
+        gpv_json_put_string(b, s); /* a JSON string is a valid double-quoted YAML scalar */
+    else
+        put_mem(b, s, strlen(s));
 }
 
 static void
@@ -329,10 +391,7 @@ yaml_scalar(const struct gpv_val *v, struct gpv_buf *out)
 {
     switch (v->type) {
     case GPV_V_STR:
-        if (yaml_needs_quotes(v->s))
-            json_string(out, v->s); /* a JSON string is a valid double-quoted YAML scalar */
-        else
-            gpv_buf_puts(out, v->s);
+        gpv_yaml_put_string(out, v->s);
         break;
     default:
         json_write(v, out, 0);
@@ -363,7 +422,7 @@ yaml_write(const struct gpv_val *v, struct gpv_buf *out, int depth, bool inline_
         if (inline_first)
             gpv_buf_putc(out, '\n');
         for (i = 0; i < v->n; i++) {
-            indent(out, depth);
+            gpv_json_put_indent(out, depth);
             gpv_buf_puts(out, "- ");
             yaml_write(v->items[i], out, depth + 1, false);
         }
@@ -381,11 +440,8 @@ yaml_write(const struct gpv_val *v, struct gpv_buf *out, int depth, bool inline_
 
             /* The first member of a list item shares the "- " line. */
             if (i > 0 || inline_first)
-                indent(out, depth);
-            if (yaml_needs_quotes(v->keys[i]))
-                json_string(out, v->keys[i]);
-            else
-                gpv_buf_puts(out, v->keys[i]);
+                gpv_json_put_indent(out, depth);
+            gpv_yaml_put_string(out, v->keys[i]);
             gpv_buf_putc(out, ':');
             if ((m->type == GPV_V_OBJ && m->n) || (m->type == GPV_V_ARR && !all_scalars(m))) {
                 yaml_write(m, out, depth + 1, true);

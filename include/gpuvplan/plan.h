@@ -5,7 +5,8 @@
  * Plans: what `recommend` writes and `check` reads, schema "gpuvplan.plan/1" (docs/plan.md,
  * docs/plan.schema.json). A plan is a gpv_val tree, written as JSON or YAML with the same
  * content; keys are stable and arrays come in a fixed order, so identical input gives
- * byte-identical output.
+ * byte-identical output. The writers below stream the document from the plan's source
+ * instead of building the tree, with the same result.
  *
  * Pure: no printing, no file access.
  */
@@ -74,7 +75,7 @@ struct gpv_plan_src {
     bool explain; /* add each tenant's rule trace */
 };
 
-/* Builds the plan as a value tree (for YAML and tables); the caller frees it. */
+/* Builds the plan as a value tree; the caller frees it. */
 struct gpv_val *gpv_plan_build(const struct gpv_plan_src *src);
 
 /*
@@ -82,6 +83,28 @@ struct gpv_val *gpv_plan_build(const struct gpv_plan_src *src);
  * gpv_plan_build(src), without building the tree (large sites: time and memory).
  */
 void gpv_plan_write_json(const struct gpv_plan_src *src, struct gpv_buf *out);
+
+/*
+ * Appends the plan as YAML to out: byte for byte what gpv_val_write_yaml() writes for
+ * gpv_plan_build(src), without building the tree.
+ */
+void gpv_plan_write_yaml(const struct gpv_plan_src *src, struct gpv_buf *out);
+
+/* What a table is decorated with: escape sequences, or "" each for plain text. */
+struct gpv_plan_style {
+    const char *bold;  /* headings and GPU ids */
+    const char *dim;   /* notes */
+    const char *red;   /* unplaced tenants */
+    const char *reset; /* after each of the above */
+};
+
+/*
+ * Appends the plan as the table `recommend` prints (docs/plan.md): the GPUs with their layouts,
+ * the tenants, the unplaced tenants with their reasons, the summary. It states what the JSON
+ * plan states, read from the same source and written without building a tree.
+ */
+void gpv_plan_write_table(const struct gpv_plan_src *src, const struct gpv_plan_style *style,
+                          struct gpv_buf *out);
 
 /* Policies `check` applies beyond validity; a field at its "off" value applies nothing. */
 struct gpv_plan_policy {

@@ -69,6 +69,36 @@ void gpv_val_write_json(const struct gpv_val *v, struct gpv_buf *out);
 void gpv_val_write_yaml(const struct gpv_val *v, struct gpv_buf *out);
 
 /*
+ * The pieces both writers above are made of, for writers that stream a document without
+ * building a tree (plans: gpv_plan_write_json(), gpv_plan_write_yaml()). Each appends to b
+ * exactly what gpv_val_write_json() or gpv_val_write_yaml() writes for the same value.
+ */
+
+/*
+ * Appends s as a JSON string: quoted, with \" \\ \n \t \r escaped and other bytes below 0x20
+ * as \u00XX.
+ */
+void gpv_json_put_string(struct gpv_buf *b, const char *s);
+
+/* Appends i in decimal. */
+void gpv_json_put_int(struct gpv_buf *b, long long i);
+
+/*
+ * Appends d with six significant digits (whole numbers below 1e15 without an exponent), or
+ * null when d is not finite.
+ */
+void gpv_json_put_number(struct gpv_buf *b, double d);
+
+/* Appends depth levels of indentation, two spaces each. */
+void gpv_json_put_indent(struct gpv_buf *b, int depth);
+
+/*
+ * Appends s as a YAML scalar (a string value or a key): plain when YAML would read it back as
+ * this string, else double-quoted with JSON escapes.
+ */
+void gpv_yaml_put_string(struct gpv_buf *b, const char *s);
+
+/*
  * Parses JSON text buf[0..len) into a new value tree (*out, caller frees). On a syntax error
  * returns GPV_EINPUT with err at name:line:col. Integers that fit a long long become
  * GPV_V_INT, other numbers GPV_V_NUM.

@@ -178,3 +178,37 @@ t "a --gpu model outside the fleet leaves tenants unplaced, saying why"
 run recommend tests/data/recommend/four-20gb.yaml --gpu a100-80gb -f json
 expect_rc 1
 expect_json '"none of them is among the models planned" in j["unplaced"][0]["reasons"][0]' True
+
+t "the table is deterministic and states what the JSON plan states"
+for f in docs/examples/tenants.yaml tests/data/recommend/fleet-too-small.yaml tests/data/recommend/mixed.yaml; do
+    run recommend "$f" -f json --explain
+    cp "$WORK/out" "$WORK/tj.json"
+    run recommend "$f" --explain
+    cp "$WORK/out" "$WORK/tt1"
+    run recommend "$f" --explain
+    if cmp -s "$WORK/out" "$WORK/tt1"; then ok; else bad "$f: two table runs differ"; fi
+    python3 -c 'import json, sys
+j = json.load(open(sys.argv[1])); lines = open(sys.argv[2]).read().split("\n")
+s = j["summary"]
+want = ["Plan for %s (strategy %s)" % (j["input"]["tenants_file"], s["strategy"]),
+        "GPUs (%d)" % len(j["gpus"]), "Tenants (%d placed)" % len(j["tenants"]), "Summary",
+        "  GPUs       %d used, lower bound %d%s" % (s["gpus_used"], s["lower_bound"],
+            " (optimal)" if s["optimal"] else " (gap %d)" % s["gap"]),
+        "  tenants    %d placed, %d unplaced" % (s["placed"], s["unplaced"])]
+for g in j["gpus"]:
+    want.append([l for l in lines if l.startswith(g["id"] + "  " + g["mode"])][0])
+for t in j["tenants"]:
+    name = t["name"] + (" x%d" % t["replicas"] if t["replicas"] > 1 else "")
+    row = [l for l in lines if l.split()[:1] == [name.split()[0]] and t["method"] in l.split()]
+    assert row and (t["profile"] or "whole GPU") in row[0] and t["gpus"][0] in row[0], t["name"]
+    assert not t["decided_by"] or "    decided by " + t["decided_by"] in lines, t["name"]
+for u in j["unplaced"]:
+    want += ["Unplaced (%d)" % len(j["unplaced"]), "  " + u["tenant"]]
+    want += ["    - " + r for r in u["reasons"]]
+if s["cost"]["per_hour"] is not None:
+    want.append("  cost       %.2f per hour (%.2f per month of 730 hours)"
+                % (s["cost"]["per_hour"], s["cost"]["per_month"]))
+missing = [w for w in want if w not in lines]
+sys.exit("missing: %r" % missing if missing else 0)' "$WORK/tj.json" "$WORK/out" 2>"$WORK/tt.err" &&
+        ok || bad "$f: $(tail -n 1 "$WORK/tt.err")"
+done

@@ -51,6 +51,20 @@ static const char site[] =
     "  - {name: d, memory: 16GiB, isolation: hard, environment: vm, live_migration: true}\n"
     "  - {name: e, memory: 60GB, full_gpu: true, environment: vm}\n";
 
+/* Names YAML would misread as other types, and a fleet too small for everyone. */
+static const char odd_site[] = "version: 1\n"
+                               "licenses: {ai_enterprise: true, vws: true}\n"
+                               "fleet:\n"
+                               "  - {gpu: h100-80gb, count: 1}\n"
+                               "tenants:\n"
+                               "  - {name: \"yes\", memory: 20GB, isolation: hard}\n"
+                               "  - {name: \"42\", memory: 20GB, isolation: hard, replicas: 2}\n"
+                               "  - {name: \"0x1f\", memory: 10GB, isolation: hard}\n"
+                               "  - {name: \"null\", memory: 10GB, isolation: hard}\n"
+                               "  - {name: \"-dash\", memory: 40GB, isolation: hard}\n"
+                               "  - {name: big, memory: 80GB, isolation: hard, replicas: 2}\n"
+                               "  - {name: plain, memory: 60GB, isolation: hard, replicas: 3}\n";
+
 struct planned {
     struct gpv_tenants file;
     struct gpv_plan_job job;
@@ -59,12 +73,13 @@ struct planned {
 };
 
 static void
-plan_site(struct planned *p, enum gpv_pack_strategy strategy)
+plan_text(struct planned *p, const char *text, enum gpv_pack_strategy strategy)
 {
     struct gpv_error err;
 
     memset(p, 0, sizeof(*p));
-    assert_int_equal(gpv_tenants_load_mem(&p->file, site, strlen(site), "site.yaml", &db, &err), 0);
+    if (gpv_tenants_load_mem(&p->file, text, strlen(text), "site.yaml", &db, &err))
+        fail_msg("%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
     p->job.file = &p->file;
     p->job.rules = &rules;
     p->job.db = &db;
@@ -74,6 +89,12 @@ plan_site(struct planned *p, enum gpv_pack_strategy strategy)
     p->src.rules = rules.name;
     p->src.job = &p->job;
     p->src.run = &p->run;
+}
+
+static void
+plan_site(struct planned *p, enum gpv_pack_strategy strategy)
+{
+    plan_text(p, site, strategy);
 }
 
 static void
@@ -104,6 +125,102 @@ test_plan_json_written_directly_equals_the_value_tree_written_as_json(void **sta
     gpv_buf_release(&a);
     gpv_buf_release(&b);
     gpv_val_free(tree);
+    planned_release(&p);
+}
+
+/* The plan written straight from its source equals the tree written by the value writers. */
+static void
+assert_writers_agree(const struct gpv_plan_src *src)
+{
+    struct gpv_val *tree = gpv_plan_build(src);
+    struct gpv_buf a, b;
+
+    gpv_buf_init(&a);
+    gpv_buf_init(&b);
+    gpv_val_write_json(tree, &a);
+    gpv_plan_write_json(src, &b);
+    assert_string_equal(gpv_buf_str(&b), gpv_buf_str(&a));
+    gpv_buf_release(&a);
+    gpv_buf_release(&b);
+    gpv_val_write_yaml(tree, &a);
+    gpv_plan_write_yaml(src, &b);
+    assert_true(a.len > 500);
+    assert_string_equal(gpv_buf_str(&b), gpv_buf_str(&a));
+    gpv_buf_release(&a);
+    gpv_buf_release(&b);
+    gpv_val_free(tree);
+}
+
+static void
+test_plan_yaml_written_directly_equals_the_value_tree_written_as_yaml(void **state)
+{
+    enum gpv_pack_strategy s;
+
+    (void)state;
+    for (s = GPV_PACK_OPTIMAL; s <= GPV_PACK_FIRST_FIT; s++) {
+        struct planned p;
+
+        plan_site(&p, s);
+        assert_writers_agree(&p.src);
+        p.src.explain = true;
+        assert_writers_agree(&p.src);
+        planned_release(&p);
+    }
+}
+
+static void
+test_plan_writers_agree_on_names_that_need_quotes_and_on_unplaced_tenants(void **state)
+{
+    struct planned p;
+    struct gpv_buf b;
+
+    (void)state;
+    plan_text(&p, odd_site, GPV_PACK_OPTIMAL);
+    /* A file name JSON must escape and YAML must quote. */
+    p.src.tenants_file = "my site: \"v2\"\t.yaml";
+    assert_true(p.run.result.nunplaced > 0);
+    assert_writers_agree(&p.src);
+    p.src.explain = true;
+    assert_writers_agree(&p.src);
+    /* The names are there, quoted where YAML would misread them. */
+    gpv_buf_init(&b);
+    gpv_plan_write_yaml(&p.src, &b);
+    assert_non_null(strstr(b.s, "  tenants_file: \"my site: \\\"v2\\\"\\t.yaml\"\n"));
+    assert_non_null(strstr(b.s, "name: \"yes\"\n"));
+    assert_non_null(strstr(b.s, "name: \"42\"\n"));
+    assert_non_null(strstr(b.s, "name: \"0x1f\"\n"));
+    assert_non_null(strstr(b.s, "name: \"null\"\n"));
+    assert_non_null(strstr(b.s, "  - tenant: \"-dash\"\n"));
+    assert_non_null(strstr(b.s, "  - tenant: plain\n"));
+    gpv_buf_release(&b);
+    planned_release(&p);
+}
+
+static void
+test_plan_table_marks_headings_and_unplaced_tenants_with_the_style(void **state)
+{
+    static const struct gpv_plan_style style = {"<b>", "<d>", "<r>", "</>"};
+    struct planned p;
+    struct gpv_buf a, b;
+
+    (void)state;
+    plan_text(&p, odd_site, GPV_PACK_OPTIMAL);
+    gpv_buf_init(&a);
+    gpv_buf_init(&b);
+    gpv_plan_write_table(&p.src, &style, &a);
+    assert_non_null(strstr(a.s, "<b>Plan</> for site.yaml (strategy optimal)\n"));
+    assert_non_null(strstr(a.s, "\n<b>GPUs</> (1)\n<b>h100-80gb-1</>  mig\n"));
+    assert_non_null(strstr(a.s, "\n<b>Unplaced</> ("));
+    assert_non_null(strstr(a.s, "\n  <r>big</>\n    - "));
+    assert_non_null(strstr(a.s, "\n<b>Summary</>\n  GPUs       1 used, lower bound 1"));
+    assert_non_null(strstr(a.s, "  cost       unknown (give cost_per_hour in the fleet)\n"));
+    /* Without a style: the same text, undecorated. */
+    gpv_plan_write_table(&p.src, NULL, &b);
+    assert_null(strchr(b.s, '<'));
+    assert_non_null(strstr(b.s, "\nUnplaced ("));
+    assert_true(b.len < a.len);
+    gpv_buf_release(&a);
+    gpv_buf_release(&b);
     planned_release(&p);
 }
 
@@ -180,6 +297,43 @@ test_plan_check_finds_a_moved_instance(void **state)
 }
 
 static void
+test_plan_check_finds_each_repeat_of_an_unplaced_tenant(void **state)
+{
+    struct planned p;
+    struct gpv_plan_policy pol;
+    struct gpv_plan_findings fs;
+    struct gpv_error err;
+    struct gpv_val *tree, *unplaced;
+    size_t i, k, repeats = 0;
+
+    (void)state;
+    plan_text(&p, odd_site, GPV_PACK_OPTIMAL);
+    tree = gpv_plan_build(&p.src);
+    unplaced = (struct gpv_val *)gpv_val_get(tree, "unplaced");
+    assert_true(unplaced->n >= 2);
+    /* '-dash' twice more, after the others; the first listing is not a repeat. */
+    for (k = 0; k < 2; k++) {
+        struct gpv_val *u = gpv_val_push(unplaced, gpv_val_obj());
+
+        gpv_val_set_str(u, "tenant", "-dash");
+        gpv_val_set(u, "reasons", gpv_val_arr());
+    }
+    gpv_plan_policy_init(&pol);
+    pol.allow_unplaced = true;
+    assert_int_equal(gpv_plan_check(&fs, tree, &db, &pol, "odd.json", &err), 0);
+    for (i = 0; i < fs.n; i++) {
+        if (!strcmp(fs.v[i].what, "is listed more than once in unplaced")) {
+            assert_string_equal(fs.v[i].where, "tenant '-dash'");
+            repeats++;
+        }
+    }
+    assert_int_equal(repeats, 2);
+    gpv_plan_findings_release(&fs);
+    gpv_val_free(tree);
+    planned_release(&p);
+}
+
+static void
 test_plan_check_rejects_a_value_that_is_not_a_plan(void **state)
 {
     struct gpv_plan_policy pol;
@@ -213,8 +367,12 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_json_written_directly_equals_the_value_tree_written_as_json),
+        cmocka_unit_test(test_plan_yaml_written_directly_equals_the_value_tree_written_as_yaml),
+        cmocka_unit_test(test_plan_writers_agree_on_names_that_need_quotes_and_on_unplaced_tenants),
+        cmocka_unit_test(test_plan_table_marks_headings_and_unplaced_tenants_with_the_style),
         cmocka_unit_test(test_plan_places_every_tenant_and_passes_its_own_check),
         cmocka_unit_test(test_plan_check_finds_a_moved_instance),
+        cmocka_unit_test(test_plan_check_finds_each_repeat_of_an_unplaced_tenant),
         cmocka_unit_test(test_plan_check_rejects_a_value_that_is_not_a_plan),
         cmocka_unit_test(test_plan_decides_each_kind_of_tenant_once),
     };

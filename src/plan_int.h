@@ -1,0 +1,89 @@
+#ifndef GPUVPLAN_PLAN_INT_H
+#define GPUVPLAN_PLAN_INT_H
+
+/*
+ * Private to src/plan*.c: what a plan document says, computed once from the plan source and
+ * shared by its writers (plan.c: the value tree, JSON and YAML; plan_text.c: the table), so
+ * that every format says the same thing.
+ */
+
+#include "gpuvplan/plan.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* An instance of the result, located: its tenant's replica and part, its GPU, its index. */
+struct pl_tinst {
+    int tenant, replica, part;
+    size_t gpu;  /* index into the result's GPUs */
+    size_t inst; /* index into the result's instances */
+};
+
+/* Lookups every writer needs, made once per document. */
+struct pl_index {
+    size_t nids;         /* GPUs of the result */
+    char **ids;          /* per GPU: "h100-80gb-3", numbered per model */
+    struct pl_tinst *ti; /* every instance, by tenant, replica, part, GPU, index */
+    size_t *tfirst;      /* per tenant t: its instances are ti[tfirst[t] .. tfirst[t + 1]) */
+    size_t *tgpus;       /* the GPUs each tenant is on, once each, in replica order: */
+    size_t *gfirst;      /* tenant t's are tgpus[gfirst[t] .. gfirst[t + 1]) */
+    size_t placed;       /* tenants placed */
+};
+
+/* Fills ix for src (release it with pl_index_release()). */
+void pl_index_build(struct pl_index *ix, const struct gpv_plan_src *src);
+
+/* Frees everything in ix. */
+void pl_index_release(struct pl_index *ix);
+
+/* The summary's figures that are computed, rounded as the plan states them. */
+struct pl_figures {
+    double util_memory;    /* memory allocated / memory of the GPUs used */
+    double util_requested; /* memory asked for / memory of the GPUs used */
+    double util_compute;   /* compute handed out / GPUs used */
+    long long stranded_mib;
+    long long stranded_units; /* MIG units free on MIG GPUs */
+    bool has_cost;
+    double per_hour, per_month; /* when has_cost */
+};
+
+void pl_figures(struct pl_figures *out, const struct gpv_plan_src *src);
+
+/* True when model entry m is listed in the summary (it has a fleet line or GPUs in use). */
+bool pl_model_listed(const struct gpv_plan_src *src, size_t m);
+
+/* A placed tenant as the plan states it. */
+struct pl_tenant {
+    const struct gpv_tenant *t;
+    const struct gpv_pack_option *o; /* the option the packer chose */
+    const struct gpv_gpu *gpu;
+    const struct gpv_choice *choice; /* the decision choice behind it; NULL when none */
+    enum gpv_method method;
+    const char *profile;     /* the MIG profile or vGPU type asked for; NULL for whole GPUs */
+    const char *mig_profile; /* the MIG profile (MIG, MIG-backed vGPU); else NULL */
+    const char *license;     /* the licence its vGPU type needs; NULL: none */
+    const char *decided_by;  /* the rule that ordered the methods; NULL: none */
+    int upgraded;            /* replicas given a larger MIG profile */
+    const char *given;       /* that larger profile, when upgraded */
+};
+
+/* Fills *out for tenant t and returns true, or returns false when t is unplaced. */
+bool pl_tenant(struct pl_tenant *out, const struct gpv_plan_src *src, const struct pl_index *ix,
+               size_t t);
+
+/* Appends the note on an upgraded tenant ("upgraded from 1g.10gb to ..."). */
+void pl_put_note(struct gpv_buf *b, const struct pl_tenant *pt);
+
+/* True when trace step tr is part of the plan's trace (rules that did not match are not). */
+bool pl_trace_shown(const struct gpv_trace *tr);
+
+/* What instance x of a GPU of kind k holds: its MIG profile or vGPU type name, or NULL. */
+const char *pl_inst_profile(const struct gpv_gpu *gpu, enum gpv_pack_kind k,
+                            const struct gpv_pack_inst *x);
+
+/* Calls fn(arg, reason) for each reason unplaced tenant i (an index into the result's
+ * unplaced list) is unplaced, in the plan's order. */
+void pl_reasons(const struct gpv_plan_src *src, size_t i, void (*fn)(void *arg, const char *s),
+                void *arg);
+
+#endif

@@ -1,0 +1,331 @@
+/* Plans as a table: what `recommend` prints by default, streamed from the plan's source. */
+#include "gpuvplan/plan.h"
+
+#include "draw.h"
+#include "plan_int.h"
+
+#include "gpuvplan/mig.h"
+#include "gpuvplan/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A MIG (or MIG-backed vGPU) GPU: its layout drawn with tenant names under the profiles. */
+static void
+table_mig_gpu(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_gpu *gpu,
+              const struct gpv_pack_gpu *pg)
+{
+    const struct gpv_pack_result *r = &src->run->result;
+    const char *labels[GPV_MIG_MAX_INSTANCES];
+    struct gpv_mig_layout l;
+    struct gpv_draw d;
+    size_t i;
+
+    memset(&l, 0, sizeof(l));
+    for (i = 0; i < pg->ninsts && l.n < GPV_MIG_MAX_INSTANCES; i++) {
+        const struct gpv_pack_inst *x = &r->insts[pg->first + i];
+
+        if (x->profile < 0)
+            continue;
+        l.inst[l.n].profile = x->profile;
+        l.inst[l.n].start = x->start >= 0 ? x->start : 0;
+        labels[l.n] = src->job->file->tenants[x->demand].name;
+        l.n++;
+    }
+    memset(&d, 0, sizeof(d));
+    d.indent = "    ";
+    d.max_cols = 80;
+    d.numbers = true;
+    d.labels = labels;
+    d.unit_width = gpv_draw_unit_width(gpu, &l, &d);
+    gpv_draw_layout(b, gpu, &l, &d);
+}
+
+/* Equal-size vGPU: one line per run of a tenant's vGPUs with its count; mixed-size: one line
+ * per vGPU with its placement. */
+static void
+table_vgpu_gpu(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_gpu *gpu,
+               const struct gpv_pack_gpu *pg)
+{
+    const struct gpv_pack_inst *ins = &src->run->result.insts[pg->first];
+    const struct gpv_tenant *tenants = src->job->file->tenants;
+    size_t i, j;
+
+    if (src->run->problem.models[pg->model].mixed) {
+        for (i = 0; i < pg->ninsts; i++) {
+            const struct gpv_pack_inst *x = &ins[i];
+            long long at = x->start >= 0 ? x->start : 0;
+
+            gpv_buf_printf(b, "    %3lld-%-3lld GB  %-14s %s\n", at, at + x->size,
+                           gpu->vgpu->types[x->vgpu_type].name, tenants[x->demand].name);
+        }
+        return;
+    }
+    for (i = 0; i < pg->ninsts; i = j) {
+        const struct gpv_vgpu_type *t = &gpu->vgpu->types[ins[i].vgpu_type];
+
+        for (j = i; j < pg->ninsts && ins[j].demand == ins[i].demand &&
+                    ins[j].vgpu_type == ins[i].vgpu_type;
+             j++)
+            ;
+        gpv_buf_printf(b, "    %3zu x %-14s %s", j - i, t->name, tenants[ins[i].demand].name);
+        if (i == 0)
+            gpv_buf_printf(b, "  (%zu of %d)", pg->ninsts, t->max);
+        gpv_buf_putc(b, '\n');
+    }
+}
+
+/* "a, b, c +5 more": tenant t's GPUs within width columns. */
+static void
+put_gpu_list(struct gpv_buf *b, const struct pl_index *ix, size_t t, int width)
+{
+    size_t i, n = ix->gfirst[t + 1] - ix->gfirst[t];
+    int used = 0;
+
+    for (i = 0; i < n; i++) {
+        const char *id = ix->ids[ix->tgpus[ix->gfirst[t] + i]];
+        int len = (int)strlen(id) + (i ? 2 : 0);
+
+        if (i && used + len > width - 9) {
+            gpv_buf_printf(b, " +%zu more", n - i);
+            return;
+        }
+        gpv_buf_printf(b, "%s%s", i ? ", " : "", id);
+        used += len;
+    }
+}
+
+static void
+table_gpus(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_plan_style *st,
+           const struct pl_index *ix)
+{
+    const struct gpv_pack_problem *p = &src->run->problem;
+    const struct gpv_pack_result *r = &src->run->result;
+    size_t g, j;
+
+    gpv_buf_printf(b, "\n%sGPUs%s (%zu)\n", st->bold, st->reset, r->ngpus);
+    for (g = 0; g < r->ngpus; g++) {
+        const struct gpv_pack_gpu *pg = &r->gpus[g];
+        const struct gpv_pack_model *pm = &p->models[pg->model];
+        const struct gpv_gpu *gpu = pm->gpu;
+
+        gpv_buf_printf(b, "%s%s%s  %s", st->bold, ix->ids[g], st->reset,
+                       gpv_pack_kind_name(pg->kind));
+        switch (pg->kind) {
+        case GPV_PACK_WHOLE: {
+            const struct gpv_pack_inst *x = pg->ninsts ? &r->insts[pg->first] : NULL;
+
+            gpv_buf_printf(b, ": %s", x ? src->job->file->tenants[x->demand].name : "-");
+            if (x && x->part > 0)
+                gpv_buf_printf(b, " (GPU %d of its replica)", x->part + 1);
+            gpv_buf_putc(b, '\n');
+            break;
+        }
+        case GPV_PACK_VGPU:
+            gpv_buf_printf(b, ", %s-size, %s scheduler\n", pm->mixed ? "mixed" : "equal",
+                           gpv_sched_name(pg->sched));
+            table_vgpu_gpu(b, src, gpu, pg);
+            break;
+        case GPV_PACK_MIG:
+        case GPV_PACK_MIG_VGPU:
+            gpv_buf_putc(b, '\n');
+            table_mig_gpu(b, src, gpu, pg);
+            if (pg->kind == GPV_PACK_MIG_VGPU) {
+                gpv_buf_puts(b, "    vGPU types:");
+                for (j = 0; j < pg->ninsts; j++)
+                    gpv_buf_printf(b, "%s %s", j ? "," : "",
+                                   gpu->vgpu->types[r->insts[pg->first + j].vgpu_type].name);
+                gpv_buf_putc(b, '\n');
+            }
+            break;
+        }
+    }
+}
+
+/* Tenant t's row, then its note and (with --explain) how it was decided. */
+static void
+table_tenant(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_plan_style *st,
+             const struct pl_index *ix, const struct pl_tenant *pt, size_t t, int nw)
+{
+    char name[160], prof[64];
+    size_t j;
+
+    if (pt->t->replicas > 1)
+        snprintf(name, sizeof(name), "%s x%d", pt->t->name, pt->t->replicas);
+    else
+        snprintf(name, sizeof(name), "%s", pt->t->name);
+    if (pt->profile)
+        snprintf(prof, sizeof(prof), "%s", pt->profile);
+    else
+        snprintf(prof, sizeof(prof), "%d whole GPU%s", pt->o->gpus, pt->o->gpus == 1 ? "" : "s");
+    gpv_buf_printf(b, "  %-*s %-11s %-16s ", nw, name, gpv_method_name(pt->method), prof);
+    put_gpu_list(b, ix, t, 80 - 32 - nw);
+    gpv_buf_putc(b, '\n');
+    if (pt->upgraded) {
+        gpv_buf_printf(b, "    %snote: ", st->dim);
+        pl_put_note(b, pt);
+        gpv_buf_printf(b, "%s\n", st->reset);
+    }
+    if (!src->explain)
+        return;
+    if (pt->decided_by)
+        gpv_buf_printf(b, "    decided by %s\n", pt->decided_by);
+    for (j = 0; pt->choice && j < pt->choice->ntrace; j++) {
+        const struct gpv_trace *tr = &pt->choice->trace[j];
+
+        if (!pl_trace_shown(tr))
+            continue;
+        if (tr->step == GPV_STEP_RULE)
+            gpv_buf_printf(b, "    + %s: %s\n", tr->rule->id, tr->text ? tr->text : "");
+        else if (tr->matched)
+            gpv_buf_printf(b, "    %s: %s\n", gpv_method_name(tr->method),
+                           tr->text ? tr->text : "");
+    }
+}
+
+static void
+table_tenants(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_plan_style *st,
+              const struct pl_index *ix)
+{
+    const struct gpv_tenants *file = src->job->file;
+    struct pl_tenant pt;
+    size_t t;
+    int nw = 12;
+
+    gpv_buf_printf(b, "\n%sTenants%s (%zu placed)\n", st->bold, st->reset, ix->placed);
+    /* The name column fits the longest name with its " xN", up to 30 columns. */
+    for (t = 0; t < file->ntenants; t++) {
+        const struct gpv_tenant *tn = &file->tenants[t];
+        int len;
+
+        if (src->run->result.choice[t] < 0)
+            continue;
+        len = (int)strlen(tn->name) + (tn->replicas > 1 ? 4 : 0);
+        if (len > nw)
+            nw = len > 30 ? 30 : len;
+    }
+    gpv_buf_printf(b, "  %-*s %-11s %-16s %s\n", nw, "TENANT", "METHOD", "PROFILE", "GPUS");
+    for (t = 0; t < file->ntenants; t++)
+        if (pl_tenant(&pt, src, ix, t))
+            table_tenant(b, src, st, ix, &pt, t, nw);
+}
+
+static void
+table_reason(void *arg, const char *s)
+{
+    gpv_buf_printf(arg, "    - %s\n", s);
+}
+
+static void
+table_unplaced(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_plan_style *st)
+{
+    const struct gpv_pack_result *r = &src->run->result;
+    size_t i;
+
+    if (!r->nunplaced)
+        return;
+    gpv_buf_printf(b, "\n%sUnplaced%s (%zu)\n", st->bold, st->reset, r->nunplaced);
+    for (i = 0; i < r->nunplaced; i++) {
+        gpv_buf_printf(b, "  %s%s%s\n", st->red,
+                       src->job->file->tenants[r->unplaced[i].demand].name, st->reset);
+        pl_reasons(src, i, table_reason, b);
+    }
+}
+
+/* A licence the plan's vGPUs need and for how many of them. */
+struct lic {
+    const char *name;
+    long long n;
+};
+
+/* The licences, in order of first appearance among the tenants, each with its vGPU count. */
+static void
+table_licences(struct gpv_buf *b, const struct gpv_plan_src *src, const struct pl_index *ix)
+{
+    struct lic *v = NULL;
+    struct pl_tenant pt;
+    size_t n = 0, i, t;
+
+    for (t = 0; t < src->job->file->ntenants; t++) {
+        if (!pl_tenant(&pt, src, ix, t) || !pt.license || !*pt.license)
+            continue;
+        for (i = 0; i < n && strcmp(v[i].name, pt.license); i++)
+            ;
+        if (i == n) {
+            v = xreallocarray(v, n + 1, sizeof(*v));
+            v[n].name = pt.license;
+            v[n++].n = 0;
+        }
+        v[i].n += pt.t->replicas;
+    }
+    for (i = 0; i < n; i++)
+        gpv_buf_printf(b, "  %-10s %s for %lld vGPU%s\n", i ? "" : "licences", v[i].name, v[i].n,
+                       v[i].n == 1 ? "" : "s");
+    free(v);
+}
+
+static void
+table_summary(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_plan_style *st,
+              const struct pl_index *ix)
+{
+    const struct gpv_pack_problem *p = &src->run->problem;
+    const struct gpv_pack_result *r = &src->run->result;
+    struct pl_figures f;
+    size_t m;
+    bool first = true;
+
+    pl_figures(&f, src);
+    gpv_buf_printf(b, "\n%sSummary%s\n", st->bold, st->reset);
+    gpv_buf_printf(b, "  %-10s %d used, lower bound %d", "GPUs", r->gpus_used, r->lower_bound);
+    if (r->optimal)
+        gpv_buf_puts(b, " (optimal)\n");
+    else
+        gpv_buf_printf(b, " (gap %d)\n", r->gpus_used - r->lower_bound);
+    for (m = 0; m < p->nmodels; m++) {
+        const struct gpv_pack_model *pm = &p->models[m];
+
+        if (!pl_model_listed(src, m))
+            continue;
+        gpv_buf_printf(b, "  %-10s %s%s: %d", first ? "per model" : "", pm->gpu->id,
+                       pm->mixed ? " (mixed-size)" : "", r->models[m].gpus);
+        if (pm->limit >= 0)
+            gpv_buf_printf(b, " of %d", pm->limit);
+        gpv_buf_printf(b, ", lower bound %d\n", r->models[m].lower_bound);
+        first = false;
+    }
+    gpv_buf_printf(b, "  %-10s %zu placed, %zu unplaced\n", "tenants", ix->placed, r->nunplaced);
+    gpv_buf_printf(b, "  %-10s %.1f%% allocated, %.1f%% asked for\n", "memory",
+                   100.0 * f.util_memory, 100.0 * f.util_requested);
+    gpv_buf_printf(b, "  %-10s %.1f GiB of memory", "stranded", (double)f.stranded_mib / 1024.0);
+    if (f.stranded_units)
+        gpv_buf_printf(b, ", %lld MIG unit%s", f.stranded_units, f.stranded_units == 1 ? "" : "s");
+    gpv_buf_puts(b, " on the GPUs used\n");
+    gpv_buf_printf(b, "  %-10s %.1f%% handed out (MIG slices, vGPU slots, whole GPUs)\n", "compute",
+                   100.0 * f.util_compute);
+    table_licences(b, src, ix);
+    if (f.has_cost)
+        gpv_buf_printf(b, "  %-10s %.2f per hour (%.2f per month of 730 hours)\n", "cost",
+                       f.per_hour, f.per_month);
+    else
+        gpv_buf_printf(b, "  %-10s unknown (give cost_per_hour in the fleet)\n", "cost");
+}
+
+void
+gpv_plan_write_table(const struct gpv_plan_src *src, const struct gpv_plan_style *style,
+                     struct gpv_buf *out)
+{
+    static const struct gpv_plan_style plain = {"", "", "", ""};
+    const struct gpv_plan_style *st = style ? style : &plain;
+    struct pl_index ix;
+
+    pl_index_build(&ix, src);
+    gpv_buf_printf(out, "%sPlan%s for %s (strategy %s)\n", st->bold, st->reset,
+                   src->tenants_file ? src->tenants_file : "",
+                   gpv_pack_strategy_name(src->job->strategy));
+    table_gpus(out, src, st, &ix);
+    table_tenants(out, src, st, &ix);
+    table_unplaced(out, src, st);
+    table_summary(out, src, st, &ix);
+    pl_index_release(&ix);
+}

@@ -1,0 +1,200 @@
+#include "gpuvplan/util.h"
+#include "gpuvplan/value.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+/* What one of the gpv_json_put_* / gpv_yaml_put_* pieces writes, as a string. */
+static const char *
+written(struct gpv_buf *b)
+{
+    return gpv_buf_str(b);
+}
+
+static void
+test_json_string_escapes_quotes_backslashes_and_control_bytes(void **state)
+{
+    struct gpv_buf b;
+
+    (void)state;
+    gpv_buf_init(&b);
+    gpv_json_put_string(&b, "a\"b\\c\nd\te\rf\001g\037h\177");
+    assert_string_equal(written(&b), "\"a\\\"b\\\\c\\nd\\te\\rf\\u0001g\\u001fh\177\"");
+    gpv_buf_release(&b);
+    gpv_json_put_string(&b, "");
+    assert_string_equal(written(&b), "\"\"");
+    gpv_buf_release(&b);
+}
+
+static void
+test_json_numbers_have_six_digits_and_whole_numbers_no_exponent(void **state)
+{
+    static const struct {
+        double d;
+        const char *text;
+    } cases[] = {
+        {0.1, "0.1"},
+        {-0.125, "-0.125"},
+        {3.0, "3"},
+        {1234567.0, "1234567"},
+        {1234567.5, "1.23457e+06"},
+        {1e15, "1e+15"},
+        {0.0000125, "1.25e-05"},
+        {16.1, "16.1"},
+    };
+    struct gpv_buf b;
+    size_t i;
+
+    (void)state;
+    gpv_buf_init(&b);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        gpv_json_put_number(&b, cases[i].d);
+        assert_string_equal(written(&b), cases[i].text);
+        gpv_buf_release(&b);
+    }
+    gpv_json_put_number(&b, NAN);
+    assert_string_equal(written(&b), "null");
+    gpv_buf_release(&b);
+    gpv_json_put_number(&b, INFINITY);
+    assert_string_equal(written(&b), "null");
+    gpv_buf_release(&b);
+}
+
+static void
+test_json_integers_are_written_whole_down_to_the_smallest(void **state)
+{
+    struct gpv_buf b;
+
+    (void)state;
+    gpv_buf_init(&b);
+    gpv_json_put_int(&b, 0);
+    gpv_buf_putc(&b, ' ');
+    gpv_json_put_int(&b, -42);
+    gpv_buf_putc(&b, ' ');
+    gpv_json_put_int(&b, LLONG_MAX);
+    gpv_buf_putc(&b, ' ');
+    gpv_json_put_int(&b, LLONG_MIN);
+    assert_string_equal(written(&b), "0 -42 9223372036854775807 -9223372036854775808");
+    gpv_buf_release(&b);
+    gpv_json_put_indent(&b, 0);
+    assert_string_equal(written(&b), "");
+    gpv_json_put_indent(&b, 40);
+    assert_int_equal(b.len, 80);
+    assert_int_equal(strspn(written(&b), " "), 80);
+    gpv_buf_release(&b);
+}
+
+static void
+test_yaml_strings_are_quoted_only_where_yaml_would_misread_them(void **state)
+{
+    static const char *const quoted[] = {
+        "",   "~",  "null", "Null", "TRUE", "false", "yes",  "No",   "on",    "off", "y",
+        "n",  "42", "-7",   "+7",   "1.5",  ".5",    "1e5",  "0x1f", "-dash", "?",   ":x",
+        "[a", "{a", "#a",   "&a",   "*a",   "!a",    "|a",   ">a",   "'a",    "\"a", "%a",
+        "@a", "`a", " a",   "a ",   "a: b", "a #b",  "a\tb", "a\nb", "a\177",
+    };
+    static const char *const plain[] = {
+        "fraud-scoring", "h100-80gb-1", "1g.10gb", "a:b",   "a#b",      "inf",    "nan",
+        "yesno",         "Nope",        "t0",      "x-1.5", "L40S-24C", "falsey",
+    };
+    struct gpv_buf b;
+    size_t i;
+
+    (void)state;
+    gpv_buf_init(&b);
+    for (i = 0; i < sizeof(quoted) / sizeof(quoted[0]); i++) {
+        gpv_yaml_put_string(&b, quoted[i]);
+        if (written(&b)[0] != '"')
+            fail_msg("'%s' was not quoted: %s", quoted[i], written(&b));
+        gpv_buf_release(&b);
+    }
+    for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+        gpv_yaml_put_string(&b, plain[i]);
+        assert_string_equal(written(&b), plain[i]);
+        gpv_buf_release(&b);
+    }
+    gpv_yaml_put_string(&b, "a\tb");
+    assert_string_equal(written(&b), "\"a\\tb\"");
+    gpv_buf_release(&b);
+}
+
+static void
+test_value_writers_write_every_type_in_their_fixed_layout(void **state)
+{
+    struct gpv_val *v = gpv_val_obj(), *a, *o;
+    struct gpv_buf b;
+
+    (void)state;
+    gpv_val_set_str(v, "name", "yes");
+    gpv_val_set_int(v, "count", -3);
+    gpv_val_set_num(v, "x", 0.25);
+    gpv_val_set_bool(v, "ok", true);
+    gpv_val_set(v, "none", gpv_val_null());
+    a = gpv_val_set(v, "ids", gpv_val_arr());
+    gpv_val_push(a, gpv_val_str("a"));
+    gpv_val_push(a, gpv_val_int(2));
+    gpv_val_set(v, "empty", gpv_val_arr());
+    gpv_val_set(v, "nothing", gpv_val_obj());
+    a = gpv_val_set(v, "items", gpv_val_arr());
+    o = gpv_val_push(a, gpv_val_obj());
+    gpv_val_set_str(o, "k", "v");
+    gpv_val_set_int(o, "m", 1);
+    gpv_val_push(a, gpv_val_obj());
+    gpv_buf_init(&b);
+    gpv_val_write_json(v, &b);
+    assert_string_equal(written(&b), "{\n"
+                                     "  \"name\": \"yes\",\n"
+                                     "  \"count\": -3,\n"
+                                     "  \"x\": 0.25,\n"
+                                     "  \"ok\": true,\n"
+                                     "  \"none\": null,\n"
+                                     "  \"ids\": [\"a\", 2],\n"
+                                     "  \"empty\": [],\n"
+                                     "  \"nothing\": {},\n"
+                                     "  \"items\": [\n"
+                                     "    {\n"
+                                     "      \"k\": \"v\",\n"
+                                     "      \"m\": 1\n"
+                                     "    },\n"
+                                     "    {}\n"
+                                     "  ]\n"
+                                     "}\n");
+    gpv_buf_release(&b);
+    gpv_val_write_yaml(v, &b);
+    assert_string_equal(written(&b), "---\n"
+                                     "name: \"yes\"\n"
+                                     "count: -3\n"
+                                     "x: 0.25\n"
+                                     "ok: true\n"
+                                     "none: null\n"
+                                     "ids: [a, 2]\n"
+                                     "empty: []\n"
+                                     "nothing: {}\n"
+                                     "items:\n"
+                                     "  - k: v\n"
+                                     "    m: 1\n"
+                                     "  - {}\n");
+    gpv_buf_release(&b);
+    gpv_val_free(v);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_string_escapes_quotes_backslashes_and_control_bytes),
+        cmocka_unit_test(test_json_numbers_have_six_digits_and_whole_numbers_no_exponent),
+        cmocka_unit_test(test_json_integers_are_written_whole_down_to_the_smallest),
+        cmocka_unit_test(test_yaml_strings_are_quoted_only_where_yaml_would_misread_them),
+        cmocka_unit_test(test_value_writers_write_every_type_in_their_fixed_layout),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
