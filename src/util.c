@@ -291,13 +291,18 @@ gpv_buf_putc(struct gpv_buf *b, char c)
 }
 
 void
+gpv_buf_put(struct gpv_buf *b, const char *p, size_t n)
+{
+    buf_reserve(b, n);
+    memcpy(b->s + b->len, p, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void
 gpv_buf_puts(struct gpv_buf *b, const char *s)
 {
-    size_t n = strlen(s);
-
-    buf_reserve(b, n);
-    memcpy(b->s + b->len, s, n + 1);
-    b->len += n;
+    gpv_buf_put(b, s, strlen(s));
 }
 
 const char *

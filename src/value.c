@@ -156,39 +156,20 @@ gpv_val_free(struct gpv_val *v)
     free(v);
 }
 
-/* Appends n bytes (the text stays NUL-terminated), growing the buffer the way gpv_buf does. */
-static void
-put_mem(struct gpv_buf *b, const char *p, size_t n)
-{
-    size_t need = b->len + n + 1;
-
-    if (need > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-
-        while (cap < need)
-            cap *= 2;
-        b->s = xrealloc(b->s, cap);
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, p, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
 void
 gpv_json_put_number(struct gpv_buf *b, double d)
 {
     char tmp[64];
 
     if (!isfinite(d)) {
-        put_mem(b, "null", 4);
+        gpv_buf_put(b, "null", 4);
         return;
     }
     /* Six significant digits keep output stable and readable; integers print without ".0". */
     snprintf(tmp, sizeof(tmp), "%.6g", d);
     if (strchr(tmp, 'e') && fabs(d) < 1e15 && d == floor(d))
         snprintf(tmp, sizeof(tmp), "%.0f", d);
-    put_mem(b, tmp, strlen(tmp));
+    gpv_buf_put(b, tmp, strlen(tmp));
 }
 
 void
@@ -203,7 +184,7 @@ gpv_json_put_int(struct gpv_buf *b, long long i)
     } while (u);
     if (i < 0)
         *--p = '-';
-    put_mem(b, p, (size_t)(tmp + sizeof(tmp) - p));
+    gpv_buf_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void
@@ -211,38 +192,38 @@ gpv_json_put_string(struct gpv_buf *b, const char *s)
 {
     const unsigned char *p, *run = (const unsigned char *)s;
 
-    put_mem(b, "\"", 1);
+    gpv_buf_put(b, "\"", 1);
     /* Runs of bytes that need no escape are copied whole: plans are mostly such runs. */
     for (p = run; *p; p++) {
         char esc[8];
 
         if (*p >= 0x20 && *p != '"' && *p != '\\')
             continue;
-        put_mem(b, (const char *)run, (size_t)(p - run));
+        gpv_buf_put(b, (const char *)run, (size_t)(p - run));
         run = p + 1;
         switch (*p) {
         case '"':
-            put_mem(b, "\\\"", 2);
+            gpv_buf_put(b, "\\\"", 2);
             break;
         case '\\':
-            put_mem(b, "\\\\", 2);
+            gpv_buf_put(b, "\\\\", 2);
             break;
         case '\n':
-            put_mem(b, "\\n", 2);
+            gpv_buf_put(b, "\\n", 2);
             break;
         case '\t':
-            put_mem(b, "\\t", 2);
+            gpv_buf_put(b, "\\t", 2);
             break;
         case '\r':
-            put_mem(b, "\\r", 2);
+            gpv_buf_put(b, "\\r", 2);
             break;
         default:
             snprintf(esc, sizeof(esc), "\\u%04x", *p);
-            put_mem(b, esc, 6);
+            gpv_buf_put(b, esc, 6);
         }
     }
-    put_mem(b, (const char *)run, (size_t)(p - run));
-    put_mem(b, "\"", 1);
+    gpv_buf_put(b, (const char *)run, (size_t)(p - run));
+    gpv_buf_put(b, "\"", 1);
 }
 
 void
@@ -253,7 +234,7 @@ gpv_json_put_indent(struct gpv_buf *b, int depth)
     while (depth > 0) {
         int n = depth > 32 ? 32 : depth;
 
-        put_mem(b, spaces, (size_t)n * 2);
+        gpv_buf_put(b, spaces, (size_t)n * 2);
         depth -= n;
     }
 }
@@ -383,7 +364,7 @@ gpv_yaml_put_string(struct gpv_buf *b, const char *s)
     if (yaml_needs_quotes(s))
         gpv_json_put_string(b, s); /* a JSON string is a valid double-quoted YAML scalar */
     else
-        put_mem(b, s, strlen(s));
+        gpv_buf_put(b, s, strlen(s));
 }
 
 static void

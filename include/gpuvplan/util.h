@@ -72,6 +72,8 @@ void gpv_buf_printf(struct gpv_buf *b, const char *fmt, ...)
 #endif
     ;
 void gpv_buf_putc(struct gpv_buf *b, char c);
+/* Appends n bytes from p (which need not be NUL-terminated). */
+void gpv_buf_put(struct gpv_buf *b, const char *p, size_t n);
 void gpv_buf_puts(struct gpv_buf *b, const char *s);
 /* Returns the string (never NULL; "" when empty). The buffer keeps ownership. */
 const char *gpv_buf_str(const struct gpv_buf *b);
