@@ -81,7 +81,7 @@ run: deps
 
 check: deps-test
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit cli fuzz-replay
+	@$(MAKE) --no-print-directory unit fuzz-replay cli
 
 unit: $(TESTS)
 	@sh tests/run-unit.sh $(TESTS)
@@ -97,7 +97,7 @@ fuzz-replay: $(FUZZ_REPLAY)
 san: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/san BIN=build/san/gpuvplan \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    LDFLAGS="-fsanitize=address,undefined" all unit cli fuzz-replay
+	    LDFLAGS="-fsanitize=address,undefined" all unit fuzz-replay cli
 
 # The bundled examples and every bad input under valgrind: no memory errors, no leaks.
 memcheck: all

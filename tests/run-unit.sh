@@ -5,5 +5,5 @@ fail=0
 for t in "$@"; do
     if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t" >&2; fi
 done
-echo "unit binaries: $pass passed, $fail failed"
+echo "unit: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
