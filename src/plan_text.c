@@ -133,9 +133,19 @@ table_gpus(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_p
             table_mig_gpu(b, src, gpu, pg);
             if (pg->kind == GPV_PACK_MIG_VGPU) {
                 gpv_buf_puts(b, "    vGPU types:");
-                for (j = 0; j < pg->ninsts; j++)
-                    gpv_buf_printf(b, "%s %s", j ? "," : "",
-                                   gpu->vgpu->types[r->insts[pg->first + j].vgpu_type].name);
+                /* In grid order, runs of one type as "3 x TYPE". */
+                for (j = 0; j < pg->ninsts;) {
+                    int type = r->insts[pg->first + j].vgpu_type;
+                    size_t run = 1;
+
+                    while (j + run < pg->ninsts && r->insts[pg->first + j + run].vgpu_type == type)
+                        run++;
+                    gpv_buf_printf(b, "%s ", j ? "," : "");
+                    if (run > 1)
+                        gpv_buf_printf(b, "%zu x ", run);
+                    gpv_buf_puts(b, gpu->vgpu->types[type].name);
+                    j += run;
+                }
                 gpv_buf_putc(b, '\n');
             }
             break;

@@ -212,3 +212,10 @@ missing = [w for w in want if w not in lines]
 sys.exit("missing: %r" % missing if missing else 0)' "$WORK/tj.json" "$WORK/out" 2>"$WORK/tt.err" &&
         ok || bad "$f: $(tail -n 1 "$WORK/tt.err")"
 done
+
+t "a GPU's vGPU types are listed in grid order, runs counted"
+printf 'version: 1\nlicenses: {ai_enterprise: true}\ntenants:\n  - {name: vm, memory: 10GiB, replicas: 3, environment: vm, live_migration: true, isolation: hard}\n' >"$WORK/runs.yaml"
+run recommend "$WORK/runs.yaml" --gpu h100-80gb
+expect_rc 0
+expect_out "    vGPU types: 3 x H100-1-20C"
+expect_no_out "H100-1-20C, H100-1-20C"
