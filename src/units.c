@@ -100,16 +100,6 @@ gpv_fraction_parse(double *out, const char *s, const char **why)
 }
 
 char *
-gpv_mem_format(char *buf, size_t n, long long bytes)
-{
-    if (bytes >= 1024LL * GPV_MIB)
-        snprintf(buf, n, "%.2f GiB", (double)bytes / (1024.0 * GPV_MIB));
-    else
-        snprintf(buf, n, "%lld MiB", (bytes + GPV_MIB - 1) / GPV_MIB);
-    return buf;
-}
-
-char *
 gpv_mib_format(char *buf, size_t n, long long mib)
 {
     snprintf(buf, n, "%.2f GiB", (double)mib / 1024.0);

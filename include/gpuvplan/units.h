@@ -27,9 +27,6 @@ bool gpv_mem_parse(long long *out, const char *s, const char **why);
  */
 bool gpv_fraction_parse(double *out, const char *s, const char **why);
 
-/* Formats bytes for people: "19.62 GiB", "512 MiB". Returns buf. */
-char *gpv_mem_format(char *buf, size_t n, long long bytes);
-
 /* Formats MiB as GiB with two decimals ("19.62 GiB"). Returns buf. */
 char *gpv_mib_format(char *buf, size_t n, long long mib);
 
