@@ -9,55 +9,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "db_fixture.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-static struct gpv_db db;
-
-static int
-setup(void **state)
-{
-    struct gpv_error err;
-
-    (void)state;
-    gpv_db_init(&db);
-    return gpv_db_load_embedded(&db, &err);
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    gpv_db_release(&db);
-    return 0;
-}
-
-static const struct gpv_gpu *
-gpu(const char *id)
-{
-    const struct gpv_gpu *g = gpv_db_find(&db, id);
-
-    assert_non_null(g);
-    return g;
-}
-
-static int
-prof(const struct gpv_gpu *g, const char *name)
-{
-    int p = gpv_gpu_find_profile(g, name);
-
-    assert_true(p >= 0);
-    return p;
-}
-
-static int
-vtype(const struct gpv_gpu *g, const char *name)
-{
-    int t = gpv_gpu_find_vgpu_type(g, name);
-
-    assert_true(t >= 0);
-    return t;
-}
 
 /* A small problem builder: demands with one option each on model entries. */
 struct prob {

@@ -7,45 +7,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "db_fixture.h"
+
 #include <string.h>
-
-static struct gpv_db db;
-
-static int
-setup(void **state)
-{
-    struct gpv_error err;
-
-    (void)state;
-    gpv_db_init(&db);
-    return gpv_db_load_embedded(&db, &err);
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    gpv_db_release(&db);
-    return 0;
-}
-
-static const struct gpv_gpu *
-gpu(const char *id)
-{
-    const struct gpv_gpu *g = gpv_db_find(&db, id);
-
-    assert_non_null(g);
-    return g;
-}
-
-static int
-vt(const struct gpv_gpu *g, const char *name)
-{
-    int t = gpv_gpu_find_vgpu_type(g, name);
-
-    assert_true(t >= 0);
-    return t;
-}
 
 /* n residents of one type with one compute request, unplaced. */
 static void
@@ -87,7 +51,7 @@ static void
 test_vgpu_share_is_one_over_max_fixed_and_one_over_residents_equal(void **state)
 {
     const struct gpv_gpu *l = gpu("l40s");
-    const struct gpv_vgpu_type *t = &l->vgpu->types[vt(l, "L40S-12C")];
+    const struct gpv_vgpu_type *t = &l->vgpu->types[vtype(l, "L40S-12C")];
 
     (void)state;
     assert_true(gpv_vgpu_share(GPV_SCHED_FIXED_SHARE, t, 2) == 0.25);
@@ -99,7 +63,7 @@ static void
 test_vgpu_limit_follows_the_scheduler_that_can_give_the_share(void **state)
 {
     const struct gpv_gpu *l = gpu("l40s");
-    const struct gpv_vgpu_type *t8 = &l->vgpu->types[vt(l, "L40S-8C")];
+    const struct gpv_vgpu_type *t8 = &l->vgpu->types[vtype(l, "L40S-8C")];
 
     (void)state;
     /* Max 6 equal-size (fixed share 1/6), 4 mixed-size. */
@@ -120,10 +84,10 @@ test_vgpu_equal_size_accepts_up_to_the_type_max(void **state)
     struct gpv_vgpu_verdict v;
 
     (void)state;
-    fill(r, 24, vt(l, "L40S-2B"), 0.0);
+    fill(r, 24, vtype(l, "L40S-2B"), 0.0);
     assert_true(gpv_vgpu_check_equal(&v, l, r, 24));
     assert_int_equal(v.sched, GPV_SCHED_BEST_EFFORT);
-    fill(r, 25, vt(l, "L40S-2B"), 0.0);
+    fill(r, 25, vtype(l, "L40S-2B"), 0.0);
     assert_false(gpv_vgpu_check_equal(&v, l, r, 25));
     assert_non_null(strstr(v.reason, "more than its max of 24"));
 }
@@ -136,15 +100,15 @@ test_vgpu_equal_size_refuses_two_sizes_or_c_with_q(void **state)
     struct gpv_vgpu_verdict v;
 
     (void)state;
-    fill(r, 2, vt(l, "L40S-8Q"), 0.0);
-    r[1].type = vt(l, "L40S-4Q");
+    fill(r, 2, vtype(l, "L40S-8Q"), 0.0);
+    r[1].type = vtype(l, "L40S-4Q");
     assert_false(gpv_vgpu_check_equal(&v, l, r, 2));
     assert_non_null(strstr(v.reason, "equal-size mode holds one size"));
-    r[1].type = vt(l, "L40S-8C");
+    r[1].type = vtype(l, "L40S-8C");
     assert_false(gpv_vgpu_check_equal(&v, l, r, 2));
     assert_non_null(strstr(v.reason, "may not share a GPU"));
-    r[0].type = vt(l, "L40S-2Q");
-    r[1].type = vt(l, "L40S-2B");
+    r[0].type = vtype(l, "L40S-2Q");
+    r[1].type = vtype(l, "L40S-2B");
     assert_true(gpv_vgpu_check_equal(&v, l, r, 2));
 }
 
@@ -156,14 +120,14 @@ test_vgpu_picks_fixed_share_when_it_covers_every_request(void **state)
     struct gpv_vgpu_verdict v;
 
     (void)state;
-    fill(r, 4, vt(l, "L40S-12C"), 0.25);
+    fill(r, 4, vtype(l, "L40S-12C"), 0.25);
     assert_true(gpv_vgpu_check_equal(&v, l, r, 4));
     assert_int_equal(v.sched, GPV_SCHED_FIXED_SHARE);
     /* 0.3 is above fixed share's 1/6 for 8C; equal share gives 1/3 to three residents. */
-    fill(r, 3, vt(l, "L40S-8C"), 0.3);
+    fill(r, 3, vtype(l, "L40S-8C"), 0.3);
     assert_true(gpv_vgpu_scheduler(&v, l, false, r, 3));
     assert_int_equal(v.sched, GPV_SCHED_EQUAL_SHARE);
-    fill(r, 4, vt(l, "L40S-8C"), 0.3);
+    fill(r, 4, vtype(l, "L40S-8C"), 0.3);
     assert_false(gpv_vgpu_scheduler(&v, l, false, r, 4));
     assert_non_null(strstr(v.reason, "needs 0.30"));
 }
@@ -177,11 +141,11 @@ test_vgpu_mixed_size_checks_placement_ids_and_overlaps(void **state)
 
     (void)state;
     /* 24C at 0, 12C at 24 and 36: the whole 48 GB. */
-    r[0].type = vt(l, "L40S-24C");
+    r[0].type = vtype(l, "L40S-24C");
     r[0].placement = 0;
-    r[1].type = vt(l, "L40S-12C");
+    r[1].type = vtype(l, "L40S-12C");
     r[1].placement = 24;
-    r[2].type = vt(l, "L40S-12C");
+    r[2].type = vtype(l, "L40S-12C");
     r[2].placement = 36;
     r[0].compute = r[1].compute = r[2].compute = 0.0;
     assert_true(gpv_vgpu_check_mixed(&v, l, r, 3));
@@ -201,7 +165,7 @@ test_vgpu_mixed_size_has_no_fixed_share(void **state)
     struct gpv_vgpu_verdict v;
 
     (void)state;
-    fill(r, 4, vt(l, "L40S-12C"), 0.25);
+    fill(r, 4, vtype(l, "L40S-12C"), 0.25);
     assert_true(gpv_vgpu_mixed_place(l, r, 4));
     assert_true(gpv_vgpu_check_mixed(&v, l, r, 4));
     assert_int_equal(v.sched, GPV_SCHED_EQUAL_SHARE);
@@ -231,12 +195,12 @@ test_vgpu_mixed_place_fills_the_frame_buffer_exactly(void **state)
 
     (void)state;
     /* 16C (ids 0, 32) twice and 8C (ids 0, 16, 24, 40) twice: 16 + 16 + 8 + 8 = 48 GB. */
-    fill(r, 2, vt(l, "L40S-16C"), 0.0);
-    fill(r + 2, 2, vt(l, "L40S-8C"), 0.0);
+    fill(r, 2, vtype(l, "L40S-16C"), 0.0);
+    fill(r + 2, 2, vtype(l, "L40S-8C"), 0.0);
     assert_true(gpv_vgpu_mixed_place(l, r, 4));
     assert_true(gpv_vgpu_check_mixed(&v, l, r, 4));
     /* A third 16C cannot fit: only two ids. */
-    fill(r + 4, 1, vt(l, "L40S-16C"), 0.0);
+    fill(r + 4, 1, vtype(l, "L40S-16C"), 0.0);
     assert_false(gpv_vgpu_mixed_place(l, r, 5));
     assert_int_equal(r[0].placement, -1);
 }
@@ -245,7 +209,7 @@ static void
 test_vgpu_region_fit_returns_the_lowest_free_id(void **state)
 {
     const struct gpv_gpu *l = gpu("l40s");
-    const struct gpv_vgpu_type *t = &l->vgpu->types[vt(l, "L40S-12C")];
+    const struct gpv_vgpu_type *t = &l->vgpu->types[vtype(l, "L40S-12C")];
     struct gpv_vgpu_region reg;
 
     (void)state;
