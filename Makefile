@@ -120,7 +120,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/gpuvplan $(DESTDIR)$(MANDIR)/man1/gpuvplan.1
 
 format:
-	clang-format -i src/*.c src/*.h include/gpuvplan/*.h tests/unit/*.c tools/*.c
+	clang-format -i src/*.c src/*.h include/gpuvplan/*.h tests/unit/*.c tests/unit/*.h \
+	    tests/fuzz/*.c bench/*.c bench/*.h tools/*.c
 
 clean:
 	rm -rf $(BUILD) $(BIN)
