@@ -66,6 +66,13 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
                 col++;
             }
         }
+        /* A YAML file (a tenants file given to `check`, say) fails on its first byte: say so. */
+        for (p = buf; p < buf + len && strchr(" \t\r\n", *p); p++)
+            ;
+        if (p < buf + len && (*p == '#' || (*p >= 'a' && *p <= 'z' && !strchr("tfn", *p))))
+            return gpv_error_set(err, GPV_EINPUT, name, line, col,
+                                 "invalid JSON: the text starts with '%c', not '{' (is it YAML?)",
+                                 *p);
         return gpv_error_set(err, GPV_EINPUT, name, line, col, "invalid JSON");
     }
     /* Anything but white space after the value is an error too. */

@@ -195,3 +195,8 @@ expect_err "did you mean 'h100-80gb'?"
 run check --help
 expect_rc 0
 expect_out "usage: gpuvplan check"
+
+t "a YAML file given to check says so"
+run check docs/examples/tenants.yaml
+expect_rc 3
+expect_err "docs/examples/tenants.yaml:1:1: error: invalid JSON: the text starts with '#', not '{' (is it YAML?)"
