@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define MAX_INPUT_BYTES (512u << 20)
@@ -307,4 +308,51 @@ cli_parse_int(long long *out, const char *arg, long long min, long long max, con
         return true;
     cli_usage_error(cmd, "%s takes a whole number from %lld to %lld, not '%s'", opt, min, max, arg);
     return false;
+}
+
+void
+cli_wrap(FILE *f, const char *first, const char *rest, const char *text)
+{
+    const char *p = text;
+    size_t col, indent;
+    bool line_empty = true;
+
+    fputs(first, f);
+    col = strlen(first);
+    indent = strlen(rest);
+    while (*p) {
+        size_t n;
+
+        while (*p == ' ' || *p == '\n' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        n = strcspn(p, " \n\t");
+        if (!line_empty && col + 1 + n > CLI_WIDTH) {
+            fprintf(f, "\n%s", rest);
+            col = indent;
+            line_empty = true;
+        }
+        if (!line_empty) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, n, f);
+        col += n;
+        line_empty = false;
+        p += n;
+    }
+    fputc('\n', f);
+}
+
+bool
+cli_read_line(char **line, size_t *cap, FILE *in)
+{
+    ssize_t n = getline(line, cap, in);
+
+    if (n < 0)
+        return false;
+    while (n > 0 && ((*line)[n - 1] == '\n' || (*line)[n - 1] == '\r'))
+        (*line)[--n] = '\0';
+    return true;
 }

@@ -101,6 +101,21 @@ const char *cli_red(const struct gpv_cli *cli);
 const char *cli_green(const struct gpv_cli *cli);
 const char *cli_reset(const struct gpv_cli *cli);
 
+#define CLI_WIDTH 78 /* columns prose is wrapped to */
+
+/*
+ * Writes text to f wrapped at CLI_WIDTH columns: the first line starts with `first`, the
+ * following ones with `rest` (indents, usually spaces). Runs of blanks collapse; a word longer
+ * than a line stands alone. Ends with a newline.
+ */
+void cli_wrap(FILE *f, const char *first, const char *rest, const char *text);
+
+/*
+ * Reads one line from in into *line (getline's buffer, caller frees), without its newline
+ * and trailing carriage return. Returns false at end of input or on a read error.
+ */
+bool cli_read_line(char **line, size_t *cap, FILE *in);
+
 /* Parses a whole-number option value in [min, max]; on failure prints a usage error. */
 bool cli_parse_int(long long *out, const char *arg, long long min, long long max, const char *cmd,
                    const char *opt);

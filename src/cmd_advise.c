@@ -8,7 +8,6 @@
 #include "gpuvplan/rules.h"
 #include "gpuvplan/tenant.h"
 #include "gpuvplan/units.h"
-#include "study_text.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -366,11 +365,11 @@ ask_all(struct answers *a, const struct gpv_cli *cli, bool tty, struct gpv_error
     for (q = 0; q < Q_COUNT; q++) {
         if (tty) {
             printf("\n");
-            study_wrap(stdout, "", "", questions[q].prompt);
+            cli_wrap(stdout, "", "", questions[q].prompt);
             printf("> ");
             fflush(stdout);
         }
-        if (!study_read_line(&line, &cap, stdin)) {
+        if (!cli_read_line(&line, &cap, stdin)) {
             if (tty) {
                 printf("\n");
                 rc = GPV_ENO;
@@ -464,7 +463,7 @@ print_method_line(const char *label, const char *method, const char *text, const
     char *line = rule ? xasprintf("%s [%s]", text, rule) : NULL;
 
     snprintf(lead, sizeof(lead), "  %-11s %-12s", label, method);
-    study_wrap(stdout, lead, "                          ", line ? line : text);
+    cli_wrap(stdout, lead, "                          ", line ? line : text);
     free(line);
 }
 
@@ -506,7 +505,7 @@ print_answers(const struct answers *a)
     }
     if (!any)
         gpv_buf_puts(&b, " none");
-    study_wrap(stdout, "  you said    ", "              ", gpv_buf_str(&b));
+    cli_wrap(stdout, "  you said    ", "              ", gpv_buf_str(&b));
     gpv_buf_release(&b);
 }
 
@@ -533,25 +532,25 @@ print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gp
         if (best->method == GPV_METHOD_MIG_VGPU && best->mig_profile >= 0)
             printf(" (on a %s instance)", best->gpu->mig->profiles[best->mig_profile].name);
         printf("%s on %s\n", cli_reset(cli), best->gpu->id);
-        study_wrap(stdout, "  meaning     ", "              ", method_meaning[best->method]);
+        cli_wrap(stdout, "  meaning     ", "              ", method_meaning[best->method]);
         if (best->vgpu_type >= 0) {
             const struct gpv_vgpu_type *t = &best->gpu->vgpu->types[best->vgpu_type];
 
             gpv_buf_printf(&b, "%s is %s-series: %s", t->name, gpv_series_name(t->series),
                            gpv_series_license(t->series));
-            study_wrap(stdout, "  licence     ", "              ", gpv_buf_str(&b));
+            cli_wrap(stdout, "  licence     ", "              ", gpv_buf_str(&b));
             gpv_buf_release(&b);
         }
         if (best->order_rule)
             gpv_buf_printf(&b, "%s: %s", best->order_rule->id, best->order_rule->reason);
         else
             gpv_buf_puts(&b, "no preference rule holds: the default order");
-        study_wrap(stdout, "  decided by  ", "              ", gpv_buf_str(&b));
+        cli_wrap(stdout, "  decided by  ", "              ", gpv_buf_str(&b));
         gpv_buf_release(&b);
     } else {
         printf("%sAdvice%s: %sno method fits this tenant%s\n", cli_bold(cli), cli_reset(cli),
                cli_red(cli), cli_reset(cli));
-        study_wrap(stdout, "  meaning     ", "              ",
+        cli_wrap(stdout, "  meaning     ", "              ",
                    "every method is ruled out below; relax a requirement (or buy the licence "
                    "named) and ask again");
     }
@@ -565,7 +564,7 @@ print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gp
             if (tr->step != GPV_STEP_RULE || !tr->matched)
                 continue;
             gpv_buf_printf(&b, "+ %s: %s", tr->rule->id, tr->text);
-            study_wrap(stdout, first ? "  rules held  " : "              ", "                ",
+            cli_wrap(stdout, first ? "  rules held  " : "              ", "                ",
                        gpv_buf_str(&b));
             gpv_buf_release(&b);
             first = false;

@@ -10,7 +10,6 @@
 #include "gpuvplan/rules.h"
 #include "gpuvplan/tenant.h"
 #include "gpuvplan/units.h"
-#include "study_text.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -635,7 +634,7 @@ print_answer_note(const struct answer *a, int *note)
     snprintf(lead, sizeof(lead), "  [%d] ", ++*note);
     text = xasprintf("%s%s%s", a->rule ? a->rule : "", a->rule ? ": " : "",
                      a->reason ? a->reason : "no instance fits");
-    study_wrap(stdout, lead, "      ", text);
+    cli_wrap(stdout, lead, "      ", text);
     free(text);
 }
 
@@ -730,7 +729,7 @@ print_compare(const struct compare *c)
         char lead[64];
 
         snprintf(lead, sizeof(lead), "  %-16s ", method_title[methods[k]]);
-        study_wrap(stdout, lead, "                   ",
+        cli_wrap(stdout, lead, "                   ",
                    f->tenants_detail ? f->tenants_detail : "not offered");
     }
     if (!c->only) {
@@ -743,7 +742,7 @@ print_compare(const struct compare *c)
             for (i = 0; i < f->ngpus; i++)
                 gpv_buf_printf(&b, "%s%s", i ? ", " : "", f->gpus[i]->id);
             snprintf(lead, sizeof(lead), "  %-16s ", method_title[methods[k]]);
-            study_wrap(stdout, lead, "                   ", f->ngpus ? gpv_buf_str(&b) : "none");
+            cli_wrap(stdout, lead, "                   ", f->ngpus ? gpv_buf_str(&b) : "none");
             gpv_buf_release(&b);
         }
         printf("  %-16s any of them (a hypervisor with IOMMU passes a whole GPU to one VM)\n",

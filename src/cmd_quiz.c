@@ -2,7 +2,6 @@
 #include "cli.h"
 #include "embedded.h"
 #include "gpuvplan/quiz.h"
-#include "study_text.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -120,7 +119,7 @@ print_choices(const struct gpv_quiz_question *q)
 
     for (i = 0; i < q->nchoices; i++) {
         snprintf(num, sizeof(num), "  %zu) ", i + 1);
-        study_wrap(stdout, num, "     ", q->choices[i]);
+        cli_wrap(stdout, num, "     ", q->choices[i]);
     }
 }
 
@@ -182,11 +181,11 @@ quiz_list(const struct gpv_quiz *quiz, const size_t *idx, size_t n, const struct
         const struct gpv_quiz_question *q = &quiz->q[idx[i]];
 
         printf("[%s] %s, %s\n", q->id, q->topic, origin_name(q->origin));
-        study_wrap(stdout, "  ", "  ", q->question);
+        cli_wrap(stdout, "  ", "  ", q->question);
         print_choices(q);
         printf("  answer: %d\n", q->answer + 1);
-        study_wrap(stdout, "  why: ", "       ", q->explanation);
-        study_wrap(stdout, "  source: ", "          ", q->source);
+        cli_wrap(stdout, "  why: ", "       ", q->explanation);
+        cli_wrap(stdout, "  source: ", "          ", q->source);
         printf("\n");
     }
     printf("%zu questions: %zu from the bank, %zu generated (seed %llu)\n", n, nbank, ngen,
@@ -208,7 +207,7 @@ read_answer(int *choice, const struct gpv_cli *cli, const struct gpv_quiz_questi
             printf("Your answer (1-%zu, q to quit): ", q->nchoices);
             fflush(stdout);
         }
-        if (!study_read_line(line, cap, stdin)) {
+        if (!cli_read_line(line, cap, stdin)) {
             if (tty)
                 printf("\n");
             return 0;
@@ -251,7 +250,7 @@ quiz_run(const struct gpv_cli *cli, const struct gpv_quiz *quiz, const size_t *p
 
         printf("\n%sQuestion %zu/%zu%s  %s%s, %s%s\n", cli_bold(cli), i + 1, n, cli_reset(cli),
                cli_dim(cli), q->topic, q->id, cli_reset(cli));
-        study_wrap(stdout, "", "", q->question);
+        cli_wrap(stdout, "", "", q->question);
         print_choices(q);
         if (!read_answer(&choice, cli, q, tty, &line, &cap))
             break;
@@ -264,10 +263,10 @@ quiz_run(const struct gpv_cli *cli, const struct gpv_quiz *quiz, const size_t *p
 
             printf("%sWrong.%s ", cli_red(cli), cli_reset(cli));
             snprintf(lead, sizeof(lead), "The answer is %d) ", q->answer + 1);
-            study_wrap(stdout, lead, "  ", q->choices[q->answer]);
+            cli_wrap(stdout, lead, "  ", q->choices[q->answer]);
         }
-        study_wrap(stdout, "Why: ", "  ", q->explanation);
-        study_wrap(stdout, "Source: ", "  ", q->source);
+        cli_wrap(stdout, "Why: ", "  ", q->explanation);
+        cli_wrap(stdout, "Source: ", "  ", q->source);
     }
     free(line);
     printf("\n");

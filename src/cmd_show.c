@@ -2,20 +2,25 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char show_usage[] =
     "usage: gpuvplan show GPU [-f table|json]\n"
     "\n"
-    "Shows one GPU model: its MIG GPU-instance profiles with the placement rules the hardware\n"
-    "enforces, its vGPU types with their per-GPU maxima, the licence each series needs, and\n"
-    "the sources every figure comes from. Values marked * are inferred, not quoted.\n"
+    "Shows one GPU model: its MIG GPU-instance profiles with the placement rules\n"
+    "the hardware enforces, its vGPU types with their per-GPU maxima, the licence\n"
+    "each series needs, and the sources every figure comes from. Values marked *\n"
+    "are inferred, not quoted.\n"
     "\n"
-    "Reading the grid: each MIG profile is drawn on the GPU's placement grid (8 units on\n"
-    "A100/H100-class GPUs, 4 on A30, 12 on RTX PRO 6000). '^' marks a unit where an instance\n"
-    "of the profile may start, '-' a unit covered by an instance started to its left, '.' a\n"
-    "unit the profile can never use. 1g.20gb on an H100-80GB, size 2, starts 0/2/4/6:\n"
+    "Reading the grid: each MIG profile is drawn on the GPU's placement grid (8\n"
+    "units on A100/H100-class GPUs, 4 on A30, 12 on RTX PRO 6000). '^' marks a\n"
+    "unit where an instance of the profile may start, '-' a unit covered by an\n"
+    "instance started to its left, '.' a unit the profile can never use. 1g.20gb\n"
+    "on an H100-80GB, size 2, starts 0/2/4/6:\n"
     "  ^ - ^ - ^ - ^ -\n"
+    "Grids of more than 8 units are drawn without spaces (1g.24gb on an RTX PRO\n"
+    "6000: ^--^--^--^--).\n"
     "\n"
     "GPU is an id from `gpuvplan gpus` or an alias (H100, 0x2330, ...), any case.\n"
     "\n"
@@ -181,17 +186,25 @@ mark(unsigned inferred, unsigned bit)
 }
 
 static void
-print_names(FILE *f, const struct gpv_mig *mig, uint64_t set)
+put_names(struct gpv_buf *b, const struct gpv_mig *mig, uint64_t set)
 {
     size_t i;
     bool first = true;
 
     for (i = 0; i < mig->nprofiles; i++) {
         if (set & (1ull << i)) {
-            fprintf(f, "%s%s", first ? "" : ", ", mig->profiles[i].name);
+            gpv_buf_printf(b, "%s%s", first ? "" : ", ", mig->profiles[i].name);
             first = false;
         }
     }
+}
+
+/* Grid cells are spaced out on grids of up to 8 units; larger grids pack them to fit 80
+ * columns. */
+static int
+cell_width(const struct gpv_mig *mig)
+{
+    return mig->units <= 8 ? 2 : 1;
 }
 
 static void
@@ -203,12 +216,12 @@ print_mig(const struct gpv_cli *cli, const struct gpv_gpu *g)
 
     printf("\n%sMIG%s: %d-unit placement grid, %d compute slices\n", cli_bold(cli), cli_reset(cli),
            mig->units, mig->compute_slices);
-    printf("  %-16s %3s %2s %4s %4s %11s %4s  %-*s  %s\n", "PROFILE", "ID", "G", "SIZE", "MAX",
-           "MEMORY", "SMS", 2 * mig->units - 1, "GRID", "STARTS");
+    printf("  %-14s %3s %4s %4s %11s %4s  %-*s  %s\n", "PROFILE", "ID", "SIZE", "MAX", "MEMORY",
+           "SMS", cell_width(mig) * mig->units - (cell_width(mig) - 1), "GRID", "STARTS");
     for (i = 0; i < mig->nprofiles; i++) {
         const struct gpv_mig_profile *p = &mig->profiles[i];
         char mem[32], sms[16], grid[2 * GPV_MIG_MAX_UNITS + 1];
-        int covered_until = -1;
+        int covered_until = -1, w = cell_width(mig);
 
         snprintf(mem, sizeof(mem), "%.2f GiB%s", p->memory_gib, mark(p->inferred, GPV_F_MEMORY));
         if (p->sms)
@@ -224,43 +237,53 @@ print_mig(const struct gpv_cli *cli, const struct gpv_gpu *g)
             } else if (u < covered_until) {
                 ch = '-';
             }
-            grid[2 * u] = ch;
-            grid[2 * u + 1] = ' ';
+            grid[w * u] = ch;
+            if (w == 2)
+                grid[w * u + 1] = ' ';
         }
-        grid[2 * mig->units - 1] = '\0';
-        printf("  %-16s %3d%s %2d %4d%s %3d%s %11s %4s  %s  ", p->name, p->id,
-               mark(p->inferred, GPV_F_ID), p->compute_slices, p->size,
-               mark(p->inferred, GPV_F_SIZE), p->max, mark(p->inferred, GPV_F_MAX), mem, sms, grid);
+        grid[w * mig->units - (w - 1)] = '\0';
+        printf("  %-14s %3d%s %4d%s %3d%s %11s %4s  %s  ", p->name, p->id,
+               mark(p->inferred, GPV_F_ID), p->size, mark(p->inferred, GPV_F_SIZE), p->max,
+               mark(p->inferred, GPV_F_MAX), mem, sms, grid);
         for (s = 0; s < p->nstarts; s++)
             printf("%s%d", s ? "," : "", p->starts[s]);
         printf("%s", mark(p->inferred, GPV_F_STARTS));
         if (p->since_driver)
             printf("  (driver R%d+%s)", p->since_driver, mark(p->inferred, GPV_F_SINCE_DRIVER));
         printf("\n");
-        if (p->note)
-            printf("  %s  note: %s%s\n", cli_dim(cli), p->note, cli_reset(cli));
+        if (p->note) {
+            char *first = xasprintf("  %s  note: ", cli_dim(cli));
+
+            cli_wrap(stdout, first, "          ", p->note);
+            fputs(cli_reset(cli), stdout);
+            free(first);
+        }
     }
-    printf("  %sgrid: ^ may start here, - covered by an instance started to the left, "
-           ". never used%s\n",
+    printf("  %sgrid: ^ a start, - covered by an instance started to its left, . never used%s\n",
            cli_dim(cli), cli_reset(cli));
     if (mig->nconstraints) {
         printf("  Per-GPU constraints:\n");
         for (i = 0; i < mig->nconstraints; i++) {
             const struct gpv_mig_constraint *c = &mig->constraints[i];
 
-            printf("    - ");
+            struct gpv_buf b;
+
+            gpv_buf_init(&b);
             if (c->kind == GPV_CONSTRAINT_MAX) {
-                printf("at most %d in total of ", c->max);
-                print_names(stdout, mig, c->a);
+                gpv_buf_printf(&b, "at most %d in total of ", c->max);
+                put_names(&b, mig, c->a);
             } else {
-                printf("never ");
-                print_names(stdout, mig, c->a);
-                printf(" together with ");
-                print_names(stdout, mig, c->b);
+                gpv_buf_puts(&b, "never ");
+                put_names(&b, mig, c->a);
+                gpv_buf_puts(&b, " together with ");
+                put_names(&b, mig, c->b);
             }
             if (c->before_driver)
-                printf(" (drivers before R%d)", c->before_driver);
-            printf(": %s [%s]%s\n", c->reason, c->source, c->inferred ? " (inferred)" : "");
+                gpv_buf_printf(&b, " (drivers before R%d)", c->before_driver);
+            gpv_buf_printf(&b, ": %s [%s]%s", c->reason, c->source,
+                           c->inferred ? " (inferred)" : "");
+            cli_wrap(stdout, "    - ", "      ", gpv_buf_str(&b));
+            gpv_buf_release(&b);
         }
     }
 }
@@ -276,10 +299,10 @@ print_vgpu(const struct gpv_cli *cli, const struct gpv_gpu *g)
     printf("\n%svGPU%s: type prefixes ", cli_bold(cli), cli_reset(cli));
     for (i = 0; i < v->nprefixes; i++)
         printf("%s%s", i ? ", " : "", v->prefixes[i]);
-    printf("; mixed-size mode %s\n",
+    printf("\n  mixed-size mode %s\n",
            v->mixed_size ? "supported" : "not supported or not documented (see the notes)");
     printf("  %-16s %-6s %12s %4s %5s  %s\n", "TYPE", "SERIES", "FRAME BUFFER", "MAX", "MIXED",
-           "MIG PROFILE / MIXED-SIZE PLACEMENT IDS (GB)");
+           "MIG PROFILE / PLACEMENT IDS");
     for (i = 0; i < v->ntypes; i++) {
         const struct gpv_vgpu_type *t = &v->types[i];
         char fb[32], mixed[16];
@@ -300,6 +323,9 @@ print_vgpu(const struct gpv_cli *cli, const struct gpv_gpu *g)
             printf("%s%d", k ? "," : "", t->placements[k]);
         printf("%s\n", mark(t->inferred, GPV_F_PLACEMENTS));
     }
+    if (v->mixed_size)
+        printf("  %splacement ids: where a vGPU may start in mixed-size mode, in GB%s\n",
+               cli_dim(cli), cli_reset(cli));
     printf("  Licences:\n");
     for (k = 0; k < 4; k++)
         if (series_used[k])
@@ -322,10 +348,13 @@ print_show(const struct gpv_cli *cli, const struct gpv_gpu *g)
         printf("  board         %d GPUs per board; every figure here is per GPU\n",
                g->gpus_per_board);
     if (g->naliases) {
-        printf("  aliases       ");
+        struct gpv_buf b;
+
+        gpv_buf_init(&b);
         for (i = 0; i < g->naliases; i++)
-            printf("%s%s", i ? ", " : "", g->aliases[i]);
-        printf("\n");
+            gpv_buf_printf(&b, "%s%s", i ? ", " : "", g->aliases[i]);
+        cli_wrap(stdout, "  aliases       ", "                ", gpv_buf_str(&b));
+        gpv_buf_release(&b);
     }
     printf("  defined in    %s\n", g->origin);
     if (g->mig)
@@ -337,13 +366,18 @@ print_show(const struct gpv_cli *cli, const struct gpv_gpu *g)
     else
         printf("\nvGPU: no vGPU types in the database\n");
     printf("\n%sSources%s:\n", cli_bold(cli), cli_reset(cli));
-    for (i = 0; i < g->nsources; i++)
-        printf("  [%s] %s%s%s\n", g->sources[i].id, g->sources[i].title,
-               g->sources[i].url ? "\n      " : "", g->sources[i].url ? g->sources[i].url : "");
+    for (i = 0; i < g->nsources; i++) {
+        char *first = xasprintf("  [%s] ", g->sources[i].id);
+
+        cli_wrap(stdout, first, "      ", g->sources[i].title);
+        if (g->sources[i].url)
+            printf("      %s\n", g->sources[i].url);
+        free(first);
+    }
     if (g->nnotes) {
         printf("\n%sNotes%s:\n", cli_bold(cli), cli_reset(cli));
         for (i = 0; i < g->nnotes; i++)
-            printf("  - %s\n", g->notes[i]);
+            cli_wrap(stdout, "  - ", "    ", g->notes[i]);
     }
     printf("\n* inferred: not quoted from a source (see the notes); confirm on hardware with\n"
            "  `nvidia-smi mig -lgip` and `-lgipp` before relying on it.\n");

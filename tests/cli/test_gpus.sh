@@ -19,7 +19,7 @@ expect_json '[g["mig"] for g in j["gpus"] if g["id"]=="l40s"][0]' None
 t "show h100-80gb: 1g.20gb starts at 0,2,4,6 with size 2 and max 4"
 run show h100-80gb
 expect_rc 0
-expect_out_line '^  1g\.20gb +15 +1 +2 +4 .*\^ - \^ - \^ - \^ - +0,2,4,6$'
+expect_out_line '^  1g\.20gb +15 +2 +4 .*\^ - \^ - \^ - \^ - +0,2,4,6$'
 run show h100-80gb -f json
 expect_rc 0
 expect_json '[p for p in j["mig"]["profiles"] if p["name"]=="1g.20gb"][0]["starts"]' '[0, 2, 4, 6]'
