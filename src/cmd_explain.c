@@ -73,6 +73,22 @@ put_choice(struct gpv_buf *b, const struct gpv_choice *c)
         gpv_buf_printf(b, " (%s)", c->gpu->mig->profiles[c->mig_profile].name);
 }
 
+/* Prints text after a label column (and a second column when col2 is not NULL), wrapped so
+ * continuation lines start under the text. */
+static void
+print_wrapped(const char *label, const char *col2, const char *text)
+{
+    char first[64], rest[64];
+    int n;
+
+    if (col2)
+        n = snprintf(first, sizeof(first), "  %-9s %-12s ", label, col2);
+    else
+        n = snprintf(first, sizeof(first), "  %-9s ", label);
+    snprintf(rest, sizeof(rest), "%*s", n, "");
+    cli_wrap(stdout, first, rest, text);
+}
+
 static void
 print_reasons(const struct gpv_cli *cli, const struct gpv_reasons *rejected, const char *label)
 {
@@ -82,11 +98,15 @@ print_reasons(const struct gpv_cli *cli, const struct gpv_reasons *rejected, con
 
     for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
         for (i = 0; i < rejected[m].n; i++) {
-            printf("  %-9s %-12s %s", first ? label : "", i == 0 ? gpv_method_name(m) : "",
-                   rejected[m].v[i].text);
+            struct gpv_buf b;
+
+            gpv_buf_init(&b);
+            gpv_buf_puts(&b, rejected[m].v[i].text);
             if (rejected[m].v[i].rule)
-                printf(" %s[%s]%s", cli_dim(cli), rejected[m].v[i].rule, cli_reset(cli));
-            printf("\n");
+                gpv_buf_printf(&b, " %s[%s]%s", cli_dim(cli), rejected[m].v[i].rule,
+                               cli_reset(cli));
+            print_wrapped(first ? label : "", i == 0 ? gpv_method_name(m) : "", gpv_buf_str(&b));
+            gpv_buf_release(&b);
             first = false;
         }
     }
@@ -103,9 +123,12 @@ print_trace(const struct gpv_cli *cli, const struct gpv_choice *c, bool verbose)
 
         if (tr->step != GPV_STEP_RULE || (!tr->matched && !verbose))
             continue;
-        printf("  %-9s %s %s%s: %s%s\n", first ? "rules" : "", tr->matched ? "+" : "-",
-               tr->matched ? "" : cli_dim(cli), tr->rule->id, tr->text,
-               tr->matched ? "" : cli_reset(cli));
+        char *line =
+            xasprintf("%s %s%s: %s%s", tr->matched ? "+" : "-", tr->matched ? "" : cli_dim(cli),
+                      tr->rule->id, tr->text, tr->matched ? "" : cli_reset(cli));
+
+        print_wrapped(first ? "rules" : "", NULL, line);
+        free(line);
         first = false;
     }
     first = true;
@@ -114,7 +137,7 @@ print_trace(const struct gpv_cli *cli, const struct gpv_choice *c, bool verbose)
 
         if (tr->step != GPV_STEP_SELECT)
             continue;
-        printf("  %-9s %-12s %s\n", first ? "instance" : "", gpv_method_name(tr->method), tr->text);
+        print_wrapped(first ? "instance" : "", gpv_method_name(tr->method), tr->text);
         first = false;
     }
 }
@@ -139,14 +162,17 @@ print_decision(const struct gpv_cli *cli, const struct gpv_decision *d, bool ver
     }
     gpv_buf_release(&b);
     put_asks(&b, t);
-    printf("  %-9s %s\n", "asks", gpv_buf_str(&b));
+    print_wrapped("asks", NULL, gpv_buf_str(&b));
     gpv_buf_release(&b);
     if (d->method != GPV_METHOD_NONE) {
         const struct gpv_choice *c = &d->choices[d->best];
 
-        if (c->order_rule)
-            printf("  %-9s %s: %s\n", "because", c->order_rule->id, c->order_rule->reason);
-        else
+        if (c->order_rule) {
+            char *line = xasprintf("%s: %s", c->order_rule->id, c->order_rule->reason);
+
+            print_wrapped("because", NULL, line);
+            free(line);
+        } else
             printf("  %-9s no preference rule holds: the default order\n", "because");
         print_trace(cli, c, verbose);
         print_reasons(cli, d->rejected, "rejected");

@@ -23,10 +23,18 @@ t "the trace says why 20GiB does not fit 1g.20gb and 20GB does"
 printf 'version: 1\nfleet: [{gpu: h100-80gb, count: 1}]\ntenants:\n  - {name: bin, memory: 20GiB, isolation: hard}\n  - {name: dec, memory: 20GB, isolation: hard}\n' >"$WORK/t.yaml"
 run explain "$WORK/t.yaml"
 expect_rc 0
-expect_out "20GiB needs 20480 MiB: 1g.20gb offers 19.62 GiB (20091 MiB): too small; 2g.20gb offers 19.62 GiB (20091 MiB): too small; 3g.40gb fits"
-expect_out "20GB needs 19074 MiB: 1g.10gb offers 9.75 GiB (9984 MiB): too small; 1g.20gb fits"
 expect_out_line '^bin: mig 3g\.40gb on h100-80gb$'
 expect_out_line '^dec: mig 1g\.20gb on h100-80gb$'
+expect_out_line '^  instance  mig          20GiB needs 20480 MiB: 1g\.20gb offers 19\.62 GiB'
+run explain "$WORK/t.yaml" -f json
+expect_rc 0
+expect_out "20GiB needs 20480 MiB: 1g.20gb offers 19.62 GiB (20091 MiB): too small; 2g.20gb offers 19.62 GiB (20091 MiB): too small; 3g.40gb fits"
+expect_out "20GB needs 19074 MiB: 1g.10gb offers 9.75 GiB (9984 MiB): too small; 1g.20gb fits"
+
+t "explain's table fits 80 columns"
+run explain docs/examples/tenants.yaml
+expect_rc 0
+if awk 'length($0) > 80 { bad = 1 } END { exit bad }' "$WORK/out"; then ok; else bad "a line is wider than 80 columns"; fi
 
 t "every scenario of the decision guide gets its expected method, profile, model and reasons"
 for f in tests/data/scenarios/*.yaml; do
