@@ -165,7 +165,9 @@ run recommend "$WORK/missing.yaml"
 expect_rc 3
 
 t "plans validate against docs/plan.schema.json"
-if python3 -c 'import jsonschema' 2>/dev/null; then
+if ! python3 -c 'import jsonschema' 2>/dev/null; then
+    bad "python3 has no jsonschema module: install it (pip install jsonschema) to validate plans"
+else
     for f in docs/examples/tenants.yaml tests/data/recommend/*.yaml; do
         run recommend "$f" -f json --explain
         python3 -c 'import json, sys, jsonschema

@@ -253,7 +253,7 @@ EOF
     *) bad "$problems" ;;
     esac
 else
-    echo "SKIP [$name]: python3 has no yaml module (install python3-yaml)"
+    bad "python3 has no yaml module: make check installs python3-yaml (scripts/deps.sh --test)"
 fi
 
 t "compare: the matrix of the four methods, from the rules and the database"
@@ -323,5 +323,5 @@ if command -v tmux >/dev/null 2>&1; then
     expect_out_line '^Advice: mig 1g\.20gb on h100-80gb$'
     tmux -L "$sock" kill-server 2>/dev/null
 else
-    echo "SKIP [$name]: tmux is not installed (apt-get install tmux runs this test)"
+    bad "tmux is not installed: make check installs it (scripts/deps.sh --test)"
 fi
