@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs gpuvplan's build dependencies when pkg-config cannot find them, and with --test also
-# what the test suite uses (cmocka, tmux for the terminal session tests, python3 to read JSON).
+# what the test suite uses (cmocka, tmux for the terminal session tests, python3 with yaml and
+# jsonschema to read outputs).
 # Does nothing when they are present. Debian/Ubuntu only; elsewhere it says what is missing.
 set -u
 missing=""
@@ -16,9 +17,10 @@ if [ "${1:-}" = "--test" ]; then
     fi
     command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
     if ! command -v python3 >/dev/null 2>&1; then
-        missing="$missing python3 python3-yaml"
-    elif ! python3 -c 'import yaml' >/dev/null 2>&1; then
-        missing="$missing python3-yaml"
+        missing="$missing python3 python3-yaml python3-jsonschema"
+    else
+        python3 -c 'import yaml' >/dev/null 2>&1 || missing="$missing python3-yaml"
+        python3 -c 'import jsonschema' >/dev/null 2>&1 || missing="$missing python3-jsonschema"
     fi
 fi
 [ -z "$missing" ] && exit 0
