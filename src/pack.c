@@ -537,6 +537,22 @@ evaluate(struct pk_ctx *c, const int *asg, bool fleet, struct eval *out)
     score(out, c->p);
 }
 
+/* Packs asg and keeps it in *best when it scores better. Returns whether it did. */
+static bool
+try_assignment(struct pk_ctx *c, const int *asg, bool fleet, struct eval *best)
+{
+    struct eval trial;
+
+    evaluate(c, asg, fleet, &trial);
+    if (!better(&trial, best)) {
+        eval_release(&trial);
+        return false;
+    }
+    eval_release(best);
+    *best = trial;
+    return true;
+}
+
 /* ---- choosing options -------------------------------------------------------------------- */
 
 /* The first choice of every demand: the option that costs least by its share of a GPU. */
@@ -711,15 +727,8 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
                         changed = true;
                     }
                 }
-                if (changed) {
-                    evaluate(&c, alt, fleet, &trial);
-                    if (better(&trial, &best)) {
-                        eval_release(&best);
-                        best = trial;
-                    } else {
-                        eval_release(&trial);
-                    }
-                }
+                if (changed)
+                    try_assignment(&c, alt, fleet, &best);
                 free(alt);
             }
         }
@@ -768,16 +777,8 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
                         changed = true;
                     }
                 }
-                if (changed) {
-                    evaluate(&c, alt, fleet, &trial);
-                    if (better(&trial, &best)) {
-                        eval_release(&best);
-                        best = trial;
-                        improved = true;
-                    } else {
-                        eval_release(&trial);
-                    }
-                }
+                if (changed && try_assignment(&c, alt, fleet, &best))
+                    improved = true;
                 free(alt);
             }
         }
@@ -797,15 +798,9 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
                     alt = xcalloc(p->ndemands + 1, sizeof(int));
                     memcpy(alt, best.asg, p->ndemands * sizeof(int));
                     alt[d] = (int)i;
-                    evaluate(&c, alt, fleet, &trial);
-                    free(alt);
-                    if (better(&trial, &best)) {
-                        eval_release(&best);
-                        best = trial;
+                    if (try_assignment(&c, alt, fleet, &best))
                         improved = true;
-                    } else {
-                        eval_release(&trial);
-                    }
+                    free(alt);
                 }
             }
         }
