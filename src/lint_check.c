@@ -142,7 +142,8 @@ put_counts(struct gpv_buf *b, const struct gpv_gpu *g, const int *counts)
     size_t i;
     bool first = true;
 
-    for (i = 0; i < g->mig->nprofiles; i++) {
+    /* Largest first, as nvidia-smi lists a layout. */
+    for (i = g->mig->nprofiles; i-- > 0;) {
         if (!counts[i])
             continue;
         gpv_buf_puts(b, first ? "" : " ");
@@ -487,6 +488,7 @@ check_vgpu_entry(struct gpv_lint_findings *f, const struct gpv_gpu *g,
         const struct gpv_vgpudm_count *vc = &e->counts[k];
         const struct gpv_vgpu_type *t;
         int idx = gpv_gpu_find_vgpu_type(g, vc->type), limit;
+        bool mixed_mode;
 
         if (idx < 0) {
             const char *names[512];
@@ -516,21 +518,25 @@ check_vgpu_entry(struct gpv_lint_findings *f, const struct gpv_gpu *g,
             }
             continue;
         }
-        limit = mixed ? t->max_mixed : t->max;
         if (first_ts && first_ts != t && !g->vgpu->mixed_size) {
             lint_add_at(f, GPV_LINT_ERROR, vc->line, vc->col, "mixed-types",
                         "'%s' and '%s' are mixed on %s, whose vGPUs must all be one size "
                         "(equal-size mode)",
                         first_ts->name, t->name, g->id);
-            ok = false;
             continue;
         }
-        if (vc->count > limit)
-            lint_add_at(f, GPV_LINT_ERROR, vc->line, vc->col, "over-max",
-                        "'%s' allows at most %d per GPU on %s%s and %lld are asked", t->name, limit,
-                        g->id, mixed ? " in mixed-size mode" : "", vc->count);
         if (!first_ts)
             first_ts = t;
+        mixed_mode = mixed && g->vgpu->mixed_size;
+        limit = mixed_mode ? t->max_mixed : t->max;
+        if (mixed_mode && limit == 0)
+            lint_add_at(f, GPV_LINT_ERROR, vc->line, vc->col, "mixed-types",
+                        "'%s' is not offered in mixed-size mode on %s, and this entry mixes sizes",
+                        t->name, g->id);
+        else if (vc->count > limit)
+            lint_add_at(f, GPV_LINT_ERROR, vc->line, vc->col, "over-max",
+                        "'%s' allows at most %d per GPU on %s%s and %lld are asked", t->name, limit,
+                        g->id, mixed_mode ? " in mixed-size mode" : "", vc->count);
     }
     if (ok && any_mig)
         check_geometry(f, g, counts, e->line, e->col, kl, kc);
