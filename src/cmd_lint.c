@@ -51,7 +51,7 @@ print_table(const struct lint_file *lf)
             for (k = 0; k < d->nmodels; k++)
                 printf("%s %s", k ? "," : "", d->models[k]->id);
         } else {
-            printf(", no GPU model selected");
+            printf(", no model-specific check");
         }
         printf("\n");
     }
