@@ -97,7 +97,10 @@ entries_overlap(const struct gpv_lint_pciid *fa, size_t na, const struct gpv_lin
 
     for (i = 0; i < na && !filters; i++)
         for (k = 0; k < nb; k++)
-            if (fa[i].device == fb[k].device && fa[i].vendor == fb[k].vendor)
+            if (fa[i].device == fb[k].device && fa[i].vendor == fb[k].vendor &&
+                !(fa[i].has_subsys && fb[k].has_subsys &&
+                  (fa[i].subsys_device != fb[k].subsys_device ||
+                   fa[i].subsys_vendor != fb[k].subsys_vendor)))
                 filters = true;
     if (!filters || !da->line || !db->line)
         return false;

@@ -143,3 +143,24 @@ expect_err "no FILE to check"
 run lint -h
 expect_rc 0
 expect_out "usage: gpuvplan lint FILE..."
+
+t "entries with different subsystem ids do not overlap; one without a subsystem overlaps both"
+cat >"$WORK/sub.yaml" <<'YAML'
+version: v1
+mig-configs:
+  by-board:
+    - device-filter: "0x233010DE:0x16C110DE"
+      devices: all
+      mig-enabled: true
+      mig-devices: {"7g.80gb": 1}
+    - device-filter: "0x233010DE:0x16C210DE"
+      devices: all
+      mig-enabled: false
+    - device-filter: "0x233010DE"
+      devices: [1]
+      mig-enabled: false
+YAML
+run lint "$WORK/sub.yaml"
+expect_rc 1
+expect_out "sub.yaml:11:7: error: this entry of config 'by-board' selects GPU 1, as does the entry at line 4"
+expect_no_out "sub.yaml:8:7"
