@@ -164,3 +164,27 @@ run lint "$WORK/sub.yaml"
 expect_rc 1
 expect_out "sub.yaml:11:7: error: this entry of config 'by-board' selects GPU 1, as does the entry at line 4"
 expect_no_out "sub.yaml:8:7"
+
+t "a ConfigMap without any config exits 3; a data key of no known kind is a warning"
+cat >"$WORK/cm3.yaml" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+data:
+  notes.txt: |
+    hello: world
+YAML
+run lint "$WORK/cm3.yaml"
+expect_rc 3
+expect_err "cm3.yaml:4:3: error: no data key of this ConfigMap holds a mig-parted, vgpu-device-manager or device-plugin config"
+cat >"$WORK/cm4.yaml" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+data:
+  notes.txt: "hello: world"
+  plugin.yaml: |
+    version: v1
+    flags: {migStrategy: none}
+YAML
+run lint "$WORK/cm4.yaml"
+expect_rc 1
+expect_out "cm4.yaml:4:3: warning: ConfigMap data 'notes.txt' is not a mig-parted, vgpu-device-manager or device-plugin config; not checked"
