@@ -33,7 +33,7 @@ static void
 print_table(const struct lint_file *lf)
 {
     const struct gpv_lint_result *r = &lf->res;
-    size_t i, k;
+    size_t i, k, nnames;
 
     for (i = 0; i < r->findings.n; i++) {
         const struct gpv_lint_finding *x = &r->findings.v[i];
@@ -53,6 +53,11 @@ print_table(const struct lint_file *lf)
         } else {
             printf(", no model-specific check");
         }
+        for (k = 0, nnames = 0; k < d->nentries; k++)
+            nnames += d->entries[k].selected_by == GPV_LINT_BY_NAMES && d->entries[k].nmodels;
+        if (nnames)
+            printf(" (%zu %s without device-filter on every model that knows %s names)", nnames,
+                   nnames == 1 ? "entry" : "entries", nnames == 1 ? "its" : "their");
         printf("\n");
     }
 }
@@ -61,7 +66,7 @@ static void
 add_json(struct gpv_val *files, struct gpv_val *all, const struct lint_file *lf)
 {
     const struct gpv_lint_result *r = &lf->res;
-    struct gpv_val *o = gpv_val_push(files, gpv_val_obj()), *docs, *m;
+    struct gpv_val *o = gpv_val_push(files, gpv_val_obj()), *docs, *m, *ents;
     size_t i, k;
 
     gpv_val_set_str(o, "file", lf->path);
@@ -77,6 +82,20 @@ add_json(struct gpv_val *files, struct gpv_val *all, const struct lint_file *lf)
         m = gpv_val_set(d, "models", gpv_val_arr());
         for (k = 0; k < r->docs[i].nmodels; k++)
             gpv_val_push(m, gpv_val_str(r->docs[i].models[k]->id));
+        ents = gpv_val_set(d, "entries", gpv_val_arr());
+        for (k = 0; k < r->docs[i].nentries; k++) {
+            const struct gpv_lint_entry *e = &r->docs[i].entries[k];
+            struct gpv_val *eo = gpv_val_push(ents, gpv_val_obj()), *em;
+            size_t j;
+
+            gpv_val_set_str(eo, "config", e->config);
+            gpv_val_set_int(eo, "line", e->line);
+            gpv_val_set_int(eo, "col", e->col);
+            gpv_val_set_str(eo, "selected_by", gpv_lint_selected_by_name(e->selected_by));
+            em = gpv_val_set(eo, "models", gpv_val_arr());
+            for (j = 0; j < e->nmodels; j++)
+                gpv_val_push(em, gpv_val_str(e->models[j]->id));
+        }
     }
     gpv_val_set_int(o, "errors", (long long)gpv_lint_findings_count(&r->findings, GPV_LINT_ERROR));
     gpv_val_set_int(o, "warnings",

@@ -266,11 +266,16 @@ out:
 void
 gpv_lint_result_release(struct gpv_lint_result *r)
 {
-    size_t i;
+    size_t i, k;
 
     if (!r)
         return;
     for (i = 0; i < r->ndocs; i++) {
+        for (k = 0; k < r->docs[i].nentries; k++) {
+            free(r->docs[i].entries[k].config);
+            free(r->docs[i].entries[k].models);
+        }
+        free(r->docs[i].entries);
         free(r->docs[i].key);
         free(r->docs[i].models);
     }

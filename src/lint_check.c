@@ -29,6 +29,41 @@ lint_doc_add_model(struct gpv_lint_doc *doc, const struct gpv_gpu *gpu)
     doc->nmodels++;
 }
 
+void
+lint_doc_add_entry(struct gpv_lint_doc *doc, const char *config, int line, int col,
+                   enum gpv_lint_selected_by by, const struct gpv_gpu *const *models,
+                   size_t nmodels)
+{
+    struct gpv_lint_entry *e;
+    size_t i;
+
+    doc->entries = xreallocarray(doc->entries, doc->nentries + 1, sizeof(*doc->entries));
+    e = &doc->entries[doc->nentries++];
+    e->config = xstrdup(config);
+    e->line = line;
+    e->col = col;
+    e->selected_by = by;
+    e->nmodels = nmodels;
+    e->models = xcalloc(nmodels ? nmodels : 1, sizeof(*e->models));
+    for (i = 0; i < nmodels; i++) {
+        e->models[i] = models[i];
+        lint_doc_add_model(doc, models[i]);
+    }
+}
+
+const char *
+gpv_lint_selected_by_name(enum gpv_lint_selected_by by)
+{
+    switch (by) {
+    case GPV_LINT_BY_FILTER:
+        return "device-filter";
+    case GPV_LINT_BY_OPTION:
+        return "gpu-option";
+    default:
+        return "profile-names";
+    }
+}
+
 /*
  * GB200 profile names of pre-production boards and their production names (formats.md §0.1,
  * from NVIDIA/mig-parted issues #227 and #228; the database's gb200 model carries production
@@ -402,6 +437,7 @@ lint_check_migparted(struct gpv_lint_findings *f, struct gpv_lint_doc *doc, cons
                      const struct gpv_lint_opts *opts, const struct gpv_migparted *c)
 {
     const struct gpv_gpu *models[MAX_MODELS];
+    enum gpv_lint_selected_by by;
     size_t i, j, k, nm;
     int gpu;
 
@@ -419,20 +455,22 @@ lint_check_migparted(struct gpv_lint_findings *f, struct gpv_lint_doc *doc, cons
                                    "mig-parted");
                     break;
                 }
-            if (e->nfilters)
+            by = e->nfilters   ? GPV_LINT_BY_FILTER
+                 : opts->ngpus ? GPV_LINT_BY_OPTION
+                               : GPV_LINT_BY_NAMES;
+            if (by == GPV_LINT_BY_FILTER)
                 nm = filter_models(f, db, e->filters, e->nfilters, models);
-            else if (opts->ngpus)
+            else if (by == GPV_LINT_BY_OPTION)
                 for (nm = 0; nm < opts->ngpus && nm < MAX_MODELS; nm++)
                     models[nm] = opts->gpus[nm];
             else if (e->mig_enabled && e->ncounts)
                 nm = models_knowing(f, db, e, models);
             else
                 nm = 0;
-            for (k = 0; k < nm; k++) {
-                lint_doc_add_model(doc, models[k]);
+            lint_doc_add_entry(doc, cf->name, e->line, e->col, by, models, nm);
+            for (k = 0; k < nm; k++)
                 if (e->mig_enabled)
                     check_mig_entry(f, models[k], e);
-            }
         }
     }
 }
@@ -550,6 +588,7 @@ lint_check_vgpudm(struct gpv_lint_findings *f, struct gpv_lint_doc *doc, const s
                   const struct gpv_lint_opts *opts, const struct gpv_vgpudm *c)
 {
     const struct gpv_gpu *models[MAX_MODELS];
+    enum gpv_lint_selected_by by;
     size_t i, j, k, nm;
     int gpu;
 
@@ -567,17 +606,19 @@ lint_check_vgpudm(struct gpv_lint_findings *f, struct gpv_lint_doc *doc, const s
                                    "vgpu-device-manager");
                     break;
                 }
-            if (e->nfilters)
+            by = e->nfilters   ? GPV_LINT_BY_FILTER
+                 : opts->ngpus ? GPV_LINT_BY_OPTION
+                               : GPV_LINT_BY_NAMES;
+            if (by == GPV_LINT_BY_FILTER)
                 nm = filter_models(f, db, e->filters, e->nfilters, models);
-            else if (opts->ngpus)
+            else if (by == GPV_LINT_BY_OPTION)
                 for (nm = 0; nm < opts->ngpus && nm < MAX_MODELS; nm++)
                     models[nm] = opts->gpus[nm];
             else
                 nm = vgpu_models_knowing(f, db, e, models);
-            for (k = 0; k < nm; k++) {
-                lint_doc_add_model(doc, models[k]);
+            lint_doc_add_entry(doc, cf->name, e->line, e->col, by, models, nm);
+            for (k = 0; k < nm; k++)
                 check_vgpu_entry(f, models[k], e);
-            }
         }
     }
 }

@@ -38,6 +38,11 @@ bool lint_check_keys(struct gpv_lint_findings *f, const struct gpv_ynode *map,
 /* Records that doc was checked against gpu (once; kept sorted by id). */
 void lint_doc_add_model(struct gpv_lint_doc *doc, const struct gpv_gpu *gpu);
 
+/* Records an entry of doc and the models it is checked on. */
+void lint_doc_add_entry(struct gpv_lint_doc *doc, const char *config, int line, int col,
+                        enum gpv_lint_selected_by by, const struct gpv_gpu *const *models,
+                        size_t nmodels);
+
 /*
  * Semantic checks against the database (src/lint_check.c). Each appends findings and records in
  * doc->models every model an entry was checked against.

@@ -221,13 +221,34 @@ struct gpv_lint_opts {
     const struct gpv_gpu *const *gpus; /* none: every model that knows all their names */
 };
 
+/* How an entry's models were chosen. */
+enum gpv_lint_selected_by {
+    GPV_LINT_BY_FILTER, /* its device-filter */
+    GPV_LINT_BY_OPTION, /* no filter: the --gpu models (gpv_lint_opts.gpus) */
+    GPV_LINT_BY_NAMES,  /* no filter, no --gpu: every model that knows all its names */
+};
+
+/* One entry of a mig-parted or vgpu-device-manager config and the models it was checked on. */
+struct gpv_lint_entry {
+    char *config; /* the config's name */
+    int line, col;
+    enum gpv_lint_selected_by selected_by;
+    size_t nmodels;
+    const struct gpv_gpu **models;
+};
+
 /* One checked document: the file itself, or one data key of a ConfigMap. */
 struct gpv_lint_doc {
     char *key; /* the ConfigMap data key, or NULL for a bare file */
     enum gpv_lint_kind kind;
     size_t nmodels;
     const struct gpv_gpu **models; /* every model some entry was checked against, by id */
+    size_t nentries;
+    struct gpv_lint_entry *entries; /* per entry (none for device-plugin configs) */
 };
+
+/* Returns "device-filter", "gpu-option" or "profile-names". */
+const char *gpv_lint_selected_by_name(enum gpv_lint_selected_by by);
 
 struct gpv_lint_result {
     size_t ndocs;

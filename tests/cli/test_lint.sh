@@ -188,3 +188,15 @@ YAML
 run lint "$WORK/cm4.yaml"
 expect_rc 1
 expect_out "cm4.yaml:4:3: warning: ConfigMap data 'notes.txt' is not a mig-parted, vgpu-device-manager or device-plugin config; not checked"
+
+t "the output says how each entry's models were chosen"
+run lint "$WORK/nofilter.yaml" -f json
+expect_json 'j["files"][0]["documents"][0]["entries"][0]["selected_by"]' "profile-names"
+expect_json '"h100-80gb" in j["files"][0]["documents"][0]["entries"][0]["models"]' "True"
+run lint "$WORK/nofilter.yaml"
+expect_out "(1 entry without device-filter on every model that knows its names)"
+run lint "$WORK/nofilter.yaml" -g a100-40gb -f json
+expect_json 'j["files"][0]["documents"][0]["entries"][0]["selected_by"]' "gpu-option"
+expect_json 'j["files"][0]["documents"][0]["entries"][0]["models"]' "['a100-40gb']"
+run lint tests/data/lint/bad/mp-overlap.yaml -f json
+expect_json '[(e["config"], e["line"], e["selected_by"]) for e in j["files"][0]["documents"][0]["entries"]]' "[('overlap', 5, 'device-filter'), ('overlap', 10, 'device-filter')]"
