@@ -21,6 +21,7 @@ const struct gpv_command gpv_commands[] = {
     {"rules", cmd_rules, "the decision rules explain applies, as a readable list"},
     {"recommend", cmd_recommend, "decide, pack every tenant onto GPUs, print the plan"},
     {"check", cmd_check, "re-validate a plan (JSON) and apply CI policies"},
+    {"lint", cmd_lint, "check mig-parted, vgpu-device-manager and device-plugin configs"},
     {NULL, NULL, NULL},
 };
 
