@@ -144,7 +144,8 @@ cli_parse_format(enum gpv_format *out, const char *arg, const char *allowed, con
     } formats[] = {{"table", GPV_FMT_TABLE},
                    {"text", GPV_FMT_TABLE},
                    {"json", GPV_FMT_JSON},
-                   {"yaml", GPV_FMT_YAML}};
+                   {"yaml", GPV_FMT_YAML},
+                   {"html", GPV_FMT_HTML}};
     size_t i;
 
     for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {

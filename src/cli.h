@@ -27,6 +27,7 @@ enum gpv_format {
     GPV_FMT_TABLE,
     GPV_FMT_JSON,
     GPV_FMT_YAML,
+    GPV_FMT_HTML, /* one self-contained page (report.h) */
 };
 
 /* One subcommand: `gpuvplan NAME ...`. run returns a process exit code (enum gpv_exit). */
@@ -51,6 +52,7 @@ int cmd_advise(struct gpv_cli *cli, int argc, char **argv);
 int cmd_recommend(struct gpv_cli *cli, int argc, char **argv);
 int cmd_check(struct gpv_cli *cli, int argc, char **argv);
 int cmd_lint(struct gpv_cli *cli, int argc, char **argv);
+int cmd_report(struct gpv_cli *cli, int argc, char **argv);
 
 /*
  * Loads the embedded database, then every *.yaml file of cli->profiles_dir (sorted by name),
@@ -65,8 +67,8 @@ int cli_db(struct gpv_cli *cli, struct gpv_error *err);
 int cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err);
 
 /*
- * Parses a -f/--format argument. `allowed` is a subset of "table json yaml" for the command.
- * Returns true on success; on failure prints the usage error for cmd and returns false.
+ * Parses a -f/--format argument. `allowed` is a subset of "table json yaml html" for the
+ * command. Returns true on success; on failure prints the usage error for cmd and returns false.
  */
 bool cli_parse_format(enum gpv_format *out, const char *arg, const char *allowed, const char *cmd);
 
