@@ -4,15 +4,16 @@
 
 #include "gpuvplan/pack.h"
 #include "gpuvplan/plan.h"
+#include "gpuvplan/report.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char recommend_usage[] =
-    "usage: gpuvplan recommend TENANTS.yaml [-f table|json|yaml] [-o FILE] [--gpu MODEL]...\n"
-    "                          [--explain] [--strategy optimal|first-fit] [--no-upgrades]\n"
-    "                          [--rules FILE]\n"
+    "usage: gpuvplan recommend TENANTS.yaml [-f table|json|yaml|html] [-o FILE]\n"
+    "                          [--gpu MODEL]... [--explain] [--strategy optimal|first-fit]\n"
+    "                          [--no-upgrades] [--rules FILE]\n"
     "\n"
     "Decides each tenant's method (as `gpuvplan explain` does), then packs every instance onto\n"
     "GPUs the way the hardware accepts them: MIG instances at allowed start units, vGPUs in\n"
@@ -27,7 +28,8 @@ static const char recommend_usage[] =
     "count is proven minimal. A tenant may get a larger MIG instance than it asked for when that\n"
     "saves a GPU; the plan says so. docs/plan.md explains the format and the algorithm.\n"
     "\n"
-    "  -f, --format FMT     table (default), json or yaml (schema gpuvplan.plan/1)\n"
+    "  -f, --format FMT     table (default), json or yaml (schema gpuvplan.plan/1), or html\n"
+    "                       (the page `gpuvplan report` draws)\n"
     "  -o, --output FILE    write there (atomically) instead of standard output\n"
     "  --gpu MODEL          a candidate model (repeatable)\n"
     "  --explain            add each tenant's rule trace\n"
@@ -80,7 +82,7 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json yaml", "recommend")) {
+            if (!cli_parse_format(&fmt, optarg, "table json yaml html", "recommend")) {
                 rc = GPV_EXIT_USAGE;
                 goto out;
             }
@@ -164,6 +166,17 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
         gpv_plan_write_json(&src, &b);
     } else if (fmt == GPV_FMT_YAML) {
         gpv_plan_write_yaml(&src, &b);
+    } else if (fmt == GPV_FMT_HTML) {
+        struct gpv_report_opts ro;
+        struct gpv_val *tree = gpv_plan_build(&src);
+
+        gpv_report_opts_init(&ro);
+        rc = gpv_report_plan_html(&b, tree, &cli->db, &ro, &err);
+        gpv_val_free(tree);
+        if (rc) {
+            rc = cli_report(&err);
+            goto out;
+        }
     } else {
         struct gpv_plan_style style;
 

@@ -1,12 +1,14 @@
 /* gpuvplan show GPU: one model's MIG profiles (drawn on the grid), vGPU types and sources. */
 #include "cli.h"
 
+#include "gpuvplan/report.h"
+
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char show_usage[] =
-    "usage: gpuvplan show GPU [-f table|json]\n"
+    "usage: gpuvplan show GPU [-f table|json|html]\n"
     "\n"
     "Shows one GPU model: its MIG GPU-instance profiles with the placement rules\n"
     "the hardware enforces, its vGPU types with their per-GPU maxima, the licence\n"
@@ -24,7 +26,8 @@ static const char show_usage[] =
     "\n"
     "GPU is an id from `gpuvplan gpus` or an alias (H100, 0x2330, ...), any case.\n"
     "\n"
-    "  -f, --format FMT  table (default) or json\n"
+    "  -f, --format FMT  table (default), json, or html: one self-contained page with the\n"
+    "                    placement grid drawn in SVG, every profile's allowed starts marked\n"
     "  -h, --help        this help\n";
 
 static void
@@ -401,7 +404,7 @@ cmd_show(struct gpv_cli *cli, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json", "show"))
+            if (!cli_parse_format(&fmt, optarg, "table json html", "show"))
                 return GPV_EXIT_USAGE;
             break;
         case 'h':
@@ -418,6 +421,15 @@ cmd_show(struct gpv_cli *cli, int argc, char **argv)
         return cli_report(&err);
     if (!(gpu = gpv_db_lookup(&cli->db, argv[optind], &err)))
         return cli_report(&err);
+    if (fmt == GPV_FMT_HTML) {
+        struct gpv_buf b;
+
+        gpv_buf_init(&b);
+        gpv_report_model_html(&b, gpu);
+        rc = cli_write_output(NULL, gpv_buf_str(&b), b.len, NULL, &err);
+        gpv_buf_release(&b);
+        return rc ? cli_report(&err) : GPV_EXIT_OK;
+    }
     if (fmt == GPV_FMT_JSON) {
         v = show_value(gpu);
         rc = cli_write_value(NULL, v, fmt, NULL, &err);
