@@ -799,6 +799,8 @@ by_model(struct rpt *r, const struct gpv_val *plan, const struct gpv_val *gs)
     for (i = 0; i < gs->n; i++) {
         const char *id = rpt_str(gs->items[i], "model");
 
+        if (!is_obj(gs->items[i]))
+            continue;
         if (!id)
             id = "";
         if (group_find(m, nm, id) == nm)
@@ -811,14 +813,14 @@ by_model(struct rpt *r, const struct gpv_val *plan, const struct gpv_val *gs)
         for (i = 0, n = 0; i < gs->n; i++) {
             const char *id = rpt_str(gs->items[i], "model");
 
-            n += !strcmp(id ? id : "", m[k].name);
+            n += is_obj(gs->items[i]) && !strcmp(id ? id : "", m[k].name);
         }
         pool_heading(r, plan, m[k].name, n, 0);
         gpv_buf_puts(r->b, "<div class=\"gpus\">\n");
         for (i = 0; i < gs->n; i++) {
             const char *id = rpt_str(gs->items[i], "model");
 
-            if (!strcmp(id ? id : "", m[k].name))
+            if (is_obj(gs->items[i]) && !strcmp(id ? id : "", m[k].name))
                 rpt_gpu(r, gs->items[i]);
         }
         gpv_buf_puts(r->b, "</div>\n</section>\n");
@@ -833,7 +835,7 @@ node_labels(struct rpt *r, const struct gpv_val *labels)
 
     if (!labels || (labels->type != GPV_V_OBJ && labels->type != GPV_V_ARR) || !labels->n)
         return;
-    gpv_buf_puts(r->b, " <span class=\"labels\">");
+    gpv_buf_puts(r->b, " <span class=\"labels\">&#183; ");
     for (i = 0; i < labels->n; i++) {
         const struct gpv_val *v = labels->items[i];
 
@@ -874,6 +876,10 @@ by_node(struct rpt *r, const struct gpv_val *plan, const struct gpv_val *gs)
     for (i = 0; i < gs->n; i++) {
         const char *name = rpt_str(gs->items[i], "node");
 
+        if (!is_obj(gs->items[i])) {
+            of[i] = SIZE_MAX;
+            continue;
+        }
         if (!name)
             name = "";
         of[i] = group_find(nodes, nn, name);
@@ -893,7 +899,7 @@ by_node(struct rpt *r, const struct gpv_val *plan, const struct gpv_val *gs)
         rpt_esc(r, pools[p].name);
         gpv_buf_puts(r->b, "\">\n");
         for (i = 0, count = 0; i < gs->n; i++)
-            count += !strcmp(nodes[of[i]].model, pools[p].name);
+            count += of[i] != SIZE_MAX && !strcmp(nodes[of[i]].model, pools[p].name);
         for (k = 0, nodes_in = 0; k < nn; k++)
             nodes_in += !strcmp(nodes[k].model, pools[p].name);
         pool_heading(r, plan, pools[p].name, count, nodes_in);
