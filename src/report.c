@@ -982,7 +982,9 @@ gpv_report_plan_html(struct gpv_buf *out, const struct gpv_val *plan, const stru
     }
     gpv_buf_puts(out, "</p>\n</header>\n");
     summary(&r, plan);
-    legend(&r, plan);
+    /* Compact pages are for large fleets: the picture before the long list of tenants. */
+    if (!r.compact)
+        legend(&r, plan);
     gpv_buf_printf(out, "<section id=\"gpus\">\n<h2>GPUs by %s</h2>\n",
                    r.nodes ? "node, in pools of one model" : "model");
     key(&r);
@@ -992,6 +994,8 @@ gpv_report_plan_html(struct gpv_buf *out, const struct gpv_val *plan, const stru
     else
         by_model(&r, plan, gs);
     unplaced(&r, plan);
+    if (r.compact)
+        legend(&r, plan);
     gpv_buf_puts(out, "<footer>Written by gpuvplan from the plan (schema ");
     rpt_esc(&r, rpt_str(plan, "schema"));
     gpv_buf_puts(out, "). The same plan gives the same page.</footer>\n</body>\n</html>\n");

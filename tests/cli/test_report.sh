@@ -26,6 +26,11 @@ run report --compact "$WORK/site.json" -o "$WORK/compact.html"
 expect_rc 0
 check_page "$WORK/site.json" "$WORK/compact.html"
 if grep -q '<body class="compact">' "$WORK/compact.html"; then ok; else bad "no compact body"; fi
+gpus_at=$(grep -n '<section id="gpus">' "$WORK/compact.html" | cut -d: -f1)
+tenants_at=$(grep -n '<section id="tenants">' "$WORK/compact.html" | cut -d: -f1)
+if [ "${gpus_at:-0}" -gt 0 ] && [ "${tenants_at:-0}" -gt "${gpus_at:-0}" ]; then ok; else
+    bad "compact: the tenant table (line $tenants_at) is not after the drawings (line $gpus_at)"
+fi
 
 t "mixed-size vGPU, spread and unplaced plans"
 for p in mixed spread stranded; do
