@@ -34,7 +34,8 @@ void gpv_report_opts_init(struct gpv_report_opts *o);
  * never trusted for memory safety) to out: the summary, a legend of tenants, one section per
  * GPU model (or per node, inside its model's pool, when the plan's GPUs have a `node`), each
  * GPU as one SVG group, and the unplaced tenants with their reasons. Models are looked up in
- * db for their grids; a model db does not know is drawn as a plain box.
+ * db for their grids; a model db does not know is drawn as a plain box. opts may be NULL
+ * (defaults).
  * Returns 0, or GPV_EINPUT (out unchanged, err says why) when plan is not an object with
  * `gpus` and `tenants` arrays.
  */
