@@ -343,7 +343,7 @@ tenants_on(char **detail, const struct gpv_gpu *g, enum gpv_method m)
         *detail = xstrdup("one VM per GPU (a VM may take several GPUs)");
         return 1;
     case GPV_METHOD_MIG:
-        if ((most = gpv_quiz_most_instances(&w, g)) > 0)
+        if ((most = gpv_mig_most_instances(&w, g)) > 0)
             *detail = xasprintf("%s: %d instances of %s", g->id, most,
                                 g->mig->profiles[w.inst[0].profile].name);
         return most;
@@ -730,7 +730,7 @@ print_compare(const struct compare *c)
 
         snprintf(lead, sizeof(lead), "  %-16s ", method_title[methods[k]]);
         cli_wrap(stdout, lead, "                   ",
-                   f->tenants_detail ? f->tenants_detail : "not offered");
+                 f->tenants_detail ? f->tenants_detail : "not offered");
     }
     if (!c->only) {
         printf("\n%sSupported GPUs%s:\n", cli_bold(cli), cli_reset(cli));

@@ -98,13 +98,6 @@ void gpv_quiz_shuffle_choices(struct gpv_quiz *quiz, uint64_t seed);
  */
 bool gpv_quiz_parse_answer(int *out, const struct gpv_quiz_question *q, const char *text);
 
-/*
- * The most MIG instances one GPU of the model runs at once, from the MIG engine's enumeration
- * (0 without MIG). When witness is not NULL it gets a layout of that many instances, the one
- * with the fewest distinct profiles (seven 1g.10gb rather than six and a 1g.20gb).
- */
-int gpv_quiz_most_instances(struct gpv_mig_layout *witness, const struct gpv_gpu *gpu);
-
 /* splitmix64: a small, fast, seedable generator; the same seed gives the same sequence. */
 struct gpv_quiz_rng {
     uint64_t state;
