@@ -159,39 +159,6 @@ parse_spec(struct spec_list *l, const char *arg)
     }
 }
 
-/* Case-insensitive edit distance of two short strings. */
-static int
-distance(const char *a, const char *b)
-{
-    int row[64], i, j, la = (int)strlen(a), lb = (int)strlen(b), diag, up;
-
-    if (la > 63 || lb > 63)
-        return 64;
-    for (j = 0; j <= lb; j++)
-        row[j] = j;
-    for (i = 1; i <= la; i++) {
-        diag = row[0];
-        row[0] = i;
-        for (j = 1; j <= lb; j++) {
-            int ca = a[i - 1], cb = b[j - 1], best;
-
-            if (ca >= 'A' && ca <= 'Z')
-                ca += 'a' - 'A';
-            if (cb >= 'A' && cb <= 'Z')
-                cb += 'a' - 'A';
-            up = row[j];
-            best = diag + (ca != cb);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* The "2g" of "2g.10gb": length of the leading digits plus 'g', or 0. */
 static size_t
 slice_prefix(const char *s)
@@ -204,31 +171,28 @@ slice_prefix(const char *s)
 }
 
 /*
- * The closest profile names to a missing one: every name at the smallest edit distance (when
- * that is close enough to be a plausible typo), those with the same compute slices ("2g")
- * first. Writes up to MAX_SUGGESTIONS indexes to out; returns how many.
+ * The closest profile names to a missing one: every name gpv_suggest_all() offers, those with
+ * the same compute slices ("2g") first. Writes up to MAX_SUGGESTIONS indexes to out; returns how
+ * many.
  */
 static int
 suggest_profiles(int *out, const struct gpv_mig *mig, const char *name)
 {
-    int best = 1 << 30, n = 0, d, limit, pass;
-    size_t i, pre = slice_prefix(name);
+    const char *names[GPV_MIG_MAX_PROFILES];
+    int close[GPV_MIG_MAX_PROFILES];
+    size_t i, nclose, pre = slice_prefix(name);
+    int n = 0, pass;
 
-    limit = (int)strlen(name) / 3;
-    if (limit < 2)
-        limit = 2;
     for (i = 0; i < mig->nprofiles; i++)
-        if ((d = distance(name, mig->profiles[i].name)) < best)
-            best = d;
-    if (best > limit)
-        return 0;
+        names[i] = mig->profiles[i].name;
+    nclose = gpv_suggest_all(close, GPV_MIG_MAX_PROFILES, name, names, mig->nprofiles);
     for (pass = 0; pass < 2; pass++) {
-        for (i = 0; i < mig->nprofiles && n < MAX_SUGGESTIONS; i++) {
-            const char *pn = mig->profiles[i].name;
+        for (i = 0; i < nclose && n < MAX_SUGGESTIONS; i++) {
+            const char *pn = names[close[i]];
             bool same = pre && slice_prefix(pn) == pre && !strncasecmp(pn, name, pre);
 
-            if (distance(name, pn) == best && same == (pass == 0))
-                out[n++] = (int)i;
+            if (same == (pass == 0))
+                out[n++] = close[i];
         }
     }
     return n;
