@@ -292,7 +292,7 @@ apply_answer(struct answers *a, enum question q, char *text, const struct gpv_db
             a->isolation = yes ? GPV_ISO_HARD : GPV_ISO_SOFT;
             return true;
         }
-        if ((v = match_name(text, isolation_name, 3, "isolation", why)) < 0)
+        if ((v = match_name(text, isolation_name, GPV_ISOLATION_COUNT, "isolation", why)) < 0)
             return false;
         a->isolation = v;
         return true;
@@ -310,12 +310,12 @@ apply_answer(struct answers *a, enum question q, char *text, const struct gpv_db
             a->live_migration = yes;
         return true;
     case Q_WORKLOAD:
-        if ((v = match_name(text, workload_name, 6, "workload", why)) < 0)
+        if ((v = match_name(text, workload_name, GPV_WORKLOAD_COUNT, "workload", why)) < 0)
             return false;
         a->workload = v;
         return true;
     case Q_ENVIRONMENT:
-        if ((v = match_name(text, environment_name, 2, "environment", why)) < 0)
+        if ((v = match_name(text, environment_name, GPV_ENVIRONMENT_COUNT, "environment", why)) < 0)
             return false;
         a->environment = v;
         return true;

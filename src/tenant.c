@@ -32,6 +32,11 @@ static const char *const vgpu_mode_names[] = {
     [GPV_VGPU_MIXED] = "mixed",
 };
 
+_Static_assert(NELEM(isolation_names) == GPV_ISOLATION_COUNT, "one name per isolation");
+_Static_assert(NELEM(workload_names) == GPV_WORKLOAD_COUNT, "one name per workload");
+_Static_assert(NELEM(environment_names) == GPV_ENVIRONMENT_COUNT, "one name per environment");
+_Static_assert(NELEM(vgpu_mode_names) == GPV_VGPU_MODE_COUNT, "one name per vGPU mode");
+
 const char *
 gpv_isolation_name(enum gpv_isolation v)
 {

@@ -30,6 +30,7 @@ enum gpv_isolation {
     GPV_ISO_SOFT, /* memory partitioned; performance may vary with neighbours (the default) */
     GPV_ISO_HARD, /* SLA-bound or regulated: hardware-enforced memory, compute and faults */
 };
+#define GPV_ISOLATION_COUNT 3 /* values 0 .. count-1, for loops over gpv_isolation_name() */
 
 enum gpv_workload {
     GPV_WL_TRAINING,
@@ -39,17 +40,20 @@ enum gpv_workload {
     GPV_WL_GRAPHICS, /* professional graphics workstations */
     GPV_WL_DEV,      /* notebooks and development */
 };
+#define GPV_WORKLOAD_COUNT 6
 
 enum gpv_environment {
     GPV_ENV_CONTAINER, /* a pod or process on a host (the default) */
     GPV_ENV_VM,        /* a virtual machine under a hypervisor */
 };
+#define GPV_ENVIRONMENT_COUNT 2
 
 /* vGPU mode of a fleet entry's GPUs: one frame-buffer size per GPU, or mixed sizes. */
 enum gpv_vgpu_mode {
     GPV_VGPU_EQUAL, /* equal-size mode (the driver's default) */
     GPV_VGPU_MIXED, /* mixed-size mode: placement ids, no fixed-share scheduler */
 };
+#define GPV_VGPU_MODE_COUNT 2
 
 /* Licences the site owns. All default to false. */
 struct gpv_licenses {
