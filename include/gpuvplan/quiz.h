@@ -26,6 +26,9 @@ enum gpv_quiz_origin {
     GPV_QUIZ_GENERATED, /* computed from the database and the engines */
 };
 
+/* The name of an origin in listings and JSON: "bank" or "generated". */
+const char *gpv_quiz_origin_name(enum gpv_quiz_origin o);
+
 struct gpv_quiz_question {
     char *id;       /* unique within a quiz: "lm-mig-backed", "gen-max-h100-80gb-2g.20gb" */
     char *topic;    /* one of gpv_quiz_topics[] */

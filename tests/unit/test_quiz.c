@@ -621,6 +621,14 @@ test_quiz_generated_answers_agree_with_the_engine(void **state)
 }
 
 static void
+test_quiz_names_question_origins_as_listings_show_them(void **state)
+{
+    (void)state;
+    assert_string_equal(gpv_quiz_origin_name(GPV_QUIZ_BANK), "bank");
+    assert_string_equal(gpv_quiz_origin_name(GPV_QUIZ_GENERATED), "generated");
+}
+
+static void
 test_quiz_words_a_mig_failure_as_mig_check_does(void **state)
 {
     const struct gpv_gpu *h100 = gpv_db_find(&db, "h100-80gb");
@@ -762,6 +770,7 @@ main(void)
         cmocka_unit_test(test_quiz_generated_answers_agree_with_the_engine),
         cmocka_unit_test(test_quiz_generates_the_h100_four_tenant_questions),
         cmocka_unit_test(test_quiz_words_a_mig_failure_as_mig_check_does),
+        cmocka_unit_test(test_quiz_names_question_origins_as_listings_show_them),
         cmocka_unit_test(test_quiz_same_seed_gives_the_same_questions_and_order),
         cmocka_unit_test(test_quiz_pick_filters_by_topic_without_repeats),
     };
