@@ -242,35 +242,27 @@ gpv_mig_text_reason(struct gpv_buf *out, const struct gpv_gpu *gpu,
     gpv_buf_puts(out, gpv_mig_reason_kind_name(r->kind));
 }
 
-int
-gpv_mig_text_reasons(struct gpv_buf *out, const struct gpv_gpu *gpu, const int *counts, int driver,
-                     const char *sep)
+/* The reasons of gpv_mig_check_layout() for layout, or of gpv_mig_explain() for counts. */
+static int
+reasons(struct gpv_mig_reason *out, int cap, const struct gpv_gpu *gpu, const int *counts,
+        const struct gpv_mig_layout *layout, int driver)
 {
-    struct gpv_mig_reason stack[MAX_REASONS], *rs = stack, *heap = NULL;
-    int n = gpv_mig_explain(rs, MAX_REASONS, gpu, counts, driver), i;
-
-    if (n > MAX_REASONS) {
-        rs = heap = xcalloc((size_t)n, sizeof(*rs));
-        n = gpv_mig_explain(rs, n, gpu, counts, driver);
-    }
-    for (i = 0; i < n; i++) {
-        gpv_buf_puts(out, i ? sep : "");
-        gpv_mig_text_reason(out, gpu, NULL, &rs[i], driver);
-    }
-    free(heap);
-    return n;
+    if (layout)
+        return gpv_mig_check_layout(out, cap, gpu, layout, driver);
+    return gpv_mig_explain(out, cap, gpu, counts, driver);
 }
 
-int
-gpv_mig_text_layout_reasons(struct gpv_buf *out, const struct gpv_gpu *gpu,
-                            const struct gpv_mig_layout *layout, int driver, const char *sep)
+/* Words every reason about counts or layout, joined by sep; returns how many there are. */
+static int
+word_all(struct gpv_buf *out, const struct gpv_gpu *gpu, const int *counts,
+         const struct gpv_mig_layout *layout, int driver, const char *sep)
 {
     struct gpv_mig_reason stack[MAX_REASONS], *rs = stack, *heap = NULL;
-    int n = gpv_mig_check_layout(rs, MAX_REASONS, gpu, layout, driver), i;
+    int n = reasons(rs, MAX_REASONS, gpu, counts, layout, driver), i;
 
     if (n > MAX_REASONS) {
         rs = heap = xcalloc((size_t)n, sizeof(*rs));
-        n = gpv_mig_check_layout(rs, n, gpu, layout, driver);
+        n = reasons(rs, n, gpu, counts, layout, driver);
     }
     for (i = 0; i < n; i++) {
         gpv_buf_puts(out, i ? sep : "");
@@ -278,4 +270,18 @@ gpv_mig_text_layout_reasons(struct gpv_buf *out, const struct gpv_gpu *gpu,
     }
     free(heap);
     return n;
+}
+
+int
+gpv_mig_text_reasons(struct gpv_buf *out, const struct gpv_gpu *gpu, const int *counts, int driver,
+                     const char *sep)
+{
+    return word_all(out, gpu, counts, NULL, driver, sep);
+}
+
+int
+gpv_mig_text_layout_reasons(struct gpv_buf *out, const struct gpv_gpu *gpu,
+                            const struct gpv_mig_layout *layout, int driver, const char *sep)
+{
+    return word_all(out, gpu, NULL, layout, driver, sep);
 }

@@ -118,6 +118,33 @@ test_mig_text_words_every_bad_instance_of_a_layout(void **state)
 }
 
 static void
+test_mig_text_words_every_reason_even_past_its_stack_buffer(void **state)
+{
+    const struct gpv_gpu *g = gpu("h100-80gb");
+    struct gpv_mig_layout l;
+    struct gpv_buf b;
+    const char *s;
+    int i, n, lines = 1;
+
+    (void)state;
+    /* 12 instances at unit 0: 66 overlapping pairs and a count over the max. */
+    l.n = 12;
+    for (i = 0; i < l.n; i++) {
+        l.inst[i].profile = prof(g, "1g.10gb");
+        l.inst[i].start = 0;
+    }
+    gpv_buf_init(&b);
+    n = gpv_mig_text_layout_reasons(&b, g, &l, 0, "\n");
+    assert_true(n > 66);
+    for (s = gpv_buf_str(&b); *s; s++)
+        lines += *s == '\n';
+    assert_int_equal(lines, n);
+    assert_non_null(
+        strstr(gpv_buf_str(&b), "instances 10 (1g.10gb at 0) and 11 (1g.10gb at 0) overlap"));
+    gpv_buf_release(&b);
+}
+
+static void
 test_mig_text_words_the_driver(void **state)
 {
     struct gpv_buf b;
@@ -166,6 +193,7 @@ main(void)
         cmocka_unit_test(test_mig_text_leaves_a_valid_geometry_unworded),
         cmocka_unit_test(test_mig_text_names_the_driver_of_a_driver_bound_rule),
         cmocka_unit_test(test_mig_text_words_every_bad_instance_of_a_layout),
+        cmocka_unit_test(test_mig_text_words_every_reason_even_past_its_stack_buffer),
         cmocka_unit_test(test_mig_text_words_the_driver),
         cmocka_unit_test(test_mig_alternative_finds_1g_20gb_for_four_2g_20gb_on_h100),
         cmocka_unit_test(test_mig_size_order_puts_7g_first_and_1g_last),
