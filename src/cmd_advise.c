@@ -114,17 +114,6 @@ static const struct {
     [Q_MEMORY] = {"memory", "How much GPU memory does one instance need? (e.g. 20GB or 20GiB)"},
 };
 
-static const struct {
-    const char *key;
-    size_t offset;
-} license_keys[] = {
-    {"ai_enterprise", offsetof(struct gpv_licenses, ai_enterprise)},
-    {"vws", offsetof(struct gpv_licenses, vws)},
-    {"vpc", offsetof(struct gpv_licenses, vpc)},
-    {"vapps", offsetof(struct gpv_licenses, vapps)},
-};
-#define NLICENSE_KEYS (sizeof(license_keys) / sizeof(license_keys[0]))
-
 static void
 answers_init(struct answers *a)
 {
@@ -190,7 +179,7 @@ environment_name(int v)
 static const char *
 license_name(int v)
 {
-    return license_keys[v].key;
+    return gpv_license_key((enum gpv_license)v);
 }
 
 /* yes/no; *out untouched and false returned for anything else. */
@@ -211,11 +200,11 @@ parse_yes_no(bool *out, const char *s)
 static bool
 set_license(struct answers *a, const char *text, char **why)
 {
-    int i = match_name(text, license_name, (int)NLICENSE_KEYS, "licence", why);
+    int i = match_name(text, license_name, GPV_LIC_COUNT, "licence", why);
 
     if (i < 0)
         return false;
-    *(bool *)((char *)&a->lic + license_keys[i].offset) = true;
+    gpv_license_set(&a->lic, (enum gpv_license)i, true);
     return true;
 }
 
@@ -303,7 +292,7 @@ apply_answer(struct answers *a, enum question q, char *text, const struct gpv_db
             a->isolation = yes ? GPV_ISO_HARD : GPV_ISO_SOFT;
             return true;
         }
-        if ((v = match_name(text, isolation_name, 3, "isolation", why)) < 0)
+        if ((v = match_name(text, isolation_name, GPV_ISOLATION_COUNT, "isolation", why)) < 0)
             return false;
         a->isolation = v;
         return true;
@@ -321,12 +310,12 @@ apply_answer(struct answers *a, enum question q, char *text, const struct gpv_db
             a->live_migration = yes;
         return true;
     case Q_WORKLOAD:
-        if ((v = match_name(text, workload_name, 6, "workload", why)) < 0)
+        if ((v = match_name(text, workload_name, GPV_WORKLOAD_COUNT, "workload", why)) < 0)
             return false;
         a->workload = v;
         return true;
     case Q_ENVIRONMENT:
-        if ((v = match_name(text, environment_name, 2, "environment", why)) < 0)
+        if ((v = match_name(text, environment_name, GPV_ENVIRONMENT_COUNT, "environment", why)) < 0)
             return false;
         a->environment = v;
         return true;
@@ -413,10 +402,9 @@ tenants_yaml(struct gpv_buf *b, const struct answers *a)
                     "# file decides it the same way.\n");
     gpv_buf_printf(b, "version: %d\n", GPV_TENANTS_VERSION);
     gpv_buf_puts(b, "licenses:\n");
-    for (i = 0; i < NLICENSE_KEYS; i++)
-        gpv_buf_printf(b, "  %s: %s\n", license_keys[i].key,
-                       *(const bool *)((const char *)&a->lic + license_keys[i].offset) ? "true"
-                                                                                       : "false");
+    for (i = 0; i < GPV_LIC_COUNT; i++)
+        gpv_buf_printf(b, "  %s: %s\n", gpv_license_key((enum gpv_license)i),
+                       gpv_license_held(&a->lic, (enum gpv_license)i) ? "true" : "false");
     gpv_buf_puts(b, "tenants:\n");
     gpv_buf_printf(b, "  - name: %s\n", TENANT_NAME);
     /* memory and compute passed their parsers, which admit no quote or backslash. */
@@ -497,9 +485,9 @@ print_answers(const struct answers *a)
     if (a->media)
         gpv_buf_puts(&b, "; media engines");
     gpv_buf_puts(&b, "; licences:");
-    for (i = 0; i < NLICENSE_KEYS; i++) {
-        if (*(const bool *)((const char *)&a->lic + license_keys[i].offset)) {
-            gpv_buf_printf(&b, " %s", license_keys[i].key);
+    for (i = 0; i < GPV_LIC_COUNT; i++) {
+        if (gpv_license_held(&a->lic, (enum gpv_license)i)) {
+            gpv_buf_printf(&b, " %s", gpv_license_key((enum gpv_license)i));
             any = true;
         }
     }
@@ -551,8 +539,8 @@ print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gp
         printf("%sAdvice%s: %sno method fits this tenant%s\n", cli_bold(cli), cli_reset(cli),
                cli_red(cli), cli_reset(cli));
         cli_wrap(stdout, "  meaning     ", "              ",
-                   "every method is ruled out below; relax a requirement (or buy the licence "
-                   "named) and ask again");
+                 "every method is ruled out below; relax a requirement (or buy the licence "
+                 "named) and ask again");
     }
     print_answers(a);
     if (shown) {
@@ -565,7 +553,7 @@ print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gp
                 continue;
             gpv_buf_printf(&b, "+ %s: %s", tr->rule->id, tr->text);
             cli_wrap(stdout, first ? "  rules held  " : "              ", "                ",
-                       gpv_buf_str(&b));
+                     gpv_buf_str(&b));
             gpv_buf_release(&b);
             first = false;
         }
@@ -594,6 +582,43 @@ print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gp
            "`gpuvplan explain`\non it for the full trace.\n");
 }
 
+/*
+ * The answers as the tenants file the loader would make of tenants_yaml(): one tenant, the
+ * licences, no fleet. The memory and compute texts passed their parsers when answered.
+ */
+static void
+answers_file(struct gpv_tenants *out, const struct answers *a)
+{
+    struct gpv_tenant *t;
+    const char *why;
+    long long bytes;
+
+    memset(out, 0, sizeof(*out));
+    out->name = xstrdup(INPUT_NAME);
+    out->version = GPV_TENANTS_VERSION;
+    out->licenses = a->lic;
+    out->ntenants = 1;
+    out->tenants = t = xcalloc(1, sizeof(*t));
+    gpv_tenant_init(t);
+    t->name = xstrdup(TENANT_NAME);
+    t->isolation = (enum gpv_isolation)a->isolation;
+    t->workload = (enum gpv_workload)a->workload;
+    t->environment = (enum gpv_environment)a->environment;
+    t->live_migration = a->live_migration;
+    t->full_gpu = a->full_gpu;
+    t->gpus = a->gpus;
+    t->media = a->media;
+    if (a->memory && gpv_mem_parse(&bytes, a->memory, &why)) {
+        t->memory = bytes;
+        t->memory_mib = (bytes + GPV_MIB - 1) / GPV_MIB;
+        t->memory_text = xstrdup(a->memory);
+    }
+    if (a->compute)
+        (void)gpv_fraction_parse(&t->compute, a->compute, &why);
+    if (a->ngpu == 1)
+        t->gpu = a->gpu[0];
+}
+
 static int
 decide_and_print(struct gpv_cli *cli, const struct answers *a, const char *rules_path,
                  enum gpv_format fmt)
@@ -603,7 +628,6 @@ decide_and_print(struct gpv_cli *cli, const struct answers *a, const char *rules
     struct gpv_decision d;
     struct gpv_candidate *cands = NULL;
     struct gpv_error err;
-    struct gpv_buf yaml;
     struct gpv_val *v = NULL;
     size_t n;
     int rc;
@@ -612,11 +636,10 @@ decide_and_print(struct gpv_cli *cli, const struct answers *a, const char *rules
     memset(&file, 0, sizeof(file));
     memset(&rules, 0, sizeof(rules));
     memset(&d, 0, sizeof(d));
-    gpv_buf_init(&yaml);
-    tenants_yaml(&yaml, a);
-    /* The loader checks what no single answer can: memory or whole GPUs, compute with them. */
-    if ((rc = gpv_tenants_load_mem(&file, gpv_buf_str(&yaml), yaml.len, INPUT_NAME, &cli->db,
-                                   &err))) {
+    answers_file(&file, a);
+    /* The tenants file's rules check what no single answer can: memory or whole GPUs, compute
+       with them. */
+    if (gpv_tenant_validate(NULL, &file.tenants[0], &file, &err)) {
         rc = cli_usage_error("advise", "%s", err.msg);
         goto out;
     }
@@ -645,7 +668,6 @@ out:
     free(cands);
     gpv_rules_release(&rules);
     gpv_tenants_release(&file);
-    gpv_buf_release(&yaml);
     return rc;
 }
 

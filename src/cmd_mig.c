@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "draw.h"
 #include "gpuvplan/mig.h"
+#include "gpuvplan/mig_text.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -158,39 +159,6 @@ parse_spec(struct spec_list *l, const char *arg)
     }
 }
 
-/* Case-insensitive edit distance of two short strings. */
-static int
-distance(const char *a, const char *b)
-{
-    int row[64], i, j, la = (int)strlen(a), lb = (int)strlen(b), diag, up;
-
-    if (la > 63 || lb > 63)
-        return 64;
-    for (j = 0; j <= lb; j++)
-        row[j] = j;
-    for (i = 1; i <= la; i++) {
-        diag = row[0];
-        row[0] = i;
-        for (j = 1; j <= lb; j++) {
-            int ca = a[i - 1], cb = b[j - 1], best;
-
-            if (ca >= 'A' && ca <= 'Z')
-                ca += 'a' - 'A';
-            if (cb >= 'A' && cb <= 'Z')
-                cb += 'a' - 'A';
-            up = row[j];
-            best = diag + (ca != cb);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* The "2g" of "2g.10gb": length of the leading digits plus 'g', or 0. */
 static size_t
 slice_prefix(const char *s)
@@ -203,216 +171,44 @@ slice_prefix(const char *s)
 }
 
 /*
- * The closest profile names to a missing one: every name at the smallest edit distance (when
- * that is close enough to be a plausible typo), those with the same compute slices ("2g")
- * first. Writes up to MAX_SUGGESTIONS indexes to out; returns how many.
+ * The closest profile names to a missing one: every name gpv_suggest_all() offers, those with
+ * the same compute slices ("2g") first. Writes up to MAX_SUGGESTIONS indexes to out; returns how
+ * many.
  */
 static int
 suggest_profiles(int *out, const struct gpv_mig *mig, const char *name)
 {
-    int best = 1 << 30, n = 0, d, limit, pass;
-    size_t i, pre = slice_prefix(name);
+    const char *names[GPV_MIG_MAX_PROFILES];
+    int close[GPV_MIG_MAX_PROFILES];
+    size_t i, nclose, pre = slice_prefix(name);
+    int n = 0, pass;
 
-    limit = (int)strlen(name) / 3;
-    if (limit < 2)
-        limit = 2;
     for (i = 0; i < mig->nprofiles; i++)
-        if ((d = distance(name, mig->profiles[i].name)) < best)
-            best = d;
-    if (best > limit)
-        return 0;
+        names[i] = mig->profiles[i].name;
+    nclose = gpv_suggest_all(close, GPV_MIG_MAX_PROFILES, name, names, mig->nprofiles);
     for (pass = 0; pass < 2; pass++) {
-        for (i = 0; i < mig->nprofiles && n < MAX_SUGGESTIONS; i++) {
-            const char *pn = mig->profiles[i].name;
+        for (i = 0; i < nclose && n < MAX_SUGGESTIONS; i++) {
+            const char *pn = names[close[i]];
             bool same = pre && slice_prefix(pn) == pre && !strncasecmp(pn, name, pre);
 
-            if (distance(name, pn) == best && same == (pass == 0))
-                out[n++] = (int)i;
+            if (same == (pass == 0))
+                out[n++] = close[i];
         }
     }
     return n;
 }
 
-/* "0, 2 or 4" */
-static void
-put_starts(struct gpv_buf *b, const struct gpv_mig_profile *p)
-{
-    int i;
-
-    for (i = 0; i < p->nstarts; i++)
-        gpv_buf_printf(b, "%s%d", i == 0 ? "" : i + 1 == p->nstarts ? " or " : ", ", p->starts[i]);
-}
-
-/* "0-3" or "5" */
-static void
-put_units(struct gpv_buf *b, int start, int size)
-{
-    if (size == 1)
-        gpv_buf_printf(b, "%d", start);
-    else
-        gpv_buf_printf(b, "%d-%d", start, start + size - 1);
-}
-
-/* "a, b and c" over the profiles of set. */
-static void
-put_names(struct gpv_buf *b, const struct gpv_mig *mig, uint64_t set, const char *last_sep)
-{
-    size_t i, n = 0, total = 0;
-
-    for (i = 0; i < mig->nprofiles; i++)
-        total += (set >> i) & 1;
-    for (i = 0; i < mig->nprofiles; i++) {
-        if (!((set >> i) & 1))
-            continue;
-        gpv_buf_printf(b, "%s%s",
-                       n == 0           ? ""
-                       : n + 1 == total ? last_sep
-                                        : ", ",
-                       mig->profiles[i].name);
-        n++;
-    }
-}
-
+/* gpv_mig_text_driver() into a fixed buffer, for a printf argument. */
 static const char *
 driver_str(char *buf, size_t n, int driver)
 {
-    if (driver)
-        snprintf(buf, n, "driver R%d", driver);
-    else
-        snprintf(buf, n, "the newest driver");
+    struct gpv_buf b;
+
+    gpv_buf_init(&b);
+    gpv_mig_text_driver(&b, driver);
+    snprintf(buf, n, "%s", gpv_buf_str(&b));
+    gpv_buf_release(&b);
     return buf;
-}
-
-/* A profile with as much memory (and the same media) that allows count instances, or -1. */
-static int
-alternative(const struct gpv_gpu *gpu, int p, int count, int driver)
-{
-    const struct gpv_mig *mig = gpu->mig;
-    const struct gpv_mig_profile *pp = &mig->profiles[p];
-    int best = -1;
-    size_t i;
-
-    for (i = 0; i < mig->nprofiles; i++) {
-        const struct gpv_mig_profile *q = &mig->profiles[i];
-
-        if ((int)i == p || q->memory_mib < pp->memory_mib || q->media != pp->media ||
-            q->max < count || !gpv_mig_profile_available(gpu, (int)i, driver))
-            continue;
-        if (best < 0 || q->size < mig->profiles[best].size ||
-            (q->size == mig->profiles[best].size && q->memory_mib < mig->profiles[best].memory_mib))
-            best = (int)i;
-    }
-    return best;
-}
-
-/* The one-line message of a reason (plain text, no colour). */
-static void
-reason_message(struct gpv_buf *b, const struct gpv_gpu *gpu, const struct gpv_mig_reason *r,
-               int driver)
-{
-    const struct gpv_mig *mig = gpu->mig;
-    const struct gpv_mig_profile *p = r->profile >= 0 ? &mig->profiles[r->profile] : NULL;
-    char dbuf[32];
-    int alt, i, j, k;
-
-    switch (r->kind) {
-    case GPV_MIG_R_OVER_MAX:
-        gpv_buf_printf(b, "%d x %s asked, but a GPU holds at most %d (%s may start at unit%s ",
-                       r->count, p->name, r->limit, p->name, p->nstarts == 1 ? "" : "s");
-        put_starts(b, p);
-        gpv_buf_printf(b, ")");
-        if ((alt = alternative(gpu, r->profile, r->count, driver)) >= 0)
-            gpv_buf_printf(b, "; %s has as much memory and allows %d", mig->profiles[alt].name,
-                           mig->profiles[alt].max);
-        break;
-    case GPV_MIG_R_TOO_NEW:
-        gpv_buf_printf(b, "%s needs driver R%d or newer (this is %s)", p->name, r->limit,
-                       driver_str(dbuf, sizeof(dbuf), driver));
-        break;
-    case GPV_MIG_R_CONSTRAINT: {
-        const struct gpv_mig_constraint *c = &mig->constraints[r->constraint];
-
-        if (c->kind == GPV_CONSTRAINT_MAX) {
-            gpv_buf_printf(b, "at most %d in total of ", c->max);
-            put_names(b, mig, c->a, " and ");
-            gpv_buf_printf(b, " per GPU, %d asked", r->count);
-        } else {
-            put_names(b, mig, r->involved & c->a, " and ");
-            gpv_buf_printf(b, " cannot share a GPU with ");
-            put_names(b, mig, r->involved & c->b, " or ");
-        }
-        if (c->before_driver)
-            gpv_buf_printf(b, " on %s (before R%d)", driver_str(dbuf, sizeof(dbuf), driver),
-                           c->before_driver);
-        gpv_buf_printf(b, ": %s", c->reason);
-        break;
-    }
-    case GPV_MIG_R_NO_PLACEMENT: {
-        bool first = true;
-
-        /* The larger instances, grouped by profile: "3g.40gb x2 take units 0-3 and 4-7". */
-        for (i = 0; i < r->placed.n; i++) {
-            int q = r->placed.inst[i].profile, n = 0, m = 0;
-
-            if (q == r->profile)
-                continue;
-            for (j = 0; j < i; j++)
-                if (r->placed.inst[j].profile == q)
-                    break;
-            if (j < i)
-                continue;
-            for (j = 0; j < r->placed.n; j++)
-                n += r->placed.inst[j].profile == q;
-            gpv_buf_printf(b, "%s%s", first ? "" : "; ", mig->profiles[q].name);
-            if (n > 1)
-                gpv_buf_printf(b, " x%d take units ", n);
-            else
-                gpv_buf_printf(b, " takes units ");
-            for (j = 0; j < r->placed.n; j++) {
-                if (r->placed.inst[j].profile != q)
-                    continue;
-                m++;
-                gpv_buf_puts(b, m == 1 ? "" : m == n ? " and " : ", ");
-                put_units(b, r->placed.inst[j].start, mig->profiles[q].size);
-            }
-            first = false;
-        }
-        gpv_buf_printf(b, "%s%s may start at ", first ? "" : "; ", p->name);
-        put_starts(b, p);
-        if (r->limit == 0 && r->count == 1)
-            gpv_buf_printf(b, "; it does not fit");
-        else if (r->limit == 0)
-            gpv_buf_printf(b, "; none of the %d fits", r->count);
-        else
-            gpv_buf_printf(b, "; only %d of the %d fit%s", r->limit, r->count,
-                           r->limit == 1 ? "s" : "");
-        if (r->limit > 0) {
-            gpv_buf_printf(b, " (at unit%s ", r->limit == 1 ? "" : "s");
-            for (j = 0, k = 0; j < r->placed.n; j++) {
-                if (r->placed.inst[j].profile != r->profile)
-                    continue;
-                k++;
-                gpv_buf_printf(b, "%s%d",
-                               k == 1          ? ""
-                               : k == r->limit ? " and "
-                                               : ", ",
-                               r->placed.inst[j].start);
-            }
-            gpv_buf_puts(b, ")");
-        }
-        if (r->units_needed > mig->units)
-            gpv_buf_printf(b, "; the request needs %d units, the grid has %d", r->units_needed,
-                           mig->units);
-        break;
-    }
-    case GPV_MIG_R_UNKNOWN:
-    case GPV_MIG_R_OUT_OF_GRID:
-    case GPV_MIG_R_BAD_START:
-    case GPV_MIG_R_OVERLAP:
-        /* Not produced for a multiset; the layout validator's callers word these. */
-        gpv_buf_printf(b, "%s", gpv_mig_reason_kind_name(r->kind));
-        break;
-    }
 }
 
 static struct gpv_val *
@@ -495,7 +291,7 @@ reason_value(const struct gpv_gpu *gpu, const struct gpv_mig_reason *r, int driv
     default:
         break;
     }
-    reason_message(&msg, gpu, r, driver);
+    gpv_mig_text_reason(&msg, gpu, NULL, r, driver);
     gpv_val_set_str(o, "message", gpv_buf_str(&msg));
     gpv_buf_release(&msg);
     return o;
@@ -576,7 +372,7 @@ print_layout_table(const struct gpv_gpu *gpu, const struct gpv_mig_layout *l)
         const struct gpv_mig_profile *p = &mig->profiles[l->inst[i].profile];
 
         gpv_buf_init(&b);
-        put_units(&b, l->inst[i].start, p->size);
+        gpv_mig_text_units(&b, l->inst[i].start, p->size);
         printf("  %-16s %3d %5d %4d  %s\n", p->name, p->id, l->inst[i].start, p->size,
                gpv_buf_str(&b));
         gpv_buf_release(&b);
@@ -792,7 +588,7 @@ mig_check(struct gpv_cli *cli, int argc, char **argv)
     }
     for (i = 0; i < nreasons; i++) {
         gpv_buf_release(&b);
-        reason_message(&b, gpu, &reasons[i], driver);
+        gpv_mig_text_reason(&b, gpu, NULL, &reasons[i], driver);
         print_wrapped("  - ", "    ", gpv_buf_str(&b));
         if (reasons[i].kind == GPV_MIG_R_NO_PLACEMENT && reasons[i].placed.n) {
             struct gpv_draw d = {"      ", 0, 80, true, NULL};
@@ -849,28 +645,6 @@ collect_one(void *ctx, const int *counts, const struct gpv_mig_layout *witness, 
     f->maximal = maximal;
     f->witness = *witness;
     return 0;
-}
-
-static bool
-larger(const struct gpv_mig_profile *a, const struct gpv_mig_profile *b)
-{
-    if (a->size != b->size)
-        return a->size > b->size;
-    return a->compute_slices > b->compute_slices;
-}
-
-/* Profile indexes as gpv_mig_enumerate() takes them: the order layouts are written in. */
-static void
-size_order(int *order, const struct gpv_mig *mig)
-{
-    size_t p;
-    int j;
-
-    for (p = 0; p < mig->nprofiles; p++) {
-        for (j = (int)p; j > 0 && larger(&mig->profiles[p], &mig->profiles[order[j - 1]]); j--)
-            order[j] = order[j - 1];
-        order[j] = (int)p;
-    }
 }
 
 static int
@@ -933,7 +707,7 @@ mig_layouts(struct gpv_cli *cli, int argc, char **argv)
         rc = cli_report(&err);
         goto out;
     }
-    size_order(order, gpu->mig);
+    gpv_mig_size_order(order, gpu);
 
     if (fmt == GPV_FMT_JSON) {
         v = gpv_val_obj();

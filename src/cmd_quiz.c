@@ -85,12 +85,6 @@ quiz_build(struct gpv_quiz *quiz, struct gpv_cli *cli, const struct quiz_opts *o
     return 0;
 }
 
-static const char *
-origin_name(enum gpv_quiz_origin o)
-{
-    return o == GPV_QUIZ_BANK ? "bank" : "generated";
-}
-
 static struct gpv_val *
 question_value(const struct gpv_quiz_question *q)
 {
@@ -99,7 +93,7 @@ question_value(const struct gpv_quiz_question *q)
 
     gpv_val_set_str(o, "id", q->id);
     gpv_val_set_str(o, "topic", q->topic);
-    gpv_val_set_str(o, "source", origin_name(q->origin));
+    gpv_val_set_str(o, "source", gpv_quiz_origin_name(q->origin));
     gpv_val_set_str(o, "question", q->question);
     c = gpv_val_set(o, "choices", gpv_val_arr());
     for (i = 0; i < q->nchoices; i++)
@@ -180,7 +174,7 @@ quiz_list(const struct gpv_quiz *quiz, const size_t *idx, size_t n, const struct
     for (i = 0; i < n; i++) {
         const struct gpv_quiz_question *q = &quiz->q[idx[i]];
 
-        printf("[%s] %s, %s\n", q->id, q->topic, origin_name(q->origin));
+        printf("[%s] %s, %s\n", q->id, q->topic, gpv_quiz_origin_name(q->origin));
         cli_wrap(stdout, "  ", "  ", q->question);
         print_choices(q);
         printf("  answer: %d\n", q->answer + 1);

@@ -4,6 +4,7 @@
  * learner sees the hardware truth: four 2g.20gb do not fit an H100 80GB, four 1g.20gb do.
  */
 #include "gpuvplan/mig.h"
+#include "gpuvplan/mig_text.h"
 #include "gpuvplan/quiz.h"
 #include "gpuvplan/units.h"
 #include "gpuvplan/util.h"
@@ -180,15 +181,6 @@ covers(long long mib, int gb)
 }
 
 static void
-put_starts(struct gpv_buf *b, const struct gpv_mig_profile *p)
-{
-    int i;
-
-    for (i = 0; i < p->nstarts; i++)
-        gpv_buf_printf(b, "%s%d", i == 0 ? "" : i + 1 == p->nstarts ? " and " : ", ", p->starts[i]);
-}
-
-static void
 put_layout(struct gpv_buf *b, const struct gpv_gpu *gpu, const struct gpv_mig_layout *l)
 {
     int i;
@@ -226,56 +218,6 @@ put_counts(struct gpv_buf *human, struct gpv_buf *args, const struct gpv_gpu *gp
                 gpv_buf_printf(args, "%s%s", first ? "" : " ", gpu->mig->profiles[i].name);
         }
         first = false;
-    }
-}
-
-/* Explains, in words, why counts is not a valid geometry (from the engine's reasons). */
-static void
-put_reasons(struct gpv_buf *b, const struct gpv_gpu *gpu, const int *counts)
-{
-    struct gpv_mig_reason r[8];
-    int n = gpv_mig_explain(r, 8, gpu, counts, 0), i;
-
-    for (i = 0; i < n && i < 8; i++) {
-        const struct gpv_mig_profile *p =
-            r[i].profile >= 0 ? &gpu->mig->profiles[r[i].profile] : NULL;
-
-        gpv_buf_puts(b, i ? "; " : "");
-        switch (r[i].kind) {
-        case GPV_MIG_R_OVER_MAX:
-            gpv_buf_printf(b, "%s allows at most %d per GPU and %d are asked", p ? p->name : "?",
-                           r[i].limit, r[i].count);
-            break;
-        case GPV_MIG_R_NO_PLACEMENT:
-            if (r[i].count == 1 && r[i].limit == 0)
-                gpv_buf_printf(b, "the %s instance cannot be placed", p ? p->name : "?");
-            else if (r[i].limit == 0)
-                gpv_buf_printf(b, "none of the %d %s instances can be placed", r[i].count,
-                               p ? p->name : "?");
-            else
-                gpv_buf_printf(b, "only %d of the %d %s instances can be placed", r[i].limit,
-                               r[i].count, p ? p->name : "?");
-            if (r[i].placed.n > r[i].limit) {
-                gpv_buf_puts(b, " beside the larger ones (");
-                put_layout(b, gpu, &r[i].placed);
-                gpv_buf_puts(b, ")");
-            }
-            if (p) {
-                gpv_buf_printf(b, ": %s may start only at units ", p->name);
-                put_starts(b, p);
-            }
-            break;
-        case GPV_MIG_R_CONSTRAINT:
-            gpv_buf_printf(b, "a per-GPU rule does not hold: %s",
-                           gpu->mig->constraints[r[i].constraint].reason);
-            break;
-        case GPV_MIG_R_TOO_NEW:
-            gpv_buf_printf(b, "%s needs driver R%d or newer", p ? p->name : "?", r[i].limit);
-            break;
-        default:
-            gpv_buf_printf(b, "%s", gpv_mig_reason_kind_name(r[i].kind));
-            break;
-        }
     }
 }
 
@@ -361,7 +303,7 @@ q_profile_max(struct gen *g, const struct gpv_gpu *gpu, int p)
                    "%d. %s takes %d of the %d units of the placement grid and may start only "
                    "at units ",
                    k, pr->name, pr->size, gpu->mig->units);
-    put_starts(&e, pr);
+    gpv_mig_text_starts(&e, pr, " and ");
     gpv_buf_printf(&e, "; its table maximum is %d per GPU.", pr->max);
     if (gpv_mig_place(&l, gpu, counts, 0)) {
         gpv_buf_printf(&e, " The MIG engine places %d: ", k);
@@ -436,7 +378,7 @@ q_geometry(struct gen *g, const struct gpv_gpu *gpu, const int *counts)
         gpv_buf_puts(&e, ".");
     } else {
         gpv_buf_puts(&e, "No: ");
-        put_reasons(&e, gpu, counts);
+        gpv_mig_text_reasons(&e, gpu, counts, 0, "; ");
         gpv_buf_puts(&e, ".");
     }
     gpv_buf_printf(&e, " Try `gpuvplan mig check %s %s`.", gpu->id, gpv_buf_str(&args));
@@ -549,7 +491,7 @@ put_profile_fails(struct gpv_buf *b, const struct gpv_gpu *gpu, int p, int n, in
     k = max_of(gpu, p);
     gpv_buf_printf(b, "%d %s instances do not fit: at most %d per GPU (it starts only at units ", n,
                    pr->name, k);
-    put_starts(b, pr);
+    gpv_mig_text_starts(b, pr, " and ");
     gpv_buf_puts(b, ")");
 }
 
@@ -1009,64 +951,11 @@ kind_mig_backed(struct gen *g)
 
 /* ---- kinds over whole models ------------------------------------------------------------ */
 
-struct most_ctx {
-    int best;
-    int kinds; /* distinct profiles of the witness */
-    struct gpv_mig_layout witness;
-};
-
-static int
-distinct_profiles(const struct gpv_mig_layout *l)
-{
-    int i, j, n = 0;
-
-    for (i = 0; i < l->n; i++) {
-        for (j = 0; j < i; j++)
-            if (l->inst[j].profile == l->inst[i].profile)
-                break;
-        n += j == i;
-    }
-    return n;
-}
-
-static int
-most_cb(void *ctx, const int *counts, const struct gpv_mig_layout *witness, bool maximal)
-{
-    struct most_ctx *m = ctx;
-    int kinds;
-
-    (void)counts;
-    if (!maximal || witness->n < m->best)
-        return 0;
-    kinds = distinct_profiles(witness);
-    if (witness->n > m->best || kinds < m->kinds) {
-        m->best = witness->n;
-        m->kinds = kinds;
-        m->witness = *witness;
-    }
-    return 0;
-}
-
-int
-gpv_quiz_most_instances(struct gpv_mig_layout *witness, const struct gpv_gpu *gpu)
-{
-    struct most_ctx m;
-
-    m.best = 0;
-    m.kinds = 0;
-    m.witness.n = 0;
-    if (gpu->mig)
-        gpv_mig_enumerate(gpu, 0, most_cb, &m);
-    if (witness)
-        *witness = m.witness;
-    return m.best;
-}
-
 static bool
 q_most_instances(struct gen *g, const struct gpv_gpu *gpu)
 {
     struct gpv_mig_layout w;
-    int k = gpv_quiz_most_instances(&w, gpu), cand[6];
+    int k = gpv_mig_most_instances(&w, gpu), cand[6];
     struct choice_set cs;
     struct gpv_buf e;
 
@@ -1167,7 +1056,7 @@ q_which_model(struct gen *g, bool mig)
                        "%s: MIG on a placement grid of %d units, up to %d instances at once. "
                        "The others have no MIG, so several tenants share them only through "
                        "time-sliced vGPU",
-                       right->name, right->mig->units, gpv_quiz_most_instances(NULL, right));
+                       right->name, right->mig->units, gpv_mig_most_instances(NULL, right));
     } else {
         gpv_buf_printf(&e,
                        "%s offers Q-series (RTX vWS) types. The others offer compute (C-series) "

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 static void
@@ -176,33 +177,58 @@ edit_distance(const char *a, size_t la, const char *b, size_t lb)
     return d[la][lb];
 }
 
-int
-gpv_suggest(const char *word, const char *const *cands, size_t n)
+/*
+ * How far cand is from word for a suggestion, or SIZE_MAX when it is too far to suggest: about
+ * one edit in three characters (at least two), and never more edits than half the characters
+ * compared, so a short word is not "corrected" into something it shares little with ('no'
+ * into 'vm'); one letter against one letter ('t' for 's') is the exception, nothing else can be
+ * compared there. A misspelt abbreviation of a longer name ("memroy" for "memory_mib") is compared
+ * with the name's prefix, at one edit more.
+ */
+static size_t
+suggest_distance(const char *word, size_t lw, const char *cand)
 {
-    size_t i, d, p, best = (size_t)-1, limit, lw = strlen(word), lc;
-    int besti = -1;
+    size_t lc = strlen(cand), d, p, span, limit;
 
-    /* Allow about one edit in three characters, at least two. */
+    d = edit_distance(word, lw, cand, lc);
+    span = lw > lc ? lw : lc;
+    if (lc > lw && lw >= 4) {
+        p = edit_distance(word, lw, cand, lw) + 1;
+        if (p < d) {
+            d = p;
+            span = lw;
+        }
+    }
     limit = lw / 3;
     if (limit < 2)
         limit = 2;
-    for (i = 0; i < n; i++) {
-        if (!cands[i])
-            continue;
-        lc = strlen(cands[i]);
-        d = edit_distance(word, lw, cands[i], lc);
-        /* A misspelt abbreviation of a longer name ("memroy" for "memory_mib") is close too. */
-        if (lc > lw && lw >= 4) {
-            p = edit_distance(word, lw, cands[i], lw) + 1;
-            if (p < d)
-                d = p;
-        }
-        if (d < best) {
+    if (d == (size_t)-1 || d > limit || (2 * d > span && span > 1))
+        return SIZE_MAX;
+    return d;
+}
+
+int
+gpv_suggest(const char *word, const char *const *cands, size_t n)
+{
+    int best;
+
+    return gpv_suggest_all(&best, 1, word, cands, n) ? best : -1;
+}
+
+size_t
+gpv_suggest_all(int *out, size_t cap, const char *word, const char *const *cands, size_t n)
+{
+    size_t i, d, best = SIZE_MAX, lw = strlen(word), k = 0;
+
+    for (i = 0; i < n; i++)
+        if (cands[i] && (d = suggest_distance(word, lw, cands[i])) < best)
             best = d;
-            besti = (int)i;
-        }
-    }
-    return best <= limit ? besti : -1;
+    if (best == SIZE_MAX)
+        return 0;
+    for (i = 0; i < n && k < cap; i++)
+        if (cands[i] && suggest_distance(word, lw, cands[i]) == best)
+            out[k++] = (int)i;
+    return k;
 }
 
 void

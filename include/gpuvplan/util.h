@@ -44,10 +44,20 @@ bool gpv_quotable(const char *s);
 bool gpv_strieq(const char *a, const char *b);
 
 /*
- * Returns the index of the candidate closest to word (case-insensitive edit distance), or -1
- * when none is close enough to suggest. cands has n entries; NULL entries are skipped.
+ * The one "did you mean" engine. Returns the index of the candidate closest to word
+ * (case-insensitive edit distance, an adjacent transposition counting as one edit), or -1 when
+ * none is close enough to suggest: at most one edit in three characters (at least two), and
+ * never more edits than half the characters compared (one-letter names aside), so nothing that
+ * shares little with word is offered. The first of equally close candidates wins. cands has n
+ * entries; NULL entries are skipped.
  */
 int gpv_suggest(const char *word, const char *const *cands, size_t n);
+
+/*
+ * Every candidate as close to word as gpv_suggest()'s answer: writes up to cap of their
+ * indexes to out, in candidate order, and returns how many it wrote (0: nothing to suggest).
+ */
+size_t gpv_suggest_all(int *out, size_t cap, const char *word, const char *const *cands, size_t n);
 
 /*
  * Sorts n elements of `size` bytes at base, stably (equal elements keep their order), with a

@@ -1,6 +1,7 @@
 #include "gpuvplan/db.h"
 #include "gpuvplan/error.h"
 #include "gpuvplan/mig.h"
+#include "gpuvplan/mig_text.h"
 #include "gpuvplan/quiz.h"
 #include "embedded.h"
 
@@ -620,6 +621,37 @@ test_quiz_generated_answers_agree_with_the_engine(void **state)
 }
 
 static void
+test_quiz_names_question_origins_as_listings_show_them(void **state)
+{
+    (void)state;
+    assert_string_equal(gpv_quiz_origin_name(GPV_QUIZ_BANK), "bank");
+    assert_string_equal(gpv_quiz_origin_name(GPV_QUIZ_GENERATED), "generated");
+}
+
+static void
+test_quiz_words_a_mig_failure_as_mig_check_does(void **state)
+{
+    const struct gpv_gpu *h100 = gpv_db_find(&db, "h100-80gb");
+    const struct gpv_quiz_question *q;
+    int counts[GPV_MIG_MAX_PROFILES] = {0};
+    struct gpv_quiz quiz;
+    struct gpv_buf why;
+
+    (void)state;
+    assert_non_null(h100);
+    counts[gpv_gpu_find_profile(h100, "2g.20gb")] = 4;
+    gpv_buf_init(&why);
+    assert_int_equal(gpv_mig_text_reasons(&why, h100, counts, 0, "; "), 1);
+    generate(&quiz, 9);
+    q = find(&quiz, "gen-geometry-h100-80gb-4x2g.20gb");
+    assert_non_null(q);
+    assert_non_null(strstr(q->explanation, gpv_buf_str(&why)));
+    assert_non_null(strstr(gpv_buf_str(&why), "1g.20gb has as much memory and allows 4"));
+    gpv_buf_release(&why);
+    gpv_quiz_release(&quiz);
+}
+
+static void
 test_quiz_generates_the_h100_four_tenant_questions(void **state)
 {
     const struct gpv_quiz_question *q;
@@ -737,6 +769,8 @@ main(void)
         cmocka_unit_test(test_quiz_rng_is_splitmix64_and_below_stays_in_range),
         cmocka_unit_test(test_quiz_generated_answers_agree_with_the_engine),
         cmocka_unit_test(test_quiz_generates_the_h100_four_tenant_questions),
+        cmocka_unit_test(test_quiz_words_a_mig_failure_as_mig_check_does),
+        cmocka_unit_test(test_quiz_names_question_origins_as_listings_show_them),
         cmocka_unit_test(test_quiz_same_seed_gives_the_same_questions_and_order),
         cmocka_unit_test(test_quiz_pick_filters_by_topic_without_repeats),
     };

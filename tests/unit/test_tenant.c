@@ -357,6 +357,57 @@ test_tenant_loader_refuses_binary_bytes_and_huge_input(void **state)
     free(huge);
 }
 
+static void
+test_tenant_enum_names_and_parsers_are_inverse(void **state)
+{
+    enum gpv_isolation iso;
+    enum gpv_workload wl;
+    enum gpv_environment env;
+    enum gpv_vgpu_mode mode;
+    int v;
+
+    (void)state;
+    for (v = GPV_ISO_NONE; v <= GPV_ISO_HARD; v++) {
+        assert_true(gpv_isolation_parse(&iso, gpv_isolation_name((enum gpv_isolation)v)));
+        assert_int_equal(iso, v);
+    }
+    for (v = GPV_WL_TRAINING; v <= GPV_WL_DEV; v++) {
+        assert_true(gpv_workload_parse(&wl, gpv_workload_name((enum gpv_workload)v)));
+        assert_int_equal(wl, v);
+    }
+    assert_true(gpv_environment_parse(&env, "vm"));
+    assert_int_equal(env, GPV_ENV_VM);
+    assert_true(gpv_vgpu_mode_parse(&mode, "mixed"));
+    assert_int_equal(mode, GPV_VGPU_MIXED);
+    iso = GPV_ISO_SOFT;
+    assert_false(gpv_isolation_parse(&iso, "Hard"));
+    assert_false(gpv_isolation_parse(&iso, NULL));
+    assert_int_equal(iso, GPV_ISO_SOFT);
+    assert_false(gpv_environment_parse(&env, "?"));
+}
+
+static void
+test_tenant_licence_table_reads_and_sets_each_field(void **state)
+{
+    struct gpv_licenses lic;
+    enum gpv_license l;
+
+    (void)state;
+    memset(&lic, 0, sizeof(lic));
+    assert_string_equal(gpv_license_key(GPV_LIC_AI_ENTERPRISE), "ai_enterprise");
+    assert_string_equal(gpv_license_title(GPV_LIC_VWS), "vWS");
+    assert_string_equal(gpv_license_key(GPV_LIC_COUNT), "?");
+    assert_true(gpv_license_parse(&l, "vapps"));
+    assert_int_equal(l, GPV_LIC_VAPPS);
+    assert_false(gpv_license_parse(&l, "vApps"));
+    gpv_license_set(&lic, GPV_LIC_VPC, true);
+    assert_true(lic.vpc);
+    assert_false(lic.vws || lic.vapps || lic.ai_enterprise);
+    assert_true(gpv_license_held(&lic, GPV_LIC_VPC));
+    assert_false(gpv_license_held(&lic, GPV_LIC_VWS));
+    assert_false(gpv_license_held(&lic, GPV_LIC_COUNT));
+}
+
 int
 main(void)
 {
@@ -366,6 +417,8 @@ main(void)
         cmocka_unit_test(test_tenant_memory_is_decimal_or_binary_as_written),
         cmocka_unit_test(test_tenant_whole_gpu_tenants_need_no_memory),
         cmocka_unit_test(test_tenant_enum_names_match_the_file_format),
+        cmocka_unit_test(test_tenant_enum_names_and_parsers_are_inverse),
+        cmocka_unit_test(test_tenant_licence_table_reads_and_sets_each_field),
         cmocka_unit_test(test_tenant_loader_rejects_each_bad_file_with_its_position),
         cmocka_unit_test(test_tenant_loader_refuses_binary_bytes_and_huge_input),
     };

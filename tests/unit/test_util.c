@@ -80,10 +80,36 @@ test_util_suggests_close_names_only(void **state)
     assert_int_equal(gpv_suggest("zebra", keys, 5), -1);
 }
 
+static void
+test_util_suggest_never_offers_what_shares_little_with_the_word(void **state)
+{
+    static const char *const envs[] = {"container", "vm"};
+    static const char *const keys[] = {"memory_mib", "name", "vws", "vpc"};
+    static const char *const profiles[] = {"1g.10gb", "2g.20gb", "3g.40gb", "1g.20gb"};
+    int out[4];
+
+    (void)state;
+    assert_int_equal(gpv_suggest("no", envs, 2), -1);
+    assert_int_equal(gpv_suggest("x", envs, 2), -1);
+    assert_int_equal(gpv_suggest("v", envs, 2), 1);
+    assert_int_equal(gpv_suggest("VM", envs, 2), 1);
+    assert_int_equal(gpv_suggest("contianer", envs, 2), 0);
+    assert_int_equal(gpv_suggest("memroy", keys, 4), 0);
+    assert_int_equal(gpv_suggest("ab", keys, 4), -1);
+    assert_int_equal(gpv_suggest("vwz", keys, 4), 2);
+    assert_int_equal(gpv_suggest_all(out, 4, "2g.10gb", profiles, 4), 2);
+    assert_int_equal(out[0], 0);
+    assert_int_equal(out[1], 1);
+    assert_int_equal(gpv_suggest_all(out, 1, "2g.10gb", profiles, 4), 1);
+    assert_int_equal(out[0], 0);
+    assert_int_equal(gpv_suggest_all(out, 4, "zzzzzz", profiles, 4), 0);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_util_suggest_never_offers_what_shares_little_with_the_word),
         cmocka_unit_test(test_util_stable_sort_orders_by_key_and_keeps_ties_in_input_order),
         cmocka_unit_test(test_util_parses_numbers_strictly),
         cmocka_unit_test(test_util_suggests_close_names_only),
