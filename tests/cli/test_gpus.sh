@@ -12,7 +12,7 @@ done
 t "gpus -f json is an object with ids"
 run gpus -f json
 expect_rc 0
-expect_json 'len(j["gpus"])' 25
+expect_json 'len(j["gpus"])' 26
 expect_json '[g["id"] for g in j["gpus"] if g["id"]=="h100-80gb"][0]' h100-80gb
 expect_json '[g["mig"] for g in j["gpus"] if g["id"]=="l40s"][0]' None
 
@@ -72,7 +72,7 @@ expect_out "Reading the grid"
 
 t "--profiles overrides an embedded model and adds new ones"
 mkdir -p "$WORK/prof"
-sed 's/^name: NVIDIA H100 80GB$/name: Lab H100/' profiles/gpus/h100-80gb.yaml >"$WORK/prof/h100.yaml"
+sed 's/^name: NVIDIA H100 SXM5 80GB$/name: Lab H100/' profiles/gpus/h100-80gb.yaml >"$WORK/prof/h100.yaml"
 run --profiles "$WORK/prof" show h100-80gb
 expect_rc 0
 expect_out "Lab H100"

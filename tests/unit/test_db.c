@@ -11,11 +11,11 @@
 #include <string.h>
 
 static const char *const required_ids[] = {
-    "a100-40gb", "a100-80gb", "a30",          "h100-80gb",    "h100-94gb",
-    "h100-96gb", "h20",       "h200-141gb",   "gh200-144gb",  "b200",
-    "gb200",     "b300",      "gb300",        "rtx-pro-6000", "l40s",
-    "l40",       "l4",        "a40",          "a10",          "a16",
-    "a2",        "t4",        "rtx-6000-ada", "v100-16gb",    "v100-32gb",
+    "a100-40gb", "a100-80gb", "a30",          "h100-80gb",   "h100-94gb", "h100-pcie",
+    "h100-96gb", "h20",       "h200-141gb",   "gh200-144gb", "b200",      "gb200",
+    "b300",      "gb300",     "rtx-pro-6000", "l40s",        "l40",       "l4",
+    "a40",       "a10",       "a16",          "a2",          "t4",        "rtx-6000-ada",
+    "v100-16gb", "v100-32gb",
 };
 
 static int
@@ -129,6 +129,137 @@ test_db_resolves_aliases_case_and_pci_ids(void **state)
     assert_int_equal(err.code, GPV_EINPUT);
     assert_string_equal(err.msg, "unknown GPU 'h100-8gb' (did you mean 'h100-80gb'?); "
                                  "`gpuvplan gpus` lists them all");
+}
+
+/* Names as `nvidia-smi --query-gpu=name` prints them, GPU feature discovery product labels and
+ * PCI ids as the applying tools write them. */
+static void
+test_db_resolves_real_nvidia_smi_names_labels_and_pci_ids(void **state)
+{
+    static const struct {
+        const char *name, *id;
+    } cases[] = {
+        {"NVIDIA H100 80GB HBM3", "h100-80gb"},
+        {"NVIDIA H100 PCIe", "h100-pcie"},
+        {"NVIDIA H100 NVL", "h100-94gb"},
+        {"NVIDIA A100-SXM4-80GB", "a100-80gb"},
+        {"NVIDIA A100 80GB PCIe", "a100-80gb"},
+        {"NVIDIA A100-SXM4-40GB", "a100-40gb"},
+        {"NVIDIA A100-PCIE-40GB", "a100-40gb"},
+        {"NVIDIA H200", "h200-141gb"},
+        {"NVIDIA H200 NVL", "h200-141gb"},
+        {"NVIDIA B200", "b200"},
+        {"NVIDIA GH200 480GB", "h100-96gb"},
+        {"NVIDIA GH200 144G HBM3e", "gh200-144gb"},
+        {"NVIDIA A30", "a30"},
+        {"NVIDIA H20", "h20"},
+        {"NVIDIA L40S", "l40s"},
+        {"NVIDIA L4", "l4"},
+        {"NVIDIA A10", "a10"},
+        {"NVIDIA A16", "a16"},
+        {"NVIDIA RTX 6000 Ada Generation", "rtx-6000-ada"},
+        {"NVIDIA RTX PRO 6000 Blackwell Server Edition", "rtx-pro-6000"},
+        {"Tesla T4", "t4"},
+        {"Tesla V100-SXM2-16GB", "v100-16gb"},
+        {"Tesla V100-PCIE-32GB", "v100-32gb"},
+        {"Tesla V100S-PCIE-32GB", "v100-32gb"},
+        {"NVIDIA-A100-SXM4-80GB", "a100-80gb"},
+        {"NVIDIA-A100-80GB-PCIe", "a100-80gb"},
+        {"NVIDIA-H100-80GB-HBM3", "h100-80gb"},
+        {"NVIDIA-H100-80GB-HBM3-SHARED", "h100-80gb"},
+        {"NVIDIA-A100-SXM4-40GB-MIG-1g.5gb", "a100-40gb"},
+        {"Tesla-T4", "t4"},
+        {"0x2330", "h100-80gb"},
+        {"0x233010DE", "h100-80gb"},
+        {"0x233010de", "h100-80gb"},
+        {"0x233110DE", "h100-pcie"},
+        {"0x233010DE:0x16C110DE", "h100-80gb"},
+        {"0x20B510DE", "a100-80gb"},
+        {"0x26B910DE", "l40s"},
+        {"10de:2335", "h200-141gb"},
+    };
+    const struct gpv_db *db = *state;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct gpv_gpu *g = gpv_db_find(db, cases[i].name);
+
+        if (!g || strcmp(g->id, cases[i].id))
+            fail_msg("'%s' resolved to %s, not %s", cases[i].name, g ? g->id : "nothing",
+                     cases[i].id);
+    }
+}
+
+static void
+test_db_lists_the_candidates_of_an_ambiguous_family_name(void **state)
+{
+    const struct gpv_db *db = *state;
+    const struct gpv_gpu *found[8];
+    struct gpv_error err;
+
+    assert_int_equal(gpv_db_resolve(found, 8, db, "a100"), 2);
+    assert_string_equal(found[0]->id, "a100-40gb");
+    assert_string_equal(found[1]->id, "a100-80gb");
+    assert_null(gpv_db_find(db, "h100"));
+    assert_null(gpv_db_lookup(db, "a100", &err));
+    assert_int_equal(err.code, GPV_EINPUT);
+    assert_string_equal(err.msg, "ambiguous GPU 'a100': it could be 'a100-40gb' or 'a100-80gb'");
+    assert_null(gpv_db_lookup(db, "GH200", &err));
+    assert_string_equal(err.msg, "ambiguous GPU 'GH200': it could be 'gh200-144gb' or 'h100-96gb'");
+    /* A name of exactly one model is not ambiguous even when it begins others ("h20", "h200"). */
+    assert_int_equal(gpv_db_resolve(found, 8, db, "H20"), 1);
+    assert_string_equal(found[0]->id, "h20");
+}
+
+static void
+test_db_suggests_only_a_model_of_the_same_family(void **state)
+{
+    const struct gpv_db *db = *state;
+    struct gpv_error err;
+
+    assert_null(gpv_db_lookup(db, "zzz", &err));
+    assert_string_equal(err.msg, "unknown GPU 'zzz'; `gpuvplan gpus` lists the models");
+    assert_null(gpv_db_lookup(db, "NVIDIA Z9", &err));
+    assert_string_equal(err.msg, "unknown GPU 'NVIDIA Z9'; `gpuvplan gpus` lists the models");
+    assert_null(gpv_db_lookup(db, "l40x", &err));
+    assert_string_equal(err.msg, "unknown GPU 'l40x' (did you mean 'l40'?); "
+                                 "`gpuvplan gpus` lists them all");
+    assert_null(gpv_db_lookup(db, "0x12341002", &err));
+    assert_string_equal(err.msg,
+                        "'0x12341002' is not an NVIDIA PCI id (vendor 0x1002, NVIDIA is 0x10DE)");
+    assert_null(gpv_db_lookup(db, "0x000010DE", &err));
+    assert_string_equal(err.msg, "unknown GPU '0x000010DE': no model has PCI device id 0x0000; "
+                                 "`gpuvplan gpus` lists the models");
+}
+
+static void
+test_pci_id_parse_reads_every_form_the_tools_write(void **state)
+{
+    static const char *const bad[] = {
+        "",     "0x",       "0x12345", "0x233010DE:", "0x233010DE:0x16C1", "0x2330:0x16C110DE",
+        "2330", "10de:233", "0x2330g", "h100",        "0x233010DE0",
+    };
+    struct gpv_pci_id id;
+    size_t i;
+
+    (void)state;
+    assert_true(gpv_pci_id_parse(&id, "0x2330"));
+    assert_int_equal(id.device, 0x2330);
+    assert_int_equal(id.vendor, 0);
+    assert_true(gpv_pci_id_parse(&id, "0X233a10de"));
+    assert_int_equal(id.device, 0x233A);
+    assert_int_equal(id.vendor, 0x10DE);
+    assert_int_equal(id.subsys_device, 0);
+    assert_true(gpv_pci_id_parse(&id, "0x233010DE:0x16C110DE"));
+    assert_int_equal(id.device, 0x2330);
+    assert_int_equal(id.subsys_device, 0x16C1);
+    assert_int_equal(id.subsys_vendor, 0x10DE);
+    assert_true(gpv_pci_id_parse(&id, "10de:2331"));
+    assert_int_equal(id.device, 0x2331);
+    assert_int_equal(id.vendor, 0x10DE);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (gpv_pci_id_parse(&id, bad[i]))
+            fail_msg("'%s' parsed as a PCI id", bad[i]);
 }
 
 static void
@@ -432,6 +563,10 @@ main(void)
         cmocka_unit_test(test_db_profile_names_are_per_model),
         cmocka_unit_test(test_db_grids_are_8_4_and_12_units),
         cmocka_unit_test(test_db_resolves_aliases_case_and_pci_ids),
+        cmocka_unit_test(test_db_resolves_real_nvidia_smi_names_labels_and_pci_ids),
+        cmocka_unit_test(test_db_lists_the_candidates_of_an_ambiguous_family_name),
+        cmocka_unit_test(test_db_suggests_only_a_model_of_the_same_family),
+        cmocka_unit_test(test_pci_id_parse_reads_every_form_the_tools_write),
         cmocka_unit_test(test_db_finds_vgpu_types_under_any_prefix),
         cmocka_unit_test(test_db_invariants_hold_for_every_embedded_model),
         cmocka_unit_test(test_db_loader_accepts_the_base_model),

@@ -55,7 +55,7 @@ test_tenant_loader_reads_every_key(void **state)
     const char *text = "version: 1\n"
                        "licenses: {ai_enterprise: true, vws: true, vpc: false, vapps: true}\n"
                        "fleet:\n"
-                       "  - {gpu: H100, count: 4, cost_per_hour: 3.2, vgpu_mode: mixed}\n"
+                       "  - {gpu: H100-SXM5-80GB, count: 4, cost_per_hour: 3.2, vgpu_mode: mixed}\n"
                        "  - {gpu: l40s, count: 2}\n"
                        "tenants:\n"
                        "  - name: fraud-scoring\n"
