@@ -484,8 +484,9 @@ gpv_gpu_suggest_profile(const struct gpv_gpu *gpu, const char *name)
     return gpv_suggest(name, cands, gpu->mig->nprofiles);
 }
 
-int
-gpv_gpu_find_vgpu_type(const struct gpv_gpu *gpu, const char *name)
+/* The type named exactly (any prefix of the model), or -1. */
+static int
+find_vgpu_type(const struct gpv_gpu *gpu, const char *name)
 {
     size_t i, p, n;
     const char *suffix;
@@ -511,6 +512,25 @@ gpv_gpu_find_vgpu_type(const struct gpv_gpu *gpu, const char *name)
         }
     }
     return -1;
+}
+
+int
+gpv_gpu_find_vgpu_type(const struct gpv_gpu *gpu, const char *name)
+{
+    char buf[128];
+    size_t n = strlen(name);
+    int i = find_vgpu_type(gpu, name);
+
+    /* vgpu-device-manager writes "DC-1-24CGFX" for type DC-1-24C on a +gfx GPU instance. */
+    if (i < 0 && n > 3 && n < sizeof(buf) && !strcasecmp(name + n - 3, "gfx")) {
+        memcpy(buf, name, n - 3);
+        buf[n - 3] = '\0';
+        i = find_vgpu_type(gpu, buf);
+        if (i >= 0 && (gpu->vgpu->types[i].mig_profile < 0 ||
+                       !strstr(gpu->mig->profiles[gpu->vgpu->types[i].mig_profile].name, "+gfx")))
+            i = -1;
+    }
+    return i;
 }
 
 const struct gpv_source *

@@ -232,7 +232,11 @@ int gpv_gpu_find_profile(const struct gpv_gpu *gpu, const char *name_or_id);
 /* Suggests the closest profile name to a missing one. Returns the index or -1. */
 int gpv_gpu_suggest_profile(const struct gpv_gpu *gpu, const char *name);
 
-/* Finds a vGPU type by name under any of the model's prefixes, case-insensitively; or -1. */
+/*
+ * Finds a vGPU type by name under any of the model's prefixes, case-insensitively; a trailing
+ * "GFX" (vgpu-device-manager's "DC-1-24CGFX") names the type of that name on a +gfx GPU instance.
+ * Returns its index or -1.
+ */
 int gpv_gpu_find_vgpu_type(const struct gpv_gpu *gpu, const char *name);
 
 /* Finds a source by id. Returns NULL when there is none. */

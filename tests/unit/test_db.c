@@ -263,6 +263,35 @@ test_pci_id_parse_reads_every_form_the_tools_write(void **state)
 }
 
 static void
+test_db_rtx_pro_6000_mig_backed_types_ride_gfx_instances(void **state)
+{
+    const struct gpv_gpu *g = gpv_db_find(*state, "rtx-pro-6000");
+    const struct gpv_gpu *h = gpv_db_find(*state, "h100-80gb");
+    size_t i, n = 0;
+    int t;
+
+    for (i = 0; i < g->vgpu->ntypes; i++) {
+        const struct gpv_vgpu_type *ty = &g->vgpu->types[i];
+
+        if (ty->mig_profile < 0)
+            continue;
+        n++;
+        if (!strstr(g->mig->profiles[ty->mig_profile].name, "+gfx"))
+            fail_msg("%s rides %s, not a +gfx instance", ty->name,
+                     g->mig->profiles[ty->mig_profile].name);
+    }
+    assert_int_equal(n, 26);
+    t = gpv_gpu_find_vgpu_type(g, "DC-1-24CGFX");
+    assert_true(t >= 0);
+    assert_string_equal(g->vgpu->types[t].name, "DC-1-24C");
+    t = gpv_gpu_find_vgpu_type(g, "DC-1-2Q");
+    assert_true(t >= 0);
+    assert_int_equal(g->vgpu->types[t].max, 48);
+    assert_int_equal(gpv_gpu_find_vgpu_type(g, "DC-24CGFX"), -1);
+    assert_int_equal(gpv_gpu_find_vgpu_type(h, "H100-1-10CGFX"), -1);
+}
+
+static void
 test_db_finds_vgpu_types_under_any_prefix(void **state)
 {
     const struct gpv_gpu *g = gpv_db_find(*state, "h100-80gb");
@@ -567,6 +596,7 @@ main(void)
         cmocka_unit_test(test_db_lists_the_candidates_of_an_ambiguous_family_name),
         cmocka_unit_test(test_db_suggests_only_a_model_of_the_same_family),
         cmocka_unit_test(test_pci_id_parse_reads_every_form_the_tools_write),
+        cmocka_unit_test(test_db_rtx_pro_6000_mig_backed_types_ride_gfx_instances),
         cmocka_unit_test(test_db_finds_vgpu_types_under_any_prefix),
         cmocka_unit_test(test_db_invariants_hold_for_every_embedded_model),
         cmocka_unit_test(test_db_loader_accepts_the_base_model),
