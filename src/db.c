@@ -64,6 +64,7 @@ mig_free(struct gpv_mig *mig)
     for (i = 0; i < mig->nprofiles; i++) {
         free(mig->profiles[i].name);
         free(mig->profiles[i].note);
+        free_strv(mig->profiles[i].aliases, mig->profiles[i].naliases);
     }
     free(mig->profiles);
     for (i = 0; i < mig->nconstraints; i++)
@@ -446,13 +447,17 @@ int
 gpv_gpu_find_profile(const struct gpv_gpu *gpu, const char *name_or_id)
 {
     long long id;
-    size_t i;
+    size_t i, k;
 
     if (!gpu->mig)
         return -1;
     for (i = 0; i < gpu->mig->nprofiles; i++)
         if (gpv_strieq(gpu->mig->profiles[i].name, name_or_id))
             return (int)i;
+    for (i = 0; i < gpu->mig->nprofiles; i++)
+        for (k = 0; k < gpu->mig->profiles[i].naliases; k++)
+            if (gpv_strieq(gpu->mig->profiles[i].aliases[k], name_or_id))
+                return (int)i;
     if (gpv_parse_ll(&id, name_or_id, 0, 255))
         for (i = 0; i < gpu->mig->nprofiles; i++)
             if (gpu->mig->profiles[i].id == id)

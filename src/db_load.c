@@ -176,7 +176,7 @@ struct raw_profile {
     int id, compute_slices, size, max, sms, since_driver;
     double memory_gib;
     char *note;
-    const struct gpv_ynode *starts, *engines, *source, *inferred;
+    const struct gpv_ynode *starts, *engines, *source, *inferred, *aliases;
 };
 
 static const struct gpv_yfield profile_fields[] = {
@@ -193,6 +193,7 @@ static const struct gpv_yfield profile_fields[] = {
     {"source", GPV_YF_NODE, offsetof(struct raw_profile, source), false, 0, 0, 0, 0},
     {"inferred", GPV_YF_SEQ, offsetof(struct raw_profile, inferred), false, 0, 0, 0, 0},
     {"note", GPV_YF_STR, offsetof(struct raw_profile, note), false, 0, 0, 0, 0},
+    {"aliases", GPV_YF_SEQ, offsetof(struct raw_profile, aliases), false, 0, 0, 0, 0},
 };
 
 static const struct gpv_yfield engine_fields[] = {
@@ -223,6 +224,11 @@ load_profile(struct gpv_mig_profile *p, struct loader *l, const struct gpv_ynode
         goto out;
     free(what);
     what = xasprintf("MIG profile '%s'", r.name);
+    swhat = xasprintf("'aliases' of %s", what);
+    if ((rc = str_list(&p->aliases, &p->naliases, l, r.aliases, swhat)))
+        goto out;
+    free(swhat);
+    swhat = NULL;
     p->id = r.id;
     p->compute_slices = r.compute_slices;
     p->size = r.size;
@@ -439,6 +445,25 @@ load_mig(struct loader *l, const struct gpv_ynode *node)
                                    "MIG profile id %d is used by both '%s' and '%s'", p->id,
                                    mig->profiles[j].name, p->name);
         }
+    }
+    /* An alias names one profile: never another's name or alias. */
+    for (i = 0; i < mig->nprofiles; i++) {
+        const struct gpv_mig_profile *p = &mig->profiles[i];
+        size_t k, m;
+
+        for (k = 0; k < p->naliases; k++)
+            for (j = 0; j < mig->nprofiles; j++) {
+                const struct gpv_mig_profile *o = &mig->profiles[j];
+                bool taken = !strcmp(o->name, p->aliases[k]);
+
+                for (m = 0; m < o->naliases && !taken; m++)
+                    taken = (j != i || m != k) && !strcmp(o->aliases[m], p->aliases[k]);
+                if (taken)
+                    return gpv_y_error(l->err, GPV_EINPUT, l->doc,
+                                       gpv_ymap_get(r.profiles->items[i], "aliases")->items[k],
+                                       "alias '%s' of MIG profile '%s' is already a name of '%s'",
+                                       p->aliases[k], p->name, o->name);
+            }
     }
     if (r.constraints) {
         mig->constraints = xcalloc(r.constraints->n, sizeof(*mig->constraints));

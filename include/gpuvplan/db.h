@@ -70,6 +70,8 @@ struct gpv_mig_profile {
     unsigned inferred;  /* enum gpv_fact bits */
     const char *source; /* source id (points into the model's sources) */
     char *note;         /* may be NULL */
+    size_t naliases;
+    char **aliases; /* other names of the same profile ("1g.24gb" for GB200's 1g.23gb) */
 };
 
 enum gpv_constraint_kind {
@@ -226,7 +228,10 @@ const struct gpv_gpu *gpv_db_find(const struct gpv_db *db, const char *name);
 const struct gpv_gpu *gpv_db_lookup(const struct gpv_db *db, const char *name,
                                     struct gpv_error *err);
 
-/* Finds a MIG profile by exact name or by nvidia-smi id ("19"). Returns its index or -1. */
+/*
+ * Finds a MIG profile by name, then by one of its aliases (both ignoring case), then by nvidia-smi
+ * id ("19"). Returns its index or -1.
+ */
 int gpv_gpu_find_profile(const struct gpv_gpu *gpu, const char *name_or_id);
 
 /* Suggests the closest profile name to a missing one. Returns the index or -1. */

@@ -292,6 +292,58 @@ test_db_rtx_pro_6000_mig_backed_types_ride_gfx_instances(void **state)
 }
 
 static void
+test_db_second_pass_facts_follow_their_sources(void **state)
+{
+    const struct gpv_db *db = *state;
+    const struct gpv_gpu *gb = gpv_db_find(db, "gb200");
+    const struct gpv_gpu *pcie = gpv_db_find(db, "h100-pcie");
+    const struct gpv_gpu *a80 = gpv_db_find(db, "a100-80gb");
+    const struct gpv_gpu *h200 = gpv_db_find(db, "h200-141gb");
+    const struct gpv_gpu *h20 = gpv_db_find(db, "h20");
+    static const char *const backed[][2] = {
+        {"gb200", "GB200-1-24C"},        {"gb200", "GB200-7-189C"},
+        {"h100-96gb", "GH200-1-12CME"},  {"h100-96gb", "GH200-7-96C"},
+        {"gh200-144gb", "GH200L-1-36C"}, {"h20", "H20-3-48C"},
+        {"a100-80gb", "A800DX-1-10C"},   {"a100-40gb", "A800-3-20C"},
+        {"h100-80gb", "H800XM-2-20C"},   {"h100-pcie", "H800-4-40C"},
+        {"h100-94gb", "H800L-1-12C"},
+    };
+    size_t i;
+    int p, t;
+
+    /* GB200: production names, the pre-production names as aliases of the same profiles. */
+    assert_int_equal(gpv_gpu_find_profile(gb, "1g.24gb"), gpv_gpu_find_profile(gb, "1g.23gb"));
+    assert_int_equal(gpv_gpu_find_profile(gb, "7g.189gb"), gpv_gpu_find_profile(gb, "7g.186gb"));
+    assert_true(gpv_gpu_find_profile(gb, "7g.186gb") >= 0);
+    t = gpv_gpu_find_vgpu_type(gb, "GB200-3-95C");
+    assert_true(t >= 0);
+    assert_string_equal(gb->mig->profiles[gb->vgpu->types[t].mig_profile].name, "3g.93gb");
+    for (i = 0; i < sizeof(backed) / sizeof(backed[0]); i++) {
+        const struct gpv_gpu *g = gpv_db_find(db, backed[i][0]);
+
+        t = gpv_gpu_find_vgpu_type(g, backed[i][1]);
+        if (t < 0 || g->vgpu->types[t].mig_profile < 0)
+            fail_msg("%s has no MIG-backed type %s", backed[i][0], backed[i][1]);
+    }
+    /* H100 PCIe: its own SM counts (114 on the whole GPU). */
+    assert_int_equal(pcie->mig->profiles[gpv_gpu_find_profile(pcie, "7g.80gb")].sms, 114);
+    assert_int_equal(pcie->mig->profiles[gpv_gpu_find_profile(pcie, "3g.40gb")].sms, 46);
+    /* Driver-dependent memory: the lower reading. */
+    p = gpv_gpu_find_profile(a80, "7g.80gb");
+    assert_int_equal(a80->mig->profiles[p].memory_mib, 80640);
+    assert_false(a80->mig->profiles[p].inferred & GPV_F_MEMORY);
+    p = gpv_gpu_find_profile(h200, "7g.141gb");
+    assert_int_equal(h200->mig->profiles[p].memory_mib, 143104);
+    /* Mixed-size maxima where the AI Enterprise release-7 tables give them. */
+    assert_true(h200->vgpu->mixed_size);
+    assert_true(h20->vgpu->mixed_size);
+    t = gpv_gpu_find_vgpu_type(h20, "H20-24C");
+    assert_int_equal(h20->vgpu->types[t].max_mixed, 2);
+    t = gpv_gpu_find_vgpu_type(h20, "H20-48C");
+    assert_int_equal(h20->vgpu->types[t].max_mixed, 0);
+}
+
+static void
 test_db_finds_vgpu_types_under_any_prefix(void **state)
 {
     const struct gpv_gpu *g = gpv_db_find(*state, "h100-80gb");
@@ -516,6 +568,11 @@ test_db_loader_rejects_each_bad_model_with_its_line(void **state)
                                 "starts: [0, 2, 4, 6], max: 4, memory_gib: 19.62}"),
                   "t.yaml:12:27: error: MIG profile id 0 is used by both '1g.20gb' and "
                   "'7g.80gb'");
+    expect_reject(with_line(11, "    - {name: 1g.20gb, id: 15, compute_slices: 1, size: 2, "
+                                "starts: [0, 2, 4, 6], max: 4, memory_gib: 19.62, "
+                                "aliases: [7g.80gb]}"),
+                  "t.yaml:11:118: error: alias '7g.80gb' of MIG profile '1g.20gb' is already a "
+                  "name of '7g.80gb'");
     expect_reject(with_line(9, "  source: s2"),
                   "t.yaml:9:11: error: 'source' of 'mig' names source 's2', which is not "
                   "declared under 'sources'");
@@ -597,6 +654,7 @@ main(void)
         cmocka_unit_test(test_db_suggests_only_a_model_of_the_same_family),
         cmocka_unit_test(test_pci_id_parse_reads_every_form_the_tools_write),
         cmocka_unit_test(test_db_rtx_pro_6000_mig_backed_types_ride_gfx_instances),
+        cmocka_unit_test(test_db_second_pass_facts_follow_their_sources),
         cmocka_unit_test(test_db_finds_vgpu_types_under_any_prefix),
         cmocka_unit_test(test_db_invariants_hold_for_every_embedded_model),
         cmocka_unit_test(test_db_loader_accepts_the_base_model),
