@@ -11,11 +11,11 @@
 #include <string.h>
 
 static const char *const required_ids[] = {
-    "a100-40gb", "a100-80gb", "a30",          "h100-80gb",   "h100-94gb", "h100-pcie",
-    "h100-96gb", "h20",       "h200-141gb",   "gh200-144gb", "b200",      "gb200",
-    "b300",      "gb300",     "rtx-pro-6000", "l40s",        "l40",       "l4",
-    "a40",       "a10",       "a16",          "a2",          "t4",        "rtx-6000-ada",
-    "v100-16gb", "v100-32gb",
+    "a100-40gb", "a100-80gb", "a30",          "h100-80gb",   "h100-94gb",    "h100-pcie",
+    "h100-96gb", "h20",       "h200-141gb",   "gh200-144gb", "b200",         "gb200",
+    "b300",      "gb300",     "rtx-pro-6000", "l40s",        "l40",          "l4",
+    "a40",       "a10",       "a16",          "a2",          "t4",           "rtx-6000-ada",
+    "v100-16gb", "v100-32gb", "l20",          "l2",          "rtx-5000-ada", "rtx-5880-ada",
 };
 
 static int
