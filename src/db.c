@@ -36,6 +36,13 @@ gpv_series_license(enum gpv_series s)
     return series_info[s].license;
 }
 
+bool
+gpv_series_license_covers(enum gpv_series licence, enum gpv_series s)
+{
+    /* An RTX vWS licence also covers B-series (vgpu.md §4); the rest cover their own series. */
+    return licence == s || (licence == GPV_SERIES_Q && s == GPV_SERIES_B);
+}
+
 const char *
 gpv_series_license_source(enum gpv_series s)
 {

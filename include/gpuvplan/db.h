@@ -115,6 +115,12 @@ const char *gpv_series_name(enum gpv_series s);
 const char *gpv_series_license(enum gpv_series s);
 const char *gpv_series_license_source(enum gpv_series s);
 
+/*
+ * Whether the licence of series `licence` also licenses a vGPU of series s: its own series, and
+ * RTX vWS (Q) for virtual PC (B) as well.
+ */
+bool gpv_series_license_covers(enum gpv_series licence, enum gpv_series s);
+
 struct gpv_vgpu_type {
     char *name; /* "H100-20C", "H100-1-10C" */
     enum gpv_series series;
