@@ -141,7 +141,7 @@ expect_rc 0
 run check "$WORK/site.json" --gpu-model l40s
 expect_rc 1
 expect_out "model h100-80gb is not among the allowed --gpu-model"
-run check "$WORK/site.json" --gpu-model l40s --gpu-model H100
+run check "$WORK/site.json" --gpu-model l40s --gpu-model "NVIDIA H100 80GB HBM3"
 expect_rc 0
 run check "$WORK/site.json" --max-gap 0 --require-optimal
 expect_rc 0

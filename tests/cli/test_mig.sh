@@ -3,7 +3,7 @@
 t "mig check: four 2g.20gb on an H100-80GB are over the max of 3"
 run mig check h100-80gb 4x2g.20gb
 expect_rc 1
-expect_out "not valid on NVIDIA H100 80GB (h100-80gb)"
+expect_out "not valid on NVIDIA H100 SXM5 80GB (h100-80gb)"
 expect_out "4 x 2g.20gb asked, but a GPU holds at most 3"
 expect_out "1g.20gb has as much memory and allows 4"
 run mig check h100-80gb 4x2g.20gb -f json
@@ -16,7 +16,7 @@ expect_json '[(r["kind"], r["profile"], r["count"], r["max"]) for r in j["reason
 t "mig check: four 1g.20gb sit at units 0, 2, 4 and 6"
 run mig check h100-80gb 4x1g.20gb
 expect_rc 0
-expect_out "valid: 4 instances on NVIDIA H100 80GB (h100-80gb)"
+expect_out "valid: 4 instances on NVIDIA H100 SXM5 80GB (h100-80gb)"
 for s in 0 2 4 6; do
     expect_out_line "^  1g\\.20gb +15 +$s +2  $s-$((s + 1))\$"
 done

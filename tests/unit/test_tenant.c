@@ -55,7 +55,7 @@ test_tenant_loader_reads_every_key(void **state)
     const char *text = "version: 1\n"
                        "licenses: {ai_enterprise: true, vws: true, vpc: false, vapps: true}\n"
                        "fleet:\n"
-                       "  - {gpu: H100, count: 4, cost_per_hour: 3.2, vgpu_mode: mixed}\n"
+                       "  - {gpu: H100-SXM5-80GB, count: 4, cost_per_hour: 3.2, vgpu_mode: mixed}\n"
                        "  - {gpu: l40s, count: 2}\n"
                        "tenants:\n"
                        "  - name: fraud-scoring\n"
@@ -222,9 +222,9 @@ static const struct {
      "gpus` lists them"},
     {"version: 1\ntenants: [{name: web, memory: 1GiB, gpu: [l40s]}]\n",
      "t.yaml:2:42: error: 'gpu' of tenant 'web' must be a non-empty string, not a list"},
-    {"version: 1\nfleet: [{gpu: h200-141gb, count: 1, vgpu_mode: mixed}]\n"
+    {"version: 1\nfleet: [{gpu: b200, count: 1, vgpu_mode: mixed}]\n"
      "tenants: [{name: web, memory: 1GiB}]\n",
-     "t.yaml:2:48: error: 'vgpu_mode' of fleet entry 'h200-141gb' is 'mixed', but 'h200-141gb' "
+     "t.yaml:2:42: error: 'vgpu_mode' of fleet entry 'b200' is 'mixed', but 'b200' "
      "has no mixed-size vGPU mode in the database"},
     {"version: 1\nfleet: [{gpu: gb300, count: 1, vgpu_mode: mixed}]\n"
      "tenants: [{name: web, memory: 1GiB}]\n",
