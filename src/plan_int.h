@@ -3,7 +3,7 @@
 
 /*
  * Private to src/plan*.c: what a plan document says, computed once from the plan source and
- * shared by its writers (plan.c: the value tree, JSON and YAML; plan_text.c: the table), so
+ * shared by its writers (plan_doc.c: the value tree, JSON and YAML; plan_text.c: the table), so
  * that every format says the same thing.
  */
 
