@@ -86,4 +86,14 @@ const char *pl_inst_profile(const struct gpv_gpu *gpu, enum gpv_pack_kind k,
 void pl_reasons(const struct gpv_plan_src *src, size_t i, void (*fn)(void *arg, const char *s),
                 void *arg);
 
+/*
+ * Checks that root has the shape of a plan: an object with the right schema and every member
+ * `check` reads present with its type (plan_shape.c). Returns 0, or GPV_EINPUT with err naming
+ * the first member that is missing or of the wrong type ("not a plan: ..."), at file name.
+ */
+int pl_shape(const struct gpv_val *root, const char *name, struct gpv_error *err);
+
+/* The value of a number (an integer or not) as a double. */
+double pl_num(const struct gpv_val *v);
+
 #endif
