@@ -42,8 +42,28 @@ gpv_json_put_int(struct gpv_buf *b, long long i)
     gpv_buf_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
-void
-gpv_json_put_string(struct gpv_buf *b, const char *s)
+/*
+ * The length of a character at p YAML may not hold raw, even quoted: a C1 control
+ * (U+0080..U+009F; U+0085 is a line break to YAML), or U+2028 and U+2029 (line and paragraph
+ * separators, line breaks to YAML 1.1). 0 for any other character.
+ */
+static int
+yaml_unprintable(const unsigned char *p)
+{
+    if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+        return 2;
+    if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+        return 3;
+    return 0;
+}
+
+/*
+ * Appends s double-quoted. JSON escapes \" \\ \n \t \r and other bytes below 0x20 as \u00XX; for
+ * YAML (yaml true) also DEL, the C1 controls, U+2028 and U+2029, which YAML may not hold raw
+ * even when quoted (YAML 1.2, 5.1 and 5.4), as \x7f and \uXXXX.
+ */
+static void
+put_quoted(struct gpv_buf *b, const char *s, bool yaml)
 {
     const unsigned char *p, *run = (const unsigned char *)s;
 
@@ -52,7 +72,9 @@ gpv_json_put_string(struct gpv_buf *b, const char *s)
     for (p = run; *p; p++) {
         char esc[8];
 
-        if (*p >= 0x20 && *p != '"' && *p != '\\')
+        int u = yaml ? yaml_unprintable(p) : 0;
+
+        if (*p >= 0x20 && *p != '"' && *p != '\\' && !(yaml && *p == 0x7f) && !u)
             continue;
         gpv_buf_put(b, (const char *)run, (size_t)(p - run));
         run = p + 1;
@@ -72,6 +94,19 @@ gpv_json_put_string(struct gpv_buf *b, const char *s)
         case '\r':
             gpv_buf_put(b, "\\r", 2);
             break;
+        case 0x7f:
+            gpv_buf_put(b, "\\x7f", 4);
+            break;
+        case 0xc2: /* U+0080..U+009F (YAML) */
+            snprintf(esc, sizeof(esc), "\\u%04x", p[1]);
+            gpv_buf_put(b, esc, 6);
+            run = ++p + 1;
+            break;
+        case 0xe2: /* U+2028, U+2029 (YAML) */
+            gpv_buf_put(b, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+            p += 2;
+            run = p + 1;
+            break;
         default:
             snprintf(esc, sizeof(esc), "\\u%04x", *p);
             gpv_buf_put(b, esc, 6);
@@ -79,6 +114,12 @@ gpv_json_put_string(struct gpv_buf *b, const char *s)
     }
     gpv_buf_put(b, (const char *)run, (size_t)(p - run));
     gpv_buf_put(b, "\"", 1);
+}
+
+void
+gpv_json_put_string(struct gpv_buf *b, const char *s)
+{
+    put_quoted(b, s, false);
 }
 
 void
@@ -99,7 +140,7 @@ gpv_json_put_indent(struct gpv_buf *b, int depth)
  * write millions of strings, so the tests are ordered to reject the usual name in one pass.
  */
 static bool
-yaml_needs_quotes(const char *s)
+yaml_needs_quotes(const char *s, bool flow)
 {
     static const char *const words[] = {"~",    "null",  "Null",  "NULL",  "true", "True",
                                         "TRUE", "false", "False", "FALSE", "yes",  "no",
@@ -119,10 +160,13 @@ yaml_needs_quotes(const char *s)
     if ((isdigit((unsigned char)s[0]) || strchr("+-.", s[0])) &&
         (gpv_parse_double(&d, s) || gpv_parse_ll(&ll, s, LLONG_MIN, LLONG_MAX)))
         return true;
-    if (strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]) || s[n - 1] == ' ')
+    if (strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]) || s[n - 1] == ' ' || s[n - 1] == ':')
+        return true;
+    /* Inside "[a, b]" a comma or bracket would end the item. */
+    if (flow && strpbrk(s, ",[]{}"))
         return true;
     for (p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
+        if (*p < 0x20 || *p == 0x7f || yaml_unprintable(p))
             return true;
         if ((p[0] == ':' && p[1] == ' ') || (p[0] == ' ' && p[1] == '#'))
             return true;
@@ -130,13 +174,20 @@ yaml_needs_quotes(const char *s)
     return false;
 }
 
+/* Appends s as a YAML scalar in block context, or in flow context ("[a, b]") when flow. */
+static void
+put_yaml(struct gpv_buf *b, const char *s, bool flow)
+{
+    if (yaml_needs_quotes(s, flow))
+        put_quoted(b, s, true); /* JSON's escapes, all of which YAML reads the same */
+    else
+        gpv_buf_put(b, s, strlen(s));
+}
+
 void
 gpv_yaml_put_string(struct gpv_buf *b, const char *s)
 {
-    if (yaml_needs_quotes(s))
-        gpv_json_put_string(b, s); /* a JSON string is a valid double-quoted YAML scalar */
-    else
-        gpv_buf_put(b, s, strlen(s));
+    put_yaml(b, s, false);
 }
 
 /* ---- the emitter ------------------------------------------------------------------------- */
@@ -358,7 +409,7 @@ gpv_emit_str(struct gpv_emit *e, const char *key, const char *s)
     else if (e->kind == GPV_EMIT_JSON)
         gpv_json_put_string(e->out, s);
     else
-        gpv_yaml_put_string(e->out, s);
+        put_yaml(e->out, s, top(e) && top(e)->inl);
     scalar_after(e);
 }
 

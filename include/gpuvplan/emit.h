@@ -62,7 +62,9 @@ struct gpv_val *gpv_emit_take(struct gpv_emit *e);
 /*
  * Opens an object or array. key names it inside an object and is ignored elsewhere (NULL
  * then). An array opened with inline_scalars must hold only scalars (written on one line); an
- * array opened without it holds one item per line. Each open is closed by gpv_emit_end().
+ * array opened without it is written one item per line, and holds containers when the text
+ * must be what gpv_val_write_json() or gpv_val_write_yaml() writes for the same tree (those
+ * put every array of scalars on one line). Each open is closed by gpv_emit_end().
  */
 void gpv_emit_obj(struct gpv_emit *e, const char *key);
 void gpv_emit_arr(struct gpv_emit *e, const char *key, bool inline_scalars);
@@ -105,8 +107,10 @@ void gpv_json_put_number(struct gpv_buf *b, double d);
 void gpv_json_put_indent(struct gpv_buf *b, int depth);
 
 /*
- * Appends s as a YAML scalar (a string value or a key): plain when YAML would read it back as
- * this string, else double-quoted with JSON escapes.
+ * Appends s as a YAML scalar in block context (a string value or a key, not an item of
+ * "[a, b]", where the emitter also quotes commas and brackets): plain when YAML would read it
+ * back as this string, else double-quoted with JSON's escapes, plus \x7f for DEL and \uXXXX for the
+ * C1 controls (U+0080..U+009F), U+2028 and U+2029, which YAML may not hold raw.
  */
 void gpv_yaml_put_string(struct gpv_buf *b, const char *s);
 
