@@ -254,16 +254,13 @@ test_emit_quotes_yaml_strings_with_escapes_yaml_can_read(void **state)
     gpv_buf_release(&b);
 }
 
+/* A list of an object holding an inline array and an empty object, then an empty array. */
 static void
-test_emit_writes_nesting_and_empties_in_the_fixed_layout(void **state)
+small_doc(enum gpv_emit_kind kind, struct gpv_buf *out)
 {
     struct gpv_emit e;
-    struct gpv_buf j, y;
 
-    (void)state;
-    gpv_buf_init(&j);
-    gpv_buf_init(&y);
-    gpv_emit_init(&e, GPV_EMIT_JSON, &j);
+    gpv_emit_init(&e, kind, out);
     gpv_emit_obj(&e, NULL);
     gpv_emit_arr(&e, "a", false);
     gpv_emit_obj(&e, NULL);
@@ -279,6 +276,17 @@ test_emit_writes_nesting_and_empties_in_the_fixed_layout(void **state)
     gpv_emit_end(&e);
     gpv_emit_end(&e);
     gpv_emit_release(&e);
+}
+
+static void
+test_emit_writes_nesting_and_empties_in_the_fixed_layout(void **state)
+{
+    struct gpv_buf j, y;
+
+    (void)state;
+    gpv_buf_init(&j);
+    gpv_buf_init(&y);
+    small_doc(GPV_EMIT_JSON, &j);
     assert_string_equal(gpv_buf_str(&j), "{\n"
                                          "  \"a\": [\n"
                                          "    {\n"
@@ -288,22 +296,7 @@ test_emit_writes_nesting_and_empties_in_the_fixed_layout(void **state)
                                          "  ],\n"
                                          "  \"none\": []\n"
                                          "}\n");
-    gpv_emit_init(&e, GPV_EMIT_YAML, &y);
-    gpv_emit_obj(&e, NULL);
-    gpv_emit_arr(&e, "a", false);
-    gpv_emit_obj(&e, NULL);
-    gpv_emit_arr(&e, "ids", true);
-    gpv_emit_str(&e, NULL, "x");
-    gpv_emit_int(&e, NULL, 1);
-    gpv_emit_end(&e);
-    gpv_emit_obj(&e, "e");
-    gpv_emit_end(&e);
-    gpv_emit_end(&e);
-    gpv_emit_end(&e);
-    gpv_emit_arr(&e, "none", true);
-    gpv_emit_end(&e);
-    gpv_emit_end(&e);
-    gpv_emit_release(&e);
+    small_doc(GPV_EMIT_YAML, &y);
     assert_string_equal(gpv_buf_str(&y), "---\n"
                                          "a:\n"
                                          "  - ids: [x, 1]\n"
