@@ -2,6 +2,7 @@
 
 #include "gpuvplan/value.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
@@ -368,8 +369,12 @@ gpv_emit_arr(struct gpv_emit *e, const char *key, bool inline_scalars)
 void
 gpv_emit_end(struct gpv_emit *e)
 {
-    struct gpv_emit_frame *f = &e->frame[--e->depth];
-    int d = (int)e->depth;
+    struct gpv_emit_frame *f;
+    int d;
+
+    assert(e->depth > 0 && "gpv_emit_end() without an open container");
+    f = &e->frame[--e->depth];
+    d = (int)e->depth;
 
     if (e->kind == GPV_EMIT_YAML) {
         if (!f->n) {
