@@ -288,6 +288,26 @@ test_every_fuzz_corpus_failure_has_a_message_and_the_file(void **state)
 }
 
 static void
+test_json_syntax_errors_have_a_line_and_column(void **state)
+{
+    static const char *const bad[] = {"", "{", "{\"a\": }", "[1, 2,]", "{\"a\": 1}\n{", "\"\\x\""};
+    struct gpv_val *v;
+    struct gpv_error err;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        v = NULL;
+        gpv_error_init(&err);
+        assert_int_equal(gpv_val_parse_json(&v, bad[i], strlen(bad[i]), "p.json", &err),
+                         GPV_EINPUT);
+        assert_null(v);
+        if (!err.msg[0] || strcmp(err.file, "p.json") || err.line < 1 || err.col < 1)
+            fail_msg("'%s': '%s'", bad[i], formatted(&err));
+    }
+}
+
+static void
 test_plan_run_over_the_instance_limit_says_why(void **state)
 {
     struct gpv_buf y;
@@ -335,6 +355,7 @@ main(void)
         cmocka_unit_test(test_error_too_long_for_the_buffer_ends_in_an_ellipsis),
         cmocka_unit_test(test_every_bad_input_fails_with_its_message_and_position),
         cmocka_unit_test(test_every_fuzz_corpus_failure_has_a_message_and_the_file),
+        cmocka_unit_test(test_json_syntax_errors_have_a_line_and_column),
         cmocka_unit_test(test_plan_run_over_the_instance_limit_says_why),
     };
 
