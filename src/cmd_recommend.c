@@ -147,8 +147,7 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
     job.strategy = strategy;
     job.no_upgrades = no_upgrades;
     if (gpv_plan_run(&run, &job, &err)) {
-        if (!err.file[0])
-            gpv_error_set(&err, err.code ? err.code : GPV_EINPUT, file.name, 0, 0, "%s", err.msg);
+        gpv_error_locate(&err, file.name, 0, 0);
         rc = cli_report(&err);
         goto out;
     }
