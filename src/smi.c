@@ -574,6 +574,14 @@ csv_split(struct tok *out, int cap, const char *l, int len)
     }
 }
 
+static bool
+is_column_name(const struct tok *f)
+{
+    return tok_is(f, "index") || tok_is(f, "name") || tok_is(f, "pci.device_id") ||
+           tok_is(f, "memory.total") || tok_is(f, "memory.total [MiB]") ||
+           tok_is(f, "mig.mode.current");
+}
+
 static int
 csv_header(struct reader *r, const struct tok *f, int n)
 {
@@ -994,8 +1002,9 @@ read_line(struct reader *r, const char *l, int len)
         struct tok f[16];
         int nf = csv_split(f, 16, l, len);
 
-        if (nf > 0 && (tok_is(&f[0], "index") || (nf > 1 && tok_is(&f[1], "index"))))
-            return csv_header(r, f, nf);
+        for (i = 0; i < nf; i++)
+            if (is_column_name(&f[i]))
+                return csv_header(r, f, nf);
         return csv_row(r, l, len);
     }
     if (r->sect == S_SKIP)
