@@ -905,10 +905,10 @@ read_line(struct reader *r, const char *l, int len)
                                      "%s:%d)",
                                      nt[2].len, nt[2].p, r->s->node, r->s->node_pos.file,
                                      r->s->node_pos.line);
-            if (!r->s->node) {
+            if (!r->s->node)
                 r->s->node = tok_dup(&nt[2]);
+            if (!r->s->node_pos.line)
                 r->s->node_pos = pos_at(r, nt[2].col);
-            }
         }
         r->sect = S_NONE;
         return 0;

@@ -40,6 +40,12 @@ source_gpu(const struct gpv_smi_gpu **out, const struct gpv_smi *s, struct gpv_e
         for (k = 0; k < s->gpus[i]->nprofiles && !g; k++)
             if (s->gpus[i]->profiles[k].name)
                 g = s->gpus[i];
+    for (i = 0; i < s->ngpus && !g; i++)
+        if (s->gpus[i]->nprofiles)
+            return gpu_error(err, &s->gpus[i]->profiles[0].pp_pos,
+                             "-lgipp lists profile id %d of GPU %d, which no -lgip row names: "
+                             "add the output of nvidia-smi mig -lgip",
+                             s->gpus[i]->profiles[0].id, s->gpus[i]->index);
     if (!g) {
         struct gpv_smi_pos p = {s->nfiles ? s->files[0] : "", 0, 0};
 

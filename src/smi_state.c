@@ -252,8 +252,30 @@ lgi_instances(struct gpv_val *arr, const struct gpv_gpu *m, const struct gpv_smi
     n = gpv_mig_check_layout(why, 4, m, &lay, driver);
     if (n > 0) {
         int at = why[0].instance >= 0 && why[0].instance < g->ninst ? why[0].instance : 0;
+        const struct gpv_smi_instance *in = &g->inst[at];
 
-        return pos_error(err, &g->inst[at].pl_pos, "impossible layout on GPU %d: %s", g->index,
+        if (why[0].kind == GPV_MIG_R_OVERLAP && why[0].other >= 0 && why[0].other < g->ninst)
+            return pos_error(err, &in->pl_pos,
+                             "impossible layout on GPU %d: %s at %d:%d overlaps %s at %d:%d "
+                             "(line %d)",
+                             g->index, in->profile, in->start, in->size,
+                             g->inst[why[0].other].profile, g->inst[why[0].other].start,
+                             g->inst[why[0].other].size, g->inst[why[0].other].pos.line);
+        if (why[0].kind == GPV_MIG_R_BAD_START) {
+            const struct gpv_mig_profile *p = &m->mig->profiles[why[0].profile];
+            char starts[128];
+            size_t used = 0;
+
+            starts[0] = '\0';
+            for (k = 0; k < p->nstarts && used + 4 < sizeof(starts); k++)
+                used += (size_t)snprintf(starts + used, sizeof(starts) - used, "%s%d", k ? "," : "",
+                                         p->starts[k]);
+            return pos_error(err, &in->pl_pos,
+                             "impossible layout on GPU %d: %s may not start at unit %d on %s "
+                             "(allowed: %s)",
+                             g->index, p->name, in->start, m->id, starts);
+        }
+        return pos_error(err, &in->pl_pos, "impossible layout on GPU %d: %s", g->index,
                          kind_text(m, &why[0], b, sizeof(b)));
     }
     for (i = 0; i < g->ninst; i++)
@@ -347,7 +369,7 @@ state_gpu(struct gpv_val *gpus, struct gpv_val *notes, const char **model_id,
                          g->ninst ? &g->inst[0].pos
                          : e      ? &e->pos
                                   : &g->mode_pos,
-                         "GPU %d is a %s, which has no MIG", g->index, m->id);
+                         "GPU %d (%s) has no MIG", g->index, m->id);
     if (mig && e && (rc = export_counts(counts, m, e, driver, err)))
         return rc;
     if (mig && e)

@@ -437,11 +437,11 @@ test_smi_state_rejects_unknown_gpus_profiles_and_layouts(void **state)
                        "| GPU instances: |\n"
                        "|   0  MIG 3g.40gb   9  2  0:4 |\n"
                        "|   0  MIG 2g.20gb  14  3  2:2 |\n",
-                       4, 28, "impossible layout on GPU 0: 2g.20gb overlaps");
+                       4, 28, "impossible layout on GPU 0: 2g.20gb at 2:2 overlaps 3g.40gb at 0:4 (line 3)");
     assert_state_error("0, NVIDIA H100 80GB HBM3, 0x233010DE, 81559 MiB, Enabled\n"
                        "| GPU instances: |\n"
                        "|   0  MIG 3g.40gb   9  2  2:4 |\n",
-                       3, 28, "3g.40gb may not start there");
+                       3, 28, "3g.40gb may not start at unit 2 on h100-80gb (allowed: 0,4)");
     assert_state_error("0, NVIDIA H100 80GB HBM3, 0x233010DE, 81559 MiB, Disabled\n"
                        "| GPU instances: |\n"
                        "|   0  MIG 3g.40gb   9  2  0:4 |\n",
@@ -543,6 +543,10 @@ test_smi_import_rejects_incomplete_output(void **state)
     assert_non_null(strstr(err.msg, "has no -lgipp placements"));
     gpv_smi_release(&s);
     assert_int_equal(load(&s, "GPU  0 Profile ID 19 Placements: {0}:1\n", &err), 0);
+    assert_int_equal(gpv_smi_import_profile(&yaml, &db, &s, &err), GPV_EINPUT);
+    assert_non_null(strstr(err.msg, "-lgipp lists profile id 19 of GPU 0, which no -lgip row"));
+    gpv_smi_release(&s);
+    assert_int_equal(load(&s, "GPU 0: NVIDIA H100 80GB HBM3 (UUID: x)\n", &err), 0);
     assert_int_equal(gpv_smi_import_profile(&yaml, &db, &s, &err), GPV_EINPUT);
     assert_non_null(strstr(err.msg, "no nvidia-smi mig -lgip rows"));
     gpv_smi_release(&s);
