@@ -464,6 +464,11 @@ gpv_smi_state(struct gpv_val **out, const struct gpv_db *db, const struct gpv_sm
         bool same = true;
         struct gpv_val *no;
 
+        if (!s->node) {
+            rc = gpv_error_set(err, GPV_EINPUT, s->nfiles ? s->files[0] : NULL, 0, 0,
+                               "input without a node name");
+            goto out;
+        }
         for (k = 0; k < i; k++)
             if (!strcmp(nodes[k].node, s->node)) {
                 rc = pos_error(err, &s->node_pos, "node '%s' is given twice", s->node);

@@ -156,9 +156,10 @@ const struct gpv_gpu *gpv_smi_model(const struct gpv_db *db, const struct gpv_sm
  * Builds the state document (schema "gpuvplan.state/1", docs/state.md) of the nodes[0..n):
  * every GPU matched to a model, its MIG mode and its GPU instances (placements from -lgi,
  * counts only from a mig-parted export), each checked with the MIG engine. Nodes must have
- * distinct names. Returns 0 with *out a new value (caller frees with gpv_val_free), or
- * GPV_EINPUT with err at the offending datum (*out NULL): an unknown GPU, a profile id or name
- * the model lacks, an impossible layout, an export entry naming no GPU, conflicting sources.
+ * distinct names (NULL is an error). Returns 0 with *out a new value (caller frees with
+ * gpv_val_free), or GPV_EINPUT with err at the offending datum (*out NULL): an unknown GPU, a
+ * profile id or name the model lacks, an impossible layout, an export entry naming no GPU,
+ * conflicting sources.
  */
 int gpv_smi_state(struct gpv_val **out, const struct gpv_db *db, const struct gpv_smi *nodes,
                   size_t n, struct gpv_error *err);
