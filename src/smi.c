@@ -249,8 +249,13 @@ gpu_of_tok(struct gpv_smi_gpu **out, struct reader *r, const struct tok *t)
 static int
 set_name(struct reader *r, struct gpv_smi_gpu *g, const char *p, int len, int col)
 {
+    int i;
+
     if (len <= 0 || len > GPV_SMI_NAME_MAX)
         return fail(r, col, "%s", len <= 0 ? "empty GPU name" : "GPU name is too long");
+    for (i = 0; i < len; i++)
+        if ((unsigned char)p[i] >= 0x7f)
+            return fail(r, col + i, "%s", "GPU name is not printable ASCII");
     if (g->name) {
         if (strlen(g->name) == (size_t)len && !memcmp(g->name, p, (size_t)len))
             return 0;

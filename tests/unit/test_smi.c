@@ -334,6 +334,7 @@ test_smi_rejects_malformed_rows_at_the_bad_field(void **state)
     assert_load_error("0, X, 0x2330\n", 1, 1, "expected 5 comma-separated fields");
     assert_load_error("name, memory.total\nX, 4\n", 1, 1, "needs an 'index' column");
     assert_load_error("hello world\n", 1, 1, "unrecognised line 'hello'");
+    assert_load_error("GPU 0: NV\xc3\xa9IDIA (UUID: x)\n", 1, 10, "not printable ASCII");
 }
 
 static void
@@ -433,11 +434,12 @@ test_smi_state_rejects_unknown_gpus_profiles_and_layouts(void **state)
                        "| GPU instances: |\n"
                        "|   0  MIG 1g.5gb  33  13  6:1 |\n",
                        3, 20, "h100-80gb has no MIG profile with id 33");
-    assert_state_error("0, NVIDIA H100 80GB HBM3, 0x233010DE, 81559 MiB, Enabled\n"
-                       "| GPU instances: |\n"
-                       "|   0  MIG 3g.40gb   9  2  0:4 |\n"
-                       "|   0  MIG 2g.20gb  14  3  2:2 |\n",
-                       4, 28, "impossible layout on GPU 0: 2g.20gb at 2:2 overlaps 3g.40gb at 0:4 (line 3)");
+    assert_state_error(
+        "0, NVIDIA H100 80GB HBM3, 0x233010DE, 81559 MiB, Enabled\n"
+        "| GPU instances: |\n"
+        "|   0  MIG 3g.40gb   9  2  0:4 |\n"
+        "|   0  MIG 2g.20gb  14  3  2:2 |\n",
+        4, 28, "impossible layout on GPU 0: 2g.20gb at 2:2 overlaps 3g.40gb at 0:4 (line 3)");
     assert_state_error("0, NVIDIA H100 80GB HBM3, 0x233010DE, 81559 MiB, Enabled\n"
                        "| GPU instances: |\n"
                        "|   0  MIG 3g.40gb   9  2  2:4 |\n",
