@@ -156,6 +156,18 @@ tok_int(int *out, struct reader *r, const struct tok *t, long long min, long lon
     return 0;
 }
 
+/* True when every byte of t is in set (the text is not NUL-terminated: no strspn). */
+static bool
+tok_all(const struct tok *t, const char *set)
+{
+    int i;
+
+    for (i = 0; i < t->len; i++)
+        if (!t->p[i] || !strchr(set, t->p[i]))
+            return false;
+    return true;
+}
+
 static char *
 tok_dup(const struct tok *t)
 {
@@ -789,7 +801,7 @@ read_line(struct reader *r, const char *l, int len)
             r->sect = S_SKIP; /* the rest of the plain nvidia-smi table */
             return 0;
         }
-    if (t[0].p[0] == '+' && strspn(t[0].p, "+-=") >= (size_t)t[0].len && n == 1)
+    if (t[0].p[0] == '+' && tok_all(&t[0], "+-=") && n == 1)
         return 0;
     if (n >= 5 && t[0].len == 3 && is_weekday(&t[0]) && memchr(t[3].p, ':', (size_t)t[3].len))
         return 0; /* the date line nvidia-smi prints above its banner */
@@ -799,7 +811,7 @@ read_line(struct reader *r, const char *l, int len)
 
         if (nb < 0)
             return fail(r, 1, "%s", "too many fields on one line: expected nvidia-smi output");
-        if (nb == 0 || strspn(b[0].p, "=") >= (size_t)b[0].len)
+        if (nb == 0 || tok_all(&b[0], "="))
             return 0;
         if (nb >= 3 && tok_is(&b[0], "GPU") && tok_is(&b[1], "instance") &&
             tok_is(&b[2], "profiles:")) {
@@ -844,8 +856,8 @@ read_line(struct reader *r, const char *l, int len)
     if (r->sect == S_SKIP && (t[0].p[0] == '+' || t[0].p[0] == '|'))
         return 0;
     if (n >= 2 && tok_is(&t[0], "No") &&
-        (starts_with(t[1].p, len, "MIG-enabled") || starts_with(t[1].p, len, "GPU") ||
-         starts_with(t[1].p, len, "compute"))) {
+        (starts_with(t[1].p, t[1].len, "MIG-enabled") || tok_is(&t[1], "GPU") ||
+         tok_is(&t[1], "compute"))) {
         if (n >= 3 && tok_is(&t[1], "GPU") && tok_is(&t[2], "instances"))
             r->s->any_lgi = true;
         return 0;
