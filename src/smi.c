@@ -1,47 +1,14 @@
 /* Readers of nvidia-smi text and mig-parted export YAML (docs/state.md, "Input"). */
 #include "gpuvplan/smi.h"
-#include "smi_int.h"
 #include "gpuvplan/util.h"
 #include "gpuvplan/yamldoc.h"
+#include "smi_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_TOKENS 32
-
-struct tok {
-    const char *p;
-    int len;
-    int col; /* from 1 */
-};
-
-/* What the lines being read belong to. */
-enum sect {
-    S_NONE,
-    S_LGIP, /* nvidia-smi mig -lgip box */
-    S_LGI,  /* nvidia-smi mig -lgi box */
-    S_SKIP, /* a box or banner table that is not read (-lci, -lcip, the nvidia-smi table) */
-    S_CSV,  /* --query-gpu rows after a header */
-};
-
-struct reader {
-    struct gpv_smi *s;
-    const char *file; /* s->files[...] */
-    const char *buf;
-    size_t len;
-    int line;
-    enum sect sect;
-    int ncols;
-    int cols[16]; /* CSV column -> field (enum below), -1 for a column not read */
-    struct gpv_smi_profile *pending; /* -lgip row waiting for its second line */
-    int lgi_table;
-    struct gpv_error *err;
-};
-
-enum { C_INDEX, C_NAME, C_PCI, C_MEMORY, C_MIG };
-
-static const int default_cols[] = {C_INDEX, C_NAME, C_PCI, C_MEMORY, C_MIG};
 
 void
 gpv_smi_init(struct gpv_smi *s)
@@ -85,22 +52,22 @@ gpv_smi_release(struct gpv_smi *s)
     gpv_smi_init(s);
 }
 
-static struct gpv_smi_pos
-pos_at(const struct reader *r, int col)
+struct gpv_smi_pos
+sm_pos_at(const struct sm_reader *r, int col)
 {
     struct gpv_smi_pos p = {r->file, r->line, col};
 
     return p;
 }
 
-static int
-fail(struct reader *r, int col, const char *fmt, const char *arg)
+int
+sm_fail(struct sm_reader *r, int col, const char *fmt, const char *arg)
 {
     return gpv_error_set(r->err, GPV_EINPUT, r->file, r->line, col, fmt, arg);
 }
 
 static int
-tokenize(struct tok *out, int cap, const char *l, int len, const char *seps)
+tokenize(struct sm_tok *out, int cap, const char *l, int len, const char *seps)
 {
     int i = 0, n = 0;
 
@@ -124,14 +91,14 @@ tokenize(struct tok *out, int cap, const char *l, int len, const char *seps)
     return n;
 }
 
-static bool
-tok_is(const struct tok *t, const char *s)
+bool
+sm_tok_is(const struct sm_tok *t, const char *s)
 {
     return (size_t)t->len == strlen(s) && !memcmp(t->p, s, (size_t)t->len);
 }
 
-static bool
-tok_ll(long long *out, const struct tok *t, long long min, long long max)
+bool
+sm_tok_ll(long long *out, const struct sm_tok *t, long long min, long long max)
 {
     char b[32];
 
@@ -142,13 +109,13 @@ tok_ll(long long *out, const struct tok *t, long long min, long long max)
     return gpv_parse_ll(out, b, min, max);
 }
 
-static int
-tok_int(int *out, struct reader *r, const struct tok *t, long long min, long long max,
-        const char *what)
+int
+sm_tok_int(int *out, struct sm_reader *r, const struct sm_tok *t, long long min, long long max,
+           const char *what)
 {
     long long v;
 
-    if (!tok_ll(&v, t, min, max))
+    if (!sm_tok_ll(&v, t, min, max))
         return gpv_error_set(r->err, GPV_EINPUT, r->file, r->line, t->col,
                              "%s must be a whole number from %lld to %lld, not '%.*s'", what, min,
                              max, t->len > 40 ? 40 : t->len, t->p);
@@ -158,7 +125,7 @@ tok_int(int *out, struct reader *r, const struct tok *t, long long min, long lon
 
 /* True when every byte of t is in set (the text is not NUL-terminated: no strspn). */
 static bool
-tok_all(const struct tok *t, const char *set)
+tok_all(const struct sm_tok *t, const char *set)
 {
     int i;
 
@@ -168,14 +135,14 @@ tok_all(const struct tok *t, const char *set)
     return true;
 }
 
-static char *
-tok_dup(const struct tok *t)
+char *
+sm_tok_dup(const struct sm_tok *t)
 {
     return xstrndup(t->p, (size_t)t->len);
 }
 
-static bool
-is_name_token(const struct tok *t)
+bool
+sm_is_name_token(const struct sm_tok *t)
 {
     int i;
 
@@ -216,7 +183,7 @@ gpv_smi_parse_pci_id(int *out, const char *s)
 }
 
 static int
-get_gpu(struct gpv_smi_gpu **out, struct reader *r, long long index, int col)
+get_gpu(struct gpv_smi_gpu **out, struct sm_reader *r, long long index, int col)
 {
     struct gpv_smi *s = r->s;
     int i, k;
@@ -225,7 +192,8 @@ get_gpu(struct gpv_smi_gpu **out, struct reader *r, long long index, int col)
         char b[32];
 
         snprintf(b, sizeof(b), "%lld", index);
-        return fail(r, col, "GPU index %s is out of range (a node has at most 64 GPUs, 0..63)", b);
+        return sm_fail(r, col, "GPU index %s is out of range (a node has at most 64 GPUs, 0..63)",
+                       b);
     }
     for (i = 0; i < s->ngpus && s->gpus[i]->index < index; i++)
         ;
@@ -240,34 +208,34 @@ get_gpu(struct gpv_smi_gpu **out, struct reader *r, long long index, int col)
     s->gpus[i]->device_id = -1;
     s->gpus[i]->memory_mib = -1;
     s->gpus[i]->mig_mode = -1;
-    s->gpus[i]->pos = pos_at(r, col);
+    s->gpus[i]->pos = sm_pos_at(r, col);
     s->ngpus++;
     *out = s->gpus[i];
     return 0;
 }
 
-static int
-gpu_of_tok(struct gpv_smi_gpu **out, struct reader *r, const struct tok *t)
+int
+sm_gpu_of_tok(struct gpv_smi_gpu **out, struct sm_reader *r, const struct sm_tok *t)
 {
     long long v;
 
-    if (!tok_ll(&v, t, 0, 1000000))
+    if (!sm_tok_ll(&v, t, 0, 1000000))
         return gpv_error_set(r->err, GPV_EINPUT, r->file, r->line, t->col,
                              "expected a GPU index, not '%.*s'", t->len > 40 ? 40 : t->len, t->p);
     return get_gpu(out, r, v, t->col);
 }
 
 /* Records a GPU's name, refusing a different one from another input. */
-static int
-set_name(struct reader *r, struct gpv_smi_gpu *g, const char *p, int len, int col)
+int
+sm_set_name(struct sm_reader *r, struct gpv_smi_gpu *g, const char *p, int len, int col)
 {
     int i;
 
     if (len <= 0 || len > GPV_SMI_NAME_MAX)
-        return fail(r, col, "%s", len <= 0 ? "empty GPU name" : "GPU name is too long");
+        return sm_fail(r, col, "%s", len <= 0 ? "empty GPU name" : "GPU name is too long");
     for (i = 0; i < len; i++)
         if ((unsigned char)p[i] >= 0x7f)
-            return fail(r, col + i, "%s", "GPU name is not printable ASCII");
+            return sm_fail(r, col + i, "%s", "GPU name is not printable ASCII");
     if (g->name) {
         if (strlen(g->name) == (size_t)len && !memcmp(g->name, p, (size_t)len))
             return 0;
@@ -276,13 +244,13 @@ set_name(struct reader *r, struct gpv_smi_gpu *g, const char *p, int len, int co
                              g->name, g->name_pos.file, g->name_pos.line);
     }
     g->name = xstrndup(p, (size_t)len);
-    g->name_pos = pos_at(r, col);
+    g->name_pos = sm_pos_at(r, col);
     return 0;
 }
 
 /* `| GPU instance profiles: |` ... rows of -lgip. */
 static int
-lgip_row(struct reader *r, const struct tok *t, int n)
+lgip_row(struct sm_reader *r, const struct sm_tok *t, int n)
 {
     struct gpv_smi_gpu *g;
     struct gpv_smi_profile *p;
@@ -294,20 +262,20 @@ lgip_row(struct reader *r, const struct tok *t, int n)
         int *f[3] = {&r->pending->ce, &r->pending->jpeg, &r->pending->ofa};
 
         for (i = 0; i < 3; i++)
-            if ((rc = tok_int(f[i], r, &t[i], 0, 1000, "an engine count")))
+            if ((rc = sm_tok_int(f[i], r, &t[i], 0, 1000, "an engine count")))
                 return rc;
         r->pending = NULL;
         return 0;
     }
-    if (n != 10 || !tok_is(&t[1], "MIG"))
-        return fail(r, t[0].col, "%s",
-                    "expected an -lgip row: GPU, MIG NAME, ID, FREE/TOTAL, MEMORY, P2P, SM, "
-                    "DEC, ENC");
-    if ((rc = gpu_of_tok(&g, r, &t[0])))
+    if (n != 10 || !sm_tok_is(&t[1], "MIG"))
+        return sm_fail(r, t[0].col, "%s",
+                       "expected an -lgip row: GPU, MIG NAME, ID, FREE/TOTAL, MEMORY, P2P, SM, "
+                       "DEC, ENC");
+    if ((rc = sm_gpu_of_tok(&g, r, &t[0])))
         return rc;
-    if (!is_name_token(&t[2]))
-        return fail(r, t[2].col, "%s", "bad profile name");
-    if ((rc = tok_int(&id, r, &t[3], 0, 255, "a profile id")))
+    if (!sm_is_name_token(&t[2]))
+        return sm_fail(r, t[2].col, "%s", "bad profile name");
+    if ((rc = sm_tok_int(&id, r, &t[3], 0, 255, "a profile id")))
         return rc;
     for (i = 0; i < g->nprofiles && g->profiles[i].id != id; i++)
         ;
@@ -317,42 +285,42 @@ lgip_row(struct reader *r, const struct tok *t, int n)
                              g->index, g->profiles[i].pos.file, g->profiles[i].pos.line);
     if (i == g->nprofiles) {
         if (g->nprofiles == GPV_SMI_MAX_PROFILES)
-            return fail(r, t[3].col, "%s", "more than 64 profiles on one GPU");
+            return sm_fail(r, t[3].col, "%s", "more than 64 profiles on one GPU");
         g->nprofiles++;
         memset(&g->profiles[i], 0, sizeof(g->profiles[i]));
         g->profiles[i].id = id;
     }
     p = &g->profiles[i];
-    p->name = tok_dup(&t[2]);
-    p->pos = pos_at(r, t[0].col);
+    p->name = sm_tok_dup(&t[2]);
+    p->pos = sm_pos_at(r, t[0].col);
     slash = memchr(t[4].p, '/', (size_t)t[4].len);
     {
-        struct tok a = {t[4].p, slash ? (int)(slash - t[4].p) : 0, t[4].col};
-        struct tok b = {slash ? slash + 1 : t[4].p, slash ? t[4].len - a.len - 1 : 0,
-                        t[4].col + a.len + 1};
+        struct sm_tok a = {t[4].p, slash ? (int)(slash - t[4].p) : 0, t[4].col};
+        struct sm_tok b = {slash ? slash + 1 : t[4].p, slash ? t[4].len - a.len - 1 : 0,
+                           t[4].col + a.len + 1};
 
-        if (!slash || !tok_ll(&v, &a, 0, 64))
-            return fail(r, t[4].col, "%s", "expected instances as FREE/TOTAL, such as 7/7");
+        if (!slash || !sm_tok_ll(&v, &a, 0, 64))
+            return sm_fail(r, t[4].col, "%s", "expected instances as FREE/TOTAL, such as 7/7");
         p->free = (int)v;
-        if ((rc = tok_int(&p->total, r, &b, 1, 64, "the total instances")))
+        if ((rc = sm_tok_int(&p->total, r, &b, 1, 64, "the total instances")))
             return rc;
     }
     {
         char b[32];
 
         if (t[5].len >= (int)sizeof(b))
-            return fail(r, t[5].col, "%s", "bad memory figure");
+            return sm_fail(r, t[5].col, "%s", "bad memory figure");
         memcpy(b, t[5].p, (size_t)t[5].len);
         b[t[5].len] = '\0';
         if (!gpv_parse_double(&p->memory_gib, b) || p->memory_gib <= 0 || p->memory_gib > 1e6)
-            return fail(r, t[5].col, "memory must be a positive number of GiB, not '%s'", b);
+            return sm_fail(r, t[5].col, "memory must be a positive number of GiB, not '%s'", b);
     }
-    if (!tok_is(&t[6], "Yes") && !tok_is(&t[6], "No"))
-        return fail(r, t[6].col, "%s", "P2P must be Yes or No");
-    p->p2p = tok_is(&t[6], "Yes");
-    if ((rc = tok_int(&p->sms, r, &t[7], 0, 100000, "the SM count")) ||
-        (rc = tok_int(&p->dec, r, &t[8], 0, 1000, "an engine count")) ||
-        (rc = tok_int(&p->enc, r, &t[9], 0, 1000, "an engine count")))
+    if (!sm_tok_is(&t[6], "Yes") && !sm_tok_is(&t[6], "No"))
+        return sm_fail(r, t[6].col, "%s", "P2P must be Yes or No");
+    p->p2p = sm_tok_is(&t[6], "Yes");
+    if ((rc = sm_tok_int(&p->sms, r, &t[7], 0, 100000, "the SM count")) ||
+        (rc = sm_tok_int(&p->dec, r, &t[8], 0, 1000, "an engine count")) ||
+        (rc = sm_tok_int(&p->enc, r, &t[9], 0, 1000, "an engine count")))
         return rc;
     p->ce = p->jpeg = p->ofa = -1;
     r->pending = p;
@@ -361,38 +329,38 @@ lgip_row(struct reader *r, const struct tok *t, int n)
 
 /* Start:Size (-lgi) into *start and *size. */
 static int
-start_size(int *start, int *size, struct reader *r, const struct tok *t)
+start_size(int *start, int *size, struct sm_reader *r, const struct sm_tok *t)
 {
     const char *c = memchr(t->p, ':', (size_t)t->len);
-    struct tok a, b;
+    struct sm_tok a, b;
     int rc;
 
     if (!c)
-        return fail(r, t->col, "%s", "expected a placement START:SIZE, such as 0:1");
+        return sm_fail(r, t->col, "%s", "expected a placement START:SIZE, such as 0:1");
     a.p = t->p;
     a.len = (int)(c - t->p);
     a.col = t->col;
     b.p = c + 1;
     b.len = t->len - a.len - 1;
     b.col = t->col + a.len + 1;
-    if ((rc = tok_int(start, r, &a, 0, 31, "a placement start")) ||
-        (rc = tok_int(size, r, &b, 1, 32, "a placement size")))
+    if ((rc = sm_tok_int(start, r, &a, 0, 31, "a placement start")) ||
+        (rc = sm_tok_int(size, r, &b, 1, 32, "a placement size")))
         return rc;
     return 0;
 }
 
 /* `| GPU instances: |` ... rows of -lgi. */
 static int
-lgi_row(struct reader *r, const struct tok *t, int n)
+lgi_row(struct sm_reader *r, const struct sm_tok *t, int n)
 {
     struct gpv_smi_gpu *g;
     struct gpv_smi_instance *in;
     int rc;
 
-    if (n != 6 || !tok_is(&t[1], "MIG"))
-        return fail(r, t[0].col, "%s",
-                    "expected an -lgi row: GPU, MIG NAME, PROFILE ID, INSTANCE ID, START:SIZE");
-    if ((rc = gpu_of_tok(&g, r, &t[0])))
+    if (n != 6 || !sm_tok_is(&t[1], "MIG"))
+        return sm_fail(r, t[0].col, "%s",
+                       "expected an -lgi row: GPU, MIG NAME, PROFILE ID, INSTANCE ID, START:SIZE");
+    if ((rc = sm_gpu_of_tok(&g, r, &t[0])))
         return rc;
     if (g->lgi_table && g->lgi_table != r->lgi_table)
         return gpv_error_set(r->err, GPV_EINPUT, r->file, r->line, t[0].col,
@@ -400,76 +368,77 @@ lgi_row(struct reader *r, const struct tok *t, int n)
                              g->inst[0].pos.file, g->inst[0].pos.line);
     g->lgi_table = r->lgi_table;
     if (g->ninst == GPV_SMI_MAX_INSTANCES)
-        return fail(r, t[0].col, "%s", "more than 32 GPU instances on one GPU");
-    if (!is_name_token(&t[2]))
-        return fail(r, t[2].col, "%s", "bad profile name");
+        return sm_fail(r, t[0].col, "%s", "more than 32 GPU instances on one GPU");
+    if (!sm_is_name_token(&t[2]))
+        return sm_fail(r, t[2].col, "%s", "bad profile name");
     in = &g->inst[g->ninst];
     memset(in, 0, sizeof(*in));
-    if ((rc = tok_int(&in->profile_id, r, &t[3], 0, 255, "a profile id")) ||
-        (rc = tok_int(&in->gi_id, r, &t[4], 0, 1000, "an instance id")) ||
+    if ((rc = sm_tok_int(&in->profile_id, r, &t[3], 0, 255, "a profile id")) ||
+        (rc = sm_tok_int(&in->gi_id, r, &t[4], 0, 1000, "an instance id")) ||
         (rc = start_size(&in->start, &in->size, r, &t[5])))
         return rc;
-    in->profile = tok_dup(&t[2]);
-    in->pos = pos_at(r, t[0].col);
-    in->id_pos = pos_at(r, t[3].col);
-    in->pl_pos = pos_at(r, t[5].col);
+    in->profile = sm_tok_dup(&t[2]);
+    in->pos = sm_pos_at(r, t[0].col);
+    in->id_pos = sm_pos_at(r, t[3].col);
+    in->pl_pos = sm_pos_at(r, t[5].col);
     g->ninst++;
     return 0;
 }
 
 /* `GPU  0 Profile ID 19 Placements: {0,1,2,3,4,5,6}:1` (-lgipp). */
 static int
-lgipp_line(struct reader *r, const struct tok *t, int n)
+lgipp_line(struct sm_reader *r, const struct sm_tok *t, int n)
 {
     struct gpv_smi_gpu *g;
     struct gpv_smi_profile *p;
-    const struct tok *pl;
+    const struct sm_tok *pl;
     int rc, id, i, k, start, ns = 0, starts[GPV_SMI_MAX_INSTANCES], size;
     const char *q, *end;
 
-    if (n == 7 && (tok_is(&t[5], "Placements:") || tok_is(&t[5], "Placement:")))
+    if (n == 7 && (sm_tok_is(&t[5], "Placements:") || sm_tok_is(&t[5], "Placement:")))
         pl = &t[6];
-    else if (n == 8 && tok_is(&t[5], "Placement") && tok_is(&t[6], ":"))
+    else if (n == 8 && sm_tok_is(&t[5], "Placement") && sm_tok_is(&t[6], ":"))
         pl = &t[7];
     else
-        return fail(r, t[0].col, "%s",
-                    "expected an -lgipp line: GPU N Profile ID N Placements: {S,...}:SIZE");
-    if ((rc = gpu_of_tok(&g, r, &t[1])) || (rc = tok_int(&id, r, &t[4], 0, 255, "a profile id")))
+        return sm_fail(r, t[0].col, "%s",
+                       "expected an -lgipp line: GPU N Profile ID N Placements: {S,...}:SIZE");
+    if ((rc = sm_gpu_of_tok(&g, r, &t[1])) ||
+        (rc = sm_tok_int(&id, r, &t[4], 0, 255, "a profile id")))
         return rc;
     q = pl->p;
     end = pl->p + pl->len;
     if (*q != '{')
-        return fail(r, pl->col, "%s", "expected placements as {START,...}:SIZE");
+        return sm_fail(r, pl->col, "%s", "expected placements as {START,...}:SIZE");
     q++;
     for (;;) {
-        struct tok num = {q, 0, pl->col + (int)(q - pl->p)};
+        struct sm_tok num = {q, 0, pl->col + (int)(q - pl->p)};
 
         while (q < end && *q != ',' && *q != '}')
             q++;
         num.len = (int)(q - num.p);
         if (q == end || ns == GPV_SMI_MAX_INSTANCES)
-            return fail(r, pl->col, "%s", "expected placements as {START,...}:SIZE");
-        if ((rc = tok_int(&start, r, &num, 0, 31, "a placement start")))
+            return sm_fail(r, pl->col, "%s", "expected placements as {START,...}:SIZE");
+        if ((rc = sm_tok_int(&start, r, &num, 0, 31, "a placement start")))
             return rc;
         if (ns && start <= starts[ns - 1])
-            return fail(r, num.col, "%s", "placement starts must be ascending");
+            return sm_fail(r, num.col, "%s", "placement starts must be ascending");
         starts[ns++] = start;
         if (*q++ == '}')
             break;
     }
     if (q == end || *q != ':')
-        return fail(r, pl->col + (int)(q - pl->p), "%s", "expected ':SIZE' after the starts");
+        return sm_fail(r, pl->col + (int)(q - pl->p), "%s", "expected ':SIZE' after the starts");
     {
-        struct tok sz = {q + 1, (int)(end - q - 1), pl->col + (int)(q + 1 - pl->p)};
+        struct sm_tok sz = {q + 1, (int)(end - q - 1), pl->col + (int)(q + 1 - pl->p)};
 
-        if ((rc = tok_int(&size, r, &sz, 1, 32, "a placement size")))
+        if ((rc = sm_tok_int(&size, r, &sz, 1, 32, "a placement size")))
             return rc;
     }
     for (i = 0; i < g->nprofiles && g->profiles[i].id != id; i++)
         ;
     if (i == g->nprofiles) {
         if (g->nprofiles == GPV_SMI_MAX_PROFILES)
-            return fail(r, t[4].col, "%s", "more than 64 profiles on one GPU");
+            return sm_fail(r, t[4].col, "%s", "more than 64 profiles on one GPU");
         g->nprofiles++;
         memset(&g->profiles[i], 0, sizeof(g->profiles[i]));
         g->profiles[i].id = id;
@@ -484,188 +453,16 @@ lgipp_line(struct reader *r, const struct tok *t, int n)
         p->starts[k] = starts[k];
     p->nstarts = ns;
     p->size = size;
-    p->pp_pos = pos_at(r, t[0].col);
-    return 0;
-}
-
-/* `GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-...)` (-L). */
-static int
-list_line(struct reader *r, const struct tok *t, int n, const char *l, int len)
-{
-    struct gpv_smi_gpu *g;
-    struct tok idx = {t[1].p, t[1].len - 1, t[1].col};
-    const char *name = t[2].p, *end = l + len;
-    int rc;
-
-    (void)n;
-    if ((rc = gpu_of_tok(&g, r, &idx)))
-        return rc;
-    for (const char *q = name; q + 7 <= end; q++)
-        if (!memcmp(q, " (UUID:", 7)) {
-            end = q;
-            break;
-        }
-    while (end > name && end[-1] == ' ')
-        end--;
-    return set_name(r, g, name, (int)(end - name), t[2].col);
-}
-
-static int
-csv_value(struct reader *r, struct gpv_smi_gpu *g, int field, const struct tok *v)
-{
-    char b[64];
-    long long mem;
-    int id;
-
-    switch (field) {
-    case C_NAME:
-        return set_name(r, g, v->p, v->len, v->col);
-    case C_PCI:
-        if (v->len >= (int)sizeof(b) ||
-            (memcpy(b, v->p, (size_t)v->len), b[v->len] = '\0', !gpv_smi_parse_pci_id(&id, b)))
-            return gpv_error_set(r->err, GPV_EINPUT, r->file, r->line, v->col,
-                                 "expected a PCI device id such as 0x233010DE, not '%.*s'",
-                                 v->len > 40 ? 40 : v->len, v->p);
-        if (g->device_id >= 0 && g->device_id != id)
-            return fail(r, v->col, "%s", "GPU has a different PCI device id in another input");
-        g->device_id = id;
-        g->id_pos = pos_at(r, v->col);
-        return 0;
-    case C_MEMORY: {
-        struct tok num = *v;
-
-        if (num.len > 4 && !memcmp(num.p + num.len - 4, " MiB", 4))
-            num.len -= 4;
-        if (!tok_ll(&mem, &num, 1, 1LL << 40))
-            return gpv_error_set(r->err, GPV_EINPUT, r->file, r->line, v->col,
-                                 "expected memory in MiB such as '81559 MiB', not '%.*s'",
-                                 v->len > 40 ? 40 : v->len, v->p);
-        g->memory_mib = mem;
-        return 0;
-    }
-    case C_MIG:
-        g->mode_pos = pos_at(r, v->col);
-        if (tok_is(v, "Enabled")) {
-            g->mig_mode = 1;
-            g->mig_capable = true;
-        } else if (tok_is(v, "Disabled")) {
-            g->mig_mode = 0;
-            g->mig_capable = true;
-        } else if (tok_is(v, "[N/A]") || tok_is(v, "N/A") || tok_is(v, "[Not Supported]")) {
-            g->mig_mode = -1;
-        } else {
-            return gpv_error_set(r->err, GPV_EINPUT, r->file, r->line, v->col,
-                                 "expected mig.mode.current Enabled, Disabled or [N/A], not "
-                                 "'%.*s'",
-                                 v->len > 40 ? 40 : v->len, v->p);
-        }
-        return 0;
-    }
-    return 0;
-}
-
-/* Splits a CSV line into trimmed fields. Returns the count or -1 when there are too many. */
-static int
-csv_split(struct tok *out, int cap, const char *l, int len)
-{
-    int n = 0, i = 0;
-
-    for (;;) {
-        int s = i, e;
-
-        while (i < len && l[i] != ',')
-            i++;
-        e = i;
-        while (s < e && (l[s] == ' ' || l[s] == '\t'))
-            s++;
-        while (e > s && (l[e - 1] == ' ' || l[e - 1] == '\t'))
-            e--;
-        if (n == cap)
-            return -1;
-        out[n].p = l + s;
-        out[n].len = e - s;
-        out[n].col = s + 1;
-        n++;
-        if (i >= len)
-            return n;
-        i++;
-    }
-}
-
-static bool
-is_column_name(const struct tok *f)
-{
-    return tok_is(f, "index") || tok_is(f, "name") || tok_is(f, "pci.device_id") ||
-           tok_is(f, "memory.total") || tok_is(f, "memory.total [MiB]") ||
-           tok_is(f, "mig.mode.current");
-}
-
-static int
-csv_header(struct reader *r, const struct tok *f, int n)
-{
-    static const char *const names[] = {"index", "name", "pci.device_id", "memory.total",
-                                        "mig.mode.current"};
-    bool have_index = false;
-    int i, k;
-
-    if (n > (int)(sizeof(r->cols) / sizeof(r->cols[0])))
-        return fail(r, 1, "%s", "too many --query-gpu columns (at most 16)");
-    for (i = 0; i < n; i++) {
-        struct tok c = f[i];
-
-        if (c.len > 6 && !memcmp(c.p + c.len - 6, " [MiB]", 6))
-            c.len -= 6;
-        r->cols[i] = -1;
-        for (k = 0; k < 5; k++)
-            if (tok_is(&c, names[k]))
-                r->cols[i] = k;
-        for (k = 0; k < i; k++)
-            if (r->cols[i] >= 0 && r->cols[k] == r->cols[i])
-                return fail(r, f[i].col, "column '%s' is repeated", names[r->cols[i]]);
-        have_index |= r->cols[i] == C_INDEX;
-    }
-    if (!have_index)
-        return fail(r, 1, "%s", "a --query-gpu header needs an 'index' column");
-    r->ncols = n;
-    r->sect = S_CSV;
-    return 0;
-}
-
-static int
-csv_row(struct reader *r, const char *l, int len)
-{
-    struct tok f[16];
-    const int *cols = r->sect == S_CSV ? r->cols : default_cols;
-    int ncols = r->sect == S_CSV ? r->ncols : 5;
-    int n = csv_split(f, 16, l, len), i, rc;
-    struct gpv_smi_gpu *g = NULL;
-
-    if (n < 0 || n != ncols) {
-        char b[16];
-
-        snprintf(b, sizeof(b), "%d", ncols);
-        return fail(r, 1,
-                    r->sect == S_CSV ? "expected %s comma-separated fields as the header says"
-                                     : "expected %s comma-separated fields: index, name, "
-                                       "pci.device_id, memory.total, mig.mode.current (or a "
-                                       "header line)",
-                    b);
-    }
-    for (i = 0; i < n; i++)
-        if (cols[i] == C_INDEX && (rc = gpu_of_tok(&g, r, &f[i])))
-            return rc;
-    for (i = 0; i < n; i++)
-        if (cols[i] > C_INDEX && (rc = csv_value(r, g, cols[i], &f[i])))
-            return rc;
+    p->pp_pos = sm_pos_at(r, t[0].col);
     return 0;
 }
 
 static bool
-is_prompt(const struct tok *t, int n)
+is_prompt(const struct sm_tok *t, int n)
 {
     int i;
 
-    if (tok_is(&t[0], "$") || tok_is(&t[0], "#") || tok_is(&t[0], ">"))
+    if (sm_tok_is(&t[0], "$") || sm_tok_is(&t[0], "#") || sm_tok_is(&t[0], ">"))
         return true;
     if (!memchr(t[0].p, '@', (size_t)t[0].len) && t[0].p[0] != '[')
         return false;
@@ -688,13 +485,13 @@ yaml_end(const char *buf, size_t len, size_t at, int *lines)
     while (p < len) {
         const char *nl = memchr(buf + p, '\n', len - p);
         size_t e = nl ? (size_t)(nl - buf) : len;
-        struct tok t[4];
+        struct sm_tok t[4];
         int n = tokenize(t, 4, buf + p, (int)(e - p), " \t\r");
 
         if (p > at && n != 0 && n != -1 && is_prompt(t, n) && t[0].p[0] != '#')
             break;
         if (p > at && n == -1) {
-            struct tok t3[3];
+            struct sm_tok t3[3];
             int n3 = tokenize(t3, 3, buf + p, (int)((e - p) < 80 ? e - p : 80), " \t\r");
 
             if (n3 > 0 && is_prompt(t3, n3) && t3[0].p[0] != '#')
@@ -707,7 +504,7 @@ yaml_end(const char *buf, size_t len, size_t at, int *lines)
 }
 
 static int
-read_yaml(struct reader *r, size_t at, size_t *next)
+read_yaml(struct sm_reader *r, size_t at, size_t *next)
 {
     int lines, rc;
     size_t end = yaml_end(r->buf, r->len, at, &lines);
@@ -721,7 +518,7 @@ read_yaml(struct reader *r, size_t at, size_t *next)
     copy[end] = '\0';
     rc = gpv_ydoc_parse(&doc, copy, end, r->file, r->err);
     if (!rc)
-        rc = gpv_smi_read_export(r->s, doc, r->file, r->err);
+        rc = sm_read_export(r->s, doc, r->file, r->err);
     gpv_ydoc_free(doc);
     free(copy);
     r->line += lines - 1;
@@ -738,22 +535,22 @@ starts_with(const char *l, int len, const char *s)
 }
 
 static bool
-is_weekday(const struct tok *t)
+is_weekday(const struct sm_tok *t)
 {
     static const char *const days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
     size_t i;
 
     for (i = 0; i < 7; i++)
-        if (tok_is(t, days[i]))
+        if (sm_tok_is(t, days[i]))
             return true;
     return false;
 }
 
 /* One line, l[0..len) without its newline. */
 static int
-read_line(struct reader *r, const char *l, int len)
+read_line(struct sm_reader *r, const char *l, int len)
 {
-    struct tok t[MAX_TOKENS];
+    struct sm_tok t[MAX_TOKENS];
     int n, i;
 
     for (i = 0; i < len; i++) {
@@ -767,37 +564,37 @@ read_line(struct reader *r, const char *l, int len)
     if (n == 0)
         return 0;
     if (t[0].p[0] == '#') {
-        struct tok nt[4];
+        struct sm_tok nt[4];
         int nn = tokenize(nt, 4, l, len, " \t\r");
 
-        if (nn == 3 && tok_is(&nt[0], "#") && tok_is(&nt[1], "node:")) {
-            if (!is_name_token(&nt[2]))
-                return fail(r, nt[2].col, "%s", "bad node name");
-            if (r->s->node && !tok_is(&nt[2], r->s->node))
+        if (nn == 3 && sm_tok_is(&nt[0], "#") && sm_tok_is(&nt[1], "node:")) {
+            if (!sm_is_name_token(&nt[2]))
+                return sm_fail(r, nt[2].col, "%s", "bad node name");
+            if (r->s->node && !sm_tok_is(&nt[2], r->s->node))
                 return gpv_error_set(r->err, GPV_EINPUT, r->file, r->line, nt[2].col,
                                      "second node name '%.*s' (this input is node '%s' since "
                                      "%s:%d)",
                                      nt[2].len, nt[2].p, r->s->node, r->s->node_pos.file,
                                      r->s->node_pos.line);
             if (!r->s->node)
-                r->s->node = tok_dup(&nt[2]);
+                r->s->node = sm_tok_dup(&nt[2]);
             if (!r->s->node_pos.line)
-                r->s->node_pos = pos_at(r, nt[2].col);
+                r->s->node_pos = sm_pos_at(r, nt[2].col);
         }
         r->sect = S_NONE;
         return 0;
     }
     if (n < 0)
-        return fail(r, 1, "%s", "too many fields on one line: expected nvidia-smi output");
+        return sm_fail(r, 1, "%s", "too many fields on one line: expected nvidia-smi output");
     if (is_prompt(t, n)) {
         r->sect = S_NONE;
         r->pending = NULL;
         return 0;
     }
     for (i = 0; i + 2 < n; i++)
-        if (tok_is(&t[i], "Driver") && tok_is(&t[i + 1], "Version:")) {
+        if (sm_tok_is(&t[i], "Driver") && sm_tok_is(&t[i + 1], "Version:")) {
             if (!r->s->driver && t[i + 2].len < 32)
-                r->s->driver = tok_dup(&t[i + 2]);
+                r->s->driver = sm_tok_dup(&t[i + 2]);
             r->sect = S_SKIP; /* the rest of the plain nvidia-smi table */
             return 0;
         }
@@ -806,35 +603,35 @@ read_line(struct reader *r, const char *l, int len)
     if (n >= 5 && t[0].len == 3 && is_weekday(&t[0]) && memchr(t[3].p, ':', (size_t)t[3].len))
         return 0; /* the date line nvidia-smi prints above its banner */
     if (t[0].p[0] == '|') {
-        struct tok b[MAX_TOKENS];
+        struct sm_tok b[MAX_TOKENS];
         int nb = tokenize(b, MAX_TOKENS, l, len, " \t\r|");
 
         if (nb < 0)
-            return fail(r, 1, "%s", "too many fields on one line: expected nvidia-smi output");
+            return sm_fail(r, 1, "%s", "too many fields on one line: expected nvidia-smi output");
         if (nb == 0 || tok_all(&b[0], "="))
             return 0;
-        if (nb >= 3 && tok_is(&b[0], "GPU") && tok_is(&b[1], "instance") &&
-            tok_is(&b[2], "profiles:")) {
+        if (nb >= 3 && sm_tok_is(&b[0], "GPU") && sm_tok_is(&b[1], "instance") &&
+            sm_tok_is(&b[2], "profiles:")) {
             r->sect = S_LGIP;
             return 0;
         }
-        if (nb >= 2 && tok_is(&b[0], "GPU") && tok_is(&b[1], "instances:")) {
+        if (nb >= 2 && sm_tok_is(&b[0], "GPU") && sm_tok_is(&b[1], "instances:")) {
             r->sect = S_LGI;
             r->lgi_table++;
             r->s->any_lgi = true;
             return 0;
         }
-        if (tok_is(&b[0], "Compute") || tok_is(&b[0], "Processes:")) {
+        if (sm_tok_is(&b[0], "Compute") || sm_tok_is(&b[0], "Processes:")) {
             r->sect = S_SKIP;
             return 0;
         }
-        if (nb >= 4 && tok_is(&b[0], "GPU") && tok_is(&b[1], "Name") && tok_is(&b[2], "ID") &&
-            tok_is(&b[3], "Instances")) {
+        if (nb >= 4 && sm_tok_is(&b[0], "GPU") && sm_tok_is(&b[1], "Name") &&
+            sm_tok_is(&b[2], "ID") && sm_tok_is(&b[3], "Instances")) {
             r->sect = S_LGIP;
             return 0;
         }
-        if (nb >= 4 && tok_is(&b[0], "GPU") && tok_is(&b[1], "Name") && tok_is(&b[2], "Profile") &&
-            tok_is(&b[3], "Instance")) {
+        if (nb >= 4 && sm_tok_is(&b[0], "GPU") && sm_tok_is(&b[1], "Name") &&
+            sm_tok_is(&b[2], "Profile") && sm_tok_is(&b[3], "Instance")) {
             if (r->sect != S_LGI) {
                 r->lgi_table++;
                 r->s->any_lgi = true;
@@ -842,7 +639,7 @@ read_line(struct reader *r, const char *l, int len)
             r->sect = S_LGI;
             return 0;
         }
-        if (tok_is(&b[0], "Free/Total") || (tok_is(&b[0], "ID") && r->sect == S_LGI))
+        if (sm_tok_is(&b[0], "Free/Total") || (sm_tok_is(&b[0], "ID") && r->sect == S_LGI))
             return 0;
         if (r->sect == S_LGIP)
             return lgip_row(r, b, nb);
@@ -850,36 +647,37 @@ read_line(struct reader *r, const char *l, int len)
             return lgi_row(r, b, nb);
         if (r->sect == S_SKIP)
             return 0;
-        return fail(r, t[0].col, "%s",
-                    "table row outside an -lgip or -lgi table (its header is missing)");
+        return sm_fail(r, t[0].col, "%s",
+                       "table row outside an -lgip or -lgi table (its header is missing)");
     }
     if (r->sect == S_SKIP && (t[0].p[0] == '+' || t[0].p[0] == '|'))
         return 0;
-    if (n >= 2 && tok_is(&t[0], "No") &&
-        (starts_with(t[1].p, t[1].len, "MIG-enabled") || tok_is(&t[1], "GPU") ||
-         tok_is(&t[1], "compute"))) {
-        if (n >= 3 && tok_is(&t[1], "GPU") && tok_is(&t[2], "instances"))
+    if (n >= 2 && sm_tok_is(&t[0], "No") &&
+        (starts_with(t[1].p, t[1].len, "MIG-enabled") || sm_tok_is(&t[1], "GPU") ||
+         sm_tok_is(&t[1], "compute"))) {
+        if (n >= 3 && sm_tok_is(&t[1], "GPU") && sm_tok_is(&t[2], "instances"))
             r->s->any_lgi = true;
         return 0;
     }
-    if (n >= 5 && tok_is(&t[0], "GPU") && tok_is(&t[2], "Profile") && tok_is(&t[3], "ID")) {
+    if (n >= 5 && sm_tok_is(&t[0], "GPU") && sm_tok_is(&t[2], "Profile") &&
+        sm_tok_is(&t[3], "ID")) {
         r->sect = S_NONE;
         return lgipp_line(r, t, n);
     }
-    if (n >= 3 && tok_is(&t[0], "GPU") && t[1].p[t[1].len - 1] == ':') {
+    if (n >= 3 && sm_tok_is(&t[0], "GPU") && t[1].p[t[1].len - 1] == ':') {
         r->sect = S_NONE;
-        return list_line(r, t, n, l, len);
+        return sm_list_line(r, t, n, l, len);
     }
-    if (tok_is(&t[0], "MIG") && n >= 3) /* a MIG device line of -L */
+    if (sm_tok_is(&t[0], "MIG") && n >= 3) /* a MIG device line of -L */
         return 0;
     if (memchr(l, ',', (size_t)len)) {
-        struct tok f[16];
-        int nf = csv_split(f, 16, l, len);
+        struct sm_tok f[16];
+        int nf = sm_csv_split(f, 16, l, len);
 
         for (i = 0; i < nf; i++)
-            if (is_column_name(&f[i]))
-                return csv_header(r, f, nf);
-        return csv_row(r, l, len);
+            if (sm_is_column_name(&f[i]))
+                return sm_csv_header(r, f, nf);
+        return sm_csv_row(r, l, len);
     }
     if (r->sect == S_SKIP)
         return 0;
@@ -897,11 +695,11 @@ gpv_smi_find_node(const char *buf, size_t len)
     while (p < len) {
         const char *nl = memchr(buf + p, '\n', len - p);
         size_t e = nl ? (size_t)(nl - buf) : len;
-        struct tok t[4];
+        struct sm_tok t[4];
         int n = e - p <= GPV_SMI_MAX_LINE ? tokenize(t, 4, buf + p, (int)(e - p), " \t\r") : 0;
 
-        if (n == 3 && tok_is(&t[0], "#") && tok_is(&t[1], "node:") && is_name_token(&t[2]))
-            return tok_dup(&t[2]);
+        if (n == 3 && sm_tok_is(&t[0], "#") && sm_tok_is(&t[1], "node:") && sm_is_name_token(&t[2]))
+            return sm_tok_dup(&t[2]);
         p = e + 1;
     }
     return NULL;
@@ -911,7 +709,7 @@ int
 gpv_smi_load_mem(struct gpv_smi *s, const char *buf, size_t len, const char *name,
                  struct gpv_error *err)
 {
-    struct reader r;
+    struct sm_reader r;
     size_t p = 0;
     int rc;
 

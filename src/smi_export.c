@@ -110,8 +110,8 @@ export_entry(struct gpv_smi *s, const struct gpv_ydoc *doc, const struct gpv_yno
 }
 
 int
-gpv_smi_read_export(struct gpv_smi *s, const struct gpv_ydoc *doc, const char *file,
-                    struct gpv_error *err)
+sm_read_export(struct gpv_smi *s, const struct gpv_ydoc *doc, const char *file,
+               struct gpv_error *err)
 {
     const struct gpv_ynode *root = doc->root, *v, *cfgs, *list;
     size_t i;
