@@ -51,6 +51,8 @@ int cmd_advise(struct gpv_cli *cli, int argc, char **argv);
 int cmd_recommend(struct gpv_cli *cli, int argc, char **argv);
 int cmd_check(struct gpv_cli *cli, int argc, char **argv);
 int cmd_lint(struct gpv_cli *cli, int argc, char **argv);
+int cmd_state(struct gpv_cli *cli, int argc, char **argv);
+int cmd_import_profile(struct gpv_cli *cli, int argc, char **argv);
 
 /*
  * Loads the embedded database, then every *.yaml file of cli->profiles_dir (sorted by name),

@@ -22,6 +22,8 @@ const struct gpv_command gpv_commands[] = {
     {"recommend", cmd_recommend, "decide, pack every tenant onto GPUs, print the plan"},
     {"check", cmd_check, "re-validate a plan (JSON) and apply CI policies"},
     {"lint", cmd_lint, "check mig-parted, vgpu-device-manager and device-plugin configs"},
+    {"state", cmd_state, "what the nodes run now, read from their nvidia-smi output"},
+    {"import-profile", cmd_import_profile, "a model's profile file from its nvidia-smi output"},
     {NULL, NULL, NULL},
 };
 
