@@ -13,6 +13,7 @@
 #include "pack_config.h"
 #include "pack_int.h"
 
+#include "gpuvplan/lp.h"
 #include "gpuvplan/util.h"
 
 #include <math.h>
@@ -428,140 +429,38 @@ gen_patterns(struct mpool *m)
 
 /* ---- the LP: min sum x s.t. sum x_j u_j >= d, x >= 0 ------------------------------------- */
 
-struct lp {
-    int rows, cols; /* cols: patterns, surplus, artificial */
-    double *t;      /* rows x (cols + 1), last column the right-hand side */
-    int *basis;
-};
-
-#define LPT(lp, i, j) ((lp)->t[(size_t)(i) * ((lp)->cols + 1) + (j)])
-
-static void
-lp_pivot(struct lp *lp, int r, int e)
-{
-    double pv = LPT(lp, r, e);
-    int i, j;
-
-    for (j = 0; j <= lp->cols; j++)
-        LPT(lp, r, j) /= pv;
-    for (i = 0; i < lp->rows; i++) {
-        double f;
-
-        if (i == r || (f = LPT(lp, i, e)) == 0.0)
-            continue;
-        for (j = 0; j <= lp->cols; j++)
-            LPT(lp, i, j) -= f * LPT(lp, r, j);
-    }
-    lp->basis[r] = e;
-}
-
-/* Minimises cost over the columns < nenter that may enter. Returns 0 at an optimum. */
-static int
-lp_run(struct lp *lp, const double *cost, int nenter)
-{
-    int piv, stall = 0;
-
-    for (piv = 0; piv < PACK_LP_MAX_PIVOTS; piv++) {
-        int e = -1, r = -1, i, j;
-        double best = -1e-9, ratio = 0.0;
-
-        for (j = 0; j < nenter; j++) {
-            double rc = cost[j];
-
-            for (i = 0; i < lp->rows; i++)
-                rc -= cost[lp->basis[i]] * LPT(lp, i, j);
-            if (stall > 20) {
-                /* Bland's rule after a run of degenerate pivots: no cycling. */
-                if (rc < -1e-9) {
-                    e = j;
-                    break;
-                }
-            } else if (rc < best) {
-                best = rc;
-                e = j;
-            }
-        }
-        if (e < 0)
-            return 0;
-        for (i = 0; i < lp->rows; i++) {
-            double a = LPT(lp, i, e);
-
-            if (a > 1e-9) {
-                double q = LPT(lp, i, lp->cols) / a;
-
-                if (r < 0 || q < ratio - 1e-12 ||
-                    (q <= ratio + 1e-12 && lp->basis[i] < lp->basis[r])) {
-                    r = i;
-                    ratio = q;
-                }
-            }
-        }
-        if (r < 0)
-            return -1;
-        stall = ratio <= 1e-12 ? stall + 1 : 0;
-        lp_pivot(lp, r, e);
-    }
-    return -1;
-}
-
-/* Solves the pool's LP for counts d. On success fills x (per pattern), y (duals) and *z. */
+/* Solves the pool's LP for counts d. On success fills x (per pattern), y (duals, clamped to be
+ * non-negative) and *z. */
 static bool
 lp_solve(const struct mpool *m, const int *d, double *x, double *y, double *z)
 {
-    struct lp lp;
-    double *cost = NULL, art = 0.0;
-    int np = m->np, nd = m->nd, i, j, k;
-    bool ok = false;
+    struct gpv_lp_problem lp;
+    double *a, *b, *cost;
+    int np = m->np, nd = m->nd, j, k;
+    bool ok;
 
-    lp.rows = nd;
-    lp.cols = np + 2 * nd;
-    lp.t = xcalloc((size_t)lp.rows * (lp.cols + 1), sizeof(double));
-    lp.basis = xcalloc((size_t)nd, sizeof(int));
-    cost = xcalloc((size_t)lp.cols, sizeof(double));
+    a = xcalloc((size_t)nd * np + 1, sizeof(double));
+    b = xcalloc((size_t)nd, sizeof(double));
+    cost = xcalloc((size_t)np + 1, sizeof(double));
     for (k = 0; k < nd; k++) {
         for (j = 0; j < np; j++)
-            LPT(&lp, k, j) = m->pat[j].u[k];
-        LPT(&lp, k, np + k) = -1.0;
-        LPT(&lp, k, np + nd + k) = 1.0;
-        LPT(&lp, k, lp.cols) = d[k];
-        lp.basis[k] = np + nd + k;
+            a[(size_t)k * np + j] = m->pat[j].u[k];
+        b[k] = d[k];
     }
-    /* Phase 1: drive the artificial variables out. */
-    for (k = 0; k < nd; k++)
-        cost[np + nd + k] = 1.0;
-    if (lp_run(&lp, cost, lp.cols) != 0)
-        goto out;
-    for (i = 0; i < nd; i++)
-        if (lp.basis[i] >= np + nd)
-            art += LPT(&lp, i, lp.cols);
-    if (art > 1e-7)
-        goto out;
-    /* Phase 2: fewest GPUs; artificial variables may not come back. */
-    memset(cost, 0, (size_t)lp.cols * sizeof(double));
     for (j = 0; j < np; j++)
         cost[j] = 1.0;
-    if (lp_run(&lp, cost, np + nd) != 0)
-        goto out;
-    memset(x, 0, (size_t)np * sizeof(double));
-    *z = 0.0;
-    for (i = 0; i < nd; i++) {
-        if (lp.basis[i] < np) {
-            x[lp.basis[i]] = LPT(&lp, i, lp.cols);
-            *z += x[lp.basis[i]];
-        }
-    }
-    /* y = c_B B^-1; B^-1 sits in the artificial columns. */
-    for (k = 0; k < nd; k++) {
-        y[k] = 0.0;
-        for (i = 0; i < nd; i++)
-            y[k] += cost[lp.basis[i]] * LPT(&lp, i, np + nd + k);
+    lp.rows = nd;
+    lp.cols = np;
+    lp.a = a;
+    lp.b = b;
+    lp.c = cost;
+    lp.max_pivots = PACK_LP_MAX_PIVOTS;
+    ok = gpv_lp_solve(x, y, z, &lp) == GPV_LP_OPTIMAL;
+    for (k = 0; ok && k < nd; k++)
         if (y[k] < 0.0)
             y[k] = 0.0;
-    }
-    ok = true;
-out:
-    free(lp.t);
-    free(lp.basis);
+    free(a);
+    free(b);
     free(cost);
     return ok;
 }
