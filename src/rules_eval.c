@@ -111,9 +111,7 @@ reasons_release(struct gpv_reasons *r)
     r->n = 0;
 }
 
-/* The text of every rule that does not hold: shared, never freed (most rules of a trace). */
-static const char not_held[] = "does not hold";
-
+/* Appends a trace line; the choice takes ownership of text (one rule for every line). */
 static struct gpv_trace *
 trace_add(struct gpv_choice *ch, enum gpv_step step, const struct gpv_rule *rule, enum gpv_method m,
           bool matched, char *text)
@@ -171,8 +169,7 @@ choice_release(struct gpv_choice *ch)
     int m;
 
     for (i = 0; i < ch->ntrace; i++)
-        if (ch->trace[i].text != not_held)
-            free(ch->trace[i].text);
+        free(ch->trace[i].text);
     free(ch->trace);
     for (m = 0; m < GPV_METHOD_COUNT; m++)
         reasons_release(&ch->rejected[m]);
@@ -197,7 +194,7 @@ apply_rules(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struct ru
         struct gpv_trace *tr;
 
         if (!held) {
-            trace_add(ch, GPV_STEP_RULE, r, GPV_METHOD_NONE, false, (char *)not_held);
+            trace_add(ch, GPV_STEP_RULE, r, GPV_METHOD_NONE, false, xstrdup("does not hold"));
             continue;
         }
         gpv_buf_init(&b);
@@ -410,15 +407,13 @@ merge_reasons(struct gpv_decision *d)
     }
 }
 
-int
+void
 gpv_decide(struct gpv_decision *out, const struct gpv_ruleset *rs, const struct gpv_tenant *t,
-           const struct gpv_licenses *lic, const struct gpv_candidate *cands, size_t ncands,
-           struct gpv_error *err)
+           const struct gpv_licenses *lic, const struct gpv_candidate *cands, size_t ncands)
 {
     size_t i;
     int m;
 
-    (void)err;
     memset(out, 0, sizeof(*out));
     out->tenant = t;
     out->method = GPV_METHOD_NONE;
@@ -442,7 +437,6 @@ gpv_decide(struct gpv_decision *out, const struct gpv_ruleset *rs, const struct 
     } else {
         merge_reasons(out);
     }
-    return 0;
 }
 
 void
