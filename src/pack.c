@@ -1,11 +1,13 @@
 /*
- * The placement engine: choosing a model per demand, packing each model's pools, keeping to a
- * fleet's limits, and the result. The pools themselves are packed in pack_mig.c (MIG and
- * MIG-backed vGPU) and pack_vgpu.c (time-sliced vGPU and passthrough).
+ * The placement engine's driver: choosing a model per demand, packing each model's pools,
+ * keeping to a fleet's limits, and the result. The pools themselves are packed by the engines
+ * (pack_engine.h): pack_mig*.c (MIG and MIG-backed vGPU) and pack_vgpu.c (time-sliced vGPU and
+ * passthrough), which build on the shared state of pack_int.h; nothing calls back into here.
  */
 #include "gpuvplan/pack.h"
 
 #include "pack_config.h"
+#include "pack_engine.h"
 #include "pack_int.h"
 
 #include "gpuvplan/util.h"
@@ -62,55 +64,6 @@ gpv_pack_result_release(struct gpv_pack_result *r)
     }
     free(r->unplaced);
     memset(r, 0, sizeof(*r));
-}
-
-/* ---- solutions --------------------------------------------------------------------------- */
-
-size_t
-pk_sol_gpu(struct pk_sol *s, int model, enum gpv_pack_kind kind)
-{
-    struct gpv_pack_gpu *g;
-
-    if (s->ngpus == s->capg) {
-        s->capg = s->capg ? 2 * s->capg : 64;
-        s->gpus = xreallocarray(s->gpus, s->capg, sizeof(*s->gpus));
-    }
-    g = &s->gpus[s->ngpus];
-    memset(g, 0, sizeof(*g)); /* padding too: results compare byte for byte */
-    g->model = model;
-    g->kind = kind;
-    g->sched = GPV_SCHED_BEST_EFFORT;
-    g->first = s->ninsts;
-    g->ninsts = 0;
-    return s->ngpus++;
-}
-
-void
-pk_sol_inst(struct pk_sol *s, const struct gpv_pack_inst *in)
-{
-    if (s->ninsts == s->capi) {
-        s->capi = s->capi ? 2 * s->capi : 256;
-        s->insts = xreallocarray(s->insts, s->capi, sizeof(*s->insts));
-    }
-    memcpy(&s->insts[s->ninsts++], in, sizeof(*in));
-    s->gpus[s->ngpus - 1].ninsts++;
-}
-
-const struct gpv_pack_option *
-pk_opt(const struct pk_ctx *c, int demand)
-{
-    return &c->p->demands[demand].options[c->asg[demand]];
-}
-
-static void
-sol_release(struct pk_sol *s)
-{
-    free(s->gpus);
-    free(s->insts);
-    free(s->used);
-    free(s->lb);
-    free(s->optimal);
-    memset(s, 0, sizeof(*s));
 }
 
 /* ---- checking the problem ---------------------------------------------------------------- */
@@ -283,7 +236,7 @@ static void
 eval_release(struct eval *e)
 {
     free(e->asg);
-    sol_release(&e->sol);
+    pk_sol_release(&e->sol);
 }
 
 static bool
@@ -409,7 +362,7 @@ model_need(struct pk_ctx *c, const int *asg, int m)
     only[m] = true;
     pack_all(c, asg, only, &s);
     used = s.used[m];
-    sol_release(&s);
+    pk_sol_release(&s);
     free(only);
     return used;
 }
@@ -476,7 +429,7 @@ fit_fleet(struct pk_ctx *c, int *asg)
                 moved = true;
             }
         }
-        sol_release(&s);
+        pk_sol_release(&s);
         if (!over || !moved)
             break;
     }

@@ -10,6 +10,7 @@
  * layout built greedily and then repeated as often as the remaining counts allow.
  */
 #include "pack_config.h"
+#include "pack_engine.h"
 #include "pack_int.h"
 
 #include "gpuvplan/util.h"

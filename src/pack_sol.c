@@ -1,0 +1,55 @@
+/* The plan under construction (struct pk_sol) that the driver and the engines append to. */
+
+#include "pack_int.h"
+
+#include "gpuvplan/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t
+pk_sol_gpu(struct pk_sol *s, int model, enum gpv_pack_kind kind)
+{
+    struct gpv_pack_gpu *g;
+
+    if (s->ngpus == s->capg) {
+        s->capg = s->capg ? 2 * s->capg : 64;
+        s->gpus = xreallocarray(s->gpus, s->capg, sizeof(*s->gpus));
+    }
+    g = &s->gpus[s->ngpus];
+    memset(g, 0, sizeof(*g)); /* padding too: results compare byte for byte */
+    g->model = model;
+    g->kind = kind;
+    g->sched = GPV_SCHED_BEST_EFFORT;
+    g->first = s->ninsts;
+    g->ninsts = 0;
+    return s->ngpus++;
+}
+
+void
+pk_sol_inst(struct pk_sol *s, const struct gpv_pack_inst *in)
+{
+    if (s->ninsts == s->capi) {
+        s->capi = s->capi ? 2 * s->capi : 256;
+        s->insts = xreallocarray(s->insts, s->capi, sizeof(*s->insts));
+    }
+    memcpy(&s->insts[s->ninsts++], in, sizeof(*in));
+    s->gpus[s->ngpus - 1].ninsts++;
+}
+
+const struct gpv_pack_option *
+pk_opt(const struct pk_ctx *c, int demand)
+{
+    return &c->p->demands[demand].options[c->asg[demand]];
+}
+
+void
+pk_sol_release(struct pk_sol *s)
+{
+    free(s->gpus);
+    free(s->insts);
+    free(s->used);
+    free(s->lb);
+    free(s->optimal);
+    memset(s, 0, sizeof(*s));
+}
