@@ -46,10 +46,10 @@ struct pk_sol {
 /* Appends a GPU with no instances yet; returns its index. */
 size_t pk_sol_gpu(struct pk_sol *s, int model, enum gpv_pack_kind kind);
 
-/* Appends an instance to the last GPU. */
+/* Appends an instance to the last GPU (there must be one: GPV_ASSERT). */
 void pk_sol_inst(struct pk_sol *s, const struct gpv_pack_inst *in);
 
-/* The option a demand uses. */
+/* The option a demand uses (it must have one: GPV_ASSERT). */
 const struct gpv_pack_option *pk_opt(const struct pk_ctx *c, int demand);
 
 /* Frees what s holds and empties it. */

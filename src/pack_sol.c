@@ -33,6 +33,7 @@ pk_sol_inst(struct pk_sol *s, const struct gpv_pack_inst *in)
         s->capi = s->capi ? 2 * s->capi : 256;
         s->insts = xreallocarray(s->insts, s->capi, sizeof(*s->insts));
     }
+    GPV_ASSERT(s->ngpus > 0);
     memcpy(&s->insts[s->ninsts++], in, sizeof(*in));
     s->gpus[s->ngpus - 1].ninsts++;
 }
@@ -40,6 +41,7 @@ pk_sol_inst(struct pk_sol *s, const struct gpv_pack_inst *in)
 const struct gpv_pack_option *
 pk_opt(const struct pk_ctx *c, int demand)
 {
+    GPV_ASSERT(c->asg[demand] >= 0);
     return &c->p->demands[demand].options[c->asg[demand]];
 }
 

@@ -16,6 +16,14 @@ oom(void)
     exit(GPV_EXIT_SYSTEM);
 }
 
+void
+gpv_bug(const char *file, int line, const char *func, const char *what)
+{
+    fprintf(stderr, "gpuvplan: BUG: %s:%d: %s: %s\n", file, line, func, what);
+    fflush(stderr);
+    abort();
+}
+
 void *
 xmalloc(size_t n)
 {

@@ -414,15 +414,17 @@ gpv_ymap_decode(void *out, const struct gpv_ydoc *doc, const struct gpv_ynode *m
                 const struct gpv_yfield *fields, size_t nfields, const char *what,
                 unsigned long long *seen, struct gpv_error *err)
 {
-    const char *keys[64];
+    const char *keys[GPV_YMAP_MAX_FIELDS];
     unsigned long long got = 0;
     char *where;
     size_t i, f;
     int rc;
 
+    /* Schemas are tables in the code, not input: one too large is a bug, not an error. */
+    GPV_ASSERT(nfields <= GPV_YMAP_MAX_FIELDS);
     if (gpv_y_expect(doc, map, GPV_Y_MAP, what, err))
         return GPV_EINPUT;
-    for (f = 0; f < nfields && f < 64; f++)
+    for (f = 0; f < nfields; f++)
         keys[f] = fields[f].key;
     for (i = 0; i < map->n; i++) {
         const struct gpv_ynode *key = map->items[2 * i], *val = map->items[2 * i + 1];
