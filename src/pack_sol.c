@@ -1,6 +1,11 @@
-/* The plan under construction (struct pk_sol) that the driver and the engines append to. */
+/*
+ * The plan under construction (struct pk_sol) that the driver and the engines append to, and
+ * the public result it becomes (struct gpv_pack_result) with the names of its enums.
+ */
 
 #include "pack_int.h"
+
+#include "gpuvplan/pack.h"
 
 #include "gpuvplan/util.h"
 
@@ -54,4 +59,52 @@ pk_sol_release(struct pk_sol *s)
     free(s->lb);
     free(s->optimal);
     memset(s, 0, sizeof(*s));
+}
+
+const char *
+gpv_pack_kind_name(enum gpv_pack_kind k)
+{
+    switch (k) {
+    case GPV_PACK_MIG:
+        return "mig";
+    case GPV_PACK_MIG_VGPU:
+        return "mig-vgpu";
+    case GPV_PACK_VGPU:
+        return "vgpu";
+    case GPV_PACK_WHOLE:
+        return "passthrough";
+    }
+    return "?";
+}
+
+const char *
+gpv_pack_strategy_name(enum gpv_pack_strategy s)
+{
+    return s == GPV_PACK_FIRST_FIT ? "first-fit" : "optimal";
+}
+
+void
+gpv_pack_result_init(struct gpv_pack_result *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+void
+gpv_pack_result_release(struct gpv_pack_result *r)
+{
+    size_t i, j;
+
+    if (!r)
+        return;
+    free(r->gpus);
+    free(r->insts);
+    free(r->choice);
+    free(r->models);
+    for (i = 0; i < r->nunplaced; i++) {
+        for (j = 0; j < r->unplaced[i].nreasons; j++)
+            free(r->unplaced[i].reasons[j]);
+        free(r->unplaced[i].reasons);
+    }
+    free(r->unplaced);
+    memset(r, 0, sizeof(*r));
 }
