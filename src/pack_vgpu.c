@@ -427,37 +427,26 @@ struct mgpu {
     int n;
 };
 
-static int
-pack_mixed(struct pk_ctx *c, struct pk_sol *s, int model, struct vitem *v, size_t n, int *lb)
-{
-    struct mcls *cl = xcalloc(n + 1, sizeof(*cl));
-    long long *left = NULL;
-    int *item_cls = xcalloc(n + 1, sizeof(int));
-    int ncl = 0, c0, c1, k, nbins = 0;
-    struct mlayout lay;
-    /* Slots of all GPUs: class, placement id, bin, owner. */
-    int *scls = NULL, *sid = NULL, *sbin = NULL, *sdem = NULL, *srep = NULL;
-    size_t ns = 0, caps = 0, i;
-    struct vrecs recs;
-    int used;
+/* The slots of all GPUs of a mixed-size pool: class, placement id, GPU (bin) and owner. */
+struct mslots {
+    int *cls, *id, *bin, *dem, *rep; /* dem -1: free; rep: the owner's replica */
+    size_t n, cap;
+};
 
-    memset(&recs, 0, sizeof(recs));
-    gpv_sort_stable(v, n, sizeof(*v), mixed_cmp, c);
-    for (i = 0; i < n; i++) {
-        if (!ncl || cl[ncl - 1].type != v[i].type || cl[ncl - 1].limit != v[i].limit) {
-            cl[ncl].type = v[i].type;
-            cl[ncl].limit = v[i].limit;
-            cl[ncl].fam = v[i].fam;
-            cl[ncl].size = v[i].size;
-            ncl++;
-        }
-        cl[ncl - 1].count += c->p->demands[v[i].demand].replicas;
-        item_cls[i] = ncl - 1;
-    }
-    left = xcalloc((size_t)ncl + 1, sizeof(long long));
-    for (k = 0; k < ncl; k++)
-        left[k] = cl[k].count;
-    *lb = 0;
+/*
+ * Lays out GPUs family by family: a layout built greedily for what is left, repeated while every
+ * class in it still has that many left. Appends the slots to sl and counts GPUs in *nbins; adds
+ * each family's lower bound to *lb.
+ */
+static void
+mixed_layouts(struct pk_ctx *c, int model, const struct mcls *cl, int ncl, long long *left,
+              const struct vitem *v, size_t n, const int *item_cls, struct mslots *sl, int *nbins,
+              int *lb)
+{
+    struct mlayout lay;
+    size_t i;
+    int c0, c1;
+
     for (c0 = 0; c0 < ncl; c0 = c1) {
         int spread = 0;
 
@@ -490,115 +479,157 @@ pack_mixed(struct pk_ctx *c, struct pk_sol *s, int model, struct vitem *v, size_
             if (times < 1)
                 times = 1;
             for (rep = 0; rep < times; rep++) {
-                if (ns + (size_t)lay.n > caps) {
-                    caps = (ns + (size_t)lay.n) * 2;
-                    scls = xreallocarray(scls, caps, sizeof(int));
-                    sid = xreallocarray(sid, caps, sizeof(int));
-                    sbin = xreallocarray(sbin, caps, sizeof(int));
-                    sdem = xreallocarray(sdem, caps, sizeof(int));
-                    srep = xreallocarray(srep, caps, sizeof(int));
+                if (sl->n + (size_t)lay.n > sl->cap) {
+                    sl->cap = (sl->n + (size_t)lay.n) * 2;
+                    sl->cls = xreallocarray(sl->cls, sl->cap, sizeof(int));
+                    sl->id = xreallocarray(sl->id, sl->cap, sizeof(int));
+                    sl->bin = xreallocarray(sl->bin, sl->cap, sizeof(int));
+                    sl->dem = xreallocarray(sl->dem, sl->cap, sizeof(int));
+                    sl->rep = xreallocarray(sl->rep, sl->cap, sizeof(int));
                 }
                 for (t = 0; t < lay.n; t++) {
-                    scls[ns] = lay.cls[t];
-                    sid[ns] = lay.id[t];
-                    sbin[ns] = nbins;
-                    sdem[ns] = -1;
-                    srep[ns] = 0;
-                    ns++;
+                    sl->cls[sl->n] = lay.cls[t];
+                    sl->id[sl->n] = lay.id[t];
+                    sl->bin[sl->n] = *nbins;
+                    sl->dem[sl->n] = -1;
+                    sl->rep[sl->n] = 0;
+                    sl->n++;
                     if (left[lay.cls[t]] > 0)
                         left[lay.cls[t]]--;
                 }
-                nbins++;
+                (*nbins)++;
             }
         }
     }
-    /* Hand out the slots: per class in slot order; spread demands take distinct GPUs. */
-    {
-        int **list = xcalloc((size_t)ncl + 1, sizeof(int *));
-        size_t *nl = xcalloc((size_t)ncl + 1, sizeof(size_t));
-        size_t *pos = xcalloc((size_t)ncl + 1, sizeof(size_t));
-        size_t *cur = xcalloc((size_t)ncl + 1, sizeof(size_t));
-        int *mark = xcalloc((size_t)nbins + 1, sizeof(int));
-        int *ord = xcalloc(n + 1, sizeof(int));
-        size_t o = 0, j;
-        int extra = 0;
+}
 
-        for (j = 0; j < ns; j++)
-            nl[scls[j]]++;
-        for (k = 0; k < ncl; k++) {
-            list[k] = xcalloc(nl[k] + 1, sizeof(int));
-            nl[k] = 0;
-        }
-        for (j = 0; j < ns; j++)
-            list[scls[j]][nl[scls[j]]++] = (int)j;
-        /* Spread demands first, then the rest, each in item order. */
-        for (i = 0; i < n; i++)
-            if (c->p->demands[v[i].demand].spread && c->p->demands[v[i].demand].replicas > 1)
-                ord[o++] = (int)i;
-        for (i = 0; i < n; i++)
-            if (!(c->p->demands[v[i].demand].spread && c->p->demands[v[i].demand].replicas > 1))
-                ord[o++] = (int)i;
-        for (j = 0; j < n; j++) {
-            int it = ord[j], d = v[it].demand, kc = item_cls[it], got = 0;
-            int reps = c->p->demands[d].replicas;
-            bool spread = c->p->demands[d].spread && reps > 1;
+/*
+ * Hands out the slots of sl (nbins GPUs) to the replicas: per class in slot order, spread
+ * demands first and on distinct GPUs. Records every placement in recs; a replica with no slot
+ * left gets a GPU of its own. Returns how many such GPUs were added after the nbins.
+ */
+static int
+mixed_hand_out(struct pk_ctx *c, int model, const struct mcls *cl, int ncl, const struct vitem *v,
+               size_t n, const int *item_cls, struct mslots *sl, int nbins, struct vrecs *recs)
+{
+    int **list = xcalloc((size_t)ncl + 1, sizeof(int *));
+    size_t *nl = xcalloc((size_t)ncl + 1, sizeof(size_t));
+    size_t *pos = xcalloc((size_t)ncl + 1, sizeof(size_t));
+    size_t *cur = xcalloc((size_t)ncl + 1, sizeof(size_t));
+    int *mark = xcalloc((size_t)nbins + 1, sizeof(int));
+    int *ord = xcalloc(n + 1, sizeof(int));
+    size_t o = 0, i, j;
+    int extra = 0, k;
 
-            if (spread) {
-                size_t scanned = 0, len = nl[kc];
-
-                while (got < reps && scanned < len) {
-                    int si = list[kc][(cur[kc] + scanned) % len];
-
-                    scanned++;
-                    if (sdem[si] >= 0 || mark[sbin[si]] == d + 1)
-                        continue;
-                    sdem[si] = d;
-                    srep[si] = got++;
-                    mark[sbin[si]] = d + 1;
-                }
-                if (len)
-                    cur[kc] = (cur[kc] + scanned) % len;
-            } else {
-                while (got < reps && pos[kc] < nl[kc]) {
-                    int si = list[kc][pos[kc]++];
-
-                    if (sdem[si] >= 0)
-                        continue;
-                    sdem[si] = d;
-                    srep[si] = got++;
-                    mark[sbin[si]] = d + 1;
-                }
-            }
-            /* Whatever did not fit (spread short of distinct GPUs): a GPU per replica. */
-            while (got < reps) {
-                vrec_add(&recs, nbins + extra, d, got++, cl[kc].type,
-                         vtype(c, model, cl[kc].type)->placements[0]);
-                extra++;
-            }
-        }
-        for (j = 0; j < ns; j++)
-            if (sdem[j] >= 0)
-                vrec_add(&recs, sbin[j], sdem[j], srep[j], cl[scls[j]].type, sid[j]);
-        for (k = 0; k < ncl; k++)
-            free(list[k]);
-        free(list);
-        free(nl);
-        free(pos);
-        free(cur);
-        free(mark);
-        free(ord);
-        nbins += extra;
+    for (j = 0; j < sl->n; j++)
+        nl[sl->cls[j]]++;
+    for (k = 0; k < ncl; k++) {
+        list[k] = xcalloc(nl[k] + 1, sizeof(int));
+        nl[k] = 0;
     }
+    for (j = 0; j < sl->n; j++)
+        list[sl->cls[j]][nl[sl->cls[j]]++] = (int)j;
+    /* Spread demands first, then the rest, each in item order. */
+    for (i = 0; i < n; i++)
+        if (c->p->demands[v[i].demand].spread && c->p->demands[v[i].demand].replicas > 1)
+            ord[o++] = (int)i;
+    for (i = 0; i < n; i++)
+        if (!(c->p->demands[v[i].demand].spread && c->p->demands[v[i].demand].replicas > 1))
+            ord[o++] = (int)i;
+    for (j = 0; j < n; j++) {
+        int it = ord[j], d = v[it].demand, kc = item_cls[it], got = 0;
+        int reps = c->p->demands[d].replicas;
+        bool spread = c->p->demands[d].spread && reps > 1;
+
+        if (spread) {
+            size_t scanned = 0, len = nl[kc];
+
+            while (got < reps && scanned < len) {
+                int si = list[kc][(cur[kc] + scanned) % len];
+
+                scanned++;
+                if (sl->dem[si] >= 0 || mark[sl->bin[si]] == d + 1)
+                    continue;
+                sl->dem[si] = d;
+                sl->rep[si] = got++;
+                mark[sl->bin[si]] = d + 1;
+            }
+            if (len)
+                cur[kc] = (cur[kc] + scanned) % len;
+        } else {
+            while (got < reps && pos[kc] < nl[kc]) {
+                int si = list[kc][pos[kc]++];
+
+                if (sl->dem[si] >= 0)
+                    continue;
+                sl->dem[si] = d;
+                sl->rep[si] = got++;
+                mark[sl->bin[si]] = d + 1;
+            }
+        }
+        /* Whatever did not fit (spread short of distinct GPUs): a GPU per replica. */
+        while (got < reps) {
+            vrec_add(recs, nbins + extra, d, got++, cl[kc].type,
+                     vtype(c, model, cl[kc].type)->placements[0]);
+            extra++;
+        }
+    }
+    for (j = 0; j < sl->n; j++)
+        if (sl->dem[j] >= 0)
+            vrec_add(recs, sl->bin[j], sl->dem[j], sl->rep[j], cl[sl->cls[j]].type, sl->id[j]);
+    for (k = 0; k < ncl; k++)
+        free(list[k]);
+    free(list);
+    free(nl);
+    free(pos);
+    free(cur);
+    free(mark);
+    free(ord);
+    return extra;
+}
+
+static int
+pack_mixed(struct pk_ctx *c, struct pk_sol *s, int model, struct vitem *v, size_t n, int *lb)
+{
+    struct mcls *cl = xcalloc(n + 1, sizeof(*cl));
+    long long *left = NULL;
+    int *item_cls = xcalloc(n + 1, sizeof(int));
+    int ncl = 0, k, nbins = 0;
+    struct mslots sl;
+    size_t i;
+    struct vrecs recs;
+    int used;
+
+    memset(&recs, 0, sizeof(recs));
+    memset(&sl, 0, sizeof(sl));
+    gpv_sort_stable(v, n, sizeof(*v), mixed_cmp, c);
+    for (i = 0; i < n; i++) {
+        if (!ncl || cl[ncl - 1].type != v[i].type || cl[ncl - 1].limit != v[i].limit) {
+            cl[ncl].type = v[i].type;
+            cl[ncl].limit = v[i].limit;
+            cl[ncl].fam = v[i].fam;
+            cl[ncl].size = v[i].size;
+            ncl++;
+        }
+        cl[ncl - 1].count += c->p->demands[v[i].demand].replicas;
+        item_cls[i] = ncl - 1;
+    }
+    left = xcalloc((size_t)ncl + 1, sizeof(long long));
+    for (k = 0; k < ncl; k++)
+        left[k] = cl[k].count;
+    *lb = 0;
+    mixed_layouts(c, model, cl, ncl, left, v, n, item_cls, &sl, &nbins, lb);
+    nbins += mixed_hand_out(c, model, cl, ncl, v, n, item_cls, &sl, nbins, &recs);
     used = emit_bins(c, s, model, true, &recs, nbins);
     free(recs.v);
     free(cl);
     free(left);
     free(item_cls);
-    free(scls);
-    free(sid);
-    free(sbin);
-    free(sdem);
-    free(srep);
+    free(sl.cls);
+    free(sl.id);
+    free(sl.bin);
+    free(sl.dem);
+    free(sl.rep);
     return used;
 }
 
