@@ -397,11 +397,14 @@ pk_mig_first_fit(struct pk_ctx *c, struct pk_sol *s, const struct pk_mpool *m, i
         byg[start[rec[i].gpu] + fill[rec[i].gpu]++] = rec[i];
     for (g = 0; g < ngpu; g++) {
         struct gpv_mig_layout l;
-        bool taken[GPV_MIG_MAX_INSTANCES];
+        bool taken[GPV_MIG_MAX_INSTANCES], placed;
         size_t e;
         int t;
 
-        gpv_mig_place(&l, gpu, counts + (size_t)g * nprof, 0);
+        placed = gpv_mig_place(&l, gpu, counts + (size_t)g * nprof, 0);
+        /* Every count was grown one gpv_mig_can_add() at a time, so it places, and a GPU holds
+         * at most GPV_MIG_MAX_INSTANCES records. */
+        GPV_ASSERT(placed && start[g + 1] - start[g] <= GPV_MIG_MAX_INSTANCES);
         memset(taken, 0, sizeof(taken));
         pk_sol_gpu(s, model, kind);
         used++;

@@ -83,6 +83,7 @@ rules_select_mig(const struct gpv_gpu *g, const struct rules_need *nd, bool medi
     long long near_mem = -1;
     int near_slices = -1;
 
+    GPV_ASSERT(mig->nprofiles <= GPV_MIG_MAX_PROFILES); /* the size of idx[] */
     put_need(b, nd);
     if (nd->compute > 0) {
         need_slices = slices_for(nd->compute, mig->compute_slices);
