@@ -221,10 +221,6 @@ field_value(const struct rules_ctx *c, int f)
     return 0;
 }
 
-/* The vGPU series letters, by enum gpv_series. */
-const char *const rules_series_names[4] = {
-    [GPV_SERIES_A] = "A", [GPV_SERIES_B] = "B", [GPV_SERIES_C] = "C", [GPV_SERIES_Q] = "Q"};
-
 /* ---- conditions --------------------------------------------------------------------------- */
 
 enum cond_kind {

@@ -22,9 +22,6 @@ struct rules_ctx {
     const struct gpv_gpu *g;
 };
 
-/* The vGPU series letters "A", "B", "C", "Q", indexed by enum gpv_series. */
-extern const char *const rules_series_names[4];
-
 /* Returns a new empty condition for rules_parse_cond() to fill; rules_cond_free() frees it. */
 struct gpv_cond *rules_cond_new(void);
 

@@ -108,16 +108,29 @@ static const struct gpv_yfield rule_fields[] = {
     {"source", GPV_YF_NODE, offsetof(struct rule_row, source), true, 0, 0, 0, 0},
 };
 
-static const char *const real_method_names[] = {"passthrough", "vgpu", "mig", "mig-vgpu"};
+/* The enum gpv_series of a series letter as written ("A", "B", "C", "Q"), or -1. */
+static int
+series_index(const char *s)
+{
+    int k;
+
+    for (k = GPV_SERIES_A; k <= GPV_SERIES_Q; k++)
+        if (!strcmp(s, gpv_series_name((enum gpv_series)k)))
+            return k;
+    return -1;
+}
 
 /* Reads a list of method names into *mask (and, when order is not NULL, in order). */
 static int
 parse_methods(unsigned *mask, enum gpv_method *order, int *norder, const struct gpv_ydoc *doc,
               const struct gpv_ynode *seq, const char *what, struct gpv_error *err)
 {
+    const char *names[GPV_NMETHODS];
     enum gpv_method m;
     size_t i;
 
+    for (i = 0; i < GPV_NMETHODS; i++) /* the names for a suggestion */
+        names[i] = gpv_method_name((enum gpv_method)(GPV_METHOD_PASSTHROUGH + i));
     *mask = 0;
     if (seq->n == 0)
         return gpv_y_error(err, GPV_EINPUT, doc, seq, "%s is empty", what);
@@ -127,8 +140,7 @@ parse_methods(unsigned *mask, enum gpv_method *order, int *norder, const struct 
         if (it->kind != GPV_Y_SCALAR)
             return gpv_y_error(err, GPV_EINPUT, doc, it, "%s lists method names", what);
         if (!gpv_method_parse(&m, it->str))
-            return rules_unknown_name(err, doc, it, "method", real_method_names,
-                                      NELEM(real_method_names), "",
+            return rules_unknown_name(err, doc, it, "method", names, GPV_NMETHODS, "",
                                       "; use passthrough, vgpu, mig or mig-vgpu");
         if (*mask & (1u << m))
             return gpv_y_error(err, GPV_EINPUT, doc, it, "method '%s' is listed twice in %s",
@@ -153,7 +165,7 @@ parse_series(unsigned *mask, const struct gpv_ydoc *doc, const struct gpv_ynode 
     for (i = 0; i < seq->n; i++) {
         const struct gpv_ynode *it = seq->items[i];
 
-        if (it->kind != GPV_Y_SCALAR || (s = rules_find_name(it->str, rules_series_names, 4)) < 0) {
+        if (it->kind != GPV_Y_SCALAR || (s = series_index(it->str)) < 0) {
             if (it->kind == GPV_Y_SCALAR)
                 return rules_unknown_name(err, doc, it, "vGPU series", NULL, 0, "",
                                           "; use A, B, C or Q");

@@ -174,7 +174,7 @@ rules_put_series_set(struct gpv_buf *b, unsigned mask, const char *conj)
                        : k + 1 == total ? " "
                                         : ", ",
                        k > 0 && k + 1 == total ? conj : "", k > 0 && k + 1 == total ? " " : "",
-                       rules_series_names[s]);
+                       gpv_series_name((enum gpv_series)s));
         k++;
     }
 }
@@ -208,7 +208,7 @@ put_no_series(struct gpv_buf *b, const struct gpv_gpu *g, bool mig_backed,
     for (s = 0; s < 4; s++) {
         if (!(have & (1u << s)))
             continue;
-        gpv_buf_printf(b, " %s by", rules_series_names[s]);
+        gpv_buf_printf(b, " %s by", gpv_series_name((enum gpv_series)s));
         for (i = 0, k = 0; i < ch->ntrace; i++) {
             const struct gpv_rule *r = ch->trace[i].rule;
 
