@@ -3,7 +3,8 @@
 
 /*
  * Private to src/rules*.c: what the condition language (rules_cond.c) lends the loader
- * (rules_load.c) and the evaluator (rules_eval.c).
+ * (rules_load.c) and the evaluator (rules_eval.c), and the instance selection (rules_select.c)
+ * the evaluator calls.
  */
 
 #include "gpuvplan/rules.h"
