@@ -648,10 +648,7 @@ decide_and_print(struct gpv_cli *cli, const struct answers *a, const char *rules
         goto out;
     }
     n = gpv_candidates(&cands, &file, &file.tenants[0], &cli->db, a->gpu, a->ngpu);
-    if ((rc = gpv_decide(&d, &rules, &file.tenants[0], &file.licenses, cands, n, &err))) {
-        rc = cli_report(&err);
-        goto out;
-    }
+    gpv_decide(&d, &rules, &file.tenants[0], &file.licenses, cands, n);
     if (fmt == GPV_FMT_TABLE) {
         print_advice(cli, a, &d);
     } else {

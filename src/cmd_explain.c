@@ -304,7 +304,7 @@ cmd_explain(struct gpv_cli *cli, int argc, char **argv)
         if (!wanted)
             continue;
         ncands = gpv_candidates(&cands, &file, t, &cli->db, only, ngpu_args);
-        gpv_decide(&d, &rules, t, &file.licenses, cands, ncands, &err);
+        gpv_decide(&d, &rules, t, &file.licenses, cands, ncands);
         free(cands);
         cands = NULL;
         if (d.method == GPV_METHOD_NONE)

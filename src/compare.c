@@ -72,24 +72,22 @@ probe_tenant(struct gpv_tenant *t, const struct probe *p)
     }
 }
 
-/* Decides the probe on the models in scope. Returns 0 or a negative status with err. */
-static int
+/* Decides the probe on the models in scope. */
+static void
 decide(struct gpv_decision *d, const struct run *c, const struct probe *p,
-       const struct gpv_licenses *lic, struct gpv_error *err)
+       const struct gpv_licenses *lic)
 {
     struct gpv_candidate *cands = NULL;
     struct gpv_tenant t;
     size_t n;
-    int rc;
 
     probe_tenant(&t, p);
     n = gpv_candidates(&cands, NULL, &t, c->db, c->only ? &c->only : NULL, c->only ? 1 : 0);
-    rc = gpv_decide(d, c->rs, &t, lic, cands, n, err);
+    gpv_decide(d, c->rs, &t, lic, cands, n);
     /* The decision points at the tenant; only its verdict and choices are read after this. */
     d->tenant = NULL;
     gpv_tenant_release(&t);
     free(cands);
-    return rc;
 }
 
 static const struct gpv_choice *
@@ -128,22 +126,20 @@ baseline(enum gpv_method m)
  * the baseline fits, does the changed tenant fit too? When not, the rule that newly removed
  * it on that model is the answer's reason.
  */
-static int
-ask(struct gpv_compare_answer *a, const struct run *c, enum gpv_method m, const struct probe *with,
-    struct gpv_error *err)
+static void
+ask(struct gpv_compare_answer *a, const struct run *c, enum gpv_method m, const struct probe *with)
 {
     struct gpv_decision base, changed;
     struct gpv_licenses lic;
     struct probe p0 = baseline(m);
     size_t i, k;
-    int rc;
 
     memset(a, 0, sizeof(*a));
     memset(&base, 0, sizeof(base));
     memset(&changed, 0, sizeof(changed));
     all_licenses(&lic);
-    if ((rc = decide(&base, c, &p0, &lic, err)) || (rc = decide(&changed, c, with, &lic, err)))
-        goto out;
+    decide(&base, c, &p0, &lic);
+    decide(&changed, c, with, &lic);
     for (i = 0; i < base.nchoices; i++) {
         const struct gpv_choice *b = &base.choices[i], *x = choice_on(&changed, b->gpu);
 
@@ -169,63 +165,50 @@ ask(struct gpv_compare_answer *a, const struct run *c, enum gpv_method m, const 
         if (!a->reason && x->rejected[m].n)
             a->reason = xstrdup(x->rejected[m].v[0].text);
     }
-out:
     gpv_decision_release(&base);
     gpv_decision_release(&changed);
-    return rc;
 }
 
 /* Does method m serve workload w's baseline tenant under lic on some model in scope? */
-static int
-serves(bool *out, const struct run *c, enum gpv_method m, size_t w, const struct gpv_licenses *lic,
-       struct gpv_error *err)
+static bool
+serves(const struct run *c, enum gpv_method m, size_t w, const struct gpv_licenses *lic)
 {
     struct gpv_decision d;
     struct probe p = baseline(m);
     size_t i;
-    int rc;
+    bool out = false;
 
-    *out = false;
     memset(&d, 0, sizeof(d));
     p.workload = license_workloads[w].workload;
     p.memory = license_workloads[w].memory;
-    if ((rc = decide(&d, c, &p, lic, err)))
-        return rc;
+    decide(&d, c, &p, lic);
     for (i = 0; i < d.nchoices; i++)
         if (d.choices[i].options[m].fits)
-            *out = true;
+            out = true;
     gpv_decision_release(&d);
-    return 0;
+    return out;
 }
 
-static int
-ask_licenses(struct gpv_compare_method *f, const struct run *c, enum gpv_method m,
-             struct gpv_error *err)
+static void
+ask_licenses(struct gpv_compare_method *f, const struct run *c, enum gpv_method m)
 {
     struct gpv_licenses lic;
     size_t w, i;
-    bool ok;
-    int rc;
 
     for (w = 0; w < GPV_COMPARE_NWORKLOADS; w++) {
         all_licenses(&lic);
-        if ((rc = serves(&f->workload_ok[w], c, m, w, &lic, err)))
-            return rc;
+        f->workload_ok[w] = serves(c, m, w, &lic);
         if (!f->workload_ok[w])
             continue;
         memset(&lic, 0, sizeof(lic));
-        if ((rc = serves(&f->needs_none[w], c, m, w, &lic, err)))
-            return rc;
+        f->needs_none[w] = serves(c, m, w, &lic);
         for (i = 0; !f->needs_none[w] && i < GPV_LIC_COUNT; i++) {
             memset(&lic, 0, sizeof(lic));
             gpv_license_set(&lic, (enum gpv_license)i, true);
-            if ((rc = serves(&ok, c, m, w, &lic, err)))
-                return rc;
-            if (ok)
+            if (serves(c, m, w, &lic))
                 f->lic_ok[w] |= 1u << i;
         }
     }
-    return 0;
 }
 
 /* ---- facts from the database ------------------------------------------------------------ */
@@ -323,12 +306,11 @@ db_facts(struct run *c)
     }
 }
 
-static int
-gather(struct run *c, struct gpv_error *err)
+static void
+gather(struct run *c)
 {
     struct gpv_licenses lic;
     size_t k, s;
-    int rc;
 
     db_facts(c);
     for (k = 0; k < GPV_NMETHODS; k++) {
@@ -337,22 +319,18 @@ gather(struct run *c, struct gpv_error *err)
         struct probe p = baseline(m);
 
         p.isolation = GPV_ISO_HARD;
-        if ((rc = ask(&f->hard, c, m, &p, err)))
-            return rc;
+        ask(&f->hard, c, m, &p);
         p = baseline(m);
         p.live_migration = true;
-        if ((rc = ask(&f->migrate, c, m, &p, err)))
-            return rc;
-        if ((rc = ask_licenses(f, c, m, err)))
-            return rc;
+        ask(&f->migrate, c, m, &p);
+        ask_licenses(f, c, m);
     }
     all_licenses(&lic);
     for (s = 0; s < GPV_COMPARE_NSCENARIOS; s++) {
         struct gpv_decision d;
 
         memset(&d, 0, sizeof(d));
-        if ((rc = decide(&d, c, &scenarios[s].p, &lic, err)))
-            return rc;
+        decide(&d, c, &scenarios[s].p, &lic);
         c->out->verdict[s] = d.method;
         if (d.best >= 0) {
             const struct gpv_choice *best = &d.choices[d.best];
@@ -366,7 +344,6 @@ gather(struct run *c, struct gpv_error *err)
         }
         gpv_decision_release(&d);
     }
-    return 0;
 }
 
 void
@@ -389,12 +366,11 @@ gpv_compare_release(struct gpv_compare *c)
     memset(c, 0, sizeof(*c));
 }
 
-int
+void
 gpv_compare_run(struct gpv_compare *out, const struct gpv_db *db, const struct gpv_ruleset *rs,
-                const struct gpv_gpu *only, struct gpv_error *err)
+                const struct gpv_gpu *only)
 {
     struct run r;
-    int rc;
 
     memset(out, 0, sizeof(*out));
     out->only = only;
@@ -402,9 +378,7 @@ gpv_compare_run(struct gpv_compare *out, const struct gpv_db *db, const struct g
     r.rs = rs;
     r.only = only;
     r.out = out;
-    if ((rc = gather(&r, err)))
-        gpv_compare_release(out);
-    return rc;
+    gather(&r);
 }
 
 const char *

@@ -12,6 +12,7 @@
  *     That removes the permutations of interchangeable instances.
  */
 #include "gpuvplan/mig.h"
+#include "gpuvplan/util.h"
 
 #include <string.h>
 
@@ -257,6 +258,8 @@ fit(struct gpv_mig_layout *out, const struct gpv_mig *mig, const int *counts,
     int i, k, demand = 0, remaining = 0, free_units;
     size_t p;
 
+    /* The arrays above and the 64-bit occupancy masks are sized by these limits of db.h. */
+    GPV_ASSERT(mig->nprofiles <= GPV_MIG_MAX_PROFILES && mig->units <= GPV_MIG_MAX_UNITS);
     s.units = mig->units;
     s.nshapes = 0;
     s.occ = 0;
@@ -556,7 +559,7 @@ gpv_mig_explain(struct gpv_mig_reason *out, int cap, const struct gpv_gpu *gpu, 
         r.involved = before;
         r.units_needed = units_needed;
         if (!fit(&r.placed, mig, acc, NULL))
-            r.placed.n = 0; /* cannot happen: acc was just found to fit */
+            GPV_BUG("a count that was just found to fit no longer fits");
         add_reason(out, cap, &n, &r);
     }
     return n;
@@ -665,7 +668,7 @@ enum_rec(struct enumeration *e, size_t k, bool any)
         if (!any)
             return 0;
         if (!gpv_mig_place(&w, e->gpu, e->counts, e->driver))
-            return 0; /* cannot happen: every prefix was checked */
+            GPV_BUG("a multiset whose every prefix was checked does not fit");
         for (q = 0; q < mig->nprofiles && maximal; q++)
             if (gpv_mig_can_add(e->gpu, e->counts, (int)q, e->driver))
                 maximal = false;

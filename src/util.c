@@ -17,6 +17,14 @@ oom(void)
     exit(GPV_EXIT_SYSTEM);
 }
 
+void
+gpv_bug(const char *file, int line, const char *func, const char *what)
+{
+    fprintf(stderr, "gpuvplan: BUG: %s:%d: %s: %s\n", file, line, func, what);
+    fflush(stderr);
+    abort();
+}
+
 void *
 xmalloc(size_t n)
 {
@@ -71,21 +79,32 @@ xstrndup(const char *s, size_t n)
     return p;
 }
 
+/* Length of the formatted text (without its NUL); ap stays usable. */
+static size_t
+vformat_len(const char *fmt, va_list ap)
+{
+    va_list cp;
+    int n;
+
+    va_copy(cp, ap);
+    n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n < 0)
+        oom();
+    return (size_t)n;
+}
+
 char *
 xasprintf(const char *fmt, ...)
 {
     va_list ap;
+    size_t n;
     char *p;
-    int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        oom();
-    p = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    n = vformat_len(fmt, ap);
+    p = xmalloc(n + 1);
+    vsnprintf(p, n + 1, fmt, ap);
     va_end(ap);
     return p;
 }
@@ -294,18 +313,14 @@ void
 gpv_buf_printf(struct gpv_buf *b, const char *fmt, ...)
 {
     va_list ap;
-    int n;
+    size_t n;
 
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    n = vformat_len(fmt, ap);
+    buf_reserve(b, n);
+    vsnprintf(b->s + b->len, n + 1, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        oom();
-    buf_reserve(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
+    b->len += n;
 }
 
 void

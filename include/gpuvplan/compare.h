@@ -54,12 +54,11 @@ struct gpv_compare {
 
 /*
  * Compares the methods on every model of db (only == NULL) or on `only` (a model of db), with
- * the rules rs. On success returns 0 and fills *out, which the caller releases with
- * gpv_compare_release(); db and rs must outlive *out. On failure returns the negative status
- * of the rule evaluator with err filled, and *out is released already (zeroed).
+ * the rules rs, and fills *out, which the caller releases with gpv_compare_release(); db and rs
+ * must outlive *out. It cannot fail: the rule evaluator it asks never does.
  */
-int gpv_compare_run(struct gpv_compare *out, const struct gpv_db *db, const struct gpv_ruleset *rs,
-                    const struct gpv_gpu *only, struct gpv_error *err);
+void gpv_compare_run(struct gpv_compare *out, const struct gpv_db *db, const struct gpv_ruleset *rs,
+                     const struct gpv_gpu *only);
 
 /* Frees what *c owns and zeroes it. NULL-safe. */
 void gpv_compare_release(struct gpv_compare *c);

@@ -29,6 +29,19 @@ char *xasprintf(const char *fmt, ...)
     ;
 
 /*
+ * Invariants of the code, never of the input (bad input is an error returned to the caller).
+ * GPV_ASSERT(cond) checks that cond holds; GPV_BUG(what) marks a place the code cannot reach.
+ * A failure prints "gpuvplan: BUG: FILE:LINE: FUNCTION: what" to stderr and aborts: a loud
+ * stop with a core dump instead of a wrong plan. Always compiled in (NDEBUG does not remove
+ * them): every use is cheap. cond is evaluated exactly once; keep side effects out of it anyway.
+ */
+#define GPV_ASSERT(cond) ((cond) ? (void)0 : gpv_bug(__FILE__, __LINE__, __func__, #cond))
+#define GPV_BUG(what)    gpv_bug(__FILE__, __LINE__, __func__, what)
+
+/* Reports a broken invariant as above and aborts. Called through GPV_ASSERT and GPV_BUG. */
+_Noreturn void gpv_bug(const char *file, int line, const char *func, const char *what);
+
+/*
  * Parses all of s as a base-10 (or 0x-prefixed hexadecimal) integer in [min, max].
  * Returns true and sets *out on success; false on junk, overflow or out of range.
  */
