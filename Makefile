@@ -32,7 +32,7 @@ BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 
-.PHONY: all deps deps-test run check unit cli fuzz-replay san memcheck bench fuzz install uninstall clean format
+.PHONY: FORCE all deps deps-test run check unit cli fuzz-replay san memcheck bench fuzz install uninstall clean format
 
 all: $(BIN)
 
@@ -51,6 +51,18 @@ $(BUILD)/libgpuvplan.a: $(LIB_OBJ)
 
 $(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The build commit and the database date for --version, rewritten only when they change.
+$(BUILD)/obj/main.o: $(BUILD)/version.h
+$(BUILD)/obj/main.o: ALL_CFLAGS += -include $(BUILD)/version.h
+$(BUILD)/version.h: FORCE | $(BUILD)
+	@c=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
+	 d=$$(git log -1 --format=%cs -- profiles 2>/dev/null); \
+	 printf '#define GPUVPLAN_COMMIT "%s"\n#define GPUVPLAN_DB_DATE "%s"\n' \
+	     "$${c:-unknown}" "$${d:-unknown}" >$@.new; \
+	 if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+
+FORCE:
 
 $(BUILD)/obj/embedded.o: $(BUILD)/embedded.c | $(BUILD)/obj
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

@@ -1,9 +1,9 @@
 /* gpuvplan quiz: study questions from the bank and the database, one at a time, with feedback. */
 #include "cli.h"
+#include "opt.h"
 #include "embedded.h"
 #include "gpuvplan/quiz.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,11 +12,7 @@
 #define BANK_NAME     "profiles/quiz.yaml"
 #define DEFAULT_COUNT 10
 
-static const char quiz_usage[] =
-    "usage: gpuvplan quiz [--count N] [--seed S] [--topic T] [--bank FILE]\n"
-    "       gpuvplan quiz --list [--count N] [--seed S] [--topic T] [--bank FILE]\n"
-    "                            [-f table|json]\n"
-    "\n"
+static const char quiz_usage_about[] =
     "Asks study questions on GPU virtualisation (passthrough, vGPU, MIG and MIG-backed vGPU):\n"
     "questions from the bank, and questions generated from the GPU database whose answers\n"
     "the MIG engine and the vGPU tables compute. After each answer it says whether it was\n"
@@ -25,20 +21,9 @@ static const char quiz_usage[] =
     "On a terminal, type the number of a choice (q quits; anything else is asked again).\n"
     "Otherwise answers are read from standard input, one per line: a line that is not a\n"
     "choice number counts as wrong, and a line `q` or the end of input stops the quiz. The\n"
-    "last line is always `Score: K/N` (N = questions answered).\n"
-    "\n"
-    "  -n, --count N    questions to ask (default 10; fewer when the topic has fewer)\n"
-    "  -s, --seed S     seed for the generated questions and the order (default: from the\n"
-    "                   clock; the quiz prints it so `--seed S` repeats the same quiz)\n"
-    "  -t, --topic T    only questions on topic T (see --list); one of:\n"
-    "                   methods isolation tenants live-migration licensing gpus scheduling\n"
-    "                   use-cases decision-guide mig-geometry vgpu-sizing\n"
-    "      --bank FILE  use this question bank instead of the built-in one (docs/study.md)\n"
-    "  -l, --list       print the questions with their answers instead of asking: every\n"
-    "                   one, or with --count the ones this seed's quiz asks, in order\n"
-    "  -f, --format FMT with --list: table (default) or json\n"
-    "  -h, --help       this help\n"
-    "\n"
+    "last line is always `Score: K/N` (N = questions answered).\n";
+
+static const char quiz_usage_footer[] =
     "JSON (--list -f json): {seed, bank, generated, questions: [{id, topic, source (\"bank\"\n"
     "or \"generated\"), question, choices, answer (the choice number, from 1), answer_text,\n"
     "explanation, reference}]}.\n";
@@ -165,7 +150,7 @@ quiz_list(const struct gpv_quiz *quiz, const size_t *idx, size_t n, const struct
         else
             ngen++;
     }
-    if (o->fmt == GPV_FMT_JSON) {
+    if (o->fmt != GPV_FMT_TABLE) {
         root = gpv_val_obj();
         gpv_val_set_int(root, "seed", (long long)o->seed);
         gpv_val_set_int(root, "bank", (long long)nbank);
@@ -293,73 +278,62 @@ clock_seed(void)
 int
 cmd_quiz(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"count", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
-        {"topic", required_argument, NULL, 't'}, {"bank", required_argument, NULL, 'b'},
-        {"list", no_argument, NULL, 'l'},        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
-    struct quiz_opts o = {DEFAULT_COUNT, false, 0, false, NULL, NULL, false, GPV_FMT_TABLE};
-    bool fmt_given = false;
+    struct quiz_opts o = {0, false, 0, false, NULL, NULL, false, GPV_FMT_TABLE};
+    long long seed = -1;
+    bool fmt_given;
+    const struct cli_opt opts[] = {
+        CLI_INT('n', "count", "N", &o.count, 1, 100000,
+                "questions to ask (default 10; fewer when the topic has fewer)"),
+        CLI_INT('s', "seed", "S", &seed, 0, (long long)(~0ULL >> 1),
+                "seed for the generated questions and the order (default: from the clock; the "
+                "quiz prints it so `--seed S` repeats the same quiz)"),
+        CLI_STRING('t', "topic", "T", &o.topic,
+                   "only questions on topic T (see --list); one of: methods isolation tenants "
+                   "live-migration licensing gpus scheduling use-cases decision-guide "
+                   "mig-geometry vgpu-sizing"),
+        CLI_STRING(0, "bank", "FILE", &o.bank,
+                   "use this question bank instead of the built-in one (docs/study.md)"),
+        CLI_FLAG('l', "list", &o.list,
+                 "print the questions with their answers instead of asking: every one, or with "
+                 "--count the ones this seed's quiz asks, in order"),
+        CLI_FORMAT(&o.fmt, cli_formats_all, "with --list: table (default), json or yaml"),
+        CLI_OUTPUT(&cli->output),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"quiz", "", quiz_usage_about, quiz_usage_footer, opts, false};
+    struct cli_args args;
     struct gpv_quiz quiz;
     struct gpv_error err;
     size_t *idx = NULL, n;
-    long long v;
-    int c, rc;
+    int rc;
 
     gpv_error_init(&err);
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+n:s:t:lf:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            if (!cli_parse_int(&o.count, optarg, 1, 100000, "quiz", "--count"))
-                return GPV_EXIT_USAGE;
-            o.count_given = true;
-            break;
-        case 's':
-            if (!cli_parse_int(&v, optarg, 0, (long long)(~0ULL >> 1), "quiz", "--seed"))
-                return GPV_EXIT_USAGE;
-            o.seed = (uint64_t)v;
-            o.seeded = true;
-            break;
-        case 't':
-            if (!gpv_quiz_topic_valid(optarg)) {
-                size_t ntopics = 0;
-                int s;
+    o.fmt = (enum gpv_format) - 1;
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    fmt_given = (int)o.fmt != -1;
+    if (!fmt_given)
+        o.fmt = GPV_FMT_TABLE;
+    o.count_given = o.count > 0;
+    if (!o.count_given)
+        o.count = DEFAULT_COUNT;
+    o.seeded = seed >= 0;
+    if (o.seeded)
+        o.seed = (uint64_t)seed;
+    if (o.topic && !gpv_quiz_topic_valid(o.topic)) {
+        size_t ntopics = 0;
+        int s;
 
-                while (gpv_quiz_topics[ntopics])
-                    ntopics++;
-                s = gpv_suggest(optarg, gpv_quiz_topics, ntopics);
-
-                if (s >= 0)
-                    return cli_usage_error("quiz", "unknown topic '%s' (did you mean '%s'?)",
-                                           optarg, gpv_quiz_topics[s]);
-                return cli_usage_error("quiz", "unknown topic '%s'", optarg);
-            }
-            o.topic = optarg;
-            break;
-        case 'b':
-            o.bank = optarg;
-            break;
-        case 'l':
-            o.list = true;
-            break;
-        case 'f':
-            if (!cli_parse_format(&o.fmt, optarg, "table json", "quiz"))
-                return GPV_EXIT_USAGE;
-            fmt_given = true;
-            break;
-        case 'h':
-            fputs(quiz_usage, stdout);
-            return GPV_EXIT_OK;
-        default:
-            if (optopt && strchr("nstbf", optopt))
-                return cli_usage_error("quiz", "%s needs a value", argv[optind - 1]);
-            return cli_usage_error("quiz", "unknown option '%s'", argv[optind - 1]);
-        }
+        while (gpv_quiz_topics[ntopics])
+            ntopics++;
+        s = gpv_suggest(o.topic, gpv_quiz_topics, ntopics);
+        if (s >= 0)
+            return cli_usage_error("quiz", "unknown topic '%s' (did you mean '%s'?)", o.topic,
+                                   gpv_quiz_topics[s]);
+        return cli_usage_error("quiz", "unknown topic '%s'", o.topic);
     }
-    if (optind < argc)
-        return cli_usage_error("quiz", "unexpected argument '%s'", argv[optind]);
+    if (args.n > 0)
+        return cli_usage_error("quiz", "unexpected argument '%s'", args.v[0]);
     if (fmt_given && !o.list)
         return cli_usage_error("quiz", "-f goes with --list; the quiz itself is a conversation");
     if (!o.seeded)

@@ -248,4 +248,8 @@ expect_err "unknown subcommand 'chek' (did you mean 'check'?)"
 run mig layouts h100-80gb a30
 expect_rc 2
 run mig check h100-80gb 1g.10gb -f yaml
+expect_rc 0
+expect_out "valid: true"
+run mig check h100-80gb 1g.10gb -f xml
 expect_rc 2
+expect_err "unknown format 'xml'"
