@@ -249,6 +249,7 @@ int
 cli_out_open(struct cli_out *o, const char *path, const char *const *inputs, struct gpv_error *err)
 {
     struct stat st;
+    sigset_t block, old_mask;
     char *dirc = NULL;
     const char *dir;
     mode_t mask;
@@ -300,10 +301,17 @@ cli_out_open(struct cli_out *o, const char *path, const char *const *inputs, str
         goto out;
     }
     o->tmp = xasprintf("%s/.gpuvplan-XXXXXX", dir);
-    pending_begin(o->tmp);
+    /* No signal between creating the file and recording its name for the handler. */
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &old_mask);
     o->fd = mkstemp(o->tmp);
+    if (o->fd >= 0)
+        pending_begin(o->tmp);
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
     if (o->fd < 0) {
-        pending_end();
         rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot create a file in '%s': %s", dir,
                            strerror(errno));
         free(o->tmp);
