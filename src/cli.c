@@ -1,8 +1,10 @@
 #include "cli.h"
+#include "gpuvplan/yamldoc.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -134,30 +136,6 @@ cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err)
     *out = buf;
     *len = n;
     return 0;
-}
-
-bool
-cli_parse_format(enum gpv_format *out, const char *arg, const char *allowed, const char *cmd)
-{
-    static const struct {
-        const char *name;
-        enum gpv_format fmt;
-    } formats[] = {{"table", GPV_FMT_TABLE},
-                   {"text", GPV_FMT_TABLE},
-                   {"json", GPV_FMT_JSON},
-                   {"yaml", GPV_FMT_YAML}};
-    size_t i;
-
-    for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-        const char *name = formats[i].fmt == GPV_FMT_TABLE ? "table" : formats[i].name;
-
-        if (!strcmp(arg, formats[i].name) && strstr(allowed, name)) {
-            *out = formats[i].fmt;
-            return true;
-        }
-    }
-    cli_usage_error(cmd, "unknown format '%s' (this command writes: %s)", arg, allowed);
-    return false;
 }
 
 static bool
@@ -514,16 +492,6 @@ cli_reset(const struct gpv_cli *cli)
     return cli->color ? "\033[0m" : "";
 }
 
-bool
-cli_parse_int(long long *out, const char *arg, long long min, long long max, const char *cmd,
-              const char *opt)
-{
-    if (gpv_parse_ll(out, arg, min, max))
-        return true;
-    cli_usage_error(cmd, "%s takes a whole number from %lld to %lld, not '%s'", opt, min, max, arg);
-    return false;
-}
-
 void
 cli_wrap(FILE *f, const char *first, const char *rest, const char *text)
 {
@@ -569,4 +537,69 @@ cli_read_line(char **line, size_t *cap, FILE *in)
     while (n > 0 && ((*line)[n - 1] == '\n' || (*line)[n - 1] == '\r'))
         (*line)[--n] = '\0';
     return true;
+}
+
+static struct gpv_val *
+yaml_value(const struct gpv_ynode *n)
+{
+    struct gpv_val *v;
+    long long i;
+    double d;
+    size_t k;
+
+    if (!n)
+        return gpv_val_null();
+    switch (n->kind) {
+    case GPV_Y_SEQ:
+        v = gpv_val_arr();
+        for (k = 0; k < n->n; k++)
+            gpv_val_push(v, yaml_value(n->items[k]));
+        return v;
+    case GPV_Y_MAP:
+        v = gpv_val_obj();
+        for (k = 0; k < n->n; k++)
+            gpv_val_set(v, n->items[2 * k]->str ? n->items[2 * k]->str : "",
+                        yaml_value(n->items[2 * k + 1]));
+        return v;
+    case GPV_Y_SCALAR:
+        break;
+    }
+    if (!n->plain)
+        return gpv_val_str(n->str);
+    if (gpv_y_is_null(n))
+        return gpv_val_null();
+    if (!strcmp(n->str, "true") || !strcmp(n->str, "True") || !strcmp(n->str, "TRUE"))
+        return gpv_val_bool(true);
+    if (!strcmp(n->str, "false") || !strcmp(n->str, "False") || !strcmp(n->str, "FALSE"))
+        return gpv_val_bool(false);
+    if (gpv_parse_ll(&i, n->str, LLONG_MIN, LLONG_MAX))
+        return gpv_val_int(i);
+    if (gpv_parse_double(&d, n->str))
+        return gpv_val_num(d);
+    return gpv_val_str(n->str);
+}
+
+int
+cli_parse_document(struct gpv_val **out, const char *buf, size_t len, const char *name,
+                   struct gpv_error *err)
+{
+    struct gpv_ydoc *doc = NULL;
+    size_t i = 0;
+    int rc;
+
+    *out = NULL;
+    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
+        i++;
+    if (i < len && (buf[i] == '{' || buf[i] == '['))
+        return gpv_val_parse_json(out, buf, len, name, err);
+    if ((rc = gpv_ydoc_parse(&doc, buf, len, name, err)))
+        return rc;
+    if (!doc->root) {
+        rc = gpv_error_set(err, GPV_EINPUT, name, 1, 1, "empty document: expected a plan");
+        goto out;
+    }
+    *out = yaml_value(doc->root);
+out:
+    gpv_ydoc_free(doc);
+    return rc;
 }

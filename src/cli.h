@@ -78,16 +78,20 @@ int cmd_check(struct gpv_cli *cli, int argc, char **argv);
 int cli_db(struct gpv_cli *cli, struct gpv_error *err);
 
 /*
+ * Parses a document that is either JSON (its first non-blank character is '{' or '[') or
+ * YAML, into a new value tree (*out, the caller frees it with gpv_val_free()). YAML plain
+ * scalars keep their meaning: null, true/false, whole numbers, numbers; quoted ones are
+ * strings. Returns 0, or GPV_EINPUT with err at name:line:col (the parser's own message for
+ * a syntax error).
+ */
+int cli_parse_document(struct gpv_val **out, const char *buf, size_t len, const char *name,
+                       struct gpv_error *err);
+
+/*
  * Reads a whole file ("-" is standard input) into a new NUL-terminated buffer.
  * Returns 0, GPV_EINPUT (missing, a directory, too large) or GPV_ESYS, with err filled.
  */
 int cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err);
-
-/*
- * Parses a -f/--format argument. `allowed` is a subset of "table json yaml" for the command.
- * Returns true on success; on failure prints the usage error for cmd and returns false.
- */
-bool cli_parse_format(enum gpv_format *out, const char *arg, const char *allowed, const char *cmd);
 
 /* Sets o to "nothing open". */
 void cli_out_init(struct cli_out *o);
@@ -166,9 +170,5 @@ void cli_wrap(FILE *f, const char *first, const char *rest, const char *text);
  * and trailing carriage return. Returns false at end of input or on a read error.
  */
 bool cli_read_line(char **line, size_t *cap, FILE *in);
-
-/* Parses a whole-number option value in [min, max]; on failure prints a usage error. */
-bool cli_parse_int(long long *out, const char *arg, long long min, long long max, const char *cmd,
-                   const char *opt);
 
 #endif

@@ -44,10 +44,11 @@ cmd_check(struct gpv_cli *cli, int argc, char **argv)
     bool quiet = false;
     const struct cli_opt opts[] = {
         CLI_INT(0, "max-gpus", "N", &pol.max_gpus, 0, 1000000000LL, "at most N GPUs"),
-        CLI_STRING(0, "max-cost", "X", &max_cost, "a total cost of at most X"),
-        CLI_FLAG(0, "allow-unplaced", &pol.allow_unplaced, "unplaced tenants are not a failure"),
+        CLI_STRING(0, "max-cost", "X", &max_cost, "at most X per hour (needs costs in the fleet)"),
+        CLI_FLAG(0, "allow-unplaced", &pol.allow_unplaced,
+                 "unplaced tenants do not fail the check"),
         CLI_STRING(0, "min-utilization", "P", &min_util,
-                   "every GPU used at least P: a fraction (0.7) or a percentage (70%)"),
+                   "at least P of the used GPUs' memory allocated: 0.7 or 70%"),
         CLI_LIST('g', "gpu", "MODEL", &model_args, "only GPUs of these models (repeatable)"),
         CLI_LIST(0, "gpu-model", "MODEL", &model_args, NULL),
         CLI_INT(0, "max-gap", "N", &pol.max_gap, 0, 1000000000LL,
@@ -58,13 +59,14 @@ cmd_check(struct gpv_cli *cli, int argc, char **argv)
                  "only these methods: passthrough, vgpu, mig, mig-vgpu (repeatable)"),
         CLI_INT(0, "max-per-gpu", "N", &pol.max_per_gpu, 0, 1000000LL,
                 "at most N instances on one GPU"),
-        CLI_FLAG('q', "quiet", &quiet, "print nothing; the exit status answers"),
-        CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
+        CLI_FLAG('q', "quiet", &quiet, "print nothing; the exit status says it"),
+        CLI_FORMAT(&fmt, cli_formats_all,
+                   "table (default), json or yaml: {\"ok\", \"checks\", \"failures\"}"),
         CLI_OUTPUT(&cli->output),
         CLI_END,
     };
-    const struct cli_spec spec = {"check", "PLAN.json", check_usage_about, check_usage_footer,
-                                  opts,    false};
+    const struct cli_spec spec = {
+        "check", "PLAN.json|PLAN.yaml", check_usage_about, check_usage_footer, opts, false};
     struct cli_args args;
     struct gpv_plan_findings fs;
     struct gpv_error err;
@@ -120,7 +122,7 @@ cmd_check(struct gpv_cli *cli, int argc, char **argv)
     pol.nmodels = model_args.n;
     pol.models = model_args.v;
     if (cli_db(cli, &err) || cli_read_file(&buf, &len, path, &err) ||
-        gpv_val_parse_json(&plan, buf, len, !strcmp(path, "-") ? "<stdin>" : path, &err) ||
+        cli_parse_document(&plan, buf, len, !strcmp(path, "-") ? "<stdin>" : path, &err) ||
         gpv_plan_check(&fs, plan, &cli->db, &pol, path, &err)) {
         rc = quiet && err.code == GPV_EINPUT ? GPV_EXIT_INPUT : cli_report(&err);
         goto out;

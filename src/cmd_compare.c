@@ -767,9 +767,10 @@ cmd_compare(struct gpv_cli *cli, int argc, char **argv)
     enum gpv_format fmt = GPV_FMT_TABLE;
     const char *gpu_arg = NULL, *rules_path = NULL;
     const struct cli_opt opts[] = {
-        CLI_STRING('g', "gpu", "MODEL", &gpu_arg, "only this model"),
+        CLI_STRING('g', "gpu", "MODEL", &gpu_arg,
+                   "compare on this GPU model (an id or alias from `gpuvplan gpus`)"),
         CLI_STRING('r', "rules", "FILE", &rules_path,
-                   "use these rules instead of the built-in ones"),
+                   "use these decision rules instead of the built-in ones"),
         CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
         CLI_OUTPUT(&cli->output),
         CLI_END,

@@ -640,8 +640,9 @@ mig_check(struct gpv_cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
         CLI_OUTPUT(&cli->output),
-        CLI_STRING('d', "driver", "VERSION", &driver_arg,
-                   "judge for this driver (some profiles need a minimum driver)"),
+        CLI_STRING(
+            'd', "driver", "VERSION", &driver_arg,
+            "apply that driver's rules (535, R510 or 535.183.01); default: the newest driver's"),
         CLI_END,
     };
     const struct cli_spec spec = {
@@ -859,10 +860,10 @@ mig_layouts(struct gpv_cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
         CLI_OUTPUT(&cli->output),
-        CLI_STRING('d', "driver", "VERSION", &driver_arg,
-                   "list for this driver (some profiles need a minimum driver)"),
-        CLI_FLAG('m', "maximal", &col.maximal_only,
-                 "only maximal layouts (no further instance fits)"),
+        CLI_STRING(
+            'd', "driver", "VERSION", &driver_arg,
+            "apply that driver's rules (535, R510 or 535.183.01); default: the newest driver's"),
+        CLI_FLAG('m', "maximal", &col.maximal_only, "list only the maximal layouts"),
         CLI_END,
     };
     const struct cli_spec spec = {"mig layouts", "GPU", layouts_usage_about, NULL, opts, false};

@@ -203,3 +203,16 @@ if [ $RC -gt 128 ]; then ok; else bad "exit $RC, expected death by signal"; fi
 n=$(ls -A "$d" | grep -c '^\.gpuvplan-' || true)
 if [ "$n" -eq 0 ]; then ok; else bad "$n temporary files left"; fi
 if [ -e "$d/plan-check.json" ]; then bad "an output file appeared"; else ok; fi
+
+t "check reads the YAML plans recommend writes, and reports a YAML syntax error where it is"
+run recommend docs/examples/tenants.yaml -f yaml -o "$WORK/site.yaml"
+expect_rc 0
+run check "$WORK/site.yaml" -f json
+expect_rc 0
+expect_json 'j["ok"]' True
+run check "$WORK/site.yaml" --max-gpus 1
+expect_rc 1
+printf 'schema: gpuvplan.plan/1\ngpus: [\n' >"$WORK/broken.yaml"
+run check "$WORK/broken.yaml"
+expect_rc 3
+expect_err "broken.yaml:3:1: error: "
