@@ -70,6 +70,7 @@ int cmd_compare(struct gpv_cli *cli, int argc, char **argv);
 int cmd_advise(struct gpv_cli *cli, int argc, char **argv);
 int cmd_recommend(struct gpv_cli *cli, int argc, char **argv);
 int cmd_check(struct gpv_cli *cli, int argc, char **argv);
+int cmd_completion(struct gpv_cli *cli, int argc, char **argv);
 
 /*
  * Loads the embedded database, then every *.yaml file of cli->profiles_dir (sorted by name),

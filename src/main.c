@@ -31,7 +31,8 @@ const struct gpv_command gpv_commands[] = {
     {"explain", cmd_explain, "the method per tenant and GPU model, and the rules that decided"},
     {"rules", cmd_rules, "the decision rules explain applies, as a readable list"},
     {"recommend", cmd_recommend, "decide, pack every tenant onto GPUs, print the plan"},
-    {"check", cmd_check, "re-validate a plan (JSON) and apply CI policies"},
+    {"check", cmd_check, "re-validate a plan (JSON or YAML) and apply CI policies"},
+    {"completion", cmd_completion, "a bash, zsh or fish completion script"},
     {NULL, NULL, NULL},
 };
 

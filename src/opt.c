@@ -10,6 +10,14 @@ const char *const cli_formats_all[] = {"table", "json", "yaml", NULL};
 #define MAX_OPTIONS 64
 #define CONT        CLI_OPT_RUN /* internal: go on parsing; anything else is the exit code */
 
+static FILE *dump_file; /* cli_opt_dump_to(); NULL: standard output */
+
+void
+cli_opt_dump_to(FILE *f)
+{
+    dump_file = f;
+}
+
 /* What one parse has seen: which rows got a value (single-valued ones may get one). */
 struct parse_state {
     const struct cli_spec *spec;
@@ -191,7 +199,7 @@ parse_long(struct parse_state *st, int argc, char **argv, int *i)
         return cli_opt_print_help(spec);
     }
     if (len == strlen(DUMP_OPT) && !strncmp(a, DUMP_OPT, len)) {
-        cli_opt_dump(stdout, spec);
+        cli_opt_dump(dump_file ? dump_file : stdout, spec);
         return GPV_EXIT_OK;
     }
     for (k = 0; spec->opts[k].kind != CLI_OPT_END; k++) {

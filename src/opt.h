@@ -133,6 +133,12 @@ void cli_opt_help(FILE *f, const struct cli_spec *spec);
  */
 void cli_opt_dump(FILE *f, const struct cli_spec *spec);
 
+/*
+ * Sends the dump of `--gpuvplan-options` to f instead of standard output (NULL: back to
+ * standard output), so `gpuvplan completion` can read every command's table in-process.
+ */
+void cli_opt_dump_to(FILE *f);
+
 /* Prints help to stdout and returns GPV_EXIT_OK, or GPV_EXIT_SYSTEM if it cannot be written. */
 int cli_opt_print_help(const struct cli_spec *spec);
 
