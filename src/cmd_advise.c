@@ -337,19 +337,20 @@ ask_all(struct answers *a, const struct gpv_cli *cli, bool tty, struct gpv_error
     int q, lineno = 0, rc = 0;
 
     if (tty)
-        printf("%sThe decision guide%s: eight questions about one tenant. Enter takes the "
-               "default [in brackets]; q quits.\n",
-               cli_bold(cli), cli_reset(cli));
+        fprintf(stderr,
+                "%sThe decision guide%s: eight questions about one tenant. Enter takes the "
+                "default [in brackets]; q quits.\n",
+                cli_bold(cli), cli_reset(cli));
     for (q = 0; q < Q_COUNT; q++) {
         if (tty) {
-            printf("\n");
-            cli_wrap(stdout, "", "", questions[q].prompt);
-            printf("> ");
-            fflush(stdout);
+            fputc('\n', stderr);
+            cli_wrap(stderr, "", "", questions[q].prompt);
+            fputs("> ", stderr);
+            fflush(stderr);
         }
         if (!cli_read_line(&line, &cap, stdin)) {
             if (tty) {
-                printf("\n");
+                fputc('\n', stderr);
                 rc = GPV_ENO;
             } else {
                 rc = gpv_error_set(err, GPV_EINPUT, "<stdin>", lineno + 1, 0,
@@ -369,7 +370,7 @@ ask_all(struct answers *a, const struct gpv_cli *cli, bool tty, struct gpv_error
                                    q + 1, questions[q].name, why);
                 goto out;
             }
-            printf("%s%s%s; try again\n", cli_red(cli), why, cli_reset(cli));
+            fprintf(stderr, "%s%s%s; try again\n", cli_red(cli), why, cli_reset(cli));
             free(why);
             why = NULL;
             q--;
@@ -737,7 +738,7 @@ cmd_advise(struct gpv_cli *cli, int argc, char **argv)
             goto out;
         }
         if (tty)
-            printf("\n");
+            fputc('\n', stderr);
     }
     if (print_yaml) {
         struct gpv_buf b;

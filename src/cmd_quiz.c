@@ -97,14 +97,14 @@ question_value(const struct gpv_quiz_question *q)
 }
 
 static void
-print_choices(const struct gpv_quiz_question *q)
+print_choices(FILE *f, const struct gpv_quiz_question *q)
 {
     char num[32];
     size_t i;
 
     for (i = 0; i < q->nchoices; i++) {
         snprintf(num, sizeof(num), "  %zu) ", i + 1);
-        cli_wrap(stdout, num, "     ", q->choices[i]);
+        cli_wrap(f, num, "     ", q->choices[i]);
     }
 }
 
@@ -167,7 +167,7 @@ quiz_list(const struct gpv_quiz *quiz, const size_t *idx, size_t n, const struct
 
         printf("[%s] %s, %s\n", q->id, q->topic, origin_name(q->origin));
         cli_wrap(stdout, "  ", "  ", q->question);
-        print_choices(q);
+        print_choices(stdout, q);
         printf("  answer: %d\n", q->answer + 1);
         cli_wrap(stdout, "  why: ", "       ", q->explanation);
         cli_wrap(stdout, "  source: ", "          ", q->source);
@@ -189,12 +189,12 @@ read_answer(int *choice, const struct gpv_cli *cli, const struct gpv_quiz_questi
 {
     for (;;) {
         if (tty) {
-            printf("Your answer (1-%zu, q to quit): ", q->nchoices);
-            fflush(stdout);
+            fprintf(stderr, "Your answer (1-%zu, q to quit): ", q->nchoices);
+            fflush(stderr);
         }
         if (!cli_read_line(line, cap, stdin)) {
             if (tty)
-                printf("\n");
+                fputc('\n', stderr);
             return 0;
         }
         if (!tty)
@@ -210,8 +210,8 @@ read_answer(int *choice, const struct gpv_cli *cli, const struct gpv_quiz_questi
             *choice = -1;
             return 1;
         }
-        printf("'%s' is not a choice: type a number from 1 to %zu, or q to quit\n", *line,
-               q->nchoices);
+        fprintf(stderr, "'%s' is not a choice: type a number from 1 to %zu, or q to quit\n", *line,
+                q->nchoices);
     }
 }
 
@@ -221,6 +221,7 @@ quiz_run(const struct gpv_cli *cli, const struct gpv_quiz *quiz, const size_t *p
 {
     size_t i, asked = 0, right = 0;
     bool tty = isatty(STDIN_FILENO) != 0;
+    FILE *ask = tty ? stderr : stdout;
     char *line = NULL;
     size_t cap = 0;
     int choice;
@@ -229,14 +230,17 @@ quiz_run(const struct gpv_cli *cli, const struct gpv_quiz *quiz, const size_t *p
            cli_bold(cli), cli_reset(cli), n, n == 1 ? "" : "s", o->topic ? " on " : "",
            o->topic ? o->topic : "", (unsigned long long)o->seed, (unsigned long long)o->seed);
     if (tty)
-        printf("Type the number of your answer and press Enter; q quits.\n");
+        fputs("Type the number of your answer and press Enter; q quits.\n", stderr);
     for (i = 0; i < n; i++) {
         const struct gpv_quiz_question *q = &quiz->q[pick[i]];
 
-        printf("\n%sQuestion %zu/%zu%s  %s%s, %s%s\n", cli_bold(cli), i + 1, n, cli_reset(cli),
-               cli_dim(cli), q->topic, q->id, cli_reset(cli));
-        cli_wrap(stdout, "", "", q->question);
-        print_choices(q);
+        /* Asked interactively, the question is the prompt: on stderr with the other prompts
+         * (stdout keeps the results); read from a pipe, it stays in the transcript. */
+        fflush(stdout);
+        fprintf(ask, "\n%sQuestion %zu/%zu%s  %s%s, %s%s\n", cli_bold(cli), i + 1, n,
+                cli_reset(cli), cli_dim(cli), q->topic, q->id, cli_reset(cli));
+        cli_wrap(ask, "", "", q->question);
+        print_choices(ask, q);
         if (!read_answer(&choice, cli, q, tty, &line, &cap))
             break;
         asked++;

@@ -216,3 +216,39 @@ printf 'schema: gpuvplan.plan/1\ngpus: [\n' >"$WORK/broken.yaml"
 run check "$WORK/broken.yaml"
 expect_rc 3
 expect_err "broken.yaml:3:1: error: "
+
+t "on a terminal (tmux), prompts go to stderr: advise > file and quiz > file keep only results"
+if command -v tmux >/dev/null 2>&1; then
+    sock="gpuvplan-cli-$$"
+    tmux -L "$sock" -f /dev/null new-session -d -s advise -x 120 -y 200 \
+        "$GPUVPLAN advise >$WORK/advice.txt; tmux -L $sock wait-for -S advise-done; read x"
+    tmux -L "$sock" send-keys -t advise "hard" Enter "h100-80gb" Enter "" Enter "" Enter "" \
+        Enter "" Enter "" Enter "20GB" Enter
+    tmux -L "$sock" wait-for advise-done
+    tmux -L "$sock" capture-pane -p -S - -t advise >"$WORK/out"
+    CMD="gpuvplan advise > advice.txt (on a terminal)"
+    expect_out "Is isolation critical"
+    expect_no_out "Advice:"
+    cp "$WORK/advice.txt" "$WORK/out"
+    expect_out_line '^Advice: mig 1g\.20gb on h100-80gb$'
+    expect_no_out "Is isolation critical"
+    "$GPUVPLAN" quiz --list --seed 5 --count 1 -f json >"$WORK/key.json"
+    a=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["questions"][0]["answer"])' \
+        "$WORK/key.json")
+    tmux -L "$sock" new-session -d -s quiz -x 120 -y 200 \
+        "$GPUVPLAN quiz --seed 5 --count 1 >$WORK/quiz.txt; tmux -L $sock wait-for -S quiz-done; read x"
+    tmux -L "$sock" send-keys -t quiz "$a" Enter
+    tmux -L "$sock" wait-for quiz-done
+    tmux -L "$sock" capture-pane -p -S - -t quiz >"$WORK/out"
+    CMD="gpuvplan quiz > quiz.txt (on a terminal)"
+    expect_out "Your answer (1-"
+    expect_out "Question 1/1"
+    cp "$WORK/quiz.txt" "$WORK/out"
+    expect_out "Right."
+    expect_out_line '^Score: 1/1$'
+    expect_no_out "Your answer (1-"
+    expect_no_out "Question 1/1"
+    tmux -L "$sock" kill-server 2>/dev/null
+else
+    bad "tmux is not installed: make check installs it (scripts/deps.sh --test)"
+fi
