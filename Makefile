@@ -32,7 +32,7 @@ BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 
-.PHONY: FORCE all deps deps-test run check unit cli fuzz-replay san memcheck bench fuzz install uninstall clean format
+.PHONY: FORCE check-build all deps deps-test run check unit cli fuzz-replay san memcheck bench fuzz install uninstall clean format
 
 all: $(BIN)
 
@@ -91,9 +91,11 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	./gpuvplan recommend docs/examples/tenants.yaml
 
+# One line per suite and the totals; a failing suite's full log (build/check/SUITE.log).
 check: deps-test
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit fuzz-replay cli
+	@sh scripts/check.sh "$(MAKE)"
+
+check-build: all $(TESTS) $(FUZZ_REPLAY)
 
 unit: $(TESTS)
 	@sh tests/run-unit.sh $(TESTS)

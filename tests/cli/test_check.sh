@@ -2,7 +2,7 @@
 
 # tamper SRC DST PYTHON: applies the Python statements to the plan `p` and writes DST.
 tamper() {
-    python3 -c 'import json, sys
+    "$PY" -c 'import json, sys
 p = json.load(open(sys.argv[1]))
 exec(sys.argv[3])
 json.dump(p, open(sys.argv[2], "w"), indent=2)' "$1" "$2" "$3"

@@ -233,7 +233,7 @@ if command -v tmux >/dev/null 2>&1; then
     expect_out_line '^Advice: mig 1g\.20gb on h100-80gb$'
     expect_no_out "Is isolation critical"
     "$GPUVPLAN" quiz --list --seed 5 --count 1 -f json >"$WORK/key.json"
-    a=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["questions"][0]["answer"])' \
+    a=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["questions"][0]["answer"])' \
         "$WORK/key.json")
     tmux -L "$sock" new-session -d -s quiz -x 120 -y 200 \
         "$GPUVPLAN quiz --seed 5 --count 1 >$WORK/quiz.txt; tmux -L $sock wait-for -S quiz-done; read x"
