@@ -245,15 +245,17 @@ cli_out_open(struct cli_out *o, const char *path, const char *const *inputs, str
         if (strcmp(*inputs, "-") && same_file(path, *inputs))
             return gpv_error_set(err, GPV_EUSAGE, path, 0, 0,
                                  "refusing to write the output over the input file '%s'", *inputs);
-    o->path = resolve_links(path);
-    if (stat(o->path, &st) == 0) {
+    if (stat(path, &st) == 0) {
+        struct stat so;
+
         if (S_ISDIR(st.st_mode)) {
             rc = gpv_error_set(err, GPV_EUSAGE, path, 0, 0, "is a directory; -o takes a file name");
             goto out;
         }
         if (!S_ISREG(st.st_mode)) {
             /* A device, FIFO or socket is written in place: replacing it would destroy it. */
-            o->fd = open(o->path, O_WRONLY | O_NOCTTY);
+            o->path = xstrdup(path);
+            o->fd = open(path, O_WRONLY | O_NOCTTY);
             if (o->fd < 0) {
                 rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot open for writing: %s",
                                    strerror(errno));
@@ -262,20 +264,35 @@ cli_out_open(struct cli_out *o, const char *path, const char *const *inputs, str
             o->in_place = true;
             goto out;
         }
+        /* -o /dev/stdout (or /dev/fd/1) when standard output is this very file: write to it
+         * as it is, without replacing the file the shell opened. */
+        if (fstat(STDOUT_FILENO, &so) == 0 && so.st_dev == st.st_dev && so.st_ino == st.st_ino) {
+            o->fd = STDOUT_FILENO;
+            o->to_stdout = true;
+            goto out;
+        }
+        /* Links followed to the file itself, so it is replaced and the links stay. */
+        o->path = resolve_links(path);
         o->mode = st.st_mode & 07777;
     } else if (errno != ENOENT) {
         rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot write: %s", strerror(errno));
         goto out;
     } else {
+        /* A new file, maybe behind a dangling link: created where the link points. */
+        o->path = resolve_links(path);
         mask = umask(0);
         umask(mask);
         o->mode = 0666 & ~mask;
     }
     dirc = xstrdup(o->path);
     dir = dirname(dirc);
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (stat(dir, &st) != 0) {
         rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot write: directory '%s' %s", dir,
-                           errno == ENOENT ? "does not exist" : "is not a directory");
+                           errno == ENOENT ? "does not exist" : strerror(errno));
+        goto out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot write: '%s' is not a directory", dir);
         goto out;
     }
     o->tmp = xasprintf("%s/.gpuvplan-XXXXXX", dir);

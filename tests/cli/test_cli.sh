@@ -252,3 +252,11 @@ if command -v tmux >/dev/null 2>&1; then
 else
     bad "tmux is not installed: make check installs it (scripts/deps.sh --test)"
 fi
+
+t "-o naming standard output itself (/proc/self/fd/1) writes there, to a file or a pipe"
+run gpus -f json -o /proc/self/fd/1
+expect_rc 0
+expect_json 'len(j["gpus"]) > 10' True
+r=$("$GPUVPLAN" gpus -f json -o /proc/self/fd/1 | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["gpus"]) > 10)')
+CMD="gpuvplan gpus -f json -o /proc/self/fd/1 | python3"
+if [ "$r" = True ]; then ok; else bad "the pipe got '$r'"; fi
