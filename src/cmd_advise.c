@@ -657,7 +657,8 @@ cmd_advise(struct gpv_cli *cli, int argc, char **argv)
         CLI_STRING('e', "environment", "ENV", &environment, "vm or container (default container)"),
         CLI_FLAG(0, "live-migration", &live_migration, "must live-migrate between hosts"),
         CLI_LIST('l', "license", "L", &licenses,
-                 "a licence the site owns: ai_enterprise, vws, vpc or vapps (repeatable)"),
+                 "a licence the site owns: ai_enterprise, vws, vpc or vapps (repeatable; also "
+                 "--licence)"),
         CLI_LIST(0, "licence", "L", &licenses, NULL),
         CLI_STRING('m', "memory", "SIZE", &memory, "GPU memory per instance (20GB, 20GiB)"),
         CLI_STRING(0, "compute", "SHARE", &compute, "guaranteed share of one GPU (0.25 or 25%)"),

@@ -42,7 +42,7 @@ usage(FILE *f)
     const struct gpv_command *c;
 
     fputs("usage: gpuvplan [--profiles DIR] [--no-color] COMMAND [ARGS...]\n"
-          "       gpuvplan --version | --help\n"
+          "       gpuvplan --version | -V | --help\n"
           "\n"
           "Plans GPU partitioning offline: which method (passthrough, vGPU, MIG or MIG-backed\n"
           "vGPU) each tenant should get, and layouts real hardware accepts.\n"
