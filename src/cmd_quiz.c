@@ -284,7 +284,7 @@ cmd_quiz(struct gpv_cli *cli, int argc, char **argv)
 {
     struct quiz_opts o = {0, false, 0, false, NULL, NULL, false, GPV_FMT_TABLE};
     long long seed = -1;
-    bool fmt_given;
+    int fmt_ix = -1; /* -1: no -f; else the index in cli_formats_all (= enum gpv_format) */
     const struct cli_opt opts[] = {
         CLI_INT('n', "count", "N", &o.count, 1, 100000,
                 "questions to ask (default 10; fewer when the topic has fewer)"),
@@ -300,7 +300,9 @@ cmd_quiz(struct gpv_cli *cli, int argc, char **argv)
         CLI_FLAG('l', "list", &o.list,
                  "print the questions with their answers instead of asking: every one, or with "
                  "--count the ones this seed's quiz asks, in order"),
-        CLI_FORMAT(&o.fmt, cli_formats_all, "with --list: table (default), json or yaml"),
+        /* An enum, not CLI_FORMAT, to know whether -f was given at all. */
+        CLI_ENUM('f', "format", "FMT", &fmt_ix, cli_formats_all,
+                 "with --list: table (default), json or yaml"),
         CLI_OUTPUT(&cli->output),
         CLI_END,
     };
@@ -312,12 +314,9 @@ cmd_quiz(struct gpv_cli *cli, int argc, char **argv)
     int rc;
 
     gpv_error_init(&err);
-    o.fmt = (enum gpv_format) - 1;
     if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
         return rc;
-    fmt_given = (int)o.fmt != -1;
-    if (!fmt_given)
-        o.fmt = GPV_FMT_TABLE;
+    o.fmt = fmt_ix == 1 ? GPV_FMT_JSON : fmt_ix == 2 ? GPV_FMT_YAML : GPV_FMT_TABLE;
     o.count_given = o.count > 0;
     if (!o.count_given)
         o.count = DEFAULT_COUNT;
@@ -338,7 +337,7 @@ cmd_quiz(struct gpv_cli *cli, int argc, char **argv)
     }
     if (args.n > 0)
         return cli_usage_error("quiz", "unexpected argument '%s'", args.v[0]);
-    if (fmt_given && !o.list)
+    if (fmt_ix >= 0 && !o.list)
         return cli_usage_error("quiz", "-f goes with --list; the quiz itself is a conversation");
     if (!o.seeded)
         o.seed = clock_seed();
