@@ -39,6 +39,7 @@ struct gpv_cli {
     bool db_loaded;
     struct gpv_db db;
     const char *output; /* -o FILE of the running command, or NULL */
+    bool quiet;         /* -q of the running command: standard output goes nowhere */
     struct cli_out out; /* where standard output goes while out_open */
     bool out_open;
 };

@@ -200,6 +200,7 @@ cmd_explain(struct gpv_cli *cli, int argc, char **argv)
         CLI_FLAG('v', "verbose", &verbose, "show every rule, also those that did not hold"),
         CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
         CLI_OUTPUT(&cli->output),
+        CLI_QUIET(&cli->quiet),
         CLI_END,
     };
     const struct cli_spec spec = {

@@ -643,6 +643,7 @@ mig_check(struct gpv_cli *cli, int argc, char **argv)
         CLI_STRING(
             'd', "driver", "VERSION", &driver_arg,
             "apply that driver's rules (535, R510 or 535.183.01); default: the newest driver's"),
+        CLI_QUIET(&cli->quiet),
         CLI_END,
     };
     const struct cli_spec spec = {

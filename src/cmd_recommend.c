@@ -48,6 +48,7 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
         CLI_FLAG(0, "no-upgrades", &no_upgrades, "never give a larger MIG instance than asked"),
         CLI_STRING('r', "rules", "FILE", &rules_path,
                    "use these rules instead of the built-in ones"),
+        CLI_QUIET(&cli->quiet),
         CLI_END,
     };
     const struct cli_spec spec = {

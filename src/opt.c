@@ -1,7 +1,10 @@
 #include "opt.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *const cli_formats_all[] = {"table", "json", "yaml", NULL};
 
@@ -289,6 +292,24 @@ redirect_output(struct gpv_cli *cli, const struct cli_spec *spec, char **pos, in
     return rc;
 }
 
+/* -q: standard output goes to the null device for the rest of the run. */
+static int
+discard_output(const struct cli_spec *spec)
+{
+    int fd = open("/dev/null", O_WRONLY);
+
+    fflush(stdout);
+    if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+        fprintf(stderr, "gpuvplan %s: cannot discard standard output: %s\n", spec->name,
+                strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return GPV_EXIT_SYSTEM;
+    }
+    close(fd);
+    return CONT;
+}
+
 int
 cli_opt_parse(struct cli_args *out, struct gpv_cli *cli, const struct cli_spec *spec, int argc,
               char **argv)
@@ -324,6 +345,11 @@ cli_opt_parse(struct cli_args *out, struct gpv_cli *cli, const struct cli_spec *
         return rc;
     }
     if (cli->output && (rc = redirect_output(cli, spec, pos, npos)) != CONT) {
+        free(pos);
+        cli_opt_release(spec);
+        return rc;
+    }
+    if (cli->quiet && !cli->output && (rc = discard_output(spec)) != CONT) {
         free(pos);
         cli_opt_release(spec);
         return rc;

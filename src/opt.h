@@ -77,6 +77,11 @@ struct cli_opt {
         'o', "output", "FILE", CLI_OPT_STRING, out, "write there instead of standard output", 0,   \
             0, NULL                                                                                \
     }
+#define CLI_QUIET(out)                                                                             \
+    {                                                                                              \
+        'q', "quiet", NULL, CLI_OPT_FLAG, out, "print nothing; the exit status answers", 0, 0,     \
+            NULL                                                                                   \
+    }
 #define CLI_END                                                                                    \
     {                                                                                              \
         0, NULL, NULL, CLI_OPT_END, NULL, NULL, 0, 0, NULL                                         \
@@ -116,7 +121,8 @@ struct cli_args {
  * cli_opt_release(). When the options set cli->output (CLI_OUTPUT(&cli->output)), standard
  * output is redirected there (cli_stdout_redirect(), never over a positional argument or a
  * FILE option's file) and main() commits it when the command ends with 0 or 1; a failure to
- * open it is reported and returned as an exit code.
+ * open it is reported and returned as an exit code. When they set cli->quiet
+ * (CLI_QUIET(&cli->quiet)) and no -o, standard output is discarded; errors still go to stderr.
  */
 int cli_opt_parse(struct cli_args *out, struct gpv_cli *cli, const struct cli_spec *spec, int argc,
                   char **argv);

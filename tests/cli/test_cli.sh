@@ -266,3 +266,22 @@ expect_json 'len(j["gpus"]) > 10' True
 r=$("$GPUVPLAN" gpus -f json -o /proc/self/fd/1 | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["gpus"]) > 10)')
 CMD="gpuvplan gpus -f json -o /proc/self/fd/1 | python3"
 if [ "$r" = True ]; then ok; else bad "the pipe got '$r'"; fi
+
+t "-q: nothing on standard output, the exit status answers; with -o the file is still written"
+run mig check h100-80gb 7x1g.10gb -q
+expect_rc 0
+if [ -s "$WORK/out" ]; then bad "stdout is not empty"; else ok; fi
+run mig check h100-80gb 8x1g.10gb --quiet
+expect_rc 1
+if [ -s "$WORK/out" ]; then bad "stdout is not empty"; else ok; fi
+run explain "$T" -q
+expect_rc 0
+if [ -s "$WORK/out" ]; then bad "stdout is not empty"; else ok; fi
+run recommend "$T" -q -f json -o "$WORK/quiet.json"
+expect_rc 0
+if grep -q gpuvplan.plan/1 "$WORK/quiet.json"; then ok; else bad "-o was not written"; fi
+run show no-such-gpu -q
+expect_rc 2
+run mig check no-such-gpu 1g.10gb -q
+expect_rc 3
+expect_err "unknown GPU 'no-such-gpu'"
