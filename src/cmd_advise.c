@@ -4,12 +4,12 @@
  * advice and explanation cannot disagree.
  */
 #include "cli.h"
+#include "opt.h"
 #include "cli_rules.h"
 #include "gpuvplan/rules.h"
 #include "gpuvplan/tenant.h"
 #include "gpuvplan/units.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,12 +17,7 @@
 #define TENANT_NAME "advice"
 #define INPUT_NAME  "<advise>"
 
-static const char advise_usage[] =
-    "usage: gpuvplan advise [--isolation hard|soft|none] [--gpu MODEL]... [--full-gpu]\n"
-    "                       [--workload W] [--environment vm|container] [--live-migration]\n"
-    "                       [--license L]... [--memory SIZE] [--compute SHARE] [--gpus N]\n"
-    "                       [--media] [--rules FILE] [--tenant-yaml] [-f table|json|yaml]\n"
-    "\n"
+static const char advise_usage_about[] =
     "Walks the decision guide for one tenant and recommends a method (passthrough, vgpu, mig or\n"
     "mig-vgpu) with its MIG profile, vGPU type or whole GPUs, and the rules that decided. The\n"
     "answers form a tenant exactly as a tenants file would (docs/tenants.md) and `explain`'s\n"
@@ -43,26 +38,9 @@ static const char advise_usage[] =
     "  8 memory          GPU memory per instance, with a unit (20GB, 20GiB); may be empty\n"
     "                    only for a whole-GPU tenant\n"
     "\n"
-    "Tenant options:\n"
-    "  -i, --isolation LEVEL   hard, soft or none (default soft)\n"
-    "  -g, --gpu MODEL         judge on this model (repeatable; default every model)\n"
-    "      --full-gpu          needs a whole GPU's performance\n"
-    "  -w, --workload W        training, inference, hpc, dev, vdi or graphics\n"
-    "  -e, --environment ENV   vm or container (default container)\n"
-    "      --live-migration    must live-migrate between hosts\n"
-    "  -l, --license L         a licence the site owns: ai_enterprise, vws, vpc or vapps\n"
-    "                          (repeatable; default none)\n"
-    "  -m, --memory SIZE       GPU memory per instance (20GB, 20GiB)\n"
-    "      --compute SHARE     guaranteed share of one GPU (0.25 or 25%)\n"
-    "      --gpus N            whole GPUs per instance (passthrough of several GPUs)\n"
-    "      --media             needs video decoders / JPEG (MIG +me profiles)\n"
-    "Other options:\n"
-    "      --rules FILE        decide with these rules instead of the built-in ones\n"
-    "      --tenant-yaml       print the tenants file of the answers instead of advice\n"
-    "  -f, --format FMT        table (default), json or yaml; json is one tenant of\n"
-    "                          `gpuvplan explain -f json`\n"
-    "  -h, --help              this help\n"
-    "\n"
+    "Tenant options:\n";
+
+static const char advise_usage_footer[] =
     "Exit status: 0 a method fits, 1 no method is left (every reason is shown), 2 usage error,\n"
     "3 bad input (an answer read from standard input).\n";
 
@@ -348,19 +326,20 @@ ask_all(struct answers *a, const struct gpv_cli *cli, bool tty, struct gpv_error
     int q, lineno = 0, rc = 0;
 
     if (tty)
-        printf("%sThe decision guide%s: eight questions about one tenant. Enter takes the "
-               "default [in brackets]; q quits.\n",
-               cli_bold(cli), cli_reset(cli));
+        fprintf(stderr,
+                "%sThe decision guide%s: eight questions about one tenant. Enter takes the "
+                "default [in brackets]; q quits.\n",
+                cli_bold(cli), cli_reset(cli));
     for (q = 0; q < Q_COUNT; q++) {
         if (tty) {
-            printf("\n");
-            cli_wrap(stdout, "", "", questions[q].prompt);
-            printf("> ");
-            fflush(stdout);
+            fputc('\n', stderr);
+            cli_wrap(stderr, "", "", questions[q].prompt);
+            fputs("> ", stderr);
+            fflush(stderr);
         }
         if (!cli_read_line(&line, &cap, stdin)) {
             if (tty) {
-                printf("\n");
+                fputc('\n', stderr);
                 rc = GPV_ENO;
             } else {
                 rc = gpv_error_set(err, GPV_EINPUT, "<stdin>", lineno + 1, 0,
@@ -380,7 +359,7 @@ ask_all(struct answers *a, const struct gpv_cli *cli, bool tty, struct gpv_error
                                    q + 1, questions[q].name, why);
                 goto out;
             }
-            printf("%s%s%s; try again\n", cli_red(cli), why, cli_reset(cli));
+            fprintf(stderr, "%s%s%s; try again\n", cli_red(cli), why, cli_reset(cli));
             free(why);
             why = NULL;
             q--;
@@ -681,126 +660,96 @@ enum {
 int
 cmd_advise(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"isolation", required_argument, NULL, 'i'},
-                                         {"gpu", required_argument, NULL, 'g'},
-                                         {"full-gpu", no_argument, NULL, OPT_FULL_GPU},
-                                         {"workload", required_argument, NULL, 'w'},
-                                         {"environment", required_argument, NULL, 'e'},
-                                         {"live-migration", no_argument, NULL, OPT_LIVE_MIGRATION},
-                                         {"license", required_argument, NULL, 'l'},
-                                         {"licence", required_argument, NULL, 'l'},
-                                         {"memory", required_argument, NULL, 'm'},
-                                         {"compute", required_argument, NULL, OPT_COMPUTE},
-                                         {"gpus", required_argument, NULL, OPT_GPUS},
-                                         {"media", no_argument, NULL, OPT_MEDIA},
-                                         {"rules", required_argument, NULL, OPT_RULES},
-                                         {"tenant-yaml", no_argument, NULL, OPT_TENANT_YAML},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     enum gpv_format fmt = GPV_FMT_TABLE;
-    const char *rules_path = NULL;
-    bool answered = false, print_yaml = false, tty;
+    const char *rules_path = NULL, *isolation = NULL, *workload = NULL, *environment = NULL;
+    const char *memory = NULL, *compute = NULL;
+    struct cli_list gpu_args = {NULL, 0}, licenses = {NULL, 0};
+    bool answered, print_yaml = false, full_gpu = false, live_migration = false, media = false;
+    long long gpus = 0;
+    const struct cli_opt opts[] = {
+        CLI_STRING('i', "isolation", "LEVEL", &isolation, "hard, soft or none (default soft)"),
+        CLI_LIST('g', "gpu", "MODEL", &gpu_args,
+                 "judge on this model (repeatable; default every model)"),
+        CLI_FLAG(0, "full-gpu", &full_gpu, "needs a whole GPU's performance"),
+        CLI_STRING('w', "workload", "W", &workload,
+                   "training, inference, hpc, dev, vdi or graphics"),
+        CLI_STRING('e', "environment", "ENV", &environment, "vm or container (default container)"),
+        CLI_FLAG(0, "live-migration", &live_migration, "must live-migrate between hosts"),
+        CLI_LIST('l', "license", "L", &licenses,
+                 "a licence the site owns: ai_enterprise, vws, vpc or vapps (repeatable; also "
+                 "--licence)"),
+        CLI_LIST(0, "licence", "L", &licenses, NULL),
+        CLI_STRING('m', "memory", "SIZE", &memory, "GPU memory per instance (20GB, 20GiB)"),
+        CLI_STRING(0, "compute", "SHARE", &compute, "guaranteed share of one GPU (0.25 or 25%)"),
+        CLI_INT(0, "gpus", "N", &gpus, 1, GPV_TENANT_GPUS_MAX,
+                "whole GPUs per instance (passthrough of several GPUs)"),
+        CLI_FLAG(0, "media", &media, "needs video decoders / JPEG (MIG +me profiles)"),
+        CLI_STRING('r', "rules", "FILE", &rules_path,
+                   "decide with these rules instead of the built-in ones"),
+        CLI_FLAG(0, "tenant-yaml", &print_yaml,
+                 "print the tenants file of the answers instead of advice"),
+        CLI_FORMAT(
+            &fmt, cli_formats_all,
+            "table (default), json or yaml; json is one tenant of `gpuvplan explain -f json`"),
+        CLI_OUTPUT(&cli->output),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"advise", "",   advise_usage_about, advise_usage_footer,
+                                  opts,     false};
+    struct cli_args args;
     struct answers a;
     struct gpv_error err;
-    const char **gpu_args = NULL;
-    size_t ngpu_args = 0, i;
+    size_t i;
     char *why = NULL;
-    long long n;
-    int c, v, rc;
+    bool tty;
+    int v, rc;
 
     gpv_error_init(&err);
     answers_init(&a);
-    gpu_args = xcalloc((size_t)argc + 1, sizeof(*gpu_args));
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+i:g:w:e:l:m:f:h", opts, NULL)) != -1) {
-        if (c != 'f' && c != 'h' && c != OPT_RULES && c != OPT_TENANT_YAML)
-            answered = true;
-        switch (c) {
-        case 'i':
-            if ((v = match_name(optarg, isolation_name, 3, "isolation", &why)) < 0)
-                goto usage;
-            a.isolation = v;
-            break;
-        case 'g':
-            gpu_args[ngpu_args++] = optarg;
-            break;
-        case OPT_FULL_GPU:
-            a.full_gpu = true;
-            break;
-        case 'w':
-            if ((v = match_name(optarg, workload_name, 6, "workload", &why)) < 0)
-                goto usage;
-            a.workload = v;
-            break;
-        case 'e':
-            if ((v = match_name(optarg, environment_name, 2, "environment", &why)) < 0)
-                goto usage;
-            a.environment = v;
-            break;
-        case OPT_LIVE_MIGRATION:
-            a.live_migration = true;
-            break;
-        case 'l':
-            if (!set_license(&a, optarg, &why))
-                goto usage;
-            break;
-        case 'm':
-            if (!set_memory(&a, optarg, &why))
-                goto usage;
-            break;
-        case OPT_COMPUTE:
-            if (!set_compute(&a, optarg, &why))
-                goto usage;
-            break;
-        case OPT_GPUS:
-            if (!cli_parse_int(&n, optarg, 1, GPV_TENANT_GPUS_MAX, "advise", "--gpus")) {
-                rc = GPV_EXIT_USAGE;
-                goto out;
-            }
-            a.gpus = (int)n;
-            break;
-        case OPT_MEDIA:
-            a.media = true;
-            break;
-        case OPT_RULES:
-            rules_path = optarg;
-            break;
-        case OPT_TENANT_YAML:
-            print_yaml = true;
-            break;
-        case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json yaml", "advise")) {
-                rc = GPV_EXIT_USAGE;
-                goto out;
-            }
-            break;
-        case 'h':
-            fputs(advise_usage, stdout);
-            rc = GPV_EXIT_OK;
-            goto out;
-        default:
-            if (optopt)
-                rc = cli_usage_error("advise", "%s needs a value", argv[optind - 1]);
-            else
-                rc = cli_usage_error("advise", "unknown option '%s'", argv[optind - 1]);
-            goto out;
-        }
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    answered = isolation || gpu_args.n || full_gpu || workload || environment || live_migration ||
+               licenses.n || memory || compute || gpus || media;
+    if (isolation) {
+        if ((v = match_name(isolation, isolation_name, 3, "isolation", &why)) < 0)
+            goto usage;
+        a.isolation = v;
     }
-    if (optind < argc) {
+    a.full_gpu = full_gpu;
+    if (workload) {
+        if ((v = match_name(workload, workload_name, 6, "workload", &why)) < 0)
+            goto usage;
+        a.workload = v;
+    }
+    if (environment) {
+        if ((v = match_name(environment, environment_name, 2, "environment", &why)) < 0)
+            goto usage;
+        a.environment = v;
+    }
+    a.live_migration = live_migration;
+    for (i = 0; i < licenses.n; i++)
+        if (!set_license(&a, licenses.v[i], &why))
+            goto usage;
+    if (memory && !set_memory(&a, memory, &why))
+        goto usage;
+    if (compute && !set_compute(&a, compute, &why))
+        goto usage;
+    if (gpus)
+        a.gpus = (int)gpus;
+    a.media = media;
+    if (args.n > 0) {
         rc = cli_usage_error("advise",
                              "unexpected argument '%s' (answers are options, like "
                              "--memory 20GB)",
-                             argv[optind]);
+                             args.v[0]);
         goto out;
     }
     if ((rc = cli_db(cli, &err))) {
         rc = cli_report(&err);
         goto out;
     }
-    for (i = 0; i < ngpu_args; i++)
-        if (!add_gpu(&a, &cli->db, gpu_args[i], &why))
+    for (i = 0; i < gpu_args.n; i++)
+        if (!add_gpu(&a, &cli->db, gpu_args.v[i], &why))
             goto usage;
     if (!answered) {
         tty = isatty(STDIN_FILENO) != 0;
@@ -809,7 +758,7 @@ cmd_advise(struct gpv_cli *cli, int argc, char **argv)
             goto out;
         }
         if (tty)
-            printf("\n");
+            fputc('\n', stderr);
     }
     if (print_yaml) {
         struct gpv_buf b;
@@ -827,7 +776,7 @@ usage:
     rc = cli_usage_error("advise", "%s", why);
 out:
     free(why);
-    free(gpu_args);
+    cli_opt_release(&spec);
     answers_release(&a);
     return rc;
 }

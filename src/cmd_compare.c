@@ -4,29 +4,22 @@
  * tenant, and every number comes from the database and the MIG engine; nothing is typed in.
  */
 #include "cli.h"
+#include "opt.h"
 #include "cli_rules.h"
 #include "gpuvplan/compare.h"
 #include "gpuvplan/rules.h"
 #include "gpuvplan/tenant.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char compare_usage[] =
-    "usage: gpuvplan compare [--gpu MODEL] [--rules FILE] [-f table|json]\n"
-    "\n"
+static const char compare_usage_about[] =
     "Compares the four ways to give tenants a GPU: passthrough, time-sliced vGPU, MIG and\n"
     "MIG-backed vGPU. Isolation, live migration and licences are answered by the decision\n"
     "rules (the ones `explain` uses) for a probe tenant; tenants per GPU and supported GPUs\n"
     "come from the database and the MIG engine; `best for` is the evaluator's verdict on\n"
     "typical tenants. Without --gpu the answers cover every model in the database; with it,\n"
-    "that model's real numbers.\n"
-    "\n"
-    "  -g, --gpu MODEL    compare on this GPU model (an id or alias from `gpuvplan gpus`)\n"
-    "      --rules FILE   use these decision rules instead of the built-in ones\n"
-    "  -f, --format FMT   table (default) or json\n"
-    "  -h, --help         this help\n";
+    "that model's real numbers.\n";
 
 static const enum gpv_method methods[GPV_NMETHODS] = {GPV_METHOD_PASSTHROUGH, GPV_METHOD_VGPU,
                                                       GPV_METHOD_MIG, GPV_METHOD_MIG_VGPU};
@@ -353,48 +346,33 @@ print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
 int
 cmd_compare(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"gpu", required_argument, NULL, 'g'},
-                                         {"rules", required_argument, NULL, 'r'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     enum gpv_format fmt = GPV_FMT_TABLE;
     const char *gpu_arg = NULL, *rules_path = NULL;
     const struct gpv_gpu *only = NULL;
+    const struct cli_opt opts[] = {
+        CLI_STRING('g', "gpu", "MODEL", &gpu_arg,
+                   "compare on this GPU model (an id or alias from `gpuvplan gpus`)"),
+        CLI_STRING('r', "rules", "FILE", &rules_path,
+                   "use these decision rules instead of the built-in ones"),
+        CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
+        CLI_OUTPUT(&cli->output),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"compare", "", compare_usage_about, NULL, opts, false};
+    struct cli_args args;
     struct gpv_ruleset rs;
     struct gpv_compare c;
     struct gpv_error err;
     struct gpv_val *v;
-    int ch, rc;
+    int rc;
 
     gpv_error_init(&err);
     memset(&rs, 0, sizeof(rs));
     memset(&c, 0, sizeof(c));
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+g:f:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'g':
-            gpu_arg = optarg;
-            break;
-        case 'r':
-            rules_path = optarg;
-            break;
-        case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json", "compare"))
-                return GPV_EXIT_USAGE;
-            break;
-        case 'h':
-            fputs(compare_usage, stdout);
-            return GPV_EXIT_OK;
-        default:
-            if (optopt && strchr("gf", optopt))
-                return cli_usage_error("compare", "%s needs a value", argv[optind - 1]);
-            return cli_usage_error("compare", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error("compare", "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    if (args.n > 0)
+        return cli_usage_error("compare", "unexpected argument '%s'", args.v[0]);
     if ((rc = cli_db(cli, &err)))
         return cli_report(&err);
     if (gpu_arg && !(only = gpv_db_lookup(&cli->db, gpu_arg, &err)))
@@ -402,7 +380,7 @@ cmd_compare(struct gpv_cli *cli, int argc, char **argv)
     if ((rc = cli_rules_load(&rs, rules_path, &err)))
         return cli_report(&err);
     gpv_compare_run(&c, &cli->db, &rs, only);
-    if (fmt == GPV_FMT_JSON) {
+    if (fmt != GPV_FMT_TABLE) {
         v = compare_value(&c, &cli->db, &rs);
         rc = cli_write_value(NULL, v, fmt, NULL, &err);
         gpv_val_free(v);

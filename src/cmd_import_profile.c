@@ -1,79 +1,62 @@
 /* gpuvplan import-profile: a GPU model's profile file from its own nvidia-smi output. */
 #include "cli.h"
+#include "opt.h"
 #include "gpuvplan/smi.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char import_usage[] =
-    "usage: gpuvplan import-profile FILE... [--compare GPU] [-o FILE]\n"
-    "\n"
+static const char import_about[] =
     "Reads nvidia-smi mig -lgip and -lgipp output and the --query-gpu CSV (header and row:\n"
     "name, PCI id, memory) of one GPU model, in one file or several (\"-\" is standard input,\n"
     "prompt lines ignored), and writes a profile file in the docs/profiles.md format, ready\n"
     "for --profiles DIR: MIG units, each profile's id, slices, memory, max and allowed starts,\n"
     "its source \"imported from nvidia-smi output\" with the driver version from the\n"
-    "nvidia-smi banner when present, and no vGPU types.\n"
-    "\n"
-    "  --compare GPU      instead, list every difference from the database model GPU (profile\n"
-    "                     names, counts, memory, placements, SMs, engines): exit 0 when they\n"
-    "                     agree, 1 when they differ\n"
-    "  -o, --output FILE  write there (atomically) instead of standard output\n"
-    "  -h, --help         this help\n"
-    "\n"
-    "Exit: 0 ok (or agree), 1 differ, 2 usage, 3 bad input, 4 system error.\n";
+    "nvidia-smi banner when present, and no vGPU types.\n";
+
+static const char import_footer[] =
+    "Exit status: 0 ok (or agree), 1 differ, 2 usage error, 3 bad input, 4 system error.\n";
 
 int
 cmd_import_profile(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"compare", required_argument, NULL, 'c'},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *compare = NULL, *output = NULL;
-    const char **inputs = NULL;
+    const char *compare = NULL;
+    const struct cli_opt opts[] = {
+        CLI_STRING('c', "compare", "GPU", &compare,
+                   "instead, list every difference from the database model GPU (profile names, "
+                   "counts, memory, placements, SMs, engines): exit 0 when they agree, 1 when "
+                   "they differ"),
+        CLI_OUTPUT(&cli->output),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"import-profile", "FILE...", import_about,
+                                  import_footer,    opts,      false};
+    struct cli_args args;
     struct gpv_smi s;
     struct gpv_error err;
     struct gpv_buf diffs;
     char *yaml = NULL;
-    int c, i, n, rc = GPV_EXIT_OK, nfiles;
+    int i, n, rc, nfiles;
 
     gpv_error_init(&err);
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    rc = GPV_EXIT_OK;
     gpv_smi_init(&s);
     gpv_buf_init(&diffs);
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "c:o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            compare = optarg;
-            break;
-        case 'o':
-            output = optarg;
-            break;
-        case 'h':
-            fputs(import_usage, stdout);
-            return GPV_EXIT_OK;
-        default:
-            return cli_usage_error("import-profile", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    nfiles = argc - optind;
+    nfiles = args.n;
     if (nfiles < 1)
         return cli_usage_error("import-profile", "expected at least one FILE of nvidia-smi output");
-    if (compare && output)
+    if (compare && cli->output)
         return cli_usage_error("import-profile", "--compare writes no file: drop -o");
     if (cli_db(cli, &err))
         goto report;
-    inputs = xcalloc((size_t)nfiles + 1, sizeof(*inputs));
     for (i = 0; i < nfiles; i++) {
-        const char *path = argv[optind + i];
+        const char *path = args.v[i];
         char *buf = NULL;
         size_t len;
         int lrc;
 
-        inputs[i] = path;
         if (cli_read_file(&buf, &len, path, &err))
             goto report;
         lrc = gpv_smi_load_mem(&s, buf, len, strcmp(path, "-") ? path : "<stdin>", &err);
@@ -98,7 +81,7 @@ cmd_import_profile(struct gpv_cli *cli, int argc, char **argv)
         goto out;
     }
     if (gpv_smi_import_profile(&yaml, &cli->db, &s, &err) ||
-        cli_write_output(output, yaml, strlen(yaml), inputs, &err))
+        cli_write_output(NULL, yaml, strlen(yaml), NULL, &err))
         goto report;
     goto out;
 report:
@@ -106,7 +89,6 @@ report:
 out:
     gpv_smi_release(&s);
     gpv_buf_release(&diffs);
-    free(inputs);
     free(yaml);
     return rc;
 }

@@ -3,11 +3,11 @@
  * gpuvplan mig layouts GPU [--maximal]: every valid geometry of a model, with a witness each.
  */
 #include "cli.h"
+#include "opt.h"
 #include "draw.h"
 #include "gpuvplan/mig.h"
 #include "gpuvplan/mig_text.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,17 +17,12 @@
 #define MAX_SUGGESTIONS 3
 #define GRID_INDENT     "    " /* where `mig layouts` draws each grid */
 
-static const char mig_usage[] =
-    "usage: gpuvplan mig check GPU [Nx]PROFILE... [-f table|json] [--driver VERSION]\n"
-    "       gpuvplan mig layouts GPU [--maximal] [-f table|json] [--driver VERSION]\n"
-    "\n"
+static const char mig_usage_about[] =
     "Answers MIG geometry questions offline, exactly: whether a GPU accepts a set of GPU\n"
     "instances together and where each one sits (check), or every set it accepts (layouts).\n"
     "`gpuvplan mig check --help` and `gpuvplan mig layouts --help` say more.\n";
 
-static const char check_usage[] =
-    "usage: gpuvplan mig check GPU [Nx]PROFILE... [-f table|json] [--driver VERSION]\n"
-    "\n"
+static const char check_usage_about[] =
     "Decides whether GPU accepts these MIG GPU instances at the same time. Each SPEC is a\n"
     "profile name or nvidia-smi profile id, any case, optionally with a count: 4x1g.20gb,\n"
     "3g.40gb, 19; several may be joined with commas (4x1g.20gb,3g.40gb).\n"
@@ -40,30 +35,18 @@ static const char check_usage[] =
     "\n"
     "Reading the grid: the GPU's placement grid (8 units on A100/H100-class GPUs, 4 on A30,\n"
     "12 on RTX PRO 6000) with unit numbers above; each instance is a span |...| across the\n"
-    "units it occupies, labelled with its profile; 'free' (or dots) marks unused units.\n"
-    "\n"
-    "  -f, --format FMT    table (default) or json\n"
-    "      --driver VER    apply that driver's rules (535, R510 or 535.183.01); default:\n"
-    "                      the newest driver's\n"
-    "  -h, --help          this help\n"
-    "\n"
+    "units it occupies, labelled with its profile; 'free' (or dots) marks unused units.\n";
+
+static const char check_usage_footer[] =
     "Examples:\n"
     "  gpuvplan mig check h100-80gb 4x1g.20gb\n"
     "  gpuvplan mig check a100-40gb 4g.20gb 3g.20gb --driver 470\n";
 
-static const char layouts_usage[] =
-    "usage: gpuvplan mig layouts GPU [--maximal] [-f table|json] [--driver VERSION]\n"
-    "\n"
+static const char layouts_usage_about[] =
     "Lists every valid MIG geometry of GPU: each multiset of GPU-instance profiles the GPU\n"
     "accepts at the same time, with one placement that works, largest profiles first, and a\n"
     "count at the end. A layout is maximal when no instance of any profile can be added.\n"
-    "Each layout's profiles are written as `mig check` takes them.\n"
-    "\n"
-    "  --maximal           list only the maximal layouts\n"
-    "  -f, --format FMT    table (default) or json\n"
-    "      --driver VER    apply that driver's rules (535, R510 or 535.183.01); default:\n"
-    "                      the newest driver's\n"
-    "  -h, --help          this help\n";
+    "Each layout's profiles are written as `mig check` takes them.\n";
 
 /* One parsed SPEC: the count and the profile as written. */
 struct spec {
@@ -448,11 +431,20 @@ mig_gpu(struct gpv_cli *cli, const char *name, int *rc)
 static int
 mig_check(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                         {"driver", required_argument, NULL, 'd'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     enum gpv_format fmt = GPV_FMT_TABLE;
+    const char *driver_arg = NULL;
+    const struct cli_opt opts[] = {
+        CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
+        CLI_OUTPUT(&cli->output),
+        CLI_STRING(
+            'd', "driver", "VERSION", &driver_arg,
+            "apply that driver's rules (535, R510 or 535.183.01); default: the newest driver's"),
+        CLI_QUIET(&cli->quiet),
+        CLI_END,
+    };
+    const struct cli_spec spec = {
+        "mig check", "GPU [Nx]PROFILE...", check_usage_about, check_usage_footer, opts, false};
+    struct cli_args args;
     struct spec_list specs = {0, 0, NULL};
     struct gpv_mig_reason *reasons = NULL;
     int counts[GPV_MIG_MAX_PROFILES];
@@ -462,46 +454,33 @@ mig_check(struct gpv_cli *cli, int argc, char **argv)
     struct gpv_val *v = NULL, *ra;
     struct gpv_error err;
     struct gpv_buf b;
-    int c, rc = GPV_EXIT_OK, driver = 0, nreasons = 0, nunknown = 0, nsug, i, total;
+    int rc = GPV_EXIT_OK, driver = 0, nreasons = 0, nunknown = 0, nsug, i, total;
     size_t k;
     bool valid = false;
     char dbuf[32];
 
     gpv_error_init(&err);
     gpv_buf_init(&b);
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json", "mig check"))
-                return GPV_EXIT_USAGE;
-            break;
-        case 'd':
-            if (parse_driver_opt(&driver, optarg, "mig check"))
-                return GPV_EXIT_USAGE;
-            break;
-        case 'h':
-            fputs(check_usage, stdout);
-            return GPV_EXIT_OK;
-        default:
-            return cli_usage_error("mig check", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    rc = GPV_EXIT_OK;
+    if (driver_arg && parse_driver_opt(&driver, driver_arg, "mig check"))
+        return GPV_EXIT_USAGE;
+    argc = args.n + 1; /* the positional arguments are argv[1..argc) now */
+    if (argc < 2)
         return cli_usage_error("mig check", "which GPU? (`gpuvplan gpus` lists them)");
-    if (optind + 1 >= argc)
+    if (argc < 3)
         return cli_usage_error("mig check",
                                "which profiles? e.g. `gpuvplan mig check %s "
                                "4x1g.20gb` (`gpuvplan show %s` lists them)",
-                               argv[optind], argv[optind]);
-    for (i = optind + 1; i < argc; i++) {
+                               argv[1], argv[1]);
+    for (i = 2; i < argc; i++) {
         if (!parse_spec(&specs, argv[i])) {
             rc = GPV_EXIT_USAGE;
             goto out;
         }
     }
-    if (!(gpu = mig_gpu(cli, argv[optind], &rc)))
+    if (!(gpu = mig_gpu(cli, argv[1], &rc)))
         goto out;
 
     for (k = 0; k < gpu->mig->nprofiles; k++)
@@ -518,7 +497,7 @@ mig_check(struct gpv_cli *cli, int argc, char **argv)
     nreasons = gpv_mig_explain(reasons, total, gpu, counts, driver);
     valid = nunknown == 0 && nreasons == 0 && gpv_mig_place(&layout, gpu, counts, driver);
 
-    if (fmt == GPV_FMT_JSON) {
+    if (fmt != GPV_FMT_TABLE) {
         v = gpv_val_obj();
         gpv_val_set_str(v, "gpu", gpu->id);
         set_driver(v, driver);
@@ -650,52 +629,42 @@ collect_one(void *ctx, const int *counts, const struct gpv_mig_layout *witness, 
 static int
 mig_layouts(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                         {"driver", required_argument, NULL, 'd'},
-                                         {"maximal", no_argument, NULL, 'm'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     enum gpv_format fmt = GPV_FMT_TABLE;
+    const char *driver_arg = NULL;
     struct collect col;
+    const struct cli_opt opts[] = {
+        CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
+        CLI_OUTPUT(&cli->output),
+        CLI_STRING(
+            'd', "driver", "VERSION", &driver_arg,
+            "apply that driver's rules (535, R510 or 535.183.01); default: the newest driver's"),
+        CLI_FLAG('m', "maximal", &col.maximal_only, "list only the maximal layouts"),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"mig layouts", "GPU", layouts_usage_about, NULL, opts, false};
+    struct cli_args args;
     const struct gpv_gpu *gpu;
     struct gpv_val *v = NULL, *la;
     struct gpv_error err;
     struct gpv_buf b;
     int order[GPV_MIG_MAX_PROFILES];
-    int c, rc = GPV_EXIT_OK, driver = 0, stopped, w;
+    int rc = GPV_EXIT_OK, driver = 0, stopped, w;
     size_t i, k;
     char dbuf[32];
 
     gpv_error_init(&err);
     gpv_buf_init(&b);
     memset(&col, 0, sizeof(col));
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json", "mig layouts"))
-                return GPV_EXIT_USAGE;
-            break;
-        case 'd':
-            if (parse_driver_opt(&driver, optarg, "mig layouts"))
-                return GPV_EXIT_USAGE;
-            break;
-        case 'm':
-            col.maximal_only = true;
-            break;
-        case 'h':
-            fputs(layouts_usage, stdout);
-            return GPV_EXIT_OK;
-        default:
-            return cli_usage_error("mig layouts", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind + 1 != argc)
-        return cli_usage_error("mig layouts", optind == argc
-                                                  ? "which GPU? (`gpuvplan gpus` lists them)"
-                                                  : "one GPU at a time");
-    if (!(gpu = mig_gpu(cli, argv[optind], &rc)))
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    rc = GPV_EXIT_OK;
+    if (driver_arg && parse_driver_opt(&driver, driver_arg, "mig layouts"))
+        return GPV_EXIT_USAGE;
+    argc = args.n + 1; /* the positional arguments are argv[1..argc) now */
+    if (argc != 2)
+        return cli_usage_error("mig layouts", argc == 1 ? "which GPU? (`gpuvplan gpus` lists them)"
+                                                        : "one GPU at a time");
+    if (!(gpu = mig_gpu(cli, argv[1], &rc)))
         return rc;
     col.nprofiles = gpu->mig->nprofiles;
     stopped = gpv_mig_enumerate(gpu, driver, collect_one, &col);
@@ -709,7 +678,7 @@ mig_layouts(struct gpv_cli *cli, int argc, char **argv)
     }
     gpv_mig_size_order(order, gpu);
 
-    if (fmt == GPV_FMT_JSON) {
+    if (fmt != GPV_FMT_TABLE) {
         v = gpv_val_obj();
         gpv_val_set_str(v, "gpu", gpu->id);
         set_driver(v, driver);
@@ -783,14 +752,19 @@ int
 cmd_mig(struct gpv_cli *cli, int argc, char **argv)
 {
     static const char *const subs[] = {"check", "layouts"};
-    int s;
+    const struct cli_opt opts[] = {CLI_END};
+    const struct cli_spec spec = {
+        "mig", "check GPU [Nx]PROFILE...\nlayouts GPU", mig_usage_about, NULL, opts, true};
+    struct cli_args args;
+    int s, rc;
 
-    if (argc < 2)
+    /* Options before the subcommand are mig's own (only --help); the rest are the
+     * subcommand's. */
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    if (args.n < 1)
         return cli_usage_error("mig", "which subcommand? check or layouts");
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        fputs(mig_usage, stdout);
-        return GPV_EXIT_OK;
-    }
+    argc = args.n + 1;
     if (!strcmp(argv[1], "check"))
         return mig_check(cli, argc - 1, argv + 1);
     if (!strcmp(argv[1], "layouts"))

@@ -1,14 +1,12 @@
 /* gpuvplan state: what the nodes run now, from their nvidia-smi output. */
 #include "cli.h"
+#include "opt.h"
 #include "gpuvplan/smi.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char state_usage[] =
-    "usage: gpuvplan state FILE... [--node NAME] [-f table|json|yaml] [-o FILE]\n"
-    "\n"
+static const char state_about[] =
     "Reads what each node's GPUs run now from text captured on the node (\"-\" is standard\n"
     "input), in any order, with shell prompt lines ignored:\n"
     "  nvidia-smi --query-gpu=index,name,pci.device_id,memory.total,mig.mode.current --format=csv\n"
@@ -20,14 +18,10 @@ static const char state_usage[] =
     "layout checked with the MIG engine.\n"
     "\n"
     "A file's node is its `# node: NAME` line, else --node, else the file name without its\n"
-    "extension; files of the same node are merged.\n"
-    "\n"
-    "  --node NAME        node of the files that do not name one\n"
-    "  -f, --format FMT   table (default), json or yaml\n"
-    "  -o, --output FILE  write there (atomically) instead of standard output\n"
-    "  -h, --help         this help\n"
-    "\n"
-    "Exit: 0 ok, 2 usage, 3 bad input (file:line:col: error: ...), 4 system error.\n";
+    "extension; files of the same node are merged.\n";
+
+static const char state_footer[] =
+    "Exit status: 0 ok, 2 usage error, 3 bad input (file:line:col: error: ...), 4 system error.\n";
 
 /* The node a file belongs to when it names none: its base name without the extension. */
 static char *
@@ -85,45 +79,29 @@ state_table(struct gpv_buf *b, const struct gpv_val *v)
 int
 cmd_state(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"node", required_argument, NULL, 'n'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     enum gpv_format fmt = GPV_FMT_TABLE;
-    const char *node = NULL, *output = NULL;
+    const char *node = NULL;
+    const struct cli_opt opts[] = {
+        CLI_STRING('n', "node", "NAME", &node, "node of the files that do not name one"),
+        CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
+        CLI_OUTPUT(&cli->output),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"state", "FILE...", state_about, state_footer, opts, false};
     struct gpv_smi *nodes = NULL;
     struct gpv_val *v = NULL;
+    struct cli_args args;
     struct gpv_error err;
     struct gpv_buf b;
-    const char **inputs = NULL;
     size_t nn = 0, i;
-    int c, rc = GPV_EXIT_OK, nfiles;
+    int rc, nfiles;
 
     gpv_error_init(&err);
     gpv_buf_init(&b);
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "n:f:o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            node = optarg;
-            break;
-        case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json yaml", "state"))
-                return GPV_EXIT_USAGE;
-            break;
-        case 'o':
-            output = optarg;
-            break;
-        case 'h':
-            fputs(state_usage, stdout);
-            return GPV_EXIT_OK;
-        default:
-            return cli_usage_error("state", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    nfiles = argc - optind;
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    rc = GPV_EXIT_OK;
+    nfiles = args.n;
     if (nfiles < 1)
         return cli_usage_error("state", "expected at least one FILE of nvidia-smi output");
     if (node && (!*node || strlen(node) > GPV_SMI_NAME_MAX || strpbrk(node, " \t/")))
@@ -131,14 +109,12 @@ cmd_state(struct gpv_cli *cli, int argc, char **argv)
     if (cli_db(cli, &err))
         goto report;
     nodes = xcalloc((size_t)nfiles, sizeof(*nodes));
-    inputs = xcalloc((size_t)nfiles + 1, sizeof(*inputs));
     for (i = 0; i < (size_t)nfiles; i++) {
-        const char *path = argv[optind + (int)i];
+        const char *path = args.v[i];
         char *buf = NULL, *name = NULL;
         size_t len, k;
         int lrc;
 
-        inputs[i] = path;
         if (cli_read_file(&buf, &len, path, &err))
             goto report;
         name = gpv_smi_find_node(buf, len);
@@ -162,9 +138,9 @@ cmd_state(struct gpv_cli *cli, int argc, char **argv)
         goto report;
     if (fmt == GPV_FMT_TABLE) {
         state_table(&b, v);
-        if (cli_write_output(output, gpv_buf_str(&b), strlen(gpv_buf_str(&b)), inputs, &err))
+        if (cli_write_output(NULL, gpv_buf_str(&b), strlen(gpv_buf_str(&b)), NULL, &err))
             goto report;
-    } else if (cli_write_value(output, v, fmt, inputs, &err)) {
+    } else if (cli_write_value(NULL, v, fmt, NULL, &err)) {
         goto report;
     }
     goto out;
@@ -174,7 +150,6 @@ out:
     for (i = 0; i < nn; i++)
         gpv_smi_release(&nodes[i]);
     free(nodes);
-    free(inputs);
     gpv_val_free(v);
     gpv_buf_release(&b);
     return rc;

@@ -2,7 +2,7 @@
 
 # tamper SRC DST PYTHON: applies the Python statements to the plan `p` and writes DST.
 tamper() {
-    python3 -c 'import json, sys
+    "$PY" -c 'import json, sys
 p = json.load(open(sys.argv[1]))
 exec(sys.argv[3])
 json.dump(p, open(sys.argv[2], "w"), indent=2)' "$1" "$2" "$3"
@@ -196,7 +196,7 @@ run check --help
 expect_rc 0
 expect_out "usage: gpuvplan check"
 
-t "a YAML file given to check says so"
+t "check reads YAML too: a tenants file given to check is not a plan"
 run check docs/examples/tenants.yaml
 expect_rc 3
-expect_err "docs/examples/tenants.yaml:1:1: error: invalid JSON: the text starts with '#', not '{' (is it YAML?)"
+expect_err "docs/examples/tenants.yaml: error: not a plan: no 'schema' (expected 'gpuvplan.plan/1')"

@@ -168,7 +168,7 @@ expect_json 'any("4g.20gb" in l["profiles"] and "3g.20gb" in l["profiles"] for l
 brute_check() {
     "$GPUVPLAN" show "$1" -f json >"$WORK/show.json" 2>/dev/null
     "$GPUVPLAN" mig layouts "$1" -f json >"$WORK/layouts.json" 2>/dev/null
-    python3 - "$WORK/show.json" "$WORK/layouts.json" <<'EOF'
+    "$PY" - "$WORK/show.json" "$WORK/layouts.json" <<'EOF'
 import json, sys
 show = json.load(open(sys.argv[1]))
 lay = json.load(open(sys.argv[2]))
@@ -248,4 +248,8 @@ expect_err "unknown subcommand 'chek' (did you mean 'check'?)"
 run mig layouts h100-80gb a30
 expect_rc 2
 run mig check h100-80gb 1g.10gb -f yaml
+expect_rc 0
+expect_out "valid: true"
+run mig check h100-80gb 1g.10gb -f xml
 expect_rc 2
+expect_err "unknown format 'xml'"
