@@ -6,6 +6,10 @@
 #           write the JSON plan to memory; seconds per phase and the process's peak memory
 #   cli     `gpuvplan recommend FILE --gpu h100-80gb --gpu l40s -f json -o PLAN` end to end,
 #           wall time and peak memory from /usr/bin/time when it exists
+#   plans   the 100k-tenant plan in every format and strategy compared by sha256 with the plans
+#           recorded before the planner was split into modules (issue 9); a mismatch fails the
+#           run (exit 1). Skipped when BENCH_SIZES leaves out 100000. A deliberate change of
+#           the plan or of the profile data means recording new sums here.
 # BENCH_SIZES="1000 10000" narrows the sizes; BUILD and BIN are the Makefile's.
 set -u
 build=${BUILD:-build}
@@ -71,3 +75,48 @@ for n in $sizes; do
         rm -f "$out"
     done
 done
+
+# The 100k plan byte for byte. The file name is part of the plan (input.tenants_file, the table's
+# title), so the plans are made from $build/bench/data with the default BUILD=build.
+plan_sums='
+6515794b24cd65353dd21fb57b4c5a5fdbf3ce661f5cbd542660d192f1092c5a optimal json
+bd5a473346a93d9dd79824629f8f52751b20bbac723d608dadd7b798707f5901 optimal yaml
+70df597a4e9fe8a59cb7f13fa3764542af9387e8e986046611e2e53eee38f3ec optimal table
+40bf20a7b1bac65c7e76319f9fcb352ad9e26b5b6e6eb2e14c1abefc5aa32ef5 first-fit json
+dc1b70cc42836680a45430422fc35252b3222d78e2964e843e4a3207270694a5 first-fit yaml
+3128e0933c1a6bb283919d81c41f6b3ed72bf07f5f5dd304abbce43d3d3547e7 first-fit table
+'
+tenants100k=build/bench/data/tenants-100000.yaml
+status=0
+case " $sizes " in
+*" 100000 "*)
+    echo
+    echo "plans (100000 tenants, sha256 against the recorded plans)"
+    if [ "$build" != build ]; then
+        echo "skipped: the recorded plans name $tenants100k; run with the default BUILD"
+    elif ! command -v sha256sum >/dev/null 2>&1; then
+        echo "skipped: sha256sum is missing"
+    else
+        rm -f "$dir/plans.failed"
+        echo "$plan_sums" | while read -r sum s f; do
+            [ -n "$sum" ] || continue
+            out=$dir/plan-100000-$s.$f
+            NO_COLOR=1 "$bin" recommend "$tenants100k" --gpu h100-80gb --gpu l40s --strategy "$s" \
+                -f "$f" -o "$out" 2>"$dir/err.txt"
+            got=$(sha256sum "$out" | cut -d ' ' -f 1)
+            rm -f "$out"
+            if [ "$got" = "$sum" ]; then
+                printf '%-9s %-5s identical\n' "$s" "$f"
+            else
+                printf '%-9s %-5s DIFFERS: sha256 %s\n' "$s" "$f" "$got"
+                echo differs >>"$dir/plans.failed"
+            fi
+        done
+        if [ -e "$dir/plans.failed" ]; then
+            rm -f "$dir/plans.failed"
+            status=1
+        fi
+    fi
+    ;;
+esac
+exit $status

@@ -16,11 +16,13 @@ if [ "${1:-}" = "--test" ]; then
         missing="$missing libcmocka-dev"
     fi
     command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
-    if ! command -v python3 >/dev/null 2>&1; then
+    # The tests run the system interpreter, never one an active virtualenv puts first.
+    if [ ! -x /usr/bin/python3 ]; then
         missing="$missing python3 python3-yaml python3-jsonschema"
     else
-        python3 -c 'import yaml' >/dev/null 2>&1 || missing="$missing python3-yaml"
-        python3 -c 'import jsonschema' >/dev/null 2>&1 || missing="$missing python3-jsonschema"
+        /usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 || missing="$missing python3-yaml"
+        /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 ||
+            missing="$missing python3-jsonschema"
     fi
 fi
 [ -z "$missing" ] && exit 0

@@ -1,9 +1,12 @@
 #include "cli.h"
+#include "gpuvplan/yamldoc.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,31 +138,6 @@ cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err)
     return 0;
 }
 
-bool
-cli_parse_format(enum gpv_format *out, const char *arg, const char *allowed, const char *cmd)
-{
-    static const struct {
-        const char *name;
-        enum gpv_format fmt;
-    } formats[] = {{"table", GPV_FMT_TABLE},
-                   {"text", GPV_FMT_TABLE},
-                   {"json", GPV_FMT_JSON},
-                   {"yaml", GPV_FMT_YAML},
-                   {"html", GPV_FMT_HTML}};
-    size_t i;
-
-    for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-        const char *name = formats[i].fmt == GPV_FMT_TABLE ? "table" : formats[i].name;
-
-        if (!strcmp(arg, formats[i].name) && strstr(allowed, name)) {
-            *out = formats[i].fmt;
-            return true;
-        }
-    }
-    cli_usage_error(cmd, "unknown format '%s' (this command writes: %s)", arg, allowed);
-    return false;
-}
-
 static bool
 same_file(const char *a, const char *b)
 {
@@ -170,14 +148,237 @@ same_file(const char *a, const char *b)
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/*
+ * The temporary file of the output being written, for the signal handler: a fixed buffer, so
+ * the handler needs no allocation. Empty when there is none.
+ */
+static char pending_tmp[4096];
+static volatile sig_atomic_t pending_set;
+
+static void
+on_fatal_signal(int sig)
+{
+    if (pending_set)
+        unlink(pending_tmp);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void
+pending_begin(const char *tmp)
+{
+    static bool installed;
+
+    snprintf(pending_tmp, sizeof(pending_tmp), "%s", tmp);
+    pending_set = 1;
+    if (!installed) {
+        signal(SIGINT, on_fatal_signal);
+        signal(SIGTERM, on_fatal_signal);
+        signal(SIGHUP, on_fatal_signal);
+        installed = true;
+    }
+}
+
+static void
+pending_end(void)
+{
+    pending_set = 0;
+}
+
+/* The path a write to path lands on: symbolic links followed, also a dangling last one. */
+static char *
+resolve_links(const char *path)
+{
+    char *cur = xstrdup(path), *next, *dirc;
+    char target[4096];
+    struct stat st;
+    ssize_t n;
+    int hops;
+
+    for (hops = 0; hops < 40; hops++) {
+        if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode))
+            break;
+        n = readlink(cur, target, sizeof(target) - 1);
+        if (n < 0)
+            break;
+        target[n] = '\0';
+        if (target[0] == '/') {
+            next = xstrdup(target);
+        } else {
+            dirc = xstrdup(cur);
+            next = xasprintf("%s/%s", dirname(dirc), target);
+            free(dirc);
+        }
+        free(cur);
+        cur = next;
+    }
+    return cur;
+}
+
+void
+cli_out_init(struct cli_out *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->fd = -1;
+    o->saved_stdout = -1;
+}
+
+int
+cli_out_open(struct cli_out *o, const char *path, const char *const *inputs, struct gpv_error *err)
+{
+    struct stat st;
+    sigset_t block, old_mask;
+    char *dirc = NULL;
+    const char *dir;
+    mode_t mask;
+    int rc = 0;
+
+    cli_out_init(o);
+    if (!path || !strcmp(path, "-")) {
+        o->fd = STDOUT_FILENO;
+        o->to_stdout = true;
+        return 0;
+    }
+    if (!*path)
+        return gpv_error_set(err, GPV_EUSAGE, NULL, 0, 0, "the output file name is empty");
+    for (; inputs && *inputs; inputs++)
+        if (strcmp(*inputs, "-") && same_file(path, *inputs))
+            return gpv_error_set(err, GPV_EUSAGE, path, 0, 0,
+                                 "refusing to write the output over the input file '%s'", *inputs);
+    if (stat(path, &st) == 0) {
+        struct stat so;
+
+        if (S_ISDIR(st.st_mode)) {
+            rc = gpv_error_set(err, GPV_EUSAGE, path, 0, 0, "is a directory; -o takes a file name");
+            goto out;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            /* A device, FIFO or socket is written in place: replacing it would destroy it. */
+            o->path = xstrdup(path);
+            o->fd = open(path, O_WRONLY | O_NOCTTY);
+            if (o->fd < 0) {
+                rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot open for writing: %s",
+                                   strerror(errno));
+                goto out;
+            }
+            o->in_place = true;
+            goto out;
+        }
+        /* -o /dev/stdout (or /dev/fd/1) when standard output is this very file: write to it
+         * as it is, without replacing the file the shell opened. */
+        if (fstat(STDOUT_FILENO, &so) == 0 && so.st_dev == st.st_dev && so.st_ino == st.st_ino) {
+            o->fd = STDOUT_FILENO;
+            o->to_stdout = true;
+            goto out;
+        }
+        /* Links followed to the file itself, so it is replaced and the links stay. */
+        o->path = resolve_links(path);
+        o->mode = st.st_mode & 07777;
+    } else if (errno != ENOENT) {
+        rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot write: %s", strerror(errno));
+        goto out;
+    } else {
+        /* A new file, maybe behind a dangling link: created where the link points. */
+        o->path = resolve_links(path);
+        mask = umask(0);
+        umask(mask);
+        o->mode = 0666 & ~mask;
+    }
+    dirc = xstrdup(o->path);
+    dir = dirname(dirc);
+    if (stat(dir, &st) != 0) {
+        rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot write: directory '%s' %s", dir,
+                           errno == ENOENT ? "does not exist" : strerror(errno));
+        goto out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot write: '%s' is not a directory", dir);
+        goto out;
+    }
+    o->tmp = xasprintf("%s/.gpuvplan-XXXXXX", dir);
+    /* No signal between creating the file and recording its name for the handler. */
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &old_mask);
+    o->fd = mkstemp(o->tmp);
+    if (o->fd >= 0)
+        pending_begin(o->tmp);
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    if (o->fd < 0) {
+        rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot create a file in '%s': %s", dir,
+                           strerror(errno));
+        free(o->tmp);
+        o->tmp = NULL;
+        goto out;
+    }
+out:
+    free(dirc);
+    if (rc) {
+        free(o->path);
+        o->path = NULL;
+    }
+    return rc;
+}
+
+int
+cli_out_write(struct cli_out *o, const char *buf, size_t len, struct gpv_error *err)
+{
+    size_t off = 0;
+    ssize_t w;
+
+    while (off < len) {
+        w = write(o->fd, buf + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return gpv_error_set(err, GPV_ESYS, o->to_stdout ? "<stdout>" : o->path, 0, 0,
+                                 "write error: %s", strerror(errno));
+        }
+        off += (size_t)w;
+    }
+    return 0;
+}
+
+int
+cli_out_close(struct cli_out *o, bool commit, struct gpv_error *err)
+{
+    int rc = 0;
+
+    if (o->to_stdout)
+        goto out;
+    if (o->in_place) {
+        if (o->fd >= 0 && close(o->fd) != 0 && commit)
+            rc = gpv_error_set(err, GPV_ESYS, o->path, 0, 0, "write error: %s", strerror(errno));
+        goto out;
+    }
+    if (o->fd < 0)
+        goto out;
+    if (commit && (fchmod(o->fd, o->mode) != 0 || fsync(o->fd) != 0))
+        rc = gpv_error_set(err, GPV_ESYS, o->path, 0, 0, "write error: %s", strerror(errno));
+    if (close(o->fd) != 0 && commit && !rc)
+        rc = gpv_error_set(err, GPV_ESYS, o->path, 0, 0, "write error: %s", strerror(errno));
+    if (commit && !rc && rename(o->tmp, o->path) != 0)
+        rc = gpv_error_set(err, GPV_ESYS, o->path, 0, 0, "cannot write: %s", strerror(errno));
+    if (!commit || rc)
+        unlink(o->tmp);
+    pending_end();
+out:
+    o->fd = -1;
+    free(o->tmp);
+    free(o->path);
+    o->tmp = NULL;
+    o->path = NULL;
+    return rc;
+}
+
 int
 cli_write_output(const char *path, const char *buf, size_t len, const char *const *inputs,
                  struct gpv_error *err)
 {
-    char *dirc = NULL, *tmp = NULL;
-    int fd = -1, rc = 0;
-    size_t off = 0;
-    ssize_t w;
+    struct cli_out o;
+    int rc;
 
     if (!path || !strcmp(path, "-")) {
         if (fwrite(buf, 1, len, stdout) != len)
@@ -185,50 +386,57 @@ cli_write_output(const char *path, const char *buf, size_t len, const char *cons
                                  strerror(errno));
         return 0;
     }
-    for (; inputs && *inputs; inputs++)
-        if (strcmp(*inputs, "-") && same_file(path, *inputs))
-            return gpv_error_set(err, GPV_EUSAGE, path, 0, 0,
-                                 "refusing to write the output over the input file '%s'", *inputs);
-    dirc = xstrdup(path);
-    tmp = xasprintf("%s/.gpuvplan-XXXXXX", dirname(dirc));
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot create a temporary file: %s",
-                           strerror(errno));
-        goto out;
-    }
-    while (off < len) {
-        w = write(fd, buf + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "write error: %s", strerror(errno));
-            goto out;
-        }
-        off += (size_t)w;
-    }
-    if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-        rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "write error: %s", strerror(errno));
-        goto out;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "write error: %s", strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        rc = gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot write: %s", strerror(errno));
-        goto out;
-    }
-out:
-    if (fd >= 0)
-        close(fd);
-    if (rc && tmp)
-        unlink(tmp);
-    free(tmp);
-    free(dirc);
+    if ((rc = cli_out_open(&o, path, inputs, err)))
+        return rc;
+    rc = cli_out_write(&o, buf, len, err);
+    if (rc)
+        cli_out_close(&o, false, NULL);
+    else
+        rc = cli_out_close(&o, true, err);
     return rc;
+}
+
+int
+cli_stdout_redirect(struct cli_out *o, const char *path, const char *const *inputs,
+                    struct gpv_error *err)
+{
+    int rc;
+
+    if ((rc = cli_out_open(o, path, inputs, err)))
+        return rc;
+    if (o->to_stdout)
+        return 0;
+    fflush(stdout);
+    o->saved_stdout = dup(STDOUT_FILENO);
+    if (o->saved_stdout < 0 || dup2(o->fd, STDOUT_FILENO) < 0) {
+        rc = gpv_error_set(err, GPV_ESYS, o->path, 0, 0, "cannot redirect output: %s",
+                           strerror(errno));
+        cli_out_close(o, false, NULL);
+        return rc;
+    }
+    return 0;
+}
+
+int
+cli_stdout_restore(struct cli_out *o, bool commit, struct gpv_error *err)
+{
+    bool failed = false;
+
+    if (o->saved_stdout < 0)
+        return cli_out_close(o, commit, err);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        failed = true;
+        clearerr(stdout);
+    }
+    dup2(o->saved_stdout, STDOUT_FILENO);
+    close(o->saved_stdout);
+    o->saved_stdout = -1;
+    if (failed && commit) {
+        gpv_error_set(err, GPV_ESYS, o->path, 0, 0, "write error: %s", strerror(errno));
+        cli_out_close(o, false, NULL);
+        return GPV_ESYS;
+    }
+    return cli_out_close(o, commit, err);
 }
 
 int
@@ -301,16 +509,6 @@ cli_reset(const struct gpv_cli *cli)
     return cli->color ? "\033[0m" : "";
 }
 
-bool
-cli_parse_int(long long *out, const char *arg, long long min, long long max, const char *cmd,
-              const char *opt)
-{
-    if (gpv_parse_ll(out, arg, min, max))
-        return true;
-    cli_usage_error(cmd, "%s takes a whole number from %lld to %lld, not '%s'", opt, min, max, arg);
-    return false;
-}
-
 void
 cli_wrap(FILE *f, const char *first, const char *rest, const char *text)
 {
@@ -356,4 +554,69 @@ cli_read_line(char **line, size_t *cap, FILE *in)
     while (n > 0 && ((*line)[n - 1] == '\n' || (*line)[n - 1] == '\r'))
         (*line)[--n] = '\0';
     return true;
+}
+
+static struct gpv_val *
+yaml_value(const struct gpv_ynode *n)
+{
+    struct gpv_val *v;
+    long long i;
+    double d;
+    size_t k;
+
+    if (!n)
+        return gpv_val_null();
+    switch (n->kind) {
+    case GPV_Y_SEQ:
+        v = gpv_val_arr();
+        for (k = 0; k < n->n; k++)
+            gpv_val_push(v, yaml_value(n->items[k]));
+        return v;
+    case GPV_Y_MAP:
+        v = gpv_val_obj();
+        for (k = 0; k < n->n; k++)
+            gpv_val_set(v, n->items[2 * k]->str ? n->items[2 * k]->str : "",
+                        yaml_value(n->items[2 * k + 1]));
+        return v;
+    case GPV_Y_SCALAR:
+        break;
+    }
+    if (!n->plain)
+        return gpv_val_str(n->str);
+    if (gpv_y_is_null(n))
+        return gpv_val_null();
+    if (!strcmp(n->str, "true") || !strcmp(n->str, "True") || !strcmp(n->str, "TRUE"))
+        return gpv_val_bool(true);
+    if (!strcmp(n->str, "false") || !strcmp(n->str, "False") || !strcmp(n->str, "FALSE"))
+        return gpv_val_bool(false);
+    if (gpv_parse_ll(&i, n->str, LLONG_MIN, LLONG_MAX))
+        return gpv_val_int(i);
+    if (gpv_parse_double(&d, n->str))
+        return gpv_val_num(d);
+    return gpv_val_str(n->str);
+}
+
+int
+cli_parse_document(struct gpv_val **out, const char *buf, size_t len, const char *name,
+                   struct gpv_error *err)
+{
+    struct gpv_ydoc *doc = NULL;
+    size_t i = 0;
+    int rc;
+
+    *out = NULL;
+    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
+        i++;
+    if (i < len && (buf[i] == '{' || buf[i] == '['))
+        return gpv_val_parse_json(out, buf, len, name, err);
+    if ((rc = gpv_ydoc_parse(&doc, buf, len, name, err)))
+        return rc;
+    if (!doc->root) {
+        rc = gpv_error_set(err, GPV_EINPUT, name, 1, 1, "empty document: expected a plan");
+        goto out;
+    }
+    *out = yaml_value(doc->root);
+out:
+    gpv_ydoc_free(doc);
+    return rc;
 }

@@ -15,12 +15,33 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/*
+ * An output file being written. A regular file or a new path is written to a temporary file
+ * in the same directory and renamed over it on success (the existing file's mode is kept, a
+ * new one gets 0666 minus the umask); symbolic links are followed, so the target is replaced;
+ * a character device, FIFO or socket is written in place; "-" or NULL is standard output.
+ * Until it is closed, SIGINT, SIGTERM and SIGHUP unlink the temporary file before the process
+ * dies.
+ */
+struct cli_out {
+    char *path;       /* where the output lands (links resolved); NULL for stdout */
+    char *tmp;        /* the temporary file, or NULL when written in place */
+    int fd;           /* what to write to */
+    int saved_stdout; /* cli_stdout_redirect(): the original standard output, else -1 */
+    unsigned mode;    /* the mode the file gets */
+    bool to_stdout, in_place;
+};
+
 struct gpv_cli {
     const char *argv0;
     const char *profiles_dir; /* --profiles or GPUVPLAN_PROFILES; NULL: embedded only */
     bool color;               /* ANSI colour on a terminal, off with --no-color or NO_COLOR */
     bool db_loaded;
     struct gpv_db db;
+    const char *output; /* -o FILE of the running command, or NULL */
+    bool quiet;         /* -q of the running command: standard output goes nowhere */
+    struct cli_out out; /* where standard output goes while out_open */
+    bool out_open;
 };
 
 enum gpv_format {
@@ -53,6 +74,9 @@ int cmd_recommend(struct gpv_cli *cli, int argc, char **argv);
 int cmd_check(struct gpv_cli *cli, int argc, char **argv);
 int cmd_lint(struct gpv_cli *cli, int argc, char **argv);
 int cmd_report(struct gpv_cli *cli, int argc, char **argv);
+int cmd_state(struct gpv_cli *cli, int argc, char **argv);
+int cmd_import_profile(struct gpv_cli *cli, int argc, char **argv);
+int cmd_completion(struct gpv_cli *cli, int argc, char **argv);
 
 /*
  * Loads the embedded database, then every *.yaml file of cli->profiles_dir (sorted by name),
@@ -61,20 +85,55 @@ int cmd_report(struct gpv_cli *cli, int argc, char **argv);
 int cli_db(struct gpv_cli *cli, struct gpv_error *err);
 
 /*
+ * Parses a document that is either JSON (its first non-blank character is '{' or '[') or
+ * YAML, into a new value tree (*out, the caller frees it with gpv_val_free()). YAML plain
+ * scalars keep their meaning: null, true/false, whole numbers, numbers; quoted ones are
+ * strings. Returns 0, or GPV_EINPUT with err at name:line:col (the parser's own message for
+ * a syntax error).
+ */
+int cli_parse_document(struct gpv_val **out, const char *buf, size_t len, const char *name,
+                       struct gpv_error *err);
+
+/*
  * Reads a whole file ("-" is standard input) into a new NUL-terminated buffer.
  * Returns 0, GPV_EINPUT (missing, a directory, too large) or GPV_ESYS, with err filled.
  */
 int cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err);
 
-/*
- * Parses a -f/--format argument. `allowed` is a subset of "table json yaml html" for the
- * command. Returns true on success; on failure prints the usage error for cmd and returns false.
- */
-bool cli_parse_format(enum gpv_format *out, const char *arg, const char *allowed, const char *cmd);
+/* Sets o to "nothing open". */
+void cli_out_init(struct cli_out *o);
 
 /*
- * Writes buf[0..len) to path atomically (a temporary file in the same directory, fsync, then
- * rename), or to stdout when path is NULL or "-". Refuses to write over any of the inputs
+ * Opens path for output as struct cli_out describes. Refuses to write over any of inputs
+ * (NULL-terminated paths). Returns 0, GPV_EUSAGE (empty name, a directory, an input file) or
+ * GPV_ESYS (missing directory, no permission), with err filled; on failure nothing is left
+ * open or created.
+ */
+int cli_out_open(struct cli_out *o, const char *path, const char *const *inputs,
+                 struct gpv_error *err);
+
+/* Writes buf[0..len) to o. Returns 0 or GPV_ESYS with err filled. */
+int cli_out_write(struct cli_out *o, const char *buf, size_t len, struct gpv_error *err);
+
+/*
+ * Closes o: with commit, syncs and renames the temporary file into place; without, removes it.
+ * Returns 0 or GPV_ESYS with err filled (then the temporary file is removed).
+ */
+int cli_out_close(struct cli_out *o, bool commit, struct gpv_error *err);
+
+/*
+ * Opens path as cli_out_open() does and makes it the process's standard output, so a command
+ * printing with printf writes the file. Returns 0 or a negative status with err filled.
+ */
+int cli_stdout_redirect(struct cli_out *o, const char *path, const char *const *inputs,
+                        struct gpv_error *err);
+
+/* Flushes stdout, puts the original back and closes o as cli_out_close() does. */
+int cli_stdout_restore(struct cli_out *o, bool commit, struct gpv_error *err);
+
+/*
+ * Writes buf[0..len) to path as struct cli_out describes, or to stdout when path is NULL
+ * or "-". Refuses to write over any of the inputs
  * (NULL-terminated list of paths). Returns 0 or a negative status with err filled.
  */
 int cli_write_output(const char *path, const char *buf, size_t len, const char *const *inputs,
@@ -118,9 +177,5 @@ void cli_wrap(FILE *f, const char *first, const char *rest, const char *text);
  * and trailing carriage return. Returns false at end of input or on a read error.
  */
 bool cli_read_line(char **line, size_t *cap, FILE *in);
-
-/* Parses a whole-number option value in [min, max]; on failure prints a usage error. */
-bool cli_parse_int(long long *out, const char *arg, long long min, long long max, const char *cmd,
-                   const char *opt);
 
 #endif

@@ -4,12 +4,12 @@
  * advice and explanation cannot disagree.
  */
 #include "cli.h"
+#include "opt.h"
 #include "cli_rules.h"
 #include "gpuvplan/rules.h"
 #include "gpuvplan/tenant.h"
 #include "gpuvplan/units.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,12 +17,7 @@
 #define TENANT_NAME "advice"
 #define INPUT_NAME  "<advise>"
 
-static const char advise_usage[] =
-    "usage: gpuvplan advise [--isolation hard|soft|none] [--gpu MODEL]... [--full-gpu]\n"
-    "                       [--workload W] [--environment vm|container] [--live-migration]\n"
-    "                       [--license L]... [--memory SIZE] [--compute SHARE] [--gpus N]\n"
-    "                       [--media] [--rules FILE] [--tenant-yaml] [-f table|json|yaml]\n"
-    "\n"
+static const char advise_usage_about[] =
     "Walks the decision guide for one tenant and recommends a method (passthrough, vgpu, mig or\n"
     "mig-vgpu) with its MIG profile, vGPU type or whole GPUs, and the rules that decided. The\n"
     "answers form a tenant exactly as a tenants file would (docs/tenants.md) and `explain`'s\n"
@@ -43,26 +38,9 @@ static const char advise_usage[] =
     "  8 memory          GPU memory per instance, with a unit (20GB, 20GiB); may be empty\n"
     "                    only for a whole-GPU tenant\n"
     "\n"
-    "Tenant options:\n"
-    "  -i, --isolation LEVEL   hard, soft or none (default soft)\n"
-    "  -g, --gpu MODEL         judge on this model (repeatable; default every model)\n"
-    "      --full-gpu          needs a whole GPU's performance\n"
-    "  -w, --workload W        training, inference, hpc, dev, vdi or graphics\n"
-    "  -e, --environment ENV   vm or container (default container)\n"
-    "      --live-migration    must live-migrate between hosts\n"
-    "  -l, --license L         a licence the site owns: ai_enterprise, vws, vpc or vapps\n"
-    "                          (repeatable; default none)\n"
-    "  -m, --memory SIZE       GPU memory per instance (20GB, 20GiB)\n"
-    "      --compute SHARE     guaranteed share of one GPU (0.25 or 25%)\n"
-    "      --gpus N            whole GPUs per instance (passthrough of several GPUs)\n"
-    "      --media             needs video decoders / JPEG (MIG +me profiles)\n"
-    "Other options:\n"
-    "      --rules FILE        decide with these rules instead of the built-in ones\n"
-    "      --tenant-yaml       print the tenants file of the answers instead of advice\n"
-    "  -f, --format FMT        table (default), json or yaml; json is one tenant of\n"
-    "                          `gpuvplan explain -f json`\n"
-    "  -h, --help              this help\n"
-    "\n"
+    "Tenant options:\n";
+
+static const char advise_usage_footer[] =
     "Exit status: 0 a method fits, 1 no method is left (every reason is shown), 2 usage error,\n"
     "3 bad input (an answer read from standard input).\n";
 
@@ -113,17 +91,6 @@ static const struct {
                     "comma-separated; Enter for none)"},
     [Q_MEMORY] = {"memory", "How much GPU memory does one instance need? (e.g. 20GB or 20GiB)"},
 };
-
-static const struct {
-    const char *key;
-    size_t offset;
-} license_keys[] = {
-    {"ai_enterprise", offsetof(struct gpv_licenses, ai_enterprise)},
-    {"vws", offsetof(struct gpv_licenses, vws)},
-    {"vpc", offsetof(struct gpv_licenses, vpc)},
-    {"vapps", offsetof(struct gpv_licenses, vapps)},
-};
-#define NLICENSE_KEYS (sizeof(license_keys) / sizeof(license_keys[0]))
 
 static void
 answers_init(struct answers *a)
@@ -190,7 +157,7 @@ environment_name(int v)
 static const char *
 license_name(int v)
 {
-    return license_keys[v].key;
+    return gpv_license_key((enum gpv_license)v);
 }
 
 /* yes/no; *out untouched and false returned for anything else. */
@@ -211,11 +178,11 @@ parse_yes_no(bool *out, const char *s)
 static bool
 set_license(struct answers *a, const char *text, char **why)
 {
-    int i = match_name(text, license_name, (int)NLICENSE_KEYS, "licence", why);
+    int i = match_name(text, license_name, GPV_LIC_COUNT, "licence", why);
 
     if (i < 0)
         return false;
-    *(bool *)((char *)&a->lic + license_keys[i].offset) = true;
+    gpv_license_set(&a->lic, (enum gpv_license)i, true);
     return true;
 }
 
@@ -303,7 +270,7 @@ apply_answer(struct answers *a, enum question q, char *text, const struct gpv_db
             a->isolation = yes ? GPV_ISO_HARD : GPV_ISO_SOFT;
             return true;
         }
-        if ((v = match_name(text, isolation_name, 3, "isolation", why)) < 0)
+        if ((v = match_name(text, isolation_name, GPV_ISOLATION_COUNT, "isolation", why)) < 0)
             return false;
         a->isolation = v;
         return true;
@@ -321,12 +288,12 @@ apply_answer(struct answers *a, enum question q, char *text, const struct gpv_db
             a->live_migration = yes;
         return true;
     case Q_WORKLOAD:
-        if ((v = match_name(text, workload_name, 6, "workload", why)) < 0)
+        if ((v = match_name(text, workload_name, GPV_WORKLOAD_COUNT, "workload", why)) < 0)
             return false;
         a->workload = v;
         return true;
     case Q_ENVIRONMENT:
-        if ((v = match_name(text, environment_name, 2, "environment", why)) < 0)
+        if ((v = match_name(text, environment_name, GPV_ENVIRONMENT_COUNT, "environment", why)) < 0)
             return false;
         a->environment = v;
         return true;
@@ -359,19 +326,20 @@ ask_all(struct answers *a, const struct gpv_cli *cli, bool tty, struct gpv_error
     int q, lineno = 0, rc = 0;
 
     if (tty)
-        printf("%sThe decision guide%s: eight questions about one tenant. Enter takes the "
-               "default [in brackets]; q quits.\n",
-               cli_bold(cli), cli_reset(cli));
+        fprintf(stderr,
+                "%sThe decision guide%s: eight questions about one tenant. Enter takes the "
+                "default [in brackets]; q quits.\n",
+                cli_bold(cli), cli_reset(cli));
     for (q = 0; q < Q_COUNT; q++) {
         if (tty) {
-            printf("\n");
-            cli_wrap(stdout, "", "", questions[q].prompt);
-            printf("> ");
-            fflush(stdout);
+            fputc('\n', stderr);
+            cli_wrap(stderr, "", "", questions[q].prompt);
+            fputs("> ", stderr);
+            fflush(stderr);
         }
         if (!cli_read_line(&line, &cap, stdin)) {
             if (tty) {
-                printf("\n");
+                fputc('\n', stderr);
                 rc = GPV_ENO;
             } else {
                 rc = gpv_error_set(err, GPV_EINPUT, "<stdin>", lineno + 1, 0,
@@ -391,7 +359,7 @@ ask_all(struct answers *a, const struct gpv_cli *cli, bool tty, struct gpv_error
                                    q + 1, questions[q].name, why);
                 goto out;
             }
-            printf("%s%s%s; try again\n", cli_red(cli), why, cli_reset(cli));
+            fprintf(stderr, "%s%s%s; try again\n", cli_red(cli), why, cli_reset(cli));
             free(why);
             why = NULL;
             q--;
@@ -413,10 +381,9 @@ tenants_yaml(struct gpv_buf *b, const struct answers *a)
                     "# file decides it the same way.\n");
     gpv_buf_printf(b, "version: %d\n", GPV_TENANTS_VERSION);
     gpv_buf_puts(b, "licenses:\n");
-    for (i = 0; i < NLICENSE_KEYS; i++)
-        gpv_buf_printf(b, "  %s: %s\n", license_keys[i].key,
-                       *(const bool *)((const char *)&a->lic + license_keys[i].offset) ? "true"
-                                                                                       : "false");
+    for (i = 0; i < GPV_LIC_COUNT; i++)
+        gpv_buf_printf(b, "  %s: %s\n", gpv_license_key((enum gpv_license)i),
+                       gpv_license_held(&a->lic, (enum gpv_license)i) ? "true" : "false");
     gpv_buf_puts(b, "tenants:\n");
     gpv_buf_printf(b, "  - name: %s\n", TENANT_NAME);
     /* memory and compute passed their parsers, which admit no quote or backslash. */
@@ -497,9 +464,9 @@ print_answers(const struct answers *a)
     if (a->media)
         gpv_buf_puts(&b, "; media engines");
     gpv_buf_puts(&b, "; licences:");
-    for (i = 0; i < NLICENSE_KEYS; i++) {
-        if (*(const bool *)((const char *)&a->lic + license_keys[i].offset)) {
-            gpv_buf_printf(&b, " %s", license_keys[i].key);
+    for (i = 0; i < GPV_LIC_COUNT; i++) {
+        if (gpv_license_held(&a->lic, (enum gpv_license)i)) {
+            gpv_buf_printf(&b, " %s", gpv_license_key((enum gpv_license)i));
             any = true;
         }
     }
@@ -551,8 +518,8 @@ print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gp
         printf("%sAdvice%s: %sno method fits this tenant%s\n", cli_bold(cli), cli_reset(cli),
                cli_red(cli), cli_reset(cli));
         cli_wrap(stdout, "  meaning     ", "              ",
-                   "every method is ruled out below; relax a requirement (or buy the licence "
-                   "named) and ask again");
+                 "every method is ruled out below; relax a requirement (or buy the licence "
+                 "named) and ask again");
     }
     print_answers(a);
     if (shown) {
@@ -565,7 +532,7 @@ print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gp
                 continue;
             gpv_buf_printf(&b, "+ %s: %s", tr->rule->id, tr->text);
             cli_wrap(stdout, first ? "  rules held  " : "              ", "                ",
-                       gpv_buf_str(&b));
+                     gpv_buf_str(&b));
             gpv_buf_release(&b);
             first = false;
         }
@@ -594,6 +561,43 @@ print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gp
            "`gpuvplan explain`\non it for the full trace.\n");
 }
 
+/*
+ * The answers as the tenants file the loader would make of tenants_yaml(): one tenant, the
+ * licences, no fleet. The memory and compute texts passed their parsers when answered.
+ */
+static void
+answers_file(struct gpv_tenants *out, const struct answers *a)
+{
+    struct gpv_tenant *t;
+    const char *why;
+    long long bytes;
+
+    memset(out, 0, sizeof(*out));
+    out->name = xstrdup(INPUT_NAME);
+    out->version = GPV_TENANTS_VERSION;
+    out->licenses = a->lic;
+    out->ntenants = 1;
+    out->tenants = t = xcalloc(1, sizeof(*t));
+    gpv_tenant_init(t);
+    t->name = xstrdup(TENANT_NAME);
+    t->isolation = (enum gpv_isolation)a->isolation;
+    t->workload = (enum gpv_workload)a->workload;
+    t->environment = (enum gpv_environment)a->environment;
+    t->live_migration = a->live_migration;
+    t->full_gpu = a->full_gpu;
+    t->gpus = a->gpus;
+    t->media = a->media;
+    if (a->memory && gpv_mem_parse(&bytes, a->memory, &why)) {
+        t->memory = bytes;
+        t->memory_mib = (bytes + GPV_MIB - 1) / GPV_MIB;
+        t->memory_text = xstrdup(a->memory);
+    }
+    if (a->compute)
+        (void)gpv_fraction_parse(&t->compute, a->compute, &why);
+    if (a->ngpu == 1)
+        t->gpu = a->gpu[0];
+}
+
 static int
 decide_and_print(struct gpv_cli *cli, const struct answers *a, const char *rules_path,
                  enum gpv_format fmt)
@@ -603,7 +607,6 @@ decide_and_print(struct gpv_cli *cli, const struct answers *a, const char *rules
     struct gpv_decision d;
     struct gpv_candidate *cands = NULL;
     struct gpv_error err;
-    struct gpv_buf yaml;
     struct gpv_val *v = NULL;
     size_t n;
     int rc;
@@ -612,11 +615,10 @@ decide_and_print(struct gpv_cli *cli, const struct answers *a, const char *rules
     memset(&file, 0, sizeof(file));
     memset(&rules, 0, sizeof(rules));
     memset(&d, 0, sizeof(d));
-    gpv_buf_init(&yaml);
-    tenants_yaml(&yaml, a);
-    /* The loader checks what no single answer can: memory or whole GPUs, compute with them. */
-    if ((rc = gpv_tenants_load_mem(&file, gpv_buf_str(&yaml), yaml.len, INPUT_NAME, &cli->db,
-                                   &err))) {
+    answers_file(&file, a);
+    /* The tenants file's rules check what no single answer can: memory or whole GPUs, compute
+       with them. */
+    if (gpv_tenant_validate(NULL, &file.tenants[0], &file, &err)) {
         rc = cli_usage_error("advise", "%s", err.msg);
         goto out;
     }
@@ -625,10 +627,7 @@ decide_and_print(struct gpv_cli *cli, const struct answers *a, const char *rules
         goto out;
     }
     n = gpv_candidates(&cands, &file, &file.tenants[0], &cli->db, a->gpu, a->ngpu);
-    if ((rc = gpv_decide(&d, &rules, &file.tenants[0], &file.licenses, cands, n, &err))) {
-        rc = cli_report(&err);
-        goto out;
-    }
+    gpv_decide(&d, &rules, &file.tenants[0], &file.licenses, cands, n);
     if (fmt == GPV_FMT_TABLE) {
         print_advice(cli, a, &d);
     } else {
@@ -645,7 +644,6 @@ out:
     free(cands);
     gpv_rules_release(&rules);
     gpv_tenants_release(&file);
-    gpv_buf_release(&yaml);
     return rc;
 }
 
@@ -662,126 +660,96 @@ enum {
 int
 cmd_advise(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"isolation", required_argument, NULL, 'i'},
-                                         {"gpu", required_argument, NULL, 'g'},
-                                         {"full-gpu", no_argument, NULL, OPT_FULL_GPU},
-                                         {"workload", required_argument, NULL, 'w'},
-                                         {"environment", required_argument, NULL, 'e'},
-                                         {"live-migration", no_argument, NULL, OPT_LIVE_MIGRATION},
-                                         {"license", required_argument, NULL, 'l'},
-                                         {"licence", required_argument, NULL, 'l'},
-                                         {"memory", required_argument, NULL, 'm'},
-                                         {"compute", required_argument, NULL, OPT_COMPUTE},
-                                         {"gpus", required_argument, NULL, OPT_GPUS},
-                                         {"media", no_argument, NULL, OPT_MEDIA},
-                                         {"rules", required_argument, NULL, OPT_RULES},
-                                         {"tenant-yaml", no_argument, NULL, OPT_TENANT_YAML},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     enum gpv_format fmt = GPV_FMT_TABLE;
-    const char *rules_path = NULL;
-    bool answered = false, print_yaml = false, tty;
+    const char *rules_path = NULL, *isolation = NULL, *workload = NULL, *environment = NULL;
+    const char *memory = NULL, *compute = NULL;
+    struct cli_list gpu_args = {NULL, 0}, licenses = {NULL, 0};
+    bool answered, print_yaml = false, full_gpu = false, live_migration = false, media = false;
+    long long gpus = 0;
+    const struct cli_opt opts[] = {
+        CLI_STRING('i', "isolation", "LEVEL", &isolation, "hard, soft or none (default soft)"),
+        CLI_LIST('g', "gpu", "MODEL", &gpu_args,
+                 "judge on this model (repeatable; default every model)"),
+        CLI_FLAG(0, "full-gpu", &full_gpu, "needs a whole GPU's performance"),
+        CLI_STRING('w', "workload", "W", &workload,
+                   "training, inference, hpc, dev, vdi or graphics"),
+        CLI_STRING('e', "environment", "ENV", &environment, "vm or container (default container)"),
+        CLI_FLAG(0, "live-migration", &live_migration, "must live-migrate between hosts"),
+        CLI_LIST('l', "license", "L", &licenses,
+                 "a licence the site owns: ai_enterprise, vws, vpc or vapps (repeatable; also "
+                 "--licence)"),
+        CLI_LIST(0, "licence", "L", &licenses, NULL),
+        CLI_STRING('m', "memory", "SIZE", &memory, "GPU memory per instance (20GB, 20GiB)"),
+        CLI_STRING(0, "compute", "SHARE", &compute, "guaranteed share of one GPU (0.25 or 25%)"),
+        CLI_INT(0, "gpus", "N", &gpus, 1, GPV_TENANT_GPUS_MAX,
+                "whole GPUs per instance (passthrough of several GPUs)"),
+        CLI_FLAG(0, "media", &media, "needs video decoders / JPEG (MIG +me profiles)"),
+        CLI_STRING('r', "rules", "FILE", &rules_path,
+                   "decide with these rules instead of the built-in ones"),
+        CLI_FLAG(0, "tenant-yaml", &print_yaml,
+                 "print the tenants file of the answers instead of advice"),
+        CLI_FORMAT(
+            &fmt, cli_formats_all,
+            "table (default), json or yaml; json is one tenant of `gpuvplan explain -f json`"),
+        CLI_OUTPUT(&cli->output),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"advise", "",   advise_usage_about, advise_usage_footer,
+                                  opts,     false};
+    struct cli_args args;
     struct answers a;
     struct gpv_error err;
-    const char **gpu_args = NULL;
-    size_t ngpu_args = 0, i;
+    size_t i;
     char *why = NULL;
-    long long n;
-    int c, v, rc;
+    bool tty;
+    int v, rc;
 
     gpv_error_init(&err);
     answers_init(&a);
-    gpu_args = xcalloc((size_t)argc + 1, sizeof(*gpu_args));
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+i:g:w:e:l:m:f:h", opts, NULL)) != -1) {
-        if (c != 'f' && c != 'h' && c != OPT_RULES && c != OPT_TENANT_YAML)
-            answered = true;
-        switch (c) {
-        case 'i':
-            if ((v = match_name(optarg, isolation_name, 3, "isolation", &why)) < 0)
-                goto usage;
-            a.isolation = v;
-            break;
-        case 'g':
-            gpu_args[ngpu_args++] = optarg;
-            break;
-        case OPT_FULL_GPU:
-            a.full_gpu = true;
-            break;
-        case 'w':
-            if ((v = match_name(optarg, workload_name, 6, "workload", &why)) < 0)
-                goto usage;
-            a.workload = v;
-            break;
-        case 'e':
-            if ((v = match_name(optarg, environment_name, 2, "environment", &why)) < 0)
-                goto usage;
-            a.environment = v;
-            break;
-        case OPT_LIVE_MIGRATION:
-            a.live_migration = true;
-            break;
-        case 'l':
-            if (!set_license(&a, optarg, &why))
-                goto usage;
-            break;
-        case 'm':
-            if (!set_memory(&a, optarg, &why))
-                goto usage;
-            break;
-        case OPT_COMPUTE:
-            if (!set_compute(&a, optarg, &why))
-                goto usage;
-            break;
-        case OPT_GPUS:
-            if (!cli_parse_int(&n, optarg, 1, GPV_TENANT_GPUS_MAX, "advise", "--gpus")) {
-                rc = GPV_EXIT_USAGE;
-                goto out;
-            }
-            a.gpus = (int)n;
-            break;
-        case OPT_MEDIA:
-            a.media = true;
-            break;
-        case OPT_RULES:
-            rules_path = optarg;
-            break;
-        case OPT_TENANT_YAML:
-            print_yaml = true;
-            break;
-        case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json yaml", "advise")) {
-                rc = GPV_EXIT_USAGE;
-                goto out;
-            }
-            break;
-        case 'h':
-            fputs(advise_usage, stdout);
-            rc = GPV_EXIT_OK;
-            goto out;
-        default:
-            if (optopt)
-                rc = cli_usage_error("advise", "%s needs a value", argv[optind - 1]);
-            else
-                rc = cli_usage_error("advise", "unknown option '%s'", argv[optind - 1]);
-            goto out;
-        }
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    answered = isolation || gpu_args.n || full_gpu || workload || environment || live_migration ||
+               licenses.n || memory || compute || gpus || media;
+    if (isolation) {
+        if ((v = match_name(isolation, isolation_name, 3, "isolation", &why)) < 0)
+            goto usage;
+        a.isolation = v;
     }
-    if (optind < argc) {
+    a.full_gpu = full_gpu;
+    if (workload) {
+        if ((v = match_name(workload, workload_name, 6, "workload", &why)) < 0)
+            goto usage;
+        a.workload = v;
+    }
+    if (environment) {
+        if ((v = match_name(environment, environment_name, 2, "environment", &why)) < 0)
+            goto usage;
+        a.environment = v;
+    }
+    a.live_migration = live_migration;
+    for (i = 0; i < licenses.n; i++)
+        if (!set_license(&a, licenses.v[i], &why))
+            goto usage;
+    if (memory && !set_memory(&a, memory, &why))
+        goto usage;
+    if (compute && !set_compute(&a, compute, &why))
+        goto usage;
+    if (gpus)
+        a.gpus = (int)gpus;
+    a.media = media;
+    if (args.n > 0) {
         rc = cli_usage_error("advise",
                              "unexpected argument '%s' (answers are options, like "
                              "--memory 20GB)",
-                             argv[optind]);
+                             args.v[0]);
         goto out;
     }
     if ((rc = cli_db(cli, &err))) {
         rc = cli_report(&err);
         goto out;
     }
-    for (i = 0; i < ngpu_args; i++)
-        if (!add_gpu(&a, &cli->db, gpu_args[i], &why))
+    for (i = 0; i < gpu_args.n; i++)
+        if (!add_gpu(&a, &cli->db, gpu_args.v[i], &why))
             goto usage;
     if (!answered) {
         tty = isatty(STDIN_FILENO) != 0;
@@ -790,7 +758,7 @@ cmd_advise(struct gpv_cli *cli, int argc, char **argv)
             goto out;
         }
         if (tty)
-            printf("\n");
+            fputc('\n', stderr);
     }
     if (print_yaml) {
         struct gpv_buf b;
@@ -808,7 +776,7 @@ usage:
     rc = cli_usage_error("advise", "%s", why);
 out:
     free(why);
-    free(gpu_args);
+    cli_opt_release(&spec);
     answers_release(&a);
     return rc;
 }

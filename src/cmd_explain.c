@@ -1,15 +1,12 @@
 /* gpuvplan explain TENANTS.yaml: the method per tenant and model, with the rules that decided. */
 #include "cli.h"
+#include "opt.h"
 #include "cli_rules.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char explain_usage[] =
-    "usage: gpuvplan explain TENANTS.yaml [--tenant NAME] [--gpu MODEL]... [--rules FILE]\n"
-    "                        [-v] [-f table|json|yaml]\n"
-    "\n"
+static const char explain_usage_about[] =
     "Decides, for each tenant of TENANTS.yaml (docs/tenants.md), which method serves it:\n"
     "passthrough, vgpu (time-sliced vGPU), mig (bare MIG) or mig-vgpu (MIG-backed vGPU), on which\n"
     "MIG profile, vGPU type or number of whole GPUs, and why every other method lost. Nothing is\n"
@@ -19,15 +16,9 @@ static const char explain_usage[] =
     "--gpu models, else the models of the file's fleet, else every model in the database. The\n"
     "best model comes first: the most preferred method, then the smallest share of a GPU (or\n"
     "the lowest cost where the fleet gives one). The rules are profiles/rules.yaml (`gpuvplan\n"
-    "rules` lists them; docs/rules.md explains them).\n"
-    "\n"
-    "  --tenant NAME      only this tenant (repeatable)\n"
-    "  --gpu MODEL        judge on this model instead of the fleet (repeatable)\n"
-    "  --rules FILE       use these rules instead of the built-in ones\n"
-    "  -v, --verbose      show every rule, also those that did not hold\n"
-    "  -f, --format FMT   table (default), json or yaml\n"
-    "  -h, --help         this help\n"
-    "\n"
+    "rules` lists them; docs/rules.md explains them).\n";
+
+static const char explain_usage_footer[] =
     "Exit status: 0 every tenant has a method, 1 some tenant has none (every reason is shown),\n"
     "2 usage error, 3 bad input (file:line:col: error: message).\n";
 
@@ -196,91 +187,71 @@ print_decision(const struct gpv_cli *cli, const struct gpv_decision *d, bool ver
 int
 cmd_explain(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"tenant", required_argument, NULL, 't'},
-                                         {"gpu", required_argument, NULL, 'g'},
-                                         {"rules", required_argument, NULL, 'r'},
-                                         {"verbose", no_argument, NULL, 'v'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     enum gpv_format fmt = GPV_FMT_TABLE;
+    struct cli_list names = {NULL, 0}, gpu_args = {NULL, 0};
+    const char *rules_path = NULL;
+    bool verbose = false;
+    const struct cli_opt opts[] = {
+        CLI_LIST('t', "tenant", "NAME", &names, "only this tenant (repeatable)"),
+        CLI_LIST('g', "gpu", "MODEL", &gpu_args,
+                 "judge on this model instead of the fleet (repeatable)"),
+        CLI_STRING('r', "rules", "FILE", &rules_path,
+                   "use these rules instead of the built-in ones"),
+        CLI_FLAG('v', "verbose", &verbose, "show every rule, also those that did not hold"),
+        CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
+        CLI_OUTPUT(&cli->output),
+        CLI_QUIET(&cli->quiet),
+        CLI_END,
+    };
+    const struct cli_spec spec = {
+        "explain", "TENANTS.yaml", explain_usage_about, explain_usage_footer, opts, false};
+    struct cli_args args;
     struct gpv_error err;
     struct gpv_tenants file;
     struct gpv_ruleset rules;
     struct gpv_candidate *cands = NULL;
     const struct gpv_gpu **only = NULL;
-    const char **names = NULL, **gpu_args = NULL, *rules_path = NULL;
-    size_t nnames = 0, ngpu_args = 0, nd = 0, i, k, ncands;
-    bool verbose = false;
-    int c, rc = GPV_EXIT_OK, none = 0;
+    size_t nd = 0, i, k, ncands;
+    int rc = GPV_EXIT_OK, none = 0;
     struct gpv_val *root = NULL, *arr = NULL;
 
     gpv_error_init(&err);
     memset(&file, 0, sizeof(file));
     memset(&rules, 0, sizeof(rules));
-    names = xcalloc((size_t)argc + 1, sizeof(*names));
-    gpu_args = xcalloc((size_t)argc + 1, sizeof(*gpu_args));
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "t:g:r:vf:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 't':
-            names[nnames++] = optarg;
-            break;
-        case 'g':
-            gpu_args[ngpu_args++] = optarg;
-            break;
-        case 'r':
-            rules_path = optarg;
-            break;
-        case 'v':
-            verbose = true;
-            break;
-        case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json yaml", "explain")) {
-                rc = GPV_EXIT_USAGE;
-                goto out;
-            }
-            break;
-        case 'h':
-            fputs(explain_usage, stdout);
-            goto out;
-        default:
-            rc = cli_usage_error("explain", "unknown option '%s'", argv[optind - 1]);
-            goto out;
-        }
-    }
-    if (optind + 1 != argc) {
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    rc = GPV_EXIT_OK;
+    if (args.n != 1) {
         rc = cli_usage_error("explain",
-                             optind == argc ? "which tenants file?" : "one tenants file at a time");
+                             args.n == 0 ? "which tenants file?" : "one tenants file at a time");
         goto out;
     }
-    if (cli_tenants_load(cli, &file, argv[optind], &err) ||
-        cli_rules_load(&rules, rules_path, &err)) {
+    if (cli_tenants_load(cli, &file, args.v[0], &err) || cli_rules_load(&rules, rules_path, &err)) {
         rc = cli_report(&err);
         goto out;
     }
-    only = xcalloc(ngpu_args + 1, sizeof(*only));
-    for (i = 0; i < ngpu_args; i++) {
-        if (!(only[i] = gpv_db_lookup(&cli->db, gpu_args[i], &err))) {
+    only = xcalloc(gpu_args.n + 1, sizeof(*only));
+    for (i = 0; i < gpu_args.n; i++) {
+        if (!(only[i] = gpv_db_lookup(&cli->db, gpu_args.v[i], &err))) {
             rc = cli_report(&err);
             goto out;
         }
     }
-    for (i = 0; i < nnames; i++) {
-        if (gpv_tenants_find(&file, names[i]) < 0) {
+    for (i = 0; i < names.n; i++) {
+        if (gpv_tenants_find(&file, names.v[i]) < 0) {
             const char **all = xcalloc(file.ntenants, sizeof(*all));
             int s;
 
             for (k = 0; k < file.ntenants; k++)
                 all[k] = file.tenants[k].name;
-            s = gpv_suggest(names[i], all, file.ntenants);
+            s = gpv_suggest(names.v[i], all, file.ntenants);
             if (s >= 0)
                 gpv_error_set(&err, GPV_EINPUT, file.name, 0, 0,
-                              "no tenant '%s' in this file (did you mean '%s'?)", names[i], all[s]);
+                              "no tenant '%s' in this file (did you mean '%s'?)", names.v[i],
+                              all[s]);
             else
                 gpv_error_set(&err, GPV_EINPUT, file.name, 0, 0, "no tenant '%s' in this file",
-                              names[i]);
+                              names.v[i]);
             free(all);
             rc = cli_report(&err);
             goto out;
@@ -297,14 +268,14 @@ cmd_explain(struct gpv_cli *cli, int argc, char **argv)
     for (i = 0; i < file.ntenants; i++) {
         const struct gpv_tenant *t = &file.tenants[i];
         struct gpv_decision d;
-        bool wanted = nnames == 0;
+        bool wanted = names.n == 0;
 
-        for (k = 0; k < nnames && !wanted; k++)
-            wanted = !strcmp(names[k], t->name);
+        for (k = 0; k < names.n && !wanted; k++)
+            wanted = !strcmp(names.v[k], t->name);
         if (!wanted)
             continue;
-        ncands = gpv_candidates(&cands, &file, t, &cli->db, only, ngpu_args);
-        gpv_decide(&d, &rules, t, &file.licenses, cands, ncands, &err);
+        ncands = gpv_candidates(&cands, &file, t, &cli->db, only, gpu_args.n);
+        gpv_decide(&d, &rules, t, &file.licenses, cands, ncands);
         free(cands);
         cands = NULL;
         if (d.method == GPV_METHOD_NONE)
@@ -329,8 +300,7 @@ cmd_explain(struct gpv_cli *cli, int argc, char **argv)
 out:
     free(cands);
     free(only);
-    free(names);
-    free(gpu_args);
+    cli_opt_release(&spec);
     gpv_val_free(root);
     gpv_tenants_release(&file);
     gpv_rules_release(&rules);

@@ -1,18 +1,13 @@
 /* gpuvplan gpus: the models in the database. */
 #include "cli.h"
+#include "opt.h"
 
-#include <getopt.h>
 #include <string.h>
 
-static const char gpus_usage[] =
-    "usage: gpuvplan gpus [-f table|json]\n"
-    "\n"
+static const char gpus_usage_about[] =
     "Lists every GPU model in the database: id, name, architecture, memory, MIG (the most\n"
     "instances one GPU holds) and the number of vGPU types. Use an id (or any alias, such as\n"
-    "a PCI device id like 0x2330) wherever a command takes a GPU.\n"
-    "\n"
-    "  -f, --format FMT  table (default) or json\n"
-    "  -h, --help        this help\n";
+    "a PCI device id like 0x2330) wherever a command takes a GPU.\n";
 
 static int
 max_instances(const struct gpv_gpu *gpu)
@@ -60,37 +55,28 @@ gpus_value(const struct gpv_db *db)
 int
 cmd_gpus(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     enum gpv_format fmt = GPV_FMT_TABLE;
+    const struct cli_opt opts[] = {
+        CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
+        CLI_OUTPUT(&cli->output),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"gpus", "", gpus_usage_about, NULL, opts, false};
+    struct cli_args args;
     struct gpv_error err;
     struct gpv_val *v;
     size_t i;
-    int c, rc;
+    int rc;
 
     gpv_error_init(&err);
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json", "gpus"))
-                return GPV_EXIT_USAGE;
-            break;
-        case 'h':
-            fputs(gpus_usage, stdout);
-            return GPV_EXIT_OK;
-        default:
-            return cli_usage_error("gpus", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error("gpus", "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    if (args.n > 0)
+        return cli_usage_error("gpus", "unexpected argument '%s'", args.v[0]);
     if ((rc = cli_db(cli, &err)))
         return cli_report(&err);
 
-    if (fmt == GPV_FMT_JSON) {
+    if (fmt != GPV_FMT_TABLE) {
         v = gpus_value(&cli->db);
         rc = cli_write_value(NULL, v, fmt, NULL, &err);
         gpv_val_free(v);

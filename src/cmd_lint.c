@@ -1,27 +1,23 @@
 /* gpuvplan lint: offline checks of mig-parted, vgpu-device-manager and device-plugin configs. */
 #include "cli.h"
+#include "opt.h"
 
 #include "gpuvplan/lint.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char lint_usage[] =
-    "usage: gpuvplan lint FILE... [--kind K] [-g MODEL]... [-f table|json]\n"
-    "\n"
+static const char lint_about[] =
     "Checks mig-parted, vgpu-device-manager and k8s device-plugin configs offline, bare or in\n"
     "a Kubernetes ConfigMap, as the applying tools would on the node: schema, profile and\n"
     "vGPU type names, counts, MIG geometry on every model a device-filter selects, and entries\n"
-    "that select the same GPU. Prints one finding a line, file:line:col: error|warning: message.\n"
-    "\n"
-    "  -k, --kind K       migparted, vgpu or device-plugin (default: from the content)\n"
-    "  -g, --gpu MODEL    check entries without device-filter on MODEL (repeatable); default:\n"
-    "                     every model that knows all the entry's profile or type names\n"
-    "  -f, --format FMT   table (default) or json\n"
-    "  -h, --help         this help\n"
-    "\n"
-    "Exit: 0 clean, 1 findings (errors or warnings), 3 a file unreadable or not a config.\n";
+    "that select the same GPU. Prints one finding a line, file:line:col: error|warning: message.\n";
+
+static const char lint_footer[] =
+    "Exit status: 0 clean, 1 findings (errors or warnings), 2 usage error, 3 a file unreadable\n"
+    "or not a config, 4 system error.\n";
+
+static const char *const lint_kinds[] = {"migparted", "vgpu", "device-plugin", NULL};
 
 /* One file's outcome, kept for the JSON document. */
 struct lint_file {
@@ -116,52 +112,36 @@ add_json(struct gpv_val *files, struct gpv_val *all, const struct lint_file *lf)
 int
 cmd_lint(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"kind", required_argument, NULL, 'k'},
-                                         {"gpu", required_argument, NULL, 'g'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     enum gpv_format fmt = GPV_FMT_TABLE;
+    int kind_ix = -1;
+    struct cli_list gpu_args = {NULL, 0};
+    const struct cli_opt opts[] = {
+        CLI_ENUM('k', "kind", "K", &kind_ix, lint_kinds,
+                 "migparted, vgpu or device-plugin (default: from the content)"),
+        CLI_LIST('g', "gpu", "MODEL", &gpu_args,
+                 "check entries without device-filter on MODEL (repeatable); default: every "
+                 "model that knows all the entry's profile or type names"),
+        CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
+        CLI_OUTPUT(&cli->output),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"lint", "FILE...", lint_about, lint_footer, opts, false};
     struct gpv_lint_opts lo = {GPV_LINT_KIND_NONE, 0, NULL};
     const struct gpv_gpu **gpus = NULL;
-    const char **names = NULL;
     struct lint_file *files = NULL;
     struct gpv_val *v = NULL;
+    struct cli_args args;
     struct gpv_error err;
-    size_t nnames = 0, nfiles = 0, i, findings = 0;
-    int c, rc = GPV_EXIT_OK;
+    size_t nfiles = 0, i, findings = 0;
+    int rc = GPV_EXIT_OK;
 
     gpv_error_init(&err);
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "k:g:f:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'k':
-            if (!gpv_lint_kind_parse(&lo.kind, optarg)) {
-                rc = cli_usage_error("lint", "unknown kind '%s' (migparted, vgpu, device-plugin)",
-                                     optarg);
-                goto out;
-            }
-            break;
-        case 'g':
-            names = xreallocarray(names, nnames + 1, sizeof(*names));
-            names[nnames++] = optarg;
-            break;
-        case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json", "lint")) {
-                rc = GPV_EXIT_USAGE;
-                goto out;
-            }
-            break;
-        case 'h':
-            fputs(lint_usage, stdout);
-            goto out;
-        default:
-            rc = cli_usage_error("lint", "unknown option '%s'", argv[optind - 1]);
-            goto out;
-        }
-    }
-    if (optind >= argc) {
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    rc = GPV_EXIT_OK;
+    if (kind_ix >= 0 && !gpv_lint_kind_parse(&lo.kind, lint_kinds[kind_ix]))
+        GPV_BUG("a kind of the option table the lint module does not know");
+    if (args.n == 0) {
         rc = cli_usage_error("lint", "no FILE to check");
         goto out;
     }
@@ -169,24 +149,24 @@ cmd_lint(struct gpv_cli *cli, int argc, char **argv)
         rc = cli_report(&err);
         goto out;
     }
-    gpus = xcalloc(nnames ? nnames : 1, sizeof(*gpus));
-    for (i = 0; i < nnames; i++)
-        if (!(gpus[i] = gpv_db_lookup(&cli->db, names[i], &err))) {
+    gpus = xcalloc(gpu_args.n ? gpu_args.n : 1, sizeof(*gpus));
+    for (i = 0; i < gpu_args.n; i++)
+        if (!(gpus[i] = gpv_db_lookup(&cli->db, gpu_args.v[i], &err))) {
             rc = cli_report(&err);
             goto out;
         }
-    lo.ngpus = nnames;
+    lo.ngpus = gpu_args.n;
     lo.gpus = gpus;
 
     /* Read and check every file before printing, so a bad file prints nothing partial. */
-    files = xcalloc((size_t)(argc - optind), sizeof(*files));
-    for (; optind < argc; optind++) {
+    files = xcalloc((size_t)args.n, sizeof(*files));
+    for (i = 0; i < (size_t)args.n; i++) {
         struct lint_file *lf = &files[nfiles];
         char *buf = NULL;
         size_t len;
         int r;
 
-        lf->path = argv[optind];
+        lf->path = args.v[i];
         if ((r = cli_read_file(&buf, &len, lf->path, &err)) ||
             (r = gpv_lint_mem(&lf->res, &cli->db, buf, len, lf->path, &lo, &err))) {
             free(buf);
@@ -197,7 +177,7 @@ cmd_lint(struct gpv_cli *cli, int argc, char **argv)
         findings += lf->res.findings.n;
         nfiles++;
     }
-    if (fmt == GPV_FMT_JSON) {
+    if (fmt != GPV_FMT_TABLE) {
         struct gpv_val *fl, *all;
 
         v = gpv_val_obj();
@@ -220,6 +200,6 @@ out:
     free(files);
     gpv_val_free(v);
     free(gpus);
-    free(names);
+    cli_opt_release(&spec);
     return rc;
 }

@@ -3,10 +3,11 @@
  * gpuvplan mig layouts GPU [--maximal]: every valid geometry of a model, with a witness each.
  */
 #include "cli.h"
+#include "opt.h"
 #include "draw.h"
 #include "gpuvplan/mig.h"
+#include "gpuvplan/mig_text.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,17 +17,12 @@
 #define MAX_SUGGESTIONS 3
 #define GRID_INDENT     "    " /* where `mig layouts` draws each grid */
 
-static const char mig_usage[] =
-    "usage: gpuvplan mig check GPU [Nx]PROFILE... [-f table|json] [--driver VERSION]\n"
-    "       gpuvplan mig layouts GPU [--maximal] [-f table|json] [--driver VERSION]\n"
-    "\n"
+static const char mig_usage_about[] =
     "Answers MIG geometry questions offline, exactly: whether a GPU accepts a set of GPU\n"
     "instances together and where each one sits (check), or every set it accepts (layouts).\n"
     "`gpuvplan mig check --help` and `gpuvplan mig layouts --help` say more.\n";
 
-static const char check_usage[] =
-    "usage: gpuvplan mig check GPU [Nx]PROFILE... [-f table|json] [--driver VERSION]\n"
-    "\n"
+static const char check_usage_about[] =
     "Decides whether GPU accepts these MIG GPU instances at the same time. Each SPEC is a\n"
     "profile name or nvidia-smi profile id, any case, optionally with a count: 4x1g.20gb,\n"
     "3g.40gb, 19; several may be joined with commas (4x1g.20gb,3g.40gb).\n"
@@ -39,30 +35,18 @@ static const char check_usage[] =
     "\n"
     "Reading the grid: the GPU's placement grid (8 units on A100/H100-class GPUs, 4 on A30,\n"
     "12 on RTX PRO 6000) with unit numbers above; each instance is a span |...| across the\n"
-    "units it occupies, labelled with its profile; 'free' (or dots) marks unused units.\n"
-    "\n"
-    "  -f, --format FMT    table (default) or json\n"
-    "      --driver VER    apply that driver's rules (535, R510 or 535.183.01); default:\n"
-    "                      the newest driver's\n"
-    "  -h, --help          this help\n"
-    "\n"
+    "units it occupies, labelled with its profile; 'free' (or dots) marks unused units.\n";
+
+static const char check_usage_footer[] =
     "Examples:\n"
     "  gpuvplan mig check h100-80gb 4x1g.20gb\n"
     "  gpuvplan mig check a100-40gb 4g.20gb 3g.20gb --driver 470\n";
 
-static const char layouts_usage[] =
-    "usage: gpuvplan mig layouts GPU [--maximal] [-f table|json] [--driver VERSION]\n"
-    "\n"
+static const char layouts_usage_about[] =
     "Lists every valid MIG geometry of GPU: each multiset of GPU-instance profiles the GPU\n"
     "accepts at the same time, with one placement that works, largest profiles first, and a\n"
     "count at the end. A layout is maximal when no instance of any profile can be added.\n"
-    "Each layout's profiles are written as `mig check` takes them.\n"
-    "\n"
-    "  --maximal           list only the maximal layouts\n"
-    "  -f, --format FMT    table (default) or json\n"
-    "      --driver VER    apply that driver's rules (535, R510 or 535.183.01); default:\n"
-    "                      the newest driver's\n"
-    "  -h, --help          this help\n";
+    "Each layout's profiles are written as `mig check` takes them.\n";
 
 /* One parsed SPEC: the count and the profile as written. */
 struct spec {
@@ -158,39 +142,6 @@ parse_spec(struct spec_list *l, const char *arg)
     }
 }
 
-/* Case-insensitive edit distance of two short strings. */
-static int
-distance(const char *a, const char *b)
-{
-    int row[64], i, j, la = (int)strlen(a), lb = (int)strlen(b), diag, up;
-
-    if (la > 63 || lb > 63)
-        return 64;
-    for (j = 0; j <= lb; j++)
-        row[j] = j;
-    for (i = 1; i <= la; i++) {
-        diag = row[0];
-        row[0] = i;
-        for (j = 1; j <= lb; j++) {
-            int ca = a[i - 1], cb = b[j - 1], best;
-
-            if (ca >= 'A' && ca <= 'Z')
-                ca += 'a' - 'A';
-            if (cb >= 'A' && cb <= 'Z')
-                cb += 'a' - 'A';
-            up = row[j];
-            best = diag + (ca != cb);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* The "2g" of "2g.10gb": length of the leading digits plus 'g', or 0. */
 static size_t
 slice_prefix(const char *s)
@@ -203,216 +154,44 @@ slice_prefix(const char *s)
 }
 
 /*
- * The closest profile names to a missing one: every name at the smallest edit distance (when
- * that is close enough to be a plausible typo), those with the same compute slices ("2g")
- * first. Writes up to MAX_SUGGESTIONS indexes to out; returns how many.
+ * The closest profile names to a missing one: every name gpv_suggest_all() offers, those with
+ * the same compute slices ("2g") first. Writes up to MAX_SUGGESTIONS indexes to out; returns how
+ * many.
  */
 static int
 suggest_profiles(int *out, const struct gpv_mig *mig, const char *name)
 {
-    int best = 1 << 30, n = 0, d, limit, pass;
-    size_t i, pre = slice_prefix(name);
+    const char *names[GPV_MIG_MAX_PROFILES];
+    int close[GPV_MIG_MAX_PROFILES];
+    size_t i, nclose, pre = slice_prefix(name);
+    int n = 0, pass;
 
-    limit = (int)strlen(name) / 3;
-    if (limit < 2)
-        limit = 2;
     for (i = 0; i < mig->nprofiles; i++)
-        if ((d = distance(name, mig->profiles[i].name)) < best)
-            best = d;
-    if (best > limit)
-        return 0;
+        names[i] = mig->profiles[i].name;
+    nclose = gpv_suggest_all(close, GPV_MIG_MAX_PROFILES, name, names, mig->nprofiles);
     for (pass = 0; pass < 2; pass++) {
-        for (i = 0; i < mig->nprofiles && n < MAX_SUGGESTIONS; i++) {
-            const char *pn = mig->profiles[i].name;
+        for (i = 0; i < nclose && n < MAX_SUGGESTIONS; i++) {
+            const char *pn = names[close[i]];
             bool same = pre && slice_prefix(pn) == pre && !strncasecmp(pn, name, pre);
 
-            if (distance(name, pn) == best && same == (pass == 0))
-                out[n++] = (int)i;
+            if (same == (pass == 0))
+                out[n++] = close[i];
         }
     }
     return n;
 }
 
-/* "0, 2 or 4" */
-static void
-put_starts(struct gpv_buf *b, const struct gpv_mig_profile *p)
-{
-    int i;
-
-    for (i = 0; i < p->nstarts; i++)
-        gpv_buf_printf(b, "%s%d", i == 0 ? "" : i + 1 == p->nstarts ? " or " : ", ", p->starts[i]);
-}
-
-/* "0-3" or "5" */
-static void
-put_units(struct gpv_buf *b, int start, int size)
-{
-    if (size == 1)
-        gpv_buf_printf(b, "%d", start);
-    else
-        gpv_buf_printf(b, "%d-%d", start, start + size - 1);
-}
-
-/* "a, b and c" over the profiles of set. */
-static void
-put_names(struct gpv_buf *b, const struct gpv_mig *mig, uint64_t set, const char *last_sep)
-{
-    size_t i, n = 0, total = 0;
-
-    for (i = 0; i < mig->nprofiles; i++)
-        total += (set >> i) & 1;
-    for (i = 0; i < mig->nprofiles; i++) {
-        if (!((set >> i) & 1))
-            continue;
-        gpv_buf_printf(b, "%s%s",
-                       n == 0           ? ""
-                       : n + 1 == total ? last_sep
-                                        : ", ",
-                       mig->profiles[i].name);
-        n++;
-    }
-}
-
+/* gpv_mig_text_driver() into a fixed buffer, for a printf argument. */
 static const char *
 driver_str(char *buf, size_t n, int driver)
 {
-    if (driver)
-        snprintf(buf, n, "driver R%d", driver);
-    else
-        snprintf(buf, n, "the newest driver");
+    struct gpv_buf b;
+
+    gpv_buf_init(&b);
+    gpv_mig_text_driver(&b, driver);
+    snprintf(buf, n, "%s", gpv_buf_str(&b));
+    gpv_buf_release(&b);
     return buf;
-}
-
-/* A profile with as much memory (and the same media) that allows count instances, or -1. */
-static int
-alternative(const struct gpv_gpu *gpu, int p, int count, int driver)
-{
-    const struct gpv_mig *mig = gpu->mig;
-    const struct gpv_mig_profile *pp = &mig->profiles[p];
-    int best = -1;
-    size_t i;
-
-    for (i = 0; i < mig->nprofiles; i++) {
-        const struct gpv_mig_profile *q = &mig->profiles[i];
-
-        if ((int)i == p || q->memory_mib < pp->memory_mib || q->media != pp->media ||
-            q->max < count || !gpv_mig_profile_available(gpu, (int)i, driver))
-            continue;
-        if (best < 0 || q->size < mig->profiles[best].size ||
-            (q->size == mig->profiles[best].size && q->memory_mib < mig->profiles[best].memory_mib))
-            best = (int)i;
-    }
-    return best;
-}
-
-/* The one-line message of a reason (plain text, no colour). */
-static void
-reason_message(struct gpv_buf *b, const struct gpv_gpu *gpu, const struct gpv_mig_reason *r,
-               int driver)
-{
-    const struct gpv_mig *mig = gpu->mig;
-    const struct gpv_mig_profile *p = r->profile >= 0 ? &mig->profiles[r->profile] : NULL;
-    char dbuf[32];
-    int alt, i, j, k;
-
-    switch (r->kind) {
-    case GPV_MIG_R_OVER_MAX:
-        gpv_buf_printf(b, "%d x %s asked, but a GPU holds at most %d (%s may start at unit%s ",
-                       r->count, p->name, r->limit, p->name, p->nstarts == 1 ? "" : "s");
-        put_starts(b, p);
-        gpv_buf_printf(b, ")");
-        if ((alt = alternative(gpu, r->profile, r->count, driver)) >= 0)
-            gpv_buf_printf(b, "; %s has as much memory and allows %d", mig->profiles[alt].name,
-                           mig->profiles[alt].max);
-        break;
-    case GPV_MIG_R_TOO_NEW:
-        gpv_buf_printf(b, "%s needs driver R%d or newer (this is %s)", p->name, r->limit,
-                       driver_str(dbuf, sizeof(dbuf), driver));
-        break;
-    case GPV_MIG_R_CONSTRAINT: {
-        const struct gpv_mig_constraint *c = &mig->constraints[r->constraint];
-
-        if (c->kind == GPV_CONSTRAINT_MAX) {
-            gpv_buf_printf(b, "at most %d in total of ", c->max);
-            put_names(b, mig, c->a, " and ");
-            gpv_buf_printf(b, " per GPU, %d asked", r->count);
-        } else {
-            put_names(b, mig, r->involved & c->a, " and ");
-            gpv_buf_printf(b, " cannot share a GPU with ");
-            put_names(b, mig, r->involved & c->b, " or ");
-        }
-        if (c->before_driver)
-            gpv_buf_printf(b, " on %s (before R%d)", driver_str(dbuf, sizeof(dbuf), driver),
-                           c->before_driver);
-        gpv_buf_printf(b, ": %s", c->reason);
-        break;
-    }
-    case GPV_MIG_R_NO_PLACEMENT: {
-        bool first = true;
-
-        /* The larger instances, grouped by profile: "3g.40gb x2 take units 0-3 and 4-7". */
-        for (i = 0; i < r->placed.n; i++) {
-            int q = r->placed.inst[i].profile, n = 0, m = 0;
-
-            if (q == r->profile)
-                continue;
-            for (j = 0; j < i; j++)
-                if (r->placed.inst[j].profile == q)
-                    break;
-            if (j < i)
-                continue;
-            for (j = 0; j < r->placed.n; j++)
-                n += r->placed.inst[j].profile == q;
-            gpv_buf_printf(b, "%s%s", first ? "" : "; ", mig->profiles[q].name);
-            if (n > 1)
-                gpv_buf_printf(b, " x%d take units ", n);
-            else
-                gpv_buf_printf(b, " takes units ");
-            for (j = 0; j < r->placed.n; j++) {
-                if (r->placed.inst[j].profile != q)
-                    continue;
-                m++;
-                gpv_buf_puts(b, m == 1 ? "" : m == n ? " and " : ", ");
-                put_units(b, r->placed.inst[j].start, mig->profiles[q].size);
-            }
-            first = false;
-        }
-        gpv_buf_printf(b, "%s%s may start at ", first ? "" : "; ", p->name);
-        put_starts(b, p);
-        if (r->limit == 0 && r->count == 1)
-            gpv_buf_printf(b, "; it does not fit");
-        else if (r->limit == 0)
-            gpv_buf_printf(b, "; none of the %d fits", r->count);
-        else
-            gpv_buf_printf(b, "; only %d of the %d fit%s", r->limit, r->count,
-                           r->limit == 1 ? "s" : "");
-        if (r->limit > 0) {
-            gpv_buf_printf(b, " (at unit%s ", r->limit == 1 ? "" : "s");
-            for (j = 0, k = 0; j < r->placed.n; j++) {
-                if (r->placed.inst[j].profile != r->profile)
-                    continue;
-                k++;
-                gpv_buf_printf(b, "%s%d",
-                               k == 1          ? ""
-                               : k == r->limit ? " and "
-                                               : ", ",
-                               r->placed.inst[j].start);
-            }
-            gpv_buf_puts(b, ")");
-        }
-        if (r->units_needed > mig->units)
-            gpv_buf_printf(b, "; the request needs %d units, the grid has %d", r->units_needed,
-                           mig->units);
-        break;
-    }
-    case GPV_MIG_R_UNKNOWN:
-    case GPV_MIG_R_OUT_OF_GRID:
-    case GPV_MIG_R_BAD_START:
-    case GPV_MIG_R_OVERLAP:
-        /* Not produced for a multiset; the layout validator's callers word these. */
-        gpv_buf_printf(b, "%s", gpv_mig_reason_kind_name(r->kind));
-        break;
-    }
 }
 
 static struct gpv_val *
@@ -495,7 +274,7 @@ reason_value(const struct gpv_gpu *gpu, const struct gpv_mig_reason *r, int driv
     default:
         break;
     }
-    reason_message(&msg, gpu, r, driver);
+    gpv_mig_text_reason(&msg, gpu, NULL, r, driver);
     gpv_val_set_str(o, "message", gpv_buf_str(&msg));
     gpv_buf_release(&msg);
     return o;
@@ -576,7 +355,7 @@ print_layout_table(const struct gpv_gpu *gpu, const struct gpv_mig_layout *l)
         const struct gpv_mig_profile *p = &mig->profiles[l->inst[i].profile];
 
         gpv_buf_init(&b);
-        put_units(&b, l->inst[i].start, p->size);
+        gpv_mig_text_units(&b, l->inst[i].start, p->size);
         printf("  %-16s %3d %5d %4d  %s\n", p->name, p->id, l->inst[i].start, p->size,
                gpv_buf_str(&b));
         gpv_buf_release(&b);
@@ -652,11 +431,20 @@ mig_gpu(struct gpv_cli *cli, const char *name, int *rc)
 static int
 mig_check(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                         {"driver", required_argument, NULL, 'd'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     enum gpv_format fmt = GPV_FMT_TABLE;
+    const char *driver_arg = NULL;
+    const struct cli_opt opts[] = {
+        CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
+        CLI_OUTPUT(&cli->output),
+        CLI_STRING(
+            'd', "driver", "VERSION", &driver_arg,
+            "apply that driver's rules (535, R510 or 535.183.01); default: the newest driver's"),
+        CLI_QUIET(&cli->quiet),
+        CLI_END,
+    };
+    const struct cli_spec spec = {
+        "mig check", "GPU [Nx]PROFILE...", check_usage_about, check_usage_footer, opts, false};
+    struct cli_args args;
     struct spec_list specs = {0, 0, NULL};
     struct gpv_mig_reason *reasons = NULL;
     int counts[GPV_MIG_MAX_PROFILES];
@@ -666,46 +454,33 @@ mig_check(struct gpv_cli *cli, int argc, char **argv)
     struct gpv_val *v = NULL, *ra;
     struct gpv_error err;
     struct gpv_buf b;
-    int c, rc = GPV_EXIT_OK, driver = 0, nreasons = 0, nunknown = 0, nsug, i, total;
+    int rc = GPV_EXIT_OK, driver = 0, nreasons = 0, nunknown = 0, nsug, i, total;
     size_t k;
     bool valid = false;
     char dbuf[32];
 
     gpv_error_init(&err);
     gpv_buf_init(&b);
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json", "mig check"))
-                return GPV_EXIT_USAGE;
-            break;
-        case 'd':
-            if (parse_driver_opt(&driver, optarg, "mig check"))
-                return GPV_EXIT_USAGE;
-            break;
-        case 'h':
-            fputs(check_usage, stdout);
-            return GPV_EXIT_OK;
-        default:
-            return cli_usage_error("mig check", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    rc = GPV_EXIT_OK;
+    if (driver_arg && parse_driver_opt(&driver, driver_arg, "mig check"))
+        return GPV_EXIT_USAGE;
+    argc = args.n + 1; /* the positional arguments are argv[1..argc) now */
+    if (argc < 2)
         return cli_usage_error("mig check", "which GPU? (`gpuvplan gpus` lists them)");
-    if (optind + 1 >= argc)
+    if (argc < 3)
         return cli_usage_error("mig check",
                                "which profiles? e.g. `gpuvplan mig check %s "
                                "4x1g.20gb` (`gpuvplan show %s` lists them)",
-                               argv[optind], argv[optind]);
-    for (i = optind + 1; i < argc; i++) {
+                               argv[1], argv[1]);
+    for (i = 2; i < argc; i++) {
         if (!parse_spec(&specs, argv[i])) {
             rc = GPV_EXIT_USAGE;
             goto out;
         }
     }
-    if (!(gpu = mig_gpu(cli, argv[optind], &rc)))
+    if (!(gpu = mig_gpu(cli, argv[1], &rc)))
         goto out;
 
     for (k = 0; k < gpu->mig->nprofiles; k++)
@@ -722,7 +497,7 @@ mig_check(struct gpv_cli *cli, int argc, char **argv)
     nreasons = gpv_mig_explain(reasons, total, gpu, counts, driver);
     valid = nunknown == 0 && nreasons == 0 && gpv_mig_place(&layout, gpu, counts, driver);
 
-    if (fmt == GPV_FMT_JSON) {
+    if (fmt != GPV_FMT_TABLE) {
         v = gpv_val_obj();
         gpv_val_set_str(v, "gpu", gpu->id);
         set_driver(v, driver);
@@ -792,7 +567,7 @@ mig_check(struct gpv_cli *cli, int argc, char **argv)
     }
     for (i = 0; i < nreasons; i++) {
         gpv_buf_release(&b);
-        reason_message(&b, gpu, &reasons[i], driver);
+        gpv_mig_text_reason(&b, gpu, NULL, &reasons[i], driver);
         print_wrapped("  - ", "    ", gpv_buf_str(&b));
         if (reasons[i].kind == GPV_MIG_R_NO_PLACEMENT && reasons[i].placed.n) {
             struct gpv_draw d = {"      ", 0, 80, true, NULL};
@@ -851,77 +626,45 @@ collect_one(void *ctx, const int *counts, const struct gpv_mig_layout *witness, 
     return 0;
 }
 
-static bool
-larger(const struct gpv_mig_profile *a, const struct gpv_mig_profile *b)
-{
-    if (a->size != b->size)
-        return a->size > b->size;
-    return a->compute_slices > b->compute_slices;
-}
-
-/* Profile indexes as gpv_mig_enumerate() takes them: the order layouts are written in. */
-static void
-size_order(int *order, const struct gpv_mig *mig)
-{
-    size_t p;
-    int j;
-
-    for (p = 0; p < mig->nprofiles; p++) {
-        for (j = (int)p; j > 0 && larger(&mig->profiles[p], &mig->profiles[order[j - 1]]); j--)
-            order[j] = order[j - 1];
-        order[j] = (int)p;
-    }
-}
-
 static int
 mig_layouts(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                         {"driver", required_argument, NULL, 'd'},
-                                         {"maximal", no_argument, NULL, 'm'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     enum gpv_format fmt = GPV_FMT_TABLE;
+    const char *driver_arg = NULL;
     struct collect col;
+    const struct cli_opt opts[] = {
+        CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
+        CLI_OUTPUT(&cli->output),
+        CLI_STRING(
+            'd', "driver", "VERSION", &driver_arg,
+            "apply that driver's rules (535, R510 or 535.183.01); default: the newest driver's"),
+        CLI_FLAG('m', "maximal", &col.maximal_only, "list only the maximal layouts"),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"mig layouts", "GPU", layouts_usage_about, NULL, opts, false};
+    struct cli_args args;
     const struct gpv_gpu *gpu;
     struct gpv_val *v = NULL, *la;
     struct gpv_error err;
     struct gpv_buf b;
     int order[GPV_MIG_MAX_PROFILES];
-    int c, rc = GPV_EXIT_OK, driver = 0, stopped, w;
+    int rc = GPV_EXIT_OK, driver = 0, stopped, w;
     size_t i, k;
     char dbuf[32];
 
     gpv_error_init(&err);
     gpv_buf_init(&b);
     memset(&col, 0, sizeof(col));
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json", "mig layouts"))
-                return GPV_EXIT_USAGE;
-            break;
-        case 'd':
-            if (parse_driver_opt(&driver, optarg, "mig layouts"))
-                return GPV_EXIT_USAGE;
-            break;
-        case 'm':
-            col.maximal_only = true;
-            break;
-        case 'h':
-            fputs(layouts_usage, stdout);
-            return GPV_EXIT_OK;
-        default:
-            return cli_usage_error("mig layouts", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind + 1 != argc)
-        return cli_usage_error("mig layouts", optind == argc
-                                                  ? "which GPU? (`gpuvplan gpus` lists them)"
-                                                  : "one GPU at a time");
-    if (!(gpu = mig_gpu(cli, argv[optind], &rc)))
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    rc = GPV_EXIT_OK;
+    if (driver_arg && parse_driver_opt(&driver, driver_arg, "mig layouts"))
+        return GPV_EXIT_USAGE;
+    argc = args.n + 1; /* the positional arguments are argv[1..argc) now */
+    if (argc != 2)
+        return cli_usage_error("mig layouts", argc == 1 ? "which GPU? (`gpuvplan gpus` lists them)"
+                                                        : "one GPU at a time");
+    if (!(gpu = mig_gpu(cli, argv[1], &rc)))
         return rc;
     col.nprofiles = gpu->mig->nprofiles;
     stopped = gpv_mig_enumerate(gpu, driver, collect_one, &col);
@@ -933,9 +676,9 @@ mig_layouts(struct gpv_cli *cli, int argc, char **argv)
         rc = cli_report(&err);
         goto out;
     }
-    size_order(order, gpu->mig);
+    gpv_mig_size_order(order, gpu);
 
-    if (fmt == GPV_FMT_JSON) {
+    if (fmt != GPV_FMT_TABLE) {
         v = gpv_val_obj();
         gpv_val_set_str(v, "gpu", gpu->id);
         set_driver(v, driver);
@@ -1009,14 +752,19 @@ int
 cmd_mig(struct gpv_cli *cli, int argc, char **argv)
 {
     static const char *const subs[] = {"check", "layouts"};
-    int s;
+    const struct cli_opt opts[] = {CLI_END};
+    const struct cli_spec spec = {
+        "mig", "check GPU [Nx]PROFILE...\nlayouts GPU", mig_usage_about, NULL, opts, true};
+    struct cli_args args;
+    int s, rc;
 
-    if (argc < 2)
+    /* Options before the subcommand are mig's own (only --help); the rest are the
+     * subcommand's. */
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    if (args.n < 1)
         return cli_usage_error("mig", "which subcommand? check or layouts");
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        fputs(mig_usage, stdout);
-        return GPV_EXIT_OK;
-    }
+    argc = args.n + 1;
     if (!strcmp(argv[1], "check"))
         return mig_check(cli, argc - 1, argv + 1);
     if (!strcmp(argv[1], "layouts"))

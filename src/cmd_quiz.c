@@ -1,9 +1,9 @@
 /* gpuvplan quiz: study questions from the bank and the database, one at a time, with feedback. */
 #include "cli.h"
+#include "opt.h"
 #include "embedded.h"
 #include "gpuvplan/quiz.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,11 +12,7 @@
 #define BANK_NAME     "profiles/quiz.yaml"
 #define DEFAULT_COUNT 10
 
-static const char quiz_usage[] =
-    "usage: gpuvplan quiz [--count N] [--seed S] [--topic T] [--bank FILE]\n"
-    "       gpuvplan quiz --list [--count N] [--seed S] [--topic T] [--bank FILE]\n"
-    "                            [-f table|json]\n"
-    "\n"
+static const char quiz_usage_about[] =
     "Asks study questions on GPU virtualisation (passthrough, vGPU, MIG and MIG-backed vGPU):\n"
     "questions from the bank, and questions generated from the GPU database whose answers\n"
     "the MIG engine and the vGPU tables compute. After each answer it says whether it was\n"
@@ -25,20 +21,9 @@ static const char quiz_usage[] =
     "On a terminal, type the number of a choice (q quits; anything else is asked again).\n"
     "Otherwise answers are read from standard input, one per line: a line that is not a\n"
     "choice number counts as wrong, and a line `q` or the end of input stops the quiz. The\n"
-    "last line is always `Score: K/N` (N = questions answered).\n"
-    "\n"
-    "  -n, --count N    questions to ask (default 10; fewer when the topic has fewer)\n"
-    "  -s, --seed S     seed for the generated questions and the order (default: from the\n"
-    "                   clock; the quiz prints it so `--seed S` repeats the same quiz)\n"
-    "  -t, --topic T    only questions on topic T (see --list); one of:\n"
-    "                   methods isolation tenants live-migration licensing gpus scheduling\n"
-    "                   use-cases decision-guide mig-geometry vgpu-sizing\n"
-    "      --bank FILE  use this question bank instead of the built-in one (docs/study.md)\n"
-    "  -l, --list       print the questions with their answers instead of asking: every\n"
-    "                   one, or with --count the ones this seed's quiz asks, in order\n"
-    "  -f, --format FMT with --list: table (default) or json\n"
-    "  -h, --help       this help\n"
-    "\n"
+    "last line is always `Score: K/N` (N = questions answered).\n";
+
+static const char quiz_usage_footer[] =
     "JSON (--list -f json): {seed, bank, generated, questions: [{id, topic, source (\"bank\"\n"
     "or \"generated\"), question, choices, answer (the choice number, from 1), answer_text,\n"
     "explanation, reference}]}.\n";
@@ -85,12 +70,6 @@ quiz_build(struct gpv_quiz *quiz, struct gpv_cli *cli, const struct quiz_opts *o
     return 0;
 }
 
-static const char *
-origin_name(enum gpv_quiz_origin o)
-{
-    return o == GPV_QUIZ_BANK ? "bank" : "generated";
-}
-
 static struct gpv_val *
 question_value(const struct gpv_quiz_question *q)
 {
@@ -99,7 +78,7 @@ question_value(const struct gpv_quiz_question *q)
 
     gpv_val_set_str(o, "id", q->id);
     gpv_val_set_str(o, "topic", q->topic);
-    gpv_val_set_str(o, "source", origin_name(q->origin));
+    gpv_val_set_str(o, "source", gpv_quiz_origin_name(q->origin));
     gpv_val_set_str(o, "question", q->question);
     c = gpv_val_set(o, "choices", gpv_val_arr());
     for (i = 0; i < q->nchoices; i++)
@@ -112,14 +91,14 @@ question_value(const struct gpv_quiz_question *q)
 }
 
 static void
-print_choices(const struct gpv_quiz_question *q)
+print_choices(FILE *f, const struct gpv_quiz_question *q)
 {
     char num[32];
     size_t i;
 
     for (i = 0; i < q->nchoices; i++) {
         snprintf(num, sizeof(num), "  %zu) ", i + 1);
-        cli_wrap(stdout, num, "     ", q->choices[i]);
+        cli_wrap(f, num, "     ", q->choices[i]);
     }
 }
 
@@ -165,7 +144,7 @@ quiz_list(const struct gpv_quiz *quiz, const size_t *idx, size_t n, const struct
         else
             ngen++;
     }
-    if (o->fmt == GPV_FMT_JSON) {
+    if (o->fmt != GPV_FMT_TABLE) {
         root = gpv_val_obj();
         gpv_val_set_int(root, "seed", (long long)o->seed);
         gpv_val_set_int(root, "bank", (long long)nbank);
@@ -180,9 +159,9 @@ quiz_list(const struct gpv_quiz *quiz, const size_t *idx, size_t n, const struct
     for (i = 0; i < n; i++) {
         const struct gpv_quiz_question *q = &quiz->q[idx[i]];
 
-        printf("[%s] %s, %s\n", q->id, q->topic, origin_name(q->origin));
+        printf("[%s] %s, %s\n", q->id, q->topic, gpv_quiz_origin_name(q->origin));
         cli_wrap(stdout, "  ", "  ", q->question);
-        print_choices(q);
+        print_choices(stdout, q);
         printf("  answer: %d\n", q->answer + 1);
         cli_wrap(stdout, "  why: ", "       ", q->explanation);
         cli_wrap(stdout, "  source: ", "          ", q->source);
@@ -204,12 +183,12 @@ read_answer(int *choice, const struct gpv_cli *cli, const struct gpv_quiz_questi
 {
     for (;;) {
         if (tty) {
-            printf("Your answer (1-%zu, q to quit): ", q->nchoices);
-            fflush(stdout);
+            fprintf(stderr, "Your answer (1-%zu, q to quit): ", q->nchoices);
+            fflush(stderr);
         }
         if (!cli_read_line(line, cap, stdin)) {
             if (tty)
-                printf("\n");
+                fputc('\n', stderr);
             return 0;
         }
         if (!tty)
@@ -225,8 +204,8 @@ read_answer(int *choice, const struct gpv_cli *cli, const struct gpv_quiz_questi
             *choice = -1;
             return 1;
         }
-        printf("'%s' is not a choice: type a number from 1 to %zu, or q to quit\n", *line,
-               q->nchoices);
+        fprintf(stderr, "'%s' is not a choice: type a number from 1 to %zu, or q to quit\n", *line,
+                q->nchoices);
     }
 }
 
@@ -236,6 +215,7 @@ quiz_run(const struct gpv_cli *cli, const struct gpv_quiz *quiz, const size_t *p
 {
     size_t i, asked = 0, right = 0;
     bool tty = isatty(STDIN_FILENO) != 0;
+    FILE *ask = tty ? stderr : stdout;
     char *line = NULL;
     size_t cap = 0;
     int choice;
@@ -244,14 +224,17 @@ quiz_run(const struct gpv_cli *cli, const struct gpv_quiz *quiz, const size_t *p
            cli_bold(cli), cli_reset(cli), n, n == 1 ? "" : "s", o->topic ? " on " : "",
            o->topic ? o->topic : "", (unsigned long long)o->seed, (unsigned long long)o->seed);
     if (tty)
-        printf("Type the number of your answer and press Enter; q quits.\n");
+        fputs("Type the number of your answer and press Enter; q quits.\n", stderr);
     for (i = 0; i < n; i++) {
         const struct gpv_quiz_question *q = &quiz->q[pick[i]];
 
-        printf("\n%sQuestion %zu/%zu%s  %s%s, %s%s\n", cli_bold(cli), i + 1, n, cli_reset(cli),
-               cli_dim(cli), q->topic, q->id, cli_reset(cli));
-        cli_wrap(stdout, "", "", q->question);
-        print_choices(q);
+        /* Asked interactively, the question is the prompt: on stderr with the other prompts
+         * (stdout keeps the results); read from a pipe, it stays in the transcript. */
+        fflush(stdout);
+        fprintf(ask, "\n%sQuestion %zu/%zu%s  %s%s, %s%s\n", cli_bold(cli), i + 1, n,
+                cli_reset(cli), cli_dim(cli), q->topic, q->id, cli_reset(cli));
+        cli_wrap(ask, "", "", q->question);
+        print_choices(ask, q);
         if (!read_answer(&choice, cli, q, tty, &line, &cap))
             break;
         asked++;
@@ -293,74 +276,62 @@ clock_seed(void)
 int
 cmd_quiz(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"count", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
-        {"topic", required_argument, NULL, 't'}, {"bank", required_argument, NULL, 'b'},
-        {"list", no_argument, NULL, 'l'},        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
-    struct quiz_opts o = {DEFAULT_COUNT, false, 0, false, NULL, NULL, false, GPV_FMT_TABLE};
-    bool fmt_given = false;
+    struct quiz_opts o = {0, false, 0, false, NULL, NULL, false, GPV_FMT_TABLE};
+    long long seed = -1;
+    int fmt_ix = -1; /* -1: no -f; else the index in cli_formats_all (= enum gpv_format) */
+    const struct cli_opt opts[] = {
+        CLI_INT('n', "count", "N", &o.count, 1, 100000,
+                "questions to ask (default 10; fewer when the topic has fewer)"),
+        CLI_INT('s', "seed", "S", &seed, 0, (long long)(~0ULL >> 1),
+                "seed for the generated questions and the order (default: from the clock; the "
+                "quiz prints it so `--seed S` repeats the same quiz)"),
+        CLI_STRING('t', "topic", "T", &o.topic,
+                   "only questions on topic T (see --list); one of: methods isolation tenants "
+                   "live-migration licensing gpus scheduling use-cases decision-guide "
+                   "mig-geometry vgpu-sizing"),
+        CLI_STRING(0, "bank", "FILE", &o.bank,
+                   "use this question bank instead of the built-in one (docs/study.md)"),
+        CLI_FLAG('l', "list", &o.list,
+                 "print the questions with their answers instead of asking: every one, or with "
+                 "--count the ones this seed's quiz asks, in order"),
+        /* An enum, not CLI_FORMAT, to know whether -f was given at all. */
+        CLI_ENUM('f', "format", "FMT", &fmt_ix, cli_formats_all,
+                 "with --list: table (default), json or yaml"),
+        CLI_OUTPUT(&cli->output),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"quiz", "", quiz_usage_about, quiz_usage_footer, opts, false};
+    struct cli_args args;
     struct gpv_quiz quiz;
     struct gpv_error err;
     size_t *idx = NULL, n;
-    long long v;
-    int c, rc;
+    int rc;
 
     gpv_error_init(&err);
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+n:s:t:lf:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            if (!cli_parse_int(&o.count, optarg, 1, 100000, "quiz", "--count"))
-                return GPV_EXIT_USAGE;
-            o.count_given = true;
-            break;
-        case 's':
-            if (!cli_parse_int(&v, optarg, 0, (long long)(~0ULL >> 1), "quiz", "--seed"))
-                return GPV_EXIT_USAGE;
-            o.seed = (uint64_t)v;
-            o.seeded = true;
-            break;
-        case 't':
-            if (!gpv_quiz_topic_valid(optarg)) {
-                size_t ntopics = 0;
-                int s;
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    o.fmt = fmt_ix == 1 ? GPV_FMT_JSON : fmt_ix == 2 ? GPV_FMT_YAML : GPV_FMT_TABLE;
+    o.count_given = o.count > 0;
+    if (!o.count_given)
+        o.count = DEFAULT_COUNT;
+    o.seeded = seed >= 0;
+    if (o.seeded)
+        o.seed = (uint64_t)seed;
+    if (o.topic && !gpv_quiz_topic_valid(o.topic)) {
+        size_t ntopics = 0;
+        int s;
 
-                while (gpv_quiz_topics[ntopics])
-                    ntopics++;
-                s = gpv_suggest(optarg, gpv_quiz_topics, ntopics);
-
-                if (s >= 0)
-                    return cli_usage_error("quiz", "unknown topic '%s' (did you mean '%s'?)",
-                                           optarg, gpv_quiz_topics[s]);
-                return cli_usage_error("quiz", "unknown topic '%s'", optarg);
-            }
-            o.topic = optarg;
-            break;
-        case 'b':
-            o.bank = optarg;
-            break;
-        case 'l':
-            o.list = true;
-            break;
-        case 'f':
-            if (!cli_parse_format(&o.fmt, optarg, "table json", "quiz"))
-                return GPV_EXIT_USAGE;
-            fmt_given = true;
-            break;
-        case 'h':
-            fputs(quiz_usage, stdout);
-            return GPV_EXIT_OK;
-        default:
-            if (optopt && strchr("nstbf", optopt))
-                return cli_usage_error("quiz", "%s needs a value", argv[optind - 1]);
-            return cli_usage_error("quiz", "unknown option '%s'", argv[optind - 1]);
-        }
+        while (gpv_quiz_topics[ntopics])
+            ntopics++;
+        s = gpv_suggest(o.topic, gpv_quiz_topics, ntopics);
+        if (s >= 0)
+            return cli_usage_error("quiz", "unknown topic '%s' (did you mean '%s'?)", o.topic,
+                                   gpv_quiz_topics[s]);
+        return cli_usage_error("quiz", "unknown topic '%s'", o.topic);
     }
-    if (optind < argc)
-        return cli_usage_error("quiz", "unexpected argument '%s'", argv[optind]);
-    if (fmt_given && !o.list)
+    if (args.n > 0)
+        return cli_usage_error("quiz", "unexpected argument '%s'", args.v[0]);
+    if (fmt_ix >= 0 && !o.list)
         return cli_usage_error("quiz", "-f goes with --list; the quiz itself is a conversation");
     if (!o.seeded)
         o.seed = clock_seed();

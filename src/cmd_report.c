@@ -1,16 +1,14 @@
 /* gpuvplan report PLAN.json: the plan as one self-contained HTML page with SVG drawings. */
 #include "cli.h"
+#include "opt.h"
 
 #include "gpuvplan/plan.h"
 #include "gpuvplan/report.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char report_usage[] =
-    "usage: gpuvplan report PLAN.json [-o FILE.html] [--compact]\n"
-    "\n"
+static const char report_about[] =
     "Draws a plan written by `gpuvplan recommend -f json` as one self-contained HTML page (inline\n"
     "CSS and SVG, no script, nothing fetched): the summary, a legend of tenants with a stable\n"
     "colour each, every GPU drawn as it is laid out (MIG GPUs on their placement grid with free\n"
@@ -19,62 +17,47 @@ static const char report_usage[] =
     "reasons. Hover over a block for its details. The same plan gives the same bytes.\n"
     "\n"
     "The plan is validated first, as `gpuvplan check` does; a plan that is not valid is\n"
-    "reported and nothing is written. `recommend -f html` writes the same page directly.\n"
-    "\n"
-    "  -o, --output FILE  write there (atomically) instead of standard output\n"
-    "  --compact          small GPUs without text, one line per node: for 100 nodes and more\n"
-    "  -h, --help         this help\n"
-    "\n"
+    "reported and nothing is written. `recommend -f html` writes the same page directly.\n";
+
+static const char report_footer[] =
     "Exit status: 0 the page was written, 2 usage error, 3 not a valid plan, 4 system error.\n";
 
 int
 cmd_report(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-                                         {"compact", no_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct gpv_report_opts ro;
+    const struct cli_opt opts[] = {
+        CLI_OUTPUT(&cli->output),
+        CLI_FLAG(0, "compact", &ro.compact,
+                 "small GPUs without text, one line per node: for 100 nodes and more"),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"report", "PLAN.json", report_about, report_footer, opts, false};
+    struct cli_args args;
     struct gpv_plan_policy pol;
     struct gpv_plan_findings fs;
     struct gpv_error err;
     struct gpv_val *plan = NULL;
     struct gpv_buf b;
-    const char *path, *name, *out_path = NULL, *inputs[2] = {NULL, NULL};
+    const char *path, *name;
     char *buf = NULL;
     size_t len = 0, i;
-    int c, rc = GPV_EXIT_OK;
+    int rc;
 
     gpv_error_init(&err);
     gpv_report_opts_init(&ro);
     gpv_plan_policy_init(&pol);
     memset(&fs, 0, sizeof(fs));
     gpv_buf_init(&b);
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            out_path = optarg;
-            break;
-        case 'c':
-            ro.compact = true;
-            break;
-        case 'h':
-            fputs(report_usage, stdout);
-            goto out;
-        default:
-            rc = cli_usage_error("report", "unknown option '%s'", argv[optind - 1]);
-            goto out;
-        }
-    }
-    if (optind + 1 != argc) {
-        rc = cli_usage_error("report", optind == argc ? "which plan?" : "one plan at a time");
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    rc = GPV_EXIT_OK;
+    if (args.n != 1) {
+        rc = cli_usage_error("report", args.n == 0 ? "which plan?" : "one plan at a time");
         goto out;
     }
-    path = argv[optind];
+    path = args.v[0];
     name = !strcmp(path, "-") ? "<stdin>" : path;
-    inputs[0] = path;
     ro.name = name;
     /* Unplaced tenants are part of the picture, not a reason to refuse it. */
     pol.allow_unplaced = true;
@@ -94,7 +77,7 @@ cmd_report(struct gpv_cli *cli, int argc, char **argv)
         goto out;
     }
     if (gpv_report_plan_html(&b, plan, &cli->db, &ro, &err) ||
-        cli_write_output(out_path, gpv_buf_str(&b), b.len, inputs, &err)) {
+        cli_write_output(NULL, gpv_buf_str(&b), b.len, NULL, &err)) {
         rc = cli_report(&err);
         goto out;
     }
@@ -103,5 +86,6 @@ out:
     gpv_plan_findings_release(&fs);
     gpv_val_free(plan);
     free(buf);
+    cli_opt_release(&spec);
     return rc;
 }

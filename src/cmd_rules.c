@@ -1,24 +1,18 @@
 /* gpuvplan rules: the decision rules as a readable decision list. */
 #include "cli.h"
+#include "opt.h"
 #include "cli_rules.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char rules_usage[] =
-    "usage: gpuvplan rules [--rules FILE] [-f table|json|yaml]\n"
-    "\n"
+static const char rules_usage_about[] =
     "Lists the decision rules `explain` and `recommend` apply, in two phases:\n"
     "  1. exclude: every rule whose condition holds removes methods (and vGPU series), and\n"
     "     its reason is reported against each method it removes;\n"
     "  2. prefer: the first rule whose condition holds orders the methods left; the first\n"
     "     method in that order with an instance that fits the tenant wins.\n"
-    "Conditions test tenant.*, license.* and gpu.* fields; docs/rules.md explains them.\n"
-    "\n"
-    "  --rules FILE      list these rules instead of the built-in ones\n"
-    "  -f, --format FMT  table (default), json or yaml\n"
-    "  -h, --help        this help\n";
+    "Conditions test tenant.*, license.* and gpu.* fields; docs/rules.md explains them.\n";
 
 static void
 put_methods(struct gpv_buf *b, unsigned mask, const char *sep)
@@ -158,38 +152,26 @@ print_rules(const struct gpv_cli *cli, const struct gpv_ruleset *rs)
 int
 cmd_rules(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     enum gpv_format fmt = GPV_FMT_TABLE;
+    const char *path = NULL;
+    const struct cli_opt opts[] = {
+        CLI_STRING('r', "rules", "FILE", &path, "list these rules instead of the built-in ones"),
+        CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
+        CLI_OUTPUT(&cli->output),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"rules", "", rules_usage_about, NULL, opts, false};
+    struct cli_args args;
     struct gpv_ruleset rs;
     struct gpv_error err;
     struct gpv_val *v;
-    const char *path = NULL;
-    int c, rc;
+    int rc;
 
     gpv_error_init(&err);
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "r:f:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r':
-            path = optarg;
-            break;
-        case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json yaml", "rules"))
-                return GPV_EXIT_USAGE;
-            break;
-        case 'h':
-            fputs(rules_usage, stdout);
-            return GPV_EXIT_OK;
-        default:
-            return cli_usage_error("rules", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error("rules", "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    if (args.n > 0)
+        return cli_usage_error("rules", "unexpected argument '%s'", args.v[0]);
     if (cli_rules_load(&rs, path, &err))
         return cli_report(&err);
     if (fmt != GPV_FMT_TABLE) {

@@ -1,15 +1,13 @@
 /* gpuvplan show GPU: one model's MIG profiles (drawn on the grid), vGPU types and sources. */
 #include "cli.h"
+#include "opt.h"
 
 #include "gpuvplan/report.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char show_usage[] =
-    "usage: gpuvplan show GPU [-f table|json|html]\n"
-    "\n"
+static const char show_usage_about[] =
     "Shows one GPU model: its MIG GPU-instance profiles with the placement rules\n"
     "the hardware enforces, its vGPU types with their per-GPU maxima, the licence\n"
     "each series needs, and the sources every figure comes from. Values marked *\n"
@@ -24,11 +22,7 @@ static const char show_usage[] =
     "Grids of more than 8 units are drawn without spaces (1g.24gb on an RTX PRO\n"
     "6000: ^--^--^--^--).\n"
     "\n"
-    "GPU is an id from `gpuvplan gpus` or an alias (H100, 0x2330, ...), any case.\n"
-    "\n"
-    "  -f, --format FMT  table (default), json, or html: one self-contained page with the\n"
-    "                    placement grid drawn in SVG, every profile's allowed starts marked\n"
-    "  -h, --help        this help\n";
+    "GPU is an id from `gpuvplan gpus` or an alias (H100, 0x2330, ...), any case.\n";
 
 static void
 fact_list(struct gpv_val *arr, unsigned mask)
@@ -389,37 +383,30 @@ print_show(const struct gpv_cli *cli, const struct gpv_gpu *g)
 int
 cmd_show(struct gpv_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     enum gpv_format fmt = GPV_FMT_TABLE;
+    const struct cli_opt opts[] = {
+        CLI_FORMAT(&fmt, cli_formats_html,
+                   "table (default), json, yaml, or html: one self-contained page with the "
+                   "placement grid drawn in SVG, every profile's allowed starts marked"),
+        CLI_OUTPUT(&cli->output),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"show", "GPU", show_usage_about, NULL, opts, false};
+    struct cli_args args;
     const struct gpv_gpu *gpu;
     struct gpv_error err;
     struct gpv_val *v;
-    int c, rc;
+    int rc;
 
     gpv_error_init(&err);
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (!cli_parse_format(&fmt, optarg, "table json html", "show"))
-                return GPV_EXIT_USAGE;
-            break;
-        case 'h':
-            fputs(show_usage, stdout);
-            return GPV_EXIT_OK;
-        default:
-            return cli_usage_error("show", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind + 1 != argc)
-        return cli_usage_error("show", optind == argc ? "which GPU? (`gpuvplan gpus` lists them)"
-                                                      : "one GPU at a time");
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    if (args.n != 1)
+        return cli_usage_error("show", args.n == 0 ? "which GPU? (`gpuvplan gpus` lists them)"
+                                                   : "one GPU at a time");
     if ((rc = cli_db(cli, &err)))
         return cli_report(&err);
-    if (!(gpu = gpv_db_lookup(&cli->db, argv[optind], &err)))
+    if (!(gpu = gpv_db_lookup(&cli->db, args.v[0], &err)))
         return cli_report(&err);
     if (fmt == GPV_FMT_HTML) {
         struct gpv_buf b;
@@ -430,7 +417,7 @@ cmd_show(struct gpv_cli *cli, int argc, char **argv)
         gpv_buf_release(&b);
         return rc ? cli_report(&err) : GPV_EXIT_OK;
     }
-    if (fmt == GPV_FMT_JSON) {
+    if (fmt != GPV_FMT_TABLE) {
         v = show_value(gpu);
         rc = cli_write_value(NULL, v, fmt, NULL, &err);
         gpv_val_free(v);

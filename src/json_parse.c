@@ -45,29 +45,47 @@ convert(cJSON *j)
     return gpv_val_null();
 }
 
+/* Line and column (from 1) of byte at in buf. */
+static void
+position(int *line, int *col, const char *buf, const char *at)
+{
+    const char *p;
+
+    *line = 1;
+    *col = 1;
+    for (p = buf; p < at; p++) {
+        if (*p == '\n') {
+            ++*line;
+            *col = 1;
+        } else {
+            ++*col;
+        }
+    }
+}
+
+/* JSON's white space (strchr() alone would also match the NUL byte). */
+static bool
+json_space(char c)
+{
+    return c && strchr(" \t\r\n", c);
+}
+
 int
 gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char *name,
                    struct gpv_error *err)
 {
     const char *end = NULL, *p;
     cJSON *root;
-    int line = 1, col = 1;
+    int line, col;
 
     *out = NULL;
     root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
     if (!root) {
-        if (!end)
+        if (!end || end < buf || end > buf + len)
             end = buf;
-        for (p = buf; p < end && p < buf + len; p++) {
-            if (*p == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
+        position(&line, &col, buf, end);
         /* A YAML file (a tenants file given to `check`, say) fails on its first byte: say so. */
-        for (p = buf; p < buf + len && strchr(" \t\r\n", *p); p++)
+        for (p = buf; p < buf + len && json_space(*p); p++)
             ;
         if (p < buf + len && (*p == '#' || (*p >= 'a' && *p <= 'z' && !strchr("tfn", *p))))
             return gpv_error_set(err, GPV_EINPUT, name, line, col,
@@ -77,9 +95,11 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
     }
     /* Anything but white space after the value is an error too. */
     for (p = end; p && p < buf + len; p++) {
-        if (!strchr(" \t\r\n", *p)) {
+        if (!json_space(*p)) {
             cJSON_Delete(root);
-            return gpv_error_set(err, GPV_EINPUT, name, 0, 0, "trailing data after the JSON value");
+            position(&line, &col, buf, p);
+            return gpv_error_set(err, GPV_EINPUT, name, line, col,
+                                 "trailing data after the JSON value");
         }
     }
     *out = convert(root);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_MODELS 64 /* models one entry is checked against (the database holds ~25) */
 
@@ -65,27 +66,18 @@ gpv_lint_selected_by_name(enum gpv_lint_selected_by by)
 }
 
 /*
- * GB200 profile names of pre-production boards and their production names (formats.md §0.1,
- * from NVIDIA/mig-parted issues #227 and #228; the database's gb200 model carries production
- * names).
+ * The profile's production name when `name` is one of the other names the database records for
+ * it (the names pre-production GB200 boards give their profiles, formats.md §0.1); else NULL.
  */
-static const struct {
-    const char *model, *pre, *prod;
-} preproduction[] = {
-    {"gb200", "1g.24gb", "1g.23gb"},
-    {"gb200", "1g.24gb+me", "1g.23gb+me"},
-    {"gb200", "3g.95gb", "3g.93gb"},
-    {"gb200", "7g.189gb", "7g.186gb"},
-};
-
 static const char *
-production_name(const struct gpv_gpu *g, const char *name)
+production_name(const struct gpv_gpu *g, int idx, const char *name)
 {
+    const struct gpv_mig_profile *p = &g->mig->profiles[idx];
     size_t i;
 
-    for (i = 0; i < sizeof(preproduction) / sizeof(preproduction[0]); i++)
-        if (!strcmp(g->id, preproduction[i].model) && !strcmp(name, preproduction[i].pre))
-            return preproduction[i].prod;
+    for (i = 0; i < p->naliases; i++)
+        if (!strcasecmp(p->aliases[i], name))
+            return p->name;
     return NULL;
 }
 
@@ -332,8 +324,7 @@ models_knowing(struct gpv_lint_findings *f, const struct gpv_db *db,
         if (!gpv_lint_profile_parse(&p, e->counts[k].profile))
             continue;
         for (i = 0; i < db->ngpus && !known; i++)
-            known = db->gpus[i]->mig && (gpv_gpu_find_profile(db->gpus[i], p.gi) >= 0 ||
-                                         production_name(db->gpus[i], p.gi));
+            known = db->gpus[i]->mig && gpv_gpu_find_profile(db->gpus[i], p.gi) >= 0;
         if (!known) {
             const char *names[1024];
             size_t n = all_profile_names(db, names, 1024);
@@ -362,7 +353,7 @@ models_knowing(struct gpv_lint_findings *f, const struct gpv_db *db,
             struct gpv_lint_profile p;
 
             all = gpv_lint_profile_parse(&p, e->counts[k].profile) &&
-                  (gpv_gpu_find_profile(g, p.gi) >= 0 || production_name(g, p.gi));
+                  gpv_gpu_find_profile(g, p.gi) >= 0;
         }
         if (all)
             models[nm++] = g;
@@ -399,13 +390,11 @@ check_mig_entry(struct gpv_lint_findings *f, const struct gpv_gpu *g,
         if (!gpv_lint_profile_parse(&p, mc->profile))
             continue;
         idx = gpv_gpu_find_profile(g, p.gi);
-        if (idx < 0 && (prod = production_name(g, p.gi))) {
+        if (idx >= 0 && (prod = production_name(g, idx, p.gi)))
             lint_add_at(f, GPV_LINT_WARNING, mc->line, mc->col, "preproduction-profile",
                         "'%s' is the name pre-production %s boards give '%s'; production "
                         "boards reject it",
                         p.gi, g->id, prod);
-            idx = gpv_gpu_find_profile(g, prod);
-        }
         if (idx < 0) {
             int s = gpv_gpu_suggest_profile(g, p.gi);
 

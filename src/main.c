@@ -1,12 +1,23 @@
 /* gpuvplan: command table, global options and exit mapping. */
 #include "cli.h"
+#include "embedded.h"
 
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #ifndef GPUVPLAN_VERSION
 #define GPUVPLAN_VERSION "0.1.0"
+#endif
+/* `git describe` of the tree built and the date of the last change under profiles/; the
+ * Makefile passes both when building in a git checkout. */
+#ifndef GPUVPLAN_COMMIT
+#define GPUVPLAN_COMMIT "unknown"
+#endif
+#ifndef GPUVPLAN_DB_DATE
+#define GPUVPLAN_DB_DATE "unknown"
 #endif
 
 /* Adding a command = one row here + one src/cmd_<verb>.c. */
@@ -20,9 +31,12 @@ const struct gpv_command gpv_commands[] = {
     {"explain", cmd_explain, "the method per tenant and GPU model, and the rules that decided"},
     {"rules", cmd_rules, "the decision rules explain applies, as a readable list"},
     {"recommend", cmd_recommend, "decide, pack every tenant onto GPUs, print the plan"},
-    {"check", cmd_check, "re-validate a plan (JSON) and apply CI policies"},
+    {"check", cmd_check, "re-validate a plan (JSON or YAML) and apply CI policies"},
     {"lint", cmd_lint, "check mig-parted, vgpu-device-manager and device-plugin configs"},
     {"report", cmd_report, "draw a plan as one self-contained HTML page (SVG, no script)"},
+    {"state", cmd_state, "what the nodes run now, read from their nvidia-smi output"},
+    {"import-profile", cmd_import_profile, "a model's profile file from its nvidia-smi output"},
+    {"completion", cmd_completion, "a bash, zsh or fish completion script"},
     {NULL, NULL, NULL},
 };
 
@@ -32,7 +46,7 @@ usage(FILE *f)
     const struct gpv_command *c;
 
     fputs("usage: gpuvplan [--profiles DIR] [--no-color] COMMAND [ARGS...]\n"
-          "       gpuvplan --version | --help\n"
+          "       gpuvplan --version | -V | --help\n"
           "\n"
           "Plans GPU partitioning offline: which method (passthrough, vGPU, MIG or MIG-backed\n"
           "vGPU) each tenant should get, and layouts real hardware accepts.\n"
@@ -47,7 +61,8 @@ usage(FILE *f)
           "                  id); the GPUVPLAN_PROFILES environment variable does the same\n"
           "  --no-color      no colour (also when NO_COLOR is set or output is not a terminal)\n"
           "  -h, --help      this help; `gpuvplan COMMAND --help` explains a command\n"
-          "  --version       print the version\n"
+          "  -V, --version   the version, the database's digest, date and model count, and\n"
+          "                  the build commit\n"
           "\n"
           "Exit codes:\n"
           "  0  ok\n"
@@ -69,6 +84,43 @@ usage(FILE *f)
           "  gpuvplan check plan.json --max-gpus 8\n"
           "  gpuvplan report plan.json -o plan.html\n",
           f);
+}
+
+/* FNV-1a (64 bits) over every embedded file's name and bytes: names the database a binary
+ * carries, so two builds with the same digest plan alike. */
+static uint64_t
+db_digest(void)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    size_t i, k;
+
+    for (i = 0; i < gpv_embedded_count; i++) {
+        const struct gpv_embedded_file *f = &gpv_embedded_files[i];
+
+        for (k = 0; f->name[k]; k++)
+            h = (h ^ (unsigned char)f->name[k]) * 0x100000001b3ULL;
+        h = (h ^ 0) * 0x100000001b3ULL;
+        for (k = 0; k < f->len; k++)
+            h = (h ^ (unsigned char)f->data[k]) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static int
+version(struct gpv_cli *cli, int argc, char **argv)
+{
+    struct gpv_error err;
+
+    if (argc > 2)
+        return cli_usage_error(NULL, "'%s' takes no arguments, not '%s'", argv[1], argv[2]);
+    gpv_error_init(&err);
+    printf("gpuvplan %s\n", GPUVPLAN_VERSION);
+    printf("commit %s\n", GPUVPLAN_COMMIT);
+    printf("database %016" PRIx64 " (%s), ", db_digest(), GPUVPLAN_DB_DATE);
+    if (cli_db(cli, &err))
+        return cli_report(&err);
+    printf("%zu GPU models%s\n", cli->db.ngpus, cli->profiles_dir ? " with --profiles" : "");
+    return GPV_EXIT_OK;
 }
 
 /* Removes argv[i] .. argv[i+count-1], keeping argv NULL-terminated. */
@@ -124,14 +176,17 @@ main(int argc, char **argv)
 
             for (c = gpv_commands; c->name; c++)
                 if (!strcmp(c->name, argv[2]))
-                    return c->run(&cli, 2, help_argv);
-            return cli_usage_error(NULL, "unknown command '%s'", argv[2]);
+                    break;
+            if (!c->name)
+                return cli_usage_error(NULL, "unknown command '%s'", argv[2]);
+            rc = c->run(&cli, 2, help_argv);
+            goto out;
         }
         usage(stdout);
         goto out;
     }
-    if (!strcmp(argv[1], "--version")) {
-        printf("gpuvplan %s\n", GPUVPLAN_VERSION);
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        rc = version(&cli, argc, argv);
         goto out;
     }
     for (c = gpv_commands; c->name; c++)
@@ -150,6 +205,15 @@ main(int argc, char **argv)
         return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
     }
     rc = c->run(&cli, argc - 1, argv + 1);
+    if (cli.out_open) {
+        struct gpv_error err;
+
+        /* 0 and 1 are answers worth keeping; anything else leaves the old file alone. */
+        gpv_error_init(&err);
+        if (cli_stdout_restore(&cli.out, rc == GPV_EXIT_OK || rc == GPV_EXIT_NO, &err) &&
+            rc <= GPV_EXIT_NO)
+            rc = cli_report(&err);
+    }
 out:
     if (cli.db_loaded)
         gpv_db_release(&cli.db);

@@ -12,6 +12,7 @@
  *     That removes the permutations of interchangeable instances.
  */
 #include "gpuvplan/mig.h"
+#include "gpuvplan/util.h"
 
 #include <string.h>
 
@@ -257,6 +258,8 @@ fit(struct gpv_mig_layout *out, const struct gpv_mig *mig, const int *counts,
     int i, k, demand = 0, remaining = 0, free_units;
     size_t p;
 
+    /* The arrays above and the 64-bit occupancy masks are sized by these limits of db.h. */
+    GPV_ASSERT(mig->nprofiles <= GPV_MIG_MAX_PROFILES && mig->units <= GPV_MIG_MAX_UNITS);
     s.units = mig->units;
     s.nshapes = 0;
     s.occ = 0;
@@ -556,7 +559,7 @@ gpv_mig_explain(struct gpv_mig_reason *out, int cap, const struct gpv_gpu *gpu, 
         r.involved = before;
         r.units_needed = units_needed;
         if (!fit(&r.placed, mig, acc, NULL))
-            r.placed.n = 0; /* cannot happen: acc was just found to fit */
+            GPV_BUG("a count that was just found to fit no longer fits");
         add_reason(out, cap, &n, &r);
     }
     return n;
@@ -665,7 +668,7 @@ enum_rec(struct enumeration *e, size_t k, bool any)
         if (!any)
             return 0;
         if (!gpv_mig_place(&w, e->gpu, e->counts, e->driver))
-            return 0; /* cannot happen: every prefix was checked */
+            GPV_BUG("a multiset whose every prefix was checked does not fit");
         for (q = 0; q < mig->nprofiles && maximal; q++)
             if (gpv_mig_can_add(e->gpu, e->counts, (int)q, e->driver))
                 maximal = false;
@@ -707,7 +710,6 @@ gpv_mig_enumerate(const struct gpv_gpu *gpu, int driver,
     struct enumeration e;
     const struct gpv_mig *mig = gpu->mig;
     size_t p;
-    int j;
 
     if (!mig)
         return 0;
@@ -715,11 +717,101 @@ gpv_mig_enumerate(const struct gpv_gpu *gpu, int driver,
     e.driver = driver;
     e.fn = fn;
     e.ctx = ctx;
-    for (p = 0; p < mig->nprofiles; p++) {
+    for (p = 0; p < mig->nprofiles; p++)
         e.counts[p] = 0;
-        for (j = (int)p; j > 0 && larger(&mig->profiles[p], &mig->profiles[e.order[j - 1]]); j--)
-            e.order[j] = e.order[j - 1];
-        e.order[j] = (int)p;
-    }
+    gpv_mig_size_order(e.order, gpu);
     return enum_rec(&e, 0, false);
+}
+
+void
+gpv_mig_size_order(int *order, const struct gpv_gpu *gpu)
+{
+    const struct gpv_mig *mig = gpu->mig;
+    size_t p;
+    int j;
+
+    if (!mig)
+        return;
+    for (p = 0; p < mig->nprofiles; p++) {
+        for (j = (int)p; j > 0 && larger(&mig->profiles[p], &mig->profiles[order[j - 1]]); j--)
+            order[j] = order[j - 1];
+        order[j] = (int)p;
+    }
+}
+
+int
+gpv_mig_alternative(const struct gpv_gpu *gpu, int p, int count, int driver)
+{
+    const struct gpv_mig *mig = gpu->mig;
+    const struct gpv_mig_profile *pp;
+    int best = -1;
+    size_t i;
+
+    if (!mig || p < 0 || (size_t)p >= mig->nprofiles)
+        return -1;
+    pp = &mig->profiles[p];
+    for (i = 0; i < mig->nprofiles; i++) {
+        const struct gpv_mig_profile *q = &mig->profiles[i];
+
+        if ((int)i == p || q->memory_mib < pp->memory_mib || q->media != pp->media ||
+            q->max < count || !gpv_mig_profile_available(gpu, (int)i, driver))
+            continue;
+        if (best < 0 || q->size < mig->profiles[best].size ||
+            (q->size == mig->profiles[best].size && q->memory_mib < mig->profiles[best].memory_mib))
+            best = (int)i;
+    }
+    return best;
+}
+
+struct most {
+    int best;
+    int kinds; /* distinct profiles of the witness */
+    struct gpv_mig_layout witness;
+};
+
+static int
+distinct_profiles(const struct gpv_mig_layout *l)
+{
+    int i, j, n = 0;
+
+    for (i = 0; i < l->n; i++) {
+        for (j = 0; j < i; j++)
+            if (l->inst[j].profile == l->inst[i].profile)
+                break;
+        n += j == i;
+    }
+    return n;
+}
+
+static int
+most_one(void *ctx, const int *counts, const struct gpv_mig_layout *witness, bool maximal)
+{
+    struct most *m = ctx;
+    int kinds;
+
+    (void)counts;
+    if (!maximal || witness->n < m->best)
+        return 0;
+    kinds = distinct_profiles(witness);
+    if (witness->n > m->best || kinds < m->kinds) {
+        m->best = witness->n;
+        m->kinds = kinds;
+        m->witness = *witness;
+    }
+    return 0;
+}
+
+int
+gpv_mig_most_instances(struct gpv_mig_layout *witness, const struct gpv_gpu *gpu)
+{
+    struct most m;
+
+    m.best = 0;
+    m.kinds = 0;
+    m.witness.n = 0;
+    if (gpu->mig)
+        gpv_mig_enumerate(gpu, 0, most_one, &m);
+    if (witness)
+        *witness = m.witness;
+    return m.best;
 }

@@ -1,11 +1,13 @@
 /*
- * The placement engine: choosing a model per demand, packing each model's pools, keeping to a
- * fleet's limits, and the result. The pools themselves are packed in pack_mig.c (MIG and
- * MIG-backed vGPU) and pack_vgpu.c (time-sliced vGPU and passthrough).
+ * The placement engine's driver: choosing a model per demand, packing each model's pools,
+ * keeping to a fleet's limits, and the result. The pools themselves are packed by the engines
+ * (pack_engine.h): pack_mig*.c (MIG and MIG-backed vGPU) and pack_vgpu.c (time-sliced vGPU and
+ * passthrough), which build on the shared state of pack_int.h; nothing calls back into here.
  */
 #include "gpuvplan/pack.h"
 
 #include "pack_config.h"
+#include "pack_engine.h"
 #include "pack_int.h"
 
 #include "gpuvplan/util.h"
@@ -15,103 +17,6 @@
 #include <string.h>
 
 #define NKINDS 4
-
-const char *
-gpv_pack_kind_name(enum gpv_pack_kind k)
-{
-    switch (k) {
-    case GPV_PACK_MIG:
-        return "mig";
-    case GPV_PACK_MIG_VGPU:
-        return "mig-vgpu";
-    case GPV_PACK_VGPU:
-        return "vgpu";
-    case GPV_PACK_WHOLE:
-        return "passthrough";
-    }
-    return "?";
-}
-
-const char *
-gpv_pack_strategy_name(enum gpv_pack_strategy s)
-{
-    return s == GPV_PACK_FIRST_FIT ? "first-fit" : "optimal";
-}
-
-void
-gpv_pack_result_init(struct gpv_pack_result *r)
-{
-    memset(r, 0, sizeof(*r));
-}
-
-void
-gpv_pack_result_release(struct gpv_pack_result *r)
-{
-    size_t i, j;
-
-    if (!r)
-        return;
-    free(r->gpus);
-    free(r->insts);
-    free(r->choice);
-    free(r->models);
-    for (i = 0; i < r->nunplaced; i++) {
-        for (j = 0; j < r->unplaced[i].nreasons; j++)
-            free(r->unplaced[i].reasons[j]);
-        free(r->unplaced[i].reasons);
-    }
-    free(r->unplaced);
-    memset(r, 0, sizeof(*r));
-}
-
-/* ---- solutions --------------------------------------------------------------------------- */
-
-size_t
-pk_sol_gpu(struct pk_sol *s, int model, enum gpv_pack_kind kind)
-{
-    struct gpv_pack_gpu *g;
-
-    if (s->ngpus == s->capg) {
-        s->capg = s->capg ? 2 * s->capg : 64;
-        s->gpus = xreallocarray(s->gpus, s->capg, sizeof(*s->gpus));
-    }
-    g = &s->gpus[s->ngpus];
-    memset(g, 0, sizeof(*g)); /* padding too: results compare byte for byte */
-    g->model = model;
-    g->kind = kind;
-    g->sched = GPV_SCHED_BEST_EFFORT;
-    g->first = s->ninsts;
-    g->ninsts = 0;
-    return s->ngpus++;
-}
-
-void
-pk_sol_inst(struct pk_sol *s, const struct gpv_pack_inst *in)
-{
-    if (s->ninsts == s->capi) {
-        s->capi = s->capi ? 2 * s->capi : 256;
-        s->insts = xreallocarray(s->insts, s->capi, sizeof(*s->insts));
-    }
-    memcpy(&s->insts[s->ninsts++], in, sizeof(*in));
-    s->gpus[s->ngpus - 1].ninsts++;
-}
-
-const struct gpv_pack_option *
-pk_opt(const struct pk_ctx *c, int demand)
-{
-    return &c->p->demands[demand].options[c->asg[demand]];
-}
-
-static void
-sol_release(struct pk_sol *s)
-{
-    free(s->gpus);
-    free(s->insts);
-    free(s->used);
-    free(s->lb);
-    free(s->optimal);
-    memset(s, 0, sizeof(*s));
-}
 
 /* ---- checking the problem ---------------------------------------------------------------- */
 
@@ -283,7 +188,7 @@ static void
 eval_release(struct eval *e)
 {
     free(e->asg);
-    sol_release(&e->sol);
+    pk_sol_release(&e->sol);
 }
 
 static bool
@@ -409,7 +314,7 @@ model_need(struct pk_ctx *c, const int *asg, int m)
     only[m] = true;
     pack_all(c, asg, only, &s);
     used = s.used[m];
-    sol_release(&s);
+    pk_sol_release(&s);
     free(only);
     return used;
 }
@@ -476,7 +381,7 @@ fit_fleet(struct pk_ctx *c, int *asg)
                 moved = true;
             }
         }
-        sol_release(&s);
+        pk_sol_release(&s);
         if (!over || !moved)
             break;
     }
@@ -666,6 +571,171 @@ explain_unplaced(struct gpv_pack_result *r, const struct gpv_pack_problem *p, co
     }
 }
 
+/*
+ * Consolidation: every demand that can go on model m1 goes there; on small problems, also every
+ * pair of models, each demand taking the cheaper of its options on the two: fewer partly used
+ * GPUs than each demand choosing alone.
+ */
+static void
+consolidate(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool fleet,
+            struct eval *best)
+{
+    const struct gpv_pack_problem *p = c->p;
+    size_t d, m1, m2, nm2 = p->ndemands <= PACK_LOCAL_SEARCH_MAX ? p->nmodels + 1 : 1;
+
+    for (m1 = 0; m1 < p->nmodels; m1++) {
+        for (m2 = 0; m2 < nm2; m2++) {
+            int *alt;
+            bool changed = false;
+
+            if (m2 && m2 - 1 == m1)
+                continue;
+            alt = xcalloc(p->ndemands + 1, sizeof(int));
+            memcpy(alt, best->asg, p->ndemands * sizeof(int));
+            for (d = 0; d < p->ndemands; d++) {
+                int pick = cheapest_on(c, feasible + foff[d], d, m1, m2 ? m2 - 1 : m1);
+
+                if (pick >= 0 && pick != alt[d]) {
+                    alt[d] = pick;
+                    changed = true;
+                }
+            }
+            if (changed)
+                try_assignment(c, alt, fleet, best);
+            free(alt);
+        }
+    }
+}
+
+/*
+ * Elimination: empty one model in use, moving its demands to their best option on another model
+ * (one already in use first). Repeated while it helps.
+ */
+static void
+eliminate(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool fleet, struct eval *best)
+{
+    const struct gpv_pack_problem *p = c->p;
+    size_t d, i, m;
+    int pass;
+    bool improved = true;
+
+    for (pass = 0; pass < PACK_LOCAL_SEARCH_PASSES && improved; pass++) {
+        improved = false;
+        for (m = 0; m < p->nmodels; m++) {
+            int *alt;
+            bool changed = false;
+
+            if (!best->sol.used[m])
+                continue;
+            alt = xcalloc(p->ndemands + 1, sizeof(int));
+            memcpy(alt, best->asg, p->ndemands * sizeof(int));
+            for (d = 0; d < p->ndemands; d++) {
+                const struct gpv_pack_demand *dm = &p->demands[d];
+                int pick = -1;
+                bool pick_used = false;
+                double pick_cost = 0.0;
+
+                if (alt[d] < 0 || (size_t)dm->options[alt[d]].model != m)
+                    continue;
+                for (i = 0; i < dm->noptions; i++) {
+                    const struct gpv_pack_option *o = &dm->options[i];
+                    bool in_use = best->sol.used[o->model] > 0;
+                    double cost =
+                        fraction(c, d, o) * (costs_known(p) ? p->models[o->model].cost : 1.0);
+
+                    if ((size_t)o->model == m || !feasible[foff[d] + i])
+                        continue;
+                    if (pick < 0 || (in_use && !pick_used) ||
+                        (in_use == pick_used && cost < pick_cost - 1e-12)) {
+                        pick = (int)i;
+                        pick_used = in_use;
+                        pick_cost = cost;
+                    }
+                }
+                if (pick >= 0) {
+                    alt[d] = pick;
+                    changed = true;
+                }
+            }
+            if (changed && try_assignment(c, alt, fleet, best))
+                improved = true;
+            free(alt);
+        }
+    }
+}
+
+/* Local search: move one demand to another option, keep it when the plan improves. */
+static void
+local_search(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool fleet,
+             struct eval *best)
+{
+    const struct gpv_pack_problem *p = c->p;
+    size_t d, i;
+    int pass;
+    bool improved = true;
+
+    for (pass = 0; pass < PACK_LOCAL_SEARCH_PASSES && improved; pass++) {
+        improved = false;
+        for (d = 0; d < p->ndemands; d++) {
+            for (i = 0; i < p->demands[d].noptions; i++) {
+                int *alt;
+
+                if (!feasible[foff[d] + i] || best->asg[d] == (int)i)
+                    continue;
+                alt = xcalloc(p->ndemands + 1, sizeof(int));
+                memcpy(alt, best->asg, p->ndemands * sizeof(int));
+                alt[d] = (int)i;
+                if (try_assignment(c, alt, fleet, best))
+                    improved = true;
+                free(alt);
+            }
+        }
+    }
+}
+
+/* Moves the plan of best into out (best keeps what is left to release) with its figures. */
+static void
+fill_result(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct eval *best)
+{
+    size_t m;
+
+    out->gpus = best->sol.gpus;
+    out->ngpus = best->sol.ngpus;
+    out->insts = best->sol.insts;
+    out->ninsts = best->sol.ninsts;
+    best->sol.gpus = NULL;
+    best->sol.insts = NULL;
+    out->choice = best->asg;
+    best->asg = NULL;
+    out->nmodels = p->nmodels;
+    out->models = xcalloc(p->nmodels + 1, sizeof(*out->models));
+    out->optimal = true;
+    out->cost = costs_known(p) ? 0.0 : -1.0;
+    for (m = 0; m < p->nmodels; m++) {
+        out->models[m].gpus = best->sol.used[m];
+        out->models[m].lower_bound = best->sol.lb[m];
+        out->models[m].optimal = best->sol.optimal[m];
+        out->gpus_used += best->sol.used[m];
+        out->lower_bound += best->sol.lb[m];
+        out->optimal = out->optimal && best->sol.optimal[m];
+        if (out->cost >= 0.0)
+            out->cost += best->sol.used[m] * p->models[m].cost;
+    }
+    if (out->cost < 0.0) {
+        /* Known when every model actually used has a cost. */
+        out->cost = 0.0;
+        for (m = 0; m < p->nmodels; m++) {
+            if (!best->sol.used[m])
+                continue;
+            if (p->models[m].cost < 0.0) {
+                out->cost = -1.0;
+                break;
+            }
+            out->cost += best->sol.used[m] * p->models[m].cost;
+        }
+    }
+}
+
 int
 gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct gpv_error *err)
 {
@@ -703,108 +773,11 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
     c.bb_nodes = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES_TRIAL : 0;
     evaluate(&c, asg, fleet, &best);
     if (p->strategy == GPV_PACK_OPTIMAL && p->ndemands <= PACK_CONSOLIDATE_MAX) {
-        /*
-         * Consolidation: every demand that can go on model m1 goes there; on small problems,
-         * also every pair of models, each demand taking the cheaper of its options on the
-         * two: fewer partly used GPUs than each demand choosing alone.
-         */
-        size_t m1, m2, nm2 = p->ndemands <= PACK_LOCAL_SEARCH_MAX ? p->nmodels + 1 : 1;
-
-        for (m1 = 0; m1 < p->nmodels; m1++) {
-            for (m2 = 0; m2 < nm2; m2++) {
-                int *alt;
-                bool changed = false;
-
-                if (m2 && m2 - 1 == m1)
-                    continue;
-                alt = xcalloc(p->ndemands + 1, sizeof(int));
-                memcpy(alt, best.asg, p->ndemands * sizeof(int));
-                for (d = 0; d < p->ndemands; d++) {
-                    int pick = cheapest_on(&c, feasible + foff[d], d, m1, m2 ? m2 - 1 : m1);
-
-                    if (pick >= 0 && pick != alt[d]) {
-                        alt[d] = pick;
-                        changed = true;
-                    }
-                }
-                if (changed)
-                    try_assignment(&c, alt, fleet, &best);
-                free(alt);
-            }
-        }
+        consolidate(&c, feasible, foff, fleet, &best);
+        eliminate(&c, feasible, foff, fleet, &best);
     }
-    if (p->strategy == GPV_PACK_OPTIMAL && p->ndemands <= PACK_CONSOLIDATE_MAX) {
-        /* Elimination: empty one model in use, moving its demands to their best option on
-         * another model (one already in use first). Repeated while it helps. */
-        int pass;
-        bool improved = true;
-
-        for (pass = 0; pass < PACK_LOCAL_SEARCH_PASSES && improved; pass++) {
-            improved = false;
-            for (m = 0; m < p->nmodels; m++) {
-                int *alt;
-                bool changed = false;
-
-                if (!best.sol.used[m])
-                    continue;
-                alt = xcalloc(p->ndemands + 1, sizeof(int));
-                memcpy(alt, best.asg, p->ndemands * sizeof(int));
-                for (d = 0; d < p->ndemands; d++) {
-                    const struct gpv_pack_demand *dm = &p->demands[d];
-                    int pick = -1;
-                    bool pick_used = false;
-                    double pick_cost = 0.0;
-
-                    if (alt[d] < 0 || (size_t)dm->options[alt[d]].model != m)
-                        continue;
-                    for (i = 0; i < dm->noptions; i++) {
-                        const struct gpv_pack_option *o = &dm->options[i];
-                        bool in_use = best.sol.used[o->model] > 0;
-                        double cost =
-                            fraction(&c, d, o) * (costs_known(p) ? p->models[o->model].cost : 1.0);
-
-                        if ((size_t)o->model == m || !feasible[foff[d] + i])
-                            continue;
-                        if (pick < 0 || (in_use && !pick_used) ||
-                            (in_use == pick_used && cost < pick_cost - 1e-12)) {
-                            pick = (int)i;
-                            pick_used = in_use;
-                            pick_cost = cost;
-                        }
-                    }
-                    if (pick >= 0) {
-                        alt[d] = pick;
-                        changed = true;
-                    }
-                }
-                if (changed && try_assignment(&c, alt, fleet, &best))
-                    improved = true;
-                free(alt);
-            }
-        }
-    }
-    if (p->strategy == GPV_PACK_OPTIMAL && p->ndemands <= PACK_LOCAL_SEARCH_MAX) {
-        int pass;
-        bool improved = true;
-
-        for (pass = 0; pass < PACK_LOCAL_SEARCH_PASSES && improved; pass++) {
-            improved = false;
-            for (d = 0; d < p->ndemands; d++) {
-                for (i = 0; i < p->demands[d].noptions; i++) {
-                    int *alt;
-
-                    if (!feasible[foff[d] + i] || best.asg[d] == (int)i)
-                        continue;
-                    alt = xcalloc(p->ndemands + 1, sizeof(int));
-                    memcpy(alt, best.asg, p->ndemands * sizeof(int));
-                    alt[d] = (int)i;
-                    if (try_assignment(&c, alt, fleet, &best))
-                        improved = true;
-                    free(alt);
-                }
-            }
-        }
-    }
+    if (p->strategy == GPV_PACK_OPTIMAL && p->ndemands <= PACK_LOCAL_SEARCH_MAX)
+        local_search(&c, feasible, foff, fleet, &best);
     /* The final plan, with the full search budget (first fit has no search). */
     if (p->strategy == GPV_PACK_OPTIMAL) {
         c.bb_nodes = PACK_BB_NODES;
@@ -816,42 +789,7 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
             eval_release(&trial);
         }
     }
-    /* The result. */
-    out->gpus = best.sol.gpus;
-    out->ngpus = best.sol.ngpus;
-    out->insts = best.sol.insts;
-    out->ninsts = best.sol.ninsts;
-    best.sol.gpus = NULL;
-    best.sol.insts = NULL;
-    out->choice = best.asg;
-    best.asg = NULL;
-    out->nmodels = p->nmodels;
-    out->models = xcalloc(p->nmodels + 1, sizeof(*out->models));
-    out->optimal = true;
-    out->cost = costs_known(p) ? 0.0 : -1.0;
-    for (m = 0; m < p->nmodels; m++) {
-        out->models[m].gpus = best.sol.used[m];
-        out->models[m].lower_bound = best.sol.lb[m];
-        out->models[m].optimal = best.sol.optimal[m];
-        out->gpus_used += best.sol.used[m];
-        out->lower_bound += best.sol.lb[m];
-        out->optimal = out->optimal && best.sol.optimal[m];
-        if (out->cost >= 0.0)
-            out->cost += best.sol.used[m] * p->models[m].cost;
-    }
-    if (out->cost < 0.0) {
-        /* Known when every model actually used has a cost. */
-        out->cost = 0.0;
-        for (m = 0; m < p->nmodels; m++) {
-            if (!best.sol.used[m])
-                continue;
-            if (p->models[m].cost < 0.0) {
-                out->cost = -1.0;
-                break;
-            }
-            out->cost += best.sol.used[m] * p->models[m].cost;
-        }
-    }
+    fill_result(out, p, &best);
     explain_unplaced(out, p, out->choice);
     out->nodes = c.nodes;
     eval_release(&best);

@@ -1,7 +1,11 @@
 #ifndef GPUVPLAN_PACK_INT_H
 #define GPUVPLAN_PACK_INT_H
 
-/* Private to src/pack*.c: the packer's working state shared by its files. */
+/*
+ * Private to src/pack*.c: the packer's working state, shared by the driver (pack.c) and the
+ * engines, and the solution helpers (pack_sol.c) they append with. The engines' entry points
+ * are in pack_engine.h; this header knows nothing of them.
+ */
 
 #include "gpuvplan/mig.h"
 #include "gpuvplan/pack.h"
@@ -42,28 +46,13 @@ struct pk_sol {
 /* Appends a GPU with no instances yet; returns its index. */
 size_t pk_sol_gpu(struct pk_sol *s, int model, enum gpv_pack_kind kind);
 
-/* Appends an instance to the last GPU. */
+/* Appends an instance to the last GPU (there must be one: GPV_ASSERT). */
 void pk_sol_inst(struct pk_sol *s, const struct gpv_pack_inst *in);
 
-/* The option a demand uses. */
+/* The option a demand uses (it must have one: GPV_ASSERT). */
 const struct gpv_pack_option *pk_opt(const struct pk_ctx *c, int demand);
 
-/*
- * Pool packers: each packs the demands items[0..n) (all using an option of `model` of the
- * pool's kind) onto new GPUs appended to s, and returns through *lb and *optimal the pool's
- * lower bound and whether its count is proven minimal. The strategy is c->p->strategy.
- */
-void pk_pack_mig(struct pk_ctx *c, struct pk_sol *s, int model, enum gpv_pack_kind kind,
-                 const int *items, size_t n, int *lb, bool *optimal);
-void pk_pack_vgpu(struct pk_ctx *c, struct pk_sol *s, int model, const int *items, size_t n,
-                  int *lb, bool *optimal);
-void pk_pack_whole(struct pk_ctx *c, struct pk_sol *s, int model, const int *items, size_t n,
-                   int *lb, bool *optimal);
-
-/* Frees the MIG caches of c. */
-void pk_mig_cache_release(struct pk_ctx *c);
-
-/* Fraction of one GPU a replica of option o takes (for choosing models): >= 0. */
-double pk_mig_fraction(struct pk_ctx *c, const struct gpv_pack_option *o);
+/* Frees what s holds and empties it. */
+void pk_sol_release(struct pk_sol *s);
 
 #endif

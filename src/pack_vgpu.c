@@ -1,16 +1,15 @@
 /*
- * vGPU and passthrough pools of the packer.
+ * vGPU and passthrough pools of the packer (mixed-size packing in pack_vgpu_mixed.c).
  *
  * Equal-size mode: a GPU holds vGPUs of one frame-buffer size and one series family, at most
  * L of them, where L is the smallest limit among its residents (the type's max, or 1 / compute
  * when a resident needs more than fixed share gives). Filling GPUs in order of ascending L is
  * optimal for that rule; spread demands take distinct GPUs.
- *
- * Mixed-size mode: interval packing over the types' placement ids, largest first, one GPU
- * layout built greedily and then repeated as often as the remaining counts allow.
  */
 #include "pack_config.h"
+#include "pack_engine.h"
 #include "pack_int.h"
+#include "pack_vgpu_int.h"
 
 #include "gpuvplan/util.h"
 
@@ -19,29 +18,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct gpv_vgpu_type *
-vtype(const struct pk_ctx *c, int model, int t)
+const struct gpv_vgpu_type *
+pk_vgpu_type(const struct pk_ctx *c, int model, int t)
 {
     return &c->p->models[model].gpu->vgpu->types[t];
 }
 
 /* Series family: C-series alone, A/B/Q together (see vgpu.h). */
-static int
-family(const struct gpv_vgpu_type *t)
+int
+pk_vgpu_family(const struct gpv_vgpu_type *t)
 {
     return t->series == GPV_SERIES_C ? 0 : 1;
 }
 
 /* ---- per item data ----------------------------------------------------------------------- */
-
-struct vitem {
-    int demand;
-    int type;
-    int limit; /* most residents on a GPU holding it */
-    long long fb;
-    int fam;
-    int size; /* GB */
-};
 
 static void
 vitems(struct pk_ctx *c, int model, bool mixed, const int *items, size_t n, struct vitem *out)
@@ -50,7 +40,7 @@ vitems(struct pk_ctx *c, int model, bool mixed, const int *items, size_t n, stru
 
     for (i = 0; i < n; i++) {
         const struct gpv_pack_option *o = pk_opt(c, items[i]);
-        const struct gpv_vgpu_type *t = vtype(c, model, o->vgpu_type);
+        const struct gpv_vgpu_type *t = pk_vgpu_type(c, model, o->vgpu_type);
 
         out[i].demand = items[i];
         out[i].type = o->vgpu_type;
@@ -59,24 +49,15 @@ vitems(struct pk_ctx *c, int model, bool mixed, const int *items, size_t n, stru
         out[i].limit = mixed ? gpv_vgpu_equal_share_cap(c->p->demands[items[i]].compute)
                              : gpv_vgpu_limit(t, false, c->p->demands[items[i]].compute);
         out[i].fb = t->framebuffer_mib;
-        out[i].fam = family(t);
+        out[i].fam = pk_vgpu_family(t);
         out[i].size = t->size_gb;
     }
 }
 
 /* ---- emitting GPUs ----------------------------------------------------------------------- */
 
-struct vrec {
-    int bin, demand, replica, type, placement;
-};
-
-struct vrecs {
-    struct vrec *v;
-    size_t n, cap;
-};
-
-static void
-vrec_add(struct vrecs *r, int bin, int demand, int replica, int type, int placement)
+void
+pk_vrec_add(struct vrecs *r, int bin, int demand, int replica, int type, int placement)
 {
     if (r->n == r->cap) {
         r->cap = r->cap ? 2 * r->cap : 256;
@@ -91,9 +72,9 @@ vrec_add(struct vrecs *r, int bin, int demand, int replica, int type, int placem
 }
 
 /* Appends bins 0..nbins as GPUs with their records (placement order in mixed-size mode). */
-static int
-emit_bins(struct pk_ctx *c, struct pk_sol *s, int model, bool mixed, const struct vrecs *r,
-          int nbins)
+int
+pk_vgpu_emit_bins(struct pk_ctx *c, struct pk_sol *s, int model, bool mixed, const struct vrecs *r,
+                  int nbins)
 {
     const struct gpv_gpu *gpu = c->p->models[model].gpu;
     size_t *start = xcalloc((size_t)nbins + 2, sizeof(size_t));
@@ -273,7 +254,7 @@ pack_equal(struct pk_ctx *c, struct pk_sol *s, int model, struct vitem *v, size_
                 for (t = 0; t < take; t++) {
                     int bn = popped[t];
 
-                    vrec_add(&recs, bn, v[i].demand, rep++, v[i].type, -1);
+                    pk_vrec_add(&recs, bn, v[i].demand, rep++, v[i].type, -1);
                     b.count[bn]++;
                 }
                 /* Put back those with room, oldest lowest, as they were. */
@@ -284,7 +265,7 @@ pack_equal(struct pk_ctx *c, struct pk_sol *s, int model, struct vitem *v, size_
                 while (rep < d->replicas) {
                     int bn = bin_open(&b, L);
 
-                    vrec_add(&recs, bn, v[i].demand, rep++, v[i].type, -1);
+                    pk_vrec_add(&recs, bn, v[i].demand, rep++, v[i].type, -1);
                     b.count[bn]++;
                     if (b.count[bn] < b.cap[bn])
                         b.stack[b.nstack++] = bn;
@@ -302,7 +283,7 @@ pack_equal(struct pk_ctx *c, struct pk_sol *s, int model, struct vitem *v, size_
                     if (k > d->replicas - rep)
                         k = d->replicas - rep;
                     for (; k > 0; k--) {
-                        vrec_add(&recs, bn, v[i].demand, rep++, v[i].type, -1);
+                        pk_vrec_add(&recs, bn, v[i].demand, rep++, v[i].type, -1);
                         b.count[bn]++;
                     }
                     if (b.count[bn] >= b.cap[bn])
@@ -311,293 +292,11 @@ pack_equal(struct pk_ctx *c, struct pk_sol *s, int model, struct vitem *v, size_
             }
         }
     }
-    used = emit_bins(c, s, model, false, &recs, b.n);
+    used = pk_vgpu_emit_bins(c, s, model, false, &recs, b.n);
     free(recs.v);
     free(b.count);
     free(b.cap);
     free(b.stack);
-    return used;
-}
-
-/* ---- mixed-size -------------------------------------------------------------------------- */
-
-/* A class of mixed-size items: one type and one limit. */
-struct mcls {
-    int type, limit, fam, size;
-    long long count; /* replicas */
-};
-
-static int
-mixed_cmp(const void *pa, const void *pb, const void *ctx)
-{
-    const struct vitem *a = pa, *b = pb;
-    const struct pk_ctx *c = ctx;
-    (void)c;
-    if (a->fam != b->fam)
-        return a->fam < b->fam ? -1 : 1;
-    if (a->size != b->size)
-        return a->size > b->size ? -1 : 1;
-    if (a->type != b->type)
-        return a->type < b->type ? -1 : 1;
-    if (a->limit != b->limit)
-        return a->limit < b->limit ? -1 : 1;
-    return a->demand < b->demand ? -1 : (a->demand > b->demand);
-}
-
-/* One GPU layout built greedily: per slot the class and its placement id. */
-struct mlayout {
-    int n;
-    int cls[GPV_VGPU_REGION_MAX];
-    int id[GPV_VGPU_REGION_MAX];
-};
-
-/*
- * Builds the fullest GPU it can from classes [c0, c1) (one family) with the counts left,
- * largest first, each vGPU at its type's lowest free placement id.
- */
-static void
-mixed_build(const struct pk_ctx *c, int model, const struct mcls *cl, const long long *left, int c0,
-            int c1, struct mlayout *out)
-{
-    const struct gpv_gpu *gpu = c->p->models[model].gpu;
-    struct gpv_vgpu_region reg;
-    int k, minl = INT_MAX;
-
-    memset(&reg, 0, sizeof(reg));
-    reg.gb = gpv_vgpu_region_gb(gpu);
-    out->n = 0;
-    for (k = c0; k < c1; k++) {
-        long long want = left[k];
-        const struct gpv_vgpu_type *t = &gpu->vgpu->types[cl[k].type];
-
-        while (want > 0) {
-            int lim = minl < cl[k].limit ? minl : cl[k].limit, id;
-
-            if (out->n + 1 > lim)
-                break;
-            id = gpv_vgpu_region_fit(&reg, t);
-            if (id < 0)
-                break;
-            gpv_vgpu_region_take(&reg, id, t->size_gb);
-            out->cls[out->n] = k;
-            out->id[out->n] = id;
-            out->n++;
-            minl = lim;
-            want--;
-        }
-    }
-}
-
-/* Lower bound for one family's classes: frame buffer, per-type max, share and spread. */
-static int
-mixed_bound(const struct pk_ctx *c, int model, const struct mcls *cl, int c0, int c1, int spread)
-{
-    const struct gpv_gpu *gpu = c->p->models[model].gpu;
-    double gb = 0.0, share = 0.0;
-    int region = gpv_vgpu_region_gb(gpu), best = spread, k, b;
-
-    for (k = c0; k < c1; k++) {
-        const struct gpv_vgpu_type *t = &gpu->vgpu->types[cl[k].type];
-        long long per_type = 0;
-        int j;
-
-        gb += (double)cl[k].count * t->size_gb;
-        share += (double)cl[k].count / cl[k].limit;
-        /* One bound per type over all its classes (the first class of the type counts them). */
-        if (k > c0 && cl[k - 1].type == cl[k].type)
-            continue;
-        for (j = k; j < c1 && cl[j].type == cl[k].type; j++)
-            per_type += cl[j].count;
-        b = (int)((per_type + t->max_mixed - 1) / t->max_mixed);
-        if (b > best)
-            best = b;
-    }
-    b = (int)ceil(gb / region - PACK_BOUND_EPS);
-    if (b > best)
-        best = b;
-    b = (int)ceil(share - PACK_BOUND_EPS);
-    if (b > best)
-        best = b;
-    return best;
-}
-
-struct mgpu {
-    int first; /* index into the slot arrays */
-    int n;
-};
-
-static int
-pack_mixed(struct pk_ctx *c, struct pk_sol *s, int model, struct vitem *v, size_t n, int *lb)
-{
-    struct mcls *cl = xcalloc(n + 1, sizeof(*cl));
-    long long *left = NULL;
-    int *item_cls = xcalloc(n + 1, sizeof(int));
-    int ncl = 0, c0, c1, k, nbins = 0;
-    struct mlayout lay;
-    /* Slots of all GPUs: class, placement id, bin, owner. */
-    int *scls = NULL, *sid = NULL, *sbin = NULL, *sdem = NULL, *srep = NULL;
-    size_t ns = 0, caps = 0, i;
-    struct vrecs recs;
-    int used;
-
-    memset(&recs, 0, sizeof(recs));
-    gpv_sort_stable(v, n, sizeof(*v), mixed_cmp, c);
-    for (i = 0; i < n; i++) {
-        if (!ncl || cl[ncl - 1].type != v[i].type || cl[ncl - 1].limit != v[i].limit) {
-            cl[ncl].type = v[i].type;
-            cl[ncl].limit = v[i].limit;
-            cl[ncl].fam = v[i].fam;
-            cl[ncl].size = v[i].size;
-            ncl++;
-        }
-        cl[ncl - 1].count += c->p->demands[v[i].demand].replicas;
-        item_cls[i] = ncl - 1;
-    }
-    left = xcalloc((size_t)ncl + 1, sizeof(long long));
-    for (k = 0; k < ncl; k++)
-        left[k] = cl[k].count;
-    *lb = 0;
-    for (c0 = 0; c0 < ncl; c0 = c1) {
-        int spread = 0;
-
-        for (c1 = c0; c1 < ncl && cl[c1].fam == cl[c0].fam; c1++)
-            ;
-        for (i = 0; i < n; i++) {
-            const struct gpv_pack_demand *d = &c->p->demands[v[i].demand];
-
-            if (item_cls[i] >= c0 && item_cls[i] < c1 && d->spread && d->replicas > spread)
-                spread = d->replicas;
-        }
-        *lb += mixed_bound(c, model, cl, c0, c1, spread);
-        for (;;) {
-            long long times = -1;
-            int t, rep;
-
-            mixed_build(c, model, cl, left, c0, c1, &lay);
-            if (lay.n == 0)
-                break;
-            /* Repeat the layout while every class in it still has that many left. */
-            for (t = 0; t < lay.n; t++) {
-                long long in_layout = 0;
-                int u;
-
-                for (u = 0; u < lay.n; u++)
-                    in_layout += lay.cls[u] == lay.cls[t];
-                if (times < 0 || left[lay.cls[t]] / in_layout < times)
-                    times = left[lay.cls[t]] / in_layout;
-            }
-            if (times < 1)
-                times = 1;
-            for (rep = 0; rep < times; rep++) {
-                if (ns + (size_t)lay.n > caps) {
-                    caps = (ns + (size_t)lay.n) * 2;
-                    scls = xreallocarray(scls, caps, sizeof(int));
-                    sid = xreallocarray(sid, caps, sizeof(int));
-                    sbin = xreallocarray(sbin, caps, sizeof(int));
-                    sdem = xreallocarray(sdem, caps, sizeof(int));
-                    srep = xreallocarray(srep, caps, sizeof(int));
-                }
-                for (t = 0; t < lay.n; t++) {
-                    scls[ns] = lay.cls[t];
-                    sid[ns] = lay.id[t];
-                    sbin[ns] = nbins;
-                    sdem[ns] = -1;
-                    srep[ns] = 0;
-                    ns++;
-                    if (left[lay.cls[t]] > 0)
-                        left[lay.cls[t]]--;
-                }
-                nbins++;
-            }
-        }
-    }
-    /* Hand out the slots: per class in slot order; spread demands take distinct GPUs. */
-    {
-        int **list = xcalloc((size_t)ncl + 1, sizeof(int *));
-        size_t *nl = xcalloc((size_t)ncl + 1, sizeof(size_t));
-        size_t *pos = xcalloc((size_t)ncl + 1, sizeof(size_t));
-        size_t *cur = xcalloc((size_t)ncl + 1, sizeof(size_t));
-        int *mark = xcalloc((size_t)nbins + 1, sizeof(int));
-        int *ord = xcalloc(n + 1, sizeof(int));
-        size_t o = 0, j;
-        int extra = 0;
-
-        for (j = 0; j < ns; j++)
-            nl[scls[j]]++;
-        for (k = 0; k < ncl; k++) {
-            list[k] = xcalloc(nl[k] + 1, sizeof(int));
-            nl[k] = 0;
-        }
-        for (j = 0; j < ns; j++)
-            list[scls[j]][nl[scls[j]]++] = (int)j;
-        /* Spread demands first, then the rest, each in item order. */
-        for (i = 0; i < n; i++)
-            if (c->p->demands[v[i].demand].spread && c->p->demands[v[i].demand].replicas > 1)
-                ord[o++] = (int)i;
-        for (i = 0; i < n; i++)
-            if (!(c->p->demands[v[i].demand].spread && c->p->demands[v[i].demand].replicas > 1))
-                ord[o++] = (int)i;
-        for (j = 0; j < n; j++) {
-            int it = ord[j], d = v[it].demand, kc = item_cls[it], got = 0;
-            int reps = c->p->demands[d].replicas;
-            bool spread = c->p->demands[d].spread && reps > 1;
-
-            if (spread) {
-                size_t scanned = 0, len = nl[kc];
-
-                while (got < reps && scanned < len) {
-                    int si = list[kc][(cur[kc] + scanned) % len];
-
-                    scanned++;
-                    if (sdem[si] >= 0 || mark[sbin[si]] == d + 1)
-                        continue;
-                    sdem[si] = d;
-                    srep[si] = got++;
-                    mark[sbin[si]] = d + 1;
-                }
-                if (len)
-                    cur[kc] = (cur[kc] + scanned) % len;
-            } else {
-                while (got < reps && pos[kc] < nl[kc]) {
-                    int si = list[kc][pos[kc]++];
-
-                    if (sdem[si] >= 0)
-                        continue;
-                    sdem[si] = d;
-                    srep[si] = got++;
-                    mark[sbin[si]] = d + 1;
-                }
-            }
-            /* Whatever did not fit (spread short of distinct GPUs): a GPU per replica. */
-            while (got < reps) {
-                vrec_add(&recs, nbins + extra, d, got++, cl[kc].type,
-                         vtype(c, model, cl[kc].type)->placements[0]);
-                extra++;
-            }
-        }
-        for (j = 0; j < ns; j++)
-            if (sdem[j] >= 0)
-                vrec_add(&recs, sbin[j], sdem[j], srep[j], cl[scls[j]].type, sid[j]);
-        for (k = 0; k < ncl; k++)
-            free(list[k]);
-        free(list);
-        free(nl);
-        free(pos);
-        free(cur);
-        free(mark);
-        free(ord);
-        nbins += extra;
-    }
-    used = emit_bins(c, s, model, true, &recs, nbins);
-    free(recs.v);
-    free(cl);
-    free(left);
-    free(item_cls);
-    free(scls);
-    free(sid);
-    free(sbin);
-    free(sdem);
-    free(srep);
     return used;
 }
 
@@ -650,7 +349,7 @@ ff_fits(const struct pk_ctx *c, int model, bool mixed, const struct ffgpu *g,
         return false;
     if (!mixed)
         return g->fb == it->fb;
-    *id = gpv_vgpu_region_fit(&g->reg, vtype(c, model, it->type));
+    *id = gpv_vgpu_region_fit(&g->reg, pk_vgpu_type(c, model, it->type));
     return *id >= 0;
 }
 
@@ -697,7 +396,7 @@ pack_first_fit(struct pk_ctx *c, struct pk_sol *s, int model, bool mixed, const 
                 mark[ng] = 0;
                 found = ng++;
                 if (mixed)
-                    id = gpv_vgpu_region_fit(&gp[found].reg, vtype(c, model, v[i].type));
+                    id = gpv_vgpu_region_fit(&gp[found].reg, pk_vgpu_type(c, model, v[i].type));
             }
             gp[found].count++;
             if (v[i].limit < gp[found].minl)
@@ -705,7 +404,7 @@ pack_first_fit(struct pk_ctx *c, struct pk_sol *s, int model, bool mixed, const 
             if (mixed)
                 gpv_vgpu_region_take(&gp[found].reg, id, v[i].size);
             mark[found] = v[i].demand + 1;
-            vrec_add(&recs, found, v[i].demand, rep, v[i].type, mixed ? id : -1);
+            pk_vrec_add(&recs, found, v[i].demand, rep, v[i].type, mixed ? id : -1);
         }
     }
     {
@@ -716,14 +415,14 @@ pack_first_fit(struct pk_ctx *c, struct pk_sol *s, int model, bool mixed, const 
         memcpy(w, v, n * sizeof(*w));
         memset(&scratch, 0, sizeof(scratch));
         if (mixed)
-            pack_mixed(c, &scratch, model, w, n, lb);
+            pk_vgpu_pack_mixed(c, &scratch, model, w, n, lb);
         else
             pack_equal(c, &scratch, model, w, n, lb);
         free(scratch.gpus);
         free(scratch.insts);
         free(w);
     }
-    used = emit_bins(c, s, model, mixed, &recs, ng);
+    used = pk_vgpu_emit_bins(c, s, model, mixed, &recs, ng);
     free(recs.v);
     free(gp);
     free(mark);
@@ -750,7 +449,7 @@ pk_pack_vgpu(struct pk_ctx *c, struct pk_sol *s, int model, const int *items, si
     if (c->p->strategy == GPV_PACK_FIRST_FIT)
         used = pack_first_fit(c, s, model, mixed, v, n, lb);
     else if (mixed)
-        used = pack_mixed(c, s, model, v, n, lb);
+        used = pk_vgpu_pack_mixed(c, s, model, v, n, lb);
     else
         used = pack_equal(c, s, model, v, n, lb);
     *optimal = used <= *lb;

@@ -3,7 +3,7 @@
 
 /*
  * Private to src/plan*.c: what a plan document says, computed once from the plan source and
- * shared by its writers (plan.c: the value tree, JSON and YAML; plan_text.c: the table), so
+ * shared by its writers (plan_doc.c: the value tree, JSON and YAML; plan_text.c: the table), so
  * that every format says the same thing.
  */
 
@@ -85,5 +85,15 @@ const char *pl_inst_profile(const struct gpv_gpu *gpu, enum gpv_pack_kind k,
  * unplaced list) is unplaced, in the plan's order. */
 void pl_reasons(const struct gpv_plan_src *src, size_t i, void (*fn)(void *arg, const char *s),
                 void *arg);
+
+/*
+ * Checks that root has the shape of a plan: an object with the right schema and every member
+ * `check` reads present with its type (plan_shape.c). Returns 0, or GPV_EINPUT with err naming
+ * the first member that is missing or of the wrong type ("not a plan: ..."), at file name.
+ */
+int pl_shape(const struct gpv_val *root, const char *name, struct gpv_error *err);
+
+/* The value of a number (an integer or not) as a double. */
+double pl_num(const struct gpv_val *v);
 
 #endif

@@ -123,7 +123,8 @@ table_gpus(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_p
             break;
         }
         case GPV_PACK_VGPU:
-            gpv_buf_printf(b, ", %s-size, %s scheduler\n", pm->mixed ? "mixed" : "equal",
+            gpv_buf_printf(b, ", %s-size, %s scheduler\n",
+                           gpv_vgpu_mode_name(pm->mixed ? GPV_VGPU_MIXED : GPV_VGPU_EQUAL),
                            gpv_sched_name(pg->sched));
             table_vgpu_gpu(b, src, gpu, pg);
             break;

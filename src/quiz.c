@@ -23,6 +23,12 @@ const char *const gpv_quiz_topics[] = {
     NULL,
 };
 
+const char *
+gpv_quiz_origin_name(enum gpv_quiz_origin o)
+{
+    return o == GPV_QUIZ_BANK ? "bank" : "generated";
+}
+
 bool
 gpv_quiz_topic_valid(const char *topic)
 {

@@ -4,6 +4,7 @@
  * learner sees the hardware truth: four 2g.20gb do not fit an H100 80GB, four 1g.20gb do.
  */
 #include "gpuvplan/mig.h"
+#include "gpuvplan/mig_text.h"
 #include "gpuvplan/quiz.h"
 #include "gpuvplan/units.h"
 #include "gpuvplan/util.h"
@@ -179,14 +180,68 @@ covers(long long mib, int gb)
     return (double)mib * MIB >= (double)gb * GB;
 }
 
+/* Appends the fact names of bits ("starts and max"). */
 static void
-put_starts(struct gpv_buf *b, const struct gpv_mig_profile *p)
+put_facts(struct gpv_buf *b, unsigned bits)
 {
-    int i;
+    unsigned bit;
+    int n = 0, total = 0;
 
-    for (i = 0; i < p->nstarts; i++)
-        gpv_buf_printf(b, "%s%d", i == 0 ? "" : i + 1 == p->nstarts ? " and " : ", ", p->starts[i]);
+    for (bit = 1; bit && bit <= bits; bit <<= 1)
+        total += (bits & bit) && gpv_fact_name(bit);
+    for (bit = 1; bit && bit <= bits; bit <<= 1) {
+        if (!(bits & bit) || !gpv_fact_name(bit))
+            continue;
+        gpv_buf_printf(b, "%s%s", n ? (n + 1 == total ? " and " : ", ") : "", gpv_fact_name(bit));
+        n++;
+    }
 }
+
+/*
+ * Appends a caution when the answer rests on values the database marks inferred: the `bits` of
+ * the profiles in `set` (bit i = profile i), and every inferred constraint when `constraints`.
+ */
+static void
+put_inferred_profiles(struct gpv_buf *b, const struct gpv_gpu *gpu, uint64_t set, unsigned bits,
+                      bool constraints)
+{
+    unsigned facts = 0;
+    size_t i;
+    int n = 0;
+
+    for (i = 0; i < gpu->mig->nprofiles; i++)
+        if ((set >> i & 1) && (gpu->mig->profiles[i].inferred & bits))
+            facts |= gpu->mig->profiles[i].inferred & bits;
+    for (i = 0; constraints && i < gpu->mig->nconstraints; i++)
+        n += gpu->mig->constraints[i].inferred;
+    if (!facts && !n)
+        return;
+    gpv_buf_puts(b, " Caution: this answer rests on values the database marks inferred, not "
+                    "quoted from a source (");
+    if (facts) {
+        gpv_buf_puts(b, "the ");
+        put_facts(b, facts);
+        gpv_buf_puts(b, " of the profiles used");
+    }
+    if (n)
+        gpv_buf_printf(b, "%s%d placement constraint%s", facts ? "; " : "", n, n == 1 ? "" : "s");
+    gpv_buf_printf(b, "); `gpuvplan show %s` lists them.", gpu->id);
+}
+
+/* The same caution for the `bits` of one vGPU type. */
+static void
+put_inferred_type(struct gpv_buf *b, const struct gpv_gpu *gpu, const struct gpv_vgpu_type *t,
+                  unsigned bits)
+{
+    if (!(t->inferred & bits))
+        return;
+    gpv_buf_puts(b, " Caution: this answer rests on a value the database marks inferred, not "
+                    "quoted from a source (the ");
+    put_facts(b, t->inferred & bits);
+    gpv_buf_printf(b, " of %s); `gpuvplan show %s` lists it.", t->name, gpu->id);
+}
+
+#define GEOMETRY_FACTS (GPV_F_SIZE | GPV_F_STARTS | GPV_F_MAX)
 
 static void
 put_layout(struct gpv_buf *b, const struct gpv_gpu *gpu, const struct gpv_mig_layout *l)
@@ -226,56 +281,6 @@ put_counts(struct gpv_buf *human, struct gpv_buf *args, const struct gpv_gpu *gp
                 gpv_buf_printf(args, "%s%s", first ? "" : " ", gpu->mig->profiles[i].name);
         }
         first = false;
-    }
-}
-
-/* Explains, in words, why counts is not a valid geometry (from the engine's reasons). */
-static void
-put_reasons(struct gpv_buf *b, const struct gpv_gpu *gpu, const int *counts)
-{
-    struct gpv_mig_reason r[8];
-    int n = gpv_mig_explain(r, 8, gpu, counts, 0), i;
-
-    for (i = 0; i < n && i < 8; i++) {
-        const struct gpv_mig_profile *p =
-            r[i].profile >= 0 ? &gpu->mig->profiles[r[i].profile] : NULL;
-
-        gpv_buf_puts(b, i ? "; " : "");
-        switch (r[i].kind) {
-        case GPV_MIG_R_OVER_MAX:
-            gpv_buf_printf(b, "%s allows at most %d per GPU and %d are asked", p ? p->name : "?",
-                           r[i].limit, r[i].count);
-            break;
-        case GPV_MIG_R_NO_PLACEMENT:
-            if (r[i].count == 1 && r[i].limit == 0)
-                gpv_buf_printf(b, "the %s instance cannot be placed", p ? p->name : "?");
-            else if (r[i].limit == 0)
-                gpv_buf_printf(b, "none of the %d %s instances can be placed", r[i].count,
-                               p ? p->name : "?");
-            else
-                gpv_buf_printf(b, "only %d of the %d %s instances can be placed", r[i].limit,
-                               r[i].count, p ? p->name : "?");
-            if (r[i].placed.n > r[i].limit) {
-                gpv_buf_puts(b, " beside the larger ones (");
-                put_layout(b, gpu, &r[i].placed);
-                gpv_buf_puts(b, ")");
-            }
-            if (p) {
-                gpv_buf_printf(b, ": %s may start only at units ", p->name);
-                put_starts(b, p);
-            }
-            break;
-        case GPV_MIG_R_CONSTRAINT:
-            gpv_buf_printf(b, "a per-GPU rule does not hold: %s",
-                           gpu->mig->constraints[r[i].constraint].reason);
-            break;
-        case GPV_MIG_R_TOO_NEW:
-            gpv_buf_printf(b, "%s needs driver R%d or newer", p ? p->name : "?", r[i].limit);
-            break;
-        default:
-            gpv_buf_printf(b, "%s", gpv_mig_reason_kind_name(r[i].kind));
-            break;
-        }
     }
 }
 
@@ -361,7 +366,7 @@ q_profile_max(struct gen *g, const struct gpv_gpu *gpu, int p)
                    "%d. %s takes %d of the %d units of the placement grid and may start only "
                    "at units ",
                    k, pr->name, pr->size, gpu->mig->units);
-    put_starts(&e, pr);
+    gpv_mig_text_starts(&e, pr, " and ");
     gpv_buf_printf(&e, "; its table maximum is %d per GPU.", pr->max);
     if (gpv_mig_place(&l, gpu, counts, 0)) {
         gpv_buf_printf(&e, " The MIG engine places %d: ", k);
@@ -374,6 +379,7 @@ q_profile_max(struct gen *g, const struct gpv_gpu *gpu, int p)
                        "profile's maximum set the limit, not the memory.",
                        gib(a, sizeof(a), gpu->memory_mib), gib(b, sizeof(b), pr->memory_mib),
                        naive);
+    put_inferred_profiles(&e, gpu, (uint64_t)1 << p, GEOMETRY_FACTS, true);
     return emit(g, make_id("max", gpu->id, pr->name), "mig-geometry",
                 xasprintf("At most how many %s MIG instances can one %s hold at the same time?",
                           pr->name, gpu->name),
@@ -436,10 +442,19 @@ q_geometry(struct gen *g, const struct gpv_gpu *gpu, const int *counts)
         gpv_buf_puts(&e, ".");
     } else {
         gpv_buf_puts(&e, "No: ");
-        put_reasons(&e, gpu, counts);
+        gpv_mig_text_reasons(&e, gpu, counts, 0, "; ");
         gpv_buf_puts(&e, ".");
     }
     gpv_buf_printf(&e, " Try `gpuvplan mig check %s %s`.", gpu->id, gpv_buf_str(&args));
+    {
+        uint64_t set = 0;
+        size_t i;
+
+        for (i = 0; i < gpu->mig->nprofiles; i++)
+            if (counts[i])
+                set |= (uint64_t)1 << i;
+        put_inferred_profiles(&e, gpu, set, GEOMETRY_FACTS, true);
+    }
     id = make_id("geometry", gpu->id, gpv_buf_str(&args));
     added = emit(g, id, "mig-geometry",
                  xasprintf("Can one %s hold these MIG instances at the same time: %s?", gpu->name,
@@ -549,7 +564,7 @@ put_profile_fails(struct gpv_buf *b, const struct gpv_gpu *gpu, int p, int n, in
     k = max_of(gpu, p);
     gpv_buf_printf(b, "%d %s instances do not fit: at most %d per GPU (it starts only at units ", n,
                    pr->name, k);
-    put_starts(b, pr);
+    gpv_mig_text_starts(b, pr, " and ");
     gpv_buf_puts(b, ")");
 }
 
@@ -634,6 +649,7 @@ q_tenants_profile(struct gen *g, const struct gpv_gpu *gpu, int n, int gb)
         put_profile_fails(&e, gpu, picked[j], n, gb);
         gpv_buf_puts(&e, ".");
     }
+    put_inferred_profiles(&e, gpu, (uint64_t)1 << best, GEOMETRY_FACTS | GPV_F_MEMORY, true);
     snprintf(detail, sizeof(detail), "%dx%dgb", n, gb);
     return emit(g, make_id("tenants", gpu->id, detail), "mig-geometry",
                 xasprintf("%d tenants each need their own MIG instance with at least %d GB on "
@@ -817,6 +833,7 @@ q_vgpu_tenants(struct gen *g, const struct gpv_gpu *gpu, int type)
     if (gpu->gpus_per_board > 1)
         gpv_buf_printf(&e, " The count is per GPU; one %s board carries %d GPUs.", gpu->name,
                        gpu->gpus_per_board);
+    put_inferred_type(&e, gpu, t, GPV_F_MAX);
     return emit(g, make_id("vgpu-tenants", gpu->id, t->name), "tenants",
                 xasprintf("How many VMs, each with one %s vGPU, can share one %s GPU "
                           "(equal-size mode)?",
@@ -866,6 +883,7 @@ q_fixed_share(struct gen *g, const struct gpv_gpu *gpu, int type)
     if (gpu->vgpu->mixed_size)
         gpv_buf_puts(&e, " Fixed share needs the GPU in equal-size mode; mixed-size mode does "
                          "not offer it.");
+    put_inferred_type(&e, gpu, t, GPV_F_MAX);
     return emit(g, make_id("fixed-share", gpu->id, t->name), "scheduling",
                 xasprintf("Under the fixed-share scheduler, what share of one %s does each %s "
                           "vGPU get?",
@@ -918,7 +936,8 @@ q_license(struct gen *g, const struct gpv_gpu *gpu, int type)
 
     cs_init(&cs);
     for (s = GPV_SERIES_A; s <= GPV_SERIES_Q; s++)
-        cs_add(&cs, xstrdup(gpv_series_license((enum gpv_series)s)), s == (int)t->series);
+        if (s == (int)t->series || !gpv_series_license_covers((enum gpv_series)s, t->series))
+            cs_add(&cs, xstrdup(gpv_series_license((enum gpv_series)s)), s == (int)t->series);
     cs_add(&cs, xstrdup("No licence"), false);
     gpv_buf_init(&e);
     gpv_buf_printf(&e, "%s is a %s-series (%s) type, and %s-series types need %s.", t->name,
@@ -926,9 +945,13 @@ q_license(struct gen *g, const struct gpv_gpu *gpu, int type)
                    gpv_series_license(t->series));
     if (t->mig_profile >= 0)
         gpv_buf_printf(&e,
-                       " It is MIG-backed (on a %s instance), and MIG-backed types are C-series "
-                       "too: bare MIG needs no vGPU licence, MIG-backed vGPU does.",
+                       " It is MIG-backed (on a %s instance): bare MIG needs no vGPU licence, a "
+                       "MIG-backed vGPU needs the licence of its series.",
                        gpu->mig->profiles[t->mig_profile].name);
+    if (t->series == GPV_SERIES_B)
+        gpv_buf_puts(&e, " An RTX vWS licence covers B-series too, so it is not offered as a "
+                         "wrong choice.");
+    put_inferred_type(&e, gpu, t, GPV_F_SERIES);
     return emit(g, make_id("license", gpu->id, t->name), "licensing",
                 xasprintf("Which licence does a VM need for a vGPU of type %s?", t->name), &cs,
                 true, gpv_buf_detach(&e),
@@ -963,13 +986,16 @@ q_mig_backed_profile(struct gen *g, const struct gpv_gpu *gpu, int type)
 {
     const struct gpv_vgpu_type *t = &gpu->vgpu->types[type];
     const struct gpv_mig_profile *p;
-    int others[GPV_MIG_MAX_PROFILES], n = 0, i;
+    int others[GPV_MIG_MAX_PROFILES], n = 0, i, share;
     struct choice_set cs;
+    struct gpv_buf e;
     char a[32];
 
-    if (t->mig_profile < 0 || !gpu->mig)
+    /* The answer is the profile: not asked where the database infers it. */
+    if (t->mig_profile < 0 || !gpu->mig || (t->inferred & GPV_F_MIG_PROFILE))
         return false;
     p = &gpu->mig->profiles[t->mig_profile];
+    share = max_of(gpu, t->mig_profile) > 0 ? t->max / max_of(gpu, t->mig_profile) : 1;
     for (i = 0; i < (int)gpu->mig->nprofiles; i++)
         if (i != t->mig_profile && plain_profile(gpu, i))
             others[n++] = i;
@@ -980,15 +1006,27 @@ q_mig_backed_profile(struct gen *g, const struct gpv_gpu *gpu, int type)
         cs_add(&cs, xstrdup(gpu->mig->profiles[others[i]].name), false);
         others[i] = others[--n];
     }
+    gpv_buf_init(&e);
+    gpv_buf_printf(&e,
+                   "%s: a MIG-backed type is named board-slices-memory-series, and %s sits "
+                   "on one %s instance (%d compute slice%s, %s), of which one GPU holds "
+                   "up to %d.",
+                   p->name, t->name, p->name, p->compute_slices, p->compute_slices == 1 ? "" : "s",
+                   gib(a, sizeof(a), p->memory_mib), max_of(gpu, t->mig_profile));
+    if (strstr(p->name, "+gfx"))
+        gpv_buf_puts(&e, " On this GPU every MIG-backed type needs an instance created with the "
+                         "+gfx (graphics) attribute.");
+    if (share > 1)
+        gpv_buf_printf(&e,
+                       " The type is time-sliced inside the instance: %d vGPUs share each one in "
+                       "turn (%d per GPU).",
+                       share, t->max);
+    else
+        gpv_buf_puts(&e, " The VM gets that instance's engines to itself.");
     return emit(
         g, make_id("mig-backed", gpu->id, t->name), "methods",
         xasprintf("The MIG-backed vGPU type %s runs on which MIG GPU instance profile?", t->name),
-        &cs, true,
-        xasprintf("%s: a MIG-backed type is named board-slices-memory-series, and %s sits "
-                  "on one %s instance (%d compute slice%s, %s), of which one GPU holds "
-                  "up to %d. The VM gets that instance's engines to itself.",
-                  p->name, t->name, p->name, p->compute_slices, p->compute_slices == 1 ? "" : "s",
-                  gib(a, sizeof(a), p->memory_mib), max_of(gpu, t->mig_profile)),
+        &cs, true, gpv_buf_detach(&e),
         fact_source(gpu, t->source, "read from the vGPU type table"));
 }
 
@@ -1001,6 +1039,10 @@ kind_mig_backed(struct gen *g)
 
     if (gpu && gpu->vgpu && (type = gpv_gpu_find_vgpu_type(gpu, "H100-2-20C")) >= 0)
         q_mig_backed_profile(g, gpu, type);
+    /* A type time-sliced inside a +gfx instance: three DC-1-8C vGPUs per 1g.24gb+gfx. */
+    gpu = featured_gpu(g, "rtx-pro-6000");
+    if (gpu && gpu->vgpu && (type = gpv_gpu_find_vgpu_type(gpu, "DC-1-8C")) >= 0)
+        q_mig_backed_profile(g, gpu, type);
     start = g->added;
     for (t = 0; t < TRIES && g->added - start < DRAWS; t++)
         if ((gpu = draw_gpu(g, true, true)) && (type = draw_type(g, gpu, false)) >= 0)
@@ -1009,64 +1051,11 @@ kind_mig_backed(struct gen *g)
 
 /* ---- kinds over whole models ------------------------------------------------------------ */
 
-struct most_ctx {
-    int best;
-    int kinds; /* distinct profiles of the witness */
-    struct gpv_mig_layout witness;
-};
-
-static int
-distinct_profiles(const struct gpv_mig_layout *l)
-{
-    int i, j, n = 0;
-
-    for (i = 0; i < l->n; i++) {
-        for (j = 0; j < i; j++)
-            if (l->inst[j].profile == l->inst[i].profile)
-                break;
-        n += j == i;
-    }
-    return n;
-}
-
-static int
-most_cb(void *ctx, const int *counts, const struct gpv_mig_layout *witness, bool maximal)
-{
-    struct most_ctx *m = ctx;
-    int kinds;
-
-    (void)counts;
-    if (!maximal || witness->n < m->best)
-        return 0;
-    kinds = distinct_profiles(witness);
-    if (witness->n > m->best || kinds < m->kinds) {
-        m->best = witness->n;
-        m->kinds = kinds;
-        m->witness = *witness;
-    }
-    return 0;
-}
-
-int
-gpv_quiz_most_instances(struct gpv_mig_layout *witness, const struct gpv_gpu *gpu)
-{
-    struct most_ctx m;
-
-    m.best = 0;
-    m.kinds = 0;
-    m.witness.n = 0;
-    if (gpu->mig)
-        gpv_mig_enumerate(gpu, 0, most_cb, &m);
-    if (witness)
-        *witness = m.witness;
-    return m.best;
-}
-
 static bool
 q_most_instances(struct gen *g, const struct gpv_gpu *gpu)
 {
     struct gpv_mig_layout w;
-    int k = gpv_quiz_most_instances(&w, gpu), cand[6];
+    int k = gpv_mig_most_instances(&w, gpu), cand[6];
     struct choice_set cs;
     struct gpv_buf e;
 
@@ -1089,6 +1078,14 @@ q_most_instances(struct gen *g, const struct gpv_gpu *gpu)
     gpv_buf_puts(&e, ".");
     if (k != 7)
         gpv_buf_puts(&e, " \"Up to 7\" holds for A100, H100, H200 and B200-class GPUs only.");
+    {
+        uint64_t set = 0;
+        int i;
+
+        for (i = 0; i < w.n; i++)
+            set |= (uint64_t)1 << w.inst[i].profile;
+        put_inferred_profiles(&e, gpu, set, GEOMETRY_FACTS, true);
+    }
     return emit(
         g, make_id("most", gpu->id, NULL), "tenants",
         xasprintf("At most how many MIG instances can one %s run at the same time?", gpu->name),
@@ -1167,7 +1164,7 @@ q_which_model(struct gen *g, bool mig)
                        "%s: MIG on a placement grid of %d units, up to %d instances at once. "
                        "The others have no MIG, so several tenants share them only through "
                        "time-sliced vGPU",
-                       right->name, right->mig->units, gpv_quiz_most_instances(NULL, right));
+                       right->name, right->mig->units, gpv_mig_most_instances(NULL, right));
     } else {
         gpv_buf_printf(&e,
                        "%s offers Q-series (RTX vWS) types. The others offer compute (C-series) "

@@ -32,6 +32,11 @@ static const char *const vgpu_mode_names[] = {
     [GPV_VGPU_MIXED] = "mixed",
 };
 
+_Static_assert(NELEM(isolation_names) == GPV_ISOLATION_COUNT, "one name per isolation");
+_Static_assert(NELEM(workload_names) == GPV_WORKLOAD_COUNT, "one name per workload");
+_Static_assert(NELEM(environment_names) == GPV_ENVIRONMENT_COUNT, "one name per environment");
+_Static_assert(NELEM(vgpu_mode_names) == GPV_VGPU_MODE_COUNT, "one name per vGPU mode");
+
 const char *
 gpv_isolation_name(enum gpv_isolation v)
 {
@@ -54,6 +59,114 @@ const char *
 gpv_vgpu_mode_name(enum gpv_vgpu_mode v)
 {
     return (size_t)v < NELEM(vgpu_mode_names) ? vgpu_mode_names[v] : "?";
+}
+
+/* Looks s up in names[0..n); returns its index or -1. */
+static int
+name_index(const char *const *names, size_t n, const char *s)
+{
+    size_t i;
+
+    for (i = 0; s && i < n; i++)
+        if (names[i] && !strcmp(s, names[i]))
+            return (int)i;
+    return -1;
+}
+
+bool
+gpv_isolation_parse(enum gpv_isolation *out, const char *s)
+{
+    int i = name_index(isolation_names, NELEM(isolation_names), s);
+
+    if (i >= 0)
+        *out = (enum gpv_isolation)i;
+    return i >= 0;
+}
+
+bool
+gpv_workload_parse(enum gpv_workload *out, const char *s)
+{
+    int i = name_index(workload_names, NELEM(workload_names), s);
+
+    if (i >= 0)
+        *out = (enum gpv_workload)i;
+    return i >= 0;
+}
+
+bool
+gpv_environment_parse(enum gpv_environment *out, const char *s)
+{
+    int i = name_index(environment_names, NELEM(environment_names), s);
+
+    if (i >= 0)
+        *out = (enum gpv_environment)i;
+    return i >= 0;
+}
+
+bool
+gpv_vgpu_mode_parse(enum gpv_vgpu_mode *out, const char *s)
+{
+    int i = name_index(vgpu_mode_names, NELEM(vgpu_mode_names), s);
+
+    if (i >= 0)
+        *out = (enum gpv_vgpu_mode)i;
+    return i >= 0;
+}
+
+/*
+ * The one list of licences: the key the file uses, the product name, the field. It expands to
+ * the name table below and to the schema of `licenses` (license_fields).
+ */
+#define LICENSES(X)                                                                                \
+    X(GPV_LIC_AI_ENTERPRISE, "ai_enterprise", "AI Enterprise", ai_enterprise)                      \
+    X(GPV_LIC_VWS, "vws", "vWS", vws)                                                              \
+    X(GPV_LIC_VPC, "vpc", "vPC", vpc)                                                              \
+    X(GPV_LIC_VAPPS, "vapps", "vApps", vapps)
+
+#define LICENSE_ROW(e, key, title, field) [e] = {key, title, offsetof(struct gpv_licenses, field)},
+static const struct {
+    const char *key;
+    const char *title;
+    size_t offset;
+} licenses[GPV_LIC_COUNT] = {LICENSES(LICENSE_ROW)};
+
+const char *
+gpv_license_key(enum gpv_license l)
+{
+    return (size_t)l < GPV_LIC_COUNT ? licenses[l].key : "?";
+}
+
+const char *
+gpv_license_title(enum gpv_license l)
+{
+    return (size_t)l < GPV_LIC_COUNT ? licenses[l].title : "?";
+}
+
+bool
+gpv_license_parse(enum gpv_license *out, const char *s)
+{
+    size_t i;
+
+    for (i = 0; s && i < GPV_LIC_COUNT; i++) {
+        if (!strcmp(s, licenses[i].key)) {
+            *out = (enum gpv_license)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool
+gpv_license_held(const struct gpv_licenses *lic, enum gpv_license l)
+{
+    return (size_t)l < GPV_LIC_COUNT && *(const bool *)((const char *)lic + licenses[l].offset);
+}
+
+void
+gpv_license_set(struct gpv_licenses *lic, enum gpv_license l, bool held)
+{
+    if ((size_t)l < GPV_LIC_COUNT)
+        *(bool *)((char *)lic + licenses[l].offset) = held;
 }
 
 void
@@ -218,12 +331,9 @@ static const struct gpv_yfield top_fields[] = {
     {"tenants", GPV_YF_SEQ, offsetof(struct top_row, tenants), true, 0, 0, 0, 0},
 };
 
-static const struct gpv_yfield license_fields[] = {
-    {"ai_enterprise", GPV_YF_BOOL, offsetof(struct gpv_licenses, ai_enterprise), false, 0, 0, 0, 0},
-    {"vws", GPV_YF_BOOL, offsetof(struct gpv_licenses, vws), false, 0, 0, 0, 0},
-    {"vpc", GPV_YF_BOOL, offsetof(struct gpv_licenses, vpc), false, 0, 0, 0, 0},
-    {"vapps", GPV_YF_BOOL, offsetof(struct gpv_licenses, vapps), false, 0, 0, 0, 0},
-};
+#define LICENSE_FIELD(e, key, title, field)                                                        \
+    {key, GPV_YF_BOOL, offsetof(struct gpv_licenses, field), false, 0, 0, 0, 0},
+static const struct gpv_yfield license_fields[] = {LICENSES(LICENSE_FIELD)};
 
 struct fleet_row {
     const struct gpv_ynode *gpu, *vgpu_mode;
@@ -353,6 +463,102 @@ load_compute(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_
     return 0;
 }
 
+int
+gpv_tenant_validate(enum gpv_tenant_field *field, const struct gpv_tenant *t,
+                    const struct gpv_tenants *file, struct gpv_error *err)
+{
+    enum gpv_tenant_field f = GPV_TENANT_F_NONE;
+    char *what = NULL;
+    size_t i;
+    int rc = 0;
+
+    if (!tame_name(t->name)) {
+        f = GPV_TENANT_F_NAME;
+        rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
+                           "tenant name must be 1 to %d letters, digits, '.', '_' or '-'",
+                           GPV_TENANT_NAME_MAX);
+        goto out;
+    }
+    what = xasprintf("tenant '%s'", t->name);
+    if (t->replicas < 1 || t->replicas > GPV_TENANT_REPLICAS) {
+        f = GPV_TENANT_F_REPLICAS;
+        rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
+                           "'replicas' of %s must be between 1 and %d, not %d", what,
+                           GPV_TENANT_REPLICAS, t->replicas);
+    } else if (t->gpus < 0 || t->gpus > GPV_TENANT_GPUS_MAX) {
+        f = GPV_TENANT_F_GPUS;
+        rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
+                           "'gpus' of %s must be between 0 and %d, not %d", what,
+                           GPV_TENANT_GPUS_MAX, t->gpus);
+    } else if (t->memory <= 0 && !gpv_tenant_whole_gpu(t)) {
+        rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
+                           "missing key 'memory' in %s (needed unless 'gpus' or 'full_gpu' asks "
+                           "for whole GPUs)",
+                           what);
+    } else if (t->compute > 0 && gpv_tenant_whole_gpu(t)) {
+        f = GPV_TENANT_F_COMPUTE;
+        if (t->gpus >= 1)
+            rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
+                               "'compute' of %s is a share of one GPU, but the tenant asks for "
+                               "whole GPUs (gpus: %d)",
+                               what, t->gpus);
+        else
+            rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
+                               "'compute' of %s is a share of one GPU, but the tenant asks for "
+                               "a whole GPU (full_gpu: true)",
+                               what);
+    } else if (t->gpu && file && file->nfleet) {
+        for (i = 0; i < file->nfleet; i++)
+            if (file->fleet[i].gpu == t->gpu)
+                break;
+        if (i == file->nfleet) {
+            f = GPV_TENANT_F_GPU;
+            rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
+                               "%s is pinned to '%s', which is not in the fleet", what, t->gpu->id);
+        }
+    }
+out:
+    if (field)
+        *field = f;
+    free(what);
+    return rc;
+}
+
+/* Runs gpv_tenant_validate() on t and reports its verdict at the node of the field at fault. */
+static int
+report_invalid(struct gpv_error *err, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
+               const struct tenant_row *row, const struct gpv_tenant *t,
+               const struct gpv_tenants *file)
+{
+    const struct gpv_ynode *node = map;
+    enum gpv_tenant_field field;
+    struct gpv_error verdict;
+
+    gpv_error_init(&verdict);
+    if (!gpv_tenant_validate(&field, t, file, &verdict))
+        return 0;
+    switch (field) {
+    case GPV_TENANT_F_NAME:
+        node = gpv_ymap_get(map, "name");
+        break;
+    case GPV_TENANT_F_REPLICAS:
+        node = gpv_ymap_get(map, "replicas");
+        break;
+    case GPV_TENANT_F_GPUS:
+        node = gpv_ymap_get(map, "gpus");
+        break;
+    case GPV_TENANT_F_COMPUTE:
+        node = row->compute;
+        break;
+    case GPV_TENANT_F_GPU:
+        node = row->gpu;
+        break;
+    case GPV_TENANT_F_NONE:
+        break;
+    }
+    return gpv_y_error(err, GPV_EINPUT, doc, node ? node : map, "%s", verdict.msg);
+}
+
 static int
 load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
             size_t index, const struct gpv_tenants *file, const struct gpv_db *db,
@@ -360,9 +566,7 @@ load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_y
 {
     struct tenant_row row;
     char *what = item_what("tenant", map, "name", index);
-    const struct gpv_ynode *name_node;
     int v, rc;
-    size_t i;
 
     gpv_tenant_init(t);
     memset(&row, 0, sizeof(row));
@@ -374,19 +578,17 @@ load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_y
     row.name = NULL;
     t->line = map->line;
     t->col = map->col;
-    name_node = gpv_ymap_get(map, "name");
-    if (!tame_name(t->name)) {
-        rc = gpv_y_error(err, GPV_EINPUT, doc, name_node,
-                         "tenant name must be 1 to %d letters, digits, '.', '_' or '-'",
-                         GPV_TENANT_NAME_MAX);
-        goto out;
-    }
     t->replicas = row.replicas;
     t->gpus = row.gpus;
     t->live_migration = row.live_migration;
     t->full_gpu = row.full_gpu;
     t->media = row.media;
     t->spread = row.spread;
+    /* A bad name is reported before any other field's value, as it names the tenant. */
+    if (!tame_name(t->name)) {
+        rc = report_invalid(err, doc, map, &row, t, file);
+        goto out;
+    }
     if (row.isolation) {
         if ((rc = read_enum(&v, doc, row.isolation, isolation_names, NELEM(isolation_names),
                             "isolation", what, err)))
@@ -407,47 +609,15 @@ load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_y
     }
     if (row.memory && (rc = load_memory(t, doc, row.memory, what, err)))
         goto out;
-    if (!row.memory && !gpv_tenant_whole_gpu(t)) {
-        rc = gpv_y_error(err, GPV_EINPUT, doc, map,
-                         "missing key 'memory' in %s (needed unless 'gpus' or 'full_gpu' asks "
-                         "for whole GPUs)",
-                         what);
+    if (row.compute && (rc = load_compute(t, doc, row.compute, what, err)))
         goto out;
-    }
-    if (row.compute) {
-        if ((rc = load_compute(t, doc, row.compute, what, err)))
-            goto out;
-        if (gpv_tenant_whole_gpu(t)) {
-            if (t->gpus >= 1)
-                rc = gpv_y_error(err, GPV_EINPUT, doc, row.compute,
-                                 "'compute' of %s is a share of one GPU, but the tenant asks "
-                                 "for whole GPUs (gpus: %d)",
-                                 what, t->gpus);
-            else
-                rc = gpv_y_error(err, GPV_EINPUT, doc, row.compute,
-                                 "'compute' of %s is a share of one GPU, but the tenant asks "
-                                 "for a whole GPU (full_gpu: true)",
-                                 what);
-            goto out;
-        }
-    }
     if (row.gpu) {
         if ((rc = resolve_gpu(&t->gpu, doc, row.gpu, db, what, err)))
             goto out;
         t->gpu_line = row.gpu->line;
         t->gpu_col = row.gpu->col;
-        if (file->nfleet) {
-            for (i = 0; i < file->nfleet; i++)
-                if (file->fleet[i].gpu == t->gpu)
-                    break;
-            if (i == file->nfleet) {
-                rc = gpv_y_error(err, GPV_EINPUT, doc, row.gpu,
-                                 "%s is pinned to '%s', which is not in the fleet", what,
-                                 t->gpu->id);
-                goto out;
-            }
-        }
     }
+    rc = report_invalid(err, doc, map, &row, t, file);
 out:
     free(row.name);
     free(what);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 static void
@@ -14,6 +15,14 @@ oom(void)
 {
     fputs("gpuvplan: out of memory\n", stderr);
     exit(GPV_EXIT_SYSTEM);
+}
+
+void
+gpv_bug(const char *file, int line, const char *func, const char *what)
+{
+    fprintf(stderr, "gpuvplan: BUG: %s:%d: %s: %s\n", file, line, func, what);
+    fflush(stderr);
+    abort();
 }
 
 void *
@@ -70,21 +79,32 @@ xstrndup(const char *s, size_t n)
     return p;
 }
 
+/* Length of the formatted text (without its NUL); ap stays usable. */
+static size_t
+vformat_len(const char *fmt, va_list ap)
+{
+    va_list cp;
+    int n;
+
+    va_copy(cp, ap);
+    n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n < 0)
+        oom();
+    return (size_t)n;
+}
+
 char *
 xasprintf(const char *fmt, ...)
 {
     va_list ap;
+    size_t n;
     char *p;
-    int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        oom();
-    p = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    n = vformat_len(fmt, ap);
+    p = xmalloc(n + 1);
+    vsnprintf(p, n + 1, fmt, ap);
     va_end(ap);
     return p;
 }
@@ -176,33 +196,58 @@ edit_distance(const char *a, size_t la, const char *b, size_t lb)
     return d[la][lb];
 }
 
-int
-gpv_suggest(const char *word, const char *const *cands, size_t n)
+/*
+ * How far cand is from word for a suggestion, or SIZE_MAX when it is too far to suggest: about
+ * one edit in three characters (at least two), and never more edits than half the characters
+ * compared, so a short word is not "corrected" into something it shares little with ('no'
+ * into 'vm'); one letter against one letter ('t' for 's') is the exception, nothing else can be
+ * compared there. A misspelt abbreviation of a longer name ("memroy" for "memory_mib") is compared
+ * with the name's prefix, at one edit more.
+ */
+static size_t
+suggest_distance(const char *word, size_t lw, const char *cand)
 {
-    size_t i, d, p, best = (size_t)-1, limit, lw = strlen(word), lc;
-    int besti = -1;
+    size_t lc = strlen(cand), d, p, span, limit;
 
-    /* Allow about one edit in three characters, at least two. */
+    d = edit_distance(word, lw, cand, lc);
+    span = lw > lc ? lw : lc;
+    if (lc > lw && lw >= 4) {
+        p = edit_distance(word, lw, cand, lw) + 1;
+        if (p < d) {
+            d = p;
+            span = lw;
+        }
+    }
     limit = lw / 3;
     if (limit < 2)
         limit = 2;
-    for (i = 0; i < n; i++) {
-        if (!cands[i])
-            continue;
-        lc = strlen(cands[i]);
-        d = edit_distance(word, lw, cands[i], lc);
-        /* A misspelt abbreviation of a longer name ("memroy" for "memory_mib") is close too. */
-        if (lc > lw && lw >= 4) {
-            p = edit_distance(word, lw, cands[i], lw) + 1;
-            if (p < d)
-                d = p;
-        }
-        if (d < best) {
+    if (d == (size_t)-1 || d > limit || (2 * d > span && span > 1))
+        return SIZE_MAX;
+    return d;
+}
+
+int
+gpv_suggest(const char *word, const char *const *cands, size_t n)
+{
+    int best;
+
+    return gpv_suggest_all(&best, 1, word, cands, n) ? best : -1;
+}
+
+size_t
+gpv_suggest_all(int *out, size_t cap, const char *word, const char *const *cands, size_t n)
+{
+    size_t i, d, best = SIZE_MAX, lw = strlen(word), k = 0;
+
+    for (i = 0; i < n; i++)
+        if (cands[i] && (d = suggest_distance(word, lw, cands[i])) < best)
             best = d;
-            besti = (int)i;
-        }
-    }
-    return best <= limit ? besti : -1;
+    if (best == SIZE_MAX)
+        return 0;
+    for (i = 0; i < n && k < cap; i++)
+        if (cands[i] && suggest_distance(word, lw, cands[i]) == best)
+            out[k++] = (int)i;
+    return k;
 }
 
 void
@@ -268,18 +313,14 @@ void
 gpv_buf_printf(struct gpv_buf *b, const char *fmt, ...)
 {
     va_list ap;
-    int n;
+    size_t n;
 
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    n = vformat_len(fmt, ap);
+    buf_reserve(b, n);
+    vsnprintf(b->s + b->len, n + 1, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        oom();
-    buf_reserve(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
+    b->len += n;
 }
 
 void

@@ -110,6 +110,80 @@ finish_map(struct gpv_ynode *map, const char *name, struct gpv_error *err)
     return rc;
 }
 
+/*
+ * A scalar, or the start of a sequence or mapping: checks it (no anchors, tags, NUL bytes or
+ * complex keys; the node, depth and size limits), adds it under the open collection (or as the
+ * root) and opens it when it is a collection. Returns 0 or GPV_EINPUT with err filled.
+ */
+static int
+start_node(struct builder *b, struct gpv_ydoc *doc, const yaml_event_t *event, const char *name,
+           struct gpv_error *err)
+{
+    struct gpv_ynode *node;
+    const yaml_char_t *anchor, *tag;
+
+    if (event->type == YAML_SCALAR_EVENT) {
+        anchor = event->data.scalar.anchor;
+        tag = event->data.scalar.tag;
+    } else if (event->type == YAML_SEQUENCE_START_EVENT) {
+        anchor = event->data.sequence_start.anchor;
+        tag = event->data.sequence_start.tag;
+    } else {
+        anchor = event->data.mapping_start.anchor;
+        tag = event->data.mapping_start.tag;
+    }
+    if (anchor)
+        return gpv_error_set(err, GPV_EINPUT, name, (int)event->start_mark.line + 1,
+                             (int)event->start_mark.column + 1,
+                             "YAML anchors (&%s) are not supported", (const char *)anchor);
+    if (tag && !(event->type == YAML_SCALAR_EVENT && strcmp((const char *)tag, YAML_STR_TAG) == 0))
+        return gpv_error_set(err, GPV_EINPUT, name, (int)event->start_mark.line + 1,
+                             (int)event->start_mark.column + 1, "YAML tag '%s' is not supported",
+                             (const char *)tag);
+    if (++b->nodes > GPV_YAML_MAX_NODES)
+        return gpv_error_set(err, GPV_EINPUT, name, (int)event->start_mark.line + 1,
+                             (int)event->start_mark.column + 1, "document has more than %d nodes",
+                             GPV_YAML_MAX_NODES);
+    if (event->type == YAML_SCALAR_EVENT) {
+        node = node_new(GPV_Y_SCALAR, &event->start_mark);
+        node->str = xstrndup((const char *)event->data.scalar.value, event->data.scalar.length);
+        node->len = event->data.scalar.length;
+        node->plain = event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !tag;
+        if (memchr(node->str, '\0', node->len)) {
+            int rc =
+                gpv_error_set(err, GPV_EINPUT, name, node->line, node->col, "NUL byte in a scalar");
+
+            node_free(node);
+            return rc;
+        }
+    } else {
+        node = node_new(event->type == YAML_SEQUENCE_START_EVENT ? GPV_Y_SEQ : GPV_Y_MAP,
+                        &event->start_mark);
+    }
+    if (b->depth > 0) {
+        struct gpv_ynode *top = b->stack[b->depth - 1];
+
+        if (top->kind == GPV_Y_MAP && top->n % 2 == 0 && node->kind != GPV_Y_SCALAR) {
+            int rc = gpv_error_set(err, GPV_EINPUT, name, node->line, node->col,
+                                   "mapping keys must be plain scalars");
+
+            node_free(node);
+            return rc;
+        }
+        push_item(b, node);
+    } else {
+        doc->root = node;
+    }
+    if (node->kind != GPV_Y_SCALAR) {
+        if (b->depth == GPV_YAML_MAX_DEPTH)
+            return gpv_error_set(err, GPV_EINPUT, name, node->line, node->col,
+                                 "nesting deeper than %d levels", GPV_YAML_MAX_DEPTH);
+        b->cap[b->depth] = 0;
+        b->stack[b->depth++] = node;
+    }
+    return 0;
+}
+
 int
 gpv_ydoc_parse(struct gpv_ydoc **out, const char *buf, size_t len, const char *name,
                struct gpv_error *err)
@@ -118,7 +192,6 @@ gpv_ydoc_parse(struct gpv_ydoc **out, const char *buf, size_t len, const char *n
     yaml_event_t event;
     struct builder b;
     struct gpv_ydoc *doc = NULL;
-    struct gpv_ynode *node;
     int rc = GPV_EINPUT, docs = 0, i;
     bool done = false, have_event = false;
 
@@ -146,7 +219,6 @@ gpv_ydoc_parse(struct gpv_ydoc **out, const char *buf, size_t len, const char *n
             goto out;
         }
         have_event = true;
-        node = NULL;
         switch (event.type) {
         case YAML_STREAM_END_EVENT:
             done = true;
@@ -166,78 +238,10 @@ gpv_ydoc_parse(struct gpv_ydoc **out, const char *buf, size_t len, const char *n
             goto out;
         case YAML_SCALAR_EVENT:
         case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT: {
-            const yaml_char_t *anchor, *tag;
-
-            if (event.type == YAML_SCALAR_EVENT) {
-                anchor = event.data.scalar.anchor;
-                tag = event.data.scalar.tag;
-            } else if (event.type == YAML_SEQUENCE_START_EVENT) {
-                anchor = event.data.sequence_start.anchor;
-                tag = event.data.sequence_start.tag;
-            } else {
-                anchor = event.data.mapping_start.anchor;
-                tag = event.data.mapping_start.tag;
-            }
-            if (anchor) {
-                gpv_error_set(err, GPV_EINPUT, name, (int)event.start_mark.line + 1,
-                              (int)event.start_mark.column + 1,
-                              "YAML anchors (&%s) are not supported", (const char *)anchor);
+        case YAML_MAPPING_START_EVENT:
+            if (start_node(&b, doc, &event, name, err))
                 goto out;
-            }
-            if (tag && !(event.type == YAML_SCALAR_EVENT &&
-                         strcmp((const char *)tag, YAML_STR_TAG) == 0)) {
-                gpv_error_set(err, GPV_EINPUT, name, (int)event.start_mark.line + 1,
-                              (int)event.start_mark.column + 1, "YAML tag '%s' is not supported",
-                              (const char *)tag);
-                goto out;
-            }
-            if (++b.nodes > GPV_YAML_MAX_NODES) {
-                gpv_error_set(err, GPV_EINPUT, name, (int)event.start_mark.line + 1,
-                              (int)event.start_mark.column + 1, "document has more than %d nodes",
-                              GPV_YAML_MAX_NODES);
-                goto out;
-            }
-            if (event.type == YAML_SCALAR_EVENT) {
-                node = node_new(GPV_Y_SCALAR, &event.start_mark);
-                node->str =
-                    xstrndup((const char *)event.data.scalar.value, event.data.scalar.length);
-                node->len = event.data.scalar.length;
-                node->plain = event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !tag;
-                if (memchr(node->str, '\0', node->len)) {
-                    gpv_error_set(err, GPV_EINPUT, name, node->line, node->col,
-                                  "NUL byte in a scalar");
-                    node_free(node);
-                    goto out;
-                }
-            } else {
-                node = node_new(event.type == YAML_SEQUENCE_START_EVENT ? GPV_Y_SEQ : GPV_Y_MAP,
-                                &event.start_mark);
-            }
-            if (b.depth > 0) {
-                struct gpv_ynode *top = b.stack[b.depth - 1];
-
-                if (top->kind == GPV_Y_MAP && top->n % 2 == 0 && node->kind != GPV_Y_SCALAR) {
-                    gpv_error_set(err, GPV_EINPUT, name, node->line, node->col,
-                                  "mapping keys must be plain scalars");
-                    node_free(node);
-                    goto out;
-                }
-                push_item(&b, node);
-            } else {
-                doc->root = node;
-            }
-            if (node->kind != GPV_Y_SCALAR) {
-                if (b.depth == GPV_YAML_MAX_DEPTH) {
-                    gpv_error_set(err, GPV_EINPUT, name, node->line, node->col,
-                                  "nesting deeper than %d levels", GPV_YAML_MAX_DEPTH);
-                    goto out;
-                }
-                b.cap[b.depth] = 0;
-                b.stack[b.depth++] = node;
-            }
             break;
-        }
         case YAML_SEQUENCE_END_EVENT:
             b.depth--;
             break;
@@ -414,15 +418,17 @@ gpv_ymap_decode(void *out, const struct gpv_ydoc *doc, const struct gpv_ynode *m
                 const struct gpv_yfield *fields, size_t nfields, const char *what,
                 unsigned long long *seen, struct gpv_error *err)
 {
-    const char *keys[64];
+    const char *keys[GPV_YMAP_MAX_FIELDS];
     unsigned long long got = 0;
     char *where;
     size_t i, f;
     int rc;
 
+    /* Schemas are tables in the code, not input: one too large is a bug, not an error. */
+    GPV_ASSERT(nfields <= GPV_YMAP_MAX_FIELDS);
     if (gpv_y_expect(doc, map, GPV_Y_MAP, what, err))
         return GPV_EINPUT;
-    for (f = 0; f < nfields && f < 64; f++)
+    for (f = 0; f < nfields; f++)
         keys[f] = fields[f].key;
     for (i = 0; i < map->n; i++) {
         const struct gpv_ynode *key = map->items[2 * i], *val = map->items[2 * i + 1];

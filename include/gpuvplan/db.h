@@ -70,6 +70,8 @@ struct gpv_mig_profile {
     unsigned inferred;  /* enum gpv_fact bits */
     const char *source; /* source id (points into the model's sources) */
     char *note;         /* may be NULL */
+    size_t naliases;
+    char **aliases; /* other names of the same profile ("1g.24gb" for GB200's 1g.23gb) */
 };
 
 enum gpv_constraint_kind {
@@ -112,6 +114,12 @@ const char *gpv_series_name(enum gpv_series s);
 /* The licence a series needs (e.g. "NVIDIA AI Enterprise" for C), with its source. */
 const char *gpv_series_license(enum gpv_series s);
 const char *gpv_series_license_source(enum gpv_series s);
+
+/*
+ * Whether the licence of series `licence` also licenses a vGPU of series s: its own series, and
+ * RTX vWS (Q) for virtual PC (B) as well.
+ */
+bool gpv_series_license_covers(enum gpv_series licence, enum gpv_series s);
 
 struct gpv_vgpu_type {
     char *name; /* "H100-20C", "H100-1-10C" */
@@ -184,26 +192,62 @@ int gpv_db_load_mem(struct gpv_db *db, const char *buf, size_t len, const char *
  */
 int gpv_db_load_embedded(struct gpv_db *db, struct gpv_error *err);
 
+/* A PCI id as nvidia-smi, mig-parted and vgpu-device-manager write it. */
+struct gpv_pci_id {
+    unsigned device;        /* 0x2330 */
+    unsigned vendor;        /* 0x10DE; 0 when the text gave only the device */
+    unsigned subsys_device; /* 0 when the text gave no subsystem */
+    unsigned subsys_vendor; /* 0 when the text gave no subsystem */
+};
+
 /*
- * Finds a model by id or alias, case-insensitively, ignoring spaces, '-' and '_' where the
- * exact form does not match. Returns NULL when there is none.
+ * Parses a PCI id in any of the forms the tools write, hex digits in any case:
+ *   "0x2330"                  device only (gpuvplan's aliases)
+ *   "0x233010DE"              device and vendor (nvidia-smi --query-gpu=pci.device_id,
+ *                             mig-parted and vgpu-device-manager device-filter)
+ *   "0x233010DE:0x16C110DE"   the same with subsystem device and vendor (device-filter)
+ *   "10de:2330"               vendor:device as lspci -nn prints it
+ * Returns true and fills *out (absent parts 0), or false with *out unchanged.
  */
+bool gpv_pci_id_parse(struct gpv_pci_id *out, const char *s);
+
+/*
+ * Resolves a GPU name as people and tools write it: the id or an alias, exactly or ignoring
+ * case, spaces, '-' and '_'; a leading "NVIDIA" or "Tesla" (nvidia-smi's "NVIDIA H100 PCIe",
+ * "Tesla T4"); GPU feature discovery's product label ("NVIDIA-A100-SXM4-80GB", with its
+ * "-SHARED" or "-MIG-..." suffix); or a PCI id in any gpv_pci_id_parse() form (an NVIDIA vendor,
+ * the subsystem ignored). A family name that begins the names of several models ("a100",
+ * "h100") is ambiguous. Stores up to cap models in out (ordered by id) and returns how many
+ * match: 1 resolved (out[0]), more than 1 ambiguous, 0 none.
+ */
+size_t gpv_db_resolve(const struct gpv_gpu **out, size_t cap, const struct gpv_db *db,
+                      const char *name);
+
+/* The model gpv_db_resolve() resolves name to, or NULL when it is unknown or ambiguous. */
 const struct gpv_gpu *gpv_db_find(const struct gpv_db *db, const char *name);
 
 /*
- * Like gpv_db_find(), but on failure fills err (GPV_EINPUT, no position) with
- * "unknown GPU 'x' (did you mean 'y'?)" and returns NULL.
+ * Like gpv_db_find(), but on failure fills err (GPV_EINPUT, no position) and returns NULL:
+ * "ambiguous GPU 'a100': it could be 'a100-40gb' or 'a100-80gb'", "unknown GPU 'x' (did you mean
+ * 'y'?)" (only for a model of the same family), or what is wrong with a PCI id.
  */
 const struct gpv_gpu *gpv_db_lookup(const struct gpv_db *db, const char *name,
                                     struct gpv_error *err);
 
-/* Finds a MIG profile by exact name or by nvidia-smi id ("19"). Returns its index or -1. */
+/*
+ * Finds a MIG profile by name, then by one of its aliases (both ignoring case), then by nvidia-smi
+ * id ("19"). Returns its index or -1.
+ */
 int gpv_gpu_find_profile(const struct gpv_gpu *gpu, const char *name_or_id);
 
 /* Suggests the closest profile name to a missing one. Returns the index or -1. */
 int gpv_gpu_suggest_profile(const struct gpv_gpu *gpu, const char *name);
 
-/* Finds a vGPU type by name under any of the model's prefixes, case-insensitively; or -1. */
+/*
+ * Finds a vGPU type by name under any of the model's prefixes, case-insensitively; a trailing
+ * "GFX" (vgpu-device-manager's "DC-1-24CGFX") names the type of that name on a +gfx GPU instance.
+ * Returns its index or -1.
+ */
 int gpv_gpu_find_vgpu_type(const struct gpv_gpu *gpu, const char *name);
 
 /* Finds a source by id. Returns NULL when there is none. */

@@ -31,6 +31,9 @@ enum gpv_exit {
 #define GPV_ERROR_FILE_MAX 256
 #define GPV_ERROR_MSG_MAX  1024
 
+/* What an error says when it was given an empty message (a bug, reported as such). */
+#define GPV_ERROR_NO_MESSAGE "internal error: a failure without a message (please report it)"
+
 /*
  * Where and what went wrong. line and col count from 1; 0 means unknown. file is empty when
  * the error has no input file.
@@ -49,6 +52,10 @@ void gpv_error_init(struct gpv_error *err);
 /*
  * Fills err (if not NULL) with code, position and a printf-style message (lowercase, no full
  * stop). file may be NULL. Returns code, so callers can write `return gpv_error_set(...)`.
+ * Arguments may point into err itself (they are read before err is written), though
+ * gpv_error_wrap() is the way to add to a message. A message that comes out empty is replaced by
+ * GPV_ERROR_NO_MESSAGE, so an error always says something. A message longer than GPV_ERROR_MSG_MAX
+ * - 1 bytes ends in "...".
  */
 int gpv_error_set(struct gpv_error *err, int code, const char *file, int line, int col,
                   const char *fmt, ...)
@@ -62,8 +69,28 @@ int gpv_error_vset(struct gpv_error *err, int code, const char *file, int line, 
                    const char *fmt, va_list ap);
 
 /*
+ * Adds context in front of err's message: "CONTEXT: MESSAGE" (just CONTEXT when the message is
+ * empty), with CONTEXT printf-style, e.g. gpv_error_wrap(err, "reading plan '%s'", name). The
+ * message is never formatted into itself; code and position are kept. Does nothing when err
+ * is NULL or holds no error (code 0). A result longer than GPV_ERROR_MSG_MAX - 1 bytes keeps
+ * its start and ends in "...".
+ */
+void gpv_error_wrap(struct gpv_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/*
+ * Gives err a position when it has none (no file): file (NULL: none), line and col. The code
+ * and message are kept; an error that already names a file is left as it is. NULL-safe.
+ */
+void gpv_error_locate(struct gpv_error *err, const char *file, int line, int col);
+
+/*
  * Writes "file:line:col: error: message" (omitting the parts that are unknown) into buf of
- * size n, always NUL-terminated. Returns buf.
+ * size n, always NUL-terminated; an empty message is written as GPV_ERROR_NO_MESSAGE.
+ * Returns buf.
  */
 char *gpv_error_format(const struct gpv_error *err, char *buf, size_t n);
 

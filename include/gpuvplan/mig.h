@@ -162,6 +162,28 @@ void gpv_mig_layout_counts(int *counts, const struct gpv_gpu *gpu,
                            const struct gpv_mig_layout *layout);
 
 /*
+ * A profile with at least the memory and the same media engines as profile p, available on
+ * driver, that allows count instances on one GPU (its max >= count): the smallest such (fewest
+ * units, then least memory, then lowest index). Returns its index, or -1 when there is none.
+ */
+int gpv_mig_alternative(const struct gpv_gpu *gpu, int p, int count, int driver);
+
+/*
+ * Sets order[0..nprofiles) to the profile indexes in the order gpv_mig_enumerate() takes them
+ * (size descending, then compute slices descending, then index): the order layouts are written
+ * in. A model without MIG leaves order untouched.
+ */
+void gpv_mig_size_order(int *order, const struct gpv_gpu *gpu);
+
+/*
+ * The most MIG instances one GPU of the model runs at once, from gpv_mig_enumerate() on the
+ * newest driver (0 without MIG). When witness is not NULL it gets a layout of that many
+ * instances, the one with the fewest distinct profiles (seven 1g.10gb rather than six and a
+ * 1g.20gb); n = 0 without MIG.
+ */
+int gpv_mig_most_instances(struct gpv_mig_layout *witness, const struct gpv_gpu *gpu);
+
+/*
  * Calls fn for every valid non-empty multiset of the model's profiles on driver, each once, with
  * its counts (nprofiles entries), a witness placement, and whether it is maximal (no instance of
  * any profile can be added). Both pointers are valid only during the call; a nonzero return

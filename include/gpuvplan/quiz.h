@@ -26,6 +26,9 @@ enum gpv_quiz_origin {
     GPV_QUIZ_GENERATED, /* computed from the database and the engines */
 };
 
+/* The name of an origin in listings and JSON: "bank" or "generated". */
+const char *gpv_quiz_origin_name(enum gpv_quiz_origin o);
+
 struct gpv_quiz_question {
     char *id;       /* unique within a quiz: "lm-mig-backed", "gen-max-h100-80gb-2g.20gb" */
     char *topic;    /* one of gpv_quiz_topics[] */
@@ -97,13 +100,6 @@ void gpv_quiz_shuffle_choices(struct gpv_quiz *quiz, uint64_t seed);
  * allowed. Returns true and sets *out (from 0) on success; false for anything else.
  */
 bool gpv_quiz_parse_answer(int *out, const struct gpv_quiz_question *q, const char *text);
-
-/*
- * The most MIG instances one GPU of the model runs at once, from the MIG engine's enumeration
- * (0 without MIG). When witness is not NULL it gets a layout of that many instances, the one
- * with the fewest distinct profiles (seven 1g.10gb rather than six and a 1g.20gb).
- */
-int gpv_quiz_most_instances(struct gpv_mig_layout *witness, const struct gpv_gpu *gpu);
 
 /* splitmix64: a small, fast, seedable generator; the same seed gives the same sequence. */
 struct gpv_quiz_rng {

@@ -15,7 +15,8 @@
  *
  * Pure: no printing, no file access. Everything the evaluator returns is owned by the returned
  * structs, except pointers into the database, the tenants and the ruleset, which must outlive
- * the decision.
+ * the decision. In particular every string of a decision (trace and reason texts) is its own
+ * heap copy, freed by gpv_decision_release(); callers read them and never free or keep them.
  */
 
 #include "gpuvplan/db.h"
@@ -134,7 +135,7 @@ struct gpv_trace {
     enum gpv_method method;      /* GPV_STEP_SELECT: the method; NONE otherwise */
     bool matched;                /* rule: its condition held; select: an instance fits */
     bool decided; /* prefer rule: the first match, the one that ordered the methods */
-    char *text;   /* what happened, one line (never NULL) */
+    char *text;   /* what happened, one line: never NULL, owned by the decision */
 };
 
 /* Why a method lost: the rule that excluded it (NULL when the evaluator decided) and why. */
@@ -206,13 +207,12 @@ struct gpv_decision {
 
 /*
  * Decides tenant t under licences lic on each of the ncands candidates, with the rules rs.
- * On success *out holds the decision (release with gpv_decision_release()) and 0 is returned,
- * also when no method is left (out->method == GPV_METHOD_NONE): that is an answer, not an
- * error. ncands == 0 gives a decision with no choices and method NONE.
+ * *out always holds the decision afterwards (release with gpv_decision_release()); there is no
+ * failure: a tenant no method serves is an answer (out->method == GPV_METHOD_NONE), ncands == 0
+ * gives a decision with no choices and method NONE, and running out of memory is fatal.
  */
-int gpv_decide(struct gpv_decision *out, const struct gpv_ruleset *rs, const struct gpv_tenant *t,
-               const struct gpv_licenses *lic, const struct gpv_candidate *cands, size_t ncands,
-               struct gpv_error *err);
+void gpv_decide(struct gpv_decision *out, const struct gpv_ruleset *rs, const struct gpv_tenant *t,
+                const struct gpv_licenses *lic, const struct gpv_candidate *cands, size_t ncands);
 
 /* Frees the contents of d and leaves it empty. NULL-safe. */
 void gpv_decision_release(struct gpv_decision *d);

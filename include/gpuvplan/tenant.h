@@ -30,6 +30,7 @@ enum gpv_isolation {
     GPV_ISO_SOFT, /* memory partitioned; performance may vary with neighbours (the default) */
     GPV_ISO_HARD, /* SLA-bound or regulated: hardware-enforced memory, compute and faults */
 };
+#define GPV_ISOLATION_COUNT 3 /* values 0 .. count-1, for loops over gpv_isolation_name() */
 
 enum gpv_workload {
     GPV_WL_TRAINING,
@@ -39,17 +40,20 @@ enum gpv_workload {
     GPV_WL_GRAPHICS, /* professional graphics workstations */
     GPV_WL_DEV,      /* notebooks and development */
 };
+#define GPV_WORKLOAD_COUNT 6
 
 enum gpv_environment {
     GPV_ENV_CONTAINER, /* a pod or process on a host (the default) */
     GPV_ENV_VM,        /* a virtual machine under a hypervisor */
 };
+#define GPV_ENVIRONMENT_COUNT 2
 
 /* vGPU mode of a fleet entry's GPUs: one frame-buffer size per GPU, or mixed sizes. */
 enum gpv_vgpu_mode {
     GPV_VGPU_EQUAL, /* equal-size mode (the driver's default) */
     GPV_VGPU_MIXED, /* mixed-size mode: placement ids, no fixed-share scheduler */
 };
+#define GPV_VGPU_MODE_COUNT 2
 
 /* Licences the site owns. All default to false. */
 struct gpv_licenses {
@@ -59,6 +63,9 @@ struct gpv_licenses {
     bool vapps;         /* NVIDIA Virtual Applications: A-series; graphics passthrough at
                            reduced capability */
 };
+
+/* The licences of struct gpv_licenses, in the order files and messages list them. */
+enum gpv_license { GPV_LIC_AI_ENTERPRISE, GPV_LIC_VWS, GPV_LIC_VPC, GPV_LIC_VAPPS, GPV_LIC_COUNT };
 
 /* One line of the fleet: `count` GPUs of one model. */
 struct gpv_fleet_entry {
@@ -134,6 +141,28 @@ void gpv_tenants_release(struct gpv_tenants *t);
 /* Frees the strings of one tenant (for tenants built by hand). */
 void gpv_tenant_release(struct gpv_tenant *t);
 
+/* The field of a tenant a validation error is about, so a loader can point at it. */
+enum gpv_tenant_field {
+    GPV_TENANT_F_NONE, /* the tenant as a whole (a missing key) */
+    GPV_TENANT_F_NAME,
+    GPV_TENANT_F_REPLICAS,
+    GPV_TENANT_F_GPUS,
+    GPV_TENANT_F_COMPUTE,
+    GPV_TENANT_F_GPU,
+};
+
+/*
+ * The tenants file's rules on one filled tenant t of file (whose fleet, when it has one, is
+ * searched): a tame name (1 to GPV_TENANT_NAME_MAX letters, digits, '.', '_' or '-'), replicas
+ * and gpus in range, a memory size unless the tenant asks for whole GPUs, no compute share with
+ * whole GPUs, and a pinned model that is in the fleet. The loader applies exactly these checks
+ * after decoding a tenant; build a tenant in code and call this to get the same verdict and the
+ * same words. Returns 0 when t is valid; GPV_EINPUT otherwise, with err's message set (no
+ * position: file NULL, line 0) and *field (when field is not NULL) the field at fault.
+ */
+int gpv_tenant_validate(enum gpv_tenant_field *field, const struct gpv_tenant *t,
+                        const struct gpv_tenants *file, struct gpv_error *err);
+
 /* Finds a tenant by exact name; returns its index or -1. */
 int gpv_tenants_find(const struct gpv_tenants *t, const char *name);
 
@@ -142,5 +171,29 @@ const char *gpv_isolation_name(enum gpv_isolation v);
 const char *gpv_workload_name(enum gpv_workload v);
 const char *gpv_environment_name(enum gpv_environment v);
 const char *gpv_vgpu_mode_name(enum gpv_vgpu_mode v);
+
+/*
+ * The other way: sets *out to the value spelt exactly s (as the file spells it) and returns
+ * true; returns false (*out untouched) for any other string, NULL included.
+ */
+bool gpv_isolation_parse(enum gpv_isolation *out, const char *s);
+bool gpv_workload_parse(enum gpv_workload *out, const char *s);
+bool gpv_environment_parse(enum gpv_environment *out, const char *s);
+bool gpv_vgpu_mode_parse(enum gpv_vgpu_mode *out, const char *s);
+
+/* A licence's key in the tenants file ("ai_enterprise"); "?" out of range. */
+const char *gpv_license_key(enum gpv_license l);
+
+/* A licence's product name for people ("AI Enterprise", "vWS"); "?" out of range. */
+const char *gpv_license_title(enum gpv_license l);
+
+/* Sets *out to the licence whose key is exactly s and returns true; false otherwise. */
+bool gpv_license_parse(enum gpv_license *out, const char *s);
+
+/* Whether lic holds licence l (false out of range). */
+bool gpv_license_held(const struct gpv_licenses *lic, enum gpv_license l);
+
+/* Sets whether lic holds licence l (nothing out of range). */
+void gpv_license_set(struct gpv_licenses *lic, enum gpv_license l, bool held);
 
 #endif

@@ -29,6 +29,19 @@ char *xasprintf(const char *fmt, ...)
     ;
 
 /*
+ * Invariants of the code, never of the input (bad input is an error returned to the caller).
+ * GPV_ASSERT(cond) checks that cond holds; GPV_BUG(what) marks a place the code cannot reach.
+ * A failure prints "gpuvplan: BUG: FILE:LINE: FUNCTION: what" to stderr and aborts: a loud
+ * stop with a core dump instead of a wrong plan. Always compiled in (NDEBUG does not remove
+ * them): every use is cheap. cond is evaluated exactly once; keep side effects out of it anyway.
+ */
+#define GPV_ASSERT(cond) ((cond) ? (void)0 : gpv_bug(__FILE__, __LINE__, __func__, #cond))
+#define GPV_BUG(what)    gpv_bug(__FILE__, __LINE__, __func__, what)
+
+/* Reports a broken invariant as above and aborts. Called through GPV_ASSERT and GPV_BUG. */
+_Noreturn void gpv_bug(const char *file, int line, const char *func, const char *what);
+
+/*
  * Parses all of s as a base-10 (or 0x-prefixed hexadecimal) integer in [min, max].
  * Returns true and sets *out on success; false on junk, overflow or out of range.
  */
@@ -44,10 +57,20 @@ bool gpv_quotable(const char *s);
 bool gpv_strieq(const char *a, const char *b);
 
 /*
- * Returns the index of the candidate closest to word (case-insensitive edit distance), or -1
- * when none is close enough to suggest. cands has n entries; NULL entries are skipped.
+ * The one "did you mean" engine. Returns the index of the candidate closest to word
+ * (case-insensitive edit distance, an adjacent transposition counting as one edit), or -1 when
+ * none is close enough to suggest: at most one edit in three characters (at least two), and
+ * never more edits than half the characters compared (one-letter names aside), so nothing that
+ * shares little with word is offered. The first of equally close candidates wins. cands has n
+ * entries; NULL entries are skipped.
  */
 int gpv_suggest(const char *word, const char *const *cands, size_t n);
+
+/*
+ * Every candidate as close to word as gpv_suggest()'s answer: writes up to cap of their
+ * indexes to out, in candidate order, and returns how many it wrote (0: nothing to suggest).
+ */
+size_t gpv_suggest_all(int *out, size_t cap, const char *word, const char *const *cands, size_t n);
 
 /*
  * Sorts n elements of `size` bytes at base, stably (equal elements keep their order), with a

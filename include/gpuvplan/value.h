@@ -7,6 +7,7 @@
  * their insertion order, so identical input gives byte-identical output.
  */
 
+#include "gpuvplan/emit.h"
 #include "gpuvplan/error.h"
 #include "gpuvplan/util.h"
 
@@ -62,41 +63,14 @@ const struct gpv_val *gpv_val_get(const struct gpv_val *obj, const char *key);
 /* Frees v and everything in it. NULL is fine. */
 void gpv_val_free(struct gpv_val *v);
 
-/* Appends v as indented JSON (2 spaces) with a final newline. */
+/* Appends v as indented JSON (2 spaces) with a final newline, through the emitter (emit.h). */
 void gpv_val_write_json(const struct gpv_val *v, struct gpv_buf *out);
 
-/* Appends v as a YAML document (block style, strings quoted when YAML would misread them). */
+/*
+ * Appends v as a YAML document (block style, strings quoted when YAML would misread them),
+ * through the emitter (emit.h).
+ */
 void gpv_val_write_yaml(const struct gpv_val *v, struct gpv_buf *out);
-
-/*
- * The pieces both writers above are made of, for writers that stream a document without
- * building a tree (plans: gpv_plan_write_json(), gpv_plan_write_yaml()). Each appends to b
- * exactly what gpv_val_write_json() or gpv_val_write_yaml() writes for the same value.
- */
-
-/*
- * Appends s as a JSON string: quoted, with \" \\ \n \t \r escaped and other bytes below 0x20
- * as \u00XX.
- */
-void gpv_json_put_string(struct gpv_buf *b, const char *s);
-
-/* Appends i in decimal. */
-void gpv_json_put_int(struct gpv_buf *b, long long i);
-
-/*
- * Appends d with six significant digits (whole numbers below 1e15 without an exponent), or
- * null when d is not finite.
- */
-void gpv_json_put_number(struct gpv_buf *b, double d);
-
-/* Appends depth levels of indentation, two spaces each. */
-void gpv_json_put_indent(struct gpv_buf *b, int depth);
-
-/*
- * Appends s as a YAML scalar (a string value or a key): plain when YAML would read it back as
- * this string, else double-quoted with JSON escapes.
- */
-void gpv_yaml_put_string(struct gpv_buf *b, const char *s);
 
 /*
  * Parses JSON text buf[0..len) into a new value tree (*out, caller frees). On a syntax error

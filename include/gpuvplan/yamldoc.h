@@ -105,8 +105,12 @@ struct gpv_yfield {
     double dmin, dmax;  /* GPV_YF_DOUBLE */
 };
 
+/* Most rows in one schema: gpv_ymap_decode() keeps a bit per row in an unsigned long long. */
+#define GPV_YMAP_MAX_FIELDS 64
+
 /*
- * Decodes mapping node `map` into the struct at out using nfields schema rows. Keys not in
+ * Decodes mapping node `map` into the struct at out using nfields schema rows
+ * (at most GPV_YMAP_MAX_FIELDS: a larger schema is a bug, stopped by GPV_ASSERT). Keys not in
  * the schema are errors (with a did-you-mean), as are missing required keys and values of
  * the wrong type. `what` names the mapping in messages ("tenant 'web'"). When seen is not
  * NULL, bit i is set for each field i present. Fields absent from the mapping are left as

@@ -8,6 +8,8 @@
 # expect_out_line RE   some line of standard output matches the extended regex RE
 pass=0
 fail=0
+# Python helpers run with the system interpreter, whatever virtualenv is active.
+PY=/usr/bin/python3
 name=""
 
 t() { name="$*"; }
@@ -46,7 +48,7 @@ expect_err_empty() { if [ -s "$WORK/err" ]; then bad "stderr is not empty"; else
 
 # json_get EXPR: evaluates a Python expression over the parsed stdout bound to `j`.
 json_get() {
-    python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+    "$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
         "$WORK/out" "$1" 2>/dev/null
 }
 # expect_json EXPR VALUE: json_get EXPR prints VALUE.

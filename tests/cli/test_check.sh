@@ -2,7 +2,7 @@
 
 # tamper SRC DST PYTHON: applies the Python statements to the plan `p` and writes DST.
 tamper() {
-    python3 -c 'import json, sys
+    "$PY" -c 'import json, sys
 p = json.load(open(sys.argv[1]))
 exec(sys.argv[3])
 json.dump(p, open(sys.argv[2], "w"), indent=2)' "$1" "$2" "$3"
@@ -141,7 +141,7 @@ expect_rc 0
 run check "$WORK/site.json" --gpu-model l40s
 expect_rc 1
 expect_out "model h100-80gb is not among the allowed --gpu-model"
-run check "$WORK/site.json" --gpu-model l40s --gpu-model H100
+run check "$WORK/site.json" --gpu-model l40s --gpu-model "NVIDIA H100 80GB HBM3"
 expect_rc 0
 run check "$WORK/site.json" --max-gap 0 --require-optimal
 expect_rc 0
@@ -196,7 +196,7 @@ run check --help
 expect_rc 0
 expect_out "usage: gpuvplan check"
 
-t "a YAML file given to check says so"
+t "check reads YAML too: a tenants file given to check is not a plan"
 run check docs/examples/tenants.yaml
 expect_rc 3
-expect_err "docs/examples/tenants.yaml:1:1: error: invalid JSON: the text starts with '#', not '{' (is it YAML?)"
+expect_err "docs/examples/tenants.yaml: error: not a plan: no 'schema' (expected 'gpuvplan.plan/1')"

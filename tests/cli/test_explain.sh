@@ -40,7 +40,7 @@ t "every scenario of the decision guide gets its expected method, profile, model
 for f in tests/data/scenarios/*.yaml; do
     run explain "$f" -f json
     if grep -q '^# expect: [^ ]* none' "$f"; then expect_rc 1; else expect_rc 0; fi
-    problems=$(python3 - "$f" "$WORK/out" <<'EOF'
+    problems=$("$PY" - "$f" "$WORK/out" <<'EOF'
 import json, sys
 src, out = sys.argv[1], sys.argv[2]
 tenants = {t["name"]: t for t in json.load(open(out))["tenants"]}

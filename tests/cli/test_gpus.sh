@@ -5,14 +5,14 @@ run gpus
 expect_rc 0
 for id in a100-40gb a100-80gb a30 h100-80gb h100-94gb h100-96gb h20 h200-141gb gh200-144gb \
     b200 gb200 b300 gb300 rtx-pro-6000 l40s l40 l4 a40 a10 a16 a2 t4 rtx-6000-ada v100-16gb \
-    v100-32gb; do
+    v100-32gb h100-pcie l20 l2 rtx-5000-ada rtx-5880-ada; do
     expect_out_line "^$id "
 done
 
 t "gpus -f json is an object with ids"
 run gpus -f json
 expect_rc 0
-expect_json 'len(j["gpus"])' 25
+expect_json 'len(j["gpus"])' 30
 expect_json '[g["id"] for g in j["gpus"] if g["id"]=="h100-80gb"][0]' h100-80gb
 expect_json '[g["mig"] for g in j["gpus"] if g["id"]=="l40s"][0]' None
 
@@ -48,6 +48,38 @@ run show h100-8gb
 expect_rc 3
 expect_err "unknown GPU 'h100-8gb' (did you mean 'h100-80gb'?)"
 
+t "names as nvidia-smi, GPU feature discovery and the PCI-id tools write them"
+run show "NVIDIA H200"
+expect_rc 0
+expect_out "(h200-141gb)"
+run show "NVIDIA H100 PCIe"
+expect_rc 0
+expect_out "(h100-pcie)"
+run show NVIDIA-A100-SXM4-80GB
+expect_rc 0
+expect_out "(a100-80gb)"
+run show 0x233010DE:0x16C110DE
+expect_rc 0
+expect_out "(h100-80gb)"
+
+t "a family name is ambiguous and lists its models; a name that shares little gets no suggestion"
+run show a100
+expect_rc 3
+expect_err "ambiguous GPU 'a100': it could be 'a100-40gb' or 'a100-80gb'"
+run mig check h100 1g.10gb
+expect_rc 3
+expect_err "ambiguous GPU 'h100': it could be 'h100-80gb', 'h100-94gb', 'h100-96gb' or 'h100-pcie'"
+run show zzz
+expect_rc 3
+expect_err "unknown GPU 'zzz'; \`gpuvplan gpus\` lists the models"
+
+t "GB200 profiles answer to their production and pre-production names"
+run mig check gb200 7x1g.24gb
+expect_rc 0
+expect_out "valid: 7 instances"
+run mig check gb200 3g.95gb 3g.93gb
+expect_rc 0
+
 t "usage errors exit 2"
 run show
 expect_rc 2
@@ -72,7 +104,7 @@ expect_out "Reading the grid"
 
 t "--profiles overrides an embedded model and adds new ones"
 mkdir -p "$WORK/prof"
-sed 's/^name: NVIDIA H100 80GB$/name: Lab H100/' profiles/gpus/h100-80gb.yaml >"$WORK/prof/h100.yaml"
+sed 's/^name: NVIDIA H100 SXM5 80GB$/name: Lab H100/' profiles/gpus/h100-80gb.yaml >"$WORK/prof/h100.yaml"
 run --profiles "$WORK/prof" show h100-80gb
 expect_rc 0
 expect_out "Lab H100"

@@ -3,7 +3,7 @@
 t "mig check: four 2g.20gb on an H100-80GB are over the max of 3"
 run mig check h100-80gb 4x2g.20gb
 expect_rc 1
-expect_out "not valid on NVIDIA H100 80GB (h100-80gb)"
+expect_out "not valid on NVIDIA H100 SXM5 80GB (h100-80gb)"
 expect_out "4 x 2g.20gb asked, but a GPU holds at most 3"
 expect_out "1g.20gb has as much memory and allows 4"
 run mig check h100-80gb 4x2g.20gb -f json
@@ -16,7 +16,7 @@ expect_json '[(r["kind"], r["profile"], r["count"], r["max"]) for r in j["reason
 t "mig check: four 1g.20gb sit at units 0, 2, 4 and 6"
 run mig check h100-80gb 4x1g.20gb
 expect_rc 0
-expect_out "valid: 4 instances on NVIDIA H100 80GB (h100-80gb)"
+expect_out "valid: 4 instances on NVIDIA H100 SXM5 80GB (h100-80gb)"
 for s in 0 2 4 6; do
     expect_out_line "^  1g\\.20gb +15 +$s +2  $s-$((s + 1))\$"
 done
@@ -168,7 +168,7 @@ expect_json 'any("4g.20gb" in l["profiles"] and "3g.20gb" in l["profiles"] for l
 brute_check() {
     "$GPUVPLAN" show "$1" -f json >"$WORK/show.json" 2>/dev/null
     "$GPUVPLAN" mig layouts "$1" -f json >"$WORK/layouts.json" 2>/dev/null
-    python3 - "$WORK/show.json" "$WORK/layouts.json" <<'EOF'
+    "$PY" - "$WORK/show.json" "$WORK/layouts.json" <<'EOF'
 import json, sys
 show = json.load(open(sys.argv[1]))
 lay = json.load(open(sys.argv[2]))
@@ -248,4 +248,8 @@ expect_err "unknown subcommand 'chek' (did you mean 'check'?)"
 run mig layouts h100-80gb a30
 expect_rc 2
 run mig check h100-80gb 1g.10gb -f yaml
+expect_rc 0
+expect_out "valid: true"
+run mig check h100-80gb 1g.10gb -f xml
 expect_rc 2
+expect_err "unknown format 'xml'"

@@ -60,8 +60,8 @@ run recommend docs/examples/tenants.yaml -f yaml
 expect_rc 0
 expect_out_line '^schema: "?gpuvplan.plan/1"?$'
 expect_out_line '^  gpus_used: [0-9]+$'
-if python3 -c 'import yaml' 2>/dev/null; then
-    python3 -c 'import json, sys, yaml
+if "$PY" -c 'import yaml' 2>/dev/null; then
+    "$PY" -c 'import json, sys, yaml
 a = json.load(open(sys.argv[1])); b = yaml.safe_load(open(sys.argv[2]))
 sys.exit(0 if a == b else 1)' "$WORK/first.json" "$WORK/out" && ok || bad "YAML and JSON differ"
 fi
@@ -124,8 +124,8 @@ run recommend docs/examples/tenants.yaml -f json --strategy first-fit -o "$WORK/
 expect_rc 0
 run check "$WORK/ff.json"
 expect_rc 0
-ff=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["gpus_used"])' "$WORK/ff.json")
-opt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["gpus_used"])' "$WORK/site.json")
+ff=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["gpus_used"])' "$WORK/ff.json")
+opt=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["gpus_used"])' "$WORK/site.json")
 if [ "$ff" -ge "$opt" ]; then ok; else bad "first fit used $ff GPUs, optimal $opt"; fi
 
 t "--gpu sizes a fleet from the named models only"
@@ -165,12 +165,12 @@ run recommend "$WORK/missing.yaml"
 expect_rc 3
 
 t "plans validate against docs/plan.schema.json"
-if ! python3 -c 'import jsonschema' 2>/dev/null; then
-    bad "python3 has no jsonschema module: install it (pip install jsonschema) to validate plans"
+if ! "$PY" -c 'import jsonschema' 2>/dev/null; then
+    bad "/usr/bin/python3 has no jsonschema module: make check installs python3-jsonschema (scripts/deps.sh --test)"
 else
     for f in docs/examples/tenants.yaml tests/data/recommend/*.yaml; do
         run recommend "$f" -f json --explain
-        python3 -c 'import json, sys, jsonschema
+        "$PY" -c 'import json, sys, jsonschema
 jsonschema.validate(json.load(open(sys.argv[1])), json.load(open("docs/plan.schema.json")))' \
             "$WORK/out" 2>"$WORK/schema.err" && ok || bad "$f: $(tail -n 1 "$WORK/schema.err")"
     done
@@ -189,7 +189,7 @@ for f in docs/examples/tenants.yaml tests/data/recommend/fleet-too-small.yaml te
     cp "$WORK/out" "$WORK/tt1"
     run recommend "$f" --explain
     if cmp -s "$WORK/out" "$WORK/tt1"; then ok; else bad "$f: two table runs differ"; fi
-    python3 -c 'import json, sys
+    "$PY" -c 'import json, sys
 j = json.load(open(sys.argv[1])); lines = open(sys.argv[2]).read().split("\n")
 s = j["summary"]
 want = ["Plan for %s (strategy %s)" % (j["input"]["tenants_file"], s["strategy"]),

@@ -4,7 +4,7 @@
 # each shifted by SHIFT within its choices (0 = all right, 1 = all wrong).
 answers_for() {
     "$GPUVPLAN" quiz --list --seed "$1" --count "$2" -f json >"$WORK/key.json" 2>/dev/null
-    python3 -c '
+    "$PY" -c '
 import json, sys
 shift = int(sys.argv[2])
 for q in json.load(open(sys.argv[1]))["questions"]:
@@ -191,8 +191,8 @@ expect_rc 0
 expect_json 'j["tenants"][0]["method"], j["tenants"][0]["profile"]' "('mig', '1g.20gb')"
 
 t "advise agrees with explain on every tenant of every scenario file"
-if python3 -c 'import yaml' 2>/dev/null; then
-    problems=$(python3 - "$GPUVPLAN" tests/data/scenarios/*.yaml <<'EOF'
+if "$PY" -c 'import yaml' 2>/dev/null; then
+    problems=$("$PY" - "$GPUVPLAN" tests/data/scenarios/*.yaml <<'EOF'
 import json, subprocess, sys, yaml
 
 exe, files = sys.argv[1], sys.argv[2:]
@@ -253,7 +253,7 @@ EOF
     *) bad "$problems" ;;
     esac
 else
-    bad "python3 has no yaml module: make check installs python3-yaml (scripts/deps.sh --test)"
+    bad "/usr/bin/python3 has no yaml module: make check installs python3-yaml (scripts/deps.sh --test)"
 fi
 
 t "compare: the matrix of the four methods, from the rules and the database"

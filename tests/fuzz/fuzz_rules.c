@@ -47,7 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (i = 0; i < file.ntenants; i++) {
         struct gpv_decision d;
 
-        gpv_decide(&d, &rs, &file.tenants[i], &file.licenses, cands, 3, &err);
+        gpv_decide(&d, &rs, &file.tenants[i], &file.licenses, cands, 3);
         gpv_decision_release(&d);
     }
     gpv_rules_release(&rs);

@@ -33,7 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct gpv_decision d;
         size_t n = gpv_candidates(&cands, &file, &file.tenants[i], &db, NULL, 0);
 
-        gpv_decide(&d, &rules, &file.tenants[i], &file.licenses, cands, n, &err);
+        gpv_decide(&d, &rules, &file.tenants[i], &file.licenses, cands, n);
         if (d.best >= 0)
             (void)gpv_choice_profile(&d.choices[d.best]);
         gpv_decision_release(&d);

@@ -11,11 +11,11 @@
 #include <string.h>
 
 static const char *const required_ids[] = {
-    "a100-40gb", "a100-80gb", "a30",          "h100-80gb",    "h100-94gb",
-    "h100-96gb", "h20",       "h200-141gb",   "gh200-144gb",  "b200",
-    "gb200",     "b300",      "gb300",        "rtx-pro-6000", "l40s",
-    "l40",       "l4",        "a40",          "a10",          "a16",
-    "a2",        "t4",        "rtx-6000-ada", "v100-16gb",    "v100-32gb",
+    "a100-40gb", "a100-80gb", "a30",          "h100-80gb",   "h100-94gb",    "h100-pcie",
+    "h100-96gb", "h20",       "h200-141gb",   "gh200-144gb", "b200",         "gb200",
+    "b300",      "gb300",     "rtx-pro-6000", "l40s",        "l40",          "l4",
+    "a40",       "a10",       "a16",          "a2",          "t4",           "rtx-6000-ada",
+    "v100-16gb", "v100-32gb", "l20",          "l2",          "rtx-5000-ada", "rtx-5880-ada",
 };
 
 static int
@@ -129,6 +129,218 @@ test_db_resolves_aliases_case_and_pci_ids(void **state)
     assert_int_equal(err.code, GPV_EINPUT);
     assert_string_equal(err.msg, "unknown GPU 'h100-8gb' (did you mean 'h100-80gb'?); "
                                  "`gpuvplan gpus` lists them all");
+}
+
+/* Names as `nvidia-smi --query-gpu=name` prints them, GPU feature discovery product labels and
+ * PCI ids as the applying tools write them. */
+static void
+test_db_resolves_real_nvidia_smi_names_labels_and_pci_ids(void **state)
+{
+    static const struct {
+        const char *name, *id;
+    } cases[] = {
+        {"NVIDIA H100 80GB HBM3", "h100-80gb"},
+        {"NVIDIA H100 PCIe", "h100-pcie"},
+        {"NVIDIA H100 NVL", "h100-94gb"},
+        {"NVIDIA A100-SXM4-80GB", "a100-80gb"},
+        {"NVIDIA A100 80GB PCIe", "a100-80gb"},
+        {"NVIDIA A100-SXM4-40GB", "a100-40gb"},
+        {"NVIDIA A100-PCIE-40GB", "a100-40gb"},
+        {"NVIDIA H200", "h200-141gb"},
+        {"NVIDIA H200 NVL", "h200-141gb"},
+        {"NVIDIA B200", "b200"},
+        {"NVIDIA GH200 480GB", "h100-96gb"},
+        {"NVIDIA GH200 144G HBM3e", "gh200-144gb"},
+        {"NVIDIA A30", "a30"},
+        {"NVIDIA H20", "h20"},
+        {"NVIDIA L40S", "l40s"},
+        {"NVIDIA L4", "l4"},
+        {"NVIDIA A10", "a10"},
+        {"NVIDIA A16", "a16"},
+        {"NVIDIA RTX 6000 Ada Generation", "rtx-6000-ada"},
+        {"NVIDIA RTX PRO 6000 Blackwell Server Edition", "rtx-pro-6000"},
+        {"Tesla T4", "t4"},
+        {"Tesla V100-SXM2-16GB", "v100-16gb"},
+        {"Tesla V100-PCIE-32GB", "v100-32gb"},
+        {"Tesla V100S-PCIE-32GB", "v100-32gb"},
+        {"NVIDIA-A100-SXM4-80GB", "a100-80gb"},
+        {"NVIDIA-A100-80GB-PCIe", "a100-80gb"},
+        {"NVIDIA-H100-80GB-HBM3", "h100-80gb"},
+        {"NVIDIA-H100-80GB-HBM3-SHARED", "h100-80gb"},
+        {"NVIDIA-A100-SXM4-40GB-MIG-1g.5gb", "a100-40gb"},
+        {"Tesla-T4", "t4"},
+        {"0x2330", "h100-80gb"},
+        {"0x233010DE", "h100-80gb"},
+        {"0x233010de", "h100-80gb"},
+        {"0x233110DE", "h100-pcie"},
+        {"0x233010DE:0x16C110DE", "h100-80gb"},
+        {"0x20B510DE", "a100-80gb"},
+        {"0x26B910DE", "l40s"},
+        {"10de:2335", "h200-141gb"},
+    };
+    const struct gpv_db *db = *state;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct gpv_gpu *g = gpv_db_find(db, cases[i].name);
+
+        if (!g || strcmp(g->id, cases[i].id))
+            fail_msg("'%s' resolved to %s, not %s", cases[i].name, g ? g->id : "nothing",
+                     cases[i].id);
+    }
+}
+
+static void
+test_db_lists_the_candidates_of_an_ambiguous_family_name(void **state)
+{
+    const struct gpv_db *db = *state;
+    const struct gpv_gpu *found[8];
+    struct gpv_error err;
+
+    assert_int_equal(gpv_db_resolve(found, 8, db, "a100"), 2);
+    assert_string_equal(found[0]->id, "a100-40gb");
+    assert_string_equal(found[1]->id, "a100-80gb");
+    assert_null(gpv_db_find(db, "h100"));
+    assert_null(gpv_db_lookup(db, "a100", &err));
+    assert_int_equal(err.code, GPV_EINPUT);
+    assert_string_equal(err.msg, "ambiguous GPU 'a100': it could be 'a100-40gb' or 'a100-80gb'");
+    assert_null(gpv_db_lookup(db, "GH200", &err));
+    assert_string_equal(err.msg, "ambiguous GPU 'GH200': it could be 'gh200-144gb' or 'h100-96gb'");
+    /* A name of exactly one model is not ambiguous even when it begins others ("h20", "h200"). */
+    assert_int_equal(gpv_db_resolve(found, 8, db, "H20"), 1);
+    assert_string_equal(found[0]->id, "h20");
+}
+
+static void
+test_db_suggests_only_a_model_of_the_same_family(void **state)
+{
+    const struct gpv_db *db = *state;
+    struct gpv_error err;
+
+    assert_null(gpv_db_lookup(db, "zzz", &err));
+    assert_string_equal(err.msg, "unknown GPU 'zzz'; `gpuvplan gpus` lists the models");
+    assert_null(gpv_db_lookup(db, "NVIDIA Z9", &err));
+    assert_string_equal(err.msg, "unknown GPU 'NVIDIA Z9'; `gpuvplan gpus` lists the models");
+    assert_null(gpv_db_lookup(db, "l40x", &err));
+    assert_string_equal(err.msg, "unknown GPU 'l40x' (did you mean 'l40'?); "
+                                 "`gpuvplan gpus` lists them all");
+    assert_null(gpv_db_lookup(db, "0x12341002", &err));
+    assert_string_equal(err.msg,
+                        "'0x12341002' is not an NVIDIA PCI id (vendor 0x1002, NVIDIA is 0x10DE)");
+    assert_null(gpv_db_lookup(db, "0x000010DE", &err));
+    assert_string_equal(err.msg, "unknown GPU '0x000010DE': no model has PCI device id 0x0000; "
+                                 "`gpuvplan gpus` lists the models");
+}
+
+static void
+test_pci_id_parse_reads_every_form_the_tools_write(void **state)
+{
+    static const char *const bad[] = {
+        "",     "0x",       "0x12345", "0x233010DE:", "0x233010DE:0x16C1", "0x2330:0x16C110DE",
+        "2330", "10de:233", "0x2330g", "h100",        "0x233010DE0",
+    };
+    struct gpv_pci_id id;
+    size_t i;
+
+    (void)state;
+    assert_true(gpv_pci_id_parse(&id, "0x2330"));
+    assert_int_equal(id.device, 0x2330);
+    assert_int_equal(id.vendor, 0);
+    assert_true(gpv_pci_id_parse(&id, "0X233a10de"));
+    assert_int_equal(id.device, 0x233A);
+    assert_int_equal(id.vendor, 0x10DE);
+    assert_int_equal(id.subsys_device, 0);
+    assert_true(gpv_pci_id_parse(&id, "0x233010DE:0x16C110DE"));
+    assert_int_equal(id.device, 0x2330);
+    assert_int_equal(id.subsys_device, 0x16C1);
+    assert_int_equal(id.subsys_vendor, 0x10DE);
+    assert_true(gpv_pci_id_parse(&id, "10de:2331"));
+    assert_int_equal(id.device, 0x2331);
+    assert_int_equal(id.vendor, 0x10DE);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (gpv_pci_id_parse(&id, bad[i]))
+            fail_msg("'%s' parsed as a PCI id", bad[i]);
+}
+
+static void
+test_db_rtx_pro_6000_mig_backed_types_ride_gfx_instances(void **state)
+{
+    const struct gpv_gpu *g = gpv_db_find(*state, "rtx-pro-6000");
+    const struct gpv_gpu *h = gpv_db_find(*state, "h100-80gb");
+    size_t i, n = 0;
+    int t;
+
+    for (i = 0; i < g->vgpu->ntypes; i++) {
+        const struct gpv_vgpu_type *ty = &g->vgpu->types[i];
+
+        if (ty->mig_profile < 0)
+            continue;
+        n++;
+        if (!strstr(g->mig->profiles[ty->mig_profile].name, "+gfx"))
+            fail_msg("%s rides %s, not a +gfx instance", ty->name,
+                     g->mig->profiles[ty->mig_profile].name);
+    }
+    assert_int_equal(n, 26);
+    t = gpv_gpu_find_vgpu_type(g, "DC-1-24CGFX");
+    assert_true(t >= 0);
+    assert_string_equal(g->vgpu->types[t].name, "DC-1-24C");
+    t = gpv_gpu_find_vgpu_type(g, "DC-1-2Q");
+    assert_true(t >= 0);
+    assert_int_equal(g->vgpu->types[t].max, 48);
+    assert_int_equal(gpv_gpu_find_vgpu_type(g, "DC-24CGFX"), -1);
+    assert_int_equal(gpv_gpu_find_vgpu_type(h, "H100-1-10CGFX"), -1);
+}
+
+static void
+test_db_second_pass_facts_follow_their_sources(void **state)
+{
+    const struct gpv_db *db = *state;
+    const struct gpv_gpu *gb = gpv_db_find(db, "gb200");
+    const struct gpv_gpu *pcie = gpv_db_find(db, "h100-pcie");
+    const struct gpv_gpu *a80 = gpv_db_find(db, "a100-80gb");
+    const struct gpv_gpu *h200 = gpv_db_find(db, "h200-141gb");
+    const struct gpv_gpu *h20 = gpv_db_find(db, "h20");
+    static const char *const backed[][2] = {
+        {"gb200", "GB200-1-24C"},        {"gb200", "GB200-7-189C"},
+        {"h100-96gb", "GH200-1-12CME"},  {"h100-96gb", "GH200-7-96C"},
+        {"gh200-144gb", "GH200L-1-36C"}, {"h20", "H20-3-48C"},
+        {"a100-80gb", "A800DX-1-10C"},   {"a100-40gb", "A800-3-20C"},
+        {"h100-80gb", "H800XM-2-20C"},   {"h100-pcie", "H800-4-40C"},
+        {"h100-94gb", "H800L-1-12C"},
+    };
+    size_t i;
+    int p, t;
+
+    /* GB200: production names, the pre-production names as aliases of the same profiles. */
+    assert_int_equal(gpv_gpu_find_profile(gb, "1g.24gb"), gpv_gpu_find_profile(gb, "1g.23gb"));
+    assert_int_equal(gpv_gpu_find_profile(gb, "7g.189gb"), gpv_gpu_find_profile(gb, "7g.186gb"));
+    assert_true(gpv_gpu_find_profile(gb, "7g.186gb") >= 0);
+    t = gpv_gpu_find_vgpu_type(gb, "GB200-3-95C");
+    assert_true(t >= 0);
+    assert_string_equal(gb->mig->profiles[gb->vgpu->types[t].mig_profile].name, "3g.93gb");
+    for (i = 0; i < sizeof(backed) / sizeof(backed[0]); i++) {
+        const struct gpv_gpu *g = gpv_db_find(db, backed[i][0]);
+
+        t = gpv_gpu_find_vgpu_type(g, backed[i][1]);
+        if (t < 0 || g->vgpu->types[t].mig_profile < 0)
+            fail_msg("%s has no MIG-backed type %s", backed[i][0], backed[i][1]);
+    }
+    /* H100 PCIe: its own SM counts (114 on the whole GPU). */
+    assert_int_equal(pcie->mig->profiles[gpv_gpu_find_profile(pcie, "7g.80gb")].sms, 114);
+    assert_int_equal(pcie->mig->profiles[gpv_gpu_find_profile(pcie, "3g.40gb")].sms, 46);
+    /* Driver-dependent memory: the lower reading. */
+    p = gpv_gpu_find_profile(a80, "7g.80gb");
+    assert_int_equal(a80->mig->profiles[p].memory_mib, 80640);
+    assert_false(a80->mig->profiles[p].inferred & GPV_F_MEMORY);
+    p = gpv_gpu_find_profile(h200, "7g.141gb");
+    assert_int_equal(h200->mig->profiles[p].memory_mib, 143104);
+    /* Mixed-size maxima where the AI Enterprise release-7 tables give them. */
+    assert_true(h200->vgpu->mixed_size);
+    assert_true(h20->vgpu->mixed_size);
+    t = gpv_gpu_find_vgpu_type(h20, "H20-24C");
+    assert_int_equal(h20->vgpu->types[t].max_mixed, 2);
+    t = gpv_gpu_find_vgpu_type(h20, "H20-48C");
+    assert_int_equal(h20->vgpu->types[t].max_mixed, 0);
 }
 
 static void
@@ -356,6 +568,11 @@ test_db_loader_rejects_each_bad_model_with_its_line(void **state)
                                 "starts: [0, 2, 4, 6], max: 4, memory_gib: 19.62}"),
                   "t.yaml:12:27: error: MIG profile id 0 is used by both '1g.20gb' and "
                   "'7g.80gb'");
+    expect_reject(with_line(11, "    - {name: 1g.20gb, id: 15, compute_slices: 1, size: 2, "
+                                "starts: [0, 2, 4, 6], max: 4, memory_gib: 19.62, "
+                                "aliases: [7g.80gb]}"),
+                  "t.yaml:11:118: error: alias '7g.80gb' of MIG profile '1g.20gb' is already a "
+                  "name of '7g.80gb'");
     expect_reject(with_line(9, "  source: s2"),
                   "t.yaml:9:11: error: 'source' of 'mig' names source 's2', which is not "
                   "declared under 'sources'");
@@ -432,6 +649,12 @@ main(void)
         cmocka_unit_test(test_db_profile_names_are_per_model),
         cmocka_unit_test(test_db_grids_are_8_4_and_12_units),
         cmocka_unit_test(test_db_resolves_aliases_case_and_pci_ids),
+        cmocka_unit_test(test_db_resolves_real_nvidia_smi_names_labels_and_pci_ids),
+        cmocka_unit_test(test_db_lists_the_candidates_of_an_ambiguous_family_name),
+        cmocka_unit_test(test_db_suggests_only_a_model_of_the_same_family),
+        cmocka_unit_test(test_pci_id_parse_reads_every_form_the_tools_write),
+        cmocka_unit_test(test_db_rtx_pro_6000_mig_backed_types_ride_gfx_instances),
+        cmocka_unit_test(test_db_second_pass_facts_follow_their_sources),
         cmocka_unit_test(test_db_finds_vgpu_types_under_any_prefix),
         cmocka_unit_test(test_db_invariants_hold_for_every_embedded_model),
         cmocka_unit_test(test_db_loader_accepts_the_base_model),

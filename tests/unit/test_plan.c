@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 static struct gpv_db db;
@@ -297,6 +298,41 @@ test_plan_check_finds_a_moved_instance(void **state)
 }
 
 static void
+test_plan_check_keeps_a_finding_longer_than_a_line_whole(void **state)
+{
+    struct planned p;
+    struct gpv_plan_policy pol;
+    struct gpv_plan_findings fs;
+    struct gpv_error err;
+    struct gpv_val *tree, *x;
+    char *name = xmalloc(3001);
+    size_t k;
+
+    (void)state;
+    plan_site(&p, GPV_PACK_OPTIMAL);
+    tree = gpv_plan_build(&p.src);
+    /* An instance of a tenant with a 3000-byte name that is not in tenants. */
+    x = gpv_val_get(gpv_val_get(tree, "gpus")->items[0], "instances")->items[0];
+    memset(name, 'z', 3000);
+    name[3000] = '\0';
+    for (k = 0; k < x->n; k++)
+        if (!strcmp(x->keys[k], "tenant")) {
+            free(x->items[k]->s);
+            x->items[k]->s = xstrdup(name);
+        }
+    gpv_plan_policy_init(&pol);
+    assert_int_equal(gpv_plan_check(&fs, tree, &db, &pol, "site.json", &err), 0);
+    for (k = 0; k < fs.n && !strstr(fs.v[k].what, "who is not in tenants"); k++)
+        ;
+    assert_true(k < fs.n);
+    assert_non_null(strstr(fs.v[k].what, name));
+    gpv_plan_findings_release(&fs);
+    gpv_val_free(tree);
+    planned_release(&p);
+    free(name);
+}
+
+static void
 test_plan_check_finds_each_repeat_of_an_unplaced_tenant(void **state)
 {
     struct planned p;
@@ -374,6 +410,7 @@ main(void)
         cmocka_unit_test(test_plan_check_finds_a_moved_instance),
         cmocka_unit_test(test_plan_check_finds_each_repeat_of_an_unplaced_tenant),
         cmocka_unit_test(test_plan_check_rejects_a_value_that_is_not_a_plan),
+        cmocka_unit_test(test_plan_check_keeps_a_finding_longer_than_a_line_whole),
         cmocka_unit_test(test_plan_decides_each_kind_of_tenant_once),
     };
 

@@ -1,6 +1,7 @@
 #include "gpuvplan/db.h"
 #include "gpuvplan/error.h"
 #include "gpuvplan/mig.h"
+#include "gpuvplan/mig_text.h"
 #include "gpuvplan/quiz.h"
 #include "embedded.h"
 
@@ -431,6 +432,43 @@ layout_serves(const struct gpv_gpu *gpu, int p, int n, int gb)
            gpv_mig_place(NULL, gpu, counts, 0);
 }
 
+#define GEOMETRY (GPV_F_SIZE | GPV_F_STARTS | GPV_F_MAX)
+
+/* A question whose answer rests on inferred values says so; one that does not, does not. */
+static void
+expect_caution(const struct gpv_quiz_question *q, bool inferred)
+{
+    bool says = strstr(q->explanation, "marks inferred") != NULL;
+
+    if (says != inferred)
+        fail_msg("'%s' %s", q->id,
+                 inferred ? "rests on inferred values but does not say so"
+                          : "claims inferred values it does not rest on");
+}
+
+static bool
+inferred_constraints(const struct gpv_gpu *gpu)
+{
+    size_t i;
+
+    for (i = 0; i < gpu->mig->nconstraints; i++)
+        if (gpu->mig->constraints[i].inferred)
+            return true;
+    return false;
+}
+
+/* Whether every profile has one of bits inferred (then any layout rests on them). */
+static bool
+all_inferred(const struct gpv_gpu *gpu, unsigned bits)
+{
+    size_t i;
+
+    for (i = 0; i < gpu->mig->nprofiles; i++)
+        if (!(gpu->mig->profiles[i].inferred & bits))
+            return false;
+    return true;
+}
+
 /* Checks one generated question's answer by recomputing it; returns the kind checked or NULL. */
 static const char *
 check_generated(const struct gpv_quiz_question *q)
@@ -447,6 +485,7 @@ check_generated(const struct gpv_quiz_question *q)
         assert_true(p >= 0);
         snprintf(want, sizeof(want), "%d", gpv_mig_max_more(gpu, zeros, p, 0));
         assert_string_equal(answer_text(q), want);
+        expect_caution(q, (gpu->mig->profiles[p].inferred & GEOMETRY) || inferred_constraints(gpu));
         return "max";
     }
     if ((gpu = id_gpu(q->id, "geometry", &rest))) {
@@ -494,6 +533,8 @@ check_generated(const struct gpv_quiz_question *q)
         gpv_mig_enumerate(gpu, 0, most_cb, &best);
         snprintf(want, sizeof(want), "%d", best);
         assert_string_equal(answer_text(q), want);
+        if (inferred_constraints(gpu) || all_inferred(gpu, GEOMETRY))
+            expect_caution(q, true);
         return "most";
     }
     if ((gpu = id_gpu(q->id, "vgpu-fit", &rest))) {
@@ -522,6 +563,7 @@ check_generated(const struct gpv_quiz_question *q)
         assert_true(t >= 0);
         snprintf(want, sizeof(want), "%d", gpu->vgpu->types[t].max);
         assert_string_equal(answer_text(q), want);
+        expect_caution(q, gpu->vgpu->types[t].inferred & GPV_F_MAX);
         return "vgpu-tenants";
     }
     if ((gpu = id_gpu(q->id, "fixed-share", &rest))) {
@@ -531,21 +573,40 @@ check_generated(const struct gpv_quiz_question *q)
         assert_true(t >= 0);
         snprintf(want, sizeof(want), "(1/%d)", gpu->vgpu->types[t].max);
         assert_non_null(strstr(answer_text(q), want));
+        expect_caution(q, gpu->vgpu->types[t].inferred & GPV_F_MAX);
         return "fixed-share";
     }
     if ((gpu = id_gpu(q->id, "license", &rest))) {
-        int t = type_by_id_part(gpu, rest);
+        int t = type_by_id_part(gpu, rest), s;
+        enum gpv_series series;
 
         assert_true(t >= 0);
-        assert_string_equal(answer_text(q), gpv_series_license(gpu->vgpu->types[t].series));
+        series = gpu->vgpu->types[t].series;
+        assert_string_equal(answer_text(q), gpv_series_license(series));
+        /* No wrong choice is a licence that covers the type as well (vWS covers B). */
+        for (c = 0; c < q->nchoices; c++)
+            for (s = GPV_SERIES_A; s <= GPV_SERIES_Q; s++)
+                if ((int)c != q->answer &&
+                    !strcmp(q->choices[c], gpv_series_license((enum gpv_series)s)))
+                    assert_false(gpv_series_license_covers((enum gpv_series)s, series));
+        expect_caution(q, gpu->vgpu->types[t].inferred & GPV_F_SERIES);
         return "license";
     }
     if ((gpu = id_gpu(q->id, "mig-backed", &rest))) {
         int t = type_by_id_part(gpu, rest);
+        const struct gpv_vgpu_type *ty;
+        int pm;
 
         assert_true(t >= 0 && gpu->vgpu->types[t].mig_profile >= 0);
-        assert_string_equal(answer_text(q),
-                            gpu->mig->profiles[gpu->vgpu->types[t].mig_profile].name);
+        ty = &gpu->vgpu->types[t];
+        assert_false(ty->inferred & GPV_F_MIG_PROFILE);
+        assert_string_equal(answer_text(q), gpu->mig->profiles[ty->mig_profile].name);
+        /* Several vGPUs per instance: the explanation must not promise the instance to one VM. */
+        pm = gpu->mig->profiles[ty->mig_profile].max;
+        if (ty->max > pm)
+            assert_non_null(strstr(q->explanation, "time-sliced inside the instance"));
+        else
+            assert_non_null(strstr(q->explanation, "to itself"));
         return "mig-backed";
     }
     if ((gpu = id_gpu(q->id, "has-mig", &rest)) || (gpu = id_gpu(q->id, "has-q", &rest))) {
@@ -617,6 +678,37 @@ test_quiz_generated_answers_agree_with_the_engine(void **state)
             fprintf(stderr, "no generated question of kind '%s'\n", kinds[k]);
         assert_true(seen[k]);
     }
+}
+
+static void
+test_quiz_names_question_origins_as_listings_show_them(void **state)
+{
+    (void)state;
+    assert_string_equal(gpv_quiz_origin_name(GPV_QUIZ_BANK), "bank");
+    assert_string_equal(gpv_quiz_origin_name(GPV_QUIZ_GENERATED), "generated");
+}
+
+static void
+test_quiz_words_a_mig_failure_as_mig_check_does(void **state)
+{
+    const struct gpv_gpu *h100 = gpv_db_find(&db, "h100-80gb");
+    const struct gpv_quiz_question *q;
+    int counts[GPV_MIG_MAX_PROFILES] = {0};
+    struct gpv_quiz quiz;
+    struct gpv_buf why;
+
+    (void)state;
+    assert_non_null(h100);
+    counts[gpv_gpu_find_profile(h100, "2g.20gb")] = 4;
+    gpv_buf_init(&why);
+    assert_int_equal(gpv_mig_text_reasons(&why, h100, counts, 0, "; "), 1);
+    generate(&quiz, 9);
+    q = find(&quiz, "gen-geometry-h100-80gb-4x2g.20gb");
+    assert_non_null(q);
+    assert_non_null(strstr(q->explanation, gpv_buf_str(&why)));
+    assert_non_null(strstr(gpv_buf_str(&why), "1g.20gb has as much memory and allows 4"));
+    gpv_buf_release(&why);
+    gpv_quiz_release(&quiz);
 }
 
 static void
@@ -737,6 +829,8 @@ main(void)
         cmocka_unit_test(test_quiz_rng_is_splitmix64_and_below_stays_in_range),
         cmocka_unit_test(test_quiz_generated_answers_agree_with_the_engine),
         cmocka_unit_test(test_quiz_generates_the_h100_four_tenant_questions),
+        cmocka_unit_test(test_quiz_words_a_mig_failure_as_mig_check_does),
+        cmocka_unit_test(test_quiz_names_question_origins_as_listings_show_them),
         cmocka_unit_test(test_quiz_same_seed_gives_the_same_questions_and_order),
         cmocka_unit_test(test_quiz_pick_filters_by_topic_without_repeats),
     };

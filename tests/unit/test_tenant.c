@@ -55,7 +55,7 @@ test_tenant_loader_reads_every_key(void **state)
     const char *text = "version: 1\n"
                        "licenses: {ai_enterprise: true, vws: true, vpc: false, vapps: true}\n"
                        "fleet:\n"
-                       "  - {gpu: H100, count: 4, cost_per_hour: 3.2, vgpu_mode: mixed}\n"
+                       "  - {gpu: H100-SXM5-80GB, count: 4, cost_per_hour: 3.2, vgpu_mode: mixed}\n"
                        "  - {gpu: l40s, count: 2}\n"
                        "tenants:\n"
                        "  - name: fraud-scoring\n"
@@ -222,9 +222,9 @@ static const struct {
      "gpus` lists them"},
     {"version: 1\ntenants: [{name: web, memory: 1GiB, gpu: [l40s]}]\n",
      "t.yaml:2:42: error: 'gpu' of tenant 'web' must be a non-empty string, not a list"},
-    {"version: 1\nfleet: [{gpu: h200-141gb, count: 1, vgpu_mode: mixed}]\n"
+    {"version: 1\nfleet: [{gpu: b200, count: 1, vgpu_mode: mixed}]\n"
      "tenants: [{name: web, memory: 1GiB}]\n",
-     "t.yaml:2:48: error: 'vgpu_mode' of fleet entry 'h200-141gb' is 'mixed', but 'h200-141gb' "
+     "t.yaml:2:42: error: 'vgpu_mode' of fleet entry 'b200' is 'mixed', but 'b200' "
      "has no mixed-size vGPU mode in the database"},
     {"version: 1\nfleet: [{gpu: gb300, count: 1, vgpu_mode: mixed}]\n"
      "tenants: [{name: web, memory: 1GiB}]\n",
@@ -357,6 +357,57 @@ test_tenant_loader_refuses_binary_bytes_and_huge_input(void **state)
     free(huge);
 }
 
+static void
+test_tenant_enum_names_and_parsers_are_inverse(void **state)
+{
+    enum gpv_isolation iso;
+    enum gpv_workload wl;
+    enum gpv_environment env;
+    enum gpv_vgpu_mode mode;
+    int v;
+
+    (void)state;
+    for (v = GPV_ISO_NONE; v <= GPV_ISO_HARD; v++) {
+        assert_true(gpv_isolation_parse(&iso, gpv_isolation_name((enum gpv_isolation)v)));
+        assert_int_equal(iso, v);
+    }
+    for (v = GPV_WL_TRAINING; v <= GPV_WL_DEV; v++) {
+        assert_true(gpv_workload_parse(&wl, gpv_workload_name((enum gpv_workload)v)));
+        assert_int_equal(wl, v);
+    }
+    assert_true(gpv_environment_parse(&env, "vm"));
+    assert_int_equal(env, GPV_ENV_VM);
+    assert_true(gpv_vgpu_mode_parse(&mode, "mixed"));
+    assert_int_equal(mode, GPV_VGPU_MIXED);
+    iso = GPV_ISO_SOFT;
+    assert_false(gpv_isolation_parse(&iso, "Hard"));
+    assert_false(gpv_isolation_parse(&iso, NULL));
+    assert_int_equal(iso, GPV_ISO_SOFT);
+    assert_false(gpv_environment_parse(&env, "?"));
+}
+
+static void
+test_tenant_licence_table_reads_and_sets_each_field(void **state)
+{
+    struct gpv_licenses lic;
+    enum gpv_license l;
+
+    (void)state;
+    memset(&lic, 0, sizeof(lic));
+    assert_string_equal(gpv_license_key(GPV_LIC_AI_ENTERPRISE), "ai_enterprise");
+    assert_string_equal(gpv_license_title(GPV_LIC_VWS), "vWS");
+    assert_string_equal(gpv_license_key(GPV_LIC_COUNT), "?");
+    assert_true(gpv_license_parse(&l, "vapps"));
+    assert_int_equal(l, GPV_LIC_VAPPS);
+    assert_false(gpv_license_parse(&l, "vApps"));
+    gpv_license_set(&lic, GPV_LIC_VPC, true);
+    assert_true(lic.vpc);
+    assert_false(lic.vws || lic.vapps || lic.ai_enterprise);
+    assert_true(gpv_license_held(&lic, GPV_LIC_VPC));
+    assert_false(gpv_license_held(&lic, GPV_LIC_VWS));
+    assert_false(gpv_license_held(&lic, GPV_LIC_COUNT));
+}
+
 int
 main(void)
 {
@@ -366,6 +417,8 @@ main(void)
         cmocka_unit_test(test_tenant_memory_is_decimal_or_binary_as_written),
         cmocka_unit_test(test_tenant_whole_gpu_tenants_need_no_memory),
         cmocka_unit_test(test_tenant_enum_names_match_the_file_format),
+        cmocka_unit_test(test_tenant_enum_names_and_parsers_are_inverse),
+        cmocka_unit_test(test_tenant_licence_table_reads_and_sets_each_field),
         cmocka_unit_test(test_tenant_loader_rejects_each_bad_file_with_its_position),
         cmocka_unit_test(test_tenant_loader_refuses_binary_bytes_and_huge_input),
     };

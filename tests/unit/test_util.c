@@ -6,7 +6,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct item {
     int key;
@@ -80,13 +85,89 @@ test_util_suggests_close_names_only(void **state)
     assert_int_equal(gpv_suggest("zebra", keys, 5), -1);
 }
 
+static void
+test_util_suggest_never_offers_what_shares_little_with_the_word(void **state)
+{
+    static const char *const envs[] = {"container", "vm"};
+    static const char *const keys[] = {"memory_mib", "name", "vws", "vpc"};
+    static const char *const profiles[] = {"1g.10gb", "2g.20gb", "3g.40gb", "1g.20gb"};
+    int out[4];
+
+    (void)state;
+    assert_int_equal(gpv_suggest("no", envs, 2), -1);
+    assert_int_equal(gpv_suggest("x", envs, 2), -1);
+    assert_int_equal(gpv_suggest("v", envs, 2), 1);
+    assert_int_equal(gpv_suggest("VM", envs, 2), 1);
+    assert_int_equal(gpv_suggest("contianer", envs, 2), 0);
+    assert_int_equal(gpv_suggest("memroy", keys, 4), 0);
+    assert_int_equal(gpv_suggest("ab", keys, 4), -1);
+    assert_int_equal(gpv_suggest("vwz", keys, 4), 2);
+    assert_int_equal(gpv_suggest_all(out, 4, "2g.10gb", profiles, 4), 2);
+    assert_int_equal(out[0], 0);
+    assert_int_equal(out[1], 1);
+    assert_int_equal(gpv_suggest_all(out, 1, "2g.10gb", profiles, 4), 1);
+    assert_int_equal(out[0], 0);
+    assert_int_equal(gpv_suggest_all(out, 4, "zzzzzz", profiles, 4), 0);
+}
+
+/* A broken invariant stops the process with SIGABRT and names itself on stderr. */
+static void
+test_util_assert_reports_a_broken_invariant_and_aborts(void **state)
+{
+    int fd[2], status = 0;
+    char buf[512];
+    size_t got = 0;
+    ssize_t r;
+    pid_t pid;
+
+    (void)state;
+    assert_int_equal(pipe(fd), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit no_core = {0, 0};
+        volatile int two = 2;
+
+        setrlimit(RLIMIT_CORE, &no_core);
+        dup2(fd[1], 2);
+        close(fd[0]);
+        GPV_ASSERT(two + 1 == 2);
+        _exit(0); /* not reached when the assertion works */
+    }
+    close(fd[1]);
+    while (got < sizeof(buf) - 1 && (r = read(fd[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+        got += (size_t)r;
+    buf[got] = '\0';
+    close(fd[0]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGABRT);
+    assert_non_null(strstr(buf, "gpuvplan: BUG: "));
+    assert_non_null(strstr(buf, "test_util.c:"));
+    assert_non_null(strstr(buf, "two + 1 == 2"));
+}
+
+/* A holding invariant costs nothing visible. */
+static void
+test_util_assert_passes_when_the_invariant_holds(void **state)
+{
+    int calls = 0;
+
+    (void)state;
+    GPV_ASSERT(++calls == 1);
+    assert_int_equal(calls, 1); /* evaluated exactly once */
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_util_suggest_never_offers_what_shares_little_with_the_word),
         cmocka_unit_test(test_util_stable_sort_orders_by_key_and_keeps_ties_in_input_order),
         cmocka_unit_test(test_util_parses_numbers_strictly),
         cmocka_unit_test(test_util_suggests_close_names_only),
+        cmocka_unit_test(test_util_assert_reports_a_broken_invariant_and_aborts),
+        cmocka_unit_test(test_util_assert_passes_when_the_invariant_holds),
     };
 
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);

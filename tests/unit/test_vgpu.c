@@ -174,7 +174,7 @@ test_vgpu_mixed_size_has_no_fixed_share(void **state)
 static void
 test_vgpu_mixed_size_is_refused_where_the_model_lacks_it(void **state)
 {
-    const struct gpv_gpu *h = gpu("h200-141gb");
+    const struct gpv_gpu *h = gpu("b200");
     struct gpv_vgpu_resident r[1];
     struct gpv_vgpu_verdict v;
 

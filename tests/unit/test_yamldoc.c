@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <signal.h>
 
 /* Parses doc and returns the formatted error ("" when it parsed). */
 static const char *
@@ -158,6 +162,53 @@ test_yamldoc_decodes_strictly_by_schema(void **state)
                         "null");
 }
 
+/* A schema of more rows than the seen-bits can hold is a bug: stopped, never decoded. */
+static void
+test_yamldoc_stops_a_schema_past_its_row_limit(void **state)
+{
+    static struct gpv_yfield many[GPV_YMAP_MAX_FIELDS + 1];
+    struct gpv_ydoc *d;
+    struct gpv_error err;
+    int status = 0, fd[2];
+    char msg[512];
+    size_t i, got = 0;
+    ssize_t r;
+    pid_t pid;
+
+    (void)state;
+    for (i = 0; i <= GPV_YMAP_MAX_FIELDS; i++) {
+        many[i] = demo_fields[1];
+        many[i].required = false;
+    }
+    gpv_error_init(&err);
+    assert_int_equal(gpv_ydoc_parse(&d, "count: 2\n", 9, "y.yaml", &err), 0);
+    assert_int_equal(pipe(fd), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit no_core = {0, 0};
+        struct demo out;
+
+        setrlimit(RLIMIT_CORE, &no_core);
+        dup2(fd[1], 2);
+        close(fd[0]);
+        memset(&out, 0, sizeof(out));
+        gpv_ymap_decode(&out, d, d->root, many, GPV_YMAP_MAX_FIELDS + 1, "the demo", NULL, &err);
+        _exit(0); /* not reached */
+    }
+    close(fd[1]);
+    while (got < sizeof(msg) - 1 && (r = read(fd[0], msg + got, sizeof(msg) - 1 - got)) > 0)
+        got += (size_t)r;
+    msg[got] = '\0';
+    close(fd[0]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGABRT);
+    assert_non_null(strstr(msg, "gpuvplan: BUG: "));
+    assert_non_null(strstr(msg, "GPV_YMAP_MAX_FIELDS"));
+    gpv_ydoc_free(d);
+}
+
 int
 main(void)
 {
@@ -165,6 +216,7 @@ main(void)
         cmocka_unit_test(test_yamldoc_builds_a_tree_with_lines_and_columns),
         cmocka_unit_test(test_yamldoc_refuses_what_a_hostile_file_could_abuse),
         cmocka_unit_test(test_yamldoc_decodes_strictly_by_schema),
+        cmocka_unit_test(test_yamldoc_stops_a_schema_past_its_row_limit),
     };
 
     return cmocka_run_group_tests_name("yamldoc", tests, NULL, NULL);

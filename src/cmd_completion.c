@@ -1,0 +1,421 @@
+/* gpuvplan completion bash|zsh|fish: shell completions generated from the option tables. */
+#include "cli.h"
+#include "opt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char completion_about[] =
+    "Prints a completion script for the shell, made from the same option tables the commands\n"
+    "parse with: commands, subcommands, every option, the values of -f and enum options, GPU\n"
+    "ids for --gpu, file names for files. `make install` installs all three. To try one:\n"
+    "\n"
+    "  bash:  source <(gpuvplan completion bash)\n"
+    "  zsh:   source <(gpuvplan completion zsh)\n"
+    "  fish:  gpuvplan completion fish | source\n";
+
+/* One option of one command, as cli_opt_dump() writes it. */
+struct comp_opt {
+    char *cmd, *shrt, *lng, *value, *choices, *help;
+};
+
+struct comp {
+    struct comp_opt *opts;
+    size_t n;
+    const char **cmds; /* "gpus", ..., "mig check", "mig layouts" */
+    size_t ncmds;
+};
+
+/* Commands whose first argument is a subcommand, and those subcommands. */
+static const struct {
+    const char *cmd;
+    const char *const subs[4];
+} subcommands[] = {{"mig", {"check", "layouts", NULL}}};
+
+static const char *const *
+subs_of(const char *cmd)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+        if (!strcmp(subcommands[i].cmd, cmd))
+            return subcommands[i].subs;
+    return NULL;
+}
+
+static char *
+field(char **p)
+{
+    char *s = *p, *t = strchr(s, '\t');
+
+    if (t) {
+        *t = '\0';
+        *p = t + 1;
+    } else {
+        *p = s + strlen(s);
+    }
+    return xstrdup(!strcmp(s, "-") ? "" : s);
+}
+
+/* Runs `CMD... --gpuvplan-options` in-process and appends its table to c. */
+static int
+gather_one(struct comp *c, struct gpv_cli *cli, const struct gpv_command *cmd, const char *sub)
+{
+    char *argv[4], *buf = NULL, *line, *next;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    int argc = 0, rc;
+
+    if (!f)
+        return GPV_EXIT_SYSTEM;
+    argv[argc++] = (char *)cmd->name;
+    if (sub)
+        argv[argc++] = (char *)sub;
+    argv[argc++] = (char *)"--gpuvplan-options";
+    argv[argc] = NULL;
+    cli_opt_dump_to(f);
+    rc = cmd->run(cli, argc, argv);
+    cli_opt_dump_to(NULL);
+    fclose(f);
+    c->cmds = xreallocarray(c->cmds, c->ncmds + 1, sizeof(*c->cmds));
+    c->cmds[c->ncmds++] = sub ? xasprintf("%s %s", cmd->name, sub) : xstrdup(cmd->name);
+    for (line = buf; line && *line; line = next) {
+        struct comp_opt *o;
+
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        c->opts = xreallocarray(c->opts, c->n + 1, sizeof(*c->opts));
+        o = &c->opts[c->n++];
+        o->cmd = field(&line);
+        o->shrt = field(&line);
+        o->lng = field(&line);
+        o->value = field(&line);
+        o->choices = field(&line);
+        o->help = field(&line);
+    }
+    free(buf);
+    return rc;
+}
+
+static int
+gather(struct comp *c, struct gpv_cli *cli)
+{
+    const struct gpv_command *cmd;
+    const char *const *s;
+    int rc;
+
+    for (cmd = gpv_commands; cmd->name; cmd++) {
+        if (!strcmp(cmd->name, "completion"))
+            continue;
+        if ((s = subs_of(cmd->name))) {
+            for (; *s; s++)
+                if ((rc = gather_one(c, cli, cmd, *s)))
+                    return rc;
+        } else if ((rc = gather_one(c, cli, cmd, NULL))) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static void
+comp_release(struct comp *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++) {
+        free(c->opts[i].cmd);
+        free(c->opts[i].shrt);
+        free(c->opts[i].lng);
+        free(c->opts[i].value);
+        free(c->opts[i].choices);
+        free(c->opts[i].help);
+    }
+    free(c->opts);
+    for (i = 0; i < c->ncmds; i++)
+        free((char *)c->cmds[i]);
+    free(c->cmds);
+}
+
+static bool
+takes_gpu(const struct comp_opt *o)
+{
+    return !strcmp(o->value, "MODEL") || !strcmp(o->value, "GPU");
+}
+
+static bool
+takes_file(const struct comp_opt *o)
+{
+    return strstr(o->value, "FILE") != NULL;
+}
+
+/* "table json yaml" from "table,json,yaml" */
+static void
+put_words(FILE *f, const char *csv)
+{
+    for (; *csv; csv++)
+        fputc(*csv == ',' ? ' ' : *csv, f);
+}
+
+static void
+put_gpu_ids(FILE *f, const struct gpv_db *db)
+{
+    size_t i;
+
+    for (i = 0; i < db->ngpus; i++)
+        fprintf(f, "%s%s", i ? " " : "", db->gpus[i]->id);
+}
+
+static void
+write_bash(FILE *f, const struct comp *c, const struct gpv_db *db, bool zsh)
+{
+    const struct gpv_command *cmd;
+    const char *const *s;
+    size_t i, k;
+
+    /* zsh runs the bash function through bashcompinit. Installed as _gpuvplan in $fpath, this
+     * file is autoloaded as the completion function itself: the bash function gets another
+     * name, and the first call completes through _bash_complete right away. */
+    const char *fn = zsh ? "_gpuvplan_bash" : "_gpuvplan";
+
+    if (zsh)
+        fputs("#compdef gpuvplan\n", f);
+    fputs("# gpuvplan completion, generated by `gpuvplan completion", f);
+    fputs(zsh ? " zsh`\n" : " bash`\n", f);
+    if (zsh)
+        fputs("autoload -U +X bashcompinit && bashcompinit\n", f);
+    fprintf(f, "%s() {\n", fn);
+    if (zsh)
+        fputs("    emulate -L ksh # arrays from 0, as the bash code expects\n", f);
+    fputs(""
+          "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+          "    local cmd='' i w\n"
+          "    for ((i = 1; i < COMP_CWORD; i++)); do\n"
+          "        w=${COMP_WORDS[i]}\n"
+          "        case $w in\n"
+          "        --profiles) ((i++)); continue ;;\n"
+          "        -*) continue ;;\n"
+          "        esac\n"
+          "        if [[ -z $cmd ]]; then\n"
+          "            cmd=$w\n",
+          f);
+    for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+        fprintf(f,
+                "        elif [[ $cmd == %s ]]; then\n"
+                "            cmd=\"%s $w\"\n"
+                "            break\n",
+                subcommands[i].cmd, subcommands[i].cmd);
+    fputs("        else\n"
+          "            break\n"
+          "        fi\n"
+          "    done\n"
+          "    if [[ -z $cmd ]]; then\n"
+          "        if [[ $prev == --profiles ]]; then\n"
+          "            COMPREPLY=($(compgen -d -- \"$cur\"))\n"
+          "            return\n"
+          "        fi\n"
+          "        COMPREPLY=($(compgen -W '",
+          f);
+    for (cmd = gpv_commands; cmd->name; cmd++)
+        fprintf(f, "%s ", cmd->name);
+    fputs("--profiles --no-color --help --version' -- \"$cur\"))\n"
+          "        return\n"
+          "    fi\n"
+          "    case $cmd in\n",
+          f);
+    for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+        fprintf(f, "    %s)\n        COMPREPLY=($(compgen -W '", subcommands[i].cmd);
+        for (s = subcommands[i].subs; *s; s++)
+            fprintf(f, "%s ", *s);
+        fputs("--help' -- \"$cur\"))\n        return\n        ;;\n", f);
+    }
+    for (cmd = gpv_commands; cmd->name; cmd++)
+        if (!strcmp(cmd->name, "completion"))
+            fputs("    completion)\n"
+                  "        COMPREPLY=($(compgen -W 'bash zsh fish --help' -- \"$cur\"))\n"
+                  "        return\n"
+                  "        ;;\n",
+                  f);
+    fputs("    esac\n    case \"$cmd $prev\" in\n", f);
+    for (i = 0; i < c->n; i++) {
+        const struct comp_opt *o = &c->opts[i];
+
+        if (!o->value[0])
+            continue;
+        fprintf(f, "    \"%s %s\"", o->cmd, o->lng);
+        if (o->shrt[0])
+            fprintf(f, " | \"%s %s\"", o->cmd, o->shrt);
+        fputs(")\n        COMPREPLY=(", f);
+        if (o->choices[0]) {
+            fputs("$(compgen -W '", f);
+            put_words(f, o->choices);
+            fputs("' -- \"$cur\")", f);
+        } else if (takes_gpu(o)) {
+            fputs("$(compgen -W '", f);
+            put_gpu_ids(f, db);
+            fputs("' -- \"$cur\")", f);
+        } else if (takes_file(o)) {
+            fputs("$(compgen -f -- \"$cur\")", f);
+        }
+        fputs(")\n        return\n        ;;\n", f);
+    }
+    fputs("    esac\n"
+          "    if [[ $cur == -* ]]; then\n"
+          "        case $cmd in\n",
+          f);
+    for (k = 0; k < c->ncmds; k++) {
+        fprintf(f, "        \"%s\") COMPREPLY=($(compgen -W '", c->cmds[k]);
+        for (i = 0; i < c->n; i++) {
+            if (strcmp(c->opts[i].cmd, c->cmds[k]))
+                continue;
+            if (c->opts[i].shrt[0])
+                fprintf(f, "%s ", c->opts[i].shrt);
+            fprintf(f, "%s ", c->opts[i].lng);
+        }
+        fputs("' -- \"$cur\")) ;;\n", f);
+    }
+    fputs("        esac\n"
+          "        return\n"
+          "    fi\n"
+          "    case $cmd in\n"
+          "    show | \"mig check\" | \"mig layouts\")\n"
+          "        COMPREPLY=($(compgen -W '",
+          f);
+    put_gpu_ids(f, db);
+    fputs("' -- \"$cur\"))\n"
+          "        ;;\n"
+          "    *)\n"
+          "        COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+          "        ;;\n"
+          "    esac\n"
+          "}\n",
+          f);
+    fprintf(f, "complete -F %s gpuvplan\n", fn);
+    if (zsh)
+        fputs("[[ ${funcstack[1]} == _gpuvplan ]] && _bash_complete -F _gpuvplan_bash\n", f);
+}
+
+/* Fish quotes: single quotes, with ' and \ escaped. */
+static void
+put_fish_quoted(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+static void
+write_fish(FILE *f, const struct comp *c, const struct gpv_db *db)
+{
+    const struct gpv_command *cmd;
+    size_t i;
+
+    fputs("# gpuvplan completion, generated by `gpuvplan completion fish`\n"
+          "complete -c gpuvplan -f\n",
+          f);
+    for (cmd = gpv_commands; cmd->name; cmd++) {
+        fprintf(f, "complete -c gpuvplan -n __fish_use_subcommand -a %s -d ", cmd->name);
+        put_fish_quoted(f, cmd->summary);
+        fputc('\n', f);
+    }
+    fputs("complete -c gpuvplan -n __fish_use_subcommand -l profiles -r -F -d 'also load GPU "
+          "models from DIR/*.yaml'\n"
+          "complete -c gpuvplan -n __fish_use_subcommand -l no-color -d 'no colour'\n"
+          "complete -c gpuvplan -n __fish_use_subcommand -s V -l version -d 'the version'\n"
+          "complete -c gpuvplan -n '__fish_seen_subcommand_from mig; and not "
+          "__fish_seen_subcommand_from check layouts' -a 'check layouts'\n"
+          "complete -c gpuvplan -n '__fish_seen_subcommand_from completion' -a 'bash zsh "
+          "fish'\n",
+          f);
+    for (i = 0; i < c->n; i++) {
+        const struct comp_opt *o = &c->opts[i];
+        const char *sp = strchr(o->cmd, ' ');
+
+        if (sp)
+            fprintf(f,
+                    "complete -c gpuvplan -n '__fish_seen_subcommand_from %.*s; and "
+                    "__fish_seen_subcommand_from %s'",
+                    (int)(sp - o->cmd), o->cmd, sp + 1);
+        else
+            fprintf(f, "complete -c gpuvplan -n '__fish_seen_subcommand_from %s'", o->cmd);
+        if (o->shrt[0])
+            fprintf(f, " -s %s", o->shrt + 1);
+        fprintf(f, " -l %s", o->lng + 2);
+        if (o->choices[0]) {
+            fputs(" -x -a '", f);
+            put_words(f, o->choices);
+            fputc('\'', f);
+        } else if (takes_gpu(o)) {
+            fputs(" -x -a '", f);
+            put_gpu_ids(f, db);
+            fputc('\'', f);
+        } else if (takes_file(o)) {
+            fputs(" -r -F", f);
+        } else if (o->value[0]) {
+            fputs(" -x", f);
+        }
+        fputs(" -d ", f);
+        put_fish_quoted(f, o->help);
+        fputc('\n', f);
+    }
+    fputs("complete -c gpuvplan -n '__fish_seen_subcommand_from show check layouts' -a '", f);
+    put_gpu_ids(f, db);
+    fputs("'\n", f);
+}
+
+int
+cmd_completion(struct gpv_cli *cli, int argc, char **argv)
+{
+    static const char *const shells[] = {"bash", "zsh", "fish", NULL};
+    const struct cli_opt opts[] = {
+        CLI_OUTPUT(&cli->output),
+        CLI_END,
+    };
+    const struct cli_spec spec = {"completion", "bash|zsh|fish", completion_about, NULL, opts,
+                                  false};
+    struct cli_args args;
+    struct gpv_error err;
+    struct comp c;
+    const char *out_path;
+    int rc, shell = -1, i, s;
+
+    gpv_error_init(&err);
+    memset(&c, 0, sizeof(c));
+    if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
+        return rc;
+    if (args.n != 1)
+        return cli_usage_error("completion", args.n == 0 ? "which shell? bash, zsh or fish"
+                                                         : "one shell at a time");
+    for (i = 0; shells[i]; i++)
+        if (!strcmp(args.v[0], shells[i]))
+            shell = i;
+    if (shell < 0) {
+        s = gpv_suggest(args.v[0], shells, 3);
+        if (s >= 0)
+            return cli_usage_error("completion", "unknown shell '%s' (did you mean '%s'?)",
+                                   args.v[0], shells[s]);
+        return cli_usage_error("completion", "unknown shell '%s' (bash, zsh or fish)", args.v[0]);
+    }
+    if ((rc = cli_db(cli, &err)))
+        return cli_report(&err);
+    /* The commands run below parse only --gpuvplan-options: keep them off our -o. */
+    out_path = cli->output;
+    cli->output = NULL;
+    rc = gather(&c, cli);
+    cli->output = out_path;
+    if (rc) {
+        comp_release(&c);
+        return rc;
+    }
+    if (shell == 2)
+        write_fish(stdout, &c, &cli->db);
+    else
+        write_bash(stdout, &c, &cli->db, shell == 1);
+    comp_release(&c);
+    return GPV_EXIT_OK;
+}

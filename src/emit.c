@@ -1,0 +1,509 @@
+#include "gpuvplan/emit.h"
+
+#include "gpuvplan/value.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- scalars ------------------------------------------------------------------------------ */
+
+void
+gpv_json_put_number(struct gpv_buf *b, double d)
+{
+    char tmp[64];
+
+    if (!isfinite(d)) {
+        gpv_buf_put(b, "null", 4);
+        return;
+    }
+    /* Six significant digits keep output stable and readable; integers print without ".0". */
+    snprintf(tmp, sizeof(tmp), "%.6g", d);
+    if (strchr(tmp, 'e') && fabs(d) < 1e15 && d == floor(d))
+        snprintf(tmp, sizeof(tmp), "%.0f", d);
+    gpv_buf_put(b, tmp, strlen(tmp));
+}
+
+void
+gpv_json_put_int(struct gpv_buf *b, long long i)
+{
+    char tmp[24], *p = tmp + sizeof(tmp);
+    unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (i < 0)
+        *--p = '-';
+    gpv_buf_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/*
+ * The length of a character at p YAML may not hold raw, even quoted: a C1 control
+ * (U+0080..U+009F; U+0085 is a line break to YAML), or U+2028 and U+2029 (line and paragraph
+ * separators, line breaks to YAML 1.1). 0 for any other character.
+ */
+static int
+yaml_unprintable(const unsigned char *p)
+{
+    if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+        return 2;
+    if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+        return 3;
+    return 0;
+}
+
+/*
+ * Appends s double-quoted. JSON escapes \" \\ \n \t \r and other bytes below 0x20 as \u00XX; for
+ * YAML (yaml true) also DEL, the C1 controls, U+2028 and U+2029, which YAML may not hold raw
+ * even when quoted (YAML 1.2, 5.1 and 5.4), as \x7f and \uXXXX.
+ */
+static void
+put_quoted(struct gpv_buf *b, const char *s, bool yaml)
+{
+    const unsigned char *p, *run = (const unsigned char *)s;
+
+    gpv_buf_put(b, "\"", 1);
+    /* Runs of bytes that need no escape are copied whole: plans are mostly such runs. */
+    for (p = run; *p; p++) {
+        char esc[8];
+
+        int u = yaml ? yaml_unprintable(p) : 0;
+
+        if (*p >= 0x20 && *p != '"' && *p != '\\' && !(yaml && *p == 0x7f) && !u)
+            continue;
+        gpv_buf_put(b, (const char *)run, (size_t)(p - run));
+        run = p + 1;
+        switch (*p) {
+        case '"':
+            gpv_buf_put(b, "\\\"", 2);
+            break;
+        case '\\':
+            gpv_buf_put(b, "\\\\", 2);
+            break;
+        case '\n':
+            gpv_buf_put(b, "\\n", 2);
+            break;
+        case '\t':
+            gpv_buf_put(b, "\\t", 2);
+            break;
+        case '\r':
+            gpv_buf_put(b, "\\r", 2);
+            break;
+        case 0x7f:
+            gpv_buf_put(b, "\\x7f", 4);
+            break;
+        case 0xc2: /* U+0080..U+009F (YAML) */
+            snprintf(esc, sizeof(esc), "\\u%04x", p[1]);
+            gpv_buf_put(b, esc, 6);
+            run = ++p + 1;
+            break;
+        case 0xe2: /* U+2028, U+2029 (YAML) */
+            gpv_buf_put(b, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+            p += 2;
+            run = p + 1;
+            break;
+        default:
+            snprintf(esc, sizeof(esc), "\\u%04x", *p);
+            gpv_buf_put(b, esc, 6);
+        }
+    }
+    gpv_buf_put(b, (const char *)run, (size_t)(p - run));
+    gpv_buf_put(b, "\"", 1);
+}
+
+void
+gpv_json_put_string(struct gpv_buf *b, const char *s)
+{
+    put_quoted(b, s, false);
+}
+
+void
+gpv_json_put_indent(struct gpv_buf *b, int depth)
+{
+    static const char spaces[] = "                                                                ";
+
+    while (depth > 0) {
+        int n = depth > 32 ? 32 : depth;
+
+        gpv_buf_put(b, spaces, (size_t)n * 2);
+        depth -= n;
+    }
+}
+
+/*
+ * True when a plain YAML scalar would be read back as something other than this string. Plans
+ * write millions of strings, so the tests are ordered to reject the usual name in one pass.
+ */
+static bool
+yaml_needs_quotes(const char *s, bool flow)
+{
+    static const char *const words[] = {"~",    "null",  "Null",  "NULL",  "true", "True",
+                                        "TRUE", "false", "False", "FALSE", "yes",  "no",
+                                        "Yes",  "No",    "on",    "off",   "y",    "n"};
+    const unsigned char *p;
+    size_t i, n = strlen(s);
+    double d;
+    long long ll;
+
+    if (n == 0)
+        return true;
+    if (n <= 5) /* the longest word */
+        for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+            if (!strcmp(s, words[i]))
+                return true;
+    /* A number starts with a digit, a sign or a point. */
+    if ((isdigit((unsigned char)s[0]) || strchr("+-.", s[0])) &&
+        (gpv_parse_double(&d, s) || gpv_parse_ll(&ll, s, LLONG_MIN, LLONG_MAX)))
+        return true;
+    if (strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]) || s[n - 1] == ' ' || s[n - 1] == ':')
+        return true;
+    /* Inside "[a, b]" a comma or bracket would end the item. */
+    if (flow && strpbrk(s, ",[]{}"))
+        return true;
+    for (p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f || yaml_unprintable(p))
+            return true;
+        if ((p[0] == ':' && p[1] == ' ') || (p[0] == ' ' && p[1] == '#'))
+            return true;
+    }
+    return false;
+}
+
+/* Appends s as a YAML scalar in block context, or in flow context ("[a, b]") when flow. */
+static void
+put_yaml(struct gpv_buf *b, const char *s, bool flow)
+{
+    if (yaml_needs_quotes(s, flow))
+        put_quoted(b, s, true); /* JSON's escapes, all of which YAML reads the same */
+    else
+        gpv_buf_put(b, s, strlen(s));
+}
+
+void
+gpv_yaml_put_string(struct gpv_buf *b, const char *s)
+{
+    put_yaml(b, s, false);
+}
+
+/* ---- the emitter ------------------------------------------------------------------------- */
+
+/*
+ * Text is written as it comes. A container's opening waits for its first child (or its end),
+ * when it is known whether it is empty.
+ */
+
+void
+gpv_emit_init(struct gpv_emit *e, enum gpv_emit_kind kind, struct gpv_buf *out)
+{
+    memset(e, 0, sizeof(*e));
+    e->kind = kind;
+    e->out = out;
+}
+
+void
+gpv_emit_release(struct gpv_emit *e)
+{
+    if (!e)
+        return;
+    free(e->frame);
+    gpv_val_free(e->root);
+    e->frame = NULL;
+    e->root = NULL;
+    e->depth = e->cap = 0;
+}
+
+struct gpv_val *
+gpv_emit_take(struct gpv_emit *e)
+{
+    struct gpv_val *v = e->root;
+
+    e->root = NULL;
+    return v;
+}
+
+/* The innermost open container, or NULL at the top. */
+static struct gpv_emit_frame *
+top(struct gpv_emit *e)
+{
+    return e->depth ? &e->frame[e->depth - 1] : NULL;
+}
+
+/* JSON: what comes before an item or member of the innermost container. */
+static void
+json_before(struct gpv_emit *e, const char *key)
+{
+    struct gpv_emit_frame *f = top(e);
+
+    if (!f)
+        return;
+    if (f->inl) {
+        gpv_buf_puts(e->out, f->n ? ", " : "[");
+    } else {
+        gpv_buf_puts(e->out, f->n ? ",\n" : f->obj ? "{\n" : "[\n");
+        gpv_json_put_indent(e->out, (int)e->depth);
+    }
+    if (f->obj) {
+        gpv_json_put_string(e->out, key);
+        gpv_buf_puts(e->out, ": ");
+    }
+    f->n++;
+}
+
+/* YAML: what comes before an item or member of the innermost container ("---" at the top). */
+static void
+yaml_before(struct gpv_emit *e, const char *key)
+{
+    struct gpv_emit_frame *f = top(e);
+    int d = (int)e->depth - 1;
+
+    if (!f) {
+        gpv_buf_puts(e->out, "---\n");
+        return;
+    }
+    if (!f->n) {
+        /* The first child: the container is not empty, so it opens here. */
+        if (f->inl)
+            gpv_buf_puts(e->out, f->member ? " [" : "[");
+        else if (f->member)
+            gpv_buf_putc(e->out, '\n');
+    } else if (f->inl) {
+        gpv_buf_puts(e->out, ", ");
+    }
+    if (f->obj) {
+        /* The first member of a list item (or of the document) shares its line. */
+        if (f->n || f->member)
+            gpv_json_put_indent(e->out, d);
+        gpv_yaml_put_string(e->out, key);
+        gpv_buf_putc(e->out, ':');
+    } else if (!f->inl) {
+        gpv_json_put_indent(e->out, d);
+        gpv_buf_puts(e->out, "- ");
+    }
+    f->n++;
+}
+
+/* Text: what comes before a scalar. */
+static void
+scalar_before(struct gpv_emit *e, const char *key)
+{
+    struct gpv_emit_frame *f;
+
+    if (e->kind == GPV_EMIT_JSON) {
+        json_before(e, key);
+        return;
+    }
+    yaml_before(e, key);
+    if ((f = top(e)) && f->obj)
+        gpv_buf_putc(e->out, ' ');
+}
+
+/* Text: what comes after a scalar (a document that is one scalar ends with a newline). */
+static void
+scalar_after(struct gpv_emit *e)
+{
+    struct gpv_emit_frame *f = top(e);
+
+    if (!f || (e->kind == GPV_EMIT_YAML && !f->inl))
+        gpv_buf_putc(e->out, '\n');
+}
+
+/* Tree: puts v into the innermost container (or makes it the root). */
+static struct gpv_val *
+tree_put(struct gpv_emit *e, const char *key, struct gpv_val *v)
+{
+    struct gpv_emit_frame *f = top(e);
+
+    if (!f) {
+        gpv_val_free(e->root);
+        e->root = v;
+        return v;
+    }
+    if (f->obj)
+        return gpv_val_set(f->v, key, v);
+    return gpv_val_push(f->v, v);
+}
+
+static void
+emit_open(struct gpv_emit *e, const char *key, bool obj, bool inline_scalars)
+{
+    struct gpv_emit_frame *f, *parent = top(e);
+    struct gpv_val *v = NULL;
+
+    if (e->kind == GPV_EMIT_TREE)
+        v = tree_put(e, key, obj ? gpv_val_obj() : gpv_val_arr());
+    else if (e->kind == GPV_EMIT_JSON)
+        json_before(e, key);
+    else
+        yaml_before(e, key);
+    if (e->depth == e->cap) {
+        e->cap = e->cap ? 2 * e->cap : 16;
+        e->frame = xreallocarray(e->frame, e->cap, sizeof(*e->frame));
+        parent = e->depth ? &e->frame[e->depth - 1] : NULL;
+    }
+    f = &e->frame[e->depth++];
+    f->v = v;
+    f->n = 0;
+    f->obj = obj;
+    f->inl = !obj && inline_scalars;
+    f->member = parent && parent->obj;
+}
+
+void
+gpv_emit_obj(struct gpv_emit *e, const char *key)
+{
+    emit_open(e, key, true, false);
+}
+
+void
+gpv_emit_arr(struct gpv_emit *e, const char *key, bool inline_scalars)
+{
+    emit_open(e, key, false, inline_scalars);
+}
+
+void
+gpv_emit_end(struct gpv_emit *e)
+{
+    struct gpv_emit_frame *f;
+    int d;
+
+    assert(e->depth > 0 && "gpv_emit_end() without an open container");
+    f = &e->frame[--e->depth];
+    d = (int)e->depth;
+
+    if (e->kind == GPV_EMIT_YAML) {
+        if (!f->n) {
+            if (f->member)
+                gpv_buf_putc(e->out, ' ');
+            gpv_buf_puts(e->out, f->obj ? "{}\n" : "[]\n");
+        } else if (f->inl) {
+            gpv_buf_puts(e->out, "]\n");
+        }
+        return;
+    }
+    if (e->kind != GPV_EMIT_JSON)
+        return;
+    if (!f->n) {
+        gpv_buf_puts(e->out, f->obj ? "{}" : "[]");
+    } else if (f->inl) {
+        gpv_buf_putc(e->out, ']');
+    } else {
+        gpv_buf_putc(e->out, '\n');
+        gpv_json_put_indent(e->out, d);
+        gpv_buf_putc(e->out, f->obj ? '}' : ']');
+    }
+    if (d == 0)
+        gpv_buf_putc(e->out, '\n');
+}
+
+void
+gpv_emit_str(struct gpv_emit *e, const char *key, const char *s)
+{
+    if (e->kind == GPV_EMIT_TREE) {
+        tree_put(e, key, gpv_val_str(s));
+        return;
+    }
+    scalar_before(e, key);
+    if (!s)
+        gpv_buf_puts(e->out, "null");
+    else if (e->kind == GPV_EMIT_JSON)
+        gpv_json_put_string(e->out, s);
+    else
+        put_yaml(e->out, s, top(e) && top(e)->inl);
+    scalar_after(e);
+}
+
+void
+gpv_emit_null(struct gpv_emit *e, const char *key)
+{
+    gpv_emit_str(e, key, NULL);
+}
+
+void
+gpv_emit_int(struct gpv_emit *e, const char *key, long long i)
+{
+    if (e->kind == GPV_EMIT_TREE) {
+        tree_put(e, key, gpv_val_int(i));
+        return;
+    }
+    scalar_before(e, key);
+    gpv_json_put_int(e->out, i);
+    scalar_after(e);
+}
+
+void
+gpv_emit_num(struct gpv_emit *e, const char *key, double d)
+{
+    if (e->kind == GPV_EMIT_TREE) {
+        tree_put(e, key, gpv_val_num(d));
+        return;
+    }
+    scalar_before(e, key);
+    gpv_json_put_number(e->out, d);
+    scalar_after(e);
+}
+
+void
+gpv_emit_bool(struct gpv_emit *e, const char *key, bool b)
+{
+    if (e->kind == GPV_EMIT_TREE) {
+        tree_put(e, key, gpv_val_bool(b));
+        return;
+    }
+    scalar_before(e, key);
+    gpv_buf_puts(e->out, b ? "true" : "false");
+    scalar_after(e);
+}
+
+/* Arrays of scalars are written on one line; everything else one item per line. */
+static bool
+all_scalars(const struct gpv_val *v)
+{
+    size_t i;
+
+    for (i = 0; i < v->n; i++)
+        if (v->items[i]->type == GPV_V_ARR || v->items[i]->type == GPV_V_OBJ)
+            return false;
+    return true;
+}
+
+void
+gpv_emit_val(struct gpv_emit *e, const char *key, const struct gpv_val *v)
+{
+    size_t i;
+
+    switch (v->type) {
+    case GPV_V_NULL:
+        gpv_emit_null(e, key);
+        break;
+    case GPV_V_BOOL:
+        gpv_emit_bool(e, key, v->b);
+        break;
+    case GPV_V_INT:
+        gpv_emit_int(e, key, v->i);
+        break;
+    case GPV_V_NUM:
+        gpv_emit_num(e, key, v->d);
+        break;
+    case GPV_V_STR:
+        gpv_emit_str(e, key, v->s);
+        break;
+    case GPV_V_ARR:
+        gpv_emit_arr(e, key, all_scalars(v));
+        for (i = 0; i < v->n; i++)
+            gpv_emit_val(e, NULL, v->items[i]);
+        gpv_emit_end(e);
+        break;
+    case GPV_V_OBJ:
+        gpv_emit_obj(e, key);
+        for (i = 0; i < v->n; i++)
+            gpv_emit_val(e, v->keys[i], v->items[i]);
+        gpv_emit_end(e);
+        break;
+    }
+}

@@ -1,0 +1,190 @@
+/*
+ * Two-phase simplex on a dense tableau. Each constraint row i gets a surplus column (-1) and an
+ * artificial column (+1); a row with a negative right-hand side is negated first so that the
+ * artificial variables form a feasible starting basis. Phase 1 minimises the sum of the
+ * artificial variables; phase 2 minimises c . x with the artificial columns barred from entering.
+ * The artificial columns, never pivoted out of the tableau, hold B^-1, which gives the duals.
+ */
+
+#include "gpuvplan/lp.h"
+
+#include "gpuvplan/util.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A reduced cost below -LP_EPS_COST lets a column enter. */
+#define LP_EPS_COST 1e-9
+/* A pivot-column entry above LP_EPS_PIVOT may be the pivot. */
+#define LP_EPS_PIVOT 1e-9
+/* Ratios within LP_EPS_RATIO are ties; a ratio at most this is a degenerate pivot. */
+#define LP_EPS_RATIO 1e-12
+/* Artificial variables summing above this after phase 1: the problem is infeasible. */
+#define LP_EPS_FEASIBLE 1e-7
+/* Degenerate pivots in a row before Bland's rule takes over. */
+#define LP_STALL_BLAND 20
+
+struct tableau {
+    int rows, cols; /* cols: variables, surplus, artificial */
+    double *t;      /* rows x (cols + 1), last column the right-hand side */
+    int *basis;
+};
+
+#define T(tb, i, j) ((tb)->t[(size_t)(i) * ((tb)->cols + 1) + (j)])
+
+static void
+pivot(struct tableau *tb, int r, int e)
+{
+    double pv = T(tb, r, e);
+    int i, j;
+
+    for (j = 0; j <= tb->cols; j++)
+        T(tb, r, j) /= pv;
+    for (i = 0; i < tb->rows; i++) {
+        double f;
+
+        if (i == r || (f = T(tb, i, e)) == 0.0)
+            continue;
+        for (j = 0; j <= tb->cols; j++)
+            T(tb, i, j) -= f * T(tb, r, j);
+    }
+    tb->basis[r] = e;
+}
+
+/* Minimises cost over the columns < nenter that may enter. */
+static enum gpv_lp_outcome
+run(struct tableau *tb, const double *cost, int nenter, long max_pivots)
+{
+    long piv;
+    int stall = 0;
+
+    for (piv = 0; piv < max_pivots; piv++) {
+        int e = -1, r = -1, i, j;
+        double best = -LP_EPS_COST, ratio = 0.0;
+
+        for (j = 0; j < nenter; j++) {
+            double rc = cost[j];
+
+            for (i = 0; i < tb->rows; i++)
+                rc -= cost[tb->basis[i]] * T(tb, i, j);
+            if (stall > LP_STALL_BLAND) {
+                /* Bland's rule after a run of degenerate pivots: no cycling. */
+                if (rc < -LP_EPS_COST) {
+                    e = j;
+                    break;
+                }
+            } else if (rc < best) {
+                best = rc;
+                e = j;
+            }
+        }
+        if (e < 0)
+            return GPV_LP_OPTIMAL;
+        for (i = 0; i < tb->rows; i++) {
+            double a = T(tb, i, e);
+
+            if (a > LP_EPS_PIVOT) {
+                double q = T(tb, i, tb->cols) / a;
+
+                if (r < 0 || q < ratio - LP_EPS_RATIO ||
+                    (q <= ratio + LP_EPS_RATIO && tb->basis[i] < tb->basis[r])) {
+                    r = i;
+                    ratio = q;
+                }
+            }
+        }
+        if (r < 0)
+            return GPV_LP_UNBOUNDED;
+        stall = ratio <= LP_EPS_RATIO ? stall + 1 : 0;
+        pivot(tb, r, e);
+    }
+    return GPV_LP_LIMIT;
+}
+
+enum gpv_lp_outcome
+gpv_lp_solve(double *x, double *y, double *z, const struct gpv_lp_problem *p)
+{
+    struct tableau tb;
+    double *cost = NULL, art = 0.0, obj = 0.0;
+    int n = p->cols, m = p->rows, i, j, k;
+    enum gpv_lp_outcome res;
+
+    tb.rows = m;
+    tb.cols = n + 2 * m;
+    tb.t = xcalloc((size_t)tb.rows * ((size_t)tb.cols + 1), sizeof(double));
+    tb.basis = xcalloc((size_t)m, sizeof(int));
+    cost = xcalloc((size_t)tb.cols, sizeof(double));
+    for (k = 0; k < m; k++) {
+        double sign = p->b[k] < 0.0 ? -1.0 : 1.0;
+
+        for (j = 0; j < n; j++)
+            T(&tb, k, j) = sign * p->a[(size_t)k * n + j];
+        T(&tb, k, n + k) = -sign;
+        T(&tb, k, n + m + k) = 1.0;
+        T(&tb, k, tb.cols) = sign * p->b[k];
+        tb.basis[k] = n + m + k;
+    }
+    /* Phase 1: drive the artificial variables out. It cannot be unbounded (the sum of the
+     * artificial variables is at least 0), so any other outcome is the pivot limit. */
+    for (k = 0; k < m; k++)
+        cost[n + m + k] = 1.0;
+    res = run(&tb, cost, tb.cols, p->max_pivots);
+    if (res != GPV_LP_OPTIMAL) {
+        res = GPV_LP_LIMIT;
+        goto out;
+    }
+    for (i = 0; i < m; i++)
+        if (tb.basis[i] >= n + m)
+            art += T(&tb, i, tb.cols);
+    if (art > LP_EPS_FEASIBLE) {
+        res = GPV_LP_INFEASIBLE;
+        goto out;
+    }
+    /* An artificial variable still basic (at zero) could grow again in phase 2 through a
+     * negative entry of the entering column: pivot it out on any usable entry of its row. A row
+     * with none is redundant and stays as it is (it constrains no column that may enter). */
+    for (i = 0; i < m; i++) {
+        if (tb.basis[i] < n + m)
+            continue;
+        for (j = 0; j < n + m; j++) {
+            if (T(&tb, i, j) > LP_EPS_PIVOT || T(&tb, i, j) < -LP_EPS_PIVOT) {
+                pivot(&tb, i, j);
+                break;
+            }
+        }
+    }
+    /* Phase 2: the real costs; artificial variables may not come back. */
+    memset(cost, 0, (size_t)tb.cols * sizeof(double));
+    for (j = 0; j < n; j++)
+        cost[j] = p->c[j];
+    res = run(&tb, cost, n + m, p->max_pivots);
+    if (res != GPV_LP_OPTIMAL)
+        goto out;
+    if (x)
+        memset(x, 0, (size_t)n * sizeof(double));
+    for (i = 0; i < m; i++) {
+        if (tb.basis[i] < n) {
+            double v = T(&tb, i, tb.cols);
+
+            if (x)
+                x[tb.basis[i]] = v;
+            obj += cost[tb.basis[i]] * v;
+        }
+    }
+    if (z)
+        *z = obj;
+    /* y = c_B B^-1; B^-1 sits in the artificial columns, whose rows were negated with b. */
+    for (k = 0; y && k < m; k++) {
+        y[k] = 0.0;
+        for (i = 0; i < m; i++)
+            y[k] += cost[tb.basis[i]] * T(&tb, i, n + m + k);
+        if (p->b[k] < 0.0)
+            y[k] = -y[k];
+    }
+out:
+    free(tb.t);
+    free(tb.basis);
+    free(cost);
+    return res;
+}

@@ -1,0 +1,209 @@
+/* Plans: `check`'s checks of one GPU's layout (MIG, MIG-backed vGPU, time-sliced vGPU). */
+#include "gpuvplan/plan.h"
+
+#include "plan_check_int.h"
+
+#include "gpuvplan/mig.h"
+#include "gpuvplan/util.h"
+#include "gpuvplan/vgpu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Says why a MIG layout fails, in words, one finding per reason. */
+static void
+mig_reasons(struct chk *c, const char *where, const struct gpv_gpu *gpu,
+            const struct gpv_mig_layout *l)
+{
+    struct gpv_mig_reason rs[16];
+    int n = gpv_mig_check_layout(rs, 16, gpu, l, 0), i;
+
+    for (i = 0; i < n && i < 16; i++) {
+        const struct gpv_mig_reason *r = &rs[i];
+        const char *pn = r->profile >= 0 && (size_t)r->profile < gpu->mig->nprofiles
+                             ? gpu->mig->profiles[r->profile].name
+                             : "?";
+
+        switch (r->kind) {
+        case GPV_MIG_R_OUT_OF_GRID:
+            pc_fail(c, where, "instance %d (%s at %d) runs outside the %d-unit grid", r->instance,
+                    pn, l->inst[r->instance].start, gpu->mig->units);
+            break;
+        case GPV_MIG_R_BAD_START: {
+            const struct gpv_mig_profile *p = &gpu->mig->profiles[r->profile];
+            struct gpv_buf b;
+            int s;
+
+            gpv_buf_init(&b);
+            for (s = 0; s < p->nstarts; s++)
+                gpv_buf_printf(&b, "%s%d", s ? ", " : "", p->starts[s]);
+            pc_fail(c, where, "instance %d: %s may not start at %d (allowed: %s)", r->instance, pn,
+                    l->inst[r->instance].start, gpv_buf_str(&b));
+            gpv_buf_release(&b);
+            break;
+        }
+        case GPV_MIG_R_OVERLAP: {
+            const struct gpv_mig_profile *a = &gpu->mig->profiles[l->inst[r->other].profile];
+
+            pc_fail(c, where, "instances %d (%s at %d) and %d (%s at %d) overlap", r->other,
+                    a->name, l->inst[r->other].start, r->instance, pn, l->inst[r->instance].start);
+            break;
+        }
+        case GPV_MIG_R_OVER_MAX:
+            if (r->profile < 0)
+                pc_fail(c, where, "%d instances, more than a GPU can hold", r->count);
+            else
+                pc_fail(c, where, "%d x %s, more than its max of %d per GPU", r->count, pn,
+                        r->limit);
+            break;
+        case GPV_MIG_R_TOO_NEW:
+            pc_fail(c, where, "%s needs driver R%d or newer", pn, r->limit);
+            break;
+        case GPV_MIG_R_CONSTRAINT:
+            pc_fail(c, where, "%s", gpu->mig->constraints[r->constraint].reason);
+            break;
+        case GPV_MIG_R_UNKNOWN:
+            pc_fail(c, where, "instance %d names no MIG profile of %s", r->instance, gpu->id);
+            break;
+        case GPV_MIG_R_NO_PLACEMENT:
+            pc_fail(c, where, "%s does not fit beside the other instances", pn);
+            break;
+        }
+    }
+}
+
+/* Checks one MIG or MIG-backed vGPU GPU. */
+void
+pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
+                 const struct gpv_val *ins, bool vgpu)
+{
+    struct gpv_mig_layout l;
+    size_t j;
+    bool known = true;
+
+    memset(&l, 0, sizeof(l));
+    if (!gpu->mig) {
+        pc_fail(c, where, "%s has no MIG", gpu->id);
+        return;
+    }
+    if (ins->n > GPV_MIG_MAX_INSTANCES) {
+        pc_fail(c, where, "%zu instances, more than a GPU can hold", ins->n);
+        return;
+    }
+    for (j = 0; j < ins->n; j++) {
+        const struct gpv_val *x = ins->items[j];
+        const char *pn = pc_sget(x, "profile"), *vt = pc_sget(x, "vgpu_type");
+        long long start = pc_iget(x, "start", -1), size = pc_iget(x, "size", -1);
+        int p = pn ? gpv_gpu_find_profile(gpu, pn) : -1;
+
+        c->out->checks++;
+        if (p < 0) {
+            pc_fail(c, where, "instance %zu: '%s' is not a MIG profile of %s", j, pn ? pn : "null",
+                    gpu->id);
+            known = false;
+            continue;
+        }
+        if (start < 0) {
+            pc_fail(c, where, "instance %zu (%s) has no start", j, pn);
+            known = false;
+            continue;
+        }
+        if (size != gpu->mig->profiles[p].size)
+            pc_fail(c, where, "instance %zu: size %lld, but %s takes %d units", j, size, pn,
+                    gpu->mig->profiles[p].size);
+        if (vgpu) {
+            int t = vt && gpu->vgpu ? gpv_gpu_find_vgpu_type(gpu, vt) : -1;
+
+            if (t < 0)
+                pc_fail(c, where, "instance %zu: '%s' is not a vGPU type of %s", j,
+                        vt ? vt : "null", gpu->id);
+            else if (gpu->vgpu->types[t].mig_profile != p)
+                pc_fail(c, where, "instance %zu: %s does not ride on MIG %s", j, vt, pn);
+        }
+        l.inst[l.n].profile = p;
+        l.inst[l.n].start = start > 1000 ? 1000 : (int)start;
+        l.n++;
+    }
+    if (known || l.n)
+        mig_reasons(c, where, gpu, &l);
+}
+
+/* Checks one time-sliced vGPU GPU; tenants give each resident's compute. */
+void
+pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
+                  const struct gpv_val *g)
+{
+    const struct gpv_val *ins = gpv_val_get(g, "instances");
+    const char *vm = pc_sget(g, "vgpu_mode"), *sn = pc_sget(g, "scheduler");
+    struct gpv_vgpu_resident *res;
+    struct gpv_vgpu_verdict vd;
+    enum gpv_sched sched;
+    bool mixed, ok = true;
+    size_t j, n = 0;
+
+    if (!gpu->vgpu) {
+        pc_fail(c, where, "%s has no vGPU support", gpu->id);
+        return;
+    }
+    if (!vm || (strcmp(vm, "equal") && strcmp(vm, "mixed"))) {
+        pc_fail(c, where, "vgpu_mode is '%s', not 'equal' or 'mixed'", vm ? vm : "null");
+        return;
+    }
+    mixed = !strcmp(vm, "mixed");
+    res = xcalloc(ins->n + 1, sizeof(*res));
+    for (j = 0; j < ins->n; j++) {
+        const struct gpv_val *x = ins->items[j];
+        const char *pn = pc_sget(x, "profile"), *tn = pc_sget(x, "tenant");
+        long long size = pc_iget(x, "size", -1), start = pc_iget(x, "start", -1);
+        int t = pn ? gpv_gpu_find_vgpu_type(gpu, pn) : -1;
+        long ti_idx = tn ? pc_tname_find(c->names, c->nt, tn) : -1;
+
+        c->out->checks++;
+        if (t < 0) {
+            pc_fail(c, where, "instance %zu: '%s' is not a vGPU type of %s", j, pn ? pn : "null",
+                    gpu->id);
+            ok = false;
+            continue;
+        }
+        if (size != gpu->vgpu->types[t].size_gb)
+            pc_fail(c, where, "instance %zu: size %lld, but %s has %d GB", j, size, pn,
+                    gpu->vgpu->types[t].size_gb);
+        if (mixed && start < 0) {
+            pc_fail(c, where, "instance %zu (%s) has no placement id in mixed-size mode", j, pn);
+            ok = false;
+            continue;
+        }
+        res[n].type = t;
+        res[n].compute = ti_idx >= 0 ? c->ti[ti_idx].compute : 0.0;
+        res[n].placement = mixed ? (start > 100000 ? 100000 : (int)start) : -1;
+        n++;
+    }
+    if (ok) {
+        if (mixed ? !gpv_vgpu_check_mixed(&vd, gpu, res, n)
+                  : !gpv_vgpu_check_equal(&vd, gpu, res, n)) {
+            pc_fail(c, where, "%s", vd.reason);
+            ok = false;
+        }
+    }
+    if (!sn || !gpv_sched_parse(&sched, sn)) {
+        pc_fail(c, where, "scheduler is '%s', not best-effort, equal-share or fixed-share",
+                sn ? sn : "null");
+    } else if (ok) {
+        if (mixed && sched == GPV_SCHED_FIXED_SHARE) {
+            pc_fail(c, where, "fixed share is not available in mixed-size mode");
+        } else {
+            for (j = 0; j < n; j++) {
+                double share = gpv_vgpu_share(sched, &gpu->vgpu->types[res[j].type], (int)n);
+
+                if (res[j].compute > 0 && share + GPV_VGPU_SHARE_EPS < res[j].compute) {
+                    pc_fail(c, where,
+                            "%s guarantees %.3g of the GPU to %s, which needs %.3g (%s would do)",
+                            sn, share, gpu->vgpu->types[res[j].type].name, res[j].compute,
+                            gpv_sched_name(vd.sched));
+                    break;
+                }
+            }
+        }
+    }
+    free(res);
+}

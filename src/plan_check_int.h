@@ -1,0 +1,81 @@
+#ifndef GPUVPLAN_PLAN_CHECK_INT_H
+#define GPUVPLAN_PLAN_CHECK_INT_H
+
+/*
+ * Private to the plan checker: plan_check.c (the plan as a whole, the tenants, the summary, the
+ * policies) and plan_check_gpu.c (one GPU's layout). The plan's shape is checked first
+ * (pl_shape()), so every member read here is present with its type.
+ */
+
+#include "gpuvplan/plan.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Tenant names sorted for lookups. */
+struct tname {
+    const char *name;
+    size_t idx;
+};
+
+/* An instance as check sees it. */
+struct cinst {
+    long tenant; /* index into tenants[], -1 unknown */
+    long long replica, part;
+    size_t gpu;
+    size_t idx; /* within the GPU */
+};
+
+struct tinfo {
+    const struct gpv_val *v;
+    const char *name;
+    const struct gpv_gpu *gpu; /* the tenant's model, NULL when unknown */
+    double compute;
+};
+
+/* One check of one plan: the findings, the plan's parts, and the tables built on the way. */
+struct chk {
+    struct gpv_plan_findings *out;
+    size_t cap; /* of out->v */
+    const struct gpv_db *db;
+    const struct gpv_plan_policy *pol;
+    const struct gpv_val *sum, *tenants, *gpus, *unplaced;
+    size_t nt, ng;
+    struct tname *names; /* placed tenants by name */
+    struct tinfo *ti;    /* placed tenants in plan order */
+    struct cinst *ci;    /* instances of known tenants, by tenant, replica, part */
+    size_t nci, capci;
+    long long mem_total, mem_alloc; /* MiB of the GPUs and allocated on them */
+};
+
+/* Adds a finding: where ("gpu 'h100-80gb-2'", "summary") and a printf-style what. */
+void pc_fail(struct chk *c, const char *where, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Member k of object o as a string, or NULL when absent or not a string. */
+const char *pc_sget(const struct gpv_val *o, const char *k);
+
+/* Member k of object o as an integer, or dflt when absent or not an integer. */
+long long pc_iget(const struct gpv_val *o, const char *k, long long dflt);
+
+/* The index of the placed tenant called name in the sorted v[0..n), or -1. */
+long pc_tname_find(const struct tname *v, size_t n, const char *name);
+
+/*
+ * Checks one MIG (vgpu false) or MIG-backed vGPU (vgpu true) GPU of model gpu whose instances
+ * are ins: profiles, sizes, starts, vGPU types, then the layout through the MIG engine.
+ */
+void pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
+                      const struct gpv_val *ins, bool vgpu);
+
+/*
+ * Checks one time-sliced vGPU GPU g of model gpu: types, sizes, placement ids, the mode's
+ * rules, and the stated scheduler against each resident tenant's compute.
+ */
+void pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
+                       const struct gpv_val *g);
+
+#endif

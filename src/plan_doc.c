@@ -1,0 +1,647 @@
+/*
+ * The plan document: what every format says (plan_int.h), and the document written through
+ * the emitter as a value tree, JSON or YAML (the table is plan_text.c).
+ */
+#include "gpuvplan/plan.h"
+
+#include "plan_int.h"
+
+#include "gpuvplan/emit.h"
+#include "gpuvplan/mig.h"
+#include "gpuvplan/util.h"
+#include "gpuvplan/vgpu.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- what every format says (plan_int.h) ------------------------------------------------- */
+
+/* "h100-80gb-3": models numbered per GPU id across entries, in plan order. */
+static char **
+gpu_ids(const struct gpv_pack_problem *p, const struct gpv_pack_result *r)
+{
+    char **ids = xcalloc(r->ngpus + 1, sizeof(char *));
+    int *next = xcalloc(p->nmodels + 1, sizeof(int));
+    size_t g, m;
+
+    for (g = 0; g < r->ngpus; g++) {
+        const struct gpv_gpu *gpu = p->models[r->gpus[g].model].gpu;
+
+        /* The counter lives with the first entry of the same model. */
+        for (m = 0; m < p->nmodels && p->models[m].gpu != gpu; m++)
+            ;
+        ids[g] = xasprintf("%s-%d", gpu->id, ++next[m]);
+    }
+    free(next);
+    return ids;
+}
+
+static int
+tinst_cmp(const void *pa, const void *pb)
+{
+    const struct pl_tinst *a = pa, *b = pb;
+
+    if (a->tenant != b->tenant)
+        return a->tenant < b->tenant ? -1 : 1;
+    if (a->replica != b->replica)
+        return a->replica < b->replica ? -1 : 1;
+    if (a->part != b->part)
+        return a->part < b->part ? -1 : 1;
+    if (a->gpu != b->gpu)
+        return a->gpu < b->gpu ? -1 : 1;
+    return a->inst < b->inst ? -1 : (a->inst > b->inst);
+}
+
+void
+pl_index_build(struct pl_index *ix, const struct gpv_plan_src *src)
+{
+    const struct gpv_pack_result *r = &src->run->result;
+    size_t nt = src->job->file->ntenants, g, i, t, k = 0, ng = 0;
+    size_t *last = xcalloc(r->ngpus + 1, sizeof(size_t));
+
+    memset(ix, 0, sizeof(*ix));
+    ix->nids = r->ngpus;
+    ix->ids = gpu_ids(&src->run->problem, r);
+    ix->ti = xcalloc(r->ninsts + 1, sizeof(*ix->ti));
+    for (g = 0; g < r->ngpus; g++) {
+        for (i = 0; i < r->gpus[g].ninsts; i++) {
+            const struct gpv_pack_inst *x = &r->insts[r->gpus[g].first + i];
+
+            ix->ti[k].tenant = x->demand;
+            ix->ti[k].replica = x->replica;
+            ix->ti[k].part = x->part;
+            ix->ti[k].gpu = g;
+            ix->ti[k].inst = r->gpus[g].first + i;
+            k++;
+        }
+    }
+    /* Instances by tenant, replica and part: each tenant's GPUs in replica order. */
+    qsort(ix->ti, k, sizeof(*ix->ti), tinst_cmp);
+    ix->tfirst = xcalloc(nt + 1, sizeof(size_t));
+    ix->gfirst = xcalloc(nt + 1, sizeof(size_t));
+    ix->tgpus = xcalloc(k + 1, sizeof(size_t));
+    for (t = 0, i = 0; t < nt; t++) {
+        ix->tfirst[t] = i;
+        ix->gfirst[t] = ng;
+        for (; i < k && ix->ti[i].tenant == (int)t; i++) {
+            /* last[] holds t + 1 for the GPUs tenant t was already seen on. */
+            if (last[ix->ti[i].gpu] != t + 1) {
+                last[ix->ti[i].gpu] = t + 1;
+                ix->tgpus[ng++] = ix->ti[i].gpu;
+            }
+        }
+        ix->placed += r->choice[t] >= 0;
+    }
+    ix->tfirst[nt] = i;
+    ix->gfirst[nt] = ng;
+    free(last);
+}
+
+void
+pl_index_release(struct pl_index *ix)
+{
+    size_t i;
+
+    for (i = 0; ix->ids && i < ix->nids; i++)
+        free(ix->ids[i]);
+    free(ix->ids);
+    free(ix->ti);
+    free(ix->tfirst);
+    free(ix->tgpus);
+    free(ix->gfirst);
+    memset(ix, 0, sizeof(*ix));
+}
+
+/* The memory an instance holds (MiB). */
+static long long
+inst_memory(const struct gpv_gpu *gpu, enum gpv_pack_kind k, const struct gpv_pack_inst *in)
+{
+    switch (k) {
+    case GPV_PACK_MIG:
+    case GPV_PACK_MIG_VGPU:
+        return gpu->mig->profiles[in->profile].memory_mib;
+    case GPV_PACK_VGPU:
+        return gpu->vgpu->types[in->vgpu_type].framebuffer_mib;
+    case GPV_PACK_WHOLE:
+        return gpu->memory_mib;
+    }
+    return 0;
+}
+
+/* The compute capacity an instance takes: slices, time-slice slots, or the whole GPU. */
+static double
+inst_compute(const struct gpv_gpu *gpu, const struct gpv_pack_model *m, enum gpv_pack_kind k,
+             const struct gpv_pack_inst *in)
+{
+    switch (k) {
+    case GPV_PACK_MIG:
+    case GPV_PACK_MIG_VGPU:
+        return (double)gpu->mig->profiles[in->profile].compute_slices / gpu->mig->compute_slices;
+    case GPV_PACK_VGPU: {
+        const struct gpv_vgpu_type *t = &gpu->vgpu->types[in->vgpu_type];
+        int max = m->mixed ? t->max_mixed : t->max;
+
+        return max > 0 ? 1.0 / max : 1.0;
+    }
+    case GPV_PACK_WHOLE:
+        return 1.0;
+    }
+    return 0.0;
+}
+
+/* Rounds to 4 decimals so that printed figures do not depend on summation noise. */
+static double
+round4(double x)
+{
+    return floor(x * 10000.0 + 0.5) / 10000.0;
+}
+
+void
+pl_figures(struct pl_figures *out, const struct gpv_plan_src *src)
+{
+    const struct gpv_pack_problem *p = &src->run->problem;
+    const struct gpv_pack_result *r = &src->run->result;
+    const struct gpv_tenants *file = src->job->file;
+    long long mem_total = 0, mem_alloc = 0, units_free = 0;
+    double mem_req = 0.0, compute = 0.0;
+    size_t g, i;
+
+    for (g = 0; g < r->ngpus; g++) {
+        const struct gpv_pack_gpu *pg = &r->gpus[g];
+        const struct gpv_pack_model *pm = &p->models[pg->model];
+        const struct gpv_gpu *gpu = pm->gpu;
+        long long alloc = 0;
+        int units = 0;
+
+        mem_total += gpu->memory_mib;
+        for (i = 0; i < pg->ninsts; i++) {
+            const struct gpv_pack_inst *in = &r->insts[pg->first + i];
+            const struct gpv_tenant *t = &file->tenants[in->demand];
+            int parts = pg->kind == GPV_PACK_WHOLE ? gpv_tenant_gpus(t) : 1;
+
+            alloc += inst_memory(gpu, pg->kind, in);
+            compute += inst_compute(gpu, pm, pg->kind, in);
+            if (t->memory_mib > 0)
+                mem_req += (double)t->memory_mib / (parts > 0 ? parts : 1);
+            else if (pg->kind == GPV_PACK_WHOLE)
+                mem_req += (double)gpu->memory_mib;
+            units += in->size;
+        }
+        if (alloc > gpu->memory_mib)
+            alloc = gpu->memory_mib;
+        mem_alloc += alloc;
+        if (pg->kind == GPV_PACK_MIG || pg->kind == GPV_PACK_MIG_VGPU)
+            units_free += gpu->mig->units - units;
+    }
+    memset(out, 0, sizeof(*out));
+    out->util_memory = mem_total ? round4((double)mem_alloc / mem_total) : 0.0;
+    out->util_requested = mem_total ? round4(mem_req / mem_total) : 0.0;
+    out->util_compute = r->ngpus ? round4(compute / r->ngpus) : 0.0;
+    out->stranded_mib = mem_total - mem_alloc;
+    out->stranded_units = units_free;
+    out->has_cost = r->cost >= 0;
+    if (out->has_cost) {
+        out->per_hour = round4(r->cost);
+        out->per_month = round4(r->cost * 730.0);
+    }
+}
+
+bool
+pl_model_listed(const struct gpv_plan_src *src, size_t m)
+{
+    return src->run->result.models[m].gpus || src->run->problem.models[m].limit >= 0;
+}
+
+/* The decision choice behind tenant t's option o, or NULL. */
+static const struct gpv_choice *
+choice_for(const struct gpv_plan_run *run, size_t t, int o)
+{
+    const struct gpv_decision *d = run->of[t];
+    int ci;
+
+    if (o < 0)
+        return d->best >= 0 ? &d->choices[d->best] : NULL;
+    ci = run->choice_of[t][o];
+    return ci >= 0 && (size_t)ci < d->nchoices ? &d->choices[ci] : NULL;
+}
+
+static enum gpv_method
+kind_method(enum gpv_pack_kind k)
+{
+    switch (k) {
+    case GPV_PACK_MIG:
+        return GPV_METHOD_MIG;
+    case GPV_PACK_MIG_VGPU:
+        return GPV_METHOD_MIG_VGPU;
+    case GPV_PACK_VGPU:
+        return GPV_METHOD_VGPU;
+    case GPV_PACK_WHOLE:
+        return GPV_METHOD_PASSTHROUGH;
+    }
+    return GPV_METHOD_NONE;
+}
+
+/* What an option asks for, by name: the MIG profile, the vGPU type, or NULL. */
+static const char *
+option_profile(const struct gpv_gpu *gpu, const struct gpv_pack_option *o)
+{
+    if (o->kind == GPV_PACK_MIG)
+        return gpu->mig->profiles[o->profile].name;
+    if (o->kind == GPV_PACK_VGPU || o->kind == GPV_PACK_MIG_VGPU)
+        return gpu->vgpu->types[o->vgpu_type].name;
+    return NULL;
+}
+
+bool
+pl_tenant(struct pl_tenant *out, const struct gpv_plan_src *src, const struct pl_index *ix,
+          size_t t)
+{
+    const struct gpv_pack_problem *p = &src->run->problem;
+    const struct gpv_pack_result *r = &src->run->result;
+    const struct gpv_pack_option *o;
+    const struct gpv_gpu *gpu;
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    if (r->choice[t] < 0)
+        return false;
+    o = &p->demands[t].options[r->choice[t]];
+    gpu = p->models[o->model].gpu;
+    out->t = &src->job->file->tenants[t];
+    out->o = o;
+    out->gpu = gpu;
+    out->choice = choice_for(src->run, t, r->choice[t]);
+    out->method = kind_method(o->kind);
+    out->profile = option_profile(gpu, o);
+    out->mig_profile = o->profile >= 0 ? gpu->mig->profiles[o->profile].name : NULL;
+    /* The licence the vGPU type's series needs; MIG and passthrough for compute need none. */
+    out->license =
+        o->vgpu_type >= 0 ? gpv_series_license(gpu->vgpu->types[o->vgpu_type].series) : NULL;
+    out->decided_by = out->choice && out->choice->order_rule ? out->choice->order_rule->id : NULL;
+    for (i = ix->tfirst[t]; i < ix->tfirst[t + 1]; i++) {
+        const struct gpv_pack_inst *x = &r->insts[ix->ti[i].inst];
+
+        if (x->upgraded) {
+            out->upgraded++;
+            out->given = gpu->mig->profiles[x->profile].name;
+        }
+    }
+    return true;
+}
+
+void
+pl_put_note(struct gpv_buf *b, const struct pl_tenant *pt)
+{
+    gpv_buf_printf(b, "upgraded from %s to %s (%d of %d replica%s): it saves a GPU", pt->profile,
+                   pt->given, pt->upgraded, pt->t->replicas, pt->t->replicas == 1 ? "" : "s");
+}
+
+bool
+pl_trace_shown(const struct gpv_trace *tr)
+{
+    return tr->step != GPV_STEP_RULE || tr->matched;
+}
+
+const char *
+pl_inst_profile(const struct gpv_gpu *gpu, enum gpv_pack_kind k, const struct gpv_pack_inst *x)
+{
+    if (k == GPV_PACK_VGPU)
+        return gpu->vgpu->types[x->vgpu_type].name;
+    return x->profile >= 0 ? gpu->mig->profiles[x->profile].name : NULL;
+}
+
+void
+pl_reasons(const struct gpv_plan_src *src, size_t i, void (*fn)(void *arg, const char *s),
+           void *arg)
+{
+    const struct gpv_pack_unplaced *u = &src->run->result.unplaced[i];
+    const struct gpv_decision *d = src->run->of[u->demand];
+    struct gpv_buf b;
+    size_t j;
+    int m;
+
+    gpv_buf_init(&b);
+    if (d->method == GPV_METHOD_NONE) {
+        /* No method anywhere: the decision's reasons say why, rule by rule. */
+        for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+            for (j = 0; j < d->rejected[m].n; j++) {
+                const struct gpv_reason *rs = &d->rejected[m].v[j];
+
+                gpv_buf_release(&b);
+                if (rs->rule)
+                    gpv_buf_printf(&b, "%s: %s [%s]", gpv_method_name(m), rs->text, rs->rule);
+                else
+                    gpv_buf_printf(&b, "%s: %s", gpv_method_name(m), rs->text);
+                fn(arg, gpv_buf_str(&b));
+            }
+        }
+        if (d->nchoices == 0)
+            fn(arg, "no candidate GPU model");
+    } else if (src->run->demands[u->demand].noptions == 0) {
+        /* Methods exist, but on models the fleet (or --gpu) leaves out. */
+        for (j = 0; j < d->nchoices; j++)
+            if (d->choices[j].method != GPV_METHOD_NONE)
+                gpv_buf_printf(&b, "%s%s", b.len ? ", " : "", d->choices[j].gpu->id);
+        {
+            char *s = xasprintf("it can run on %s, and none of them is among the models "
+                                "planned (the fleet, or --gpu)",
+                                gpv_buf_str(&b));
+
+            fn(arg, s);
+            free(s);
+        }
+    } else {
+        for (j = 0; j < u->nreasons; j++)
+            fn(arg, u->reasons[j]);
+    }
+    gpv_buf_release(&b);
+}
+
+/* ---- the document ------------------------------------------------------------------------ */
+
+static void
+emit_trace(struct gpv_emit *e, const struct gpv_choice *c)
+{
+    size_t i;
+
+    gpv_emit_arr(e, "trace", false);
+    for (i = 0; c && i < c->ntrace; i++) {
+        const struct gpv_trace *tr = &c->trace[i];
+
+        if (!pl_trace_shown(tr))
+            continue;
+        gpv_emit_obj(e, NULL);
+        if (tr->step == GPV_STEP_RULE) {
+            gpv_emit_str(e, "step", "rule");
+            gpv_emit_str(e, "rule", tr->rule->id);
+            gpv_emit_bool(e, "decided", tr->decided);
+        } else {
+            gpv_emit_str(e, "step", "select");
+            gpv_emit_str(e, "method", gpv_method_name(tr->method));
+            gpv_emit_bool(e, "decided", tr->matched);
+        }
+        gpv_emit_str(e, "text", tr->text);
+        gpv_emit_end(e);
+    }
+    gpv_emit_end(e);
+}
+
+static void
+emit_summary(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl_index *ix)
+{
+    const struct gpv_pack_problem *p = &src->run->problem;
+    const struct gpv_pack_result *r = &src->run->result;
+    struct pl_figures f;
+    size_t m;
+
+    pl_figures(&f, src);
+    gpv_emit_obj(e, "summary");
+    gpv_emit_int(e, "gpus_used", r->gpus_used);
+    gpv_emit_int(e, "lower_bound", r->lower_bound);
+    gpv_emit_int(e, "gap", r->gpus_used - r->lower_bound);
+    gpv_emit_bool(e, "optimal", r->optimal);
+    gpv_emit_str(e, "strategy", gpv_pack_strategy_name(p->strategy));
+    gpv_emit_int(e, "tenants", (long long)src->job->file->ntenants);
+    gpv_emit_int(e, "placed", (long long)ix->placed);
+    gpv_emit_int(e, "unplaced", (long long)r->nunplaced);
+    gpv_emit_int(e, "instances", (long long)r->ninsts);
+    gpv_emit_arr(e, "models", false);
+    for (m = 0; m < p->nmodels; m++) {
+        const struct gpv_pack_model *pm = &p->models[m];
+
+        if (!pl_model_listed(src, m))
+            continue;
+        gpv_emit_obj(e, NULL);
+        gpv_emit_str(e, "gpu", pm->gpu->id);
+        gpv_emit_str(e, "vgpu_mode", pm->mixed ? "mixed" : "equal");
+        if (pm->limit >= 0)
+            gpv_emit_int(e, "fleet", pm->limit);
+        else
+            gpv_emit_null(e, "fleet");
+        gpv_emit_int(e, "gpus", r->models[m].gpus);
+        gpv_emit_int(e, "lower_bound", r->models[m].lower_bound);
+        gpv_emit_bool(e, "optimal", r->models[m].optimal);
+        if (pm->cost >= 0)
+            gpv_emit_num(e, "cost_per_hour", pm->cost);
+        else
+            gpv_emit_null(e, "cost_per_hour");
+        gpv_emit_end(e);
+    }
+    gpv_emit_end(e);
+    gpv_emit_obj(e, "utilization");
+    gpv_emit_num(e, "memory", f.util_memory);
+    gpv_emit_num(e, "requested_memory", f.util_requested);
+    gpv_emit_num(e, "compute", f.util_compute);
+    gpv_emit_end(e);
+    gpv_emit_obj(e, "stranded");
+    gpv_emit_int(e, "memory_mib", f.stranded_mib);
+    gpv_emit_int(e, "mig_units", f.stranded_units);
+    gpv_emit_end(e);
+    gpv_emit_obj(e, "cost");
+    if (f.has_cost) {
+        gpv_emit_num(e, "per_hour", f.per_hour);
+        gpv_emit_num(e, "per_month", f.per_month);
+    } else {
+        gpv_emit_null(e, "per_hour");
+        gpv_emit_null(e, "per_month");
+    }
+    gpv_emit_end(e);
+    gpv_emit_end(e);
+}
+
+static void
+emit_tenants(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl_index *ix)
+{
+    const struct gpv_tenants *file = src->job->file;
+    size_t i, t;
+
+    gpv_emit_arr(e, "tenants", false);
+    for (t = 0; t < file->ntenants; t++) {
+        const struct gpv_tenant *tn = &file->tenants[t];
+        struct pl_tenant pt;
+
+        if (!pl_tenant(&pt, src, ix, t))
+            continue;
+        gpv_emit_obj(e, NULL);
+        gpv_emit_str(e, "name", tn->name);
+        gpv_emit_str(e, "method", gpv_method_name(pt.method));
+        gpv_emit_str(e, "gpu", pt.gpu->id);
+        gpv_emit_str(e, "profile", pt.profile);
+        gpv_emit_str(e, "mig_profile", pt.mig_profile);
+        if (pt.o->kind == GPV_PACK_WHOLE)
+            gpv_emit_int(e, "whole_gpus", pt.o->gpus);
+        else
+            gpv_emit_null(e, "whole_gpus");
+        gpv_emit_str(e, "license", pt.license);
+        gpv_emit_int(e, "replicas", tn->replicas);
+        if (tn->memory_mib > 0)
+            gpv_emit_int(e, "memory_mib", tn->memory_mib);
+        else
+            gpv_emit_null(e, "memory_mib");
+        if (tn->compute > 0)
+            gpv_emit_num(e, "compute", tn->compute);
+        else
+            gpv_emit_null(e, "compute");
+        gpv_emit_bool(e, "spread", tn->spread);
+        gpv_emit_arr(e, "gpus", true);
+        for (i = ix->gfirst[t]; i < ix->gfirst[t + 1]; i++)
+            gpv_emit_str(e, NULL, ix->ids[ix->tgpus[i]]);
+        gpv_emit_end(e);
+        gpv_emit_int(e, "upgraded", pt.upgraded);
+        if (pt.upgraded) {
+            struct gpv_buf note;
+
+            gpv_buf_init(&note);
+            pl_put_note(&note, &pt);
+            gpv_emit_str(e, "note", gpv_buf_str(&note));
+            gpv_buf_release(&note);
+        } else {
+            gpv_emit_null(e, "note");
+        }
+        gpv_emit_str(e, "decided_by", pt.decided_by);
+        if (src->explain)
+            emit_trace(e, pt.choice);
+        gpv_emit_end(e);
+    }
+    gpv_emit_end(e);
+}
+
+static void
+emit_gpus(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl_index *ix)
+{
+    const struct gpv_pack_problem *p = &src->run->problem;
+    const struct gpv_pack_result *r = &src->run->result;
+    const struct gpv_tenants *file = src->job->file;
+    size_t g, i;
+
+    gpv_emit_arr(e, "gpus", false);
+    for (g = 0; g < r->ngpus; g++) {
+        const struct gpv_pack_gpu *pg = &r->gpus[g];
+        const struct gpv_pack_model *pm = &p->models[pg->model];
+        const struct gpv_gpu *gpu = pm->gpu;
+
+        gpv_emit_obj(e, NULL);
+        gpv_emit_str(e, "id", ix->ids[g]);
+        gpv_emit_str(e, "model", gpu->id);
+        gpv_emit_str(e, "mode", gpv_pack_kind_name(pg->kind));
+        gpv_emit_str(e, "vgpu_mode",
+                     pg->kind == GPV_PACK_VGPU ? (pm->mixed ? "mixed" : "equal") : NULL);
+        gpv_emit_str(e, "scheduler", pg->kind == GPV_PACK_VGPU ? gpv_sched_name(pg->sched) : NULL);
+        gpv_emit_arr(e, "instances", false);
+        for (i = 0; i < pg->ninsts; i++) {
+            const struct gpv_pack_inst *x = &r->insts[pg->first + i];
+            const struct gpv_pack_option *o = &p->demands[x->demand].options[r->choice[x->demand]];
+
+            gpv_emit_obj(e, NULL);
+            gpv_emit_str(e, "tenant", file->tenants[x->demand].name);
+            gpv_emit_int(e, "replica", x->replica);
+            gpv_emit_int(e, "part", x->part);
+            gpv_emit_str(e, "profile", pl_inst_profile(gpu, pg->kind, x));
+            gpv_emit_str(e, "vgpu_type",
+                         pg->kind == GPV_PACK_MIG_VGPU ? gpu->vgpu->types[x->vgpu_type].name
+                                                       : NULL);
+            if (x->start >= 0)
+                gpv_emit_int(e, "start", x->start);
+            else
+                gpv_emit_null(e, "start");
+            if (pg->kind != GPV_PACK_WHOLE)
+                gpv_emit_int(e, "size", x->size);
+            else
+                gpv_emit_null(e, "size");
+            gpv_emit_str(e, "upgraded_from",
+                         x->upgraded ? gpu->mig->profiles[o->profile].name : NULL);
+            gpv_emit_end(e);
+        }
+        gpv_emit_end(e);
+        gpv_emit_end(e);
+    }
+    gpv_emit_end(e);
+}
+
+static void
+emit_reason(void *arg, const char *s)
+{
+    gpv_emit_str(arg, NULL, s);
+}
+
+static void
+emit_unplaced(struct gpv_emit *e, const struct gpv_plan_src *src)
+{
+    const struct gpv_pack_result *r = &src->run->result;
+    size_t i;
+
+    gpv_emit_arr(e, "unplaced", false);
+    for (i = 0; i < r->nunplaced; i++) {
+        gpv_emit_obj(e, NULL);
+        gpv_emit_str(e, "tenant", src->job->file->tenants[r->unplaced[i].demand].name);
+        gpv_emit_arr(e, "reasons", true);
+        pl_reasons(src, i, emit_reason, e);
+        gpv_emit_end(e);
+        gpv_emit_end(e);
+    }
+    gpv_emit_end(e);
+}
+
+static void
+emit_plan(struct gpv_emit *e, const struct gpv_plan_src *src)
+{
+    const struct gpv_plan_job *job = src->job;
+    struct pl_index ix;
+    size_t i;
+
+    pl_index_build(&ix, src);
+    gpv_emit_obj(e, NULL);
+    gpv_emit_str(e, "schema", GPV_PLAN_SCHEMA);
+    gpv_emit_obj(e, "input");
+    gpv_emit_str(e, "tenants_file", src->tenants_file);
+    gpv_emit_str(e, "rules", src->rules);
+    gpv_emit_bool(e, "fleet", job->file->nfleet > 0);
+    gpv_emit_arr(e, "gpus", true);
+    for (i = 0; i < job->nonly; i++)
+        gpv_emit_str(e, NULL, job->only[i]->id);
+    gpv_emit_end(e);
+    gpv_emit_str(e, "strategy", gpv_pack_strategy_name(job->strategy));
+    gpv_emit_bool(e, "upgrades", !job->no_upgrades);
+    gpv_emit_end(e);
+    emit_summary(e, src, &ix);
+    emit_tenants(e, src, &ix);
+    emit_gpus(e, src, &ix);
+    emit_unplaced(e, src);
+    gpv_emit_end(e);
+    pl_index_release(&ix);
+}
+
+struct gpv_val *
+gpv_plan_build(const struct gpv_plan_src *src)
+{
+    struct gpv_emit e;
+    struct gpv_val *v;
+
+    gpv_emit_init(&e, GPV_EMIT_TREE, NULL);
+    emit_plan(&e, src);
+    v = gpv_emit_take(&e);
+    gpv_emit_release(&e);
+    return v;
+}
+
+void
+gpv_plan_write_json(const struct gpv_plan_src *src, struct gpv_buf *out)
+{
+    struct gpv_emit e;
+
+    gpv_emit_init(&e, GPV_EMIT_JSON, out);
+    emit_plan(&e, src);
+    gpv_emit_release(&e);
+}
+
+void
+gpv_plan_write_yaml(const struct gpv_plan_src *src, struct gpv_buf *out)
+{
+    struct gpv_emit e;
+
+    gpv_emit_init(&e, GPV_EMIT_YAML, out);
+    emit_plan(&e, src);
+    gpv_emit_release(&e);
+}

@@ -1,0 +1,198 @@
+/* Plans: is a value a plan at all? The shape `check` needs before it reads any member. */
+#include "gpuvplan/plan.h"
+
+#include "plan_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Where errors go. */
+struct shp {
+    const char *name;
+    struct gpv_error *err;
+};
+
+enum want {
+    W_STR = 1,
+    W_INT = 2,
+    W_NUM = 4, /* an integer is a number too */
+    W_BOOL = 8,
+    W_ARR = 16,
+    W_OBJ = 32,
+    W_NULL = 64,
+};
+
+static const char *
+want_name(unsigned w)
+{
+    static const struct {
+        unsigned w;
+        const char *name;
+    } names[] = {
+        {W_STR, "a string"},       {W_STR | W_NULL, "a string or null"},
+        {W_INT, "an integer"},     {W_INT | W_NULL, "an integer or null"},
+        {W_NUM, "a number"},       {W_NUM | W_NULL, "a number or null"},
+        {W_BOOL, "true or false"}, {W_ARR, "an array"},
+        {W_OBJ, "an object"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i].w == w)
+            return names[i].name;
+    return "a value of another type";
+}
+
+static bool
+is(const struct gpv_val *v, unsigned w)
+{
+    if (!v)
+        return false;
+    switch (v->type) {
+    case GPV_V_STR:
+        return w & W_STR;
+    case GPV_V_INT:
+        return w & (W_INT | W_NUM);
+    case GPV_V_NUM:
+        return w & W_NUM;
+    case GPV_V_BOOL:
+        return w & W_BOOL;
+    case GPV_V_ARR:
+        return w & W_ARR;
+    case GPV_V_OBJ:
+        return w & W_OBJ;
+    case GPV_V_NULL:
+        return w & W_NULL;
+    }
+    return false;
+}
+
+/* A member of the right type, or an error naming its path. */
+static const struct gpv_val *
+need(struct shp *c, const struct gpv_val *o, const char *path, const char *key, unsigned w,
+     bool *bad)
+{
+    const struct gpv_val *v = gpv_val_get(o, key);
+
+    if (*bad)
+        return NULL;
+    if (!v) {
+        if (*path)
+            gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0, "not a plan: %s has no '%s'", path,
+                          key);
+        else
+            gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0, "not a plan: '%s' is missing", key);
+        *bad = true;
+        return NULL;
+    }
+    if (!is(v, w)) {
+        gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0, "not a plan: %s%s%s must be %s", path,
+                      *path ? "." : "", key, want_name(w));
+        *bad = true;
+        return NULL;
+    }
+    return v;
+}
+
+int
+pl_shape(const struct gpv_val *root, const char *name, struct gpv_error *err)
+{
+    struct shp shp = {name, err}, *c = &shp;
+    const struct gpv_val *v, *arr, *sum;
+    char path[128];
+    bool bad = false;
+    size_t i, j;
+
+    if (!is(root, W_OBJ))
+        return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
+                             "not a plan: the top level is not an object with 'schema'");
+    v = gpv_val_get(root, "schema");
+    if (!v || v->type != GPV_V_STR)
+        return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
+                             "not a plan: no 'schema' (expected '%s')", GPV_PLAN_SCHEMA);
+    if (strcmp(v->s, GPV_PLAN_SCHEMA))
+        return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
+                             "not a plan: schema is '%s', expected '%s'", v->s, GPV_PLAN_SCHEMA);
+    sum = need(c, root, "", "summary", W_OBJ, &bad);
+    need(c, sum, "summary", "gpus_used", W_INT, &bad);
+    need(c, sum, "summary", "lower_bound", W_INT, &bad);
+    need(c, sum, "summary", "optimal", W_BOOL, &bad);
+    need(c, sum, "summary", "tenants", W_INT, &bad);
+    need(c, sum, "summary", "placed", W_INT, &bad);
+    need(c, sum, "summary", "unplaced", W_INT, &bad);
+    v = need(c, sum, "summary", "cost", W_OBJ, &bad);
+    need(c, v, "summary.cost", "per_hour", W_NUM | W_NULL, &bad);
+    arr = need(c, root, "", "tenants", W_ARR, &bad);
+    for (i = 0; !bad && i < arr->n; i++) {
+        const struct gpv_val *t = arr->items[i];
+
+        snprintf(path, sizeof(path), "tenants[%zu]", i);
+        if (!is(t, W_OBJ)) {
+            return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
+                                 "not a plan: %s must be an object", path);
+        }
+        need(c, t, path, "name", W_STR, &bad);
+        need(c, t, path, "method", W_STR, &bad);
+        need(c, t, path, "gpu", W_STR, &bad);
+        need(c, t, path, "profile", W_STR | W_NULL, &bad);
+        need(c, t, path, "mig_profile", W_STR | W_NULL, &bad);
+        need(c, t, path, "whole_gpus", W_INT | W_NULL, &bad);
+        need(c, t, path, "replicas", W_INT, &bad);
+        need(c, t, path, "compute", W_NUM | W_NULL, &bad);
+        need(c, t, path, "spread", W_BOOL, &bad);
+        v = need(c, t, path, "gpus", W_ARR, &bad);
+        for (j = 0; !bad && j < v->n; j++)
+            if (!is(v->items[j], W_STR))
+                return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
+                                     "not a plan: %s.gpus[%zu] must be a string", path, j);
+    }
+    arr = need(c, root, "", "gpus", W_ARR, &bad);
+    for (i = 0; !bad && i < arr->n; i++) {
+        const struct gpv_val *g = arr->items[i], *ins;
+
+        snprintf(path, sizeof(path), "gpus[%zu]", i);
+        if (!is(g, W_OBJ))
+            return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
+                                 "not a plan: %s must be an object", path);
+        need(c, g, path, "id", W_STR, &bad);
+        need(c, g, path, "model", W_STR, &bad);
+        need(c, g, path, "mode", W_STR, &bad);
+        need(c, g, path, "vgpu_mode", W_STR | W_NULL, &bad);
+        need(c, g, path, "scheduler", W_STR | W_NULL, &bad);
+        ins = need(c, g, path, "instances", W_ARR, &bad);
+        for (j = 0; !bad && j < ins->n; j++) {
+            const struct gpv_val *x = ins->items[j];
+
+            snprintf(path, sizeof(path), "gpus[%zu].instances[%zu]", i, j);
+            if (!is(x, W_OBJ))
+                return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
+                                     "not a plan: %s must be an object", path);
+            need(c, x, path, "tenant", W_STR, &bad);
+            need(c, x, path, "replica", W_INT, &bad);
+            need(c, x, path, "part", W_INT, &bad);
+            need(c, x, path, "profile", W_STR | W_NULL, &bad);
+            need(c, x, path, "vgpu_type", W_STR | W_NULL, &bad);
+            need(c, x, path, "start", W_INT | W_NULL, &bad);
+            need(c, x, path, "size", W_INT | W_NULL, &bad);
+            need(c, x, path, "upgraded_from", W_STR | W_NULL, &bad);
+        }
+    }
+    arr = need(c, root, "", "unplaced", W_ARR, &bad);
+    for (i = 0; !bad && i < arr->n; i++) {
+        const struct gpv_val *u = arr->items[i];
+
+        snprintf(path, sizeof(path), "unplaced[%zu]", i);
+        if (!is(u, W_OBJ))
+            return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
+                                 "not a plan: %s must be an object", path);
+        need(c, u, path, "tenant", W_STR, &bad);
+        need(c, u, path, "reasons", W_ARR, &bad);
+    }
+    return bad ? GPV_EINPUT : 0;
+}
+
+double
+pl_num(const struct gpv_val *v)
+{
+    return v->type == GPV_V_INT ? (double)v->i : v->d;
+}

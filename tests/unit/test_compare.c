@@ -1,0 +1,164 @@
+#include "gpuvplan/compare.h"
+#include "gpuvplan/db.h"
+#include "gpuvplan/error.h"
+#include "gpuvplan/rules.h"
+#include "gpuvplan/tenant.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+static struct gpv_db db;
+static struct gpv_ruleset rules;
+
+static int
+setup(void **state)
+{
+    struct gpv_error err;
+
+    (void)state;
+    gpv_db_init(&db);
+    memset(&rules, 0, sizeof(rules));
+    if (gpv_db_load_embedded(&db, &err) || gpv_rules_load_embedded(&rules, &err))
+        return -1;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    gpv_rules_release(&rules);
+    gpv_db_release(&db);
+    return 0;
+}
+
+/* Runs the comparison on one model (NULL: every model). */
+static void
+run(struct gpv_compare *c, const char *model)
+{
+    const struct gpv_gpu *only = model ? gpv_db_find(&db, model) : NULL;
+
+    if (model)
+        assert_non_null(only);
+    gpv_compare_run(c, &db, &rules, only);
+    assert_ptr_equal(c->only, only);
+}
+
+static void
+test_compare_counts_seven_mig_tenants_and_twenty_vgpus_on_h100(void **state)
+{
+    struct gpv_compare c;
+
+    (void)state;
+    run(&c, "h100-80gb");
+    assert_int_equal(c.m[GPV_METHOD_MIG].tenants_max, 7);
+    assert_int_equal(c.m[GPV_METHOD_VGPU].tenants_max, 20);
+    assert_int_equal(c.m[GPV_METHOD_PASSTHROUGH].tenants_max, 1);
+    assert_non_null(strstr(c.m[GPV_METHOD_MIG].tenants_detail, "h100-80gb: 7 instances of"));
+    assert_int_equal(c.m[GPV_METHOD_MIG].ngpus, 1);
+    gpv_compare_release(&c);
+}
+
+static void
+test_compare_names_the_rule_that_denies_hard_isolation_to_time_sliced_vgpu(void **state)
+{
+    struct gpv_compare c;
+
+    (void)state;
+    run(&c, "h100-80gb");
+    assert_true(c.m[GPV_METHOD_VGPU].hard.available);
+    assert_false(c.m[GPV_METHOD_VGPU].hard.allowed);
+    assert_string_equal(c.m[GPV_METHOD_VGPU].hard.rule, "hard-isolation-excludes-time-sliced-vgpu");
+    assert_true(c.m[GPV_METHOD_MIG].hard.allowed);
+    assert_null(c.m[GPV_METHOD_MIG].hard.rule);
+    assert_false(c.m[GPV_METHOD_PASSTHROUGH].migrate.allowed);
+    assert_string_equal(c.m[GPV_METHOD_PASSTHROUGH].migrate.rule,
+                        "live-migration-excludes-passthrough");
+    gpv_compare_release(&c);
+}
+
+static void
+test_compare_finds_that_compute_vgpu_needs_ai_enterprise(void **state)
+{
+    struct gpv_compare c;
+    size_t w;
+
+    (void)state;
+    run(&c, "h100-80gb");
+    for (w = 0; w < GPV_COMPARE_NWORKLOADS; w++)
+        if (!strcmp(gpv_compare_workload_label(w), "compute"))
+            break;
+    assert_true(w < GPV_COMPARE_NWORKLOADS);
+    assert_true(c.m[GPV_METHOD_VGPU].workload_ok[w]);
+    assert_false(c.m[GPV_METHOD_VGPU].needs_none[w]);
+    assert_int_equal(c.m[GPV_METHOD_VGPU].lic_ok[w], 1u << GPV_LIC_AI_ENTERPRISE);
+    assert_true(c.m[GPV_METHOD_PASSTHROUGH].needs_none[w]);
+    gpv_compare_release(&c);
+}
+
+static void
+test_compare_gives_a_whole_gpu_job_to_passthrough(void **state)
+{
+    struct gpv_compare c;
+    size_t s;
+
+    (void)state;
+    run(&c, "h100-80gb");
+    assert_string_equal(gpv_compare_scenario_label(0), "one job needing a whole GPU");
+    assert_int_equal(c.verdict[0], GPV_METHOD_PASSTHROUGH);
+    assert_ptr_equal(c.verdict_gpu[0], c.only);
+    assert_null(gpv_compare_scenario_label(GPV_COMPARE_NSCENARIOS));
+    for (s = 0; s < c.m[GPV_METHOD_PASSTHROUGH].nbest; s++)
+        if (!strcmp(c.m[GPV_METHOD_PASSTHROUGH].best[s], "one job needing a whole GPU"))
+            break;
+    assert_true(s < c.m[GPV_METHOD_PASSTHROUGH].nbest);
+    gpv_compare_release(&c);
+}
+
+static void
+test_compare_on_a_model_without_mig_offers_no_mig(void **state)
+{
+    struct gpv_compare c;
+
+    (void)state;
+    run(&c, "l4");
+    assert_int_equal(c.m[GPV_METHOD_MIG].ngpus, 0);
+    assert_int_equal(c.m[GPV_METHOD_MIG].tenants_max, 0);
+    assert_false(c.m[GPV_METHOD_MIG].hard.available);
+    gpv_compare_release(&c);
+}
+
+static void
+test_compare_over_every_model_counts_the_models_that_offer_each_method(void **state)
+{
+    struct gpv_compare c;
+
+    (void)state;
+    run(&c, NULL);
+    assert_int_equal(c.m[GPV_METHOD_PASSTHROUGH].ngpus, db.ngpus);
+    assert_true(c.m[GPV_METHOD_MIG].ngpus > 0 && c.m[GPV_METHOD_MIG].ngpus < db.ngpus);
+    gpv_compare_release(&c);
+    assert_null(c.m[GPV_METHOD_MIG].gpus);
+    gpv_compare_release(NULL);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compare_counts_seven_mig_tenants_and_twenty_vgpus_on_h100),
+        cmocka_unit_test(
+            test_compare_names_the_rule_that_denies_hard_isolation_to_time_sliced_vgpu),
+        cmocka_unit_test(test_compare_finds_that_compute_vgpu_needs_ai_enterprise),
+        cmocka_unit_test(test_compare_gives_a_whole_gpu_job_to_passthrough),
+        cmocka_unit_test(test_compare_on_a_model_without_mig_offers_no_mig),
+        cmocka_unit_test(test_compare_over_every_model_counts_the_models_that_offer_each_method),
+    };
+
+    return cmocka_run_group_tests_name("compare", tests, setup, teardown);
+}
