@@ -136,3 +136,28 @@ expect_out "usage: gpuvplan report PLAN.json"
 run report "$WORK/site.json" -o "$WORK/site.json"
 expect_rc 2
 expect_err "refusing to write the output over the input file"
+run report "$WORK/site.json" -f html
+expect_rc 2
+expect_err "unknown option"
+
+t "-f html is recommend's and show's only; elsewhere a usage error that says so"
+run show h100-80gb -f HTML -o "$WORK/show.html"
+expect_rc 0
+if grep -q '</html>' "$WORK/show.html"; then ok; else bad "show -f html -o wrote no page"; fi
+for c in gpus rules compare "quiz --list" "check $WORK/site.json" "explain docs/examples/tenants.yaml" \
+    "mig check h100-80gb 1g.10gb" "lint docs/examples/tenants.yaml"; do
+    # shellcheck disable=SC2086
+    run $c -f html
+    expect_rc 2
+    expect_err "this command does not write html (it writes: table, json, yaml)"
+done
+run recommend docs/examples/tenants.yaml -f csv
+expect_rc 2
+expect_err "(this command writes: table, json, yaml, html)"
+
+t "completions know report and the html format"
+run completion bash
+expect_rc 0
+expect_out "report"
+expect_out "--compact"
+expect_out "html"
