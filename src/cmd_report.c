@@ -1,4 +1,4 @@
-/* gpuvplan report PLAN.json: the plan as one self-contained HTML page with SVG drawings. */
+/* gpuvplan report PLAN: a plan (JSON or YAML) as one self-contained HTML page with SVG. */
 #include "cli.h"
 #include "opt.h"
 
@@ -9,12 +9,13 @@
 #include <string.h>
 
 static const char report_about[] =
-    "Draws a plan written by `gpuvplan recommend -f json` as one self-contained HTML page (inline\n"
-    "CSS and SVG, no script, nothing fetched): the summary, a legend of tenants with a stable\n"
-    "colour each, every GPU drawn as it is laid out (MIG GPUs on their placement grid with free\n"
-    "and stranded units marked, vGPU GPUs as slots of their type, passthrough GPUs whole), one\n"
-    "section per model (per node when the plan has nodes), and the unplaced tenants with their\n"
-    "reasons. Hover over a block for its details. The same plan gives the same bytes.\n"
+    "Draws a plan written by `gpuvplan recommend -f json` (or -f yaml) as one self-contained\n"
+    "HTML page (inline CSS and SVG, no script, nothing fetched): the summary, a legend of\n"
+    "tenants with a stable colour each, every GPU drawn as it is laid out (MIG GPUs on their\n"
+    "placement grid with free and stranded units marked, vGPU GPUs as slots of their type,\n"
+    "passthrough GPUs whole), one section per model (per node when the plan has nodes), and the\n"
+    "unplaced tenants with their reasons. Hover over a block for its details. The same plan\n"
+    "gives the same bytes.\n"
     "\n"
     "The plan is validated first, as `gpuvplan check` does; a plan that is not valid is\n"
     "reported and nothing is written. `recommend -f html` writes the same page directly.\n";
@@ -32,7 +33,8 @@ cmd_report(struct gpv_cli *cli, int argc, char **argv)
                  "small GPUs without text, one line per node: for 100 nodes and more"),
         CLI_END,
     };
-    const struct cli_spec spec = {"report", "PLAN.json", report_about, report_footer, opts, false};
+    const struct cli_spec spec = {
+        "report", "PLAN.json|PLAN.yaml", report_about, report_footer, opts, false};
     struct cli_args args;
     struct gpv_plan_policy pol;
     struct gpv_plan_findings fs;
@@ -62,7 +64,7 @@ cmd_report(struct gpv_cli *cli, int argc, char **argv)
     /* Unplaced tenants are part of the picture, not a reason to refuse it. */
     pol.allow_unplaced = true;
     if (cli_db(cli, &err) || cli_read_file(&buf, &len, path, &err) ||
-        gpv_val_parse_json(&plan, buf, len, name, &err) ||
+        cli_parse_document(&plan, buf, len, name, &err) ||
         gpv_plan_check(&fs, plan, &cli->db, &pol, name, &err)) {
         rc = cli_report(&err);
         goto out;

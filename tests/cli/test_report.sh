@@ -120,7 +120,26 @@ expect_err "gpuvplan: tests/data/bad/plan-summary-empty.json: error: not a plan:
 if [ -s "$WORK/out" ]; then bad "something was printed"; else ok; fi
 run report tests/data/report/stranded.yaml
 expect_rc 3
-expect_err "stranded.yaml:1:1: error:"
+expect_err "stranded.yaml: error: not a plan: no 'schema' (expected 'gpuvplan.plan/1')"
+printf '{"schema": "gpuvplan.plan/1",' >"$WORK/truncated.json"
+run report "$WORK/truncated.json" -o "$WORK/never.html"
+expect_rc 3
+expect_err "truncated.json:1:"
+if [ -e "$WORK/never.html" ]; then bad "a page was written"; else ok; fi
+
+t "a YAML plan (recommend -f yaml) gives the page of its JSON plan"
+"$GPUVPLAN" recommend docs/examples/tenants.yaml -f yaml -o "$WORK/site.yaml"
+run report "$WORK/site.yaml" -o "$WORK/site-yaml.html"
+expect_rc 0
+expect_err_empty
+grep -v '^<p class="meta">' "$WORK/site.html" >"$WORK/a"
+grep -v '^<p class="meta">' "$WORK/site-yaml.html" >"$WORK/b"
+if cmp -s "$WORK/a" "$WORK/b"; then ok; else bad "the YAML plan's page differs"; fi
+
+t "a plan on standard input"
+run_in "$WORK/site.json" report -
+expect_rc 0
+expect_out "</html>"
 
 t "usage"
 run report
@@ -133,6 +152,7 @@ expect_rc 2
 run report --help
 expect_rc 0
 expect_out "usage: gpuvplan report PLAN.json"
+expect_out "--compact"
 run report "$WORK/site.json" -o "$WORK/site.json"
 expect_rc 2
 expect_err "refusing to write the output over the input file"
