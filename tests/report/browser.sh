@@ -19,6 +19,7 @@ if [ -z "$chromium" ]; then
 fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+pass=0
 fail=0
 
 # shot HTML PNG WIDTH,HEIGHT: renders HTML to PNG; the browser's log is PNG.log.
@@ -47,26 +48,32 @@ console() {
 # The detector works on this Chromium: a page with a script error is caught.
 printf '%s\n' '<!DOCTYPE html><html><body><p>x</p><script>throw new Error("gpuvplan-self-test")</script></body></html>' >"$out/selftest.html"
 if shot "$out/selftest.html" "$out/selftest.png" 400,200; then
-    if console "$out/selftest.png"; then :; else
+    if console "$out/selftest.png"; then pass=$((pass + 1)); else
         echo "browser: FAIL the console check did not see a script error; see $out/selftest.png.log"
-        fail=1
+        fail=$((fail + 1))
     fi
 else
-    fail=1
+    fail=$((fail + 1))
 fi
 
-# check HTML PNG SIZE: renders, then no console message and not blank.
+# check HTML PNG SIZE: renders, then no console message and not blank (two checks a page).
 check() {
-    shot "$1" "$2" "$3" || { fail=1; return; }
+    shot "$1" "$2" "$3" || { fail=$((fail + 2)); return; }
     if console "$2"; then
         echo "browser: FAIL console messages while loading $1:"
         grep -E "Uncaught|:CONSOLE" "$2.log" | head -n 5 | sed 's/^/  /'
-        fail=1
+        fail=$((fail + 1))
+    else
+        pass=$((pass + 1))
     fi
     colours=$(grep -o 'class="sw" style="background:#[0-9a-f]*"' "$1" | sed 's/.*background://; s/"//' |
         sort -u | head -n 3)
     # shellcheck disable=SC2086
-    /usr/bin/python3 "$(dirname "$0")/png_check.py" "$2" $colours || fail=1
+    if /usr/bin/python3 "$(dirname "$0")/png_check.py" "$2" $colours; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+    fi
 }
 
 "$bin" recommend docs/examples/tenants.yaml -f json -o "$out/example.json" || exit 1
@@ -78,13 +85,12 @@ check "$out/example.html" "$out/example.png" 1400,1800
 check "$out/nodes-compact.html" "$out/nodes-compact.png" 1400,1200
 check "$out/show-h100.html" "$out/show-h100.png" 1100,1000
 
-if [ $fail -ne 0 ]; then
-    echo "browser: FAIL (screenshots and logs in $out)"
-    exit 1
-fi
-if [ $# -ge 3 ]; then
+if [ $fail -eq 0 ] && [ $# -ge 3 ]; then
     cp "$out/example.png" "$3" || exit 1
     echo "browser: wrote $3"
 fi
-echo "browser: 3 pages rendered by $($chromium --version 2>/dev/null | head -n 1), no console" \
-    "messages, none blank (screenshots in $out)"
+# The last line is the summary scripts/check.sh adds to the totals.
+echo "browser: 3 pages rendered by $($chromium --version 2>/dev/null | head -n 1)," \
+    "screenshots and logs in $out"
+echo "browser: $pass passed, $fail failed"
+[ $fail -eq 0 ]
