@@ -35,6 +35,8 @@ struct pk_sol {
     struct gpv_pack_inst *insts;
     size_t ninsts, capi;
     int *used;     /* per model: GPUs */
+    int *slots;    /* per model: GPUs counted against its limit (single-strategy nodes round
+                      each profile's GPUs up to whole nodes); else as used */
     int *lb;       /* per model: lower bound */
     bool *optimal; /* per model: proven */
 };
@@ -59,6 +61,17 @@ void pk_pack_vgpu(struct pk_ctx *c, struct pk_sol *s, int model, const int *item
                   int *lb, bool *optimal);
 void pk_pack_whole(struct pk_ctx *c, struct pk_sol *s, int model, const int *items, size_t n,
                    int *lb, bool *optimal);
+
+/*
+ * The MIG pool of a model with the `single` strategy (pack_nodes.c): the demands items[0..n)
+ * packed one MIG profile at a time, without upgrades, so that every GPU holds one profile.
+ * Same contract as pk_pack_mig().
+ */
+void pk_pack_single(struct pk_ctx *c, struct pk_sol *s, int model, enum gpv_pack_kind kind,
+                    const int *items, size_t n, int *lb, bool *optimal);
+
+/* Fills s->slots from s->gpus (pack_nodes.c): per model, the GPUs its limit must hold. */
+void pk_count_slots(const struct gpv_pack_problem *p, struct pk_sol *s);
 
 /* Frees the MIG caches of c. */
 void pk_mig_cache_release(struct pk_ctx *c);

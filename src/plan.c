@@ -160,6 +160,7 @@ build_models(struct gpv_plan_run *run, const struct gpv_plan_job *job)
                 continue;
             add_model(run, fe->gpu, fe->count, fe->has_cost ? fe->cost_per_hour : -1.0,
                       fe->vgpu_mode == GPV_VGPU_MIXED);
+            gpv_site_model_nodes(&run->models[run->nmodels - 1], fe);
         }
     } else if (job->nonly) {
         for (i = 0; i < job->nonly; i++) {
@@ -219,6 +220,7 @@ build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
         dm->replicas = tn->replicas;
         dm->compute = tn->compute;
         dm->spread = tn->spread;
+        dm->spread_nodes = tn->spread_nodes;
         dm->options = run->options + o;
         run->choice_of[t] = run->choice_buf + o;
         for (i = 0; i < d->nchoices; i++) {
@@ -266,6 +268,7 @@ gpv_plan_run(struct gpv_plan_run *out, const struct gpv_plan_job *job, struct gp
     build_problem(out, job);
     if ((rc = gpv_pack(&out->result, &out->problem, err)))
         goto fail;
+    gpv_site_assign(&out->site, job->file, &out->problem, &out->result);
     return 0;
 fail:
     gpv_plan_run_release(out);
@@ -289,6 +292,7 @@ gpv_plan_run_release(struct gpv_plan_run *r)
     free(r->choice_of);
     free(r->choice_buf);
     gpv_pack_result_release(&r->result);
+    gpv_site_release(&r->site);
     memset(r, 0, sizeof(*r));
 }
 
@@ -340,6 +344,7 @@ pl_index_build(struct pl_index *ix, const struct gpv_plan_src *src)
     memset(ix, 0, sizeof(*ix));
     ix->nids = r->ngpus;
     ix->ids = gpu_ids(&src->run->problem, r);
+    pl_nodes_ids(ix->ids, src);
     ix->ti = xcalloc(r->ninsts + 1, sizeof(*ix->ti));
     for (g = 0; g < r->ngpus; g++) {
         for (i = 0; i < r->gpus[g].ninsts; i++) {
@@ -996,6 +1001,7 @@ emit_tenants(struct emit *e, const struct gpv_plan_src *src, const struct pl_ind
         else
             e_null(e, "compute");
         e_bool(e, "spread", tn->spread);
+        e_bool(e, "spread_nodes", tn->spread_nodes);
         e_arr(e, "gpus", true);
         for (i = ix->gfirst[t]; i < ix->gfirst[t + 1]; i++)
             e_str(e, NULL, ix->ids[ix->tgpus[i]]);
@@ -1019,6 +1025,74 @@ emit_tenants(struct emit *e, const struct gpv_plan_src *src, const struct pl_ind
     e_end(e);
 }
 
+/* A GPU's "node" and "index": null for GPUs of entries without nodes. */
+static void
+emit_gpu_node(struct emit *e, const struct gpv_plan_src *src, size_t g)
+{
+    const struct gpv_site *s = &src->run->site;
+
+    if (g < s->ngpus && s->node_of[g] >= 0) {
+        e_str(e, "node", s->nodes[s->node_of[g]].name);
+        e_int(e, "index", s->index_of[g]);
+    } else {
+        e_null(e, "node");
+        e_null(e, "index");
+    }
+}
+
+/* "nodes": each node of the fleet with its labels and, per GPU index, what the plan puts
+ * there; then "node_warnings": constraints the node assignment could not keep. */
+static void
+emit_nodes(struct emit *e, const struct gpv_plan_src *src, const struct pl_index *ix)
+{
+    const struct gpv_site *s = &src->run->site;
+    struct gpv_buf b;
+    size_t i, k;
+
+    e_arr(e, "nodes", false);
+    for (i = 0; i < s->nnodes; i++) {
+        const struct gpv_site_node *n = &s->nodes[i];
+        const struct gpv_fleet_entry *fe = n->entry;
+
+        e_obj(e, NULL);
+        e_str(e, "name", n->name);
+        e_str(e, "model", fe->gpu->id);
+        e_int(e, "gpus", fe->gpus_per_node);
+        e_str(e, "mig_strategy", gpv_mig_strategy_name(fe->mig_strategy));
+        e_obj(e, "labels");
+        for (k = 0; k < fe->nlabels; k++)
+            e_str(e, fe->labels[k].key, fe->labels[k].value);
+        e_end(e);
+        e_arr(e, "layout", false);
+        for (k = 0; k < (size_t)fe->gpus_per_node; k++) {
+            size_t g = n->gpu[k];
+
+            e_obj(e, NULL);
+            e_int(e, "index", (long long)k);
+            if (g == GPV_SITE_IDLE) {
+                e_null(e, "gpu");
+                e_null(e, "mode");
+                e_str(e, "summary", "unused");
+            } else {
+                gpv_buf_init(&b);
+                pl_gpu_summary(&b, src, g);
+                e_str(e, "gpu", ix->ids[g]);
+                e_str(e, "mode", gpv_pack_kind_name(src->run->result.gpus[g].kind));
+                e_str(e, "summary", gpv_buf_str(&b));
+                gpv_buf_release(&b);
+            }
+            e_end(e);
+        }
+        e_end(e);
+        e_end(e);
+    }
+    e_end(e);
+    e_arr(e, "node_warnings", false);
+    for (i = 0; i < s->nissues; i++)
+        e_str(e, NULL, s->issues[i]);
+    e_end(e);
+}
+
 static void
 emit_gpus(struct emit *e, const struct gpv_plan_src *src, const struct pl_index *ix)
 {
@@ -1035,6 +1109,7 @@ emit_gpus(struct emit *e, const struct gpv_plan_src *src, const struct pl_index 
 
         e_obj(e, NULL);
         e_str(e, "id", ix->ids[g]);
+        emit_gpu_node(e, src, g);
         e_str(e, "model", gpu->id);
         e_str(e, "mode", gpv_pack_kind_name(pg->kind));
         e_str(e, "vgpu_mode", pg->kind == GPV_PACK_VGPU ? (pm->mixed ? "mixed" : "equal") : NULL);
@@ -1116,6 +1191,7 @@ emit_plan(struct emit *e, const struct gpv_plan_src *src)
     emit_summary(e, src, &ix);
     emit_tenants(e, src, &ix);
     emit_gpus(e, src, &ix);
+    emit_nodes(e, src, &ix);
     emit_unplaced(e, src);
     e_end(e);
     pl_index_release(&ix);

@@ -86,4 +86,19 @@ const char *pl_inst_profile(const struct gpv_gpu *gpu, enum gpv_pack_kind k,
 void pl_reasons(const struct gpv_plan_src *src, size_t i, void (*fn)(void *arg, const char *s),
                 void *arg);
 
+/* Nodes (plan_nodes.c). Replaces the ids of GPUs that have a node by "NODE/INDEX". */
+void pl_nodes_ids(char **ids, const struct gpv_plan_src *src);
+
+/* Appends GPU g's layout in one line: "mig 1g.20gb x4, 3g.40gb", "vgpu L40S-12Q x2",
+ * "passthrough". */
+void pl_gpu_summary(struct gpv_buf *b, const struct gpv_plan_src *src, size_t g);
+
+/* Appends the table's heading of GPU g's node when g is its node's first GPU; else nothing. */
+void pl_nodes_heading(struct gpv_buf *b, const struct gpv_plan_src *src,
+                      const struct gpv_plan_style *st, size_t g);
+
+/* Appends the table's lines after the GPUs: nodes no GPU uses, and node warnings. */
+void pl_nodes_table_tail(struct gpv_buf *b, const struct gpv_plan_src *src,
+                         const struct gpv_plan_style *st);
+
 #endif

@@ -293,7 +293,8 @@ static const struct {
     {"version: 1\nfleet: [{gpu: l40s, count: 0}]\ntenants: [{name: web, memory: 1GiB}]\n",
      "t.yaml:2:28: error: 'count' of fleet entry 'l40s' is 0; it must be from 1 to 1000000"},
     {"version: 1\nfleet: [{gpu: l40s}]\ntenants: [{name: web, memory: 1GiB}]\n",
-     "t.yaml:2:9: error: missing key 'count' in fleet entry 'l40s'"},
+     "t.yaml:2:9: error: missing key 'count' in fleet entry 'l40s' (or give 'nodes' and "
+     "'gpus_per_node')"},
     {"version: 1\nfleet: [{gpu: l40s, count: 1, cost_per_hour: -1}]\n"
      "tenants: [{name: web, memory: 1GiB}]\n",
      "t.yaml:2:46: error: 'cost_per_hour' of fleet entry 'l40s' is -1; it must be from 0 to "
