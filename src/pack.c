@@ -665,8 +665,11 @@ explain_unplaced(struct gpv_pack_result *r, const struct gpv_pack_problem *p, co
             bool seen = false;
 
             if (option_feasible(p, d, i, &why))
-                why = xasprintf("%s: no room left on the fleet's %d GPU%s (needs %s)", m->gpu->id,
-                                m->limit, m->limit == 1 ? "" : "s", gpv_pack_kind_name(o->kind));
+                why = xasprintf("%s: no room left on the fleet's %d GPU%s (needs %s)%s", m->gpu->id,
+                                m->limit, m->limit == 1 ? "" : "s", gpv_pack_kind_name(o->kind),
+                                m->single && o->kind != GPV_PACK_WHOLE && o->kind != GPV_PACK_VGPU
+                                    ? "; mig_strategy single gives each node one MIG profile"
+                                    : "");
             for (j = 0; j < u->nreasons && !seen; j++)
                 seen = !strcmp(u->reasons[j], why);
             if (seen)

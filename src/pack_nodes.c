@@ -62,25 +62,43 @@ gpu_class(const struct pk_sol *s, size_t g)
 void
 pk_count_slots(const struct gpv_pack_problem *p, struct pk_sol *s)
 {
-    size_t m, g, k;
+    size_t m, g, k, i;
 
     for (m = 0; m < p->nmodels; m++) {
         const struct gpv_pack_model *pm = &p->models[m];
-        int nprof, *count;
+        int nprof, *count, *spread;
 
         s->slots[m] = s->used[m];
         if (!pm->single || pm->nodes <= 0 || pm->gpus_per_node <= 0 || !pm->gpu->mig)
             continue;
-        /* Per class (index 0: no MIG, 1 + profile): its GPUs fill whole nodes. */
+        /* Per class (index 0: no MIG, 1 + profile): its GPUs fill whole nodes, at least as
+         * many as the replicas of a spread-by-node demand in it. */
         nprof = (int)pm->gpu->mig->nprofiles;
         count = xcalloc((size_t)nprof + 2, sizeof(int));
-        for (g = 0; g < s->ngpus; g++)
-            if ((size_t)s->gpus[g].model == m)
-                count[1 + gpu_class(s, g)]++;
+        spread = xcalloc((size_t)nprof + 2, sizeof(int));
+        for (g = 0; g < s->ngpus; g++) {
+            const struct gpv_pack_gpu *pg = &s->gpus[g];
+            int cls = 1 + gpu_class(s, g);
+
+            if ((size_t)pg->model != m)
+                continue;
+            count[cls]++;
+            for (i = 0; i < pg->ninsts; i++) {
+                const struct gpv_pack_demand *dm = &p->demands[s->insts[pg->first + i].demand];
+
+                if (dm->spread_nodes && dm->replicas > spread[cls])
+                    spread[cls] = dm->replicas;
+            }
+        }
         s->slots[m] = 0;
-        for (k = 0; k < (size_t)nprof + 1; k++)
-            s->slots[m] +=
-                (count[k] + pm->gpus_per_node - 1) / pm->gpus_per_node * pm->gpus_per_node;
+        for (k = 0; k < (size_t)nprof + 1; k++) {
+            int nodes = (count[k] + pm->gpus_per_node - 1) / pm->gpus_per_node;
+
+            if (count[k] && spread[k] > nodes)
+                nodes = spread[k];
+            s->slots[m] += nodes * pm->gpus_per_node;
+        }
         free(count);
+        free(spread);
     }
 }

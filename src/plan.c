@@ -1272,6 +1272,13 @@ static void fail(struct chk *c, const char *where, const char *fmt, ...)
 #endif
     ;
 
+/* pl_nodes_check()'s findings. */
+static void
+node_finding(void *arg, const char *where, const char *what)
+{
+    fail(arg, where, "%s", what);
+}
+
 static void
 fail(struct chk *c, const char *where, const char *fmt, ...)
 {
@@ -2115,6 +2122,8 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
             free(want);
         }
     }
+
+    out->checks += pl_nodes_check(plan, db, node_finding, &c);
 
     /* The summary agrees with the plan. */
     {

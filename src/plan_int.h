@@ -97,6 +97,17 @@ void pl_gpu_summary(struct gpv_buf *b, const struct gpv_plan_src *src, size_t g)
 void pl_nodes_heading(struct gpv_buf *b, const struct gpv_plan_src *src,
                       const struct gpv_plan_style *st, size_t g);
 
+/*
+ * Checks what a plan says about nodes (plan_nodes.c): nodes[] (valid unique names, known
+ * models, GPU counts, strategies, labels, one layout item per index), every GPU with a node
+ * (the node exists, its index is in range and free, its model is the node's, its id is
+ * "NODE/INDEX"), one MIG profile per single-strategy node, and spread-by-node tenants with no
+ * two replicas on one node. Calls fail(arg, where, what) for each finding; returns the number
+ * of checks made.
+ */
+size_t pl_nodes_check(const struct gpv_val *plan, const struct gpv_db *db,
+                      void (*fail)(void *arg, const char *where, const char *what), void *arg);
+
 /* Appends the table's lines after the GPUs: nodes no GPU uses, and node warnings. */
 void pl_nodes_table_tail(struct gpv_buf *b, const struct gpv_plan_src *src,
                          const struct gpv_plan_style *st);

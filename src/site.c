@@ -228,12 +228,11 @@ assign_entry(struct gpv_site *s, const struct gpv_tenants *file, const struct gp
                 if (gpn - sl[k].used >= (int)b->n)
                     pick = (long)k;
             if (pick >= 0 && (d = conflicting(p, r, items, b, &sl[pick])) >= 0)
-                add_issue(s, xasprintf("tenant '%s': two replicas share node '%s' (its %d "
-                                       "replicas need %d distinct nodes; the free indexes left "
-                                       "did not allow it)",
-                                       file->tenants[d].name, s->nodes[n0 + pick].name,
-                                       p->demands[d].replicas, p->demands[d].replicas));
-            else if (pick >= 0)
+                add_issue(s, xasprintf("tenant '%s': spread: node, but two of its replicas "
+                                       "share node '%s' (no node with a free index was left "
+                                       "for the second)",
+                                       file->tenants[d].name, s->nodes[n0 + pick].name));
+            if (pick >= 0 && pm->single && sl[pick].cls != -2 && sl[pick].cls != b->cls)
                 add_issue(s, xasprintf("node '%s': mig_strategy single, but its GPUs carry "
                                        "more than one MIG profile",
                                        s->nodes[n0 + pick].name));
