@@ -59,6 +59,7 @@ pl_nodes_heading(struct gpv_buf *b, const struct gpv_plan_src *src, const struct
     const struct gpv_site_node *n;
     const struct gpv_fleet_entry *fe;
     size_t i, idle = 0;
+    int col;
 
     if (g >= s->ngpus || s->node_of[g] < 0 || (g > 0 && s->node_of[g - 1] == s->node_of[g]))
         return;
@@ -72,9 +73,26 @@ pl_nodes_heading(struct gpv_buf *b, const struct gpv_plan_src *src, const struct
         gpv_buf_printf(b, " (%zu unused)", idle);
     if (fe->mig_strategy == GPV_MIG_SINGLE)
         gpv_buf_puts(b, ", mig_strategy single");
-    for (i = 0; i < fe->nlabels; i++)
-        gpv_buf_printf(b, "%s%s=%s", i ? "," : ", labels ", fe->labels[i].key, fe->labels[i].value);
     gpv_buf_putc(b, '\n');
+    /* Labels under the heading, wrapped within 80 columns. */
+    for (i = 0, col = 0; i < fe->nlabels; i++) {
+        int len = (int)(strlen(fe->labels[i].key) + strlen(fe->labels[i].value)) + 1;
+
+        if (i == 0) {
+            gpv_buf_puts(b, "  labels ");
+            col = 9;
+        } else if (col + 2 + len > 80) {
+            gpv_buf_puts(b, ",\n         ");
+            col = 9;
+        } else {
+            gpv_buf_puts(b, ", ");
+            col += 2;
+        }
+        gpv_buf_printf(b, "%s=%s", fe->labels[i].key, fe->labels[i].value);
+        col += len;
+    }
+    if (fe->nlabels)
+        gpv_buf_putc(b, '\n');
 }
 
 void

@@ -169,7 +169,7 @@ assign_entry(struct gpv_site *s, const struct gpv_tenants *file, const struct gp
     struct item *items = NULL;
     struct bundle *bundles = NULL;
     struct slotting *sl = xcalloc(nn + 1, sizeof(*sl));
-    size_t ni = 0, nb = 0, g, i, j, k;
+    size_t ni = 0, nb = 0, lo = 0, g, i, j, k;
 
     for (g = 0; g < r->ngpus; g++)
         ni += r->gpus[g].model == m;
@@ -213,7 +213,10 @@ assign_entry(struct gpv_site *s, const struct gpv_tenants *file, const struct gp
         long pick = -1;
         int d;
 
-        for (k = 0; k < nn && pick < 0; k++) {
+        /* Nodes before lo are full: start there, so that large fleets stay linear. */
+        while (lo < nn && sl[lo].used >= gpn)
+            lo++;
+        for (k = lo; k < nn && pick < 0; k++) {
             if (gpn - sl[k].used < (int)b->n)
                 continue;
             if (pm->single && sl[k].cls != -2 && sl[k].cls != b->cls)
@@ -224,7 +227,7 @@ assign_entry(struct gpv_site *s, const struct gpv_tenants *file, const struct gp
         }
         if (pick < 0) {
             /* Keep the capacity, break the constraint, and say so. */
-            for (k = 0; k < nn && pick < 0; k++)
+            for (k = lo; k < nn && pick < 0; k++)
                 if (gpn - sl[k].used >= (int)b->n)
                     pick = (long)k;
             if (pick >= 0 && (d = conflicting(p, r, items, b, &sl[pick])) >= 0)
@@ -243,7 +246,7 @@ assign_entry(struct gpv_site *s, const struct gpv_tenants *file, const struct gp
 
             if (pick < 0 || sl[at].used >= gpn) {
                 /* A multi-GPU replica that no node has room for in one piece. */
-                for (at = 0; at < nn && sl[at].used >= gpn; at++)
+                for (at = lo; at < nn && sl[at].used >= gpn; at++)
                     ;
                 if (at == nn)
                     break; /* cannot happen: the limit is nodes x GPUs per node */

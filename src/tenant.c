@@ -431,8 +431,14 @@ load_node_count(struct gpv_fleet_entry *out, const struct gpv_ydoc *doc,
 {
     long long n;
     size_t i;
-    char *where = xasprintf("'nodes' of %s", what);
-    int rc = gpv_y_int(&n, doc, node, 1, GPV_FLEET_NODES_MAX, where, err);
+    char *where;
+    int rc;
+
+    if (node->kind != GPV_Y_SCALAR || gpv_y_is_null(node))
+        return gpv_y_error(err, GPV_EINPUT, doc, node,
+                           "'nodes' of %s must be a number of nodes or a list of node names", what);
+    where = xasprintf("'nodes' of %s", what);
+    rc = gpv_y_int(&n, doc, node, 1, GPV_FLEET_NODES_MAX, where, err);
 
     free(where);
     if (rc)
@@ -766,6 +772,10 @@ load_spread(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_y
                                "'spread' of %s must be true, false, gpu or node, not '%s' (did "
                                "you mean '%s'?)",
                                what, node->str, all[s]);
+        if (node->kind == GPV_Y_SCALAR && !gpv_y_is_null(node) && gpv_quotable(node->str))
+            return gpv_y_error(err, GPV_EINPUT, doc, node,
+                               "'spread' of %s must be true, false, gpu or node, not '%s'", what,
+                               node->str);
         return gpv_y_error(err, GPV_EINPUT, doc, node,
                            "'spread' of %s must be true, false, gpu or node", what);
     }
@@ -810,6 +820,17 @@ load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_y
     t->media = row.media;
     if (row.spread && (rc = load_spread(t, doc, row.spread, what, err)))
         goto out;
+    if (t->spread_nodes) {
+        for (i = 0; i < file->nfleet && !file->fleet[i].nnodes; i++)
+            ;
+        if (i == file->nfleet) {
+            rc = gpv_y_error(err, GPV_EINPUT, doc, row.spread,
+                             "'spread' of %s is 'node', but no fleet entry has 'nodes' (use "
+                             "'gpu', or give the fleet its nodes)",
+                             what);
+            goto out;
+        }
+    }
     if (row.isolation) {
         if ((rc = read_enum(&v, doc, row.isolation, isolation_names, NELEM(isolation_names),
                             "isolation", what, err)))
