@@ -235,7 +235,8 @@ pl_nodes_check(const struct gpv_val *plan, const struct gpv_db *db,
             if (sn && sn->type == GPV_V_BOOL && sn->b && str_of(tenants->items[i], "name"))
                 spread[nsp++] = str_of(tenants->items[i], "name");
         }
-        qsort(spread, nsp, sizeof(char *), cstr_cmp);
+        if (nsp)
+            qsort(spread, nsp, sizeof(char *), cstr_cmp);
     }
     for (i = 0; nodes && i < nodes->n; i++) {
         const struct gpv_val *n = nodes->items[i], *labels, *layout;
@@ -364,7 +365,8 @@ pl_nodes_check(const struct gpv_val *plan, const struct gpv_db *db,
         }
     }
     /* Spread by node: no node holds two replicas of such a tenant. */
-    qsort(rl, nrl, sizeof(*rl), rloc_cmp);
+    if (nrl)
+        qsort(rl, nrl, sizeof(*rl), rloc_cmp);
     for (i = 1; i < nrl; i++) {
         if (strcmp(rl[i].tenant, rl[i - 1].tenant) || rl[i].node != rl[i - 1].node ||
             rl[i].replica == rl[i - 1].replica)

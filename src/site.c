@@ -372,7 +372,7 @@ gpv_site_assign(struct gpv_site *out, const struct gpv_tenants *file,
         if (fe->nnodes)
             assign_entry(out, file, p, r, (int)m, first[m], fe->nnodes);
     }
-    if (out->nnodes)
+    if (out->nnodes && r->ngpus)
         reorder(out, r);
     free(first);
 }
