@@ -21,10 +21,11 @@ TEST_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 BUILD   ?= build
 BIN     ?= gpuvplan
-ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc $(WARN) $(DEPS_CFLAGS) \
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Isrc/cli $(WARN) $(DEPS_CFLAGS) \
               $(CFLAGS) -MMD -MP
 
-LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c))
+# The core (src/*.c: pure, no printing, no files) and the command line (src/cli/*.c).
+LIB_SRC   := $(wildcard src/*.c) $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
 EMBED_IN  := $(sort $(wildcard profiles/*.yaml profiles/gpus/*.yaml))
 TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -43,7 +44,7 @@ deps:
 deps-test:
 	@sh scripts/deps.sh --test
 
-$(BIN): $(BUILD)/obj/main.o $(BUILD)/libgpuvplan.a
+$(BIN): $(BUILD)/obj/cli/main.o $(BUILD)/libgpuvplan.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DEPS_LIBS) $(LDFLAGS) -lm
 
 $(BUILD)/libgpuvplan.a: $(LIB_OBJ)
@@ -51,11 +52,12 @@ $(BUILD)/libgpuvplan.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The build commit and the database date for --version, rewritten only when they change.
-$(BUILD)/obj/main.o: $(BUILD)/version.h
-$(BUILD)/obj/main.o: ALL_CFLAGS += -include $(BUILD)/version.h
+$(BUILD)/obj/cli/main.o: $(BUILD)/version.h
+$(BUILD)/obj/cli/main.o: ALL_CFLAGS += -include $(BUILD)/version.h
 $(BUILD)/version.h: FORCE | $(BUILD)
 	@c=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
 	 d=$$(git log -1 --format=%cs -- profiles 2>/dev/null); \
@@ -155,10 +157,10 @@ uninstall:
 	    $(DESTDIR)$(FISHCOMPDIR)/gpuvplan.fish
 
 format:
-	clang-format -i src/*.c src/*.h include/gpuvplan/*.h tests/unit/*.c tests/unit/*.h \
+	clang-format -i src/*.c src/*.h src/cli/*.c src/cli/*.h include/gpuvplan/*.h tests/unit/*.c tests/unit/*.h \
 	    tests/fuzz/*.c bench/*.c bench/*.h tools/*.c
 
 clean:
 	rm -rf $(BUILD) $(BIN)
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/cli/*.d $(BUILD)/tests/*.d)

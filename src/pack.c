@@ -135,6 +135,12 @@ option_feasible(const struct gpv_pack_problem *p, size_t d, size_t i, char **why
             return false;
         }
     }
+    if (dm->spread_nodes && m->nodes > 0 && dm->replicas > m->nodes) {
+        *why = xasprintf("%s: %d replicas to spread over distinct nodes and the fleet has %d "
+                         "node%s",
+                         m->gpu->id, dm->replicas, m->nodes, m->nodes == 1 ? "" : "s");
+        return false;
+    }
     if (o->kind != GPV_PACK_WHOLE && dm->spread && m->limit >= 0 && dm->replicas > m->limit) {
         *why = xasprintf("%s: %d replicas to spread over distinct GPUs and the fleet has %d",
                          m->gpu->id, dm->replicas, m->limit);
@@ -214,6 +220,7 @@ pack_all(struct pk_ctx *c, const int *asg, const bool *only, struct pk_sol *s)
 
     memset(s, 0, sizeof(*s));
     s->used = xcalloc(p->nmodels + 1, sizeof(int));
+    s->slots = xcalloc(p->nmodels + 1, sizeof(int));
     s->lb = xcalloc(p->nmodels + 1, sizeof(int));
     s->optimal = xcalloc(p->nmodels + 1, sizeof(bool));
     c->asg = asg;
@@ -253,7 +260,9 @@ pack_all(struct pk_ctx *c, const int *asg, const bool *only, struct pk_sol *s)
             s->optimal[model] = true;
         if (!n)
             continue;
-        if (kind == GPV_PACK_MIG || kind == GPV_PACK_MIG_VGPU)
+        if ((kind == GPV_PACK_MIG || kind == GPV_PACK_MIG_VGPU) && p->models[model].single)
+            pk_pack_single(c, s, model, kind, it, n, &lb, &opt);
+        else if (kind == GPV_PACK_MIG || kind == GPV_PACK_MIG_VGPU)
             pk_pack_mig(c, s, model, kind, it, n, &lb, &opt);
         else if (kind == GPV_PACK_VGPU)
             pk_pack_vgpu(c, s, model, it, n, &lb, &opt);
@@ -263,6 +272,7 @@ pack_all(struct pk_ctx *c, const int *asg, const bool *only, struct pk_sol *s)
         s->lb[model] += lb;
         s->optimal[model] = s->optimal[model] && opt;
     }
+    pk_count_slots(p, s);
     free(start);
     free(fill);
     free(items);
@@ -313,7 +323,7 @@ model_need(struct pk_ctx *c, const int *asg, int m)
 
     only[m] = true;
     pack_all(c, asg, only, &s);
-    used = s.used[m];
+    used = s.slots[m];
     pk_sol_release(&s);
     free(only);
     return used;
@@ -342,10 +352,10 @@ fit_fleet(struct pk_ctx *c, int *asg)
         for (m = 0; m < nm; m++) {
             double excess, freed = 0.0;
 
-            if (p->models[m].limit < 0 || s.used[m] <= p->models[m].limit)
+            if (p->models[m].limit < 0 || s.slots[m] <= p->models[m].limit)
                 continue;
             over = true;
-            excess = s.used[m] - p->models[m].limit;
+            excess = s.slots[m] - p->models[m].limit;
             for (d = p->ndemands; d-- > 0 && freed < excess;) {
                 const struct gpv_pack_demand *dm = &p->demands[d];
                 const struct gpv_pack_option *cur;
@@ -366,7 +376,7 @@ fit_fleet(struct pk_ctx *c, int *asg)
                         free(why);
                         continue;
                     }
-                    if (om->limit >= 0 && s.used[o->model] + extra[o->model] + f > om->limit)
+                    if (om->limit >= 0 && s.slots[o->model] + extra[o->model] + f > om->limit)
                         continue;
                     if (best < 0 || f < bf) {
                         best = (int)i;
@@ -559,8 +569,11 @@ explain_unplaced(struct gpv_pack_result *r, const struct gpv_pack_problem *p, co
             bool seen = false;
 
             if (option_feasible(p, d, i, &why))
-                why = xasprintf("%s: no room left on the fleet's %d GPU%s (needs %s)", m->gpu->id,
-                                m->limit, m->limit == 1 ? "" : "s", gpv_pack_kind_name(o->kind));
+                why = xasprintf("%s: no room left on the fleet's %d GPU%s (needs %s)%s", m->gpu->id,
+                                m->limit, m->limit == 1 ? "" : "s", gpv_pack_kind_name(o->kind),
+                                m->single && o->kind != GPV_PACK_WHOLE && o->kind != GPV_PACK_VGPU
+                                    ? "; mig_strategy single gives each node one MIG profile"
+                                    : "");
             for (j = 0; j < u->nreasons && !seen; j++)
                 seen = !strcmp(u->reasons[j], why);
             if (seen)

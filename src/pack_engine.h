@@ -23,6 +23,14 @@ void pk_pack_vgpu(struct pk_ctx *c, struct pk_sol *s, int model, const int *item
 void pk_pack_whole(struct pk_ctx *c, struct pk_sol *s, int model, const int *items, size_t n,
                    int *lb, bool *optimal);
 
+/*
+ * The MIG pool of a model with the `single` strategy (pack_nodes.c): the demands items[0..n)
+ * packed one MIG profile at a time, without upgrades, so that every GPU holds one profile.
+ * Same contract as pk_pack_mig().
+ */
+void pk_pack_single(struct pk_ctx *c, struct pk_sol *s, int model, enum gpv_pack_kind kind,
+                    const int *items, size_t n, int *lb, bool *optimal);
+
 /* Frees the MIG caches of c. */
 void pk_mig_cache_release(struct pk_ctx *c);
 

@@ -39,6 +39,8 @@ struct pk_sol {
     struct gpv_pack_inst *insts;
     size_t ninsts, capi;
     int *used;     /* per model: GPUs */
+    int *slots;    /* per model: GPUs counted against its limit (single-strategy nodes round
+                      each profile's GPUs up to whole nodes); else as used */
     int *lb;       /* per model: lower bound */
     bool *optimal; /* per model: proven */
 };
@@ -54,5 +56,8 @@ const struct gpv_pack_option *pk_opt(const struct pk_ctx *c, int demand);
 
 /* Frees what s holds and empties it. */
 void pk_sol_release(struct pk_sol *s);
+
+/* Fills s->slots from s->gpus (pack_nodes.c): per model, the GPUs its limit must hold. */
+void pk_count_slots(const struct gpv_pack_problem *p, struct pk_sol *s);
 
 #endif

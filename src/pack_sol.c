@@ -56,6 +56,7 @@ pk_sol_release(struct pk_sol *s)
     free(s->gpus);
     free(s->insts);
     free(s->used);
+    free(s->slots);
     free(s->lb);
     free(s->optimal);
     memset(s, 0, sizeof(*s));

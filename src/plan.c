@@ -151,6 +151,7 @@ build_models(struct gpv_plan_run *run, const struct gpv_plan_job *job)
                 continue;
             add_model(run, fe->gpu, fe->count, fe->has_cost ? fe->cost_per_hour : -1.0,
                       fe->vgpu_mode == GPV_VGPU_MIXED);
+            gpv_site_model_nodes(&run->models[run->nmodels - 1], fe);
         }
     } else if (job->nonly) {
         for (i = 0; i < job->nonly; i++) {
@@ -210,6 +211,7 @@ build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
         dm->replicas = tn->replicas;
         dm->compute = tn->compute;
         dm->spread = tn->spread;
+        dm->spread_nodes = tn->spread_nodes;
         dm->options = run->options + o;
         run->choice_of[t] = run->choice_buf + o;
         for (i = 0; i < d->nchoices; i++) {
@@ -257,6 +259,7 @@ gpv_plan_run(struct gpv_plan_run *out, const struct gpv_plan_job *job, struct gp
     build_problem(out, job);
     if ((rc = gpv_pack(&out->result, &out->problem, err)))
         goto fail;
+    gpv_site_assign(&out->site, job->file, &out->problem, &out->result);
     return 0;
 fail:
     gpv_plan_run_release(out);
@@ -280,5 +283,6 @@ gpv_plan_run_release(struct gpv_plan_run *r)
     free(r->choice_of);
     free(r->choice_buf);
     gpv_pack_result_release(&r->result);
+    gpv_site_release(&r->site);
     memset(r, 0, sizeof(*r));
 }

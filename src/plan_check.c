@@ -569,6 +569,13 @@ check_policies(struct chk *c)
     }
 }
 
+/* pl_nodes_check()'s findings. */
+static void
+node_finding(void *arg, const char *where, const char *what)
+{
+    pc_fail(arg, where, "%s", what);
+}
+
 int
 gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const struct gpv_db *db,
                const struct gpv_plan_policy *pol, const char *name, struct gpv_error *err)
@@ -608,6 +615,7 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
             ;
         check_tenant(&c, t, a, b);
     }
+    out->checks += pl_nodes_check(plan, db, node_finding, &c);
     check_summary(&c);
     check_policies(&c);
     free(c.names);

@@ -64,6 +64,7 @@ pl_index_build(struct pl_index *ix, const struct gpv_plan_src *src)
     memset(ix, 0, sizeof(*ix));
     ix->nids = r->ngpus;
     ix->ids = gpu_ids(&src->run->problem, r);
+    pl_nodes_ids(ix->ids, src);
     ix->ti = xcalloc(r->ninsts + 1, sizeof(*ix->ti));
     for (g = 0; g < r->ngpus; g++) {
         for (i = 0; i < r->gpus[g].ninsts; i++) {
@@ -485,6 +486,7 @@ emit_tenants(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl
         else
             gpv_emit_null(e, "compute");
         gpv_emit_bool(e, "spread", tn->spread);
+        gpv_emit_bool(e, "spread_nodes", tn->spread_nodes);
         gpv_emit_arr(e, "gpus", true);
         for (i = ix->gfirst[t]; i < ix->gfirst[t + 1]; i++)
             gpv_emit_str(e, NULL, ix->ids[ix->tgpus[i]]);
@@ -524,6 +526,7 @@ emit_gpus(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl_in
 
         gpv_emit_obj(e, NULL);
         gpv_emit_str(e, "id", ix->ids[g]);
+        pl_nodes_emit_gpu(e, src, g);
         gpv_emit_str(e, "model", gpu->id);
         gpv_emit_str(e, "mode", gpv_pack_kind_name(pg->kind));
         gpv_emit_str(e, "vgpu_mode",
@@ -608,6 +611,7 @@ emit_plan(struct gpv_emit *e, const struct gpv_plan_src *src)
     emit_summary(e, src, &ix);
     emit_tenants(e, src, &ix);
     emit_gpus(e, src, &ix);
+    pl_nodes_emit(e, src, &ix);
     emit_unplaced(e, src);
     gpv_emit_end(e);
     pl_index_release(&ix);

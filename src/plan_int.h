@@ -96,4 +96,39 @@ int pl_shape(const struct gpv_val *root, const char *name, struct gpv_error *err
 /* The value of a number (an integer or not) as a double. */
 double pl_num(const struct gpv_val *v);
 
+/* Nodes (plan_nodes.c). Replaces the ids of GPUs that have a node by "NODE/INDEX". */
+void pl_nodes_ids(char **ids, const struct gpv_plan_src *src);
+
+struct gpv_emit;
+
+/* Emits GPU g's "node" and "index" members: null for GPUs of entries without nodes. */
+void pl_nodes_emit_gpu(struct gpv_emit *e, const struct gpv_plan_src *src, size_t g);
+
+/* Emits "nodes" (each node of the fleet with its labels and, per GPU index, what the plan puts
+ * there) and "node_warnings" (constraints the node assignment could not keep). */
+void pl_nodes_emit(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl_index *ix);
+
+/* Appends GPU g's layout in one line: "mig 1g.20gb x4, 3g.40gb", "vgpu L40S-12Q x2",
+ * "passthrough". */
+void pl_gpu_summary(struct gpv_buf *b, const struct gpv_plan_src *src, size_t g);
+
+/* Appends the table's heading of GPU g's node when g is its node's first GPU; else nothing. */
+void pl_nodes_heading(struct gpv_buf *b, const struct gpv_plan_src *src,
+                      const struct gpv_plan_style *st, size_t g);
+
+/*
+ * Checks what a plan says about nodes (plan_nodes.c): nodes[] (valid unique names, known
+ * models, GPU counts, strategies, labels, one layout item per index), every GPU with a node
+ * (the node exists, its index is in range and free, its model is the node's, its id is
+ * "NODE/INDEX"), one MIG profile per single-strategy node, and spread-by-node tenants with no
+ * two replicas on one node. Calls fail(arg, where, what) for each finding; returns the number
+ * of checks made.
+ */
+size_t pl_nodes_check(const struct gpv_val *plan, const struct gpv_db *db,
+                      void (*fail)(void *arg, const char *where, const char *what), void *arg);
+
+/* Appends the table's lines after the GPUs: nodes no GPU uses, and node warnings. */
+void pl_nodes_table_tail(struct gpv_buf *b, const struct gpv_plan_src *src,
+                         const struct gpv_plan_style *st);
+
 #endif

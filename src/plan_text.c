@@ -110,6 +110,7 @@ table_gpus(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_p
         const struct gpv_pack_model *pm = &p->models[pg->model];
         const struct gpv_gpu *gpu = pm->gpu;
 
+        pl_nodes_heading(b, src, st, g);
         gpv_buf_printf(b, "%s%s%s  %s", st->bold, ix->ids[g], st->reset,
                        gpv_pack_kind_name(pg->kind));
         switch (pg->kind) {
@@ -152,6 +153,7 @@ table_gpus(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_p
             break;
         }
     }
+    pl_nodes_table_tail(b, src, st);
 }
 
 /* Tenant t's row, then its note and (with --explain) how it was decided. */

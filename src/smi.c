@@ -4,6 +4,7 @@
 #include "gpuvplan/yamldoc.h"
 #include "smi_int.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,18 @@ sm_pos_at(const struct sm_reader *r, int col)
     struct gpv_smi_pos p = {r->file, r->line, col};
 
     return p;
+}
+
+int
+sm_pos_error(struct gpv_error *err, const struct gpv_smi_pos *p, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = gpv_error_vset(err, GPV_EINPUT, p->file, p->line, p->col, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int

@@ -1,6 +1,7 @@
 /* A model's profile file from its own -lgip/-lgipp output, and its differences from the database.
  */
 #include "gpuvplan/smi.h"
+#include "smi_int.h"
 #include "gpuvplan/util.h"
 #include "gpuvplan/value.h"
 
@@ -9,24 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int gpu_error(struct gpv_error *err, const struct gpv_smi_pos *p, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int
-gpu_error(struct gpv_error *err, const struct gpv_smi_pos *p, const char *fmt, ...)
-{
-    va_list ap;
-    int rc;
-
-    va_start(ap, fmt);
-    rc = gpv_error_vset(err, GPV_EINPUT, p->file, p->line, p->col, fmt, ap);
-    va_end(ap);
-    return rc;
-}
 
 /* The GPU whose -lgip rows are imported, after checking its data is complete. */
 static int
@@ -42,29 +25,29 @@ source_gpu(const struct gpv_smi_gpu **out, const struct gpv_smi *s, struct gpv_e
                 g = s->gpus[i];
     for (i = 0; i < s->ngpus && !g; i++)
         if (s->gpus[i]->nprofiles)
-            return gpu_error(err, &s->gpus[i]->profiles[0].pp_pos,
-                             "-lgipp lists profile id %d of GPU %d, which no -lgip row names: "
-                             "add the output of nvidia-smi mig -lgip",
-                             s->gpus[i]->profiles[0].id, s->gpus[i]->index);
+            return sm_pos_error(err, &s->gpus[i]->profiles[0].pp_pos,
+                                "-lgipp lists profile id %d of GPU %d, which no -lgip row names: "
+                                "add the output of nvidia-smi mig -lgip",
+                                s->gpus[i]->profiles[0].id, s->gpus[i]->index);
     if (!g) {
         struct gpv_smi_pos p = {s->nfiles ? s->files[0] : "", 0, 0};
 
-        return gpu_error(err, &p, "no nvidia-smi mig -lgip rows: nothing to import");
+        return sm_pos_error(err, &p, "no nvidia-smi mig -lgip rows: nothing to import");
     }
     for (k = 0; k < g->nprofiles; k++) {
         const struct gpv_smi_profile *p = &g->profiles[k];
 
         if (!p->name)
-            return gpu_error(err, &p->pp_pos,
-                             "-lgipp lists profile id %d of GPU %d, which no -lgip row names",
-                             p->id, g->index);
+            return sm_pos_error(err, &p->pp_pos,
+                                "-lgipp lists profile id %d of GPU %d, which no -lgip row names",
+                                p->id, g->index);
         if (!p->nstarts)
-            return gpu_error(err, &p->pos,
-                             "profile '%s' (id %d) of GPU %d has no -lgipp placements: add the "
-                             "output of nvidia-smi mig -lgipp",
-                             p->name, p->id, g->index);
+            return sm_pos_error(err, &p->pos,
+                                "profile '%s' (id %d) of GPU %d has no -lgipp placements: add the "
+                                "output of nvidia-smi mig -lgipp",
+                                p->name, p->id, g->index);
         if (p->starts[p->nstarts - 1] + p->size > 32)
-            return gpu_error(err, &p->pp_pos, "placements of '%s' run past unit 32", p->name);
+            return sm_pos_error(err, &p->pp_pos, "placements of '%s' run past unit 32", p->name);
     }
     for (i = 0; i < s->ngpus; i++) {
         const struct gpv_smi_gpu *o = s->gpus[i];
@@ -77,25 +60,25 @@ source_gpu(const struct gpv_smi_gpu **out, const struct gpv_smi *s, struct gpv_e
             if (j == g->nprofiles || o->nprofiles != g->nprofiles ||
                 (o->profiles[k].name && strcmp(o->profiles[k].name, g->profiles[j].name)) ||
                 o->profiles[k].total != g->profiles[j].total)
-                return gpu_error(err,
-                                 o->profiles[k].name ? &o->profiles[k].pos : &o->profiles[k].pp_pos,
-                                 "GPU %d's profiles differ from GPU %d's: import one model at "
-                                 "a time",
-                                 o->index, g->index);
+                return sm_pos_error(
+                    err, o->profiles[k].name ? &o->profiles[k].pos : &o->profiles[k].pp_pos,
+                    "GPU %d's profiles differ from GPU %d's: import one model at "
+                    "a time",
+                    o->index, g->index);
         }
     }
     if (!g->name)
-        return gpu_error(err, &g->pos,
-                         "GPU %d has no name: add the output of nvidia-smi "
-                         "--query-gpu=index,name,pci.device_id,memory.total,mig.mode.current "
-                         "--format=csv",
-                         g->index);
+        return sm_pos_error(err, &g->pos,
+                            "GPU %d has no name: add the output of nvidia-smi "
+                            "--query-gpu=index,name,pci.device_id,memory.total,mig.mode.current "
+                            "--format=csv",
+                            g->index);
     if (g->memory_mib < 0)
-        return gpu_error(err, &g->name_pos,
-                         "GPU %d has no memory.total: add the output of nvidia-smi "
-                         "--query-gpu=index,name,pci.device_id,memory.total,mig.mode.current "
-                         "--format=csv",
-                         g->index);
+        return sm_pos_error(err, &g->name_pos,
+                            "GPU %d has no memory.total: add the output of nvidia-smi "
+                            "--query-gpu=index,name,pci.device_id,memory.total,mig.mode.current "
+                            "--format=csv",
+                            g->index);
     *out = g;
     return 0;
 }
@@ -187,16 +170,17 @@ import_value(struct gpv_val **out, const struct gpv_db *db, const struct gpv_smi
     m = known_model(db, g);
     arch = m ? m->architecture : guess_architecture(g->name);
     if (!arch)
-        return gpu_error(err, &g->name_pos,
-                         "cannot tell the architecture of '%s' from its name: add it to the "
-                         "imported file by hand",
-                         g->name);
+        return sm_pos_error(err, &g->name_pos,
+                            "cannot tell the architecture of '%s' from its name: add it to the "
+                            "imported file by hand",
+                            g->name);
     for (k = 0; k < g->nprofiles; k++) {
         const struct gpv_smi_profile *p = &g->profiles[k];
         int c = compute_slices(p->name);
 
         if (c < 0)
-            return gpu_error(err, &p->pos, "profile name '%s' does not start with <N>g", p->name);
+            return sm_pos_error(err, &p->pos, "profile name '%s' does not start with <N>g",
+                                p->name);
         if (p->starts[p->nstarts - 1] + p->size > units)
             units = p->starts[p->nstarts - 1] + p->size;
         if (c > slices)
@@ -205,7 +189,7 @@ import_value(struct gpv_val **out, const struct gpv_db *db, const struct gpv_smi
     id = m ? xstrdup(m->id) : slug(g->name);
     if (!*id) {
         free(id);
-        return gpu_error(err, &g->name_pos, "cannot make a model id from '%s'", g->name);
+        return sm_pos_error(err, &g->name_pos, "cannot make a model id from '%s'", g->name);
     }
     root = gpv_val_obj();
     gpv_val_set_str(root, "id", id);

@@ -49,6 +49,13 @@ struct gpv_smi_pos sm_pos_at(const struct sm_reader *r, int col);
  * GPV_EINPUT. */
 int sm_fail(struct sm_reader *r, int col, const char *fmt, const char *arg);
 
+/* Fills err (GPV_EINPUT) at position p with the formatted message. Returns GPV_EINPUT. */
+int sm_pos_error(struct gpv_error *err, const struct gpv_smi_pos *p, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /* True when t is exactly s. */
 bool sm_tok_is(const struct sm_tok *t, const char *s);
 

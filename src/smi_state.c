@@ -1,6 +1,7 @@
 /* What nvidia-smi output means against the database: the state document and imported models. */
 #include "gpuvplan/mig.h"
 #include "gpuvplan/smi.h"
+#include "smi_int.h"
 #include "gpuvplan/util.h"
 
 #include <ctype.h>
@@ -8,24 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int pos_error(struct gpv_error *err, const struct gpv_smi_pos *p, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int
-pos_error(struct gpv_error *err, const struct gpv_smi_pos *p, const char *fmt, ...)
-{
-    va_list ap;
-    int rc;
-
-    va_start(ap, fmt);
-    rc = gpv_error_vset(err, GPV_EINPUT, p->file, p->line, p->col, fmt, ap);
-    va_end(ap);
-    return rc;
-}
 
 /* The model of g without reporting: by PCI id, then name, then name without "NVIDIA ". */
 static const struct gpv_gpu *
@@ -53,21 +36,21 @@ gpv_smi_model(const struct gpv_db *db, const struct gpv_smi_gpu *g, struct gpv_e
     if (m)
         return m;
     if (!g->name && g->device_id < 0)
-        pos_error(err, &g->pos,
-                  "GPU %d has no name or PCI device id: add the output of nvidia-smi "
-                  "--query-gpu=index,name,pci.device_id,memory.total,mig.mode.current "
-                  "--format=csv (or nvidia-smi -L)",
-                  g->index);
+        sm_pos_error(err, &g->pos,
+                     "GPU %d has no name or PCI device id: add the output of nvidia-smi "
+                     "--query-gpu=index,name,pci.device_id,memory.total,mig.mode.current "
+                     "--format=csv (or nvidia-smi -L)",
+                     g->index);
     else if (g->device_id >= 0)
-        pos_error(err, &g->id_pos,
-                  "unknown GPU '%s' (PCI device 0x%04X): no model of the database has this "
-                  "name or id (gpuvplan gpus lists them; gpuvplan import-profile adds one)",
-                  g->name ? g->name : "?", (unsigned)g->device_id);
+        sm_pos_error(err, &g->id_pos,
+                     "unknown GPU '%s' (PCI device 0x%04X): no model of the database has this "
+                     "name or id (gpuvplan gpus lists them; gpuvplan import-profile adds one)",
+                     g->name ? g->name : "?", (unsigned)g->device_id);
     else
-        pos_error(err, &g->name_pos,
-                  "unknown GPU '%s': no model of the database has this name (gpuvplan gpus "
-                  "lists them; gpuvplan import-profile adds one)",
-                  g->name);
+        sm_pos_error(err, &g->name_pos,
+                     "unknown GPU '%s': no model of the database has this name (gpuvplan gpus "
+                     "lists them; gpuvplan import-profile adds one)",
+                     g->name);
     return NULL;
 }
 
@@ -132,10 +115,10 @@ entry_of(const struct gpv_smi_entry **out, const struct gpv_db *db, const struct
         if (!match)
             continue;
         if (*out)
-            return pos_error(err, &e->pos,
-                             "GPU %d is selected by two mig-parted entries (the other at line "
-                             "%d)",
-                             g->index, (*out)->pos.line);
+            return sm_pos_error(err, &e->pos,
+                                "GPU %d is selected by two mig-parted entries (the other at line "
+                                "%d)",
+                                g->index, (*out)->pos.line);
         *out = e;
     }
     return 0;
@@ -151,19 +134,19 @@ check_entries(const struct gpv_smi *s, struct gpv_error *err)
         const struct gpv_smi_entry *e = &s->entries[i];
 
         if (e->all && !s->ngpus)
-            return pos_error(err, &e->pos,
-                             "'devices: all' needs the GPUs of the node: add the nvidia-smi "
-                             "--query-gpu or -L output");
+            return sm_pos_error(err, &e->pos,
+                                "'devices: all' needs the GPUs of the node: add the nvidia-smi "
+                                "--query-gpu or -L output");
         for (k = 0; !e->all && k < GPV_SMI_MAX_GPUS; k++) {
             if (!(e->devices >> k & 1))
                 continue;
             for (j = 0; j < s->ngpus && s->gpus[j]->index != k; j++)
                 ;
             if (j == s->ngpus)
-                return pos_error(err, &e->pos,
-                                 "mig-parted entry names GPU %d, which no --query-gpu row or -L "
-                                 "line describes",
-                                 k);
+                return sm_pos_error(err, &e->pos,
+                                    "mig-parted entry names GPU %d, which no --query-gpu row or -L "
+                                    "line describes",
+                                    k);
         }
     }
     return 0;
@@ -235,17 +218,17 @@ lgi_instances(struct gpv_val *arr, const struct gpv_gpu *m, const struct gpv_smi
             if (m->mig->profiles[k].id == in->profile_id)
                 p = k;
         if (p < 0)
-            return pos_error(err, &in->id_pos, "%s has no MIG profile with id %d (%s)", m->id,
-                             in->profile_id, in->profile);
+            return sm_pos_error(err, &in->id_pos, "%s has no MIG profile with id %d (%s)", m->id,
+                                in->profile_id, in->profile);
         if (strcmp(m->mig->profiles[p].name, in->profile))
             note(notes, "%s: nvidia-smi names profile %d '%s'; the database names it '%s'", gid,
                  in->profile_id, in->profile, m->mig->profiles[p].name);
         if (in->size != m->mig->profiles[p].size)
-            return pos_error(err, &in->pl_pos,
-                             "placement %d:%d of %s has size %d, but the profile takes %d "
-                             "units on %s",
-                             in->start, in->size, in->profile, in->size, m->mig->profiles[p].size,
-                             m->id);
+            return sm_pos_error(err, &in->pl_pos,
+                                "placement %d:%d of %s has size %d, but the profile takes %d "
+                                "units on %s",
+                                in->start, in->size, in->profile, in->size,
+                                m->mig->profiles[p].size, m->id);
         lay.inst[i].profile = p;
         lay.inst[i].start = in->start;
     }
@@ -255,12 +238,12 @@ lgi_instances(struct gpv_val *arr, const struct gpv_gpu *m, const struct gpv_smi
         const struct gpv_smi_instance *in = &g->inst[at];
 
         if (why[0].kind == GPV_MIG_R_OVERLAP && why[0].other >= 0 && why[0].other < g->ninst)
-            return pos_error(err, &in->pl_pos,
-                             "impossible layout on GPU %d: %s at %d:%d overlaps %s at %d:%d "
-                             "(line %d)",
-                             g->index, in->profile, in->start, in->size,
-                             g->inst[why[0].other].profile, g->inst[why[0].other].start,
-                             g->inst[why[0].other].size, g->inst[why[0].other].pos.line);
+            return sm_pos_error(err, &in->pl_pos,
+                                "impossible layout on GPU %d: %s at %d:%d overlaps %s at %d:%d "
+                                "(line %d)",
+                                g->index, in->profile, in->start, in->size,
+                                g->inst[why[0].other].profile, g->inst[why[0].other].start,
+                                g->inst[why[0].other].size, g->inst[why[0].other].pos.line);
         if (why[0].kind == GPV_MIG_R_BAD_START) {
             const struct gpv_mig_profile *p = &m->mig->profiles[why[0].profile];
             char starts[128];
@@ -270,13 +253,13 @@ lgi_instances(struct gpv_val *arr, const struct gpv_gpu *m, const struct gpv_smi
             for (k = 0; k < p->nstarts && used + 4 < sizeof(starts); k++)
                 used += (size_t)snprintf(starts + used, sizeof(starts) - used, "%s%d", k ? "," : "",
                                          p->starts[k]);
-            return pos_error(err, &in->pl_pos,
-                             "impossible layout on GPU %d: %s may not start at unit %d on %s "
-                             "(allowed: %s)",
-                             g->index, p->name, in->start, m->id, starts);
+            return sm_pos_error(err, &in->pl_pos,
+                                "impossible layout on GPU %d: %s may not start at unit %d on %s "
+                                "(allowed: %s)",
+                                g->index, p->name, in->start, m->id, starts);
         }
-        return pos_error(err, &in->pl_pos, "impossible layout on GPU %d: %s", g->index,
-                         kind_text(m, &why[0], b, sizeof(b)));
+        return sm_pos_error(err, &in->pl_pos, "impossible layout on GPU %d: %s", g->index,
+                            kind_text(m, &why[0], b, sizeof(b)));
     }
     for (i = 0; i < g->ninst; i++)
         order[i] = i;
@@ -311,19 +294,19 @@ export_counts(int *counts, const struct gpv_gpu *m, const struct gpv_smi_entry *
             int s = gpv_gpu_suggest_profile(m, c->profile);
 
             if (strchr(c->profile, 'c') && strchr(c->profile, 'c') < strchr(c->profile, 'g'))
-                return pos_error(err, &c->pos,
-                                 "compute-instance profile '%s' is not supported: the state "
-                                 "records GPU instances",
-                                 c->profile);
-            return pos_error(err, &c->pos, "%s has no MIG profile '%s'%s%s%s", m->id, c->profile,
-                             s >= 0 ? " (did you mean '" : "",
-                             s >= 0 ? m->mig->profiles[s].name : "", s >= 0 ? "'?)" : "");
+                return sm_pos_error(err, &c->pos,
+                                    "compute-instance profile '%s' is not supported: the state "
+                                    "records GPU instances",
+                                    c->profile);
+            return sm_pos_error(err, &c->pos, "%s has no MIG profile '%s'%s%s%s", m->id, c->profile,
+                                s >= 0 ? " (did you mean '" : "",
+                                s >= 0 ? m->mig->profiles[s].name : "", s >= 0 ? "'?)" : "");
         }
         counts[p] += c->count;
     }
     if (gpv_mig_explain(&why, 1, m, counts, driver) > 0)
-        return pos_error(err, &e->pos, "impossible layout on %s: %s", m->id,
-                         kind_text(m, &why, b, sizeof(b)));
+        return sm_pos_error(err, &e->pos, "impossible layout on %s: %s", m->id,
+                            kind_text(m, &why, b, sizeof(b)));
     return 0;
 }
 
@@ -351,25 +334,25 @@ state_gpu(struct gpv_val *gpus, struct gpv_val *notes, const char **model_id,
     snprintf(gid, sizeof(gid), "%s/%d", node, g->index);
     mig = g->mig_mode == 1 || g->ninst > 0 || (e && e->mig_enabled);
     if (g->mig_mode == 0 && g->ninst > 0)
-        return pos_error(err, &g->inst[0].pos,
-                         "GPU %d has MIG instances but its mig.mode.current is Disabled (%s:%d)",
-                         g->index, g->mode_pos.file, g->mode_pos.line);
+        return sm_pos_error(err, &g->inst[0].pos,
+                            "GPU %d has MIG instances but its mig.mode.current is Disabled (%s:%d)",
+                            g->index, g->mode_pos.file, g->mode_pos.line);
     if (g->mig_mode == 0 && e && e->mig_enabled)
-        return pos_error(err, &e->pos,
-                         "mig-parted says MIG is enabled on GPU %d but its mig.mode.current is "
-                         "Disabled (%s:%d)",
-                         g->index, g->mode_pos.file, g->mode_pos.line);
+        return sm_pos_error(err, &e->pos,
+                            "mig-parted says MIG is enabled on GPU %d but its mig.mode.current is "
+                            "Disabled (%s:%d)",
+                            g->index, g->mode_pos.file, g->mode_pos.line);
     if (g->mig_mode == 1 && e && !e->mig_enabled)
-        return pos_error(err, &e->pos,
-                         "mig-parted says MIG is disabled on GPU %d but its mig.mode.current is "
-                         "Enabled (%s:%d)",
-                         g->index, g->mode_pos.file, g->mode_pos.line);
+        return sm_pos_error(err, &e->pos,
+                            "mig-parted says MIG is disabled on GPU %d but its mig.mode.current is "
+                            "Enabled (%s:%d)",
+                            g->index, g->mode_pos.file, g->mode_pos.line);
     if (mig && !m->mig)
-        return pos_error(err,
-                         g->ninst ? &g->inst[0].pos
-                         : e      ? &e->pos
-                                  : &g->mode_pos,
-                         "GPU %d (%s) has no MIG", g->index, m->id);
+        return sm_pos_error(err,
+                            g->ninst ? &g->inst[0].pos
+                            : e      ? &e->pos
+                                     : &g->mode_pos,
+                            "GPU %d (%s) has no MIG", g->index, m->id);
     if (mig && e && (rc = export_counts(counts, m, e, driver, err)))
         return rc;
     if (mig && e)
@@ -429,10 +412,10 @@ state_gpu(struct gpv_val *gpus, struct gpv_val *notes, const char **model_id,
         }
         gpv_mig_layout_counts(c, m, &lay);
         if (memcmp(counts, c, sizeof(int) * m->mig->nprofiles))
-            return pos_error(err, &e->pos,
-                             "the mig-parted export counts of GPU %d differ from its -lgi "
-                             "instances",
-                             g->index);
+            return sm_pos_error(err, &e->pos,
+                                "the mig-parted export counts of GPU %d differ from its -lgi "
+                                "instances",
+                                g->index);
     }
     if (g->ninst)
         return lgi_instances(inst, m, g, driver, notes, gid, err);
@@ -471,7 +454,7 @@ gpv_smi_state(struct gpv_val **out, const struct gpv_db *db, const struct gpv_sm
         }
         for (k = 0; k < i; k++)
             if (!strcmp(nodes[k].node, s->node)) {
-                rc = pos_error(err, &s->node_pos, "node '%s' is given twice", s->node);
+                rc = sm_pos_error(err, &s->node_pos, "node '%s' is given twice", s->node);
                 goto out;
             }
         for (f = 0; f < s->nfiles; f++)

@@ -37,6 +37,17 @@ _Static_assert(NELEM(workload_names) == GPV_WORKLOAD_COUNT, "one name per worklo
 _Static_assert(NELEM(environment_names) == GPV_ENVIRONMENT_COUNT, "one name per environment");
 _Static_assert(NELEM(vgpu_mode_names) == GPV_VGPU_MODE_COUNT, "one name per vGPU mode");
 
+static const char *const mig_strategy_names[] = {
+    [GPV_MIG_MIXED] = "mixed",
+    [GPV_MIG_SINGLE] = "single",
+};
+
+const char *
+gpv_mig_strategy_name(enum gpv_mig_strategy v)
+{
+    return (size_t)v < NELEM(mig_strategy_names) ? mig_strategy_names[v] : "?";
+}
+
 const char *
 gpv_isolation_name(enum gpv_isolation v)
 {
@@ -204,6 +215,24 @@ gpv_tenant_release(struct gpv_tenant *t)
     t->memory_text = NULL;
 }
 
+static void
+fleet_entry_release(struct gpv_fleet_entry *fe)
+{
+    size_t i;
+
+    for (i = 0; fe->nodes && i < fe->nnodes; i++)
+        free(fe->nodes[i]);
+    free(fe->nodes);
+    for (i = 0; fe->labels && i < fe->nlabels; i++) {
+        free(fe->labels[i].key);
+        free(fe->labels[i].value);
+    }
+    free(fe->labels);
+    fe->nodes = NULL;
+    fe->labels = NULL;
+    fe->nnodes = fe->nlabels = 0;
+}
+
 void
 gpv_tenants_release(struct gpv_tenants *t)
 {
@@ -214,6 +243,8 @@ gpv_tenants_release(struct gpv_tenants *t)
     for (i = 0; i < t->ntenants; i++)
         gpv_tenant_release(&t->tenants[i]);
     free(t->tenants);
+    for (i = 0; t->fleet && i < t->nfleet; i++)
+        fleet_entry_release(&t->fleet[i]);
     free(t->fleet);
     free(t->name);
     memset(t, 0, sizeof(*t));
@@ -336,26 +367,35 @@ static const struct gpv_yfield top_fields[] = {
 static const struct gpv_yfield license_fields[] = {LICENSES(LICENSE_FIELD)};
 
 struct fleet_row {
-    const struct gpv_ynode *gpu, *vgpu_mode;
-    int count;
+    const struct gpv_ynode *gpu, *vgpu_mode, *count, *nodes, *labels, *mig_strategy;
     double cost;
+    char *node_prefix;
+    int gpus_per_node;
 };
 
-enum { FLEET_COST = 2 }; /* index of cost_per_hour below, for the `seen` mask */
+/* Indexes of keys below, for the `seen` mask. */
+enum { FLEET_COUNT = 1, FLEET_COST = 2, FLEET_PREFIX = 5, FLEET_GPN = 6 };
 
 static const struct gpv_yfield fleet_fields[] = {
     {"gpu", GPV_YF_NODE, offsetof(struct fleet_row, gpu), true, 0, 0, 0, 0},
-    {"count", GPV_YF_INT, offsetof(struct fleet_row, count), true, 1, GPV_FLEET_COUNT_MAX, 0, 0},
+    {"count", GPV_YF_NODE, offsetof(struct fleet_row, count), false, 0, 0, 0, 0},
     {"cost_per_hour", GPV_YF_DOUBLE, offsetof(struct fleet_row, cost), false, 0, 0, 0,
      GPV_FLEET_COST_MAX},
     {"vgpu_mode", GPV_YF_NODE, offsetof(struct fleet_row, vgpu_mode), false, 0, 0, 0, 0},
+    {"nodes", GPV_YF_NODE, offsetof(struct fleet_row, nodes), false, 0, 0, 0, 0},
+    {"node_prefix", GPV_YF_STR, offsetof(struct fleet_row, node_prefix), false, 0, 0, 0, 0},
+    {"gpus_per_node", GPV_YF_INT, offsetof(struct fleet_row, gpus_per_node), false, 1,
+     GPV_NODE_GPUS_MAX, 0, 0},
+    {"labels", GPV_YF_MAP, offsetof(struct fleet_row, labels), false, 0, 0, 0, 0},
+    {"mig_strategy", GPV_YF_NODE, offsetof(struct fleet_row, mig_strategy), false, 0, 0, 0, 0},
 };
 
 struct tenant_row {
     char *name;
     int replicas, gpus;
     const struct gpv_ynode *memory, *compute, *isolation, *workload, *environment, *gpu;
-    bool live_migration, full_gpu, media, spread;
+    bool live_migration, full_gpu, media;
+    const struct gpv_ynode *spread;
 };
 
 static const struct gpv_yfield tenant_fields[] = {
@@ -371,7 +411,7 @@ static const struct gpv_yfield tenant_fields[] = {
     {"full_gpu", GPV_YF_BOOL, offsetof(struct tenant_row, full_gpu), false, 0, 0, 0, 0},
     {"gpus", GPV_YF_INT, offsetof(struct tenant_row, gpus), false, 0, GPV_TENANT_GPUS_MAX, 0, 0},
     {"media", GPV_YF_BOOL, offsetof(struct tenant_row, media), false, 0, 0, 0, 0},
-    {"spread", GPV_YF_BOOL, offsetof(struct tenant_row, spread), false, 0, 0, 0, 0},
+    {"spread", GPV_YF_NODE, offsetof(struct tenant_row, spread), false, 0, 0, 0, 0},
     {"gpu", GPV_YF_NODE, offsetof(struct tenant_row, gpu), false, 0, 0, 0, 0},
 };
 
@@ -386,6 +426,213 @@ item_what(const char *kind, const struct gpv_ynode *map, const char *key, size_t
     return xasprintf("%s %zu", kind, index + 1);
 }
 
+/* ---- Kubernetes name syntax (node names, label keys and values) -------------------------- */
+
+static bool
+dns_label_ok(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n < 1 || n > 63 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+        return false;
+    for (i = 0; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-'))
+            return false;
+    return true;
+}
+
+static bool
+dns_subdomain_ok(const char *s, size_t n)
+{
+    size_t start = 0, i;
+
+    if (n < 1 || n > GPV_NODE_NAME_MAX)
+        return false;
+    for (i = 0; i <= n; i++) {
+        if (i < n && s[i] != '.')
+            continue;
+        if (!dns_label_ok(s + start, i - start))
+            return false;
+        start = i + 1;
+    }
+    return true;
+}
+
+bool
+gpv_node_name_valid(const char *s)
+{
+    return dns_subdomain_ok(s, strlen(s));
+}
+
+/* The name part of a label key, or a non-empty label value. */
+static bool
+label_name_ok(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n < 1 || n > 63 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+        return false;
+    for (i = 0; i < n; i++)
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '_' || s[i] == '.'))
+            return false;
+    return true;
+}
+
+bool
+gpv_label_key_valid(const char *s)
+{
+    const char *slash = strchr(s, '/');
+
+    if (!slash)
+        return label_name_ok(s, strlen(s));
+    return dns_subdomain_ok(s, (size_t)(slash - s)) && label_name_ok(slash + 1, strlen(slash + 1));
+}
+
+bool
+gpv_label_value_valid(const char *s)
+{
+    return !*s || label_name_ok(s, strlen(s));
+}
+
+/* ---- fleet entries ----------------------------------------------------------------------- */
+
+static const char node_name_rule[] = "lowercase letters, digits, '-' and '.', starting and ending "
+                                     "with a letter or digit";
+
+static int
+load_node_list(struct gpv_fleet_entry *out, const struct gpv_ydoc *doc, const struct gpv_ynode *seq,
+               const char *what, struct gpv_error *err)
+{
+    size_t i;
+    int rc;
+
+    if (seq->n == 0)
+        return gpv_y_error(err, GPV_EINPUT, doc, seq,
+                           "'nodes' of %s is empty: list node names or give a number", what);
+    if (seq->n > GPV_FLEET_NODES_MAX)
+        return gpv_y_error(err, GPV_EINPUT, doc, seq, "'nodes' of %s lists more than %d nodes",
+                           what, GPV_FLEET_NODES_MAX);
+    out->nodes = xcalloc(seq->n, sizeof(char *));
+    for (i = 0; i < seq->n; i++) {
+        const struct gpv_ynode *n = seq->items[i];
+        const char *name;
+
+        if ((rc = gpv_y_str(&name, doc, n, "a node name", err)))
+            return rc;
+        if (!gpv_node_name_valid(name)) {
+            if (gpv_quotable(name) && strlen(name) <= GPV_NODE_NAME_MAX)
+                return gpv_y_error(err, GPV_EINPUT, doc, n,
+                                   "node name '%s' in %s is not a valid Kubernetes node name "
+                                   "(%s; at most 63 between dots)",
+                                   name, what, node_name_rule);
+            return gpv_y_error(err, GPV_EINPUT, doc, n,
+                               "a node name in %s is not a valid Kubernetes node name (%s)", what,
+                               node_name_rule);
+        }
+        out->nodes[out->nnodes++] = xstrdup(name);
+    }
+    return 0;
+}
+
+static int
+load_node_count(struct gpv_fleet_entry *out, const struct gpv_ydoc *doc,
+                const struct gpv_ynode *node, const char *prefix,
+                const struct gpv_ynode *prefix_node, const char *what, struct gpv_error *err)
+{
+    long long n;
+    size_t i;
+    char *where;
+    int rc;
+
+    if (node->kind != GPV_Y_SCALAR || gpv_y_is_null(node))
+        return gpv_y_error(err, GPV_EINPUT, doc, node,
+                           "'nodes' of %s must be a number of nodes or a list of node names", what);
+    where = xasprintf("'nodes' of %s", what);
+    rc = gpv_y_int(&n, doc, node, 1, GPV_FLEET_NODES_MAX, where, err);
+
+    free(where);
+    if (rc)
+        return rc;
+    out->nodes = xcalloc((size_t)n, sizeof(char *));
+    for (i = 0; i < (size_t)n; i++) {
+        char *name = xasprintf("%s%zu", prefix, i + 1);
+
+        if (!gpv_node_name_valid(name)) {
+            free(name);
+            if (gpv_quotable(prefix) && strlen(prefix) <= GPV_NODE_NAME_MAX)
+                return gpv_y_error(err, GPV_EINPUT, doc, prefix_node ? prefix_node : node,
+                                   "'node_prefix' '%s' of %s does not make valid Kubernetes node "
+                                   "names (%s)",
+                                   prefix, what, node_name_rule);
+            return gpv_y_error(err, GPV_EINPUT, doc, prefix_node ? prefix_node : node,
+                               "'node_prefix' of %s does not make valid Kubernetes node names "
+                               "(%s)",
+                               what, node_name_rule);
+        }
+        out->nodes[out->nnodes++] = name;
+    }
+    return 0;
+}
+
+static int
+label_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct gpv_label *)a)->key, ((const struct gpv_label *)b)->key);
+}
+
+static int
+load_labels(struct gpv_fleet_entry *out, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
+            const char *what, struct gpv_error *err)
+{
+    size_t i;
+    int rc;
+
+    if (map->n > GPV_NODE_LABELS_MAX)
+        return gpv_y_error(err, GPV_EINPUT, doc, map, "'labels' of %s has more than %d labels",
+                           what, GPV_NODE_LABELS_MAX);
+    out->labels = xcalloc(map->n + 1, sizeof(*out->labels));
+    for (i = 0; i < map->n; i++) {
+        const struct gpv_ynode *k = map->items[2 * i], *v = map->items[2 * i + 1];
+        const char *key, *val = "";
+
+        if ((rc = gpv_y_str(&key, doc, k, "a label key", err)))
+            return rc;
+        if (!gpv_label_key_valid(key)) {
+            if (gpv_quotable(key) && strlen(key) <= 317)
+                return gpv_y_error(err, GPV_EINPUT, doc, k,
+                                   "label key '%s' in %s is not a valid Kubernetes label key "
+                                   "([prefix/]name; name 1 to 63 letters, digits, '-', '_' or "
+                                   "'.', starting and ending alphanumeric)",
+                                   key, what);
+            return gpv_y_error(err, GPV_EINPUT, doc, k,
+                               "a label key in %s is not a valid Kubernetes label key", what);
+        }
+        if (!v || v->kind != GPV_Y_SCALAR)
+            return gpv_y_error(err, GPV_EINPUT, doc, v ? v : k,
+                               "label '%s' of %s must have a string value", key, what);
+        if (!v->plain || !gpv_y_is_null(v))
+            val = v->str;
+        if (!gpv_label_value_valid(val)) {
+            if (gpv_quotable(val) && strlen(val) <= 253)
+                return gpv_y_error(err, GPV_EINPUT, doc, v,
+                                   "value '%s' of label '%s' in %s is not a valid Kubernetes "
+                                   "label value (at most 63 letters, digits, '-', '_' or '.', "
+                                   "starting and ending alphanumeric)",
+                                   val, key, what);
+            return gpv_y_error(err, GPV_EINPUT, doc, v,
+                               "the value of label '%s' in %s is not a valid Kubernetes label "
+                               "value",
+                               key, what);
+        }
+        out->labels[i].key = xstrdup(key);
+        out->labels[i].value = xstrdup(val);
+        out->nlabels++;
+    }
+    /* The YAML layer already refuses duplicate keys, so the sorted keys are unique. */
+    qsort(out->labels, out->nlabels, sizeof(*out->labels), label_cmp);
+    return 0;
+}
+
 static int
 load_fleet_entry(struct gpv_fleet_entry *out, const struct gpv_ydoc *doc,
                  const struct gpv_ynode *map, size_t index, const struct gpv_db *db,
@@ -394,7 +641,9 @@ load_fleet_entry(struct gpv_fleet_entry *out, const struct gpv_ydoc *doc,
     struct fleet_row row;
     unsigned long long seen = 0;
     char *what = item_what("fleet entry", map, "gpu", index);
-    int mode = GPV_VGPU_EQUAL, rc;
+    const struct gpv_ynode *node_only = NULL;
+    int mode = GPV_VGPU_EQUAL, strategy = GPV_MIG_MIXED, rc;
+    long long count = 0;
 
     memset(&row, 0, sizeof(row));
     if ((rc = gpv_ymap_decode(&row, doc, map, fleet_fields, NELEM(fleet_fields), what, &seen, err)))
@@ -411,14 +660,159 @@ load_fleet_entry(struct gpv_fleet_entry *out, const struct gpv_ydoc *doc,
                                         : "has no vGPU types in the database");
         goto out;
     }
-    out->count = row.count;
+    if (row.count) {
+        char *where = xasprintf("'count' of %s", what);
+
+        rc = gpv_y_int(&count, doc, row.count, 1, GPV_FLEET_COUNT_MAX, where, err);
+        free(where);
+        if (rc)
+            goto out;
+    }
+    /* Keys that describe nodes need 'nodes'. */
+    if ((seen >> FLEET_PREFIX) & 1u)
+        node_only = gpv_ymap_get(map, "node_prefix");
+    else if ((seen >> FLEET_GPN) & 1u)
+        node_only = gpv_ymap_get(map, "gpus_per_node");
+    else if (row.labels)
+        node_only = row.labels;
+    else if (row.mig_strategy)
+        node_only = row.mig_strategy;
+    if (!row.nodes) {
+        if (node_only) {
+            rc = gpv_y_error(err, GPV_EINPUT, doc, node_only,
+                             "%s has no 'nodes': node keys (node_prefix, gpus_per_node, labels, "
+                             "mig_strategy) need them",
+                             what);
+            goto out;
+        }
+        if (!row.count) {
+            rc = gpv_y_error(err, GPV_EINPUT, doc, map,
+                             "missing key 'count' in %s (or give 'nodes' and 'gpus_per_node')",
+                             what);
+            goto out;
+        }
+        out->count = (int)count;
+    } else {
+        if (!((seen >> FLEET_GPN) & 1u)) {
+            rc = gpv_y_error(err, GPV_EINPUT, doc, map,
+                             "missing key 'gpus_per_node' in %s (needed with 'nodes')", what);
+            goto out;
+        }
+        if (row.nodes->kind == GPV_Y_SEQ) {
+            if ((seen >> FLEET_PREFIX) & 1u) {
+                rc = gpv_y_error(err, GPV_EINPUT, doc, gpv_ymap_get(map, "node_prefix"),
+                                 "'node_prefix' of %s applies to a number of nodes, but 'nodes' "
+                                 "lists names",
+                                 what);
+                goto out;
+            }
+            rc = load_node_list(out, doc, row.nodes, what, err);
+        } else {
+            char *prefix = row.node_prefix ? NULL : xasprintf("%s-", out->gpu->id);
+
+            rc = load_node_count(out, doc, row.nodes, row.node_prefix ? row.node_prefix : prefix,
+                                 gpv_ymap_get(map, "node_prefix"), what, err);
+            free(prefix);
+        }
+        if (rc)
+            goto out;
+        if ((long long)out->nnodes * row.gpus_per_node > GPV_FLEET_COUNT_MAX) {
+            rc = gpv_y_error(err, GPV_EINPUT, doc, row.nodes,
+                             "%s has %zu nodes of %d GPUs: more than %d GPUs in one entry", what,
+                             out->nnodes, row.gpus_per_node, GPV_FLEET_COUNT_MAX);
+            goto out;
+        }
+        out->gpus_per_node = row.gpus_per_node;
+        out->count = (int)out->nnodes * row.gpus_per_node;
+        if (row.count && count != out->count) {
+            rc = gpv_y_error(err, GPV_EINPUT, doc, row.count,
+                             "'count' of %s is %lld, but %zu nodes of %d GPUs make %d; leave "
+                             "'count' out or make them agree",
+                             what, count, out->nnodes, out->gpus_per_node, out->count);
+            goto out;
+        }
+        if (row.labels && (rc = load_labels(out, doc, row.labels, what, err)))
+            goto out;
+        if (row.mig_strategy &&
+            (rc = read_enum(&strategy, doc, row.mig_strategy, mig_strategy_names,
+                            NELEM(mig_strategy_names), "mig_strategy", what, err)))
+            goto out;
+        out->mig_strategy = (enum gpv_mig_strategy)strategy;
+    }
     out->has_cost = (seen >> FLEET_COST) & 1u;
     out->cost_per_hour = out->has_cost ? row.cost : 0.0;
     out->vgpu_mode = (enum gpv_vgpu_mode)mode;
     out->line = map->line;
     out->col = map->col;
 out:
+    free(row.node_prefix);
     free(what);
+    return rc;
+}
+
+/* A node name and where it is written, for finding duplicates across the fleet. */
+struct node_ref {
+    const char *name;
+    size_t entry, index; /* fleet entry, node within it */
+};
+
+static int
+node_ref_cmp(const void *a, const void *b)
+{
+    const struct node_ref *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+
+    if (c)
+        return c;
+    if (x->entry != y->entry)
+        return x->entry < y->entry ? -1 : 1;
+    return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+/* Node names are unique across the fleet; the first repeat in file order is reported. */
+static int
+check_unique_nodes(const struct gpv_tenants *t, const struct gpv_ydoc *doc,
+                   const struct gpv_ynode *seq, struct gpv_error *err)
+{
+    struct node_ref *refs, *dup = NULL, *first = NULL;
+    size_t n = 0, i, j, start = 0;
+    int rc = 0;
+
+    for (i = 0; i < t->nfleet; i++)
+        n += t->fleet[i].nnodes;
+    if (n < 2)
+        return 0;
+    refs = xcalloc(n, sizeof(*refs));
+    for (n = 0, i = 0; i < t->nfleet; i++)
+        for (j = 0; j < t->fleet[i].nnodes; j++) {
+            refs[n].name = t->fleet[i].nodes[j];
+            refs[n].entry = i;
+            refs[n++].index = j;
+        }
+    qsort(refs, n, sizeof(*refs), node_ref_cmp);
+    for (i = 1; i < n; i++) {
+        if (strcmp(refs[i].name, refs[start].name)) {
+            start = i;
+            continue;
+        }
+        if (i == start + 1 && (!dup || refs[i].entry < dup->entry ||
+                               (refs[i].entry == dup->entry && refs[i].index < dup->index))) {
+            dup = &refs[i];
+            first = &refs[start];
+        }
+    }
+    if (dup) {
+        const struct gpv_ynode *map = seq->items[dup->entry];
+        const struct gpv_ynode *nodes = gpv_ymap_get(map, "nodes");
+        const struct gpv_ynode *at = nodes && nodes->kind == GPV_Y_SEQ ? nodes->items[dup->index]
+                                     : nodes                           ? nodes
+                                                                       : map;
+
+        rc = gpv_y_error(err, GPV_EINPUT, doc, at,
+                         "duplicate node name '%s' (first in the fleet entry at line %d)",
+                         dup->name, seq->items[first->entry]->line);
+    }
+    free(refs);
     return rc;
 }
 
@@ -559,6 +953,44 @@ report_invalid(struct gpv_error *err, const struct gpv_ydoc *doc, const struct g
     return gpv_y_error(err, GPV_EINPUT, doc, node ? node : map, "%s", verdict.msg);
 }
 
+/* `spread`: false, true or gpu (distinct GPUs), node (distinct nodes, and so GPUs). */
+static int
+load_spread(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
+            const char *what, struct gpv_error *err)
+{
+    static const char *const levels[] = {"gpu", "node"};
+    int v;
+
+    if (node->kind == GPV_Y_SCALAR && node->plain &&
+        (!strcmp(node->str, "true") || !strcmp(node->str, "false"))) {
+        t->spread = node->str[0] == 't';
+        return 0;
+    }
+    if (node->kind != GPV_Y_SCALAR || gpv_y_is_null(node) ||
+        (strcmp(node->str, "gpu") && strcmp(node->str, "node"))) {
+        const char *const all[] = {"true", "false", "gpu", "node"};
+        int s = node->kind == GPV_Y_SCALAR && gpv_quotable(node->str)
+                    ? gpv_suggest(node->str, all, NELEM(all))
+                    : -1;
+
+        if (s >= 0)
+            return gpv_y_error(err, GPV_EINPUT, doc, node,
+                               "'spread' of %s must be true, false, gpu or node, not '%s' (did "
+                               "you mean '%s'?)",
+                               what, node->str, all[s]);
+        if (node->kind == GPV_Y_SCALAR && !gpv_y_is_null(node) && gpv_quotable(node->str))
+            return gpv_y_error(err, GPV_EINPUT, doc, node,
+                               "'spread' of %s must be true, false, gpu or node, not '%s'", what,
+                               node->str);
+        return gpv_y_error(err, GPV_EINPUT, doc, node,
+                           "'spread' of %s must be true, false, gpu or node", what);
+    }
+    v = strcmp(node->str, levels[0]) ? 1 : 0;
+    t->spread = true;
+    t->spread_nodes = v == 1;
+    return 0;
+}
+
 static int
 load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
             size_t index, const struct gpv_tenants *file, const struct gpv_db *db,
@@ -566,6 +998,7 @@ load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_y
 {
     struct tenant_row row;
     char *what = item_what("tenant", map, "name", index);
+    size_t i;
     int v, rc;
 
     gpv_tenant_init(t);
@@ -583,11 +1016,23 @@ load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_y
     t->live_migration = row.live_migration;
     t->full_gpu = row.full_gpu;
     t->media = row.media;
-    t->spread = row.spread;
     /* A bad name is reported before any other field's value, as it names the tenant. */
     if (!tame_name(t->name)) {
         rc = report_invalid(err, doc, map, &row, t, file);
         goto out;
+    }
+    if (row.spread && (rc = load_spread(t, doc, row.spread, what, err)))
+        goto out;
+    if (t->spread_nodes) {
+        for (i = 0; i < file->nfleet && !file->fleet[i].nnodes; i++)
+            ;
+        if (i == file->nfleet) {
+            rc = gpv_y_error(err, GPV_EINPUT, doc, row.spread,
+                             "'spread' of %s is 'node', but no fleet entry has 'nodes' (use "
+                             "'gpu', or give the fleet its nodes)",
+                             what);
+            goto out;
+        }
     }
     if (row.isolation) {
         if ((rc = read_enum(&v, doc, row.isolation, isolation_names, NELEM(isolation_names),
@@ -721,10 +1166,13 @@ gpv_tenants_load_mem(struct gpv_tenants *out, const char *buf, size_t len, const
         }
         out->fleet = xcalloc(top.fleet->n, sizeof(*out->fleet));
         for (i = 0; i < top.fleet->n; i++) {
-            if ((rc = load_fleet_entry(&out->fleet[i], doc, top.fleet->items[i], i, db, err)))
+            rc = load_fleet_entry(&out->fleet[i], doc, top.fleet->items[i], i, db, err);
+            out->nfleet++; /* counted on failure too: its node names are freed with the file */
+            if (rc)
                 goto out;
-            out->nfleet++;
         }
+        if ((rc = check_unique_nodes(out, doc, top.fleet, err)))
+            goto out;
     }
     if (top.tenants->n == 0) {
         rc = gpv_y_error(err, GPV_EINPUT, doc, top.tenants,

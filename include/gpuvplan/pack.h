@@ -49,6 +49,10 @@ struct gpv_pack_model {
     int limit;                 /* most GPUs of this entry (a fleet); -1: as many as needed */
     double cost;               /* per GPU-hour; < 0 when unknown */
     bool mixed;                /* its vGPUs run in mixed-size mode (needs gpu->vgpu->mixed_size) */
+    int nodes;                 /* nodes of the entry (a fleet with nodes); 0: no nodes */
+    int gpus_per_node;         /* with nodes: GPUs of each node (limit == nodes * gpus_per_node) */
+    bool single;               /* with nodes: the MIG `single` strategy: each MIG GPU holds one
+                                  profile, and a node holds GPUs of one profile (or no MIG) */
 };
 
 /* One way to serve a demand. */
@@ -63,9 +67,10 @@ struct gpv_pack_option {
 
 /* `replicas` identical instances wanted by one tenant. */
 struct gpv_pack_demand {
-    int replicas;   /* >= 1 */
-    double compute; /* VGPU: guaranteed share of one GPU each replica needs; 0 = none */
-    bool spread;    /* replicas on distinct GPUs */
+    int replicas;      /* >= 1 */
+    double compute;    /* VGPU: guaranteed share of one GPU each replica needs; 0 = none */
+    bool spread;       /* replicas on distinct GPUs */
+    bool spread_nodes; /* replicas on distinct nodes (models with nodes); implies spread */
     size_t noptions;
     const struct gpv_pack_option *options; /* the caller's; none: the demand stays unplaced */
 };

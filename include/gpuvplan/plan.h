@@ -15,6 +15,7 @@
 #include "gpuvplan/error.h"
 #include "gpuvplan/pack.h"
 #include "gpuvplan/rules.h"
+#include "gpuvplan/site.h"
 #include "gpuvplan/tenant.h"
 #include "gpuvplan/value.h"
 
@@ -52,6 +53,7 @@ struct gpv_plan_run {
     int *choice_buf;
     struct gpv_pack_problem problem;
     struct gpv_pack_result result;
+    struct gpv_site site; /* node and index of every GPU of the result (fleets with nodes) */
 };
 
 /*

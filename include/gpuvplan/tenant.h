@@ -23,6 +23,10 @@
 #define GPV_TENANT_GPUS_MAX 64      /* most whole GPUs per replica */
 #define GPV_FLEET_COUNT_MAX 1000000 /* most GPUs in one fleet entry */
 #define GPV_FLEET_COST_MAX  100000  /* highest cost_per_hour of one GPU */
+#define GPV_FLEET_NODES_MAX 100000  /* most nodes in one fleet entry */
+#define GPV_NODE_GPUS_MAX   64      /* most GPUs in one node */
+#define GPV_NODE_NAME_MAX   253     /* longest node name (a DNS-1123 subdomain) */
+#define GPV_NODE_LABELS_MAX 64      /* most labels on one fleet entry */
 
 /* How strongly a tenant must be kept apart from its neighbours on a GPU. */
 enum gpv_isolation {
@@ -55,6 +59,18 @@ enum gpv_vgpu_mode {
 };
 #define GPV_VGPU_MODE_COUNT 2
 
+/* How the device plugin exposes the MIG devices of a node (its `migStrategy`). */
+enum gpv_mig_strategy {
+    GPV_MIG_MIXED,  /* each MIG profile its own resource (the default) */
+    GPV_MIG_SINGLE, /* one MIG profile per node: every MIG GPU of the node has one layout */
+};
+
+/* A Kubernetes node label carried into the plan. */
+struct gpv_label {
+    char *key;   /* [prefix/]name, checked against Kubernetes label-key syntax */
+    char *value; /* a valid label value (may be empty) */
+};
+
 /* Licences the site owns. All default to false. */
 struct gpv_licenses {
     bool ai_enterprise; /* NVIDIA AI Enterprise: C-series and MIG-backed vGPU */
@@ -67,11 +83,20 @@ struct gpv_licenses {
 /* The licences of struct gpv_licenses, in the order files and messages list them. */
 enum gpv_license { GPV_LIC_AI_ENTERPRISE, GPV_LIC_VWS, GPV_LIC_VPC, GPV_LIC_VAPPS, GPV_LIC_COUNT };
 
-/* One line of the fleet: `count` GPUs of one model. */
+/*
+ * One line of the fleet: `count` GPUs of one model, optionally on named nodes. With nodes,
+ * count == nnodes * gpus_per_node and a node's GPUs are indexes 0 .. gpus_per_node - 1.
+ */
 struct gpv_fleet_entry {
     const struct gpv_gpu *gpu; /* resolved through the database; points into it */
     int count;                 /* 1 .. GPV_FLEET_COUNT_MAX */
-    double cost_per_hour;      /* per GPU, >= 0; meaningful only when has_cost */
+    size_t nnodes;             /* 0: a node-less entry (sizing only, GPUs have no identity) */
+    char **nodes;              /* nnodes names, unique across the fleet, valid DNS-1123 names */
+    int gpus_per_node;         /* 1 .. GPV_NODE_GPUS_MAX with nodes; else 0 */
+    size_t nlabels;
+    struct gpv_label *labels;           /* sorted by key, keys unique */
+    enum gpv_mig_strategy mig_strategy; /* default GPV_MIG_MIXED */
+    double cost_per_hour;               /* per GPU, >= 0; meaningful only when has_cost */
     bool has_cost;
     enum gpv_vgpu_mode vgpu_mode; /* GPV_VGPU_MIXED only where gpu->vgpu->mixed_size */
     int line, col;                /* of the entry, for messages */
@@ -101,6 +126,7 @@ struct gpv_tenant {
     int gpus;    /* whole GPUs per replica, 0 .. GPV_TENANT_GPUS_MAX; 0 = fractional (default) */
     bool media;  /* needs video decoders / JPEG: MIG +me profiles; default false */
     bool spread; /* replicas on distinct GPUs (availability); default false: pack them */
+    bool spread_nodes;         /* replicas on distinct nodes (host failure); implies spread */
     const struct gpv_gpu *gpu; /* pinned model, or NULL: any candidate model */
     int line, col;             /* of the tenant's mapping, for messages */
     int gpu_line, gpu_col;     /* of its `gpu` value when pinned */
@@ -171,6 +197,18 @@ const char *gpv_isolation_name(enum gpv_isolation v);
 const char *gpv_workload_name(enum gpv_workload v);
 const char *gpv_environment_name(enum gpv_environment v);
 const char *gpv_vgpu_mode_name(enum gpv_vgpu_mode v);
+const char *gpv_mig_strategy_name(enum gpv_mig_strategy v);
+
+/* True when s is a valid Kubernetes node name: a DNS-1123 subdomain (lowercase letters, digits,
+ * '-' and '.', labels of 1 to 63 starting and ending alphanumeric, 253 bytes at most). */
+bool gpv_node_name_valid(const char *s);
+
+/* True when s is a valid Kubernetes label key ([DNS-1123 subdomain '/'] name of 1 to 63
+ * alphanumerics, '-', '_', '.', starting and ending alphanumeric). */
+bool gpv_label_key_valid(const char *s);
+
+/* True when s is a valid Kubernetes label value: empty, or as a label key's name part. */
+bool gpv_label_value_valid(const char *s);
 
 /*
  * The other way: sets *out to the value spelt exactly s (as the file spells it) and returns

@@ -5,7 +5,7 @@ set -eu
 CC=${CC_FUZZ:-clang}
 out=build/fuzz-lf
 mkdir -p "$out"
-flags="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc $(pkg-config --cflags yaml-0.1 libcjson)"
+flags="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Isrc/cli $(pkg-config --cflags yaml-0.1 libcjson)"
 make --no-print-directory BUILD="$out/lib" CC="$CC" CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined" \
     "$out/lib/libgpuvplan.a" >/dev/null
 for src in tests/fuzz/fuzz_*.c; do

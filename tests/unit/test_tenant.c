@@ -293,7 +293,8 @@ static const struct {
     {"version: 1\nfleet: [{gpu: l40s, count: 0}]\ntenants: [{name: web, memory: 1GiB}]\n",
      "t.yaml:2:28: error: 'count' of fleet entry 'l40s' is 0; it must be from 1 to 1000000"},
     {"version: 1\nfleet: [{gpu: l40s}]\ntenants: [{name: web, memory: 1GiB}]\n",
-     "t.yaml:2:9: error: missing key 'count' in fleet entry 'l40s'"},
+     "t.yaml:2:9: error: missing key 'count' in fleet entry 'l40s' (or give 'nodes' and "
+     "'gpus_per_node')"},
     {"version: 1\nfleet: [{gpu: l40s, count: 1, cost_per_hour: -1}]\n"
      "tenants: [{name: web, memory: 1GiB}]\n",
      "t.yaml:2:46: error: 'cost_per_hour' of fleet entry 'l40s' is -1; it must be from 0 to "
@@ -317,7 +318,102 @@ static const struct {
      "t.yaml:2:4: error: YAML anchors (&a) are not supported"},
     {"- 1\n", "t.yaml:1:1: error: the tenants file must be a mapping, not a list"},
     {"", "t.yaml:1:1: error: the tenants file is empty: it needs 'version: 1' and 'tenants'"},
+    {"version: 1\nfleet: [{gpu: l40s, nodes: [a, b], gpus_per_node: 2, count: 3}]\n"
+     "tenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:61: error: 'count' of fleet entry 'l40s' is 3, but 2 nodes of 2 GPUs make 4; "
+     "leave 'count' out or make them agree"},
+    {"version: 1\nfleet: [{gpu: l40s, nodes: [a, b, a], gpus_per_node: 2}]\n"
+     "tenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:35: error: duplicate node name 'a' (first in the fleet entry at line 2)"},
+    {"version: 1\nfleet: [{gpu: l40s, nodes: [gfx-1], gpus_per_node: 2},\n"
+     "        {gpu: l40s, nodes: 2, node_prefix: gfx-, gpus_per_node: 2}]\n"
+     "tenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:3:28: error: duplicate node name 'gfx-1' (first in the fleet entry at line 2)"},
+    {"version: 1\nfleet: [{gpu: l40s, count: 2, mig_strategy: single}]\n"
+     "tenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:45: error: fleet entry 'l40s' has no 'nodes': node keys (node_prefix, "
+     "gpus_per_node, labels, mig_strategy) need them"},
+    {"version: 1\nfleet: [{gpu: l40s, nodes: 2, gpus_per_node: 2, labels: {a: [b]}}]\n"
+     "tenants: [{name: web, memory: 1GiB}]\n",
+     "t.yaml:2:61: error: label 'a' of fleet entry 'l40s' must have a string value"},
+    {"version: 1\ntenants: [{name: web, memory: 1GiB, spread: yes}]\n",
+     "t.yaml:2:45: error: 'spread' of tenant 'web' must be true, false, gpu or node, not 'yes'"},
 };
+
+static void
+test_tenant_loader_reads_nodes_labels_and_strategy(void **state)
+{
+    const struct gpv_db *db = *state;
+    struct gpv_tenants f;
+    char msg[2048];
+    const char *text = "version: 1\n"
+                       "fleet:\n"
+                       "  - {gpu: h100-80gb, nodes: [hgx-01, hgx-02], gpus_per_node: 8,\n"
+                       "     labels: {zone: b, example.com/team: ml}, mig_strategy: single}\n"
+                       "  - {gpu: l40s, nodes: 3, node_prefix: gfx-, gpus_per_node: 4, count: 12}\n"
+                       "  - {gpu: l40s, nodes: 1, gpus_per_node: 2}\n"
+                       "  - {gpu: a100-80gb, count: 5}\n"
+                       "tenants:\n"
+                       "  - {name: a, memory: 1GiB, spread: node, replicas: 2}\n"
+                       "  - {name: b, memory: 1GiB, spread: gpu}\n"
+                       "  - {name: c, memory: 1GiB, spread: true}\n"
+                       "  - {name: d, memory: 1GiB, spread: false}\n";
+
+    assert_int_equal(load(&f, db, text, msg, sizeof(msg)), 0);
+    assert_int_equal(f.nfleet, 4);
+    assert_int_equal(f.fleet[0].nnodes, 2);
+    assert_string_equal(f.fleet[0].nodes[1], "hgx-02");
+    assert_int_equal(f.fleet[0].gpus_per_node, 8);
+    assert_int_equal(f.fleet[0].count, 16);
+    assert_int_equal(f.fleet[0].mig_strategy, GPV_MIG_SINGLE);
+    /* Labels come sorted by key. */
+    assert_int_equal(f.fleet[0].nlabels, 2);
+    assert_string_equal(f.fleet[0].labels[0].key, "example.com/team");
+    assert_string_equal(f.fleet[0].labels[0].value, "ml");
+    assert_string_equal(f.fleet[0].labels[1].key, "zone");
+    /* Numbered nodes: prefix and 1-based number, no padding. */
+    assert_int_equal(f.fleet[1].nnodes, 3);
+    assert_string_equal(f.fleet[1].nodes[0], "gfx-1");
+    assert_string_equal(f.fleet[1].nodes[2], "gfx-3");
+    assert_int_equal(f.fleet[1].count, 12);
+    assert_int_equal(f.fleet[1].mig_strategy, GPV_MIG_MIXED);
+    /* Without a prefix, the model id and a dash. */
+    assert_string_equal(f.fleet[2].nodes[0], "l40s-1");
+    assert_int_equal(f.fleet[3].nnodes, 0);
+    assert_int_equal(f.fleet[3].gpus_per_node, 0);
+    assert_true(f.tenants[0].spread && f.tenants[0].spread_nodes);
+    assert_true(f.tenants[1].spread && !f.tenants[1].spread_nodes);
+    assert_true(f.tenants[2].spread && !f.tenants[2].spread_nodes);
+    assert_true(!f.tenants[3].spread && !f.tenants[3].spread_nodes);
+    gpv_tenants_release(&f);
+}
+
+static void
+test_tenant_kubernetes_names_follow_their_syntax(void **state)
+{
+    (void)state;
+    assert_true(gpv_node_name_valid("hgx-01"));
+    assert_true(gpv_node_name_valid("node1.rack-2.example.com"));
+    assert_false(gpv_node_name_valid("Hgx-01"));
+    assert_false(gpv_node_name_valid("-hgx"));
+    assert_false(gpv_node_name_valid("hgx-"));
+    assert_false(gpv_node_name_valid("a..b"));
+    assert_false(gpv_node_name_valid(""));
+    assert_false(gpv_node_name_valid("a_b"));
+    assert_false(
+        gpv_node_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+    assert_true(gpv_label_key_valid("zone"));
+    assert_true(gpv_label_key_valid("nvidia.com/mig.config"));
+    assert_true(gpv_label_key_valid("Team_A"));
+    assert_false(gpv_label_key_valid("nvidia.com/"));
+    assert_false(gpv_label_key_valid("/zone"));
+    assert_false(gpv_label_key_valid("Nvidia.com/zone"));
+    assert_false(gpv_label_key_valid("a b"));
+    assert_true(gpv_label_value_valid(""));
+    assert_true(gpv_label_value_valid("all-1g.10gb"));
+    assert_false(gpv_label_value_valid("-x"));
+    assert_false(gpv_label_value_valid("a/b"));
+}
 
 static void
 test_tenant_loader_rejects_each_bad_file_with_its_position(void **state)
@@ -419,6 +515,8 @@ main(void)
         cmocka_unit_test(test_tenant_enum_names_match_the_file_format),
         cmocka_unit_test(test_tenant_enum_names_and_parsers_are_inverse),
         cmocka_unit_test(test_tenant_licence_table_reads_and_sets_each_field),
+        cmocka_unit_test(test_tenant_loader_reads_nodes_labels_and_strategy),
+        cmocka_unit_test(test_tenant_kubernetes_names_follow_their_syntax),
         cmocka_unit_test(test_tenant_loader_rejects_each_bad_file_with_its_position),
         cmocka_unit_test(test_tenant_loader_refuses_binary_bytes_and_huge_input),
     };

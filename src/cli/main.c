@@ -20,7 +20,7 @@
 #define GPUVPLAN_DB_DATE "unknown"
 #endif
 
-/* Adding a command = one row here + one src/cmd_<verb>.c. */
+/* Adding a command = one row here + one src/cli/cmd_<verb>.c. */
 const struct gpv_command gpv_commands[] = {
     {"gpus", cmd_gpus, "list the GPU models in the database"},
     {"show", cmd_show, "a model's MIG profiles, placements and vGPU types, with sources"},

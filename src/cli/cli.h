@@ -4,7 +4,7 @@
 /*
  * What the subcommands share: global options, the loaded database, output formats, reading
  * input files and writing output (to stdout, or atomically to -o FILE), and error reporting.
- * Only the CLI layer (src/main.c, src/cli.c, src/cmd_*.c) prints or touches files.
+ * Only the CLI layer (src/cli/main.c, src/cli/cli.c, src/cli/cmd_*.c) prints or touches files.
  */
 
 #include "gpuvplan/db.h"
@@ -58,10 +58,10 @@ struct gpv_command {
     const char *summary;
 };
 
-/* The command table, in src/main.c. */
+/* The command table, in src/cli/main.c. */
 extern const struct gpv_command gpv_commands[];
 
-/* The subcommands, one src/cmd_<verb>.c each. */
+/* The subcommands, one src/cli/cmd_<verb>.c each. */
 int cmd_gpus(struct gpv_cli *cli, int argc, char **argv);
 int cmd_show(struct gpv_cli *cli, int argc, char **argv);
 int cmd_explain(struct gpv_cli *cli, int argc, char **argv);
