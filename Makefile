@@ -33,7 +33,8 @@ BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 
-.PHONY: FORCE check-build all deps deps-test run check unit cli fuzz-replay san memcheck bench fuzz install uninstall clean format
+.PHONY: FORCE check-build all deps deps-test run check unit cli fuzz-replay browser report-screenshot san \
+        memcheck bench fuzz install uninstall clean format
 
 all: $(BIN)
 
@@ -104,6 +105,15 @@ unit: $(TESTS)
 
 cli: $(BIN)
 	@sh tests/cli/run.sh $(BIN)
+
+# Headless Chromium renders report pages (tests/report/browser.sh; skipped without chromium).
+# The screenshots stay in $(BUILD)/report.
+browser: $(BIN)
+	@sh tests/report/browser.sh $(BIN) $(BUILD)/report
+
+# The screenshot in docs/report.md, from the example plan.
+report-screenshot: $(BIN)
+	@sh tests/report/browser.sh $(BIN) $(BUILD)/report docs/report-example.png
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@for r in $(FUZZ_REPLAY); do \

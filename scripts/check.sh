@@ -44,5 +44,6 @@ suite build check-build
 suite unit unit
 suite fuzz-replay fuzz-replay
 suite cli cli
+suite browser browser
 echo "total: $pass passed, $fail failed${failed:+; failed suites:$failed}"
 [ -z "$failed" ]

@@ -40,6 +40,11 @@ check 0 recommend "$ex"
 check 0 recommend "$ex" -f yaml
 check 0 recommend "$ex" -f json -o "$tmp/plan.json"
 check 0 check "$tmp/plan.json" --max-gpus 8
+check 0 report "$tmp/plan.json" -o "$tmp/plan.html"
+check 0 report --compact tests/data/report/nodes.json
+check 0 recommend "$ex" -f html
+check 0 show h100-80gb -f html
+check 3 report tests/data/bad/plan-overlap.json
 check 0 compare --gpu h100-80gb
 check 0 quiz --list -f json --seed 3
 check 0 advise --isolation hard --memory 20GB --gpu h100-80gb

@@ -48,6 +48,7 @@ enum gpv_format {
     GPV_FMT_TABLE,
     GPV_FMT_JSON,
     GPV_FMT_YAML,
+    GPV_FMT_HTML, /* one self-contained page (report.h) */
 };
 
 /* One subcommand: `gpuvplan NAME ...`. run returns a process exit code (enum gpv_exit). */
@@ -72,6 +73,7 @@ int cmd_advise(struct gpv_cli *cli, int argc, char **argv);
 int cmd_recommend(struct gpv_cli *cli, int argc, char **argv);
 int cmd_check(struct gpv_cli *cli, int argc, char **argv);
 int cmd_lint(struct gpv_cli *cli, int argc, char **argv);
+int cmd_report(struct gpv_cli *cli, int argc, char **argv);
 int cmd_state(struct gpv_cli *cli, int argc, char **argv);
 int cmd_import_profile(struct gpv_cli *cli, int argc, char **argv);
 int cmd_completion(struct gpv_cli *cli, int argc, char **argv);

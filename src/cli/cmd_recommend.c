@@ -5,6 +5,7 @@
 
 #include "gpuvplan/pack.h"
 #include "gpuvplan/plan.h"
+#include "gpuvplan/report.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,9 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
     bool explain = false, no_upgrades = false;
     int strategy_ix = 0;
     const struct cli_opt opts[] = {
-        CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml (schema gpuvplan.plan/1)"),
+        CLI_FORMAT(&fmt, cli_formats_html,
+                   "table (default), json or yaml (schema gpuvplan.plan/1), or html (the page "
+                   "`gpuvplan report` draws)"),
         CLI_OUTPUT(&cli->output),
         CLI_LIST('g', "gpu", "MODEL", &gpu_args, "a candidate model (repeatable)"),
         CLI_FLAG(0, "explain", &explain, "add each tenant's rule trace"),
@@ -119,6 +122,17 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
         gpv_plan_write_json(&src, &b);
     } else if (fmt == GPV_FMT_YAML) {
         gpv_plan_write_yaml(&src, &b);
+    } else if (fmt == GPV_FMT_HTML) {
+        struct gpv_report_opts ro;
+        struct gpv_val *tree = gpv_plan_build(&src);
+
+        gpv_report_opts_init(&ro);
+        rc = gpv_report_plan_html(&b, tree, &cli->db, &ro, &err);
+        gpv_val_free(tree);
+        if (rc) {
+            rc = cli_report(&err);
+            goto out;
+        }
     } else {
         struct gpv_plan_style style;
 

@@ -2,6 +2,8 @@
 #include "cli.h"
 #include "opt.h"
 
+#include "gpuvplan/report.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -383,7 +385,9 @@ cmd_show(struct gpv_cli *cli, int argc, char **argv)
 {
     enum gpv_format fmt = GPV_FMT_TABLE;
     const struct cli_opt opts[] = {
-        CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml"),
+        CLI_FORMAT(&fmt, cli_formats_html,
+                   "table (default), json, yaml, or html: one self-contained page with the "
+                   "placement grid drawn in SVG, every profile's allowed starts marked"),
         CLI_OUTPUT(&cli->output),
         CLI_END,
     };
@@ -404,6 +408,15 @@ cmd_show(struct gpv_cli *cli, int argc, char **argv)
         return cli_report(&err);
     if (!(gpu = gpv_db_lookup(&cli->db, args.v[0], &err)))
         return cli_report(&err);
+    if (fmt == GPV_FMT_HTML) {
+        struct gpv_buf b;
+
+        gpv_buf_init(&b);
+        gpv_report_model_html(&b, gpu);
+        rc = cli_write_output(NULL, gpv_buf_str(&b), b.len, NULL, &err);
+        gpv_buf_release(&b);
+        return rc ? cli_report(&err) : GPV_EXIT_OK;
+    }
     if (fmt != GPV_FMT_TABLE) {
         v = show_value(gpu);
         rc = cli_write_value(NULL, v, fmt, NULL, &err);

@@ -33,6 +33,7 @@ const struct gpv_command gpv_commands[] = {
     {"recommend", cmd_recommend, "decide, pack every tenant onto GPUs, print the plan"},
     {"check", cmd_check, "re-validate a plan (JSON or YAML) and apply CI policies"},
     {"lint", cmd_lint, "check mig-parted, vgpu-device-manager and device-plugin configs"},
+    {"report", cmd_report, "draw a plan as one self-contained HTML page (SVG, no script)"},
     {"state", cmd_state, "what the nodes run now, read from their nvidia-smi output"},
     {"import-profile", cmd_import_profile, "a model's profile file from its nvidia-smi output"},
     {"completion", cmd_completion, "a bash, zsh or fish completion script"},
@@ -80,7 +81,8 @@ usage(FILE *f)
           "  gpuvplan advise --gpu h100-80gb --isolation hard --memory 20GB\n"
           "  gpuvplan mig check h100-80gb 4x1g.20gb\n"
           "  gpuvplan recommend docs/examples/tenants.yaml -f json -o plan.json\n"
-          "  gpuvplan check plan.json --max-gpus 8\n",
+          "  gpuvplan check plan.json --max-gpus 8\n"
+          "  gpuvplan report plan.json -o plan.html\n",
           f);
 }
 

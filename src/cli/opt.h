@@ -44,7 +44,7 @@ struct cli_opt {
     const char *help;           /* one line or a few words; NULL: a hidden alias */
     long long min, max;         /* CLI_OPT_INT: the range */
     const char *const *choices; /* CLI_OPT_ENUM: NULL-terminated names; CLI_OPT_FORMAT: the
-                                 * allowed formats ("table", "json", "yaml"), NULL-terminated */
+                                 * allowed formats ("table" ... "html"), NULL-terminated */
 };
 
 /* Table rows, in the order the help lists them. */
@@ -88,7 +88,8 @@ struct cli_opt {
     }
 
 /* Format choices shared by the commands. */
-extern const char *const cli_formats_all[]; /* table json yaml */
+extern const char *const cli_formats_all[];  /* table json yaml */
+extern const char *const cli_formats_html[]; /* table json yaml html: recommend, show */
 
 /* A command's options and help. */
 struct cli_spec {

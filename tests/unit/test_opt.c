@@ -162,6 +162,43 @@ test_opt_rejects_misuse_with_exit_2(void **state)
     assert_int_equal(parse(&v, &args, &cli, false, list_then_error), GPV_EXIT_USAGE);
 }
 
+/* Parses words against one CLI_FORMAT row allowing choices; returns the parser's result. */
+static int
+parse_format_row(enum gpv_format *fmt, const char *const *choices, const char **words)
+{
+    const struct cli_opt opts[] = {CLI_FORMAT(fmt, choices, "format"), CLI_END};
+    const struct cli_spec spec = {"fmt", "", NULL, NULL, opts, false};
+    static char *argv[8];
+    struct cli_args args;
+    struct gpv_cli cli;
+    int argc = 0;
+
+    while (words[argc] && argc < 7) {
+        argv[argc] = (char *)words[argc];
+        argc++;
+    }
+    argv[argc] = NULL;
+    memset(&cli, 0, sizeof(cli));
+    *fmt = GPV_FMT_TABLE;
+    return cli_opt_parse(&args, &cli, &spec, argc, argv);
+}
+
+static void
+test_opt_html_only_where_the_row_allows_it(void **state)
+{
+    const char *html[] = {"fmt", "-f", "HTML", NULL};
+    const char *yaml[] = {"fmt", "--format=yaml", NULL};
+    enum gpv_format fmt;
+
+    (void)state;
+    assert_int_equal(parse_format_row(&fmt, cli_formats_html, html), CLI_OPT_RUN);
+    assert_int_equal(fmt, GPV_FMT_HTML);
+    assert_int_equal(parse_format_row(&fmt, cli_formats_html, yaml), CLI_OPT_RUN);
+    assert_int_equal(fmt, GPV_FMT_YAML);
+    assert_int_equal(parse_format_row(&fmt, cli_formats_all, html), GPV_EXIT_USAGE);
+    assert_int_equal(fmt, GPV_FMT_TABLE);
+}
+
 static void
 test_opt_help_lists_every_visible_option_from_the_table(void **state)
 {
@@ -199,6 +236,7 @@ main(void)
         cmocka_unit_test(test_opt_double_dash_ends_options_and_a_lone_dash_is_an_argument),
         cmocka_unit_test(test_opt_stops_at_the_first_positional_for_subcommands),
         cmocka_unit_test(test_opt_rejects_misuse_with_exit_2),
+        cmocka_unit_test(test_opt_html_only_where_the_row_allows_it),
         cmocka_unit_test(test_opt_help_lists_every_visible_option_from_the_table),
     };
 

@@ -1,0 +1,69 @@
+#ifndef GPUVPLAN_REPORT_INT_H
+#define GPUVPLAN_REPORT_INT_H
+
+/* Shared by report.c (page, summary, legend, sections), report_gpu.c (one GPU) and
+ * report_model.c (show MODEL -f html). */
+
+#include "gpuvplan/report.h"
+
+#include <stdbool.h>
+
+/* One tenant of the plan: its colour and what its hover titles say about its memory. */
+struct rpt_tenant {
+    const char *name;
+    const char *colour;
+    const struct gpv_val *v; /* its tenants[] entry, NULL for unplaced ones */
+};
+
+/* A report being written. */
+struct rpt {
+    struct gpv_buf *b;
+    const struct gpv_db *db;
+    bool compact;
+    bool nodes;                 /* GPUs are labelled by node and index */
+    struct rpt_tenant *tenants; /* sorted by name */
+    size_t ntenants;
+};
+
+/* Drawing sizes of one GPU, in SVG user units (pixels). */
+#define RPT_GRID_W      400 /* grid width, full size */
+#define RPT_GRID_W_C    96  /* grid width, compact */
+#define RPT_MARGIN      6
+#define RPT_MARGIN_C    2
+#define RPT_BLOCK_H     48
+#define RPT_BLOCK_H_C   16
+#define RPT_GAP         2 /* between neighbouring blocks */
+#define RPT_GAP_C       1
+#define RPT_CHAR_W      5.8 /* average advance of a 10px character, for shortening labels */
+#define RPT_BOLD_CHAR_W 6.4
+
+/* Member access that tolerates anything: NULL, dflt or false when absent or mistyped. */
+const char *rpt_str(const struct gpv_val *o, const char *key);
+long long rpt_int(const struct gpv_val *o, const char *key, long long dflt);
+bool rpt_has_num(const struct gpv_val *o, const char *key, double *out);
+const struct gpv_val *rpt_arr(const struct gpv_val *o, const char *key);
+
+/* Escaped text, NULL as "". */
+void rpt_esc(struct rpt *r, const char *s);
+/* Characters (code points; invalid bytes one each) in s. */
+size_t rpt_chars(const char *s);
+/* s escaped, shortened with "…" to at most max characters (UTF-8 aware); max < 1: nothing. */
+void rpt_esc_fit(struct rpt *r, const char *s, int max);
+/* A coordinate: at most two decimals, no trailing zeros. */
+void rpt_coord(struct rpt *r, double v);
+/* Memory in MiB as "9.75 GiB" (two significant decimals, trimmed). */
+void rpt_gib(struct gpv_buf *b, long long mib);
+
+/* The tenant's entry, or NULL. */
+const struct rpt_tenant *rpt_tenant(const struct rpt *r, const char *name);
+/* The tenant's fill colour (a grey for a tenant the plan does not list). */
+const char *rpt_colour(const struct rpt *r, const char *name);
+
+/* The <style> element and the hidden SVG with the hatch patterns, shared by both pages. */
+void rpt_style(struct rpt *r);
+void rpt_defs(struct rpt *r);
+
+/* One GPU of gpus[] as an SVG with one <g class="gpu"> (report_gpu.c). */
+void rpt_gpu(struct rpt *r, const struct gpv_val *gpu);
+
+#endif
