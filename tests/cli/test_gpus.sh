@@ -80,6 +80,20 @@ expect_out "valid: 7 instances"
 run mig check gb200 3g.95gb 3g.93gb
 expect_rc 0
 
+t "show lists a profile's other names and says which name gpuvplan writes"
+run show gb200
+expect_rc 0
+expect_out "also named: 1g.24gb (accepted wherever a profile is named; plans, configs"
+expect_out "and this table write 1g.23gb)"
+expect_out "note: pre-production name 1g.24gb"
+run show gb200 -f json
+expect_rc 0
+expect_json '[(p["name"], p["aliases"]) for p in j["mig"]["profiles"]][::3]' \
+    "[('1g.23gb', ['1g.24gb']), ('2g.47gb', []), ('7g.186gb', ['7g.189gb'])]"
+run show h100-80gb
+expect_rc 0
+expect_no_out "also named"
+
 t "usage errors exit 2"
 run show
 expect_rc 2
