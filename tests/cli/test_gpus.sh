@@ -12,7 +12,10 @@ done
 t "gpus -f json is an object with ids"
 run gpus -f json
 expect_rc 0
-expect_json 'len(j["gpus"])' 30
+# One model per file in profiles/gpus/.
+nmodels=0
+for f in profiles/gpus/*.yaml; do nmodels=$((nmodels + 1)); done
+expect_json 'len(j["gpus"])' "$nmodels"
 expect_json '[g["id"] for g in j["gpus"] if g["id"]=="h100-80gb"][0]' h100-80gb
 expect_json '[g["mig"] for g in j["gpus"] if g["id"]=="l40s"][0]' None
 

@@ -345,21 +345,25 @@ generate(struct gpv_quiz *quiz, uint64_t seed)
 static const struct gpv_gpu *
 id_gpu(const char *id, const char *kind, const char **rest)
 {
+    const struct gpv_gpu *best = NULL;
     char prefix[64];
-    size_t i, n;
+    size_t i, n, best_n = 0;
 
     snprintf(prefix, sizeof(prefix), "gen-%s-", kind);
     if (strncmp(id, prefix, strlen(prefix)) != 0)
         return NULL;
     id += strlen(prefix);
+    /* The longest id that begins the rest: "h20-141gb-..." is not h20's. */
     for (i = 0; i < db.ngpus; i++) {
         n = strlen(db.gpus[i]->id);
-        if (!strncmp(id, db.gpus[i]->id, n) && (id[n] == '\0' || id[n] == '-')) {
-            *rest = id[n] ? id + n + 1 : id + n;
-            return db.gpus[i];
+        if (n > best_n && !strncmp(id, db.gpus[i]->id, n) && (id[n] == '\0' || id[n] == '-')) {
+            best = db.gpus[i];
+            best_n = n;
         }
     }
-    return NULL;
+    if (best)
+        *rest = id[best_n] ? id + best_n + 1 : id + best_n;
+    return best;
 }
 
 static bool
