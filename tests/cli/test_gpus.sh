@@ -71,7 +71,7 @@ expect_rc 3
 expect_err "ambiguous GPU 'a100': it could be 'a100-40gb' or 'a100-80gb'"
 run mig check h100 1g.10gb
 expect_rc 3
-expect_err "ambiguous GPU 'h100': it could be 'h100-80gb', 'h100-94gb', 'h100-96gb' or 'h100-pcie'"
+expect_err "ambiguous GPU 'h100': it could be 'h100-64gb', 'h100-80gb', 'h100-94gb', 'h100-96gb' or 'h100-pcie'"
 run show zzz
 expect_rc 3
 expect_err "unknown GPU 'zzz'; \`gpuvplan gpus\` lists the models"

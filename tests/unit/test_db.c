@@ -16,7 +16,7 @@ static const char *const required_ids[] = {
     "b300",      "gb300",     "rtx-pro-6000", "l40s",        "l40",          "l4",
     "a40",       "a10",       "a16",          "a2",          "t4",           "rtx-6000-ada",
     "v100-16gb", "v100-32gb", "l20",          "l2",          "rtx-5000-ada", "rtx-5880-ada",
-    "h20-141gb",
+    "h20-141gb", "h100-64gb",
 };
 
 static int
