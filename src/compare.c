@@ -234,9 +234,21 @@ offers(const struct gpv_gpu *g, enum gpv_method m)
     }
 }
 
-/* Most tenants one GPU of g serves with method m, and a phrase saying how. */
+/* VMs of a MIG-backed type that time-slice one GPU instance: 1 when each has its own. */
 static int
-tenants_on(char **detail, const struct gpv_gpu *g, enum gpv_method m)
+vms_per_instance(const struct gpv_gpu *g, const struct gpv_vgpu_type *t)
+{
+    int copies = g->mig->profiles[t->mig_profile].max;
+
+    return copies > 0 && t->max > copies ? (t->max + copies - 1) / copies : 1;
+}
+
+/*
+ * Most tenants one GPU of g serves with method m, and a phrase saying how; *hard gets the
+ * most with hardware isolation between them.
+ */
+static int
+tenants_on(char **detail, int *hard, const struct gpv_gpu *g, enum gpv_method m)
 {
     const struct gpv_vgpu_type *lo = NULL, *hi = NULL;
     struct gpv_mig_layout w;
@@ -244,14 +256,17 @@ tenants_on(char **detail, const struct gpv_gpu *g, enum gpv_method m)
     int most;
 
     *detail = NULL;
+    *hard = 0;
     switch (m) {
     case GPV_METHOD_PASSTHROUGH:
         *detail = xstrdup("one VM per GPU (a VM may take several GPUs)");
+        *hard = 1;
         return 1;
     case GPV_METHOD_MIG:
         if ((most = gpv_mig_most_instances(&w, g)) > 0)
             *detail = xasprintf("%s: %d instances of %s", g->id, most,
                                 g->mig->profiles[w.inst[0].profile].name);
+        *hard = most;
         return most;
     case GPV_METHOD_VGPU:
     case GPV_METHOD_MIG_VGPU:
@@ -264,14 +279,44 @@ tenants_on(char **detail, const struct gpv_gpu *g, enum gpv_method m)
                 hi = t;
             if (!lo || t->max < lo->max)
                 lo = t;
+            if (m == GPV_METHOD_MIG_VGPU && vms_per_instance(g, t) == 1 && t->max > *hard)
+                *hard = t->max;
         }
         if (!hi)
             return 0;
-        *detail = xasprintf("%s: %s (%d per GPU) to %s (%d)", g->id, hi->name, hi->max, lo->name,
-                            lo->max);
+        if (m == GPV_METHOD_MIG_VGPU && vms_per_instance(g, hi) > 1)
+            *detail = xasprintf("%s: %s (%d per GPU, %d VMs time-slicing each %s instance) to %s "
+                                "(%d)",
+                                g->id, hi->name, hi->max, vms_per_instance(g, hi),
+                                g->mig->profiles[hi->mig_profile].name, lo->name, lo->max);
+        else
+            *detail = xasprintf("%s: %s (%d per GPU) to %s (%d)", g->id, hi->name, hi->max,
+                                lo->name, lo->max);
         return hi->max;
     default:
         return 0;
+    }
+}
+
+/* Counts g's MIG-backed types that time-slice a GPU instance; keeps the most shared one. */
+static void
+shared_types(struct gpv_compare_method *f, int *most, const struct gpv_gpu *g)
+{
+    size_t i;
+
+    for (i = 0; g->vgpu && g->mig && i < g->vgpu->ntypes; i++) {
+        const struct gpv_vgpu_type *t = &g->vgpu->types[i];
+        int v;
+
+        if (t->mig_profile < 0 || (v = vms_per_instance(g, t)) == 1)
+            continue;
+        f->nshared++;
+        if (v > *most) {
+            *most = v;
+            free(f->shared_detail);
+            f->shared_detail = xasprintf("%s: %s, %d VMs per %s instance", g->id, t->name, v,
+                                         g->mig->profiles[t->mig_profile].name);
+        }
     }
 }
 
@@ -284,17 +329,22 @@ db_facts(struct run *c)
     for (k = 0; k < GPV_NMETHODS; k++) {
         enum gpv_method m = (enum gpv_method)(k + 1);
         struct gpv_compare_method *f = &c->out->m[m];
+        int most_shared = 1;
 
         f->gpus = xcalloc(db->ngpus ? db->ngpus : 1, sizeof(*f->gpus));
         for (i = 0; i < db->ngpus; i++) {
             const struct gpv_gpu *g = db->gpus[i];
             char *detail;
-            int n;
+            int n, hard;
 
             if ((c->only && g != c->only) || !offers(g, m))
                 continue;
             f->gpus[f->ngpus++] = g;
-            n = tenants_on(&detail, g, m);
+            n = tenants_on(&detail, &hard, g, m);
+            if (hard > f->tenants_hard)
+                f->tenants_hard = hard;
+            if (m == GPV_METHOD_MIG_VGPU)
+                shared_types(f, &most_shared, g);
             if (n > f->tenants_max) {
                 f->tenants_max = n;
                 free(f->tenants_detail);
@@ -332,6 +382,11 @@ gather(struct run *c)
         memset(&d, 0, sizeof(d));
         decide(&d, c, &scenarios[s].p, &lic);
         c->out->verdict[s] = d.method;
+        if (d.method == GPV_METHOD_NONE && d.nchoices &&
+            d.choices[0].rejected[GPV_METHOD_PASSTHROUGH].n &&
+            d.choices[0].rejected[GPV_METHOD_PASSTHROUGH].v[0].rule)
+            c->out->verdict_rule[s] =
+                xstrdup(d.choices[0].rejected[GPV_METHOD_PASSTHROUGH].v[0].rule);
         if (d.best >= 0) {
             const struct gpv_choice *best = &d.choices[d.best];
             const char *prof = gpv_choice_profile(best);
@@ -359,10 +414,13 @@ gpv_compare_release(struct gpv_compare *c)
         free(c->m[k].migrate.rule);
         free(c->m[k].migrate.reason);
         free(c->m[k].tenants_detail);
+        free(c->m[k].shared_detail);
         free(c->m[k].gpus);
     }
-    for (s = 0; s < GPV_COMPARE_NSCENARIOS; s++)
+    for (s = 0; s < GPV_COMPARE_NSCENARIOS; s++) {
         free(c->verdict_profile[s]);
+        free(c->verdict_rule[s]);
+    }
     memset(c, 0, sizeof(*c));
 }
 

@@ -121,6 +121,19 @@ method_mode(const char *method)
     return method; /* method names and GPU mode names coincide */
 }
 
+const char *
+pl_model_problem(struct gpv_error *err, const struct gpv_db *db, const char *model)
+{
+    const struct gpv_gpu *found[2];
+
+    if (model && gpv_db_resolve(found, 2, db, model) > 1 && !gpv_db_lookup(db, model, err))
+        gpv_error_wrap(err, "GPU model");
+    else
+        gpv_error_set(err, GPV_EINPUT, NULL, 0, 0, "GPU model '%s' is not in the database",
+                      model ? model : "null");
+    return err->msg;
+}
+
 void
 pc_fail(struct chk *c, const char *where, const char *fmt, ...)
 {
@@ -220,13 +233,14 @@ check_tenants(struct chk *c)
     for (i = 0; i < c->nt; i++) {
         const struct gpv_val *t = c->tenants->items[i];
         const char *m = pc_sget(t, "method");
+        struct gpv_error e;
 
         c->out->checks++;
         snprintf(where, sizeof(where), "tenant '%s'", c->ti[i].name);
         if (!method_mode(m))
             pc_fail(c, where, "method '%s' is not passthrough, vgpu, mig or mig-vgpu", m);
         if (!c->ti[i].gpu)
-            pc_fail(c, where, "GPU model '%s' is not in the database", pc_sget(t, "gpu"));
+            pc_fail(c, where, "%s", pl_model_problem(&e, c->db, pc_sget(t, "gpu")));
         if (pc_iget(t, "replicas", 0) < 1)
             pc_fail(c, where, "%lld replicas", pc_iget(t, "replicas", 0));
         if (c->ti[i].compute < 0 || c->ti[i].compute > 1.0 + GPV_VGPU_SHARE_EPS)
@@ -353,7 +367,9 @@ check_gpu(struct chk *c, size_t g)
     c->out->checks++;
     snprintf(where, sizeof(where), "gpu '%s'", id);
     if (!gpu) {
-        pc_fail(c, where, "GPU model '%s' is not in the database", model);
+        struct gpv_error e;
+
+        pc_fail(c, where, "%s", pl_model_problem(&e, c->db, model));
     } else {
         c->mem_total += gpu->memory_mib;
         if (!strcmp(mode, "mig") || !strcmp(mode, "mig-vgpu"))

@@ -131,4 +131,12 @@ size_t pl_nodes_check(const struct gpv_val *plan, const struct gpv_db *db,
 void pl_nodes_table_tail(struct gpv_buf *b, const struct gpv_plan_src *src,
                          const struct gpv_plan_style *st);
 
+/*
+ * What is wrong with a plan's GPU model name that gpv_db_find() does not resolve, as a finding's
+ * text: "GPU model 'x' is not in the database", or for a name that fits several models
+ * "ambiguous GPU 'h100': it could be 'h100-80gb', ... (a plan names a model by its id)".
+ * Writes into err's message buffer and returns it; model NULL reads as "null".
+ */
+const char *pl_model_problem(struct gpv_error *err, const struct gpv_db *db, const char *model);
+
 #endif

@@ -317,6 +317,7 @@ pl_nodes_check(const struct gpv_val *plan, const struct gpv_db *db,
         const char *name = str_of(n, "name"), *model = str_of(n, "model");
         const char *strategy = str_of(n, "mig_strategy");
         long long ngpus = int_of(n, "gpus");
+        struct gpv_error e;
 
         c.checks++;
         if (!name) {
@@ -332,7 +333,7 @@ pl_nodes_check(const struct gpv_val *plan, const struct gpv_db *db,
             continue;
         }
         if (!model || !gpv_db_find(db, model))
-            nfail(&c, where, "GPU model '%s' is not in the database", model ? model : "null");
+            nfail(&c, where, "%s", pl_model_problem(&e, db, model));
         if (ngpus < 1 || ngpus > GPV_NODE_GPUS_MAX) {
             nfail(&c, where, "gpus must be from 1 to %d", GPV_NODE_GPUS_MAX);
             continue;

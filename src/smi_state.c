@@ -31,7 +31,8 @@ find_model(const struct gpv_db *db, const struct gpv_smi_gpu *g)
 const struct gpv_gpu *
 gpv_smi_model(const struct gpv_db *db, const struct gpv_smi_gpu *g, struct gpv_error *err)
 {
-    const struct gpv_gpu *m = find_model(db, g);
+    const struct gpv_gpu *m = find_model(db, g), *found[2];
+    struct gpv_error amb;
 
     if (m)
         return m;
@@ -46,6 +47,11 @@ gpv_smi_model(const struct gpv_db *db, const struct gpv_smi_gpu *g, struct gpv_e
                      "unknown GPU '%s' (PCI device 0x%04X): no model of the database has this "
                      "name or id (gpuvplan gpus lists them; gpuvplan import-profile adds one)",
                      g->name ? g->name : "?", (unsigned)g->device_id);
+    else if (gpv_db_resolve(found, 2, db, g->name) > 1 && !gpv_db_lookup(db, g->name, &amb))
+        sm_pos_error(
+            err, &g->name_pos,
+            "%s; add pci.device_id to the nvidia-smi --query-gpu output to tell them apart",
+            amb.msg);
     else
         sm_pos_error(err, &g->name_pos,
                      "unknown GPU '%s': no model of the database has this name (gpuvplan gpus "

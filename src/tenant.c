@@ -315,14 +315,19 @@ read_enum(int *out, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
     return rc;
 }
 
-/* Resolves a GPU model named at node; unknown names get the closest model id. */
+/*
+ * Resolves a GPU model named at node as the command line does (gpv_db_resolve): a name that
+ * fits several models is an error listing them; unknown names get the closest model id.
+ */
 static int
 resolve_gpu(const struct gpv_gpu **out, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
             const struct gpv_db *db, const char *what, struct gpv_error *err)
 {
+    const struct gpv_gpu *found[16];
     const char **ids;
     const char *name;
-    size_t i;
+    struct gpv_buf b;
+    size_t i, n;
     int s;
 
     char *where = xasprintf("'gpu' of %s", what);
@@ -331,8 +336,22 @@ resolve_gpu(const struct gpv_gpu **out, const struct gpv_ydoc *doc, const struct
     free(where);
     if (rc)
         return rc;
-    if ((*out = gpv_db_find(db, name)))
+    *out = NULL;
+    n = gpv_db_resolve(found, 16, db, name);
+    if (n == 1) {
+        *out = found[0];
         return 0;
+    }
+    if (n > 1 && gpv_quotable(name)) {
+        gpv_buf_init(&b);
+        for (i = 0; i < n && i < 16; i++)
+            gpv_buf_printf(&b, "%s'%s'", i ? (i + 1 == n ? " or " : ", ") : "", found[i]->id);
+        gpv_y_error(err, GPV_EINPUT, doc, node,
+                    "ambiguous GPU '%s' in %s: it could be %s%s; name one of them", name, what,
+                    gpv_buf_str(&b), n > 16 ? " and more" : "");
+        gpv_buf_release(&b);
+        return GPV_EINPUT;
+    }
     if (!gpv_quotable(name))
         return gpv_y_error(err, GPV_EINPUT, doc, node, "unknown GPU in %s", what);
     ids = xcalloc(db->ngpus + 1, sizeof(*ids));

@@ -37,6 +37,14 @@ struct gpv_compare_method {
     int tenants_max;                          /* most tenants one GPU serves, 0 if none */
     char *tenants_detail;        /* where that maximum comes from ("h100-80gb: 7 instances of ..."),
                                     or NULL */
+    int tenants_hard;            /* most tenants one GPU serves with hardware isolation between
+                                    them: tenants_max for passthrough and MIG, 0 for time-sliced
+                                    vGPU; for MIG-backed vGPU the types with no more VMs than
+                                    their GPU instance has copies */
+    size_t nshared;              /* MIG-backed vGPU: types in scope whose VMs time-slice one GPU
+                                    instance (more VMs per GPU than instances); 0 otherwise */
+    char *shared_detail;         /* the one of those with most VMs per instance ("rtx-pro-6000:
+                                    DC-1-2Q, 12 VMs per 1g.24gb+gfx instance"), or NULL */
     size_t ngpus;                /* models in scope that offer the method */
     const struct gpv_gpu **gpus; /* those models, database order */
     size_t nbest;                /* scenarios whose verdict is this method */
@@ -50,6 +58,9 @@ struct gpv_compare {
     enum gpv_method verdict[GPV_COMPARE_NSCENARIOS]; /* GPV_METHOD_NONE: nothing serves it */
     const struct gpv_gpu *verdict_gpu[GPV_COMPARE_NSCENARIOS]; /* the model chosen, or NULL */
     char *verdict_profile[GPV_COMPARE_NSCENARIOS];             /* its profile or type, or NULL */
+    char *verdict_rule[GPV_COMPARE_NSCENARIOS]; /* no method: the rule that removed passthrough
+                                                   (every model offers it) on the first model,
+                                                   or NULL */
 };
 
 /*

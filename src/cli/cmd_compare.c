@@ -93,9 +93,12 @@ compare_value(const struct gpv_compare *c, const struct gpv_db *db, const struct
         gpv_val_set_str(o, "method", gpv_method_name(m));
         gpv_val_set_str(o, "title", method_title[m]);
         gpv_val_set_str(o, "isolation", method_isolation[m]);
-        gpv_val_set(o, "hard_isolation", answer_value(&f->hard));
+        x = gpv_val_set(o, "hard_isolation", answer_value(&f->hard));
+        gpv_val_set_int(x, "time_sliced_types", (long long)f->nshared);
+        gpv_val_set_str(x, "time_sliced_detail", f->shared_detail);
         x = gpv_val_set(o, "tenants_per_gpu", gpv_val_obj());
         gpv_val_set_int(x, "max", f->tenants_max);
+        gpv_val_set_int(x, "hard_isolation_max", f->tenants_hard);
         gpv_val_set_str(x, "detail", f->tenants_detail);
         gpv_val_set(o, "live_migration", answer_value(&f->migrate));
         x = gpv_val_set(o, "licenses", gpv_val_obj());
@@ -123,6 +126,7 @@ compare_value(const struct gpv_compare *c, const struct gpv_db *db, const struct
         gpv_val_set_str(o, "method", gpv_method_name(c->verdict[s]));
         gpv_val_set_str(o, "gpu", c->verdict_gpu[s] ? c->verdict_gpu[s]->id : NULL);
         gpv_val_set_str(o, "profile", c->verdict_profile[s]);
+        gpv_val_set_str(o, "rule", c->verdict_rule[s]);
     }
     return root;
 }
@@ -188,28 +192,41 @@ free_cells(char *cells[GPV_NMETHODS])
     }
 }
 
-/* "yes", or "no [n]" with n the note that gives the rule. */
+/*
+ * "yes", or "no [n]" with n the note that gives the rule; "some types [n]" when the method
+ * allows it but `shared` of its types time-slice a GPU instance, which note n names.
+ */
 static char *
-answer_cell(const struct gpv_compare_answer *a, int *note)
+answer_cell(const struct gpv_compare_answer *a, size_t shared, int *note)
 {
     if (!a->available)
         return xstrdup("n/a");
+    if (a->allowed && shared)
+        return xasprintf("some types [%d]", ++*note);
     if (a->allowed)
         return xstrdup("yes");
     return xasprintf("no [%d]", ++*note);
 }
 
 static void
-print_answer_note(const struct gpv_compare_answer *a, int *note)
+print_answer_note(const struct gpv_compare_answer *a, const struct gpv_compare_method *shared,
+                  int *note)
 {
     char lead[32];
     char *text;
 
-    if (!a->available || a->allowed)
+    if (!a->available || (a->allowed && (!shared || !shared->nshared)))
         return;
     snprintf(lead, sizeof(lead), "  [%d] ", ++*note);
-    text = xasprintf("%s%s%s", a->rule ? a->rule : "", a->rule ? ": " : "",
-                     a->reason ? a->reason : "no instance fits");
+    if (a->allowed)
+        text = xasprintf("%zu MIG-backed type%s put more VMs on a GPU than it has instances, so "
+                         "those VMs time-slice one instance with no hardware isolation between "
+                         "them (%s); hard isolation takes only the types with one VM per "
+                         "instance",
+                         shared->nshared, shared->nshared == 1 ? "" : "s", shared->shared_detail);
+    else
+        text = xasprintf("%s%s%s", a->rule ? a->rule : "", a->rule ? ": " : "",
+                         a->reason ? a->reason : "no instance fits");
     cli_wrap(stdout, lead, "      ", text);
     free(text);
 }
@@ -239,7 +256,7 @@ print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
     print_row("isolation", cells);
     free_cells(cells);
     for (k = 0; k < GPV_NMETHODS; k++)
-        cells[k] = answer_cell(&c->m[methods[k]].hard, &note);
+        cells[k] = answer_cell(&c->m[methods[k]].hard, c->m[methods[k]].nshared, &note);
     print_row("hard isolation", cells);
     free_cells(cells);
     for (k = 0; k < GPV_NMETHODS; k++) {
@@ -247,13 +264,17 @@ print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
 
         if (f->tenants_max <= 1)
             cells[k] = f->tenants_max ? xstrdup("1") : NULL;
+        else if (f->nshared && f->tenants_hard > 0)
+            cells[k] = xasprintf(c->only ? "1 to %d, %d with hard isolation"
+                                         : "up to %d, %d with hard isolation",
+                                 f->tenants_max, f->tenants_hard);
         else
             cells[k] = xasprintf(c->only ? "1 to %d" : "up to %d", f->tenants_max);
     }
     print_row("tenants per GPU", cells);
     free_cells(cells);
     for (k = 0; k < GPV_NMETHODS; k++)
-        cells[k] = answer_cell(&c->m[methods[k]].migrate, &note);
+        cells[k] = answer_cell(&c->m[methods[k]].migrate, 0, &note);
     print_row("live migration", cells);
     free_cells(cells);
     printf("licence needed\n");
@@ -289,13 +310,13 @@ print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
     free_cells(cells);
 
     if (note) {
-        printf("\n%sWhy not%s (the rule that removes the method, as `explain` shows it):\n",
+        printf("\n%sNotes%s (a rule that removes a method is named as `explain` shows it):\n",
                cli_bold(cli), cli_reset(cli));
         note = 0;
         for (k = 0; k < GPV_NMETHODS; k++)
-            print_answer_note(&c->m[methods[k]].hard, &note);
+            print_answer_note(&c->m[methods[k]].hard, &c->m[methods[k]], &note);
         for (k = 0; k < GPV_NMETHODS; k++)
-            print_answer_note(&c->m[methods[k]].migrate, &note);
+            print_answer_note(&c->m[methods[k]].migrate, NULL, &note);
     }
     printf("\n%sTenants per GPU%s (from the database and the MIG engine):\n", cli_bold(cli),
            cli_reset(cli));
@@ -329,7 +350,10 @@ print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
         char *text;
 
         if (c->verdict[s] == GPV_METHOD_NONE)
-            text = xstrdup("no method");
+            text = xasprintf("%s%s%s%s", c->only ? "none on this model" : "no method",
+                             c->verdict_rule[s] ? " (" : "",
+                             c->verdict_rule[s] ? c->verdict_rule[s] : "",
+                             c->verdict_rule[s] ? ")" : "");
         else
             text = xasprintf(
                 "%s%s%s on %s", method_title[c->verdict[s]], c->verdict_profile[s] ? " " : "",

@@ -61,7 +61,7 @@ static struct gpv_val *
 show_value(const struct gpv_gpu *g)
 {
     struct gpv_val *o = gpv_val_obj(), *a;
-    size_t i;
+    size_t i, k;
 
     gpv_val_set_str(o, "id", g->id);
     gpv_val_set_str(o, "name", g->name);
@@ -87,6 +87,9 @@ show_value(const struct gpv_gpu *g)
             struct gpv_val *po = gpv_val_push(ps, gpv_val_obj());
 
             gpv_val_set_str(po, "name", p->name);
+            a = gpv_val_set(po, "aliases", gpv_val_arr());
+            for (k = 0; k < p->naliases; k++)
+                gpv_val_push(a, gpv_val_str(p->aliases[k]));
             gpv_val_set_int(po, "id", p->id);
             gpv_val_set_int(po, "compute_slices", p->compute_slices);
             gpv_val_set_int(po, "size", p->size);
@@ -248,6 +251,20 @@ print_mig(const struct gpv_cli *cli, const struct gpv_gpu *g)
         if (p->since_driver)
             printf("  (driver R%d+%s)", p->since_driver, mark(p->inferred, GPV_F_SINCE_DRIVER));
         printf("\n");
+        if (p->naliases) {
+            struct gpv_buf names;
+            size_t k;
+
+            gpv_buf_init(&names);
+            for (k = 0; k < p->naliases; k++)
+                gpv_buf_printf(&names, "%s%s", k ? ", " : "", p->aliases[k]);
+            gpv_buf_printf(&names,
+                           " (accepted wherever a profile is named; plans, configs and this table "
+                           "write %s)",
+                           p->name);
+            cli_wrap(stdout, "    also named: ", "                ", gpv_buf_str(&names));
+            gpv_buf_release(&names);
+        }
         if (p->note) {
             char *first = xasprintf("  %s  note: ", cli_dim(cli));
 

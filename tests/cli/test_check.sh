@@ -81,6 +81,11 @@ tamper "$WORK/four.json" "$WORK/t.json" 'p["gpus"][0]["model"] = "h100-8gb"'
 run check "$WORK/t.json"
 expect_rc 1
 expect_out "GPU model 'h100-8gb' is not in the database"
+tamper "$WORK/four.json" "$WORK/t.json" 'p["gpus"][0]["model"] = "h100"; p["tenants"][0]["gpu"] = "h100"'
+run check "$WORK/t.json"
+expect_rc 1
+expect_out "gpu 'h100-80gb-1': GPU model: ambiguous GPU 'h100': it could be 'h100-64gb', 'h100-80gb', 'h100-94gb', 'h100-96gb' or 'h100-pcie'"
+expect_out "tenant 'ds-a': GPU model: ambiguous GPU 'h100': it could be"
 
 t "a vGPU GPU over its type's max fails"
 tamper "$WORK/site.json" "$WORK/t.json" '

@@ -92,6 +92,19 @@ for f in tests/data/bad/tenants-*.yaml; do
     if [ -s "$WORK/out" ]; then bad "$f: partial output on stdout"; else ok; fi
 done
 
+t "a tenants file names GPUs as --gpu does: nvidia-smi names and PCI ids resolve"
+cat >"$WORK/names.yaml" <<'EOF2'
+version: 1
+fleet:
+  - {gpu: "NVIDIA H100 80GB HBM3", count: 1}
+  - {gpu: "0x233710DE", count: 1}
+tenants:
+  - {name: web, memory: 4GiB, gpu: NVIDIA-H100-80GB-HBM3}
+EOF2
+run explain "$WORK/names.yaml" -f json
+expect_rc 0
+expect_json '[t["gpu"] for t in j["tenants"]]' "['h100-80gb']"
+
 t "every bad rules file gets its exact error and exit 3, in rules and in explain"
 for f in tests/data/bad/rules-*.yaml; do
     want=$(sed -n '1s/^# expect: //p' "$f")

@@ -12,7 +12,10 @@ done
 t "gpus -f json is an object with ids"
 run gpus -f json
 expect_rc 0
-expect_json 'len(j["gpus"])' 30
+# One model per file in profiles/gpus/.
+nmodels=0
+for f in profiles/gpus/*.yaml; do nmodels=$((nmodels + 1)); done
+expect_json 'len(j["gpus"])' "$nmodels"
 expect_json '[g["id"] for g in j["gpus"] if g["id"]=="h100-80gb"][0]' h100-80gb
 expect_json '[g["mig"] for g in j["gpus"] if g["id"]=="l40s"][0]' None
 
@@ -68,7 +71,7 @@ expect_rc 3
 expect_err "ambiguous GPU 'a100': it could be 'a100-40gb' or 'a100-80gb'"
 run mig check h100 1g.10gb
 expect_rc 3
-expect_err "ambiguous GPU 'h100': it could be 'h100-80gb', 'h100-94gb', 'h100-96gb' or 'h100-pcie'"
+expect_err "ambiguous GPU 'h100': it could be 'h100-64gb', 'h100-80gb', 'h100-94gb', 'h100-96gb' or 'h100-pcie'"
 run show zzz
 expect_rc 3
 expect_err "unknown GPU 'zzz'; \`gpuvplan gpus\` lists the models"
@@ -79,6 +82,20 @@ expect_rc 0
 expect_out "valid: 7 instances"
 run mig check gb200 3g.95gb 3g.93gb
 expect_rc 0
+
+t "show lists a profile's other names and says which name gpuvplan writes"
+run show gb200
+expect_rc 0
+expect_out "also named: 1g.24gb (accepted wherever a profile is named; plans, configs"
+expect_out "and this table write 1g.23gb)"
+expect_out "note: pre-production name 1g.24gb"
+run show gb200 -f json
+expect_rc 0
+expect_json '[(p["name"], p["aliases"]) for p in j["mig"]["profiles"]][::3]' \
+    "[('1g.23gb', ['1g.24gb']), ('2g.47gb', []), ('7g.186gb', ['7g.189gb'])]"
+run show h100-80gb
+expect_rc 0
+expect_no_out "also named"
 
 t "usage errors exit 2"
 run show

@@ -261,7 +261,9 @@ run compare
 expect_rc 0
 expect_out_line '^ +passthrough +vGPU +MIG +MIG-backed vGPU$'
 expect_out_line '^live migration +no \[[0-9]\] +yes +no \[[0-9]\] +yes$'
-expect_out_line '^hard isolation +yes +no \[[0-9]\] +yes +yes$'
+expect_out_line '^hard isolation +yes +no \[[0-9]\] +yes +some types \[[0-9]\]$'
+expect_out_line '^tenants per GPU +1 +up to 32 +up to 7 +up to 48, 7$'
+expect_out "(rtx-pro-6000: DC-1-2Q, 12 VMs per 1g.24gb+gfx instance)"
 expect_out "live-migration-excludes-bare-mig:"
 run compare -f json
 expect_rc 0
@@ -271,7 +273,10 @@ expect_json '[m["hard_isolation"]["allowed"] for m in j["methods"]]' '[True, Fal
 expect_json '[m["live_migration"]["rule"] for m in j["methods"]]' \
     "['live-migration-excludes-passthrough', None, 'live-migration-excludes-bare-mig', None]"
 expect_json '[m["licenses"]["compute"] for m in j["methods"]]' "[[], ['ai_enterprise'], [], ['ai_enterprise']]"
-expect_json '[m["tenants_per_gpu"]["max"] for m in j["methods"]][:3]' '[1, 32, 7]'
+expect_json '[m["tenants_per_gpu"]["max"] for m in j["methods"]]' '[1, 32, 7, 48]'
+expect_json '[m["tenants_per_gpu"]["hard_isolation_max"] for m in j["methods"]]' '[1, 0, 7, 7]'
+expect_json '[m["hard_isolation"]["time_sliced_types"] for m in j["methods"]]' '[0, 0, 0, 20]'
+expect_json '[m["licenses"]["graphics"] for m in j["methods"]]' "[['vws', 'vapps'], ['vws'], None, ['vws']]"
 expect_json '"a30" in j["methods"][2]["gpus"] and "l40s" not in j["methods"][2]["gpus"]' True
 expect_json 'len(j["methods"][0]["gpus"]) == j["models"]' True
 expect_json '[s["method"] for s in j["scenarios"] if s["scenario"].startswith("SLA-bound VMs")]' "['mig-vgpu']"
@@ -283,8 +288,12 @@ expect_json 'j["gpu"]' h100-80gb
 expect_json '[m["tenants_per_gpu"]["max"] for m in j["methods"]]' '[1, 20, 7, 7]'
 expect_json 'j["methods"][1]["tenants_per_gpu"]["detail"]' 'h100-80gb: H100-4C (20 per GPU) to H100-80C (1)'
 expect_json 'j["methods"][2]["tenants_per_gpu"]["detail"]' 'h100-80gb: 7 instances of 1g.10gb'
+expect_json '[(s["method"], s["rule"]) for s in j["scenarios"] if s["scenario"] in ("virtual desktops (VDI)", "graphics workstations")]' \
+    "[('none', 'desktops-need-a-graphics-gpu'), ('none', 'desktops-need-a-graphics-gpu')]"
+expect_json '[m["licenses"]["desktops"] for m in j["methods"]]' '[None, None, None, None]'
 run compare --gpu h100-80gb
 expect_out_line '^tenants per GPU +1 +1 to 20 +1 to 7 +1 to 7$'
+expect_out_line '^  virtual desktops \(VDI\) +none on this model \(desktops-need-a-graphics-gpu\)$'
 run compare --gpu l40s -f json
 expect_rc 0
 expect_json '[m["gpus"] for m in j["methods"]]' "[['l40s'], ['l40s'], [], []]"

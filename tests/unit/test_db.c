@@ -16,6 +16,7 @@ static const char *const required_ids[] = {
     "b300",      "gb300",     "rtx-pro-6000", "l40s",        "l40",          "l4",
     "a40",       "a10",       "a16",          "a2",          "t4",           "rtx-6000-ada",
     "v100-16gb", "v100-32gb", "l20",          "l2",          "rtx-5000-ada", "rtx-5880-ada",
+    "h20-141gb", "h100-64gb",
 };
 
 static int
@@ -344,6 +345,52 @@ test_db_second_pass_facts_follow_their_sources(void **state)
 }
 
 static void
+test_db_h20_141gb_and_h100_64gb_follow_nvidias_vgpu_tables(void **state)
+{
+    const struct gpv_db *db = *state;
+    static const struct {
+        const char *gpu, *type, *profile;
+        int max;
+    } backed[] = {
+        {"h20-141gb", "H20X-1-18C", "1g.18gb", 7},   {"h20-141gb", "H20X-1-18CME", "1g.18gb+me", 1},
+        {"h20-141gb", "H20X-3-71C", "3g.71gb", 2},   {"h20-141gb", "H20X-7-141C", "7g.141gb", 1},
+        {"h100-64gb", "H100XS-1-8C", "1g.8gb", 7},   {"h100-64gb", "H100XS-1-16C", "1g.16gb", 4},
+        {"h100-64gb", "H100XS-2-16C", "2g.16gb", 3}, {"h100-64gb", "H100XS-7-64C", "7g.64gb", 1},
+    };
+    const struct gpv_gpu *g;
+    size_t i;
+    int t, p;
+
+    /* vgpu-device-manager's device-filters: 0x232C runs H20X types, 0x2337 H100XS types. */
+    assert_ptr_equal(gpv_db_find(db, "0x232C10DE"), gpv_db_find(db, "h20-141gb"));
+    assert_ptr_equal(gpv_db_find(db, "0x233710DE"), gpv_db_find(db, "h100-64gb"));
+    assert_ptr_equal(gpv_db_find(db, "NVIDIA H100 SXM5 64GB"), gpv_db_find(db, "h100-64gb"));
+    /* The 96GB H20 keeps its name. */
+    assert_string_equal(gpv_db_find(db, "NVIDIA H20")->id, "h20");
+    for (i = 0; i < sizeof(backed) / sizeof(backed[0]); i++) {
+        g = gpv_db_find(db, backed[i].gpu);
+        assert_non_null(g);
+        t = gpv_gpu_find_vgpu_type(g, backed[i].type);
+        p = gpv_gpu_find_profile(g, backed[i].profile);
+        assert_true(t >= 0 && p >= 0);
+        assert_int_equal(g->vgpu->types[t].mig_profile, p);
+        assert_int_equal(g->vgpu->types[t].max, backed[i].max);
+        assert_int_equal(g->mig->profiles[p].max, backed[i].max);
+        /* Geometry and memory are inferred; the names and counts are not. */
+        assert_true(g->mig->profiles[p].inferred & GPV_F_STARTS);
+        assert_true(g->mig->profiles[p].inferred & GPV_F_MEMORY);
+        assert_false(g->mig->profiles[p].inferred & GPV_F_MAX);
+    }
+    /* The 64GB board's memory never exceeds the 80GB reading scaled to 64 GB. */
+    g = gpv_db_find(db, "h100-64gb");
+    p = gpv_gpu_find_profile(g, "7g.64gb");
+    assert_true(g->mig->profiles[p].memory_gib <= 79.25 * 64 / 80);
+    /* Mixed-size maxima equal the equal-size ones (AI Enterprise release 7, tables 183, 185). */
+    t = gpv_gpu_find_vgpu_type(gpv_db_find(db, "h20-141gb"), "H20X-4C");
+    assert_int_equal(gpv_db_find(db, "h20-141gb")->vgpu->types[t].max_mixed, 32);
+}
+
+static void
 test_db_finds_vgpu_types_under_any_prefix(void **state)
 {
     const struct gpv_gpu *g = gpv_db_find(*state, "h100-80gb");
@@ -655,6 +702,7 @@ main(void)
         cmocka_unit_test(test_pci_id_parse_reads_every_form_the_tools_write),
         cmocka_unit_test(test_db_rtx_pro_6000_mig_backed_types_ride_gfx_instances),
         cmocka_unit_test(test_db_second_pass_facts_follow_their_sources),
+        cmocka_unit_test(test_db_h20_141gb_and_h100_64gb_follow_nvidias_vgpu_tables),
         cmocka_unit_test(test_db_finds_vgpu_types_under_any_prefix),
         cmocka_unit_test(test_db_invariants_hold_for_every_embedded_model),
         cmocka_unit_test(test_db_loader_accepts_the_base_model),

@@ -193,6 +193,7 @@ static const struct {
      "memory: 1GiB, isolation: hard"},
     {"vm-excludes-bare-mig", ALL_LICENCES, "h100-80gb", "memory: 1GiB, environment: vm"},
     {"desktops-exclude-mig", ALL_LICENCES, "h100-80gb", "memory: 1GiB, workload: vdi"},
+    {"desktops-need-a-graphics-gpu", ALL_LICENCES, "h100-80gb", "memory: 1GiB, workload: vdi"},
     {"c-series-needs-ai-enterprise", "vws: true", "l40s", "memory: 1GiB"},
     {"mig-backed-vgpu-needs-ai-enterprise", "vws: true", "h100-80gb", "memory: 1GiB"},
     {"q-series-needs-vws", "ai_enterprise: true", "l40s", "memory: 1GiB"},
