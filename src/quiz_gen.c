@@ -87,6 +87,8 @@ qg_make_id(const char *fmt_a, const char *a, const char *b)
     for (s = id; *s; s++) {
         if (*s >= 'A' && *s <= 'Z')
             *s = (char)(*s - 'A' + 'a');
+        else if (*s == '+')
+            *s = '.'; /* as mig-parted's names do: 1g.24gb+me and 1g.24gb-me stay apart */
         else if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' ||
                    *s == '_'))
             *s = '-';

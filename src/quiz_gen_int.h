@@ -42,7 +42,7 @@ bool qg_cs_add(struct choice_set *cs, char *text, bool right);
 /* Numeric choices: the answer and distinct positive distractors, shown in ascending order. */
 void qg_cs_numbers(struct choice_set *cs, int answer, const int *cand, int ncand, int nchoices);
 
-/* Ids are lowercase and keep only [a-z0-9.-_]; anything else becomes '-'. */
+/* Ids are lowercase and keep only [a-z0-9.-_]: '+' becomes '.', anything else '-'. */
 char *qg_make_id(const char *fmt_a, const char *a, const char *b);
 
 /*
