@@ -103,6 +103,11 @@ cmd_export(struct gpv_cli *cli, int argc, char **argv)
         rc = cli_report(&err);
         goto out;
     }
+    if (site.nodeless && to != GPV_EXPORT_DRA)
+        fprintf(stderr,
+                "gpuvplan: %s: note: %zu GPU%s of fleet entries without nodes left out (add "
+                "'nodes' and 'gpus_per_node' to those entries)\n",
+                name, site.nodeless, site.nodeless == 1 ? "" : "s");
     if (fmt != GPV_FMT_TABLE) {
         labels = gpv_export_labels(&site);
         if (cli_write_value(NULL, labels, fmt, NULL, &err))

@@ -393,11 +393,10 @@ read_gpus(struct gpv_export_site *s, const struct gpv_val *gpus, const char *nam
 
         if (!id)
             id = "?";
-        if (!node)
-            return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
-                                 "gpu '%s' is on no node: export needs the nodes of the fleet (add "
-                                 "'nodes' and 'gpus_per_node' to its entry, docs/tenants.md)",
-                                 id);
+        if (!node) {
+            s->nodeless++; /* a fleet entry without nodes: nothing to apply it to */
+            continue;
+        }
         for (k = 0; k < s->nnodes && !nd; k++)
             if (!strcmp(s->nodes[k].name, node))
                 nd = &s->nodes[k];
@@ -439,12 +438,42 @@ read_tenants(struct gpv_export_site *s, const struct gpv_val *tenants)
     return 0;
 }
 
+/*
+ * The device plugin's single strategy needs every MIG-capable GPU of a node MIG-enabled with
+ * the one profile (formats.md §3.2), so unused indexes of such a node get the layout of its
+ * MIG GPUs (the planner keeps those uniform): capacity advertised, nothing moved.
+ */
+static void
+fill_single(struct gpv_export_node *nd)
+{
+    const struct gpv_export_gpu *src = NULL;
+    size_t i;
+
+    if (strcmp(nd->mig_strategy, "single"))
+        return;
+    for (i = 0; i < nd->ngpus && !src; i++)
+        if (nd->gpus[i].mode == GPV_EXPORT_MIG)
+            src = &nd->gpus[i];
+    for (i = 0; src && i < nd->ngpus; i++) {
+        struct gpv_export_gpu *g = &nd->gpus[i];
+
+        if (g->mode != GPV_EXPORT_UNUSED)
+            continue;
+        g->mode = GPV_EXPORT_MIG;
+        g->filled = true;
+        g->nprofiles = src->nprofiles;
+        g->profiles = xcalloc(src->nprofiles, sizeof(*g->profiles));
+        memcpy(g->profiles, src->profiles, src->nprofiles * sizeof(*g->profiles));
+    }
+}
+
 int
 gpv_export_site_read(struct gpv_export_site *out, const struct gpv_val *plan,
                      const struct gpv_db *db, const char *name, struct gpv_error *err)
 {
     const struct gpv_val *nodes = gpv_val_get(plan, "nodes"), *gpus = gpv_val_get(plan, "gpus");
     const struct gpv_val *tenants = gpv_val_get(plan, "tenants");
+    size_t i;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -460,6 +489,8 @@ gpv_export_site_read(struct gpv_export_site *out, const struct gpv_val *plan,
     if ((rc = read_nodes(out, nodes, db, name, err)) || (rc = read_gpus(out, gpus, name, err)) ||
         (rc = read_tenants(out, tenants)))
         return rc;
+    for (i = 0; i < out->nnodes; i++)
+        fill_single(&out->nodes[i]);
     name_configs(out);
     return 0;
 }

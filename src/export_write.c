@@ -160,7 +160,9 @@ write_migparted(struct gpv_buf *out, const struct gpv_export_site *s)
         "# and mig-parted tries orderings of the list until one fits. Every layout below is a\n"
         "# set of instances that `gpuvplan check` proved placeable on its model, so an ordering\n"
         "# exists; the start units NVML picks may differ from the plan's drawing. GPUs without\n"
-        "# MIG instances in the plan (passthrough, time-sliced vGPU, unused) get MIG disabled.\n"
+        "# MIG instances in the plan (passthrough, time-sliced vGPU, unused) get MIG disabled,\n"
+        "# except unused GPUs of a node on the device plugin's single strategy: they get the\n"
+        "# node's one layout, which that strategy needs on every GPU.\n"
         "version: v1\n"
         "mig-configs:\n"
         "  all-disabled:\n"
@@ -270,7 +272,7 @@ resources_comment(struct gpv_buf *out, const struct gpv_export_node *nd, const c
                 continue;
             seen[nseen++] = g->profiles[k].name;
             if (!strcmp(strategy, "single")) {
-                gpv_buf_printf(out, " nvidia.com/gpu (one per %s instance)", g->profiles[k].name);
+                gpv_buf_printf(out, " nvidia.com/gpu (each %s instance)", g->profiles[k].name);
                 continue;
             }
             gpv_buf_putc(out, ' ');
@@ -386,6 +388,11 @@ node_labels(const char **keys, const char **values, const struct gpv_export_node
     keys[n] = "nvidia.com/device-plugin.config";
     values[n++] = nd->plugin_config;
     for (i = 0; i < nd->nlabels; i++) {
+        /* The configs exported win over a fleet label of the same key. */
+        if (!strcmp(nd->label_keys[i], "nvidia.com/mig.config") ||
+            !strcmp(nd->label_keys[i], "nvidia.com/vgpu.config") ||
+            !strcmp(nd->label_keys[i], "nvidia.com/device-plugin.config"))
+            continue;
         keys[n] = nd->label_keys[i];
         values[n++] = nd->label_values[i];
     }

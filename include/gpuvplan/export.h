@@ -57,6 +57,7 @@ struct gpv_export_count {
 /* One index of a node. */
 struct gpv_export_gpu {
     enum gpv_export_mode mode;
+    bool filled;      /* unused in the plan, given its single-strategy node's MIG layout */
     size_t nprofiles; /* MIG profiles (mig, mig-vgpu), sorted by name */
     struct gpv_export_count *profiles;
     size_t ntypes; /* vGPU types (vgpu, mig-vgpu), sorted by name */
@@ -98,15 +99,17 @@ struct gpv_export_site {
     struct gpv_export_node *nodes; /* in plan order */
     size_t ntenants;
     struct gpv_export_tenant *tenants; /* placed tenants, in plan order */
+    size_t nodeless; /* GPUs of fleet entries without nodes: in no exported file but dra */
 };
 
 /*
  * Reads plan (a value tree gpv_plan_check() found no fault in) into *out, resolving models in
- * db and naming configs (docs/export.md "Names"). name is the plan's file, for messages.
- * Returns 0, or GPV_EINPUT with err filled when the plan cannot be exported: a GPU without a
- * node ("plan has GPUs without nodes ... add `nodes` and `gpus_per_node` to the fleet"), a
- * model not in db, or a member of the wrong type; *out is then empty. Release *out with
- * gpv_export_site_release() in both cases.
+ * db and naming configs (docs/export.md "Names"). name is the plan's file, for messages. GPUs
+ * of fleet entries without nodes are counted in out->nodeless and otherwise left out.
+ * Returns 0, or GPV_EINPUT with err filled when the plan cannot be exported: no nodes at all
+ * ("plan has no nodes: ... add 'nodes' and 'gpus_per_node' to its entries"), a node's model
+ * not in db, a GPU on a node or index the plan's nodes lack, two GPUs at one index, or a
+ * member of the wrong type. Release *out with gpv_export_site_release() in both cases.
  */
 int gpv_export_site_read(struct gpv_export_site *out, const struct gpv_val *plan,
                          const struct gpv_db *db, const char *name, struct gpv_error *err);
