@@ -263,78 +263,139 @@ node_has(const struct gpv_export_node *nd, enum gpv_export_mode m)
     return false;
 }
 
+/* A node's key for one kind of config, and the node. */
+struct keyed {
+    char *key;
+    size_t node;
+};
+
+static int
+keyed_cmp(const void *a, const void *b)
+{
+    const struct keyed *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+
+    if (c)
+        return c;
+    return x->node < y->node ? -1 : x->node > y->node;
+}
+
+static int
+name_cmp(const void *a, const void *b, const void *ctx)
+{
+    (void)ctx;
+    return strcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key);
+}
+
+/* The key of node nd for config kind k (NULL: the node has no config of that kind). */
+static char *
+config_key(const struct gpv_export_node *nd, enum gpv_export_config k)
+{
+    bool vgpu = node_has(nd, GPV_EXPORT_VGPU) || node_has(nd, GPV_EXPORT_MIG_VGPU);
+
+    switch (k) {
+    case GPV_EXPORT_CFG_MIG:
+        return nd->model->mig ? layout_key(nd, GPV_EXPORT_MIGPARTED) : NULL;
+    case GPV_EXPORT_CFG_VGPU:
+        return vgpu ? layout_key(nd, GPV_EXPORT_VGPUDM) : NULL;
+    case GPV_EXPORT_CFG_PLUGIN:
+    case GPV_EXPORT_NCONFIGS:
+        break;
+    }
+    return xstrdup(node_has(nd, GPV_EXPORT_MIG) ? nd->mig_strategy : "none");
+}
+
+/* The name of the config of kind k whose layout is key, on nodes of nd's model. */
+static char *
+config_name(const struct gpv_export_node *nd, enum gpv_export_config k, const char *key,
+            unsigned salt)
+{
+    char *model, *name, *salted;
+
+    if (k == GPV_EXPORT_CFG_PLUGIN)
+        return xasprintf("gpuvplan-mig-%s", key);
+    model = gpv_export_dns_name(nd->model->id);
+    salted = salt ? xasprintf("%s#%u", key, salt) : xstrdup(key);
+    name = xasprintf("gpuvplan-%.40s-%08x", model, (unsigned)export_hash(salted));
+    free(salted);
+    free(model);
+    return name;
+}
+
 /*
- * Names every node's configs: nodes with the same layout share one, named from the model and
- * a hash of the layout (stable for the same layout in any plan); a hash collision between
- * different layouts takes the next free suffix.
+ * Names every node's configs of kind k: nodes with the same layout share one, named from the
+ * model and a hash of the layout (stable for the same layout in any plan). Sorting keeps this
+ * O(n log n) in nodes. A hash collision between different layouts re-hashes the later one.
  */
+static void
+name_kind(struct gpv_export_site *s, enum gpv_export_config k)
+{
+    struct keyed *v = xcalloc(s->nnodes + 1, sizeof(*v)), *firsts;
+    unsigned *salt = xcalloc(s->nnodes + 1, sizeof(*salt));
+    size_t i, j, a, b, m = 0, nf = 0;
+    bool again = true;
+
+    for (i = 0; i < s->nnodes; i++) {
+        s->nodes[i].first[k] = s->nodes[i].next[k] = GPV_EXPORT_NONE;
+        if ((v[m].key = config_key(&s->nodes[i], k)))
+            v[m++].node = i;
+    }
+    qsort(v, m, sizeof(*v), keyed_cmp);
+    firsts = xcalloc(m + 1, sizeof(*firsts));
+    for (a = 0; a < m; a = b) {
+        for (b = a + 1; b < m && !strcmp(v[b].key, v[a].key); b++)
+            ;
+        for (j = a; j < b; j++) {
+            s->nodes[v[j].node].first[k] = v[a].node;
+            s->nodes[v[j].node].next[k] = j + 1 < b ? v[j + 1].node : GPV_EXPORT_NONE;
+        }
+        firsts[nf].node = v[a].node;
+        firsts[nf++].key = v[a].key;
+        s->nodes[v[a].node].config[k] = config_name(&s->nodes[v[a].node], k, v[a].key, 0);
+    }
+    while (again) {
+        /* Sort the groups by name; equal neighbours are collisions of different layouts. */
+        struct keyed *byname = xcalloc(nf + 1, sizeof(*byname));
+
+        again = false;
+        for (i = 0; i < nf; i++) {
+            byname[i].node = firsts[i].node;
+            byname[i].key = s->nodes[firsts[i].node].config[k];
+        }
+        gpv_sort_stable(byname, nf, sizeof(*byname), name_cmp, NULL);
+        for (i = 1; i < nf; i++) {
+            size_t later;
+
+            if (strcmp(byname[i].key, byname[i - 1].key))
+                continue;
+            later = byname[i].node > byname[i - 1].node ? byname[i].node : byname[i - 1].node;
+            for (j = 0; j < nf && firsts[j].node != later; j++)
+                ;
+            free(s->nodes[later].config[k]);
+            s->nodes[later].config[k] =
+                config_name(&s->nodes[later], k, firsts[j].key, ++salt[later]);
+            again = true;
+            break;
+        }
+        free(byname);
+    }
+    for (i = 0; i < s->nnodes; i++)
+        if (s->nodes[i].first[k] != GPV_EXPORT_NONE && s->nodes[i].first[k] != i)
+            s->nodes[i].config[k] = xstrdup(s->nodes[s->nodes[i].first[k]].config[k]);
+    for (i = 0; i < m; i++)
+        free(v[i].key);
+    free(v);
+    free(firsts);
+    free(salt);
+}
+
 static void
 name_configs(struct gpv_export_site *s)
 {
-    char **keys[2] = {xcalloc(s->nnodes + 1, sizeof(char *)),
-                      xcalloc(s->nnodes + 1, sizeof(char *))};
-    size_t i, j;
     int k;
 
-    for (i = 0; i < s->nnodes; i++) {
-        struct gpv_export_node *nd = &s->nodes[i];
-        bool has_vgpu = node_has(nd, GPV_EXPORT_VGPU) || node_has(nd, GPV_EXPORT_MIG_VGPU);
-        const char *strategy = node_has(nd, GPV_EXPORT_MIG) ? nd->mig_strategy : "none";
-
-        nd->plugin_config = xasprintf("gpuvplan-mig-%s", strategy);
-        nd->plugin_first = i;
-        for (j = 0; j < i; j++)
-            if (!strcmp(s->nodes[j].plugin_config, nd->plugin_config)) {
-                nd->plugin_first = j;
-                break;
-            }
-        for (k = 0; k < 2; k++) {
-            enum gpv_export_target t = k == 0 ? GPV_EXPORT_MIGPARTED : GPV_EXPORT_VGPUDM;
-            char **name = k == 0 ? &nd->mig_config : &nd->vgpu_config;
-            size_t *first = k == 0 ? &nd->mig_first : &nd->vgpu_first;
-            char *model, *base;
-            unsigned salt = 0;
-
-            if ((k == 0 && !nd->model->mig) || (k == 1 && !has_vgpu))
-                continue;
-            keys[k][i] = layout_key(nd, t);
-            *first = i;
-            for (j = 0; j < i; j++)
-                if (keys[k][j] && !strcmp(keys[k][j], keys[k][i]))
-                    break;
-            if (j < i) {
-                *first = j;
-                *name = xstrdup(k == 0 ? s->nodes[j].mig_config : s->nodes[j].vgpu_config);
-                continue;
-            }
-            model = gpv_export_dns_name(nd->model->id);
-            base = xasprintf("gpuvplan-%.40s", model);
-            for (;;) {
-                char *salted = salt ? xasprintf("%s#%u", keys[k][i], salt) : NULL;
-                bool taken = false;
-
-                *name =
-                    xasprintf("%s-%08x", base, (unsigned)export_hash(salted ? salted : keys[k][i]));
-                free(salted);
-                for (j = 0; j < i && !taken; j++) {
-                    const char *other = k == 0 ? s->nodes[j].mig_config : s->nodes[j].vgpu_config;
-
-                    taken = other && !strcmp(other, *name);
-                }
-                if (!taken)
-                    break;
-                free(*name);
-                salt++;
-            }
-            free(base);
-            free(model);
-        }
-    }
-    for (k = 0; k < 2; k++) {
-        for (i = 0; i < s->nnodes; i++)
-            free(keys[k][i]);
-        free(keys[k]);
-    }
+    for (k = 0; k < GPV_EXPORT_NCONFIGS; k++)
+        name_kind(s, (enum gpv_export_config)k);
 }
 
 static int
@@ -512,9 +573,8 @@ gpv_export_site_release(struct gpv_export_site *s)
         free(nd->gpus);
         free(nd->label_keys);
         free(nd->label_values);
-        free(nd->mig_config);
-        free(nd->vgpu_config);
-        free(nd->plugin_config);
+        for (k = 0; k < GPV_EXPORT_NCONFIGS; k++)
+            free(nd->config[k]);
     }
     free(s->nodes);
     for (i = 0; i < s->ntenants; i++)

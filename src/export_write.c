@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define EXPORT_LIST_MAX 10 /* nodes named in one comment; the labels export lists them all */
+
 /* A comment line's text: control characters (a newline would end the comment) become '?'. */
 static void
 put_comment_text(struct gpv_buf *out, const char *s)
@@ -112,28 +114,25 @@ merged_before(const struct gpv_export_node *nd, size_t i, bool mig)
     return false;
 }
 
-/* The nodes that select config `name` of a kind, as a comment line. */
+/* The nodes that select the config of kind k that node `first` selects, as a comment line. */
 static void
-config_comment(struct gpv_buf *out, const struct gpv_export_site *s, size_t first, int kind)
+config_comment(struct gpv_buf *out, const struct gpv_export_site *s, size_t first,
+               enum gpv_export_config k)
 {
     const struct gpv_export_node *nd = &s->nodes[first];
     size_t i, n = 0;
 
-    gpv_buf_puts(out, "  # ");
-    for (i = first; i < s->nnodes; i++) {
-        size_t f = kind == 0   ? s->nodes[i].mig_first
-                   : kind == 1 ? s->nodes[i].vgpu_first
-                               : s->nodes[i].plugin_first;
-        const char *cfg = kind == 0   ? s->nodes[i].mig_config
-                          : kind == 1 ? s->nodes[i].vgpu_config
-                                      : s->nodes[i].plugin_config;
-
-        if (!cfg || f != first)
+    gpv_buf_puts(out, "  # nodes ");
+    for (i = first; i != GPV_EXPORT_NONE; i = s->nodes[i].next[k], n++) {
+        if (n >= EXPORT_LIST_MAX)
             continue;
-        gpv_buf_puts(out, n++ ? ", " : "nodes ");
+        if (i != first)
+            gpv_buf_puts(out, ", ");
         put_comment_text(out, s->nodes[i].name);
     }
-    if (kind < 2)
+    if (n > EXPORT_LIST_MAX)
+        gpv_buf_printf(out, " and %zu more", n - EXPORT_LIST_MAX);
+    if (k != GPV_EXPORT_CFG_PLUGIN)
         gpv_buf_printf(out, " (%s, %zu GPUs)", nd->model->id, nd->ngpus);
     gpv_buf_putc(out, '\n');
 }
@@ -171,10 +170,10 @@ write_migparted(struct gpv_buf *out, const struct gpv_export_site *s)
     for (i = 0; i < s->nnodes; i++) {
         const struct gpv_export_node *nd = &s->nodes[i];
 
-        if (!nd->mig_config || nd->mig_first != i)
+        if (nd->first[GPV_EXPORT_CFG_MIG] != i)
             continue;
-        config_comment(out, s, i, 0);
-        gpv_buf_printf(out, "  %s:\n", nd->mig_config);
+        config_comment(out, s, i, GPV_EXPORT_CFG_MIG);
+        gpv_buf_printf(out, "  %s:\n", nd->config[GPV_EXPORT_CFG_MIG]);
         for (k = 0; k < nd->ngpus; k++) {
             const struct gpv_export_gpu *g = &nd->gpus[k];
 
@@ -209,7 +208,7 @@ write_vgpudm(struct gpv_buf *out, const struct gpv_export_site *s)
         "# instances first (the same instances the mig-parted export lists). Mixed-size\n"
         "# placement ids cannot be expressed here, only counts.\n");
     for (i = 0; i < s->nnodes; i++)
-        nconfigs += s->nodes[i].vgpu_config && s->nodes[i].vgpu_first == i;
+        nconfigs += s->nodes[i].first[GPV_EXPORT_CFG_VGPU] == i;
     if (!nconfigs) {
         /* The format needs a non-empty map; an empty document says there is nothing. */
         gpv_buf_puts(out, "# The plan has no vGPU on any node: nothing to configure.\n");
@@ -219,10 +218,10 @@ write_vgpudm(struct gpv_buf *out, const struct gpv_export_site *s)
     for (i = 0; i < s->nnodes; i++) {
         const struct gpv_export_node *nd = &s->nodes[i];
 
-        if (!nd->vgpu_config || nd->vgpu_first != i)
+        if (nd->first[GPV_EXPORT_CFG_VGPU] != i)
             continue;
-        config_comment(out, s, i, 1);
-        gpv_buf_printf(out, "  %s:\n", nd->vgpu_config);
+        config_comment(out, s, i, GPV_EXPORT_CFG_VGPU);
+        gpv_buf_printf(out, "  %s:\n", nd->config[GPV_EXPORT_CFG_VGPU]);
         for (k = 0; k < nd->ngpus; k++) {
             const struct gpv_export_gpu *g = &nd->gpus[k];
 
@@ -289,7 +288,7 @@ resources_comment(struct gpv_buf *out, const struct gpv_export_node *nd, const c
 static void
 write_devplugin(struct gpv_buf *out, const struct gpv_export_site *s)
 {
-    size_t i, j;
+    size_t i, j, n;
 
     header(out, s, "k8s device-plugin configs for the nodes");
     gpv_buf_puts(
@@ -305,16 +304,19 @@ write_devplugin(struct gpv_buf *out, const struct gpv_export_site *s)
         "data:\n");
     for (i = 0; i < s->nnodes; i++) {
         const struct gpv_export_node *nd = &s->nodes[i];
-        const char *strategy = nd->plugin_config + strlen("gpuvplan-mig-");
+        const char *name = nd->config[GPV_EXPORT_CFG_PLUGIN];
+        const char *strategy = name + strlen("gpuvplan-mig-");
 
-        if (nd->plugin_first != i)
+        if (nd->first[GPV_EXPORT_CFG_PLUGIN] != i)
             continue;
-        config_comment(out, s, i, 2);
-        for (j = i; j < s->nnodes; j++)
-            if (s->nodes[j].plugin_first == i)
+        config_comment(out, s, i, GPV_EXPORT_CFG_PLUGIN);
+        for (j = i, n = 0; j != GPV_EXPORT_NONE; j = s->nodes[j].next[GPV_EXPORT_CFG_PLUGIN])
+            if (n++ < EXPORT_LIST_MAX)
                 resources_comment(out, &s->nodes[j], strategy);
-        gpv_buf_printf(out, "  %s: |\n    version: v1\n    flags:\n      migStrategy: %s\n",
-                       nd->plugin_config, strategy);
+        if (n > EXPORT_LIST_MAX)
+            gpv_buf_printf(out, "  #   and %zu more nodes\n", n - EXPORT_LIST_MAX);
+        gpv_buf_printf(out, "  %s: |\n    version: v1\n    flags:\n      migStrategy: %s\n", name,
+                       strategy);
     }
 }
 
@@ -377,16 +379,16 @@ node_labels(const char **keys, const char **values, const struct gpv_export_node
 {
     size_t n = 0, i;
 
-    if (nd->mig_config) {
+    if (nd->config[GPV_EXPORT_CFG_MIG]) {
         keys[n] = "nvidia.com/mig.config";
-        values[n++] = nd->mig_config;
+        values[n++] = nd->config[GPV_EXPORT_CFG_MIG];
     }
-    if (nd->vgpu_config) {
+    if (nd->config[GPV_EXPORT_CFG_VGPU]) {
         keys[n] = "nvidia.com/vgpu.config";
-        values[n++] = nd->vgpu_config;
+        values[n++] = nd->config[GPV_EXPORT_CFG_VGPU];
     }
     keys[n] = "nvidia.com/device-plugin.config";
-    values[n++] = nd->plugin_config;
+    values[n++] = nd->config[GPV_EXPORT_CFG_PLUGIN];
     for (i = 0; i < nd->nlabels; i++) {
         /* The configs exported win over a fleet label of the same key. */
         if (!strcmp(nd->label_keys[i], "nvidia.com/mig.config") ||

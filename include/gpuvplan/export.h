@@ -48,6 +48,16 @@ enum gpv_export_mode {
     GPV_EXPORT_PASSTHROUGH,
 };
 
+/* The configs a node selects by label. */
+enum gpv_export_config {
+    GPV_EXPORT_CFG_MIG,    /* mig-parted: NULL when the model has no MIG */
+    GPV_EXPORT_CFG_VGPU,   /* vgpu-device-manager: NULL when no GPU of the node runs vGPU */
+    GPV_EXPORT_CFG_PLUGIN, /* device plugin: always */
+    GPV_EXPORT_NCONFIGS,
+};
+
+#define GPV_EXPORT_NONE ((size_t)-1)
+
 /* One (name, count) of a GPU: a MIG profile or a vGPU type, as the plan names it. */
 struct gpv_export_count {
     const char *name; /* points into the plan tree */
@@ -74,12 +84,12 @@ struct gpv_export_node {
     size_t nlabels; /* the fleet's labels, in plan order */
     const char **label_keys;
     const char **label_values;
-    char *mig_config;    /* the mig-parted config selected, or NULL (no MIG on the model) */
-    char *vgpu_config;   /* the vgpu-device-manager config, or NULL (no vGPU on the node) */
-    char *plugin_config; /* the device-plugin config key */
-    size_t mig_first;    /* the first node with the same mig-parted layout (maybe itself) */
-    size_t vgpu_first;   /* likewise for vgpu-device-manager */
-    size_t plugin_first; /* likewise for the device plugin */
+    /* Per kind of config: the config the node selects (NULL: none of that kind), the first
+     * node selecting the same config (maybe itself) and the next one after it, in node order
+     * (GPV_EXPORT_NONE: none, also for a node without that kind). */
+    char *config[GPV_EXPORT_NCONFIGS];
+    size_t first[GPV_EXPORT_NCONFIGS];
+    size_t next[GPV_EXPORT_NCONFIGS];
 };
 
 /* One tenant, as DRA claims need it. Strings point into the plan tree. */

@@ -155,20 +155,26 @@ test_export_nodes_with_one_layout_share_a_config(void **state)
 
     (void)state;
     read_site(&s, &plan);
-    assert_string_equal(node(&s, "hgx-a")->mig_config, node(&s, "hgx-c")->mig_config);
-    assert_string_equal(node(&s, "hgx-a")->mig_config, node(&s, "hgx-b")->mig_config);
-    assert_string_not_equal(node(&s, "hgx-a")->mig_config, node(&s, "dgx-single")->mig_config);
-    assert_null(node(&s, "vdi-1")->mig_config); /* L40S: no MIG */
-    assert_non_null(node(&s, "vdi-1")->vgpu_config);
-    assert_null(node(&s, "hgx-a")->vgpu_config);
-    assert_string_equal(node(&s, "dgx-single")->plugin_config, "gpuvplan-mig-single");
-    assert_string_equal(node(&s, "hgx-a")->plugin_config, "gpuvplan-mig-mixed");
-    assert_string_equal(node(&s, "vdi-1")->plugin_config, "gpuvplan-mig-none");
+    assert_string_equal(node(&s, "hgx-a")->config[GPV_EXPORT_CFG_MIG],
+                        node(&s, "hgx-c")->config[GPV_EXPORT_CFG_MIG]);
+    assert_string_equal(node(&s, "hgx-a")->config[GPV_EXPORT_CFG_MIG],
+                        node(&s, "hgx-b")->config[GPV_EXPORT_CFG_MIG]);
+    assert_string_not_equal(node(&s, "hgx-a")->config[GPV_EXPORT_CFG_MIG],
+                            node(&s, "dgx-single")->config[GPV_EXPORT_CFG_MIG]);
+    assert_null(node(&s, "vdi-1")->config[GPV_EXPORT_CFG_MIG]); /* L40S: no MIG */
+    assert_non_null(node(&s, "vdi-1")->config[GPV_EXPORT_CFG_VGPU]);
+    assert_null(node(&s, "hgx-a")->config[GPV_EXPORT_CFG_VGPU]);
+    assert_string_equal(node(&s, "dgx-single")->config[GPV_EXPORT_CFG_PLUGIN],
+                        "gpuvplan-mig-single");
+    assert_string_equal(node(&s, "hgx-a")->config[GPV_EXPORT_CFG_PLUGIN], "gpuvplan-mig-mixed");
+    assert_string_equal(node(&s, "vdi-1")->config[GPV_EXPORT_CFG_PLUGIN], "gpuvplan-mig-none");
     assert_int_equal(s.nodeless, 1); /* the t4 entry has no nodes */
     for (i = 0; i < s.nnodes; i++) {
-        assert_true(!s.nodes[i].mig_config || gpv_export_dns_valid(s.nodes[i].mig_config));
-        assert_true(!s.nodes[i].vgpu_config || gpv_export_dns_valid(s.nodes[i].vgpu_config));
-        assert_true(gpv_export_dns_valid(s.nodes[i].plugin_config));
+        assert_true(!s.nodes[i].config[GPV_EXPORT_CFG_MIG] ||
+                    gpv_export_dns_valid(s.nodes[i].config[GPV_EXPORT_CFG_MIG]));
+        assert_true(!s.nodes[i].config[GPV_EXPORT_CFG_VGPU] ||
+                    gpv_export_dns_valid(s.nodes[i].config[GPV_EXPORT_CFG_VGPU]));
+        assert_true(gpv_export_dns_valid(s.nodes[i].config[GPV_EXPORT_CFG_PLUGIN]));
     }
     for (i = 0; i < s.ntenants; i++)
         assert_true(gpv_export_dns_valid(s.tenants[i].claim));
@@ -199,7 +205,8 @@ test_export_mig_parted_reads_back_and_every_geometry_places(void **state)
         bool seen[64] = {false};
 
         for (n = 0; n < s.nnodes && !nd; n++)
-            if (s.nodes[n].mig_config && !strcmp(s.nodes[n].mig_config, cfg->name))
+            if (s.nodes[n].config[GPV_EXPORT_CFG_MIG] &&
+                !strcmp(s.nodes[n].config[GPV_EXPORT_CFG_MIG], cfg->name))
                 nd = &s.nodes[n];
         if (!strcmp(cfg->name, "all-disabled"))
             continue;
@@ -253,7 +260,8 @@ test_export_single_strategy_node_gets_one_layout_on_every_gpu(void **state)
     assert_true(nd->gpus[1].filled);
     text = export_text(&s, GPV_EXPORT_MIGPARTED);
     /* Both GPUs have one entry: devices all. */
-    assert_non_null(strstr(strstr(text, nd->mig_config), "devices: all\n      mig-enabled: true"));
+    assert_non_null(strstr(strstr(text, nd->config[GPV_EXPORT_CFG_MIG]),
+                           "devices: all\n      mig-enabled: true"));
     free(text);
     gpv_export_site_release(&s);
     gpv_val_free(plan);
@@ -277,7 +285,7 @@ test_export_vgpu_dm_reads_back_with_known_types_within_their_max(void **state)
     assert_int_equal(gpv_vgpudm_read(&vd, doc, doc->root, &fs), 0);
     assert_int_equal(fs.n, 0);
     assert_int_equal(vd.nconfigs, 1);
-    assert_string_equal(vd.configs[0].name, node(&s, "vdi-1")->vgpu_config);
+    assert_string_equal(vd.configs[0].name, node(&s, "vdi-1")->config[GPV_EXPORT_CFG_VGPU]);
     for (i = 0; i < vd.nconfigs; i++)
         for (k = 0; k < vd.configs[i].nentries; k++) {
             const struct gpv_vgpudm_entry *e = &vd.configs[i].entries[k];
