@@ -251,7 +251,7 @@ resources_comment(struct gpv_buf *out, const struct gpv_export_node *nd, const c
 {
     const char *seen[64];
     size_t nseen = 0, i, k, j;
-    bool whole = false;
+    bool whole = false, non_mig = false;
 
     gpv_buf_puts(out, "  #   ");
     put_comment_text(out, nd->name);
@@ -259,6 +259,7 @@ resources_comment(struct gpv_buf *out, const struct gpv_export_node *nd, const c
     for (i = 0; i < nd->ngpus; i++) {
         const struct gpv_export_gpu *g = &nd->gpus[i];
 
+        non_mig = non_mig || g->mode != GPV_EXPORT_MIG;
         if (g->mode != GPV_EXPORT_MIG || !strcmp(strategy, "none")) {
             whole = whole || g->mode == GPV_EXPORT_PASSTHROUGH || g->mode == GPV_EXPORT_UNUSED ||
                     g->mode == GPV_EXPORT_MIG;
@@ -283,6 +284,10 @@ resources_comment(struct gpv_buf *out, const struct gpv_export_node *nd, const c
     if (!nseen && !whole)
         gpv_buf_puts(out, " no container GPUs (vGPU only)");
     gpv_buf_putc(out, '\n');
+    /* The single strategy needs every GPU of the node in MIG mode with the one profile. */
+    if (!strcmp(strategy, "single") && (non_mig || nseen > 1))
+        gpv_buf_puts(out, "  #   warning: not one MIG profile on every GPU: GPU feature discovery "
+                          "marks the node MIG-INVALID\n");
 }
 
 static void

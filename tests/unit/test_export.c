@@ -368,6 +368,44 @@ test_export_dra_claims_mig_profiles_and_whole_gpus(void **state)
 }
 
 static void
+test_export_warns_when_a_single_strategy_node_is_not_uniform(void **state)
+{
+    struct gpv_export_count c = {"1g.10gb", 7};
+    struct gpv_export_gpu gpus[2];
+    struct gpv_export_node nd;
+    struct gpv_export_site s;
+    char name[] = "gpuvplan-mig-single", *text;
+
+    (void)state;
+    memset(gpus, 0, sizeof(gpus));
+    memset(&nd, 0, sizeof(nd));
+    memset(&s, 0, sizeof(s));
+    gpus[0].mode = GPV_EXPORT_MIG;
+    gpus[0].nprofiles = 1;
+    gpus[0].profiles = &c;
+    gpus[1].mode = GPV_EXPORT_PASSTHROUGH;
+    nd.name = "s1";
+    nd.model = gpu("a100-80gb");
+    nd.mig_strategy = "single";
+    nd.ngpus = 2;
+    nd.gpus = gpus;
+    nd.config[GPV_EXPORT_CFG_PLUGIN] = name;
+    nd.next[GPV_EXPORT_CFG_PLUGIN] = GPV_EXPORT_NONE;
+    s.plan = "p.json";
+    s.nnodes = 1;
+    s.nodes = &nd;
+    text = export_text(&s, GPV_EXPORT_DEVPLUGIN);
+    assert_non_null(strstr(text, "#   warning: not one MIG profile on every GPU"));
+    free(text);
+    gpus[1].mode = GPV_EXPORT_MIG;
+    gpus[1].nprofiles = 1;
+    gpus[1].profiles = &c;
+    text = export_text(&s, GPV_EXPORT_DEVPLUGIN);
+    assert_null(strstr(text, "warning"));
+    free(text);
+}
+
+static void
 test_export_refuses_a_plan_without_nodes(void **state)
 {
     const char *text = "{\"schema\": \"gpuvplan.plan/1\", \"tenants\": [], \"gpus\": [],"
@@ -398,6 +436,7 @@ main(void)
         cmocka_unit_test(test_export_vgpu_dm_reads_back_with_known_types_within_their_max),
         cmocka_unit_test(test_export_device_plugin_configmap_reads_back_per_strategy),
         cmocka_unit_test(test_export_dra_claims_mig_profiles_and_whole_gpus),
+        cmocka_unit_test(test_export_warns_when_a_single_strategy_node_is_not_uniform),
         cmocka_unit_test(test_export_refuses_a_plan_without_nodes),
     };
 
