@@ -151,3 +151,15 @@ expect_rc 2
 run export --help
 expect_rc 0
 expect_out "usage: gpuvplan export"
+
+t "a YAML plan exports the same files as its JSON twin"
+run recommend docs/examples/tenants.yaml -f yaml -o "$WORK/twin.yaml"
+expect_rc 0
+for to in mig-parted vgpu-device-manager device-plugin dra labels; do
+    run export "$WORK/twin.yaml" --to "$to"
+    expect_rc 0
+    tail -n +2 "$WORK/out" | grep -v '^# .* of plan ' >"$WORK/from-yaml"
+    run export docs/examples/plan.json --to "$to"
+    tail -n +2 "$WORK/out" | grep -v '^# .* of plan ' >"$WORK/from-json"
+    if cmp -s "$WORK/from-yaml" "$WORK/from-json"; then ok; else bad "--to $to differs between YAML and JSON plans"; fi
+done
