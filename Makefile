@@ -33,8 +33,8 @@ BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 
-.PHONY: FORCE check-build all deps deps-test run check unit cli fuzz-replay browser report-screenshot san \
-        memcheck bench fuzz install uninstall clean format
+.PHONY: FORCE check-build all deps deps-test run examples check unit cli fuzz-replay browser \
+        report-screenshot san memcheck bench fuzz install uninstall clean format
 
 all: $(BIN)
 
@@ -93,6 +93,10 @@ $(BUILD) $(BUILD)/obj $(BUILD)/tests $(BUILD)/bench $(BUILD)/fuzz:
 run: deps
 	@$(MAKE) --no-print-directory all
 	./gpuvplan recommend docs/examples/tenants.yaml
+
+# The bundled example's plan and exported files, docs/examples (make check fails on drift).
+examples: all
+	@sh scripts/examples.sh $(BIN) docs/examples
 
 # One line per suite and the totals; a failing suite's full log (build/check/SUITE.log).
 check: deps-test

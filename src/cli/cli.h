@@ -72,6 +72,7 @@ int cmd_compare(struct gpv_cli *cli, int argc, char **argv);
 int cmd_advise(struct gpv_cli *cli, int argc, char **argv);
 int cmd_recommend(struct gpv_cli *cli, int argc, char **argv);
 int cmd_check(struct gpv_cli *cli, int argc, char **argv);
+int cmd_export(struct gpv_cli *cli, int argc, char **argv);
 int cmd_lint(struct gpv_cli *cli, int argc, char **argv);
 int cmd_report(struct gpv_cli *cli, int argc, char **argv);
 int cmd_state(struct gpv_cli *cli, int argc, char **argv);

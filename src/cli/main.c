@@ -32,6 +32,7 @@ const struct gpv_command gpv_commands[] = {
     {"rules", cmd_rules, "the decision rules explain applies, as a readable list"},
     {"recommend", cmd_recommend, "decide, pack every tenant onto GPUs, print the plan"},
     {"check", cmd_check, "re-validate a plan (JSON or YAML) and apply CI policies"},
+    {"export", cmd_export, "a checked plan as mig-parted, labels, vGPU, device-plugin, DRA files"},
     {"lint", cmd_lint, "check mig-parted, vgpu-device-manager and device-plugin configs"},
     {"report", cmd_report, "draw a plan as one self-contained HTML page (SVG, no script)"},
     {"state", cmd_state, "what the nodes run now, read from their nvidia-smi output"},
