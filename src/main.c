@@ -44,7 +44,7 @@ usage(FILE *f)
 {
     const struct gpv_command *c;
 
-    fputs("usage: gpuvplan [--profiles DIR] [--no-color] COMMAND [ARGS...]\n"
+    fputs("usage: gpuvplan [--profiles DIR] [--color=WHEN] COMMAND [ARGS...]\n"
           "       gpuvplan --version | -V | --help\n"
           "\n"
           "Plans GPU partitioning offline: which method (passthrough, vGPU, MIG or MIG-backed\n"
@@ -58,7 +58,9 @@ usage(FILE *f)
           "Global options:\n"
           "  --profiles DIR  also load GPU models from DIR/*.yaml (overrides embedded ones by\n"
           "                  id); the GPUVPLAN_PROFILES environment variable does the same\n"
-          "  --no-color      no colour (also when NO_COLOR is set or output is not a terminal)\n"
+          "  --color=WHEN    colour: auto (the default: on a terminal, unless NO_COLOR is set\n"
+          "                  and not empty or TERM is dumb), always, or never\n"
+          "  --no-color      the same as --color=never\n"
           "  -h, --help      this help; `gpuvplan COMMAND --help` explains a command\n"
           "  -V, --version   the version, the database's digest, date and model count, and\n"
           "                  the build commit\n"
@@ -139,7 +141,6 @@ main(int argc, char **argv)
 
     memset(&cli, 0, sizeof(cli));
     cli.argv0 = argv[0];
-    cli.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     env = getenv("GPUVPLAN_PROFILES");
     if (env && *env)
         cli.profiles_dir = env;
@@ -149,7 +150,16 @@ main(int argc, char **argv)
         if (!strcmp(argv[i], "--")) {
             break;
         } else if (!strcmp(argv[i], "--no-color")) {
-            cli.color = false;
+            cli.color_mode = CLI_COLOR_NEVER;
+            drop_args(&argc, argv, i, 1);
+        } else if (!strcmp(argv[i], "--color")) {
+            /* Bare, as in git and ls: always. */
+            cli.color_mode = CLI_COLOR_ALWAYS;
+            drop_args(&argc, argv, i, 1);
+        } else if (!strncmp(argv[i], "--color=", 8)) {
+            if (!cli_color_parse(&cli.color_mode, argv[i] + 8))
+                return cli_usage_error(
+                    NULL, "option '--color' takes auto, always or never, not '%s'", argv[i] + 8);
             drop_args(&argc, argv, i, 1);
         } else if (!strcmp(argv[i], "--profiles")) {
             if (i + 1 >= argc)
@@ -164,6 +174,7 @@ main(int argc, char **argv)
         }
     }
 
+    cli.color = cli_color_wanted(cli.color_mode, STDOUT_FILENO);
     if (argc < 2) {
         usage(stderr);
         return GPV_EXIT_USAGE;

@@ -286,8 +286,8 @@ redirect_output(struct gpv_cli *cli, const struct cli_spec *spec, char **pos, in
         rc = cli_report(&err);
     else
         cli->out_open = true;
-    if (cli->out_open)
-        cli->color = false; /* a file gets no escape codes */
+    if (cli->out_open) /* a file gets escape codes only with --color=always */
+        cli->color = cli_color_wanted(cli->color_mode, STDOUT_FILENO);
     free(inputs);
     return rc;
 }
