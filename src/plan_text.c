@@ -6,6 +6,7 @@
 
 #include "gpuvplan/mig.h"
 #include "gpuvplan/util.h"
+#include "gpuvplan/width.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 /* A MIG (or MIG-backed vGPU) GPU: its layout drawn with tenant names under the profiles. */
 static void
 table_mig_gpu(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_gpu *gpu,
-              const struct gpv_pack_gpu *pg)
+              const struct gpv_pack_gpu *pg, int width)
 {
     const struct gpv_pack_result *r = &src->run->result;
     const char *labels[GPV_MIG_MAX_INSTANCES];
@@ -35,10 +36,9 @@ table_mig_gpu(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
     }
     memset(&d, 0, sizeof(d));
     d.indent = "    ";
-    d.max_cols = 80;
+    d.max_cols = width;
     d.numbers = true;
     d.labels = labels;
-    d.unit_width = gpv_draw_unit_width(gpu, &l, &d);
     gpv_draw_layout(b, gpu, &l, &d);
 }
 
@@ -132,7 +132,7 @@ table_gpus(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_p
         case GPV_PACK_MIG:
         case GPV_PACK_MIG_VGPU:
             gpv_buf_putc(b, '\n');
-            table_mig_gpu(b, src, gpu, pg);
+            table_mig_gpu(b, src, gpu, pg, st->width);
             if (pg->kind == GPV_PACK_MIG_VGPU) {
                 gpv_buf_puts(b, "    vGPU types:");
                 /* In grid order, runs of one type as "3 x TYPE". */
@@ -173,7 +173,7 @@ table_tenant(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv
     else
         snprintf(prof, sizeof(prof), "%d whole GPU%s", pt->o->gpus, pt->o->gpus == 1 ? "" : "s");
     gpv_buf_printf(b, "  %-*s %-11s %-16s ", nw, name, gpv_method_name(pt->method), prof);
-    put_gpu_list(b, ix, t, 80 - 32 - nw);
+    put_gpu_list(b, ix, t, st->width - 32 - nw);
     gpv_buf_putc(b, '\n');
     if (pt->upgraded) {
         gpv_buf_printf(b, "    %snote: ", st->dim);
@@ -224,16 +224,25 @@ table_tenants(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
             table_tenant(b, src, st, ix, &pt, t, nw);
 }
 
+/* pl_reasons()'s callback: one reason, wrapped. */
+struct reason_out {
+    struct gpv_buf *b;
+    int width;
+};
+
 static void
 table_reason(void *arg, const char *s)
 {
-    gpv_buf_printf(arg, "    - %s\n", s);
+    struct reason_out *ro = arg;
+
+    gpv_width_wrap(ro->b, ro->width, "    - ", "      ", s);
 }
 
 static void
 table_unplaced(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_plan_style *st)
 {
     const struct gpv_pack_result *r = &src->run->result;
+    struct reason_out ro = {b, st->width - 2};
     size_t i;
 
     if (!r->nunplaced)
@@ -242,7 +251,7 @@ table_unplaced(struct gpv_buf *b, const struct gpv_plan_src *src, const struct g
     for (i = 0; i < r->nunplaced; i++) {
         gpv_buf_printf(b, "  %s%s%s\n", st->red,
                        src->job->file->tenants[r->unplaced[i].demand].name, st->reset);
-        pl_reasons(src, i, table_reason, b);
+        pl_reasons(src, i, table_reason, &ro);
     }
 }
 
@@ -328,9 +337,14 @@ void
 gpv_plan_write_table(const struct gpv_plan_src *src, const struct gpv_plan_style *style,
                      struct gpv_buf *out)
 {
-    static const struct gpv_plan_style plain = {"", "", "", ""};
-    const struct gpv_plan_style *st = style ? style : &plain;
+    struct gpv_plan_style st_buf = {"", "", "", "", 80};
+    const struct gpv_plan_style *st = &st_buf;
     struct pl_index ix;
+
+    if (style)
+        st_buf = *style;
+    if (st_buf.width <= 0)
+        st_buf.width = 80;
 
     pl_index_build(&ix, src);
     gpv_buf_printf(out, "%sPlan%s for %s (strategy %s)\n", st->bold, st->reset,
