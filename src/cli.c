@@ -590,6 +590,33 @@ cli_wrap(FILE *f, const char *first, const char *rest, const char *text)
 }
 
 void
+cli_put_prose(FILE *f, const char *text)
+{
+    struct gpv_buf para;
+    const char *p = text;
+
+    gpv_buf_init(&para);
+    while (*p) {
+        size_t n = strcspn(p, "\n");
+
+        if (n && p[0] != ' ') {
+            gpv_buf_printf(&para, "%s%.*s", para.len ? " " : "", (int)n, p);
+        } else {
+            if (para.len)
+                cli_wrap(f, "", "", gpv_buf_str(&para));
+            gpv_buf_release(&para);
+            fprintf(f, "%.*s\n", (int)n, p);
+        }
+        p += n;
+        if (*p)
+            p++;
+    }
+    if (para.len)
+        cli_wrap(f, "", "", gpv_buf_str(&para));
+    gpv_buf_release(&para);
+}
+
+void
 cli_pad(FILE *f, const char *s, int width)
 {
     int w = (int)gpv_width(s);
@@ -636,31 +663,31 @@ cli_table_release(struct cli_table *t)
 
 /* Writes cell in exactly width columns: cut with a '~' when longer, padded on its side. */
 static void
-table_cell(FILE *f, const char *cell, int width, bool right)
+table_cell(struct gpv_buf *f, const char *cell, int width, bool right)
 {
     int w = (int)gpv_width(cell), i;
 
     if (w > width) {
         size_t used, n = gpv_width_prefix(cell, width > 1 ? (size_t)width - 1 : 0, &used);
 
-        fwrite(cell, 1, n, f);
+        gpv_buf_printf(f, "%.*s", (int)n, cell);
         for (w = (int)used; w < width - 1; w++)
-            fputc(' ', f);
+            gpv_buf_putc(f, ' ');
         if (width >= 1)
-            fputc('~', f);
+            gpv_buf_putc(f, '~');
         return;
     }
     if (right)
         for (i = w; i < width; i++)
-            fputc(' ', f);
-    fputs(cell, f);
+            gpv_buf_putc(f, ' ');
+    gpv_buf_puts(f, cell);
     if (!right)
         for (i = w; i < width; i++)
-            fputc(' ', f);
+            gpv_buf_putc(f, ' ');
 }
 
 void
-cli_table_print(FILE *f, const struct cli_table *t, const char *indent)
+cli_table_write(struct gpv_buf *f, const struct cli_table *t, const char *indent)
 {
     int *w, total, excess, give, start, last;
     size_t r, c;
@@ -701,35 +728,51 @@ cli_table_print(FILE *f, const struct cli_table *t, const char *indent)
         const char *const *row = (const char *const *)&t->cells[r * t->ncols];
         bool head = r == 0 && t->bold, right = (t->right >> last) & 1u;
 
-        fputs(indent, f);
+        gpv_buf_puts(f, indent);
         if (head)
-            fputs(t->bold, f);
+            gpv_buf_puts(f, t->bold);
         for (c = 0; c < (size_t)last; c++) {
             table_cell(f, row[c], w[c], (t->right >> c) & 1u);
             if (c + 1 < (size_t)last || *row[last] || right)
-                fputs("  ", f);
+                gpv_buf_puts(f, "  ");
         }
         if (right || (int)gpv_width(row[last]) <= w[last]) {
             if (right)
                 table_cell(f, row[last], w[last], true);
             else
-                fputs(row[last], f);
+                gpv_buf_puts(f, row[last]);
             if (head)
-                fputs(t->reset ? t->reset : "", f);
-            fputc('\n', f);
+                gpv_buf_puts(f, t->reset ? t->reset : "");
+            gpv_buf_putc(f, '\n');
         } else {
             /* The last cell wrapped under itself. */
-            char *lead = xmalloc((size_t)start + 1);
+            struct gpv_buf b;
+            const char *p;
 
-            memset(lead, ' ', (size_t)start);
-            lead[start] = '\0';
             if (head)
-                fputs(t->reset ? t->reset : "", f);
-            cli_wrap_at(f, start + w[last], "", lead, row[last]);
-            free(lead);
+                gpv_buf_puts(f, t->reset ? t->reset : "");
+            gpv_buf_init(&b);
+            gpv_width_wrap(&b, w[last], "", "", row[last]);
+            for (p = gpv_buf_str(&b); *p; p++) {
+                gpv_buf_putc(f, *p);
+                if (*p == '\n' && p[1])
+                    gpv_buf_printf(f, "%*s", start, "");
+            }
+            gpv_buf_release(&b);
         }
     }
     free(w);
+}
+
+void
+cli_table_print(FILE *f, const struct cli_table *t, const char *indent)
+{
+    struct gpv_buf b;
+
+    gpv_buf_init(&b);
+    cli_table_write(&b, t, indent);
+    fwrite(gpv_buf_str(&b), 1, b.len, f);
+    gpv_buf_release(&b);
 }
 
 bool

@@ -205,6 +205,14 @@ void cli_wrap(FILE *f, const char *first, const char *rest, const char *text);
 /* The same, wrapped at width columns. */
 void cli_wrap_at(FILE *f, int width, const char *first, const char *rest, const char *text);
 
+/*
+ * Writes text (lines ending in newlines) to f with its paragraphs reflowed to
+ * cli_prose_width(): runs of lines that start with a non-blank character are joined and
+ * wrapped; empty lines and lines that start with a blank (lists, examples) are kept as they
+ * are.
+ */
+void cli_put_prose(FILE *f, const char *text);
+
 /* Writes s to f and spaces after it up to width columns (gpv_width()); nothing cut. */
 void cli_pad(FILE *f, const char *s, int width);
 
@@ -231,6 +239,9 @@ void cli_table_row(struct cli_table *t, const char *const *cells);
 
 /* Prints t to f, every line starting with indent (may be NULL). */
 void cli_table_print(FILE *f, const struct cli_table *t, const char *indent);
+
+/* The same, appended to out. */
+void cli_table_write(struct gpv_buf *out, const struct cli_table *t, const char *indent);
 
 /* Frees t's cells and sets it empty. */
 void cli_table_release(struct cli_table *t);

@@ -218,6 +218,7 @@ static void
 print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
 {
     char *cells[GPV_NMETHODS] = {NULL, NULL, NULL, NULL};
+    struct cli_table best;
     struct gpv_buf b;
     size_t k, w, i, s;
     int note = 0;
@@ -320,12 +321,17 @@ print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
             cli_wrap(stdout, lead, "                   ", f->ngpus ? gpv_buf_str(&b) : "none");
             gpv_buf_release(&b);
         }
-        printf("  %-16s any of them (a hypervisor with IOMMU passes a whole GPU to one VM)\n",
-               method_title[GPV_METHOD_PASSTHROUGH]);
+        char lead[64];
+
+        snprintf(lead, sizeof(lead), "  %-16s ", method_title[GPV_METHOD_PASSTHROUGH]);
+        cli_wrap(stdout, lead, "                   ",
+                 "any of them (a hypervisor with IOMMU passes a whole GPU to one VM)");
     }
     printf("\n%sBest for%s (the evaluator's verdict, every licence owned):\n", cli_bold(cli),
            cli_reset(cli));
+    cli_table_init(&best, 2);
     for (s = 0; s < GPV_COMPARE_NSCENARIOS; s++) {
+        const char *row[2];
         char *text;
 
         if (c->verdict[s] == GPV_METHOD_NONE)
@@ -334,13 +340,19 @@ print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
             text = xasprintf(
                 "%s%s%s on %s", method_title[c->verdict[s]], c->verdict_profile[s] ? " " : "",
                 c->verdict_profile[s] ? c->verdict_profile[s] : "", c->verdict_gpu[s]->id);
-        printf("  %-42s %s\n", gpv_compare_scenario_label(s), text);
+        row[0] = gpv_compare_scenario_label(s);
+        row[1] = text;
+        cli_table_row(&best, row);
         free(text);
     }
-    printf("\nLicences: AI Enterprise = NVIDIA AI Enterprise, vWS = NVIDIA RTX Virtual "
-           "Workstation,\nvPC = NVIDIA Virtual PC, vApps = NVIDIA Virtual Applications. "
-           "`gpuvplan explain` shows\nthe whole trace for a tenant; `gpuvplan advise` asks for "
-           "one.\n");
+    cli_table_print(stdout, &best, "  ");
+    cli_table_release(&best);
+    fputc('\n', stdout);
+    cli_wrap(stdout, "", "",
+             "Licences: AI Enterprise = NVIDIA AI Enterprise, vWS = NVIDIA RTX Virtual "
+             "Workstation, vPC = NVIDIA Virtual PC, vApps = NVIDIA Virtual Applications. "
+             "`gpuvplan explain` shows the whole trace for a tenant; `gpuvplan advise` asks for "
+             "one.");
 }
 
 int

@@ -311,7 +311,7 @@ put_profile_list(struct gpv_buf *b, const struct gpv_mig *mig)
 }
 
 /*
- * Prints text wrapped at 80 columns at spaces, the first line after `first`, the others after
+ * Prints text wrapped at cli_columns() at spaces, the first line after `first`, the others after
  * `rest`. A \001 in text is a space that never breaks.
  */
 static void
@@ -325,7 +325,7 @@ print_wrapped(const char *first, const char *rest, const char *text)
     while (*s) {
         sp = strchr(s, ' ');
         w = sp ? (size_t)(sp - s) : strlen(s);
-        if (col > indent && col + 1 + w > 80) {
+        if (col > indent && col + 1 + w > (size_t)cli_columns()) {
             printf("\n%s", rest);
             col = strlen(rest);
         } else if (col > indent) {
@@ -346,7 +346,7 @@ static void
 print_layout_table(const struct gpv_gpu *gpu, const struct gpv_mig_layout *l)
 {
     const struct gpv_mig *mig = gpu->mig;
-    struct gpv_draw d = {"  ", 0, 80, true, NULL};
+    struct gpv_draw d = {"  ", 0, cli_columns(), true, NULL};
     struct gpv_buf b;
     int i;
 
@@ -570,7 +570,7 @@ mig_check(struct gpv_cli *cli, int argc, char **argv)
         gpv_mig_text_reason(&b, gpu, NULL, &reasons[i], driver);
         print_wrapped("  - ", "    ", gpv_buf_str(&b));
         if (reasons[i].kind == GPV_MIG_R_NO_PLACEMENT && reasons[i].placed.n) {
-            struct gpv_draw d = {"      ", 0, 80, true, NULL};
+            struct gpv_draw d = {"      ", 0, cli_columns(), true, NULL};
 
             gpv_buf_release(&b);
             gpv_draw_layout(&b, gpu, &reasons[i].placed, &d);
@@ -700,18 +700,26 @@ mig_layouts(struct gpv_cli *cli, int argc, char **argv)
         goto out;
     }
 
-    printf("%s%s%s (%s): %s MIG layouts on the %d-unit grid, %s\n", cli_bold(cli), gpu->name,
-           cli_reset(cli), gpu->id, col.maximal_only ? "maximal" : "valid", gpu->mig->units,
-           driver_str(dbuf, sizeof(dbuf), driver));
+    {
+        char *head =
+            xasprintf("%s%s%s (%s): %s MIG layouts on the %d-unit grid, %s", cli_bold(cli),
+                      gpu->name, cli_reset(cli), gpu->id, col.maximal_only ? "maximal" : "valid",
+                      gpu->mig->units, driver_str(dbuf, sizeof(dbuf), driver));
+
+        cli_wrap(stdout, "", "", head);
+        free(head);
+    }
     printf("%s(each line: the profiles as `mig check` takes them, then one placement)%s\n\n",
            cli_dim(cli), cli_reset(cli));
-    w = gpv_draw_max_unit_width(gpu->mig->units, GRID_INDENT, 80);
+    w = gpv_draw_max_unit_width(gpu->mig->units, GRID_INDENT, cli_columns());
     if (w > 10)
         w = 10;
-    gpv_draw_numbers(&b, gpu->mig->units, w, GRID_INDENT);
+    /* One row of unit numbers for every grid; none when the grids are lists. */
+    if (gpv_draw_fits(gpu->mig->units, GRID_INDENT, cli_columns()))
+        gpv_draw_numbers(&b, gpu->mig->units, w, GRID_INDENT);
     fputs(gpv_buf_str(&b), stdout);
     for (i = 0; i < col.n; i++) {
-        struct gpv_draw d = {GRID_INDENT, w, 80, false, NULL};
+        struct gpv_draw d = {GRID_INDENT, w, cli_columns(), false, NULL};
         char num[24];
         bool first = true;
 

@@ -8,10 +8,10 @@
 
 static const char rules_usage_about[] =
     "Lists the decision rules `explain` and `recommend` apply, in two phases:\n"
-    "  1. exclude: every rule whose condition holds removes methods (and vGPU series), and\n"
-    "     its reason is reported against each method it removes;\n"
-    "  2. prefer: the first rule whose condition holds orders the methods left; the first\n"
-    "     method in that order with an instance that fits the tenant wins.\n"
+    "  1. exclude: every rule whose condition holds removes methods (and vGPU\n"
+    "     series), and its reason is reported against each method it removes;\n"
+    "  2. prefer: the first rule whose condition holds orders the methods left;\n"
+    "     the first method in that order with an instance that fits the tenant wins.\n"
     "Conditions test tenant.*, license.* and gpu.* fields; docs/rules.md explains them.\n";
 
 static void

@@ -43,27 +43,49 @@ static void
 usage(FILE *f)
 {
     const struct gpv_command *c;
+    struct cli_table t;
 
     fputs("usage: gpuvplan [--profiles DIR] [--color=WHEN] COMMAND [ARGS...]\n"
           "       gpuvplan --version | -V | --help\n"
-          "\n"
-          "Plans GPU partitioning offline: which method (passthrough, vGPU, MIG or MIG-backed\n"
-          "vGPU) each tenant should get, and layouts real hardware accepts.\n"
-          "\n"
-          "Commands:\n",
+          "\n",
           f);
-    for (c = gpv_commands; c->name; c++)
-        fprintf(f, "  %-14s %s\n", c->name, c->summary);
+    cli_put_prose(f, "Plans GPU partitioning offline: which method (passthrough, vGPU, MIG or "
+                     "MIG-backed vGPU) each tenant should get, and layouts real hardware "
+                     "accepts.\n");
+    fputs("\nCommands:\n", f);
+    cli_table_init(&t, 2);
+    for (c = gpv_commands; c->name; c++) {
+        const char *row[2] = {c->name, c->summary};
+
+        cli_table_row(&t, row);
+    }
+    cli_table_print(f, &t, "  ");
+    cli_table_release(&t);
     fputs("\n"
-          "Global options:\n"
-          "  --profiles DIR  also load GPU models from DIR/*.yaml (overrides embedded ones by\n"
-          "                  id); the GPUVPLAN_PROFILES environment variable does the same\n"
-          "  --color=WHEN    colour: auto (the default: on a terminal, unless NO_COLOR is set\n"
-          "                  and not empty or TERM is dumb), always, or never\n"
-          "  --no-color      the same as --color=never\n"
-          "  -h, --help      this help; `gpuvplan COMMAND --help` explains a command\n"
-          "  -V, --version   the version, the database's digest, date and model count, and\n"
-          "                  the build commit\n"
+          "Global options:\n",
+          f);
+    cli_table_init(&t, 2);
+    {
+        static const char *const rows[][2] = {
+            {"--profiles DIR", "also load GPU models from DIR/*.yaml (overrides embedded ones "
+                               "by id); the GPUVPLAN_PROFILES environment variable does the "
+                               "same"},
+            {"--color=WHEN", "colour: auto (the default: on a terminal, unless NO_COLOR is set "
+                             "and not empty or TERM is dumb), always, or never"},
+            {"--no-color", "the same as --color=never"},
+            {"-h, --help", "this help; `gpuvplan COMMAND --help` explains a command"},
+            {"-V, --version", "the version, the database's digest, date and model count, and "
+                              "the build commit"},
+        };
+        size_t i;
+
+        for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+            cli_table_row(&t, rows[i]);
+    }
+    cli_table_print(f, &t, "  ");
+    cli_table_release(&t);
+    fputs("\n"
+          "Output is wrapped to the terminal's width, else to COLUMNS, else to 80 columns.\n"
           "\n"
           "Exit codes:\n"
           "  0  ok\n"

@@ -423,8 +423,10 @@ cli_opt_help(FILE *f, const struct cli_spec *spec)
         if (*p)
             p++;
     }
-    if (spec->about)
-        fprintf(f, "\n%s", spec->about);
+    if (spec->about) {
+        fputc('\n', f);
+        cli_put_prose(f, spec->about);
+    }
     fputs("\nOptions:\n", f);
     memset(indent, ' ', sizeof(indent));
     indent[w + 4 < sizeof(indent) ? w + 4 : sizeof(indent) - 1] = '\0';
@@ -449,8 +451,10 @@ cli_opt_help(FILE *f, const struct cli_spec *spec)
         if (o->kind == CLI_OPT_END)
             break;
     }
-    if (spec->footer)
-        fprintf(f, "\n%s", spec->footer);
+    if (spec->footer) {
+        fputc('\n', f);
+        cli_put_prose(f, spec->footer);
+    }
 }
 
 int
