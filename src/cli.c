@@ -627,7 +627,7 @@ cli_pad(FILE *f, const char *s, int width)
 }
 
 #define TABLE_GAP        2  /* spaces between columns */
-#define TABLE_MIN_SHRINK 8  /* the shrinking column keeps at least this many columns */
+#define TABLE_MIN_SHRINK 6  /* a shrinking column keeps at least this many columns */
 #define TABLE_MIN_LAST   20 /* the last column wraps no narrower than this while others can give */
 
 void
@@ -635,7 +635,6 @@ cli_table_init(struct cli_table *t, size_t ncols)
 {
     memset(t, 0, sizeof(*t));
     t->ncols = ncols;
-    t->shrink = -1;
 }
 
 void
@@ -712,9 +711,11 @@ cli_table_write(struct gpv_buf *f, const struct cli_table *t, const char *indent
         w[last] -= give;
         excess -= give;
     }
-    if (excess > 0 && t->shrink >= 0 && t->shrink < last && w[t->shrink] > TABLE_MIN_SHRINK) {
-        give = w[t->shrink] - TABLE_MIN_SHRINK < excess ? w[t->shrink] - TABLE_MIN_SHRINK : excess;
-        w[t->shrink] -= give;
+    for (c = 0; c < (size_t)last && excess > 0; c++) {
+        if (!((t->shrink >> c) & 1u) || w[c] <= TABLE_MIN_SHRINK)
+            continue;
+        give = w[c] - TABLE_MIN_SHRINK < excess ? w[c] - TABLE_MIN_SHRINK : excess;
+        w[c] -= give;
         excess -= give;
     }
     if (excess > 0 && w[last] > TABLE_MIN_SHRINK) {

@@ -218,15 +218,16 @@ void cli_pad(FILE *f, const char *s, int width);
 
 /*
  * A table of text printed to fit cli_columns(): columns as wide as their widest cell
- * (gpv_width()), two spaces apart. When the table is too wide, the `shrink` column narrows
- * (not below 8 columns), its longer cells cut and ending in '~'; then the last column wraps
- * at spaces under itself. The first row added is the heading.
+ * (gpv_width()), two spaces apart. When the table is too wide, the last column wraps at
+ * spaces under itself down to 20 columns; then the `shrink` columns narrow (not below 6
+ * columns), their longer cells cut and ending in '~'; then the last column wraps further.
+ * The first row added is the heading.
  */
 struct cli_table {
     size_t ncols, nrows;
     char **cells;     /* nrows * ncols, owned */
     unsigned right;   /* bit i: column i is aligned right */
-    int shrink;       /* the column that narrows first; -1: none */
+    unsigned shrink;  /* bit i: column i may narrow, cut with '~' (left ones first) */
     const char *bold; /* around the heading row; NULL: none */
     const char *reset;
 };

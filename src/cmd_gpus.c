@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "opt.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char gpus_usage_about[] =
@@ -67,6 +68,7 @@ cmd_gpus(struct gpv_cli *cli, int argc, char **argv)
     static const char *const heading[] = {"ID", "NAME", "ARCH", "MEMORY", "MIG", "vGPU"};
     struct cli_table t;
     struct gpv_val *v;
+    char *line;
     size_t i;
     int rc;
 
@@ -84,11 +86,11 @@ cmd_gpus(struct gpv_cli *cli, int argc, char **argv)
         gpv_val_free(v);
         return rc ? cli_report(&err) : GPV_EXIT_OK;
     }
-    /* The name is the column that gives way on a narrow terminal: the id is what commands
-     * take. */
+    /* The name, then the architecture, give way on a narrow terminal: the id is what
+     * commands take. */
     cli_table_init(&t, 6);
     t.right = 1u << 3 | 1u << 4 | 1u << 5;
-    t.shrink = 1;
+    t.shrink = 1u << 1 | 1u << 2;
     t.bold = cli_bold(cli);
     t.reset = cli_reset(cli);
     cli_table_row(&t, heading);
@@ -113,6 +115,9 @@ cmd_gpus(struct gpv_cli *cli, int argc, char **argv)
     }
     cli_table_print(stdout, &t, NULL);
     cli_table_release(&t);
-    printf("%zu models; `gpuvplan show ID` for one model's profiles and sources\n", cli->db.ngpus);
+    line = xasprintf("%zu models; `gpuvplan show ID` for one model's profiles and sources",
+                     cli->db.ngpus);
+    cli_wrap(stdout, "", "", line);
+    free(line);
     return GPV_EXIT_OK;
 }

@@ -3,6 +3,7 @@
  * gpuvplan mig layouts GPU [--maximal]: every valid geometry of a model, with a witness each.
  */
 #include "cli.h"
+#include "gpuvplan/width.h"
 #include "opt.h"
 #include "draw.h"
 #include "gpuvplan/mig.h"
@@ -709,8 +710,15 @@ mig_layouts(struct gpv_cli *cli, int argc, char **argv)
         cli_wrap(stdout, "", "", head);
         free(head);
     }
-    printf("%s(each line: the profiles as `mig check` takes them, then one placement)%s\n\n",
-           cli_dim(cli), cli_reset(cli));
+    {
+        char *note = xasprintf("%s(each line: the profiles as `mig check` takes them, then one "
+                               "placement)%s",
+                               cli_dim(cli), cli_reset(cli));
+
+        cli_wrap(stdout, "", "", note);
+        fputc('\n', stdout);
+        free(note);
+    }
     w = gpv_draw_max_unit_width(gpu->mig->units, GRID_INDENT, cli_columns());
     if (w > 10)
         w = 10;
@@ -737,10 +745,22 @@ mig_layouts(struct gpv_cli *cli, int argc, char **argv)
             first = false;
         }
         snprintf(num, sizeof(num), "#%zu", i + 1);
-        printf("  %-5s%s%s%s%s\n", num, gpv_buf_str(&b), col.items[i].maximal ? "  " : "",
-               col.items[i].maximal ? cli_dim(cli) : "", col.items[i].maximal ? "maximal" : "");
-        if (col.items[i].maximal)
-            fputs(cli_reset(cli), stdout);
+        {
+            char lead[32];
+            char *line;
+
+            snprintf(lead, sizeof(lead), "  %-5s", num);
+            if (col.items[i].maximal)
+                gpv_buf_printf(&b, "  %smaximal%s", cli_dim(cli), cli_reset(cli));
+            line = xasprintf("%s%s", lead, gpv_buf_str(&b));
+            /* Two spaces before "maximal" where the line fits; wrapped, the list goes on
+             * under itself. */
+            if ((int)gpv_width(line) <= cli_columns())
+                printf("%s\n", line);
+            else
+                cli_wrap(stdout, lead, "       ", gpv_buf_str(&b));
+            free(line);
+        }
         gpv_buf_release(&b);
         gpv_draw_layout(&b, gpu, &col.items[i].witness, &d);
         fputs(gpv_buf_str(&b), stdout);

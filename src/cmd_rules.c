@@ -127,22 +127,29 @@ print_rule(const struct gpv_cli *cli, const struct gpv_rule *r, int number)
 static void
 print_rules(const struct gpv_cli *cli, const struct gpv_ruleset *rs)
 {
+    char *line;
     size_t i;
     int n = 0;
 
-    printf("%sPhase 1: requirements exclude methods%s (every rule that holds applies)\n",
-           cli_bold(cli), cli_reset(cli));
+    line = xasprintf("%sPhase 1: requirements exclude methods%s (every rule that holds applies)",
+                     cli_bold(cli), cli_reset(cli));
+    cli_wrap(stdout, "", "", line);
+    free(line);
     for (i = 0; i < rs->nrules; i++)
         if (rs->rules[i].phase == GPV_PHASE_EXCLUDE)
             print_rule(cli, &rs->rules[i], ++n);
-    printf("\n%sPhase 2: preferences order what is left%s (the first rule that holds decides;\n"
-           "the first method in its order whose instance fits the tenant wins)\n",
-           cli_bold(cli), cli_reset(cli));
+    line = xasprintf("%sPhase 2: preferences order what is left%s (the first rule that holds "
+                     "decides; the first method in its order whose instance fits the tenant wins)",
+                     cli_bold(cli), cli_reset(cli));
+    fputc('\n', stdout);
+    cli_wrap(stdout, "", "", line);
+    free(line);
     n = 0;
     for (i = 0; i < rs->nrules; i++)
         if (rs->rules[i].phase == GPV_PHASE_PREFER)
             print_rule(cli, &rs->rules[i], ++n);
-    printf("  When no preference rule holds: vgpu > mig-vgpu > mig > passthrough.\n");
+    cli_wrap(stdout, "  ", "  ",
+             "When no preference rule holds: vgpu > mig-vgpu > mig > passthrough.");
     printf("\n%sSources%s\n", cli_bold(cli), cli_reset(cli));
     for (i = 0; i < rs->nsources; i++) {
         char *lead = xasprintf("  [%s] ", rs->sources[i].id);
@@ -152,8 +159,11 @@ print_rules(const struct gpv_cli *cli, const struct gpv_ruleset *rs)
             cli_wrap_at(stdout, cli_columns(), "      ", "      ", rs->sources[i].url);
         free(lead);
     }
-    printf("\n%zu rules from %s; `gpuvplan explain TENANTS.yaml` applies them\n", rs->nrules,
-           rs->name);
+    line = xasprintf("%zu rules from %s; `gpuvplan explain TENANTS.yaml` applies them", rs->nrules,
+                     rs->name);
+    fputc('\n', stdout);
+    cli_wrap(stdout, "", "", line);
+    free(line);
 }
 
 int

@@ -49,6 +49,7 @@ state_table(struct gpv_buf *b, const struct gpv_val *v)
     const struct gpv_val *gpus = gpv_val_get(v, "gpus"), *notes = gpv_val_get(v, "notes");
     struct cli_table t;
     size_t i, k, nmig = 0, ninst = 0;
+    char *line;
 
     cli_table_init(&t, 4);
     cli_table_row(&t, heading);
@@ -83,9 +84,12 @@ state_table(struct gpv_buf *b, const struct gpv_val *v)
     }
     cli_table_write(b, &t, NULL);
     cli_table_release(&t);
-    gpv_buf_printf(b, "%zu GPU%s on %zu node%s; %zu in MIG mode with %zu GPU instance%s\n", gpus->n,
-                   gpus->n == 1 ? "" : "s", gpv_val_get(v, "nodes")->n,
-                   gpv_val_get(v, "nodes")->n == 1 ? "" : "s", nmig, ninst, ninst == 1 ? "" : "s");
+    line =
+        xasprintf("%zu GPU%s on %zu node%s; %zu in MIG mode with %zu GPU instance%s", gpus->n,
+                  gpus->n == 1 ? "" : "s", gpv_val_get(v, "nodes")->n,
+                  gpv_val_get(v, "nodes")->n == 1 ? "" : "s", nmig, ninst, ninst == 1 ? "" : "s");
+    gpv_width_wrap(b, cli_prose_width(), "", "", line);
+    free(line);
     for (i = 0; i < notes->n; i++)
         gpv_width_wrap(b, cli_prose_width(), "note: ", "      ", notes->items[i]->s);
 }
