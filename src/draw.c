@@ -175,8 +175,9 @@ draw_list(struct gpv_buf *out, const struct gpv_mig *mig, const int *owner,
 {
     int u = 0, v, i, pw = 7;
 
-    for (i = 0; i < l->n; i++)
-        if ((int)strlen(mig->profiles[l->inst[i].profile].name) > pw)
+    for (i = 0; i < l->n && i < GPV_MIG_MAX_INSTANCES; i++)
+        if (l->inst[i].profile >= 0 && (size_t)l->inst[i].profile < mig->nprofiles &&
+            (int)strlen(mig->profiles[l->inst[i].profile].name) > pw)
             pw = (int)strlen(mig->profiles[l->inst[i].profile].name);
     if (d && d->labels)
         gpv_buf_printf(out, "%s%-5s  %-4s  %-*s  %s\n", indent, "START", "SIZE", pw, "PROFILE",
