@@ -312,35 +312,13 @@ put_profile_list(struct gpv_buf *b, const struct gpv_mig *mig)
 }
 
 /*
- * Prints text wrapped at cli_columns() at spaces, the first line after `first`, the others after
- * `rest`. A \001 in text is a space that never breaks.
+ * Prints text wrapped at cli_columns(), the first line after `first`, the others after `rest`.
+ * A \001 in text is a space that never breaks.
  */
 static void
 print_wrapped(const char *first, const char *rest, const char *text)
 {
-    size_t col, w, i, indent = strlen(first);
-    const char *s = text, *sp;
-
-    fputs(first, stdout);
-    col = indent;
-    while (*s) {
-        sp = strchr(s, ' ');
-        w = sp ? (size_t)(sp - s) : strlen(s);
-        if (col > indent && col + 1 + w > (size_t)cli_columns()) {
-            printf("\n%s", rest);
-            col = strlen(rest);
-        } else if (col > indent) {
-            putchar(' ');
-            col++;
-        }
-        for (i = 0; i < w; i++)
-            putchar(s[i] == '\001' ? ' ' : s[i]);
-        col += w;
-        s += w;
-        while (*s == ' ')
-            s++;
-    }
-    putchar('\n');
+    cli_wrap_at(stdout, cli_columns(), first, rest, text);
 }
 
 static void

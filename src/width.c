@@ -106,6 +106,9 @@ gpv_width_wrap(struct gpv_buf *out, int width, const char *first, const char *re
         }
         free(word);
         word = xstrndup(p, n);
+        for (k = 0; k < n; k++)
+            if (word[k] == '\001')
+                word[k] = ' ';
         q = word;
         while (w > room(width, col)) {
             k = gpv_width_prefix(q, room(width, col), &used);

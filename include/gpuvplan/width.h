@@ -29,9 +29,9 @@ size_t gpv_width_prefix(const char *s, size_t cols, size_t *used);
 /*
  * Appends text to out wrapped at width columns: the first line starts with `first`, the
  * following ones with `rest` (indents, usually spaces). Runs of blanks and newlines collapse
- * to one space. A word longer than a whole line (a long link) is cut where the line ends and
- * goes on after `rest` on the next, so no line is wider than width (unless the indent leaves
- * fewer than 8 columns). Ends with a newline.
+ * to one space; a \001 byte is a space that never breaks (written as a space). A word longer than a
+ * whole line (a long link) is cut where the line ends and goes on after `rest` on the next, so no
+ * line is wider than width (unless the indent leaves fewer than 8 columns). Ends with a newline.
  */
 void gpv_width_wrap(struct gpv_buf *out, int width, const char *first, const char *rest,
                     const char *text);

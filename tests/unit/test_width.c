@@ -80,6 +80,17 @@ test_width_wrap_cuts_a_word_longer_than_a_line(void **state)
     gpv_buf_release(&b);
 }
 
+static void
+test_width_wrap_never_breaks_at_a_001_byte(void **state)
+{
+    struct gpv_buf b = {0};
+
+    (void)state;
+    gpv_width_wrap(&b, 14, "", "", "aaaa 1g.10gb\001(19), x");
+    assert_string_equal(gpv_buf_str(&b), "aaaa\n1g.10gb (19),\nx\n");
+    gpv_buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -89,6 +100,7 @@ main(void)
         cmocka_unit_test(test_width_prefix_never_ends_inside_a_character),
         cmocka_unit_test(test_width_wrap_counts_visible_columns),
         cmocka_unit_test(test_width_wrap_cuts_a_word_longer_than_a_line),
+        cmocka_unit_test(test_width_wrap_never_breaks_at_a_001_byte),
     };
 
     return cmocka_run_group_tests_name("width", tests, NULL, NULL);
