@@ -128,7 +128,15 @@ compare_value(const struct gpv_compare *c, const struct gpv_db *db, const struct
 }
 
 #define LABEL_W 16
-#define CELL_W  15
+
+/* Columns of a method's cell: four share what the label leaves (15 at 80 columns), 8 to 30. */
+static int
+cell_width(void)
+{
+    int w = (cli_columns() - LABEL_W) / GPV_NMETHODS - 1;
+
+    return w < 8 ? 8 : w > 30 ? 30 : w;
+}
 
 /* Prints one matrix row: a label and one cell per method, each wrapped to its column. */
 static void
@@ -139,6 +147,7 @@ print_row(const char *label, char *const cells[GPV_NMETHODS])
     struct gpv_buf line;
     size_t k;
     bool more = true;
+    const size_t cw = (size_t)cell_width();
 
     gpv_buf_init(&line);
     for (k = 0; k < GPV_NMETHODS; k++)
@@ -152,14 +161,14 @@ print_row(const char *label, char *const cells[GPV_NMETHODS])
         for (k = 0; k < GPV_NMETHODS; k++) {
             size_t cut = strlen(pos[k]);
 
-            if (cut > CELL_W) {
+            if (cut > cw) {
                 /* Break at the last blank that keeps the piece within the column. */
-                for (cut = CELL_W; cut > 0 && pos[k][cut] != ' '; cut--)
+                for (cut = cw; cut > 0 && pos[k][cut] != ' '; cut--)
                     ;
                 if (cut == 0)
-                    cut = CELL_W;
+                    cut = cw;
             }
-            gpv_buf_printf(&line, " %-*.*s", CELL_W, (int)cut, pos[k]);
+            gpv_buf_printf(&line, " %-*.*s", (int)cw, (int)cut, pos[k]);
             pos[k] += cut;
             while (*pos[k] == ' ')
                 pos[k]++;
