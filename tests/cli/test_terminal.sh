@@ -21,7 +21,7 @@ t "gpus, rules and unplaced reasons fit 80 columns (were 98, 207 and 155)"
 run gpus
 expect_rc 0
 expect_fits 80
-expect_out_line '^a100-40gb +NVIDIA A100 40GB +ampere +40 GiB +7 +13$'
+expect_out_line '^a100-40gb +NVIDIA A100 40GB +ampere +40 GiB +7 +[0-9]+$'
 run rules
 expect_rc 0
 expect_fits 80
@@ -55,7 +55,7 @@ run_env COLUMNS=50 gpus
 expect_rc 0
 expect_fits 50
 expect_out_line '^ID +NAME +ARCH +MEMORY +MIG +vGPU$'
-expect_out_line '^h100-80gb +NVIDI~ +hopper +80 GiB +7 +[0-9]+$'
+expect_out_line '^h100-80gb +NVI[^ ]*~ +hopper +80 GiB +7 +[0-9]+$'
 
 t "COLUMNS=300: nothing is wrapped that fits, links stay whole"
 run_env COLUMNS=300 rules
@@ -185,7 +185,7 @@ if command -v tmux >/dev/null 2>&1; then
     pane wide "-u NO_COLOR TERM=xterm COLUMNS=200" gpus
     expect_fits 60
     expect_out "${esc}[1mID"
-    expect_out_line '^h100-80gb +NVIDIA H100 SX~ +hopper +80 GiB +7 +[0-9]+$'
+    expect_out_line '^h100-80gb +NVIDIA H.*~ +hopper +80 GiB +7 +[0-9]+$'
     pane nocolor "TERM=xterm NO_COLOR=1" gpus
     if grep -qF "${esc}[1m" "$WORK/out"; then bad "NO_COLOR=1 left colour on"; else ok; fi
     pane emptync "TERM=xterm NO_COLOR=" gpus
