@@ -11,8 +11,18 @@
  *   |fraud  |fraud  |chat   |       |      <- optional second row (tenant names)
  *
  * A unit is unit_width columns; unit u's number sits above the column just right of its
- * left bar. A label longer than its span is shortened: profile names first lose the "gb" of
- * their memory ("1g.10+me"), then anything too long ends in '~'. docs/mig.md, "Reading the grid".
+ * left bar. A profile name longer than its span is shortened: first it loses the "gb" of its
+ * memory ("1g.10+me"), then it ends in '~'. A tenant name longer than its span is shown as a
+ * key, "[1]", written out under the grid ("[1] team-a-inference-large"), one key per name.
+ * Widths are counted as gpv_width() does (UTF-8 characters, no escape codes).
+ *
+ * A grid that does not fit max_cols (fewer than 3 columns per unit, or a key longer than its
+ * span) is drawn as a list instead, one line per instance and free run:
+ *
+ *   START  SIZE  PROFILE  TENANT
+ *   0      2     1g.20gb  fraud
+ *
+ * docs/mig.md, "Reading the grid".
  */
 
 #include "gpuvplan/db.h"
@@ -40,13 +50,17 @@ int gpv_draw_unit_width(const struct gpv_gpu *gpu, const struct gpv_mig_layout *
 /* The widest unit width at which a grid of `units` fits max_cols (0: 80) after indent. */
 int gpv_draw_max_unit_width(int units, const char *indent, int max_cols);
 
+/* Whether a grid of `units` units fits max_cols (0: 80) after indent, at 3 columns a unit. */
+bool gpv_draw_fits(int units, const char *indent, int max_cols);
+
 /* Appends the unit-number row for a grid of `units` units (one line, no trailing spaces). */
 void gpv_draw_numbers(struct gpv_buf *out, int units, int unit_width, const char *indent);
 
 /*
  * Appends the drawing of l on gpu's grid: the number row when d->numbers, the profile row, and
- * the label row when d->labels. l must be in the grid (gpv_mig_check_layout() finds no
- * OUT_OF_GRID or UNKNOWN); overlapping instances are drawn, the later one winning each unit.
+ * the label row and its keys when d->labels; or the list form when the grid does not fit. l must be
+ * in the grid (gpv_mig_check_layout() finds no OUT_OF_GRID or UNKNOWN); overlapping instances are
+ * drawn, the later one winning each unit.
  */
 void gpv_draw_layout(struct gpv_buf *out, const struct gpv_gpu *gpu, const struct gpv_mig_layout *l,
                      const struct gpv_draw *d);

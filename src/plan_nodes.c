@@ -148,14 +148,14 @@ pl_nodes_heading(struct gpv_buf *b, const struct gpv_plan_src *src, const struct
     if (fe->mig_strategy == GPV_MIG_SINGLE)
         gpv_buf_puts(b, ", mig_strategy single");
     gpv_buf_putc(b, '\n');
-    /* Labels under the heading, wrapped within 80 columns. */
+    /* Labels under the heading, wrapped within the table's width. */
     for (i = 0, col = 0; i < fe->nlabels; i++) {
         int len = (int)(strlen(fe->labels[i].key) + strlen(fe->labels[i].value)) + 1;
 
         if (i == 0) {
             gpv_buf_puts(b, "  labels ");
             col = 9;
-        } else if (col + 2 + len > 80) {
+        } else if (col + 2 + len > st->width) {
             gpv_buf_puts(b, ",\n         ");
             col = 9;
         } else {

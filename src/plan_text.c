@@ -6,6 +6,7 @@
 
 #include "gpuvplan/mig.h"
 #include "gpuvplan/util.h"
+#include "gpuvplan/width.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 /* A MIG (or MIG-backed vGPU) GPU: its layout drawn with tenant names under the profiles. */
 static void
 table_mig_gpu(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_gpu *gpu,
-              const struct gpv_pack_gpu *pg)
+              const struct gpv_pack_gpu *pg, int width)
 {
     const struct gpv_pack_result *r = &src->run->result;
     const char *labels[GPV_MIG_MAX_INSTANCES];
@@ -35,10 +36,9 @@ table_mig_gpu(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
     }
     memset(&d, 0, sizeof(d));
     d.indent = "    ";
-    d.max_cols = 80;
+    d.max_cols = width;
     d.numbers = true;
     d.labels = labels;
-    d.unit_width = gpv_draw_unit_width(gpu, &l, &d);
     gpv_draw_layout(b, gpu, &l, &d);
 }
 
@@ -132,7 +132,7 @@ table_gpus(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_p
         case GPV_PACK_MIG:
         case GPV_PACK_MIG_VGPU:
             gpv_buf_putc(b, '\n');
-            table_mig_gpu(b, src, gpu, pg);
+            table_mig_gpu(b, src, gpu, pg, st->width);
             if (pg->kind == GPV_PACK_MIG_VGPU) {
                 gpv_buf_puts(b, "    vGPU types:");
                 /* In grid order, runs of one type as "3 x TYPE". */
@@ -156,24 +156,51 @@ table_gpus(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_p
     pl_nodes_table_tail(b, src, st);
 }
 
+/* s in exactly width columns: padded, or cut to end in '~'. */
+static void
+put_cut(struct gpv_buf *b, const char *s, int width)
+{
+    size_t used, n, w = gpv_width(s);
+
+    if (width < 1)
+        return;
+    if ((int)w <= width) {
+        gpv_buf_printf(b, "%s%*s", s, width - (int)w, "");
+        return;
+    }
+    n = gpv_width_prefix(s, (size_t)width - 1, &used);
+    gpv_buf_printf(b, "%.*s%*s~", (int)n, s, width - 1 - (int)used, "");
+}
+
 /* Tenant t's row, then its note and (with --explain) how it was decided. */
 static void
 table_tenant(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_plan_style *st,
              const struct pl_index *ix, const struct pl_tenant *pt, size_t t, int nw)
 {
-    char name[160], prof[64];
+    char reps[24], prof[64];
     size_t j;
+    int rw;
 
+    /* A name cut short keeps its replica count: "team-a-infer~ x4". */
     if (pt->t->replicas > 1)
-        snprintf(name, sizeof(name), "%s x%d", pt->t->name, pt->t->replicas);
+        snprintf(reps, sizeof(reps), " x%d", pt->t->replicas);
     else
-        snprintf(name, sizeof(name), "%s", pt->t->name);
+        reps[0] = '\0';
+    rw = (int)strlen(reps);
     if (pt->profile)
         snprintf(prof, sizeof(prof), "%s", pt->profile);
     else
         snprintf(prof, sizeof(prof), "%d whole GPU%s", pt->o->gpus, pt->o->gpus == 1 ? "" : "s");
-    gpv_buf_printf(b, "  %-*s %-11s %-16s ", nw, name, gpv_method_name(pt->method), prof);
-    put_gpu_list(b, ix, t, 80 - 32 - nw);
+    gpv_buf_puts(b, "  ");
+    if ((int)gpv_width(pt->t->name) + rw <= nw) {
+        gpv_buf_printf(b, "%s%s", pt->t->name, reps);
+        put_cut(b, "", nw - (int)gpv_width(pt->t->name) - rw);
+    } else {
+        put_cut(b, pt->t->name, nw - rw);
+        gpv_buf_puts(b, reps);
+    }
+    gpv_buf_printf(b, " %-11s %-16s ", gpv_method_name(pt->method), prof);
+    put_gpu_list(b, ix, t, st->width - 32 - nw);
     gpv_buf_putc(b, '\n');
     if (pt->upgraded) {
         gpv_buf_printf(b, "    %snote: ", st->dim);
@@ -204,19 +231,22 @@ table_tenants(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
     const struct gpv_tenants *file = src->job->file;
     struct pl_tenant pt;
     size_t t;
-    int nw = 12;
+    int nw = 12, cap;
 
     gpv_buf_printf(b, "\n%sTenants%s (%zu placed)\n", st->bold, st->reset, ix->placed);
-    /* The name column fits the longest name with its " xN", up to 30 columns. */
+    /* The name column fits the longest name with its " xN", up to 30 columns and to what
+     * leaves the GPU list 12 on a narrow table; longer names are cut with a '~'. */
+    cap = st->width - 32 - 12;
+    cap = cap > 30 ? 30 : cap < 8 ? 8 : cap;
     for (t = 0; t < file->ntenants; t++) {
         const struct gpv_tenant *tn = &file->tenants[t];
         int len;
 
         if (src->run->result.choice[t] < 0)
             continue;
-        len = (int)strlen(tn->name) + (tn->replicas > 1 ? 4 : 0);
+        len = (int)gpv_width(tn->name) + (tn->replicas > 1 ? 4 : 0);
         if (len > nw)
-            nw = len > 30 ? 30 : len;
+            nw = len > cap ? cap : len;
     }
     gpv_buf_printf(b, "  %-*s %-11s %-16s %s\n", nw, "TENANT", "METHOD", "PROFILE", "GPUS");
     for (t = 0; t < file->ntenants; t++)
@@ -224,16 +254,25 @@ table_tenants(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
             table_tenant(b, src, st, ix, &pt, t, nw);
 }
 
+/* pl_reasons()'s callback: one reason, wrapped. */
+struct reason_out {
+    struct gpv_buf *b;
+    int width;
+};
+
 static void
 table_reason(void *arg, const char *s)
 {
-    gpv_buf_printf(arg, "    - %s\n", s);
+    struct reason_out *ro = arg;
+
+    gpv_width_wrap(ro->b, ro->width, "    - ", "      ", s);
 }
 
 static void
 table_unplaced(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_plan_style *st)
 {
     const struct gpv_pack_result *r = &src->run->result;
+    struct reason_out ro = {b, st->width - 2};
     size_t i;
 
     if (!r->nunplaced)
@@ -242,7 +281,7 @@ table_unplaced(struct gpv_buf *b, const struct gpv_plan_src *src, const struct g
     for (i = 0; i < r->nunplaced; i++) {
         gpv_buf_printf(b, "  %s%s%s\n", st->red,
                        src->job->file->tenants[r->unplaced[i].demand].name, st->reset);
-        pl_reasons(src, i, table_reason, b);
+        pl_reasons(src, i, table_reason, &ro);
     }
 }
 
@@ -278,16 +317,50 @@ table_licences(struct gpv_buf *b, const struct gpv_plan_src *src, const struct p
     free(v);
 }
 
+#define LABEL_COLS 13 /* "  " + a label of 10 + " ": where a summary line's text starts */
+
+/*
+ * Appends the lines of text to b, each "  LABEL      text" line wider than width wrapped with
+ * its text going on under itself.
+ */
 static void
-table_summary(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_plan_style *st,
+reflow_labelled(struct gpv_buf *b, const char *text, int width)
+{
+    const char *p = text;
+    char *line;
+
+    while (*p) {
+        size_t n = strcspn(p, "\n");
+
+        line = xstrndup(p, n);
+        if ((int)gpv_width(line) > width && n > LABEL_COLS && !strncmp(line, "  ", 2)) {
+            char first[LABEL_COLS + 1];
+
+            memcpy(first, line, LABEL_COLS);
+            first[LABEL_COLS] = '\0';
+            gpv_width_wrap(b, width, first, "             ", line + LABEL_COLS);
+        } else {
+            gpv_buf_printf(b, "%s\n", line);
+        }
+        free(line);
+        p += n;
+        if (*p)
+            p++;
+    }
+}
+
+static void
+table_summary(struct gpv_buf *out, const struct gpv_plan_src *src, const struct gpv_plan_style *st,
               const struct pl_index *ix)
 {
+    struct gpv_buf tmp, *b = &tmp;
     const struct gpv_pack_problem *p = &src->run->problem;
     const struct gpv_pack_result *r = &src->run->result;
     struct pl_figures f;
     size_t m;
     bool first = true;
 
+    gpv_buf_init(b);
     pl_figures(&f, src);
     gpv_buf_printf(b, "\n%sSummary%s\n", st->bold, st->reset);
     gpv_buf_printf(b, "  %-10s %d used, lower bound %d", "GPUs", r->gpus_used, r->lower_bound);
@@ -322,20 +395,30 @@ table_summary(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
                        f.per_hour, f.per_month);
     else
         gpv_buf_printf(b, "  %-10s unknown (give cost_per_hour in the fleet)\n", "cost");
+    reflow_labelled(out, gpv_buf_str(b), st->width);
+    gpv_buf_release(b);
 }
 
 void
 gpv_plan_write_table(const struct gpv_plan_src *src, const struct gpv_plan_style *style,
                      struct gpv_buf *out)
 {
-    static const struct gpv_plan_style plain = {"", "", "", ""};
-    const struct gpv_plan_style *st = style ? style : &plain;
+    struct gpv_plan_style st_buf = {"", "", "", "", 80};
+    const struct gpv_plan_style *st = &st_buf;
     struct pl_index ix;
+    char *head;
+
+    if (style)
+        st_buf = *style;
+    if (st_buf.width <= 0)
+        st_buf.width = 80;
 
     pl_index_build(&ix, src);
-    gpv_buf_printf(out, "%sPlan%s for %s (strategy %s)\n", st->bold, st->reset,
-                   src->tenants_file ? src->tenants_file : "",
-                   gpv_pack_strategy_name(src->job->strategy));
+    head = xasprintf("%sPlan%s for %s (strategy %s)", st->bold, st->reset,
+                     src->tenants_file ? src->tenants_file : "",
+                     gpv_pack_strategy_name(src->job->strategy));
+    gpv_width_wrap(out, st->width, "", "  ", head);
+    free(head);
     table_gpus(out, src, st, &ix);
     table_tenants(out, src, st, &ix);
     table_unplaced(out, src, st);

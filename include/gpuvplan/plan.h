@@ -98,12 +98,14 @@ struct gpv_plan_style {
     const char *dim;   /* notes */
     const char *red;   /* unplaced tenants */
     const char *reset; /* after each of the above */
+    int width;         /* columns the table fits (grids, wrapped reasons); 0: 80 */
 };
 
 /*
  * Appends the plan as the table `recommend` prints (docs/plan.md): the GPUs with their layouts,
  * the tenants, the unplaced tenants with their reasons, the summary. It states what the JSON
- * plan states, read from the same source and written without building a tree.
+ * plan states, read from the same source and written without building a tree. style may be
+ * NULL (no escape codes, 80 columns).
  */
 void gpv_plan_write_table(const struct gpv_plan_src *src, const struct gpv_plan_style *style,
                           struct gpv_buf *out);

@@ -32,10 +32,19 @@ struct cli_out {
     bool to_stdout, in_place;
 };
 
+/* --color=WHEN. */
+enum cli_color {
+    CLI_COLOR_AUTO,   /* when standard output is a terminal, NO_COLOR is unset or empty and
+                         TERM is not "dumb" */
+    CLI_COLOR_ALWAYS, /* also into pipes and files, whatever NO_COLOR and TERM say */
+    CLI_COLOR_NEVER,  /* --no-color */
+};
+
 struct gpv_cli {
     const char *argv0;
-    const char *profiles_dir; /* --profiles or GPUVPLAN_PROFILES; NULL: embedded only */
-    bool color;               /* ANSI colour on a terminal, off with --no-color or NO_COLOR */
+    const char *profiles_dir;  /* --profiles or GPUVPLAN_PROFILES; NULL: embedded only */
+    enum cli_color color_mode; /* --color */
+    bool color;                /* ANSI colour in what is printed: cli_color_wanted() */
     bool db_loaded;
     struct gpv_db db;
     const char *output; /* -o FILE of the running command, or NULL */
@@ -164,14 +173,82 @@ const char *cli_red(const struct gpv_cli *cli);
 const char *cli_green(const struct gpv_cli *cli);
 const char *cli_reset(const struct gpv_cli *cli);
 
-#define CLI_WIDTH 78 /* columns prose is wrapped to */
+/*
+ * Reads a --color value: "auto", "always" or "never" (any case) into *out. Returns false, *out
+ * unchanged, for anything else.
+ */
+bool cli_color_parse(enum cli_color *out, const char *s);
 
 /*
- * Writes text to f wrapped at CLI_WIDTH columns: the first line starts with `first`, the
- * following ones with `rest` (indents, usually spaces). Runs of blanks collapse; a word longer
- * than a line stands alone. Ends with a newline.
+ * Whether text written to fd gets colour under mode: always yes, never no; auto when fd is a
+ * terminal, NO_COLOR is unset or empty and TERM is not "dumb".
+ */
+bool cli_color_wanted(enum cli_color mode, int fd);
+
+#define CLI_MIN_COLUMNS 20 /* narrower terminals and COLUMNS values are taken as this */
+
+/*
+ * The width of the output in columns, found once: the terminal's when standard output is one
+ * (TIOCGWINSZ), else COLUMNS when it is a whole number from 1 to 10000, else 80; never less
+ * than CLI_MIN_COLUMNS. Found at the first call, after -o and -q have moved standard output.
+ */
+int cli_columns(void);
+
+/* Columns prose is wrapped to: cli_columns() less a margin of 2, as a reader's eye wants. */
+int cli_prose_width(void);
+
+/*
+ * Writes text to f wrapped at cli_prose_width() columns (widths as gpv_width() counts them):
+ * the first line starts with `first`, the following ones with `rest` (indents, usually
+ * spaces). Runs of blanks collapse; a word longer than a line stands alone. Ends with a
+ * newline.
  */
 void cli_wrap(FILE *f, const char *first, const char *rest, const char *text);
+
+/* The same, wrapped at width columns. */
+void cli_wrap_at(FILE *f, int width, const char *first, const char *rest, const char *text);
+
+/*
+ * Writes text (lines ending in newlines) to f with its paragraphs reflowed to
+ * cli_prose_width(): runs of lines that start with a non-blank character are joined and
+ * wrapped; empty lines and lines that start with a blank (lists, examples) are kept as they
+ * are.
+ */
+void cli_put_prose(FILE *f, const char *text);
+
+/* Writes s to f and spaces after it up to width columns (gpv_width()); nothing cut. */
+void cli_pad(FILE *f, const char *s, int width);
+
+/*
+ * A table of text printed to fit cli_columns(): columns as wide as their widest cell
+ * (gpv_width()), two spaces apart. When the table is too wide, the last column wraps at
+ * spaces under itself down to 20 columns; then the `shrink` columns narrow (not below 6
+ * columns), their longer cells cut and ending in '~'; then the last column wraps further.
+ * The first row added is the heading.
+ */
+struct cli_table {
+    size_t ncols, nrows;
+    char **cells;     /* nrows * ncols, owned */
+    unsigned right;   /* bit i: column i is aligned right */
+    unsigned shrink;  /* bit i: column i may narrow, cut with '~' (left ones first) */
+    const char *bold; /* around the heading row; NULL: none */
+    const char *reset;
+};
+
+/* Sets t to an empty table of ncols columns (no allocation), none aligned right, none shrinks. */
+void cli_table_init(struct cli_table *t, size_t ncols);
+
+/* Appends a row of t->ncols cells (copied; NULL is an empty cell). */
+void cli_table_row(struct cli_table *t, const char *const *cells);
+
+/* Prints t to f, every line starting with indent (may be NULL). */
+void cli_table_print(FILE *f, const struct cli_table *t, const char *indent);
+
+/* The same, appended to out. */
+void cli_table_write(struct gpv_buf *out, const struct cli_table *t, const char *indent);
+
+/* Frees t's cells and sets it empty. */
+void cli_table_release(struct cli_table *t);
 
 /*
  * Reads one line from in into *line (getline's buffer, caller frees), without its newline

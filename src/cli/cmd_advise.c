@@ -27,16 +27,16 @@ static const char advise_usage_about[] =
     "With any of the tenant options below, advise answers at once; what is not given takes the\n"
     "tenants file's default. Without them it asks, one question at a time, on a terminal; when\n"
     "standard input is not a terminal it reads one answer per line in this order (an empty\n"
-    "line takes the default; a wrong or missing line is an error):\n"
-    "  1 isolation       hard (SLA-bound, regulated), soft or none; yes = hard  [soft]\n"
+    "line takes the default, in brackets; a wrong or missing line is an error):\n"
+    "  1 isolation       [soft] hard (SLA-bound, regulated), soft or none; yes = hard\n"
     "  2 gpu             a model from `gpuvplan gpus`, or empty for every model\n"
-    "  3 full GPU        does it need a whole GPU's performance? yes or no      [no]\n"
-    "  4 workload        training, inference, hpc, dev, vdi or graphics         [inference]\n"
-    "  5 environment     vm or container                                        [container]\n"
-    "  6 live migration  must it move between hosts while running? yes or no    [no]\n"
-    "  7 licences        owned: ai_enterprise, vws, vpc, vapps (comma-separated) [none]\n"
-    "  8 memory          GPU memory per instance, with a unit (20GB, 20GiB); may be empty\n"
-    "                    only for a whole-GPU tenant\n"
+    "  3 full GPU        [no] does it need a whole GPU's performance? yes or no\n"
+    "  4 workload        [inference] training, inference, hpc, dev, vdi or graphics\n"
+    "  5 environment     [container] vm or container\n"
+    "  6 live migration  [no] must it move between hosts while running? yes or no\n"
+    "  7 licences        [none] comma-separated: ai_enterprise, vws, vpc, vapps\n"
+    "  8 memory          GPU memory per instance, with a unit (20GB, 20GiB); may be\n"
+    "                    empty only for a whole-GPU tenant\n"
     "\n"
     "Tenant options:\n";
 
@@ -557,8 +557,10 @@ print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gp
             first_reason = false;
         }
     }
-    printf("\nThe same tenant as a file: add --tenant-yaml to this command, then run "
-           "`gpuvplan explain`\non it for the full trace.\n");
+    fputc('\n', stdout);
+    cli_wrap(stdout, "", "",
+             "The same tenant as a file: add --tenant-yaml to this command, then run "
+             "`gpuvplan explain` on it for the full trace.");
 }
 
 /*

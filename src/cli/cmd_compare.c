@@ -132,7 +132,15 @@ compare_value(const struct gpv_compare *c, const struct gpv_db *db, const struct
 }
 
 #define LABEL_W 16
-#define CELL_W  15
+
+/* Columns of a method's cell: four share what the label leaves (15 at 80 columns), 8 to 30. */
+static int
+cell_width(void)
+{
+    int w = (cli_columns() - LABEL_W) / GPV_NMETHODS - 1;
+
+    return w < 8 ? 8 : w > 30 ? 30 : w;
+}
 
 /* Prints one matrix row: a label and one cell per method, each wrapped to its column. */
 static void
@@ -143,6 +151,7 @@ print_row(const char *label, char *const cells[GPV_NMETHODS])
     struct gpv_buf line;
     size_t k;
     bool more = true;
+    const size_t cw = (size_t)cell_width();
 
     gpv_buf_init(&line);
     for (k = 0; k < GPV_NMETHODS; k++)
@@ -156,14 +165,14 @@ print_row(const char *label, char *const cells[GPV_NMETHODS])
         for (k = 0; k < GPV_NMETHODS; k++) {
             size_t cut = strlen(pos[k]);
 
-            if (cut > CELL_W) {
+            if (cut > cw) {
                 /* Break at the last blank that keeps the piece within the column. */
-                for (cut = CELL_W; cut > 0 && pos[k][cut] != ' '; cut--)
+                for (cut = cw; cut > 0 && pos[k][cut] != ' '; cut--)
                     ;
                 if (cut == 0)
-                    cut = CELL_W;
+                    cut = cw;
             }
-            gpv_buf_printf(&line, " %-*.*s", CELL_W, (int)cut, pos[k]);
+            gpv_buf_printf(&line, " %-*.*s", (int)cw, (int)cut, pos[k]);
             pos[k] += cut;
             while (*pos[k] == ' ')
                 pos[k]++;
@@ -235,6 +244,7 @@ static void
 print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
 {
     char *cells[GPV_NMETHODS] = {NULL, NULL, NULL, NULL};
+    struct cli_table best;
     struct gpv_buf b;
     size_t k, w, i, s;
     int note = 0;
@@ -341,12 +351,17 @@ print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
             cli_wrap(stdout, lead, "                   ", f->ngpus ? gpv_buf_str(&b) : "none");
             gpv_buf_release(&b);
         }
-        printf("  %-16s any of them (a hypervisor with IOMMU passes a whole GPU to one VM)\n",
-               method_title[GPV_METHOD_PASSTHROUGH]);
+        char lead[64];
+
+        snprintf(lead, sizeof(lead), "  %-16s ", method_title[GPV_METHOD_PASSTHROUGH]);
+        cli_wrap(stdout, lead, "                   ",
+                 "any of them (a hypervisor with IOMMU passes a whole GPU to one VM)");
     }
     printf("\n%sBest for%s (the evaluator's verdict, every licence owned):\n", cli_bold(cli),
            cli_reset(cli));
+    cli_table_init(&best, 2);
     for (s = 0; s < GPV_COMPARE_NSCENARIOS; s++) {
+        const char *row[2];
         char *text;
 
         if (c->verdict[s] == GPV_METHOD_NONE)
@@ -358,13 +373,19 @@ print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
             text = xasprintf(
                 "%s%s%s on %s", method_title[c->verdict[s]], c->verdict_profile[s] ? " " : "",
                 c->verdict_profile[s] ? c->verdict_profile[s] : "", c->verdict_gpu[s]->id);
-        printf("  %-42s %s\n", gpv_compare_scenario_label(s), text);
+        row[0] = gpv_compare_scenario_label(s);
+        row[1] = text;
+        cli_table_row(&best, row);
         free(text);
     }
-    printf("\nLicences: AI Enterprise = NVIDIA AI Enterprise, vWS = NVIDIA RTX Virtual "
-           "Workstation,\nvPC = NVIDIA Virtual PC, vApps = NVIDIA Virtual Applications. "
-           "`gpuvplan explain` shows\nthe whole trace for a tenant; `gpuvplan advise` asks for "
-           "one.\n");
+    cli_table_print(stdout, &best, "  ");
+    cli_table_release(&best);
+    fputc('\n', stdout);
+    cli_wrap(stdout, "", "",
+             "Licences: AI Enterprise = NVIDIA AI Enterprise, vWS = NVIDIA RTX Virtual "
+             "Workstation, vPC = NVIDIA Virtual PC, vApps = NVIDIA Virtual Applications. "
+             "`gpuvplan explain` shows the whole trace for a tenant; `gpuvplan advise` asks for "
+             "one.");
 }
 
 int

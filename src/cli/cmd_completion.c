@@ -219,7 +219,8 @@ write_bash(FILE *f, const struct comp *c, const struct gpv_db *db, bool zsh)
           f);
     for (cmd = gpv_commands; cmd->name; cmd++)
         fprintf(f, "%s ", cmd->name);
-    fputs("--profiles --no-color --help --version' -- \"$cur\"))\n"
+    fputs("--profiles --color=auto --color=always --color=never --no-color --help "
+          "--version' -- \"$cur\"))\n"
           "        return\n"
           "    fi\n"
           "    case $cmd in\n",
@@ -325,6 +326,8 @@ write_fish(FILE *f, const struct comp *c, const struct gpv_db *db)
     }
     fputs("complete -c gpuvplan -n __fish_use_subcommand -l profiles -r -F -d 'also load GPU "
           "models from DIR/*.yaml'\n"
+          "complete -c gpuvplan -n __fish_use_subcommand -l color -x -a 'auto always never' -d "
+          "'colour: auto, always or never'\n"
           "complete -c gpuvplan -n __fish_use_subcommand -l no-color -d 'no colour'\n"
           "complete -c gpuvplan -n __fish_use_subcommand -s V -l version -d 'the version'\n"
           "complete -c gpuvplan -n '__fish_seen_subcommand_from mig; and not "

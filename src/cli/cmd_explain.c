@@ -144,9 +144,13 @@ print_decision(const struct gpv_cli *cli, const struct gpv_decision *d, bool ver
     if (d->method != GPV_METHOD_NONE) {
         const struct gpv_choice *c = &d->choices[d->best];
 
+        char *head;
+
         put_choice(&b, c);
-        printf("%s%s%s: %s%s%s on %s\n", cli_bold(cli), t->name, cli_reset(cli), cli_green(cli),
-               gpv_buf_str(&b), cli_reset(cli), c->gpu->id);
+        head = xasprintf("%s%s%s: %s%s%s on %s", cli_bold(cli), t->name, cli_reset(cli),
+                         cli_green(cli), gpv_buf_str(&b), cli_reset(cli), c->gpu->id);
+        cli_wrap(stdout, "", "  ", head);
+        free(head);
     } else {
         printf("%s%s%s: %sno method%s\n", cli_bold(cli), t->name, cli_reset(cli), cli_red(cli),
                cli_reset(cli));
@@ -177,8 +181,7 @@ print_decision(const struct gpv_cli *cli, const struct gpv_decision *d, bool ver
     /* The other models, best first (a tenant without a method has none to show). */
     for (i = 1; d->best == 0 && i < d->nchoices; i++) {
         put_choice(&b, &d->choices[i]);
-        printf("  %-9s %-12s %s\n", i == 1 ? "elsewhere" : "", d->choices[i].gpu->id,
-               gpv_buf_str(&b));
+        print_wrapped(i == 1 ? "elsewhere" : "", d->choices[i].gpu->id, gpv_buf_str(&b));
         gpv_buf_release(&b);
     }
     printf("\n");

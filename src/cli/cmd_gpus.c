@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "opt.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char gpus_usage_about[] =
@@ -64,7 +65,10 @@ cmd_gpus(struct gpv_cli *cli, int argc, char **argv)
     const struct cli_spec spec = {"gpus", "", gpus_usage_about, NULL, opts, false};
     struct cli_args args;
     struct gpv_error err;
+    static const char *const heading[] = {"ID", "NAME", "ARCH", "MEMORY", "MIG", "vGPU"};
+    struct cli_table t;
     struct gpv_val *v;
+    char *line;
     size_t i;
     int rc;
 
@@ -82,20 +86,38 @@ cmd_gpus(struct gpv_cli *cli, int argc, char **argv)
         gpv_val_free(v);
         return rc ? cli_report(&err) : GPV_EXIT_OK;
     }
-    printf("%s%-14s %-34s %-10s %8s  %-16s %s%s\n", cli_bold(cli), "ID", "NAME", "ARCH", "MEMORY",
-           "MIG", "vGPU TYPES", cli_reset(cli));
+    /* The name, then the architecture, give way on a narrow terminal: the id is what
+     * commands take. */
+    cli_table_init(&t, 6);
+    t.right = 1u << 3 | 1u << 4 | 1u << 5;
+    t.shrink = 1u << 1 | 1u << 2;
+    t.bold = cli_bold(cli);
+    t.reset = cli_reset(cli);
+    cli_table_row(&t, heading);
     for (i = 0; i < cli->db.ngpus; i++) {
         const struct gpv_gpu *g = cli->db.gpus[i];
-        char mig[32], mem[32];
+        char mig[32], mem[32], vgpu[32];
+        const char *row[6];
 
         if (g->mig)
-            snprintf(mig, sizeof(mig), "%d instances", max_instances(g));
+            snprintf(mig, sizeof(mig), "%d", max_instances(g));
         else
             snprintf(mig, sizeof(mig), "-");
         snprintf(mem, sizeof(mem), "%.0f GiB", (double)g->memory_mib / 1024.0);
-        printf("%-14s %-34s %-10s %8s  %-16s %zu\n", g->id, g->name, g->architecture, mem, mig,
-               g->vgpu ? g->vgpu->ntypes : 0);
+        snprintf(vgpu, sizeof(vgpu), "%zu", g->vgpu ? g->vgpu->ntypes : 0);
+        row[0] = g->id;
+        row[1] = g->name;
+        row[2] = g->architecture;
+        row[3] = mem;
+        row[4] = mig;
+        row[5] = vgpu;
+        cli_table_row(&t, row);
     }
-    printf("%zu models; `gpuvplan show ID` for one model's profiles and sources\n", cli->db.ngpus);
+    cli_table_print(stdout, &t, NULL);
+    cli_table_release(&t);
+    line = xasprintf("%zu models; `gpuvplan show ID` for one model's profiles and sources",
+                     cli->db.ngpus);
+    cli_wrap(stdout, "", "", line);
+    free(line);
     return GPV_EXIT_OK;
 }

@@ -37,24 +37,30 @@ print_table(const struct lint_file *lf)
         printf("%s:%d:%d: %s: %s\n", lf->path, x->line, x->col,
                x->severity == GPV_LINT_ERROR ? "error" : "warning", x->message);
     }
+    /* Findings stay one a line, whatever their length, as compilers print them: editors and
+     * grep read them. The summary of each document is prose and wraps. */
     for (i = 0; i < r->ndocs; i++) {
         const struct gpv_lint_doc *d = &r->docs[i];
+        struct gpv_buf b;
 
-        printf("%s%s%s%s: %s config", lf->path, d->key ? " [" : "", d->key ? d->key : "",
-               d->key ? "]" : "", gpv_lint_kind_name(d->kind));
+        gpv_buf_init(&b);
+        gpv_buf_printf(&b, "%s%s%s%s: %s config", lf->path, d->key ? " [" : "",
+                       d->key ? d->key : "", d->key ? "]" : "", gpv_lint_kind_name(d->kind));
         if (d->nmodels) {
-            printf(", checked on");
+            gpv_buf_puts(&b, ", checked on");
             for (k = 0; k < d->nmodels; k++)
-                printf("%s %s", k ? "," : "", d->models[k]->id);
+                gpv_buf_printf(&b, "%s %s", k ? "," : "", d->models[k]->id);
         } else {
-            printf(", no model-specific check");
+            gpv_buf_puts(&b, ", no model-specific check");
         }
         for (k = 0, nnames = 0; k < d->nentries; k++)
             nnames += d->entries[k].selected_by == GPV_LINT_BY_NAMES && d->entries[k].nmodels;
         if (nnames)
-            printf(" (%zu %s without device-filter on every model that knows %s names)", nnames,
-                   nnames == 1 ? "entry" : "entries", nnames == 1 ? "its" : "their");
-        printf("\n");
+            gpv_buf_printf(&b, " (%zu %s without device-filter on every model that knows %s names)",
+                           nnames, nnames == 1 ? "entry" : "entries",
+                           nnames == 1 ? "its" : "their");
+        cli_wrap(stdout, "", "  ", gpv_buf_str(&b));
+        gpv_buf_release(&b);
     }
 }
 

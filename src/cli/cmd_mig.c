@@ -3,6 +3,7 @@
  * gpuvplan mig layouts GPU [--maximal]: every valid geometry of a model, with a witness each.
  */
 #include "cli.h"
+#include "gpuvplan/width.h"
 #include "opt.h"
 #include "draw.h"
 #include "gpuvplan/mig.h"
@@ -311,42 +312,20 @@ put_profile_list(struct gpv_buf *b, const struct gpv_mig *mig)
 }
 
 /*
- * Prints text wrapped at 80 columns at spaces, the first line after `first`, the others after
- * `rest`. A \001 in text is a space that never breaks.
+ * Prints text wrapped at cli_columns(), the first line after `first`, the others after `rest`.
+ * A \001 in text is a space that never breaks.
  */
 static void
 print_wrapped(const char *first, const char *rest, const char *text)
 {
-    size_t col, w, i, indent = strlen(first);
-    const char *s = text, *sp;
-
-    fputs(first, stdout);
-    col = indent;
-    while (*s) {
-        sp = strchr(s, ' ');
-        w = sp ? (size_t)(sp - s) : strlen(s);
-        if (col > indent && col + 1 + w > 80) {
-            printf("\n%s", rest);
-            col = strlen(rest);
-        } else if (col > indent) {
-            putchar(' ');
-            col++;
-        }
-        for (i = 0; i < w; i++)
-            putchar(s[i] == '\001' ? ' ' : s[i]);
-        col += w;
-        s += w;
-        while (*s == ' ')
-            s++;
-    }
-    putchar('\n');
+    cli_wrap_at(stdout, cli_columns(), first, rest, text);
 }
 
 static void
 print_layout_table(const struct gpv_gpu *gpu, const struct gpv_mig_layout *l)
 {
     const struct gpv_mig *mig = gpu->mig;
-    struct gpv_draw d = {"  ", 0, 80, true, NULL};
+    struct gpv_draw d = {"  ", 0, cli_columns(), true, NULL};
     struct gpv_buf b;
     int i;
 
@@ -570,7 +549,7 @@ mig_check(struct gpv_cli *cli, int argc, char **argv)
         gpv_mig_text_reason(&b, gpu, NULL, &reasons[i], driver);
         print_wrapped("  - ", "    ", gpv_buf_str(&b));
         if (reasons[i].kind == GPV_MIG_R_NO_PLACEMENT && reasons[i].placed.n) {
-            struct gpv_draw d = {"      ", 0, 80, true, NULL};
+            struct gpv_draw d = {"      ", 0, cli_columns(), true, NULL};
 
             gpv_buf_release(&b);
             gpv_draw_layout(&b, gpu, &reasons[i].placed, &d);
@@ -700,18 +679,33 @@ mig_layouts(struct gpv_cli *cli, int argc, char **argv)
         goto out;
     }
 
-    printf("%s%s%s (%s): %s MIG layouts on the %d-unit grid, %s\n", cli_bold(cli), gpu->name,
-           cli_reset(cli), gpu->id, col.maximal_only ? "maximal" : "valid", gpu->mig->units,
-           driver_str(dbuf, sizeof(dbuf), driver));
-    printf("%s(each line: the profiles as `mig check` takes them, then one placement)%s\n\n",
-           cli_dim(cli), cli_reset(cli));
-    w = gpv_draw_max_unit_width(gpu->mig->units, GRID_INDENT, 80);
+    {
+        char *head =
+            xasprintf("%s%s%s (%s): %s MIG layouts on the %d-unit grid, %s", cli_bold(cli),
+                      gpu->name, cli_reset(cli), gpu->id, col.maximal_only ? "maximal" : "valid",
+                      gpu->mig->units, driver_str(dbuf, sizeof(dbuf), driver));
+
+        cli_wrap(stdout, "", "", head);
+        free(head);
+    }
+    {
+        char *note = xasprintf("%s(each line: the profiles as `mig check` takes them, then one "
+                               "placement)%s",
+                               cli_dim(cli), cli_reset(cli));
+
+        cli_wrap(stdout, "", "", note);
+        fputc('\n', stdout);
+        free(note);
+    }
+    w = gpv_draw_max_unit_width(gpu->mig->units, GRID_INDENT, cli_columns());
     if (w > 10)
         w = 10;
-    gpv_draw_numbers(&b, gpu->mig->units, w, GRID_INDENT);
+    /* One row of unit numbers for every grid; none when the grids are lists. */
+    if (gpv_draw_fits(gpu->mig->units, GRID_INDENT, cli_columns()))
+        gpv_draw_numbers(&b, gpu->mig->units, w, GRID_INDENT);
     fputs(gpv_buf_str(&b), stdout);
     for (i = 0; i < col.n; i++) {
-        struct gpv_draw d = {GRID_INDENT, w, 80, false, NULL};
+        struct gpv_draw d = {GRID_INDENT, w, cli_columns(), false, NULL};
         char num[24];
         bool first = true;
 
@@ -729,10 +723,22 @@ mig_layouts(struct gpv_cli *cli, int argc, char **argv)
             first = false;
         }
         snprintf(num, sizeof(num), "#%zu", i + 1);
-        printf("  %-5s%s%s%s%s\n", num, gpv_buf_str(&b), col.items[i].maximal ? "  " : "",
-               col.items[i].maximal ? cli_dim(cli) : "", col.items[i].maximal ? "maximal" : "");
-        if (col.items[i].maximal)
-            fputs(cli_reset(cli), stdout);
+        {
+            char lead[32];
+            char *line;
+
+            snprintf(lead, sizeof(lead), "  %-5s", num);
+            if (col.items[i].maximal)
+                gpv_buf_printf(&b, "  %smaximal%s", cli_dim(cli), cli_reset(cli));
+            line = xasprintf("%s%s", lead, gpv_buf_str(&b));
+            /* Two spaces before "maximal" where the line fits; wrapped, the list goes on
+             * under itself. */
+            if ((int)gpv_width(line) <= cli_columns())
+                printf("%s\n", line);
+            else
+                cli_wrap(stdout, lead, "       ", gpv_buf_str(&b));
+            free(line);
+        }
         gpv_buf_release(&b);
         gpv_draw_layout(&b, gpu, &col.items[i].witness, &d);
         fputs(gpv_buf_str(&b), stdout);

@@ -135,6 +135,7 @@ quiz_list(const struct gpv_quiz *quiz, const size_t *idx, size_t n, const struct
     struct gpv_error err;
     struct gpv_val *root, *arr;
     size_t i, nbank = 0, ngen = 0;
+    char *line;
     int rc;
 
     gpv_error_init(&err);
@@ -159,7 +160,9 @@ quiz_list(const struct gpv_quiz *quiz, const size_t *idx, size_t n, const struct
     for (i = 0; i < n; i++) {
         const struct gpv_quiz_question *q = &quiz->q[idx[i]];
 
-        printf("[%s] %s, %s\n", q->id, q->topic, gpv_quiz_origin_name(q->origin));
+        line = xasprintf("[%s] %s, %s", q->id, q->topic, gpv_quiz_origin_name(q->origin));
+        cli_wrap(stdout, "", "  ", line);
+        free(line);
         cli_wrap(stdout, "  ", "  ", q->question);
         print_choices(stdout, q);
         printf("  answer: %d\n", q->answer + 1);
@@ -167,8 +170,10 @@ quiz_list(const struct gpv_quiz *quiz, const size_t *idx, size_t n, const struct
         cli_wrap(stdout, "  source: ", "          ", q->source);
         printf("\n");
     }
-    printf("%zu questions: %zu from the bank, %zu generated (seed %llu)\n", n, nbank, ngen,
-           (unsigned long long)o->seed);
+    line = xasprintf("%zu questions: %zu from the bank, %zu generated (seed %llu)", n, nbank, ngen,
+                     (unsigned long long)o->seed);
+    cli_wrap(stdout, "", "", line);
+    free(line);
     return GPV_EXIT_OK;
 }
 

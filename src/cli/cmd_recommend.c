@@ -140,6 +140,7 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
         style.dim = cli_dim(cli);
         style.red = cli_red(cli);
         style.reset = cli_reset(cli);
+        style.width = cli_columns();
         gpv_plan_write_table(&src, &style, &b);
     }
     if (cli_write_output(NULL, gpv_buf_str(&b), b.len, inputs, &err)) {

@@ -8,10 +8,10 @@
 
 static const char rules_usage_about[] =
     "Lists the decision rules `explain` and `recommend` apply, in two phases:\n"
-    "  1. exclude: every rule whose condition holds removes methods (and vGPU series), and\n"
-    "     its reason is reported against each method it removes;\n"
-    "  2. prefer: the first rule whose condition holds orders the methods left; the first\n"
-    "     method in that order with an instance that fits the tenant wins.\n"
+    "  1. exclude: every rule whose condition holds removes methods (and vGPU\n"
+    "     series), and its reason is reported against each method it removes;\n"
+    "  2. prefer: the first rule whose condition holds orders the methods left;\n"
+    "     the first method in that order with an instance that fits the tenant wins.\n"
     "Conditions test tenant.*, license.* and gpu.* fields; docs/rules.md explains them.\n";
 
 static void
@@ -87,6 +87,8 @@ rules_value(const struct gpv_ruleset *rs)
     return root;
 }
 
+#define INDENT "               " /* under the text after "when", "because"... */
+
 static void
 print_rule(const struct gpv_cli *cli, const struct gpv_rule *r, int number)
 {
@@ -96,11 +98,11 @@ print_rule(const struct gpv_cli *cli, const struct gpv_rule *r, int number)
 
     gpv_buf_init(&b);
     printf("  %2d. %s%s%s\n", number, cli_bold(cli), r->id, cli_reset(cli));
-    printf("      when     %s\n", when);
+    cli_wrap(stdout, "      when     ", INDENT, when);
     if (r->phase == GPV_PHASE_EXCLUDE) {
         if (r->exclude) {
             put_methods(&b, r->exclude, ", ");
-            printf("      exclude  %s\n", gpv_buf_str(&b));
+            cli_wrap(stdout, "      exclude  ", INDENT, gpv_buf_str(&b));
             gpv_buf_release(&b);
         }
         if (r->exclude_series) {
@@ -111,42 +113,57 @@ print_rule(const struct gpv_cli *cli, const struct gpv_rule *r, int number)
     } else {
         for (k = 0; k < (size_t)r->nprefer; k++)
             gpv_buf_printf(&b, "%s%s", k ? " > " : "", gpv_method_name(r->prefer[k]));
-        printf("      prefer   %s\n", gpv_buf_str(&b));
+        cli_wrap(stdout, "      prefer   ", INDENT, gpv_buf_str(&b));
         gpv_buf_release(&b);
     }
-    printf("      because  %s\n", r->reason);
-    printf("      source   ");
+    cli_wrap(stdout, "      because  ", INDENT, r->reason);
     for (k = 0; k < r->nsources; k++)
-        printf("%s%s", k ? ", " : "", r->sources[k]);
-    printf("\n");
+        gpv_buf_printf(&b, "%s%s", k ? ", " : "", r->sources[k]);
+    cli_wrap(stdout, "      source   ", INDENT, gpv_buf_str(&b));
+    gpv_buf_release(&b);
     free(when);
 }
 
 static void
 print_rules(const struct gpv_cli *cli, const struct gpv_ruleset *rs)
 {
+    char *line;
     size_t i;
     int n = 0;
 
-    printf("%sPhase 1: requirements exclude methods%s (every rule that holds applies)\n",
-           cli_bold(cli), cli_reset(cli));
+    line = xasprintf("%sPhase 1: requirements exclude methods%s (every rule that holds applies)",
+                     cli_bold(cli), cli_reset(cli));
+    cli_wrap(stdout, "", "", line);
+    free(line);
     for (i = 0; i < rs->nrules; i++)
         if (rs->rules[i].phase == GPV_PHASE_EXCLUDE)
             print_rule(cli, &rs->rules[i], ++n);
-    printf("\n%sPhase 2: preferences order what is left%s (the first rule that holds decides;\n"
-           "the first method in its order whose instance fits the tenant wins)\n",
-           cli_bold(cli), cli_reset(cli));
+    line = xasprintf("%sPhase 2: preferences order what is left%s (the first rule that holds "
+                     "decides; the first method in its order whose instance fits the tenant wins)",
+                     cli_bold(cli), cli_reset(cli));
+    fputc('\n', stdout);
+    cli_wrap(stdout, "", "", line);
+    free(line);
     n = 0;
     for (i = 0; i < rs->nrules; i++)
         if (rs->rules[i].phase == GPV_PHASE_PREFER)
             print_rule(cli, &rs->rules[i], ++n);
-    printf("  When no preference rule holds: vgpu > mig-vgpu > mig > passthrough.\n");
+    cli_wrap(stdout, "  ", "  ",
+             "When no preference rule holds: vgpu > mig-vgpu > mig > passthrough.");
     printf("\n%sSources%s\n", cli_bold(cli), cli_reset(cli));
-    for (i = 0; i < rs->nsources; i++)
-        printf("  [%s] %s%s%s\n", rs->sources[i].id, rs->sources[i].title,
-               rs->sources[i].url ? "\n      " : "", rs->sources[i].url ? rs->sources[i].url : "");
-    printf("\n%zu rules from %s; `gpuvplan explain TENANTS.yaml` applies them\n", rs->nrules,
-           rs->name);
+    for (i = 0; i < rs->nsources; i++) {
+        char *lead = xasprintf("  [%s] ", rs->sources[i].id);
+
+        cli_wrap(stdout, lead, "      ", rs->sources[i].title);
+        if (rs->sources[i].url)
+            cli_wrap_at(stdout, cli_columns(), "      ", "      ", rs->sources[i].url);
+        free(lead);
+    }
+    line = xasprintf("%zu rules from %s; `gpuvplan explain TENANTS.yaml` applies them", rs->nrules,
+                     rs->name);
+    fputc('\n', stdout);
+    cli_wrap(stdout, "", "", line);
+    free(line);
 }
 
 int

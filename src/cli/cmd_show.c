@@ -305,8 +305,11 @@ print_mig(const struct gpv_cli *cli, const struct gpv_gpu *g)
 static void
 print_vgpu(const struct gpv_cli *cli, const struct gpv_gpu *g)
 {
+    static const char *const heading[] = {"TYPE", "SERIES", "FRAME BUFFER",
+                                          "MAX",  "MIXED",  "MIG PROFILE / PLACEMENT IDS"};
     const struct gpv_vgpu *v = g->vgpu;
     bool series_used[4] = {false, false, false, false};
+    struct cli_table tab;
     size_t i;
     int k;
 
@@ -315,28 +318,42 @@ print_vgpu(const struct gpv_cli *cli, const struct gpv_gpu *g)
         printf("%s%s", i ? ", " : "", v->prefixes[i]);
     printf("\n  mixed-size mode %s\n",
            v->mixed_size ? "supported" : "not supported or not documented (see the notes)");
-    printf("  %-16s %-6s %12s %4s %5s  %s\n", "TYPE", "SERIES", "FRAME BUFFER", "MAX", "MIXED",
-           "MIG PROFILE / PLACEMENT IDS");
+    cli_table_init(&tab, 6);
+    tab.right = 1u << 2 | 1u << 3 | 1u << 4;
+    cli_table_row(&tab, heading);
     for (i = 0; i < v->ntypes; i++) {
         const struct gpv_vgpu_type *t = &v->types[i];
-        char fb[32], mixed[16];
+        char fb[32], max[16], mixed[16];
+        const char *row[6];
+        struct gpv_buf last;
 
+        gpv_buf_init(&last);
         series_used[t->series] = true;
         snprintf(fb, sizeof(fb), "%lld MiB%s", t->framebuffer_mib,
                  mark(t->inferred, GPV_F_FRAMEBUFFER));
+        snprintf(max, sizeof(max), "%d%s", t->max, mark(t->inferred, GPV_F_MAX));
         if (t->max_mixed)
             snprintf(mixed, sizeof(mixed), "%d%s", t->max_mixed,
                      mark(t->inferred, GPV_F_MAX_MIXED));
         else
             snprintf(mixed, sizeof(mixed), "-");
-        printf("  %-16s %-6s %12s %3d%s %5s  ", t->name, gpv_series_name(t->series), fb, t->max,
-               mark(t->inferred, GPV_F_MAX), mixed);
         if (t->mig_profile >= 0)
-            printf("MIG %s", g->mig->profiles[t->mig_profile].name);
+            gpv_buf_printf(&last, "MIG %s", g->mig->profiles[t->mig_profile].name);
+        /* ", " between ids, so a long list wraps on a narrow terminal. */
         for (k = 0; k < t->nplacements; k++)
-            printf("%s%d", k ? "," : "", t->placements[k]);
-        printf("%s\n", mark(t->inferred, GPV_F_PLACEMENTS));
+            gpv_buf_printf(&last, "%s%d", k ? ", " : "", t->placements[k]);
+        gpv_buf_puts(&last, mark(t->inferred, GPV_F_PLACEMENTS));
+        row[0] = t->name;
+        row[1] = gpv_series_name(t->series);
+        row[2] = fb;
+        row[3] = max;
+        row[4] = mixed;
+        row[5] = gpv_buf_str(&last);
+        cli_table_row(&tab, row);
+        gpv_buf_release(&last);
     }
+    cli_table_print(stdout, &tab, "  ");
+    cli_table_release(&tab);
     if (v->mixed_size)
         printf("  %splacement ids: where a vGPU may start in mixed-size mode, in GB%s\n",
                cli_dim(cli), cli_reset(cli));
@@ -385,7 +402,7 @@ print_show(const struct gpv_cli *cli, const struct gpv_gpu *g)
 
         cli_wrap(stdout, first, "      ", g->sources[i].title);
         if (g->sources[i].url)
-            printf("      %s\n", g->sources[i].url);
+            cli_wrap_at(stdout, cli_columns(), "      ", "      ", g->sources[i].url);
         free(first);
     }
     if (g->nnotes) {

@@ -1,5 +1,6 @@
 /* gpuvplan state: what the nodes run now, from their nvidia-smi output. */
 #include "cli.h"
+#include "gpuvplan/width.h"
 #include "opt.h"
 #include "gpuvplan/smi.h"
 
@@ -9,10 +10,12 @@
 static const char state_about[] =
     "Reads what each node's GPUs run now from text captured on the node (\"-\" is standard\n"
     "input), in any order, with shell prompt lines ignored:\n"
-    "  nvidia-smi --query-gpu=index,name,pci.device_id,memory.total,mig.mode.current --format=csv\n"
+    "  nvidia-smi --format=csv \\\n"
+    "      --query-gpu=index,name,pci.device_id,memory.total,mig.mode.current\n"
     "  nvidia-smi mig -lgi      (instances with exact placements)\n"
     "  nvidia-mig-parted export (counts only: starts unknown)\n"
-    "  nvidia-smi -L, nvidia-smi mig -lgip / -lgipp, the nvidia-smi banner (driver version)\n"
+    "  nvidia-smi -L, nvidia-smi mig -lgip / -lgipp\n"
+    "  the nvidia-smi banner (driver version)\n"
     "and prints the state document (schema gpuvplan.state/1, docs/state.md): every GPU as\n"
     "NODE/INDEX with its database model (by PCI id, then name), MIG mode and instances, each\n"
     "layout checked with the MIG engine.\n"
@@ -42,38 +45,53 @@ default_node(const char *path)
 static void
 state_table(struct gpv_buf *b, const struct gpv_val *v)
 {
+    static const char *const heading[] = {"GPU", "MODEL", "MODE", "INSTANCES (profile@start)"};
     const struct gpv_val *gpus = gpv_val_get(v, "gpus"), *notes = gpv_val_get(v, "notes");
+    struct cli_table t;
     size_t i, k, nmig = 0, ninst = 0;
+    char *line;
 
-    gpv_buf_printf(b, "%-20s %-14s %-6s %s\n", "GPU", "MODEL", "MODE", "INSTANCES (profile@start)");
+    cli_table_init(&t, 4);
+    cli_table_row(&t, heading);
     for (i = 0; i < gpus->n; i++) {
         const struct gpv_val *g = gpus->items[i], *in = gpv_val_get(g, "instances");
         bool mig = !strcmp(gpv_val_get(g, "mode")->s, "mig");
+        const char *row[4];
+        struct gpv_buf list;
 
-        gpv_buf_printf(b, "%-20s %-14s %-6s", gpv_val_get(g, "id")->s, gpv_val_get(g, "model")->s,
-                       gpv_val_get(g, "mode")->s);
+        gpv_buf_init(&list);
         nmig += mig;
         if (mig && !strcmp(gpv_val_get(g, "instances_known")->s, "unknown"))
-            gpv_buf_puts(b, " ?");
+            gpv_buf_puts(&list, "?");
         else if (!in->n)
-            gpv_buf_puts(b, " -");
+            gpv_buf_puts(&list, "-");
         for (k = 0; k < in->n; k++) {
             const struct gpv_val *st = gpv_val_get(in->items[k], "start");
 
-            gpv_buf_printf(b, " %s@", gpv_val_get(in->items[k], "profile")->s);
+            gpv_buf_printf(&list, "%s%s@", k ? " " : "", gpv_val_get(in->items[k], "profile")->s);
             if (st->type == GPV_V_INT)
-                gpv_buf_printf(b, "%lld", st->i);
+                gpv_buf_printf(&list, "%lld", st->i);
             else
-                gpv_buf_putc(b, '?');
+                gpv_buf_putc(&list, '?');
         }
         ninst += in->n;
-        gpv_buf_putc(b, '\n');
+        row[0] = gpv_val_get(g, "id")->s;
+        row[1] = gpv_val_get(g, "model")->s;
+        row[2] = gpv_val_get(g, "mode")->s;
+        row[3] = gpv_buf_str(&list);
+        cli_table_row(&t, row);
+        gpv_buf_release(&list);
     }
-    gpv_buf_printf(b, "%zu GPU%s on %zu node%s; %zu in MIG mode with %zu GPU instance%s\n", gpus->n,
-                   gpus->n == 1 ? "" : "s", gpv_val_get(v, "nodes")->n,
-                   gpv_val_get(v, "nodes")->n == 1 ? "" : "s", nmig, ninst, ninst == 1 ? "" : "s");
+    cli_table_write(b, &t, NULL);
+    cli_table_release(&t);
+    line =
+        xasprintf("%zu GPU%s on %zu node%s; %zu in MIG mode with %zu GPU instance%s", gpus->n,
+                  gpus->n == 1 ? "" : "s", gpv_val_get(v, "nodes")->n,
+                  gpv_val_get(v, "nodes")->n == 1 ? "" : "s", nmig, ninst, ninst == 1 ? "" : "s");
+    gpv_width_wrap(b, cli_prose_width(), "", "", line);
+    free(line);
     for (i = 0; i < notes->n; i++)
-        gpv_buf_printf(b, "note: %s\n", notes->items[i]->s);
+        gpv_width_wrap(b, cli_prose_width(), "note: ", "      ", notes->items[i]->s);
 }
 
 int

@@ -45,25 +45,49 @@ static void
 usage(FILE *f)
 {
     const struct gpv_command *c;
+    struct cli_table t;
 
-    fputs("usage: gpuvplan [--profiles DIR] [--no-color] COMMAND [ARGS...]\n"
+    fputs("usage: gpuvplan [--profiles DIR] [--color=WHEN] COMMAND [ARGS...]\n"
           "       gpuvplan --version | -V | --help\n"
-          "\n"
-          "Plans GPU partitioning offline: which method (passthrough, vGPU, MIG or MIG-backed\n"
-          "vGPU) each tenant should get, and layouts real hardware accepts.\n"
-          "\n"
-          "Commands:\n",
+          "\n",
           f);
-    for (c = gpv_commands; c->name; c++)
-        fprintf(f, "  %-14s %s\n", c->name, c->summary);
+    cli_put_prose(f, "Plans GPU partitioning offline: which method (passthrough, vGPU, MIG or "
+                     "MIG-backed vGPU) each tenant should get, and layouts real hardware "
+                     "accepts.\n");
+    fputs("\nCommands:\n", f);
+    cli_table_init(&t, 2);
+    for (c = gpv_commands; c->name; c++) {
+        const char *row[2] = {c->name, c->summary};
+
+        cli_table_row(&t, row);
+    }
+    cli_table_print(f, &t, "  ");
+    cli_table_release(&t);
     fputs("\n"
-          "Global options:\n"
-          "  --profiles DIR  also load GPU models from DIR/*.yaml (overrides embedded ones by\n"
-          "                  id); the GPUVPLAN_PROFILES environment variable does the same\n"
-          "  --no-color      no colour (also when NO_COLOR is set or output is not a terminal)\n"
-          "  -h, --help      this help; `gpuvplan COMMAND --help` explains a command\n"
-          "  -V, --version   the version, the database's digest, date and model count, and\n"
-          "                  the build commit\n"
+          "Global options:\n",
+          f);
+    cli_table_init(&t, 2);
+    {
+        static const char *const rows[][2] = {
+            {"--profiles DIR", "also load GPU models from DIR/*.yaml (overrides embedded ones "
+                               "by id); the GPUVPLAN_PROFILES environment variable does the "
+                               "same"},
+            {"--color=WHEN", "colour: auto (the default: on a terminal, unless NO_COLOR is set "
+                             "and not empty or TERM is dumb), always, or never"},
+            {"--no-color", "the same as --color=never"},
+            {"-h, --help", "this help; `gpuvplan COMMAND --help` explains a command"},
+            {"-V, --version", "the version, the database's digest, date and model count, and "
+                              "the build commit"},
+        };
+        size_t i;
+
+        for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+            cli_table_row(&t, rows[i]);
+    }
+    cli_table_print(f, &t, "  ");
+    cli_table_release(&t);
+    fputs("\n"
+          "Output is wrapped to the terminal's width, else to COLUMNS, else to 80 columns.\n"
           "\n"
           "Exit codes:\n"
           "  0  ok\n"
@@ -142,7 +166,6 @@ main(int argc, char **argv)
 
     memset(&cli, 0, sizeof(cli));
     cli.argv0 = argv[0];
-    cli.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     env = getenv("GPUVPLAN_PROFILES");
     if (env && *env)
         cli.profiles_dir = env;
@@ -152,7 +175,16 @@ main(int argc, char **argv)
         if (!strcmp(argv[i], "--")) {
             break;
         } else if (!strcmp(argv[i], "--no-color")) {
-            cli.color = false;
+            cli.color_mode = CLI_COLOR_NEVER;
+            drop_args(&argc, argv, i, 1);
+        } else if (!strcmp(argv[i], "--color")) {
+            /* Bare, as in git and ls: always. */
+            cli.color_mode = CLI_COLOR_ALWAYS;
+            drop_args(&argc, argv, i, 1);
+        } else if (!strncmp(argv[i], "--color=", 8)) {
+            if (!cli_color_parse(&cli.color_mode, argv[i] + 8))
+                return cli_usage_error(
+                    NULL, "option '--color' takes auto, always or never, not '%s'", argv[i] + 8);
             drop_args(&argc, argv, i, 1);
         } else if (!strcmp(argv[i], "--profiles")) {
             if (i + 1 >= argc)
@@ -167,6 +199,7 @@ main(int argc, char **argv)
         }
     }
 
+    cli.color = cli_color_wanted(cli.color_mode, STDOUT_FILENO);
     if (argc < 2) {
         usage(stderr);
         return GPV_EXIT_USAGE;

@@ -325,8 +325,8 @@ redirect_output(struct gpv_cli *cli, const struct cli_spec *spec, char **pos, in
         rc = cli_report(&err);
     else
         cli->out_open = true;
-    if (cli->out_open)
-        cli->color = false; /* a file gets no escape codes */
+    if (cli->out_open) /* a file gets escape codes only with --color=always */
+        cli->color = cli_color_wanted(cli->color_mode, STDOUT_FILENO);
     free(inputs);
     return rc;
 }
@@ -462,8 +462,10 @@ cli_opt_help(FILE *f, const struct cli_spec *spec)
         if (*p)
             p++;
     }
-    if (spec->about)
-        fprintf(f, "\n%s", spec->about);
+    if (spec->about) {
+        fputc('\n', f);
+        cli_put_prose(f, spec->about);
+    }
     fputs("\nOptions:\n", f);
     memset(indent, ' ', sizeof(indent));
     indent[w + 4 < sizeof(indent) ? w + 4 : sizeof(indent) - 1] = '\0';
@@ -488,8 +490,10 @@ cli_opt_help(FILE *f, const struct cli_spec *spec)
         if (o->kind == CLI_OPT_END)
             break;
     }
-    if (spec->footer)
-        fprintf(f, "\n%s", spec->footer);
+    if (spec->footer) {
+        fputc('\n', f);
+        cli_put_prose(f, spec->footer);
+    }
 }
 
 int

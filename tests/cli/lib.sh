@@ -1,6 +1,8 @@
 # Helpers for tests/cli/test_*.sh (sourced). $GPUVPLAN is the binary, $WORK a scratch directory.
 # run ARGS...          runs gpuvplan; sets $RC and files $WORK/out, $WORK/err
 # run_in FILE ARGS...  the same with FILE as standard input
+# run_env 'ENV' ARGS...  the same under env(1) arguments ENV, split at blanks:
+#                      run_env 'COLUMNS=50 -u NO_COLOR' gpus
 # expect_rc N          the exit code was N
 # expect_out TEXT      standard output contains TEXT (a fixed string)
 # expect_no_out TEXT   standard output does not contain TEXT
@@ -26,6 +28,15 @@ run_in() {
     "$GPUVPLAN" "$@" >"$WORK/out" 2>"$WORK/err" <"$f"
     RC=$?
     CMD="gpuvplan $* < $f"
+}
+
+run_env() {
+    e=$1
+    shift
+    # shellcheck disable=SC2086 # the split is the point
+    env $e "$GPUVPLAN" "$@" >"$WORK/out" 2>"$WORK/err" </dev/null
+    RC=$?
+    CMD="env $e gpuvplan $*"
 }
 
 ok() { pass=$((pass + 1)); }

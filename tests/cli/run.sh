@@ -12,7 +12,7 @@ total_pass=0
 total_fail=0
 for t in "$here"/test_*.sh; do
     [ -e "$t" ] || continue
-    res=$(cd "$root" && GPUVPLAN="$bin" WORK="$work" NO_COLOR=1 GPUVPLAN_PROFILES= \
+    res=$(cd "$root" && GPUVPLAN="$bin" WORK="$work" NO_COLOR=1 COLUMNS=80 GPUVPLAN_PROFILES= \
         sh -c '. tests/cli/lib.sh; . "$1"; finish' sh "$t")
     status=$?
     printf '%s\n' "$res" | grep -v '^RESULT ' || true

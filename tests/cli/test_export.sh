@@ -24,7 +24,7 @@ for to in mig-parted vgpu-device-manager device-plugin; do
     expect_rc 0
     expect_no_out "error:"
 done
-run lint "$WORK/fx-mig-parted.yaml"
+run_env COLUMNS=200 lint "$WORK/fx-mig-parted.yaml"
 expect_out "mig-parted config, checked on a100-80gb, h100-80gb"
 
 t "mig-parted: one config per node layout, device-filter, disjoint entries, quoted profile keys"

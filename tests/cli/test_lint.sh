@@ -1,4 +1,8 @@
 # gpuvplan lint: mig-parted, vgpu-device-manager and device-plugin configs (tests/data/lint/).
+# The summaries of the documents wrap to the width; wide enough here that each is one line
+# (tests/cli/test_terminal.sh tests the wrapping).
+COLUMNS=200
+export COLUMNS
 
 t "valid configs of every kind are clean, exit 0, and say what they were checked on"
 for f in tests/data/lint/*.yaml; do

@@ -9,7 +9,8 @@ man_section() {
 }
 
 # Every command of `gpuvplan --help`; mig is its two subcommands.
-cmds=$("$GPUVPLAN" --help | awk '/^Commands:/ { on = 1; next } on && NF == 0 { exit } on { print $1 }')
+# A summary wrapped on a narrow terminal goes on under itself, indented further.
+cmds=$("$GPUVPLAN" --help | awk '/^Commands:/ { on = 1; next } on && NF == 0 { exit } on && /^  [^ ]/ { print $1 }')
 
 t "the man page has a section for every command and lists every option of its table"
 n=0

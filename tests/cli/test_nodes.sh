@@ -31,7 +31,7 @@ expect_out "unused nodes: gfx-1, gfx-2, gfx-3"
 if awk 'length > 80 { exit 1 }' "$WORK/out"; then ok; else bad "a line is wider than 80 columns"; fi
 
 t "a tenant with more replicas than nodes to spread over is unplaced with how many it needs"
-run recommend tests/data/nodes/spread-too-wide.yaml
+run_env COLUMNS=200 recommend tests/data/nodes/spread-too-wide.yaml
 expect_rc 1
 expect_out "h100-80gb: 3 replicas to spread over distinct nodes and the fleet has 2 nodes"
 

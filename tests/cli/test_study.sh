@@ -291,7 +291,7 @@ expect_json 'j["methods"][2]["tenants_per_gpu"]["detail"]' 'h100-80gb: 7 instanc
 expect_json '[(s["method"], s["rule"]) for s in j["scenarios"] if s["scenario"] in ("virtual desktops (VDI)", "graphics workstations")]' \
     "[('none', 'desktops-need-a-graphics-gpu'), ('none', 'desktops-need-a-graphics-gpu')]"
 expect_json '[m["licenses"]["desktops"] for m in j["methods"]]' '[None, None, None, None]'
-run compare --gpu h100-80gb
+run_env COLUMNS=120 compare --gpu h100-80gb
 expect_out_line '^tenants per GPU +1 +1 to 20 +1 to 7 +1 to 7$'
 expect_out_line '^  virtual desktops \(VDI\) +none on this model \(desktops-need-a-graphics-gpu\)$'
 run compare --gpu l40s -f json

@@ -87,13 +87,13 @@ test_draw_shows_free_units_as_one_span(void **state)
     add(&l, g, "2g.20gb", 4);
     draw(&b, g, &l, &d);
     assert_string_equal(gpv_buf_str(&b), "|4g.40gb        |2g.20gb|free   |\n");
-    /* Too narrow for the word: dots; too narrow for the name: cut with '~'. */
+    /* Too narrow for the word: dots. */
     l.n = 0;
     add(&l, g, "3g.40gb", 0);
-    add(&l, g, "1g.10gb", 5);
-    d.unit_width = 3;
+    add(&l, g, "2g.20gb", 5);
+    d.unit_width = 4;
     draw(&b, g, &l, &d);
-    assert_string_equal(gpv_buf_str(&b), "|3g.40gb    |..|1~|free |\n");
+    assert_string_equal(gpv_buf_str(&b), "|3g.40gb        |...|2g.20gb|...|\n");
     gpv_buf_release(&b);
 }
 
@@ -131,7 +131,67 @@ test_draw_shortens_labels_that_do_not_fit(void **state)
     assert_string_equal(
         gpv_buf_str(&b),
         "|1g.10+me|1g.10gb |free                                                 |\n"
-        "|a-very-~|b       |                                                     |\n");
+        "|[1]     |b       |                                                     |\n"
+        "[1] a-very-long-tenant-name\n");
+    gpv_buf_release(&b);
+}
+
+static void
+test_draw_gives_one_key_per_long_name_and_counts_utf8_as_one_column(void **state)
+{
+    const struct gpv_gpu *g = gpu(state, "h100-80gb");
+    struct gpv_mig_layout l = {0};
+    /* Eight characters in eleven bytes: a span of nine columns (two units of five) holds it. */
+    const char *labels[] = {"team-a-inference-large", "caf\xc3\xa9-\xc3\xa9t\xc3\xa9",
+                            "team-a-inference-large", "team-b-inference-large"};
+    struct gpv_draw d = {"  ", 0, 0, false, labels};
+    struct gpv_buf b = {0};
+    int i;
+
+    for (i = 0; i < 4; i++)
+        add(&l, g, "1g.20gb", 2 * i);
+    draw(&b, g, &l, &d);
+    assert_string_equal(gpv_buf_str(&b),
+                        "  |1g.20gb  |1g.20gb  |1g.20gb  |1g.20gb  |\n"
+                        "  |[1]      |caf\xc3\xa9-\xc3\xa9t\xc3\xa9 |[1]      |[2]      |\n"
+                        "  [1] team-a-inference-large\n"
+                        "  [2] team-b-inference-large\n");
+    gpv_buf_release(&b);
+}
+
+static void
+test_draw_lists_a_grid_too_wide_for_its_line(void **state)
+{
+    const struct gpv_gpu *g = gpu(state, "h100-80gb");
+    struct gpv_mig_layout l = {0};
+    const char *labels[] = {"fraud-scoring", "chat"};
+    struct gpv_draw d = {"  ", 0, 24, true, labels};
+    struct gpv_buf b = {0};
+
+    add(&l, g, "3g.40gb", 0);
+    add(&l, g, "1g.10gb", 5);
+    draw(&b, g, &l, &d);
+    assert_string_equal(gpv_buf_str(&b), "  START  SIZE  PROFILE  TENANT\n"
+                                         "  0      4     3g.40gb  fraud-scoring\n"
+                                         "  4      1     free\n"
+                                         "  5      1     1g.10gb  chat\n"
+                                         "  6      2     free\n");
+    /* Without labels: no tenant column. */
+    d.labels = NULL;
+    draw(&b, g, &l, &d);
+    assert_string_equal(gpv_buf_str(&b), "  START  SIZE  PROFILE\n"
+                                         "  0      4     3g.40gb\n"
+                                         "  4      1     free\n"
+                                         "  5      1     1g.10gb\n"
+                                         "  6      2     free\n");
+    /* Wide enough for the grid, too narrow for a profile name: a list too. */
+    d.max_cols = 30;
+    assert_true(gpv_draw_fits(8, "  ", 30));
+    draw(&b, g, &l, &d);
+    assert_non_null(strstr(gpv_buf_str(&b), "START"));
+    d.max_cols = 80;
+    draw(&b, g, &l, &d);
+    assert_null(strstr(gpv_buf_str(&b), "START"));
     gpv_buf_release(&b);
 }
 
@@ -174,6 +234,8 @@ main(void)
         cmocka_unit_test(test_draw_adds_a_row_of_labels),
         cmocka_unit_test(test_draw_shortens_labels_that_do_not_fit),
         cmocka_unit_test(test_draw_fits_80_columns_on_every_grid),
+        cmocka_unit_test(test_draw_gives_one_key_per_long_name_and_counts_utf8_as_one_column),
+        cmocka_unit_test(test_draw_lists_a_grid_too_wide_for_its_line),
     };
 
     return cmocka_run_group_tests_name("draw", tests, setup, teardown);

@@ -198,9 +198,34 @@ test_plan_writers_agree_on_names_that_need_quotes_and_on_unplaced_tenants(void *
 }
 
 static void
+test_plan_table_fits_the_width_of_its_style(void **state)
+{
+    static const struct gpv_plan_style narrow = {"", "", "", "", 60};
+    static const struct gpv_plan_style tiny = {"", "", "", "", 30};
+    struct planned p;
+    struct gpv_buf a;
+    const char *s, *nl;
+
+    (void)state;
+    plan_text(&p, odd_site, GPV_PACK_OPTIMAL);
+    gpv_buf_init(&a);
+    /* Every grid, tenant row, reason and summary line within 60 columns. */
+    gpv_plan_write_table(&p.src, &narrow, &a);
+    assert_null(strstr(a.s, "START  SIZE  PROFILE"));
+    for (s = a.s; (nl = strchr(s, '\n')); s = nl + 1)
+        assert_true(nl - s <= 60);
+    /* At 30 the grid is a list. */
+    gpv_buf_release(&a);
+    gpv_plan_write_table(&p.src, &tiny, &a);
+    assert_non_null(strstr(a.s, "    START  SIZE  PROFILE  TENANT\n"));
+    gpv_buf_release(&a);
+    planned_release(&p);
+}
+
+static void
 test_plan_table_marks_headings_and_unplaced_tenants_with_the_style(void **state)
 {
-    static const struct gpv_plan_style style = {"<b>", "<d>", "<r>", "</>"};
+    static const struct gpv_plan_style style = {"<b>", "<d>", "<r>", "</>", 0};
     struct planned p;
     struct gpv_buf a, b;
 
@@ -406,6 +431,7 @@ main(void)
         cmocka_unit_test(test_plan_yaml_written_directly_equals_the_value_tree_written_as_yaml),
         cmocka_unit_test(test_plan_writers_agree_on_names_that_need_quotes_and_on_unplaced_tenants),
         cmocka_unit_test(test_plan_table_marks_headings_and_unplaced_tenants_with_the_style),
+        cmocka_unit_test(test_plan_table_fits_the_width_of_its_style),
         cmocka_unit_test(test_plan_places_every_tenant_and_passes_its_own_check),
         cmocka_unit_test(test_plan_check_finds_a_moved_instance),
         cmocka_unit_test(test_plan_check_finds_each_repeat_of_an_unplaced_tenant),
