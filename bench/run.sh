@@ -6,6 +6,7 @@
 #           write the JSON plan to memory; seconds per phase and the process's peak memory
 #   cli     `gpuvplan recommend FILE --gpu h100-80gb --gpu l40s -f json -o PLAN` end to end,
 #           wall time and peak memory from /usr/bin/time when it exists
+#   table   issue 15's table against the floor (bench/table.sh; BENCH_TABLE=0 skips it)
 #   plans   the 100k-tenant plan in every format and strategy compared by sha256 with the plans
 #           recorded before the planner was split into modules (issue 9); a mismatch fails the
 #           run (exit 1). Skipped when BENCH_SIZES leaves out 100000. A deliberate change of
@@ -19,7 +20,7 @@ dir=$build/bench
 data=$dir/data
 yaml_max=200000
 mkdir -p "$data" || exit 1
-for tool in gen_tenants pack_bench; do
+for tool in gen_tenants pack_bench floor measure; do
     if [ ! -x "$dir/$tool" ]; then
         echo "bench: $dir/$tool is missing; run 'make bench'" >&2
         exit 1
@@ -31,6 +32,11 @@ for n in $sizes; do
         "$dir/gen_tenants" "$n" 1 >"$f.tmp" && mv "$f.tmp" "$f" || exit 1
     fi
 done
+
+if [ "${BENCH_TABLE:-1}" != 0 ]; then
+    BUILD=$build BIN=$bin sh bench/table.sh || exit 1
+    echo
+fi
 
 echo "engine (library): seconds per phase, peak memory of the process"
 printf '%9s %-9s %6s %6s %6s %6s %8s %7s %7s %5s %4s %8s\n' tenants strategy load plan json \
