@@ -293,6 +293,25 @@ gpv_buf_init(struct gpv_buf *b)
     b->s = NULL;
     b->len = 0;
     b->cap = 0;
+    b->sink = NULL;
+    b->sink_ctx = NULL;
+}
+
+void
+gpv_buf_set_sink(struct gpv_buf *b, void (*sink)(void *ctx, const char *p, size_t n), void *ctx)
+{
+    b->sink = sink;
+    b->sink_ctx = ctx;
+}
+
+void
+gpv_buf_flush(struct gpv_buf *b)
+{
+    if (!b->sink || b->len == 0)
+        return;
+    b->sink(b->sink_ctx, b->s, b->len);
+    b->len = 0;
+    b->s[0] = '\0';
 }
 
 static void
@@ -302,6 +321,15 @@ buf_reserve(struct gpv_buf *b, size_t extra)
 
     if (need <= b->cap)
         return;
+    /* A stream flushes rather than grows, once it holds what it flushes at. */
+    if (b->sink && b->cap > GPV_BUF_SINK_BYTES && b->len > 0) {
+        gpv_buf_flush(b);
+        need = extra + 1;
+        if (need <= b->cap)
+            return;
+    }
+    if (b->sink && b->cap <= GPV_BUF_SINK_BYTES)
+        b->cap = GPV_BUF_SINK_BYTES + 1;
     if (b->cap == 0)
         b->cap = 64;
     while (b->cap < need)
