@@ -1,6 +1,5 @@
 /* gpuvplan explain TENANTS.yaml: the method per tenant and model, with the rules that decided. */
 #include "gpuvplan/emit.h"
-#include "gpuvplan/value.h"
 #include "cli.h"
 #include "opt.h"
 #include "cli_rules.h"
@@ -291,12 +290,9 @@ cmd_explain(struct gpv_cli *cli, int argc, char **argv)
         if (d.method == GPV_METHOD_NONE)
             none++;
         nd++;
-        if (stream) {
-            struct gpv_val *v = cli_decision_value(&d);
-
-            gpv_emit_val(&e, NULL, v);
-            gpv_val_free(v);
-        } else
+        if (stream)
+            cli_decision_emit(&e, NULL, &d);
+        else
             print_decision(cli, &d, verbose);
         gpv_decision_release(&d);
     }
