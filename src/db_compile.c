@@ -14,6 +14,25 @@
  * them while `body` holds the struct being written.
  */
 
+/*
+ * Every field of the database's structs is written below. A field added to one of them must be
+ * written here too, or the compiled models would silently lack it: on LP64 these sizes stop the
+ * build at such a change (a field that fits in padding is not caught; the unit test comparing
+ * the compiled models with the YAML checks only what this file writes).
+ */
+#if defined(__LP64__)
+_Static_assert(sizeof(struct gpv_gpu) == 128, "struct gpv_gpu changed: update gpv_db_write_c");
+_Static_assert(sizeof(struct gpv_source) == 24, "struct gpv_source changed: update put_gpu");
+_Static_assert(sizeof(struct gpv_mig) == 40, "struct gpv_mig changed: update put_mig");
+_Static_assert(sizeof(struct gpv_mig_profile) == 248,
+               "struct gpv_mig_profile changed: update put_mig");
+_Static_assert(sizeof(struct gpv_mig_constraint) == 56,
+               "struct gpv_mig_constraint changed: update put_mig");
+_Static_assert(sizeof(struct gpv_vgpu) == 40, "struct gpv_vgpu changed: update put_vgpu");
+_Static_assert(sizeof(struct gpv_vgpu_type) == 64, "struct gpv_vgpu_type changed: update put_vgpu");
+_Static_assert(sizeof(struct gpv_engines) == 20, "struct gpv_engines changed: update put_mig");
+#endif
+
 static void
 put_literal(struct gpv_buf *b, const char *s)
 {

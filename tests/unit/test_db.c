@@ -720,8 +720,7 @@ main(void)
         cmocka_unit_test(test_db_invariants_hold_for_every_embedded_model),
         cmocka_unit_test(test_db_loader_accepts_the_base_model),
         cmocka_unit_test(test_db_loader_rejects_each_bad_model_with_its_line),
-        cmocka_unit_test_setup_teardown(test_db_compiled_models_equal_the_embedded_yaml, setup_db,
-                                        teardown_db),
+        cmocka_unit_test(test_db_compiled_models_equal_the_embedded_yaml),
         cmocka_unit_test(test_db_override_replaces_a_compiled_model_without_freeing_it),
         cmocka_unit_test(test_db_loader_rejects_an_alias_taken_by_another_model),
     };
