@@ -64,19 +64,31 @@ yaml_unprintable(const unsigned char *p)
  * YAML (yaml true) also DEL, the C1 controls, U+2028 and U+2029, which YAML may not hold raw
  * even when quoted (YAML 1.2, 5.1 and 5.4), as \x7f and \uXXXX.
  */
+/*
+ * Bytes that may need an escape: 1 in JSON and YAML (controls, the quote, the backslash), 2 in
+ * YAML only (DEL; 0xc2 and 0xe2, which start the characters yaml_unprintable() looks at).
+ */
+static const unsigned char escape_class[256] = {
+    1, 1, 1, 1, 1, 1, 1,         1,          1,          1,          1,          1, 1,
+    1, 1, 1, 1, 1, 1, 1,         1,          1,          1,          1,          1, 1,
+    1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 2, [0xc2] = 2, [0xe2] = 2,
+};
+
 static void
 put_quoted(struct gpv_buf *b, const char *s, bool yaml)
 {
     const unsigned char *p, *run = (const unsigned char *)s;
+    const unsigned char limit = yaml ? 2 : 1;
 
     gpv_buf_put(b, "\"", 1);
     /* Runs of bytes that need no escape are copied whole: plans are mostly such runs. */
     for (p = run; *p; p++) {
         char esc[8];
+        unsigned char cls = escape_class[*p];
 
-        int u = yaml ? yaml_unprintable(p) : 0;
-
-        if (*p >= 0x20 && *p != '"' && *p != '\\' && !(yaml && *p == 0x7f) && !u)
+        if (!cls || cls > limit)
+            continue;
+        if (cls == 2 && *p != 0x7f && !yaml_unprintable(p))
             continue;
         gpv_buf_put(b, (const char *)run, (size_t)(p - run));
         run = p + 1;
