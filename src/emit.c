@@ -60,20 +60,22 @@ yaml_unprintable(const unsigned char *p)
 }
 
 /*
+ * Bytes that may need an escape: 1 in JSON and YAML (controls, the quote, the backslash), 2 in
+ * YAML only (DEL; 0xc2 and 0xe2, which start the characters yaml_unprintable() looks at).
+ */
+/* clang-format off */
+static const unsigned char escape_class[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00-0x0f */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10-0x1f */
+    ['"'] = 1, ['\\'] = 1, [0x7f] = 2, [0xc2] = 2, [0xe2] = 2,
+};
+/* clang-format on */
+
+/*
  * Appends s double-quoted. JSON escapes \" \\ \n \t \r and other bytes below 0x20 as \u00XX; for
  * YAML (yaml true) also DEL, the C1 controls, U+2028 and U+2029, which YAML may not hold raw
  * even when quoted (YAML 1.2, 5.1 and 5.4), as \x7f and \uXXXX.
  */
-/*
- * Bytes that may need an escape: 1 in JSON and YAML (controls, the quote, the backslash), 2 in
- * YAML only (DEL; 0xc2 and 0xe2, which start the characters yaml_unprintable() looks at).
- */
-static const unsigned char escape_class[256] = {
-    1, 1, 1, 1, 1, 1, 1,         1,          1,          1,          1,          1, 1,
-    1, 1, 1, 1, 1, 1, 1,         1,          1,          1,          1,          1, 1,
-    1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 2, [0xc2] = 2, [0xe2] = 2,
-};
-
 static void
 put_quoted(struct gpv_buf *b, const char *s, bool yaml)
 {
