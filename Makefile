@@ -26,7 +26,7 @@ ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Isrc/cli $(WAR
 
 # The core (src/*.c: pure, no printing, no files) and the command line (src/cli/*.c).
 LIB_SRC   := $(wildcard src/*.c) $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
-LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
+LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o $(BUILD)/obj/dbdata.o
 EMBED_IN  := $(sort $(wildcard profiles/*.yaml profiles/gpus/*.yaml))
 TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
@@ -72,6 +72,21 @@ $(BUILD)/obj/embedded.o: $(BUILD)/embedded.c | $(BUILD)/obj
 
 $(BUILD)/embedded.c: $(BUILD)/embed $(EMBED_IN)
 	$(BUILD)/embed $@ $(EMBED_IN)
+
+# The models parsed at build time into static data (tools/dbgen.c), so start-up parses no YAML.
+$(BUILD)/obj/dbdata.o: $(BUILD)/dbdata.c | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/dbdata.c: $(BUILD)/dbgen
+	$(BUILD)/dbgen $@
+
+# Linked with the library without its compiled models (an archive, so only what the loader uses).
+$(BUILD)/dbgen: tools/dbgen.c $(BUILD)/dbgen.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DEPS_LIBS) $(LDFLAGS) -lm
+
+$(BUILD)/dbgen.a: $(filter-out $(BUILD)/obj/dbdata.o,$(LIB_OBJ))
+	@rm -f $@
+	$(AR) rcs $@ $^
 
 $(BUILD)/embed: tools/embed.c | $(BUILD)
 	$(CC) -std=c11 -O1 $(WARN) -o $@ $<

@@ -101,7 +101,7 @@ gpv_db_gpu_free(struct gpv_gpu *gpu)
 {
     size_t i;
 
-    if (!gpu)
+    if (!gpu || gpu->builtin)
         return;
     free(gpu->id);
     free(gpu->name);
@@ -138,8 +138,29 @@ gpv_db_release(struct gpv_db *db)
     gpv_db_init(db);
 }
 
+static int
+gpu_id_cmp(const void *a, const void *b)
+{
+    return strcmp((*(struct gpv_gpu *const *)a)->id, (*(struct gpv_gpu *const *)b)->id);
+}
+
 int
 gpv_db_load_embedded(struct gpv_db *db, struct gpv_error *err)
+{
+    size_t i;
+
+    if (gpv_db_compiled_count == 0)
+        return gpv_db_load_embedded_yaml(db, err);
+    db->gpus = xreallocarray(db->gpus, db->ngpus + gpv_db_compiled_count, sizeof(*db->gpus));
+    for (i = 0; i < gpv_db_compiled_count; i++)
+        db->gpus[db->ngpus++] = gpv_db_compiled[i];
+    if (db->ngpus > gpv_db_compiled_count)
+        qsort(db->gpus, db->ngpus, sizeof(*db->gpus), gpu_id_cmp);
+    return 0;
+}
+
+int
+gpv_db_load_embedded_yaml(struct gpv_db *db, struct gpv_error *err)
 {
     size_t i;
     int rc;

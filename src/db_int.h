@@ -11,6 +11,11 @@
 /* Frees the contents of gpu and gpu itself; NULL is a no-op. */
 void gpv_db_gpu_free(struct gpv_gpu *gpu);
 
+/* The models compiled into the binary (build/dbdata.c, written by tools/dbgen.c), sorted by id;
+ * the table ends with NULL. */
+extern struct gpv_gpu *const gpv_db_compiled[];
+extern const size_t gpv_db_compiled_count;
+
 #define NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
 
 /* What one load (src/db_load.c, src/db_load_mig.c) works with: the document and the model being

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,18 @@ yaml_unprintable(const unsigned char *p)
 }
 
 /*
+ * Bytes that may need an escape: 1 in JSON and YAML (controls, the quote, the backslash), 2 in
+ * YAML only (DEL; 0xc2 and 0xe2, which start the characters yaml_unprintable() looks at).
+ */
+/* clang-format off */
+static const unsigned char escape_class[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00-0x0f */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10-0x1f */
+    ['"'] = 1, ['\\'] = 1, [0x7f] = 2, [0xc2] = 2, [0xe2] = 2,
+};
+/* clang-format on */
+
+/*
  * Appends s double-quoted. JSON escapes \" \\ \n \t \r and other bytes below 0x20 as \u00XX; for
  * YAML (yaml true) also DEL, the C1 controls, U+2028 and U+2029, which YAML may not hold raw
  * even when quoted (YAML 1.2, 5.1 and 5.4), as \x7f and \uXXXX.
@@ -67,15 +80,17 @@ static void
 put_quoted(struct gpv_buf *b, const char *s, bool yaml)
 {
     const unsigned char *p, *run = (const unsigned char *)s;
+    const unsigned char limit = yaml ? 2 : 1;
 
     gpv_buf_put(b, "\"", 1);
     /* Runs of bytes that need no escape are copied whole: plans are mostly such runs. */
     for (p = run; *p; p++) {
         char esc[8];
+        unsigned char cls = escape_class[*p];
 
-        int u = yaml ? yaml_unprintable(p) : 0;
-
-        if (*p >= 0x20 && *p != '"' && *p != '\\' && !(yaml && *p == 0x7f) && !u)
+        if (!cls || cls > limit)
+            continue;
+        if (cls == 2 && *p != 0x7f && !yaml_unprintable(p))
             continue;
         gpv_buf_put(b, (const char *)run, (size_t)(p - run));
         run = p + 1;
@@ -206,11 +221,63 @@ gpv_emit_init(struct gpv_emit *e, enum gpv_emit_kind kind, struct gpv_buf *out)
     e->out = out;
 }
 
+/*
+ * Keys escaped once: a document repeats a few dozen keys millions of times, almost all of them
+ * string literals. A small table indexed by the key's address holds each key's written form
+ * ("\"name\": " for JSON, "name:" for YAML); an entry is used only when its copy of the key is
+ * still equal to the key, so a reused address (a freed tree's key) is never mistaken.
+ */
+#define KEY_SLOTS 256
+#define KEY_MAX   48 /* longer keys are escaped every time */
+
+struct gpv_emit_key {
+    const char *addr;
+    char raw[KEY_MAX + 1];
+    char text[2 * KEY_MAX + 8]; /* quoted (JSON) or plain (YAML) form, and its separator */
+    size_t len;
+};
+
+/* Appends key as the emitter writes a key: JSON `"key": `, YAML `key:`. */
+static void
+put_key(struct gpv_emit *e, const char *key)
+{
+    struct gpv_emit_key *k;
+    struct gpv_buf tmp;
+    size_t n;
+
+    if (!e->keys)
+        e->keys = xcalloc(KEY_SLOTS, sizeof(*e->keys));
+    k = &e->keys[((uintptr_t)key >> 3) % KEY_SLOTS];
+    if (k->addr == key && !strcmp(k->raw, key)) {
+        gpv_buf_put(e->out, k->text, k->len);
+        return;
+    }
+    gpv_buf_init(&tmp);
+    if (e->kind == GPV_EMIT_JSON) {
+        gpv_json_put_string(&tmp, key);
+        gpv_buf_put(&tmp, ": ", 2);
+    } else {
+        gpv_yaml_put_string(&tmp, key);
+        gpv_buf_putc(&tmp, ':');
+    }
+    gpv_buf_put(e->out, tmp.s, tmp.len);
+    n = strlen(key);
+    if (n <= KEY_MAX && tmp.len < sizeof(k->text)) {
+        k->addr = key;
+        memcpy(k->raw, key, n + 1);
+        memcpy(k->text, tmp.s, tmp.len);
+        k->len = tmp.len;
+    }
+    gpv_buf_release(&tmp);
+}
+
 void
 gpv_emit_release(struct gpv_emit *e)
 {
     if (!e)
         return;
+    free(e->keys);
+    e->keys = NULL;
     free(e->frame);
     gpv_val_free(e->root);
     e->frame = NULL;
@@ -248,10 +315,8 @@ json_before(struct gpv_emit *e, const char *key)
         gpv_buf_puts(e->out, f->n ? ",\n" : f->obj ? "{\n" : "[\n");
         gpv_json_put_indent(e->out, (int)e->depth);
     }
-    if (f->obj) {
-        gpv_json_put_string(e->out, key);
-        gpv_buf_puts(e->out, ": ");
-    }
+    if (f->obj)
+        put_key(e, key);
     f->n++;
 }
 
@@ -279,8 +344,7 @@ yaml_before(struct gpv_emit *e, const char *key)
         /* The first member of a list item (or of the document) shares its line. */
         if (f->n || f->member)
             gpv_json_put_indent(e->out, d);
-        gpv_yaml_put_string(e->out, key);
-        gpv_buf_putc(e->out, ':');
+        put_key(e, key);
     } else if (!f->inl) {
         gpv_json_put_indent(e->out, d);
         gpv_buf_puts(e->out, "- ");

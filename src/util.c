@@ -79,21 +79,6 @@ xstrndup(const char *s, size_t n)
     return p;
 }
 
-/* Length of the formatted text (without its NUL); ap stays usable. */
-static size_t
-vformat_len(const char *fmt, va_list ap)
-{
-    va_list cp;
-    int n;
-
-    va_copy(cp, ap);
-    n = vsnprintf(NULL, 0, fmt, cp);
-    va_end(cp);
-    if (n < 0)
-        oom();
-    return (size_t)n;
-}
-
 char *
 xasprintf(const char *fmt, ...)
 {
@@ -101,10 +86,23 @@ xasprintf(const char *fmt, ...)
     size_t n;
     char *p;
 
+    char tmp[256];
+    va_list cp;
+    int m;
+
+    /* Formatted once when short (almost always), twice only past the stack buffer. */
     va_start(ap, fmt);
-    n = vformat_len(fmt, ap);
+    va_copy(cp, ap);
+    m = vsnprintf(tmp, sizeof(tmp), fmt, cp);
+    va_end(cp);
+    if (m < 0)
+        oom();
+    n = (size_t)m;
     p = xmalloc(n + 1);
-    vsnprintf(p, n + 1, fmt, ap);
+    if (n < sizeof(tmp))
+        memcpy(p, tmp, n + 1);
+    else
+        vsnprintf(p, n + 1, fmt, ap);
     va_end(ap);
     return p;
 }
@@ -293,6 +291,25 @@ gpv_buf_init(struct gpv_buf *b)
     b->s = NULL;
     b->len = 0;
     b->cap = 0;
+    b->sink = NULL;
+    b->sink_ctx = NULL;
+}
+
+void
+gpv_buf_set_sink(struct gpv_buf *b, void (*sink)(void *ctx, const char *p, size_t n), void *ctx)
+{
+    b->sink = sink;
+    b->sink_ctx = ctx;
+}
+
+void
+gpv_buf_flush(struct gpv_buf *b)
+{
+    if (!b->sink || b->len == 0)
+        return;
+    b->sink(b->sink_ctx, b->s, b->len);
+    b->len = 0;
+    b->s[0] = '\0';
 }
 
 static void
@@ -302,6 +319,15 @@ buf_reserve(struct gpv_buf *b, size_t extra)
 
     if (need <= b->cap)
         return;
+    /* A stream flushes rather than grows, once it holds what it flushes at. */
+    if (b->sink && b->cap > GPV_BUF_SINK_BYTES && b->len > 0) {
+        gpv_buf_flush(b);
+        need = extra + 1;
+        if (need <= b->cap)
+            return;
+    }
+    if (b->sink && b->cap <= GPV_BUF_SINK_BYTES)
+        b->cap = GPV_BUF_SINK_BYTES + 1;
     if (b->cap == 0)
         b->cap = 64;
     while (b->cap < need)
@@ -315,10 +341,23 @@ gpv_buf_printf(struct gpv_buf *b, const char *fmt, ...)
     va_list ap;
     size_t n;
 
+    va_list cp;
+    int m;
+
+    /* Formatted straight into the free space, and again only when it did not fit. */
+    buf_reserve(b, 64);
     va_start(ap, fmt);
-    n = vformat_len(fmt, ap);
-    buf_reserve(b, n);
-    vsnprintf(b->s + b->len, n + 1, fmt, ap);
+    va_copy(cp, ap);
+    m = vsnprintf(b->s + b->len, b->cap - b->len, fmt, cp);
+    va_end(cp);
+    if (m < 0)
+        oom();
+    n = (size_t)m;
+    if (n >= b->cap - b->len) {
+        b->s[b->len] = '\0';
+        buf_reserve(b, n);
+        vsnprintf(b->s + b->len, n + 1, fmt, ap);
+    }
     va_end(ap);
     b->len += n;
 }
@@ -326,7 +365,8 @@ gpv_buf_printf(struct gpv_buf *b, const char *fmt, ...)
 void
 gpv_buf_putc(struct gpv_buf *b, char c)
 {
-    buf_reserve(b, 1);
+    if (b->len + 2 > b->cap)
+        buf_reserve(b, 1);
     b->s[b->len++] = c;
     b->s[b->len] = '\0';
 }
@@ -334,7 +374,8 @@ gpv_buf_putc(struct gpv_buf *b, char c)
 void
 gpv_buf_put(struct gpv_buf *b, const char *p, size_t n)
 {
-    buf_reserve(b, n);
+    if (b->len + n + 1 > b->cap)
+        buf_reserve(b, n);
     memcpy(b->s + b->len, p, n);
     b->len += n;
     b->s[b->len] = '\0';

@@ -164,6 +164,7 @@ struct gpv_gpu {
     struct gpv_mig *mig;   /* NULL: no MIG */
     struct gpv_vgpu *vgpu; /* NULL: no vGPU */
     char *origin;          /* the file it was loaded from ("profiles/gpus/h100-80gb.yaml") */
+    bool builtin;          /* compiled into the binary (static data): never freed */
 };
 
 struct gpv_db {
@@ -187,10 +188,30 @@ int gpv_db_load_mem(struct gpv_db *db, const char *buf, size_t len, const char *
                     struct gpv_error *err);
 
 /*
- * Loads every model compiled into the binary (the YAML files of profiles/gpus/ at build time).
- * Returns 0 or GPV_EINPUT (a bad embedded file is a build bug; tests catch it).
+ * Adds every model compiled into the binary to db: the models of profiles/gpus/, parsed at build
+ * time into static data (tools/dbgen.c), so nothing is parsed here. The models are shared and
+ * marked `builtin`; gpv_db_release and an override (gpv_db_load_mem) leave them alone. db must
+ * hold no model of the same id. Returns 0; when the binary was built without compiled models
+ * (tools/dbgen.c itself), does what gpv_db_load_embedded_yaml does.
  */
 int gpv_db_load_embedded(struct gpv_db *db, struct gpv_error *err);
+
+/*
+ * Parses the YAML files of profiles/gpus/ embedded in the binary (tools/embed.c) into db with
+ * gpv_db_load_mem: what gpv_db_load_embedded gives, the slow way. Returns 0 or GPV_EINPUT (a bad
+ * embedded file is a build bug; tests catch it).
+ */
+int gpv_db_load_embedded_yaml(struct gpv_db *db, struct gpv_error *err);
+
+struct gpv_buf;
+
+/*
+ * Appends to out a C source file that defines every model of db as static data, the table
+ * `gpv_db_compiled` (NULL-terminated) and `gpv_db_compiled_count` (src/db_int.h), each model
+ * marked `builtin`. Every field is written, so two databases give the same text exactly when
+ * they hold the same models (the unit tests compare the compiled models with the YAML this way).
+ */
+void gpv_db_write_c(struct gpv_buf *out, const struct gpv_db *db);
 
 /* A PCI id as nvidia-smi, mig-parted and vgpu-device-manager write it. */
 struct gpv_pci_id {

@@ -38,6 +38,8 @@ struct gpv_emit_frame {
     bool member;       /* the container is an object's member (its key is written) */
 };
 
+struct gpv_emit_key;
+
 /* An emitter; fields are private to emit.c. */
 struct gpv_emit {
     enum gpv_emit_kind kind;
@@ -45,6 +47,7 @@ struct gpv_emit {
     struct gpv_val *root;         /* tree: the document */
     struct gpv_emit_frame *frame; /* open containers, innermost last; grows as needed */
     size_t depth, cap;
+    struct gpv_emit_key *keys; /* text: keys as written, escaped once (allocated on first use) */
 };
 
 /*

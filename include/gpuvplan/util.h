@@ -80,12 +80,21 @@ size_t gpv_suggest_all(int *out, size_t cap, const char *word, const char *const
 void gpv_sort_stable(void *base, size_t n, size_t size,
                      int (*cmp)(const void *a, const void *b, const void *ctx), const void *ctx);
 
-/* A growable NUL-terminated string. Zero-initialise (or gpv_buf_init) before use. */
+/*
+ * A growable NUL-terminated string. Zero-initialise (or gpv_buf_init) before use. With a sink
+ * (gpv_buf_set_sink) it is a stream instead: whenever GPV_BUF_SINK_BYTES are held they are handed
+ * to the sink and dropped, so s holds only the text not yet flushed.
+ */
 struct gpv_buf {
     char *s;
     size_t len;
     size_t cap;
+    void (*sink)(void *ctx, const char *p, size_t n); /* NULL: keep everything */
+    void *sink_ctx;
 };
+
+/* How much a buffer with a sink holds before it flushes (a single larger write is kept whole). */
+#define GPV_BUF_SINK_BYTES (64 * 1024)
 
 void gpv_buf_init(struct gpv_buf *b);
 /* Appends printf-formatted text. */
@@ -103,5 +112,17 @@ const char *gpv_buf_str(const struct gpv_buf *b);
 /* Gives the string to the caller (who frees it) and resets the buffer. */
 char *gpv_buf_detach(struct gpv_buf *b);
 void gpv_buf_release(struct gpv_buf *b);
+
+/*
+ * Makes b a stream into sink: from now on, whenever appending would take b past
+ * GPV_BUF_SINK_BYTES, what b holds is passed to sink(ctx, p, n) and dropped. Text already in b
+ * stays until the next flush. The sink reports its own errors (a FILE* sink leaves them in
+ * ferror). Writers that only append are unchanged by it.
+ */
+void gpv_buf_set_sink(struct gpv_buf *b, void (*sink)(void *ctx, const char *p, size_t n),
+                      void *ctx);
+
+/* Passes what b holds to its sink and empties b; without a sink, does nothing. */
+void gpv_buf_flush(struct gpv_buf *b);
 
 #endif

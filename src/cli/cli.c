@@ -443,6 +443,19 @@ cli_stdout_restore(struct cli_out *o, bool commit, struct gpv_error *err)
     return cli_out_close(o, commit, err);
 }
 
+static void
+stdout_sink(void *ctx, const char *p, size_t n)
+{
+    (void)ctx;
+    fwrite(p, 1, n, stdout);
+}
+
+void
+cli_stream_stdout(struct gpv_buf *b)
+{
+    gpv_buf_set_sink(b, stdout_sink, NULL);
+}
+
 int
 cli_write_value(const char *path, const struct gpv_val *v, enum gpv_format fmt,
                 const char *const *inputs, struct gpv_error *err)

@@ -149,6 +149,15 @@ int cli_stdout_restore(struct cli_out *o, bool commit, struct gpv_error *err);
 int cli_write_output(const char *path, const char *buf, size_t len, const char *const *inputs,
                      struct gpv_error *err);
 
+/*
+ * Makes b a stream into stdout (gpv_buf_set_sink): a command writes its document into b and
+ * ends with cli_write_output(NULL, gpv_buf_str(b), b->len, ...) for the tail, so no more than
+ * GPV_BUF_SINK_BYTES of it is ever held. With -o, stdout is the temporary file that becomes the
+ * output only when the command succeeds; a write error stays in ferror(stdout), which the
+ * command's end checks.
+ */
+void cli_stream_stdout(struct gpv_buf *b);
+
 /* Writes a value as JSON or YAML (fmt) to path as cli_write_output() does. */
 int cli_write_value(const char *path, const struct gpv_val *v, enum gpv_format fmt,
                     const char *const *inputs, struct gpv_error *err);

@@ -38,112 +38,146 @@ cli_tenants_load(struct gpv_cli *cli, struct gpv_tenants *out, const char *path,
     return rc;
 }
 
-struct gpv_val *
-cli_reasons_value(const struct gpv_reasons *rejected)
+void
+cli_reasons_emit(struct gpv_emit *e, const char *key, const struct gpv_reasons *rejected)
 {
-    struct gpv_val *o = gpv_val_obj();
     size_t i;
     int m;
 
+    gpv_emit_obj(e, key);
     for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
-        struct gpv_val *a;
-
         if (!rejected[m].n)
             continue;
-        a = gpv_val_set(o, gpv_method_name(m), gpv_val_arr());
+        gpv_emit_arr(e, gpv_method_name(m), false);
         for (i = 0; i < rejected[m].n; i++) {
-            struct gpv_val *r = gpv_val_push(a, gpv_val_obj());
-
-            gpv_val_set_str(r, "rule", rejected[m].v[i].rule);
-            gpv_val_set_str(r, "reason", rejected[m].v[i].text);
+            gpv_emit_obj(e, NULL);
+            gpv_emit_str(e, "rule", rejected[m].v[i].rule);
+            gpv_emit_str(e, "reason", rejected[m].v[i].text);
+            gpv_emit_end(e);
         }
+        gpv_emit_end(e);
     }
-    return o;
+    gpv_emit_end(e);
 }
 
 /* The instance fields of a choice: method, profile, mig_profile, gpus. */
 static void
-set_instance(struct gpv_val *o, const struct gpv_choice *c)
+emit_instance(struct gpv_emit *e, const struct gpv_choice *c)
 {
-    gpv_val_set_str(o, "method", c->method == GPV_METHOD_NONE ? NULL : gpv_method_name(c->method));
-    gpv_val_set_str(o, "profile", gpv_choice_profile(c));
-    gpv_val_set_str(o, "mig_profile",
-                    c->mig_profile >= 0 ? c->gpu->mig->profiles[c->mig_profile].name : NULL);
+    gpv_emit_str(e, "method", c->method == GPV_METHOD_NONE ? NULL : gpv_method_name(c->method));
+    gpv_emit_str(e, "profile", gpv_choice_profile(c));
+    gpv_emit_str(e, "mig_profile",
+                 c->mig_profile >= 0 ? c->gpu->mig->profiles[c->mig_profile].name : NULL);
     if (c->method == GPV_METHOD_PASSTHROUGH)
-        gpv_val_set_int(o, "gpus", c->gpus);
+        gpv_emit_int(e, "gpus", c->gpus);
     else
-        gpv_val_set(o, "gpus", gpv_val_null());
+        gpv_emit_null(e, "gpus");
+}
+
+void
+cli_trace_emit(struct gpv_emit *e, const char *key, const struct gpv_choice *c)
+{
+    size_t i;
+
+    gpv_emit_arr(e, key, false);
+    for (i = 0; c && i < c->ntrace; i++) {
+        const struct gpv_trace *tr = &c->trace[i];
+
+        gpv_emit_obj(e, NULL);
+        if (tr->step == GPV_STEP_RULE) {
+            gpv_emit_str(e, "step", "rule");
+            gpv_emit_str(e, "rule", tr->rule->id);
+            gpv_emit_str(e, "phase", gpv_phase_name(tr->rule->phase));
+            gpv_emit_bool(e, "matched", tr->matched);
+            gpv_emit_bool(e, "decided", tr->decided);
+        } else {
+            gpv_emit_str(e, "step", "select");
+            gpv_emit_str(e, "method", gpv_method_name(tr->method));
+            gpv_emit_bool(e, "matched", tr->matched);
+        }
+        gpv_emit_str(e, "text", tr->text);
+        gpv_emit_end(e);
+    }
+    gpv_emit_end(e);
+}
+
+void
+cli_decision_emit(struct gpv_emit *e, const char *key, const struct gpv_decision *d)
+{
+    const struct gpv_choice *best = d->best >= 0 ? &d->choices[d->best] : NULL;
+    const struct gpv_choice *shown = best ? best : d->nchoices ? &d->choices[0] : NULL;
+    size_t i;
+
+    gpv_emit_obj(e, key);
+    gpv_emit_str(e, "name", d->tenant->name);
+    if (best) {
+        emit_instance(e, best);
+        gpv_emit_str(e, "gpu", best->gpu->id);
+        gpv_emit_str(e, "decided_by", best->order_rule ? best->order_rule->id : NULL);
+    } else {
+        gpv_emit_null(e, "method");
+        gpv_emit_null(e, "profile");
+        gpv_emit_null(e, "mig_profile");
+        gpv_emit_null(e, "gpus");
+        gpv_emit_null(e, "gpu");
+        gpv_emit_null(e, "decided_by");
+    }
+    gpv_emit_str(e, "trace_gpu", shown ? shown->gpu->id : NULL);
+    cli_trace_emit(e, "trace", shown);
+    cli_reasons_emit(e, "rejected", d->rejected);
+    gpv_emit_arr(e, "choices", false);
+    for (i = 0; i < d->nchoices; i++) {
+        const struct gpv_choice *c = &d->choices[i];
+        int k;
+
+        gpv_emit_obj(e, NULL);
+        gpv_emit_str(e, "gpu", c->gpu->id);
+        emit_instance(e, c);
+        gpv_emit_int(e, "rank", c->rank);
+        gpv_emit_num(e, "share", c->share);
+        if (c->cost_per_hour >= 0)
+            gpv_emit_num(e, "cost_per_hour", c->cost_per_hour);
+        else
+            gpv_emit_null(e, "cost_per_hour");
+        gpv_emit_str(e, "decided_by", c->order_rule ? c->order_rule->id : NULL);
+        gpv_emit_arr(e, "order", true);
+        for (k = 0; k < GPV_NMETHODS; k++)
+            gpv_emit_str(e, NULL, gpv_method_name(c->order[k]));
+        gpv_emit_end(e);
+        cli_reasons_emit(e, "rejected", c->rejected);
+        gpv_emit_end(e);
+    }
+    gpv_emit_end(e);
+    gpv_emit_end(e);
+}
+
+/* Runs one of the emitters above into a tree and returns the tree. */
+#define AS_VALUE(call)                                                                             \
+    do {                                                                                           \
+        struct gpv_emit e;                                                                         \
+        struct gpv_val *v;                                                                         \
+                                                                                                   \
+        gpv_emit_init(&e, GPV_EMIT_TREE, NULL);                                                    \
+        call;                                                                                      \
+        v = gpv_emit_take(&e);                                                                     \
+        gpv_emit_release(&e);                                                                      \
+        return v;                                                                                  \
+    } while (0)
+
+struct gpv_val *
+cli_reasons_value(const struct gpv_reasons *rejected)
+{
+    AS_VALUE(cli_reasons_emit(&e, NULL, rejected));
 }
 
 struct gpv_val *
 cli_trace_value(const struct gpv_choice *c)
 {
-    struct gpv_val *a = gpv_val_arr();
-    size_t i;
-
-    for (i = 0; c && i < c->ntrace; i++) {
-        const struct gpv_trace *tr = &c->trace[i];
-        struct gpv_val *o = gpv_val_push(a, gpv_val_obj());
-
-        if (tr->step == GPV_STEP_RULE) {
-            gpv_val_set_str(o, "step", "rule");
-            gpv_val_set_str(o, "rule", tr->rule->id);
-            gpv_val_set_str(o, "phase", gpv_phase_name(tr->rule->phase));
-            gpv_val_set_bool(o, "matched", tr->matched);
-            gpv_val_set_bool(o, "decided", tr->decided);
-        } else {
-            gpv_val_set_str(o, "step", "select");
-            gpv_val_set_str(o, "method", gpv_method_name(tr->method));
-            gpv_val_set_bool(o, "matched", tr->matched);
-        }
-        gpv_val_set_str(o, "text", tr->text);
-    }
-    return a;
+    AS_VALUE(cli_trace_emit(&e, NULL, c));
 }
 
 struct gpv_val *
 cli_decision_value(const struct gpv_decision *d)
 {
-    const struct gpv_choice *best = d->best >= 0 ? &d->choices[d->best] : NULL;
-    const struct gpv_choice *shown = best ? best : d->nchoices ? &d->choices[0] : NULL;
-    struct gpv_val *o = gpv_val_obj(), *cs;
-    size_t i;
-
-    gpv_val_set_str(o, "name", d->tenant->name);
-    if (best) {
-        set_instance(o, best);
-        gpv_val_set_str(o, "gpu", best->gpu->id);
-        gpv_val_set_str(o, "decided_by", best->order_rule ? best->order_rule->id : NULL);
-    } else {
-        gpv_val_set(o, "method", gpv_val_null());
-        gpv_val_set(o, "profile", gpv_val_null());
-        gpv_val_set(o, "mig_profile", gpv_val_null());
-        gpv_val_set(o, "gpus", gpv_val_null());
-        gpv_val_set(o, "gpu", gpv_val_null());
-        gpv_val_set(o, "decided_by", gpv_val_null());
-    }
-    gpv_val_set_str(o, "trace_gpu", shown ? shown->gpu->id : NULL);
-    gpv_val_set(o, "trace", cli_trace_value(shown));
-    gpv_val_set(o, "rejected", cli_reasons_value(d->rejected));
-    cs = gpv_val_set(o, "choices", gpv_val_arr());
-    for (i = 0; i < d->nchoices; i++) {
-        const struct gpv_choice *c = &d->choices[i];
-        struct gpv_val *co = gpv_val_push(cs, gpv_val_obj()), *ord;
-        int k;
-
-        gpv_val_set_str(co, "gpu", c->gpu->id);
-        set_instance(co, c);
-        gpv_val_set_int(co, "rank", c->rank);
-        gpv_val_set_num(co, "share", c->share);
-        if (c->cost_per_hour >= 0)
-            gpv_val_set_num(co, "cost_per_hour", c->cost_per_hour);
-        else
-            gpv_val_set(co, "cost_per_hour", gpv_val_null());
-        gpv_val_set_str(co, "decided_by", c->order_rule ? c->order_rule->id : NULL);
-        ord = gpv_val_set(co, "order", gpv_val_arr());
-        for (k = 0; k < GPV_NMETHODS; k++)
-            gpv_val_push(ord, gpv_val_str(gpv_method_name(c->order[k])));
-        gpv_val_set(co, "rejected", cli_reasons_value(c->rejected));
-    }
-    return o;
+    AS_VALUE(cli_decision_emit(&e, NULL, d));
 }

@@ -4,6 +4,7 @@
 /* What the commands built on the decision rules share (explain, rules, and the study mode). */
 
 #include "cli.h"
+#include "gpuvplan/emit.h"
 #include "gpuvplan/rules.h"
 #include "gpuvplan/tenant.h"
 
@@ -20,6 +21,15 @@ int cli_rules_load(struct gpv_ruleset *out, const char *path, struct gpv_error *
  */
 int cli_tenants_load(struct gpv_cli *cli, struct gpv_tenants *out, const char *path,
                      struct gpv_error *err);
+
+/*
+ * The three below write into an emitter (key names the value inside an object, else NULL):
+ * explain streams its document this way, one tenant at a time. The _value forms build the same
+ * as a value tree (the caller frees it).
+ */
+void cli_decision_emit(struct gpv_emit *e, const char *key, const struct gpv_decision *d);
+void cli_trace_emit(struct gpv_emit *e, const char *key, const struct gpv_choice *c);
+void cli_reasons_emit(struct gpv_emit *e, const char *key, const struct gpv_reasons *rejected);
 
 /* A decision as explain's JSON shows one tenant: method, profile, gpu, trace, rejected, choices. */
 struct gpv_val *cli_decision_value(const struct gpv_decision *d);

@@ -1,4 +1,5 @@
 /* gpuvplan explain TENANTS.yaml: the method per tenant and model, with the rules that decided. */
+#include "gpuvplan/emit.h"
 #include "cli.h"
 #include "opt.h"
 #include "cli_rules.h"
@@ -216,9 +217,13 @@ cmd_explain(struct gpv_cli *cli, int argc, char **argv)
     const struct gpv_gpu **only = NULL;
     size_t nd = 0, i, k, ncands;
     int rc = GPV_EXIT_OK, none = 0;
-    struct gpv_val *root = NULL, *arr = NULL;
+    struct gpv_emit e;
+    struct gpv_buf b;
+    bool stream = false;
 
     gpv_error_init(&err);
+    gpv_buf_init(&b);
+    gpv_emit_init(&e, GPV_EMIT_JSON, &b);
     memset(&file, 0, sizeof(file));
     memset(&rules, 0, sizeof(rules));
     if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
@@ -261,13 +266,17 @@ cmd_explain(struct gpv_cli *cli, int argc, char **argv)
         }
     }
     if (fmt != GPV_FMT_TABLE) {
-        root = gpv_val_obj();
-        gpv_val_set_str(root, "tenants_file", file.name);
-        gpv_val_set_str(root, "rules", rules.name);
-        arr = gpv_val_set(root, "tenants", gpv_val_arr());
+        /* The document is streamed out as it is written: one decision's value at a time. */
+        stream = true;
+        cli_stream_stdout(&b);
+        gpv_emit_init(&e, fmt == GPV_FMT_YAML ? GPV_EMIT_YAML : GPV_EMIT_JSON, &b);
+        gpv_emit_obj(&e, NULL);
+        gpv_emit_str(&e, "tenants_file", file.name);
+        gpv_emit_str(&e, "rules", rules.name);
+        gpv_emit_arr(&e, "tenants", false);
     }
-    /* One decision at a time: printed (or turned into JSON) and released, so a large site
-     * costs the memory of one decision's trace, not of all of them. */
+    /* One decision at a time: printed (or written out) and released, so a large site costs
+     * the memory of one decision's trace, not of all of them. */
     for (i = 0; i < file.ntenants; i++) {
         const struct gpv_tenant *t = &file.tenants[i];
         struct gpv_decision d;
@@ -284,14 +293,16 @@ cmd_explain(struct gpv_cli *cli, int argc, char **argv)
         if (d.method == GPV_METHOD_NONE)
             none++;
         nd++;
-        if (arr)
-            gpv_val_push(arr, cli_decision_value(&d));
+        if (stream)
+            cli_decision_emit(&e, NULL, &d);
         else
             print_decision(cli, &d, verbose);
         gpv_decision_release(&d);
     }
-    if (root) {
-        if (cli_write_value(NULL, root, fmt, NULL, &err)) {
+    if (stream) {
+        gpv_emit_end(&e);
+        gpv_emit_end(&e);
+        if (cli_write_output(NULL, gpv_buf_str(&b), b.len, NULL, &err)) {
             rc = cli_report(&err);
             goto out;
         }
@@ -304,7 +315,8 @@ out:
     free(cands);
     free(only);
     cli_opt_release(&spec);
-    gpv_val_free(root);
+    gpv_emit_release(&e);
+    gpv_buf_release(&b);
     gpv_tenants_release(&file);
     gpv_rules_release(&rules);
     return rc;

@@ -1,5 +1,6 @@
 #include "gpuvplan/db.h"
 #include "gpuvplan/error.h"
+#include "gpuvplan/util.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -578,6 +579,66 @@ test_db_loader_accepts_the_base_model(void **state)
     gpv_db_release(&db);
 }
 
+static const char h100_override[] = "id: h100-80gb\n"
+                                    "name: Test H100\n"
+                                    "architecture: hopper\n"
+                                    "memory_mib: 81920\n"
+                                    "sources: [{id: s1, title: a source}]\n";
+
+static void
+test_db_compiled_models_equal_the_embedded_yaml(void **state)
+{
+    const struct gpv_db *compiled = *state;
+    struct gpv_buf a = {0}, b = {0};
+    struct gpv_db parsed;
+    struct gpv_error err;
+    size_t i;
+
+    gpv_db_init(&parsed);
+    assert_int_equal(gpv_db_load_embedded_yaml(&parsed, &err), 0);
+    assert_int_equal(parsed.ngpus, compiled->ngpus);
+    for (i = 0; i < compiled->ngpus; i++) {
+        assert_true(compiled->gpus[i]->builtin);
+        assert_false(parsed.gpus[i]->builtin);
+    }
+    /* every field of every model, as the generator writes them */
+    gpv_db_write_c(&a, compiled);
+    gpv_db_write_c(&b, &parsed);
+    assert_true(a.len > 100000);
+    assert_string_equal(gpv_buf_str(&a), gpv_buf_str(&b));
+    gpv_buf_release(&a);
+    gpv_buf_release(&b);
+    gpv_db_release(&parsed);
+}
+
+static void
+test_db_override_replaces_a_compiled_model_without_freeing_it(void **state)
+{
+    const struct gpv_gpu *builtin;
+    struct gpv_db db;
+    struct gpv_error err;
+
+    (void)state;
+    gpv_db_init(&db);
+    assert_int_equal(gpv_db_load_embedded(&db, &err), 0);
+    builtin = gpv_db_find(&db, "h100-80gb");
+    assert_non_null(builtin);
+    assert_true(builtin->builtin);
+    assert_int_equal(gpv_db_load_mem(&db, base, strlen(base), "t.yaml", false, &err), 0);
+    assert_int_equal(db.ngpus, sizeof(required_ids) / sizeof(required_ids[0]) + 1);
+    /* the file's model takes the built-in one's place; the built-in one stays intact */
+    assert_int_equal(
+        gpv_db_load_mem(&db, h100_override, strlen(h100_override), "h.yaml", true, &err), 0);
+    assert_string_equal(gpv_db_find(&db, "h100-80gb")->origin, "h.yaml");
+    assert_string_equal(builtin->origin, "profiles/gpus/h100-80gb.yaml");
+    gpv_db_release(&db);
+    /* and a second database gets the same compiled model */
+    gpv_db_init(&db);
+    assert_int_equal(gpv_db_load_embedded(&db, &err), 0);
+    assert_ptr_equal(gpv_db_find(&db, "h100-80gb"), builtin);
+    gpv_db_release(&db);
+}
+
 static void
 test_db_loader_rejects_each_bad_model_with_its_line(void **state)
 {
@@ -707,6 +768,8 @@ main(void)
         cmocka_unit_test(test_db_invariants_hold_for_every_embedded_model),
         cmocka_unit_test(test_db_loader_accepts_the_base_model),
         cmocka_unit_test(test_db_loader_rejects_each_bad_model_with_its_line),
+        cmocka_unit_test(test_db_compiled_models_equal_the_embedded_yaml),
+        cmocka_unit_test(test_db_override_replaces_a_compiled_model_without_freeing_it),
         cmocka_unit_test(test_db_loader_rejects_an_alias_taken_by_another_model),
     };
 

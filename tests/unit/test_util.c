@@ -158,6 +158,55 @@ test_util_assert_passes_when_the_invariant_holds(void **state)
     assert_int_equal(calls, 1); /* evaluated exactly once */
 }
 
+struct sink_log {
+    struct gpv_buf got;
+    int calls;
+};
+
+static void
+log_sink(void *ctx, const char *p, size_t n)
+{
+    struct sink_log *log = ctx;
+
+    gpv_buf_put(&log->got, p, n);
+    log->calls++;
+}
+
+static void
+test_util_buf_with_a_sink_streams_everything_and_holds_little(void **state)
+{
+    struct sink_log log = {{0}, 0};
+    struct gpv_buf b = {0}, want = {0};
+    static char big[3 * GPV_BUF_SINK_BYTES];
+    size_t i, most = 0;
+
+    (void)state;
+    gpv_buf_puts(&b, "kept: ");
+    gpv_buf_set_sink(&b, log_sink, &log);
+    gpv_buf_puts(&want, "kept: ");
+    for (i = 0; i < 20000; i++) {
+        gpv_buf_printf(&b, "line %zu\n", i);
+        gpv_buf_printf(&want, "line %zu\n", i);
+        most = b.len > most ? b.len : most;
+    }
+    /* a single write larger than the buffer is kept whole, then flushed */
+    memset(big, 'x', sizeof(big) - 1);
+    gpv_buf_puts(&b, big);
+    gpv_buf_puts(&want, big);
+    gpv_buf_putc(&b, '!');
+    gpv_buf_putc(&want, '!');
+    assert_true(most <= GPV_BUF_SINK_BYTES);
+    assert_true(log.calls >= 3);
+    gpv_buf_flush(&b);
+    assert_int_equal(b.len, 0);
+    assert_string_equal(gpv_buf_str(&b), "");
+    assert_int_equal(log.got.len, want.len);
+    assert_memory_equal(log.got.s, want.s, want.len);
+    gpv_buf_release(&b);
+    gpv_buf_release(&want);
+    gpv_buf_release(&log.got);
+}
+
 int
 main(void)
 {
@@ -165,6 +214,7 @@ main(void)
         cmocka_unit_test(test_util_suggest_never_offers_what_shares_little_with_the_word),
         cmocka_unit_test(test_util_stable_sort_orders_by_key_and_keeps_ties_in_input_order),
         cmocka_unit_test(test_util_parses_numbers_strictly),
+        cmocka_unit_test(test_util_buf_with_a_sink_streams_everything_and_holds_little),
         cmocka_unit_test(test_util_suggests_close_names_only),
         cmocka_unit_test(test_util_assert_reports_a_broken_invariant_and_aborts),
         cmocka_unit_test(test_util_assert_passes_when_the_invariant_holds),
