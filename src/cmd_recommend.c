@@ -84,7 +84,7 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
         CLI_FLAG(0, "no-upgrades", &no_upgrades, "never give a larger MIG instance than asked"),
         CLI_STRING('r', "rules", "FILE", &rules_path,
                    "use these rules instead of the built-in ones"),
-        CLI_STRING(0, "from", "CURRENT", &from,
+        CLI_STRING(0, "from", "FILE", &from,
                    "start from this plan or state: fewest GPUs reconfigured"),
         CLI_INT(0, "max-reconfigure", "N", &max_reconf, 0, 1000000000LL,
                 "with --from: drain at most N GPUs in use"),
@@ -99,7 +99,7 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
     struct gpv_tenants file;
     struct gpv_ruleset rules;
     const struct gpv_gpu **only = NULL;
-    const char *inputs[4] = {NULL, NULL, NULL, NULL};
+    const char *inputs[3] = {NULL, NULL, NULL};
     struct gpv_diff_doc cur;
     struct gpv_incr inc;
     struct gpv_plan_run irun;
@@ -135,7 +135,6 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
     }
     inputs[0] = args.v[0];
     inputs[1] = rules_path;
-    inputs[rules_path ? 2 : 1] = from;
     if (cli_tenants_load(cli, &file, args.v[0], &err) || cli_rules_load(&rules, rules_path, &err)) {
         rc = cli_report(&err);
         goto out;

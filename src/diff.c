@@ -67,6 +67,7 @@ static int
 read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv_db *db, bool state,
           const char *name, struct gpv_error *err)
 {
+    const struct gpv_gpu *last = NULL;
     size_t i, k;
     char where[64];
 
@@ -88,7 +89,10 @@ read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv
             return bad(err, name, "%s: 'id', 'model' and 'mode' must be strings%s", where, "");
         if (!int_of(&d->index, g, "index", -1, 0, 1000000) || (d->node && d->index < 0))
             return bad(err, name, "gpu '%s': 'index' must be a whole number >= 0%s", d->id, "");
-        if (!(model = gpv_db_find(db, d->model)))
+        /* Runs of GPUs share a model: resolve each name once per run (large sites). */
+        if (last && !strcmp(last->id, d->model))
+            model = last;
+        else if (!(model = last = gpv_db_find(db, d->model)))
             return bad(err, name, "gpu '%s': unknown GPU model '%s'", d->id, d->model);
         if (state && strcmp(d->mode, "mig") && strcmp(d->mode, "whole"))
             return bad(err, name, "gpu '%s': unknown mode '%s' (a state has mig or whole)", d->id,
@@ -427,9 +431,9 @@ compare_gpu(struct gpv_diff_gpu_row *r, bool plans, bool *opaque_note)
     ko = xcalloc(o->ninsts + 1, sizeof(*ko));
     kn = xcalloc(n->ninsts + 1, sizeof(*kn));
     if (co == C_WHOLE) {
-        /* A whole GPU handed to someone else is drained. */
+        /* A whole GPU handed to someone else: its one user leaves, nothing else is there. */
         if (!match_slots(ko, kn, o, n, false, users) || o->ninsts != n->ninsts) {
-            r->change = GPV_DIFF_RECONFIGURED;
+            r->change = GPV_DIFF_IN_PLACE;
             r->destroyed = 1;
         }
         goto out;
@@ -630,11 +634,25 @@ compare_tenants(struct gpv_diff *out, const struct gpv_diff_doc *old,
                 const struct gpv_diff_doc *new)
 {
     struct where *wo, *wn;
-    size_t no, nn, io = 0, in = 0, i, nnames = 0;
+    size_t no, nn, io = 0, in = 0, i, nnames = 0, ndrained = 0;
+    const char **drained = NULL;
     const char **names = xcalloc(old->ntenants + new->ntenants + 1, sizeof(*names));
 
     wo = tenant_places(&no, old);
     wn = tenant_places(&nn, new);
+    for (i = 0; i < out->ngpus; i++) {
+        const struct gpv_diff_gpu *og = out->gpus[i].old;
+        size_t k;
+
+        if (out->gpus[i].change != GPV_DIFF_RECONFIGURED || !og)
+            continue;
+        drained = xreallocarray(drained, ndrained + og->ninsts + 1, sizeof(*drained));
+        for (k = 0; k < og->ninsts; k++)
+            if (og->insts[k].tenant)
+                drained[ndrained++] = og->insts[k].tenant;
+    }
+    if (ndrained)
+        qsort(drained, ndrained, sizeof(*drained), str_ptr_cmp);
     for (i = 0; i < old->ntenants; i++)
         names[nnames++] = old->tenants[i];
     for (i = 0; i < new->ntenants; i++)
@@ -644,7 +662,6 @@ compare_tenants(struct gpv_diff *out, const struct gpv_diff_doc *old,
     for (i = 0; i < nnames; i++) {
         struct gpv_diff_tenant_row *t;
         char *from, *to;
-        size_t g;
 
         if (i && !strcmp(names[i], names[i - 1]))
             continue;
@@ -669,15 +686,9 @@ compare_tenants(struct gpv_diff *out, const struct gpv_diff_doc *old,
             t->change = GPV_DIFF_MOVES;
         t->disrupted = t->change == GPV_DIFF_MOVES || t->change == GPV_DIFF_GONE;
         /* A tenant that stays on a drained GPU is disrupted all the same. */
-        for (g = 0; g < out->ngpus && !t->disrupted && t->change == GPV_DIFF_STAYS; g++) {
-            const struct gpv_diff_gpu *og = out->gpus[g].old;
-            size_t k;
-
-            if (out->gpus[g].change != GPV_DIFF_RECONFIGURED || !og)
-                continue;
-            for (k = 0; k < og->ninsts; k++)
-                t->disrupted = t->disrupted || same_str(og->insts[k].tenant, t->name);
-        }
+        if (!t->disrupted && ndrained &&
+            bsearch(&t->name, drained, ndrained, sizeof(*drained), str_ptr_cmp))
+            t->disrupted = true;
         out->disrupted += t->disrupted;
     }
     for (i = 0; i < no; i++)
@@ -687,6 +698,7 @@ compare_tenants(struct gpv_diff *out, const struct gpv_diff_doc *old,
     free(wo);
     free(wn);
     free(names);
+    free(drained);
 }
 
 size_t

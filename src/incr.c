@@ -260,17 +260,13 @@ read_current(struct ctx *c, const struct gpv_diff_doc *cur)
                 x.vgpu_type = gpv_gpu_find_vgpu_type(gpu, in->vgpu_type);
             if (w->kind == GPV_PACK_VGPU && in->profile)
                 x.vgpu_type = gpv_gpu_find_vgpu_type(gpu, in->profile);
-            if (!in->tenant) {
-                /* A state's instance: a slot a tenant may take as it is. */
-                if (w->kind == GPV_PACK_MIG && x.profile >= 0 && x.start >= 0)
-                    add_inst(w, &x);
-                continue;
-            }
+            if (!in->tenant)
+                goto slot; /* a state's instance */
             if (!(hit = bsearch(&probe, names, c->file->ntenants, sizeof(*names), tname_cmp)))
-                continue; /* a tenant no longer in the file: released */
+                goto slot; /* a tenant no longer in the file */
             ds = &c->d[hit->t];
             if (in->replica < 0 || in->replica >= replicas_of(c, hit->t))
-                continue; /* fewer replicas now */
+                goto slot; /* fewer replicas now */
             o = match_option(c, hit->t, m, w->kind, &x);
             if (o < 0 || (ds->option >= 0 && o != ds->option)) {
                 char *now =
@@ -282,16 +278,28 @@ read_current(struct ctx *c, const struct gpv_diff_doc *cur)
                       xasprintf("its %s %s on '%s' no longer serves it (it now gets %s)", g->mode,
                                 in->profile ? in->profile : "GPU", g->id, now));
                 free(now);
-                continue;
+                goto slot;
             }
             if (opt_of(c, hit->t, o)->kind != GPV_PACK_WHOLE && ds->parts[in->replica])
-                continue; /* the same replica twice: keep the first */
+                goto slot; /* the same replica twice: keep the first */
             ds->option = o;
             x.demand = hit->t;
             x.replica = in->replica;
             x.part = ds->parts[in->replica]++;
             x.kept = 1;
             add_inst(w, &x);
+            continue;
+        slot:
+            /*
+             * A MIG instance nobody keeps stays where it is while planning: a tenant needing
+             * its profile may take it as it is, and new instances go only into units that are
+             * free now, so that no GPU is repartitioned without being counted as drained. What
+             * nobody takes is released at the end.
+             */
+            x.upgraded = false;
+            if ((w->kind == GPV_PACK_MIG || w->kind == GPV_PACK_MIG_VGPU) && x.profile >= 0 &&
+                x.start >= 0)
+                add_inst(w, &x);
         }
     }
     free(names);
@@ -1054,8 +1062,7 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
     }
     read_current(&c, cur);
     settle(&c);
-    if (cur->state)
-        take_slots(&c);
+    take_slots(&c);
     fill_in_place(&c);
     if ((rc = pack_rest(&c, err)))
         goto out;
@@ -1080,6 +1087,9 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
     if (cur->state)
         note(out, "a state names no tenants: its GPU instances are taken by tenants that need "
                   "their profile, and those nobody takes are released");
+    if (out->reconfigured)
+        note(out, "drained GPUs are chosen by the fewest replicas on them, one at a time, "
+                  "while draining places more");
     build_result(&c);
 out:
     for (t = 0; t < c.p->ndemands; t++) {
