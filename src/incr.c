@@ -213,7 +213,8 @@ static void
 read_current(struct ctx *c, const struct gpv_diff_doc *cur)
 {
     struct tname *names = xcalloc(c->file->ntenants + 1, sizeof(*names));
-    size_t i, k;
+    const char *first_foreign = NULL;
+    size_t i, k, nforeign = 0;
 
     for (i = 0; i < c->file->ntenants; i++) {
         names[i].name = c->file->tenants[i].name;
@@ -227,13 +228,8 @@ read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         int node, m = model_of(c, g, &node);
 
         if (m < 0) {
-            char *s = xasprintf("gpu '%s' (%s) is not in the fleet of the tenants file: what runs "
-                                "there moves",
-                                g->id, g->model);
-
-            if (g->ninsts)
-                note(c->out, s);
-            free(s);
+            if (g->ninsts && !nforeign++)
+                first_foreign = g->id;
             for (k = 0; k < g->ninsts; k++) {
                 struct tname probe = {g->insts[k].tenant, 0}, *hit;
 
@@ -301,6 +297,15 @@ read_current(struct ctx *c, const struct gpv_diff_doc *cur)
                 x.start >= 0)
                 add_inst(w, &x);
         }
+    }
+    if (nforeign) {
+        char *s = xasprintf("%zu GPU%s of CURRENT in use (first '%s') %s not in the fleet of the "
+                            "tenants file: what runs there moves",
+                            nforeign, nforeign == 1 ? "" : "s", first_foreign,
+                            nforeign == 1 ? "is" : "are");
+
+        note(c->out, s);
+        free(s);
     }
     free(names);
 }

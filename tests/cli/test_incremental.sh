@@ -92,3 +92,9 @@ expect_rc 3
 expect_err "not a plan or a state"
 run recommend "$ex" --from "$WORK/inc-plan.json" -o "$WORK/inc-plan.json"
 expect_rc 2
+
+t "CURRENT from another fleet: nothing kept, one note for the GPUs outside the fleet"
+run recommend tests/data/incremental/full.yaml --from "$WORK/inc-plan.json"
+expect_rc 0
+expect_out "note: 7 GPUs of CURRENT in use (first 'hgx-01/0') are not in the fleet of the tenants file: what runs there moves"
+expect_out_line '^Incremental: 0 replicas kept where they were, 0 added in place, 14 on unused GPUs; 0 GPUs reconfigured; 2 GPUs used, a fresh plan would use 2$'
