@@ -54,6 +54,33 @@ tenant_mark(enum gpv_diff_tenant_change c)
     }
 }
 
+/*
+ * Appends s (from a document) with every byte a terminal could take for a control replaced by
+ * '?', padded with blanks to width.
+ */
+static void
+put_safe(struct gpv_buf *b, const char *s, size_t width)
+{
+    size_t n = 0;
+
+    for (; *s; s++, n++)
+        gpv_buf_putc(b, (unsigned char)*s < ' ' || *s == 0x7f ? '?' : *s);
+    for (; n < width; n++)
+        gpv_buf_putc(b, ' ');
+}
+
+/* "  BEFORE", or "  BEFORE -> AFTER". */
+static void
+put_pair(struct gpv_buf *b, const char *before, const char *after)
+{
+    gpv_buf_puts(b, "  ");
+    put_safe(b, before, 0);
+    if (after) {
+        gpv_buf_puts(b, " -> ");
+        put_safe(b, after, 0);
+    }
+}
+
 static void
 put_cost(struct gpv_buf *b, double c)
 {
@@ -79,14 +106,16 @@ diff_table(struct gpv_buf *b, const struct gpv_diff *d, const struct gpv_cli *cl
             continue;
         if (!shown++)
             gpv_buf_printf(b, "%sGPUs%s\n", cli_bold(cli), cli_reset(cli));
-        gpv_buf_printf(b, "%s%s %-20s %-13s%s %-10s", col, gpu_mark(r->change), r->id,
-                       gpv_diff_gpu_change_name(r->change), *col ? cli_reset(cli) : "", r->model);
+        gpv_buf_printf(b, "%s%s ", col, gpu_mark(r->change));
+        put_safe(b, r->id, 20);
+        gpv_buf_printf(b, " %-13s%s %-10s", gpv_diff_gpu_change_name(r->change),
+                       *col ? cli_reset(cli) : "", r->model);
         if (r->change == GPV_DIFF_SAME || r->change == GPV_DIFF_REMOVED)
-            gpv_buf_printf(b, "  %s", r->before);
+            put_pair(b, r->before, NULL);
         else if (r->change == GPV_DIFF_ADDED)
-            gpv_buf_printf(b, "  %s", r->after);
+            put_pair(b, r->after, NULL);
         else
-            gpv_buf_printf(b, "  %s -> %s", r->before, r->after);
+            put_pair(b, r->before, r->after);
         if (r->destroyed)
             gpv_buf_printf(b, "  (%d instance%s destroyed)", r->destroyed,
                            r->destroyed == 1 ? "" : "s");
@@ -100,17 +129,17 @@ diff_table(struct gpv_buf *b, const struct gpv_diff *d, const struct gpv_cli *cl
             continue;
         if (!shown++)
             gpv_buf_printf(b, "%sTenants%s\n", cli_bold(cli), cli_reset(cli));
-        gpv_buf_printf(b, "%s %-24s %-8s", tenant_mark(t->change), t->name,
-                       gpv_diff_tenant_change_name(t->change));
-        if (t->change == GPV_DIFF_STAYS)
-            gpv_buf_printf(b, "  %s%s", t->from,
-                           t->disrupted ? "  (drained: its GPU is reconfigured)" : "");
+        gpv_buf_printf(b, "%s ", tenant_mark(t->change));
+        put_safe(b, t->name, 24);
+        gpv_buf_printf(b, " %-8s", gpv_diff_tenant_change_name(t->change));
+        if (t->change == GPV_DIFF_STAYS || t->change == GPV_DIFF_GONE)
+            put_pair(b, t->from, NULL);
         else if (t->change == GPV_DIFF_NEW)
-            gpv_buf_printf(b, "  %s", t->to);
-        else if (t->change == GPV_DIFF_GONE)
-            gpv_buf_printf(b, "  %s", t->from);
+            put_pair(b, t->to, NULL);
         else
-            gpv_buf_printf(b, "  %s -> %s", t->from, t->to);
+            put_pair(b, t->from, t->to);
+        if (t->change == GPV_DIFF_STAYS && t->disrupted)
+            gpv_buf_puts(b, "  (drained: its GPU is reconfigured)");
         gpv_buf_putc(b, '\n');
     }
     gpv_buf_printf(b, "%sSummary%s: %d same, %d in place, %d reconfigured, %d added, %d removed; ",

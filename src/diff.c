@@ -56,10 +56,29 @@ int_of(int *out, const struct gpv_val *o, const char *key, int dflt, long long l
     return true;
 }
 
+/* A document's string as a message may quote it. */
+static const char *
+q(const char *s)
+{
+    return !s ? "" : gpv_quotable(s) ? s : "(unprintable)";
+}
+
 static int
 bad(struct gpv_error *err, const char *name, const char *fmt, const char *a, const char *b)
 {
-    return gpv_error_set(err, GPV_EINPUT, name, 0, 0, fmt, a, b);
+    return gpv_error_set(err, GPV_EINPUT, name, 0, 0, fmt, q(a), q(b));
+}
+
+/* A GPU id or node name: 1..255 printable ASCII bytes, no blanks (they are printed as is). */
+static bool
+printable_name(const char *s)
+{
+    size_t i;
+
+    for (i = 0; s[i]; i++)
+        if (s[i] <= ' ' || s[i] > '~' || i >= 255)
+            return false;
+    return i > 0;
 }
 
 /* Reads gpus[] of a document already known to be well formed where check or the caller say. */
@@ -87,6 +106,9 @@ read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv
         d->mode = str_of(g, "mode");
         if (!d->id || !d->model || !d->mode)
             return bad(err, name, "%s: 'id', 'model' and 'mode' must be strings%s", where, "");
+        if (!printable_name(d->id) || (d->node && !printable_name(d->node)))
+            return bad(err, name, "%s: 'id' and 'node' must be printable names without blanks%s",
+                       where, "");
         if (!int_of(&d->index, g, "index", -1, 0, 1000000) || (d->node && d->index < 0))
             return bad(err, name, "gpu '%s': 'index' must be a whole number >= 0%s", d->id, "");
         /* Runs of GPUs share a model: resolve each name once per run (large sites). */
@@ -151,7 +173,7 @@ read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv
             }
             if (gpv_mig_text_layout_reasons(&why, model, &lay, 0, "; ")) {
                 rc = gpv_error_set(err, GPV_EINPUT, name, 0, 0, "gpu '%s': invalid MIG layout: %s",
-                                   d->id, gpv_buf_str(&why));
+                                   q(d->id), gpv_buf_str(&why));
                 gpv_buf_release(&why);
                 return rc;
             }

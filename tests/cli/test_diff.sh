@@ -109,3 +109,26 @@ expect_rc 3
 run diff tests/data/diff/bad-twice-state.json tests/data/diff/bad-twice-state.json
 expect_rc 3
 expect_err "gpu 'n1/0' is listed twice"
+
+t "control bytes in a document never reach the terminal"
+python3 - "$WORK/diff-p1.json" "$WORK/diff-esc.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+new = "ds-\u001b]0;pwned\u0007alice"
+for t in p["tenants"]:
+    if t["name"] == "ds-alice":
+        t["name"] = new
+for g in p["gpus"]:
+    for i in g["instances"]:
+        if i["tenant"] == "ds-alice":
+            i["tenant"] = new
+json.dump(p, open(sys.argv[2], "w"))
+PY
+run diff "$WORK/diff-p1.json" "$WORK/diff-esc.json"
+expect_rc 1
+expect_out_line '^\+ ds-\?\]0;pwned\?alice +new '
+if od -c "$WORK/out" | grep -q '033'; then bad "an escape byte reached stdout"; else ok; fi
+printf '{"schema": "gpuvplan.state/1", "gpus": [{"id": "n1/0\\u001b[31m", "node": "n1", "index": 0, "model": "h100-80gb", "mode": "whole", "instances_known": "exact", "instances": []}]}' >"$WORK/diff-esc-state.json"
+run diff "$WORK/diff-esc-state.json" "$WORK/diff-p1.json"
+expect_rc 3
+expect_err "gpus[0]: 'id' and 'node' must be printable names without blanks"
