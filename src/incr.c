@@ -49,6 +49,13 @@ struct ctx {
     int *cursor; /* per model * 4 kinds * GPV_MIG_MAX_PROFILES: first GPU worth trying */
 };
 
+/* A document's string as a message may quote it. */
+static const char *
+q(const char *s)
+{
+    return gpv_quotable(s) ? s : "(unprintable)";
+}
+
 static const struct gpv_pack_option *
 opt_of(const struct ctx *c, int t, int o)
 {
@@ -235,7 +242,7 @@ read_current(struct ctx *c, const struct gpv_diff_doc *cur)
 
                 if (g->insts[k].tenant &&
                     (hit = bsearch(&probe, names, c->file->ntenants, sizeof(*names), tname_cmp)))
-                    moved(c, hit->t, xasprintf("its GPU '%s' is not in the fleet", g->id));
+                    moved(c, hit->t, xasprintf("its GPU '%s' is not in the fleet", q(g->id)));
             }
             continue;
         }
@@ -272,7 +279,7 @@ read_current(struct ctx *c, const struct gpv_diff_doc *cur)
 
                 moved(c, hit->t,
                       xasprintf("its %s %s on '%s' no longer serves it (it now gets %s)", g->mode,
-                                in->profile ? in->profile : "GPU", g->id, now));
+                                in->profile ? q(in->profile) : "GPU", q(g->id), now));
                 free(now);
                 goto slot;
             }
@@ -301,7 +308,7 @@ read_current(struct ctx *c, const struct gpv_diff_doc *cur)
     if (nforeign) {
         char *s = xasprintf("%zu GPU%s of CURRENT in use (first '%s') %s not in the fleet of the "
                             "tenants file: what runs there moves",
-                            nforeign, nforeign == 1 ? "" : "s", first_foreign,
+                            nforeign, nforeign == 1 ? "" : "s", q(first_foreign),
                             nforeign == 1 ? "is" : "are");
 
         note(c->out, s);
@@ -835,7 +842,7 @@ drain_one(struct ctx *c)
         if (x->demand < 0)
             continue;
         ds = &c->d[x->demand];
-        moved(c, x->demand, xasprintf("its GPU '%s' is reconfigured to make room", best->name));
+        moved(c, x->demand, xasprintf("its GPU '%s' is reconfigured to make room", q(best->name)));
         /* A multi-GPU replica loses all its GPUs; any other replica just this instance. */
         if (opt_of(c, x->demand, ds->option)->kind == GPV_PACK_WHOLE &&
             opt_of(c, x->demand, ds->option)->gpus > 1)
