@@ -47,6 +47,7 @@ struct ctx {
     struct wgpu *g;
     struct dstate *d;
     int *cursor; /* per model * 4 kinds * GPV_MIG_MAX_PROFILES: first GPU worth trying */
+    int **slot;  /* per site node, per index: the GPU there (index into g), or -1 */
 };
 
 /* A document's string as a message may quote it. */
@@ -94,6 +95,8 @@ new_gpu(struct ctx *c, int model, int node, int index, const char *name)
     w->node = node;
     w->index = index;
     w->name = name;
+    if (node >= 0)
+        c->slot[node][index] = (int)(c->ng - 1);
     return w;
 }
 
@@ -612,13 +615,8 @@ model_limit_left(const struct ctx *c, int m)
 
             if (s->nodes[k].model != m)
                 continue;
-            for (ix = 0; ix < s->nodes[k].entry->gpus_per_node; ix++) {
-                bool taken = false;
-
-                for (i = 0; i < c->ng && !taken; i++)
-                    taken = c->g[i].node == (int)k && c->g[i].index == ix && in_use(&c->g[i]);
-                slots += !taken;
-            }
+            for (ix = 0; ix < s->nodes[k].entry->gpus_per_node; ix++)
+                slots += c->slot[k][ix] < 0 || !in_use(&c->g[c->slot[k][ix]]);
         }
         return slots;
     }
@@ -629,35 +627,67 @@ model_limit_left(const struct ctx *c, int m)
     return pm->limit - used > 0 ? pm->limit - used : 0;
 }
 
-/* A GPU for a new layout of model m: an idle one of CURRENT first, then a free node slot. */
+/* May node k take one more MIG GPU of profile prof under the `single` strategy? */
+static bool
+node_takes(const struct ctx *c, size_t k, int prof, bool *has)
+{
+    int ix;
+    size_t i;
+
+    *has = false;
+    for (ix = 0; ix < c->fresh->site.nodes[k].entry->gpus_per_node; ix++) {
+        const struct wgpu *w = c->slot[k][ix] >= 0 ? &c->g[c->slot[k][ix]] : NULL;
+
+        if (!w || !in_use(w) || (w->kind != GPV_PACK_MIG && w->kind != GPV_PACK_MIG_VGPU))
+            continue;
+        for (i = 0; i < w->n; i++)
+            if (w->in[i].profile != prof)
+                return false;
+        *has = true;
+    }
+    return true;
+}
+
+/*
+ * A GPU for a new layout of model m: an idle GPU of CURRENT, else a free node index (by node,
+ * then index). prof >= 0 is the one MIG profile of a GPU of a `single` entry: then only nodes
+ * with no other MIG profile qualify, those already carrying prof first. NULL when none is left.
+ */
 static struct wgpu *
-free_gpu(struct ctx *c, int m)
+free_gpu(struct ctx *c, int m, int prof)
 {
     const struct gpv_site *s = &c->fresh->site;
     size_t i, k;
+    int pass;
 
-    for (i = 0; i < c->ng; i++)
-        if (c->g[i].model == m && c->g[i].n == 0) {
-            c->g[i].drained = false;
-            return &c->g[i];
-        }
-    if (!c->p->models[m].nodes)
+    if (!c->p->models[m].nodes) {
+        for (i = 0; i < c->ng; i++)
+            if (c->g[i].model == m && c->g[i].node < 0 && c->g[i].n == 0) {
+                c->g[i].drained = false;
+                return &c->g[i];
+            }
         return new_gpu(c, m, -1, -1, NULL);
-    for (k = 0; k < s->nnodes; k++) {
-        int ix;
-
-        if (s->nodes[k].model != m)
-            continue;
-        for (ix = 0; ix < s->nodes[k].entry->gpus_per_node; ix++) {
-            bool taken = false;
-
-            for (i = 0; i < c->ng && !taken; i++)
-                taken = c->g[i].node == (int)k && c->g[i].index == ix;
-            if (!taken)
-                return new_gpu(c, m, (int)k, ix, NULL);
-        }
     }
-    return NULL; /* cannot happen: the limit counted the free slots */
+    for (pass = prof >= 0 ? 0 : 1; pass < 2; pass++)
+        for (k = 0; k < s->nnodes; k++) {
+            bool has;
+            int ix;
+
+            if (s->nodes[k].model != m ||
+                (prof >= 0 && (!node_takes(c, k, prof, &has) || (pass == 0 && !has))))
+                continue;
+            for (ix = 0; ix < s->nodes[k].entry->gpus_per_node; ix++) {
+                int wi = c->slot[k][ix];
+
+                if (wi < 0)
+                    return new_gpu(c, m, (int)k, ix, NULL);
+                if (c->g[wi].n == 0) {
+                    c->g[wi].drained = false;
+                    return &c->g[wi];
+                }
+            }
+        }
+    return NULL;
 }
 
 static void
@@ -689,7 +719,6 @@ pack_rest(struct ctx *c, struct gpv_error *err)
         models[m].limit = model_limit_left(c, (int)m);
         models[m].nodes = 0; /* free slots are scattered: node rules are kept by assignment */
         models[m].gpus_per_node = 0;
-        models[m].single = false;
     }
     for (t = 0; t < c->p->ndemands; t++) {
         const struct dstate *ds = &c->d[t];
@@ -713,10 +742,12 @@ pack_rest(struct ctx *c, struct gpv_error *err)
         goto out;
     for (i = 0; i < r.ngpus; i++) {
         const struct gpv_pack_gpu *pg = &r.gpus[i];
-        struct wgpu *w = free_gpu(c, pg->model);
+        bool single = c->p->models[pg->model].single && pg->ninsts &&
+                      (pg->kind == GPV_PACK_MIG || pg->kind == GPV_PACK_MIG_VGPU);
+        struct wgpu *w = free_gpu(c, pg->model, single ? r.insts[pg->first].profile : -1);
 
         if (!w)
-            continue;
+            continue; /* no node may take its profile: its replicas stay unplaced */
         w->kind = (int)pg->kind;
         for (k = 0; k < pg->ninsts; k++) {
             const struct gpv_pack_inst *x = &r.insts[pg->first + k];
@@ -756,14 +787,20 @@ pack_rest(struct ctx *c, struct gpv_error *err)
         int t0 = orig[t];
         struct dstate *ds = &c->d[t0];
 
+        int before = ds->left, q,
+            need = ds->option >= 0 && opt_of(c, t0, ds->option)->kind == GPV_PACK_WHOLE
+                       ? opt_of(c, t0, ds->option)->gpus
+                       : 1;
+
         memset(ds->parts, 0, sizeof(int) * (size_t)replicas_of(c, t0));
         for (i = 0; i < c->ng; i++)
             for (k = 0; k < c->g[i].n; k++)
                 if (c->g[i].in[k].demand == t0)
                     ds->parts[c->g[i].in[k].replica]++;
-        if (r.choice[t] >= 0)
-            c->out->on_unused += ds->left;
-        ds->left = r.choice[t] >= 0 ? 0 : ds->left;
+        ds->left = 0;
+        for (q = 0; q < replicas_of(c, t0); q++)
+            ds->left += ds->parts[q] < need;
+        c->out->on_unused += before - ds->left;
     }
     for (i = 0; i < r.nunplaced; i++) {
         struct dstate *ds = &c->d[orig[r.unplaced[i].demand]];
@@ -1072,6 +1109,14 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
         c.d[t].option = -1;
         c.d[t].parts = xcalloc((size_t)replicas_of(&c, (int)t) + 1, sizeof(int));
     }
+    c.slot = xcalloc(fresh->site.nnodes + 1, sizeof(*c.slot));
+    for (i = 0; i < fresh->site.nnodes; i++) {
+        int ix, n = fresh->site.nodes[i].entry->gpus_per_node;
+
+        c.slot[i] = xcalloc((size_t)n + 1, sizeof(int));
+        for (ix = 0; ix < n; ix++)
+            c.slot[i][ix] = -1;
+    }
     read_current(&c, cur);
     settle(&c);
     take_slots(&c);
@@ -1114,6 +1159,9 @@ out:
     free(c.g);
     free(c.d);
     free(c.cursor);
+    for (i = 0; c.slot && i < fresh->site.nnodes; i++)
+        free(c.slot[i]);
+    free(c.slot);
     if (rc)
         gpv_incr_release(out);
     return rc;

@@ -98,3 +98,15 @@ run recommend tests/data/incremental/full.yaml --from "$WORK/inc-plan.json"
 expect_rc 0
 expect_out "note: 7 GPUs of CURRENT in use (first 'hgx-01/0') are not in the fleet of the tenants file: what runs there moves"
 expect_out_line '^Incremental: 0 replicas kept where they were, 0 added in place, 14 on unused GPUs; 0 GPUs reconfigured; 2 GPUs used, a fresh plan would use 2$'
+
+t "mig_strategy single: new GPUs only on nodes of their profile, and the plan passes check"
+"$GPUVPLAN" recommend tests/data/incremental/single.yaml -f json -o "$WORK/inc-single.json"
+run recommend tests/data/incremental/single-more.yaml --from "$WORK/inc-single.json" -f json \
+    -o "$WORK/inc-single-more.json"
+expect_rc 0
+run check "$WORK/inc-single-more.json"
+expect_rc 0
+run diff "$WORK/inc-single.json" "$WORK/inc-single-more.json" -f json
+expect_json '[(g["gpu"], g["change"]) for g in j["gpus"] if g["change"] != "same"]' \
+    "[('n1/0', 'in-place'), ('n1/1', 'added'), ('n3/0', 'added')]"
+expect_json 'j["summary"]["gpus_to_drain"]' 0
