@@ -651,10 +651,37 @@ node_takes(const struct ctx *c, size_t k, int prof, bool *has)
 /*
  * A GPU for a new layout of model m: an idle GPU of CURRENT, else a free node index (by node,
  * then index). prof >= 0 is the one MIG profile of a GPU of a `single` entry: then only nodes
- * with no other MIG profile qualify, those already carrying prof first. NULL when none is left.
+ * with no other MIG profile qualify, those already carrying prof first. Nodes holding a replica
+ * of a tenant in avoid (its `spread: node` replicas on the GPU) do not qualify, nor nodes with
+ * fewer than `want` free indexes; node >= 0 asks for that node only. NULL when none is left.
  */
+/* Does a GPU on node k hold a replica of one of the tenants avoid[0..navoid)? */
+static bool
+node_holds_any(const struct ctx *c, size_t k, const int *avoid, size_t navoid)
+{
+    size_t a;
+    int ix;
+
+    for (ix = 0; ix < c->fresh->site.nodes[k].entry->gpus_per_node; ix++)
+        for (a = 0; a < navoid; a++)
+            if (c->slot[k][ix] >= 0 && holds(&c->g[c->slot[k][ix]], avoid[a]))
+                return true;
+    return false;
+}
+
+/* Free indexes of node k (no GPU, or one that holds nothing). */
+static int
+node_free(const struct ctx *c, size_t k)
+{
+    int ix, n = 0;
+
+    for (ix = 0; ix < c->fresh->site.nodes[k].entry->gpus_per_node; ix++)
+        n += c->slot[k][ix] < 0 || c->g[c->slot[k][ix]].n == 0;
+    return n;
+}
+
 static struct wgpu *
-free_gpu(struct ctx *c, int m, int prof)
+free_gpu(struct ctx *c, int m, int prof, const int *avoid, size_t navoid, int want, int node)
 {
     const struct gpv_site *s = &c->fresh->site;
     size_t i, k;
@@ -673,8 +700,10 @@ free_gpu(struct ctx *c, int m, int prof)
             bool has;
             int ix;
 
-            if (s->nodes[k].model != m ||
-                (prof >= 0 && (!node_takes(c, k, prof, &has) || (pass == 0 && !has))))
+            if (s->nodes[k].model != m || (node >= 0 && (int)k != node) ||
+                (prof >= 0 && (!node_takes(c, k, prof, &has) || (pass == 0 && !has))) ||
+                (navoid && node_holds_any(c, k, avoid, navoid)) ||
+                (want > 1 && node_free(c, k) < want))
                 continue;
             for (ix = 0; ix < s->nodes[k].entry->gpus_per_node; ix++) {
                 int wi = c->slot[k][ix];
@@ -709,6 +738,7 @@ pack_rest(struct ctx *c, struct gpv_error *err)
     struct gpv_pack_model *models = xcalloc(c->p->nmodels + 1, sizeof(*models));
     struct gpv_pack_demand *dem = xcalloc(c->p->ndemands + 1, sizeof(*dem));
     int *orig = xcalloc(c->p->ndemands + 1, sizeof(int));
+    int *avoid = NULL, *node_of = NULL;
     struct gpv_pack_result r;
     size_t m, t, nd = 0, i, k;
     int rc = 0;
@@ -740,11 +770,50 @@ pack_rest(struct ctx *c, struct gpv_error *err)
     sp.ndemands = nd;
     if ((rc = gpv_pack(&r, &sp, err)))
         goto out;
+    avoid = xcalloc(r.ninsts + 1, sizeof(int));
+    node_of = xcalloc(r.ngpus + 1, sizeof(int));
     for (i = 0; i < r.ngpus; i++) {
         const struct gpv_pack_gpu *pg = &r.gpus[i];
         bool single = c->p->models[pg->model].single && pg->ninsts &&
                       (pg->kind == GPV_PACK_MIG || pg->kind == GPV_PACK_MIG_VGPU);
-        struct wgpu *w = free_gpu(c, pg->model, single ? r.insts[pg->first].profile : -1);
+        struct wgpu *w;
+        size_t navoid = 0;
+
+        for (k = 0; k < pg->ninsts; k++) {
+            int t0 = orig[r.insts[pg->first + k].demand];
+
+            if (c->p->demands[t0].spread_nodes)
+                avoid[navoid++] = t0;
+        }
+        /*
+         * The GPUs of one multi-GPU passthrough replica share a node: the first finds a node
+         * with room for all of them, the others follow it there.
+         */
+        if (pg->kind == GPV_PACK_WHOLE && pg->ninsts == 1 && c->p->models[pg->model].nodes) {
+            const struct gpv_pack_inst *x = &r.insts[pg->first];
+            const struct gpv_pack_option *op = &dem[x->demand].options[r.choice[x->demand]];
+
+            if (op->gpus > 1) {
+                size_t j;
+
+                for (j = 0; j < i; j++)
+                    if (r.gpus[j].kind == GPV_PACK_WHOLE && r.gpus[j].ninsts == 1 &&
+                        r.insts[r.gpus[j].first].demand == x->demand &&
+                        r.insts[r.gpus[j].first].replica == x->replica)
+                        break;
+                if (j < i) {
+                    if (node_of[j] < 0)
+                        continue; /* its first GPU found no node */
+                    w = free_gpu(c, pg->model, -1, NULL, 0, 1, node_of[j]);
+                } else {
+                    w = free_gpu(c, pg->model, -1, avoid, navoid, op->gpus, -1);
+                }
+                node_of[i] = w ? w->node : -1;
+                goto got;
+            }
+        }
+        w = free_gpu(c, pg->model, single ? r.insts[pg->first].profile : -1, avoid, navoid, 1, -1);
+    got:
 
         if (!w)
             continue; /* no node may take its profile: its replicas stay unplaced */
@@ -816,6 +885,8 @@ out:
     free(models);
     free(dem);
     free(orig);
+    free(avoid);
+    free(node_of);
     return rc;
 }
 

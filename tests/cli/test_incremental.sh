@@ -110,3 +110,20 @@ run diff "$WORK/inc-single.json" "$WORK/inc-single-more.json" -f json
 expect_json '[(g["gpu"], g["change"]) for g in j["gpus"] if g["change"] != "same"]' \
     "[('n1/0', 'in-place'), ('n1/1', 'added'), ('n3/0', 'added')]"
 expect_json 'j["summary"]["gpus_to_drain"]' 0
+
+t "spread: node holds for new GPUs: the second replica goes to another node"
+"$GPUVPLAN" recommend tests/data/incremental/spread.yaml -f json -o "$WORK/inc-spread.json"
+run recommend tests/data/incremental/spread-more.yaml --from "$WORK/inc-spread.json" -f json \
+    -o "$WORK/inc-spread-more.json"
+expect_rc 0
+run check "$WORK/inc-spread-more.json"
+expect_rc 0
+run diff "$WORK/inc-spread.json" "$WORK/inc-spread-more.json" -f json
+expect_json '[g["gpu"] for g in j["gpus"] if g["change"] == "added"]' "['n1/1', 'n2/0']"
+
+t "a multi-GPU passthrough replica gets its GPUs on one node with room for all of them"
+"$GPUVPLAN" recommend tests/data/incremental/multi-gpu.yaml -f json -o "$WORK/inc-mg.json"
+run recommend tests/data/incremental/multi-gpu-more.yaml --from "$WORK/inc-mg.json" -f json
+expect_rc 0
+expect_json '[g["id"] for g in j["gpus"] if g["instances"][0]["tenant"] == "b"]' \
+    "['n2/0', 'n2/1', 'n2/2', 'n2/3']"
