@@ -739,6 +739,7 @@ pack_rest(struct ctx *c, struct gpv_error *err)
     struct gpv_pack_demand *dem = xcalloc(c->p->ndemands + 1, sizeof(*dem));
     int *orig = xcalloc(c->p->ndemands + 1, sizeof(int));
     int *avoid = NULL, *node_of = NULL;
+    bool *in_sub = NULL;
     struct gpv_pack_result r;
     size_t m, t, nd = 0, i, k;
     int rc = 0;
@@ -851,21 +852,24 @@ pack_rest(struct ctx *c, struct gpv_error *err)
                     (int)(&dem[x->demand].options[r.choice[x->demand]] - c->p->demands[t0].options);
         }
     }
-    /* Count whole replicas only after every part is in. */
+    /* Count whole replicas only after every part is in: one pass over the GPUs. */
+    in_sub = xcalloc(c->p->ndemands + 1, sizeof(*in_sub));
+    for (t = 0; t < nd; t++) {
+        in_sub[orig[t]] = true;
+        memset(c->d[orig[t]].parts, 0, sizeof(int) * (size_t)replicas_of(c, orig[t]));
+    }
+    for (i = 0; i < c->ng; i++)
+        for (k = 0; k < c->g[i].n; k++)
+            if (c->g[i].in[k].demand >= 0 && in_sub[c->g[i].in[k].demand])
+                c->d[c->g[i].in[k].demand].parts[c->g[i].in[k].replica]++;
     for (t = 0; t < nd; t++) {
         int t0 = orig[t];
         struct dstate *ds = &c->d[t0];
-
         int before = ds->left, q,
             need = ds->option >= 0 && opt_of(c, t0, ds->option)->kind == GPV_PACK_WHOLE
                        ? opt_of(c, t0, ds->option)->gpus
                        : 1;
 
-        memset(ds->parts, 0, sizeof(int) * (size_t)replicas_of(c, t0));
-        for (i = 0; i < c->ng; i++)
-            for (k = 0; k < c->g[i].n; k++)
-                if (c->g[i].in[k].demand == t0)
-                    ds->parts[c->g[i].in[k].replica]++;
         ds->left = 0;
         for (q = 0; q < replicas_of(c, t0); q++)
             ds->left += ds->parts[q] < need;
@@ -887,6 +891,7 @@ out:
     free(orig);
     free(avoid);
     free(node_of);
+    free(in_sub);
     return rc;
 }
 
@@ -1028,16 +1033,19 @@ build_result(struct ctx *c)
     size_t i, k, t, n = 0, ninsts = 0;
     bool costs = true;
 
-    /* A tenant with a replica left out is left out whole: a plan places all or nothing. */
-    for (t = 0; t < c->p->ndemands; t++)
-        if (c->d[t].left || !c->p->demands[t].noptions)
-            unpin(c, (int)t);
+    /*
+     * Instances nobody took are released, and a tenant with a replica left out is left out
+     * whole: a plan places all replicas or none.
+     */
     for (i = 0; i < c->ng; i++) {
         struct wgpu *w = &c->g[i];
 
-        for (k = n = 0; k < w->n; k++)
-            if (w->in[k].demand >= 0)
+        for (k = n = 0; k < w->n; k++) {
+            int d = w->in[k].demand;
+
+            if (d >= 0 && !c->d[d].left && c->p->demands[d].noptions)
                 w->in[n++] = w->in[k];
+        }
         w->n = n;
     }
     n = 0;
