@@ -83,6 +83,61 @@ for n in $sizes; do
     done
 done
 
+status=0
+# Incremental planning (issue 13): CURRENT is the plan of N synthetic tenants (BENCH_INCR, default
+# 18000: about 10,000 GPUs); the site then gains 1% more tenants (the same generator draws the
+# same first N). `recommend --from CURRENT` is timed against a fresh `recommend` of the larger
+# site, beside `check CURRENT` (validating CURRENT is part of --from), with the GPUs each one
+# reconfigures as `diff` counts them.
+incr_n=${BENCH_INCR:-18000}
+incr_more=$((incr_n + incr_n / 100))
+# seconds of wall time of a command, from /usr/bin/time when it exists
+wall() {
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -f '%e' -o "$dir/time.txt" "$@" 2>"$dir/err.txt" >/dev/null
+        rc=$?
+        cat "$dir/time.txt"
+    else
+        start=$(date +%s)
+        "$@" 2>"$dir/err.txt" >/dev/null
+        rc=$?
+        echo $(($(date +%s) - start))
+    fi
+    return $rc
+}
+# the integer after "KEY": in a JSON document written by gpuvplan (first occurrence)
+json_int() { sed -n "s/^ *\"$1\": \([0-9][0-9]*\),*$/\1/p" "$2" | head -n 1; }
+echo
+echo "incremental (recommend --from): $incr_n tenants planned, then $incr_more"
+"$dir/gen_tenants" "$incr_n" 1 >"$data/incr-base.yaml" &&
+    "$dir/gen_tenants" "$incr_more" 1 >"$data/incr-more.yaml" &&
+    "$bin" recommend "$data/incr-base.yaml" --gpu h100-80gb --gpu l40s -f json \
+        -o "$data/incr-current.json" 2>"$dir/err.txt"
+if [ $? -gt 1 ]; then
+    echo "failed to make CURRENT:" && cat "$dir/err.txt"
+    status=1
+else
+    t_check=$(wall "$bin" check -q "$data/incr-current.json")
+    t_fresh=$(wall "$bin" recommend "$data/incr-more.yaml" --gpu h100-80gb --gpu l40s -f json \
+        -o "$data/incr-fresh.json")
+    t_incr=$(wall "$bin" recommend "$data/incr-more.yaml" --gpu h100-80gb --gpu l40s \
+        --from "$data/incr-current.json" -f json -o "$data/incr-next.json")
+    "$bin" diff "$data/incr-current.json" "$data/incr-fresh.json" -f json -o "$dir/d1.json"
+    "$bin" diff "$data/incr-current.json" "$data/incr-next.json" -f json -o "$dir/d2.json"
+    printf '%-26s %8s %7s %8s %7s\n' run wall_s gpus drained in_place
+    printf '%-26s %8s %7s\n' "check CURRENT" "$t_check" "$(json_int gpus_used "$data/incr-current.json")"
+    printf '%-26s %8s %7s %8s %7s\n' "fresh recommend" "$t_fresh" \
+        "$(json_int gpus_used "$data/incr-fresh.json")" "$(json_int gpus_to_drain "$dir/d1.json")" \
+        "$(json_int in_place "$dir/d1.json")"
+    printf '%-26s %8s %7s %8s %7s\n' "recommend --from CURRENT" "$t_incr" \
+        "$(json_int gpus_used "$data/incr-next.json")" "$(json_int gpus_to_drain "$dir/d2.json")" \
+        "$(json_int in_place "$dir/d2.json")"
+    echo "  (--from reports $(json_int gpus_reconfigured "$data/incr-next.json") GPUs reconfigured," \
+        "$(json_int kept "$data/incr-next.json") replicas kept," \
+        "$(json_int added_in_place "$data/incr-next.json") added in place)"
+    rm -f "$data/incr-fresh.json" "$data/incr-next.json" "$dir/d1.json" "$dir/d2.json"
+fi
+
 # The 100k plan byte for byte. The file name is part of the plan (input.tenants_file, the table's
 # title), so the plans are made from $build/bench/data with the default BUILD=build.
 plan_sums='
@@ -94,7 +149,6 @@ badc130b8e38af42ec2285c1218a3902eee9f199a02a025a28db3ce39caa7b7a optimal json
 3128e0933c1a6bb283919d81c41f6b3ed72bf07f5f5dd304abbce43d3d3547e7 first-fit table
 '
 tenants100k=build/bench/data/tenants-100000.yaml
-status=0
 case " $sizes " in
 *" 100000 "*)
     echo

@@ -302,9 +302,13 @@ squash(char *dst, size_t n, const char *s)
         dst[k - 6] = '\0';
 }
 
-/* How a name matches a model: 2 exactly, 1 in the squashed form, 0 not at all. */
+/*
+ * How a name matches a model: 2 exactly, 1 in the squashed form, 0 not at all. With
+ * exact_only, 1 is never returned (the squashed forms are not computed: resolving every GPU of
+ * a large plan by its id stays fast).
+ */
 static int
-name_match(const struct gpv_gpu *gpu, const char *name, const char *squashed)
+name_match(const struct gpv_gpu *gpu, const char *name, const char *squashed, bool exact_only)
 {
     char b[128];
     size_t i;
@@ -314,6 +318,8 @@ name_match(const struct gpv_gpu *gpu, const char *name, const char *squashed)
     for (i = 0; i < gpu->naliases; i++)
         if (gpv_strieq(gpu->aliases[i], name))
             return 2;
+    if (exact_only)
+        return 0;
     squash(b, sizeof(b), gpu->id);
     if (!strcmp(squashed, b))
         return 1;
@@ -354,7 +360,7 @@ gpv_db_resolve(const struct gpv_gpu **out, size_t cap, const struct gpv_db *db, 
     squash(a, sizeof(a), name);
     for (pass = 2; pass > 0; pass--)
         for (i = 0; i < db->ngpus; i++)
-            if (name_match(db->gpus[i], name, a) == pass) {
+            if (name_match(db->gpus[i], name, a, pass == 2) == pass) {
                 if (cap)
                     out[0] = db->gpus[i];
                 return 1;

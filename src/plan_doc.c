@@ -613,6 +613,8 @@ emit_plan(struct gpv_emit *e, const struct gpv_plan_src *src)
     emit_gpus(e, src, &ix);
     pl_nodes_emit(e, src, &ix);
     emit_unplaced(e, src);
+    if (src->incremental)
+        gpv_emit_val(e, "incremental", src->incremental);
     gpv_emit_end(e);
     pl_index_release(&ix);
 }

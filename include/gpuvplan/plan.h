@@ -74,7 +74,9 @@ struct gpv_plan_src {
     const char *rules;        /* the ruleset's name */
     const struct gpv_plan_job *job;
     const struct gpv_plan_run *run;
-    bool explain; /* add each tenant's rule trace */
+    bool explain;                      /* add each tenant's rule trace */
+    const struct gpv_val *incremental; /* NULL, or the "incremental" member (recommend --from,
+                                          gpv_incr_build()), written last */
 };
 
 /* Builds the plan as a value tree; the caller frees it. */

@@ -85,6 +85,7 @@ int cmd_export(struct gpv_cli *cli, int argc, char **argv);
 int cmd_lint(struct gpv_cli *cli, int argc, char **argv);
 int cmd_report(struct gpv_cli *cli, int argc, char **argv);
 int cmd_state(struct gpv_cli *cli, int argc, char **argv);
+int cmd_diff(struct gpv_cli *cli, int argc, char **argv);
 int cmd_import_profile(struct gpv_cli *cli, int argc, char **argv);
 int cmd_completion(struct gpv_cli *cli, int argc, char **argv);
 

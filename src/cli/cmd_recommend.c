@@ -3,6 +3,8 @@
 #include "opt.h"
 #include "cli_rules.h"
 
+#include "gpuvplan/diff.h"
+#include "gpuvplan/incr.h"
 #include "gpuvplan/pack.h"
 #include "gpuvplan/plan.h"
 #include "gpuvplan/report.h"
@@ -22,11 +24,43 @@ static const char recommend_usage_about[] =
     "every model the rules allow), with the fewest GPUs (the lowest cost where the fleet gives\n"
     "costs). Every plan reports a lower bound on the GPUs its choices need; 'optimal' means the\n"
     "count is proven minimal. A tenant may get a larger MIG instance than it asked for when that\n"
-    "saves a GPU; the plan says so. docs/plan.md explains the format and the algorithm.\n";
+    "saves a GPU; the plan says so. docs/plan.md explains the format and the algorithm.\n"
+    "\n"
+    "With --from CURRENT (a plan or a state, JSON or YAML) the plan starts from what runs now:\n"
+    "every tenant still served where it is stays there, new instances go into free units of\n"
+    "GPUs in use first, then onto unused GPUs, and as few GPUs as possible are reconfigured\n"
+    "(at most --max-reconfigure). The plan's \"incremental\" member says what was kept, which\n"
+    "tenants moved and why, and how many GPUs a fresh plan would use. docs/incremental.md.\n";
 
 static const char recommend_usage_footer[] =
     "Exit status: 0 every tenant placed, 1 some tenant unplaced, 2 usage error, 3 bad input,\n"
     "4 system error.\n";
+
+/* What --from changed, after the plan's table. */
+static void
+incr_table(struct gpv_buf *b, const struct gpv_incr *x, const struct gpv_tenants *file,
+           const struct gpv_cli *cli)
+{
+    size_t i;
+
+    gpv_buf_printf(b, "\n%sIncremental%s: %d replica%s kept where %s", cli_bold(cli),
+                   cli_reset(cli), x->kept, x->kept == 1 ? "" : "s",
+                   x->kept == 1 ? "it was" : "they were");
+    if (x->slots_taken)
+        gpv_buf_printf(b, " (%d in existing instances)", x->slots_taken);
+    gpv_buf_printf(b, ", %d added in place, %d on unused GPUs; %d GPU%s reconfigured",
+                   x->added_in_place, x->on_unused, x->reconfigured,
+                   x->reconfigured == 1 ? "" : "s");
+    if (x->max_reconfigure >= 0)
+        gpv_buf_printf(b, " (at most %d)", x->max_reconfigure);
+    gpv_buf_printf(b, "; %d GPUs used, a fresh plan would use %d\n", x->result.gpus_used,
+                   x->fresh_gpus);
+    for (i = 0; i < x->nmoves; i++)
+        gpv_buf_printf(b, "moved: %s: %s\n", file->tenants[x->moves[i].tenant].name,
+                       x->moves[i].reason);
+    for (i = 0; i < x->nnotes; i++)
+        gpv_buf_printf(b, "%snote: %s%s\n", cli_dim(cli), x->notes[i], cli_reset(cli));
+}
 
 /* ---- the command ------------------------------------------------------------------------- */
 
@@ -39,6 +73,8 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
     const char *rules_path = NULL;
     bool explain = false, no_upgrades = false;
     int strategy_ix = 0;
+    const char *from = NULL;
+    long long max_reconf = -1;
     const struct cli_opt opts[] = {
         CLI_FORMAT(&fmt, cli_formats_html,
                    "table (default), json or yaml (schema gpuvplan.plan/1), or html (the page "
@@ -51,6 +87,10 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
         CLI_FLAG(0, "no-upgrades", &no_upgrades, "never give a larger MIG instance than asked"),
         CLI_STRING('r', "rules", "FILE", &rules_path,
                    "use these rules instead of the built-in ones"),
+        CLI_STRING(0, "from", "FILE", &from,
+                   "start from this plan or state: fewest GPUs reconfigured"),
+        CLI_INT(0, "max-reconfigure", "N", &max_reconf, 0, 1000000000LL,
+                "with --from: drain at most N GPUs in use"),
         CLI_QUIET(&cli->quiet),
         CLI_END,
     };
@@ -63,6 +103,12 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
     struct gpv_ruleset rules;
     const struct gpv_gpu **only = NULL;
     const char *inputs[3] = {NULL, NULL, NULL};
+    struct gpv_diff_doc cur;
+    struct gpv_incr inc;
+    struct gpv_plan_run irun;
+    struct gpv_val *curv = NULL, *incv = NULL;
+    char *curbuf = NULL;
+    size_t curlen = 0;
     struct gpv_plan_job job;
     struct gpv_plan_run run;
     struct gpv_plan_src src;
@@ -74,6 +120,8 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
     memset(&file, 0, sizeof(file));
     memset(&rules, 0, sizeof(rules));
     memset(&run, 0, sizeof(run));
+    memset(&inc, 0, sizeof(inc));
+    gpv_diff_doc_init(&cur);
     gpv_buf_init(&b);
     if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
         return rc;
@@ -82,6 +130,10 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
     if (args.n != 1) {
         rc = cli_usage_error("recommend",
                              args.n == 0 ? "which tenants file?" : "one tenants file at a time");
+        goto out;
+    }
+    if (max_reconf >= 0 && !from) {
+        rc = cli_usage_error("recommend", "--max-reconfigure needs --from CURRENT");
         goto out;
     }
     inputs[0] = args.v[0];
@@ -116,6 +168,21 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
     src.job = &job;
     src.run = &run;
     src.explain = explain;
+    if (from) {
+        const char *name = strcmp(from, "-") ? from : "<stdin>";
+
+        if (cli_read_file(&curbuf, &curlen, from, &err) ||
+            cli_parse_document(&curv, curbuf, curlen, name, &err) ||
+            gpv_diff_doc_read(&cur, curv, &cli->db, name, &err) ||
+            gpv_incr_plan(&inc, &run, &file, &cur, (int)max_reconf, &err)) {
+            rc = cli_report(&err);
+            goto out;
+        }
+        gpv_incr_run(&irun, &run, &inc);
+        src.run = &irun;
+        incv = gpv_incr_build(&inc, &file, name);
+        src.incremental = incv;
+    }
     /* Every format is written straight from the plan, without a value tree, and streamed out
      * 64 KiB at a time: large sites stay fast and small. */
     cli_stream_stdout(&b);
@@ -143,14 +210,21 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
         style.reset = cli_reset(cli);
         style.width = cli_columns();
         gpv_plan_write_table(&src, &style, &b);
+        if (from)
+            incr_table(&b, &inc, &file, cli);
     }
     if (cli_write_output(NULL, gpv_buf_str(&b), b.len, inputs, &err)) {
         rc = cli_report(&err);
         goto out;
     }
-    if (run.result.nunplaced)
+    if (src.run->result.nunplaced)
         rc = GPV_EXIT_NO;
 out:
+    gpv_incr_release(&inc);
+    gpv_diff_doc_release(&cur);
+    gpv_val_free(curv);
+    gpv_val_free(incv);
+    free(curbuf);
     gpv_buf_release(&b);
     gpv_plan_run_release(&run);
     free(only);

@@ -36,6 +36,7 @@ const struct gpv_command gpv_commands[] = {
     {"lint", cmd_lint, "check mig-parted, vgpu-device-manager and device-plugin configs"},
     {"report", cmd_report, "draw a plan as one self-contained HTML page (SVG, no script)"},
     {"state", cmd_state, "what the nodes run now, read from their nvidia-smi output"},
+    {"diff", cmd_diff, "what changes between two plans or states: stays, moves, drains"},
     {"import-profile", cmd_import_profile, "a model's profile file from its nvidia-smi output"},
     {"completion", cmd_completion, "a bash, zsh or fish completion script"},
     {NULL, NULL, NULL},
