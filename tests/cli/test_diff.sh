@@ -91,7 +91,7 @@ expect_err "error: not a plan or a state (schema 'gpuvplan.plan/9'"
 run diff "$WORK/diff-p1.json" tests/data/diff/bad-overlap-state.json
 expect_rc 3
 expect_err "bad-overlap-state.json: error: gpu 'n1/0': invalid MIG layout:"
-python3 - "$WORK/diff-p1.json" "$WORK/diff-bad-plan.json" <<'PY'
+/usr/bin/python3 - "$WORK/diff-p1.json" "$WORK/diff-bad-plan.json" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
 p["gpus"][1]["instances"][1]["start"] = 1  # 1g.20gb may not start at 1; it overlaps too
@@ -111,7 +111,7 @@ expect_rc 3
 expect_err "gpu 'n1/0' is listed twice"
 
 t "control bytes in a document never reach the terminal"
-python3 - "$WORK/diff-p1.json" "$WORK/diff-esc.json" <<'PY'
+/usr/bin/python3 - "$WORK/diff-p1.json" "$WORK/diff-esc.json" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
 new = "ds-\u001b]0;pwned\u0007alice"

@@ -1,5 +1,6 @@
 # recommend --from CURRENT: incremental plans, and the end-to-end loop of issue 13
-# (plan -> what nvidia-smi prints for it -> state -> diff -> one tenant more -> recommend --from)
+# (plan -> export -> what nvidia-smi prints for it -> state -> diff -> one tenant more ->
+# recommend --from)
 
 ex=docs/examples/tenants.yaml
 "$GPUVPLAN" recommend "$ex" -f json -o "$WORK/inc-plan.json"
@@ -8,12 +9,36 @@ printf '  - {name: ds-erin, memory: 20GB, isolation: hard, workload: dev}\n' >>"
 
 t "end to end: the state nvidia-smi reports for a plan shows no change against the plan"
 mkdir -p "$WORK/inc-smi"
-python3 tests/cli/smi_from_plan.py "$GPUVPLAN" "$WORK/inc-plan.json" "$WORK/inc-smi" && ok || bad "generator failed"
+/usr/bin/python3 tests/cli/smi_from_plan.py "$GPUVPLAN" "$WORK/inc-plan.json" "$WORK/inc-smi" && ok || bad "generator failed"
 run state "$WORK/inc-smi/gfx-1.txt" "$WORK/inc-smi/hgx-01.txt" -f json -o "$WORK/inc-state.json"
 expect_rc 0
 run diff "$WORK/inc-plan.json" "$WORK/inc-state.json"
 expect_rc 0
 expect_out 'Summary: 12 same, 0 in place, 0 reconfigured, 0 added, 0 removed; 0 GPUs to drain'
+
+t "end to end: the exported mig-parted config and node labels give every GPU what nvidia-smi reports"
+"$GPUVPLAN" export "$WORK/inc-plan.json" --to mig-parted -o "$WORK/inc-mig.yaml"
+"$GPUVPLAN" export "$WORK/inc-plan.json" --to labels -f json -o "$WORK/inc-labels.json"
+run lint "$WORK/inc-mig.yaml"
+expect_rc 0
+/usr/bin/python3 - "$WORK/inc-mig.yaml" "$WORK/inc-labels.json" "$WORK/inc-state.json" <<'PY' && ok || bad "export and state disagree"
+import json, sys, yaml
+mp = yaml.safe_load(open(sys.argv[1]))["mig-configs"]
+labels = {n["name"]: n["labels"] for n in json.load(open(sys.argv[2]))["nodes"]}
+checked = 0
+for g in json.load(open(sys.argv[3]))["gpus"]:
+    config = labels[g["node"]].get("nvidia.com/mig.config", "all-disabled")
+    entries = [e for e in mp[config] if e["devices"] == "all" or g["index"] in e["devices"]]
+    assert len(entries) == 1, (g["id"], entries)
+    want = {k: v for k, v in (entries[0].get("mig-devices") or {}).items() if v}
+    have = {}
+    for i in g["instances"]:
+        have[i["profile"]] = have.get(i["profile"], 0) + 1
+    assert want == have, (g["id"], want, have)
+    assert entries[0]["mig-enabled"] == (g["mode"] == "mig") or g["model"] == "l40s", g["id"]
+    checked += 1
+assert checked == 12, checked
+PY
 
 t "end to end: one tenant more, from the state: only the GPU that takes it changes, in place"
 run recommend "$WORK/inc-more.yaml" --from "$WORK/inc-state.json" -f json -o "$WORK/inc-next.json"
@@ -38,7 +63,7 @@ expect_json 'j["incremental"]["fresh_plan_gpus"]' 7
 t "--from the plan itself keeps everything: the plan is the fresh one plus 'incremental'"
 run recommend "$ex" --from "$WORK/inc-plan.json" -f json
 expect_rc 0
-python3 - "$WORK/inc-plan.json" "$WORK/out" <<'PY' && ok || bad "plans differ beyond 'incremental'"
+/usr/bin/python3 - "$WORK/inc-plan.json" "$WORK/out" <<'PY' && ok || bad "plans differ beyond 'incremental'"
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 inc = b.pop("incremental")

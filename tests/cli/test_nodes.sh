@@ -41,7 +41,7 @@ expect_rc 0
 expect_json '[(n["name"], n["mig_strategy"], [l["summary"] for l in n["layout"]]) for n in j["nodes"]]' "[('a', 'single', ['mig 1g.10gb x3', 'unused']), ('b', 'single', ['mig 3g.40gb', 'unused'])]"
 
 t "check refuses node fields that do not hold"
-python3 - "$WORK/hgx.json" "$WORK" <<'PY'
+/usr/bin/python3 - "$WORK/hgx.json" "$WORK" <<'PY'
 import json, sys
 src, work = sys.argv[1], sys.argv[2]
 base = json.load(open(src))

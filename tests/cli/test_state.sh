@@ -21,11 +21,10 @@ expect_json '[(i["profile"], i["start"], i["size"]) for i in j["gpus"][3]["insta
     "[('4g.40gb', 0, 4), ('3g.40gb', 4, 4)]"
 expect_json 'j["gpus"][6]["mode"]' whole
 expect_json 'j["gpus"][0]["pci_device_id"]' 0x2330
-if command -v python3 >/dev/null && python3 -c 'import jsonschema' 2>/dev/null; then
-    t "state JSON validates against docs/state.schema.json"
-    python3 -c 'import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' \
-        "$WORK/out" docs/state.schema.json && ok || bad "schema validation failed"
-fi
+
+t "state JSON validates against docs/state.schema.json"
+/usr/bin/python3 -c 'import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' \
+    "$WORK/out" docs/state.schema.json && ok || bad "schema validation failed"
 
 t "state -f yaml"
 run state tests/data/smi/h100-node.txt -f yaml
@@ -88,7 +87,7 @@ printf 'GPU 0: NVIDIA H100\000\001\n' >"$WORK/bin.txt"
 run state "$WORK/bin.txt"
 expect_rc 3
 expect_err 'bin.txt:1:19: error: binary data (byte 0x00)'
-python3 -c 'print("x" * 100000)' >"$WORK/huge.txt"
+/usr/bin/python3 -c 'print("x" * 100000)' >"$WORK/huge.txt"
 run state "$WORK/huge.txt"
 expect_rc 3
 expect_err 'huge.txt:1:4097: error: line longer than 4096 bytes'
