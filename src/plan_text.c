@@ -162,9 +162,12 @@ table_tenant(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv
              const struct pl_index *ix, const struct pl_tenant *pt, size_t t, int nw)
 {
     char name[160], prof[64];
-    size_t j;
+    struct pl_part *parts;
+    size_t j, nparts;
 
-    if (pt->t->replicas > 1)
+    if (pt->placed < pt->t->replicas)
+        snprintf(name, sizeof(name), "%s x%d/%d", pt->t->name, pt->placed, pt->t->replicas);
+    else if (pt->t->replicas > 1)
         snprintf(name, sizeof(name), "%s x%d", pt->t->name, pt->t->replicas);
     else
         snprintf(name, sizeof(name), "%s", pt->t->name);
@@ -175,6 +178,22 @@ table_tenant(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv
     gpv_buf_printf(b, "  %-*s %-11s %-16s ", nw, name, gpv_method_name(pt->method), prof);
     put_gpu_list(b, ix, t, 80 - 32 - nw);
     gpv_buf_putc(b, '\n');
+    nparts = pl_parts(&parts, src, ix, t);
+    if (nparts > 1) {
+        /* Replicas on several options: how many on each, the first one first. */
+        gpv_buf_printf(b, "    %ssplit: ", st->dim);
+        for (j = 0; j < nparts; j++) {
+            gpv_buf_printf(b, "%s%d on %s %s", j ? ", " : "", parts[j].replicas, parts[j].gpu->id,
+                           gpv_method_name(parts[j].method));
+            if (parts[j].profile)
+                gpv_buf_printf(b, " %s", parts[j].profile);
+        }
+        gpv_buf_printf(b, "%s\n", st->reset);
+    }
+    free(parts);
+    if (pt->placed < pt->t->replicas)
+        gpv_buf_printf(b, "    %snote: %d of %d replicas placed; see Unplaced%s\n", st->dim,
+                       pt->placed, pt->t->replicas, st->reset);
     if (pt->upgraded) {
         gpv_buf_printf(b, "    %snote: ", st->dim);
         pl_put_note(b, pt);
@@ -214,7 +233,9 @@ table_tenants(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
 
         if (src->run->result.choice[t] < 0)
             continue;
-        len = (int)strlen(tn->name) + (tn->replicas > 1 ? 4 : 0);
+        len = (int)strlen(tn->name) + (src->run->result.placed[t] < tn->replicas ? 8
+                                       : tn->replicas > 1                        ? 4
+                                                                                 : 0);
         if (len > nw)
             nw = len > 30 ? 30 : len;
     }
@@ -240,8 +261,13 @@ table_unplaced(struct gpv_buf *b, const struct gpv_plan_src *src, const struct g
         return;
     gpv_buf_printf(b, "\n%sUnplaced%s (%zu)\n", st->bold, st->reset, r->nunplaced);
     for (i = 0; i < r->nunplaced; i++) {
-        gpv_buf_printf(b, "  %s%s%s\n", st->red,
-                       src->job->file->tenants[r->unplaced[i].demand].name, st->reset);
+        const struct gpv_tenant *tn = &src->job->file->tenants[r->unplaced[i].demand];
+
+        if (tn->replicas > 1)
+            gpv_buf_printf(b, "  %s%s%s (%d of %d replicas)\n", st->red, tn->name, st->reset,
+                           r->unplaced[i].replicas, tn->replicas);
+        else
+            gpv_buf_printf(b, "  %s%s%s\n", st->red, tn->name, st->reset);
         pl_reasons(src, i, table_reason, b);
     }
 }
@@ -257,20 +283,26 @@ static void
 table_licences(struct gpv_buf *b, const struct gpv_plan_src *src, const struct pl_index *ix)
 {
     struct lic *v = NULL;
-    struct pl_tenant pt;
-    size_t n = 0, i, t;
+    struct pl_part *parts;
+    size_t n = 0, i, j, t, np;
 
     for (t = 0; t < src->job->file->ntenants; t++) {
-        if (!pl_tenant(&pt, src, ix, t) || !pt.license || !*pt.license)
-            continue;
-        for (i = 0; i < n && strcmp(v[i].name, pt.license); i++)
-            ;
-        if (i == n) {
-            v = xreallocarray(v, n + 1, sizeof(*v));
-            v[n].name = pt.license;
-            v[n++].n = 0;
+        np = pl_parts(&parts, src, ix, t);
+        for (j = 0; j < np; j++) {
+            const char *lic = parts[j].license;
+
+            if (!lic || !*lic)
+                continue;
+            for (i = 0; i < n && strcmp(v[i].name, lic); i++)
+                ;
+            if (i == n) {
+                v = xreallocarray(v, n + 1, sizeof(*v));
+                v[n].name = lic;
+                v[n++].n = 0;
+            }
+            v[i].n += parts[j].replicas;
         }
-        v[i].n += pt.t->replicas;
+        free(parts);
     }
     for (i = 0; i < n; i++)
         gpv_buf_printf(b, "  %-10s %s for %lld vGPU%s\n", i ? "" : "licences", v[i].name, v[i].n,
@@ -308,6 +340,17 @@ table_summary(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
         first = false;
     }
     gpv_buf_printf(b, "  %-10s %zu placed, %zu unplaced\n", "tenants", ix->placed, r->nunplaced);
+    {
+        long long want = 0, got = 0;
+        size_t t;
+
+        for (t = 0; t < src->job->file->ntenants; t++) {
+            want += src->job->file->tenants[t].replicas;
+            got += r->placed[t];
+        }
+        if (got < want)
+            gpv_buf_printf(b, "  %-10s %lld of %lld placed\n", "replicas", got, want);
+    }
     gpv_buf_printf(b, "  %-10s %.1f%% allocated, %.1f%% asked for\n", "memory",
                    100.0 * f.util_memory, 100.0 * f.util_requested);
     gpv_buf_printf(b, "  %-10s %.1f GiB of memory", "stranded", (double)f.stranded_mib / 1024.0);

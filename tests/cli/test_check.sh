@@ -117,7 +117,7 @@ expect_out "fixed share is not available in mixed-size mode"
 t "unplaced tenants fail unless --allow-unplaced"
 run check "$WORK/small.json"
 expect_rc 1
-expect_out "tenant 'second': is unplaced: h100-80gb: no room left"
+expect_out "tenant 'second': is unplaced: h100-80gb: fleet exhausted"
 run check "$WORK/small.json" --allow-unplaced
 expect_rc 0
 

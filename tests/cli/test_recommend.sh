@@ -80,7 +80,7 @@ run recommend tests/data/recommend/fleet-too-small.yaml -f json
 expect_rc 1
 expect_json 'j["summary"]["unplaced"]' 1
 expect_json 'j["unplaced"][0]["tenant"]' second
-expect_json '"no room" in j["unplaced"][0]["reasons"][0]' True
+expect_json '"fleet exhausted" in j["unplaced"][0]["reasons"][0]' True
 expect_json 'j["summary"]["gpus_used"]' 1
 run recommend tests/data/recommend/fleet-too-small.yaml
 expect_rc 1

@@ -349,7 +349,11 @@ test_pack_leaves_tenants_unplaced_when_the_fleet_is_full(void **state)
     assert_int_equal(r.unplaced[0].demand, 1);
     assert_true(r.unplaced[0].nreasons >= 1);
     assert_non_null(strstr(r.unplaced[0].reasons[0], "h100-80gb"));
-    assert_non_null(strstr(r.unplaced[0].reasons[0], "no room"));
+    assert_non_null(strstr(r.unplaced[0].reasons[0], "fleet exhausted: 1 of 1 GPU in use"));
+    assert_int_equal(r.unplaced[0].replicas, 1);
+    assert_int_equal(r.unplaced[0].whys[0].why, GPV_PACK_WHY_EXHAUSTED);
+    assert_int_equal(r.placed[1], 0);
+    assert_int_equal(r.placed[0], 1);
     assert_int_equal(r.choice[0], 0);
     assert_int_equal(r.choice[1], -1);
     assert_int_equal(r.choice[2], 0);
@@ -380,6 +384,90 @@ test_pack_moves_a_demand_to_a_fleet_model_with_room(void **state)
     assert_int_equal(r.gpus_used, 2);
     assert_int_equal(r.models[0].gpus, 1);
     assert_int_equal(r.models[1].gpus, 1);
+    gpv_pack_result_release(&r);
+}
+
+static void
+test_pack_places_replicas_one_by_one_across_fleet_models(void **state)
+{
+    const struct gpv_gpu *h = gpu("h100-80gb"), *l = gpu("l40s");
+    struct gpv_pack_result r;
+    struct prob b;
+    size_t i;
+    int seen[6] = {0}, on_l40s = 0;
+
+    (void)state;
+    prob_init(&b, h, 4);
+    b.models[1].gpu = l;
+    b.models[1].limit = 4;
+    b.models[1].cost = -1.0;
+    b.p.nmodels = 2;
+    add_demand(&b, 6, false);
+    add_option(&b, 0, 0, GPV_PACK_WHOLE, -1, -1, 1);
+    add_option(&b, 0, 1, GPV_PACK_WHOLE, -1, -1, 1);
+    b.options[0][1].rank = 1;
+    pack_ok(&r, &b);
+    assert_int_equal(r.nunplaced, 0);
+    assert_int_equal(r.placed[0], 6);
+    assert_int_equal(r.choice[0], 0);
+    assert_int_equal(r.models[0].gpus, 4);
+    assert_int_equal(r.models[1].gpus, 2);
+    assert_int_equal(r.ninsts, 6);
+    for (i = 0; i < r.ninsts; i++) {
+        assert_in_range(r.insts[i].replica, 0, 5);
+        seen[r.insts[i].replica]++;
+        on_l40s += r.insts[i].option == 1;
+    }
+    for (i = 0; i < 6; i++)
+        assert_int_equal(seen[i], 1);
+    assert_int_equal(on_l40s, 2);
+    gpv_pack_result_release(&r);
+}
+
+static void
+test_pack_places_what_fits_and_counts_the_rest_with_its_reason(void **state)
+{
+    const struct gpv_gpu *h = gpu("h100-80gb");
+    struct gpv_pack_result r;
+    struct prob b;
+
+    (void)state;
+    prob_init(&b, h, 2);
+    add_mig(&b, prof(h, "3g.40gb"), 5, false);
+    pack_ok(&r, &b);
+    assert_int_equal(r.gpus_used, 2);
+    assert_int_equal(r.placed[0], 4);
+    assert_int_equal(r.choice[0], 0);
+    assert_int_equal(r.nunplaced, 1);
+    assert_int_equal(r.unplaced[0].replicas, 1);
+    assert_int_equal(r.unplaced[0].whys[0].why, GPV_PACK_WHY_EXHAUSTED);
+    assert_int_equal(r.unplaced[0].whys[0].in_use, 2);
+    assert_int_equal(r.unplaced[0].whys[0].limit, 2);
+    assert_int_equal(r.unplaced[0].whys[0].available, 0);
+    assert_int_equal(r.unplaced[0].whys[0].needed, 1);
+    assert_string_equal(r.unplaced[0].reasons[0],
+                        "h100-80gb: fleet exhausted: 2 of 2 GPUs in use; 1 replica left, it "
+                        "needs one 3g.40gb MIG instance");
+    gpv_pack_result_release(&r);
+}
+
+static void
+test_pack_spreads_what_it_can_and_says_why_the_rest_cannot_spread(void **state)
+{
+    const struct gpv_gpu *h = gpu("h100-80gb");
+    struct gpv_pack_result r;
+    struct prob b;
+
+    (void)state;
+    prob_init(&b, h, 3);
+    add_mig(&b, prof(h, "1g.10gb"), 5, true);
+    pack_ok(&r, &b);
+    assert_int_equal(r.placed[0], 3);
+    assert_int_equal(r.gpus_used, 3);
+    assert_int_equal(r.unplaced[0].replicas, 2);
+    assert_int_equal(r.unplaced[0].whys[0].why, GPV_PACK_WHY_SPREAD);
+    assert_int_equal(r.unplaced[0].whys[0].needed, 5);
+    assert_int_equal(r.unplaced[0].whys[0].available, 3);
     gpv_pack_result_release(&r);
 }
 
@@ -701,6 +789,9 @@ main(void)
         cmocka_unit_test(test_pack_packs_replicas_together_without_spread),
         cmocka_unit_test(test_pack_leaves_tenants_unplaced_when_the_fleet_is_full),
         cmocka_unit_test(test_pack_moves_a_demand_to_a_fleet_model_with_room),
+        cmocka_unit_test(test_pack_places_replicas_one_by_one_across_fleet_models),
+        cmocka_unit_test(test_pack_places_what_fits_and_counts_the_rest_with_its_reason),
+        cmocka_unit_test(test_pack_spreads_what_it_can_and_says_why_the_rest_cannot_spread),
         cmocka_unit_test(test_pack_prefers_the_cheaper_model_when_costs_are_known),
         cmocka_unit_test(test_pack_upgrades_to_a_larger_profile_when_it_saves_a_gpu),
         cmocka_unit_test(test_pack_first_fit_is_valid_and_never_beats_optimal),
