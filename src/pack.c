@@ -984,6 +984,90 @@ explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const struct pk_so
     }
 }
 
+/*
+ * Weight of one replica of option o of demand d in dimension k (0: MIG units, vGPU slots or
+ * frame-buffer share; 1: MIG compute slices, else as 0; 2: vGPU frame buffer over the GPU's
+ * memory, MIG units), such that what any
+ * one GPU holds weighs at most 1 in each dimension. Whole GPUs weigh their count.
+ */
+static double
+any_weight(struct pk_ctx *c, size_t d, const struct gpv_pack_option *o, int k)
+{
+    const struct gpv_pack_model *m = &c->p->models[o->model];
+    const struct gpv_gpu *gpu = m->gpu;
+
+    switch (o->kind) {
+    case GPV_PACK_MIG:
+    case GPV_PACK_MIG_VGPU: {
+        const struct gpv_mig_profile *pr = &gpu->mig->profiles[o->profile];
+
+        if (k == 0)
+            return (double)pr->size / gpu->mig->units;
+        if (k == 1)
+            return (double)pr->compute_slices / gpu->mig->compute_slices;
+        return (double)pr->size / gpu->mig->units; /* units again: disjoint intervals */
+    }
+    case GPV_PACK_VGPU: {
+        const struct gpv_vgpu_type *t = &gpu->vgpu->types[o->vgpu_type];
+        int lim = gpv_vgpu_limit(t, m->mixed, c->p->demands[d].compute);
+
+        if (k == 2)
+            return (double)t->framebuffer_mib / gpu->memory_mib;
+        if (m->mixed)
+            return (double)t->size_gb / gpv_vgpu_region_gb(gpu);
+        return lim > 0 ? 1.0 / lim : 1.0;
+    }
+    case GPV_PACK_WHOLE:
+        break;
+    }
+    return o->gpus;
+}
+
+/*
+ * A lower bound on the GPUs of any plan placing placed[d] replicas of every demand d, each on
+ * any of its feasible options: per dimension of any_weight(), every replica at its lightest
+ * option, rounded up; the largest of the three. When no placed demand has a choice (one
+ * feasible option each), the bound for the choices made holds for every plan and counts too.
+ */
+static int
+bound_any(struct pk_ctx *c, const bool *feasible, const size_t *foff, const int *placed, int chosen)
+{
+    const struct gpv_pack_problem *p = c->p;
+    double sum[3] = {0.0, 0.0, 0.0};
+    bool single = true;
+    size_t d, i;
+    int k, best = 0;
+
+    for (d = 0; d < p->ndemands; d++) {
+        double w[3] = {-1.0, -1.0, -1.0};
+        int nfeas = 0;
+
+        if (!placed[d])
+            continue;
+        for (i = 0; i < p->demands[d].noptions; i++) {
+            if (!feasible[foff[d] + i])
+                continue;
+            nfeas++;
+            for (k = 0; k < 3; k++) {
+                double x = any_weight(c, d, &p->demands[d].options[i], k);
+
+                if (w[k] < 0.0 || x < w[k])
+                    w[k] = x;
+            }
+        }
+        single = single && nfeas <= 1;
+        for (k = 0; k < 3; k++)
+            sum[k] += placed[d] * (w[k] > 0.0 ? w[k] : 0.0);
+    }
+    for (k = 0; k < 3; k++) {
+        int b = (int)ceil(sum[k] - PACK_BOUND_EPS);
+
+        if (b > best)
+            best = b;
+    }
+    return single && chosen > best ? chosen : best;
+}
+
 /* Moves the plan sol into out (sol keeps what is left to release) with its figures; takes
  * choice and placed. */
 static void
@@ -1002,7 +1086,7 @@ fill_result(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struc
     out->placed = placed;
     out->nmodels = p->nmodels;
     out->models = xcalloc(p->nmodels + 1, sizeof(*out->models));
-    out->optimal = true;
+    out->optimal_choices = true;
     out->cost = costs_known(p) ? 0.0 : -1.0;
     for (m = 0; m < p->nmodels; m++) {
         out->models[m].gpus = sol->used[m];
@@ -1010,7 +1094,7 @@ fill_result(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struc
         out->models[m].optimal = sol->optimal[m];
         out->gpus_used += sol->used[m];
         out->lower_bound += sol->lb[m];
-        out->optimal = out->optimal && sol->optimal[m];
+        out->optimal_choices = out->optimal_choices && sol->optimal[m];
         if (out->cost >= 0.0)
             out->cost += sol->used[m] * p->models[m].cost;
     }
@@ -1102,6 +1186,10 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
         c.asg = NULL;
         explain_unplaced(out, &c, &sol, placed);
         fill_result(out, p, &sol, choice, placed);
+        out->lower_bound_any = bound_any(&c, feasible, foff, placed, out->lower_bound);
+        if (out->lower_bound_any > out->gpus_used)
+            out->lower_bound_any = out->gpus_used; /* never: the plan itself is a plan */
+        out->optimal = out->gpus_used == out->lower_bound_any;
         pk_sol_release(&sol);
     }
     out->nodes = c.nodes;

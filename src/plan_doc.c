@@ -443,9 +443,11 @@ emit_summary(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl
     pl_figures(&f, src);
     gpv_emit_obj(e, "summary");
     gpv_emit_int(e, "gpus_used", r->gpus_used);
-    gpv_emit_int(e, "lower_bound", r->lower_bound);
-    gpv_emit_int(e, "gap", r->gpus_used - r->lower_bound);
+    gpv_emit_int(e, "lower_bound", r->lower_bound_any);
+    gpv_emit_int(e, "gap", r->gpus_used - r->lower_bound_any);
     gpv_emit_bool(e, "optimal", r->optimal);
+    gpv_emit_int(e, "lower_bound_choices", r->lower_bound);
+    gpv_emit_bool(e, "optimal_choices", r->optimal_choices);
     gpv_emit_str(e, "strategy", gpv_pack_strategy_name(p->strategy));
     gpv_emit_int(e, "tenants", (long long)src->job->file->ntenants);
     gpv_emit_int(e, "placed", (long long)ix->placed);

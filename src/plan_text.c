@@ -322,11 +322,17 @@ table_summary(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
 
     pl_figures(&f, src);
     gpv_buf_printf(b, "\n%sSummary%s\n", st->bold, st->reset);
-    gpv_buf_printf(b, "  %-10s %d used, lower bound %d", "GPUs", r->gpus_used, r->lower_bound);
+    /* The bound over every allowed choice decides "optimal"; the bound for the methods and
+     * models chosen is said beside it when the plan is not optimal. */
+    gpv_buf_printf(b, "  %-10s %d used, lower bound %d", "GPUs", r->gpus_used, r->lower_bound_any);
     if (r->optimal)
         gpv_buf_puts(b, " (optimal)\n");
+    else if (r->optimal_choices)
+        gpv_buf_printf(b, " (gap %d; minimal for the choices made)\n",
+                       r->gpus_used - r->lower_bound_any);
     else
-        gpv_buf_printf(b, " (gap %d)\n", r->gpus_used - r->lower_bound);
+        gpv_buf_printf(b, " (gap %d; bound %d for the choices made)\n",
+                       r->gpus_used - r->lower_bound_any, r->lower_bound);
     for (m = 0; m < p->nmodels; m++) {
         const struct gpv_pack_model *pm = &p->models[m];
 

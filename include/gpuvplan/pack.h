@@ -167,10 +167,13 @@ struct gpv_pack_result {
     size_t nunplaced;
     struct gpv_pack_unplaced *unplaced; /* by demand index */
     int gpus_used;
-    int lower_bound; /* sum of the per-model bounds */
-    bool optimal;    /* every model's count proven minimal */
-    double cost;     /* per hour, when every model used has a cost; < 0 otherwise */
-    long nodes;      /* search effort spent (branch-and-bound nodes), for benchmarks */
+    int lower_bound;      /* sum of the per-model bounds: for the choices made */
+    bool optimal_choices; /* every model's count proven minimal for the choices made */
+    int lower_bound_any;  /* over every allowed choice: no plan that places as many replicas of
+                             each demand, on any of its options, uses fewer GPUs */
+    bool optimal;         /* gpus_used == lower_bound_any: no plan uses fewer GPUs */
+    double cost;          /* per hour, when every model used has a cost; < 0 otherwise */
+    long nodes;           /* search effort spent (branch-and-bound nodes), for benchmarks */
 };
 
 /* Zeroes r. No allocation. */

@@ -195,7 +195,9 @@ s = j["summary"]
 want = ["Plan for %s (strategy %s)" % (j["input"]["tenants_file"], s["strategy"]),
         "GPUs (%d)" % len(j["gpus"]), "Tenants (%d placed)" % len(j["tenants"]), "Summary",
         "  GPUs       %d used, lower bound %d%s" % (s["gpus_used"], s["lower_bound"],
-            " (optimal)" if s["optimal"] else " (gap %d)" % s["gap"]),
+            " (optimal)" if s["optimal"] else " (gap %d; minimal for the choices made)" % s["gap"]
+            if s["optimal_choices"] else " (gap %d; bound %d for the choices made)"
+            % (s["gap"], s["lower_bound_choices"])),
         "  tenants    %d placed, %d unplaced" % (s["placed"], s["unplaced"])]
 for g in j["gpus"]:
     want.append([l for l in lines if l.startswith(g["id"] + "  " + g["mode"])][0])
@@ -205,7 +207,10 @@ for t in j["tenants"]:
     assert row and (t["profile"] or "whole GPU") in row[0] and t["gpus"][0] in row[0], t["name"]
     assert not t["decided_by"] or "    decided by " + t["decided_by"] in lines, t["name"]
 for u in j["unplaced"]:
-    want += ["Unplaced (%d)" % len(j["unplaced"]), "  " + u["tenant"]]
+    want += ["Unplaced (%d)" % len(j["unplaced"])]
+    want += ["  " + u["tenant"] + ("" if u["replicas"] == 1 else " (%d of %d replicas)"
+             % (u["replicas"], [t for t in j["tenants"] if t["name"] == u["tenant"]][0]["replicas"]
+                if any(t["name"] == u["tenant"] for t in j["tenants"]) else u["replicas"]))]
     want += ["    - " + r for r in u["reasons"]]
 if s["cost"]["per_hour"] is not None:
     want.append("  cost       %.2f per hour (%.2f per month of 730 hours)"
