@@ -3,7 +3,9 @@
 # (bench/gen.h, seed 1), each planned with the optimal strategy and with first fit.
 #   engine  bench/pack_bench through the library: load the YAML (or build the tenants in memory
 #           past 200k tenants: the YAML loader takes documents up to 16 MiB), decide + pack,
-#           write the JSON plan to memory; seconds per phase and the process's peak memory
+#           write the JSON plan to memory; seconds per phase and the process's peak memory;
+#           bound, gap and opt for the methods and models chosen, any: the lower bound over
+#           every allowed choice (docs/plan.md, "Optimality and lower bounds")
 #   cli     `gpuvplan recommend FILE --gpu h100-80gb --gpu l40s -f json -o PLAN` end to end,
 #           wall time and peak memory from /usr/bin/time when it exists
 #   plans   the 100k-tenant plan in every format and strategy compared by sha256 with the plans
@@ -33,15 +35,15 @@ for n in $sizes; do
 done
 
 echo "engine (library): seconds per phase, peak memory of the process"
-printf '%9s %-9s %6s %6s %6s %6s %8s %7s %7s %5s %4s %8s\n' tenants strategy load plan json \
-    total peak_MiB gpus bound gap opt json_MiB
+printf '%9s %-9s %6s %6s %6s %6s %8s %7s %7s %5s %4s %8s %7s\n' tenants strategy load plan json \
+    total peak_MiB gpus bound gap opt json_MiB any
 for n in $sizes; do
     src=$data/tenants-$n.yaml
     [ "$n" -le "$yaml_max" ] || src=--generate=$n
     for s in optimal first-fit; do
         "$dir/pack_bench" "$src" "$s" | awk -F '\t' \
-            '{ printf "%9s %-9s %6.2f %6.2f %6.2f %6.2f %8.1f %7d %7d %5d %4s %8.1f\n",
-               $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 }'
+            '{ printf "%9s %-9s %6.2f %6.2f %6.2f %6.2f %8.1f %7d %7d %5d %4s %8.1f %7d\n",
+               $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14 }'
     done
 done
 
@@ -79,12 +81,12 @@ done
 # The 100k plan byte for byte. The file name is part of the plan (input.tenants_file, the table's
 # title), so the plans are made from $build/bench/data with the default BUILD=build.
 plan_sums='
-6515794b24cd65353dd21fb57b4c5a5fdbf3ce661f5cbd542660d192f1092c5a optimal json
-bd5a473346a93d9dd79824629f8f52751b20bbac723d608dadd7b798707f5901 optimal yaml
-70df597a4e9fe8a59cb7f13fa3764542af9387e8e986046611e2e53eee38f3ec optimal table
-40bf20a7b1bac65c7e76319f9fcb352ad9e26b5b6e6eb2e14c1abefc5aa32ef5 first-fit json
-dc1b70cc42836680a45430422fc35252b3222d78e2964e843e4a3207270694a5 first-fit yaml
-3128e0933c1a6bb283919d81c41f6b3ed72bf07f5f5dd304abbce43d3d3547e7 first-fit table
+f4b1dc1ad6f75a4b74e9c5632b21c699ba0e7fe7814ae727a659584711941e4a optimal json
+7d3586dac2b17ba1c947f0e23fe263f444ed3a40adde4a7170dfdae6326939a7 optimal yaml
+9204bf5771f54299e5c60313109db44c409645b3ffc269b340456c363a97faa1 optimal table
+78c1bba94858ca1f011ce1681be23762bc34ef680cbed627cdf4354e4d4cfd3c first-fit json
+642668c5f8d4e66889811a7bc30c52c47c95b63da5b335de4493f14113b96e9f first-fit yaml
+5a2ef263c5c529c0c3d3550ddb15a1be41502610144baac745d90edf562d1539 first-fit table
 '
 tenants100k=build/bench/data/tenants-100000.yaml
 status=0

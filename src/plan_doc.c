@@ -508,13 +508,19 @@ emit_summary(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl
     gpv_emit_end(e);
 }
 
-/* The tenant's "parts": each option its replicas use, with how many. */
+/* The tenant's "parts": each option its replicas use, with how many; only for a tenant whose
+ * replicas use more than one (the tenant's own keys say the one option of the others, and large
+ * plans stay small). */
 static void
 emit_parts(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl_index *ix, size_t t)
 {
     struct pl_part *v;
     size_t n = pl_parts(&v, src, ix, t), i;
 
+    if (n < 2) {
+        free(v);
+        return;
+    }
     gpv_emit_arr(e, "parts", false);
     for (i = 0; i < n; i++) {
         gpv_emit_obj(e, NULL);
