@@ -226,3 +226,10 @@ run recommend "$WORK/runs.yaml" --gpu h100-80gb
 expect_rc 0
 expect_out "    vGPU types: 3 x H100-1-20C"
 expect_no_out "H100-1-20C, H100-1-20C"
+
+t "Kubernetes quantities: 9Gi fits a 1g.10gb on an H100, 10Gi needs a 1g.20gb (issue 11 §9)"
+printf 'version: 1\ntenants:\n  - {name: a, memory: 9Gi, isolation: hard}\n  - {name: b, memory: 10Gi, isolation: hard}\n' >"$WORK/k8s.yaml"
+run recommend "$WORK/k8s.yaml" --gpu h100-80gb -f json
+expect_rc 0
+expect_json '[(t["name"], t["profile"], t["memory_mib"]) for t in j["tenants"]]' \
+    "[('a', '1g.10gb', 9216), ('b', '1g.20gb', 10240)]"
