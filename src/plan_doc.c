@@ -282,6 +282,10 @@ pl_tenant(struct pl_tenant *out, const struct gpv_plan_src *src, const struct pl
         o->vgpu_type >= 0 ? gpv_series_license(gpu->vgpu->types[o->vgpu_type].series) : NULL;
     out->decided_by = out->choice && out->choice->order_rule ? out->choice->order_rule->id : NULL;
     out->placed = r->placed[t];
+    if (src->run->moved && src->run->moved[t]) {
+        out->first = &src->run->of[t]->choices[src->run->of[t]->best];
+        out->moved = src->run->moved[t];
+    }
     for (i = ix->tfirst[t]; i < ix->tfirst[t + 1]; i++) {
         const struct gpv_pack_inst *x = &r->insts[ix->ti[i].inst];
 
@@ -292,6 +296,15 @@ pl_tenant(struct pl_tenant *out, const struct gpv_plan_src *src, const struct pl
         }
     }
     return true;
+}
+
+void
+pl_put_first(struct gpv_buf *b, const struct pl_tenant *pt)
+{
+    const char *prof = gpv_choice_profile(pt->first);
+
+    gpv_buf_printf(b, "%s%s%s on %s", gpv_method_name(pt->first->method), prof ? " " : "",
+                   prof ? prof : "", pt->first->gpu->id);
 }
 
 size_t
@@ -593,6 +606,15 @@ emit_tenants(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl
             gpv_emit_null(e, "note");
         }
         gpv_emit_str(e, "decided_by", pt.decided_by);
+        if (pt.first) {
+            struct gpv_buf fc;
+
+            gpv_buf_init(&fc);
+            pl_put_first(&fc, &pt);
+            gpv_emit_str(e, "first_choice", gpv_buf_str(&fc));
+            gpv_emit_str(e, "moved", pt.moved);
+            gpv_buf_release(&fc);
+        }
         if (src->explain)
             emit_trace(e, pt.choice);
         gpv_emit_end(e);

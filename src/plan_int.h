@@ -66,7 +66,13 @@ struct pl_tenant {
     int upgraded;            /* replicas given a larger MIG profile */
     const char *given;       /* that larger profile, when upgraded */
     int placed;              /* replicas placed (the others are unplaced) */
+    const struct gpv_choice *first; /* its decision's first choice when packing moved it off
+                                       that (another method or model); else NULL */
+    const char *moved;              /* why, when first is set */
 };
+
+/* Appends the first choice of a moved tenant: "mig 1g.20gb on h100-80gb". */
+void pl_put_first(struct gpv_buf *b, const struct pl_tenant *pt);
 
 /* Some of a placed tenant's replicas, all on one option: a model and what they get there. */
 struct pl_part {

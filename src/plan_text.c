@@ -194,6 +194,11 @@ table_tenant(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv
     if (pt->placed < pt->t->replicas)
         gpv_buf_printf(b, "    %snote: %d of %d replicas placed; see Unplaced%s\n", st->dim,
                        pt->placed, pt->t->replicas, st->reset);
+    if (pt->first) {
+        gpv_buf_printf(b, "    %snote: not its first choice (", st->dim);
+        pl_put_first(b, pt);
+        gpv_buf_printf(b, "): %s%s\n", pt->moved, st->reset);
+    }
     if (pt->upgraded) {
         gpv_buf_printf(b, "    %snote: ", st->dim);
         pl_put_note(b, pt);

@@ -87,3 +87,22 @@ json.dump(j, open(sys.argv[2], "w"))' "$WORK/pt.json" "$WORK/pt-bad2.json"
 run check "$WORK/pt-bad2.json"
 expect_rc 1
 expect_out "decided for h100-80gb but placed on gpu 'l40s-1', a l40s"
+
+t "a tenant moved off its first choice by cost says so, with what it saves (issue 11 §3)"
+run recommend tests/data/split/moved-by-cost.yaml -f json -o "$WORK/mv.json"
+expect_rc 0
+cp "$WORK/mv.json" "$WORK/out"
+expect_json '[(t["name"], t["method"], t["gpu"], t["first_choice"], t["moved"]) for t in j["tenants"]]' \
+    "[('ds-alice', 'passthrough', 'l40s', 'mig 1g.20gb on h100-80gb', 'it saves 1.20 per hour over its first choice'), ('ds-bob', 'passthrough', 'l40s', 'mig 1g.20gb on h100-80gb', 'it saves 1.20 per hour over its first choice')]"
+run check "$WORK/mv.json"
+expect_rc 0
+run recommend tests/data/split/moved-by-cost.yaml
+expect_out "note: not its first choice (mig 1g.20gb on h100-80gb): it saves 1.20 per hour over its first choice"
+run explain tests/data/split/moved-by-cost.yaml
+expect_out "ds-alice: mig 1g.20gb on h100-80gb"
+
+t "a tenant whose first choice's model is full says the fleet's GPUs are all in use"
+printf 'version: 1\nfleet:\n  - {gpu: h100-80gb, count: 1}\n  - {gpu: a100-80gb, count: 1}\ntenants:\n  - {name: a, memory: 70GB, isolation: hard}\n  - {name: b, memory: 70GB, isolation: hard}\n' >"$WORK/full.yaml"
+run recommend "$WORK/full.yaml" -f json
+expect_rc 0
+expect_json '[t.get("moved") for t in j["tenants"]]' "[None, \"the fleet's a100-80gb GPUs are all in use\"]"
