@@ -595,6 +595,67 @@ test_pack_first_fit_is_valid_and_never_beats_optimal(void **state)
     gpv_pack_result_release(&opt);
 }
 
+/*
+ * The bound over every allowed choice never exceeds a plan: the optimal and first-fit plans, and
+ * the plans with every demand held to one model, on mixed MIG / vGPU problems with two choices
+ * per demand (a fixed pseudo-random sequence). `optimal` says exactly that the plan meets it.
+ */
+static void
+test_pack_bound_over_every_choice_never_exceeds_a_plan(void **state)
+{
+    const struct gpv_gpu *h = gpu("h100-80gb"), *l = gpu("l40s");
+    static const char *const mig[] = {"1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb"};
+    static const char *const vg[] = {"L40S-12C", "L40S-24C", "L40S-24C", "L40S-48C", "L40S-48C"};
+    unsigned seed = 12345;
+    int round;
+
+    (void)state;
+    for (round = 0; round < 12; round++) {
+        struct gpv_pack_result r[4];
+        struct prob b;
+        int d, n = 3 + round % 6, k, only;
+
+        prob_init(&b, h, -1);
+        b.models[1].gpu = l;
+        b.models[1].limit = -1;
+        b.models[1].cost = -1.0;
+        b.p.nmodels = 2;
+        for (d = 0; d < n; d++) {
+            seed = seed * 1103515245u + 12345u;
+            k = (int)((seed >> 16) % 5);
+            add_demand(&b, 1 + (int)((seed >> 8) % 4), false);
+            add_option(&b, (size_t)d, 0, GPV_PACK_MIG, prof(h, mig[k]), -1, 0);
+            add_option(&b, (size_t)d, 1, GPV_PACK_VGPU, -1, vtype(l, vg[k]), 0);
+        }
+        b.p.strategy = GPV_PACK_OPTIMAL;
+        pack_ok(&r[0], &b);
+        b.p.strategy = GPV_PACK_FIRST_FIT;
+        pack_ok(&r[1], &b);
+        b.p.strategy = GPV_PACK_OPTIMAL;
+        for (only = 0; only < 2; only++) {
+            for (d = 0; d < n; d++) {
+                b.demands[d].noptions = 1;
+                b.demands[d].options = &b.options[d][only];
+            }
+            pack_ok(&r[2 + only], &b);
+            for (d = 0; d < n; d++) {
+                b.demands[d].noptions = 2;
+                b.demands[d].options = b.options[d];
+            }
+        }
+        for (k = 0; k < 4; k++) {
+            assert_int_equal(r[k].nunplaced, 0);
+            assert_true(r[0].lower_bound_any <= r[k].gpus_used);
+        }
+        assert_true(r[0].lower_bound_any >= 1);
+        assert_int_equal(r[1].lower_bound_any, r[0].lower_bound_any);
+        for (k = 0; k < 2; k++)
+            assert_true(r[k].optimal == (r[k].gpus_used == r[k].lower_bound_any));
+        for (k = 0; k < 4; k++)
+            gpv_pack_result_release(&r[k]);
+    }
+}
+
 static void
 test_pack_fills_equal_size_vgpu_gpus_to_the_type_max(void **state)
 {
@@ -795,6 +856,7 @@ main(void)
         cmocka_unit_test(test_pack_prefers_the_cheaper_model_when_costs_are_known),
         cmocka_unit_test(test_pack_upgrades_to_a_larger_profile_when_it_saves_a_gpu),
         cmocka_unit_test(test_pack_first_fit_is_valid_and_never_beats_optimal),
+        cmocka_unit_test(test_pack_bound_over_every_choice_never_exceeds_a_plan),
         cmocka_unit_test(test_pack_fills_equal_size_vgpu_gpus_to_the_type_max),
         cmocka_unit_test(test_pack_keeps_vgpu_sizes_and_series_apart_in_equal_size_mode),
         cmocka_unit_test(test_pack_honours_compute_with_fixed_share),
