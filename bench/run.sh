@@ -81,12 +81,12 @@ done
 # The 100k plan byte for byte. The file name is part of the plan (input.tenants_file, the table's
 # title), so the plans are made from $build/bench/data with the default BUILD=build.
 plan_sums='
-f4b1dc1ad6f75a4b74e9c5632b21c699ba0e7fe7814ae727a659584711941e4a optimal json
-7d3586dac2b17ba1c947f0e23fe263f444ed3a40adde4a7170dfdae6326939a7 optimal yaml
-9204bf5771f54299e5c60313109db44c409645b3ffc269b340456c363a97faa1 optimal table
-78c1bba94858ca1f011ce1681be23762bc34ef680cbed627cdf4354e4d4cfd3c first-fit json
-642668c5f8d4e66889811a7bc30c52c47c95b63da5b335de4493f14113b96e9f first-fit yaml
-5a2ef263c5c529c0c3d3550ddb15a1be41502610144baac745d90edf562d1539 first-fit table
+f6ce02d5af2626b07dd69a51363adda46c2a714a07134a95c58a547deda91dad optimal json
+7328939004b84f0b68ae987657ba45051f116a1bce3ffa972370d6a98f3f3a98 optimal yaml
+dd37a3d926639eb4ec80e42bcd67a8da5df0f49d3e054ce6b8e949464d8b0260 optimal table
+627637b55f9af3d1fec013020a9e6ad493f9f549fd3cc158627123654e0b415b first-fit json
+0db0780e8223baffe5d20b227174c08633bc09fbd2f6f2af0a2c07b9f432951f first-fit yaml
+481ba6aa858308d6416adc34f3b9b4fe1881058041bc43f3138051c8566acb01 first-fit table
 '
 tenants100k=build/bench/data/tenants-100000.yaml
 status=0

@@ -209,6 +209,24 @@ pl_figures(struct pl_figures *out, const struct gpv_plan_src *src)
     }
 }
 
+const char *
+pl_sizing(const struct gpv_plan_src *src)
+{
+    const struct gpv_pack_problem *p = &src->run->problem;
+    size_t m;
+    bool costs = p->nmodels > 0;
+
+    if (src->job->file->nfleet > 0)
+        return NULL;
+    for (m = 0; m < p->nmodels; m++)
+        costs = costs && p->models[m].cost >= 0;
+    /* The packer's objective (pack.h): fewest unplaced, then cost when every model has one,
+     * else GPUs, then the decisions' ranks. */
+    if (costs)
+        return "no fleet: models chosen for the lowest cost";
+    return "no fleet or costs: models chosen for the fewest GPUs";
+}
+
 bool
 pl_model_listed(const struct gpv_plan_src *src, size_t m)
 {
@@ -509,6 +527,8 @@ emit_summary(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl
     gpv_emit_int(e, "memory_mib", f.stranded_mib);
     gpv_emit_int(e, "mig_units", f.stranded_units);
     gpv_emit_end(e);
+    if (pl_sizing(src))
+        gpv_emit_str(e, "sizing", pl_sizing(src));
     gpv_emit_obj(e, "cost");
     if (f.has_cost) {
         gpv_emit_num(e, "per_hour", f.per_hour);

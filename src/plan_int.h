@@ -49,6 +49,9 @@ struct pl_figures {
 
 void pl_figures(struct pl_figures *out, const struct gpv_plan_src *src);
 
+/* Without a fleet: how the models were chosen, one line (static); NULL with a fleet. */
+const char *pl_sizing(const struct gpv_plan_src *src);
+
 /* True when model entry m is listed in the summary (it has a fleet line or GPUs in use). */
 bool pl_model_listed(const struct gpv_plan_src *src, size_t m);
 

@@ -376,6 +376,8 @@ table_summary(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
                        f.per_hour, f.per_month);
     else
         gpv_buf_printf(b, "  %-10s unknown (give cost_per_hour in the fleet)\n", "cost");
+    if (pl_sizing(src))
+        gpv_buf_printf(b, "  %-10s %s\n", "sizing", pl_sizing(src));
 }
 
 void

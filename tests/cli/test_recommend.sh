@@ -233,3 +233,13 @@ run recommend "$WORK/k8s.yaml" --gpu h100-80gb -f json
 expect_rc 0
 expect_json '[(t["name"], t["profile"], t["memory_mib"]) for t in j["tenants"]]' \
     "[('a', '1g.10gb', 9216), ('b', '1g.20gb', 10240)]"
+
+t "without a fleet the plan says how the models were chosen (issue 11 §5)"
+printf 'version: 1\ntenants:\n  - {name: a, memory: 20GB, isolation: hard}\n' >"$WORK/nofleet.yaml"
+run recommend "$WORK/nofleet.yaml" -f json
+expect_rc 0
+expect_json 'j["summary"]["sizing"]' "no fleet or costs: models chosen for the fewest GPUs"
+run recommend "$WORK/nofleet.yaml"
+expect_out "  sizing     no fleet or costs: models chosen for the fewest GPUs"
+run recommend docs/examples/tenants.yaml -f json
+expect_json '"sizing" in j["summary"]' False
