@@ -3,7 +3,9 @@
 # (bench/gen.h, seed 1), each planned with the optimal strategy and with first fit.
 #   engine  bench/pack_bench through the library: load the YAML (or build the tenants in memory
 #           past 200k tenants: the YAML loader takes documents up to 16 MiB), decide + pack,
-#           write the JSON plan to memory; seconds per phase and the process's peak memory
+#           write the JSON plan to memory; seconds per phase and the process's peak memory;
+#           bound, gap and opt for the methods and models chosen, any: the lower bound over
+#           every allowed choice (docs/plan.md, "Optimality and lower bounds")
 #   cli     `gpuvplan recommend FILE --gpu h100-80gb --gpu l40s -f json -o PLAN` end to end,
 #           wall time and peak memory from /usr/bin/time when it exists
 #   table   issue 15's table against the floor (bench/table.sh; BENCH_TABLE=0 skips it)
@@ -40,15 +42,15 @@ if [ "${BENCH_TABLE:-1}" != 0 ]; then
 fi
 
 echo "engine (library): seconds per phase, peak memory of the process"
-printf '%9s %-9s %6s %6s %6s %6s %8s %7s %7s %5s %4s %8s\n' tenants strategy load plan json \
-    total peak_MiB gpus bound gap opt json_MiB
+printf '%9s %-9s %6s %6s %6s %6s %8s %7s %7s %5s %4s %8s %7s\n' tenants strategy load plan json \
+    total peak_MiB gpus bound gap opt json_MiB any
 for n in $sizes; do
     src=$data/tenants-$n.yaml
     [ "$n" -le "$yaml_max" ] || src=--generate=$n
     for s in optimal first-fit; do
         "$dir/pack_bench" "$src" "$s" | awk -F '\t' \
-            '{ printf "%9s %-9s %6.2f %6.2f %6.2f %6.2f %8.1f %7d %7d %5d %4s %8.1f\n",
-               $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 }'
+            '{ printf "%9s %-9s %6.2f %6.2f %6.2f %6.2f %8.1f %7d %7d %5d %4s %8.1f %7d\n",
+               $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14 }'
     done
 done
 
@@ -141,12 +143,12 @@ fi
 # The 100k plan byte for byte. The file name is part of the plan (input.tenants_file, the table's
 # title), so the plans are made from $build/bench/data with the default BUILD=build.
 plan_sums='
-badc130b8e38af42ec2285c1218a3902eee9f199a02a025a28db3ce39caa7b7a optimal json
-9999ee6dd7ffe8d9909343ad28cb23ce519d0ed93d9a07485987722b47b2ea9a optimal yaml
-70df597a4e9fe8a59cb7f13fa3764542af9387e8e986046611e2e53eee38f3ec optimal table
-7d519c86f3cd6c3d79555c5979434542b1e73d04414fa7ff1ab216aedeee6332 first-fit json
-345d6df7fe6b54ac61686050bfc578a90c1f65837c84d9829be99a34d851df1f first-fit yaml
-3128e0933c1a6bb283919d81c41f6b3ed72bf07f5f5dd304abbce43d3d3547e7 first-fit table
+f6ce02d5af2626b07dd69a51363adda46c2a714a07134a95c58a547deda91dad optimal json
+7328939004b84f0b68ae987657ba45051f116a1bce3ffa972370d6a98f3f3a98 optimal yaml
+dd37a3d926639eb4ec80e42bcd67a8da5df0f49d3e054ce6b8e949464d8b0260 optimal table
+627637b55f9af3d1fec013020a9e6ad493f9f549fd3cc158627123654e0b415b first-fit json
+0db0780e8223baffe5d20b227174c08633bc09fbd2f6f2af0a2c07b9f432951f first-fit yaml
+481ba6aa858308d6416adc34f3b9b4fe1881058041bc43f3138051c8566acb01 first-fit table
 '
 tenants100k=build/bench/data/tenants-100000.yaml
 case " $sizes " in

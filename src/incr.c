@@ -1022,6 +1022,17 @@ sched_of(const struct ctx *c, const struct wgpu *w)
     return s;
 }
 
+/* The demands r places fewer replicas of than fr does. */
+static size_t
+fewer_placed(const struct gpv_pack_result *r, const struct gpv_pack_result *fr, size_t ndemands)
+{
+    size_t t, n = 0;
+
+    for (t = 0; t < ndemands; t++)
+        n += r->placed[t] < fr->placed[t];
+    return n;
+}
+
 static void
 build_result(struct ctx *c)
 {
@@ -1060,6 +1071,7 @@ build_result(struct ctx *c)
     r->ninsts = ninsts;
     r->insts = xcalloc(ninsts + 1, sizeof(*r->insts));
     r->choice = xcalloc(c->p->ndemands + 1, sizeof(int));
+    r->placed = xcalloc(c->p->ndemands + 1, sizeof(int));
     r->nmodels = c->p->nmodels;
     r->models = xcalloc(c->p->nmodels + 1, sizeof(*r->models));
     s->nnodes = fs->nnodes;
@@ -1101,6 +1113,7 @@ build_result(struct ctx *c)
                            : -1;
             x->size = w->kind == GPV_PACK_WHOLE ? 0 : w->in[k].size;
             x->part = w->in[k].part;
+            x->option = c->d[x->demand].option;
             x->upgraded = w->in[k].upgraded;
         }
         s->node_of[i] = w->node;
@@ -1109,8 +1122,10 @@ build_result(struct ctx *c)
             s->nodes[w->node].gpu[w->index] = i;
         r->models[w->model].gpus++;
     }
+    /* A demand is kept whole or not at all: its replicas are all placed, or all unplaced. */
     for (t = 0; t < c->p->ndemands; t++) {
         r->choice[t] = c->d[t].left || !c->p->demands[t].noptions ? -1 : c->d[t].option;
+        r->placed[t] = r->choice[t] < 0 ? 0 : c->p->demands[t].replicas;
         if (r->choice[t] < 0)
             r->nunplaced++;
     }
@@ -1123,27 +1138,41 @@ build_result(struct ctx *c)
             continue;
         u = &r->unplaced[k++];
         u->demand = (int)t;
+        u->replicas = c->p->demands[t].replicas;
         for (f = 0; f < fr->nunplaced && fr->unplaced[f].demand != (int)t; f++)
             ;
         if (f < fr->nunplaced) {
             u->nreasons = fr->unplaced[f].nreasons;
-            u->reasons = xcalloc(u->nreasons + 1, sizeof(char *));
-            for (j = 0; j < u->nreasons; j++)
-                u->reasons[j] = xstrdup(fr->unplaced[f].reasons[j]);
+            u->whys = xcalloc(u->nreasons + 1, sizeof(*u->whys));
+            for (j = 0; j < u->nreasons; j++) {
+                u->whys[j] = fr->unplaced[f].whys[j];
+                u->whys[j].text = xstrdup(fr->unplaced[f].whys[j].text);
+            }
         } else {
             struct dstate *ds = &c->d[t];
+            int o = ds->option;
 
+            /* The first reason is the limit --from worked under; the packer's follow. */
             u->nreasons = ds->nwhy + 1;
-            u->reasons = xcalloc(u->nreasons + 1, sizeof(char *));
-            u->reasons[0] =
+            u->whys = xcalloc(u->nreasons + 1, sizeof(*u->whys));
+            u->whys[0].why = GPV_PACK_WHY_RECONFIGURE;
+            u->whys[0].option = o;
+            u->whys[0].model = o >= 0 ? c->p->demands[t].options[o].model : -1;
+            u->whys[0].limit = -1;
+            u->whys[0].text =
                 c->out->max_reconfigure >= 0
                     ? xasprintf("no room without reconfiguring more than %d GPU%s "
                                 "(--max-reconfigure)",
                                 c->out->max_reconfigure, c->out->max_reconfigure == 1 ? "" : "s")
                     : xstrdup("no room on the GPUs left after reconfiguring");
-            for (j = 0; j < ds->nwhy; j++)
-                u->reasons[j + 1] = xstrdup(ds->why[j]);
+            for (j = 0; j < ds->nwhy; j++) {
+                u->whys[j + 1] = u->whys[0];
+                u->whys[j + 1].text = xstrdup(ds->why[j]);
+            }
         }
+        u->reasons = xcalloc(u->nreasons + 1, sizeof(char *));
+        for (j = 0; j < u->nreasons; j++)
+            u->reasons[j] = u->whys[j].text; /* the same string: freed once, with whys */
     }
     r->cost = 0;
     for (k = 0; k < c->p->nmodels; k++) {
@@ -1157,7 +1186,15 @@ build_result(struct ctx *c)
             costs = false;
         r->cost += r->models[k].gpus * (c->p->models[k].cost > 0 ? c->p->models[k].cost : 0);
     }
-    r->optimal = r->gpus_used == r->lower_bound;
+    r->optimal_choices = r->gpus_used == r->lower_bound;
+    /* The fresh plan's bound over every choice holds for the same replicas placed; when --from
+     * leaves out some that the fresh plan placed, no bound over every choice was computed for
+     * this smaller set, and 0 is the honest one. */
+    r->lower_bound_any = 0;
+    if (fewer_placed(r, fr, c->p->ndemands) == 0)
+        r->lower_bound_any =
+            fr->lower_bound_any < r->gpus_used ? fr->lower_bound_any : r->gpus_used;
+    r->optimal = r->gpus_used == r->lower_bound_any;
     if (!costs)
         r->cost = -1.0;
     free(order);

@@ -100,12 +100,41 @@ gpv_pack_result_release(struct gpv_pack_result *r)
     free(r->gpus);
     free(r->insts);
     free(r->choice);
+    free(r->placed);
     free(r->models);
     for (i = 0; i < r->nunplaced; i++) {
+        /* reasons[j] is whys[j].text: freed once. */
         for (j = 0; j < r->unplaced[i].nreasons; j++)
-            free(r->unplaced[i].reasons[j]);
+            free(r->unplaced[i].whys[j].text);
         free(r->unplaced[i].reasons);
+        free(r->unplaced[i].whys);
     }
     free(r->unplaced);
     memset(r, 0, sizeof(*r));
+}
+
+const char *
+gpv_pack_why_name(enum gpv_pack_why w)
+{
+    switch (w) {
+    case GPV_PACK_WHY_NO_OPTION:
+        return "no-option";
+    case GPV_PACK_WHY_NO_FLEET:
+        return "no-fleet";
+    case GPV_PACK_WHY_TOO_LARGE:
+        return "too-large";
+    case GPV_PACK_WHY_MIXED:
+        return "mixed-size";
+    case GPV_PACK_WHY_SCHEDULER:
+        return "scheduler";
+    case GPV_PACK_WHY_SPREAD:
+        return "spread";
+    case GPV_PACK_WHY_EXHAUSTED:
+        return "exhausted";
+    case GPV_PACK_WHY_SHARING:
+        return "sharing";
+    case GPV_PACK_WHY_RECONFIGURE:
+        return "reconfigure";
+    }
+    return "?";
 }

@@ -246,6 +246,108 @@ build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
     run->problem.no_upgrades = job->no_upgrades;
 }
 
+/* Tenants re-packed with their first choice to say what moving them saved, up to this many
+ * tenants in the plan (one more packing each). */
+#define PLAN_REPRICE_MAX 40
+
+/* Replicas the result places, all tenants. */
+static long long
+replicas_placed(const struct gpv_pack_result *r, size_t n)
+{
+    long long k = 0;
+    size_t t;
+
+    for (t = 0; t < n; t++)
+        k += r->placed[t];
+    return k;
+}
+
+/*
+ * Why tenant t is not on its decision's first choice: the first choice's model is full, or
+ * (small plans) what packing it there instead would cost: replicas left out, cost per hour or
+ * GPUs. A new string.
+ */
+static char *
+why_moved(const struct gpv_plan_run *run, size_t t)
+{
+    const struct gpv_pack_problem *p = &run->problem;
+    const struct gpv_pack_result *r = &run->result;
+    const struct gpv_decision *d = run->of[t];
+    const struct gpv_choice *first = &d->choices[d->best];
+    struct gpv_pack_option *opts = NULL;
+    struct gpv_pack_demand *dem = NULL;
+    struct gpv_pack_problem q;
+    struct gpv_pack_result alt;
+    char *why = NULL;
+    size_t i, m;
+    bool full = true, any = false;
+
+    for (m = 0; m < p->nmodels; m++) {
+        if (p->models[m].gpu != first->gpu)
+            continue;
+        any = true;
+        full = full && p->models[m].limit >= 0 && r->models[m].gpus >= p->models[m].limit;
+    }
+    if (!any)
+        return xasprintf("its first choice is on %s, which is not among the models planned",
+                         first->gpu->id);
+    if (full)
+        return xasprintf("the fleet's %s GPUs are all in use", first->gpu->id);
+    if (p->ndemands > PLAN_REPRICE_MAX)
+        return xasprintf("chosen for the whole plan (cost, then GPUs); plans of more than %d "
+                         "tenants are not re-priced tenant by tenant",
+                         PLAN_REPRICE_MAX);
+    /* The same problem with tenant t held to its first choice. */
+    dem = xcalloc(p->ndemands + 1, sizeof(*dem));
+    memcpy(dem, p->demands, p->ndemands * sizeof(*dem));
+    opts = xcalloc(p->demands[t].noptions + 1, sizeof(*opts));
+    dem[t].options = opts;
+    dem[t].noptions = 0;
+    for (i = 0; i < p->demands[t].noptions; i++)
+        if (run->choice_of[t][i] == d->best)
+            opts[dem[t].noptions++] = p->demands[t].options[i];
+    q = *p;
+    q.demands = dem;
+    gpv_pack_result_init(&alt);
+    if (gpv_pack(&alt, &q, NULL)) {
+        why = xstrdup("chosen for the whole plan (cost, then GPUs)");
+    } else {
+        long long lost = replicas_placed(r, p->ndemands) - replicas_placed(&alt, p->ndemands);
+
+        if (lost > 0)
+            why = xasprintf("with its first choice, %lld more replica%s would be left out", lost,
+                            lost == 1 ? "" : "s");
+        else if (r->cost >= 0 && alt.cost > r->cost + 1e-9)
+            why = xasprintf("it saves %.2f per hour over its first choice", alt.cost - r->cost);
+        else if (alt.gpus_used > r->gpus_used)
+            why = xasprintf("it saves %d GPU%s over its first choice", alt.gpus_used - r->gpus_used,
+                            alt.gpus_used - r->gpus_used == 1 ? "" : "s");
+        else
+            why = xstrdup("the packer settled there; its first choice plans no better");
+    }
+    gpv_pack_result_release(&alt);
+    free(opts);
+    free(dem);
+    return why;
+}
+
+/* run->moved: for each placed tenant whose first part is not its decision's first choice, why. */
+static void
+explain_moves(struct gpv_plan_run *run)
+{
+    const struct gpv_pack_result *r = &run->result;
+    size_t t;
+
+    run->moved = xcalloc(run->problem.ndemands + 1, sizeof(char *));
+    for (t = 0; t < run->problem.ndemands; t++) {
+        int o = r->choice[t];
+
+        if (o < 0 || run->of[t]->best < 0 || run->choice_of[t][o] == run->of[t]->best)
+            continue;
+        run->moved[t] = why_moved(run, t);
+    }
+}
+
 int
 gpv_plan_run(struct gpv_plan_run *out, const struct gpv_plan_job *job, struct gpv_error *err)
 {
@@ -260,6 +362,7 @@ gpv_plan_run(struct gpv_plan_run *out, const struct gpv_plan_job *job, struct gp
     if ((rc = gpv_pack(&out->result, &out->problem, err)))
         goto fail;
     gpv_site_assign(&out->site, job->file, &out->problem, &out->result);
+    explain_moves(out);
     return 0;
 fail:
     gpv_plan_run_release(out);
@@ -282,6 +385,9 @@ gpv_plan_run_release(struct gpv_plan_run *r)
     free(r->options);
     free(r->choice_of);
     free(r->choice_buf);
+    for (i = 0; r->moved && i < r->problem.ndemands; i++)
+        free(r->moved[i]);
+    free(r->moved);
     gpv_pack_result_release(&r->result);
     gpv_site_release(&r->site);
     memset(r, 0, sizeof(*r));

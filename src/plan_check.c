@@ -271,10 +271,23 @@ check_unplaced(struct chk *c)
     for (i = 0; i < unplaced->n; i++) {
         const char *un = pc_sget(unplaced->items[i], "tenant");
 
+        long t = pc_tname_find(c->names, c->nt, un);
+
         c->out->checks++;
         snprintf(where, sizeof(where), "tenant '%s'", un);
-        if (pc_tname_find(c->names, c->nt, un) >= 0)
-            pc_fail(c, where, "is both placed and unplaced");
+        if (t >= 0) {
+            /* Partly placed: the replicas left out are the ones the tenant does not place. */
+            const struct gpv_val *tv = c->ti[t].v;
+            long long reps = pc_iget(tv, "replicas", 0), placed = pc_iget(tv, "placed", reps);
+            long long left = pc_iget(unplaced->items[i], "replicas", -1);
+
+            if (placed >= reps)
+                pc_fail(c, where, "is both placed and unplaced");
+            else if (left != reps - placed)
+                pc_fail(c, where, "has %lld replica%s unplaced, but %lld of %lld are placed", left,
+                        left == 1 ? "" : "s", placed, reps);
+            c->both++;
+        }
         if (repeated[i])
             pc_fail(c, where, "is listed more than once in unplaced");
         if (!c->pol->allow_unplaced) {
@@ -394,13 +407,41 @@ check_gpu(struct chk *c, size_t g)
     collect_instances(c, where, g, gpu);
 }
 
+/*
+ * The part of tenant t (an entry of its "parts": method, gpu, profile as a tenant has them)
+ * whose model and method are those of GPU object g; the tenant itself when it has no parts or
+ * none matches (the tenant's own keys then say what is wrong). *gpu: that part's model.
+ */
+static const struct gpv_val *
+tenant_part(const struct chk *c, size_t t, const struct gpv_val *g, const struct gpv_gpu **gpu)
+{
+    const struct gpv_val *parts = gpv_val_get(c->ti[t].v, "parts");
+    const struct gpv_gpu *gm = gpv_db_find(c->db, pc_sget(g, "model"));
+    const char *mode = pc_sget(g, "mode");
+    size_t i;
+
+    *gpu = c->ti[t].gpu;
+    for (i = 0; parts && parts->type == GPV_V_ARR && i < parts->n; i++) {
+        const struct gpv_val *pv = parts->items[i];
+        const char *pm = pc_sget(pv, "method");
+        const struct gpv_gpu *pg = gpv_db_find(c->db, pc_sget(pv, "gpu"));
+
+        if (pg && pg == gm && pm && mode && !strcmp(pm, mode)) {
+            *gpu = pg;
+            return pv;
+        }
+    }
+    return c->ti[t].v;
+}
+
 /* Collected instance k of tenant t: on a GPU of its method and model, with its profile. */
 static void
 check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
 {
-    const struct gpv_val *tv = c->ti[t].v, *g = c->gpus->items[c->ci[k].gpu];
+    const struct gpv_val *g = c->gpus->items[c->ci[k].gpu];
     const struct gpv_val *x = gpv_val_get(g, "instances")->items[c->ci[k].idx];
-    const struct gpv_gpu *tg = c->ti[t].gpu;
+    const struct gpv_gpu *tg;
+    const struct gpv_val *tv = tenant_part(c, t, g, &tg);
     const char *method = pc_sget(tv, "method"), *prof = pc_sget(tv, "profile");
     const char *migp = pc_sget(tv, "mig_profile"), *xp = pc_sget(x, "profile");
     const char *up = pc_sget(x, "upgraded_from"), *mode = pc_sget(g, "mode"),
@@ -479,9 +520,10 @@ check_listed_gpus(struct chk *c, const char *where, size_t t, size_t a, size_t b
 static void
 check_tenant(struct chk *c, size_t t, size_t a, size_t b)
 {
-    const struct gpv_val *tv = c->ti[t].v;
+    const struct gpv_val *tv = c->ti[t].v, *pv = gpv_val_get(tv, "parts");
     const char *method = pc_sget(tv, "method");
     long long reps = pc_iget(tv, "replicas", 0), parts = 1, got = (long long)(b - a);
+    long long want, placed = pc_iget(tv, "placed", reps);
     bool dup = false, bad_idx = false;
     char where[512];
     enum gpv_method mm;
@@ -490,6 +532,27 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
     snprintf(where, sizeof(where), "tenant '%s'", c->ti[t].name);
     if (!strcmp(method, "passthrough"))
         parts = pc_iget(tv, "whole_gpus", 1);
+    want = placed * parts;
+    if (pv && pv->type == GPV_V_ARR && pv->n) {
+        /* Replicas on several options: each part's replicas times its whole GPUs. */
+        long long sum = 0;
+
+        want = 0;
+        for (k = 0; k < pv->n; k++) {
+            long long r = pc_iget(pv->items[k], "replicas", 0);
+            long long w = pc_iget(pv->items[k], "whole_gpus", 1);
+
+            sum += r;
+            want += r * w;
+            if (w > parts)
+                parts = w;
+        }
+        if (sum != placed)
+            pc_fail(c, where, "its parts hold %lld replica%s but it says %lld placed", sum,
+                    sum == 1 ? "" : "s", placed);
+    }
+    if (placed < 0 || placed > reps)
+        pc_fail(c, where, "%lld of %lld replicas placed", placed, reps);
     for (k = a; k < b; k++) {
         const struct cinst *x = &c->ci[k];
 
@@ -500,9 +563,9 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
         check_tenant_instance(c, where, t, k);
     }
     c->out->checks++;
-    if (got != reps * parts)
+    if (got != want)
         pc_fail(c, where, "has %lld instance%s on GPUs but asks for %lld", got, got == 1 ? "" : "s",
-                reps * parts);
+                want);
     if (dup)
         pc_fail(c, where, "a replica is placed more than once");
     if (bad_idx)
@@ -533,8 +596,10 @@ check_summary(struct chk *c)
         pc_fail(c, "summary", "placed is %lld but tenants lists %zu", npl, nt);
     if (nun != (long long)nu)
         pc_fail(c, "summary", "unplaced is %lld but unplaced lists %zu", nun, nu);
-    if (ntot != (long long)(nt + nu))
-        pc_fail(c, "summary", "tenants is %lld but the plan accounts for %zu", ntot, nt + nu);
+    /* A partly placed tenant is in both lists. */
+    if (ntot != (long long)(nt + nu - c->both))
+        pc_fail(c, "summary", "tenants is %lld but the plan accounts for %zu", ntot,
+                nt + nu - c->both);
 }
 
 /* The policies on the whole plan: GPUs, gap, optimality, cost, utilisation. */
@@ -614,10 +679,10 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     c.nt = c.tenants->n;
     c.ng = c.gpus->n;
     out->gpus = (int)c.ng;
-    out->tenants = (int)(c.nt + c.unplaced->n);
 
     check_tenants(&c);
     check_unplaced(&c);
+    out->tenants = (int)(c.nt + c.unplaced->n - c.both);
     check_gpu_ids(&c);
     for (g = 0; g < c.ng; g++)
         check_gpu(&c, g);

@@ -209,6 +209,24 @@ pl_figures(struct pl_figures *out, const struct gpv_plan_src *src)
     }
 }
 
+const char *
+pl_sizing(const struct gpv_plan_src *src)
+{
+    const struct gpv_pack_problem *p = &src->run->problem;
+    size_t m;
+    bool costs = p->nmodels > 0;
+
+    if (src->job->file->nfleet > 0)
+        return NULL;
+    for (m = 0; m < p->nmodels; m++)
+        costs = costs && p->models[m].cost >= 0;
+    /* The packer's objective (pack.h): fewest unplaced, then cost when every model has one,
+     * else GPUs, then the decisions' ranks. */
+    if (costs)
+        return "no fleet: models chosen for the lowest cost";
+    return "no fleet or costs: models chosen for the fewest GPUs";
+}
+
 bool
 pl_model_listed(const struct gpv_plan_src *src, size_t m)
 {
@@ -281,15 +299,71 @@ pl_tenant(struct pl_tenant *out, const struct gpv_plan_src *src, const struct pl
     out->license =
         o->vgpu_type >= 0 ? gpv_series_license(gpu->vgpu->types[o->vgpu_type].series) : NULL;
     out->decided_by = out->choice && out->choice->order_rule ? out->choice->order_rule->id : NULL;
+    out->placed = r->placed[t];
+    if (src->run->moved && src->run->moved[t]) {
+        out->first = &src->run->of[t]->choices[src->run->of[t]->best];
+        out->moved = src->run->moved[t];
+    }
     for (i = ix->tfirst[t]; i < ix->tfirst[t + 1]; i++) {
         const struct gpv_pack_inst *x = &r->insts[ix->ti[i].inst];
 
         if (x->upgraded) {
             out->upgraded++;
-            out->given = gpu->mig->profiles[x->profile].name;
+            out->given =
+                p->models[r->gpus[ix->ti[i].gpu].model].gpu->mig->profiles[x->profile].name;
         }
     }
     return true;
+}
+
+void
+pl_put_first(struct gpv_buf *b, const struct pl_tenant *pt)
+{
+    const char *prof = gpv_choice_profile(pt->first);
+
+    gpv_buf_printf(b, "%s%s%s on %s", gpv_method_name(pt->first->method), prof ? " " : "",
+                   prof ? prof : "", pt->first->gpu->id);
+}
+
+size_t
+pl_parts(struct pl_part **out, const struct gpv_plan_src *src, const struct pl_index *ix, size_t t)
+{
+    const struct gpv_pack_problem *p = &src->run->problem;
+    const struct gpv_pack_result *r = &src->run->result;
+    const struct gpv_pack_demand *dm = &p->demands[t];
+    struct pl_part *v;
+    size_t i, j, n = 0;
+
+    *out = NULL;
+    if (r->choice[t] < 0)
+        return 0;
+    v = xcalloc(dm->noptions + 1, sizeof(*v));
+    for (i = ix->tfirst[t]; i < ix->tfirst[t + 1]; i++) {
+        const struct gpv_pack_inst *x = &r->insts[ix->ti[i].inst];
+        const struct gpv_pack_option *o = &dm->options[x->option];
+
+        if (x->part)
+            continue;
+        for (j = 0; j < n && v[j].option != x->option; j++)
+            ;
+        if (j == n) {
+            const struct gpv_gpu *gpu = p->models[o->model].gpu;
+
+            v[n].option = x->option;
+            v[n].o = o;
+            v[n].gpu = gpu;
+            v[n].method = kind_method(o->kind);
+            v[n].profile = option_profile(gpu, o);
+            v[n].mig_profile = o->profile >= 0 ? gpu->mig->profiles[o->profile].name : NULL;
+            v[n].license = o->vgpu_type >= 0
+                               ? gpv_series_license(gpu->vgpu->types[o->vgpu_type].series)
+                               : NULL;
+            n++;
+        }
+        v[j].replicas++;
+    }
+    *out = v;
+    return n;
 }
 
 void
@@ -400,13 +474,26 @@ emit_summary(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl
     pl_figures(&f, src);
     gpv_emit_obj(e, "summary");
     gpv_emit_int(e, "gpus_used", r->gpus_used);
-    gpv_emit_int(e, "lower_bound", r->lower_bound);
-    gpv_emit_int(e, "gap", r->gpus_used - r->lower_bound);
+    gpv_emit_int(e, "lower_bound", r->lower_bound_any);
+    gpv_emit_int(e, "gap", r->gpus_used - r->lower_bound_any);
     gpv_emit_bool(e, "optimal", r->optimal);
+    gpv_emit_int(e, "lower_bound_choices", r->lower_bound);
+    gpv_emit_bool(e, "optimal_choices", r->optimal_choices);
     gpv_emit_str(e, "strategy", gpv_pack_strategy_name(p->strategy));
     gpv_emit_int(e, "tenants", (long long)src->job->file->ntenants);
     gpv_emit_int(e, "placed", (long long)ix->placed);
     gpv_emit_int(e, "unplaced", (long long)r->nunplaced);
+    {
+        long long want = 0, got = 0;
+        size_t t;
+
+        for (t = 0; t < src->job->file->ntenants; t++) {
+            want += src->job->file->tenants[t].replicas;
+            got += r->placed[t];
+        }
+        gpv_emit_int(e, "replicas", want);
+        gpv_emit_int(e, "replicas_placed", got);
+    }
     gpv_emit_int(e, "instances", (long long)r->ninsts);
     gpv_emit_arr(e, "models", false);
     for (m = 0; m < p->nmodels; m++) {
@@ -440,6 +527,8 @@ emit_summary(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl
     gpv_emit_int(e, "memory_mib", f.stranded_mib);
     gpv_emit_int(e, "mig_units", f.stranded_units);
     gpv_emit_end(e);
+    if (pl_sizing(src))
+        gpv_emit_str(e, "sizing", pl_sizing(src));
     gpv_emit_obj(e, "cost");
     if (f.has_cost) {
         gpv_emit_num(e, "per_hour", f.per_hour);
@@ -450,6 +539,38 @@ emit_summary(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl
     }
     gpv_emit_end(e);
     gpv_emit_end(e);
+}
+
+/* The tenant's "parts": each option its replicas use, with how many; only for a tenant whose
+ * replicas use more than one (the tenant's own keys say the one option of the others, and large
+ * plans stay small). */
+static void
+emit_parts(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl_index *ix, size_t t)
+{
+    struct pl_part *v;
+    size_t n = pl_parts(&v, src, ix, t), i;
+
+    if (n < 2) {
+        free(v);
+        return;
+    }
+    gpv_emit_arr(e, "parts", false);
+    for (i = 0; i < n; i++) {
+        gpv_emit_obj(e, NULL);
+        gpv_emit_str(e, "method", gpv_method_name(v[i].method));
+        gpv_emit_str(e, "gpu", v[i].gpu->id);
+        gpv_emit_str(e, "profile", v[i].profile);
+        gpv_emit_str(e, "mig_profile", v[i].mig_profile);
+        if (v[i].o->kind == GPV_PACK_WHOLE)
+            gpv_emit_int(e, "whole_gpus", v[i].o->gpus);
+        else
+            gpv_emit_null(e, "whole_gpus");
+        gpv_emit_str(e, "license", v[i].license);
+        gpv_emit_int(e, "replicas", v[i].replicas);
+        gpv_emit_end(e);
+    }
+    gpv_emit_end(e);
+    free(v);
 }
 
 static void
@@ -477,6 +598,8 @@ emit_tenants(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl
             gpv_emit_null(e, "whole_gpus");
         gpv_emit_str(e, "license", pt.license);
         gpv_emit_int(e, "replicas", tn->replicas);
+        gpv_emit_int(e, "placed", pt.placed);
+        emit_parts(e, src, ix, t);
         if (tn->memory_mib > 0)
             gpv_emit_int(e, "memory_mib", tn->memory_mib);
         else
@@ -503,6 +626,15 @@ emit_tenants(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl
             gpv_emit_null(e, "note");
         }
         gpv_emit_str(e, "decided_by", pt.decided_by);
+        if (pt.first) {
+            struct gpv_buf fc;
+
+            gpv_buf_init(&fc);
+            pl_put_first(&fc, &pt);
+            gpv_emit_str(e, "first_choice", gpv_buf_str(&fc));
+            gpv_emit_str(e, "moved", pt.moved);
+            gpv_buf_release(&fc);
+        }
         if (src->explain)
             emit_trace(e, pt.choice);
         gpv_emit_end(e);
@@ -535,7 +667,7 @@ emit_gpus(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl_in
         gpv_emit_arr(e, "instances", false);
         for (i = 0; i < pg->ninsts; i++) {
             const struct gpv_pack_inst *x = &r->insts[pg->first + i];
-            const struct gpv_pack_option *o = &p->demands[x->demand].options[r->choice[x->demand]];
+            const struct gpv_pack_option *o = &p->demands[x->demand].options[x->option];
 
             gpv_emit_obj(e, NULL);
             gpv_emit_str(e, "tenant", file->tenants[x->demand].name);
@@ -569,6 +701,61 @@ emit_reason(void *arg, const char *s)
     gpv_emit_str(arg, NULL, s);
 }
 
+/*
+ * Unplaced entry i's "causes": the packer's reasons with their code, model, method and
+ * numbers; for a tenant no method serves, one "no-method" cause per rejection; for one whose
+ * models are all left out of the plan, one "model-absent" cause.
+ */
+static void
+emit_causes(struct gpv_emit *e, const struct gpv_plan_src *src, size_t i)
+{
+    const struct gpv_pack_problem *p = &src->run->problem;
+    const struct gpv_pack_unplaced *u = &src->run->result.unplaced[i];
+    const struct gpv_decision *d = src->run->of[u->demand];
+    size_t j;
+    int m;
+
+    gpv_emit_arr(e, "causes", false);
+    if (d->method == GPV_METHOD_NONE) {
+        for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+            for (j = 0; j < d->rejected[m].n; j++) {
+                gpv_emit_obj(e, NULL);
+                gpv_emit_str(e, "code", "no-method");
+                gpv_emit_str(e, "method", gpv_method_name(m));
+                gpv_emit_str(e, "rule", d->rejected[m].v[j].rule);
+                gpv_emit_str(e, "text", d->rejected[m].v[j].text);
+                gpv_emit_end(e);
+            }
+        }
+    } else if (src->run->demands[u->demand].noptions == 0) {
+        gpv_emit_obj(e, NULL);
+        gpv_emit_str(e, "code", "model-absent");
+        gpv_emit_end(e);
+    } else {
+        for (j = 0; j < u->nreasons; j++) {
+            const struct gpv_pack_reason *w = &u->whys[j];
+            const struct gpv_pack_option *o =
+                w->option >= 0 ? &p->demands[u->demand].options[w->option] : NULL;
+
+            gpv_emit_obj(e, NULL);
+            gpv_emit_str(e, "code", gpv_pack_why_name(w->why));
+            gpv_emit_str(e, "gpu", w->model >= 0 ? p->models[w->model].gpu->id : NULL);
+            gpv_emit_str(e, "method", o ? gpv_method_name(kind_method(o->kind)) : NULL);
+            gpv_emit_str(e, "profile", o ? option_profile(p->models[o->model].gpu, o) : NULL);
+            gpv_emit_int(e, "needed", w->needed);
+            gpv_emit_int(e, "available", w->available);
+            gpv_emit_int(e, "in_use", w->in_use);
+            if (w->limit >= 0)
+                gpv_emit_int(e, "fleet", w->limit);
+            else
+                gpv_emit_null(e, "fleet");
+            gpv_emit_str(e, "text", w->text);
+            gpv_emit_end(e);
+        }
+    }
+    gpv_emit_end(e);
+}
+
 static void
 emit_unplaced(struct gpv_emit *e, const struct gpv_plan_src *src)
 {
@@ -579,9 +766,11 @@ emit_unplaced(struct gpv_emit *e, const struct gpv_plan_src *src)
     for (i = 0; i < r->nunplaced; i++) {
         gpv_emit_obj(e, NULL);
         gpv_emit_str(e, "tenant", src->job->file->tenants[r->unplaced[i].demand].name);
+        gpv_emit_int(e, "replicas", r->unplaced[i].replicas);
         gpv_emit_arr(e, "reasons", true);
         pl_reasons(src, i, emit_reason, e);
         gpv_emit_end(e);
+        emit_causes(e, src, i);
         gpv_emit_end(e);
     }
     gpv_emit_end(e);

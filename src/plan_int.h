@@ -49,6 +49,9 @@ struct pl_figures {
 
 void pl_figures(struct pl_figures *out, const struct gpv_plan_src *src);
 
+/* Without a fleet: how the models were chosen, one line (static); NULL with a fleet. */
+const char *pl_sizing(const struct gpv_plan_src *src);
+
 /* True when model entry m is listed in the summary (it has a fleet line or GPUs in use). */
 bool pl_model_listed(const struct gpv_plan_src *src, size_t m);
 
@@ -65,7 +68,31 @@ struct pl_tenant {
     const char *decided_by;  /* the rule that ordered the methods; NULL: none */
     int upgraded;            /* replicas given a larger MIG profile */
     const char *given;       /* that larger profile, when upgraded */
+    int placed;              /* replicas placed (the others are unplaced) */
+    const struct gpv_choice *first; /* its decision's first choice when packing moved it off
+                                       that (another method or model); else NULL */
+    const char *moved;              /* why, when first is set */
 };
+
+/* Appends the first choice of a moved tenant: "mig 1g.20gb on h100-80gb". */
+void pl_put_first(struct gpv_buf *b, const struct pl_tenant *pt);
+
+/* Some of a placed tenant's replicas, all on one option: a model and what they get there. */
+struct pl_part {
+    int option; /* the demand's option */
+    const struct gpv_pack_option *o;
+    const struct gpv_gpu *gpu;
+    enum gpv_method method;
+    const char *profile;     /* as in struct pl_tenant */
+    const char *mig_profile; /* as in struct pl_tenant */
+    const char *license;     /* as in struct pl_tenant */
+    int replicas;            /* replicas on it */
+};
+
+/* Tenant t's parts, in the order of their first replica, into *out (a new array the caller
+ * frees; NULL when t is unplaced); returns how many. */
+size_t pl_parts(struct pl_part **out, const struct gpv_plan_src *src, const struct pl_index *ix,
+                size_t t);
 
 /* Fills *out for tenant t and returns true, or returns false when t is unplaced. */
 bool pl_tenant(struct pl_tenant *out, const struct gpv_plan_src *src, const struct pl_index *ix,

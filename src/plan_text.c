@@ -177,12 +177,16 @@ static void
 table_tenant(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_plan_style *st,
              const struct pl_index *ix, const struct pl_tenant *pt, size_t t, int nw)
 {
-    char reps[24], prof[64];
-    size_t j;
+    char reps[40], prof[64];
+    struct pl_part *parts;
+    size_t j, nparts;
     int rw;
 
-    /* A name cut short keeps its replica count: "team-a-infer~ x4". */
-    if (pt->t->replicas > 1)
+    /* A name cut short keeps its replica count: "team-a-infer~ x4", or "x32/100" when only
+     * some replicas are placed. */
+    if (pt->placed < pt->t->replicas)
+        snprintf(reps, sizeof(reps), " x%d/%d", pt->placed, pt->t->replicas);
+    else if (pt->t->replicas > 1)
         snprintf(reps, sizeof(reps), " x%d", pt->t->replicas);
     else
         reps[0] = '\0';
@@ -202,6 +206,27 @@ table_tenant(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv
     gpv_buf_printf(b, " %-11s %-16s ", gpv_method_name(pt->method), prof);
     put_gpu_list(b, ix, t, st->width - 32 - nw);
     gpv_buf_putc(b, '\n');
+    nparts = pl_parts(&parts, src, ix, t);
+    if (nparts > 1) {
+        /* Replicas on several options: how many on each, the first one first. */
+        gpv_buf_printf(b, "    %ssplit: ", st->dim);
+        for (j = 0; j < nparts; j++) {
+            gpv_buf_printf(b, "%s%d on %s %s", j ? ", " : "", parts[j].replicas, parts[j].gpu->id,
+                           gpv_method_name(parts[j].method));
+            if (parts[j].profile)
+                gpv_buf_printf(b, " %s", parts[j].profile);
+        }
+        gpv_buf_printf(b, "%s\n", st->reset);
+    }
+    free(parts);
+    if (pt->placed < pt->t->replicas)
+        gpv_buf_printf(b, "    %snote: %d of %d replicas placed; see Unplaced%s\n", st->dim,
+                       pt->placed, pt->t->replicas, st->reset);
+    if (pt->first) {
+        gpv_buf_printf(b, "    %snote: not its first choice (", st->dim);
+        pl_put_first(b, pt);
+        gpv_buf_printf(b, "): %s%s\n", pt->moved, st->reset);
+    }
     if (pt->upgraded) {
         gpv_buf_printf(b, "    %snote: ", st->dim);
         pl_put_note(b, pt);
@@ -244,7 +269,12 @@ table_tenants(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
 
         if (src->run->result.choice[t] < 0)
             continue;
-        len = (int)gpv_width(tn->name) + (tn->replicas > 1 ? 4 : 0);
+        if (src->run->result.placed[t] < tn->replicas)
+            len = (int)gpv_width(tn->name) +
+                  snprintf(NULL, 0, " x%d/%d", src->run->result.placed[t], tn->replicas);
+        else
+            len = (int)gpv_width(tn->name) +
+                  (tn->replicas > 1 ? snprintf(NULL, 0, " x%d", tn->replicas) : 0);
         if (len > nw)
             nw = len > cap ? cap : len;
     }
@@ -279,8 +309,13 @@ table_unplaced(struct gpv_buf *b, const struct gpv_plan_src *src, const struct g
         return;
     gpv_buf_printf(b, "\n%sUnplaced%s (%zu)\n", st->bold, st->reset, r->nunplaced);
     for (i = 0; i < r->nunplaced; i++) {
-        gpv_buf_printf(b, "  %s%s%s\n", st->red,
-                       src->job->file->tenants[r->unplaced[i].demand].name, st->reset);
+        const struct gpv_tenant *tn = &src->job->file->tenants[r->unplaced[i].demand];
+
+        if (tn->replicas > 1)
+            gpv_buf_printf(b, "  %s%s%s (%d of %d replicas)\n", st->red, tn->name, st->reset,
+                           r->unplaced[i].replicas, tn->replicas);
+        else
+            gpv_buf_printf(b, "  %s%s%s\n", st->red, tn->name, st->reset);
         pl_reasons(src, i, table_reason, &ro);
     }
 }
@@ -296,20 +331,26 @@ static void
 table_licences(struct gpv_buf *b, const struct gpv_plan_src *src, const struct pl_index *ix)
 {
     struct lic *v = NULL;
-    struct pl_tenant pt;
-    size_t n = 0, i, t;
+    struct pl_part *parts;
+    size_t n = 0, i, j, t, np;
 
     for (t = 0; t < src->job->file->ntenants; t++) {
-        if (!pl_tenant(&pt, src, ix, t) || !pt.license || !*pt.license)
-            continue;
-        for (i = 0; i < n && strcmp(v[i].name, pt.license); i++)
-            ;
-        if (i == n) {
-            v = xreallocarray(v, n + 1, sizeof(*v));
-            v[n].name = pt.license;
-            v[n++].n = 0;
+        np = pl_parts(&parts, src, ix, t);
+        for (j = 0; j < np; j++) {
+            const char *lic = parts[j].license;
+
+            if (!lic || !*lic)
+                continue;
+            for (i = 0; i < n && strcmp(v[i].name, lic); i++)
+                ;
+            if (i == n) {
+                v = xreallocarray(v, n + 1, sizeof(*v));
+                v[n].name = lic;
+                v[n++].n = 0;
+            }
+            v[i].n += parts[j].replicas;
         }
-        v[i].n += pt.t->replicas;
+        free(parts);
     }
     for (i = 0; i < n; i++)
         gpv_buf_printf(b, "  %-10s %s for %lld vGPU%s\n", i ? "" : "licences", v[i].name, v[i].n,
@@ -363,11 +404,17 @@ table_summary(struct gpv_buf *out, const struct gpv_plan_src *src, const struct 
     gpv_buf_init(b);
     pl_figures(&f, src);
     gpv_buf_printf(b, "\n%sSummary%s\n", st->bold, st->reset);
-    gpv_buf_printf(b, "  %-10s %d used, lower bound %d", "GPUs", r->gpus_used, r->lower_bound);
+    /* The bound over every allowed choice decides "optimal"; the bound for the methods and
+     * models chosen is said beside it when the plan is not optimal. */
+    gpv_buf_printf(b, "  %-10s %d used, lower bound %d", "GPUs", r->gpus_used, r->lower_bound_any);
     if (r->optimal)
         gpv_buf_puts(b, " (optimal)\n");
+    else if (r->optimal_choices)
+        gpv_buf_printf(b, " (gap %d; minimal for the choices made)\n",
+                       r->gpus_used - r->lower_bound_any);
     else
-        gpv_buf_printf(b, " (gap %d)\n", r->gpus_used - r->lower_bound);
+        gpv_buf_printf(b, " (gap %d; bound %d for the choices made)\n",
+                       r->gpus_used - r->lower_bound_any, r->lower_bound);
     for (m = 0; m < p->nmodels; m++) {
         const struct gpv_pack_model *pm = &p->models[m];
 
@@ -381,6 +428,17 @@ table_summary(struct gpv_buf *out, const struct gpv_plan_src *src, const struct 
         first = false;
     }
     gpv_buf_printf(b, "  %-10s %zu placed, %zu unplaced\n", "tenants", ix->placed, r->nunplaced);
+    {
+        long long want = 0, got = 0;
+        size_t t;
+
+        for (t = 0; t < src->job->file->ntenants; t++) {
+            want += src->job->file->tenants[t].replicas;
+            got += r->placed[t];
+        }
+        if (got < want)
+            gpv_buf_printf(b, "  %-10s %lld of %lld placed\n", "replicas", got, want);
+    }
     gpv_buf_printf(b, "  %-10s %.1f%% allocated, %.1f%% asked for\n", "memory",
                    100.0 * f.util_memory, 100.0 * f.util_requested);
     gpv_buf_printf(b, "  %-10s %.1f GiB of memory", "stranded", (double)f.stranded_mib / 1024.0);
@@ -395,6 +453,8 @@ table_summary(struct gpv_buf *out, const struct gpv_plan_src *src, const struct 
                        f.per_hour, f.per_month);
     else
         gpv_buf_printf(b, "  %-10s unknown (give cost_per_hour in the fleet)\n", "cost");
+    if (pl_sizing(src))
+        gpv_buf_printf(b, "  %-10s %s\n", "sizing", pl_sizing(src));
     reflow_labelled(out, gpv_buf_str(b), st->width);
     gpv_buf_release(b);
 }

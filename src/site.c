@@ -184,7 +184,7 @@ assign_entry(struct gpv_site *s, const struct gpv_tenants *file, const struct gp
             const struct gpv_pack_inst *x = &r->insts[pg->first];
             const struct gpv_pack_demand *dm = &p->demands[x->demand];
 
-            if (dm->options[r->choice[x->demand]].gpus > 1)
+            if (dm->options[x->option].gpus > 1)
                 items[ni].whole = ((long long)x->demand << 24) + x->replica + 1;
         }
         ni++;

@@ -19,6 +19,15 @@ static const struct {
     {"mib", 1024.0 * 1024},
     {"gib", 1024.0 * 1024 * 1024},
     {"tib", 1024.0 * 1024 * 1024 * 1024},
+    /* Kubernetes quantities (k8s.io/apimachinery resource.Quantity): decimal k, M, G, T and
+     * binary Ki, Mi, Gi, Ti. "m" (milli) is handled before this table. */
+    {"k", 1e3},
+    {"g", 1e9},
+    {"t", 1e12},
+    {"ki", 1024.0},
+    {"mi", 1024.0 * 1024},
+    {"gi", 1024.0 * 1024 * 1024},
+    {"ti", 1024.0 * 1024 * 1024 * 1024},
 };
 
 bool
@@ -37,6 +46,9 @@ gpv_mem_parse(long long *out, const char *s, const char **why)
     while (*p && isalpha((unsigned char)*p) && u < sizeof(unit) - 1)
         unit[u++] = (char)tolower((unsigned char)*p++);
     unit[u] = '\0';
+    /* Kubernetes' "M" is mega and "m" milli: the one unit where case decides. */
+    if (u == 1 && p[-1] == 'M' && *p == '\0')
+        unit[0] = 'M';
     if (n == 0 || !gpv_parse_double(&v, num)) {
         *why = "expected a number and a unit, like 20GB or 512MiB";
         return false;
@@ -49,15 +61,25 @@ gpv_mem_parse(long long *out, const char *s, const char **why)
         *why = "expected a number and a unit, like 20GB or 512MiB";
         return false;
     }
+    if (!strcmp(unit, "m")) {
+        *why = "'m' is milli in a Kubernetes quantity: write 512Mi (binary) or 512M (decimal)";
+        return false;
+    }
+    if (!strcmp(unit, "M")) {
+        bytes = v * 1e6;
+        goto check;
+    }
     for (i = 0; i < sizeof(mem_units) / sizeof(mem_units[0]); i++) {
         if (strcmp(unit, mem_units[i].name) == 0)
             break;
     }
     if (i == sizeof(mem_units) / sizeof(mem_units[0])) {
-        *why = "unknown unit: use B, KB, MB, GB, TB or KiB, MiB, GiB, TiB";
+        *why = "unknown unit: use B, KB, MB, GB, TB or KiB, MiB, GiB, TiB (or Kubernetes' k, M, "
+               "G, T, Ki, Mi, Gi, Ti)";
         return false;
     }
     bytes = v * mem_units[i].factor;
+check:
     if (bytes <= 0) {
         *why = "memory must be more than zero";
         return false;

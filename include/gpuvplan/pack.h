@@ -93,6 +93,7 @@ struct gpv_pack_inst {
     int start;     /* MIG: start unit; mixed-size vGPU: placement id (GB); else -1 */
     int size;      /* MIG: units; vGPU: frame buffer in GB (rounded); WHOLE: 0 */
     int part;      /* WHOLE: which of the replica's GPUs (0 .. gpus - 1); else 0 */
+    int option;    /* the demand's option this replica uses (replicas may use several) */
     bool upgraded; /* a larger MIG profile than the option asked for */
 };
 
@@ -112,11 +113,46 @@ struct gpv_pack_model_stats {
     bool optimal;    /* gpus is proven minimal for the choices made */
 };
 
-/* Why a demand was left out. */
+/* What kept replicas of a demand off one of its options. */
+enum gpv_pack_why {
+    GPV_PACK_WHY_NO_OPTION,   /* no method on any model planned */
+    GPV_PACK_WHY_NO_FLEET,    /* the fleet has none of the model */
+    GPV_PACK_WHY_TOO_LARGE,   /* a replica needs more whole GPUs than the fleet has */
+    GPV_PACK_WHY_MIXED,       /* the vGPU type is not offered in mixed-size mode */
+    GPV_PACK_WHY_SCHEDULER,   /* no vGPU scheduler guarantees the compute share */
+    GPV_PACK_WHY_SPREAD,      /* more replicas to spread than GPUs or nodes */
+    GPV_PACK_WHY_EXHAUSTED,   /* the model's GPUs are all in use */
+    GPV_PACK_WHY_SHARING,     /* exhausted, and GPUs with room hold vGPUs it may not share with
+                                 (C- and Q-series; another type in equal-size mode) */
+    GPV_PACK_WHY_RECONFIGURE, /* recommend --from: no room without reconfiguring more GPUs than
+                                 --max-reconfigure allows (or than the fleet has) */
+};
+
+/* "no-option", "no-fleet", "too-large", "mixed-size", "scheduler", "spread", "exhausted",
+ * "sharing", "reconfigure". */
+const char *gpv_pack_why_name(enum gpv_pack_why w);
+
+/* One structured reason: a code, the option and model it is about, and numbers. */
+struct gpv_pack_reason {
+    enum gpv_pack_why why;
+    int option;     /* the demand's option; -1 for NO_OPTION */
+    int model;      /* its model entry; -1 for NO_OPTION */
+    long needed;    /* EXHAUSTED: GPUs the replicas left would need at least; TOO_LARGE: GPUs
+                       per replica; SPREAD: replicas to spread; else 0 */
+    long available; /* EXHAUSTED: GPUs of the model not in use; TOO_LARGE, SPREAD: GPUs (or
+                       nodes) of the fleet; else 0 */
+    long in_use;    /* EXHAUSTED: GPUs of the model in use; else 0 */
+    long limit;     /* the fleet's GPUs of the model; -1 without a limit */
+    char *text;     /* the sentence: one line, lowercase, no full stop */
+};
+
+/* Why replicas of a demand were left out. */
 struct gpv_pack_unplaced {
     int demand;
+    int replicas; /* replicas left out (the others are placed) */
     size_t nreasons;
-    char **reasons; /* each one line, lowercase, no full stop */
+    char **reasons;               /* each one line, lowercase, no full stop: whys[i].text */
+    struct gpv_pack_reason *whys; /* nreasons, in the same order */
 };
 
 struct gpv_pack_result {
@@ -124,16 +160,22 @@ struct gpv_pack_result {
     struct gpv_pack_gpu *gpus; /* by model, then mode (mig, mig-vgpu, vgpu, passthrough) */
     size_t ninsts;
     struct gpv_pack_inst *insts; /* per GPU by start (MIG, mixed vGPU), else demand order */
-    int *choice;                 /* per demand: the option used, or -1 when unplaced */
+    int *choice;                 /* per demand: the option of its first placed replica, or -1
+                                    when none is placed */
+    int *placed;                 /* per demand: replicas placed (0 .. replicas); the others are
+                                    in unplaced */
     size_t nmodels;
     struct gpv_pack_model_stats *models; /* per model entry of the problem */
     size_t nunplaced;
     struct gpv_pack_unplaced *unplaced; /* by demand index */
     int gpus_used;
-    int lower_bound; /* sum of the per-model bounds */
-    bool optimal;    /* every model's count proven minimal */
-    double cost;     /* per hour, when every model used has a cost; < 0 otherwise */
-    long nodes;      /* search effort spent (branch-and-bound nodes), for benchmarks */
+    int lower_bound;      /* sum of the per-model bounds: for the choices made */
+    bool optimal_choices; /* every model's count proven minimal for the choices made */
+    int lower_bound_any;  /* over every allowed choice: no plan that places as many replicas of
+                             each demand, on any of its options, uses fewer GPUs */
+    bool optimal;         /* gpus_used == lower_bound_any: no plan uses fewer GPUs */
+    double cost;          /* per hour, when every model used has a cost; < 0 otherwise */
+    long nodes;           /* search effort spent (branch-and-bound nodes), for benchmarks */
 };
 
 /* Zeroes r. No allocation. */
@@ -144,8 +186,10 @@ void gpv_pack_result_release(struct gpv_pack_result *r);
 
 /*
  * Packs the problem into *out (initialise it first; release it with gpv_pack_result_release()).
- * Demands without options, and demands the models' limits leave no room for, are listed in
- * out->unplaced with every reason; that is an answer, not an error.
+ * When a fleet's limits leave no room for all of a demand, its replicas are placed one by one:
+ * as many as fit, on any of its options (several models and methods if need be). Demands
+ * without options, and replicas the limits leave no room for, are listed in out->unplaced with
+ * every reason; that is an answer, not an error.
  * Returns 0, or GPV_EINPUT when the problem is malformed (an option naming an unknown model,
  * profile or type, a kind the model cannot host, replicas < 1), with err saying which demand;
  * *out is then empty.

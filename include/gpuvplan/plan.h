@@ -54,6 +54,8 @@ struct gpv_plan_run {
     struct gpv_pack_problem problem;
     struct gpv_pack_result result;
     struct gpv_site site; /* node and index of every GPU of the result (fleets with nodes) */
+    char **moved; /* per tenant: why packing gave it another method or model than its decision's
+                     first choice (one line), or NULL when it did not */
 };
 
 /*

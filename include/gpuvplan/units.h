@@ -6,8 +6,11 @@
  *
  * Memory: a number and a unit, with or without a space. Decimal units (KB, MB, GB, TB) are
  * powers of 1000 and binary units (KiB, MiB, GiB, TiB) powers of 1024, as the SI and IEC say;
- * units are case-insensitive ("20gb" is 20 GB). A bare number is an error: "20" could mean
- * either, and the difference (20 GB = 18.6 GiB) decides whether a MIG profile fits.
+ * units are case-insensitive ("20gb" is 20 GB). Kubernetes quantities are read as Kubernetes
+ * defines them: k, M, G, T decimal and Ki, Mi, Gi, Ti binary ("20Gi" is 20 GiB, "20G" 20 GB);
+ * "m" is Kubernetes' milli, so "512m" is an error (the one suffix where case matters: "512M" is
+ * 512 MB). A bare number is an error: "20" could mean either, and the difference (20 GB =
+ * 18.6 GiB) decides whether a MIG profile fits.
  */
 
 #include <stdbool.h>

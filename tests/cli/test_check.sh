@@ -122,7 +122,7 @@ expect_out "fixed share is not available in mixed-size mode"
 t "unplaced tenants fail unless --allow-unplaced"
 run check "$WORK/small.json"
 expect_rc 1
-expect_out "tenant 'second': is unplaced: h100-80gb: no room left"
+expect_out "tenant 'second': is unplaced: h100-80gb: fleet exhausted"
 run check "$WORK/small.json" --allow-unplaced
 expect_rc 0
 
@@ -148,7 +148,10 @@ expect_rc 1
 expect_out "model h100-80gb is not among the allowed --gpu-model"
 run check "$WORK/site.json" --gpu-model l40s --gpu-model "NVIDIA H100 80GB HBM3"
 expect_rc 0
-run check "$WORK/site.json" --max-gap 0 --require-optimal
+run check "$WORK/site.json" --max-gap 1 --require-optimal
+expect_rc 1
+expect_out "the plan is not proven optimal (7 GPUs, lower bound 6)"
+run check "$WORK/site.json" --max-gap 1
 expect_rc 0
 run check "$WORK/site.json" --method mig --method vgpu
 expect_rc 1
@@ -205,3 +208,28 @@ t "check reads YAML too: a tenants file given to check is not a plan"
 run check docs/examples/tenants.yaml
 expect_rc 3
 expect_err "docs/examples/tenants.yaml: error: not a plan: no 'schema' (expected 'gpuvplan.plan/1')"
+
+t "--require-optimal and --max-gap use the bound over every allowed choice (issue 11 §4)"
+run recommend tests/data/recommend/four-20gb.yaml -f json -o "$WORK/four.json"
+expect_rc 0
+run check "$WORK/four.json" --max-gap 0 --require-optimal
+expect_rc 0
+run recommend docs/examples/tenants.yaml -f json -o "$WORK/opt.json"
+run recommend docs/examples/tenants.yaml --strategy first-fit -f json -o "$WORK/ff.json"
+expect_rc 0
+cp "$WORK/ff.json" "$WORK/out"
+expect_json 'j["summary"]["optimal"]' False
+expect_json 'j["summary"]["gap"] == j["summary"]["gpus_used"] - j["summary"]["lower_bound"] > 0' True
+"$PY" -c 'import json, sys
+o = json.load(open(sys.argv[1]))["summary"]; f = json.load(open(sys.argv[2]))["summary"]
+sys.exit(0 if f["lower_bound"] <= o["gpus_used"] < f["gpus_used"] else "bound %d, default %d, first fit %d"
+         % (f["lower_bound"], o["gpus_used"], f["gpus_used"]))' "$WORK/opt.json" "$WORK/ff.json" &&
+    ok || bad "first fit's bound is above a plan the default strategy finds"
+run check "$WORK/ff.json" --max-gap 0
+expect_rc 1
+expect_out "above the lower bound of 6, more than --max-gap 0"
+run check "$WORK/ff.json" --require-optimal
+expect_rc 1
+expect_out "the plan is not proven optimal (8 GPUs, lower bound 6)"
+run recommend docs/examples/tenants.yaml --strategy first-fit
+expect_out "  GPUs       8 used, lower bound 6 (gap 2; minimal for the choices made)"

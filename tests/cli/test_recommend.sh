@@ -80,7 +80,7 @@ run recommend tests/data/recommend/fleet-too-small.yaml -f json
 expect_rc 1
 expect_json 'j["summary"]["unplaced"]' 1
 expect_json 'j["unplaced"][0]["tenant"]' second
-expect_json '"no room" in j["unplaced"][0]["reasons"][0]' True
+expect_json '"fleet exhausted" in j["unplaced"][0]["reasons"][0]' True
 expect_json 'j["summary"]["gpus_used"]' 1
 run recommend tests/data/recommend/fleet-too-small.yaml
 expect_rc 1
@@ -185,9 +185,10 @@ t "the table is deterministic and states what the JSON plan states"
 for f in docs/examples/tenants.yaml tests/data/recommend/fleet-too-small.yaml tests/data/recommend/mixed.yaml; do
     run recommend "$f" -f json --explain
     cp "$WORK/out" "$WORK/tj.json"
-    run recommend "$f" --explain
+    # Wide enough that no reason is wrapped: each must stand on one line, as in the JSON.
+    run_env COLUMNS=400 recommend "$f" --explain
     cp "$WORK/out" "$WORK/tt1"
-    run recommend "$f" --explain
+    run_env COLUMNS=400 recommend "$f" --explain
     if cmp -s "$WORK/out" "$WORK/tt1"; then ok; else bad "$f: two table runs differ"; fi
     "$PY" -c 'import json, sys
 j = json.load(open(sys.argv[1])); lines = open(sys.argv[2]).read().split("\n")
@@ -195,7 +196,9 @@ s = j["summary"]
 want = ["Plan for %s (strategy %s)" % (j["input"]["tenants_file"], s["strategy"]),
         "GPUs (%d)" % len(j["gpus"]), "Tenants (%d placed)" % len(j["tenants"]), "Summary",
         "  GPUs       %d used, lower bound %d%s" % (s["gpus_used"], s["lower_bound"],
-            " (optimal)" if s["optimal"] else " (gap %d)" % s["gap"]),
+            " (optimal)" if s["optimal"] else " (gap %d; minimal for the choices made)" % s["gap"]
+            if s["optimal_choices"] else " (gap %d; bound %d for the choices made)"
+            % (s["gap"], s["lower_bound_choices"])),
         "  tenants    %d placed, %d unplaced" % (s["placed"], s["unplaced"])]
 for g in j["gpus"]:
     want.append([l for l in lines if l.startswith(g["id"] + "  " + g["mode"])][0])
@@ -205,7 +208,10 @@ for t in j["tenants"]:
     assert row and (t["profile"] or "whole GPU") in row[0] and t["gpus"][0] in row[0], t["name"]
     assert not t["decided_by"] or "    decided by " + t["decided_by"] in lines, t["name"]
 for u in j["unplaced"]:
-    want += ["Unplaced (%d)" % len(j["unplaced"]), "  " + u["tenant"]]
+    want += ["Unplaced (%d)" % len(j["unplaced"])]
+    want += ["  " + u["tenant"] + ("" if u["replicas"] == 1 else " (%d of %d replicas)"
+             % (u["replicas"], [t for t in j["tenants"] if t["name"] == u["tenant"]][0]["replicas"]
+                if any(t["name"] == u["tenant"] for t in j["tenants"]) else u["replicas"]))]
     want += ["    - " + r for r in u["reasons"]]
 if s["cost"]["per_hour"] is not None:
     want.append("  cost       %.2f per hour (%.2f per month of 730 hours)"
@@ -221,3 +227,20 @@ run recommend "$WORK/runs.yaml" --gpu h100-80gb
 expect_rc 0
 expect_out "    vGPU types: 3 x H100-1-20C"
 expect_no_out "H100-1-20C, H100-1-20C"
+
+t "Kubernetes quantities: 9Gi fits a 1g.10gb on an H100, 10Gi needs a 1g.20gb (issue 11 §9)"
+printf 'version: 1\ntenants:\n  - {name: a, memory: 9Gi, isolation: hard}\n  - {name: b, memory: 10Gi, isolation: hard}\n' >"$WORK/k8s.yaml"
+run recommend "$WORK/k8s.yaml" --gpu h100-80gb -f json
+expect_rc 0
+expect_json '[(t["name"], t["profile"], t["memory_mib"]) for t in j["tenants"]]' \
+    "[('a', '1g.10gb', 9216), ('b', '1g.20gb', 10240)]"
+
+t "without a fleet the plan says how the models were chosen (issue 11 §5)"
+printf 'version: 1\ntenants:\n  - {name: a, memory: 20GB, isolation: hard}\n' >"$WORK/nofleet.yaml"
+run recommend "$WORK/nofleet.yaml" -f json
+expect_rc 0
+expect_json 'j["summary"]["sizing"]' "no fleet or costs: models chosen for the fewest GPUs"
+run recommend "$WORK/nofleet.yaml"
+expect_out "  sizing     no fleet or costs: models chosen for the fewest GPUs"
+run recommend docs/examples/tenants.yaml -f json
+expect_json '"sizing" in j["summary"]' False

@@ -43,7 +43,7 @@ t "the unit left beside seven 1g.10gb instances is stranded; the unplaced tenant
 run report "$WORK/stranded.json"
 expect_rc 0
 expect_out '<g class="stranded" data-start="7" data-size="1">'
-expect_out "no room left on the fleet&#39;s 1 GPU (needs passthrough)"
+expect_out "h100-80gb: fleet exhausted: 1 of 1 GPU in use; 1 replica left, it needs one whole GPU"
 expect_out "Unplaced tenants (1)"
 
 t "a plan with nodes is drawn per node, in pools of one model"

@@ -349,7 +349,11 @@ test_pack_leaves_tenants_unplaced_when_the_fleet_is_full(void **state)
     assert_int_equal(r.unplaced[0].demand, 1);
     assert_true(r.unplaced[0].nreasons >= 1);
     assert_non_null(strstr(r.unplaced[0].reasons[0], "h100-80gb"));
-    assert_non_null(strstr(r.unplaced[0].reasons[0], "no room"));
+    assert_non_null(strstr(r.unplaced[0].reasons[0], "fleet exhausted: 1 of 1 GPU in use"));
+    assert_int_equal(r.unplaced[0].replicas, 1);
+    assert_int_equal(r.unplaced[0].whys[0].why, GPV_PACK_WHY_EXHAUSTED);
+    assert_int_equal(r.placed[1], 0);
+    assert_int_equal(r.placed[0], 1);
     assert_int_equal(r.choice[0], 0);
     assert_int_equal(r.choice[1], -1);
     assert_int_equal(r.choice[2], 0);
@@ -380,6 +384,90 @@ test_pack_moves_a_demand_to_a_fleet_model_with_room(void **state)
     assert_int_equal(r.gpus_used, 2);
     assert_int_equal(r.models[0].gpus, 1);
     assert_int_equal(r.models[1].gpus, 1);
+    gpv_pack_result_release(&r);
+}
+
+static void
+test_pack_places_replicas_one_by_one_across_fleet_models(void **state)
+{
+    const struct gpv_gpu *h = gpu("h100-80gb"), *l = gpu("l40s");
+    struct gpv_pack_result r;
+    struct prob b;
+    size_t i;
+    int seen[6] = {0}, on_l40s = 0;
+
+    (void)state;
+    prob_init(&b, h, 4);
+    b.models[1].gpu = l;
+    b.models[1].limit = 4;
+    b.models[1].cost = -1.0;
+    b.p.nmodels = 2;
+    add_demand(&b, 6, false);
+    add_option(&b, 0, 0, GPV_PACK_WHOLE, -1, -1, 1);
+    add_option(&b, 0, 1, GPV_PACK_WHOLE, -1, -1, 1);
+    b.options[0][1].rank = 1;
+    pack_ok(&r, &b);
+    assert_int_equal(r.nunplaced, 0);
+    assert_int_equal(r.placed[0], 6);
+    assert_int_equal(r.choice[0], 0);
+    assert_int_equal(r.models[0].gpus, 4);
+    assert_int_equal(r.models[1].gpus, 2);
+    assert_int_equal(r.ninsts, 6);
+    for (i = 0; i < r.ninsts; i++) {
+        assert_in_range(r.insts[i].replica, 0, 5);
+        seen[r.insts[i].replica]++;
+        on_l40s += r.insts[i].option == 1;
+    }
+    for (i = 0; i < 6; i++)
+        assert_int_equal(seen[i], 1);
+    assert_int_equal(on_l40s, 2);
+    gpv_pack_result_release(&r);
+}
+
+static void
+test_pack_places_what_fits_and_counts_the_rest_with_its_reason(void **state)
+{
+    const struct gpv_gpu *h = gpu("h100-80gb");
+    struct gpv_pack_result r;
+    struct prob b;
+
+    (void)state;
+    prob_init(&b, h, 2);
+    add_mig(&b, prof(h, "3g.40gb"), 5, false);
+    pack_ok(&r, &b);
+    assert_int_equal(r.gpus_used, 2);
+    assert_int_equal(r.placed[0], 4);
+    assert_int_equal(r.choice[0], 0);
+    assert_int_equal(r.nunplaced, 1);
+    assert_int_equal(r.unplaced[0].replicas, 1);
+    assert_int_equal(r.unplaced[0].whys[0].why, GPV_PACK_WHY_EXHAUSTED);
+    assert_int_equal(r.unplaced[0].whys[0].in_use, 2);
+    assert_int_equal(r.unplaced[0].whys[0].limit, 2);
+    assert_int_equal(r.unplaced[0].whys[0].available, 0);
+    assert_int_equal(r.unplaced[0].whys[0].needed, 1);
+    assert_string_equal(r.unplaced[0].reasons[0],
+                        "h100-80gb: fleet exhausted: 2 of 2 GPUs in use; 1 replica left, it "
+                        "needs one 3g.40gb MIG instance");
+    gpv_pack_result_release(&r);
+}
+
+static void
+test_pack_spreads_what_it_can_and_says_why_the_rest_cannot_spread(void **state)
+{
+    const struct gpv_gpu *h = gpu("h100-80gb");
+    struct gpv_pack_result r;
+    struct prob b;
+
+    (void)state;
+    prob_init(&b, h, 3);
+    add_mig(&b, prof(h, "1g.10gb"), 5, true);
+    pack_ok(&r, &b);
+    assert_int_equal(r.placed[0], 3);
+    assert_int_equal(r.gpus_used, 3);
+    assert_int_equal(r.unplaced[0].replicas, 2);
+    assert_int_equal(r.unplaced[0].whys[0].why, GPV_PACK_WHY_SPREAD);
+    assert_int_equal(r.unplaced[0].whys[0].needed, 5);
+    assert_int_equal(r.unplaced[0].whys[0].available, 3);
     gpv_pack_result_release(&r);
 }
 
@@ -505,6 +593,67 @@ test_pack_first_fit_is_valid_and_never_beats_optimal(void **state)
     assert_true(ff.lower_bound <= opt.gpus_used);
     gpv_pack_result_release(&ff);
     gpv_pack_result_release(&opt);
+}
+
+/*
+ * The bound over every allowed choice never exceeds a plan: the optimal and first-fit plans, and
+ * the plans with every demand held to one model, on mixed MIG / vGPU problems with two choices
+ * per demand (a fixed pseudo-random sequence). `optimal` says exactly that the plan meets it.
+ */
+static void
+test_pack_bound_over_every_choice_never_exceeds_a_plan(void **state)
+{
+    const struct gpv_gpu *h = gpu("h100-80gb"), *l = gpu("l40s");
+    static const char *const mig[] = {"1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb"};
+    static const char *const vg[] = {"L40S-12C", "L40S-24C", "L40S-24C", "L40S-48C", "L40S-48C"};
+    unsigned seed = 12345;
+    int round;
+
+    (void)state;
+    for (round = 0; round < 12; round++) {
+        struct gpv_pack_result r[4];
+        struct prob b;
+        int d, n = 3 + round % 6, k, only;
+
+        prob_init(&b, h, -1);
+        b.models[1].gpu = l;
+        b.models[1].limit = -1;
+        b.models[1].cost = -1.0;
+        b.p.nmodels = 2;
+        for (d = 0; d < n; d++) {
+            seed = seed * 1103515245u + 12345u;
+            k = (int)((seed >> 16) % 5);
+            add_demand(&b, 1 + (int)((seed >> 8) % 4), false);
+            add_option(&b, (size_t)d, 0, GPV_PACK_MIG, prof(h, mig[k]), -1, 0);
+            add_option(&b, (size_t)d, 1, GPV_PACK_VGPU, -1, vtype(l, vg[k]), 0);
+        }
+        b.p.strategy = GPV_PACK_OPTIMAL;
+        pack_ok(&r[0], &b);
+        b.p.strategy = GPV_PACK_FIRST_FIT;
+        pack_ok(&r[1], &b);
+        b.p.strategy = GPV_PACK_OPTIMAL;
+        for (only = 0; only < 2; only++) {
+            for (d = 0; d < n; d++) {
+                b.demands[d].noptions = 1;
+                b.demands[d].options = &b.options[d][only];
+            }
+            pack_ok(&r[2 + only], &b);
+            for (d = 0; d < n; d++) {
+                b.demands[d].noptions = 2;
+                b.demands[d].options = b.options[d];
+            }
+        }
+        for (k = 0; k < 4; k++) {
+            assert_int_equal(r[k].nunplaced, 0);
+            assert_true(r[0].lower_bound_any <= r[k].gpus_used);
+        }
+        assert_true(r[0].lower_bound_any >= 1);
+        assert_int_equal(r[1].lower_bound_any, r[0].lower_bound_any);
+        for (k = 0; k < 2; k++)
+            assert_true(r[k].optimal == (r[k].gpus_used == r[k].lower_bound_any));
+        for (k = 0; k < 4; k++)
+            gpv_pack_result_release(&r[k]);
+    }
 }
 
 static void
@@ -701,9 +850,13 @@ main(void)
         cmocka_unit_test(test_pack_packs_replicas_together_without_spread),
         cmocka_unit_test(test_pack_leaves_tenants_unplaced_when_the_fleet_is_full),
         cmocka_unit_test(test_pack_moves_a_demand_to_a_fleet_model_with_room),
+        cmocka_unit_test(test_pack_places_replicas_one_by_one_across_fleet_models),
+        cmocka_unit_test(test_pack_places_what_fits_and_counts_the_rest_with_its_reason),
+        cmocka_unit_test(test_pack_spreads_what_it_can_and_says_why_the_rest_cannot_spread),
         cmocka_unit_test(test_pack_prefers_the_cheaper_model_when_costs_are_known),
         cmocka_unit_test(test_pack_upgrades_to_a_larger_profile_when_it_saves_a_gpu),
         cmocka_unit_test(test_pack_first_fit_is_valid_and_never_beats_optimal),
+        cmocka_unit_test(test_pack_bound_over_every_choice_never_exceeds_a_plan),
         cmocka_unit_test(test_pack_fills_equal_size_vgpu_gpus_to_the_type_max),
         cmocka_unit_test(test_pack_keeps_vgpu_sizes_and_series_apart_in_equal_size_mode),
         cmocka_unit_test(test_pack_honours_compute_with_fixed_share),

@@ -237,7 +237,7 @@ test_plan_table_marks_headings_and_unplaced_tenants_with_the_style(void **state)
     assert_non_null(strstr(a.s, "<b>Plan</> for site.yaml (strategy optimal)\n"));
     assert_non_null(strstr(a.s, "\n<b>GPUs</> (1)\n<b>h100-80gb-1</>  mig\n"));
     assert_non_null(strstr(a.s, "\n<b>Unplaced</> ("));
-    assert_non_null(strstr(a.s, "\n  <r>big</>\n    - "));
+    assert_non_null(strstr(a.s, "\n  <r>big</> (2 of 2 replicas)\n    - "));
     assert_non_null(strstr(a.s, "\n<b>Summary</>\n  GPUs       1 used, lower bound 1"));
     assert_non_null(strstr(a.s, "  cost       unknown (give cost_per_hour in the fleet)\n"));
     /* Without a style: the same text, undecorated. */

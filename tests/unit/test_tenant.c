@@ -205,7 +205,7 @@ static const struct {
      "(decimal) or 20GiB (binary)"},
     {"version: 1\ntenants:\n  - {name: web, memory: 20GX}\n",
      "t.yaml:3:25: error: 'memory' of tenant 'web' is '20GX': unknown unit: use B, KB, MB, GB, "
-     "TB or KiB, MiB, GiB, TiB"},
+     "TB or KiB, MiB, GiB, TiB (or Kubernetes' k, M, G, T, Ki, Mi, Gi, Ti)"},
     {"version: 1\ntenants:\n  - {name: web, memory: 0GiB}\n",
      "t.yaml:3:25: error: 'memory' of tenant 'web' is '0GiB': memory must be more than zero"},
     {"version: 1\ntenants:\n  - {name: web, memory: [1GiB]}\n",

@@ -54,6 +54,29 @@ test_units_rejects_junk_zero_and_unknown_units(void **state)
 }
 
 static void
+test_units_reads_kubernetes_quantities_as_kubernetes_defines_them(void **state)
+{
+    long long b;
+    const char *why = NULL;
+
+    (void)state;
+    assert_true(gpv_mem_parse(&b, "20Gi", &why));
+    assert_int_equal(b, 20LL * 1024 * 1024 * 1024);
+    assert_true(gpv_mem_parse(&b, "512Mi", &why));
+    assert_int_equal(b, 512LL * 1024 * 1024);
+    assert_true(gpv_mem_parse(&b, "20G", &why));
+    assert_int_equal(b, 20000000000LL);
+    assert_true(gpv_mem_parse(&b, "512M", &why));
+    assert_int_equal(b, 512000000LL);
+    assert_true(gpv_mem_parse(&b, "1Ti", &why));
+    assert_int_equal(b, 1024LL * 1024 * 1024 * 1024);
+    assert_true(gpv_mem_parse(&b, "8000k", &why));
+    assert_int_equal(b, 8000000LL);
+    assert_false(gpv_mem_parse(&b, "512m", &why));
+    assert_non_null(strstr(why, "'m' is milli"));
+}
+
+static void
 test_units_reads_fractions_and_percentages(void **state)
 {
     double f;
@@ -77,6 +100,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_units_reads_decimal_and_binary_units),
         cmocka_unit_test(test_units_rejects_a_bare_number_and_asks_for_a_unit),
+        cmocka_unit_test(test_units_reads_kubernetes_quantities_as_kubernetes_defines_them),
         cmocka_unit_test(test_units_rejects_junk_zero_and_unknown_units),
         cmocka_unit_test(test_units_reads_fractions_and_percentages),
     };
