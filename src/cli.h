@@ -93,10 +93,15 @@ int cli_parse_document(struct gpv_val **out, const char *buf, size_t len, const 
                        struct gpv_error *err);
 
 /*
- * Reads a whole file ("-" is standard input) into a new NUL-terminated buffer.
- * Returns 0, GPV_EINPUT (missing, a directory, too large) or GPV_ESYS, with err filled.
+ * Reads a whole file ("-" is standard input) into a new NUL-terminated buffer (*out, the
+ * caller frees it; NULL on failure). Stops reading as soon as the file passes
+ * GPV_YAML_MAX_BYTES. Returns 0, GPV_EINPUT (missing, a symlink loop, a directory, too large)
+ * or GPV_ESYS, with err filled.
  */
 int cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err);
+
+/* cli_read_file() for a plan, which may be JSON of up to 512 MiB (docs/check.md). */
+int cli_read_plan(char **out, size_t *len, const char *path, struct gpv_error *err);
 
 /* Sets o to "nothing open". */
 void cli_out_init(struct cli_out *o);

@@ -122,7 +122,7 @@ cmd_check(struct gpv_cli *cli, int argc, char **argv)
     path = args.v[0];
     pol.nmodels = model_args.n;
     pol.models = model_args.v;
-    if (cli_db(cli, &err) || cli_read_file(&buf, &len, path, &err) ||
+    if (cli_db(cli, &err) || cli_read_plan(&buf, &len, path, &err) ||
         cli_parse_document(&plan, buf, len, !strcmp(path, "-") ? "<stdin>" : path, &err) ||
         gpv_plan_check(&fs, plan, &cli->db, &pol, path, &err)) {
         rc = quiet && err.code == GPV_EINPUT ? GPV_EXIT_INPUT : cli_report(&err);

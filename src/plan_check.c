@@ -157,7 +157,8 @@ sorted_unique(const char **v, size_t n)
 {
     size_t i, k = 0;
 
-    qsort(v, n, sizeof(*v), str_cmp);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), str_cmp);
     for (i = 0; i < n; i++)
         if (!k || strcmp(v[k - 1], v[i]))
             v[k++] = v[i];
@@ -209,7 +210,8 @@ check_tenants(struct chk *c)
         c->ti[i].compute = cv && cv->type != GPV_V_NULL ? pl_num(cv) : 0.0;
         c->ti[i].gpu = gpv_db_find(c->db, pc_sget(t, "gpu"));
     }
-    qsort(c->names, c->nt, sizeof(*c->names), tname_cmp);
+    if (c->nt > 1)
+        qsort(c->names, c->nt, sizeof(*c->names), tname_cmp);
     for (i = 0; i + 1 < c->nt; i++) {
         if (!strcmp(c->names[i].name, c->names[i + 1].name) &&
             (i == 0 || strcmp(c->names[i - 1].name, c->names[i].name))) {
@@ -250,7 +252,8 @@ check_unplaced(struct chk *c)
         unames[i].name = pc_sget(unplaced->items[i], "tenant");
         unames[i].idx = i;
     }
-    qsort(unames, unplaced->n, sizeof(*unames), tname_cmp);
+    if (unplaced->n > 1)
+        qsort(unames, unplaced->n, sizeof(*unames), tname_cmp);
     for (i = 1; i < unplaced->n; i++)
         if (!strcmp(unames[i - 1].name, unames[i].name))
             repeated[unames[i].idx] = true;
@@ -289,7 +292,8 @@ check_gpu_ids(struct chk *c)
         gnames[i].name = pc_sget(c->gpus->items[i], "id");
         gnames[i].idx = i;
     }
-    qsort(gnames, c->ng, sizeof(*gnames), tname_cmp);
+    if (c->ng > 1)
+        qsort(gnames, c->ng, sizeof(*gnames), tname_cmp);
     for (i = 0; i + 1 < c->ng; i++)
         if (!strcmp(gnames[i].name, gnames[i + 1].name) &&
             (i == 0 || strcmp(gnames[i - 1].name, gnames[i].name))) {
@@ -422,7 +426,8 @@ check_spread(struct chk *c, const char *where, size_t a, size_t b)
     size_t k;
 
     memcpy(tmp, c->ci + a, (b - a) * sizeof(*tmp));
-    qsort(tmp, b - a, sizeof(*tmp), cinst_gpu_cmp);
+    if (b - a > 1)
+        qsort(tmp, b - a, sizeof(*tmp), cinst_gpu_cmp);
     for (k = 1; k < b - a; k++) {
         if (tmp[k].gpu == tmp[k - 1].gpu) {
             pc_fail(c, where, "spread, but two replicas share gpu '%s'",
@@ -607,7 +612,8 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
         check_gpu(&c, g);
     /* Each tenant's instances are a run of the sorted collection. */
     if (c.nci)
-        qsort(c.ci, c.nci, sizeof(*c.ci), cinst_cmp);
+        if (c.nci > 1)
+            qsort(c.ci, c.nci, sizeof(*c.ci), cinst_cmp);
     for (t = 0; t < c.nt; t++) {
         while (a < c.nci && c.ci[a].tenant < (long)t)
             a++;

@@ -334,6 +334,11 @@ gpv_y_int(long long *out, const struct gpv_ydoc *doc, const struct gpv_ynode *no
 {
     long long v;
 
+    if (node && node->kind == GPV_Y_SCALAR && !node->plain)
+        return gpv_y_error(err, GPV_EINPUT, doc, node,
+                           "%s must be a whole number, not the quoted string '%s' (remove the "
+                           "quotes)",
+                           what, node->str);
     if (!node || node->kind != GPV_Y_SCALAR || !node->plain || gpv_y_is_null(node))
         return gpv_y_error(err, GPV_EINPUT, doc, node, "%s must be a whole number, not %s", what,
                            kind_name(node));

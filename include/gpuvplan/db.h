@@ -164,6 +164,7 @@ struct gpv_gpu {
     struct gpv_mig *mig;   /* NULL: no MIG */
     struct gpv_vgpu *vgpu; /* NULL: no vGPU */
     char *origin;          /* the file it was loaded from ("profiles/gpus/h100-80gb.yaml") */
+    bool overrides;        /* loaded with override: no later file may replace it */
 };
 
 struct gpv_db {
@@ -180,7 +181,8 @@ void gpv_db_release(struct gpv_db *db);
 /*
  * Parses one model file from buf[0..len); name is used in error messages and as the model's
  * origin. The model is validated (see docs/profiles.md, "Strictness") and added to db; a model
- * whose id is already in db replaces it when `override` is true and is an error otherwise.
+ * whose id is already in db replaces it when `override` is true and the model there was not
+ * itself loaded with override (two --profiles files with one id), and is an error otherwise.
  * Returns 0, or GPV_EINPUT with err saying file:line:col and what is wrong (db unchanged).
  */
 int gpv_db_load_mem(struct gpv_db *db, const char *buf, size_t len, const char *name, bool override,

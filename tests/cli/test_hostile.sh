@@ -20,3 +20,74 @@ t "case 3: first-fit never writes a plan from an unusable profile"
 run --profiles "$H/self-exclusive" recommend "$H/small.yaml" --gpu lab-grid --strategy first-fit -f json
 expect_rc 3
 expect_no_out '"start"'
+
+t "case 8: a plan with no instances is checked without sorting a null array (make san)"
+printf 'version: 1\nfleet:\n  - {gpu: a30, count: 1}\ntenants:\n  - {name: huge, memory: 900GB}\n' >"$WORK/huge.yaml"
+run recommend "$WORK/huge.yaml" -f json -o "$WORK/empty.json"
+expect_rc 1
+run check "$WORK/empty.json" --allow-unplaced
+expect_rc 0
+expect_out "empty.json: ok"
+
+t "case 8: a closed pipe on standard output exits 4 with a message, not 141"
+"$PY" -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run([sys.argv[1], "gpus"], stdout=w, stderr=open(sys.argv[2], "wb"))
+sys.exit(p.returncode if p.returncode >= 0 else 128 - p.returncode)
+' "$GPUVPLAN" "$WORK/err" >"$WORK/out"
+RC=$?
+CMD="gpuvplan gpus > closed pipe"
+expect_rc 4
+expect_err "gpuvplan: error writing to standard output"
+
+t "case 8: the read limit applies while reading, not after 512 MiB"
+run explain /dev/zero
+expect_rc 3
+expect_err "/dev/zero: error: file is larger than the 16 MiB limit"
+
+t "case 8: a FIFO named *.yaml in a profile directory is refused, not waited on"
+mkdir -p "$WORK/fifo"
+mkfifo "$WORK/fifo/x.yaml"
+run --profiles "$WORK/fifo" gpus
+expect_rc 3
+expect_err "fifo/x.yaml: error: not a regular file"
+rm -rf "$WORK/fifo"
+
+t "case 8: two profile files with the same id are an error, not the second silently winning"
+mkdir -p "$WORK/dup"
+sed '/^  constraints:/,$d' "$H/max-zero/lab.yaml" >"$WORK/dup/a.yaml"
+cp "$WORK/dup/a.yaml" "$WORK/dup/b.yaml"
+run --profiles "$WORK/dup" show lab-grid
+expect_rc 3
+expect_err "dup/b.yaml:2:5: error: model 'lab-grid' is already defined in"
+rm -rf "$WORK/dup"
+
+t "case 8: 10Gb is gigabits: the tenants file is refused with did-you-mean GB"
+printf 'version: 1\ntenants:\n  - {name: a, memory: 10Gb}\n' >"$WORK/gb.yaml"
+run recommend "$WORK/gb.yaml"
+expect_rc 3
+expect_err "gb.yaml:3:23: error: 'memory' of tenant 'a' is '10Gb': 'Gb' is gigabits: did you mean 'GB' (bytes)?"
+
+t "case 8: a quoted version says it is a quoted string"
+printf 'version: "1"\ntenants:\n  - {name: a, memory: 10GB}\n' >"$WORK/v.yaml"
+run recommend "$WORK/v.yaml"
+expect_rc 3
+expect_err "v.yaml:1:10: error: 'version' of the tenants file must be a whole number, not the quoted string '1' (remove the quotes)"
+
+t "case 8: a symlink loop is bad input like a dangling link (exit 3)"
+ln -s "$WORK/loop-b" "$WORK/loop-a"
+ln -s "$WORK/loop-a" "$WORK/loop-b"
+ln -s "$WORK/nowhere" "$WORK/dangling"
+run recommend "$WORK/loop-a"
+expect_rc 3
+expect_err "loop-a: error: cannot open:"
+run recommend "$WORK/dangling"
+expect_rc 3
+rm -f "$WORK/loop-a" "$WORK/loop-b" "$WORK/dangling"
+
+t "case 8: --version takes no arguments"
+run --version extra
+expect_rc 2
+expect_err "'--version' takes no arguments, not 'extra'"
