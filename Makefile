@@ -100,8 +100,12 @@ check-build: all $(TESTS) $(FUZZ_REPLAY)
 unit: $(TESTS)
 	@sh tests/run-unit.sh $(TESTS)
 
-cli: $(BIN)
-	@sh tests/cli/run.sh $(BIN)
+cli: $(BIN) $(BUILD)/failmalloc.so
+	@FAILMALLOC=$(abspath $(BUILD)/failmalloc.so) sh tests/cli/run.sh $(BIN)
+
+# The allocation fault injector of tests/cli/test_oom.sh: plain flags, never a sanitizer.
+$(BUILD)/failmalloc.so: tests/oom/failmalloc.c | $(BUILD)
+	$(CC) -shared -fPIC -O1 -Wall -Wextra -o $@ $<
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@for r in $(FUZZ_REPLAY); do \

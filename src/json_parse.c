@@ -1,10 +1,12 @@
 /* Reading JSON (plans for `check`). The only file that includes cJSON. */
+#include "gpuvplan/util.h"
 #include "gpuvplan/value.h"
 
 #include <cjson/cJSON.h>
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -70,15 +72,30 @@ json_space(char c)
     return c && strchr(" \t\r\n", c);
 }
 
+/*
+ * cJSON returns NULL both for bad JSON and when malloc fails; only its hooks tell the two
+ * apart. Through xmalloc, allocation failure inside cJSON ends the program the way it does
+ * everywhere else: "out of memory", exit 4 (never "invalid JSON", exit 3).
+ */
+static void *
+json_malloc(size_t n)
+{
+    return xmalloc(n);
+}
+
 int
 gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char *name,
                    struct gpv_error *err)
 {
     const char *end = NULL, *p;
     cJSON *root;
+    cJSON_Hooks hooks;
     int line, col;
 
     *out = NULL;
+    hooks.malloc_fn = json_malloc;
+    hooks.free_fn = free;
+    cJSON_InitHooks(&hooks);
     root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
     if (!root) {
         if (!end || end < buf || end > buf + len)

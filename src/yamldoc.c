@@ -203,8 +203,9 @@ gpv_ydoc_parse(struct gpv_ydoc **out, const char *buf, size_t len, const char *n
         return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
                              "document is %zu bytes; the limit is %u bytes", len,
                              GPV_YAML_MAX_BYTES);
+    /* libyaml's initialisation fails only when it cannot allocate its buffers. */
     if (!yaml_parser_initialize(&parser))
-        return gpv_error_set(err, GPV_ESYS, name, 0, 0, "cannot initialise the YAML parser");
+        return gpv_error_set(err, GPV_ESYS, name, 0, 0, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
     doc = xcalloc(1, sizeof(*doc));
     doc->name = xstrdup(name);
@@ -212,6 +213,11 @@ gpv_ydoc_parse(struct gpv_ydoc **out, const char *buf, size_t len, const char *n
     while (!done) {
         /* libyaml returns 1 on success. */
         if (yaml_parser_parse(&parser, &event) != 1) {
+            /* Allocation failure inside libyaml is the system's fault, not the input's. */
+            if (parser.error == YAML_MEMORY_ERROR) {
+                rc = gpv_error_set(err, GPV_ESYS, name, 0, 0, "out of memory");
+                goto out;
+            }
             gpv_error_set(err, GPV_EINPUT, name, (int)parser.problem_mark.line + 1,
                           (int)parser.problem_mark.column + 1, "%s%s%s",
                           parser.problem ? parser.problem : "invalid YAML",
