@@ -505,12 +505,41 @@ cli_write_value(const char *path, const struct gpv_val *v, enum gpv_format fmt,
     return rc;
 }
 
+/* The last few escaped strings: each stays valid until CLI_ESC_SLOTS later calls. */
+#define CLI_ESC_SLOTS 8
+static char *esc_slot[CLI_ESC_SLOTS];
+static size_t esc_next;
+
+const char *
+cli_esc(const char *s)
+{
+    char **slot;
+
+    if (!s || !gpv_escape_needed(s))
+        return s;
+    slot = &esc_slot[esc_next++ % CLI_ESC_SLOTS];
+    free(*slot);
+    *slot = gpv_escape(s);
+    return *slot;
+}
+
+void
+cli_esc_release(void)
+{
+    size_t i;
+
+    for (i = 0; i < CLI_ESC_SLOTS; i++) {
+        free(esc_slot[i]);
+        esc_slot[i] = NULL;
+    }
+}
+
 int
 cli_report(const struct gpv_error *err)
 {
     char msg[GPV_ERROR_MSG_MAX + GPV_ERROR_FILE_MAX + 64];
 
-    fprintf(stderr, "gpuvplan: %s\n", gpv_error_format(err, msg, sizeof(msg)));
+    fprintf(stderr, "gpuvplan: %s\n", cli_esc(gpv_error_format(err, msg, sizeof(msg))));
     return gpv_exit_code(err->code);
 }
 
@@ -518,11 +547,21 @@ int
 cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
+    char *msg;
+    int n;
 
     fprintf(stderr, "gpuvplan%s%s: ", cmd ? " " : "", cmd ? cmd : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    msg = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+    msg[0] = '\0';
+    va_start(ap, fmt);
+    if (n > 0)
+        vsnprintf(msg, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    fputs(cli_esc(msg), stderr);
+    free(msg);
     fprintf(stderr, "\nTry 'gpuvplan %s%s--help' for more information.\n", cmd ? cmd : "",
             cmd ? " " : "");
     return GPV_EXIT_USAGE;

@@ -150,6 +150,17 @@ int cli_write_value(const char *path, const struct gpv_val *v, enum gpv_format f
 int cli_report(const struct gpv_error *err);
 
 /*
+ * s made safe for a terminal by gpv_escape() (control bytes and invalid UTF-8 as \xNN), or s
+ * itself when it needs nothing. The result is owned by the CLI and stays valid until eight
+ * more calls; cli_esc_release() frees them all. NULL gives NULL. Every table and message that
+ * shows a string from an input file prints it through this.
+ */
+const char *cli_esc(const char *s);
+
+/* Frees what cli_esc() returned. */
+void cli_esc_release(void);
+
+/*
  * Prints "gpuvplan CMD: message" and a hint to run `gpuvplan CMD --help` to stderr.
  * Returns GPV_EXIT_USAGE.
  */

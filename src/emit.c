@@ -61,7 +61,8 @@ yaml_unprintable(const unsigned char *p)
 /*
  * Appends s double-quoted. JSON escapes \" \\ \n \t \r and other bytes below 0x20 as \u00XX; for
  * YAML (yaml true) also DEL, the C1 controls, U+2028 and U+2029, which YAML may not hold raw
- * even when quoted (YAML 1.2, 5.1 and 5.4), as \x7f and \uXXXX.
+ * even when quoted (YAML 1.2, 5.1 and 5.4), as \x7f and \uXXXX. Each byte of invalid UTF-8
+ * becomes \ufffd, so the document is valid UTF-8 whatever the input held.
  */
 static void
 put_quoted(struct gpv_buf *b, const char *s, bool yaml)
@@ -72,11 +73,21 @@ put_quoted(struct gpv_buf *b, const char *s, bool yaml)
     /* Runs of bytes that need no escape are copied whole: plans are mostly such runs. */
     for (p = run; *p; p++) {
         char esc[8];
+        size_t ul = *p < 0x80 ? 1 : gpv_utf8_len((const char *)p);
+        int u;
 
-        int u = yaml ? yaml_unprintable(p) : 0;
-
-        if (*p >= 0x20 && *p != '"' && *p != '\\' && !(yaml && *p == 0x7f) && !u)
+        if (ul == 0) {
+            /* Invalid UTF-8 from an input file: the output stays valid (U+FFFD per byte). */
+            gpv_buf_put(b, (const char *)run, (size_t)(p - run));
+            gpv_buf_put(b, "\\ufffd", 6);
+            run = p + 1;
             continue;
+        }
+        u = yaml ? yaml_unprintable(p) : 0;
+        if (*p >= 0x20 && *p != '"' && *p != '\\' && !(yaml && *p == 0x7f) && !u) {
+            p += ul - 1;
+            continue;
+        }
         gpv_buf_put(b, (const char *)run, (size_t)(p - run));
         run = p + 1;
         switch (*p) {

@@ -218,6 +218,7 @@ main(int argc, char **argv)
 out:
     if (cli.db_loaded)
         gpv_db_release(&cli.db);
+    cli_esc_release();
     /* A full disk or closed pipe must not pass silently. */
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fputs("gpuvplan: error writing to standard output\n", stderr);

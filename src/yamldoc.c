@@ -404,9 +404,21 @@ int
 gpv_y_str(const char **out, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
           const char *what, struct gpv_error *err)
 {
+    const unsigned char *p;
+
     if (!node || node->kind != GPV_Y_SCALAR || gpv_y_is_null(node) || node->len == 0)
         return gpv_y_error(err, GPV_EINPUT, doc, node, "%s must be a non-empty string, not %s",
                            what, kind_name(node));
+    /* Escapes in quoted scalars ("\0", "\e", "\x85") reach no terminal and truncate nothing. */
+    if (strlen(node->str) != node->len)
+        return gpv_y_error(err, GPV_EINPUT, doc, node, "%s contains a NUL byte", what);
+    for (p = (const unsigned char *)node->str; *p; p++) {
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f ||
+            (p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0))
+            return gpv_y_error(err, GPV_EINPUT, doc, node,
+                               "%s contains the control character \\x%02x", what,
+                               *p == 0xc2 ? p[1] : *p);
+    }
     *out = node->str;
     return 0;
 }

@@ -91,3 +91,51 @@ t "case 8: --version takes no arguments"
 run --version extra
 expect_rc 2
 expect_err "'--version' takes no arguments, not 'extra'"
+
+t "case 6: a tenant name in a plan reaches check's output escaped: no title, no forged line"
+run recommend docs/examples/tenants.yaml -f json -o "$WORK/plan.json"
+"$PY" -c '
+import sys
+s = open(sys.argv[1], "rb").read()
+s = s.replace(b"\"name\": \"ds-alice\"",
+              b"\"name\": \"ds-\\u001b]0;pwned\\u0007alice\\nplan.json: ok (fake) \xff\"", 1)
+open(sys.argv[2], "wb").write(s)
+' "$WORK/plan.json" "$WORK/evil.json"
+run check "$WORK/evil.json"
+expect_rc 1
+expect_out "tenant 'ds-\x1b]0;pwned\x07alice\x0aplan.json: ok (fake) \xff': has 0 instances"
+if grep -q "$(printf '\033')" "$WORK/out" || grep -q '^plan.json: ok' "$WORK/out"; then
+    bad "a control byte or a forged line reached standard output"
+else
+    ok
+fi
+
+t "case 6: check -f json is valid UTF-8 JSON whatever bytes the plan held"
+run check "$WORK/evil.json" -f json
+expect_rc 1
+if "$PY" -c 'import json,sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$WORK/out"; then
+    ok
+else
+    bad "the JSON on stdout is not valid UTF-8 JSON"
+fi
+
+t "case 6: an unknown key with a newline cannot forge a line on stderr"
+printf 'version: 1\ntenants:\n  - {name: a, memory: 10GB, "x\\ngpuvplan: all good": 1}\n' >"$WORK/key.yaml"
+run recommend "$WORK/key.yaml"
+expect_rc 3
+expect_err "error: unknown key 'x\x0agpuvplan: all good' in tenant 'a'"
+if grep -q '^gpuvplan: all good' "$WORK/err"; then bad "a forged line on stderr"; else ok; fi
+
+t "case 6: profile names and notes with control characters are refused at load"
+mkdir -p "$WORK/esc"
+sed -e 's/^name: Lab Grid 24GB/name: "Lab\\e]0;pwned\\aGrid"/' -e '/^  constraints:/,$d' \
+    "$H/max-zero/lab.yaml" >"$WORK/esc/a.yaml"
+run --profiles "$WORK/esc" gpus
+expect_rc 3
+expect_err "esc/a.yaml:3:7: error: 'name' of the GPU model contains the control character \x1b"
+sed -e 's/^architecture: ampere/architecture: ampere\nnotes: ["a\\x9bnote"]/' -e '/^  constraints:/,$d' \
+    "$H/max-zero/lab.yaml" >"$WORK/esc/a.yaml"
+run --profiles "$WORK/esc" show lab-grid
+expect_rc 3
+expect_err "esc/a.yaml:5:9: error: 'notes' contains the control character \x9b"
+rm -rf "$WORK/esc"
