@@ -508,6 +508,11 @@ insert(struct gpv_db *db, struct gpv_gpu *gpu, const struct gpv_ydoc *doc,
         gpv_db_gpu_free(db->gpus[replace]);
         db->gpus[replace] = gpu;
     } else {
+        if (db->ngpus >= GPV_DB_MAX_MODELS)
+            return gpv_y_error(err, GPV_EINPUT, doc, gpv_ymap_get(root, "id"),
+                               "more than %d GPU models; the limit keeps planning bounded "
+                               "(docs/profiles.md, \"Limits\")",
+                               GPV_DB_MAX_MODELS);
         db->gpus = xreallocarray(db->gpus, db->ngpus + 1, sizeof(*db->gpus));
         db->gpus[db->ngpus++] = gpu;
     }

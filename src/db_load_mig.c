@@ -299,6 +299,31 @@ check_usable(struct gpv_db_loader *l, const struct gpv_mig *mig, const struct gp
     return 0;
 }
 
+static int
+count_layout(void *ctx, const int *counts, const struct gpv_mig_layout *witness, bool maximal)
+{
+    long *n = ctx;
+
+    (void)counts;
+    (void)witness;
+    (void)maximal;
+    return ++*n > GPV_MIG_MAX_LAYOUTS;
+}
+
+/* The enumeration stops one past the limit, so even a hostile grid costs a bounded count. */
+static int
+check_layouts(struct gpv_db_loader *l, const struct gpv_ynode *node)
+{
+    long n = 0;
+
+    if (gpv_mig_enumerate(l->gpu, 0, count_layout, &n))
+        return gpv_y_error(l->err, GPV_EINPUT, l->doc, node,
+                           "'mig' allows more than %d layouts on one GPU; the limit keeps every "
+                           "search bounded (docs/profiles.md, \"Limits\")",
+                           GPV_MIG_MAX_LAYOUTS);
+    return 0;
+}
+
 int
 gpv_db_load_mig(struct gpv_db_loader *l, const struct gpv_ynode *node)
 {
@@ -377,5 +402,7 @@ gpv_db_load_mig(struct gpv_db_loader *l, const struct gpv_ynode *node)
                 return rc;
         }
     }
-    return check_usable(l, mig, node, r.constraints);
+    if ((rc = check_usable(l, mig, node, r.constraints)))
+        return rc;
+    return check_layouts(l, node);
 }

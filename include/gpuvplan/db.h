@@ -92,6 +92,11 @@ struct gpv_mig_constraint {
 
 #define GPV_MIG_MAX_PROFILES 64
 
+/* Most valid MIG layouts (non-empty multisets of instances) one GPU of a model may allow on the
+ * newest driver. The loader refuses a model with more: the packer, `mig layouts` and `compare`
+ * enumerate them, so this bounds their work (the largest real model has 260). */
+#define GPV_MIG_MAX_LAYOUTS 10000
+
 struct gpv_mig {
     int units;
     int compute_slices;
@@ -166,6 +171,10 @@ struct gpv_gpu {
     char *origin;          /* the file it was loaded from ("profiles/gpus/h100-80gb.yaml") */
     bool overrides;        /* loaded with override: no later file may replace it */
 };
+
+/* Most GPU models one database holds, embedded and --profiles together: planning without
+ * --gpu compares every model, so this bounds its work (about 1 s at the limit). */
+#define GPV_DB_MAX_MODELS 256
 
 struct gpv_db {
     size_t ngpus;

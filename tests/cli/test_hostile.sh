@@ -139,3 +139,40 @@ run --profiles "$WORK/esc" show lab-grid
 expect_rc 3
 expect_err "esc/a.yaml:5:9: error: 'notes' contains the control character \x9b"
 rm -rf "$WORK/esc"
+
+t "case 4: a grid with millions of layouts is refused at load, quickly, for every command"
+mkdir -p "$WORK/wide"
+{
+    printf 'id: wide32\nname: Wide 32\narchitecture: hopper\nmemory_mib: 81920\n'
+    printf 'sources:\n  - {id: me, title: hostile}\nmig:\n  units: 32\n  compute_slices: 32\n'
+    printf '  source: me\n  profiles:\n'
+    i=1
+    while [ $i -le 8 ]; do
+        printf '    - { name: 1g.%dgb, id: %d, compute_slices: 1, size: 1, max: 32, memory_gib: 2.5,\n' $i $i
+        printf '        starts: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,\n'
+        printf '                 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31],\n'
+        printf '        sms: 4, engines: { ce: 1, nvdec: 0, nvenc: 0, jpeg: 0, ofa: 0 } }\n'
+        i=$((i + 1))
+    done
+} >"$WORK/wide/w.yaml"
+printf 'version: 1\ntenants:\n  - {name: a, memory: 2GB, isolation: hard}\n' >"$WORK/one.yaml"
+for args in "recommend $WORK/one.yaml --gpu wide32" "mig layouts wide32" "show wide32"; do
+    # shellcheck disable=SC2086
+    run --profiles "$WORK/wide" $args
+    expect_rc 3
+    expect_err "wide/w.yaml:8:3: error: 'mig' allows more than 10000 layouts on one GPU"
+done
+rm -rf "$WORK/wide"
+
+t "case 4: more GPU models than the limit are refused (planning compares every model)"
+mkdir -p "$WORK/many"
+i=1
+while [ $i -le 230 ]; do
+    sed -e "s/^id: lab-grid/id: lab-$i/" -e "s/^name: Lab Grid 24GB/name: Lab $i/" \
+        -e '/^  constraints:/,$d' "$H/max-zero/lab.yaml" >"$WORK/many/m$i.yaml"
+    i=$((i + 1))
+done
+run --profiles "$WORK/many" recommend "$WORK/one.yaml"
+expect_rc 3
+expect_err "error: more than 256 GPU models; the limit keeps planning bounded"
+rm -rf "$WORK/many"
