@@ -124,6 +124,7 @@ memcheck: all
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHES)
 	@sh bench/run.sh
+	@BIN=$(BIN) sh bench/worst.sh
 
 # libFuzzer targets (clang): make fuzz FUZZ_TARGET=fuzz_tenants
 fuzz: deps
