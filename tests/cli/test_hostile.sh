@@ -176,3 +176,15 @@ run --profiles "$WORK/many" recommend "$WORK/one.yaml"
 expect_rc 3
 expect_err "error: more than 256 GPU models; the limit keeps planning bounded"
 rm -rf "$WORK/many"
+
+t "case 5: check rejects duplicate keys (readers disagree on which one counts)"
+sed 's/"gpus_used": \([0-9]*\),/"gpus_used": \1, "gpus_used": 1,/' "$WORK/plan.json" >"$WORK/dup.json"
+run check "$WORK/dup.json"
+expect_rc 3
+expect_err "dup.json: error: duplicate key 'gpus_used' in an object"
+
+t "case 5: check rejects a NUL byte that would truncate a name"
+sed 's/"name": "ds-alice"/"name": "ds-alice\\u0000hidden"/' "$WORK/plan.json" >"$WORK/nul.json"
+run check "$WORK/nul.json"
+expect_rc 3
+expect_err "nul.json:57:24: error: a string holds a NUL byte (\u0000)"
