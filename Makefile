@@ -25,7 +25,7 @@ ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc $(WARN) $(DEPS_
               $(CFLAGS) -MMD -MP
 
 LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c))
-LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
+LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o $(BUILD)/obj/schema.o
 EMBED_IN  := $(sort $(wildcard profiles/*.yaml profiles/gpus/*.yaml))
 TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
@@ -69,6 +69,14 @@ $(BUILD)/obj/embedded.o: $(BUILD)/embedded.c | $(BUILD)/obj
 
 $(BUILD)/embedded.c: $(BUILD)/embed $(EMBED_IN)
 	$(BUILD)/embed $@ $(EMBED_IN)
+
+# docs/plan.schema.json for `check` (src/plan_schema.c): the embed tool's table, renamed.
+$(BUILD)/obj/schema.o: $(BUILD)/schema.c | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -Dgpv_embedded_files=gpv_schema_files -Dgpv_embedded_count=gpv_schema_count \
+	    -Dgpv_embedded_find=gpv_schema_find -c -o $@ $<
+
+$(BUILD)/schema.c: $(BUILD)/embed docs/plan.schema.json
+	$(BUILD)/embed $@ docs/plan.schema.json
 
 $(BUILD)/embed: tools/embed.c | $(BUILD)
 	$(CC) -std=c11 -O1 $(WARN) -o $@ $<

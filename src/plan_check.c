@@ -590,7 +590,7 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = pl_shape(plan, name, err)))
+    if ((rc = pl_shape(plan, name, err)) || (rc = pl_schema(plan, name, err)))
         return rc;
     memset(&c, 0, sizeof(c));
     c.out = out;

@@ -188,3 +188,25 @@ sed 's/"name": "ds-alice"/"name": "ds-alice\\u0000hidden"/' "$WORK/plan.json" >"
 run check "$WORK/nul.json"
 expect_rc 3
 expect_err "nul.json:57:24: error: a string holds a NUL byte (\u0000)"
+
+t "case 5: every schema-invalid mutation of a plan fails check (exit 1 or 3)"
+if "$PY" -c 'import jsonschema' 2>/dev/null; then
+    CMD="tests/schema/mutate.py gpuvplan plan.json docs/plan.schema.json"
+    "$PY" tests/schema/mutate.py "$GPUVPLAN" "$WORK/plan.json" docs/plan.schema.json "$WORK" \
+        >"$WORK/out" 2>"$WORK/err"
+    RC=$?
+    expect_rc 0
+    expect_out ", 0 escaped"
+else
+    ok # the jsonschema package is needed to confirm each mutation is invalid
+fi
+
+t "case 5: a negative lower bound or a string for a number is not a plan"
+sed 's/"lower_bound": \([0-9]*\),/"lower_bound": -1,/' "$WORK/plan.json" >"$WORK/neg.json"
+run check "$WORK/neg.json"
+expect_rc 3
+expect_err "not a plan: summary.lower_bound is -1, below the minimum 0"
+sed 's/"memory_mib": 19074,/"memory_mib": "x",/' "$WORK/plan.json" >"$WORK/str.json"
+run check "$WORK/str.json"
+expect_rc 3
+expect_err "not a plan: tenants[0].memory_mib has the wrong type (the schema wants integer or null)"
