@@ -46,6 +46,7 @@ struct chk {
     struct cinst *ci;    /* instances of known tenants, by tenant, replica, part */
     size_t nci, capci;
     long long mem_total, mem_alloc; /* MiB of the GPUs and allocated on them */
+    double cost;                    /* per hour, recomputed from the GPUs; < 0 unknown */
 };
 
 /* Adds a finding: where ("gpu 'h100-80gb-2'", "summary") and a printf-style what. */

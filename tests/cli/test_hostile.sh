@@ -210,3 +210,42 @@ sed 's/"memory_mib": 19074,/"memory_mib": "x",/' "$WORK/plan.json" >"$WORK/str.j
 run check "$WORK/str.json"
 expect_rc 3
 expect_err "not a plan: tenants[0].memory_mib has the wrong type (the schema wants integer or null)"
+
+# edit EXPR: writes $WORK/edited.json, the plan with the Python statement EXPR applied to `j`.
+edit() {
+    "$PY" -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+json.dump(j, open(sys.argv[3], "w"))
+' "$WORK/plan.json" "$1" "$WORK/edited.json"
+}
+
+t "case 5: an edited lower bound does not make a plan optimal"
+edit 'j["summary"]["models"][0]["lower_bound"] -= 1'
+run check "$WORK/edited.json" --require-optimal --max-gap 0
+expect_rc 1
+expect_out "summary: lower_bound is"
+expect_out "but the models' bounds add up to"
+expect_out "optimal, but its lower bound"
+
+t "case 5: an edited cost does not pass --max-cost"
+edit 'j["summary"]["cost"]["per_hour"] = 1.0'
+run check "$WORK/edited.json" --max-cost 10
+expect_rc 1
+expect_out "summary: cost.per_hour is wrong but the GPUs cost 16.1000 per hour"
+expect_out "policy: the plan costs 16.10 per hour, more than --max-cost 10.00"
+
+t "case 5: a tenant whose memory does not fit its MIG instance fails check"
+edit '[t.update(memory_mib=19074) for t in j["tenants"] if t["name"] == "fraud-scoring"]'
+run check "$WORK/edited.json"
+expect_rc 1
+expect_out "tenant 'fraud-scoring': needs 19074 MiB but its instance on gpu"
+expect_out "has 9984 MiB"
+
+t "case 5: a compute share above the MIG slice fails check"
+edit '[t.update(compute=0.9) for t in j["tenants"] if t["name"] == "fraud-scoring"]'
+run check "$WORK/edited.json"
+expect_rc 1
+expect_out "tenant 'fraud-scoring': asks for compute 0.9 but 1g.10gb on gpu"
+expect_out "has 1 of 7 compute slices"
