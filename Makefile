@@ -26,7 +26,8 @@ ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Isrc/cli $(WAR
 
 # The core (src/*.c: pure, no printing, no files) and the command line (src/cli/*.c).
 LIB_SRC   := $(wildcard src/*.c) $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
-LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o $(BUILD)/obj/dbdata.o
+LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o $(BUILD)/obj/dbdata.o \
+             $(BUILD)/obj/schema.o
 EMBED_IN  := $(sort $(wildcard profiles/*.yaml profiles/gpus/*.yaml))
 TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
@@ -88,6 +89,14 @@ $(BUILD)/dbgen.a: $(filter-out $(BUILD)/obj/dbdata.o,$(LIB_OBJ))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# docs/plan.schema.json for `check` (src/plan_schema.c): the embed tool's table, renamed.
+$(BUILD)/obj/schema.o: $(BUILD)/schema.c | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -Dgpv_embedded_files=gpv_schema_files -Dgpv_embedded_count=gpv_schema_count \
+	    -Dgpv_embedded_find=gpv_schema_find -c -o $@ $<
+
+$(BUILD)/schema.c: $(BUILD)/embed docs/plan.schema.json
+	$(BUILD)/embed $@ docs/plan.schema.json
+
 $(BUILD)/embed: tools/embed.c | $(BUILD)
 	$(CC) -std=c11 -O1 $(WARN) -o $@ $<
 
@@ -122,8 +131,12 @@ check-build: all $(TESTS) $(FUZZ_REPLAY)
 unit: $(TESTS)
 	@sh tests/run-unit.sh $(TESTS)
 
-cli: $(BIN)
-	@sh tests/cli/run.sh $(BIN)
+cli: $(BIN) $(BUILD)/failmalloc.so
+	@FAILMALLOC=$(abspath $(BUILD)/failmalloc.so) sh tests/cli/run.sh $(BIN)
+
+# The allocation fault injector of tests/cli/test_oom.sh: plain flags, never a sanitizer.
+$(BUILD)/failmalloc.so: tests/oom/failmalloc.c | $(BUILD)
+	$(CC) -shared -fPIC -O1 -Wall -Wextra -o $@ $<
 
 # Headless Chromium renders report pages (tests/report/browser.sh; skipped without chromium).
 # The screenshots stay in $(BUILD)/report.
@@ -151,6 +164,7 @@ memcheck: all
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHES)
 	@sh bench/run.sh
+	@BIN=$(BIN) sh bench/worst.sh
 
 # libFuzzer targets (clang): make fuzz FUZZ_TARGET=fuzz_tenants
 fuzz: deps

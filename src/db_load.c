@@ -488,7 +488,7 @@ insert(struct gpv_db *db, struct gpv_gpu *gpu, const struct gpv_ydoc *doc,
         const struct gpv_gpu *o = db->gpus[i];
 
         if (!strcmp(o->id, gpu->id)) {
-            if (!override)
+            if (!override || o->overrides)
                 return gpv_y_error(err, GPV_EINPUT, doc, gpv_ymap_get(root, "id"),
                                    "model '%s' is already defined in %s", gpu->id, o->origin);
             replace = i;
@@ -508,6 +508,11 @@ insert(struct gpv_db *db, struct gpv_gpu *gpu, const struct gpv_ydoc *doc,
         gpv_db_gpu_free(db->gpus[replace]);
         db->gpus[replace] = gpu;
     } else {
+        if (db->ngpus >= GPV_DB_MAX_MODELS)
+            return gpv_y_error(err, GPV_EINPUT, doc, gpv_ymap_get(root, "id"),
+                               "more than %d GPU models; the limit keeps planning bounded "
+                               "(docs/profiles.md, \"Limits\")",
+                               GPV_DB_MAX_MODELS);
         db->gpus = xreallocarray(db->gpus, db->ngpus + 1, sizeof(*db->gpus));
         db->gpus[db->ngpus++] = gpu;
     }
@@ -525,6 +530,7 @@ gpv_db_load_mem(struct gpv_db *db, const char *buf, size_t len, const char *name
 
     l.gpu = xcalloc(1, sizeof(*l.gpu));
     l.gpu->origin = xstrdup(name);
+    l.gpu->overrides = override;
     l.err = err;
     if ((rc = gpv_ydoc_parse(&doc, buf, len, name, err)))
         goto out;

@@ -1,4 +1,5 @@
 #include "gpuvplan/db.h"
+#include "gpuvplan/mig.h"
 #include "gpuvplan/util.h"
 #include "gpuvplan/yamldoc.h"
 #include "db_int.h"
@@ -250,6 +251,79 @@ static const struct gpv_yfield mig_fields[] = {
     {"constraints", GPV_YF_SEQ, offsetof(struct raw_mig, constraints), false, 0, 0, 0, 0},
 };
 
+/*
+ * Every profile must be usable: one instance alone is valid on every driver the profile exists
+ * on. A constraint such as `max: 0` or an `exclusive` of a profile with itself would otherwise
+ * leave the rules choosing a profile no GPU can hold (issue 17, case 1). The drivers that matter
+ * are the newest (0) and the one just before each before_driver.
+ */
+static int
+check_usable(struct gpv_db_loader *l, const struct gpv_mig *mig, const struct gpv_ynode *node,
+             const struct gpv_ynode *constraints)
+{
+    int counts[GPV_MIG_MAX_PROFILES] = {0};
+    size_t c, d, p;
+
+    for (d = 0; d <= mig->nconstraints; d++) {
+        int driver = d == 0 ? 0 : mig->constraints[d - 1].before_driver - 1;
+        bool ok;
+
+        if (d > 0 && driver < 1)
+            continue;
+        for (p = 0; p < mig->nprofiles; p++) {
+            if (!gpv_mig_profile_available(l->gpu, (int)p, driver))
+                continue;
+            counts[p] = 1;
+            ok = gpv_mig_place(NULL, l->gpu, counts, driver);
+            counts[p] = 0;
+            if (ok)
+                continue;
+            /* The culprit: a constraint in force that forbids p on its own. */
+            for (c = 0; c < mig->nconstraints; c++) {
+                const struct gpv_mig_constraint *k = &mig->constraints[c];
+                bool in_a = (k->a >> p) & 1, in_b = (k->b >> p) & 1;
+
+                if (!gpv_mig_constraint_applies(k, driver))
+                    continue;
+                if (k->kind == GPV_CONSTRAINT_MAX ? in_a && k->max < 1 : in_a && in_b)
+                    return gpv_y_error(l->err, GPV_EINPUT, l->doc, constraints->items[c],
+                                       "MIG constraint %zu makes profile '%s' unusable: no GPU "
+                                       "can hold one instance of it",
+                                       c + 1, mig->profiles[p].name);
+            }
+            return gpv_y_error(l->err, GPV_EINPUT, l->doc, node,
+                               "MIG profile '%s' is unusable: no GPU can hold one instance of it",
+                               mig->profiles[p].name);
+        }
+    }
+    return 0;
+}
+
+static int
+count_layout(void *ctx, const int *counts, const struct gpv_mig_layout *witness, bool maximal)
+{
+    long *n = ctx;
+
+    (void)counts;
+    (void)witness;
+    (void)maximal;
+    return ++*n > GPV_MIG_MAX_LAYOUTS;
+}
+
+/* The enumeration stops one past the limit, so even a hostile grid costs a bounded count. */
+static int
+check_layouts(struct gpv_db_loader *l, const struct gpv_ynode *node)
+{
+    long n = 0;
+
+    if (gpv_mig_enumerate(l->gpu, 0, count_layout, &n))
+        return gpv_y_error(l->err, GPV_EINPUT, l->doc, node,
+                           "'mig' allows more than %d layouts on one GPU; the limit keeps every "
+                           "search bounded (docs/profiles.md, \"Limits\")",
+                           GPV_MIG_MAX_LAYOUTS);
+    return 0;
+}
+
 int
 gpv_db_load_mig(struct gpv_db_loader *l, const struct gpv_ynode *node)
 {
@@ -328,5 +402,7 @@ gpv_db_load_mig(struct gpv_db_loader *l, const struct gpv_ynode *node)
                 return rc;
         }
     }
-    return 0;
+    if ((rc = check_usable(l, mig, node, r.constraints)))
+        return rc;
+    return check_layouts(l, node);
 }

@@ -60,21 +60,22 @@ yaml_unprintable(const unsigned char *p)
 }
 
 /*
- * Bytes that may need an escape: 1 in JSON and YAML (controls, the quote, the backslash), 2 in
- * YAML only (DEL; 0xc2 and 0xe2, which start the characters yaml_unprintable() looks at).
+ * ASCII bytes that may need an escape: 1 in JSON and YAML (controls, the quote, the backslash),
+ * 2 in YAML only (DEL). Bytes from 0x80 are checked as UTF-8 sequences instead.
  */
 /* clang-format off */
 static const unsigned char escape_class[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00-0x0f */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10-0x1f */
-    ['"'] = 1, ['\\'] = 1, [0x7f] = 2, [0xc2] = 2, [0xe2] = 2,
+    ['"'] = 1, ['\\'] = 1, [0x7f] = 2,
 };
 /* clang-format on */
 
 /*
  * Appends s double-quoted. JSON escapes \" \\ \n \t \r and other bytes below 0x20 as \u00XX; for
  * YAML (yaml true) also DEL, the C1 controls, U+2028 and U+2029, which YAML may not hold raw
- * even when quoted (YAML 1.2, 5.1 and 5.4), as \x7f and \uXXXX.
+ * even when quoted (YAML 1.2, 5.1 and 5.4), as \x7f and \uXXXX. Each byte of invalid UTF-8
+ * becomes \ufffd, so the document is valid UTF-8 whatever the input held.
  */
 static void
 put_quoted(struct gpv_buf *b, const char *s, bool yaml)
@@ -86,12 +87,24 @@ put_quoted(struct gpv_buf *b, const char *s, bool yaml)
     /* Runs of bytes that need no escape are copied whole: plans are mostly such runs. */
     for (p = run; *p; p++) {
         char esc[8];
-        unsigned char cls = escape_class[*p];
 
-        if (!cls || cls > limit)
+        if (*p >= 0x80) {
+            size_t ul = gpv_utf8_len((const char *)p);
+
+            if (ul == 0) {
+                /* Invalid UTF-8 from an input file: the output stays valid (U+FFFD per byte). */
+                gpv_buf_put(b, (const char *)run, (size_t)(p - run));
+                gpv_buf_put(b, "\\ufffd", 6);
+                run = p + 1;
+                continue;
+            }
+            if (!yaml || !yaml_unprintable(p)) {
+                p += ul - 1;
+                continue;
+            }
+        } else if (!escape_class[*p] || escape_class[*p] > limit) {
             continue;
-        if (cls == 2 && *p != 0x7f && !yaml_unprintable(p))
-            continue;
+        }
         gpv_buf_put(b, (const char *)run, (size_t)(p - run));
         run = p + 1;
         switch (*p) {

@@ -1186,7 +1186,10 @@ build_result(struct ctx *c)
             costs = false;
         r->cost += r->models[k].gpus * (c->p->models[k].cost > 0 ? c->p->models[k].cost : 0);
     }
-    r->optimal_choices = r->gpus_used == r->lower_bound;
+    /* As the packer states it: every model's count proven minimal for the choices made. */
+    r->optimal_choices = true;
+    for (k = 0; k < c->p->nmodels; k++)
+        r->optimal_choices = r->optimal_choices && r->models[k].optimal;
     /* The fresh plan's bound over every choice holds for the same replicas placed; when --from
      * leaves out some that the fresh plan placed, no bound over every choice was computed for
      * this smaller set, and 0 is the honest one. */

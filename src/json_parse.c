@@ -1,18 +1,46 @@
 /* Reading JSON (plans for `check`). The only file that includes cJSON. */
+#include "gpuvplan/util.h"
 #include "gpuvplan/value.h"
 
 #include <cjson/cJSON.h>
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
  * Converts j into a value tree, deleting each of j's children once it is converted: the two
  * trees are never both whole, which keeps the peak memory of reading a large plan down.
  */
+static int
+key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The first key of obj that appears twice (in sorted order), or NULL. */
+static const char *
+duplicate_key(const struct gpv_val *obj)
+{
+    char **k;
+    const char *dup = NULL;
+    size_t i;
+
+    if (obj->n < 2)
+        return NULL;
+    k = xcalloc(obj->n, sizeof(*k));
+    memcpy(k, obj->keys, obj->n * sizeof(*k));
+    qsort(k, obj->n, sizeof(*k), key_cmp);
+    for (i = 1; i < obj->n && !dup; i++)
+        if (!strcmp(k[i - 1], k[i]))
+            dup = k[i];
+    free(k);
+    return dup;
+}
+
 static struct gpv_val *
-convert(cJSON *j)
+convert(cJSON *j, char **dup)
 {
     struct gpv_val *v;
     cJSON *c;
@@ -24,10 +52,17 @@ convert(cJSON *j)
         while ((c = j->child)) {
             cJSON_DetachItemViaPointer(j, c);
             if (obj)
-                gpv_val_set(v, c->string, convert(c));
+                gpv_val_set(v, c->string, convert(c, dup));
             else
-                gpv_val_push(v, convert(c));
+                gpv_val_push(v, convert(c, dup));
             cJSON_Delete(c);
+        }
+        /* Readers disagree on duplicates (cJSON takes the first, jq and Python the last). */
+        if (obj && !*dup) {
+            const char *k = duplicate_key(v);
+
+            if (k)
+                *dup = xstrdup(k);
         }
         return v;
     }
@@ -70,15 +105,49 @@ json_space(char c)
     return c && strchr(" \t\r\n", c);
 }
 
+/*
+ * cJSON returns NULL both for bad JSON and when malloc fails; only its hooks tell the two
+ * apart. Through xmalloc, allocation failure inside cJSON ends the program the way it does
+ * everywhere else: "out of memory", exit 4 (never "invalid JSON", exit 3).
+ */
+static void *
+json_malloc(size_t n)
+{
+    return xmalloc(n);
+}
+
+/* The first "\u0000" escape in buf[0..len) (not an escaped backslash before "u0000"), or NULL:
+ * cJSON would cut the string there, so a name could hide its tail. */
+static const char *
+find_nul_escape(const char *buf, size_t len)
+{
+    size_t i, k;
+
+    for (i = 0; i + 6 <= len; i++) {
+        if (buf[i] != '\\' || buf[i + 1] != 'u' || memcmp(buf + i + 2, "0000", 4))
+            continue;
+        for (k = 0; k < i && buf[i - 1 - k] == '\\'; k++)
+            ;
+        if (k % 2 == 0)
+            return buf + i;
+    }
+    return NULL;
+}
+
 int
 gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char *name,
                    struct gpv_error *err)
 {
     const char *end = NULL, *p;
+    char *dup = NULL;
     cJSON *root;
+    cJSON_Hooks hooks;
     int line, col;
 
     *out = NULL;
+    hooks.malloc_fn = json_malloc;
+    hooks.free_fn = free;
+    cJSON_InitHooks(&hooks);
     root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
     if (!root) {
         if (!end || end < buf || end > buf + len)
@@ -102,7 +171,20 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
                                  "trailing data after the JSON value");
         }
     }
-    *out = convert(root);
+    if ((p = find_nul_escape(buf, len))) {
+        cJSON_Delete(root);
+        position(&line, &col, buf, p);
+        return gpv_error_set(err, GPV_EINPUT, name, line, col,
+                             "a string holds a NUL byte (\\u0000)");
+    }
+    *out = convert(root, &dup);
     cJSON_Delete(root);
+    if (dup) {
+        gpv_error_set(err, GPV_EINPUT, name, 0, 0, "duplicate key '%s' in an object", dup);
+        free(dup);
+        gpv_val_free(*out);
+        *out = NULL;
+        return GPV_EINPUT;
+    }
     return 0;
 }

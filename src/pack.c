@@ -488,6 +488,10 @@ try_assignment(struct pk_ctx *c, const int *asg, bool fleet, struct eval *best)
 {
     struct eval trial;
 
+    /* Out of trial work: the plan in hand stands (a bound on time, never on validity). */
+    if (c->trial_work < c->instances)
+        return false;
+    c->trial_work -= c->instances;
     evaluate(c, asg, fleet, &trial);
     if (!better(&trial, best)) {
         eval_release(&trial);
@@ -1128,6 +1132,16 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
     memset(&c, 0, sizeof(c));
     c.p = p;
     c.mig = xcalloc(p->nmodels + 1, sizeof(*c.mig));
+    c.trial_work = PACK_TRIAL_WORK;
+    for (d = 0; d < p->ndemands; d++) {
+        int most = 1;
+
+        for (i = 0; i < p->demands[d].noptions; i++)
+            if (p->demands[d].options[i].kind == GPV_PACK_WHOLE &&
+                p->demands[d].options[i].gpus > most)
+                most = p->demands[d].options[i].gpus;
+        c.instances += (long long)p->demands[d].replicas * most;
+    }
     for (m = 0; m < p->nmodels; m++)
         fleet |= p->models[m].limit >= 0;
     foff = xcalloc(p->ndemands + 1, sizeof(size_t));

@@ -34,6 +34,11 @@
  * beyond, each demand's estimated cost alone chooses its model. */
 #define PACK_CONSOLIDATE_MAX 5000
 
+/* Work budget of the whole-plan trials (consolidation, elimination, local search): instances
+ * built in total, each trial costing the plan's instance count. Bounds `replicas: 1000000`
+ * against 30 models to a few trials instead of 900. */
+#define PACK_TRIAL_WORK 5000000LL
+
 /* Local search (move one demand to another option, keep it if the plan improves) runs when
  * there are at most this many demands. */
 #define PACK_LOCAL_SEARCH_MAX 40

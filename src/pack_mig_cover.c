@@ -74,8 +74,9 @@ pk_mig_greedy_cover(const struct pk_mpool *m, int *r, struct pk_cover *cv)
                 best = j;
             }
         }
-        if (best < 0)
-            break; /* cannot happen: every class is served by some pattern */
+        /* Every class is served by some pattern (the loader refuses unusable profiles): a best
+         * pattern that serves nothing would loop forever. */
+        GPV_ASSERT(best >= 0 && bs > 0.0);
         for (k = 0; k < m->nd; k++) {
             int u = m->pat[best].u[k];
 

@@ -167,6 +167,8 @@ best_pattern_for(const struct pk_mpool *m, int k)
             (best < 0 || m->pat[j].u[k] > m->pat[best].u[k] ||
              (m->pat[j].u[k] == m->pat[best].u[k] && m->pat[j].upg < m->pat[best].upg)))
             best = j;
+    /* The loader guarantees every profile fits a GPU alone (db_load_mig.c, check_usable). */
+    GPV_ASSERT(best >= 0);
     return best;
 }
 

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,7 +171,8 @@ sorted_unique(const char **v, size_t n)
 {
     size_t i, k = 0;
 
-    qsort(v, n, sizeof(*v), str_cmp);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), str_cmp);
     for (i = 0; i < n; i++)
         if (!k || strcmp(v[k - 1], v[i]))
             v[k++] = v[i];
@@ -222,7 +224,8 @@ check_tenants(struct chk *c)
         c->ti[i].compute = cv && cv->type != GPV_V_NULL ? pl_num(cv) : 0.0;
         c->ti[i].gpu = gpv_db_find(c->db, pc_sget(t, "gpu"));
     }
-    qsort(c->names, c->nt, sizeof(*c->names), tname_cmp);
+    if (c->nt > 1)
+        qsort(c->names, c->nt, sizeof(*c->names), tname_cmp);
     for (i = 0; i + 1 < c->nt; i++) {
         if (!strcmp(c->names[i].name, c->names[i + 1].name) &&
             (i == 0 || strcmp(c->names[i - 1].name, c->names[i].name))) {
@@ -264,7 +267,8 @@ check_unplaced(struct chk *c)
         unames[i].name = pc_sget(unplaced->items[i], "tenant");
         unames[i].idx = i;
     }
-    qsort(unames, unplaced->n, sizeof(*unames), tname_cmp);
+    if (unplaced->n > 1)
+        qsort(unames, unplaced->n, sizeof(*unames), tname_cmp);
     for (i = 1; i < unplaced->n; i++)
         if (!strcmp(unames[i - 1].name, unames[i].name))
             repeated[unames[i].idx] = true;
@@ -316,7 +320,8 @@ check_gpu_ids(struct chk *c)
         gnames[i].name = pc_sget(c->gpus->items[i], "id");
         gnames[i].idx = i;
     }
-    qsort(gnames, c->ng, sizeof(*gnames), tname_cmp);
+    if (c->ng > 1)
+        qsort(gnames, c->ng, sizeof(*gnames), tname_cmp);
     for (i = 0; i + 1 < c->ng; i++)
         if (!strcmp(gnames[i].name, gnames[i + 1].name) &&
             (i == 0 || strcmp(gnames[i - 1].name, gnames[i].name))) {
@@ -471,6 +476,50 @@ check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
     }
 }
 
+/*
+ * Collected instance k of tenant t holds what the tenant asks: its memory (memory_mib) and its
+ * compute share on a MIG slice. Returns false after reporting the first shortfall.
+ */
+static bool
+check_fit(struct chk *c, const char *where, size_t t, size_t k)
+{
+    const struct gpv_val *tv = c->ti[t].v, *g = c->gpus->items[c->ci[k].gpu];
+    const struct gpv_val *x = gpv_val_get(g, "instances")->items[c->ci[k].idx];
+    const struct gpv_val *cv = gpv_val_get(tv, "compute");
+    const struct gpv_gpu *tg = c->ti[t].gpu;
+    const char *method = pc_sget(tv, "method"), *xp = pc_sget(x, "profile"),
+               *gid = pc_sget(g, "id");
+    long long need = pc_iget(tv, "memory_mib", -1), have = -1;
+    int p;
+
+    if (!tg || gpv_db_find(c->db, pc_sget(g, "model")) != tg)
+        return true; /* reported by check_tenant_instance() */
+    if (!strcmp(method, "passthrough")) {
+        have = pc_iget(tv, "whole_gpus", 1) * tg->memory_mib;
+    } else if (!strcmp(method, "mig") && xp && tg->mig && (p = gpv_gpu_find_profile(tg, xp)) >= 0) {
+        const struct gpv_mig_profile *mp = &tg->mig->profiles[p];
+
+        have = mp->memory_mib;
+        if (cv && cv->type != GPV_V_NULL && pl_num(cv) > 0 &&
+            pl_num(cv) * tg->mig->compute_slices > mp->compute_slices + 1e-6) {
+            pc_fail(c, where, "asks for compute %g but %s on gpu '%s' has %d of %d compute slices",
+                    pl_num(cv), xp, gid, mp->compute_slices, tg->mig->compute_slices);
+            return false;
+        }
+    } else if ((!strcmp(method, "vgpu") || !strcmp(method, "mig-vgpu")) && tg->vgpu) {
+        const char *tn = !strcmp(method, "vgpu") ? xp : pc_sget(x, "vgpu_type");
+
+        if (tn && (p = gpv_gpu_find_vgpu_type(tg, tn)) >= 0)
+            have = tg->vgpu->types[p].framebuffer_mib;
+    }
+    if (need > 0 && have >= 0 && need > have) {
+        pc_fail(c, where, "needs %lld MiB but its instance on gpu '%s' has %lld MiB", need, gid,
+                have);
+        return false;
+    }
+    return true;
+}
+
 /* A spread tenant's instances ci[a..b) are on distinct GPUs. */
 static void
 check_spread(struct chk *c, const char *where, size_t a, size_t b)
@@ -479,7 +528,8 @@ check_spread(struct chk *c, const char *where, size_t a, size_t b)
     size_t k;
 
     memcpy(tmp, c->ci + a, (b - a) * sizeof(*tmp));
-    qsort(tmp, b - a, sizeof(*tmp), cinst_gpu_cmp);
+    if (b - a > 1)
+        qsort(tmp, b - a, sizeof(*tmp), cinst_gpu_cmp);
     for (k = 1; k < b - a; k++) {
         if (tmp[k].gpu == tmp[k - 1].gpu) {
             pc_fail(c, where, "spread, but two replicas share gpu '%s'",
@@ -524,7 +574,7 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
     const char *method = pc_sget(tv, "method");
     long long reps = pc_iget(tv, "replicas", 0), parts = 1, got = (long long)(b - a);
     long long want, placed = pc_iget(tv, "placed", reps);
-    bool dup = false, bad_idx = false;
+    bool dup = false, bad_idx = false, fits = true;
     char where[512];
     enum gpv_method mm;
     size_t k;
@@ -561,6 +611,8 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
         if (x->replica < 0 || x->replica >= reps || x->part < 0 || x->part >= parts)
             bad_idx = true;
         check_tenant_instance(c, where, t, k);
+        if (fits)
+            fits = check_fit(c, where, t, k);
     }
     c->out->checks++;
     if (got != want)
@@ -602,6 +654,103 @@ check_summary(struct chk *c)
                 nt + nu - c->both);
 }
 
+/*
+ * summary.models against the GPUs: each model's count, bound and optimality, and the totals,
+ * gap and cost recomputed from them (the policies then use the recomputed cost).
+ */
+static void
+check_models(struct chk *c)
+{
+    const struct gpv_val *models = gpv_val_get(c->sum, "models");
+    const struct gpv_val *ph = gpv_val_get(gpv_val_get(c->sum, "cost"), "per_hour");
+    const struct gpv_val *pm = gpv_val_get(gpv_val_get(c->sum, "cost"), "per_month");
+    const struct gpv_val *lbc, *oc;
+    long long lb_sum = 0, used_in_models = 0, ninst = 0, bound;
+    bool all_optimal = true, cost_known = true;
+    double cost = 0.0;
+    size_t m, g, o;
+    char where[300];
+
+    c->cost = -1.0;
+    if (!models)
+        return;
+    c->out->checks++;
+    for (g = 0; g < c->ng; g++)
+        ninst += (long long)gpv_val_get(c->gpus->items[g], "instances")->n;
+    if (pc_iget(c->sum, "instances", -1) != ninst)
+        pc_fail(c, "summary", "instances is %lld but the GPUs hold %lld",
+                pc_iget(c->sum, "instances", -1), ninst);
+    for (m = 0; m < models->n; m++) {
+        const struct gpv_val *mv = models->items[m], *cph = gpv_val_get(mv, "cost_per_hour");
+        const char *id = pc_sget(mv, "gpu");
+        long long n = 0, gpus = pc_iget(mv, "gpus", -1), lb = pc_iget(mv, "lower_bound", -1);
+        bool opt = gpv_val_get(mv, "optimal")->b;
+
+        snprintf(where, sizeof(where), "summary.models '%.200s'", id);
+        for (o = 0; o < m; o++)
+            if (!strcmp(pc_sget(models->items[o], "gpu"), id))
+                pc_fail(c, where, "the model is listed more than once");
+        for (g = 0; g < c->ng; g++)
+            n += !strcmp(pc_sget(c->gpus->items[g], "model"), id);
+        if (gpus != n)
+            pc_fail(c, where, "gpus is %lld but the plan has %lld GPUs of the model", gpus, n);
+        if (lb > n)
+            pc_fail(c, where, "lower_bound %lld is above its %lld GPUs", lb, n);
+        if (opt && lb != n)
+            pc_fail(c, where, "optimal, but its lower bound %lld is not its %lld GPUs", lb, n);
+        used_in_models += n;
+        lb_sum += lb;
+        all_optimal = all_optimal && opt;
+        if (n > 0 && cph->type == GPV_V_NULL)
+            cost_known = false;
+        else if (n > 0)
+            cost += (double)n * pl_num(cph);
+    }
+    if (used_in_models != (long long)c->ng)
+        pc_fail(c, "summary", "models account for %lld GPUs but the plan has %zu", used_in_models,
+                c->ng);
+    /* The models' bounds are for the choices made (lower_bound_choices, optimal_choices);
+     * summary.lower_bound is over every allowed choice, and optimal means it is reached. */
+    bound = pc_iget(c->sum, "lower_bound", -1);
+    lbc = gpv_val_get(c->sum, "lower_bound_choices");
+    oc = gpv_val_get(c->sum, "optimal_choices");
+    if (!lbc || !oc) {
+        /* An older plan, without them: its one bound was the models'. */
+        lbc = gpv_val_get(c->sum, "lower_bound");
+        oc = gpv_val_get(c->sum, "optimal");
+    }
+    if (pl_num(lbc) != (double)lb_sum)
+        pc_fail(c, "summary",
+                "the bound for the choices made is %lld but the models' bounds "
+                "add up to %lld",
+                (long long)pl_num(lbc), lb_sum);
+    if (oc->b != all_optimal)
+        pc_fail(c, "summary", "optimality for the choices made is %s but %s",
+                oc->b ? "true" : "false",
+                all_optimal ? "every model is optimal" : "a model is not");
+    if (pc_iget(c->sum, "gap", -1) != (long long)c->ng - bound)
+        pc_fail(c, "summary", "gap is %lld but gpus_used - lower_bound is %lld",
+                pc_iget(c->sum, "gap", -1), (long long)c->ng - bound);
+    if (gpv_val_get(c->sum, "optimal")->b != (bound == (long long)c->ng))
+        pc_fail(c, "summary", "optimal is %s but the lower bound %lld %s the %zu GPUs used",
+                gpv_val_get(c->sum, "optimal")->b ? "true" : "false", bound,
+                bound == (long long)c->ng ? "is" : "is not", c->ng);
+    if (!cost_known) {
+        if (ph->type != GPV_V_NULL)
+            pc_fail(c, "summary", "cost.per_hour is %g but a model used has no cost_per_hour",
+                    pl_num(ph));
+        return;
+    }
+    c->cost = cost;
+    if (ph->type == GPV_V_NULL || fabs(pl_num(ph) - cost) > 1e-3 * (1.0 + cost))
+        pc_fail(c, "summary", "cost.per_hour is %s but the GPUs cost %.4f per hour",
+                ph->type == GPV_V_NULL ? "null" : "wrong", cost);
+    if (pm && pm->type != GPV_V_NULL &&
+        fabs(pl_num(pm) - cost * 730.0) > 1e-3 * (1.0 + cost * 730.0))
+        pc_fail(c, "summary", "cost.per_month is %g but 730 hours cost %.4f", pl_num(pm),
+                cost * 730.0);
+}
+
 /* The policies on the whole plan: GPUs, gap, optimality, cost, utilisation. */
 static void
 check_policies(struct chk *c)
@@ -629,16 +778,15 @@ check_policies(struct chk *c)
                     lb);
     }
     if (pol->max_cost >= 0) {
-        const struct gpv_val *ph = gpv_val_get(gpv_val_get(c->sum, "cost"), "per_hour");
-
         c->out->checks++;
-        if (ph->type == GPV_V_NULL)
+        /* The recomputed cost, whatever summary.cost says. */
+        if (c->cost < 0)
             pc_fail(c, "policy",
                     "the cost is unknown (the fleet gives no cost_per_hour), so "
                     "--max-cost cannot hold");
-        else if (pl_num(ph) > pol->max_cost + 1e-9)
-            pc_fail(c, "policy", "the plan costs %.2f per hour, more than --max-cost %.2f",
-                    pl_num(ph), pol->max_cost);
+        else if (c->cost > pol->max_cost + 1e-9)
+            pc_fail(c, "policy", "the plan costs %.2f per hour, more than --max-cost %.2f", c->cost,
+                    pol->max_cost);
     }
     if (pol->min_utilization >= 0) {
         double u = c->mem_total ? (double)c->mem_alloc / c->mem_total : 0.0;
@@ -666,7 +814,7 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = pl_shape(plan, name, err)))
+    if ((rc = pl_shape(plan, name, err)) || (rc = pl_schema(plan, name, err)))
         return rc;
     memset(&c, 0, sizeof(c));
     c.out = out;
@@ -688,7 +836,8 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
         check_gpu(&c, g);
     /* Each tenant's instances are a run of the sorted collection. */
     if (c.nci)
-        qsort(c.ci, c.nci, sizeof(*c.ci), cinst_cmp);
+        if (c.nci > 1)
+            qsort(c.ci, c.nci, sizeof(*c.ci), cinst_cmp);
     for (t = 0; t < c.nt; t++) {
         while (a < c.nci && c.ci[a].tenant < (long)t)
             a++;
@@ -698,6 +847,7 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     }
     out->checks += pl_nodes_check(plan, db, node_finding, &c);
     check_summary(&c);
+    check_models(&c);
     check_policies(&c);
     free(c.names);
     free(c.ti);

@@ -4,13 +4,15 @@
 #include "plan_check_int.h"
 
 #include "gpuvplan/mig.h"
+#include "gpuvplan/mig_text.h"
 #include "gpuvplan/util.h"
 #include "gpuvplan/vgpu.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Says why a MIG layout fails, in words, one finding per reason. */
+/* Says why a MIG layout fails, one finding per reason, in the words of mig_text (the one
+ * wording of MIG facts, shared with `mig check` and the quiz). */
 static void
 mig_reasons(struct chk *c, const char *where, const struct gpv_gpu *gpu,
             const struct gpv_mig_layout *l)
@@ -19,56 +21,12 @@ mig_reasons(struct chk *c, const char *where, const struct gpv_gpu *gpu,
     int n = gpv_mig_check_layout(rs, 16, gpu, l, 0), i;
 
     for (i = 0; i < n && i < 16; i++) {
-        const struct gpv_mig_reason *r = &rs[i];
-        const char *pn = r->profile >= 0 && (size_t)r->profile < gpu->mig->nprofiles
-                             ? gpu->mig->profiles[r->profile].name
-                             : "?";
+        struct gpv_buf b;
 
-        switch (r->kind) {
-        case GPV_MIG_R_OUT_OF_GRID:
-            pc_fail(c, where, "instance %d (%s at %d) runs outside the %d-unit grid", r->instance,
-                    pn, l->inst[r->instance].start, gpu->mig->units);
-            break;
-        case GPV_MIG_R_BAD_START: {
-            const struct gpv_mig_profile *p = &gpu->mig->profiles[r->profile];
-            struct gpv_buf b;
-            int s;
-
-            gpv_buf_init(&b);
-            for (s = 0; s < p->nstarts; s++)
-                gpv_buf_printf(&b, "%s%d", s ? ", " : "", p->starts[s]);
-            pc_fail(c, where, "instance %d: %s may not start at %d (allowed: %s)", r->instance, pn,
-                    l->inst[r->instance].start, gpv_buf_str(&b));
-            gpv_buf_release(&b);
-            break;
-        }
-        case GPV_MIG_R_OVERLAP: {
-            const struct gpv_mig_profile *a = &gpu->mig->profiles[l->inst[r->other].profile];
-
-            pc_fail(c, where, "instances %d (%s at %d) and %d (%s at %d) overlap", r->other,
-                    a->name, l->inst[r->other].start, r->instance, pn, l->inst[r->instance].start);
-            break;
-        }
-        case GPV_MIG_R_OVER_MAX:
-            if (r->profile < 0)
-                pc_fail(c, where, "%d instances, more than a GPU can hold", r->count);
-            else
-                pc_fail(c, where, "%d x %s, more than its max of %d per GPU", r->count, pn,
-                        r->limit);
-            break;
-        case GPV_MIG_R_TOO_NEW:
-            pc_fail(c, where, "%s needs driver R%d or newer", pn, r->limit);
-            break;
-        case GPV_MIG_R_CONSTRAINT:
-            pc_fail(c, where, "%s", gpu->mig->constraints[r->constraint].reason);
-            break;
-        case GPV_MIG_R_UNKNOWN:
-            pc_fail(c, where, "instance %d names no MIG profile of %s", r->instance, gpu->id);
-            break;
-        case GPV_MIG_R_NO_PLACEMENT:
-            pc_fail(c, where, "%s does not fit beside the other instances", pn);
-            break;
-        }
+        gpv_buf_init(&b);
+        gpv_mig_text_reason(&b, gpu, l, &rs[i], 0);
+        pc_fail(c, where, "%s", gpv_buf_str(&b));
+        gpv_buf_release(&b);
     }
 }
 

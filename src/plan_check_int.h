@@ -47,6 +47,7 @@ struct chk {
     size_t nci, capci;
     long long mem_total, mem_alloc; /* MiB of the GPUs and allocated on them */
     size_t both;                    /* tenants partly placed: in tenants and in unplaced */
+    double cost;                    /* per hour, recomputed from the GPUs; < 0 unknown */
 };
 
 /* Adds a finding: where ("gpu 'h100-80gb-2'", "summary") and a printf-style what. */

@@ -79,7 +79,8 @@ pl_index_build(struct pl_index *ix, const struct gpv_plan_src *src)
         }
     }
     /* Instances by tenant, replica and part: each tenant's GPUs in replica order. */
-    qsort(ix->ti, k, sizeof(*ix->ti), tinst_cmp);
+    if (k > 1)
+        qsort(ix->ti, k, sizeof(*ix->ti), tinst_cmp);
     ix->tfirst = xcalloc(nt + 1, sizeof(size_t));
     ix->gfirst = xcalloc(nt + 1, sizeof(size_t));
     ix->tgpus = xcalloc(k + 1, sizeof(size_t));

@@ -120,6 +120,13 @@ void pl_reasons(const struct gpv_plan_src *src, size_t i, void (*fn)(void *arg, 
  */
 int pl_shape(const struct gpv_val *root, const char *name, struct gpv_error *err);
 
+/*
+ * Validates root against docs/plan.schema.json (compiled in): every member's type, enum,
+ * minimum and maximum, required members, no members the schema does not list. Returns 0, or
+ * GPV_EINPUT with err saying "not a plan: PATH ..." for the first violation (name as the file).
+ */
+int pl_schema(const struct gpv_val *root, const char *name, struct gpv_error *err);
+
 /* The value of a number (an integer or not) as a double. */
 double pl_num(const struct gpv_val *v);
 

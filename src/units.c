@@ -30,6 +30,20 @@ static const struct {
     {"ti", 1024.0 * 1024 * 1024 * 1024},
 };
 
+/* Units written with a capital prefix and a small b are bits, not bytes: "10Gb" is gigabits. */
+static const struct {
+    const char *bits, *why;
+} bit_units[] = {
+    {"Kb", "'Kb' is kilobits: did you mean 'KB' (bytes)?"},
+    {"Mb", "'Mb' is megabits: did you mean 'MB' (bytes)?"},
+    {"Gb", "'Gb' is gigabits: did you mean 'GB' (bytes)?"},
+    {"Tb", "'Tb' is terabits: did you mean 'TB' (bytes)?"},
+    {"Kib", "'Kib' is kibibits: did you mean 'KiB' (bytes)?"},
+    {"Mib", "'Mib' is mebibits: did you mean 'MiB' (bytes)?"},
+    {"Gib", "'Gib' is gibibits: did you mean 'GiB' (bytes)?"},
+    {"Tib", "'Tib' is tebibits: did you mean 'TiB' (bytes)?"},
+};
+
 bool
 gpv_mem_parse(long long *out, const char *s, const char **why)
 {
@@ -43,6 +57,12 @@ gpv_mem_parse(long long *out, const char *s, const char **why)
     num[n] = '\0';
     while (*p == ' ')
         p++;
+    for (i = 0; i < sizeof(bit_units) / sizeof(bit_units[0]); i++) {
+        if (!strcmp(p, bit_units[i].bits)) {
+            *why = bit_units[i].why;
+            return false;
+        }
+    }
     while (*p && isalpha((unsigned char)*p) && u < sizeof(unit) - 1)
         unit[u++] = (char)tolower((unsigned char)*p++);
     unit[u] = '\0';

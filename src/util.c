@@ -408,3 +408,95 @@ gpv_buf_release(struct gpv_buf *b)
     free(b->s);
     gpv_buf_init(b);
 }
+
+size_t
+gpv_utf8_len(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n, i;
+    uint32_t cp;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        n = 2;
+        cp = s[0] & 0x1f;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        n = 3;
+        cp = s[0] & 0x0f;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        n = 4;
+        cp = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0; /* also stops at the NUL */
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* Bytes of s at p to show as \xNN: 0 when the sequence there is shown as it is. */
+static size_t
+escape_run(const unsigned char *p, size_t *keep)
+{
+    size_t n;
+
+    *keep = 0;
+    if (*p < 0x20 || *p == 0x7f)
+        return 1;
+    n = gpv_utf8_len((const char *)p);
+    if (n == 0)
+        return 1;
+    if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+        return 2; /* a C1 control */
+    *keep = n;
+    return 0;
+}
+
+bool
+gpv_escape_needed(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t keep;
+
+    while (*p) {
+        if (escape_run(p, &keep))
+            return true;
+        p += keep;
+    }
+    return false;
+}
+
+char *
+gpv_escape(const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s), o = 0, keep, bad, i;
+    char *out;
+
+    /* At worst every byte becomes four. */
+    if (len > (SIZE_MAX - 1) / 4)
+        oom();
+    out = xmalloc(4 * len + 1);
+    while (*p) {
+        bad = escape_run(p, &keep);
+        for (i = 0; i < bad; i++) {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[p[i] >> 4];
+            out[o++] = hex[p[i] & 15];
+        }
+        for (i = 0; i < keep; i++)
+            out[o++] = (char)p[i];
+        p += bad + keep;
+    }
+    out[o] = '\0';
+    return out;
+}

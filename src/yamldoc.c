@@ -244,8 +244,9 @@ gpv_ydoc_parse(struct gpv_ydoc **out, const char *buf, size_t len, const char *n
         return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
                              "document is %zu bytes; the limit is %u bytes", len,
                              GPV_YAML_MAX_BYTES);
+    /* libyaml's initialisation fails only when it cannot allocate its buffers. */
     if (!yaml_parser_initialize(&parser))
-        return gpv_error_set(err, GPV_ESYS, name, 0, 0, "cannot initialise the YAML parser");
+        return gpv_error_set(err, GPV_ESYS, name, 0, 0, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
     doc = &((struct ydoc_impl *)xcalloc(1, sizeof(struct ydoc_impl)))->doc;
     doc->name = xstrdup(name);
@@ -253,6 +254,11 @@ gpv_ydoc_parse(struct gpv_ydoc **out, const char *buf, size_t len, const char *n
     while (!done) {
         /* libyaml returns 1 on success. */
         if (yaml_parser_parse(&parser, &event) != 1) {
+            /* Allocation failure inside libyaml is the system's fault, not the input's. */
+            if (parser.error == YAML_MEMORY_ERROR) {
+                rc = gpv_error_set(err, GPV_ESYS, name, 0, 0, "out of memory");
+                goto out;
+            }
             gpv_error_set(err, GPV_EINPUT, name, (int)parser.problem_mark.line + 1,
                           (int)parser.problem_mark.column + 1, "%s%s%s",
                           parser.problem ? parser.problem : "invalid YAML",
@@ -368,6 +374,11 @@ gpv_y_int(long long *out, const struct gpv_ydoc *doc, const struct gpv_ynode *no
 {
     long long v;
 
+    if (node && node->kind == GPV_Y_SCALAR && !node->plain)
+        return gpv_y_error(err, GPV_EINPUT, doc, node,
+                           "%s must be a whole number, not the quoted string '%s' (remove the "
+                           "quotes)",
+                           what, node->str);
     if (!node || node->kind != GPV_Y_SCALAR || !node->plain || gpv_y_is_null(node))
         return gpv_y_error(err, GPV_EINPUT, doc, node, "%s must be a whole number, not %s", what,
                            kind_name(node));
@@ -427,9 +438,21 @@ int
 gpv_y_str(const char **out, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
           const char *what, struct gpv_error *err)
 {
+    const unsigned char *p;
+
     if (!node || node->kind != GPV_Y_SCALAR || gpv_y_is_null(node) || node->len == 0)
         return gpv_y_error(err, GPV_EINPUT, doc, node, "%s must be a non-empty string, not %s",
                            what, kind_name(node));
+    /* Escapes in quoted scalars ("\0", "\e", "\x85") reach no terminal and truncate nothing. */
+    if (strlen(node->str) != node->len)
+        return gpv_y_error(err, GPV_EINPUT, doc, node, "%s contains a NUL byte", what);
+    for (p = (const unsigned char *)node->str; *p; p++) {
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f ||
+            (p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0))
+            return gpv_y_error(err, GPV_EINPUT, doc, node,
+                               "%s contains the control character \\x%02x", what,
+                               *p == 0xc2 ? p[1] : *p);
+    }
     *out = node->str;
     return 0;
 }

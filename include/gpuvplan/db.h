@@ -92,6 +92,11 @@ struct gpv_mig_constraint {
 
 #define GPV_MIG_MAX_PROFILES 64
 
+/* Most valid MIG layouts (non-empty multisets of instances) one GPU of a model may allow on the
+ * newest driver. The loader refuses a model with more: the packer, `mig layouts` and `compare`
+ * enumerate them, so this bounds their work (the largest real model has 260). */
+#define GPV_MIG_MAX_LAYOUTS 10000
+
 struct gpv_mig {
     int units;
     int compute_slices;
@@ -165,7 +170,12 @@ struct gpv_gpu {
     struct gpv_vgpu *vgpu; /* NULL: no vGPU */
     char *origin;          /* the file it was loaded from ("profiles/gpus/h100-80gb.yaml") */
     bool builtin;          /* compiled into the binary (static data): never freed */
+    bool overrides;        /* loaded with override: no later file may replace it */
 };
+
+/* Most GPU models one database holds, embedded and --profiles together: planning without
+ * --gpu compares every model, so this bounds its work (about 1 s at the limit). */
+#define GPV_DB_MAX_MODELS 256
 
 struct gpv_db {
     size_t ngpus;
@@ -181,7 +191,8 @@ void gpv_db_release(struct gpv_db *db);
 /*
  * Parses one model file from buf[0..len); name is used in error messages and as the model's
  * origin. The model is validated (see docs/profiles.md, "Strictness") and added to db; a model
- * whose id is already in db replaces it when `override` is true and is an error otherwise.
+ * whose id is already in db replaces it when `override` is true and the model there was not
+ * itself loaded with override (two --profiles files with one id), and is an error otherwise.
  * Returns 0, or GPV_EINPUT with err saying file:line:col and what is wrong (db unchanged).
  */
 int gpv_db_load_mem(struct gpv_db *db, const char *buf, size_t len, const char *name, bool override,

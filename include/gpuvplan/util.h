@@ -29,6 +29,27 @@ char *xasprintf(const char *fmt, ...)
     ;
 
 /*
+ * Length of the valid UTF-8 sequence at s (1 to 4; an ASCII byte is 1), or 0 when the bytes
+ * at s are not valid UTF-8 (a stray continuation byte, an overlong form, a surrogate, a value
+ * past U+10FFFF, a sequence cut short). s[0] must not be NUL.
+ */
+size_t gpv_utf8_len(const char *s);
+
+/*
+ * The one escaper for untrusted text shown on a terminal (names, notes and messages from input
+ * files): true when s holds a byte gpv_escape() would rewrite.
+ */
+bool gpv_escape_needed(const char *s);
+
+/*
+ * Returns a new string (the caller frees it) that shows s visibly and safely: every C0
+ * control byte, DEL, every C1 control (U+0080..U+009F) and every byte of invalid UTF-8 is
+ * written as \xNN (ESC is "\x1b", a newline "\x0a"); everything else is copied. The result is
+ * valid UTF-8 without control characters, so it can neither move the cursor nor forge a line.
+ */
+char *gpv_escape(const char *s);
+
+/*
  * Invariants of the code, never of the input (bad input is an error returned to the caller).
  * GPV_ASSERT(cond) checks that cond holds; GPV_BUG(what) marks a place the code cannot reach.
  * A failure prints "gpuvplan: BUG: FILE:LINE: FUNCTION: what" to stderr and aborts: a loud

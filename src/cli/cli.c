@@ -18,7 +18,10 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#define MAX_INPUT_BYTES (512u << 20)
+#define MAX_PLAN_BYTES ((size_t)512 << 20)
+
+static int read_limited(char **out, size_t *len, const char *path, size_t max, bool regular_only,
+                        struct gpv_error *err);
 
 static int
 name_cmp(const void *a, const void *b)
@@ -67,7 +70,7 @@ cli_db(struct gpv_cli *cli, struct gpv_error *err)
             free(buf);
             buf = NULL;
             path = xasprintf("%s/%s", cli->profiles_dir, names[i]);
-            if ((rc = cli_read_file(&buf, &len, path, err)))
+            if ((rc = read_limited(&buf, &len, path, GPV_YAML_MAX_BYTES, true, err)))
                 goto out;
             if ((rc = gpv_db_load_mem(&cli->db, buf, len, path, true, err)))
                 goto out;
@@ -88,21 +91,54 @@ out:
     return rc;
 }
 
-int
-cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err)
+/* Exit code class of a failed open: a path the user got wrong is bad input, the rest system. */
+static int
+open_error_code(int e)
+{
+    return e == ENOENT || e == EACCES || e == ELOOP || e == ENOTDIR || e == ENAMETOOLONG ||
+                   e == ENXIO
+               ? GPV_EINPUT
+               : GPV_ESYS;
+}
+
+/*
+ * Reads path into a new buffer, failing as soon as more than max bytes arrive (never reads the
+ * whole of /dev/zero first). With regular_only, anything but a regular file is refused before
+ * a byte is read, and the open never blocks (a FIFO in a profile directory).
+ */
+static int
+read_limited(char **out, size_t *len, const char *path, size_t max, bool regular_only,
+             struct gpv_error *err)
 {
     FILE *f;
     char *buf = NULL;
     size_t cap = 0, n = 0, got;
     struct stat st;
     bool is_stdin = !strcmp(path, "-");
+    int fd, e;
 
     *out = NULL;
     *len = 0;
-    f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f)
-        return gpv_error_set(err, errno == ENOENT || errno == EACCES ? GPV_EINPUT : GPV_ESYS, path,
-                             0, 0, "cannot open: %s", strerror(errno));
+    if (is_stdin) {
+        f = stdin;
+    } else {
+        fd = open(path, O_RDONLY | (regular_only ? O_NONBLOCK : 0));
+        if (fd < 0) {
+            e = errno;
+            return gpv_error_set(err, open_error_code(e), path, 0, 0, "cannot open: %s",
+                                 strerror(e));
+        }
+        if (regular_only && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+            close(fd);
+            return gpv_error_set(err, GPV_EINPUT, path, 0, 0, "not a regular file");
+        }
+        f = fdopen(fd, "rb");
+        if (!f) {
+            e = errno;
+            close(fd);
+            return gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot open: %s", strerror(e));
+        }
+    }
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
         fclose(f);
         return gpv_error_set(err, GPV_EINPUT, path, 0, 0, "is a directory, not a file");
@@ -110,23 +146,24 @@ cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err)
     for (;;) {
         if (cap - n < 4096) {
             cap = cap ? cap * 2 : 8192;
+            if (cap > max + 1)
+                cap = max + 1;
             buf = xrealloc(buf, cap + 1);
         }
         got = fread(buf + n, 1, cap - n, f);
         n += got;
-        if (n > MAX_INPUT_BYTES) {
+        if (n > max) {
             free(buf);
             if (!is_stdin)
                 fclose(f);
             return gpv_error_set(err, GPV_EINPUT, path, 0, 0,
-                                 "file is larger than the %u MiB limit", MAX_INPUT_BYTES >> 20);
+                                 "file is larger than the %zu MiB limit", max >> 20);
         }
         if (got == 0)
             break;
     }
     if (ferror(f)) {
-        int e = errno;
-
+        e = errno;
         free(buf);
         if (!is_stdin)
             fclose(f);
@@ -140,6 +177,18 @@ cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err)
     *out = buf;
     *len = n;
     return 0;
+}
+
+int
+cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err)
+{
+    return read_limited(out, len, path, GPV_YAML_MAX_BYTES, false, err);
+}
+
+int
+cli_read_plan(char **out, size_t *len, const char *path, struct gpv_error *err)
+{
+    return read_limited(out, len, path, MAX_PLAN_BYTES, false, err);
 }
 
 static bool
@@ -473,12 +522,41 @@ cli_write_value(const char *path, const struct gpv_val *v, enum gpv_format fmt,
     return rc;
 }
 
+/* The last few escaped strings: each stays valid until CLI_ESC_SLOTS later calls. */
+#define CLI_ESC_SLOTS 8
+static char *esc_slot[CLI_ESC_SLOTS];
+static size_t esc_next;
+
+const char *
+cli_esc(const char *s)
+{
+    char **slot;
+
+    if (!s || !gpv_escape_needed(s))
+        return s;
+    slot = &esc_slot[esc_next++ % CLI_ESC_SLOTS];
+    free(*slot);
+    *slot = gpv_escape(s);
+    return *slot;
+}
+
+void
+cli_esc_release(void)
+{
+    size_t i;
+
+    for (i = 0; i < CLI_ESC_SLOTS; i++) {
+        free(esc_slot[i]);
+        esc_slot[i] = NULL;
+    }
+}
+
 int
 cli_report(const struct gpv_error *err)
 {
     char msg[GPV_ERROR_MSG_MAX + GPV_ERROR_FILE_MAX + 64];
 
-    fprintf(stderr, "gpuvplan: %s\n", gpv_error_format(err, msg, sizeof(msg)));
+    fprintf(stderr, "gpuvplan: %s\n", cli_esc(gpv_error_format(err, msg, sizeof(msg))));
     return gpv_exit_code(err->code);
 }
 
@@ -486,11 +564,21 @@ int
 cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
+    char *msg;
+    int n;
 
     fprintf(stderr, "gpuvplan%s%s: ", cmd ? " " : "", cmd ? cmd : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    msg = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+    msg[0] = '\0';
+    va_start(ap, fmt);
+    if (n > 0)
+        vsnprintf(msg, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    fputs(cli_esc(msg), stderr);
+    free(msg);
     fprintf(stderr, "\nTry 'gpuvplan %s%s--help' for more information.\n", cmd ? cmd : "",
             cmd ? " " : "");
     return GPV_EXIT_USAGE;

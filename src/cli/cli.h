@@ -106,10 +106,15 @@ int cli_parse_document(struct gpv_val **out, const char *buf, size_t len, const 
                        struct gpv_error *err);
 
 /*
- * Reads a whole file ("-" is standard input) into a new NUL-terminated buffer.
- * Returns 0, GPV_EINPUT (missing, a directory, too large) or GPV_ESYS, with err filled.
+ * Reads a whole file ("-" is standard input) into a new NUL-terminated buffer (*out, the
+ * caller frees it; NULL on failure). Stops reading as soon as the file passes
+ * GPV_YAML_MAX_BYTES. Returns 0, GPV_EINPUT (missing, a symlink loop, a directory, too large)
+ * or GPV_ESYS, with err filled.
  */
 int cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err);
+
+/* cli_read_file() for a plan, which may be JSON of up to 512 MiB (docs/check.md). */
+int cli_read_plan(char **out, size_t *len, const char *path, struct gpv_error *err);
 
 /* Sets o to "nothing open". */
 void cli_out_init(struct cli_out *o);
@@ -165,6 +170,17 @@ int cli_write_value(const char *path, const struct gpv_val *v, enum gpv_format f
 
 /* Prints err to stderr as "gpuvplan: file:line:col: error: message". Returns its exit code. */
 int cli_report(const struct gpv_error *err);
+
+/*
+ * s made safe for a terminal by gpv_escape() (control bytes and invalid UTF-8 as \xNN), or s
+ * itself when it needs nothing. The result is owned by the CLI and stays valid until eight
+ * more calls; cli_esc_release() frees them all. NULL gives NULL. Every table and message that
+ * shows a string from an input file prints it through this.
+ */
+const char *cli_esc(const char *s);
+
+/* Frees what cli_esc() returned. */
+void cli_esc_release(void);
 
 /*
  * Prints "gpuvplan CMD: message" and a hint to run `gpuvplan CMD --help` to stderr.

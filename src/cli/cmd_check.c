@@ -122,7 +122,7 @@ cmd_check(struct gpv_cli *cli, int argc, char **argv)
     path = args.v[0];
     pol.nmodels = model_args.n;
     pol.models = model_args.v;
-    if (cli_db(cli, &err) || cli_read_file(&buf, &len, path, &err) ||
+    if (cli_db(cli, &err) || cli_read_plan(&buf, &len, path, &err) ||
         cli_parse_document(&plan, buf, len, !strcmp(path, "-") ? "<stdin>" : path, &err) ||
         gpv_plan_check(&fs, plan, &cli->db, &pol, path, &err)) {
         rc = quiet && err.code == GPV_EINPUT ? GPV_EXIT_INPUT : cli_report(&err);
@@ -150,12 +150,12 @@ cmd_check(struct gpv_cli *cli, int argc, char **argv)
         goto out;
     }
     for (i = 0; i < fs.n; i++)
-        printf("%s: %s: %s\n", path, fs.v[i].where, fs.v[i].what);
+        printf("%s: %s: %s\n", cli_esc(path), cli_esc(fs.v[i].where), cli_esc(fs.v[i].what));
     if (fs.n)
-        printf("%s%s: %zu check%s failed%s\n", cli_red(cli), path, fs.n, fs.n == 1 ? "" : "s",
-               cli_reset(cli));
+        printf("%s%s: %zu check%s failed%s\n", cli_red(cli), cli_esc(path), fs.n,
+               fs.n == 1 ? "" : "s", cli_reset(cli));
     else
-        printf("%s%s: ok%s (%d GPUs, %d tenants, %zu checks)\n", cli_green(cli), path,
+        printf("%s%s: ok%s (%d GPUs, %d tenants, %zu checks)\n", cli_green(cli), cli_esc(path),
                cli_reset(cli), fs.gpus, fs.tenants, fs.checks);
 out:
     gpv_plan_findings_release(&fs);

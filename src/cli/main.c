@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -165,6 +166,8 @@ main(int argc, char **argv)
     const char *env;
     int i, rc = GPV_EXIT_OK;
 
+    /* A closed pipe is a write error like a full disk: exit 4 with a message, never 141. */
+    signal(SIGPIPE, SIG_IGN);
     memset(&cli, 0, sizeof(cli));
     cli.argv0 = argv[0];
     env = getenv("GPUVPLAN_PROFILES");
@@ -252,10 +255,11 @@ main(int argc, char **argv)
 out:
     if (cli.db_loaded)
         gpv_db_release(&cli.db);
+    cli_esc_release();
     /* A full disk or closed pipe must not pass silently. */
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fputs("gpuvplan: error writing to standard output\n", stderr);
-        if (rc == GPV_EXIT_OK)
+        if (rc == GPV_EXIT_OK || rc == GPV_EXIT_NO)
             rc = GPV_EXIT_SYSTEM;
     }
     return rc;

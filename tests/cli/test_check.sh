@@ -45,7 +45,7 @@ for t in p["tenants"]: t["profile"] = t["mig_profile"] = "2g.20gb"
 for i in p["gpus"][0]["instances"]: i["profile"] = "2g.20gb"'
 run check "$WORK/t.json"
 expect_rc 1
-expect_out "4 x 2g.20gb, more than its max of 3 per GPU"
+expect_out "4 x 2g.20gb asked, but a GPU holds at most 3 (2g.20gb may start at units 0, 2 or 4)"
 expect_out "2g.20gb may not start at 6"
 
 t "an instance size that does not match its profile fails"

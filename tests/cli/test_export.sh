@@ -125,7 +125,7 @@ if [ -s "$WORK/out" ]; then bad "output on stdout"; else ok; fi
 truncate -s 100M "$WORK/big.json" 2>/dev/null || dd if=/dev/zero of="$WORK/big.json" bs=1 count=0 seek=100M 2>/dev/null
 run export "$WORK/big.json" --to dra -o "$WORK/big.out"
 expect_rc 3
-expect_err "the limit is"
+expect_err "is larger than the 16 MiB limit"
 if [ -e "$WORK/big.out" ]; then bad "big.out written"; else ok; fi
 rm -f "$WORK/big.json"
 

@@ -133,7 +133,7 @@ if [ -s "$WORK/out" ]; then bad "output on stdout"; else ok; fi
 head -c 104857600 /dev/zero | tr '\0' '#' >"$WORK/huge.yaml"
 run lint "$WORK/huge.yaml"
 expect_rc 3
-expect_err "huge.yaml: error: document is 104857600 bytes; the limit is"
+expect_err "huge.yaml: error: file is larger than the 16 MiB limit"
 rm -f "$WORK/huge.yaml"
 run lint tests/data/lint/vgpu-ok.yaml "$WORK/missing.yaml"
 expect_rc 3

@@ -68,7 +68,7 @@ expect_rc 1
 expect_out "tenant 'desktops': has 67 replicas unplaced, but 32 of 100 are placed"
 
 t "a plan whose parts do not add up to the replicas placed fails check"
-python3 -c '
+/usr/bin/python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
 j["tenants"][0]["parts"][1]["replicas"] = 3
@@ -78,11 +78,10 @@ expect_rc 1
 expect_out "tenant 'vms': its parts hold 7 replicas but it says 6 placed"
 
 t "an instance on a model none of the tenant's parts uses fails check"
-python3 -c '
+/usr/bin/python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
-del j["tenants"][0]["parts"][1]
-j["tenants"][0]["parts"][0]["replicas"] = 6
+j["tenants"][0]["parts"][1]["gpu"] = j["tenants"][0]["parts"][0]["gpu"]
 json.dump(j, open(sys.argv[2], "w"))' "$WORK/pt.json" "$WORK/pt-bad2.json"
 run check "$WORK/pt-bad2.json"
 expect_rc 1

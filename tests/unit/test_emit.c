@@ -392,6 +392,18 @@ test_emit_a_lone_scalar_is_a_whole_document(void **state)
     gpv_buf_release(&b);
 }
 
+static void
+test_emit_json_strings_are_valid_utf8_whatever_the_input(void **state)
+{
+    struct gpv_buf b;
+
+    (void)state;
+    gpv_buf_init(&b);
+    gpv_json_put_string(&b, "a\xff\xc3\xa9\xe2\x82 \x1b");
+    assert_string_equal(gpv_buf_str(&b), "\"a\\ufffd\xc3\xa9\\ufffd\\ufffd \\u001b\"");
+    gpv_buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -403,6 +415,7 @@ main(void)
         cmocka_unit_test(test_emit_json_text_is_the_tree_written_and_reads_back_as_the_tree),
         cmocka_unit_test(test_emit_yaml_text_says_what_the_json_says),
         cmocka_unit_test(test_emit_a_lone_scalar_is_a_whole_document),
+        cmocka_unit_test(test_emit_json_strings_are_valid_utf8_whatever_the_input),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

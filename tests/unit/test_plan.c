@@ -377,7 +377,8 @@ test_plan_check_finds_each_repeat_of_an_unplaced_tenant(void **state)
         struct gpv_val *u = gpv_val_push(unplaced, gpv_val_obj());
 
         gpv_val_set_str(u, "tenant", "-dash");
-        gpv_val_set(u, "reasons", gpv_val_arr());
+        /* The schema wants at least one reason. */
+        gpv_val_push(gpv_val_set(u, "reasons", gpv_val_arr()), gpv_val_str("repeated"));
     }
     gpv_plan_policy_init(&pol);
     pol.allow_unplaced = true;

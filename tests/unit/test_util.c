@@ -207,6 +207,44 @@ test_util_buf_with_a_sink_streams_everything_and_holds_little(void **state)
     gpv_buf_release(&log.got);
 }
 
+static void
+test_util_escape_shows_controls_and_bad_utf8_as_hex(void **state)
+{
+    char *e;
+
+    (void)state;
+    assert_false(gpv_escape_needed("fraud-scoring \xc3\xa9t\xc3\xa9 \xe2\x82\xac"));
+    assert_true(gpv_escape_needed("a\x1b[2J"));
+    e = gpv_escape("a\x1b]0;t\x07"
+                   "b\nplan.json: ok");
+    assert_string_equal(e, "a\\x1b]0;t\\x07b\\x0aplan.json: ok");
+    free(e);
+    /* Invalid UTF-8 (a stray continuation, an overlong '/', a surrogate, a cut sequence), DEL
+     * and a C1 control (CSI), each byte visibly. */
+    e = gpv_escape("\x80|\xc0\xaf|\xed\xa0\x80|\x7f|\xc2\x9b|\xe2\x82");
+    assert_string_equal(e, "\\x80|\\xc0\\xaf|\\xed\\xa0\\x80|\\x7f|\\xc2\\x9b|\\xe2\\x82");
+    free(e);
+    e = gpv_escape("caf\xc3\xa9 \xf0\x9f\x98\x80");
+    assert_string_equal(e, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+    free(e);
+}
+
+static void
+test_util_utf8_len_accepts_only_valid_sequences(void **state)
+{
+    (void)state;
+    assert_int_equal(gpv_utf8_len("a"), 1);
+    assert_int_equal(gpv_utf8_len("\xc3\xa9"), 2);
+    assert_int_equal(gpv_utf8_len("\xe2\x82\xac"), 3);
+    assert_int_equal(gpv_utf8_len("\xf0\x9f\x98\x80"), 4);
+    assert_int_equal(gpv_utf8_len("\xc1\xbf"), 0);         /* overlong */
+    assert_int_equal(gpv_utf8_len("\xe0\x80\xaf"), 0);     /* overlong */
+    assert_int_equal(gpv_utf8_len("\xed\xb0\x80"), 0);     /* surrogate */
+    assert_int_equal(gpv_utf8_len("\xf4\x90\x80\x80"), 0); /* past U+10FFFF */
+    assert_int_equal(gpv_utf8_len("\xe2\x82"), 0);         /* cut short */
+    assert_int_equal(gpv_utf8_len("\xff"), 0);
+}
+
 int
 main(void)
 {
@@ -218,6 +256,8 @@ main(void)
         cmocka_unit_test(test_util_suggests_close_names_only),
         cmocka_unit_test(test_util_assert_reports_a_broken_invariant_and_aborts),
         cmocka_unit_test(test_util_assert_passes_when_the_invariant_holds),
+        cmocka_unit_test(test_util_escape_shows_controls_and_bad_utf8_as_hex),
+        cmocka_unit_test(test_util_utf8_len_accepts_only_valid_sequences),
     };
 
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);

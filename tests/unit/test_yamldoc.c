@@ -149,8 +149,8 @@ test_yamldoc_decodes_strictly_by_schema(void **state)
     assert_string_equal(decode_error("name: x\ncount: 11\n", &d),
                         "y.yaml:2:8: error: 'count' of the demo is 11; it must be from 1 to 10");
     assert_string_equal(decode_error("name: x\ncount: '2'\n", &d),
-                        "y.yaml:2:8: error: 'count' of the demo must be a whole number, not a "
-                        "scalar");
+                        "y.yaml:2:8: error: 'count' of the demo must be a whole number, not the "
+                        "quoted string '2' (remove the quotes)");
     assert_string_equal(decode_error("name: x\nshare: 1.5\n", &d),
                         "y.yaml:2:8: error: 'share' of the demo is 1.5; it must be from 0 to 1");
     assert_string_equal(decode_error("name: x\non: yes\n", &d),
