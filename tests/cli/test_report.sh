@@ -160,7 +160,7 @@ run report "$WORK/site.json" -f html
 expect_rc 2
 expect_err "unknown option"
 
-t "-f html is recommend's and show's only; elsewhere a usage error that says so"
+t "-f html is recommend's, show's and diff's only; elsewhere a usage error that says so"
 run show h100-80gb -f HTML -o "$WORK/show.html"
 expect_rc 0
 if grep -q '</html>' "$WORK/show.html"; then ok; else bad "show -f html -o wrote no page"; fi
