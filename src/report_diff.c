@@ -260,7 +260,7 @@ lane(struct rpt *r, const struct gpv_diff_gpu_row *row, bool after, double y)
         coord_attr(r, "height", D_LANE_H);
         gpv_buf_puts(r->b, "/>");
         text_open(r, "sm", x0 + gw / 2, y + D_LANE_H / 2 + 3);
-        gpv_buf_puts(r->b, "unused</text>\n");
+        gpv_buf_puts(r->b, g ? "no instances</text>\n" : "unused</text>\n");
     }
     for (i = 0; i < n; i++) {
         const struct gpv_diff_inst *x = &g->insts[i];

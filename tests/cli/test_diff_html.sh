@@ -53,6 +53,22 @@ run diff "$WORK/dh-old.json" tests/data/report/escape.json -f html
 expect_no_out "<script"
 expect_out 'data-tenant="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;"'
 
+t "states: counts-only or exact, against each other and against a plan"
+"$GPUVPLAN" state tests/data/smi/h100-node.txt -f json -o "$WORK/dh-s1.json"
+sed -e 's/^|   1  MIG 7g.80gb          0        0          0:8     |$/|   1  MIG 3g.40gb          9        1          0:4     |/' \
+    tests/data/smi/h100-node.txt >"$WORK/dh-node.txt"
+"$GPUVPLAN" state "$WORK/dh-node.txt" --node gpu-node-07 -f json -o "$WORK/dh-s2.json"
+run diff "$WORK/dh-s1.json" "$WORK/dh-s2.json" -f html -o "$WORK/dh-states.html"
+expect_rc 1
+check_diff "$WORK/dh-s1.json" "$WORK/dh-s2.json" "$WORK/dh-states.html"
+run diff "$WORK/dh-s1.json" "$WORK/dh-s2.json" -f html
+expect_out '<g class="inst" data-status="destroyed" data-tenant="" data-profile="7g.80gb" data-start="0" data-size="8" data-replica="-1">'
+expect_out '<span data-key="cost_per_hour_before">unknown</span>'
+expect_out 'Instances disrupted'
+run diff "$WORK/dh-s1.json" "$WORK/dh-old.json" -f html -o "$WORK/dh-state-plan.html"
+expect_rc 1
+check_diff "$WORK/dh-s1.json" "$WORK/dh-old.json" "$WORK/dh-state-plan.html"
+
 t "bad input writes no page; -q writes nothing"
 run diff "$WORK/dh-old.json" tests/data/diff/bad-schema.json -f html -o "$WORK/dh-never.html"
 expect_rc 3
