@@ -4,9 +4,10 @@
 # a blocked or failed load) and that each screenshot is not blank: enough colours, enough ink,
 # and the tenants' colours present, which only the SVG drawings use (tests/report/png_check.py).
 # The PNGs stay in OUTDIR (a CI artefact). With a third argument, the example's screenshot is
-# also copied there (`make report-screenshot` writes docs/report-example.png).
+# also copied there, with a fourth the diff page's (`make report-screenshot` writes
+# docs/report-example.png and docs/diff-example.png).
 # Skipped, with a message, when Chromium is not installed (.ci/run installs it).
-# usage: tests/report/browser.sh PATH/TO/gpuvplan OUTDIR [SCREENSHOT.png]
+# usage: tests/report/browser.sh PATH/TO/gpuvplan OUTDIR [SCREENSHOT.png [DIFF.png]]
 set -u
 bin=${1:?usage: browser.sh PATH/TO/gpuvplan OUTDIR [SCREENSHOT.png]}
 out=${2:?usage: browser.sh PATH/TO/gpuvplan OUTDIR [SCREENSHOT.png]}
@@ -96,6 +97,10 @@ check "$out/diff.html" "$out/diff.png" 1400,1800
 if [ $fail -eq 0 ] && [ $# -ge 3 ]; then
     cp "$out/example.png" "$3" || exit 1
     echo "browser: wrote $3"
+fi
+if [ $fail -eq 0 ] && [ $# -ge 4 ]; then
+    cp "$out/diff.png" "$4" || exit 1
+    echo "browser: wrote $4"
 fi
 # The last line is the summary scripts/check.sh adds to the totals.
 echo "browser: 4 pages rendered by $($chromium --version 2>/dev/null | head -n 1)," \
