@@ -29,6 +29,7 @@ static const char diff_css[] =
     "svg.gpu text.gonet{fill:#8c1d18;font-weight:bold}\n"
     "svg.gpu text.newt{fill:#1b5e20;font-weight:bold}\n"
     ".drow{display:flex;flex-direction:column;gap:2px}\n"
+    "p.same{margin:2px 0 8px;color:#333}\n"
     ".mark{font:bold 13px ui-monospace,monospace;display:inline-block;min-width:10em}\n"
     ".c-same{color:#444}.c-in-place{color:#1b5e20}.c-added{color:#1b5e20}\n"
     ".c-reconfigured{color:#8c1d18}.c-removed{color:#8c1d18}\n";
@@ -429,37 +430,76 @@ key(struct rpt *r)
                        "<b>- removed</b></li>\n</ul>\n</section>\n");
 }
 
+/* The GPUs of one node that do not change, as one line of ids (drawn only with `all`). */
 static void
-gpus(struct rpt *r, const struct gpv_diff *d)
+same_line(struct rpt *r, const struct gpv_diff *d, size_t from, size_t to)
 {
-    size_t i;
-    const char *node = NULL;
-    bool open = false;
+    size_t i, n = 0;
+
+    for (i = from; i < to; i++)
+        n += d->gpus[i].change == GPV_DIFF_SAME;
+    if (!n)
+        return;
+    gpv_buf_printf(r->b,
+                   "<p class=\"same\"><span class=\"mark c-same\">= same</span> %zu GPU%s: ", n,
+                   n == 1 ? "" : "s");
+    for (i = from, n = 0; i < to; i++) {
+        if (d->gpus[i].change != GPV_DIFF_SAME)
+            continue;
+        gpv_buf_puts(r->b, n++ ? ", <span" : "<span");
+        gpv_buf_puts(r->b, " class=\"same-gpu\" data-id=\"");
+        rpt_esc(r, d->gpus[i].id);
+        gpv_buf_puts(r->b, "\" title=\"");
+        rpt_esc(r, d->gpus[i].before);
+        gpv_buf_puts(r->b, "\">");
+        rpt_esc(r, d->gpus[i].id);
+        gpv_buf_puts(r->b, "</span>");
+    }
+    gpv_buf_puts(r->b, "</p>\n");
+}
+
+static const char *
+node_of(const struct gpv_diff_gpu_row *row)
+{
+    const struct gpv_diff_gpu *g = row->new ? row->new : row->old;
+
+    return g && g->node ? g->node : "";
+}
+
+/* Per node (rows come sorted by node), its GPUs: every one drawn with all, else the ones that
+ * change drawn and the others named on one line. */
+static void
+gpus(struct rpt *r, const struct gpv_diff *d, bool all)
+{
+    size_t i = 0, j, k;
 
     gpv_buf_puts(r->b, "<section id=\"gpus\">\n<h2>GPUs by node</h2>\n");
-    for (i = 0; i < d->ngpus; i++) {
-        const struct gpv_diff_gpu_row *row = &d->gpus[i];
-        const struct gpv_diff_gpu *g = row->new ? row->new : row->old;
-        const char *n = g && g->node ? g->node : "";
+    while (i < d->ngpus) {
+        const char *n = node_of(&d->gpus[i]);
+        size_t drawn = 0;
 
-        if (!open || strcmp(n, node)) {
-            if (open)
-                gpv_buf_puts(r->b, "</div>\n</div>\n");
-            gpv_buf_puts(r->b, "<div class=\"node\" data-node=\"");
+        for (j = i; j < d->ngpus && !strcmp(node_of(&d->gpus[j]), n); j++)
+            drawn += all || d->gpus[j].change != GPV_DIFF_SAME;
+        gpv_buf_puts(r->b, "<div class=\"node\" data-node=\"");
+        rpt_esc(r, n);
+        gpv_buf_puts(r->b, "\">\n<h3>");
+        if (*n)
             rpt_esc(r, n);
-            gpv_buf_puts(r->b, "\">\n<h3>");
-            if (*n)
-                rpt_esc(r, n);
-            else
-                gpv_buf_puts(r->b, "(no node)");
-            gpv_buf_puts(r->b, "</h3>\n<div class=\"gpus\">\n");
-            node = n;
-            open = true;
+        else
+            gpv_buf_puts(r->b, "(no node)");
+        gpv_buf_puts(r->b, "</h3>\n");
+        if (!all)
+            same_line(r, d, i, j);
+        if (drawn) {
+            gpv_buf_puts(r->b, "<div class=\"gpus\">\n");
+            for (k = i; k < j; k++)
+                if (all || d->gpus[k].change != GPV_DIFF_SAME)
+                    gpu_row(r, &d->gpus[k]);
+            gpv_buf_puts(r->b, "</div>\n");
         }
-        gpu_row(r, row);
+        gpv_buf_puts(r->b, "</div>\n");
+        i = j;
     }
-    if (open)
-        gpv_buf_puts(r->b, "</div>\n</div>\n");
     gpv_buf_puts(r->b, "</section>\n");
 }
 
@@ -496,7 +536,7 @@ tenants(struct rpt *r, const struct gpv_diff *d)
 
 void
 gpv_report_diff_html(struct gpv_buf *out, const struct gpv_diff *d, const struct gpv_db *db,
-                     const char *old_name, const char *new_name)
+                     const char *old_name, const char *new_name, bool all)
 {
     struct gpv_buf title;
     struct rpt r;
@@ -526,7 +566,7 @@ gpv_report_diff_html(struct gpv_buf *out, const struct gpv_diff *d, const struct
                    d->drain ? "drain before applying" : "no GPU to drain");
     summary(&r, d);
     key(&r);
-    gpus(&r, d);
+    gpus(&r, d, all);
     tenants(&r, d);
     if (d->nnotes) {
         gpv_buf_puts(out, "<section id=\"notes\">\n<h2>Notes</h2>\n<ul>\n");

@@ -227,7 +227,7 @@ cmd_diff(struct gpv_cli *cli, int argc, char **argv)
         if (cli_write_output(NULL, gpv_buf_str(&b), b.len, NULL, &err))
             rc = cli_report(&err);
     } else if (fmt == GPV_FMT_HTML) {
-        gpv_report_diff_html(&b, &d, &cli->db, old.name, new.name);
+        gpv_report_diff_html(&b, &d, &cli->db, old.name, new.name, all);
         if (cli_write_output(NULL, gpv_buf_str(&b), b.len, NULL, &err))
             rc = cli_report(&err);
     } else {

@@ -5,8 +5,9 @@ usage: check_diff_html.py DIFF.json OLD.json NEW.json PAGE.html
 
 Parses the page back (well-formed XML as well as HTML) and checks: nothing is fetched or run
 (no script, link, img, iframe, object, embed or anchor, no src/href or CSS url() that is not a
-fragment, no @import); the summary figures are the JSON's; one <g class="gpu"> per GPU row of the
-JSON, in its order, with its change, node, index and destroyed count; in each GPU the `before`
+fragment, no @import); the summary figures are the JSON's; every GPU row of the JSON shown once:
+a <g class="gpu"> (in the JSON's order, with its change, node, index and destroyed count), or,
+only for a GPU that stays the same, its id on its node's line of unchanged GPUs; in each GPU the `before`
 lane holds exactly the OLD plan's instances of that GPU and the `after` lane the NEW plan's, MIG
 ones at their start and size in grid units; the instances marked destroyed are as many as the
 JSON says, every instance that stays is on both sides, and no instance of a drained GPU stays;
@@ -88,12 +89,24 @@ def main():
         if keys[k] != want:
             bad(f"summary: {k} is {keys[k]!r}, the diff says {want!r}")
 
-    # One group per GPU row, in order.
+    # Every GPU row once: drawn (one group, in the diff's order), or, when it is the same on
+    # both sides, named on its node's line of unchanged GPUs.
     groups = [g for g in root.iter("g") if "gpu" in classes(g)]
-    if [g.get("data-id") for g in groups] != [r["gpu"] for r in diff["gpus"]]:
-        bad(f"GPUs drawn {[g.get('data-id') for g in groups]}, diff {[r['gpu'] for r in diff['gpus']]}")
+    listed = [sp.get("data-id") for sp in root.iter("span") if "same-gpu" in classes(sp)]
+    drawn_ids = [g.get("data-id") for g in groups]
+    rows = [r for r in diff["gpus"] if r["gpu"] in drawn_ids]
+    for r in diff["gpus"]:
+        n = drawn_ids.count(r["gpu"]) + listed.count(r["gpu"])
+        if n != 1:
+            bad(f"GPU {r['gpu']} shown {n} times")
+        if r["gpu"] in listed and r["change"] != "same":
+            bad(f"GPU {r['gpu']} is {r['change']} but only named as unchanged")
+    if drawn_ids != [r["gpu"] for r in rows]:
+        bad(f"GPUs drawn {drawn_ids}, diff order {[r['gpu'] for r in rows]}")
+    if set(drawn_ids) | set(listed) != {r["gpu"] for r in diff["gpus"]}:
+        bad("the GPUs shown are not the diff's")
     og, ng = plan_gpus(old), plan_gpus(new)
-    for g, row in zip(groups, diff["gpus"]):
+    for g, row in zip(groups, rows):
         gid = row["gpu"]
         if g.get("data-change") != row["change"]:
             bad(f"{gid}: change {g.get('data-change')}, diff {row['change']}")

@@ -355,7 +355,7 @@ render_diff(enum gpv_diff_gpu_change change, struct gpv_diff_inst *old, size_t n
     d.gpus = &row;
     d.cost_old = d.cost_new = -1;
     gpv_buf_init(&b);
-    gpv_report_diff_html(&b, &d, &db, "old.json", "<new>.json");
+    gpv_report_diff_html(&b, &d, &db, "old.json", "<new>.json", false);
     return gpv_buf_detach(&b);
 }
 
