@@ -503,35 +503,70 @@ gpus(struct rpt *r, const struct gpv_diff *d, bool all)
     gpv_buf_puts(r->b, "</section>\n");
 }
 
-static void
-tenants(struct rpt *r, const struct gpv_diff *d)
+/* Whether a tenant gets a row: it changes or is disrupted, or every one does (all). */
+static bool
+tenant_shown(const struct gpv_diff_tenant_row *t, bool all)
 {
-    size_t i;
+    return all || t->change != GPV_DIFF_STAYS || t->disrupted;
+}
+
+static void
+tenants(struct rpt *r, const struct gpv_diff *d, bool all)
+{
+    size_t i, shown = 0, n;
 
     if (!d->ntenants)
         return;
-    gpv_buf_printf(r->b,
-                   "<section id=\"tenants\">\n<h2>Tenants (%zu)</h2>\n<table class=\"moves\">\n"
-                   "<tr><th>Tenant</th><th>Change</th><th>Before</th><th>After</th>"
-                   "<th>Disrupted</th></tr>\n",
-                   d->ntenants);
-    for (i = 0; i < d->ntenants; i++) {
-        const struct gpv_diff_tenant_row *t = &d->tenants[i];
+    for (i = 0; i < d->ntenants; i++)
+        shown += tenant_shown(&d->tenants[i], all);
+    gpv_buf_printf(r->b, "<section id=\"tenants\">\n<h2>Tenants (%zu)</h2>\n", d->ntenants);
+    if (shown < d->ntenants) {
+        gpv_buf_printf(r->b, "<p class=\"same\"><span class=\"mark c-same\">= stay</span> %zu: ",
+                       d->ntenants - shown);
+        for (i = 0, n = 0; i < d->ntenants; i++) {
+            const struct gpv_diff_tenant_row *t = &d->tenants[i];
 
-        gpv_buf_puts(r->b, "<tr class=\"tenant\" data-tenant=\"");
-        rpt_esc(r, t->name);
-        gpv_buf_printf(r->b,
-                       "\" data-change=\"%s\"><td><span class=\"sw\" style=\"background:%s\">"
-                       "</span>",
-                       gpv_diff_tenant_change_name(t->change), rpt_colour(r, t->name));
-        rpt_esc(r, t->name);
-        gpv_buf_printf(r->b, "</td><td>%s</td><td>", gpv_diff_tenant_change_name(t->change));
-        rpt_esc(r, t->from);
-        gpv_buf_puts(r->b, "</td><td>");
-        rpt_esc(r, t->to);
-        gpv_buf_printf(r->b, "</td><td>%s</td></tr>\n", t->disrupted ? "yes" : "no");
+            if (tenant_shown(t, all))
+                continue;
+            gpv_buf_puts(r->b, n++ ? ", <span" : "<span");
+            gpv_buf_puts(r->b, " class=\"stay-tenant\" data-tenant=\"");
+            rpt_esc(r, t->name);
+            gpv_buf_puts(r->b, "\" title=\"");
+            rpt_esc(r, t->from);
+            gpv_buf_printf(r->b, "\"><span class=\"sw\" style=\"background:%s\"></span>",
+                           rpt_colour(r, t->name));
+            rpt_esc(r, t->name);
+            gpv_buf_puts(r->b, "</span>");
+        }
+        gpv_buf_puts(r->b, "</p>\n");
     }
-    gpv_buf_puts(r->b, "</table>\n</section>\n");
+    if (shown) {
+        gpv_buf_puts(r->b, "<table class=\"moves\">\n<tr><th>Tenant</th><th>Change</th>"
+                           "<th>Before</th><th>After</th><th>Disrupted</th></tr>\n");
+        for (i = 0; i < d->ntenants; i++) {
+            const struct gpv_diff_tenant_row *t = &d->tenants[i];
+
+            if (!tenant_shown(t, all))
+                continue;
+            gpv_buf_puts(r->b, "<tr class=\"tenant\" data-tenant=\"");
+            rpt_esc(r, t->name);
+            gpv_buf_printf(r->b,
+                           "\" data-change=\"%s\"><td><span class=\"sw\" style=\"background:%s\">"
+                           "</span>",
+                           gpv_diff_tenant_change_name(t->change), rpt_colour(r, t->name));
+            rpt_esc(r, t->name);
+            gpv_buf_printf(r->b, "</td><td>%s</td><td>", gpv_diff_tenant_change_name(t->change));
+            rpt_esc(r, t->from);
+            gpv_buf_puts(r->b, "</td><td>");
+            rpt_esc(r, t->to);
+            gpv_buf_printf(r->b, "</td><td>%s</td></tr>\n",
+                           !t->disrupted                 ? "no"
+                           : t->change == GPV_DIFF_STAYS ? "yes: its GPU is reconfigured"
+                                                         : "yes");
+        }
+        gpv_buf_puts(r->b, "</table>\n");
+    }
+    gpv_buf_puts(r->b, "</section>\n");
 }
 
 void
@@ -567,7 +602,7 @@ gpv_report_diff_html(struct gpv_buf *out, const struct gpv_diff *d, const struct
     summary(&r, d);
     key(&r);
     gpus(&r, d, all);
-    tenants(&r, d);
+    tenants(&r, d, all);
     if (d->nnotes) {
         gpv_buf_puts(out, "<section id=\"notes\">\n<h2>Notes</h2>\n<ul>\n");
         for (i = 0; i < d->nnotes; i++) {

@@ -31,6 +31,8 @@ expect_out '<g class="inst" data-status="destroyed" data-tenant="ds-dana" data-p
 expect_out '<g class="inst" data-status="appears" data-tenant="ds-erin" data-profile="1g.20gb" data-start="6" data-size="2" data-replica="0">'
 expect_out '<g class="inst" data-status="stays" data-tenant="ds-alice" data-profile="1g.20gb" data-start="0" data-size="2" data-replica="0">'
 expect_out '<tr class="tenant" data-tenant="ds-erin" data-change="new">'
+expect_out '<span class="stay-tenant" data-tenant="ds-alice" title="hgx-01/1 1g.20gb@0">'
+expect_no_out '<tr class="tenant" data-tenant="ds-alice"'
 
 expect_out '<span class="same-gpu" data-id="hgx-01/0" title="mig 1g.10gb@0 1g.10gb@1 1g.10gb@2 1g.10gb@3 1g.10gb@4 1g.10gb+me@5">hgx-01/0</span>'
 expect_no_out '<g class="gpu" data-id="hgx-01/0"'
@@ -42,6 +44,8 @@ check_diff "$WORK/dh-old.json" "$WORK/dh-new.json" "$WORK/dh-all.html"
 n=$(grep -c '<g class="gpu" data-id=' "$WORK/dh-all.html")
 if [ "$n" -eq 8 ]; then ok; else bad "$n GPUs drawn with --all, expected 8"; fi
 if grep -q 'class="same-gpu"' "$WORK/dh-all.html"; then bad "--all still lists GPUs by name"; else ok; fi
+n=$(grep -c '<tr class="tenant"' "$WORK/dh-all.html")
+if [ "$n" -eq 14 ]; then ok; else bad "$n tenant rows with --all, expected 14"; fi
 
 t "the same documents give the same bytes"
 run diff "$WORK/dh-old.json" "$WORK/dh-new.json" -f html -o "$WORK/dh2.html"

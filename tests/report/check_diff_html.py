@@ -12,8 +12,9 @@ lane holds exactly the OLD plan's instances of that GPU and the `after` lane the
 ones at their start and size in grid units; the instances marked destroyed are as many as the
 JSON says, every instance that stays is on both sides, and no instance of a drained GPU stays;
 every instance's fate is also written as text or in its title, and destroyed and appearing
-blocks carry a pattern besides their colour; one row per tenant of the JSON with its change;
-every tenant name reads back as text. Prints one line per problem; exits 1 when there is any.
+blocks carry a pattern besides their colour; one row per tenant of the JSON that changes or is
+disrupted, with its change, the others a row or a name on the line of tenants that stay; every
+tenant name reads back as text. Prints one line per problem; exits 1 when there is any.
 """
 import json
 import re
@@ -159,19 +160,26 @@ def main():
         if row["change"] in ("reconfigured", "removed", "added") and stays[0]:
             bad(f"{gid}: {row['change']} but instances stay")
 
-    # Tenants.
+    # Tenants: a row for each that changes or is disrupted; the others a row, or named on the
+    # line of tenants that stay.
     rows = {tr.get("data-tenant"): tr for tr in root.iter("tr") if tr.get("data-tenant") is not None}
+    stay = [sp.get("data-tenant") for sp in root.iter("span") if "stay-tenant" in classes(sp)]
     for t in diff["tenants"]:
         tr = rows.get(t["name"])
         if tr is None:
-            bad(f"tenant {t['name']!r} has no row")
+            if t["change"] != "stays" or t["disrupted"]:
+                bad(f"tenant {t['name']!r} ({t['change']}) has no row")
+            elif stay.count(t["name"]) != 1:
+                bad(f"tenant {t['name']!r} neither has a row nor is named as staying")
             continue
+        if t["name"] in stay:
+            bad(f"tenant {t['name']!r} has a row and is named as staying")
         if tr.get("data-change") != t["change"]:
             bad(f"tenant {t['name']!r}: change {tr.get('data-change')}, diff {t['change']}")
         if t["name"] not in text_of(tr):
             bad(f"tenant {t['name']!r} is not text in its row")
-    if len(rows) != len(diff["tenants"]):
-        bad(f"{len(rows)} tenant rows, diff {len(diff['tenants'])}")
+    if len(rows) + len(stay) != len(diff["tenants"]):
+        bad(f"{len(rows)} tenant rows and {len(stay)} named, diff {len(diff['tenants'])}")
 
     for p in problems:
         print(f"{sys.argv[4]}: {p}")
