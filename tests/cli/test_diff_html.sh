@@ -84,6 +84,15 @@ run diff "$WORK/dh-s1.json" "$WORK/dh-old.json" -f html -o "$WORK/dh-state-plan.
 expect_rc 1
 check_diff "$WORK/dh-s1.json" "$WORK/dh-old.json" "$WORK/dh-state-plan.html"
 
+t "plans without nodes: GPUs by id under (no node); a mixed-size vGPU plan and a MIG plan"
+"$GPUVPLAN" recommend tests/data/recommend/mixed.yaml -f json -o "$WORK/dh-mixed.json"
+"$GPUVPLAN" recommend tests/data/recommend/spread.yaml -f json -o "$WORK/dh-spread.json"
+run diff "$WORK/dh-mixed.json" "$WORK/dh-spread.json" -f html -o "$WORK/dh-nonodes.html"
+expect_rc 1
+check_diff "$WORK/dh-mixed.json" "$WORK/dh-spread.json" "$WORK/dh-nonodes.html"
+if grep -q '<div class="node" data-node="">' "$WORK/dh-nonodes.html" &&
+    grep -q '<h3>(no node)</h3>' "$WORK/dh-nonodes.html"; then ok; else bad "no (no node) row"; fi
+
 t "bad input writes no page; -q writes nothing"
 run diff "$WORK/dh-old.json" tests/data/diff/bad-schema.json -f html -o "$WORK/dh-never.html"
 expect_rc 3
