@@ -143,9 +143,9 @@ $(BUILD)/failmalloc.so: tests/oom/failmalloc.c | $(BUILD)
 browser: $(BIN)
 	@sh tests/report/browser.sh $(BIN) $(BUILD)/report
 
-# The screenshot in docs/report.md, from the example plan.
+# The screenshots in docs/report.md and docs/diff.md, from the example plan and a change to it.
 report-screenshot: $(BIN)
-	@sh tests/report/browser.sh $(BIN) $(BUILD)/report docs/report-example.png
+	@sh tests/report/browser.sh $(BIN) $(BUILD)/report docs/report-example.png docs/diff-example.png
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@for r in $(FUZZ_REPLAY); do \

@@ -382,6 +382,7 @@ static const char css[] =
     "svg.gpu .memb{fill:#fff;fill-opacity:.7}\n"
     "svg.gpu .never{fill:#e6e6e6}\n"
     "svg.gpu .mem{fill:#222}\n"
+    "svg.slot{border-style:dashed;background:#fff}\n"
     "svg.defs{position:absolute;width:0;height:0;overflow:hidden}\n"
     ".node{margin:4px 0 10px}\n"
     ".labels{color:#444;font-weight:normal;font-size:12px}\n"
@@ -926,9 +927,7 @@ by_node(struct rpt *r, const struct gpv_val *plan, const struct gpv_val *gs)
                 node_labels(r, gpv_val_get(nodes[k].v, "labels"));
             }
             gpv_buf_puts(r->b, "</h3>\n<div class=\"gpus\">\n");
-            for (i = 0; i < gs->n; i++)
-                if (of[i] == k)
-                    rpt_gpu(r, gs->items[i]);
+            rpt_node_gpus(r, nodes[k].v, gs, of, k);
             gpv_buf_puts(r->b, "</div>\n</div>\n");
         }
         gpv_buf_puts(r->b, "</section>\n");

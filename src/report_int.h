@@ -1,8 +1,9 @@
 #ifndef GPUVPLAN_REPORT_INT_H
 #define GPUVPLAN_REPORT_INT_H
 
-/* Shared by report.c (page, summary, legend, sections), report_gpu.c (one GPU) and
- * report_model.c (show MODEL -f html). */
+/* Shared by report.c (page, summary, legend, sections), report_gpu.c (one GPU),
+ * report_slot.c (a node's slots), report_diff.c (diff -f html) and report_model.c
+ * (show MODEL -f html). */
 
 #include "gpuvplan/report.h"
 
@@ -65,5 +66,13 @@ void rpt_defs(struct rpt *r);
 
 /* One GPU of gpus[] as an SVG with one <g class="gpu"> (report_gpu.c). */
 void rpt_gpu(struct rpt *r, const struct gpv_val *gpu);
+
+/*
+ * The GPUs of node k (node: its nodes[] entry, or NULL) in a row: with a `layout`, slot by slot
+ * in index order, a slot the plan leaves unused drawn as such; then every GPU of gs whose of[]
+ * is k that the layout does not name, in plan order (report_slot.c).
+ */
+void rpt_node_gpus(struct rpt *r, const struct gpv_val *node, const struct gpv_val *gs,
+                   const size_t *of, size_t k);
 
 #endif

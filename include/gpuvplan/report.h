@@ -64,6 +64,20 @@ const char *const *gpv_report_palette(size_t *n);
 /* The text colour drawn on tenant colours, "#rrggbb". */
 const char *gpv_report_text_colour(void);
 
+struct gpv_diff;
+
+/*
+ * Appends the change review of d (gpv_diff_compare(); old_name and new_name are the two
+ * documents as the user named them, NULL: "OLD", "NEW") to out as one page (docs/diff.md): the
+ * summary (GPUs to drain, tenants disrupted, cost before and after), a key, per node each GPU
+ * that changes with its change marker drawn before above after, every instance marked as it
+ * stays, appears or is destroyed (colour, pattern and a word), the node's unchanged GPUs named
+ * on one line (drawn too when all), then the tenants' moves and the notes. MIG GPUs whose
+ * starts are known are drawn on their grid from db; others as equal slots. Cannot fail.
+ */
+void gpv_report_diff_html(struct gpv_buf *out, const struct gpv_diff *d, const struct gpv_db *db,
+                          const char *old_name, const char *new_name, bool all);
+
 /*
  * Appends s to out escaped for HTML text and attribute values (& < > " ' as references),
  * with invalid UTF-8 and control characters other than tab and newline as U+FFFD.

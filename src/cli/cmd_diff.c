@@ -3,6 +3,7 @@
 #include "opt.h"
 
 #include "gpuvplan/diff.h"
+#include "gpuvplan/report.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -182,7 +183,8 @@ cmd_diff(struct gpv_cli *cli, int argc, char **argv)
     const struct cli_opt opts[] = {
         CLI_FLAG('a', "all", &all, "also list the GPUs and tenants that do not change"),
         CLI_FLAG('q', "quiet", &quiet, "print nothing; the exit status says it"),
-        CLI_FORMAT(&fmt, cli_formats_all, "table (default), json or yaml (schema gpuvplan.diff/1)"),
+        CLI_FORMAT(&fmt, cli_formats_html,
+                   "table (default), json or yaml (schema gpuvplan.diff/1), or html (one page)"),
         CLI_OUTPUT(&cli->output),
         CLI_END,
     };
@@ -222,6 +224,10 @@ cmd_diff(struct gpv_cli *cli, int argc, char **argv)
         goto out;
     if (fmt == GPV_FMT_TABLE) {
         diff_table(&b, &d, cli, all);
+        if (cli_write_output(NULL, gpv_buf_str(&b), b.len, NULL, &err))
+            rc = cli_report(&err);
+    } else if (fmt == GPV_FMT_HTML) {
+        gpv_report_diff_html(&b, &d, &cli->db, old.name, new.name, all);
         if (cli_write_output(NULL, gpv_buf_str(&b), b.len, NULL, &err))
             rc = cli_report(&err);
     } else {

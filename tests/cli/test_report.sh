@@ -56,6 +56,25 @@ expect_out '<div class="node" data-node="hgx-02">'
 expect_out "zone=eu-west-1b, rack=r07"
 expect_out '<g class="gpu" data-id="hgx-02/1" data-model="h100-80gb" data-mode="passthrough" data-node="hgx-02" data-index="1">'
 
+t "a node of 4 with 2 GPUs used shows 4 slots, 2 of them unused, in index order"
+run report tests/data/report/nodes.json
+expect_out '<g class="unused" data-node="hgx-01" data-index="2" data-model="h100-80gb">'
+expect_out '<g class="unused" data-node="gfx-01" data-index="3" data-model="l40s">'
+n=$(grep -c '<g class="unused"' "$WORK/out")
+if [ "$n" -eq 5 ]; then ok; else bad "$n unused slots, expected 5 (2 + 2 + 1)"; fi
+run report --compact tests/data/report/nodes.json -o "$WORK/nodes-compact.html"
+check_page tests/data/report/nodes.json "$WORK/nodes-compact.html"
+sed 's/<g class="unused" data-node="hgx-01" data-index="2"/<g class="unused" data-node="hgx-01" data-index="5"/' \
+    "$WORK/nodes-compact.html" >"$WORK/nodes-bad-slot.html"
+if /usr/bin/python3 tests/report/check_html.py tests/data/report/nodes.json \
+    "$WORK/nodes-bad-slot.html" >"$WORK/check" 2>&1; then
+    bad "the checker did not notice a slot drawn at the wrong index"
+else
+    if grep -qF "node 'hgx-01': slots drawn" "$WORK/check"; then ok; else
+        bad "$(head -n 3 "$WORK/check")"
+    fi
+fi
+
 t "every name is escaped: a tenant called <script> is text"
 run report tests/data/report/escape.json -o "$WORK/escape.html"
 expect_rc 0
@@ -160,7 +179,7 @@ run report "$WORK/site.json" -f html
 expect_rc 2
 expect_err "unknown option"
 
-t "-f html is recommend's and show's only; elsewhere a usage error that says so"
+t "-f html is recommend's, show's and diff's only; elsewhere a usage error that says so"
 run show h100-80gb -f HTML -o "$WORK/show.html"
 expect_rc 0
 if grep -q '</html>' "$WORK/show.html"; then ok; else bad "show -f html -o wrote no page"; fi

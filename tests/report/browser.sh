@@ -4,9 +4,10 @@
 # a blocked or failed load) and that each screenshot is not blank: enough colours, enough ink,
 # and the tenants' colours present, which only the SVG drawings use (tests/report/png_check.py).
 # The PNGs stay in OUTDIR (a CI artefact). With a third argument, the example's screenshot is
-# also copied there (`make report-screenshot` writes docs/report-example.png).
+# also copied there, with a fourth the diff page's (`make report-screenshot` writes
+# docs/report-example.png and docs/diff-example.png).
 # Skipped, with a message, when Chromium is not installed (.ci/run installs it).
-# usage: tests/report/browser.sh PATH/TO/gpuvplan OUTDIR [SCREENSHOT.png]
+# usage: tests/report/browser.sh PATH/TO/gpuvplan OUTDIR [SCREENSHOT.png [DIFF.png]]
 set -u
 bin=${1:?usage: browser.sh PATH/TO/gpuvplan OUTDIR [SCREENSHOT.png]}
 out=${2:?usage: browser.sh PATH/TO/gpuvplan OUTDIR [SCREENSHOT.png]}
@@ -81,16 +82,28 @@ check() {
 (cd "$out" && "$bin" report example.json -o example.html) || exit 1
 "$bin" report --compact tests/data/report/nodes.json -o "$out/nodes-compact.html" || exit 1
 "$bin" show h100-80gb -f html >"$out/show-h100.html" || exit 1
+# The change review: the example with one tenant grown and one added (exit 1: there are changes).
+sed -e 's/{name: ds-dana, memory: 20GB/{name: ds-dana, memory: 40GB/' docs/examples/tenants.yaml \
+    >"$out/changed.yaml" || exit 1
+printf '  - {name: ds-erin, memory: 20GB, isolation: hard, workload: dev}\n' >>"$out/changed.yaml"
+"$bin" recommend "$out/changed.yaml" -f json -o "$out/changed.json" || exit 1
+(cd "$out" && "$bin" diff example.json changed.json -f html -o diff.html)
+[ $? -eq 1 ] || exit 1
 check "$out/example.html" "$out/example.png" 1400,1800
 check "$out/nodes-compact.html" "$out/nodes-compact.png" 1400,1200
 check "$out/show-h100.html" "$out/show-h100.png" 1100,1000
+check "$out/diff.html" "$out/diff.png" 1400,1800
 
 if [ $fail -eq 0 ] && [ $# -ge 3 ]; then
     cp "$out/example.png" "$3" || exit 1
     echo "browser: wrote $3"
 fi
+if [ $fail -eq 0 ] && [ $# -ge 4 ]; then
+    cp "$out/diff.png" "$4" || exit 1
+    echo "browser: wrote $4"
+fi
 # The last line is the summary scripts/check.sh adds to the totals.
-echo "browser: 3 pages rendered by $($chromium --version 2>/dev/null | head -n 1)," \
+echo "browser: 4 pages rendered by $($chromium --version 2>/dev/null | head -n 1)," \
     "screenshots and logs in $out"
 echo "browser: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -9,7 +9,8 @@ no CSS url() that is not a fragment, no @import); every string of the plan reads
 one <g class="gpu"> per GPU of the plan; on grid GPUs (MIG and mixed-size vGPU) every instance
 rectangle sits at its plan start and size in grid units, and instances plus free and stranded
 runs tile the grid exactly; on slot and whole GPUs the tenants and replicas match; every block
-has its tenant's legend colour; with nodes, every GPU sits in its node's row; every unplaced
+has its tenant's legend colour; with nodes, every GPU sits in its node's row and
+each row shows the node's layout slot by slot, unused slots marked; every unplaced
 tenant is listed with its reasons. Prints one line per problem; exits 1 when there is any.
 """
 import json
@@ -147,6 +148,23 @@ def main():
         rows = [d for d in root.iter("div") if "node" in classes(d) and d.get("data-node") == n["name"]]
         if len(rows) != 1:
             bad(f"node {n['name']!r} has {len(rows)} rows")
+            continue
+        # Its slots in index order: each of the plan's GPUs, and the unused ones marked so.
+        layout = n.get("layout") if isinstance(n.get("layout"), list) else []
+        slots = []
+        for svg in rows[0].iter("svg"):
+            for g in svg:
+                if g.tag != "g":
+                    continue
+                if "gpu" in classes(g):
+                    slots.append((int(g.get("data-index")), g.get("data-id")))
+                elif "unused" in classes(g):
+                    if g.get("data-node") != n["name"]:
+                        bad(f"node {n['name']!r}: an unused slot of node {g.get('data-node')!r}")
+                    slots.append((int(g.get("data-index")), None))
+        want = [(x["index"], x["gpu"]) for x in layout]
+        if layout and slots != want:
+            bad(f"node {n['name']!r}: slots drawn {slots}, layout {want}")
 
     # Unplaced tenants with their reasons.
     listed = {li.get("data-tenant"): li for li in root.iter("li") if li.get("data-tenant") is not None}

@@ -1,4 +1,5 @@
 #include "gpuvplan/db.h"
+#include "gpuvplan/diff.h"
 #include "gpuvplan/report.h"
 #include "gpuvplan/util.h"
 #include "gpuvplan/value.h"
@@ -298,6 +299,105 @@ test_report_model_draws_every_allowed_start(void **state)
     gpv_buf_release(&b);
 }
 
+static const char node_of_four[] = PLAN_HEAD
+    " \"tenants\": [],"
+    " \"nodes\": [{\"name\": \"n1\", \"model\": \"h100-80gb\", \"gpus\": 4, \"layout\": ["
+    "{\"index\": 0, \"gpu\": null, \"mode\": null, \"summary\": \"unused\"},"
+    "{\"index\": 1, \"gpu\": \"n1/1\", \"mode\": \"passthrough\", \"summary\": \"passthrough\"},"
+    "{\"index\": 2, \"gpu\": null, \"mode\": null, \"summary\": \"unused\"},"
+    "{\"index\": 3, \"gpu\": null, \"mode\": null, \"summary\": \"unused\"}]}],"
+    " \"gpus\": [{\"id\": \"n1/1\", \"node\": \"n1\", \"index\": 1, \"model\": \"h100-80gb\","
+    " \"mode\": \"passthrough\", \"instances\": [{\"tenant\": \"t\", \"replica\": 0}]}],"
+    " \"unplaced\": []}";
+
+static void
+test_report_draws_a_nodes_unused_slots_in_index_order(void **state)
+{
+    char *html = render(node_of_four, false);
+    const char *s0, *g1, *s2, *s3;
+
+    (void)state;
+    assert_int_equal(count(html, "<g class=\"gpu\""), 1);
+    assert_int_equal(count(html, "<g class=\"unused\""), 3);
+    s0 = strstr(html, "<g class=\"unused\" data-node=\"n1\" data-index=\"0\"");
+    g1 = strstr(html, "<g class=\"gpu\" data-id=\"n1/1\"");
+    s2 = strstr(html, "<g class=\"unused\" data-node=\"n1\" data-index=\"2\"");
+    s3 = strstr(html, "<g class=\"unused\" data-node=\"n1\" data-index=\"3\"");
+    assert_non_null(s0);
+    assert_non_null(g1);
+    assert_non_null(s2);
+    assert_non_null(s3);
+    assert_true(s0 < g1 && g1 < s2 && s2 < s3);
+    free(html);
+}
+
+/* The change review of one H100 whose OLD and NEW instances are given. */
+static char *
+render_diff(enum gpv_diff_gpu_change change, struct gpv_diff_inst *old, size_t nold,
+            struct gpv_diff_inst *new, size_t nnew)
+{
+    struct gpv_diff_gpu go = {"n1/0", "n1", 0, "h100-80gb", "mig", true, nold, old};
+    struct gpv_diff_gpu gn = {"n1/0", "n1", 0, "h100-80gb", "mig", true, nnew, new};
+    struct gpv_diff_gpu_row row;
+    struct gpv_diff d;
+    struct gpv_buf b;
+
+    memset(&row, 0, sizeof(row));
+    row.id = (char *)"n1/0";
+    row.model = "h100-80gb";
+    row.change = change;
+    row.old = &go;
+    row.new = &gn;
+    row.before = (char *)"before";
+    row.after = (char *)"after";
+    memset(&d, 0, sizeof(d));
+    d.ngpus = 1;
+    d.gpus = &row;
+    d.cost_old = d.cost_new = -1;
+    gpv_buf_init(&b);
+    gpv_report_diff_html(&b, &d, &db, "old.json", "<new>.json", false);
+    return gpv_buf_detach(&b);
+}
+
+static void
+test_report_diff_tells_kept_new_and_destroyed_instances_apart(void **state)
+{
+    struct gpv_diff_inst old[] = {{"1g.20gb", NULL, 0, 2, "a", 0}, {"1g.20gb", NULL, 4, 2, "b", 0}};
+    struct gpv_diff_inst new[] = {{"1g.20gb", NULL, 0, 2, "a", 0}, {"1g.20gb", NULL, 6, 2, "c", 0}};
+    char *html = render_diff(GPV_DIFF_IN_PLACE, old, 2, new, 2);
+    const char *gpus;
+
+    (void)state;
+    assert_int_equal(count(html, "data-status=\"stays\" data-tenant=\"a\""), 2);
+    assert_int_equal(count(html, "data-status=\"destroyed\" data-tenant=\"b\""), 1);
+    assert_int_equal(count(html, "data-status=\"appears\" data-tenant=\"c\""), 1);
+    /* Not by colour alone: a pattern and a word on the destroyed and the new block. */
+    assert_non_null(gpus = strstr(html, "<section id=\"gpus\">"));
+    assert_int_equal(count(gpus, "<rect class=\"goneh\""), 1);
+    assert_int_equal(count(gpus, "<rect class=\"newh\""), 1);
+    assert_non_null(strstr(html, ">destroyed</text>"));
+    assert_non_null(strstr(html, ">appears</text>"));
+    /* c at unit 6 of 8 on the after lane: x = 6 + 6 * 50 + 1, y = 92. */
+    assert_non_null(strstr(html, "x=\"307\" y=\"92\" width=\"98\""));
+    assert_non_null(strstr(html, "GPU change: old.json \xe2\x86\x92 &lt;new&gt;.json"));
+    assert_null(strstr(html, "<new>"));
+    free(html);
+}
+
+static void
+test_report_diff_keeps_nothing_on_a_reconfigured_gpu(void **state)
+{
+    struct gpv_diff_inst old[] = {{"1g.20gb", NULL, 0, 2, "a", 0}, {"3g.40gb", NULL, 4, 4, "b", 0}};
+    struct gpv_diff_inst new[] = {{"1g.20gb", NULL, 0, 2, "a", 0}, {"2g.20gb", NULL, 4, 2, "b", 0}};
+    char *html = render_diff(GPV_DIFF_RECONFIGURED, old, 2, new, 2);
+
+    (void)state;
+    assert_int_equal(count(html, "data-status=\"stays\""), 0);
+    assert_int_equal(count(html, "data-status=\"destroyed\""), 2);
+    assert_int_equal(count(html, "data-status=\"appears\""), 2);
+    free(html);
+}
+
 int
 main(void)
 {
@@ -313,6 +413,9 @@ main(void)
         cmocka_unit_test(test_report_survives_members_that_make_no_sense),
         cmocka_unit_test(test_report_refuses_a_value_that_is_not_a_plan),
         cmocka_unit_test(test_report_model_draws_every_allowed_start),
+        cmocka_unit_test(test_report_draws_a_nodes_unused_slots_in_index_order),
+        cmocka_unit_test(test_report_diff_tells_kept_new_and_destroyed_instances_apart),
+        cmocka_unit_test(test_report_diff_keeps_nothing_on_a_reconfigured_gpu),
     };
 
     return cmocka_run_group_tests_name("report", tests, setup, teardown);
