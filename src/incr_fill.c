@@ -286,139 +286,174 @@ incr_clear_why(struct dstate *ds)
     ds->nwhy = 0;
 }
 
-int
-incr_pack_rest(struct ctx *c, struct gpv_error *err)
-{
-    struct gpv_pack_problem sp = *c->p;
-    struct gpv_pack_model *models = xcalloc(c->p->nmodels + 1, sizeof(*models));
-    struct gpv_pack_demand *dem = xcalloc(c->p->ndemands + 1, sizeof(*dem));
-    int *orig = xcalloc(c->p->ndemands + 1, sizeof(int));
-    int *avoid = NULL, *node_of = NULL;
-    bool *in_sub = NULL;
-    struct gpv_pack_result r;
-    size_t m, t, nd = 0, i, k;
-    int rc = 0;
+/* The problem of what is still unplaced, for the packer: the models with their limits left, the
+ * demands with their replicas left (held to their option once one is chosen). */
+struct sub {
+    struct gpv_pack_problem p;
+    struct gpv_pack_model *models;
+    struct gpv_pack_demand *dem;
+    int *orig; /* per sub demand: c's demand */
+    size_t nd;
+};
 
-    gpv_pack_result_init(&r);
+/* Fills *out from c; the caller frees with sub_release, whatever out->nd. */
+static void
+sub_init(struct sub *out, const struct ctx *c)
+{
+    size_t m, t;
+
+    out->p = *c->p;
+    out->models = xcalloc(c->p->nmodels + 1, sizeof(*out->models));
+    out->dem = xcalloc(c->p->ndemands + 1, sizeof(*out->dem));
+    out->orig = xcalloc(c->p->ndemands + 1, sizeof(int));
+    out->nd = 0;
     for (m = 0; m < c->p->nmodels; m++) {
-        models[m] = c->p->models[m];
-        models[m].limit = model_limit_left(c, (int)m);
-        models[m].nodes = 0; /* free slots are scattered: node rules are kept by assignment */
-        models[m].gpus_per_node = 0;
+        out->models[m] = c->p->models[m];
+        out->models[m].limit = model_limit_left(c, (int)m);
+        out->models[m].nodes = 0; /* free slots are scattered: node rules are kept by assignment */
+        out->models[m].gpus_per_node = 0;
     }
     for (t = 0; t < c->p->ndemands; t++) {
         const struct dstate *ds = &c->d[t];
 
         if (!ds->left || !c->p->demands[t].noptions)
             continue;
-        dem[nd] = c->p->demands[t];
-        dem[nd].replicas = ds->left;
+        out->dem[out->nd] = c->p->demands[t];
+        out->dem[out->nd].replicas = ds->left;
         if (ds->option >= 0) {
-            dem[nd].noptions = 1;
-            dem[nd].options = incr_opt_of(c, (int)t, ds->option);
+            out->dem[out->nd].noptions = 1;
+            out->dem[out->nd].options = incr_opt_of(c, (int)t, ds->option);
         }
-        orig[nd++] = (int)t;
+        out->orig[out->nd++] = (int)t;
     }
-    if (!nd)
-        goto out;
-    sp.models = models;
-    sp.demands = dem;
-    sp.ndemands = nd;
-    if ((rc = gpv_pack(&r, &sp, err)))
-        goto out;
-    avoid = xcalloc(r.ninsts + 1, sizeof(int));
-    node_of = xcalloc(r.ngpus + 1, sizeof(int));
-    for (i = 0; i < r.ngpus; i++) {
-        const struct gpv_pack_gpu *pg = &r.gpus[i];
-        bool single = c->p->models[pg->model].single && pg->ninsts &&
-                      (pg->kind == GPV_PACK_MIG || pg->kind == GPV_PACK_MIG_VGPU);
-        struct wgpu *w;
-        size_t navoid = 0;
+    out->p.models = out->models;
+    out->p.demands = out->dem;
+    out->p.ndemands = out->nd;
+}
 
-        for (k = 0; k < pg->ninsts; k++) {
-            int t0 = orig[r.insts[pg->first + k].demand];
+static void
+sub_release(struct sub *s)
+{
+    free(s->models);
+    free(s->dem);
+    free(s->orig);
+}
 
-            if (c->p->demands[t0].spread_nodes)
-                avoid[navoid++] = t0;
-        }
-        /*
-         * The GPUs of one multi-GPU passthrough replica share a node: the first finds a node
-         * with room for all of them, the others follow it there.
-         */
-        if (pg->kind == GPV_PACK_WHOLE && pg->ninsts == 1 && c->p->models[pg->model].nodes) {
-            const struct gpv_pack_inst *x = &r.insts[pg->first];
-            const struct gpv_pack_option *op = &dem[x->demand].options[r.choice[x->demand]];
+/* The option the packer chose for the demand of its instance x. */
+static const struct gpv_pack_option *
+chosen(const struct sub *s, const struct gpv_pack_result *r, const struct gpv_pack_inst *x)
+{
+    return &s->dem[x->demand].options[r->choice[x->demand]];
+}
 
-            if (op->gpus > 1) {
-                size_t j;
+/*
+ * The free GPU that takes the packer's GPU i, or NULL when no node may take it. avoid has room
+ * for every instance; node_of[j] is the node of the packer's GPU j < i that starts a multi-GPU
+ * replica (-1: it found none).
+ */
+static struct wgpu *
+gpu_for(struct ctx *c, const struct sub *s, const struct gpv_pack_result *r, size_t i, int *avoid,
+        int *node_of)
+{
+    const struct gpv_pack_gpu *pg = &r->gpus[i];
+    bool single = c->p->models[pg->model].single && pg->ninsts &&
+                  (pg->kind == GPV_PACK_MIG || pg->kind == GPV_PACK_MIG_VGPU);
+    struct wgpu *w;
+    size_t k, navoid = 0;
 
-                for (j = 0; j < i; j++)
-                    if (r.gpus[j].kind == GPV_PACK_WHOLE && r.gpus[j].ninsts == 1 &&
-                        r.insts[r.gpus[j].first].demand == x->demand &&
-                        r.insts[r.gpus[j].first].replica == x->replica)
-                        break;
-                if (j < i) {
-                    if (node_of[j] < 0)
-                        continue; /* its first GPU found no node */
-                    w = free_gpu(c, pg->model, -1, NULL, 0, 1, node_of[j]);
-                } else {
-                    w = free_gpu(c, pg->model, -1, avoid, navoid, op->gpus, -1);
-                }
-                node_of[i] = w ? w->node : -1;
-                goto got;
-            }
-        }
-        w = free_gpu(c, pg->model, single ? r.insts[pg->first].profile : -1, avoid, navoid, 1, -1);
-    got:
+    for (k = 0; k < pg->ninsts; k++) {
+        int t0 = s->orig[r->insts[pg->first + k].demand];
 
-        if (!w)
-            continue; /* no node may take its profile: its replicas stay unplaced */
-        w->kind = (int)pg->kind;
-        for (k = 0; k < pg->ninsts; k++) {
-            const struct gpv_pack_inst *x = &r.insts[pg->first + k];
-            int t0 = orig[x->demand], rep = -1, seen = -1, q;
-            struct winst y;
-            struct dstate *ds = &c->d[t0];
-            int need = dem[x->demand].options[r.choice[x->demand]].kind == GPV_PACK_WHOLE
-                           ? dem[x->demand].options[r.choice[x->demand]].gpus
-                           : 1;
+        if (c->p->demands[t0].spread_nodes)
+            avoid[navoid++] = t0;
+    }
+    /*
+     * The GPUs of one multi-GPU passthrough replica share a node: the first finds a node
+     * with room for all of them, the others follow it there.
+     */
+    if (pg->kind == GPV_PACK_WHOLE && pg->ninsts == 1 && c->p->models[pg->model].nodes) {
+        const struct gpv_pack_inst *x = &r->insts[pg->first];
+        const struct gpv_pack_option *op = chosen(s, r, x);
 
-            /* The packer's replica x->replica is the x->replica-th one still to place. */
-            for (q = 0; q < incr_replicas_of(c, t0); q++)
-                if (ds->parts[q] < need && ++seen == x->replica) {
-                    rep = q;
+        if (op->gpus > 1) {
+            size_t j;
+
+            for (j = 0; j < i; j++)
+                if (r->gpus[j].kind == GPV_PACK_WHOLE && r->gpus[j].ninsts == 1 &&
+                    r->insts[r->gpus[j].first].demand == x->demand &&
+                    r->insts[r->gpus[j].first].replica == x->replica)
                     break;
-                }
-            if (rep < 0)
-                continue;
-            y.demand = t0;
-            y.replica = rep;
-            y.profile = x->profile;
-            y.vgpu_type = x->vgpu_type;
-            y.start = x->start;
-            y.size = x->size;
-            y.part = x->part;
-            y.upgraded = x->upgraded;
-            y.kept = 0;
-            incr_add_inst(w, &y);
-            /* dem's options are t0's, or the one option t0 is held to: the same index base. */
-            if (ds->option < 0)
-                ds->option =
-                    (int)(&dem[x->demand].options[r.choice[x->demand]] - c->p->demands[t0].options);
+            if (j < i) {
+                if (node_of[j] < 0)
+                    return NULL; /* its first GPU found no node */
+                w = free_gpu(c, pg->model, -1, NULL, 0, 1, node_of[j]);
+            } else {
+                w = free_gpu(c, pg->model, -1, avoid, navoid, op->gpus, -1);
+            }
+            node_of[i] = w ? w->node : -1;
+            return w;
         }
     }
-    /* Count whole replicas only after every part is in: one pass over the GPUs. */
-    in_sub = xcalloc(c->p->ndemands + 1, sizeof(*in_sub));
-    for (t = 0; t < nd; t++) {
-        in_sub[orig[t]] = true;
-        memset(c->d[orig[t]].parts, 0, sizeof(int) * (size_t)incr_replicas_of(c, orig[t]));
+    return free_gpu(c, pg->model, single ? r->insts[pg->first].profile : -1, avoid, navoid, 1, -1);
+}
+
+/* Puts the instances of the packer's GPU pg on w, each on the replica it stands for. */
+static void
+take_insts(struct ctx *c, const struct sub *s, const struct gpv_pack_result *r,
+           const struct gpv_pack_gpu *pg, struct wgpu *w)
+{
+    size_t k;
+
+    w->kind = (int)pg->kind;
+    for (k = 0; k < pg->ninsts; k++) {
+        const struct gpv_pack_inst *x = &r->insts[pg->first + k];
+        const struct gpv_pack_option *op = chosen(s, r, x);
+        int t0 = s->orig[x->demand], rep = -1, seen = -1, q;
+        struct winst y;
+        struct dstate *ds = &c->d[t0];
+        int need = op->kind == GPV_PACK_WHOLE ? op->gpus : 1;
+
+        /* The packer's replica x->replica is the x->replica-th one still to place. */
+        for (q = 0; q < incr_replicas_of(c, t0); q++)
+            if (ds->parts[q] < need && ++seen == x->replica) {
+                rep = q;
+                break;
+            }
+        if (rep < 0)
+            continue;
+        y.demand = t0;
+        y.replica = rep;
+        y.profile = x->profile;
+        y.vgpu_type = x->vgpu_type;
+        y.start = x->start;
+        y.size = x->size;
+        y.part = x->part;
+        y.upgraded = x->upgraded;
+        y.kept = 0;
+        incr_add_inst(w, &y);
+        /* dem's options are t0's, or the one option t0 is held to: the same index base. */
+        if (ds->option < 0)
+            ds->option = (int)(op - c->p->demands[t0].options);
+    }
+}
+
+/* Counts the sub demands' whole replicas again, after every part is in: one pass over the GPUs. */
+static void
+recount(struct ctx *c, const struct sub *s)
+{
+    bool *in_sub = xcalloc(c->p->ndemands + 1, sizeof(*in_sub));
+    size_t t, i, k;
+
+    for (t = 0; t < s->nd; t++) {
+        in_sub[s->orig[t]] = true;
+        memset(c->d[s->orig[t]].parts, 0, sizeof(int) * (size_t)incr_replicas_of(c, s->orig[t]));
     }
     for (i = 0; i < c->ng; i++)
         for (k = 0; k < c->g[i].n; k++)
             if (c->g[i].in[k].demand >= 0 && in_sub[c->g[i].in[k].demand])
                 c->d[c->g[i].in[k].demand].parts[c->g[i].in[k].replica]++;
-    for (t = 0; t < nd; t++) {
-        int t0 = orig[t];
+    for (t = 0; t < s->nd; t++) {
+        int t0 = s->orig[t];
         struct dstate *ds = &c->d[t0];
         int before = ds->left, q,
             need = ds->option >= 0 && incr_opt_of(c, t0, ds->option)->kind == GPV_PACK_WHOLE
@@ -430,8 +465,35 @@ incr_pack_rest(struct ctx *c, struct gpv_error *err)
             ds->left += ds->parts[q] < need;
         c->out->on_unused += before - ds->left;
     }
+    free(in_sub);
+}
+
+int
+incr_pack_rest(struct ctx *c, struct gpv_error *err)
+{
+    struct sub s;
+    int *avoid = NULL, *node_of = NULL;
+    struct gpv_pack_result r;
+    size_t i, k;
+    int rc = 0;
+
+    gpv_pack_result_init(&r);
+    sub_init(&s, c);
+    if (!s.nd)
+        goto out;
+    if ((rc = gpv_pack(&r, &s.p, err)))
+        goto out;
+    avoid = xcalloc(r.ninsts + 1, sizeof(int));
+    node_of = xcalloc(r.ngpus + 1, sizeof(int));
+    for (i = 0; i < r.ngpus; i++) {
+        struct wgpu *w = gpu_for(c, &s, &r, i, avoid, node_of);
+
+        if (w) /* else no node may take its profile: its replicas stay unplaced */
+            take_insts(c, &s, &r, &r.gpus[i], w);
+    }
+    recount(c, &s);
     for (i = 0; i < r.nunplaced; i++) {
-        struct dstate *ds = &c->d[orig[r.unplaced[i].demand]];
+        struct dstate *ds = &c->d[s.orig[r.unplaced[i].demand]];
 
         incr_clear_why(ds);
         ds->nwhy = r.unplaced[i].nreasons;
@@ -441,11 +503,8 @@ incr_pack_rest(struct ctx *c, struct gpv_error *err)
     }
 out:
     gpv_pack_result_release(&r);
-    free(models);
-    free(dem);
-    free(orig);
+    sub_release(&s);
     free(avoid);
     free(node_of);
-    free(in_sub);
     return rc;
 }

@@ -136,21 +136,13 @@ sched_of(const struct ctx *c, const struct wgpu *w)
     return s;
 }
 
-void
-incr_build_result(struct ctx *c)
+/* Instances nobody took are released, and a tenant with a replica left out is left out whole: a
+ * plan places all replicas or none. */
+static void
+drop_untaken(struct ctx *c)
 {
-    struct gpv_pack_result *r = &c->out->result;
-    const struct gpv_pack_result *fr = &c->fresh->result;
-    struct gpv_site *s = &c->out->site;
-    const struct gpv_site *fs = &c->fresh->site;
-    struct wgpu **order = xcalloc(c->ng + 1, sizeof(*order));
-    size_t i, k, t, n = 0, ninsts = 0;
-    bool costs = true;
+    size_t i, k, n;
 
-    /*
-     * Instances nobody took are released, and a tenant with a replica left out is left out
-     * whole: a plan places all replicas or none.
-     */
     for (i = 0; i < c->ng; i++) {
         struct wgpu *w = &c->g[i];
 
@@ -162,20 +154,16 @@ incr_build_result(struct ctx *c)
         }
         w->n = n;
     }
-    n = 0;
-    for (i = 0; i < c->ng; i++)
-        if (c->g[i].n)
-            order[n++] = &c->g[i];
-    gpv_sort_stable(order, n, sizeof(*order), wgpu_cmp, NULL);
-    r->ngpus = n;
-    r->gpus = xcalloc(n + 1, sizeof(*r->gpus));
-    for (i = 0; i < n; i++)
-        ninsts += order[i]->n;
-    r->ninsts = ninsts;
-    r->insts = xcalloc(ninsts + 1, sizeof(*r->insts));
-    r->choice = xcalloc(c->p->ndemands + 1, sizeof(int));
-    r->nmodels = c->p->nmodels;
-    r->models = xcalloc(c->p->nmodels + 1, sizeof(*r->models));
+}
+
+/* Gives the result's site the fresh site's nodes, every slot idle, and room for n GPUs. */
+static void
+init_site(struct ctx *c, size_t n)
+{
+    struct gpv_site *s = &c->out->site;
+    const struct gpv_site *fs = &c->fresh->site;
+    size_t k;
+
     s->nnodes = fs->nnodes;
     s->nodes = xcalloc(fs->nnodes + 1, sizeof(*s->nodes));
     for (k = 0; k < fs->nnodes; k++) {
@@ -189,40 +177,57 @@ incr_build_result(struct ctx *c)
     s->ngpus = n;
     s->node_of = xcalloc(n + 1, sizeof(int));
     s->index_of = xcalloc(n + 1, sizeof(int));
-    ninsts = 0;
-    for (i = 0; i < n; i++) {
-        struct wgpu *w = order[i];
-        struct gpv_pack_gpu *g = &r->gpus[i];
+}
 
-        qsort(w->in, w->n, sizeof(*w->in), winst_cmp);
-        g->model = w->model;
-        g->kind = (enum gpv_pack_kind)w->kind;
-        g->sched = w->kind == GPV_PACK_VGPU ? sched_of(c, w) : GPV_SCHED_BEST_EFFORT;
-        g->first = ninsts;
-        g->ninsts = w->n;
-        for (k = 0; k < w->n; k++) {
-            struct gpv_pack_inst *x = &r->insts[ninsts++];
+/* Writes w as the result's GPU i, its instances from r->insts[*ninsts] on (advanced past them),
+ * and its place in the site. */
+static void
+write_gpu(struct ctx *c, struct wgpu *w, size_t i, size_t *ninsts)
+{
+    struct gpv_pack_result *r = &c->out->result;
+    struct gpv_site *s = &c->out->site;
+    struct gpv_pack_gpu *g = &r->gpus[i];
+    size_t k;
 
-            c->out->kept += w->in[k].kept && !w->in[k].part;
-            c->out->slots_taken += w->in[k].kept == 2;
-            x->demand = w->in[k].demand;
-            x->replica = w->in[k].replica;
-            x->profile = w->in[k].profile;
-            x->vgpu_type = w->in[k].vgpu_type;
-            x->start = w->kind == GPV_PACK_MIG || w->kind == GPV_PACK_MIG_VGPU ||
-                               (w->kind == GPV_PACK_VGPU && c->p->models[w->model].mixed)
-                           ? w->in[k].start
-                           : -1;
-            x->size = w->kind == GPV_PACK_WHOLE ? 0 : w->in[k].size;
-            x->part = w->in[k].part;
-            x->upgraded = w->in[k].upgraded;
-        }
-        s->node_of[i] = w->node;
-        s->index_of[i] = w->index;
-        if (w->node >= 0)
-            s->nodes[w->node].gpu[w->index] = i;
-        r->models[w->model].gpus++;
+    qsort(w->in, w->n, sizeof(*w->in), winst_cmp);
+    g->model = w->model;
+    g->kind = (enum gpv_pack_kind)w->kind;
+    g->sched = w->kind == GPV_PACK_VGPU ? sched_of(c, w) : GPV_SCHED_BEST_EFFORT;
+    g->first = *ninsts;
+    g->ninsts = w->n;
+    for (k = 0; k < w->n; k++) {
+        struct gpv_pack_inst *x = &r->insts[(*ninsts)++];
+
+        c->out->kept += w->in[k].kept && !w->in[k].part;
+        c->out->slots_taken += w->in[k].kept == 2;
+        x->demand = w->in[k].demand;
+        x->replica = w->in[k].replica;
+        x->profile = w->in[k].profile;
+        x->vgpu_type = w->in[k].vgpu_type;
+        x->start = w->kind == GPV_PACK_MIG || w->kind == GPV_PACK_MIG_VGPU ||
+                           (w->kind == GPV_PACK_VGPU && c->p->models[w->model].mixed)
+                       ? w->in[k].start
+                       : -1;
+        x->size = w->kind == GPV_PACK_WHOLE ? 0 : w->in[k].size;
+        x->part = w->in[k].part;
+        x->upgraded = w->in[k].upgraded;
     }
+    s->node_of[i] = w->node;
+    s->index_of[i] = w->index;
+    if (w->node >= 0)
+        s->nodes[w->node].gpu[w->index] = i;
+    r->models[w->model].gpus++;
+}
+
+/* Sets the result's choices and its unplaced tenants with their reasons: the fresh run's when
+ * it left them out too, else why no room was found. */
+static void
+write_unplaced(struct ctx *c)
+{
+    struct gpv_pack_result *r = &c->out->result;
+    const struct gpv_pack_result *fr = &c->fresh->result;
+    size_t t, k;
+
     for (t = 0; t < c->p->ndemands; t++) {
         r->choice[t] = c->d[t].left || !c->p->demands[t].noptions ? -1 : c->d[t].option;
         if (r->choice[t] < 0)
@@ -259,6 +264,17 @@ incr_build_result(struct ctx *c)
                 u->reasons[j + 1] = xstrdup(ds->why[j]);
         }
     }
+}
+
+/* Sums the result's GPUs, bounds and cost per model and in all (cost -1: some model has none). */
+static void
+write_totals(struct ctx *c)
+{
+    struct gpv_pack_result *r = &c->out->result;
+    const struct gpv_pack_result *fr = &c->fresh->result;
+    bool costs = true;
+    size_t k;
+
     r->cost = 0;
     for (k = 0; k < c->p->nmodels; k++) {
         int lb = fr->models[k].lower_bound;
@@ -274,5 +290,34 @@ incr_build_result(struct ctx *c)
     r->optimal = r->gpus_used == r->lower_bound;
     if (!costs)
         r->cost = -1.0;
+}
+
+void
+incr_build_result(struct ctx *c)
+{
+    struct gpv_pack_result *r = &c->out->result;
+    struct wgpu **order = xcalloc(c->ng + 1, sizeof(*order));
+    size_t i, n = 0, ninsts = 0;
+
+    drop_untaken(c);
+    for (i = 0; i < c->ng; i++)
+        if (c->g[i].n)
+            order[n++] = &c->g[i];
+    gpv_sort_stable(order, n, sizeof(*order), wgpu_cmp, NULL);
+    r->ngpus = n;
+    r->gpus = xcalloc(n + 1, sizeof(*r->gpus));
+    for (i = 0; i < n; i++)
+        ninsts += order[i]->n;
+    r->ninsts = ninsts;
+    r->insts = xcalloc(ninsts + 1, sizeof(*r->insts));
+    r->choice = xcalloc(c->p->ndemands + 1, sizeof(int));
+    r->nmodels = c->p->nmodels;
+    r->models = xcalloc(c->p->nmodels + 1, sizeof(*r->models));
+    init_site(c, n);
+    ninsts = 0;
+    for (i = 0; i < n; i++)
+        write_gpu(c, order[i], i, &ninsts);
+    write_unplaced(c);
+    write_totals(c);
     free(order);
 }
