@@ -173,6 +173,10 @@ struct entry_sel {
     int line, col;
 };
 
+/* The entry_sel of e, a pointer to an entry of either format. */
+#define ENTRY_SEL(e)                                                                               \
+    ((struct entry_sel){(e)->filters, (e)->nfilters, &(e)->devices, (e)->line, (e)->col})
+
 /*
  * Reports entry e of config `config` when it selects a GPU that an earlier one (prev[0..nprev))
  * does too (the first such), then finds the models it applies to: through its device filter or
@@ -474,15 +478,8 @@ lint_check_migparted(struct gpv_lint_findings *f, struct gpv_lint_doc *doc, cons
         const struct gpv_migparted_config *cf = &c->configs[i];
 
         sel = xcalloc(cf->nentries + 1, sizeof(*sel));
-        for (j = 0; j < cf->nentries; j++) {
-            const struct gpv_migparted_entry *e = &cf->entries[j];
-
-            sel[j].filters = e->filters;
-            sel[j].nfilters = e->nfilters;
-            sel[j].devices = &e->devices;
-            sel[j].line = e->line;
-            sel[j].col = e->col;
-        }
+        for (j = 0; j < cf->nentries; j++)
+            sel[j] = ENTRY_SEL(&cf->entries[j]);
         for (j = 0; j < cf->nentries; j++) {
             const struct gpv_migparted_entry *e = &cf->entries[j];
 
@@ -619,15 +616,8 @@ lint_check_vgpudm(struct gpv_lint_findings *f, struct gpv_lint_doc *doc, const s
         const struct gpv_vgpudm_config *cf = &c->configs[i];
 
         sel = xcalloc(cf->nentries + 1, sizeof(*sel));
-        for (j = 0; j < cf->nentries; j++) {
-            const struct gpv_vgpudm_entry *e = &cf->entries[j];
-
-            sel[j].filters = e->filters;
-            sel[j].nfilters = e->nfilters;
-            sel[j].devices = &e->devices;
-            sel[j].line = e->line;
-            sel[j].col = e->col;
-        }
+        for (j = 0; j < cf->nentries; j++)
+            sel[j] = ENTRY_SEL(&cf->entries[j]);
         for (j = 0; j < cf->nentries; j++) {
             const struct gpv_vgpudm_entry *e = &cf->entries[j];
 
