@@ -1,10 +1,12 @@
 /* Two plans or states compared GPU by GPU and tenant by tenant (docs/diff.md). */
 #include "diff_int.h"
+
 #include "gpuvplan/diff.h"
 #include "gpuvplan/mig.h"
 #include "gpuvplan/mig_text.h"
 #include "gpuvplan/plan.h"
 #include "gpuvplan/util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

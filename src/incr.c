@@ -1,10 +1,12 @@
 /* Incremental planning: keep what runs, fill free space, drain as few GPUs as possible.
  * This file: helpers shared by the steps, the driver and the result document. */
 #include "incr_int.h"
+
 #include "gpuvplan/incr.h"
 #include "gpuvplan/mig.h"
 #include "gpuvplan/util.h"
 #include "gpuvplan/vgpu.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

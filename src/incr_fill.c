@@ -1,9 +1,11 @@
 /* Incremental planning, step 2: free units of GPUs in use; step 3: the packer on unused GPUs. */
 #include "incr_int.h"
+
 #include "gpuvplan/incr.h"
 #include "gpuvplan/mig.h"
 #include "gpuvplan/util.h"
 #include "gpuvplan/vgpu.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

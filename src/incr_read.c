@@ -1,9 +1,11 @@
 /* Incremental planning, step 1: reading CURRENT; step 1b: a state's instances taken as they are. */
 #include "incr_int.h"
+
 #include "gpuvplan/incr.h"
 #include "gpuvplan/mig.h"
 #include "gpuvplan/util.h"
 #include "gpuvplan/vgpu.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,11 @@
 /* Incremental planning, step 4: draining the cheapest GPU; the result. */
 #include "incr_int.h"
+
 #include "gpuvplan/incr.h"
 #include "gpuvplan/mig.h"
 #include "gpuvplan/util.h"
 #include "gpuvplan/vgpu.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
