@@ -1,4 +1,6 @@
 /* Two plans or states compared GPU by GPU and tenant by tenant (docs/diff.md). */
+#include "diff_int.h"
+
 #include "gpuvplan/diff.h"
 #include "gpuvplan/mig.h"
 #include "gpuvplan/mig_text.h"
@@ -8,281 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define STATE_SCHEMA "gpuvplan.state/1"
-
-void
-gpv_diff_doc_init(struct gpv_diff_doc *d)
-{
-    memset(d, 0, sizeof(*d));
-    d->cost = -1.0;
-}
-
-void
-gpv_diff_doc_release(struct gpv_diff_doc *d)
-{
-    size_t i;
-
-    if (!d)
-        return;
-    for (i = 0; i < d->ngpus; i++)
-        free(d->gpus[i].insts);
-    free(d->gpus);
-    free(d->tenants);
-    gpv_diff_doc_init(d);
-}
-
-static const char *
-str_of(const struct gpv_val *o, const char *key)
-{
-    const struct gpv_val *v = gpv_val_get(o, key);
-
-    return v && v->type == GPV_V_STR ? v->s : NULL;
-}
-
-/* An integer member, or `dflt` when it is null or absent; false when it is something else. */
-static bool
-int_of(int *out, const struct gpv_val *o, const char *key, int dflt, long long lo, long long hi)
-{
-    const struct gpv_val *v = gpv_val_get(o, key);
-
-    if (!v || v->type == GPV_V_NULL) {
-        *out = dflt;
-        return true;
-    }
-    if (v->type != GPV_V_INT || v->i < lo || v->i > hi)
-        return false;
-    *out = (int)v->i;
-    return true;
-}
-
-/* A document's string as a message may quote it. */
-static const char *
-q(const char *s)
-{
-    return !s ? "" : gpv_quotable(s) ? s : "(unprintable)";
-}
-
-static int
-bad(struct gpv_error *err, const char *name, const char *fmt, const char *a, const char *b)
-{
-    return gpv_error_set(err, GPV_EINPUT, name, 0, 0, fmt, q(a), q(b));
-}
-
-/* A GPU id or node name: 1..255 printable ASCII bytes, no blanks (they are printed as is). */
-static bool
-printable_name(const char *s)
-{
-    size_t i;
-
-    for (i = 0; s[i]; i++)
-        if (s[i] <= ' ' || s[i] > '~' || i >= 255)
-            return false;
-    return i > 0;
-}
-
-/* Reads gpus[] of a document already known to be well formed where check or the caller say. */
-static int
-read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv_db *db, bool state,
-          const char *name, struct gpv_error *err)
-{
-    const struct gpv_gpu *last = NULL;
-    size_t i, k;
-    char where[64];
-
-    if (!gpus || gpus->type != GPV_V_ARR)
-        return bad(err, name, "'gpus' must be an array%s%s", "", "");
-    out->gpus = xcalloc(gpus->n ? gpus->n : 1, sizeof(*out->gpus));
-    for (i = 0; i < gpus->n; i++) {
-        const struct gpv_val *g = gpus->items[i], *in = gpv_val_get(g, "instances");
-        struct gpv_diff_gpu *d = &out->gpus[out->ngpus];
-        const struct gpv_gpu *model;
-        const char *known;
-
-        snprintf(where, sizeof(where), "gpus[%zu]", i);
-        d->id = str_of(g, "id");
-        d->node = str_of(g, "node");
-        d->model = str_of(g, "model");
-        d->mode = str_of(g, "mode");
-        if (!d->id || !d->model || !d->mode)
-            return bad(err, name, "%s: 'id', 'model' and 'mode' must be strings%s", where, "");
-        if (!printable_name(d->id) || (d->node && !printable_name(d->node)))
-            return bad(err, name, "%s: 'id' and 'node' must be printable names without blanks%s",
-                       where, "");
-        if (!int_of(&d->index, g, "index", -1, 0, 1000000) || (d->node && d->index < 0))
-            return bad(err, name, "gpu '%s': 'index' must be a whole number >= 0%s", d->id, "");
-        /* Runs of GPUs share a model: resolve each name once per run (large sites). */
-        if (last && !strcmp(last->id, d->model))
-            model = last;
-        else if (!(model = last = gpv_db_find(db, d->model)))
-            return bad(err, name, "gpu '%s': unknown GPU model '%s'", d->id, d->model);
-        if (state && strcmp(d->mode, "mig") && strcmp(d->mode, "whole"))
-            return bad(err, name, "gpu '%s': unknown mode '%s' (a state has mig or whole)", d->id,
-                       d->mode);
-        known = state ? str_of(g, "instances_known") : "exact";
-        if (!known ||
-            (strcmp(known, "exact") && strcmp(known, "counts") && strcmp(known, "unknown")))
-            return bad(err, name, "gpu '%s': 'instances_known' must be exact, counts or unknown%s",
-                       d->id, "");
-        d->starts_known = !strcmp(known, "exact");
-        if (!in || in->type != GPV_V_ARR || in->n > GPV_MIG_MAX_INSTANCES * 64)
-            return bad(err, name, "gpu '%s': 'instances' must be an array%s", d->id, "");
-        if (state && strcmp(d->mode, "mig") && in->n)
-            return bad(err, name, "gpu '%s': instances on a GPU in %s mode", d->id, d->mode);
-        d->insts = xcalloc(in->n ? in->n : 1, sizeof(*d->insts));
-        for (k = 0; k < in->n; k++) {
-            const struct gpv_val *o = in->items[k];
-            struct gpv_diff_inst *x = &d->insts[k];
-
-            x->profile = str_of(o, "profile");
-            x->vgpu_type = str_of(o, "vgpu_type");
-            x->tenant = state ? NULL : str_of(o, "tenant");
-            if ((state && !x->profile) || !int_of(&x->start, o, "start", -1, 0, 1 << 20) ||
-                !int_of(&x->size, o, "size", 0, 0, 1 << 20) ||
-                !int_of(&x->replica, o, "replica", -1, 0, 1 << 30))
-                return bad(err, name,
-                           "gpu '%s': instance with a missing or malformed "
-                           "'profile', 'start' or 'size'%s",
-                           d->id, "");
-            if (state) {
-                int p;
-
-                if (!model->mig || (p = gpv_gpu_find_profile(model, x->profile)) < 0)
-                    return bad(err, name, "gpu '%s': unknown MIG profile '%s'", d->id, x->profile);
-                if (x->size != model->mig->profiles[p].size)
-                    return bad(err, name, "gpu '%s': instance '%s' has the wrong size", d->id,
-                               x->profile);
-                if (d->starts_known && x->start < 0)
-                    return bad(err, name, "gpu '%s': instance '%s' has no start", d->id,
-                               x->profile);
-            }
-            d->ninsts++;
-        }
-        out->ngpus++;
-        if (state && d->starts_known && d->ninsts) {
-            struct gpv_mig_layout lay;
-            struct gpv_buf why = {0};
-            int rc;
-
-            if (d->ninsts > GPV_MIG_MAX_INSTANCES)
-                return bad(err, name, "gpu '%s': more instances than a GPU holds%s", d->id, "");
-            lay.n = (int)d->ninsts;
-            for (k = 0; k < d->ninsts; k++) {
-                lay.inst[k].profile = gpv_gpu_find_profile(model, d->insts[k].profile);
-                lay.inst[k].start = d->insts[k].start;
-            }
-            if (gpv_mig_text_layout_reasons(&why, model, &lay, 0, "; ")) {
-                rc = gpv_error_set(err, GPV_EINPUT, name, 0, 0, "gpu '%s': invalid MIG layout: %s",
-                                   q(d->id), gpv_buf_str(&why));
-                gpv_buf_release(&why);
-                return rc;
-            }
-            gpv_buf_release(&why);
-        }
-    }
-    return 0;
-}
-
-/* The identity two documents share: node/index, or the id of a GPU without a node. */
-static char *
-gpu_key(const struct gpv_diff_gpu *g)
-{
-    struct gpv_buf b = {0};
-
-    if (g->node)
-        gpv_buf_printf(&b, "%s/%d", g->node, g->index);
-    else
-        gpv_buf_puts(&b, g->id);
-    return gpv_buf_detach(&b);
-}
-
-static int
-str_ptr_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int
-check_unique(const struct gpv_diff_doc *d, const char *name, struct gpv_error *err)
-{
-    char **keys = xcalloc(d->ngpus ? d->ngpus : 1, sizeof(*keys));
-    size_t i;
-    int rc = 0;
-
-    for (i = 0; i < d->ngpus; i++)
-        keys[i] = gpu_key(&d->gpus[i]);
-    qsort(keys, d->ngpus, sizeof(*keys), str_ptr_cmp);
-    for (i = 1; i < d->ngpus && !rc; i++)
-        if (!strcmp(keys[i - 1], keys[i]))
-            rc = bad(err, name, "gpu '%s' is listed twice%s", keys[i], "");
-    for (i = 0; i < d->ngpus; i++)
-        free(keys[i]);
-    free(keys);
-    return rc;
-}
-
-int
-gpv_diff_doc_read(struct gpv_diff_doc *out, const struct gpv_val *doc, const struct gpv_db *db,
-                  const char *name, struct gpv_error *err)
-{
-    const char *schema = str_of(doc, "schema");
-    int rc = 0;
-
-    gpv_diff_doc_init(out);
-    out->name = name;
-    if (schema && !strcmp(schema, STATE_SCHEMA)) {
-        out->state = true;
-        if ((rc = read_gpus(out, gpv_val_get(doc, "gpus"), db, true, name, err)))
-            goto out;
-    } else {
-        struct gpv_plan_policy pol;
-        struct gpv_plan_findings fs;
-        const struct gpv_val *ts, *cost;
-        size_t i;
-
-        if (!schema || strcmp(schema, GPV_PLAN_SCHEMA)) {
-            rc = bad(err, name,
-                     "not a plan or a state (schema '%s'; expected '" GPV_PLAN_SCHEMA
-                     "' or '" STATE_SCHEMA "')%s",
-                     schema ? schema : "", "");
-            goto out;
-        }
-        gpv_plan_policy_init(&pol);
-        pol.allow_unplaced = true;
-        memset(&fs, 0, sizeof(fs));
-        if ((rc = gpv_plan_check(&fs, doc, db, &pol, name, err)))
-            goto out;
-        if (fs.n) {
-            char more[64] = "";
-
-            if (fs.n > 1)
-                snprintf(more, sizeof(more), " (and %zu more failed checks)", fs.n - 1);
-            rc = gpv_error_set(err, GPV_EINPUT, name, 0, 0,
-                               "not a valid plan: %s: %s%s (gpuvplan check lists them)",
-                               fs.v[0].where, fs.v[0].what, more);
-            gpv_plan_findings_release(&fs);
-            goto out;
-        }
-        gpv_plan_findings_release(&fs);
-        if ((rc = read_gpus(out, gpv_val_get(doc, "gpus"), db, false, name, err)))
-            goto out;
-        cost = gpv_val_get(gpv_val_get(gpv_val_get(doc, "summary"), "cost"), "per_hour");
-        if (cost && (cost->type == GPV_V_NUM || cost->type == GPV_V_INT))
-            out->cost = cost->type == GPV_V_NUM ? cost->d : (double)cost->i;
-        ts = gpv_val_get(doc, "tenants");
-        if (ts && ts->type == GPV_V_ARR) {
-            out->tenants = xcalloc(ts->n ? ts->n : 1, sizeof(*out->tenants));
-            for (i = 0; i < ts->n; i++)
-                if (str_of(ts->items[i], "name"))
-                    out->tenants[out->ntenants++] = str_of(ts->items[i], "name");
-        }
-    }
-    rc = check_unique(out, name, err);
-out:
-    if (rc)
-        gpv_diff_doc_release(out);
-    return rc;
-}
 
 const char *
 gpv_diff_gpu_change_name(enum gpv_diff_gpu_change c)
@@ -560,7 +287,7 @@ sorted_keys(const struct gpv_diff_doc *d)
     size_t i;
 
     for (i = 0; i < d->ngpus; i++) {
-        k[i].key = gpu_key(&d->gpus[i]);
+        k[i].key = diff_gpu_key(&d->gpus[i]);
         k[i].g = &d->gpus[i];
         k[i].seq = i;
     }
@@ -600,7 +327,7 @@ tenant_places(size_t *n, const struct gpv_diff_doc *d)
     *n = 0;
     for (i = 0; i < d->ngpus; i++) {
         const struct gpv_diff_gpu *g = &d->gpus[i];
-        char *key = gpu_key(g);
+        char *key = diff_gpu_key(g);
 
         for (k = 0; k < g->ninsts; k++) {
             struct gpv_buf b = {0};
@@ -674,12 +401,12 @@ compare_tenants(struct gpv_diff *out, const struct gpv_diff_doc *old,
                 drained[ndrained++] = og->insts[k].tenant;
     }
     if (ndrained)
-        qsort(drained, ndrained, sizeof(*drained), str_ptr_cmp);
+        qsort(drained, ndrained, sizeof(*drained), diff_str_ptr_cmp);
     for (i = 0; i < old->ntenants; i++)
         names[nnames++] = old->tenants[i];
     for (i = 0; i < new->ntenants; i++)
         names[nnames++] = new->tenants[i];
-    qsort(names, nnames, sizeof(*names), str_ptr_cmp);
+    qsort(names, nnames, sizeof(*names), diff_str_ptr_cmp);
     out->tenants = xcalloc(nnames + 1, sizeof(*out->tenants));
     for (i = 0; i < nnames; i++) {
         struct gpv_diff_tenant_row *t;
@@ -709,7 +436,7 @@ compare_tenants(struct gpv_diff *out, const struct gpv_diff_doc *old,
         t->disrupted = t->change == GPV_DIFF_MOVES || t->change == GPV_DIFF_GONE;
         /* A tenant that stays on a drained GPU is disrupted all the same. */
         if (!t->disrupted && ndrained &&
-            bsearch(&t->name, drained, ndrained, sizeof(*drained), str_ptr_cmp))
+            bsearch(&t->name, drained, ndrained, sizeof(*drained), diff_str_ptr_cmp))
             t->disrupted = true;
         out->disrupted += t->disrupted;
     }
@@ -744,7 +471,7 @@ gpv_diff_compare(struct gpv_diff *out, const struct gpv_diff_doc *old,
         struct gpv_diff_gpu_row *r = &out->gpus[out->ngpus++];
         struct keyed probe = {NULL, &old->gpus[i], 0};
 
-        probe.key = gpu_key(&old->gpus[i]);
+        probe.key = diff_gpu_key(&old->gpus[i]);
         r->id = probe.key;
         r->old = &old->gpus[i];
         r->new = find_key(kn, new->ngpus, &probe);
@@ -752,7 +479,7 @@ gpv_diff_compare(struct gpv_diff *out, const struct gpv_diff_doc *old,
     for (i = 0; i < new->ngpus; i++) {
         struct keyed probe = {NULL, &new->gpus[i], 0};
 
-        probe.key = gpu_key(&new->gpus[i]);
+        probe.key = diff_gpu_key(&new->gpus[i]);
         if (find_key(ko, old->ngpus, &probe)) {
             free(probe.key);
             continue;

@@ -165,6 +165,50 @@ report_overlap(struct gpv_lint_findings *f, const char *config, int line, int co
                     config, first_line, tool);
 }
 
+/* How an entry of either format selects its GPUs. */
+struct entry_sel {
+    const struct gpv_lint_pciid *filters;
+    size_t nfilters;
+    const struct gpv_lint_devices *devices;
+    int line, col;
+};
+
+/* The entry_sel of e, a pointer to an entry of either format. */
+#define ENTRY_SEL(e)                                                                               \
+    ((struct entry_sel){(e)->filters, (e)->nfilters, &(e)->devices, (e)->line, (e)->col})
+
+/*
+ * Reports entry e of config `config` when it selects a GPU that an earlier one (prev[0..nprev))
+ * does too (the first such), then finds the models it applies to: through its device filter or
+ * --gpu, into models and *nm. Returns how it selects them; GPV_LINT_BY_NAMES leaves *nm to the
+ * caller (the names in the entry tell).
+ */
+static enum gpv_lint_selected_by
+entry_models(struct gpv_lint_findings *f, const struct gpv_db *db, const struct gpv_lint_opts *opts,
+             const char *config, const char *tool, const struct entry_sel *prev, size_t nprev,
+             const struct entry_sel *e, const struct gpv_gpu **models, size_t *nm)
+{
+    size_t k;
+    int gpu;
+
+    for (k = 0; k < nprev; k++)
+        if (entries_overlap(prev[k].filters, prev[k].nfilters, prev[k].devices, e->filters,
+                            e->nfilters, e->devices, &gpu)) {
+            report_overlap(f, config, e->line, e->col, prev[k].line, gpu, tool);
+            break;
+        }
+    if (e->nfilters) {
+        *nm = filter_models(f, db, e->filters, e->nfilters, models);
+        return GPV_LINT_BY_FILTER;
+    }
+    if (opts->ngpus) {
+        for (*nm = 0; *nm < opts->ngpus && *nm < MAX_MODELS; (*nm)++)
+            models[*nm] = opts->gpus[*nm];
+        return GPV_LINT_BY_OPTION;
+    }
+    return GPV_LINT_BY_NAMES;
+}
+
 /* "3g.40gb 2x1g.10gb": the form `gpuvplan mig check` takes. */
 static void
 put_counts(struct gpv_buf *b, const struct gpv_gpu *g, const int *counts)
@@ -427,40 +471,27 @@ lint_check_migparted(struct gpv_lint_findings *f, struct gpv_lint_doc *doc, cons
 {
     const struct gpv_gpu *models[MAX_MODELS];
     enum gpv_lint_selected_by by;
+    struct entry_sel *sel;
     size_t i, j, k, nm;
-    int gpu;
 
     for (i = 0; i < c->nconfigs; i++) {
         const struct gpv_migparted_config *cf = &c->configs[i];
 
+        sel = xcalloc(cf->nentries + 1, sizeof(*sel));
+        for (j = 0; j < cf->nentries; j++)
+            sel[j] = ENTRY_SEL(&cf->entries[j]);
         for (j = 0; j < cf->nentries; j++) {
             const struct gpv_migparted_entry *e = &cf->entries[j];
 
-            for (k = 0; k < j; k++)
-                if (entries_overlap(cf->entries[k].filters, cf->entries[k].nfilters,
-                                    &cf->entries[k].devices, e->filters, e->nfilters, &e->devices,
-                                    &gpu)) {
-                    report_overlap(f, cf->name, e->line, e->col, cf->entries[k].line, gpu,
-                                   "mig-parted");
-                    break;
-                }
-            by = e->nfilters   ? GPV_LINT_BY_FILTER
-                 : opts->ngpus ? GPV_LINT_BY_OPTION
-                               : GPV_LINT_BY_NAMES;
-            if (by == GPV_LINT_BY_FILTER)
-                nm = filter_models(f, db, e->filters, e->nfilters, models);
-            else if (by == GPV_LINT_BY_OPTION)
-                for (nm = 0; nm < opts->ngpus && nm < MAX_MODELS; nm++)
-                    models[nm] = opts->gpus[nm];
-            else if (e->mig_enabled && e->ncounts)
-                nm = models_knowing(f, db, e, models);
-            else
-                nm = 0;
+            by = entry_models(f, db, opts, cf->name, "mig-parted", sel, j, &sel[j], models, &nm);
+            if (by == GPV_LINT_BY_NAMES)
+                nm = e->mig_enabled && e->ncounts ? models_knowing(f, db, e, models) : 0;
             lint_doc_add_entry(doc, cf->name, e->line, e->col, by, models, nm);
             for (k = 0; k < nm; k++)
                 if (e->mig_enabled)
                     check_mig_entry(f, models[k], e);
         }
+        free(sel);
     }
 }
 
@@ -578,36 +609,26 @@ lint_check_vgpudm(struct gpv_lint_findings *f, struct gpv_lint_doc *doc, const s
 {
     const struct gpv_gpu *models[MAX_MODELS];
     enum gpv_lint_selected_by by;
+    struct entry_sel *sel;
     size_t i, j, k, nm;
-    int gpu;
 
     for (i = 0; i < c->nconfigs; i++) {
         const struct gpv_vgpudm_config *cf = &c->configs[i];
 
+        sel = xcalloc(cf->nentries + 1, sizeof(*sel));
+        for (j = 0; j < cf->nentries; j++)
+            sel[j] = ENTRY_SEL(&cf->entries[j]);
         for (j = 0; j < cf->nentries; j++) {
             const struct gpv_vgpudm_entry *e = &cf->entries[j];
 
-            for (k = 0; k < j; k++)
-                if (entries_overlap(cf->entries[k].filters, cf->entries[k].nfilters,
-                                    &cf->entries[k].devices, e->filters, e->nfilters, &e->devices,
-                                    &gpu)) {
-                    report_overlap(f, cf->name, e->line, e->col, cf->entries[k].line, gpu,
-                                   "vgpu-device-manager");
-                    break;
-                }
-            by = e->nfilters   ? GPV_LINT_BY_FILTER
-                 : opts->ngpus ? GPV_LINT_BY_OPTION
-                               : GPV_LINT_BY_NAMES;
-            if (by == GPV_LINT_BY_FILTER)
-                nm = filter_models(f, db, e->filters, e->nfilters, models);
-            else if (by == GPV_LINT_BY_OPTION)
-                for (nm = 0; nm < opts->ngpus && nm < MAX_MODELS; nm++)
-                    models[nm] = opts->gpus[nm];
-            else
+            by = entry_models(f, db, opts, cf->name, "vgpu-device-manager", sel, j, &sel[j], models,
+                              &nm);
+            if (by == GPV_LINT_BY_NAMES)
                 nm = vgpu_models_knowing(f, db, e, models);
             lint_doc_add_entry(doc, cf->name, e->line, e->col, by, models, nm);
             for (k = 0; k < nm; k++)
                 check_vgpu_entry(f, models[k], e);
         }
+        free(sel);
     }
 }

@@ -442,6 +442,36 @@ read_configs(struct gpv_lint_findings *f, const struct gpv_ynode *root, const ch
     return gpv_lint_findings_count(f, GPV_LINT_ERROR) > errors ? GPV_EINPUT : 0;
 }
 
+/*
+ * Reads what an entry of either format starts with: its position, its keys checked against
+ * keys (what names the entry in messages), `device-filter` and the required `devices`.
+ */
+static void
+read_entry_head(struct gpv_lint_findings *f, const struct gpv_ynode *m, const char *const *keys,
+                const char *what, int *line, int *col, struct gpv_lint_pciid **filters,
+                size_t *nfilters, struct gpv_lint_devices *devices)
+{
+    const struct gpv_ynode *n;
+
+    *line = m->line;
+    *col = m->col;
+    lint_check_keys(f, m, keys, what);
+    if ((n = gpv_ymap_get(m, "device-filter")))
+        read_filters(f, n, filters, nfilters);
+    if ((n = gpv_ymap_get(m, "devices")))
+        read_devices(f, n, devices);
+    else
+        lint_add(f, GPV_LINT_ERROR, m, "missing-key", "missing required key 'devices'");
+}
+
+/* Frees what read_entry_head() allocated. */
+static void
+release_entry_head(struct gpv_lint_pciid *filters, struct gpv_lint_devices *devices)
+{
+    free(filters);
+    free(devices->idx);
+}
+
 /* ---- mig-parted ----------------------------------------------------------------------------- */
 
 struct mp_ctx {
@@ -478,15 +508,8 @@ mp_entry(void *vctx, const struct gpv_ynode *m)
     bool any_positive = false;
     size_t i;
 
-    e->line = m->line;
-    e->col = m->col;
-    lint_check_keys(f, m, keys, "a mig-parted entry");
-    if ((n = gpv_ymap_get(m, "device-filter")))
-        read_filters(f, n, &e->filters, &e->nfilters);
-    if ((n = gpv_ymap_get(m, "devices")))
-        read_devices(f, n, &e->devices);
-    else
-        lint_add(f, GPV_LINT_ERROR, m, "missing-key", "missing required key 'devices'");
+    read_entry_head(f, m, keys, "a mig-parted entry", &e->line, &e->col, &e->filters, &e->nfilters,
+                    &e->devices);
     gpv_error_init(&err);
     if (!(n = gpv_ymap_get(m, "mig-enabled")))
         lint_add(f, GPV_LINT_ERROR, m, "missing-key", "missing required key 'mig-enabled'");
@@ -564,8 +587,7 @@ gpv_migparted_release(struct gpv_migparted *c)
             for (k = 0; k < e->ncounts; k++)
                 free(e->counts[k].profile);
             free(e->counts);
-            free(e->filters);
-            free(e->devices.idx);
+            release_entry_head(e->filters, &e->devices);
         }
         free(cf->entries);
         free(cf->name);
@@ -606,19 +628,12 @@ vg_entry(void *vctx, const struct gpv_ynode *m)
     struct gpv_lint_findings *f = ctx->f;
     struct gpv_vgpudm_config *c = &ctx->out->configs[ctx->out->nconfigs - 1];
     struct gpv_vgpudm_entry *e = &c->entries[c->nentries++];
-    const struct gpv_ynode *n, *vd = gpv_ymap_get(m, "vgpu-devices");
+    const struct gpv_ynode *vd = gpv_ymap_get(m, "vgpu-devices");
     int kinds = 0; /* bit 0 time-sliced, bit 1 MIG-backed */
     size_t i;
 
-    e->line = m->line;
-    e->col = m->col;
-    lint_check_keys(f, m, keys, "a vgpu-device-manager entry");
-    if ((n = gpv_ymap_get(m, "device-filter")))
-        read_filters(f, n, &e->filters, &e->nfilters);
-    if ((n = gpv_ymap_get(m, "devices")))
-        read_devices(f, n, &e->devices);
-    else
-        lint_add(f, GPV_LINT_ERROR, m, "missing-key", "missing required key 'devices'");
+    read_entry_head(f, m, keys, "a vgpu-device-manager entry", &e->line, &e->col, &e->filters,
+                    &e->nfilters, &e->devices);
     if (!vd) {
         lint_add(f, GPV_LINT_ERROR, m, "missing-key", "missing required key 'vgpu-devices'");
         return;
@@ -688,8 +703,7 @@ gpv_vgpudm_release(struct gpv_vgpudm *c)
             for (k = 0; k < e->ncounts; k++)
                 free(e->counts[k].type);
             free(e->counts);
-            free(e->filters);
-            free(e->devices.idx);
+            release_entry_head(e->filters, &e->devices);
         }
         free(cf->entries);
         free(cf->name);

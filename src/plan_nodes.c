@@ -193,10 +193,17 @@ pl_nodes_table_tail(struct gpv_buf *b, const struct gpv_plan_src *src,
 
 /* ---- checking a plan's nodes ------------------------------------------------------------- */
 
+/* A check of a plan's nodes under way. */
 struct nchk {
     void (*fail)(void *arg, const char *where, const char *what);
     void *arg;
     size_t checks;
+    struct cnode *cn; /* the nodes read so far */
+    size_t nn;
+    struct rloc *rl; /* replicas of spread-by-node tenants, located */
+    size_t nrl, caprl;
+    const char **spread; /* names of the spread-by-node tenants, sorted */
+    size_t nsp;
 };
 
 static void nfail(struct nchk *c, const char *where, const char *fmt, ...)
@@ -282,167 +289,182 @@ find_node(const struct cnode *v, size_t n, const char *name)
     return -1;
 }
 
-size_t
-pl_nodes_check(const struct gpv_val *plan, const struct gpv_db *db,
-               void (*fail)(void *arg, const char *where, const char *what), void *arg)
+/* Collects the names of the spread-by-node tenants of tenants[] (a list) into c, sorted. */
+static void
+spread_names(struct nchk *c, const struct gpv_val *tenants)
 {
-    const struct gpv_val *nodes = gpv_val_get(plan, "nodes");
-    const struct gpv_val *gpus = gpv_val_get(plan, "gpus");
-    const struct gpv_val *tenants = gpv_val_get(plan, "tenants");
-    struct nchk c = {fail, arg, 0};
-    struct cnode *cn = NULL;
-    struct rloc *rl = NULL;
-    const char **spread = NULL; /* names of the spread-by-node tenants, sorted */
-    size_t nn = 0, nrl = 0, caprl = 0, nsp = 0, i, k;
+    size_t i;
+
+    c->spread = xcalloc(tenants->n + 1, sizeof(char *));
+    for (i = 0; i < tenants->n; i++) {
+        const struct gpv_val *sn = gpv_val_get(tenants->items[i], "spread_nodes");
+
+        if (sn && sn->type == GPV_V_BOOL && sn->b && str_of(tenants->items[i], "name"))
+            c->spread[c->nsp++] = str_of(tenants->items[i], "name");
+    }
+    if (c->nsp)
+        qsort(c->spread, c->nsp, sizeof(char *), cstr_cmp);
+}
+
+/* Checks nodes[i] = n; adds it to c->cn unless it has no name, is a duplicate or has a bad GPU
+ * count. */
+static void
+check_node(struct nchk *c, const struct gpv_db *db, const struct gpv_val *n, size_t i)
+{
+    const struct gpv_val *labels, *layout;
+    const char *name = str_of(n, "name"), *model = str_of(n, "model");
+    const char *strategy = str_of(n, "mig_strategy");
+    long long ngpus = int_of(n, "gpus");
+    struct cnode *cn;
+    struct gpv_error e;
     char where[512];
+    size_t k;
 
-    if (nodes && nodes->type != GPV_V_ARR) {
-        nfail(&c, "plan", "'nodes' is not a list");
-        return 1;
+    c->checks++;
+    if (!name) {
+        snprintf(where, sizeof(where), "node %zu", i + 1);
+        nfail(c, where, "has no name");
+        return;
     }
-    cn = xcalloc((nodes ? nodes->n : 0) + 1, sizeof(*cn));
-    if (tenants && tenants->type == GPV_V_ARR) {
-        spread = xcalloc(tenants->n + 1, sizeof(char *));
-        for (i = 0; i < tenants->n; i++) {
-            const struct gpv_val *sn = gpv_val_get(tenants->items[i], "spread_nodes");
-
-            if (sn && sn->type == GPV_V_BOOL && sn->b && str_of(tenants->items[i], "name"))
-                spread[nsp++] = str_of(tenants->items[i], "name");
-        }
-        if (nsp)
-            qsort(spread, nsp, sizeof(char *), cstr_cmp);
+    snprintf(where, sizeof(where), "node '%s'", name);
+    if (!gpv_node_name_valid(name))
+        nfail(c, where, "is not a valid Kubernetes node name");
+    if (find_node(c->cn, c->nn, name) >= 0) {
+        nfail(c, where, "is listed more than once in nodes");
+        return;
     }
-    for (i = 0; nodes && i < nodes->n; i++) {
-        const struct gpv_val *n = nodes->items[i], *labels, *layout;
-        const char *name = str_of(n, "name"), *model = str_of(n, "model");
-        const char *strategy = str_of(n, "mig_strategy");
-        long long ngpus = int_of(n, "gpus");
-        struct gpv_error e;
-
-        c.checks++;
-        if (!name) {
-            snprintf(where, sizeof(where), "node %zu", i + 1);
-            nfail(&c, where, "has no name");
-            continue;
-        }
-        snprintf(where, sizeof(where), "node '%s'", name);
-        if (!gpv_node_name_valid(name))
-            nfail(&c, where, "is not a valid Kubernetes node name");
-        if (find_node(cn, nn, name) >= 0) {
-            nfail(&c, where, "is listed more than once in nodes");
-            continue;
-        }
-        if (!model || !gpv_db_find(db, model))
-            nfail(&c, where, "%s", pl_model_problem(&e, db, model));
-        if (ngpus < 1 || ngpus > GPV_NODE_GPUS_MAX) {
-            nfail(&c, where, "gpus must be from 1 to %d", GPV_NODE_GPUS_MAX);
-            continue;
-        }
-        if (!strategy || (strcmp(strategy, "mixed") && strcmp(strategy, "single")))
-            nfail(&c, where, "mig_strategy must be mixed or single");
-        labels = gpv_val_get(n, "labels");
-        if (labels && labels->type != GPV_V_OBJ)
-            nfail(&c, where, "labels must be a mapping");
-        for (k = 0; labels && labels->type == GPV_V_OBJ && k < labels->n; k++) {
-            if (!gpv_label_key_valid(labels->keys[k]))
-                nfail(&c, where, "label key '%s' is not a valid Kubernetes label key",
-                      labels->keys[k]);
-            else if (labels->items[k]->type != GPV_V_STR ||
-                     !gpv_label_value_valid(labels->items[k]->s))
-                nfail(&c, where, "label '%s' has no valid Kubernetes label value", labels->keys[k]);
-        }
-        layout = gpv_val_get(n, "layout");
-        if (!layout || layout->type != GPV_V_ARR || layout->n != (size_t)ngpus)
-            nfail(&c, where, "layout must list its %lld GPU indexes", ngpus);
-        else
-            for (k = 0; k < layout->n; k++)
-                if (int_of(layout->items[k], "index") != (long long)k) {
-                    nfail(&c, where, "layout item %zu is not index %zu", k + 1, k);
-                    break;
-                }
-        cn[nn].name = name;
-        cn[nn].model = model;
-        cn[nn].gpus = ngpus;
-        cn[nn].single = strategy && !strcmp(strategy, "single");
-        cn[nn].gpu = xcalloc((size_t)ngpus + 1, sizeof(size_t));
-        for (k = 0; k < (size_t)ngpus; k++)
-            cn[nn].gpu[k] = GPV_SITE_IDLE;
-        nn++;
+    if (!model || !gpv_db_find(db, model))
+        nfail(c, where, "%s", pl_model_problem(&e, db, model));
+    if (ngpus < 1 || ngpus > GPV_NODE_GPUS_MAX) {
+        nfail(c, where, "gpus must be from 1 to %d", GPV_NODE_GPUS_MAX);
+        return;
     }
-    for (i = 0; gpus && gpus->type == GPV_V_ARR && i < gpus->n; i++) {
-        const struct gpv_val *g = gpus->items[i], *nv = gpv_val_get(g, "node");
-        const struct gpv_val *insts = gpv_val_get(g, "instances");
-        const char *id = str_of(g, "id"), *model = str_of(g, "model"), *mode = str_of(g, "mode");
-        long long index = int_of(g, "index");
-        long at;
-
-        if (!nv || nv->type == GPV_V_NULL) {
-            if (gpv_val_get(g, "index") && gpv_val_get(g, "index")->type != GPV_V_NULL) {
-                snprintf(where, sizeof(where), "gpu '%s'", id ? id : "?");
-                nfail(&c, where, "has an index but no node");
+    if (!strategy || (strcmp(strategy, "mixed") && strcmp(strategy, "single")))
+        nfail(c, where, "mig_strategy must be mixed or single");
+    labels = gpv_val_get(n, "labels");
+    if (labels && labels->type != GPV_V_OBJ)
+        nfail(c, where, "labels must be a mapping");
+    for (k = 0; labels && labels->type == GPV_V_OBJ && k < labels->n; k++) {
+        if (!gpv_label_key_valid(labels->keys[k]))
+            nfail(c, where, "label key '%s' is not a valid Kubernetes label key", labels->keys[k]);
+        else if (labels->items[k]->type != GPV_V_STR || !gpv_label_value_valid(labels->items[k]->s))
+            nfail(c, where, "label '%s' has no valid Kubernetes label value", labels->keys[k]);
+    }
+    layout = gpv_val_get(n, "layout");
+    if (!layout || layout->type != GPV_V_ARR || layout->n != (size_t)ngpus)
+        nfail(c, where, "layout must list its %lld GPU indexes", ngpus);
+    else
+        for (k = 0; k < layout->n; k++)
+            if (int_of(layout->items[k], "index") != (long long)k) {
+                nfail(c, where, "layout item %zu is not index %zu", k + 1, k);
+                break;
             }
-            continue;
-        }
-        c.checks++;
-        snprintf(where, sizeof(where), "gpu '%s'", id ? id : "?");
-        if (nv->type != GPV_V_STR || (at = find_node(cn, nn, nv->s)) < 0) {
-            nfail(&c, where, "is on node '%s', which is not in nodes",
-                  nv->type == GPV_V_STR ? nv->s : "?");
-            continue;
-        }
-        if (index < 0 || index >= cn[at].gpus) {
-            nfail(&c, where, "index must be from 0 to %lld on node '%s'", cn[at].gpus - 1,
-                  cn[at].name);
-            continue;
-        }
-        if (cn[at].gpu[index] != GPV_SITE_IDLE) {
-            nfail(&c, where, "index %lld of node '%s' is taken by gpu '%s' too", index, cn[at].name,
-                  str_of(gpus->items[cn[at].gpu[index]], "id"));
-            continue;
-        }
-        cn[at].gpu[index] = i;
-        if (model && cn[at].model && strcmp(model, cn[at].model))
-            nfail(&c, where, "is a %s, but node '%s' has %s GPUs", model, cn[at].name,
-                  cn[at].model);
-        if (id) {
-            char *want = xasprintf("%s/%lld", cn[at].name, index);
+    cn = &c->cn[c->nn++];
+    cn->name = name;
+    cn->model = model;
+    cn->gpus = ngpus;
+    cn->single = strategy && !strcmp(strategy, "single");
+    cn->gpu = xcalloc((size_t)ngpus + 1, sizeof(size_t));
+    for (k = 0; k < (size_t)ngpus; k++)
+        cn->gpu[k] = GPV_SITE_IDLE;
+}
 
-            if (strcmp(id, want))
-                nfail(&c, where, "on node '%s' index %lld must have id '%s'", cn[at].name, index,
-                      want);
-            free(want);
-        }
-        for (k = 0; insts && insts->type == GPV_V_ARR && k < insts->n; k++) {
-            const struct gpv_val *x = insts->items[k];
-            const char *prof = str_of(x, "profile"), *tn = str_of(x, "tenant");
+/* Checks the instances of a GPU on node cn: one MIG profile per single-strategy node; records
+ * where the replicas of spread-by-node tenants are. */
+static void
+check_insts(struct nchk *c, struct cnode *cn, size_t at, const struct gpv_val *insts,
+            const char *mode)
+{
+    char where[512];
+    size_t k;
 
-            if (cn[at].single && mode && !strcmp(mode, "mig") && prof) {
-                if (!cn[at].profile)
-                    cn[at].profile = prof;
-                else if (strcmp(cn[at].profile, prof)) {
-                    snprintf(where, sizeof(where), "node '%s'", cn[at].name);
-                    nfail(&c, where,
-                          "mig_strategy single, but its GPUs carry %s and %s (one MIG profile "
-                          "per node)",
-                          cn[at].profile, prof);
-                    cn[at].single = false; /* said once */
-                }
+    for (k = 0; insts && insts->type == GPV_V_ARR && k < insts->n; k++) {
+        const struct gpv_val *x = insts->items[k];
+        const char *prof = str_of(x, "profile"), *tn = str_of(x, "tenant");
+
+        if (cn->single && mode && !strcmp(mode, "mig") && prof) {
+            if (!cn->profile)
+                cn->profile = prof;
+            else if (strcmp(cn->profile, prof)) {
+                snprintf(where, sizeof(where), "node '%s'", cn->name);
+                nfail(c, where,
+                      "mig_strategy single, but its GPUs carry %s and %s (one MIG profile "
+                      "per node)",
+                      cn->profile, prof);
+                cn->single = false; /* said once */
             }
-            if (!tn || !nsp || !bsearch(&tn, spread, nsp, sizeof(char *), cstr_cmp))
-                continue;
-            if (nrl == caprl) {
-                caprl = caprl ? 2 * caprl : 16;
-                rl = xreallocarray(rl, caprl, sizeof(*rl));
-            }
-            rl[nrl].tenant = tn;
-            rl[nrl].replica = int_of(x, "replica");
-            rl[nrl++].node = (size_t)at;
         }
+        if (!tn || !c->nsp || !bsearch(&tn, c->spread, c->nsp, sizeof(char *), cstr_cmp))
+            continue;
+        if (c->nrl == c->caprl) {
+            c->caprl = c->caprl ? 2 * c->caprl : 16;
+            c->rl = xreallocarray(c->rl, c->caprl, sizeof(*c->rl));
+        }
+        c->rl[c->nrl].tenant = tn;
+        c->rl[c->nrl].replica = int_of(x, "replica");
+        c->rl[c->nrl++].node = at;
     }
-    /* Spread by node: no node holds two replicas of such a tenant. */
-    if (nrl)
-        qsort(rl, nrl, sizeof(*rl), rloc_cmp);
-    for (i = 1; i < nrl; i++) {
+}
+
+/* Checks gpus[i] against the node it names: index in range and free, model, id, instances. */
+static void
+check_gpu(struct nchk *c, const struct gpv_val *gpus, size_t i)
+{
+    const struct gpv_val *g = gpus->items[i], *nv = gpv_val_get(g, "node");
+    const char *id = str_of(g, "id"), *model = str_of(g, "model");
+    long long index = int_of(g, "index");
+    struct cnode *cn;
+    char where[512];
+    long at;
+
+    if (!nv || nv->type == GPV_V_NULL) {
+        if (gpv_val_get(g, "index") && gpv_val_get(g, "index")->type != GPV_V_NULL) {
+            snprintf(where, sizeof(where), "gpu '%s'", id ? id : "?");
+            nfail(c, where, "has an index but no node");
+        }
+        return;
+    }
+    c->checks++;
+    snprintf(where, sizeof(where), "gpu '%s'", id ? id : "?");
+    if (nv->type != GPV_V_STR || (at = find_node(c->cn, c->nn, nv->s)) < 0) {
+        nfail(c, where, "is on node '%s', which is not in nodes",
+              nv->type == GPV_V_STR ? nv->s : "?");
+        return;
+    }
+    cn = &c->cn[at];
+    if (index < 0 || index >= cn->gpus) {
+        nfail(c, where, "index must be from 0 to %lld on node '%s'", cn->gpus - 1, cn->name);
+        return;
+    }
+    if (cn->gpu[index] != GPV_SITE_IDLE) {
+        nfail(c, where, "index %lld of node '%s' is taken by gpu '%s' too", index, cn->name,
+              str_of(gpus->items[cn->gpu[index]], "id"));
+        return;
+    }
+    cn->gpu[index] = i;
+    if (model && cn->model && strcmp(model, cn->model))
+        nfail(c, where, "is a %s, but node '%s' has %s GPUs", model, cn->name, cn->model);
+    if (id) {
+        char *want = xasprintf("%s/%lld", cn->name, index);
+
+        if (strcmp(id, want))
+            nfail(c, where, "on node '%s' index %lld must have id '%s'", cn->name, index, want);
+        free(want);
+    }
+    check_insts(c, cn, (size_t)at, gpv_val_get(g, "instances"), str_of(g, "mode"));
+}
+
+/* Spread by node: no node holds two replicas of such a tenant. */
+static void
+check_spread(struct nchk *c)
+{
+    struct rloc *rl = c->rl;
+    char where[512];
+    size_t i;
+
+    if (c->nrl)
+        qsort(rl, c->nrl, sizeof(*rl), rloc_cmp);
+    for (i = 1; i < c->nrl; i++) {
         if (strcmp(rl[i].tenant, rl[i - 1].tenant) || rl[i].node != rl[i - 1].node ||
             rl[i].replica == rl[i - 1].replica)
             continue;
@@ -450,14 +472,41 @@ pl_nodes_check(const struct gpv_val *plan, const struct gpv_db *db,
             rl[i - 2].replica != rl[i - 1].replica)
             continue;
         snprintf(where, sizeof(where), "tenant '%s'", rl[i].tenant);
-        nfail(&c, where, "spread: node, but replicas %lld and %lld share node '%s'",
-              rl[i - 1].replica, rl[i].replica, cn[rl[i].node].name);
+        nfail(c, where, "spread: node, but replicas %lld and %lld share node '%s'",
+              rl[i - 1].replica, rl[i].replica, c->cn[rl[i].node].name);
     }
-    c.checks += nrl ? 1 : 0;
-    for (i = 0; i < nn; i++)
-        free(cn[i].gpu);
-    free(cn);
-    free(rl);
-    free(spread);
+    c->checks += c->nrl ? 1 : 0;
+}
+
+size_t
+pl_nodes_check(const struct gpv_val *plan, const struct gpv_db *db,
+               void (*fail)(void *arg, const char *where, const char *what), void *arg)
+{
+    const struct gpv_val *nodes = gpv_val_get(plan, "nodes");
+    const struct gpv_val *gpus = gpv_val_get(plan, "gpus");
+    const struct gpv_val *tenants = gpv_val_get(plan, "tenants");
+    struct nchk c;
+    size_t i;
+
+    memset(&c, 0, sizeof(c));
+    c.fail = fail;
+    c.arg = arg;
+    if (nodes && nodes->type != GPV_V_ARR) {
+        nfail(&c, "plan", "'nodes' is not a list");
+        return 1;
+    }
+    c.cn = xcalloc((nodes ? nodes->n : 0) + 1, sizeof(*c.cn));
+    if (tenants && tenants->type == GPV_V_ARR)
+        spread_names(&c, tenants);
+    for (i = 0; nodes && i < nodes->n; i++)
+        check_node(&c, db, nodes->items[i], i);
+    for (i = 0; gpus && gpus->type == GPV_V_ARR && i < gpus->n; i++)
+        check_gpu(&c, gpus, i);
+    check_spread(&c);
+    for (i = 0; i < c.nn; i++)
+        free(c.cn[i].gpu);
+    free(c.cn);
+    free(c.rl);
+    free(c.spread);
     return c.checks;
 }

@@ -1,8 +1,9 @@
 #ifndef GPUVPLAN_REPORT_INT_H
 #define GPUVPLAN_REPORT_INT_H
 
-/* Shared by report.c (page, summary, legend, sections), report_gpu.c (one GPU),
- * report_slot.c (a node's slots), report_diff.c (diff -f html) and report_model.c
+/* Shared by report.c (colours, escaping, values, tenants), report_page.c (page, summary,
+ * legend, key, unplaced), report_section.c (sections per model or node), report_gpu.c (one
+ * GPU), report_slot.c (a node's slots), report_diff.c (diff -f html) and report_model.c
  * (show MODEL -f html). */
 
 #include "gpuvplan/report.h"
@@ -55,6 +56,15 @@ void rpt_coord(struct rpt *r, double v);
 /* Memory in MiB as "9.75 GiB" (two significant decimals, trimmed). */
 void rpt_gib(struct gpv_buf *b, long long mib);
 
+/* Is v an object? (false for NULL) */
+bool rpt_is_obj(const struct gpv_val *v);
+
+/*
+ * Fills r->tenants with every tenant named in tenants[], unplaced[] or an instance, once,
+ * sorted, each with its colour: its hash's palette entry, or (when a tenant earlier in name
+ * order has it and some entry is still free) the next free one. The caller frees r->tenants.
+ */
+void rpt_collect_tenants(struct rpt *r, const struct gpv_val *plan);
 /* The tenant's entry, or NULL. */
 const struct rpt_tenant *rpt_tenant(const struct rpt *r, const char *name);
 /* The tenant's fill colour (a grey for a tenant the plan does not list). */
@@ -63,6 +73,11 @@ const char *rpt_colour(const struct rpt *r, const char *name);
 /* The <style> element and the hidden SVG with the hatch patterns, shared by both pages. */
 void rpt_style(struct rpt *r);
 void rpt_defs(struct rpt *r);
+
+/* The sections of GPUs (report_section.c): per model, or (r->nodes) pools by model, each a
+ * row per node: nodes[] in order, then nodes only GPUs name. gs is plan's gpus[]. */
+void rpt_by_model(struct rpt *r, const struct gpv_val *plan, const struct gpv_val *gs);
+void rpt_by_node(struct rpt *r, const struct gpv_val *plan, const struct gpv_val *gs);
 
 /* One GPU of gpus[] as an SVG with one <g class="gpu"> (report_gpu.c). */
 void rpt_gpu(struct rpt *r, const struct gpv_val *gpu);

@@ -103,26 +103,6 @@ mark(struct slotting *n, int demand)
     n->marks[n->nmarks++] = demand;
 }
 
-/* True when bundle b may go on node n: no spread-by-node demand of b already there. */
-static bool
-spread_ok(const struct gpv_pack_problem *p, const struct gpv_pack_result *r,
-          const struct item *items, const struct bundle *b, const struct slotting *n)
-{
-    size_t i, k;
-
-    for (i = 0; i < b->n; i++) {
-        const struct gpv_pack_gpu *g = &r->gpus[items[b->first + i].gpu];
-
-        for (k = 0; k < g->ninsts; k++) {
-            int d = r->insts[g->first + k].demand;
-
-            if (p->demands[d].spread_nodes && holds(n, d))
-                return false;
-        }
-    }
-    return true;
-}
-
 static void
 add_issue(struct gpv_site *s, char *line)
 {
@@ -156,6 +136,14 @@ conflicting(const struct gpv_pack_problem *p, const struct gpv_pack_result *r,
         }
     }
     return -1;
+}
+
+/* True when bundle b may go on node n: no spread-by-node demand of b already there. */
+static bool
+spread_ok(const struct gpv_pack_problem *p, const struct gpv_pack_result *r,
+          const struct item *items, const struct bundle *b, const struct slotting *n)
+{
+    return conflicting(p, r, items, b, n) < 0;
 }
 
 /* Assigns the GPUs of model entry m (nodes s->nodes[n0 .. n0 + nn)) to node indexes. */

@@ -559,12 +559,11 @@ is_weekday(const struct sm_tok *t)
     return false;
 }
 
-/* One line, l[0..len) without its newline. */
+/* Refuses a line with control bytes other than tab and carriage return: binary input. */
 static int
-read_line(struct sm_reader *r, const char *l, int len)
+check_text(struct sm_reader *r, const char *l, int len)
 {
-    struct sm_tok t[MAX_TOKENS];
-    int n, i;
+    int i;
 
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)l[i];
@@ -573,30 +572,101 @@ read_line(struct sm_reader *r, const char *l, int len)
             return gpv_error_set(r->err, GPV_EINPUT, r->file, r->line, i + 1,
                                  "binary data (byte 0x%02x): expected nvidia-smi text output", c);
     }
+    return 0;
+}
+
+/* A comment line: "# node: NAME" names the node (once); any comment ends a section. */
+static int
+comment_line(struct sm_reader *r, const char *l, int len)
+{
+    struct sm_tok nt[4];
+    int nn = tokenize(nt, 4, l, len, " \t\r");
+
+    if (nn == 3 && sm_tok_is(&nt[0], "#") && sm_tok_is(&nt[1], "node:")) {
+        if (!sm_is_name_token(&nt[2]))
+            return sm_fail(r, nt[2].col, "%s", "bad node name");
+        if (r->s->node && !sm_tok_is(&nt[2], r->s->node))
+            return gpv_error_set(r->err, GPV_EINPUT, r->file, r->line, nt[2].col,
+                                 "second node name '%.*s' (this input is node '%s' since "
+                                 "%s:%d)",
+                                 nt[2].len, nt[2].p, r->s->node, r->s->node_pos.file,
+                                 r->s->node_pos.line);
+        if (!r->s->node)
+            r->s->node = sm_tok_dup(&nt[2]);
+        if (!r->s->node_pos.line)
+            r->s->node_pos = sm_pos_at(r, nt[2].col);
+    }
+    r->sect = S_NONE;
+    return 0;
+}
+
+/* A line of a box-drawn table ("| ... |", starting at column col): a header that opens an -lgip
+ * or -lgi section, or one of their rows. */
+static int
+table_line(struct sm_reader *r, const char *l, int len, int col)
+{
+    struct sm_tok b[MAX_TOKENS];
+    int nb = tokenize(b, MAX_TOKENS, l, len, " \t\r|");
+
+    if (nb < 0)
+        return sm_fail(r, 1, "%s", "too many fields on one line: expected nvidia-smi output");
+    if (nb == 0 || tok_all(&b[0], "="))
+        return 0;
+    if (nb >= 3 && sm_tok_is(&b[0], "GPU") && sm_tok_is(&b[1], "instance") &&
+        sm_tok_is(&b[2], "profiles:")) {
+        r->sect = S_LGIP;
+        return 0;
+    }
+    if (nb >= 2 && sm_tok_is(&b[0], "GPU") && sm_tok_is(&b[1], "instances:")) {
+        r->sect = S_LGI;
+        r->lgi_table++;
+        r->s->any_lgi = true;
+        return 0;
+    }
+    if (sm_tok_is(&b[0], "Compute") || sm_tok_is(&b[0], "Processes:")) {
+        r->sect = S_SKIP;
+        return 0;
+    }
+    if (nb >= 4 && sm_tok_is(&b[0], "GPU") && sm_tok_is(&b[1], "Name") && sm_tok_is(&b[2], "ID") &&
+        sm_tok_is(&b[3], "Instances")) {
+        r->sect = S_LGIP;
+        return 0;
+    }
+    if (nb >= 4 && sm_tok_is(&b[0], "GPU") && sm_tok_is(&b[1], "Name") &&
+        sm_tok_is(&b[2], "Profile") && sm_tok_is(&b[3], "Instance")) {
+        if (r->sect != S_LGI) {
+            r->lgi_table++;
+            r->s->any_lgi = true;
+        }
+        r->sect = S_LGI;
+        return 0;
+    }
+    if (sm_tok_is(&b[0], "Free/Total") || (sm_tok_is(&b[0], "ID") && r->sect == S_LGI))
+        return 0;
+    if (r->sect == S_LGIP)
+        return lgip_row(r, b, nb);
+    if (r->sect == S_LGI)
+        return lgi_row(r, b, nb);
+    if (r->sect == S_SKIP)
+        return 0;
+    return sm_fail(r, col, "%s",
+                   "table row outside an -lgip or -lgi table (its header is missing)");
+}
+
+/* One line, l[0..len) without its newline. */
+static int
+read_line(struct sm_reader *r, const char *l, int len)
+{
+    struct sm_tok t[MAX_TOKENS];
+    int n, i;
+
+    if ((i = check_text(r, l, len)))
+        return i;
     n = tokenize(t, MAX_TOKENS, l, len, " \t\r");
     if (n == 0)
         return 0;
-    if (t[0].p[0] == '#') {
-        struct sm_tok nt[4];
-        int nn = tokenize(nt, 4, l, len, " \t\r");
-
-        if (nn == 3 && sm_tok_is(&nt[0], "#") && sm_tok_is(&nt[1], "node:")) {
-            if (!sm_is_name_token(&nt[2]))
-                return sm_fail(r, nt[2].col, "%s", "bad node name");
-            if (r->s->node && !sm_tok_is(&nt[2], r->s->node))
-                return gpv_error_set(r->err, GPV_EINPUT, r->file, r->line, nt[2].col,
-                                     "second node name '%.*s' (this input is node '%s' since "
-                                     "%s:%d)",
-                                     nt[2].len, nt[2].p, r->s->node, r->s->node_pos.file,
-                                     r->s->node_pos.line);
-            if (!r->s->node)
-                r->s->node = sm_tok_dup(&nt[2]);
-            if (!r->s->node_pos.line)
-                r->s->node_pos = sm_pos_at(r, nt[2].col);
-        }
-        r->sect = S_NONE;
-        return 0;
-    }
+    if (t[0].p[0] == '#')
+        return comment_line(r, l, len);
     if (n < 0)
         return sm_fail(r, 1, "%s", "too many fields on one line: expected nvidia-smi output");
     if (is_prompt(t, n)) {
@@ -615,54 +685,8 @@ read_line(struct sm_reader *r, const char *l, int len)
         return 0;
     if (n >= 5 && t[0].len == 3 && is_weekday(&t[0]) && memchr(t[3].p, ':', (size_t)t[3].len))
         return 0; /* the date line nvidia-smi prints above its banner */
-    if (t[0].p[0] == '|') {
-        struct sm_tok b[MAX_TOKENS];
-        int nb = tokenize(b, MAX_TOKENS, l, len, " \t\r|");
-
-        if (nb < 0)
-            return sm_fail(r, 1, "%s", "too many fields on one line: expected nvidia-smi output");
-        if (nb == 0 || tok_all(&b[0], "="))
-            return 0;
-        if (nb >= 3 && sm_tok_is(&b[0], "GPU") && sm_tok_is(&b[1], "instance") &&
-            sm_tok_is(&b[2], "profiles:")) {
-            r->sect = S_LGIP;
-            return 0;
-        }
-        if (nb >= 2 && sm_tok_is(&b[0], "GPU") && sm_tok_is(&b[1], "instances:")) {
-            r->sect = S_LGI;
-            r->lgi_table++;
-            r->s->any_lgi = true;
-            return 0;
-        }
-        if (sm_tok_is(&b[0], "Compute") || sm_tok_is(&b[0], "Processes:")) {
-            r->sect = S_SKIP;
-            return 0;
-        }
-        if (nb >= 4 && sm_tok_is(&b[0], "GPU") && sm_tok_is(&b[1], "Name") &&
-            sm_tok_is(&b[2], "ID") && sm_tok_is(&b[3], "Instances")) {
-            r->sect = S_LGIP;
-            return 0;
-        }
-        if (nb >= 4 && sm_tok_is(&b[0], "GPU") && sm_tok_is(&b[1], "Name") &&
-            sm_tok_is(&b[2], "Profile") && sm_tok_is(&b[3], "Instance")) {
-            if (r->sect != S_LGI) {
-                r->lgi_table++;
-                r->s->any_lgi = true;
-            }
-            r->sect = S_LGI;
-            return 0;
-        }
-        if (sm_tok_is(&b[0], "Free/Total") || (sm_tok_is(&b[0], "ID") && r->sect == S_LGI))
-            return 0;
-        if (r->sect == S_LGIP)
-            return lgip_row(r, b, nb);
-        if (r->sect == S_LGI)
-            return lgi_row(r, b, nb);
-        if (r->sect == S_SKIP)
-            return 0;
-        return sm_fail(r, t[0].col, "%s",
-                       "table row outside an -lgip or -lgi table (its header is missing)");
-    }
+    if (t[0].p[0] == '|')
+        return table_line(r, l, len, t[0].col);
     if (r->sect == S_SKIP && (t[0].p[0] == '+' || t[0].p[0] == '|'))
         return 0;
     if (n >= 2 && sm_tok_is(&t[0], "No") &&

@@ -1,6 +1,7 @@
 /* gpuvplan rules: the decision rules as a readable decision list. */
 #include "cli.h"
 #include "opt.h"
+#include "cli_sources.h"
 #include "cli_rules.h"
 
 #include <stdlib.h>
@@ -76,14 +77,7 @@ rules_value(const struct gpv_ruleset *rs)
         for (k = 0; k < r->nsources; k++)
             gpv_val_push(a, gpv_val_str(r->sources[k]));
     }
-    arr = gpv_val_set(root, "sources", gpv_val_arr());
-    for (i = 0; i < rs->nsources; i++) {
-        struct gpv_val *o = gpv_val_push(arr, gpv_val_obj());
-
-        gpv_val_set_str(o, "id", rs->sources[i].id);
-        gpv_val_set_str(o, "title", rs->sources[i].title);
-        gpv_val_set_str(o, "url", rs->sources[i].url);
-    }
+    gpv_val_set(root, "sources", cli_sources_value(rs->sources, rs->nsources));
     return root;
 }
 
@@ -151,14 +145,7 @@ print_rules(const struct gpv_cli *cli, const struct gpv_ruleset *rs)
     cli_wrap(stdout, "  ", "  ",
              "When no preference rule holds: vgpu > mig-vgpu > mig > passthrough.");
     printf("\n%sSources%s\n", cli_bold(cli), cli_reset(cli));
-    for (i = 0; i < rs->nsources; i++) {
-        char *lead = xasprintf("  [%s] ", rs->sources[i].id);
-
-        cli_wrap(stdout, lead, "      ", rs->sources[i].title);
-        if (rs->sources[i].url)
-            cli_wrap_at(stdout, cli_columns(), "      ", "      ", rs->sources[i].url);
-        free(lead);
-    }
+    cli_sources_print(rs->sources, rs->nsources);
     line = xasprintf("%zu rules from %s; `gpuvplan explain TENANTS.yaml` applies them", rs->nrules,
                      rs->name);
     fputc('\n', stdout);

@@ -1,6 +1,7 @@
 /* gpuvplan show GPU: one model's MIG profiles (drawn on the grid), vGPU types and sources. */
 #include "cli.h"
 #include "opt.h"
+#include "cli_sources.h"
 
 #include "gpuvplan/report.h"
 
@@ -163,14 +164,7 @@ show_value(const struct gpv_gpu *g)
     } else {
         gpv_val_set(o, "vgpu", gpv_val_null());
     }
-    a = gpv_val_set(o, "sources", gpv_val_arr());
-    for (i = 0; i < g->nsources; i++) {
-        struct gpv_val *so = gpv_val_push(a, gpv_val_obj());
-
-        gpv_val_set_str(so, "id", g->sources[i].id);
-        gpv_val_set_str(so, "title", g->sources[i].title);
-        gpv_val_set_str(so, "url", g->sources[i].url);
-    }
+    gpv_val_set(o, "sources", cli_sources_value(g->sources, g->nsources));
     a = gpv_val_set(o, "notes", gpv_val_arr());
     for (i = 0; i < g->nnotes; i++)
         gpv_val_push(a, gpv_val_str(g->notes[i]));
@@ -397,14 +391,7 @@ print_show(const struct gpv_cli *cli, const struct gpv_gpu *g)
     else
         printf("\nvGPU: no vGPU types in the database\n");
     printf("\n%sSources%s:\n", cli_bold(cli), cli_reset(cli));
-    for (i = 0; i < g->nsources; i++) {
-        char *first = xasprintf("  [%s] ", g->sources[i].id);
-
-        cli_wrap(stdout, first, "      ", g->sources[i].title);
-        if (g->sources[i].url)
-            cli_wrap_at(stdout, cli_columns(), "      ", "      ", g->sources[i].url);
-        free(first);
-    }
+    cli_sources_print(g->sources, g->nsources);
     if (g->nnotes) {
         printf("\n%sNotes%s:\n", cli_bold(cli), cli_reset(cli));
         for (i = 0; i < g->nnotes; i++)
