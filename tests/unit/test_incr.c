@@ -16,30 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct gpv_db db;
-static struct gpv_ruleset rules;
-
-static int
-setup(void **state)
-{
-    struct gpv_error err;
-
-    (void)state;
-    gpv_db_init(&db);
-    memset(&rules, 0, sizeof(rules));
-    if (gpv_db_load_embedded(&db, &err))
-        return -1;
-    return gpv_rules_load_embedded(&rules, &err);
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    gpv_rules_release(&rules);
-    gpv_db_release(&db);
-    return 0;
-}
+#include "plan_fixture.h"
 
 #define SITE_HEAD                                                                                  \
     "version: 1\n"                                                                                 \
