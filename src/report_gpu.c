@@ -239,6 +239,24 @@ usable_units(bool *usable, const struct gpv_gpu *gpu, const struct gpv_mig_layou
     }
 }
 
+/*
+ * An instance's block, after its title: the rectangle in the tenant's colour at bx (width bw),
+ * its lines of text and the bar of memory asked against `held` MiB; closes the instance's group.
+ */
+static void
+inst_block(struct rpt *r, const struct geo *g, double bx, double bw, const char *tenant,
+           const char *const *lines, int n, long long held)
+{
+    char attrs[64];
+
+    gpv_buf_puts(r->b, "</title>");
+    snprintf(attrs, sizeof(attrs), "class=\"blk\" fill=\"%s\"", rpt_colour(r, tenant));
+    rect(r, attrs, bx, g->y0, bw, g->bh);
+    block_text(r, bx, g->y0, bw, g->bh, lines, n);
+    mem_bar(r, bx, g->y0, bw, g->bh, asked_mib(r, tenant), held);
+    gpv_buf_puts(r->b, "</g>\n");
+}
+
 /* The profiles that fit in free units [a, b): names joined by ", ". */
 static void
 fits_in(char *out, size_t cap, const struct gpv_gpu *gpu, const struct gpv_mig_layout *l, int a,
@@ -355,22 +373,10 @@ mig_gpu(struct rpt *r, const struct geo *g, const struct gpv_val *ins, const str
         inst_open(r, x, gid);
         gpv_buf_printf(r->b, " at units %lld to %lld", start, start + size - 1);
         mem_title(r, asked_mib(r, tenant), held);
-        gpv_buf_puts(r->b, "</title>");
-        gpv_buf_printf(r->b, "<rect class=\"blk\" fill=\"%s\" x=\"", rpt_colour(r, tenant));
-        rpt_coord(r, bx);
-        gpv_buf_puts(r->b, "\" y=\"");
-        rpt_coord(r, g->y0);
-        gpv_buf_puts(r->b, "\" width=\"");
-        rpt_coord(r, bw);
-        gpv_buf_puts(r->b, "\" height=\"");
-        rpt_coord(r, g->bh);
-        gpv_buf_puts(r->b, "\"/>");
         lines[0] = prof;
         lines[1] = tenant;
         lines[2] = backed ? rpt_str(x, "vgpu_type") : NULL;
-        block_text(r, bx, g->y0, bw, g->bh, lines, 3);
-        mem_bar(r, bx, g->y0, bw, g->bh, asked_mib(r, tenant), held);
-        gpv_buf_puts(r->b, "</g>\n");
+        inst_block(r, g, bx, bw, tenant, lines, 3, held);
     }
     usable_units(usable, gpu, &l, taken);
     for (u = 0; u < units;) {
@@ -444,21 +450,9 @@ mixed_gpu(struct rpt *r, const struct geo *g, const struct gpv_val *ins, const s
         inst_open(r, x, gid);
         gpv_buf_printf(r->b, " at placement %lld GB, %lld GB", start, size);
         mem_title(r, asked_mib(r, tenant), type_fb(gpu, prof));
-        gpv_buf_puts(r->b, "</title>");
-        gpv_buf_printf(r->b, "<rect class=\"blk\" fill=\"%s\" x=\"", rpt_colour(r, tenant));
-        rpt_coord(r, bx);
-        gpv_buf_puts(r->b, "\" y=\"");
-        rpt_coord(r, g->y0);
-        gpv_buf_puts(r->b, "\" width=\"");
-        rpt_coord(r, bw);
-        gpv_buf_puts(r->b, "\" height=\"");
-        rpt_coord(r, g->bh);
-        gpv_buf_puts(r->b, "\"/>");
         lines[0] = prof;
         lines[1] = tenant;
-        block_text(r, bx, g->y0, bw, g->bh, lines, 2);
-        mem_bar(r, bx, g->y0, bw, g->bh, asked_mib(r, tenant), type_fb(gpu, prof));
-        gpv_buf_puts(r->b, "</g>\n");
+        inst_block(r, g, bx, bw, tenant, lines, 2, type_fb(gpu, prof));
     }
     for (u = 0; u < units;) {
         if (taken[u]) {
