@@ -25,10 +25,18 @@ duplicate_key(const struct gpv_val *obj)
 {
     char **k;
     const char *dup = NULL;
-    size_t i;
+    size_t i, j;
 
     if (obj->n < 2)
         return NULL;
+    if (obj->n <= 16) {
+        /* Small objects (nearly all of a plan's): pairs, without a copy and a sort. */
+        for (i = 0; i < obj->n; i++)
+            for (j = i + 1; j < obj->n; j++)
+                if (!strcmp(obj->keys[i], obj->keys[j]) && (!dup || strcmp(obj->keys[i], dup) < 0))
+                    dup = obj->keys[i];
+        return dup;
+    }
     k = xcalloc(obj->n, sizeof(*k));
     memcpy(k, obj->keys, obj->n * sizeof(*k));
     qsort(k, obj->n, sizeof(*k), key_cmp);
@@ -43,20 +51,34 @@ static struct gpv_val *
 convert(cJSON *j, char **dup)
 {
     struct gpv_val *v;
-    cJSON *c;
+    cJSON *c, *next;
+    size_t n = 0;
 
     if (cJSON_IsObject(j) || cJSON_IsArray(j)) {
         bool obj = cJSON_IsObject(j);
 
         v = obj ? gpv_val_obj() : gpv_val_arr();
-        while ((c = j->child)) {
-            cJSON_DetachItemViaPointer(j, c);
+        for (c = j->child; c; c = c->next)
+            n++;
+        if (n) {
+            v->cap = n;
+            v->items = xreallocarray(NULL, n, sizeof(*v->items));
             if (obj)
-                gpv_val_set(v, c->string, convert(c, dup));
-            else
-                gpv_val_push(v, convert(c, dup));
+                v->keys = xreallocarray(NULL, n, sizeof(*v->keys));
+        }
+        /* Each child's key and string move into the value tree, uncopied. */
+        for (c = j->child; c; c = next) {
+            next = c->next;
+            c->next = NULL;
+            c->prev = NULL;
+            if (obj) {
+                v->keys[v->n] = c->string;
+                c->string = NULL;
+            }
+            v->items[v->n++] = convert(c, dup);
             cJSON_Delete(c);
         }
+        j->child = NULL;
         /* Readers disagree on duplicates (cJSON takes the first, jq and Python the last). */
         if (obj && !*dup) {
             const char *k = duplicate_key(v);
@@ -66,8 +88,15 @@ convert(cJSON *j, char **dup)
         }
         return v;
     }
+    if (cJSON_IsString(j) && j->valuestring) {
+        v = gpv_val_null();
+        v->type = GPV_V_STR;
+        v->s = j->valuestring;
+        j->valuestring = NULL;
+        return v;
+    }
     if (cJSON_IsString(j))
-        return gpv_val_str(j->valuestring);
+        return gpv_val_null();
     if (cJSON_IsBool(j))
         return gpv_val_bool(cJSON_IsTrue(j));
     if (cJSON_IsNumber(j)) {

@@ -129,7 +129,7 @@ gpv_val_get(const struct gpv_val *obj, const char *key)
     if (!obj || obj->type != GPV_V_OBJ)
         return NULL;
     for (i = 0; i < obj->n; i++)
-        if (!strcmp(obj->keys[i], key))
+        if (obj->keys[i][0] == key[0] && !strcmp(obj->keys[i], key))
             return obj->items[i];
     return NULL;
 }
