@@ -6,12 +6,14 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 /*
- * Converts j into a value tree, deleting each of j's children once it is converted: the two
- * trees are never both whole, which keeps the peak memory of reading a large plan down.
+ * Reading converts cJSON's tree into a value tree in one arena (freed at once, not node by
+ * node), deleting each of j's children once it is converted: the two trees are never both
+ * whole, which keeps the peak memory of reading a large plan down.
  */
 static int
 key_cmp(const void *a, const void *b)
@@ -25,10 +27,18 @@ duplicate_key(const struct gpv_val *obj)
 {
     char **k;
     const char *dup = NULL;
-    size_t i;
+    size_t i, j;
 
     if (obj->n < 2)
         return NULL;
+    if (obj->n <= 16) {
+        /* Small objects (nearly all of a plan's): pairs, without a copy and a sort. */
+        for (i = 0; i < obj->n; i++)
+            for (j = i + 1; j < obj->n; j++)
+                if (!strcmp(obj->keys[i], obj->keys[j]) && (!dup || strcmp(obj->keys[i], dup) < 0))
+                    dup = obj->keys[i];
+        return dup;
+    }
     k = xcalloc(obj->n, sizeof(*k));
     memcpy(k, obj->keys, obj->n * sizeof(*k));
     qsort(k, obj->n, sizeof(*k), key_cmp);
@@ -40,23 +50,35 @@ duplicate_key(const struct gpv_val *obj)
 }
 
 static struct gpv_val *
-convert(cJSON *j, char **dup)
+convert(struct gpv_val_arena *a, cJSON *j, char **dup)
 {
     struct gpv_val *v;
-    cJSON *c;
+    cJSON *c, *next;
+    size_t n = 0;
 
     if (cJSON_IsObject(j) || cJSON_IsArray(j)) {
         bool obj = cJSON_IsObject(j);
 
-        v = obj ? gpv_val_obj() : gpv_val_arr();
-        while ((c = j->child)) {
-            cJSON_DetachItemViaPointer(j, c);
+        v = gpv_val_arena_node(a, obj ? GPV_V_OBJ : GPV_V_ARR);
+        for (c = j->child; c; c = c->next)
+            n++;
+        if (n) {
+            GPV_ASSERT(n <= SIZE_MAX / sizeof(*v->items));
+            v->cap = n;
+            v->items = gpv_val_arena_alloc(a, n * sizeof(*v->items));
             if (obj)
-                gpv_val_set(v, c->string, convert(c, dup));
-            else
-                gpv_val_push(v, convert(c, dup));
+                v->keys = gpv_val_arena_alloc(a, n * sizeof(*v->keys));
+        }
+        for (c = j->child; c; c = next) {
+            next = c->next;
+            c->next = NULL;
+            c->prev = NULL;
+            if (obj)
+                v->keys[v->n] = gpv_val_arena_strdup(a, c->string);
+            v->items[v->n++] = convert(a, c, dup);
             cJSON_Delete(c);
         }
+        j->child = NULL;
         /* Readers disagree on duplicates (cJSON takes the first, jq and Python the last). */
         if (obj && !*dup) {
             const char *k = duplicate_key(v);
@@ -66,18 +88,29 @@ convert(cJSON *j, char **dup)
         }
         return v;
     }
-    if (cJSON_IsString(j))
-        return gpv_val_str(j->valuestring);
-    if (cJSON_IsBool(j))
-        return gpv_val_bool(cJSON_IsTrue(j));
+    if (cJSON_IsString(j) && j->valuestring) {
+        v = gpv_val_arena_node(a, GPV_V_STR);
+        v->s = gpv_val_arena_strdup(a, j->valuestring);
+        return v;
+    }
+    if (cJSON_IsBool(j)) {
+        v = gpv_val_arena_node(a, GPV_V_BOOL);
+        v->b = cJSON_IsTrue(j);
+        return v;
+    }
     if (cJSON_IsNumber(j)) {
         double d = j->valuedouble;
 
-        if (d == floor(d) && fabs(d) < 9007199254740992.0)
-            return gpv_val_int((long long)d);
-        return gpv_val_num(d);
+        if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+            v = gpv_val_arena_node(a, GPV_V_INT);
+            v->i = (long long)d;
+        } else {
+            v = gpv_val_arena_node(a, GPV_V_NUM);
+            v->d = d;
+        }
+        return v;
     }
-    return gpv_val_null();
+    return gpv_val_arena_node(a, GPV_V_NULL);
 }
 
 /* Line and column (from 1) of byte at in buf. */
@@ -140,6 +173,7 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
 {
     const char *end = NULL, *p;
     char *dup = NULL;
+    struct gpv_val_arena *arena;
     cJSON *root;
     cJSON_Hooks hooks;
     int line, col;
@@ -177,7 +211,9 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
         return gpv_error_set(err, GPV_EINPUT, name, line, col,
                              "a string holds a NUL byte (\\u0000)");
     }
-    *out = convert(root, &dup);
+    arena = gpv_val_arena_new();
+    *out = convert(arena, root, &dup);
+    gpv_val_arena_adopt(*out, arena);
     cJSON_Delete(root);
     if (dup) {
         gpv_error_set(err, GPV_EINPUT, name, 0, 0, "duplicate key '%s' in an object", dup);

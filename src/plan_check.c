@@ -67,6 +67,26 @@ tname_cmp(const void *pa, const void *pb)
     return a->idx < b->idx ? -1 : (a->idx > b->idx);
 }
 
+const struct gpv_gpu *
+pc_find(struct chk *c, const char *name)
+{
+    const struct gpv_gpu *gpu;
+    size_t i;
+
+    if (!name)
+        return gpv_db_find(c->db, name);
+    for (i = 0; i < c->nmemo; i++)
+        if (!strcmp(c->memo[i].name, name))
+            return c->memo[i].gpu;
+    gpu = gpv_db_find(c->db, name);
+    c->memo[c->next_memo].name = name;
+    c->memo[c->next_memo].gpu = gpu;
+    c->next_memo = (c->next_memo + 1) % PC_MEMO;
+    if (c->nmemo < PC_MEMO)
+        c->nmemo++;
+    return gpu;
+}
+
 long
 pc_tname_find(const struct tname *v, size_t n, const char *name)
 {
@@ -222,7 +242,7 @@ check_tenants(struct chk *c)
         c->ti[i].v = t;
         c->ti[i].name = c->names[i].name;
         c->ti[i].compute = cv && cv->type != GPV_V_NULL ? pl_num(cv) : 0.0;
-        c->ti[i].gpu = gpv_db_find(c->db, pc_sget(t, "gpu"));
+        c->ti[i].gpu = pc_find(c, pc_sget(t, "gpu"));
     }
     if (c->nt > 1)
         qsort(c->names, c->nt, sizeof(*c->names), tname_cmp);
@@ -378,7 +398,7 @@ check_gpu(struct chk *c, size_t g)
     const struct gpv_plan_policy *pol = c->pol;
     const struct gpv_val *gv = c->gpus->items[g], *ins = gpv_val_get(gv, "instances");
     const char *id = pc_sget(gv, "id"), *model = pc_sget(gv, "model"), *mode = pc_sget(gv, "mode");
-    const struct gpv_gpu *gpu = gpv_db_find(c->db, model);
+    const struct gpv_gpu *gpu = pc_find(c, model);
     char where[512];
     size_t j;
 
@@ -401,7 +421,7 @@ check_gpu(struct chk *c, size_t g)
             pc_fail(c, where, "mode '%s' is not mig, mig-vgpu, vgpu or passthrough", mode);
         if (pol->nmodels) {
             for (j = 0; j < pol->nmodels; j++)
-                if (gpv_db_find(c->db, pol->models[j]) == gpu)
+                if (pc_find(c, pol->models[j]) == gpu)
                     break;
             if (j == pol->nmodels)
                 pc_fail(c, where, "model %s is not among the allowed --gpu-model", gpu->id);
@@ -418,10 +438,10 @@ check_gpu(struct chk *c, size_t g)
  * none matches (the tenant's own keys then say what is wrong). *gpu: that part's model.
  */
 static const struct gpv_val *
-tenant_part(const struct chk *c, size_t t, const struct gpv_val *g, const struct gpv_gpu **gpu)
+tenant_part(struct chk *c, size_t t, const struct gpv_val *g, const struct gpv_gpu **gpu)
 {
     const struct gpv_val *parts = gpv_val_get(c->ti[t].v, "parts");
-    const struct gpv_gpu *gm = gpv_db_find(c->db, pc_sget(g, "model"));
+    const struct gpv_gpu *gm = pc_find(c, pc_sget(g, "model"));
     const char *mode = pc_sget(g, "mode");
     size_t i;
 
@@ -429,7 +449,7 @@ tenant_part(const struct chk *c, size_t t, const struct gpv_val *g, const struct
     for (i = 0; parts && parts->type == GPV_V_ARR && i < parts->n; i++) {
         const struct gpv_val *pv = parts->items[i];
         const char *pm = pc_sget(pv, "method");
-        const struct gpv_gpu *pg = gpv_db_find(c->db, pc_sget(pv, "gpu"));
+        const struct gpv_gpu *pg = pc_find(c, pc_sget(pv, "gpu"));
 
         if (pg && pg == gm && pm && mode && !strcmp(pm, mode)) {
             *gpu = pg;
@@ -454,7 +474,7 @@ check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
 
     if (strcmp(mode, method))
         pc_fail(c, where, "its method is %s but gpu '%s' is in %s mode", method, gid, mode);
-    if (tg && gpv_db_find(c->db, pc_sget(g, "model")) != tg) {
+    if (tg && pc_find(c, pc_sget(g, "model")) != tg) {
         pc_fail(c, where, "decided for %s but placed on gpu '%s', a %s", tg->id, gid,
                 pc_sget(g, "model"));
     } else if (tg && (!strcmp(method, "mig") || !strcmp(method, "vgpu"))) {
@@ -492,7 +512,7 @@ check_fit(struct chk *c, const char *where, size_t t, size_t k)
     long long need = pc_iget(tv, "memory_mib", -1), have = -1;
     int p;
 
-    if (!tg || gpv_db_find(c->db, pc_sget(g, "model")) != tg)
+    if (!tg || pc_find(c, pc_sget(g, "model")) != tg)
         return true; /* reported by check_tenant_instance() */
     if (!strcmp(method, "passthrough")) {
         have = pc_iget(tv, "whole_gpus", 1) * tg->memory_mib;

@@ -34,6 +34,8 @@ struct tinfo {
 };
 
 /* One check of one plan: the findings, the plan's parts, and the tables built on the way. */
+#define PC_MEMO 8 /* model names remembered by pc_find */
+
 struct chk {
     struct gpv_plan_findings *out;
     size_t cap; /* of out->v */
@@ -48,6 +50,11 @@ struct chk {
     long long mem_total, mem_alloc; /* MiB of the GPUs and allocated on them */
     size_t both;                    /* tenants partly placed: in tenants and in unplaced */
     double cost;                    /* per hour, recomputed from the GPUs; < 0 unknown */
+    struct model_memo {             /* the last model names resolved, and their models */
+        const char *name;
+        const struct gpv_gpu *gpu;
+    } memo[PC_MEMO];
+    size_t nmemo, next_memo;
 };
 
 /* Adds a finding: where ("gpu 'h100-80gb-2'", "summary") and a printf-style what. */
@@ -62,6 +69,13 @@ const char *pc_sget(const struct gpv_val *o, const char *k);
 
 /* Member k of object o as an integer, or dflt when absent or not an integer. */
 long long pc_iget(const struct gpv_val *o, const char *k, long long dflt);
+
+/*
+ * The model called name (gpv_db_find), or NULL: the same answer for the same name, without
+ * searching the database again for one of the last few names asked. name is only borrowed for
+ * as long as the check runs (it points into the plan being checked).
+ */
+const struct gpv_gpu *pc_find(struct chk *c, const char *name);
 
 /* The index of the placed tenant called name in the sorted v[0..n), or -1. */
 long pc_tname_find(const struct tname *v, size_t n, const char *name);

@@ -16,17 +16,68 @@
 extern const struct gpv_embedded_file gpv_schema_files[];
 extern const size_t gpv_schema_count;
 
+#define SCH_DEPTH 64 /* the schema nests far less deeply */
+
+/* Where validation is: a member name, or an array index when key is NULL. */
+struct sch_seg {
+    const char *key;
+    size_t idx;
+};
+
 struct sch {
     const char *name;
     struct gpv_error *err;
-    char path[512];
+    struct sch_seg seg[SCH_DEPTH]; /* the path, written out only when something fails */
+    size_t depth;
 };
+
+static void
+push(struct sch *c, const char *key, size_t idx)
+{
+    GPV_ASSERT(c->depth < SCH_DEPTH);
+    c->seg[c->depth].key = key;
+    c->seg[c->depth].idx = idx;
+    c->depth++;
+}
 
 static int
 fail(struct sch *c, const char *what)
 {
+    char path[512];
+    size_t i, len;
+
+    path[0] = '\0';
+    for (i = 0; i < c->depth; i++) {
+        len = strlen(path);
+        if (c->seg[i].key)
+            snprintf(path + len, sizeof(path) - len, "%s%s", len ? "." : "", c->seg[i].key);
+        else
+            snprintf(path + len, sizeof(path) - len, "[%zu]", c->seg[i].idx);
+    }
     return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0, "not a plan: %s %s",
-                         c->path[0] ? c->path : "the document", what);
+                         path[0] ? path : "the document", what);
+}
+
+/*
+ * Member key of o, searched from *hint on and then from the start (members usually come in the
+ * schema's order, so most searches take one step): the only such member, since the JSON reader
+ * refuses duplicate keys; when o has several, some member called key (existence is the same).
+ */
+static const struct gpv_val *
+member(const struct gpv_val *o, const char *key, size_t *hint)
+{
+    size_t k, i;
+
+    if (!o || o->type != GPV_V_OBJ || !o->n)
+        return NULL;
+    for (k = 0; k < o->n; k++) {
+        i = (*hint + k) % o->n;
+        if (o->keys[i][0] == key[0] && !strcmp(o->keys[i], key)) {
+            *hint = i + 1;
+            return o->items[i];
+        }
+    }
+    return NULL;
 }
 
 static bool
@@ -75,11 +126,11 @@ validate_object(struct sch *c, const struct gpv_val *s, const struct gpv_val *v)
 {
     const struct gpv_val *req = gpv_val_get(s, "required"), *props = gpv_val_get(s, "properties");
     const struct gpv_val *extra = gpv_val_get(s, "additionalProperties"), *ps;
-    size_t i, len = strlen(c->path);
+    size_t i, vhint = 0, phint = 0;
     int rc;
 
     for (i = 0; req && i < req->n; i++) {
-        if (!gpv_val_get(v, req->items[i]->s)) {
+        if (!member(v, req->items[i]->s, &vhint)) {
             char what[160];
 
             snprintf(what, sizeof(what), "lacks '%.120s'", req->items[i]->s);
@@ -87,18 +138,15 @@ validate_object(struct sch *c, const struct gpv_val *s, const struct gpv_val *v)
         }
     }
     for (i = 0; i < v->n; i++) {
-        ps = props ? gpv_val_get(props, v->keys[i]) : NULL;
-        snprintf(c->path + len, sizeof(c->path) - len, "%s%s", len ? "." : "", v->keys[i]);
-        if (!ps && extra && extra->type == GPV_V_BOOL && !extra->b) {
-            rc = fail(c, "is not a member the schema allows");
-            c->path[len] = '\0';
-            return rc;
-        }
+        ps = member(props, v->keys[i], &phint);
+        push(c, v->keys[i], 0);
+        if (!ps && extra && extra->type == GPV_V_BOOL && !extra->b)
+            return fail(c, "is not a member the schema allows");
         if (!ps && extra && extra->type == GPV_V_OBJ)
             ps = extra;
         if (ps && (rc = validate(c, ps, v->items[i])))
             return rc;
-        c->path[len] = '\0';
+        c->depth--;
     }
     return 0;
 }
@@ -107,7 +155,7 @@ static int
 validate(struct sch *c, const struct gpv_val *s, const struct gpv_val *v)
 {
     const struct gpv_val *t = gpv_val_get(s, "type"), *k;
-    size_t i, len;
+    size_t i;
     int rc;
     char what[160];
 
@@ -160,13 +208,12 @@ validate(struct sch *c, const struct gpv_val *s, const struct gpv_val *v)
         if ((k = gpv_val_get(s, "minItems")) && (double)v->n < num(k))
             return fail(c, "has fewer items than the schema requires");
         if ((k = gpv_val_get(s, "items"))) {
-            len = strlen(c->path);
             for (i = 0; i < v->n; i++) {
-                snprintf(c->path + len, sizeof(c->path) - len, "[%zu]", i);
+                push(c, NULL, i);
                 if ((rc = validate(c, k, v->items[i])))
                     return rc;
+                c->depth--;
             }
-            c->path[len] = '\0';
         }
     }
     return 0;

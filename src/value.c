@@ -1,7 +1,89 @@
 #include "gpuvplan/value.h"
 
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define ARENA_CHUNK ((size_t)1 << 20)
+
+struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, size; /* bytes of data */
+    alignas(max_align_t) unsigned char data[];
+};
+
+struct gpv_val_arena {
+    struct arena_chunk *head; /* the chunk being filled, then the older ones */
+    const struct gpv_val *root;
+};
+
+struct gpv_val_arena *
+gpv_val_arena_new(void)
+{
+    return xcalloc(1, sizeof(struct gpv_val_arena));
+}
+
+void *
+gpv_val_arena_alloc(struct gpv_val_arena *a, size_t n)
+{
+    const size_t align = alignof(max_align_t);
+    struct arena_chunk *c = a->head;
+    void *p;
+
+    n = n ? (n + align - 1) / align * align : align;
+    GPV_ASSERT(n >= align);
+    if (!c || c->size - c->used < n) {
+        size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+
+        c = xcalloc(1, sizeof(*c) + size);
+        c->size = size;
+        c->next = a->head;
+        a->head = c;
+    }
+    p = c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+char *
+gpv_val_arena_strdup(struct gpv_val_arena *a, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = gpv_val_arena_alloc(a, n);
+
+    memcpy(d, s, n);
+    return d;
+}
+
+struct gpv_val *
+gpv_val_arena_node(struct gpv_val_arena *a, enum gpv_vtype type)
+{
+    struct gpv_val *v = gpv_val_arena_alloc(a, sizeof(*v));
+
+    v->type = type;
+    v->arena = a;
+    return v;
+}
+
+void
+gpv_val_arena_adopt(struct gpv_val *root, struct gpv_val_arena *a)
+{
+    GPV_ASSERT(root->arena == a && !a->root);
+    a->root = root;
+}
+
+static void
+arena_free(struct gpv_val_arena *a)
+{
+    struct arena_chunk *c, *next;
+
+    for (c = a->head; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    free(a);
+}
 
 static struct gpv_val *
 val_new(enum gpv_vtype type)
@@ -72,6 +154,8 @@ gpv_val_obj(void)
 static void
 grow(struct gpv_val *c)
 {
+    if (c->arena)
+        GPV_BUG("a value tree read from JSON is read-only");
     if (c->n < c->cap)
         return;
     c->cap = c->cap ? c->cap * 2 : 4;
@@ -129,7 +213,7 @@ gpv_val_get(const struct gpv_val *obj, const char *key)
     if (!obj || obj->type != GPV_V_OBJ)
         return NULL;
     for (i = 0; i < obj->n; i++)
-        if (!strcmp(obj->keys[i], key))
+        if (obj->keys[i][0] == key[0] && !strcmp(obj->keys[i], key))
             return obj->items[i];
     return NULL;
 }
@@ -141,6 +225,11 @@ gpv_val_free(struct gpv_val *v)
 
     if (!v)
         return;
+    if (v->arena) {
+        GPV_ASSERT(v->arena->root == v);
+        arena_free(v->arena);
+        return;
+    }
     for (i = 0; i < v->n; i++) {
         gpv_val_free(v->items[i]);
         if (v->keys)

@@ -24,6 +24,8 @@ enum gpv_vtype {
     GPV_V_OBJ,
 };
 
+struct gpv_val_arena;
+
 struct gpv_val {
     enum gpv_vtype type;
     bool b;
@@ -32,9 +34,33 @@ struct gpv_val {
     char *s;
     size_t n; /* items of an array or members of an object */
     size_t cap;
-    char **keys;            /* object member names */
-    struct gpv_val **items; /* array items or object member values */
+    char **keys;                 /* object member names */
+    struct gpv_val **items;      /* array items or object member values */
+    struct gpv_val_arena *arena; /* NULL, or the arena every node of a read-only tree lives in */
 };
+
+/*
+ * An arena: one allocation for a whole value tree that is built once and never changed (the
+ * JSON reader's), freed at once with its root instead of node by node. Its nodes, arrays and
+ * strings are zeroed memory from the arena; gpv_val_set and gpv_val_push refuse such a tree
+ * (GPV_BUG), and gpv_val_free takes only its root.
+ */
+struct gpv_val_arena;
+
+/* A new, empty arena. */
+struct gpv_val_arena *gpv_val_arena_new(void);
+
+/* n zeroed bytes from a, aligned for any value, valid until a is freed. */
+void *gpv_val_arena_alloc(struct gpv_val_arena *a, size_t n);
+
+/* A copy of s in a. */
+char *gpv_val_arena_strdup(struct gpv_val_arena *a, const char *s);
+
+/* A node of type in a (its arena member set, everything else zero). */
+struct gpv_val *gpv_val_arena_node(struct gpv_val_arena *a, enum gpv_vtype type);
+
+/* Makes root, a node of a, the owner of a: gpv_val_free(root) frees a and every node in it. */
+void gpv_val_arena_adopt(struct gpv_val *root, struct gpv_val_arena *a);
 
 /* Constructors: each returns a new value the caller (or the container it is put in) owns. */
 struct gpv_val *gpv_val_null(void);

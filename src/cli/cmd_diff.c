@@ -168,7 +168,7 @@ read_doc(struct gpv_diff_doc *out, struct gpv_val **doc, struct gpv_cli *cli, co
     size_t len = 0;
     int rc;
 
-    if (!(rc = cli_read_file(&buf, &len, path, err)) &&
+    if (!(rc = cli_read_plan(&buf, &len, path, err)) &&
         !(rc = cli_parse_document(doc, buf, len, name, err)))
         rc = gpv_diff_doc_read(out, *doc, &cli->db, name, err);
     free(buf);

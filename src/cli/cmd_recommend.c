@@ -171,7 +171,7 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
     if (from) {
         const char *name = strcmp(from, "-") ? from : "<stdin>";
 
-        if (cli_read_file(&curbuf, &curlen, from, &err) ||
+        if (cli_read_plan(&curbuf, &curlen, from, &err) ||
             cli_parse_document(&curv, curbuf, curlen, name, &err) ||
             gpv_diff_doc_read(&cur, curv, &cli->db, name, &err) ||
             gpv_incr_plan(&inc, &run, &file, &cur, (int)max_reconf, &err)) {
