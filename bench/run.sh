@@ -141,14 +141,15 @@ else
 fi
 
 # The 100k plan byte for byte. The file name is part of the plan (input.tenants_file, the table's
-# title), so the plans are made from $build/bench/data with the default BUILD=build.
+# title), so the plans are made from $build/bench/data with the default BUILD=build; the table
+# is 80 columns wide (COLUMNS), as in a file.
 plan_sums='
 f6ce02d5af2626b07dd69a51363adda46c2a714a07134a95c58a547deda91dad optimal json
 7328939004b84f0b68ae987657ba45051f116a1bce3ffa972370d6a98f3f3a98 optimal yaml
-dd37a3d926639eb4ec80e42bcd67a8da5df0f49d3e054ce6b8e949464d8b0260 optimal table
+c2dfce601c375e654120d70b3b70d0b0ec1557ef2fe7b246c51da5b5054189f4 optimal table
 627637b55f9af3d1fec013020a9e6ad493f9f549fd3cc158627123654e0b415b first-fit json
 0db0780e8223baffe5d20b227174c08633bc09fbd2f6f2af0a2c07b9f432951f first-fit yaml
-481ba6aa858308d6416adc34f3b9b4fe1881058041bc43f3138051c8566acb01 first-fit table
+5a840b4ffc714d0d18c502e88c9b18bf2267e2cd082db5c94af066ab392ff970 first-fit table
 '
 tenants100k=build/bench/data/tenants-100000.yaml
 case " $sizes " in
@@ -164,7 +165,7 @@ case " $sizes " in
         echo "$plan_sums" | while read -r sum s f; do
             [ -n "$sum" ] || continue
             out=$dir/plan-100000-$s.$f
-            NO_COLOR=1 "$bin" recommend "$tenants100k" --gpu h100-80gb --gpu l40s --strategy "$s" \
+            NO_COLOR=1 COLUMNS=80 "$bin" recommend "$tenants100k" --gpu h100-80gb --gpu l40s --strategy "$s" \
                 -f "$f" -o "$out" 2>"$dir/err.txt"
             got=$(sha256sum "$out" | cut -d ' ' -f 1)
             rm -f "$out"
