@@ -92,6 +92,28 @@ for f in tests/data/bad/tenants-*.yaml; do
     if [ -s "$WORK/out" ]; then bad "$f: partial output on stdout"; else ok; fi
 done
 
+t "a tenants file with several errors gets each one, in file order, and nothing else"
+for f in tests/data/bad/tenants-several-*.yaml; do
+    sed -n 's|^# expect: |gpuvplan: tests/data/bad/|p' "$f" >"$WORK/want"
+    for cmd in explain recommend; do
+        run "$cmd" "$f"
+        expect_rc 3
+        if cmp -s "$WORK/want" "$WORK/err"; then ok; else bad "$cmd $f: stderr is not the expected list"; fi
+    done
+done
+
+t "a tenants file with more than 20 errors shows the first 20 and says more follow"
+{
+    printf 'version: 1\ntenants:\n'
+    for i in $(seq 1 25); do echo "  - {name: t$i, memory: $i}"; done
+} >"$WORK/many.yaml"
+run explain "$WORK/many.yaml"
+expect_rc 3
+if [ "$(wc -l <"$WORK/err")" -eq 21 ]; then ok; else bad "expected 20 errors and one more line"; fi
+expect_err "many.yaml:22:25: error: 'memory' of tenant 't20' is '20'"
+if grep -q "'t21'" "$WORK/err"; then bad "error 21 shown"; else ok; fi
+expect_err "many.yaml: error: more errors follow: only the first 20 are shown"
+
 t "a tenants file names GPUs as --gpu does: nvidia-smi names and PCI ids resolve"
 cat >"$WORK/names.yaml" <<'EOF2'
 version: 1
