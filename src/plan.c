@@ -267,6 +267,26 @@ replicas_placed(const struct gpv_pack_result *r, size_t n)
  * (small plans) what packing it there instead would cost: replicas left out, cost per hour or
  * GPUs. A new string.
  */
+/*
+ * MiB of GPU memory a result provisions (its GPUs' memory), or -1 when the problem has a fleet
+ * or costs: only then is memory the packer's measure (pack.c, model_weight).
+ */
+static long long
+memory_provisioned(const struct gpv_pack_problem *p, const struct gpv_pack_result *r)
+{
+    long long mib = 0;
+    size_t m;
+
+    if (r->cost >= 0)
+        return -1;
+    for (m = 0; m < p->nmodels; m++) {
+        if (p->models[m].limit >= 0)
+            return -1;
+        mib += (long long)r->models[m].gpus * p->models[m].gpu->memory_mib;
+    }
+    return mib;
+}
+
 static char *
 why_moved(const struct gpv_plan_run *run, size_t t)
 {
@@ -313,12 +333,17 @@ why_moved(const struct gpv_plan_run *run, size_t t)
         why = xstrdup("chosen for the whole plan (cost, then GPUs)");
     } else {
         long long lost = replicas_placed(r, p->ndemands) - replicas_placed(&alt, p->ndemands);
+        long long mem = memory_provisioned(p, r), mem_alt = memory_provisioned(&q, &alt);
 
         if (lost > 0)
             why = xasprintf("with its first choice, %lld more replica%s would be left out", lost,
                             lost == 1 ? "" : "s");
         else if (r->cost >= 0 && alt.cost > r->cost + 1e-9)
             why = xasprintf("it saves %.2f per hour over its first choice", alt.cost - r->cost);
+        else if (mem >= 0 && mem_alt > mem)
+            why = xasprintf("it provisions %lld GiB less GPU memory than its first choice "
+                            "(no fleet or costs: the smallest adequate boards)",
+                            (mem_alt - mem + 1023) / 1024);
         else if (alt.gpus_used > r->gpus_used)
             why = xasprintf("it saves %d GPU%s over its first choice", alt.gpus_used - r->gpus_used,
                             alt.gpus_used - r->gpus_used == 1 ? "" : "s");

@@ -8,7 +8,8 @@
  *
  * A demand has one or more options (a model and what it would get there); the packer picks one
  * option per demand to serve the objective (fewest unplaced demands, then the lowest cost per
- * hour when every model has a cost, else the fewest GPUs, then the caller's ranks), packs each
+ * hour when every model has a cost, else without fleet limits the least GPU memory (the
+ * smallest adequate boards), then the fewest GPUs, then the caller's ranks), packs each
  * model's demands, and assigns every replica to an instance: MIG instances at a start unit,
  * vGPUs with the scheduler each GPU needs (and a placement id in mixed-size mode), whole GPUs
  * for passthrough. docs/plan.md explains the algorithm, its bounds and its guarantees.

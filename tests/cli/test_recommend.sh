@@ -239,8 +239,34 @@ t "without a fleet the plan says how the models were chosen (issue 11 §5)"
 printf 'version: 1\ntenants:\n  - {name: a, memory: 20GB, isolation: hard}\n' >"$WORK/nofleet.yaml"
 run recommend "$WORK/nofleet.yaml" -f json
 expect_rc 0
-expect_json 'j["summary"]["sizing"]' "no fleet or costs: models chosen for the fewest GPUs"
+expect_json 'j["summary"]["sizing"]' "no fleet or costs: models chosen for the least GPU memory"
 run recommend "$WORK/nofleet.yaml"
-expect_out "  sizing     no fleet or costs: models chosen for the fewest GPUs"
+expect_out "  sizing     no fleet or costs: models chosen for the least GPU memory"
 run recommend docs/examples/tenants.yaml -f json
 expect_json '"sizing" in j["summary"]' False
+
+t "without a fleet or costs the smallest adequate board is chosen, and the note says why (issue 11 §5)"
+run recommend "$WORK/nofleet.yaml" -f json
+expect_rc 0
+expect_json '[(t["name"], t["method"], t["profile"]) for t in j["tenants"]]' "[('a', 'mig', '4g.24gb')]"
+expect_json '[g["model"] for g in j["gpus"]]' "['a30']"
+expect_json 'j["tenants"][0]["note"]' None
+printf 'version: 1\ntenants:\n  - {name: s, memory: 8GiB, replicas: 3}\n  - {name: m, memory: 20GiB}\n' >"$WORK/nofleet2.yaml"
+run recommend "$WORK/nofleet2.yaml" -f json
+expect_rc 0
+expect_json 'sorted(set(g["model"] for g in j["gpus"]))' "['a100-40gb', 'a30']"
+cat >"$WORK/nofleet3.yaml" <<'EOF2'
+version: 1
+tenants:
+  - {name: small, memory: 8GiB, replicas: 3}
+  - {name: mid, memory: 20GiB}
+  - {name: big2, gpus: 2, workload: training, memory: 120GiB}
+  - {name: vdi, memory: 2GiB, workload: vdi, environment: vm, replicas: 4}
+EOF2
+run recommend "$WORK/nofleet3.yaml" -f json
+expect_rc 1
+expect_json '[(t["name"], t["gpus"][0].rsplit("-", 1)[0]) for t in j["tenants"] if t["gpus"]]' \
+    "[('small', 'a100-40gb'), ('mid', 'a30'), ('big2', 'h100-64gb')]"
+expect_json '(j["tenants"][2]["first_choice"], j["tenants"][2]["moved"])' \
+    "('passthrough on a100-80gb', 'it provisions 32 GiB less GPU memory than its first choice (no fleet or costs: the smallest adequate boards)')"
+
