@@ -267,6 +267,16 @@ run recommend "$WORK/nofleet3.yaml" -f json
 expect_rc 1
 expect_json '[(t["name"], t["gpus"][0].rsplit("-", 1)[0]) for t in j["tenants"] if t["gpus"]]' \
     "[('small', 'a100-40gb'), ('mid', 'a30'), ('big2', 'h100-64gb')]"
-expect_json '(j["tenants"][2]["first_choice"], j["tenants"][2]["moved"])' \
-    "('passthrough on a100-80gb', 'it provisions 32 GiB less GPU memory than its first choice (no fleet or costs: the smallest adequate boards)')"
+expect_json '[t["name"] for t in j["tenants"] if t.get("moved")]' "['mid']"
+expect_json '(j["tenants"][1]["first_choice"], j["tenants"][1]["moved"])' \
+    "('mig 1g.23gb on b200', 'it provisions 116 GiB less GPU memory than its first choice (no fleet or costs: the smallest adequate boards)')"
+
+t "advise without a fleet picks the smallest adequate board and lists the runner-up models (issue 11 §5)"
+run advise --isolation hard --memory 20GB
+expect_rc 0
+expect_out "Advice: mig 3g.20gb on a100-40gb"
+expect_out "  runners-up  mig 1g.20gb on a100-80gb; mig 1g.20gb on h100-80gb; mig 1g.20gb"
+run advise --isolation hard --memory 20GB --gpu h100-80gb
+expect_rc 0
+if grep -q "runners-up" "$WORK/out"; then bad "runners-up with one model"; else ok; fi
 
