@@ -356,9 +356,68 @@ why_moved(const struct gpv_plan_run *run, size_t t)
     return why;
 }
 
+/* The decision choice behind tenant t's first part, or -1 when it is not placed. */
+static int
+placed_choice(const struct gpv_plan_run *run, size_t t)
+{
+    int o = run->result.choice[t];
+
+    return o < 0 ? -1 : run->choice_of[t][o];
+}
+
+/*
+ * Identical tenants (one decision) placed on different choices: the moved one's note names an
+ * identical tenant placed otherwise, so the plan says that capacity (or the objective) treated
+ * them differently. rep[2k], rep[2k + 1]: the first placed tenants of decision k on two
+ * different choices (-1: none yet).
+ */
+static void
+note_unequal_twins(struct gpv_plan_run *run, const struct gpv_tenants *file)
+{
+    size_t n = run->problem.ndemands, t, k;
+    long *rep = xcalloc(2 * run->ndecisions + 1, sizeof(long));
+
+    for (k = 0; k < 2 * run->ndecisions; k++)
+        rep[k] = -1;
+    for (t = 0; t < n; t++) {
+        int c = placed_choice(run, t);
+
+        k = (size_t)(run->of[t] - run->decisions);
+        if (c < 0)
+            continue;
+        if (rep[2 * k] < 0)
+            rep[2 * k] = (long)t;
+        else if (rep[2 * k + 1] < 0 && placed_choice(run, (size_t)rep[2 * k]) != c)
+            rep[2 * k + 1] = (long)t;
+    }
+    for (t = 0; t < n; t++) {
+        const struct gpv_choice *other;
+        long u;
+        char *line;
+        const char *prof;
+        int c = placed_choice(run, t);
+
+        if (!run->moved[t])
+            continue;
+        k = (size_t)(run->of[t] - run->decisions);
+        u = rep[2 * k] >= 0 && placed_choice(run, (size_t)rep[2 * k]) != c ? rep[2 * k]
+                                                                           : rep[2 * k + 1];
+        if (u < 0 || placed_choice(run, (size_t)u) == c)
+            continue;
+        other = &run->of[t]->choices[placed_choice(run, (size_t)u)];
+        prof = gpv_choice_profile(other);
+        line = xasprintf("%s; identical tenant '%s' has %s%s%s on %s", run->moved[t],
+                         file->tenants[u].name, gpv_method_name(other->method), prof ? " " : "",
+                         prof ? prof : "", other->gpu->id);
+        free(run->moved[t]);
+        run->moved[t] = line;
+    }
+    free(rep);
+}
+
 /* run->moved: for each placed tenant whose first part is not its decision's first choice, why. */
 static void
-explain_moves(struct gpv_plan_run *run)
+explain_moves(struct gpv_plan_run *run, const struct gpv_tenants *file)
 {
     const struct gpv_pack_result *r = &run->result;
     size_t t;
@@ -371,6 +430,7 @@ explain_moves(struct gpv_plan_run *run)
             continue;
         run->moved[t] = why_moved(run, t);
     }
+    note_unequal_twins(run, file);
 }
 
 int
@@ -387,7 +447,7 @@ gpv_plan_run(struct gpv_plan_run *out, const struct gpv_plan_job *job, struct gp
     if ((rc = gpv_pack(&out->result, &out->problem, err)))
         goto fail;
     gpv_site_assign(&out->site, job->file, &out->problem, &out->result);
-    explain_moves(out);
+    explain_moves(out, job->file);
     return 0;
 fail:
     gpv_plan_run_release(out);

@@ -280,3 +280,18 @@ run advise --isolation hard --memory 20GB --gpu h100-80gb
 expect_rc 0
 if grep -q "runners-up" "$WORK/out"; then bad "runners-up with one model"; else ok; fi
 
+
+t "identical tenants placed differently: the moved one's note names an identical tenant (issue 11 §3)"
+{
+    printf 'version: 1\nfleet:\n  - {gpu: h100-80gb, count: 1}\n  - {gpu: l40s, count: 4}\ntenants:\n'
+    for i in 1 2 3 4 5; do echo "  - {name: ds-$i, memory: 20GB, isolation: hard, workload: dev}"; done
+} >"$WORK/twins.yaml"
+run recommend "$WORK/twins.yaml" -f json
+expect_rc 0
+expect_json '[(t["name"], t["gpu"]) for t in j["tenants"]]' \
+    "[('ds-1', 'h100-80gb'), ('ds-2', 'h100-80gb'), ('ds-3', 'h100-80gb'), ('ds-4', 'h100-80gb'), ('ds-5', 'l40s')]"
+expect_json '[t["name"] for t in j["tenants"] if t.get("moved")]' "['ds-5']"
+expect_json 'j["tenants"][4]["moved"]' \
+    "the fleet's h100-80gb GPUs are all in use; identical tenant 'ds-1' has mig 1g.20gb on h100-80gb"
+run recommend "$WORK/twins.yaml"
+expect_out "identical tenant 'ds-1' has mig 1g.20gb on h100-80gb"
