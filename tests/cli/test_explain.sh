@@ -229,3 +229,17 @@ run explain docs/examples/tenants.yaml --rules "$WORK/r.yaml" --tenant ds-alice
 expect_rc 0
 expect_out_line '^ds-alice: passthrough 1 GPU on '
 rm -f "$WORK/t.yaml" "$WORK/r.yaml"
+
+t "explain lists each tenant's ranked choices, the ones the packer may use (issue 11 §3)"
+run explain docs/examples/tenants.yaml --tenant ds-alice
+expect_rc 0
+expect_out_line '^  choices   h100-80gb    1\. mig 1g\.20gb \(rank 0, '
+expect_out_line '^            l40s         2\. passthrough 1 GPU \(rank 2, '
+run explain docs/examples/tenants.yaml --tenant ds-alice -f json
+expect_json '[(c["gpu"], c["method"], c["rank"]) for c in j["tenants"][0]["choices"]]' \
+    "[('h100-80gb', 'mig', 0), ('l40s', 'passthrough', 2)]"
+printf 'version: 1\ntenants:\n  - {name: a, memory: 20GB, isolation: hard}\n' >"$WORK/nofleet.yaml"
+run explain "$WORK/nofleet.yaml"
+expect_rc 0
+expect_out_line '^  choices   a100-40gb    1\. mig 3g\.20gb \(rank 0, 20\.0 GiB of GPU memory\)$'
+expect_out_line '^            and [0-9]+ more \(-f json lists every choice\)$'
