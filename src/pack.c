@@ -241,30 +241,18 @@ costs_known(const struct gpv_pack_problem *p)
     return p->nmodels > 0;
 }
 
-/* True when no model has a fleet limit: the plan sizes a fleet rather than fills one. */
-static bool
-sizing_only(const struct gpv_pack_problem *p)
-{
-    size_t i;
-
-    for (i = 0; i < p->nmodels; i++)
-        if (p->models[i].limit >= 0)
-            return false;
-    return true;
-}
-
 /*
  * What one GPU of model m weighs in the objective after unplaced replicas (see pack.h): its cost
- * when every model has one; else, sizing without a fleet, its memory in GiB, so the plan
- * provisions the least memory (the smallest adequate board, not the smallest share of the
- * biggest); else (a fleet without costs) 1, the fewest GPUs.
+ * when every model has one; else, with least_memory (sizing from every model), its memory in
+ * GiB, so the plan provisions the least memory (the smallest adequate board, not the smallest
+ * share of the biggest); else 1, the fewest GPUs.
  */
 static double
 model_weight(const struct gpv_pack_problem *p, size_t m)
 {
     if (costs_known(p))
         return p->models[m].cost;
-    if (sizing_only(p))
+    if (p->least_memory)
         return (double)p->models[m].gpu->memory_mib / 1024.0;
     return 1.0;
 }

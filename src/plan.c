@@ -244,6 +244,9 @@ build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
     run->problem.demands = run->demands;
     run->problem.strategy = job->strategy;
     run->problem.no_upgrades = job->no_upgrades;
+    /* Sizing from every model: the smallest adequate boards (issue 11 §5). With --gpu the
+       models are the user's choice and the count of GPUs decides, as with a fleet. */
+    run->problem.least_memory = file->nfleet == 0 && job->nonly == 0;
 }
 
 /* Tenants re-packed with their first choice to say what moving them saved, up to this many
@@ -268,8 +271,8 @@ replicas_placed(const struct gpv_pack_result *r, size_t n)
  * GPUs. A new string.
  */
 /*
- * MiB of GPU memory a result provisions (its GPUs' memory), or -1 when the problem has a fleet
- * or costs: only then is memory the packer's measure (pack.c, model_weight).
+ * MiB of GPU memory a result provisions (its GPUs' memory), or -1 unless the packer weighs
+ * memory (least_memory and no costs: pack.c, model_weight).
  */
 static long long
 memory_provisioned(const struct gpv_pack_problem *p, const struct gpv_pack_result *r)
@@ -277,11 +280,9 @@ memory_provisioned(const struct gpv_pack_problem *p, const struct gpv_pack_resul
     long long mib = 0;
     size_t m;
 
-    if (r->cost >= 0)
+    if (r->cost >= 0 || !p->least_memory)
         return -1;
     for (m = 0; m < p->nmodels; m++) {
-        if (p->models[m].limit >= 0)
-            return -1;
         mib += (long long)r->models[m].gpus * p->models[m].gpu->memory_mib;
     }
     return mib;

@@ -225,7 +225,9 @@ pl_sizing(const struct gpv_plan_src *src)
      * else (no fleet) the least memory provisioned, then GPUs, then the decisions' ranks. */
     if (costs)
         return "no fleet: models chosen for the lowest cost";
-    return "no fleet or costs: models chosen for the least GPU memory";
+    if (p->least_memory)
+        return "no fleet or costs: models chosen for the least GPU memory";
+    return "no fleet or costs: models chosen for the fewest GPUs";
 }
 
 bool

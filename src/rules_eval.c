@@ -75,7 +75,7 @@ gpv_candidates(struct gpv_candidate **out, const struct gpv_tenants *file,
             add_candidate(out, &n, db->gpus[i], -1);
     }
     for (i = 0; i < n; i++)
-        (*out)[i].sizing = !file || !file->nfleet;
+        (*out)[i].sizing = (!file || !file->nfleet) && !nonly;
     return n;
 }
 

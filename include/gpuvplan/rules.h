@@ -118,7 +118,7 @@ struct gpv_candidate {
  *   - else the models of the file's fleet, each once, in fleet order, with the lowest
  *     cost_per_hour given for it;
  *   - else every model in db, in id order.
- * file may be NULL (no fleet). Without a fleet every candidate has sizing set.
+ * file may be NULL (no fleet). Without a fleet or `only`, every candidate has sizing set.
  */
 size_t gpv_candidates(struct gpv_candidate **out, const struct gpv_tenants *file,
                       const struct gpv_tenant *t, const struct gpv_db *db,

@@ -295,3 +295,10 @@ expect_json 'j["tenants"][4]["moved"]' \
     "the fleet's h100-80gb GPUs are all in use; identical tenant 'ds-1' has mig 1g.20gb on h100-80gb"
 run recommend "$WORK/twins.yaml"
 expect_out "identical tenant 'ds-1' has mig 1g.20gb on h100-80gb"
+
+t "with --gpu and no fleet or costs the count of GPUs decides, as before (issue 11 §5)"
+printf 'version: 1\ntenants:\n  - {name: a, memory: 20GB, isolation: hard}\n' >"$WORK/nofleet.yaml"
+run recommend "$WORK/nofleet.yaml" --gpu l40s --gpu h100-80gb -f json
+expect_rc 0
+expect_json 'j["summary"]["sizing"]' "no fleet or costs: models chosen for the fewest GPUs"
+expect_json '[(t["gpu"], t["profile"]) for t in j["tenants"]]' "[('h100-80gb', '1g.20gb')]"
