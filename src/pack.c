@@ -241,6 +241,22 @@ costs_known(const struct gpv_pack_problem *p)
     return p->nmodels > 0;
 }
 
+/*
+ * What one GPU of model m weighs in the objective after unplaced replicas (see pack.h): its cost
+ * when every model has one; else, with least_memory (sizing from every model), its memory in
+ * GiB, so the plan provisions the least memory (the smallest adequate board, not the smallest
+ * share of the biggest); else 1, the fewest GPUs.
+ */
+static double
+model_weight(const struct gpv_pack_problem *p, size_t m)
+{
+    if (costs_known(p))
+        return p->models[m].cost;
+    if (p->least_memory)
+        return (double)p->models[m].gpu->memory_mib / 1024.0;
+    return 1.0;
+}
+
 /* Packs the demands with asg[d] >= 0 on models where only[m] (NULL: all) into s. */
 static void
 pack_all(struct pk_ctx *c, const int *asg, const bool *only, struct pk_sol *s)
@@ -314,7 +330,6 @@ pack_all(struct pk_ctx *c, const int *asg, const bool *only, struct pk_sol *s)
 static void
 score(struct eval *e, const struct gpv_pack_problem *p)
 {
-    bool known = costs_known(p);
     size_t d, m;
 
     e->unplaced = 0;
@@ -329,7 +344,7 @@ score(struct eval *e, const struct gpv_pack_problem *p)
     }
     for (m = 0; m < p->nmodels; m++) {
         e->gpus += e->sol.used[m];
-        e->cost += known ? e->sol.used[m] * p->models[m].cost : e->sol.used[m];
+        e->cost += e->sol.used[m] * model_weight(p, m);
     }
 }
 
@@ -509,7 +524,6 @@ static void
 initial_choice(struct pk_ctx *c, const bool *feasible, const size_t *foff, int *asg)
 {
     const struct gpv_pack_problem *p = c->p;
-    bool known = costs_known(p);
     double *est = xcalloc(p->nmodels + 1, sizeof(double));
     size_t d, i;
 
@@ -528,7 +542,7 @@ initial_choice(struct pk_ctx *c, const bool *feasible, const size_t *foff, int *
             if (!feasible[foff[d] + i])
                 continue;
             f = fraction(c, d, o) * dm->replicas;
-            sc = f * (known ? m->cost : 1.0);
+            sc = f * model_weight(p, (size_t)o->model);
             room = m->limit < 0 || est[o->model] + f <= m->limit + 1e-9;
             if (best < 0 || (room && !best_room) ||
                 (room == best_room &&
@@ -552,7 +566,6 @@ static int
 cheapest_on(struct pk_ctx *c, const bool *feasible, size_t d, size_t a, size_t b)
 {
     const struct gpv_pack_demand *dm = &c->p->demands[d];
-    bool known = costs_known(c->p);
     double best = 0.0;
     size_t i;
     int pick = -1;
@@ -563,7 +576,7 @@ cheapest_on(struct pk_ctx *c, const bool *feasible, size_t d, size_t a, size_t b
 
         if (!feasible[i] || ((size_t)o->model != a && (size_t)o->model != b))
             continue;
-        cost = fraction(c, d, o) * (known ? c->p->models[o->model].cost : 1.0);
+        cost = fraction(c, d, o) * model_weight(c->p, (size_t)o->model);
         if (pick < 0 || cost < best - 1e-12 ||
             (cost <= best + 1e-12 && o->rank < dm->options[pick].rank)) {
             pick = (int)i;
@@ -642,8 +655,7 @@ eliminate(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool fleet
                 for (i = 0; i < dm->noptions; i++) {
                     const struct gpv_pack_option *o = &dm->options[i];
                     bool in_use = best->sol.used[o->model] > 0;
-                    double cost =
-                        fraction(c, d, o) * (costs_known(p) ? p->models[o->model].cost : 1.0);
+                    double cost = fraction(c, d, o) * model_weight(p, (size_t)o->model);
 
                     if ((size_t)o->model == m || !feasible[foff[d] + i])
                         continue;

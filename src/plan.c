@@ -244,6 +244,9 @@ build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
     run->problem.demands = run->demands;
     run->problem.strategy = job->strategy;
     run->problem.no_upgrades = job->no_upgrades;
+    /* Sizing from every model: the smallest adequate boards (issue 11 §5). With --gpu the
+       models are the user's choice and the count of GPUs decides, as with a fleet. */
+    run->problem.least_memory = file->nfleet == 0 && job->nonly == 0;
 }
 
 /* Tenants re-packed with their first choice to say what moving them saved, up to this many
@@ -267,6 +270,24 @@ replicas_placed(const struct gpv_pack_result *r, size_t n)
  * (small plans) what packing it there instead would cost: replicas left out, cost per hour or
  * GPUs. A new string.
  */
+/*
+ * MiB of GPU memory a result provisions (its GPUs' memory), or -1 unless the packer weighs
+ * memory (least_memory and no costs: pack.c, model_weight).
+ */
+static long long
+memory_provisioned(const struct gpv_pack_problem *p, const struct gpv_pack_result *r)
+{
+    long long mib = 0;
+    size_t m;
+
+    if (r->cost >= 0 || !p->least_memory)
+        return -1;
+    for (m = 0; m < p->nmodels; m++) {
+        mib += (long long)r->models[m].gpus * p->models[m].gpu->memory_mib;
+    }
+    return mib;
+}
+
 static char *
 why_moved(const struct gpv_plan_run *run, size_t t)
 {
@@ -313,12 +334,17 @@ why_moved(const struct gpv_plan_run *run, size_t t)
         why = xstrdup("chosen for the whole plan (cost, then GPUs)");
     } else {
         long long lost = replicas_placed(r, p->ndemands) - replicas_placed(&alt, p->ndemands);
+        long long mem = memory_provisioned(p, r), mem_alt = memory_provisioned(&q, &alt);
 
         if (lost > 0)
             why = xasprintf("with its first choice, %lld more replica%s would be left out", lost,
                             lost == 1 ? "" : "s");
         else if (r->cost >= 0 && alt.cost > r->cost + 1e-9)
             why = xasprintf("it saves %.2f per hour over its first choice", alt.cost - r->cost);
+        else if (mem >= 0 && mem_alt > mem)
+            why = xasprintf("it provisions %lld GiB less GPU memory than its first choice "
+                            "(no fleet or costs: the smallest adequate boards)",
+                            (mem_alt - mem + 1023) / 1024);
         else if (alt.gpus_used > r->gpus_used)
             why = xasprintf("it saves %d GPU%s over its first choice", alt.gpus_used - r->gpus_used,
                             alt.gpus_used - r->gpus_used == 1 ? "" : "s");
@@ -331,9 +357,68 @@ why_moved(const struct gpv_plan_run *run, size_t t)
     return why;
 }
 
+/* The decision choice behind tenant t's first part, or -1 when it is not placed. */
+static int
+placed_choice(const struct gpv_plan_run *run, size_t t)
+{
+    int o = run->result.choice[t];
+
+    return o < 0 ? -1 : run->choice_of[t][o];
+}
+
+/*
+ * Identical tenants (one decision) placed on different choices: the moved one's note names an
+ * identical tenant placed otherwise, so the plan says that capacity (or the objective) treated
+ * them differently. rep[2k], rep[2k + 1]: the first placed tenants of decision k on two
+ * different choices (-1: none yet).
+ */
+static void
+note_unequal_twins(struct gpv_plan_run *run, const struct gpv_tenants *file)
+{
+    size_t n = run->problem.ndemands, t, k;
+    long *rep = xcalloc(2 * run->ndecisions + 1, sizeof(long));
+
+    for (k = 0; k < 2 * run->ndecisions; k++)
+        rep[k] = -1;
+    for (t = 0; t < n; t++) {
+        int c = placed_choice(run, t);
+
+        k = (size_t)(run->of[t] - run->decisions);
+        if (c < 0)
+            continue;
+        if (rep[2 * k] < 0)
+            rep[2 * k] = (long)t;
+        else if (rep[2 * k + 1] < 0 && placed_choice(run, (size_t)rep[2 * k]) != c)
+            rep[2 * k + 1] = (long)t;
+    }
+    for (t = 0; t < n; t++) {
+        const struct gpv_choice *other;
+        long u;
+        char *line;
+        const char *prof;
+        int c = placed_choice(run, t);
+
+        if (!run->moved[t])
+            continue;
+        k = (size_t)(run->of[t] - run->decisions);
+        u = rep[2 * k] >= 0 && placed_choice(run, (size_t)rep[2 * k]) != c ? rep[2 * k]
+                                                                           : rep[2 * k + 1];
+        if (u < 0 || placed_choice(run, (size_t)u) == c)
+            continue;
+        other = &run->of[t]->choices[placed_choice(run, (size_t)u)];
+        prof = gpv_choice_profile(other);
+        line = xasprintf("%s; identical tenant '%s' has %s%s%s on %s", run->moved[t],
+                         file->tenants[u].name, gpv_method_name(other->method), prof ? " " : "",
+                         prof ? prof : "", other->gpu->id);
+        free(run->moved[t]);
+        run->moved[t] = line;
+    }
+    free(rep);
+}
+
 /* run->moved: for each placed tenant whose first part is not its decision's first choice, why. */
 static void
-explain_moves(struct gpv_plan_run *run)
+explain_moves(struct gpv_plan_run *run, const struct gpv_tenants *file)
 {
     const struct gpv_pack_result *r = &run->result;
     size_t t;
@@ -346,6 +431,7 @@ explain_moves(struct gpv_plan_run *run)
             continue;
         run->moved[t] = why_moved(run, t);
     }
+    note_unequal_twins(run, file);
 }
 
 int
@@ -362,7 +448,7 @@ gpv_plan_run(struct gpv_plan_run *out, const struct gpv_plan_job *job, struct gp
     if ((rc = gpv_pack(&out->result, &out->problem, err)))
         goto fail;
     gpv_site_assign(&out->site, job->file, &out->problem, &out->result);
-    explain_moves(out);
+    explain_moves(out, job->file);
     return 0;
 fail:
     gpv_plan_run_release(out);

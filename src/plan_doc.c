@@ -222,9 +222,11 @@ pl_sizing(const struct gpv_plan_src *src)
     for (m = 0; m < p->nmodels; m++)
         costs = costs && p->models[m].cost >= 0;
     /* The packer's objective (pack.h): fewest unplaced, then cost when every model has one,
-     * else GPUs, then the decisions' ranks. */
+     * else (no fleet) the least memory provisioned, then GPUs, then the decisions' ranks. */
     if (costs)
         return "no fleet: models chosen for the lowest cost";
+    if (p->least_memory)
+        return "no fleet or costs: models chosen for the least GPU memory";
     return "no fleet or costs: models chosen for the fewest GPUs";
 }
 

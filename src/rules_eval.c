@@ -74,6 +74,8 @@ gpv_candidates(struct gpv_candidate **out, const struct gpv_tenants *file,
         for (i = 0; db && i < db->ngpus; i++)
             add_candidate(out, &n, db->gpus[i], -1);
     }
+    for (i = 0; i < n; i++)
+        (*out)[i].sizing = (!file || !file->nfleet) && !nonly;
     return n;
 }
 
@@ -152,6 +154,7 @@ choice_init(struct gpv_choice *ch, const struct gpv_candidate *cand)
     memset(ch, 0, sizeof(*ch));
     ch->gpu = cand->gpu;
     ch->cost_per_hour = cand->cost_per_hour;
+    ch->sizing = cand->sizing;
     ch->method = GPV_METHOD_NONE;
     ch->mig_profile = -1;
     ch->vgpu_type = -1;
@@ -364,6 +367,11 @@ gpv_choice_cmp(const struct gpv_choice *a, const struct gpv_choice *b)
         if (a->cost_per_hour >= 0 && b->cost_per_hour >= 0) {
             ca = a->share * a->cost_per_hour;
             cb = b->share * b->cost_per_hour;
+        } else if (a->sizing && b->sizing) {
+            /* Sizing a fleet without costs: the GPU memory a replica provisions, so the
+               smallest adequate board comes first, not the smallest share of the biggest. */
+            ca = a->share * (double)a->gpu->memory_mib;
+            cb = b->share * (double)b->gpu->memory_mib;
         } else {
             ca = a->share;
             cb = b->share;

@@ -271,21 +271,57 @@ load_spread(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_y
     return 0;
 }
 
+/*
+ * The errors of one load, in the order found; sorted into file order at the end. Once one
+ * more than GPV_TENANTS_ERRORS_MAX is found (more), the rest of the file is not read.
+ */
+struct tn_errs {
+    struct gpv_error v[GPV_TENANTS_ERRORS_MAX];
+    size_t n;
+    bool more;
+};
+
+/* Keeps *e when rc says it holds an error (or notes that there are more). Returns rc. */
+static int
+keep(struct tn_errs *errs, int rc, const struct gpv_error *e)
+{
+    if (rc && errs->n < GPV_TENANTS_ERRORS_MAX)
+        errs->v[errs->n++] = *e;
+    else if (rc)
+        errs->more = true;
+    return rc;
+}
+
+static bool
+full(const struct tn_errs *errs)
+{
+    return errs->more;
+}
+
+/*
+ * Loads one tenant into t, keeping each bad field's error in errs (fields are independent
+ * once the mapping decodes; the final whole-tenant validation runs only when all were read).
+ * Returns 0 or GPV_EINPUT.
+ */
 static int
 load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
             size_t index, const struct gpv_tenants *file, const struct gpv_db *db,
-            struct gpv_error *err)
+            struct tn_errs *errs)
 {
     struct tenant_row row;
+    struct gpv_error e;
     char *what = tn_item_what("tenant", map, "name", index);
     size_t i;
-    int v, rc;
+    int v, rc, bad = 0;
 
     gpv_tenant_init(t);
+    gpv_error_init(&e);
     memset(&row, 0, sizeof(row));
     row.replicas = 1;
-    if ((rc =
-             gpv_ymap_decode(&row, doc, map, tenant_fields, NELEM(tenant_fields), what, NULL, err)))
+    if ((rc = keep(
+             errs,
+             gpv_ymap_decode(&row, doc, map, tenant_fields, NELEM(tenant_fields), what, NULL, &e),
+             &e)))
         goto out;
     t->name = row.name;
     row.name = NULL;
@@ -298,51 +334,62 @@ load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_y
     t->media = row.media;
     /* A bad name is reported before any other field's value, as it names the tenant. */
     if (!tn_tame_name(t->name)) {
-        rc = report_invalid(err, doc, map, &row, t, file);
+        rc = keep(errs, report_invalid(&e, doc, map, &row, t, file), &e);
         goto out;
     }
-    if (row.spread && (rc = load_spread(t, doc, row.spread, what, err)))
-        goto out;
+    if (row.spread && keep(errs, load_spread(t, doc, row.spread, what, &e), &e))
+        bad = GPV_EINPUT;
     if (t->spread_nodes) {
         for (i = 0; i < file->nfleet && !file->fleet[i].nnodes; i++)
             ;
-        if (i == file->nfleet) {
-            rc = gpv_y_error(err, GPV_EINPUT, doc, row.spread,
-                             "'spread' of %s is 'node', but no fleet entry has 'nodes' (use "
-                             "'gpu', or give the fleet its nodes)",
-                             what);
-            goto out;
-        }
+        if (i == file->nfleet)
+            bad = keep(errs,
+                       gpv_y_error(&e, GPV_EINPUT, doc, row.spread,
+                                   "'spread' of %s is 'node', but no fleet entry has 'nodes' "
+                                   "(use 'gpu', or give the fleet its nodes)",
+                                   what),
+                       &e);
     }
     if (row.isolation) {
-        if ((rc = tn_read_enum(&v, doc, row.isolation, tn_isolation_names,
-                               NELEM(tn_isolation_names), "isolation", what, err)))
-            goto out;
-        t->isolation = (enum gpv_isolation)v;
+        if (keep(errs,
+                 tn_read_enum(&v, doc, row.isolation, tn_isolation_names, NELEM(tn_isolation_names),
+                              "isolation", what, &e),
+                 &e))
+            bad = GPV_EINPUT;
+        else
+            t->isolation = (enum gpv_isolation)v;
     }
     if (row.workload) {
-        if ((rc = tn_read_enum(&v, doc, row.workload, tn_workload_names, NELEM(tn_workload_names),
-                               "workload", what, err)))
-            goto out;
-        t->workload = (enum gpv_workload)v;
+        if (keep(errs,
+                 tn_read_enum(&v, doc, row.workload, tn_workload_names, NELEM(tn_workload_names),
+                              "workload", what, &e),
+                 &e))
+            bad = GPV_EINPUT;
+        else
+            t->workload = (enum gpv_workload)v;
     }
     if (row.environment) {
-        if ((rc = tn_read_enum(&v, doc, row.environment, tn_environment_names,
-                               NELEM(tn_environment_names), "environment", what, err)))
-            goto out;
-        t->environment = (enum gpv_environment)v;
+        if (keep(errs,
+                 tn_read_enum(&v, doc, row.environment, tn_environment_names,
+                              NELEM(tn_environment_names), "environment", what, &e),
+                 &e))
+            bad = GPV_EINPUT;
+        else
+            t->environment = (enum gpv_environment)v;
     }
-    if (row.memory && (rc = load_memory(t, doc, row.memory, what, err)))
-        goto out;
-    if (row.compute && (rc = load_compute(t, doc, row.compute, what, err)))
-        goto out;
+    if (row.memory && keep(errs, load_memory(t, doc, row.memory, what, &e), &e))
+        bad = GPV_EINPUT;
+    if (row.compute && keep(errs, load_compute(t, doc, row.compute, what, &e), &e))
+        bad = GPV_EINPUT;
     if (row.gpu) {
-        if ((rc = tn_resolve_gpu(&t->gpu, doc, row.gpu, db, what, err)))
-            goto out;
-        t->gpu_line = row.gpu->line;
-        t->gpu_col = row.gpu->col;
+        if (keep(errs, tn_resolve_gpu(&t->gpu, doc, row.gpu, db, what, &e), &e)) {
+            bad = GPV_EINPUT;
+        } else {
+            t->gpu_line = row.gpu->line;
+            t->gpu_col = row.gpu->col;
+        }
     }
-    rc = report_invalid(err, doc, map, &row, t, file);
+    rc = bad ? bad : keep(errs, report_invalid(&e, doc, map, &row, t, file), &e);
 out:
     free(row.name);
     free(what);
@@ -367,40 +414,155 @@ name_ref_cmp(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static int
+/* Keeps an error for every repeated tenant name, against its first occurrence. */
+static void
 check_unique_names(const struct gpv_tenants *t, const struct gpv_ydoc *doc,
-                   const struct gpv_ynode *seq, struct gpv_error *err)
+                   const struct gpv_ynode *seq, struct tn_errs *errs)
 {
-    struct name_ref *refs, *dup = NULL, *first = NULL;
-    size_t i, start = 0;
-    int rc = 0;
+    struct name_ref *refs;
+    struct gpv_error e;
+    size_t i, n = 0, start = 0;
 
     if (t->ntenants < 2)
-        return 0;
+        return;
+    gpv_error_init(&e);
     refs = xcalloc(t->ntenants, sizeof(*refs));
     for (i = 0; i < t->ntenants; i++) {
-        refs[i].name = t->tenants[i].name;
-        refs[i].node = gpv_ymap_get(seq->items[i], "name");
-        refs[i].index = i;
+        if (!t->tenants[i].name) /* its mapping did not decode: already an error */
+            continue;
+        refs[n].name = t->tenants[i].name;
+        refs[n].node = gpv_ymap_get(seq->items[i], "name");
+        refs[n].index = i;
+        n++;
     }
-    qsort(refs, t->ntenants, sizeof(*refs), name_ref_cmp);
-    /* Report the duplicate that comes first in the file, against its first occurrence: in
-       each run of equal names (sorted by position), the second is the earliest repeat. */
-    for (i = 1; i < t->ntenants; i++) {
+    qsort(refs, n, sizeof(*refs), name_ref_cmp);
+    /* In each run of equal names (sorted by position), the first is the original. */
+    for (i = 1; i < n; i++) {
         if (strcmp(refs[i].name, refs[start].name)) {
             start = i;
             continue;
         }
-        if (i == start + 1 && (!dup || refs[i].index < dup->index)) {
-            dup = &refs[i];
-            first = &refs[start];
+        keep(errs,
+             gpv_y_error(&e, GPV_EINPUT, doc, refs[i].node,
+                         "duplicate tenant name '%s' (first at line %d)", refs[i].name,
+                         refs[start].node->line),
+             &e);
+    }
+    free(refs);
+}
+
+/* Orders errors by position in the file; equal positions keep the order they were found. */
+static int
+err_pos_cmp(const void *a, const void *b)
+{
+    const struct gpv_error *x = a, *y = b;
+
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+int
+gpv_tenants_load_all(struct gpv_tenants *out, struct gpv_error *errs, size_t *nerrs,
+                     const char *buf, size_t len, const char *name, const struct gpv_db *db)
+{
+    struct gpv_ydoc *doc = NULL;
+    struct tn_errs *found = xcalloc(1, sizeof(*found));
+    struct gpv_error e;
+    struct top_row top;
+    size_t i, k;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&top, 0, sizeof(top));
+    gpv_error_init(&e);
+    *nerrs = 0;
+    if (!name)
+        name = "<input>";
+    out->name = xstrdup(name);
+    /* The document's shape (syntax, top-level keys, version) is one error: nothing past it
+       can be read reliably. */
+    if ((rc = keep(found, gpv_ydoc_parse(&doc, buf, len, name, &e), &e)))
+        goto out;
+    if (!doc->root) {
+        rc = keep(found,
+                  gpv_error_set(&e, GPV_EINPUT, name, 1, 1,
+                                "the tenants file is empty: it needs 'version: 1' and 'tenants'"),
+                  &e);
+        goto out;
+    }
+    if ((rc = keep(found,
+                   gpv_ymap_decode(&top, doc, doc->root, top_fields, NELEM(top_fields),
+                                   "the tenants file", NULL, &e),
+                   &e)))
+        goto out;
+    if (top.version != GPV_TENANTS_VERSION) {
+        rc = keep(found,
+                  gpv_y_error(&e, GPV_EINPUT, doc, gpv_ymap_get(doc->root, "version"),
+                              "unsupported version %d (this gpuvplan reads version %d)",
+                              top.version, GPV_TENANTS_VERSION),
+                  &e);
+        goto out;
+    }
+    out->version = top.version;
+    if (top.licenses)
+        keep(found,
+             gpv_ymap_decode(&out->licenses, doc, top.licenses, license_fields,
+                             NELEM(license_fields), "'licenses'", NULL, &e),
+             &e);
+    if (top.fleet) {
+        if (top.fleet->n == 0) {
+            keep(found,
+                 gpv_y_error(&e, GPV_EINPUT, doc, top.fleet,
+                             "'fleet' is empty: list GPUs, or leave it out to size a fleet"),
+                 &e);
+        } else {
+            out->fleet = xcalloc(top.fleet->n, sizeof(*out->fleet));
+            k = found->n;
+            for (i = 0; i < top.fleet->n && !full(found); i++) {
+                keep(found,
+                     tn_load_fleet_entry(&out->fleet[i], doc, top.fleet->items[i], i, db, &e), &e);
+                out->nfleet++; /* counted on failure too: its node names are freed with the file */
+            }
+            if (found->n == k)
+                keep(found, tn_check_unique_nodes(out, doc, top.fleet, &e), &e);
         }
     }
-    if (dup)
-        rc = gpv_y_error(err, GPV_EINPUT, doc, dup->node,
-                         "duplicate tenant name '%s' (first at line %d)", dup->name,
-                         first->node->line);
-    free(refs);
+    /* Tenants are checked against the fleet (pins, spread over nodes): a fleet with errors
+       would only add false ones. */
+    if (found->n)
+        goto out;
+    if (top.tenants->n == 0) {
+        keep(found,
+             gpv_y_error(&e, GPV_EINPUT, doc, top.tenants,
+                         "'tenants' is empty: list at least one tenant"),
+             &e);
+        goto out;
+    }
+    out->tenants = xcalloc(top.tenants->n, sizeof(*out->tenants));
+    for (i = 0; i < top.tenants->n && !full(found); i++) {
+        load_tenant(&out->tenants[i], doc, top.tenants->items[i], i, out, db, found);
+        out->ntenants++;
+    }
+    check_unique_names(out, doc, top.tenants, found);
+out:
+    gpv_ydoc_free(doc);
+    rc = found->n ? GPV_EINPUT : 0;
+    if (found->n) {
+        qsort(found->v, found->n, sizeof(found->v[0]), err_pos_cmp);
+        for (i = 0; i < found->n; i++)
+            errs[i] = found->v[i];
+        *nerrs = found->n;
+        rc = found->v[0].code;
+        if (found->more)
+            gpv_error_set(&errs[(*nerrs)++], GPV_EINPUT, name, 0, 0,
+                          "more errors follow: only the first %d are shown",
+                          GPV_TENANTS_ERRORS_MAX);
+        gpv_tenants_release(out);
+    }
+    free(found);
     return rc;
 }
 
@@ -408,68 +570,12 @@ int
 gpv_tenants_load_mem(struct gpv_tenants *out, const char *buf, size_t len, const char *name,
                      const struct gpv_db *db, struct gpv_error *err)
 {
-    struct gpv_ydoc *doc = NULL;
-    struct top_row top;
-    size_t i;
-    int rc;
+    struct gpv_error *errs = xcalloc(GPV_TENANTS_ERRORS_MAX + 1, sizeof(*errs));
+    size_t n;
+    int rc = gpv_tenants_load_all(out, errs, &n, buf, len, name, db);
 
-    memset(out, 0, sizeof(*out));
-    memset(&top, 0, sizeof(top));
-    if (!name)
-        name = "<input>";
-    out->name = xstrdup(name);
-    if ((rc = gpv_ydoc_parse(&doc, buf, len, name, err)))
-        goto out;
-    if (!doc->root) {
-        rc = gpv_error_set(err, GPV_EINPUT, name, 1, 1,
-                           "the tenants file is empty: it needs 'version: 1' and 'tenants'");
-        goto out;
-    }
-    if ((rc = gpv_ymap_decode(&top, doc, doc->root, top_fields, NELEM(top_fields),
-                              "the tenants file", NULL, err)))
-        goto out;
-    if (top.version != GPV_TENANTS_VERSION) {
-        rc = gpv_y_error(err, GPV_EINPUT, doc, gpv_ymap_get(doc->root, "version"),
-                         "unsupported version %d (this gpuvplan reads version %d)", top.version,
-                         GPV_TENANTS_VERSION);
-        goto out;
-    }
-    out->version = top.version;
-    if (top.licenses && (rc = gpv_ymap_decode(&out->licenses, doc, top.licenses, license_fields,
-                                              NELEM(license_fields), "'licenses'", NULL, err)))
-        goto out;
-    if (top.fleet) {
-        if (top.fleet->n == 0) {
-            rc = gpv_y_error(err, GPV_EINPUT, doc, top.fleet,
-                             "'fleet' is empty: list GPUs, or leave it out to size a fleet");
-            goto out;
-        }
-        out->fleet = xcalloc(top.fleet->n, sizeof(*out->fleet));
-        for (i = 0; i < top.fleet->n; i++) {
-            rc = tn_load_fleet_entry(&out->fleet[i], doc, top.fleet->items[i], i, db, err);
-            out->nfleet++; /* counted on failure too: its node names are freed with the file */
-            if (rc)
-                goto out;
-        }
-        if ((rc = tn_check_unique_nodes(out, doc, top.fleet, err)))
-            goto out;
-    }
-    if (top.tenants->n == 0) {
-        rc = gpv_y_error(err, GPV_EINPUT, doc, top.tenants,
-                         "'tenants' is empty: list at least one tenant");
-        goto out;
-    }
-    out->tenants = xcalloc(top.tenants->n, sizeof(*out->tenants));
-    for (i = 0; i < top.tenants->n; i++) {
-        rc = load_tenant(&out->tenants[i], doc, top.tenants->items[i], i, out, db, err);
-        out->ntenants++;
-        if (rc)
-            goto out;
-    }
-    rc = check_unique_names(out, doc, top.tenants, err);
-out:
-    gpv_ydoc_free(doc);
-    if (rc)
-        gpv_tenants_release(out);
+    if (rc && err)
+        *err = errs[0];
+    free(errs);
     return rc;
 }

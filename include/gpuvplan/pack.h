@@ -8,7 +8,8 @@
  *
  * A demand has one or more options (a model and what it would get there); the packer picks one
  * option per demand to serve the objective (fewest unplaced demands, then the lowest cost per
- * hour when every model has a cost, else the fewest GPUs, then the caller's ranks), packs each
+ * hour when every model has a cost, else with least_memory the least GPU memory (the
+ * smallest adequate boards), then the fewest GPUs, then the caller's ranks), packs each
  * model's demands, and assigns every replica to an instance: MIG instances at a start unit,
  * vGPUs with the scheduler each GPU needs (and a placement id in mixed-size mode), whole GPUs
  * for passthrough. docs/plan.md explains the algorithm, its bounds and its guarantees.
@@ -81,7 +82,9 @@ struct gpv_pack_problem {
     size_t ndemands;
     const struct gpv_pack_demand *demands;
     enum gpv_pack_strategy strategy;
-    bool no_upgrades; /* never give a larger MIG profile than asked (optimal strategy) */
+    bool no_upgrades;  /* never give a larger MIG profile than asked (optimal strategy) */
+    bool least_memory; /* without costs, weigh a GPU by its memory, not 1: sizing a fleet from
+                          every model (no fleet, no --gpu), the smallest adequate boards win */
 };
 
 /* One instance on a GPU. */

@@ -107,6 +107,7 @@ char *gpv_cond_format(const struct gpv_cond *c);
 struct gpv_candidate {
     const struct gpv_gpu *gpu;
     double cost_per_hour;
+    bool sizing; /* no fleet: the plan sizes one, so a smaller board is better (gpv_choice_cmp) */
 };
 
 /*
@@ -117,7 +118,7 @@ struct gpv_candidate {
  *   - else the models of the file's fleet, each once, in fleet order, with the lowest
  *     cost_per_hour given for it;
  *   - else every model in db, in id order.
- * file may be NULL (no fleet).
+ * file may be NULL (no fleet). Without a fleet or `only`, every candidate has sizing set.
  */
 size_t gpv_candidates(struct gpv_candidate **out, const struct gpv_tenants *file,
                       const struct gpv_tenant *t, const struct gpv_db *db,
@@ -179,6 +180,7 @@ struct gpv_choice {
     int gpus;
     int rank;
     double share; /* fraction of one GPU a replica takes (passthrough: whole GPUs) */
+    bool sizing;  /* from the candidate: no fleet */
     const struct gpv_rule *order_rule;   /* the prefer rule that set `order`; NULL: the default */
     enum gpv_method order[GPV_NMETHODS]; /* every method, most preferred first */
     unsigned series;                     /* vGPU series left after phase 1 (1u << gpv_series) */
@@ -220,7 +222,9 @@ void gpv_decision_release(struct gpv_decision *d);
 /*
  * Orders two choices of one tenant: negative when a is better. Choices with a method come
  * before those without; then lower rank; then the lower cost per replica (share x
- * cost_per_hour) when both costs are known, else the smaller share; then the model id.
+ * cost_per_hour) when both costs are known, else when both are sizing candidates (no fleet)
+ * the less GPU memory per replica (share x the model's memory: the smallest adequate board),
+ * else the smaller share; then the model id.
  */
 int gpv_choice_cmp(const struct gpv_choice *a, const struct gpv_choice *b);
 

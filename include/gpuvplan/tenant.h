@@ -156,10 +156,29 @@ int gpv_tenant_gpus(const struct gpv_tenant *t);
  * Parses a tenants file from buf[0..len); name is cited in errors. GPU models (fleet entries
  * and pins) are resolved through db, which must outlive *out. On success *out holds the file
  * (release it with gpv_tenants_release()) and 0 is returned. On failure *out is empty and
- * GPV_EINPUT is returned with err at name:line:col.
+ * GPV_EINPUT is returned with err at name:line:col: the first error in file order, as
+ * gpv_tenants_load_all() finds them.
  */
 int gpv_tenants_load_mem(struct gpv_tenants *out, const char *buf, size_t len, const char *name,
                          const struct gpv_db *db, struct gpv_error *err);
+
+/* The most errors one load of a tenants file reports. */
+#define GPV_TENANTS_ERRORS_MAX 20
+
+/*
+ * As gpv_tenants_load_mem(), but reports every error in the file, not only the first: each
+ * tenant, each field of a tenant, each fleet entry and each repeated name, up to
+ * GPV_TENANTS_ERRORS_MAX, in file order (line, then column); when there are more, one last
+ * error (at the file, no line) says so and the rest of the file is not read. A broken document
+ * (YAML syntax, top-level keys, version) is one error; the tenants are not read while the fleet
+ * has errors, as they are checked against it. errs must have room for GPV_TENANTS_ERRORS_MAX
+ * + 1 errors. On
+ * success returns 0 with *nerrs 0. On failure *out is empty, errs[0..*nerrs) hold the errors
+ * (*nerrs >= 1) and the first one's code is returned (GPV_EINPUT, or GPV_ESYS when memory ran
+ * out).
+ */
+int gpv_tenants_load_all(struct gpv_tenants *out, struct gpv_error *errs, size_t *nerrs,
+                         const char *buf, size_t len, const char *name, const struct gpv_db *db);
 
 /* Frees the contents of t and leaves it empty. NULL-safe. */
 void gpv_tenants_release(struct gpv_tenants *t);

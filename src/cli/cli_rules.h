@@ -17,7 +17,9 @@ int cli_rules_load(struct gpv_ruleset *out, const char *path, struct gpv_error *
 
 /*
  * Reads and loads a tenants file against the CLI's database (loaded here when needed).
- * Returns 0 or a negative status with err filled; *out is then empty.
+ * Returns 0 or a negative status with err filled; *out is then empty. When the file has
+ * several errors, all but the last are printed to stderr here (cli_report) and err holds the
+ * last, so the caller's cli_report(err) completes the list in file order.
  */
 int cli_tenants_load(struct gpv_cli *cli, struct gpv_tenants *out, const char *path,
                      struct gpv_error *err);

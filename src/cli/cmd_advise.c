@@ -476,6 +476,39 @@ print_answers(const struct answers *a)
     gpv_buf_release(&b);
 }
 
+/* How many models besides the advice's the runners-up line names. */
+#define ADVISE_RUNNERS_UP 3
+
+/*
+ * The next models in the decision's ranking (gpv_choice_cmp: rules' order, then cost, or
+ * without a fleet the smallest adequate board), each with the instance it would get there.
+ */
+static void
+print_runners_up(const struct gpv_decision *d)
+{
+    struct gpv_buf b;
+    size_t i, shown = 0;
+
+    gpv_buf_init(&b);
+    for (i = 0; i < d->nchoices && shown < ADVISE_RUNNERS_UP; i++) {
+        const struct gpv_choice *c = &d->choices[i];
+        const char *prof = gpv_choice_profile(c);
+
+        if ((int)i == d->best || c->method == GPV_METHOD_NONE)
+            continue;
+        gpv_buf_printf(&b, "%s%s", shown ? "; " : "", gpv_method_name(c->method));
+        if (c->method == GPV_METHOD_PASSTHROUGH)
+            gpv_buf_printf(&b, " %d GPU%s", c->gpus, c->gpus == 1 ? "" : "s");
+        else if (prof)
+            gpv_buf_printf(&b, " %s", prof);
+        gpv_buf_printf(&b, " on %s", c->gpu->id);
+        shown++;
+    }
+    if (shown)
+        cli_wrap(stdout, "  runners-up  ", "              ", gpv_buf_str(&b));
+    gpv_buf_release(&b);
+}
+
 static void
 print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gpv_decision *d)
 {
@@ -514,6 +547,7 @@ print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gp
             gpv_buf_puts(&b, "no preference rule holds: the default order");
         cli_wrap(stdout, "  decided by  ", "              ", gpv_buf_str(&b));
         gpv_buf_release(&b);
+        print_runners_up(d);
     } else {
         printf("%sAdvice%s: %sno method fits this tenant%s\n", cli_bold(cli), cli_reset(cli),
                cli_red(cli), cli_reset(cli));

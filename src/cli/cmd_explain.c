@@ -134,12 +134,15 @@ print_trace(const struct gpv_cli *cli, const struct gpv_choice *c, bool verbose)
     }
 }
 
+/* How many ranked choices the table lists per tenant (JSON lists them all). */
+#define EXPLAIN_CHOICES_SHOWN 8
+
 static void
 print_decision(const struct gpv_cli *cli, const struct gpv_decision *d, bool verbose)
 {
     const struct gpv_tenant *t = d->tenant;
     struct gpv_buf b;
-    size_t i;
+    size_t i, n, k;
 
     gpv_buf_init(&b);
     if (d->method != GPV_METHOD_NONE) {
@@ -179,10 +182,34 @@ print_decision(const struct gpv_cli *cli, const struct gpv_decision *d, bool ver
         if (d->nchoices == 0)
             printf("  %-9s no candidate GPU model\n", "rejected");
     }
-    /* The other models, best first (a tenant without a method has none to show). */
-    for (i = 1; d->best == 0 && i < d->nchoices; i++) {
-        put_choice(&b, &d->choices[i]);
-        print_wrapped(i == 1 ? "elsewhere" : "", d->choices[i].gpu->id, gpv_buf_str(&b));
+    /* The ranked choices the packer may use (every model where the tenant has a method), best
+       first, when there is more than the one above; recommend's plan says when it does not
+       use the first. */
+    for (i = 0, n = 0; d->best == 0 && i < d->nchoices; i++)
+        n += d->choices[i].method != GPV_METHOD_NONE;
+    for (i = 0, k = 0; n > 1 && i < d->nchoices; i++) {
+        const struct gpv_choice *c = &d->choices[i];
+
+        if (c->method == GPV_METHOD_NONE)
+            continue;
+        if (++k > EXPLAIN_CHOICES_SHOWN) {
+            gpv_buf_printf(&b, "and %zu more (-f json lists every choice)",
+                           n - EXPLAIN_CHOICES_SHOWN);
+            print_wrapped("", NULL, gpv_buf_str(&b));
+            gpv_buf_release(&b);
+            break;
+        }
+        gpv_buf_printf(&b, "%zu. ", k);
+        put_choice(&b, c);
+        gpv_buf_printf(&b, " (rank %d", c->rank);
+        if (c->cost_per_hour >= 0)
+            gpv_buf_printf(&b, ", %.4g per hour for %.3g of a GPU", c->share * c->cost_per_hour,
+                           c->share);
+        else if (c->sizing)
+            gpv_buf_printf(&b, ", %.1f GiB of GPU memory",
+                           c->share * (double)c->gpu->memory_mib / 1024.0);
+        gpv_buf_puts(&b, ")");
+        print_wrapped(k == 1 ? "choices" : "", c->gpu->id, gpv_buf_str(&b));
         gpv_buf_release(&b);
     }
     printf("\n");

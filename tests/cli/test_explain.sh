@@ -92,6 +92,28 @@ for f in tests/data/bad/tenants-*.yaml; do
     if [ -s "$WORK/out" ]; then bad "$f: partial output on stdout"; else ok; fi
 done
 
+t "a tenants file with several errors gets each one, in file order, and nothing else"
+for f in tests/data/bad/tenants-several-*.yaml; do
+    sed -n 's|^# expect: |gpuvplan: tests/data/bad/|p' "$f" >"$WORK/want"
+    for cmd in explain recommend; do
+        run "$cmd" "$f"
+        expect_rc 3
+        if cmp -s "$WORK/want" "$WORK/err"; then ok; else bad "$cmd $f: stderr is not the expected list"; fi
+    done
+done
+
+t "a tenants file with more than 20 errors shows the first 20 and says more follow"
+{
+    printf 'version: 1\ntenants:\n'
+    for i in $(seq 1 25); do echo "  - {name: t$i, memory: $i}"; done
+} >"$WORK/many.yaml"
+run explain "$WORK/many.yaml"
+expect_rc 3
+if [ "$(wc -l <"$WORK/err")" -eq 21 ]; then ok; else bad "expected 20 errors and one more line"; fi
+expect_err "many.yaml:22:25: error: 'memory' of tenant 't20' is '20'"
+if grep -q "'t21'" "$WORK/err"; then bad "error 21 shown"; else ok; fi
+expect_err "many.yaml: error: more errors follow: only the first 20 are shown"
+
 t "a tenants file names GPUs as --gpu does: nvidia-smi names and PCI ids resolve"
 cat >"$WORK/names.yaml" <<'EOF2'
 version: 1
@@ -207,3 +229,17 @@ run explain docs/examples/tenants.yaml --rules "$WORK/r.yaml" --tenant ds-alice
 expect_rc 0
 expect_out_line '^ds-alice: passthrough 1 GPU on '
 rm -f "$WORK/t.yaml" "$WORK/r.yaml"
+
+t "explain lists each tenant's ranked choices, the ones the packer may use (issue 11 §3)"
+run explain docs/examples/tenants.yaml --tenant ds-alice
+expect_rc 0
+expect_out_line '^  choices   h100-80gb    1\. mig 1g\.20gb \(rank 0, '
+expect_out_line '^            l40s         2\. passthrough 1 GPU \(rank 2, '
+run explain docs/examples/tenants.yaml --tenant ds-alice -f json
+expect_json '[(c["gpu"], c["method"], c["rank"]) for c in j["tenants"][0]["choices"]]' \
+    "[('h100-80gb', 'mig', 0), ('l40s', 'passthrough', 2)]"
+printf 'version: 1\ntenants:\n  - {name: a, memory: 20GB, isolation: hard}\n' >"$WORK/nofleet.yaml"
+run explain "$WORK/nofleet.yaml"
+expect_rc 0
+expect_out_line '^  choices   a100-40gb    1\. mig 3g\.20gb \(rank 0, 20\.0 GiB of GPU memory\)$'
+expect_out_line '^            and [0-9]+ more \(-f json lists every choice\)$'

@@ -239,8 +239,66 @@ t "without a fleet the plan says how the models were chosen (issue 11 §5)"
 printf 'version: 1\ntenants:\n  - {name: a, memory: 20GB, isolation: hard}\n' >"$WORK/nofleet.yaml"
 run recommend "$WORK/nofleet.yaml" -f json
 expect_rc 0
-expect_json 'j["summary"]["sizing"]' "no fleet or costs: models chosen for the fewest GPUs"
+expect_json 'j["summary"]["sizing"]' "no fleet or costs: models chosen for the least GPU memory"
 run recommend "$WORK/nofleet.yaml"
-expect_out "  sizing     no fleet or costs: models chosen for the fewest GPUs"
+expect_out "  sizing     no fleet or costs: models chosen for the least GPU memory"
 run recommend docs/examples/tenants.yaml -f json
 expect_json '"sizing" in j["summary"]' False
+
+t "without a fleet or costs the smallest adequate board is chosen, and the note says why (issue 11 §5)"
+run recommend "$WORK/nofleet.yaml" -f json
+expect_rc 0
+expect_json '[(t["name"], t["method"], t["profile"]) for t in j["tenants"]]' "[('a', 'mig', '4g.24gb')]"
+expect_json '[g["model"] for g in j["gpus"]]' "['a30']"
+expect_json 'j["tenants"][0]["note"]' None
+printf 'version: 1\ntenants:\n  - {name: s, memory: 8GiB, replicas: 3}\n  - {name: m, memory: 20GiB}\n' >"$WORK/nofleet2.yaml"
+run recommend "$WORK/nofleet2.yaml" -f json
+expect_rc 0
+expect_json 'sorted(set(g["model"] for g in j["gpus"]))' "['a100-40gb', 'a30']"
+cat >"$WORK/nofleet3.yaml" <<'EOF2'
+version: 1
+tenants:
+  - {name: small, memory: 8GiB, replicas: 3}
+  - {name: mid, memory: 20GiB}
+  - {name: big2, gpus: 2, workload: training, memory: 120GiB}
+  - {name: vdi, memory: 2GiB, workload: vdi, environment: vm, replicas: 4}
+EOF2
+run recommend "$WORK/nofleet3.yaml" -f json
+expect_rc 1
+expect_json '[(t["name"], t["gpus"][0].rsplit("-", 1)[0]) for t in j["tenants"] if t["gpus"]]' \
+    "[('small', 'a100-40gb'), ('mid', 'a30'), ('big2', 'h100-64gb')]"
+expect_json '[t["name"] for t in j["tenants"] if t.get("moved")]' "['mid']"
+expect_json '(j["tenants"][1]["first_choice"], j["tenants"][1]["moved"])' \
+    "('mig 1g.23gb on b200', 'it provisions 116 GiB less GPU memory than its first choice (no fleet or costs: the smallest adequate boards)')"
+
+t "advise without a fleet picks the smallest adequate board and lists the runner-up models (issue 11 §5)"
+run advise --isolation hard --memory 20GB
+expect_rc 0
+expect_out "Advice: mig 3g.20gb on a100-40gb"
+expect_out "  runners-up  mig 1g.20gb on a100-80gb; mig 1g.20gb on h100-80gb; mig 1g.20gb"
+run advise --isolation hard --memory 20GB --gpu h100-80gb
+expect_rc 0
+if grep -q "runners-up" "$WORK/out"; then bad "runners-up with one model"; else ok; fi
+
+
+t "identical tenants placed differently: the moved one's note names an identical tenant (issue 11 §3)"
+{
+    printf 'version: 1\nfleet:\n  - {gpu: h100-80gb, count: 1}\n  - {gpu: l40s, count: 4}\ntenants:\n'
+    for i in 1 2 3 4 5; do echo "  - {name: ds-$i, memory: 20GB, isolation: hard, workload: dev}"; done
+} >"$WORK/twins.yaml"
+run recommend "$WORK/twins.yaml" -f json
+expect_rc 0
+expect_json '[(t["name"], t["gpu"]) for t in j["tenants"]]' \
+    "[('ds-1', 'h100-80gb'), ('ds-2', 'h100-80gb'), ('ds-3', 'h100-80gb'), ('ds-4', 'h100-80gb'), ('ds-5', 'l40s')]"
+expect_json '[t["name"] for t in j["tenants"] if t.get("moved")]' "['ds-5']"
+expect_json 'j["tenants"][4]["moved"]' \
+    "the fleet's h100-80gb GPUs are all in use; identical tenant 'ds-1' has mig 1g.20gb on h100-80gb"
+run recommend "$WORK/twins.yaml"
+expect_out "identical tenant 'ds-1' has mig 1g.20gb on h100-80gb"
+
+t "with --gpu and no fleet or costs the count of GPUs decides, as before (issue 11 §5)"
+printf 'version: 1\ntenants:\n  - {name: a, memory: 20GB, isolation: hard}\n' >"$WORK/nofleet.yaml"
+run recommend "$WORK/nofleet.yaml" --gpu l40s --gpu h100-80gb -f json
+expect_rc 0
+expect_json 'j["summary"]["sizing"]' "no fleet or costs: models chosen for the fewest GPUs"
+expect_json '[(t["gpu"], t["profile"]) for t in j["tenants"]]' "[('h100-80gb', '1g.20gb')]"

@@ -104,4 +104,4 @@ t "a tenant whose first choice's model is full says the fleet's GPUs are all in 
 printf 'version: 1\nfleet:\n  - {gpu: h100-80gb, count: 1}\n  - {gpu: a100-80gb, count: 1}\ntenants:\n  - {name: a, memory: 70GB, isolation: hard}\n  - {name: b, memory: 70GB, isolation: hard}\n' >"$WORK/full.yaml"
 run recommend "$WORK/full.yaml" -f json
 expect_rc 0
-expect_json '[t.get("moved") for t in j["tenants"]]' "[None, \"the fleet's a100-80gb GPUs are all in use\"]"
+expect_json '[t.get("moved") for t in j["tenants"]]' "[None, \"the fleet's a100-80gb GPUs are all in use; identical tenant 'a' has mig 7g.80gb on a100-80gb\"]"

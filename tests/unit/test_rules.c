@@ -625,8 +625,38 @@ test_rules_candidates_follow_pin_then_only_then_fleet_then_database(void **state
     free(c);
     n = gpv_candidates(&c, NULL, &f.tenants[0], &fx->db, NULL, 0);
     assert_int_equal(n, fx->db.ngpus);
+    assert_true(c[0].sizing && c[n - 1].sizing);
+    free(c);
+    n = gpv_candidates(&c, &f, &f.tenants[0], &fx->db, NULL, 0);
+    assert_false(c[0].sizing);
     free(c);
     gpv_tenants_release(&f);
+}
+
+/* Without a fleet, equal ranks go to the least GPU memory per replica; with one, the smaller
+ * share, as before. */
+static void
+test_rules_sizing_prefers_the_smallest_adequate_board(void **state)
+{
+    const struct fixture *fx = *state;
+    struct gpv_choice small, big;
+
+    memset(&small, 0, sizeof(small));
+    memset(&big, 0, sizeof(big));
+    small.gpu = gpv_db_find(&fx->db, "a30");
+    big.gpu = gpv_db_find(&fx->db, "b200");
+    assert_non_null(small.gpu);
+    assert_non_null(big.gpu);
+    small.method = big.method = GPV_METHOD_MIG;
+    small.cost_per_hour = big.cost_per_hour = -1;
+    small.share = 1.0; /* 24 GB */
+    big.share = 0.15;  /* 27 GB of 180 */
+    assert_true(gpv_choice_cmp(&big, &small) < 0);
+    small.sizing = big.sizing = true;
+    assert_true(gpv_choice_cmp(&small, &big) < 0);
+    big.rank = 0;
+    small.rank = 1;
+    assert_true(gpv_choice_cmp(&big, &small) < 0);
 }
 
 static void
@@ -902,6 +932,7 @@ main(void)
         cmocka_unit_test(test_rules_condition_language_evaluates_each_form),
         cmocka_unit_test(test_rules_loader_rejects_each_bad_rule_with_its_position),
         cmocka_unit_test(test_rules_loader_rejects_bad_files),
+        cmocka_unit_test(test_rules_sizing_prefers_the_smallest_adequate_board),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -504,6 +504,48 @@ test_tenant_licence_table_reads_and_sets_each_field(void **state)
     assert_false(gpv_license_held(&lic, GPV_LIC_COUNT));
 }
 
+/* Every error of a file, in file order; the single-error loader returns the first of them. */
+static void
+test_tenant_loader_reports_every_error_in_file_order(void **state)
+{
+    const struct gpv_db *db = *state;
+    struct gpv_error errs[GPV_TENANTS_ERRORS_MAX + 1];
+    struct gpv_tenants f;
+    char msg[2048];
+    size_t n = 99;
+    const char *nomem = "version: 1\ntenants: [{name: a}]\n";
+    const char *good = "version: 1\ntenants: [{name: a, memory: 1GiB}]\n";
+    const char *text = "version: 1\n"
+                       "tenants:\n"
+                       "  - {name: a, memory: 4GiB, isolation: hrad}\n"
+                       "  - {name: b, memory: 4GiB}\n"
+                       "  - {name: a, memory: 9}\n"
+                       "  - {name: c, memory: 4GiB, workload: vdj}\n";
+
+    assert_int_equal(gpv_tenants_load_all(&f, errs, &n, text, strlen(text), "t.yaml", db),
+                     GPV_EINPUT);
+    assert_int_equal(n, 4);
+    assert_int_equal(f.ntenants, 0);
+    assert_int_equal(errs[0].line, 3);
+    assert_non_null(strstr(errs[0].msg, "'isolation' of tenant 'a'"));
+    /* Same line: the name (column 12) before the memory (column 23). */
+    assert_int_equal(errs[1].line, 5);
+    assert_int_equal(errs[1].col, 12);
+    assert_string_equal(errs[1].msg, "duplicate tenant name 'a' (first at line 3)");
+    assert_int_equal(errs[2].line, 5);
+    assert_non_null(strstr(errs[2].msg, "'memory' of tenant 'a' is '9'"));
+    assert_int_equal(errs[3].line, 6);
+    assert_non_null(strstr(errs[3].msg, "(did you mean 'vdi'?)"));
+    assert_int_equal(load(&f, db, text, msg, sizeof(msg)), GPV_EINPUT);
+    assert_non_null(strstr(msg, "t.yaml:3:"));
+    assert_int_equal(gpv_tenants_load_all(&f, errs, &n, nomem, strlen(nomem), "t.yaml", db),
+                     GPV_EINPUT);
+    assert_int_equal(n, 1);
+    assert_int_equal(gpv_tenants_load_all(&f, errs, &n, good, strlen(good), "t.yaml", db), 0);
+    assert_int_equal(n, 0);
+    gpv_tenants_release(&f);
+}
+
 int
 main(void)
 {
@@ -519,6 +561,7 @@ main(void)
         cmocka_unit_test(test_tenant_kubernetes_names_follow_their_syntax),
         cmocka_unit_test(test_tenant_loader_rejects_each_bad_file_with_its_position),
         cmocka_unit_test(test_tenant_loader_refuses_binary_bytes_and_huge_input),
+        cmocka_unit_test(test_tenant_loader_reports_every_error_in_file_order),
     };
 
     return cmocka_run_group_tests(tests, setup_db, teardown_db);
