@@ -1,0 +1,394 @@
+/* Replicas placed one by one where a demand does not fit whole, the reasons replicas are
+ * left out, and the lower bound over every allowed choice. */
+#include "gpuvplan/pack.h"
+
+#include "pack_config.h"
+#include "pack_driver.h"
+#include "pack_engine.h"
+#include "pack_int.h"
+
+#include "gpuvplan/util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- replicas one by one ----------------------------------------------------------------- */
+
+/* Replicas [first, first + n) of demand `demand` on its option `option`: one demand of the
+ * split problem. */
+struct piece {
+    int demand, first, option;
+};
+
+/* A problem whose demands are pieces of the caller's: each with its one option. */
+struct split {
+    struct gpv_pack_problem q;
+    struct gpv_pack_demand *dem;
+    struct piece *pc;
+    int *asg; /* all 0: every piece uses its one option */
+    size_t cap;
+};
+
+static void
+split_add(struct split *sp, const struct gpv_pack_problem *p, int d, int option, int first, int n)
+{
+    size_t k = sp->q.ndemands++;
+
+    GPV_ASSERT(k < sp->cap);
+    sp->dem[k] = p->demands[d];
+    sp->dem[k].replicas = n;
+    sp->dem[k].noptions = 1;
+    sp->dem[k].options = &p->demands[d].options[option];
+    sp->pc[k].demand = d;
+    sp->pc[k].first = first;
+    sp->pc[k].option = option;
+}
+
+/* True when every model of the split problem keeps to its limit when packed with the current
+ * budget; with `model` >= 0 only that model is packed and checked. */
+static bool
+split_fits(struct pk_ctx *c, const struct split *sp, int model)
+{
+    const struct gpv_pack_problem *q = &sp->q;
+    bool ok = true;
+    size_t m;
+
+    if (model >= 0)
+        return q->models[model].limit < 0 ||
+               pk_model_need(c, sp->asg, model) <= q->models[model].limit;
+    {
+        struct pk_sol s;
+
+        pk_pack_all(c, sp->asg, NULL, &s);
+        for (m = 0; m < q->nmodels; m++)
+            ok = ok && (q->models[m].limit < 0 || s.slots[m] <= q->models[m].limit);
+        pk_sol_release(&s);
+    }
+    return ok;
+}
+
+/*
+ * The demands best leaves unplaced, replica by replica: the placed demands keep their option;
+ * each unplaced one (the first PACK_REFILL_MAX of them) takes, option by option in the
+ * caller's rank order, as many replicas as the option's model still has room for. Packs the
+ * result into *sol (insts naming the caller's demands, replicas and options) and fills
+ * choice[] and placed[].
+ */
+void
+pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, int *choice,
+               int *placed)
+{
+    const struct gpv_pack_problem *p = c->p;
+    struct pk_ctx c2 = *c;
+    struct split sp;
+    size_t d, i, k, cap = p->ndemands + 1, nsplit = 0;
+    int *order = NULL;
+    long trial = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES_TRIAL : 0;
+
+    for (d = 0; d < p->ndemands; d++)
+        cap += p->demands[d].noptions;
+    memset(&sp, 0, sizeof(sp));
+    sp.cap = cap;
+    sp.dem = xcalloc(cap, sizeof(*sp.dem));
+    sp.pc = xcalloc(cap, sizeof(*sp.pc));
+    sp.asg = xcalloc(cap, sizeof(int));
+    sp.q = *p;
+    sp.q.demands = sp.dem;
+    sp.q.ndemands = 0;
+    c2.p = &sp.q;
+    c2.bb_nodes = trial;
+    for (d = 0; d < p->ndemands; d++)
+        if (best->asg[d] >= 0)
+            split_add(&sp, p, (int)d, best->asg[d], 0, p->demands[d].replicas);
+    for (d = 0; d < p->ndemands && nsplit < PACK_REFILL_MAX; d++) {
+        const struct gpv_pack_demand *dm = &p->demands[d];
+        int left = dm->replicas, first = 0;
+        size_t n = 0;
+
+        if (best->asg[d] >= 0 || !dm->noptions)
+            continue;
+        nsplit++;
+        free(order);
+        order = xcalloc(dm->noptions, sizeof(int));
+        /* The options in the caller's order of preference (insertion sort: few options). */
+        for (i = 0; i < dm->noptions; i++) {
+            for (k = n; k > 0 && dm->options[order[k - 1]].rank > dm->options[i].rank; k--)
+                order[k] = order[k - 1];
+            order[k] = (int)i;
+            n++;
+        }
+        for (i = 0; i < n && left > 0; i++) {
+            const struct gpv_pack_option *o = &dm->options[order[i]];
+            size_t me = sp.q.ndemands, j;
+            int lo = 0, hi = left;
+            bool clash = false;
+
+            /* Spread replicas on one model and mode would share GPUs across pieces. */
+            for (j = 0; dm->spread && j < me; j++)
+                clash |= sp.pc[j].demand == (int)d &&
+                         dm->options[sp.pc[j].option].model == o->model &&
+                         dm->options[sp.pc[j].option].kind == o->kind;
+            if (clash)
+                continue;
+            split_add(&sp, p, (int)d, order[i], first, left);
+            /* Binary search on the replicas: more never needs fewer GPUs. */
+            while (lo < hi) {
+                int mid = (lo + hi + 1) / 2;
+
+                sp.dem[me].replicas = mid;
+                if (pk_option_feasible(&sp.q, me, 0, NULL) && split_fits(&c2, &sp, o->model))
+                    lo = mid;
+                else
+                    hi = mid - 1;
+            }
+            if (lo == 0) {
+                sp.q.ndemands--;
+                continue;
+            }
+            sp.dem[me].replicas = lo;
+            first += lo;
+            left -= lo;
+        }
+    }
+    free(order);
+    /* The final plan with the full search budget, unless that breaks a limit the trials kept. */
+    c2.bb_nodes = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES : 0;
+    if (!split_fits(&c2, &sp, -1))
+        c2.bb_nodes = trial;
+    pk_pack_all(&c2, sp.asg, NULL, sol);
+    c->nodes = c2.nodes;
+    for (d = 0; d < p->ndemands; d++)
+        choice[d] = -1;
+    for (k = 0; k < sp.q.ndemands; k++) {
+        const struct piece *pc = &sp.pc[k];
+
+        if (choice[pc->demand] < 0)
+            choice[pc->demand] = pc->option;
+        placed[pc->demand] += sp.dem[k].replicas;
+    }
+    for (i = 0; i < sol->ninsts; i++) {
+        struct gpv_pack_inst *x = &sol->insts[i];
+        const struct piece *pc = &sp.pc[x->demand];
+
+        x->demand = pc->demand;
+        x->replica += pc->first;
+        x->option = pc->option;
+    }
+    free(sp.dem);
+    free(sp.pc);
+    free(sp.asg);
+}
+
+/* What one replica of option o asks for, in words: "one whole GPU", "one 1g.10gb MIG instance". */
+static char *
+option_need(const struct gpv_pack_problem *p, const struct gpv_pack_option *o)
+{
+    const struct gpv_gpu *gpu = p->models[o->model].gpu;
+
+    switch (o->kind) {
+    case GPV_PACK_MIG:
+        return xasprintf("one %s MIG instance", gpu->mig->profiles[o->profile].name);
+    case GPV_PACK_MIG_VGPU:
+    case GPV_PACK_VGPU:
+        return xasprintf("one %s vGPU", gpu->vgpu->types[o->vgpu_type].name);
+    case GPV_PACK_WHOLE:
+        break;
+    }
+    return o->gpus == 1 ? xstrdup("one whole GPU") : xasprintf("%d whole GPUs", o->gpus);
+}
+
+/*
+ * Why the GPUs of model m in use cannot take a vGPU of type t: they hold types its GPU may not
+ * share with (C- and Q-series never share; equal-size mode holds one type). A new string, or
+ * NULL when nothing of the sort is in the way.
+ */
+static char *
+sharing_why(const struct gpv_pack_problem *p, const struct pk_sol *s, int m,
+            const struct gpv_vgpu_type *t)
+{
+    const struct gpv_gpu *gpu = p->models[m].gpu;
+    int series = 0, other = 0;
+    size_t g;
+
+    for (g = 0; g < s->ngpus; g++) {
+        const struct gpv_pack_gpu *pg = &s->gpus[g];
+        const struct gpv_vgpu_type *u;
+
+        if (pg->model != m || pg->kind != GPV_PACK_VGPU || !pg->ninsts)
+            continue;
+        u = &gpu->vgpu->types[s->insts[pg->first].vgpu_type];
+        if (!gpv_vgpu_series_compatible(u->series, t->series))
+            series++;
+        else if (!p->models[m].mixed && u != t)
+            other++;
+    }
+    if (series)
+        return xasprintf("; %d of them hold%s %s vGPUs, and %s-series and C-series vGPUs may not "
+                         "share a GPU",
+                         series, series == 1 ? "s" : "",
+                         t->series == GPV_SERIES_C ? "non-C-series" : "C-series",
+                         t->series == GPV_SERIES_C ? "A-, B- or Q" : gpv_series_name(t->series));
+    if (other)
+        return xasprintf("; %d of them hold%s other vGPU types, and in equal-size mode a GPU holds "
+                         "one type",
+                         other, other == 1 ? "s" : "");
+    return NULL;
+}
+
+/* Replicas left out, per demand, with every reason, in demand order. */
+void
+pk_explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const struct pk_sol *s,
+                    const int *placed)
+{
+    const struct gpv_pack_problem *p = c->p;
+    size_t d, i, n = 0;
+
+    for (d = 0; d < p->ndemands; d++)
+        n += placed[d] < p->demands[d].replicas;
+    r->unplaced = xcalloc(n + 1, sizeof(*r->unplaced));
+    for (d = 0; d < p->ndemands; d++) {
+        const struct gpv_pack_demand *dm = &p->demands[d];
+        struct gpv_pack_unplaced *u;
+        int left = dm->replicas - placed[d];
+
+        if (!left)
+            continue;
+        u = &r->unplaced[r->nunplaced++];
+        u->demand = (int)d;
+        u->replicas = left;
+        u->reasons = xcalloc(dm->noptions + 1, sizeof(char *));
+        u->whys = xcalloc(dm->noptions + 1, sizeof(*u->whys));
+        if (!dm->noptions) {
+            u->whys[0].why = GPV_PACK_WHY_NO_OPTION;
+            u->whys[0].option = u->whys[0].model = -1;
+            u->whys[0].limit = -1;
+            u->whys[0].text = xstrdup("no method serves it on any candidate model");
+            u->reasons[u->nreasons++] = u->whys[0].text;
+            continue;
+        }
+        for (i = 0; i < dm->noptions; i++) {
+            const struct gpv_pack_option *o = &dm->options[i];
+            const struct gpv_pack_model *m = &p->models[o->model];
+            struct gpv_pack_reason w;
+            size_t j;
+            bool seen = false;
+
+            if (pk_option_feasible(p, d, i, &w)) {
+                long in_use = s->slots[o->model];
+                long need = (long)ceil(pk_fraction(c, d, o) * left - PACK_BOUND_EPS);
+                char *what = option_need(p, o), *share = NULL;
+
+                if (o->kind == GPV_PACK_VGPU)
+                    share = sharing_why(p, s, o->model, &m->gpu->vgpu->types[o->vgpu_type]);
+                pk_why_set(&w, share ? GPV_PACK_WHY_SHARING : GPV_PACK_WHY_EXHAUSTED, p, o, (int)i,
+                           need > 0 ? need : 1, m->limit >= 0 ? m->limit - in_use : 0);
+                w.in_use = in_use;
+                w.text = xasprintf(
+                    "%s: fleet exhausted: %ld of %d GPU%s in use%s; %d replica%s "
+                    "left, %s %s%s",
+                    m->gpu->id, in_use, m->limit, m->limit == 1 ? "" : "s", share ? share : "",
+                    left, left == 1 ? "" : "s", left == 1 ? "it needs" : "each needs", what,
+                    m->single && o->kind != GPV_PACK_WHOLE && o->kind != GPV_PACK_VGPU
+                        ? "; mig_strategy single gives each node one MIG profile"
+                        : "");
+                free(what);
+                free(share);
+            }
+            for (j = 0; j < u->nreasons && !seen; j++)
+                seen = !strcmp(u->reasons[j], w.text);
+            if (seen) {
+                free(w.text);
+                continue;
+            }
+            u->whys[u->nreasons] = w;
+            u->reasons[u->nreasons++] = w.text;
+        }
+    }
+}
+
+/*
+ * Weight of one replica of option o of demand d in dimension k (0: MIG units, vGPU slots or
+ * frame-buffer share; 1: MIG compute slices, else as 0; 2: vGPU frame buffer over the GPU's
+ * memory, MIG units), such that what any
+ * one GPU holds weighs at most 1 in each dimension. Whole GPUs weigh their count.
+ */
+static double
+any_weight(struct pk_ctx *c, size_t d, const struct gpv_pack_option *o, int k)
+{
+    const struct gpv_pack_model *m = &c->p->models[o->model];
+    const struct gpv_gpu *gpu = m->gpu;
+
+    switch (o->kind) {
+    case GPV_PACK_MIG:
+    case GPV_PACK_MIG_VGPU: {
+        const struct gpv_mig_profile *pr = &gpu->mig->profiles[o->profile];
+
+        if (k == 0)
+            return (double)pr->size / gpu->mig->units;
+        if (k == 1)
+            return (double)pr->compute_slices / gpu->mig->compute_slices;
+        return (double)pr->size / gpu->mig->units; /* units again: disjoint intervals */
+    }
+    case GPV_PACK_VGPU: {
+        const struct gpv_vgpu_type *t = &gpu->vgpu->types[o->vgpu_type];
+        int lim = gpv_vgpu_limit(t, m->mixed, c->p->demands[d].compute);
+
+        if (k == 2)
+            return (double)t->framebuffer_mib / gpu->memory_mib;
+        if (m->mixed)
+            return (double)t->size_gb / gpv_vgpu_region_gb(gpu);
+        return lim > 0 ? 1.0 / lim : 1.0;
+    }
+    case GPV_PACK_WHOLE:
+        break;
+    }
+    return o->gpus;
+}
+
+/*
+ * A lower bound on the GPUs of any plan placing placed[d] replicas of every demand d, each on
+ * any of its feasible options: per dimension of any_weight(), every replica at its lightest
+ * option, rounded up; the largest of the three. When no placed demand has a choice (one
+ * feasible option each), the bound for the choices made holds for every plan and counts too.
+ */
+int
+pk_bound_any(struct pk_ctx *c, const bool *feasible, const size_t *foff, const int *placed,
+             int chosen)
+{
+    const struct gpv_pack_problem *p = c->p;
+    double sum[3] = {0.0, 0.0, 0.0};
+    bool single = true;
+    size_t d, i;
+    int k, best = 0;
+
+    for (d = 0; d < p->ndemands; d++) {
+        double w[3] = {-1.0, -1.0, -1.0};
+        int nfeas = 0;
+
+        if (!placed[d])
+            continue;
+        for (i = 0; i < p->demands[d].noptions; i++) {
+            if (!feasible[foff[d] + i])
+                continue;
+            nfeas++;
+            for (k = 0; k < 3; k++) {
+                double x = any_weight(c, d, &p->demands[d].options[i], k);
+
+                if (w[k] < 0.0 || x < w[k])
+                    w[k] = x;
+            }
+        }
+        single = single && nfeas <= 1;
+        for (k = 0; k < 3; k++)
+            sum[k] += placed[d] * (w[k] > 0.0 ? w[k] : 0.0);
+    }
+    for (k = 0; k < 3; k++) {
+        int b = (int)ceil(sum[k] - PACK_BOUND_EPS);
+
+        if (b > best)
+            best = b;
+    }
+    return single && chosen > best ? chosen : best;
+}
