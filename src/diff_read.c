@@ -132,6 +132,7 @@ read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv
         if (state && strcmp(d->mode, "mig") && in->n)
             return bad(err, name, "gpu '%s': instances on a GPU in %s mode", d->id, d->mode);
         d->insts = xcalloc(in->n ? in->n : 1, sizeof(*d->insts));
+        out->ngpus++; /* counted once it owns memory, so a failure below releases it */
         for (k = 0; k < in->n; k++) {
             const struct gpv_val *o = in->items[k];
             struct gpv_diff_inst *x = &d->insts[k];
@@ -160,7 +161,6 @@ read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv
             }
             d->ninsts++;
         }
-        out->ngpus++;
         if (state && d->starts_known && d->ninsts) {
             struct gpv_mig_layout lay;
             struct gpv_buf why = {0};
