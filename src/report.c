@@ -344,3 +344,31 @@ rpt_collect_tenants(struct rpt *r, const struct gpv_val *plan)
         r->tenants[i].colour = palette[c];
     }
 }
+
+void
+rpt_rect(struct rpt *r, const char *attrs, double x, double y, double w, double h)
+{
+    gpv_buf_printf(r->b, "<rect %s x=\"", attrs);
+    rpt_coord(r, x);
+    gpv_buf_puts(r->b, "\" y=\"");
+    rpt_coord(r, y);
+    gpv_buf_puts(r->b, "\" width=\"");
+    rpt_coord(r, w < 0 ? 0 : w);
+    gpv_buf_puts(r->b, "\" height=\"");
+    rpt_coord(r, h < 0 ? 0 : h);
+    gpv_buf_puts(r->b, "\"/>");
+}
+
+void
+rpt_svg_open(struct rpt *r, const char *cls, double w, double h)
+{
+    gpv_buf_printf(r->b, "<svg class=\"%s\" width=\"", cls);
+    rpt_coord(r, w);
+    gpv_buf_puts(r->b, "\" height=\"");
+    rpt_coord(r, h);
+    gpv_buf_puts(r->b, "\" viewBox=\"0 0 ");
+    rpt_coord(r, w);
+    gpv_buf_putc(r->b, ' ');
+    rpt_coord(r, h);
+    gpv_buf_puts(r->b, "\" role=\"img\"><title>");
+}

@@ -36,21 +36,6 @@ fit_chars(double width, double char_w)
     return (int)((width - 4) / char_w);
 }
 
-/* A rectangle: x y width height, with the attributes given before it. */
-static void
-rect(struct rpt *r, const char *attrs, double x, double y, double w, double h)
-{
-    gpv_buf_printf(r->b, "<rect %s x=\"", attrs);
-    rpt_coord(r, x);
-    gpv_buf_puts(r->b, "\" y=\"");
-    rpt_coord(r, y);
-    gpv_buf_puts(r->b, "\" width=\"");
-    rpt_coord(r, w < 0 ? 0 : w);
-    gpv_buf_puts(r->b, "\" height=\"");
-    rpt_coord(r, h < 0 ? 0 : h);
-    gpv_buf_puts(r->b, "\"/>");
-}
-
 /* Opens a <text> element at x, y; the caller writes the content and "</text>". */
 static void
 text_at(struct rpt *r, const char *cls, const char *anchor, double x, double y)
@@ -112,8 +97,8 @@ mem_bar(struct rpt *r, double x, double y, double w, double h, long long asked, 
     f = (double)asked / (double)held;
     if (f > 1)
         f = 1;
-    rect(r, "class=\"memb\"", x + 2, y + h - 6, w - 4, 4);
-    rect(r, "class=\"mem\"", x + 2, y + h - 6, (w - 4) * f, 4);
+    rpt_rect(r, "class=\"memb\"", x + 2, y + h - 6, w - 4, 4);
+    rpt_rect(r, "class=\"mem\"", x + 2, y + h - 6, (w - 4) * f, 4);
 }
 
 /* What the hover title says about memory: "asked 8 GiB of the 9.75 GiB it holds". */
@@ -251,7 +236,7 @@ inst_block(struct rpt *r, const struct geo *g, double bx, double bw, const char 
 
     gpv_buf_puts(r->b, "</title>");
     snprintf(attrs, sizeof(attrs), "class=\"blk\" fill=\"%s\"", rpt_colour(r, tenant));
-    rect(r, attrs, bx, g->y0, bw, g->bh);
+    rpt_rect(r, attrs, bx, g->y0, bw, g->bh);
     block_text(r, bx, g->y0, bw, g->bh, lines, n);
     mem_bar(r, bx, g->y0, bw, g->bh, asked_mib(r, tenant), held);
     gpv_buf_puts(r->b, "</g>\n");
@@ -314,7 +299,7 @@ free_run(struct rpt *r, const struct geo *g, double uw, int a, int b, bool stran
         }
     }
     gpv_buf_puts(r->b, "</title>");
-    rect(r, stranded ? "class=\"stranded\"" : "class=\"free\"", x, g->y0, w, g->bh);
+    rpt_rect(r, stranded ? "class=\"stranded\"" : "class=\"free\"", x, g->y0, w, g->bh);
     if (!r->compact && fit_chars(w, RPT_BOLD_CHAR_W) >= 1) {
         text_at(r, stranded ? "st" : NULL, "middle", x + w / 2, g->y0 + g->bh / 2 + 3.5);
         rpt_esc_fit(r, line, fit_chars(w, RPT_BOLD_CHAR_W));
@@ -341,7 +326,7 @@ mig_gpu(struct rpt *r, const struct geo *g, const struct gpv_val *ins, const str
     memset(usable, 0, sizeof(usable));
     memset(&l, 0, sizeof(l));
     numbers(r, g, units, uw);
-    rect(r, "class=\"grid\"", g->x0, g->y0, g->gw, g->bh);
+    rpt_rect(r, "class=\"grid\"", g->x0, g->y0, g->gw, g->bh);
     gpv_buf_puts(r->b, "\n");
     for (i = 0; ins && i < ins->n; i++) {
         const struct gpv_val *x = ins->items[i];
@@ -429,7 +414,7 @@ mixed_gpu(struct rpt *r, const struct geo *g, const struct gpv_val *ins, const s
     uw = g->gw / units;
     taken = xcalloc((size_t)units, sizeof(*taken));
     numbers(r, g, units, uw);
-    rect(r, "class=\"grid\"", g->x0, g->y0, g->gw, g->bh);
+    rpt_rect(r, "class=\"grid\"", g->x0, g->y0, g->gw, g->bh);
     gpv_buf_puts(r->b, "\n");
     for (i = 0; ins && i < ins->n; i++) {
         const struct gpv_val *x = ins->items[i];
@@ -505,6 +490,7 @@ slots_gpu(struct rpt *r, const struct geo *g, const struct gpv_val *gv, const st
     for (i = 0; i < slots; i++) {
         double x = g->x0 + (double)(i % per_row) * sw + g->gap / 2;
         double y = g->y0 + (double)(i / per_row) * sh + (rows > 1 ? g->gap / 2 : 0);
+        char attrs[96];
         double w = sw - g->gap, h = rows > 1 ? sh - g->gap : sh;
 
         if (i < n) {
@@ -516,16 +502,9 @@ slots_gpu(struct rpt *r, const struct geo *g, const struct gpv_val *gv, const st
             gpv_buf_printf(r->b, " in slot %zu of %zu", i + 1, slots);
             mem_title(r, asked_mib(r, tenant), type_fb(gpu, prof));
             gpv_buf_puts(r->b, "</title>");
-            gpv_buf_printf(r->b, "<rect class=\"blk\" data-slot=\"%zu\" fill=\"%s\" x=\"", i,
-                           rpt_colour(r, tenant));
-            rpt_coord(r, x);
-            gpv_buf_puts(r->b, "\" y=\"");
-            rpt_coord(r, y);
-            gpv_buf_puts(r->b, "\" width=\"");
-            rpt_coord(r, w);
-            gpv_buf_puts(r->b, "\" height=\"");
-            rpt_coord(r, h);
-            gpv_buf_puts(r->b, "\"/>");
+            snprintf(attrs, sizeof(attrs), "class=\"blk\" data-slot=\"%zu\" fill=\"%s\"", i,
+                     rpt_colour(r, tenant));
+            rpt_rect(r, attrs, x, y, w, h);
             if (rows == 1) {
                 lines[0] = prof;
                 lines[1] = tenant;
@@ -541,7 +520,7 @@ slots_gpu(struct rpt *r, const struct geo *g, const struct gpv_val *gv, const st
                 rpt_esc(r, type);
             }
             gpv_buf_puts(r->b, "</title>");
-            rect(r, "class=\"free\"", x, y, w, h);
+            rpt_rect(r, "class=\"free\"", x, y, w, h);
             gpv_buf_puts(r->b, "</g>\n");
         }
     }
@@ -606,7 +585,7 @@ whole_gpu(struct rpt *r, const struct geo *g, const struct gpv_val *ins, const s
     }
     if (!ins || !ins->n) {
         gpv_buf_puts(r->b, "<g class=\"free\"><title>no tenant on this GPU</title>");
-        rect(r, "class=\"free\"", g->x0, g->y0, g->gw, g->bh);
+        rpt_rect(r, "class=\"free\"", g->x0, g->y0, g->gw, g->bh);
         gpv_buf_puts(r->b, "</g>\n");
     }
     if (!r->compact && gpu) {
@@ -661,15 +640,7 @@ rpt_gpu(struct rpt *r, const struct gpv_val *gv)
         if (units > GPV_VGPU_REGION_MAX)
             units = GPV_VGPU_REGION_MAX;
     }
-    gpv_buf_puts(r->b, "<svg class=\"gpu\" width=\"");
-    rpt_coord(r, g.w);
-    gpv_buf_puts(r->b, "\" height=\"");
-    rpt_coord(r, g.h);
-    gpv_buf_puts(r->b, "\" viewBox=\"0 0 ");
-    rpt_coord(r, g.w);
-    gpv_buf_putc(r->b, ' ');
-    rpt_coord(r, g.h);
-    gpv_buf_puts(r->b, "\" role=\"img\"><title>");
+    rpt_svg_open(r, "gpu", g.w, g.h);
     rpt_esc(r, id);
     gpv_buf_puts(r->b, ": ");
     rpt_esc(r, gpu ? gpu->name : model);

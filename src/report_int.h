@@ -53,6 +53,11 @@ size_t rpt_chars(const char *s);
 void rpt_esc_fit(struct rpt *r, const char *s, int max);
 /* A coordinate: at most two decimals, no trailing zeros. */
 void rpt_coord(struct rpt *r, double v);
+/* A rectangle: x y width height (negative sizes drawn as 0), after the attributes given. */
+void rpt_rect(struct rpt *r, const char *attrs, double x, double y, double w, double h);
+/* Opens an <svg> of class cls, w by h, with its viewBox, and its <title>: the caller writes the
+ * title's text and "</title>". */
+void rpt_svg_open(struct rpt *r, const char *cls, double w, double h);
 /* Memory in MiB as "9.75 GiB" (two significant decimals, trimmed). */
 void rpt_gib(struct gpv_buf *b, long long mib);
 

@@ -40,15 +40,7 @@ grid_svg(struct rpt *r, const struct gpv_gpu *gpu)
     h = y + 4;
     for (p = 0; p < mig->nprofiles; p++)
         h += lanes(lane_of, &mig->profiles[p]) * LANE_H + ROW_PAD;
-    gpv_buf_puts(r->b, "<svg class=\"gpu model\" width=\"");
-    rpt_coord(r, x0 + gw + 8);
-    gpv_buf_puts(r->b, "\" height=\"");
-    rpt_coord(r, h);
-    gpv_buf_puts(r->b, "\" viewBox=\"0 0 ");
-    rpt_coord(r, x0 + gw + 8);
-    gpv_buf_putc(r->b, ' ');
-    rpt_coord(r, h);
-    gpv_buf_puts(r->b, "\" role=\"img\"><title>");
+    rpt_svg_open(r, "gpu model", x0 + gw + 8, h);
     rpt_esc(r, gpu->name);
     gpv_buf_printf(r->b, ": where each MIG profile may start on the %d-unit grid</title>\n",
                    mig->units);

@@ -12,15 +12,7 @@ unused_slot(struct rpt *r, const char *node, const char *model, long long index)
     double y0 = r->compact ? 12 : 34, bh = r->compact ? RPT_BLOCK_H_C : RPT_BLOCK_H;
     double w = gw + 2 * x0, h = y0 + bh + (r->compact ? 2 : 20);
 
-    gpv_buf_puts(r->b, "<svg class=\"gpu slot\" width=\"");
-    rpt_coord(r, w);
-    gpv_buf_puts(r->b, "\" height=\"");
-    rpt_coord(r, h);
-    gpv_buf_puts(r->b, "\" viewBox=\"0 0 ");
-    rpt_coord(r, w);
-    gpv_buf_putc(r->b, ' ');
-    rpt_coord(r, h);
-    gpv_buf_puts(r->b, "\" role=\"img\"><title>");
+    rpt_svg_open(r, "gpu slot", w, h);
     rpt_esc(r, node);
     gpv_buf_printf(r->b, " GPU %lld: unused, nothing of the plan on it</title>\n", index);
     gpv_buf_puts(r->b, "<g class=\"unused\" data-node=\"");
@@ -30,15 +22,7 @@ unused_slot(struct rpt *r, const char *node, const char *model, long long index)
     gpv_buf_puts(r->b, "\">\n<text class=\"gid\" x=\"");
     rpt_coord(r, x0);
     gpv_buf_printf(r->b, "\" y=\"%d\">GPU %lld</text>", r->compact ? 9 : 14, index);
-    gpv_buf_puts(r->b, "<rect class=\"free\" x=\"");
-    rpt_coord(r, x0);
-    gpv_buf_puts(r->b, "\" y=\"");
-    rpt_coord(r, y0);
-    gpv_buf_puts(r->b, "\" width=\"");
-    rpt_coord(r, gw);
-    gpv_buf_puts(r->b, "\" height=\"");
-    rpt_coord(r, bh);
-    gpv_buf_puts(r->b, "\"/>");
+    rpt_rect(r, "class=\"free\"", x0, y0, gw, bh);
     if (!r->compact) {
         gpv_buf_puts(r->b, "<text class=\"prof\" text-anchor=\"middle\" x=\"");
         rpt_coord(r, x0 + gw / 2);
