@@ -537,6 +537,16 @@ gpv_emit_bool(struct gpv_emit *e, const char *key, bool b)
     scalar_after(e);
 }
 
+void
+gpv_emit_raw(struct gpv_emit *e, const char *text, size_t len)
+{
+    /* Children after the first are written the same whatever came before them: a separator,
+       the indentation of the depth, the child. So the copy is exact. */
+    GPV_ASSERT(e->kind == GPV_EMIT_TREE || (e->depth > 0 && top(e)->n > 0));
+    if (e->kind != GPV_EMIT_TREE)
+        gpv_buf_put(e->out, text, len);
+}
+
 /* Arrays of scalars are written on one line; everything else one item per line. */
 static bool
 all_scalars(const struct gpv_val *v)
