@@ -543,8 +543,16 @@ gpv_emit_raw(struct gpv_emit *e, const char *text, size_t len)
     /* Children after the first are written the same whatever came before them: a separator,
        the indentation of the depth, the child. So the copy is exact. */
     GPV_ASSERT(e->kind == GPV_EMIT_TREE || (e->depth > 0 && top(e)->n > 0));
-    if (e->kind != GPV_EMIT_TREE)
-        gpv_buf_put(e->out, text, len);
+    if (e->kind == GPV_EMIT_TREE)
+        return;
+    /* A stream hands a long text to its sink as it is, after what it holds: one copy fewer
+       (explain copies a kind's text, tens of KB, for every tenant of the kind). */
+    if (e->out->sink && len >= GPV_BUF_SINK_BYTES / 4) {
+        gpv_buf_flush(e->out);
+        e->out->sink(e->out->sink_ctx, text, len);
+        return;
+    }
+    gpv_buf_put(e->out, text, len);
 }
 
 /* Arrays of scalars are written on one line; everything else one item per line. */
