@@ -352,6 +352,12 @@ json_before(struct gpv_emit *e, const char *key)
         return;
     if (f->inl) {
         gpv_buf_puts(e->out, f->n ? ", " : "[");
+    } else if (f->n && e->depth <= 32) {
+        /* The usual case, the separator and the indentation in one piece. */
+        static const char sep[] =
+            ",\n                                                                ";
+
+        gpv_buf_put(e->out, sep, 2 + 2 * e->depth);
     } else {
         gpv_buf_puts(e->out, f->n ? ",\n" : f->obj ? "{\n" : "[\n");
         gpv_json_put_indent(e->out, (int)e->depth);
