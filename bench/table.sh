@@ -1,11 +1,11 @@
 #!/bin/sh
 # The rows of issue 15's table, each against the floor measured in the same run: bench/floor
 # runs libyaml's event parser over the same tenants file and discards the events. Every row is
-# the median of BENCH_RUNS runs (default 5; 1 for the 1M-tenant and explain rows) of CPU time
-# (user + system) and peak resident memory, through bench/measure. Start-up rows are in
-# milliseconds against /bin/true. Writes $BUILD/bench/results.txt and results.json and prints
-# the text. BENCH_EXPLAIN_N sets the explain row's size (default 20000; 0 skips it: about 4 GB
-# of memory before issue 15's streamed explain). Called by bench/run.sh (`make bench`).
+# the median of BENCH_RUNS runs (default 5; 1 for the 1M-tenant row) of CPU time (user +
+# system) and peak resident memory, through bench/measure. Start-up rows are in milliseconds
+# against /bin/true. Writes $BUILD/bench/results.txt and results.json and prints the text.
+# BENCH_EXPLAIN_N sets the explain row's size (default 20000: about 1 GB of JSON written to a
+# file per run; 0 skips it). Called by bench/run.sh (`make bench`).
 set -u
 build=${BUILD:-build}
 bin=${BIN:-./gpuvplan}
@@ -75,7 +75,7 @@ if [ "$explain_n" -gt 0 ]; then
     te=$(tenants "$explain_n")
     set -- $(run floorx "$runs" -- "$dir/floor" "$te")
     floorx=$1
-    set -- $(run explain 1 -- "$bin" explain "$te" -f json -o "$tmp/explain.json")
+    set -- $(run explain "$runs" -- "$bin" explain "$te" -f json -o "$tmp/explain.json")
     row "explain -f json, $explain_n tenants, every model" "$1" "$2" "$3" "$floorx" \
         "<= 2 s, <= 100 MiB"
     rm -f "$tmp/explain.json"

@@ -72,6 +72,21 @@ static const unsigned char escape_class[256] = {
 /* clang-format on */
 
 /*
+ * True when one of the eight bytes of w may need care in a quoted string: a control byte, the
+ * quote, the backslash, DEL or a byte from 0x80 (exact for "none": the usual SWAR tests).
+ */
+static bool
+word_needs_care(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\'), del = w ^ (ones * 0x7f);
+
+    return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs) |
+            ((del - ones) & ~del) | w) &
+           highs;
+}
+
+/*
  * Appends s double-quoted. JSON escapes \" \\ \n \t \r and other bytes below 0x20 as \u00XX; for
  * YAML (yaml true) also DEL, the C1 controls, U+2028 and U+2029, which YAML may not hold raw
  * even when quoted (YAML 1.2, 5.1 and 5.4), as \x7f and \uXXXX. Each byte of invalid UTF-8
@@ -81,12 +96,25 @@ static void
 put_quoted(struct gpv_buf *b, const char *s, bool yaml)
 {
     const unsigned char *p, *run = (const unsigned char *)s;
+    const unsigned char *end = run + strlen(s);
     const unsigned char limit = yaml ? 2 : 1;
 
     gpv_buf_put(b, "\"", 1);
     /* Runs of bytes that need no escape are copied whole: plans are mostly such runs. */
     for (p = run; *p; p++) {
         char esc[8];
+
+        /* Eight plain bytes at a time, up to the word that holds the terminating NUL. */
+        while (p + 8 <= end) {
+            uint64_t w;
+
+            memcpy(&w, p, 8);
+            if (word_needs_care(w))
+                break;
+            p += 8;
+        }
+        if (!*p)
+            break;
 
         if (*p >= 0x80) {
             size_t ul = gpv_utf8_len((const char *)p);
@@ -324,6 +352,12 @@ json_before(struct gpv_emit *e, const char *key)
         return;
     if (f->inl) {
         gpv_buf_puts(e->out, f->n ? ", " : "[");
+    } else if (f->n && e->depth <= 32) {
+        /* The usual case, the separator and the indentation in one piece. */
+        static const char sep[] =
+            ",\n                                                                ";
+
+        gpv_buf_put(e->out, sep, 2 + 2 * e->depth);
     } else {
         gpv_buf_puts(e->out, f->n ? ",\n" : f->obj ? "{\n" : "[\n");
         gpv_json_put_indent(e->out, (int)e->depth);
@@ -535,6 +569,24 @@ gpv_emit_bool(struct gpv_emit *e, const char *key, bool b)
     scalar_before(e, key);
     gpv_buf_puts(e->out, b ? "true" : "false");
     scalar_after(e);
+}
+
+void
+gpv_emit_raw(struct gpv_emit *e, const char *text, size_t len)
+{
+    /* Children after the first are written the same whatever came before them: a separator,
+       the indentation of the depth, the child. So the copy is exact. */
+    GPV_ASSERT(e->kind == GPV_EMIT_TREE || (e->depth > 0 && top(e)->n > 0));
+    if (e->kind == GPV_EMIT_TREE)
+        return;
+    /* A stream hands a long text to its sink as it is, after what it holds: one copy fewer
+       (explain copies a kind's text, tens of KB, for every tenant of the kind). */
+    if (e->out->sink && len >= GPV_BUF_SINK_BYTES / 4) {
+        gpv_buf_flush(e->out);
+        e->out->sink(e->out->sink_ctx, text, len);
+        return;
+    }
+    gpv_buf_put(e->out, text, len);
 }
 
 /* Arrays of scalars are written on one line; everything else one item per line. */

@@ -113,6 +113,12 @@ reasons_release(struct gpv_reasons *r)
     r->n = 0;
 }
 
+/*
+ * The text of every trace line of a rule that does not hold: one constant, not a copy per line
+ * (most lines of a trace), never freed.
+ */
+static const char does_not_hold[] = "does not hold";
+
 /* Appends a trace line; the choice takes ownership of text (one rule for every line). */
 static struct gpv_trace *
 trace_add(struct gpv_choice *ch, enum gpv_step step, const struct gpv_rule *rule, enum gpv_method m,
@@ -140,7 +146,9 @@ put_methods(struct gpv_buf *b, unsigned mask)
 
     for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
         if (mask & (1u << m)) {
-            gpv_buf_printf(b, "%s%s", first ? "" : ", ", gpv_method_name((enum gpv_method)m));
+            if (!first)
+                gpv_buf_puts(b, ", ");
+            gpv_buf_puts(b, gpv_method_name((enum gpv_method)m));
             first = false;
         }
     }
@@ -172,7 +180,8 @@ choice_release(struct gpv_choice *ch)
     int m;
 
     for (i = 0; i < ch->ntrace; i++)
-        free(ch->trace[i].text);
+        if (ch->trace[i].text != does_not_hold)
+            free(ch->trace[i].text);
     free(ch->trace);
     for (m = 0; m < GPV_METHOD_COUNT; m++)
         reasons_release(&ch->rejected[m]);
@@ -197,7 +206,7 @@ apply_rules(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struct ru
         struct gpv_trace *tr;
 
         if (!held) {
-            trace_add(ch, GPV_STEP_RULE, r, GPV_METHOD_NONE, false, xstrdup("does not hold"));
+            trace_add(ch, GPV_STEP_RULE, r, GPV_METHOD_NONE, false, (char *)does_not_hold);
             continue;
         }
         gpv_buf_init(&b);
@@ -205,7 +214,7 @@ apply_rules(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struct ru
             gpv_buf_puts(&b, "excludes ");
             put_methods(&b, r->exclude);
             if (r->exclude_series) {
-                gpv_buf_printf(&b, "%sseries ", r->exclude ? "; " : "");
+                gpv_buf_puts(&b, r->exclude ? "; series " : "series ");
                 rules_put_series_set(&b, r->exclude_series, "and");
             }
             for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++)
@@ -217,7 +226,9 @@ apply_rules(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struct ru
             continue;
         }
         if (ch->order_rule) {
-            gpv_buf_printf(&b, "holds, but '%s' came first", ch->order_rule->id);
+            gpv_buf_puts(&b, "holds, but '");
+            gpv_buf_puts(&b, ch->order_rule->id);
+            gpv_buf_puts(&b, "' came first");
             trace_add(ch, GPV_STEP_RULE, r, GPV_METHOD_NONE, true, gpv_buf_detach(&b));
             continue;
         }
@@ -234,8 +245,11 @@ apply_rules(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struct ru
                 ch->order[k++] = default_order[m];
         }
         gpv_buf_puts(&b, "orders ");
-        for (k = 0; k < GPV_NMETHODS; k++)
-            gpv_buf_printf(&b, "%s%s", k ? ", " : "", gpv_method_name(ch->order[k]));
+        for (k = 0; k < GPV_NMETHODS; k++) {
+            if (k)
+                gpv_buf_puts(&b, ", ");
+            gpv_buf_puts(&b, gpv_method_name(ch->order[k]));
+        }
         tr = trace_add(ch, GPV_STEP_RULE, r, GPV_METHOD_NONE, true, gpv_buf_detach(&b));
         tr->decided = true;
     }

@@ -169,12 +169,15 @@ rules_put_series_set(struct gpv_buf *b, unsigned mask, const char *conj)
     for (s = 0; s < 4; s++) {
         if (!(mask & (1u << s)))
             continue;
-        gpv_buf_printf(b, "%s%s%s%s",
-                       k == 0           ? ""
-                       : k + 1 == total ? " "
-                                        : ", ",
-                       k > 0 && k + 1 == total ? conj : "", k > 0 && k + 1 == total ? " " : "",
-                       gpv_series_name((enum gpv_series)s));
+        /* "A", "A and B", "A, B and C": puts, not printf (this runs for most traces). */
+        if (k > 0 && k + 1 == total) {
+            gpv_buf_puts(b, " ");
+            gpv_buf_puts(b, conj);
+            gpv_buf_puts(b, " ");
+        } else if (k > 0) {
+            gpv_buf_puts(b, ", ");
+        }
+        gpv_buf_puts(b, gpv_series_name((enum gpv_series)s));
         k++;
     }
 }

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,6 +194,72 @@ gpv_tenant_gpus(const struct gpv_tenant *t)
     if (t->gpus >= 1)
         return t->gpus;
     return t->full_gpu ? 1 : 0;
+}
+
+int
+gpv_tenant_kind_cmp(const struct gpv_tenant *a, const struct gpv_tenant *b)
+{
+    int r;
+
+#define KEY(f)                                                                                     \
+    if (a->f != b->f)                                                                              \
+    return a->f < b->f ? -1 : 1
+    KEY(memory_mib);
+    KEY(memory);
+    KEY(replicas);
+    KEY(isolation);
+    KEY(workload);
+    KEY(environment);
+    KEY(live_migration);
+    KEY(full_gpu);
+    KEY(gpus);
+    KEY(media);
+    KEY(spread);
+    KEY(compute);
+#undef KEY
+    if (a->gpu != b->gpu)
+        return !a->gpu ? -1 : !b->gpu ? 1 : strcmp(a->gpu->id, b->gpu->id);
+    if ((a->memory_text == NULL) != (b->memory_text == NULL))
+        return a->memory_text ? 1 : -1;
+    if (a->memory_text && (r = strcmp(a->memory_text, b->memory_text)))
+        return r;
+    return 0;
+}
+
+/* FNV-1a over what gpv_tenant_kind_cmp() compares, so that equal kinds hash alike. */
+uint64_t
+gpv_tenant_kind_hash(const struct gpv_tenant *t)
+{
+    uint64_t h = 1469598103934665603ULL;
+    long long v[12];
+    const unsigned char *p;
+    size_t i;
+
+    v[0] = t->memory_mib;
+    v[1] = t->memory;
+    v[2] = t->replicas;
+    v[3] = t->isolation;
+    v[4] = t->workload;
+    v[5] = t->environment;
+    v[6] = t->live_migration;
+    v[7] = t->full_gpu;
+    v[8] = t->gpus;
+    v[9] = t->media;
+    v[10] = t->spread;
+    v[11] = (long long)(t->compute * 1e9);
+    for (i = 0; i < 12; i++) {
+        h ^= (uint64_t)v[i];
+        h *= 1099511628211ULL;
+    }
+    for (p = (const unsigned char *)(t->gpu ? t->gpu->id : ""); *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    for (p = (const unsigned char *)(t->memory_text ? t->memory_text : ""); *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    return h;
 }
 
 void

@@ -81,6 +81,15 @@ void gpv_emit_num(struct gpv_emit *e, const char *key, double d);
 void gpv_emit_bool(struct gpv_emit *e, const char *key, bool b);
 
 /*
+ * Text kinds: appends text that an emitter of the same kind wrote as further children of a
+ * container at the same depth after that container's first child, to repeat them without
+ * writing them again (explain's tenants that share a decision share its text). The innermost
+ * open container must hold at least one child; text must end after a complete child (len 0
+ * appends nothing). No effect in a tree emitter.
+ */
+void gpv_emit_raw(struct gpv_emit *e, const char *text, size_t len);
+
+/*
  * Puts the whole tree v (an array is inline when all its items are scalars). In a tree
  * emitter v is copied.
  */

@@ -136,7 +136,7 @@ struct gpv_trace {
     enum gpv_method method;      /* GPV_STEP_SELECT: the method; NONE otherwise */
     bool matched;                /* rule: its condition held; select: an instance fits */
     bool decided; /* prefer rule: the first match, the one that ordered the methods */
-    char *text;   /* what happened, one line: never NULL, owned by the decision */
+    char *text;   /* what happened, one line: never NULL, owned by the decision (read only) */
 };
 
 /* Why a method lost: the rule that excluded it (NULL when the evaluator decided) and why. */

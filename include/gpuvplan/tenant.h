@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define GPV_TENANTS_VERSION 1
 #define GPV_TENANT_NAME_MAX 128     /* longest tenant name, in bytes */
@@ -151,6 +152,17 @@ bool gpv_tenant_whole_gpu(const struct gpv_tenant *t);
 
 /* Whole GPUs per replica the tenant asks for: gpus, or 1 for full_gpu, or 0 (fractional). */
 int gpv_tenant_gpus(const struct gpv_tenant *t);
+
+/*
+ * Orders tenants by everything a decision (gpv_decide()) can depend on: every requirement,
+ * not the name, position or spread_nodes. 0 when a and b are of one kind: they get the same
+ * decision, so the planner and `explain` decide each kind once. The order is total but
+ * otherwise arbitrary.
+ */
+int gpv_tenant_kind_cmp(const struct gpv_tenant *a, const struct gpv_tenant *b);
+
+/* A hash of what gpv_tenant_kind_cmp() compares: tenants of one kind hash alike. */
+uint64_t gpv_tenant_kind_hash(const struct gpv_tenant *t);
 
 /*
  * Parses a tenants file from buf[0..len); name is cited in errors. GPU models (fleet entries

@@ -111,14 +111,12 @@ cli_trace_emit(struct gpv_emit *e, const char *key, const struct gpv_choice *c)
 }
 
 void
-cli_decision_emit(struct gpv_emit *e, const char *key, const struct gpv_decision *d)
+cli_decision_emit_rest(struct gpv_emit *e, const struct gpv_decision *d)
 {
     const struct gpv_choice *best = d->best >= 0 ? &d->choices[d->best] : NULL;
     const struct gpv_choice *shown = best ? best : d->nchoices ? &d->choices[0] : NULL;
     size_t i;
 
-    gpv_emit_obj(e, key);
-    gpv_emit_str(e, "name", d->tenant->name);
     if (best) {
         emit_instance(e, best);
         gpv_emit_str(e, "gpu", best->gpu->id);
@@ -157,6 +155,14 @@ cli_decision_emit(struct gpv_emit *e, const char *key, const struct gpv_decision
         gpv_emit_end(e);
     }
     gpv_emit_end(e);
+}
+
+void
+cli_decision_emit(struct gpv_emit *e, const char *key, const struct gpv_decision *d)
+{
+    gpv_emit_obj(e, key);
+    gpv_emit_str(e, "name", d->tenant->name);
+    cli_decision_emit_rest(e, d);
     gpv_emit_end(e);
 }
 

@@ -33,6 +33,13 @@ void cli_decision_emit(struct gpv_emit *e, const char *key, const struct gpv_dec
 void cli_trace_emit(struct gpv_emit *e, const char *key, const struct gpv_choice *c);
 void cli_reasons_emit(struct gpv_emit *e, const char *key, const struct gpv_reasons *rejected);
 
+/*
+ * The members of cli_decision_emit()'s object after the first, "name": everything that
+ * depends on the decision only, so tenants of one kind (gpv_tenant_kind_cmp()) get the same
+ * text. Writes into the innermost open object, which holds "name".
+ */
+void cli_decision_emit_rest(struct gpv_emit *e, const struct gpv_decision *d);
+
 /* A decision as explain's JSON shows one tenant: method, profile, gpu, trace, rejected, choices. */
 struct gpv_val *cli_decision_value(const struct gpv_decision *d);
 

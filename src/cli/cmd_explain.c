@@ -68,7 +68,7 @@ put_choice(struct gpv_buf *b, const struct gpv_choice *c)
 /* Prints text after a label column (and a second column when col2 is not NULL), wrapped so
  * continuation lines start under the text. */
 static void
-print_wrapped(const char *label, const char *col2, const char *text)
+print_wrapped(FILE *f, const char *label, const char *col2, const char *text)
 {
     char first[64], rest[64];
     int n;
@@ -78,11 +78,12 @@ print_wrapped(const char *label, const char *col2, const char *text)
     else
         n = snprintf(first, sizeof(first), "  %-9s ", label);
     snprintf(rest, sizeof(rest), "%*s", n, "");
-    cli_wrap(stdout, first, rest, text);
+    cli_wrap(f, first, rest, text);
 }
 
 static void
-print_reasons(const struct gpv_cli *cli, const struct gpv_reasons *rejected, const char *label)
+print_reasons(FILE *f, const struct gpv_cli *cli, const struct gpv_reasons *rejected,
+              const char *label)
 {
     bool first = true;
     int m;
@@ -97,7 +98,7 @@ print_reasons(const struct gpv_cli *cli, const struct gpv_reasons *rejected, con
             if (rejected[m].v[i].rule)
                 gpv_buf_printf(&b, " %s[%s]%s", cli_dim(cli), rejected[m].v[i].rule,
                                cli_reset(cli));
-            print_wrapped(first ? label : "", i == 0 ? gpv_method_name(m) : "", gpv_buf_str(&b));
+            print_wrapped(f, first ? label : "", i == 0 ? gpv_method_name(m) : "", gpv_buf_str(&b));
             gpv_buf_release(&b);
             first = false;
         }
@@ -105,7 +106,7 @@ print_reasons(const struct gpv_cli *cli, const struct gpv_reasons *rejected, con
 }
 
 static void
-print_trace(const struct gpv_cli *cli, const struct gpv_choice *c, bool verbose)
+print_trace(FILE *f, const struct gpv_cli *cli, const struct gpv_choice *c, bool verbose)
 {
     size_t i;
     bool first = true;
@@ -119,7 +120,7 @@ print_trace(const struct gpv_cli *cli, const struct gpv_choice *c, bool verbose)
             xasprintf("%s %s%s: %s%s", tr->matched ? "+" : "-", tr->matched ? "" : cli_dim(cli),
                       tr->rule->id, tr->text, tr->matched ? "" : cli_reset(cli));
 
-        print_wrapped(first ? "rules" : "", NULL, line);
+        print_wrapped(f, first ? "rules" : "", NULL, line);
         free(line);
         first = false;
     }
@@ -129,7 +130,7 @@ print_trace(const struct gpv_cli *cli, const struct gpv_choice *c, bool verbose)
 
         if (tr->step != GPV_STEP_SELECT)
             continue;
-        print_wrapped(first ? "instance" : "", gpv_method_name(tr->method), tr->text);
+        print_wrapped(f, first ? "instance" : "", gpv_method_name(tr->method), tr->text);
         first = false;
     }
 }
@@ -137,31 +138,57 @@ print_trace(const struct gpv_cli *cli, const struct gpv_choice *c, bool verbose)
 /* How many ranked choices the table lists per tenant (JSON lists them all). */
 #define EXPLAIN_CHOICES_SHOWN 8
 
+/*
+ * What the table's first line of a decision shows after the tenant's name: ": METHOD on GPU"
+ * (coloured), or NULL when the tenant has no method. The caller frees it.
+ */
+static char *
+decision_head(const struct gpv_cli *cli, const struct gpv_decision *d)
+{
+    const struct gpv_choice *c;
+    struct gpv_buf b;
+    char *head;
+
+    if (d->method == GPV_METHOD_NONE)
+        return NULL;
+    c = &d->choices[d->best];
+    gpv_buf_init(&b);
+    put_choice(&b, c);
+    head = xasprintf(": %s%s%s on %s", cli_green(cli), gpv_buf_str(&b), cli_reset(cli), c->gpu->id);
+    gpv_buf_release(&b);
+    return head;
+}
+
+/* The first line of a tenant's decision in the table; head from decision_head(). */
 static void
-print_decision(const struct gpv_cli *cli, const struct gpv_decision *d, bool verbose)
+print_head(const struct gpv_cli *cli, const char *name, const char *head)
+{
+    char *line;
+
+    if (!head) {
+        printf("%s%s%s: %sno method%s\n", cli_bold(cli), name, cli_reset(cli), cli_red(cli),
+               cli_reset(cli));
+        return;
+    }
+    line = xasprintf("%s%s%s%s", cli_bold(cli), name, cli_reset(cli), head);
+    cli_wrap(stdout, "", "  ", line);
+    free(line);
+}
+
+/*
+ * The table's lines of a decision after the first: what the tenant asks (the same for every
+ * tenant of a kind), why, what was rejected, the ranked choices, and a blank line.
+ */
+static void
+print_rest(FILE *f, const struct gpv_cli *cli, const struct gpv_decision *d, bool verbose)
 {
     const struct gpv_tenant *t = d->tenant;
     struct gpv_buf b;
     size_t i, n, k;
 
     gpv_buf_init(&b);
-    if (d->method != GPV_METHOD_NONE) {
-        const struct gpv_choice *c = &d->choices[d->best];
-
-        char *head;
-
-        put_choice(&b, c);
-        head = xasprintf("%s%s%s: %s%s%s on %s", cli_bold(cli), t->name, cli_reset(cli),
-                         cli_green(cli), gpv_buf_str(&b), cli_reset(cli), c->gpu->id);
-        cli_wrap(stdout, "", "  ", head);
-        free(head);
-    } else {
-        printf("%s%s%s: %sno method%s\n", cli_bold(cli), t->name, cli_reset(cli), cli_red(cli),
-               cli_reset(cli));
-    }
-    gpv_buf_release(&b);
     put_asks(&b, t);
-    print_wrapped("asks", NULL, gpv_buf_str(&b));
+    print_wrapped(f, "asks", NULL, gpv_buf_str(&b));
     gpv_buf_release(&b);
     if (d->method != GPV_METHOD_NONE) {
         const struct gpv_choice *c = &d->choices[d->best];
@@ -169,18 +196,18 @@ print_decision(const struct gpv_cli *cli, const struct gpv_decision *d, bool ver
         if (c->order_rule) {
             char *line = xasprintf("%s: %s", c->order_rule->id, c->order_rule->reason);
 
-            print_wrapped("because", NULL, line);
+            print_wrapped(f, "because", NULL, line);
             free(line);
         } else
-            printf("  %-9s no preference rule holds: the default order\n", "because");
-        print_trace(cli, c, verbose);
-        print_reasons(cli, d->rejected, "rejected");
+            fprintf(f, "  %-9s no preference rule holds: the default order\n", "because");
+        print_trace(f, cli, c, verbose);
+        print_reasons(f, cli, d->rejected, "rejected");
     } else {
         if (d->nchoices)
-            print_trace(cli, &d->choices[0], verbose);
-        print_reasons(cli, d->rejected, "rejected");
+            print_trace(f, cli, &d->choices[0], verbose);
+        print_reasons(f, cli, d->rejected, "rejected");
         if (d->nchoices == 0)
-            printf("  %-9s no candidate GPU model\n", "rejected");
+            fprintf(f, "  %-9s no candidate GPU model\n", "rejected");
     }
     /* The ranked choices the packer may use (every model where the tenant has a method), best
        first, when there is more than the one above; recommend's plan says when it does not
@@ -195,7 +222,7 @@ print_decision(const struct gpv_cli *cli, const struct gpv_decision *d, bool ver
         if (++k > EXPLAIN_CHOICES_SHOWN) {
             gpv_buf_printf(&b, "and %zu more (-f json lists every choice)",
                            n - EXPLAIN_CHOICES_SHOWN);
-            print_wrapped("", NULL, gpv_buf_str(&b));
+            print_wrapped(f, "", NULL, gpv_buf_str(&b));
             gpv_buf_release(&b);
             break;
         }
@@ -209,10 +236,180 @@ print_decision(const struct gpv_cli *cli, const struct gpv_decision *d, bool ver
             gpv_buf_printf(&b, ", %.1f GiB of GPU memory",
                            c->share * (double)c->gpu->memory_mib / 1024.0);
         gpv_buf_puts(&b, ")");
-        print_wrapped(k == 1 ? "choices" : "", c->gpu->id, gpv_buf_str(&b));
+        print_wrapped(f, k == 1 ? "choices" : "", c->gpu->id, gpv_buf_str(&b));
         gpv_buf_release(&b);
     }
-    printf("\n");
+    fprintf(f, "\n");
+}
+
+/*
+ * Tenants of one kind (gpv_tenant_kind_cmp()) get the same decision, and everything written
+ * for them after their name is the same: the kind is decided and written once, and while more
+ * of its tenants are to come its text is kept and copied for them. A kind's text is freed
+ * after its last tenant, and no text is kept past EXPLAIN_KEEP_BYTES in all (kinds past it
+ * are decided again for each tenant), so memory stays bounded whatever the file holds.
+ */
+#define EXPLAIN_KEEP_BYTES ((size_t)16 << 20)
+
+struct explain_kind {
+    size_t left; /* wanted tenants of this kind not written yet */
+    bool none;   /* the kind has no method (known once decided) */
+    char *head;  /* table: decision_head() */
+    char *text;  /* what follows the name (table: the head line); NULL when not kept */
+    size_t len;
+};
+
+/*
+ * Numbers the kinds of the wanted tenants in the order they first appear: of[i] is tenant i's
+ * kind when wanted[i], and (*out)[k].left the number of wanted tenants of kind k. Returns the
+ * number of kinds; the caller frees *out.
+ */
+static size_t
+number_kinds(struct explain_kind **out, size_t *of, const struct gpv_tenants *file,
+             const bool *wanted)
+{
+    size_t n = file->ntenants, cap = 16, mask, i, nkinds = 0;
+    const struct gpv_tenant **rep = xcalloc(n + 1, sizeof(*rep));
+    long *slot;
+
+    while (cap < 2 * n)
+        cap *= 2;
+    mask = cap - 1;
+    slot = xcalloc(cap, sizeof(*slot));
+    for (i = 0; i < cap; i++)
+        slot[i] = -1;
+    *out = xcalloc(n + 1, sizeof(**out));
+    for (i = 0; i < n; i++) {
+        const struct gpv_tenant *t = &file->tenants[i];
+        size_t h = (size_t)gpv_tenant_kind_hash(t) & mask;
+
+        if (!wanted[i])
+            continue;
+        while (slot[h] >= 0 && gpv_tenant_kind_cmp(rep[slot[h]], t))
+            h = (h + 1) & mask;
+        if (slot[h] < 0) {
+            rep[nkinds] = t;
+            slot[h] = (long)nkinds++;
+        }
+        of[i] = (size_t)slot[h];
+        (*out)[of[i]].left++;
+    }
+    free(rep);
+    free(slot);
+    return nkinds;
+}
+
+/*
+ * The text emit_kind writes for d after the tenant's name inside explain's document: the
+ * document's own depth, {"tenants": [{"name": ..., so the text is what the document needs.
+ * The caller frees it.
+ */
+static char *
+rest_text(size_t *len, enum gpv_emit_kind emit_kind, const struct gpv_decision *d)
+{
+    struct gpv_emit se;
+    struct gpv_buf sb;
+    size_t mark;
+    char *s;
+
+    gpv_buf_init(&sb);
+    gpv_emit_init(&se, emit_kind, &sb);
+    gpv_emit_obj(&se, NULL);
+    gpv_emit_arr(&se, "tenants", false);
+    gpv_emit_obj(&se, NULL);
+    gpv_emit_str(&se, "name", "");
+    mark = sb.len;
+    cli_decision_emit_rest(&se, d);
+    *len = sb.len - mark;
+    s = xmalloc(*len + 1);
+    memcpy(s, sb.s + mark, *len + 1);
+    gpv_emit_release(&se);
+    gpv_buf_release(&sb);
+    return s;
+}
+
+/* The table's lines of d after the first (print_rest()) as text, or NULL when no memory
+ * stream can be opened. The caller frees it. */
+static char *
+table_text(size_t *len, const struct gpv_cli *cli, const struct gpv_decision *d, bool verbose)
+{
+    char *s = NULL;
+    FILE *f = open_memstream(&s, len);
+
+    if (!f)
+        return NULL;
+    print_rest(f, cli, d, verbose);
+    if (fclose(f) != 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* What writing one tenant takes. */
+struct explain_run {
+    const struct gpv_cli *cli;
+    const struct gpv_tenants *file;
+    const struct gpv_ruleset *rules;
+    const struct gpv_gpu *const *only;
+    size_t nonly;
+    bool verbose;
+    struct gpv_emit *e; /* the JSON or YAML document; NULL for the table */
+    enum gpv_emit_kind emit_kind;
+    size_t kept; /* bytes of kept text */
+};
+
+/*
+ * Writes tenant t of kind k: from the kind's kept text, or deciding it (and keeping its text
+ * when more tenants of the kind are to come and fewer than EXPLAIN_KEEP_BYTES are kept).
+ */
+static void
+explain_one(struct explain_run *x, struct explain_kind *k, const struct gpv_tenant *t)
+{
+    struct gpv_decision d;
+    bool decided = false;
+
+    if (!k->text) {
+        struct gpv_candidate *cands = NULL;
+        size_t nc = gpv_candidates(&cands, x->file, t, &x->cli->db, x->only, x->nonly);
+
+        gpv_decide(&d, x->rules, t, &x->file->licenses, cands, nc);
+        free(cands);
+        decided = true;
+        k->none = d.method == GPV_METHOD_NONE;
+        if (!x->e) {
+            free(k->head);
+            k->head = decision_head(x->cli, &d);
+        }
+        if (k->left > 1 && x->kept < EXPLAIN_KEEP_BYTES) {
+            k->text = x->e ? rest_text(&k->len, x->emit_kind, &d)
+                           : table_text(&k->len, x->cli, &d, x->verbose);
+            x->kept += k->text ? k->len : 0;
+        }
+    }
+    if (x->e) {
+        gpv_emit_obj(x->e, NULL);
+        gpv_emit_str(x->e, "name", t->name);
+        if (k->text)
+            gpv_emit_raw(x->e, k->text, k->len);
+        else
+            cli_decision_emit_rest(x->e, &d);
+        gpv_emit_end(x->e);
+    } else {
+        print_head(x->cli, t->name, k->head);
+        if (k->text)
+            fwrite(k->text, 1, k->len, stdout);
+        else
+            print_rest(stdout, x->cli, &d, x->verbose);
+    }
+    if (decided)
+        gpv_decision_release(&d);
+    if (--k->left == 0) {
+        x->kept -= k->text ? k->len : 0;
+        free(k->text);
+        free(k->head);
+        k->text = k->head = NULL;
+    }
 }
 
 int
@@ -240,15 +437,19 @@ cmd_explain(struct gpv_cli *cli, int argc, char **argv)
     struct gpv_error err;
     struct gpv_tenants file;
     struct gpv_ruleset rules;
-    struct gpv_candidate *cands = NULL;
     const struct gpv_gpu **only = NULL;
-    size_t nd = 0, i, k, ncands;
+    struct explain_kind *kinds = NULL;
+    struct explain_run run;
+    bool *wanted = NULL;
+    size_t *of = NULL;
+    size_t nd = 0, i, k;
     int rc = GPV_EXIT_OK, none = 0;
     struct gpv_emit e;
     struct gpv_buf b;
     bool stream = false;
 
     gpv_error_init(&err);
+    memset(&run, 0, sizeof(run));
     gpv_buf_init(&b);
     gpv_emit_init(&e, GPV_EMIT_JSON, &b);
     memset(&file, 0, sizeof(file));
@@ -292,39 +493,38 @@ cmd_explain(struct gpv_cli *cli, int argc, char **argv)
             goto out;
         }
     }
+    wanted = xcalloc(file.ntenants, sizeof(*wanted));
+    of = xcalloc(file.ntenants, sizeof(*of));
+    for (i = 0; i < file.ntenants; i++) {
+        wanted[i] = names.n == 0;
+        for (k = 0; k < names.n && !wanted[i]; k++)
+            wanted[i] = !strcmp(names.v[k], file.tenants[i].name);
+    }
+    number_kinds(&kinds, of, &file, wanted);
+    run.cli = cli;
+    run.file = &file;
+    run.rules = &rules;
+    run.only = only;
+    run.nonly = gpu_args.n;
+    run.verbose = verbose;
     if (fmt != GPV_FMT_TABLE) {
-        /* The document is streamed out as it is written: one decision's value at a time. */
+        /* The document is streamed out as it is written. */
         stream = true;
         cli_stream_stdout(&b);
-        gpv_emit_init(&e, fmt == GPV_FMT_YAML ? GPV_EMIT_YAML : GPV_EMIT_JSON, &b);
+        run.emit_kind = fmt == GPV_FMT_YAML ? GPV_EMIT_YAML : GPV_EMIT_JSON;
+        gpv_emit_init(&e, run.emit_kind, &b);
+        run.e = &e;
         gpv_emit_obj(&e, NULL);
         gpv_emit_str(&e, "tenants_file", file.name);
         gpv_emit_str(&e, "rules", rules.name);
         gpv_emit_arr(&e, "tenants", false);
     }
-    /* One decision at a time: printed (or written out) and released, so a large site costs
-     * the memory of one decision's trace, not of all of them. */
     for (i = 0; i < file.ntenants; i++) {
-        const struct gpv_tenant *t = &file.tenants[i];
-        struct gpv_decision d;
-        bool wanted = names.n == 0;
-
-        for (k = 0; k < names.n && !wanted; k++)
-            wanted = !strcmp(names.v[k], t->name);
-        if (!wanted)
+        if (!wanted[i])
             continue;
-        ncands = gpv_candidates(&cands, &file, t, &cli->db, only, gpu_args.n);
-        gpv_decide(&d, &rules, t, &file.licenses, cands, ncands);
-        free(cands);
-        cands = NULL;
-        if (d.method == GPV_METHOD_NONE)
-            none++;
+        explain_one(&run, &kinds[of[i]], &file.tenants[i]);
+        none += kinds[of[i]].none;
         nd++;
-        if (stream)
-            cli_decision_emit(&e, NULL, &d);
-        else
-            print_decision(cli, &d, verbose);
-        gpv_decision_release(&d);
     }
     if (stream) {
         gpv_emit_end(&e);
@@ -339,7 +539,9 @@ cmd_explain(struct gpv_cli *cli, int argc, char **argv)
     }
     rc = none ? GPV_EXIT_NO : GPV_EXIT_OK;
 out:
-    free(cands);
+    free(kinds);
+    free(of);
+    free(wanted);
     free(only);
     cli_opt_release(&spec);
     gpv_emit_release(&e);

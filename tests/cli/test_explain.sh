@@ -127,6 +127,53 @@ run explain "$WORK/names.yaml" -f json
 expect_rc 0
 expect_json '[t["gpu"] for t in j["tenants"]]' "['h100-80gb']"
 
+t "tenants of one kind get the explanation a tenant alone gets, kept or decided again"
+# 500 kinds (distinct memory): singles.yaml has one tenant of each, a0..a499, so each is decided
+# and written straight out; twins.yaml has them twice, a0..a499 then b0..b499, so a kind's text
+# is kept for its second tenant, until kept texts reach 16 MiB (EXPLAIN_KEEP_BYTES: about 350
+# kinds with every model) and the last kinds are decided again. Names aside, both halves of
+# twins.yaml's output are singles.yaml's.
+n=500
+for p in a b; do
+    i=0
+    while [ $i -lt $n ]; do
+        echo "  - {name: $p$i, memory: $((1000 + i * 7))MiB, environment: vm}"
+        i=$((i + 1))
+    done >"$WORK/$p.part"
+done
+head='version: 1\nlicenses: {ai_enterprise: true, vws: true}\ntenants:\n'
+{ printf "$head"; cat "$WORK/a.part"; } >"$WORK/singles.yaml"
+{ printf "$head"; cat "$WORK/a.part" "$WORK/b.part"; } >"$WORK/twins.yaml"
+# halves START NAME END: splits stdout into $WORK/a and $WORK/b, the lines of tenants 1..n and
+# n+1..2n (a tenant's lines start at the regex START, END marks the lines after the last), with
+# the name replaced on lines matching NAME and trailing commas dropped.
+halves() {
+    : >"$WORK/b"
+    awk -v n=$n -v start="$1" -v name="$2" -v end="$3" -v a="$WORK/a" -v b="$WORK/b" '
+        $0 ~ start { k++ }
+        k == 0 || $0 ~ end { next }
+        $0 ~ name { sub(/[ab][0-9]+/, "@NAME@") }
+        { sub(/,$/, ""); print > (k <= n ? a : b) }' "$WORK/out"
+}
+for fmt in json yaml table; do
+    case $fmt in
+    json) set -- '^    [{]' '^      "name": ' '^  []]|^[}]' ;;
+    yaml) set -- '^  - name: ' '^  - name: ' '^$' ;;
+    table) set -- '^[ab][0-9]+: ' '^[ab][0-9]+: ' '^[0-9]+ tenants: ' ;;
+    esac
+    run explain "$WORK/singles.yaml" -f $fmt
+    expect_rc 0
+    halves "$@"
+    mv "$WORK/a" "$WORK/single"
+    run explain "$WORK/twins.yaml" -f $fmt
+    expect_rc 0
+    halves "$@"
+    if [ "$(grep -c @NAME@ "$WORK/single")" -eq $n ] && cmp -s "$WORK/single" "$WORK/a" &&
+        cmp -s "$WORK/a" "$WORK/b"; then ok; else
+        bad "-f $fmt: the halves differ from each other or from the tenants alone"
+    fi
+done
+
 t "every bad rules file gets its exact error and exit 3, in rules and in explain"
 for f in tests/data/bad/rules-*.yaml; do
     want=$(sed -n '1s/^# expect: //p' "$f")

@@ -404,6 +404,77 @@ test_emit_json_strings_are_valid_utf8_whatever_the_input(void **state)
     gpv_buf_release(&b);
 }
 
+/* The members of an item after its "name": "n": 1, "tags": [a, b], "sub": {"x": null}. */
+static void
+put_item_members(struct gpv_emit *e)
+{
+    gpv_emit_int(e, "n", 1);
+    gpv_emit_arr(e, "tags", true);
+    gpv_emit_str(e, NULL, "a");
+    gpv_emit_str(e, NULL, "b");
+    gpv_emit_end(e);
+    gpv_emit_obj(e, "sub");
+    gpv_emit_null(e, "x");
+    gpv_emit_end(e);
+}
+
+static void
+test_emit_raw_repeats_members_byte_for_byte(void **state)
+{
+    enum gpv_emit_kind kinds[] = {GPV_EMIT_JSON, GPV_EMIT_YAML};
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        struct gpv_emit e, r;
+        struct gpv_buf want, got, rest;
+        size_t mark;
+        int i;
+
+        gpv_buf_init(&want);
+        gpv_buf_init(&got);
+        gpv_buf_init(&rest);
+        /* The members after "name", written once at the depth of a list's item. */
+        gpv_emit_init(&r, kinds[k], &rest);
+        gpv_emit_obj(&r, NULL);
+        gpv_emit_arr(&r, "items", false);
+        gpv_emit_obj(&r, NULL);
+        gpv_emit_str(&r, "name", "");
+        mark = rest.len;
+        put_item_members(&r);
+        /* Written whole, and with every item's members copied from that text. */
+        for (i = 0; i < 2; i++) {
+            gpv_emit_init(&e, kinds[k], i ? &got : &want);
+            gpv_emit_obj(&e, NULL);
+            gpv_emit_str(&e, "file", "f");
+            gpv_emit_arr(&e, "items", false);
+            gpv_emit_obj(&e, NULL);
+            gpv_emit_str(&e, "name", "first");
+            if (i)
+                gpv_emit_raw(&e, rest.s + mark, rest.len - mark);
+            else
+                put_item_members(&e);
+            gpv_emit_end(&e);
+            gpv_emit_obj(&e, NULL);
+            gpv_emit_str(&e, "name", "second: with \"quotes\"");
+            if (i)
+                gpv_emit_raw(&e, rest.s + mark, rest.len - mark);
+            else
+                put_item_members(&e);
+            gpv_emit_end(&e);
+            gpv_emit_end(&e);
+            gpv_emit_end(&e);
+            gpv_emit_release(&e);
+        }
+        assert_true(strstr(gpv_buf_str(&want), "sub") != NULL);
+        assert_string_equal(gpv_buf_str(&got), gpv_buf_str(&want));
+        gpv_emit_release(&r);
+        gpv_buf_release(&want);
+        gpv_buf_release(&got);
+        gpv_buf_release(&rest);
+    }
+}
+
 int
 main(void)
 {
@@ -416,6 +487,7 @@ main(void)
         cmocka_unit_test(test_emit_yaml_text_says_what_the_json_says),
         cmocka_unit_test(test_emit_a_lone_scalar_is_a_whole_document),
         cmocka_unit_test(test_emit_json_strings_are_valid_utf8_whatever_the_input),
+        cmocka_unit_test(test_emit_raw_repeats_members_byte_for_byte),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

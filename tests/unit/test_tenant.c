@@ -546,6 +546,37 @@ test_tenant_loader_reports_every_error_in_file_order(void **state)
     gpv_tenants_release(&f);
 }
 
+static void
+test_tenant_kinds_differ_in_requirements_not_in_names(void **state)
+{
+    const struct gpv_db *db = *state;
+    struct gpv_tenants f;
+    char msg[2048];
+    const char *text =
+        "version: 1\n"
+        "tenants:\n"
+        "  - {name: a, memory: 20GiB, isolation: hard, replicas: 2, spread: gpu}\n"
+        "  - {name: b, isolation: hard, spread: true, replicas: 2, memory: 20GiB}\n"
+        "  - {name: c, memory: 20480MiB, isolation: hard, replicas: 2, spread: gpu}\n"
+        "  - {name: d, memory: 20GiB, replicas: 2, spread: gpu}\n"
+        "  - {name: e, memory: 20GiB, isolation: hard, replicas: 2, gpu: l40s}\n";
+    const struct gpv_tenant *t;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(load(&f, db, text, msg, sizeof(msg)), 0);
+    t = f.tenants;
+    /* A name, or keys in another order, do not change a decision. */
+    assert_int_equal(gpv_tenant_kind_cmp(&t[0], &t[1]), 0);
+    assert_true(gpv_tenant_kind_hash(&t[0]) == gpv_tenant_kind_hash(&t[1]));
+    /* The same bytes written another way are another kind: traces quote what was written. */
+    for (i = 2; i < 5; i++) {
+        assert_int_not_equal(gpv_tenant_kind_cmp(&t[0], &t[i]), 0);
+        assert_int_equal(gpv_tenant_kind_cmp(&t[0], &t[i]), -gpv_tenant_kind_cmp(&t[i], &t[0]));
+    }
+    gpv_tenants_release(&f);
+}
+
 int
 main(void)
 {
@@ -562,6 +593,7 @@ main(void)
         cmocka_unit_test(test_tenant_loader_rejects_each_bad_file_with_its_position),
         cmocka_unit_test(test_tenant_loader_refuses_binary_bytes_and_huge_input),
         cmocka_unit_test(test_tenant_loader_reports_every_error_in_file_order),
+        cmocka_unit_test(test_tenant_kinds_differ_in_requirements_not_in_names),
     };
 
     return cmocka_run_group_tests(tests, setup_db, teardown_db);
