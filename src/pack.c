@@ -113,6 +113,9 @@ pk_fraction(struct pk_ctx *c, size_t d, const struct gpv_pack_option *o)
         int lim = gpv_vgpu_limit(t, m->mixed, c->p->demands[d].compute);
         double f = lim > 0 ? 1.0 / lim : 1.0;
 
+        if (o->gpus >= 2)
+            return o->gpus; /* multi-vGPU: a whole GPU per part */
+
         if (m->mixed) {
             double by_fb = (double)t->size_gb / gpv_vgpu_region_gb(m->gpu);
 

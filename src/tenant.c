@@ -28,6 +28,11 @@ const char *const tn_environment_names[GPV_ENVIRONMENT_COUNT] = {
     [GPV_ENV_VM] = "vm",
 };
 
+const char *const tn_os_names[GPV_OS_COUNT] = {
+    [GPV_OS_LINUX] = "linux",
+    [GPV_OS_WINDOWS] = "windows",
+};
+
 const char *const tn_vgpu_mode_names[GPV_VGPU_MODE_COUNT] = {
     [GPV_VGPU_EQUAL] = "equal",
     [GPV_VGPU_MIXED] = "mixed",
@@ -36,6 +41,7 @@ const char *const tn_vgpu_mode_names[GPV_VGPU_MODE_COUNT] = {
 _Static_assert(NELEM(tn_isolation_names) == GPV_ISOLATION_COUNT, "one name per isolation");
 _Static_assert(NELEM(tn_workload_names) == GPV_WORKLOAD_COUNT, "one name per workload");
 _Static_assert(NELEM(tn_environment_names) == GPV_ENVIRONMENT_COUNT, "one name per environment");
+_Static_assert(NELEM(tn_os_names) == GPV_OS_COUNT, "one name per operating system");
 _Static_assert(NELEM(tn_vgpu_mode_names) == GPV_VGPU_MODE_COUNT, "one name per vGPU mode");
 
 const char *const tn_mig_strategy_names[TN_MIG_STRATEGY_COUNT] = {
@@ -65,6 +71,12 @@ const char *
 gpv_environment_name(enum gpv_environment v)
 {
     return (size_t)v < NELEM(tn_environment_names) ? tn_environment_names[v] : "?";
+}
+
+const char *
+gpv_os_name(enum gpv_os v)
+{
+    return (size_t)v < NELEM(tn_os_names) ? tn_os_names[v] : "?";
 }
 
 const char *
@@ -112,6 +124,16 @@ gpv_environment_parse(enum gpv_environment *out, const char *s)
 
     if (i >= 0)
         *out = (enum gpv_environment)i;
+    return i >= 0;
+}
+
+bool
+gpv_os_parse(enum gpv_os *out, const char *s)
+{
+    int i = name_index(tn_os_names, NELEM(tn_os_names), s);
+
+    if (i >= 0)
+        *out = (enum gpv_os)i;
     return i >= 0;
 }
 
@@ -179,6 +201,7 @@ gpv_tenant_init(struct gpv_tenant *t)
     t->isolation = GPV_ISO_SOFT;
     t->workload = GPV_WL_INFERENCE;
     t->environment = GPV_ENV_CONTAINER;
+    t->os = GPV_OS_LINUX;
 }
 
 bool

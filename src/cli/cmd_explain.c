@@ -166,11 +166,24 @@ print_decision(const struct gpv_cli *cli, const struct gpv_decision *d, bool ver
     if (d->method != GPV_METHOD_NONE) {
         const struct gpv_choice *c = &d->choices[d->best];
 
-        if (c->order_rule) {
-            char *line = xasprintf("%s: %s", c->order_rule->id, c->order_rule->reason);
+        if (c->decided_by) {
+            char *line = xasprintf("%s: %s", c->decided_by->id, c->decided_by->reason);
 
             print_wrapped("because", NULL, line);
             free(line);
+            if (c->decided_by != c->order_rule) {
+                /* Forced: say what the order wanted and why it could not have it. */
+                int r;
+
+                gpv_buf_printf(&b, "%s is the only method left: ", gpv_method_name(c->method));
+                for (r = 0; r < c->rank; r++)
+                    gpv_buf_printf(&b, "%s%s", r ? ", " : "", gpv_method_name(c->order[r]));
+                gpv_buf_printf(&b, " came first in the order of %s%s%s",
+                               c->order_rule ? "'" : "the default",
+                               c->order_rule ? c->order_rule->id : "", c->order_rule ? "'" : "");
+                print_wrapped("", NULL, gpv_buf_str(&b));
+                gpv_buf_release(&b);
+            }
         } else
             printf("  %-9s no preference rule holds: the default order\n", "because");
         print_trace(cli, c, verbose);
