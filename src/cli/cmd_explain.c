@@ -38,6 +38,8 @@ put_asks(struct gpv_buf *b, const struct gpv_tenant *t)
         gpv_buf_printf(b, ", compute %g", t->compute);
     gpv_buf_printf(b, "; isolation %s; %s; %s", gpv_isolation_name(t->isolation),
                    gpv_workload_name(t->workload), gpv_environment_name(t->environment));
+    if (t->os != GPV_OS_LINUX) /* the default goes unsaid */
+        gpv_buf_printf(b, "; %s", gpv_os_name(t->os));
     if (t->live_migration)
         gpv_buf_puts(b, "; live migration");
     if (t->media)
