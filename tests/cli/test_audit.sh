@@ -126,3 +126,15 @@ expect_json '[r["exclude"] for r in j["rules"] if r["id"] == "containers-exclude
 run rules
 expect_out "shared   vgpu, mig-vgpu"
 
+
+t "advise --os windows: no bare MIG, and the forced choice names the rule that forced it"
+run advise --gpu h100-80gb --isolation hard --memory 10GB --os windows -f json
+expect_rc 0
+expect_json 'j["method"], j["decided_by"], j["ordered_by"]' "('passthrough', 'bare-mig-needs-linux', 'hard-isolation')"
+run advise --gpu h100-80gb --isolation hard --memory 10GB --os windows
+expect_out "decided by  bare-mig-needs-linux: MIG is supported only on Linux"
+run advise --gpu h100-80gb --memory 1GB --os windows --tenant-yaml
+expect_out "    os: windows"
+run advise --os windos
+expect_rc 2
+expect_err "unknown os 'windos' (did you mean 'windows'?)"
