@@ -138,3 +138,15 @@ expect_out "    os: windows"
 run advise --os windos
 expect_rc 2
 expect_err "unknown os 'windos' (did you mean 'windows'?)"
+
+t "recommend --from keeps a multi-vGPU replica whole: both of its GPUs, and check passes"
+run recommend tests/data/audit/multi-vgpu.yaml -f json -o "$WORK/multi.json"
+expect_rc 0
+run recommend tests/data/audit/multi-vgpu.yaml --from "$WORK/multi.json" -f json -o "$WORK/again.json"
+expect_rc 0
+run check "$WORK/again.json"
+expect_rc 0
+"$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); print("vm parts", sum(1 for g in j["gpus"] for i in g["instances"] if i["tenant"] == "train-vm"))' "$WORK/again.json" >"$WORK/out"
+expect_out "vm parts 4"
+run recommend tests/data/audit/multi-vgpu.yaml --from "$WORK/multi.json"
+expect_out "3 replicas kept where they were"
