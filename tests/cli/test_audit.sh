@@ -150,3 +150,9 @@ expect_rc 0
 expect_out "vm parts 4"
 run recommend tests/data/audit/multi-vgpu.yaml --from "$WORK/multi.json"
 expect_out "3 replicas kept where they were"
+
+t "a multi-vGPU replica larger than the fleet, or beyond its room, is unplaced with the reason"
+run_env COLUMNS=200 recommend tests/data/audit/multi-vgpu-too-big.yaml
+expect_rc 1
+expect_out "l40s: a replica needs 4 whole GPUs and the fleet has 3"
+expect_out "it needs 2 L40S-48C vGPUs, one per GPU"
