@@ -31,6 +31,8 @@ expect_out_line '^train-vm: vgpu L40S-48C on l40s$'
 expect_out "2 GPUs per replica need a type that holds a GPU alone on each:"
 expect_out "2 x L40S-48C fit (one per GPU"
 expect_out_line '^train-pod: passthrough'
+run recommend tests/data/audit/multi-vgpu.yaml
+expect_out "licences   NVIDIA AI Enterprise for 4 vGPUs"
 run recommend tests/data/audit/multi-vgpu.yaml -f json -o "$WORK/multi.json"
 expect_rc 0
 run check "$WORK/multi.json"
