@@ -144,12 +144,12 @@ fi
 # title), so the plans are made from $build/bench/data with the default BUILD=build; the table
 # is 80 columns wide (COLUMNS), as in a file.
 plan_sums='
-f6ce02d5af2626b07dd69a51363adda46c2a714a07134a95c58a547deda91dad optimal json
-7328939004b84f0b68ae987657ba45051f116a1bce3ffa972370d6a98f3f3a98 optimal yaml
-c2dfce601c375e654120d70b3b70d0b0ec1557ef2fe7b246c51da5b5054189f4 optimal table
-627637b55f9af3d1fec013020a9e6ad493f9f549fd3cc158627123654e0b415b first-fit json
-0db0780e8223baffe5d20b227174c08633bc09fbd2f6f2af0a2c07b9f432951f first-fit yaml
-5a840b4ffc714d0d18c502e88c9b18bf2267e2cd082db5c94af066ab392ff970 first-fit table
+71949266f32bf22efbfb1799f0230d9b676d9b1053d859951ebcce2e6f87cf1c optimal json
+c73c938196995e751b1d1045d7a121115a17ccb9abc04c9c06ddb0d931b3b648 optimal yaml
+80f91892c9917638e18b560b7fb81cc64dafeb2bc34e848702768a34c8dc168b optimal table
+7e667d27eaca4b203b3711a868da80e4d08477e6647c5d2dcd672fad0404b39d first-fit json
+4a1f7d0904b099fe2a2b51769b1214f30b4c9f8483aa8e8a08cd071781d8e8d4 first-fit yaml
+87e110fe18cca7a32df3cfb9929c8976236a5fedc5bdab64ef0c980c802b8e93 first-fit table
 '
 tenants100k=build/bench/data/tenants-100000.yaml
 case " $sizes " in

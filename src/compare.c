@@ -281,6 +281,9 @@ tenants_on(char **detail, int *hard, const struct gpv_gpu *g, enum gpv_method m)
                 lo = t;
             if (m == GPV_METHOD_MIG_VGPU && vms_per_instance(g, t) == 1 && t->max > *hard)
                 *hard = t->max;
+            /* A time-sliced type alone on its GPU has no neighbour: one hard-isolated VM. */
+            if (m == GPV_METHOD_VGPU && t->max == 1)
+                *hard = 1;
         }
         if (!hi)
             return 0;

@@ -25,6 +25,14 @@ incr_opt_of(const struct ctx *c, int t, int o)
 }
 
 int
+incr_parts_of(const struct gpv_pack_option *op)
+{
+    if (op->kind == GPV_PACK_WHOLE || (op->kind == GPV_PACK_VGPU && op->gpus >= 2))
+        return op->gpus;
+    return 1;
+}
+
+int
 incr_replicas_of(const struct ctx *c, int t)
 {
     return c->p->demands[t].replicas;

@@ -124,7 +124,9 @@ incr_fill_in_place(struct ctx *c)
         const struct gpv_pack_option *op;
         int *cur;
 
-        if (o < 0 || !ds->left || (op = incr_opt_of(c, (int)t, o))->kind == GPV_PACK_WHOLE)
+        /* Replicas of several GPUs go to unused GPUs (step 3), never into a GPU in use. */
+        if (o < 0 || !ds->left || incr_parts_of(op = incr_opt_of(c, (int)t, o)) > 1 ||
+            op->kind == GPV_PACK_WHOLE)
             continue;
         if (op->kind == GPV_PACK_VGPU && op->vgpu_type >= GPV_MIG_MAX_PROFILES)
             continue;
@@ -413,7 +415,7 @@ take_insts(struct ctx *c, const struct sub *s, const struct gpv_pack_result *r,
         int t0 = s->orig[x->demand], rep = -1, seen = -1, q;
         struct winst y;
         struct dstate *ds = &c->d[t0];
-        int need = op->kind == GPV_PACK_WHOLE ? op->gpus : 1;
+        int need = incr_parts_of(op);
 
         /* The packer's replica x->replica is the x->replica-th one still to place. */
         for (q = 0; q < incr_replicas_of(c, t0); q++)
@@ -458,9 +460,7 @@ recount(struct ctx *c, const struct sub *s)
         int t0 = s->orig[t];
         struct dstate *ds = &c->d[t0];
         int before = ds->left, q,
-            need = ds->option >= 0 && incr_opt_of(c, t0, ds->option)->kind == GPV_PACK_WHOLE
-                       ? incr_opt_of(c, t0, ds->option)->gpus
-                       : 1;
+            need = ds->option >= 0 ? incr_parts_of(incr_opt_of(c, t0, ds->option)) : 1;
 
         ds->left = 0;
         for (q = 0; q < incr_replicas_of(c, t0); q++)

@@ -60,6 +60,8 @@ struct ctx {
 const char *incr_q(const char *s);
 /* Option o of demand t. */
 const struct gpv_pack_option *incr_opt_of(const struct ctx *c, int t, int o);
+/* GPUs one replica of option op spans: whole GPUs, or a multi-vGPU replica's; else 1. */
+int incr_parts_of(const struct gpv_pack_option *op);
 /* The replicas demand t asks for. */
 int incr_replicas_of(const struct ctx *c, int t);
 /* Appends a copy of *x to w's instances. */

@@ -160,7 +160,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
                 free(now);
                 goto slot;
             }
-            if (incr_opt_of(c, hit->t, o)->kind != GPV_PACK_WHOLE && ds->parts[in->replica])
+            if (incr_parts_of(incr_opt_of(c, hit->t, o)) == 1 && ds->parts[in->replica])
                 goto slot; /* the same replica twice: keep the first */
             ds->option = o;
             x.demand = hit->t;
@@ -220,9 +220,7 @@ incr_settle(struct ctx *c)
 
     for (t = 0; t < c->p->ndemands; t++) {
         struct dstate *ds = &c->d[t];
-        int need = ds->option >= 0 && incr_opt_of(c, (int)t, ds->option)->kind == GPV_PACK_WHOLE
-                       ? incr_opt_of(c, (int)t, ds->option)->gpus
-                       : 1;
+        int need = ds->option >= 0 ? incr_parts_of(incr_opt_of(c, (int)t, ds->option)) : 1;
 
         ds->left = 0;
         for (r = 0; r < incr_replicas_of(c, (int)t); r++) {

@@ -73,8 +73,7 @@ incr_drain_one(struct ctx *c)
         incr_moved(c, x->demand,
                    xasprintf("its GPU '%s' is reconfigured to make room", incr_q(best->name)));
         /* A multi-GPU replica loses all its GPUs; any other replica just this instance. */
-        if (incr_opt_of(c, x->demand, ds->option)->kind == GPV_PACK_WHOLE &&
-            incr_opt_of(c, x->demand, ds->option)->gpus > 1)
+        if (incr_parts_of(incr_opt_of(c, x->demand, ds->option)) > 1)
             incr_unpin(c, x->demand);
         else
             ds->parts[x->replica] = 0;

@@ -54,7 +54,9 @@ pk_option_feasible(const struct gpv_pack_problem *p, size_t d, size_t i,
             why->text = xasprintf("%s: the fleet has none", m->gpu->id);
         return false;
     }
-    if (o->kind == GPV_PACK_WHOLE && m->limit >= 0 && o->gpus > m->limit) {
+    /* Whole GPUs, or a multi-vGPU replica's one vGPU on each of o->gpus GPUs. */
+    if ((o->kind == GPV_PACK_WHOLE || o->kind == GPV_PACK_VGPU) && m->limit >= 0 &&
+        o->gpus > m->limit) {
         pk_why_set(why, GPV_PACK_WHY_TOO_LARGE, p, o, oi, o->gpus, m->limit);
         if (why)
             why->text = xasprintf("%s: a replica needs %d whole GPUs and the fleet has %d",
@@ -87,7 +89,8 @@ pk_option_feasible(const struct gpv_pack_problem *p, size_t d, size_t i,
                                   m->gpu->id, dm->replicas, m->nodes, m->nodes == 1 ? "" : "s");
         return false;
     }
-    if (o->kind != GPV_PACK_WHOLE && dm->spread && m->limit >= 0 && dm->replicas > m->limit) {
+    if (o->kind != GPV_PACK_WHOLE && o->gpus < 2 && dm->spread && m->limit >= 0 &&
+        dm->replicas > m->limit) {
         pk_why_set(why, GPV_PACK_WHY_SPREAD, p, o, oi, dm->replicas, m->limit);
         if (why)
             why->text = xasprintf("%s: %d replicas to spread over distinct GPUs and the fleet "
@@ -112,6 +115,9 @@ pk_fraction(struct pk_ctx *c, size_t d, const struct gpv_pack_option *o)
         const struct gpv_vgpu_type *t = &m->gpu->vgpu->types[o->vgpu_type];
         int lim = gpv_vgpu_limit(t, m->mixed, c->p->demands[d].compute);
         double f = lim > 0 ? 1.0 / lim : 1.0;
+
+        if (o->gpus >= 2)
+            return o->gpus; /* multi-vGPU: a whole GPU per part */
 
         if (m->mixed) {
             double by_fb = (double)t->size_gb / gpv_vgpu_region_gb(m->gpu);

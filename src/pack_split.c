@@ -190,8 +190,12 @@ option_need(const struct gpv_pack_problem *p, const struct gpv_pack_option *o)
     switch (o->kind) {
     case GPV_PACK_MIG:
         return xasprintf("one %s MIG instance", gpu->mig->profiles[o->profile].name);
-    case GPV_PACK_MIG_VGPU:
     case GPV_PACK_VGPU:
+        if (o->gpus >= 2)
+            return xasprintf("%d %s vGPUs, one per GPU", o->gpus,
+                             gpu->vgpu->types[o->vgpu_type].name);
+        return xasprintf("one %s vGPU", gpu->vgpu->types[o->vgpu_type].name);
+    case GPV_PACK_MIG_VGPU:
         return xasprintf("one %s vGPU", gpu->vgpu->types[o->vgpu_type].name);
     case GPV_PACK_WHOLE:
         break;
@@ -334,6 +338,9 @@ any_weight(struct pk_ctx *c, size_t d, const struct gpv_pack_option *o, int k)
     case GPV_PACK_VGPU: {
         const struct gpv_vgpu_type *t = &gpu->vgpu->types[o->vgpu_type];
         int lim = gpv_vgpu_limit(t, m->mixed, c->p->demands[d].compute);
+
+        if (o->gpus >= 2)
+            return o->gpus; /* multi-vGPU: whole GPUs in every dimension */
 
         if (k == 2)
             return (double)t->framebuffer_mib / gpu->memory_mib;

@@ -432,18 +432,67 @@ pack_first_fit(struct pk_ctx *c, struct pk_sol *s, int model, bool mixed, const 
 
 /* ---- entry points ------------------------------------------------------------------------ */
 
+/*
+ * Multi-vGPU replicas (an option with gpus >= 2: one whole-GPU type on each of its GPUs): each
+ * part is a GPU of its own, so they pack like passthrough. Moves the other items to the front
+ * of items and returns their number; *gpus gets the GPUs added.
+ */
+static size_t
+pack_multi(struct pk_ctx *c, struct pk_sol *s, int model, int *items, size_t n, int *gpus)
+{
+    size_t i, k = 0;
+
+    *gpus = 0;
+    for (i = 0; i < n; i++) {
+        const struct gpv_pack_option *o = pk_opt(c, items[i]);
+        int rep, part;
+
+        if (o->gpus < 2) {
+            items[k++] = items[i];
+            continue;
+        }
+        for (rep = 0; rep < c->p->demands[items[i]].replicas; rep++) {
+            for (part = 0; part < o->gpus; part++) {
+                struct gpv_pack_inst in;
+
+                pk_sol_gpu(s, model, GPV_PACK_VGPU);
+                memset(&in, 0, sizeof(in));
+                in.demand = items[i];
+                in.replica = rep;
+                in.profile = -1;
+                in.vgpu_type = o->vgpu_type;
+                in.start = c->p->models[model].mixed ? 0 : -1;
+                in.size = pk_vgpu_type(c, model, o->vgpu_type)->size_gb;
+                in.part = part;
+                pk_sol_inst(s, &in);
+                (*gpus)++;
+            }
+        }
+    }
+    return k;
+}
+
 void
-pk_pack_vgpu(struct pk_ctx *c, struct pk_sol *s, int model, const int *items, size_t n, int *lb,
+pk_pack_vgpu(struct pk_ctx *c, struct pk_sol *s, int model, const int *items_in, size_t n, int *lb,
              bool *optimal)
 {
     bool mixed = c->p->models[model].mixed;
     struct vitem *v;
-    int used;
+    int used, multi;
+    int *items;
 
     *lb = 0;
     *optimal = true;
     if (n == 0)
         return;
+    items = xcalloc(n, sizeof(*items));
+    memcpy(items, items_in, n * sizeof(*items));
+    n = pack_multi(c, s, model, items, n, &multi);
+    *lb = multi;
+    if (n == 0) {
+        free(items);
+        return;
+    }
     v = xcalloc(n, sizeof(*v));
     vitems(c, model, mixed, items, n, v);
     if (c->p->strategy == GPV_PACK_FIRST_FIT)
@@ -453,7 +502,9 @@ pk_pack_vgpu(struct pk_ctx *c, struct pk_sol *s, int model, const int *items, si
     else
         used = pack_equal(c, s, model, v, n, lb);
     *optimal = used <= *lb;
+    *lb += multi;
     free(v);
+    free(items);
 }
 
 void

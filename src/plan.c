@@ -163,7 +163,10 @@ build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
                 op->kind = method_kind(c->method);
                 op->profile = mig ? c->mig_profile : -1;
                 op->vgpu_type = vgpu ? c->vgpu_type : -1;
-                op->gpus = c->method == GPV_METHOD_PASSTHROUGH ? c->gpus : 0;
+                /* passthrough, and a multi-vGPU replica (one whole-GPU vGPU per GPU) */
+                op->gpus = c->method == GPV_METHOD_PASSTHROUGH || c->method == GPV_METHOD_VGPU
+                               ? c->gpus
+                               : 0;
                 op->rank = c->rank;
                 run->choice_buf[o++] = (int)i;
                 dm->noptions++;

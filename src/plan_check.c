@@ -529,8 +529,9 @@ check_fit(struct chk *c, const char *where, size_t t, size_t k)
     } else if ((!strcmp(method, "vgpu") || !strcmp(method, "mig-vgpu")) && tg->vgpu) {
         const char *tn = !strcmp(method, "vgpu") ? xp : pc_sget(x, "vgpu_type");
 
+        /* A multi-vGPU replica holds whole_gpus vGPUs of the type, one per GPU. */
         if (tn && (p = gpv_gpu_find_vgpu_type(tg, tn)) >= 0)
-            have = tg->vgpu->types[p].framebuffer_mib;
+            have = pc_iget(tv, "whole_gpus", 1) * tg->vgpu->types[p].framebuffer_mib;
     }
     if (need > 0 && have >= 0 && need > have) {
         pc_fail(c, where, "needs %lld MiB but its instance on gpu '%s' has %lld MiB", need, gid,
@@ -600,8 +601,8 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
     size_t k;
 
     snprintf(where, sizeof(where), "tenant '%s'", c->ti[t].name);
-    if (!strcmp(method, "passthrough"))
-        parts = pc_iget(tv, "whole_gpus", 1);
+    if (!strcmp(method, "passthrough") || !strcmp(method, "vgpu"))
+        parts = pc_iget(tv, "whole_gpus", 1); /* vgpu: several vGPUs per replica, one per GPU */
     want = placed * parts;
     if (pv && pv->type == GPV_V_ARR && pv->n) {
         /* Replicas on several options: each part's replicas times its whole GPUs. */

@@ -181,7 +181,8 @@ pl_figures(struct pl_figures *out, const struct gpv_plan_src *src)
         for (i = 0; i < pg->ninsts; i++) {
             const struct gpv_pack_inst *in = &r->insts[pg->first + i];
             const struct gpv_tenant *t = &file->tenants[in->demand];
-            int parts = pg->kind == GPV_PACK_WHOLE ? gpv_tenant_gpus(t) : 1;
+            int parts =
+                pg->kind == GPV_PACK_WHOLE || pg->kind == GPV_PACK_VGPU ? gpv_tenant_gpus(t) : 1;
 
             alloc += inst_memory(gpu, pg->kind, in);
             compute += inst_compute(gpu, pm, pg->kind, in);
@@ -301,7 +302,7 @@ pl_tenant(struct pl_tenant *out, const struct gpv_plan_src *src, const struct pl
     /* The licence the vGPU type's series needs; MIG and passthrough for compute need none. */
     out->license =
         o->vgpu_type >= 0 ? gpv_series_license(gpu->vgpu->types[o->vgpu_type].series) : NULL;
-    out->decided_by = out->choice && out->choice->order_rule ? out->choice->order_rule->id : NULL;
+    out->decided_by = out->choice && out->choice->decided_by ? out->choice->decided_by->id : NULL;
     out->placed = r->placed[t];
     if (src->run->moved && src->run->moved[t]) {
         out->first = &src->run->of[t]->choices[src->run->of[t]->best];
@@ -564,7 +565,7 @@ emit_parts(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl_i
         gpv_emit_str(e, "gpu", v[i].gpu->id);
         gpv_emit_str(e, "profile", v[i].profile);
         gpv_emit_str(e, "mig_profile", v[i].mig_profile);
-        if (v[i].o->kind == GPV_PACK_WHOLE)
+        if (v[i].o->kind == GPV_PACK_WHOLE || v[i].o->gpus >= 2)
             gpv_emit_int(e, "whole_gpus", v[i].o->gpus);
         else
             gpv_emit_null(e, "whole_gpus");
@@ -595,7 +596,7 @@ emit_tenants(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl
         gpv_emit_str(e, "gpu", pt.gpu->id);
         gpv_emit_str(e, "profile", pt.profile);
         gpv_emit_str(e, "mig_profile", pt.mig_profile);
-        if (pt.o->kind == GPV_PACK_WHOLE)
+        if (pt.o->kind == GPV_PACK_WHOLE || pt.o->gpus >= 2)
             gpv_emit_int(e, "whole_gpus", pt.o->gpus);
         else
             gpv_emit_null(e, "whole_gpus");

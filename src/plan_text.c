@@ -348,7 +348,8 @@ table_licences(struct gpv_buf *b, const struct gpv_plan_src *src, const struct p
                 v[n].name = lic;
                 v[n++].n = 0;
             }
-            v[i].n += parts[j].replicas;
+            /* One licence per vGPU: a multi-vGPU replica holds one on each of its GPUs. */
+            v[i].n += (long long)parts[j].replicas * (parts[j].o->gpus >= 2 ? parts[j].o->gpus : 1);
         }
         free(parts);
     }

@@ -54,6 +54,7 @@ enum field {
     F_ISOLATION,
     F_WORKLOAD,
     F_ENVIRONMENT,
+    F_OS,
     F_LIVE_MIGRATION,
     F_FULL_GPU,
     F_WHOLE_GPU,
@@ -71,6 +72,7 @@ enum field {
     F_GPU_MIG,
     F_GPU_VGPU,
     F_GPU_MIG_VGPU,
+    F_GPU_MIG_GFX,
     F_GPU_SERIES_A,
     F_GPU_SERIES_B,
     F_GPU_SERIES_C,
@@ -86,6 +88,7 @@ static const char *const isolation_values[] = {"none", "soft", "hard"};
 static const char *const workload_values[] = {"training", "inference", "hpc",
                                               "vdi",      "graphics",  "dev"};
 static const char *const environment_values[] = {"container", "vm"};
+static const char *const os_values[] = {"linux", "windows"};
 static const char *const arch_values[] = {"volta", "turing", "ampere",
                                           "ada",   "hopper", "blackwell"};
 
@@ -99,6 +102,7 @@ static const struct {
     [F_WORKLOAD] = {"tenant.workload", FT_ENUM, workload_values, NELEM(workload_values)},
     [F_ENVIRONMENT] = {"tenant.environment", FT_ENUM, environment_values,
                        NELEM(environment_values)},
+    [F_OS] = {"tenant.os", FT_ENUM, os_values, NELEM(os_values)},
     [F_LIVE_MIGRATION] = {"tenant.live_migration", FT_BOOL, NULL, 0},
     [F_FULL_GPU] = {"tenant.full_gpu", FT_BOOL, NULL, 0},
     [F_WHOLE_GPU] = {"tenant.whole_gpu", FT_BOOL, NULL, 0},
@@ -116,6 +120,7 @@ static const struct {
     [F_GPU_MIG] = {"gpu.mig", FT_BOOL, NULL, 0},
     [F_GPU_VGPU] = {"gpu.vgpu", FT_BOOL, NULL, 0},
     [F_GPU_MIG_VGPU] = {"gpu.mig_vgpu", FT_BOOL, NULL, 0},
+    [F_GPU_MIG_GFX] = {"gpu.mig_gfx", FT_BOOL, NULL, 0},
     [F_GPU_SERIES_A] = {"gpu.series_a", FT_BOOL, NULL, 0},
     [F_GPU_SERIES_B] = {"gpu.series_b", FT_BOOL, NULL, 0},
     [F_GPU_SERIES_C] = {"gpu.series_c", FT_BOOL, NULL, 0},
@@ -148,6 +153,24 @@ gpu_has_mig_vgpu(const struct gpv_gpu *g)
     return false;
 }
 
+/* A +gfx MIG profile: an instance that runs graphics APIs (Blackwell GB20X, MIG User Guide). */
+bool
+rules_profile_gfx(const struct gpv_mig_profile *p)
+{
+    return strstr(p->name, "+gfx") != NULL;
+}
+
+static bool
+gpu_has_mig_gfx(const struct gpv_gpu *g)
+{
+    size_t i;
+
+    for (i = 0; g->mig && i < g->mig->nprofiles; i++)
+        if (rules_profile_gfx(&g->mig->profiles[i]))
+            return true;
+    return false;
+}
+
 static double
 field_value(const struct rules_ctx *c, int f)
 {
@@ -162,6 +185,8 @@ field_value(const struct rules_ctx *c, int f)
         return (double)t->workload;
     case F_ENVIRONMENT:
         return t->environment == GPV_ENV_VM ? 1 : 0;
+    case F_OS:
+        return t->os == GPV_OS_WINDOWS ? 1 : 0;
     case F_LIVE_MIGRATION:
         return t->live_migration;
     case F_FULL_GPU:
@@ -196,6 +221,8 @@ field_value(const struct rules_ctx *c, int f)
         return g->vgpu != NULL && g->vgpu->ntypes > 0;
     case F_GPU_MIG_VGPU:
         return gpu_has_mig_vgpu(g);
+    case F_GPU_MIG_GFX:
+        return gpu_has_mig_gfx(g);
     case F_GPU_SERIES_A:
         return gpu_has_series(g, GPV_SERIES_A);
     case F_GPU_SERIES_B:

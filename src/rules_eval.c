@@ -217,6 +217,14 @@ apply_rules(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struct ru
                 gpv_buf_puts(&b, r->exclude ? "; series " : "series ");
                 rules_put_series_set(&b, r->exclude_series, "and");
             }
+            if (r->exclude_shared) {
+                gpv_buf_printf(&b, "%sshared types of ",
+                               r->exclude || r->exclude_series ? "; " : "");
+                put_methods(&b, r->exclude_shared);
+            }
+            for (m = GPV_METHOD_VGPU; m <= GPV_METHOD_MIG_VGPU; m++)
+                if ((r->exclude_shared & (1u << m)) && !ch->no_shared[m])
+                    ch->no_shared[m] = r;
             for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++)
                 if (r->exclude & (1u << m))
                     reasons_add(&ch->rejected[m], r->id, r->reason);
@@ -257,6 +265,46 @@ apply_rules(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struct ru
         memcpy(ch->order, default_order, sizeof(ch->order));
 }
 
+/* The first rule, in file order, that excluded method m. */
+static const struct gpv_rule *
+excluder(const struct gpv_choice *ch, enum gpv_method m)
+{
+    size_t i;
+
+    for (i = 0; i < ch->ntrace; i++) {
+        const struct gpv_rule *r = ch->trace[i].rule;
+
+        if (r && ch->trace[i].matched && r->phase == GPV_PHASE_EXCLUDE && (r->exclude & (1u << m)))
+            return r;
+    }
+    return NULL;
+}
+
+/*
+ * The rule that decided the chosen method. The prefer rule decided when another method also
+ * fits (it chose between them) or when it put the chosen method first. Otherwise the choice
+ * was forced: the methods ranked before it were excluded or found no instance, and the rule
+ * that removed the first of them decided (a 0.5 TB tenant's passthrough is forced by
+ * memory-above-one-gpu, not decided by the order of multi-tenancy-on-mig).
+ */
+static const struct gpv_rule *
+decided_by(const struct gpv_choice *ch, unsigned excluded)
+{
+    int k, m;
+
+    if (ch->method == GPV_METHOD_NONE)
+        return NULL;
+    if (ch->rank == 0)
+        return ch->order_rule;
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++)
+        if (m != (int)ch->method && ch->options[m].fits)
+            return ch->order_rule;
+    for (k = 0; k < ch->rank; k++)
+        if (excluded & (1u << ch->order[k]))
+            return excluder(ch, ch->order[k]);
+    return ch->order_rule;
+}
+
 static void
 evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struct gpv_tenant *t,
                 const struct gpv_licenses *lic, const struct gpv_candidate *cand)
@@ -288,7 +336,9 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
         switch (m) {
         case GPV_METHOD_MIG:
             if (g->mig)
-                pk = rules_select_mig(g, &nd, t->media, &b);
+                pk = rules_select_mig(g, &nd, t->media,
+                                      t->workload == GPV_WL_VDI || t->workload == GPV_WL_GRAPHICS,
+                                      &b);
             else
                 gpv_buf_printf(&b, "%s has no MIG", g->id);
             break;
@@ -324,6 +374,7 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
             ch->share = pk.share;
         }
     }
+    ch->decided_by = decided_by(ch, excluded);
     /* Methods that fit but come later in the order lost on preference. */
     for (k = 0; k < GPV_NMETHODS; k++) {
         enum gpv_method m = ch->order[k];

@@ -32,6 +32,9 @@ void rules_cond_free(struct gpv_cond *c);
 /* Whether c holds for x. */
 bool rules_cond_eval(const struct gpv_cond *c, const struct rules_ctx *x);
 
+/* Whether MIG profile p is a +gfx instance (runs graphics APIs). */
+bool rules_profile_gfx(const struct gpv_mig_profile *p);
+
 /* Index of s among names[0..n), or -1. */
 int rules_find_name(const char *s, const char *const *names, size_t n);
 
@@ -72,12 +75,13 @@ struct rules_pick {
  * Instance selection (rules_select.c). Each returns the smallest instance of its method on g
  * that covers nd (fits false when none does) and appends the trace line's words to b.
  *   rules_select_mig          bare MIG: among the profiles whose media engines match `media`
+ *                             (and, when gfx, the +gfx profiles that run graphics APIs)
  *   rules_select_vgpu         vGPU types of the series ch still allows, time-sliced or
  *                             MIG-backed (mig_backed); t gives media and isolation needs
  *   rules_select_passthrough  whole GPUs: as many as t asks for, or enough for its memory
  */
 struct rules_pick rules_select_mig(const struct gpv_gpu *g, const struct rules_need *nd, bool media,
-                                   struct gpv_buf *b);
+                                   bool gfx, struct gpv_buf *b);
 struct rules_pick rules_select_vgpu(const struct gpv_gpu *g, const struct gpv_tenant *t,
                                     const struct rules_need *nd, bool mig_backed,
                                     const struct gpv_choice *ch, struct gpv_buf *b);

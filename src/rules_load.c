@@ -94,7 +94,8 @@ static const struct gpv_yfield source_fields[] = {
 
 struct rule_row {
     char *id, *reason;
-    const struct gpv_ynode *phase, *when, *exclude, *exclude_series, *prefer, *source;
+    const struct gpv_ynode *phase, *when, *exclude, *exclude_series, *exclude_shared, *prefer,
+        *source;
 };
 
 static const struct gpv_yfield rule_fields[] = {
@@ -103,6 +104,7 @@ static const struct gpv_yfield rule_fields[] = {
     {"when", GPV_YF_NODE, offsetof(struct rule_row, when), false, 0, 0, 0, 0},
     {"exclude", GPV_YF_SEQ, offsetof(struct rule_row, exclude), false, 0, 0, 0, 0},
     {"exclude_series", GPV_YF_SEQ, offsetof(struct rule_row, exclude_series), false, 0, 0, 0, 0},
+    {"exclude_shared", GPV_YF_SEQ, offsetof(struct rule_row, exclude_shared), false, 0, 0, 0, 0},
     {"prefer", GPV_YF_SEQ, offsetof(struct rule_row, prefer), false, 0, 0, 0, 0},
     {"reason", GPV_YF_STR, offsetof(struct rule_row, reason), true, 0, 0, 0, 0},
     {"source", GPV_YF_NODE, offsetof(struct rule_row, source), true, 0, 0, 0, 0},
@@ -252,15 +254,15 @@ load_rule(struct gpv_rule *r, const struct gpv_ruleset *rs, const struct gpv_ydo
     if (r->phase == GPV_PHASE_EXCLUDE) {
         if (row.prefer) {
             rc = gpv_y_error(err, GPV_EINPUT, doc, row.prefer,
-                             "%s is in phase exclude: it takes 'exclude' or 'exclude_series', "
-                             "not 'prefer'",
+                             "%s is in phase exclude: it takes 'exclude', 'exclude_series' or "
+                             "'exclude_shared', not 'prefer'",
                              what);
             goto out;
         }
-        if (!row.exclude && !row.exclude_series) {
+        if (!row.exclude && !row.exclude_series && !row.exclude_shared) {
             rc = gpv_y_error(err, GPV_EINPUT, doc, map,
-                             "%s is in phase exclude but excludes nothing: give 'exclude' or "
-                             "'exclude_series'",
+                             "%s is in phase exclude but excludes nothing: give 'exclude', "
+                             "'exclude_series' or 'exclude_shared'",
                              what);
             goto out;
         }
@@ -273,13 +275,36 @@ load_rule(struct gpv_rule *r, const struct gpv_ruleset *rs, const struct gpv_ydo
         if (row.exclude_series &&
             (rc = parse_series(&r->exclude_series, doc, row.exclude_series, where, err)))
             goto out;
+        free(where);
+        where = xasprintf("'exclude_shared' of %s", what);
+        if (row.exclude_shared && (rc = parse_methods(&r->exclude_shared, NULL, NULL, doc,
+                                                      row.exclude_shared, where, err)))
+            goto out;
+        /* Only vGPU types share a GPU with other tenants' VMs: a MIG instance or a whole GPU
+           is one tenant's alone. */
+        for (i = 0; row.exclude_shared && i < row.exclude_shared->n; i++) {
+            const struct gpv_ynode *it = row.exclude_shared->items[i];
+            enum gpv_method em;
+
+            if (gpv_method_parse(&em, it->str) && em != GPV_METHOD_VGPU &&
+                em != GPV_METHOD_MIG_VGPU) {
+                rc = gpv_y_error(err, GPV_EINPUT, doc, it,
+                                 "%s lists '%s': only vgpu and mig-vgpu have shared types", where,
+                                 it->str);
+                goto out;
+            }
+        }
     } else {
-        const struct gpv_ynode *bad = row.exclude ? row.exclude : row.exclude_series;
+        const struct gpv_ynode *bad = row.exclude          ? row.exclude
+                                      : row.exclude_series ? row.exclude_series
+                                                           : row.exclude_shared;
 
         if (bad) {
             rc = gpv_y_error(err, GPV_EINPUT, doc, bad,
                              "%s is in phase prefer: it takes 'prefer', not '%s'", what,
-                             bad == row.exclude ? "exclude" : "exclude_series");
+                             bad == row.exclude          ? "exclude"
+                             : bad == row.exclude_series ? "exclude_series"
+                                                         : "exclude_shared");
             goto out;
         }
         if (!row.prefer) {

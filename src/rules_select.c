@@ -74,7 +74,7 @@ profile_cmp(const void *ctx, int a, int b)
 }
 
 struct rules_pick
-rules_select_mig(const struct gpv_gpu *g, const struct rules_need *nd, bool media,
+rules_select_mig(const struct gpv_gpu *g, const struct rules_need *nd, bool media, bool gfx,
                  struct gpv_buf *b)
 {
     struct rules_pick pk = {false, -1, -1, 0, 0};
@@ -95,9 +95,11 @@ rules_select_mig(const struct gpv_gpu *g, const struct rules_need *nd, bool medi
     }
     if (media)
         gpv_buf_puts(b, "; media needs a profile with media engines (+me)");
+    if (gfx)
+        gpv_buf_puts(b, "; graphics needs a +gfx profile");
     gpv_buf_puts(b, ":");
     for (i = 0; i < (int)mig->nprofiles; i++)
-        if (mig->profiles[i].media == media)
+        if (mig->profiles[i].media == media && (!gfx || rules_profile_gfx(&mig->profiles[i])))
             idx[n++] = i;
     sort_indices(idx, n, mig, profile_cmp);
     /* Name only the nearest misses: the largest too-small memory, the most too-few slices. */
@@ -134,7 +136,10 @@ rules_select_mig(const struct gpv_gpu *g, const struct rules_need *nd, bool medi
         gpv_buf_printf(b, ", %d of %d slices)", p->compute_slices, mig->compute_slices);
         return pk;
     }
-    if (n == 0)
+    if (n == 0 && gfx)
+        gpv_buf_printf(b, " %s has no +gfx MIG profile %s media engines", g->id,
+                       media ? "with" : "without");
+    else if (n == 0)
         gpv_buf_printf(b, " %s has no MIG profile %s media engines", g->id,
                        media ? "with" : "without");
     else
@@ -283,6 +288,51 @@ type_cmp(const void *ctx, int a, int b)
 }
 
 /*
+ * A replica of several whole GPUs as a VM with several vGPUs (multi-vGPU): one time-sliced type
+ * that holds a GPU alone (max 1 per GPU) on each of `gpus` GPUs, of an allowed series, whose
+ * frame buffers together cover the memory. Fractional types per VM depend on the board and the
+ * hypervisor (docs/rules.md) and are not offered.
+ */
+static struct rules_pick
+select_multi_vgpu(const struct gpv_gpu *g, const struct gpv_tenant *t, const struct rules_need *nd,
+                  const struct gpv_choice *ch, struct gpv_buf *b)
+{
+    struct rules_pick pk = {false, -1, -1, 0, 0};
+    int gpus = gpv_tenant_gpus(t), i, best = -1;
+
+    put_need(b, nd);
+    gpv_buf_printf(b, "; %d GPUs per replica need a type that holds a GPU alone on each:", gpus);
+    for (i = 0; g->vgpu && i < (int)g->vgpu->ntypes; i++) {
+        const struct gpv_vgpu_type *ty = &g->vgpu->types[i];
+
+        if (ty->mig_profile >= 0 || ty->max != 1 || !(ch->series & (1u << ty->series)))
+            continue;
+        if (best < 0 || series_rank(t->workload, ty->series) <
+                            series_rank(t->workload, g->vgpu->types[best].series))
+            best = i;
+    }
+    if (best < 0) {
+        gpv_buf_printf(b, " %s has no such type of series ", g->id);
+        rules_put_series_set(b, ch->series, "or");
+        return pk;
+    }
+    if ((long long)gpus * type_memory(g, &g->vgpu->types[best]) < nd->mib) {
+        gpv_buf_printf(b, " %d x %s offer ", gpus, g->vgpu->types[best].name);
+        put_mib(b, (long long)gpus * type_memory(g, &g->vgpu->types[best]));
+        gpv_buf_puts(b, ": too small");
+        return pk;
+    }
+    pk.fits = true;
+    pk.vgpu_type = best;
+    pk.gpus = gpus;
+    pk.share = gpus;
+    gpv_buf_printf(b, " %d x %s fit (one per GPU, ", gpus, g->vgpu->types[best].name);
+    put_mib(b, type_memory(g, &g->vgpu->types[best]));
+    gpv_buf_puts(b, " each)");
+    return pk;
+}
+
+/*
  * Time-sliced (mig_backed false) or MIG-backed vGPU types of an allowed series: the smallest
  * frame buffer that covers the memory, whose guaranteed share covers the compute.
  */
@@ -301,6 +351,8 @@ rules_select_vgpu(const struct gpv_gpu *g, const struct gpv_tenant *t, const str
         gpv_buf_printf(b, "%s has no vGPU types", g->id);
         return pk;
     }
+    if (!mig_backed && gpv_tenant_gpus(t) >= 2)
+        return select_multi_vgpu(g, t, nd, ch, b);
     idx = xcalloc(g->vgpu->ntypes, sizeof(*idx));
     for (i = 0; i < (int)g->vgpu->ntypes; i++) {
         const struct gpv_vgpu_type *ty = &g->vgpu->types[i];
@@ -309,14 +361,23 @@ rules_select_vgpu(const struct gpv_gpu *g, const struct gpv_tenant *t, const str
             continue;
         if (mig_backed && g->mig->profiles[ty->mig_profile].media != t->media)
             continue;
-        /* A type with more vGPUs than its GPU instance has copies shares the instance in
-           time slices: no hardware isolation between those vGPUs. */
-        if (mig_backed && t->isolation == GPV_ISO_HARD &&
-            ty->max > g->mig->profiles[ty->mig_profile].max) {
+        /* A rule may leave only types that share nothing: one time-sliced vGPU per GPU, or
+           one MIG-backed vGPU per GPU instance (a type with more vGPUs than its instance has
+           copies time-slices the instance). */
+        if (ch->no_shared[mig_backed ? GPV_METHOD_MIG_VGPU : GPV_METHOD_VGPU] &&
+            (mig_backed ? ty->max > g->mig->profiles[ty->mig_profile].max : ty->max > 1)) {
             skipped_shared = true;
             continue;
         }
         idx[n++] = i;
+    }
+    if (n == 0 && skipped_shared) {
+        gpv_buf_printf(b, "'%s' leaves only types that %s: %s has none of series ",
+                       ch->no_shared[mig_backed ? GPV_METHOD_MIG_VGPU : GPV_METHOD_VGPU]->id,
+                       mig_backed ? "hold a GPU instance alone" : "hold the GPU alone", g->id);
+        rules_put_series_set(b, ch->series, "or");
+        free(idx);
+        return pk;
     }
     if (n == 0) {
         if (mig_backed && t->media)
@@ -343,7 +404,9 @@ rules_select_vgpu(const struct gpv_gpu *g, const struct gpv_tenant *t, const str
                            nd->compute);
     }
     if (skipped_shared)
-        gpv_buf_puts(b, "; hard isolation skips types that time-slice a GPU instance");
+        gpv_buf_printf(b, "; '%s' leaves only types that %s",
+                       ch->no_shared[mig_backed ? GPV_METHOD_MIG_VGPU : GPV_METHOD_VGPU]->id,
+                       mig_backed ? "hold a GPU instance alone" : "hold the GPU alone");
     gpv_buf_puts(b, ":");
     for (i = 0; i < n; i++) {
         const struct gpv_vgpu_type *ty = &g->vgpu->types[idx[i]];

@@ -29,6 +29,11 @@ const char *const tn_environment_names[GPV_ENVIRONMENT_COUNT] = {
     [GPV_ENV_VM] = "vm",
 };
 
+const char *const tn_os_names[GPV_OS_COUNT] = {
+    [GPV_OS_LINUX] = "linux",
+    [GPV_OS_WINDOWS] = "windows",
+};
+
 const char *const tn_vgpu_mode_names[GPV_VGPU_MODE_COUNT] = {
     [GPV_VGPU_EQUAL] = "equal",
     [GPV_VGPU_MIXED] = "mixed",
@@ -37,6 +42,7 @@ const char *const tn_vgpu_mode_names[GPV_VGPU_MODE_COUNT] = {
 _Static_assert(NELEM(tn_isolation_names) == GPV_ISOLATION_COUNT, "one name per isolation");
 _Static_assert(NELEM(tn_workload_names) == GPV_WORKLOAD_COUNT, "one name per workload");
 _Static_assert(NELEM(tn_environment_names) == GPV_ENVIRONMENT_COUNT, "one name per environment");
+_Static_assert(NELEM(tn_os_names) == GPV_OS_COUNT, "one name per operating system");
 _Static_assert(NELEM(tn_vgpu_mode_names) == GPV_VGPU_MODE_COUNT, "one name per vGPU mode");
 
 const char *const tn_mig_strategy_names[TN_MIG_STRATEGY_COUNT] = {
@@ -66,6 +72,12 @@ const char *
 gpv_environment_name(enum gpv_environment v)
 {
     return (size_t)v < NELEM(tn_environment_names) ? tn_environment_names[v] : "?";
+}
+
+const char *
+gpv_os_name(enum gpv_os v)
+{
+    return (size_t)v < NELEM(tn_os_names) ? tn_os_names[v] : "?";
 }
 
 const char *
@@ -113,6 +125,16 @@ gpv_environment_parse(enum gpv_environment *out, const char *s)
 
     if (i >= 0)
         *out = (enum gpv_environment)i;
+    return i >= 0;
+}
+
+bool
+gpv_os_parse(enum gpv_os *out, const char *s)
+{
+    int i = name_index(tn_os_names, NELEM(tn_os_names), s);
+
+    if (i >= 0)
+        *out = (enum gpv_os)i;
     return i >= 0;
 }
 
@@ -180,6 +202,7 @@ gpv_tenant_init(struct gpv_tenant *t)
     t->isolation = GPV_ISO_SOFT;
     t->workload = GPV_WL_INFERENCE;
     t->environment = GPV_ENV_CONTAINER;
+    t->os = GPV_OS_LINUX;
 }
 
 bool
@@ -196,27 +219,42 @@ gpv_tenant_gpus(const struct gpv_tenant *t)
     return t->full_gpu ? 1 : 0;
 }
 
+/* Number of the numeric facts a decision depends on (kind_facts()). */
+#define KIND_FACTS 13
+
+/* The numeric facts of t that its decision depends on, in one order for comparing and hashing,
+ * so that gpv_tenant_kind_cmp() and gpv_tenant_kind_hash() cannot disagree. A field that a rule
+ * or the packer reads belongs here (or in the strings compared below). */
+static void
+kind_facts(long long v[KIND_FACTS], const struct gpv_tenant *t)
+{
+    v[0] = t->memory_mib;
+    v[1] = t->memory;
+    v[2] = t->replicas;
+    v[3] = t->isolation;
+    v[4] = t->workload;
+    v[5] = t->environment;
+    v[6] = t->live_migration;
+    v[7] = t->full_gpu;
+    v[8] = t->gpus;
+    v[9] = t->media;
+    v[10] = t->spread;
+    v[11] = t->os;
+    v[12] = (long long)(t->compute * 1e9);
+}
+
 int
 gpv_tenant_kind_cmp(const struct gpv_tenant *a, const struct gpv_tenant *b)
 {
+    long long va[KIND_FACTS], vb[KIND_FACTS];
+    size_t i;
     int r;
 
-#define KEY(f)                                                                                     \
-    if (a->f != b->f)                                                                              \
-    return a->f < b->f ? -1 : 1
-    KEY(memory_mib);
-    KEY(memory);
-    KEY(replicas);
-    KEY(isolation);
-    KEY(workload);
-    KEY(environment);
-    KEY(live_migration);
-    KEY(full_gpu);
-    KEY(gpus);
-    KEY(media);
-    KEY(spread);
-    KEY(compute);
-#undef KEY
+    kind_facts(va, a);
+    kind_facts(vb, b);
+    for (i = 0; i < KIND_FACTS; i++)
+        if (va[i] != vb[i])
+            return va[i] < vb[i] ? -1 : 1;
     if (a->gpu != b->gpu)
         return !a->gpu ? -1 : !b->gpu ? 1 : strcmp(a->gpu->id, b->gpu->id);
     if ((a->memory_text == NULL) != (b->memory_text == NULL))
@@ -231,23 +269,12 @@ uint64_t
 gpv_tenant_kind_hash(const struct gpv_tenant *t)
 {
     uint64_t h = 1469598103934665603ULL;
-    long long v[12];
+    long long v[KIND_FACTS];
     const unsigned char *p;
     size_t i;
 
-    v[0] = t->memory_mib;
-    v[1] = t->memory;
-    v[2] = t->replicas;
-    v[3] = t->isolation;
-    v[4] = t->workload;
-    v[5] = t->environment;
-    v[6] = t->live_migration;
-    v[7] = t->full_gpu;
-    v[8] = t->gpus;
-    v[9] = t->media;
-    v[10] = t->spread;
-    v[11] = (long long)(t->compute * 1e9);
-    for (i = 0; i < 12; i++) {
+    kind_facts(v, t);
+    for (i = 0; i < KIND_FACTS; i++) {
         h ^= (uint64_t)v[i];
         h *= 1099511628211ULL;
     }

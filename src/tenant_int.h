@@ -31,6 +31,7 @@
 extern const char *const tn_isolation_names[GPV_ISOLATION_COUNT];
 extern const char *const tn_workload_names[GPV_WORKLOAD_COUNT];
 extern const char *const tn_environment_names[GPV_ENVIRONMENT_COUNT];
+extern const char *const tn_os_names[GPV_OS_COUNT];
 extern const char *const tn_vgpu_mode_names[GPV_VGPU_MODE_COUNT];
 extern const char *const tn_mig_strategy_names[TN_MIG_STRATEGY_COUNT];
 

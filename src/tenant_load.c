@@ -124,7 +124,7 @@ static const struct gpv_yfield license_fields[] = {LICENSES(LICENSE_FIELD)};
 struct tenant_row {
     char *name;
     int replicas, gpus;
-    const struct gpv_ynode *memory, *compute, *isolation, *workload, *environment, *gpu;
+    const struct gpv_ynode *memory, *compute, *isolation, *workload, *environment, *os, *gpu;
     bool live_migration, full_gpu, media;
     const struct gpv_ynode *spread;
 };
@@ -138,6 +138,7 @@ static const struct gpv_yfield tenant_fields[] = {
     {"isolation", GPV_YF_NODE, offsetof(struct tenant_row, isolation), false, 0, 0, 0, 0},
     {"workload", GPV_YF_NODE, offsetof(struct tenant_row, workload), false, 0, 0, 0, 0},
     {"environment", GPV_YF_NODE, offsetof(struct tenant_row, environment), false, 0, 0, 0, 0},
+    {"os", GPV_YF_NODE, offsetof(struct tenant_row, os), false, 0, 0, 0, 0},
     {"live_migration", GPV_YF_BOOL, offsetof(struct tenant_row, live_migration), false, 0, 0, 0, 0},
     {"full_gpu", GPV_YF_BOOL, offsetof(struct tenant_row, full_gpu), false, 0, 0, 0, 0},
     {"gpus", GPV_YF_INT, offsetof(struct tenant_row, gpus), false, 0, GPV_TENANT_GPUS_MAX, 0, 0},
@@ -376,6 +377,14 @@ load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_y
             bad = GPV_EINPUT;
         else
             t->environment = (enum gpv_environment)v;
+    }
+    if (row.os) {
+        if (keep(errs,
+                 tn_read_enum(&v, doc, row.os, tn_os_names, NELEM(tn_os_names), "os", what, &e),
+                 &e))
+            bad = GPV_EINPUT;
+        else
+            t->os = (enum gpv_os)v;
     }
     if (row.memory && keep(errs, load_memory(t, doc, row.memory, what, &e), &e))
         bad = GPV_EINPUT;

@@ -62,7 +62,8 @@ struct gpv_pack_option {
     enum gpv_pack_kind kind;
     int profile;   /* MIG profile index (MIG, MIG_VGPU: the type's GPU instance); else -1 */
     int vgpu_type; /* vGPU type index (VGPU, MIG_VGPU); else -1 */
-    int gpus;      /* WHOLE: GPUs per replica (>= 1); else 0 */
+    int gpus;      /* WHOLE: GPUs per replica (>= 1); VGPU: 0, or >= 2 for a multi-vGPU replica
+                      (a whole-GPU type on each of that many GPUs); else 0 */
     int rank;      /* the caller's preference among the demand's options: lower is better */
 };
 
@@ -95,7 +96,7 @@ struct gpv_pack_inst {
     int vgpu_type; /* vGPU type given (VGPU, MIG_VGPU); -1 otherwise */
     int start;     /* MIG: start unit; mixed-size vGPU: placement id (GB); else -1 */
     int size;      /* MIG: units; vGPU: frame buffer in GB (rounded); WHOLE: 0 */
-    int part;      /* WHOLE: which of the replica's GPUs (0 .. gpus - 1); else 0 */
+    int part;      /* WHOLE, multi-vGPU: which of the replica's GPUs (0 .. gpus - 1); else 0 */
     int option;    /* the demand's option this replica uses (replicas may use several) */
     bool upgraded; /* a larger MIG profile than the option asked for */
 };

@@ -62,6 +62,9 @@ struct gpv_rule {
     unsigned exclude;        /* phase exclude: bit (1u << method) for each method removed */
     unsigned exclude_series; /* phase exclude: bit (1u << enum gpv_series) for each vGPU series
                                 removed (for both time-sliced and MIG-backed types) */
+    unsigned exclude_shared; /* phase exclude: bit (1u << method), vgpu and mig-vgpu only: the
+                                method keeps only types that share no GPU or GPU instance (one
+                                time-sliced vGPU per GPU; one MIG-backed vGPU per instance) */
     int nprefer;             /* phase prefer: methods in order of preference, 1 .. 4 */
     enum gpv_method prefer[GPV_NMETHODS];
     char *reason;    /* one line: why the rule holds */
@@ -156,8 +159,9 @@ struct gpv_option {
     bool fits;       /* not excluded and an instance covers the request */
     int mig_profile; /* MIG and MIG-backed vGPU: index into gpu->mig->profiles; else -1 */
     int vgpu_type;   /* vGPU and MIG-backed vGPU: index into gpu->vgpu->types; else -1 */
-    int gpus;        /* passthrough: whole GPUs per replica; else 0 */
-    double share;    /* fraction of one GPU a replica takes (passthrough: gpus) */
+    int gpus;        /* passthrough: whole GPUs per replica; vgpu: the GPUs of a multi-vGPU
+                        replica (one whole-GPU type on each), 0 for one vGPU; else 0 */
+    double share;    /* fraction of one GPU a replica takes (passthrough, multi-vGPU: gpus) */
 };
 
 /*
@@ -166,7 +170,8 @@ struct gpv_option {
  * method is the first method of `order` whose option fits, or GPV_METHOD_NONE. The instance
  * fields describe that method's option: mig_profile (GPV_METHOD_MIG, and the GPU instance under
  * a GPV_METHOD_MIG_VGPU type), vgpu_type (GPV_METHOD_VGPU and GPV_METHOD_MIG_VGPU), gpus
- * (GPV_METHOD_PASSTHROUGH); the others are -1 (indices) or 0 (gpus).
+ * (GPV_METHOD_PASSTHROUGH; GPV_METHOD_VGPU when a replica is several whole-GPU vGPUs, one per
+ * GPU, else 0); the others are -1 (indices) or 0 (gpus).
  *
  * rank orders choices of one tenant across models, best first (see gpv_choice_cmp()): the
  * position of the method in `order` (0 is the most preferred); NONE ranks last.
@@ -184,6 +189,12 @@ struct gpv_choice {
     const struct gpv_rule *order_rule;   /* the prefer rule that set `order`; NULL: the default */
     enum gpv_method order[GPV_NMETHODS]; /* every method, most preferred first */
     unsigned series;                     /* vGPU series left after phase 1 (1u << gpv_series) */
+    const struct gpv_rule *no_shared[GPV_METHOD_COUNT]; /* by method: the first rule that left
+                                                            it only unshared types; or NULL */
+    const struct gpv_rule *decided_by; /* the rule that decided `method`: order_rule when it
+                                          chose between methods that fit, else the exclude
+                                          rule that removed the method ranked before it (the
+                                          choice was forced); NULL: the default order */
     struct gpv_option options[GPV_METHOD_COUNT]; /* indexed by method; slot 0 unused */
     size_t ntrace;
     struct gpv_trace *trace; /* every rule in file order, then one line per method examined */

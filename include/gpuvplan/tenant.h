@@ -53,6 +53,13 @@ enum gpv_environment {
 };
 #define GPV_ENVIRONMENT_COUNT 2
 
+/* The operating system the tenant's workload runs on (the guest OS of a VM). */
+enum gpv_os {
+    GPV_OS_LINUX,   /* the default */
+    GPV_OS_WINDOWS, /* MIG is supported only on Linux (NVIDIA MIG User Guide) */
+};
+#define GPV_OS_COUNT 2
+
 /* vGPU mode of a fleet entry's GPUs: one frame-buffer size per GPU, or mixed sizes. */
 enum gpv_vgpu_mode {
     GPV_VGPU_EQUAL, /* equal-size mode (the driver's default) */
@@ -122,6 +129,7 @@ struct gpv_tenant {
     enum gpv_isolation isolation;     /* default GPV_ISO_SOFT */
     enum gpv_workload workload;       /* default GPV_WL_INFERENCE */
     enum gpv_environment environment; /* default GPV_ENV_CONTAINER */
+    enum gpv_os os;                   /* default GPV_OS_LINUX */
     bool live_migration;              /* must move between hosts while running; default false */
     bool full_gpu;                    /* needs a whole GPU's performance; default false */
     int gpus;    /* whole GPUs per replica, 0 .. GPV_TENANT_GPUS_MAX; 0 = fractional (default) */
@@ -227,6 +235,7 @@ int gpv_tenants_find(const struct gpv_tenants *t, const char *name);
 const char *gpv_isolation_name(enum gpv_isolation v);
 const char *gpv_workload_name(enum gpv_workload v);
 const char *gpv_environment_name(enum gpv_environment v);
+const char *gpv_os_name(enum gpv_os v);
 const char *gpv_vgpu_mode_name(enum gpv_vgpu_mode v);
 const char *gpv_mig_strategy_name(enum gpv_mig_strategy v);
 
@@ -248,6 +257,7 @@ bool gpv_label_value_valid(const char *s);
 bool gpv_isolation_parse(enum gpv_isolation *out, const char *s);
 bool gpv_workload_parse(enum gpv_workload *out, const char *s);
 bool gpv_environment_parse(enum gpv_environment *out, const char *s);
+bool gpv_os_parse(enum gpv_os *out, const char *s);
 bool gpv_vgpu_mode_parse(enum gpv_vgpu_mode *out, const char *s);
 
 /* A licence's key in the tenants file ("ai_enterprise"); "?" out of range. */

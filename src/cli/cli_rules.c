@@ -120,7 +120,8 @@ cli_decision_emit_rest(struct gpv_emit *e, const struct gpv_decision *d)
     if (best) {
         emit_instance(e, best);
         gpv_emit_str(e, "gpu", best->gpu->id);
-        gpv_emit_str(e, "decided_by", best->order_rule ? best->order_rule->id : NULL);
+        gpv_emit_str(e, "decided_by", best->decided_by ? best->decided_by->id : NULL);
+        gpv_emit_str(e, "ordered_by", best->order_rule ? best->order_rule->id : NULL);
     } else {
         gpv_emit_null(e, "method");
         gpv_emit_null(e, "profile");
@@ -128,6 +129,7 @@ cli_decision_emit_rest(struct gpv_emit *e, const struct gpv_decision *d)
         gpv_emit_null(e, "gpus");
         gpv_emit_null(e, "gpu");
         gpv_emit_null(e, "decided_by");
+        gpv_emit_null(e, "ordered_by");
     }
     gpv_emit_str(e, "trace_gpu", shown ? shown->gpu->id : NULL);
     cli_trace_emit(e, "trace", shown);
@@ -146,7 +148,8 @@ cli_decision_emit_rest(struct gpv_emit *e, const struct gpv_decision *d)
             gpv_emit_num(e, "cost_per_hour", c->cost_per_hour);
         else
             gpv_emit_null(e, "cost_per_hour");
-        gpv_emit_str(e, "decided_by", c->order_rule ? c->order_rule->id : NULL);
+        gpv_emit_str(e, "decided_by", c->decided_by ? c->decided_by->id : NULL);
+        gpv_emit_str(e, "ordered_by", c->order_rule ? c->order_rule->id : NULL);
         gpv_emit_arr(e, "order", true);
         for (k = 0; k < GPV_NMETHODS; k++)
             gpv_emit_str(e, NULL, gpv_method_name(c->order[k]));

@@ -49,6 +49,7 @@ struct answers {
     int isolation;   /* enum gpv_isolation */
     int workload;    /* enum gpv_workload */
     int environment; /* enum gpv_environment */
+    int os;          /* enum gpv_os: --os only, never asked (the default is linux) */
     bool live_migration, full_gpu, media;
     int gpus;
     char *memory;  /* as typed ("20GB"), checked; NULL when not given */
@@ -103,6 +104,7 @@ answers_init(struct answers *a)
     a->isolation = (int)t.isolation;
     a->workload = (int)t.workload;
     a->environment = (int)t.environment;
+    a->os = (int)t.os;
 }
 
 static void
@@ -146,6 +148,12 @@ static const char *
 workload_name(int v)
 {
     return gpv_workload_name((enum gpv_workload)v);
+}
+
+static const char *
+os_name(int v)
+{
+    return gpv_os_name((enum gpv_os)v);
 }
 
 static const char *
@@ -394,6 +402,8 @@ tenants_yaml(struct gpv_buf *b, const struct answers *a)
     gpv_buf_printf(b, "    isolation: %s\n", isolation_name(a->isolation));
     gpv_buf_printf(b, "    workload: %s\n", workload_name(a->workload));
     gpv_buf_printf(b, "    environment: %s\n", environment_name(a->environment));
+    if (a->os != GPV_OS_LINUX)
+        gpv_buf_printf(b, "    os: %s\n", gpv_os_name((enum gpv_os)a->os));
     gpv_buf_printf(b, "    live_migration: %s\n", a->live_migration ? "true" : "false");
     gpv_buf_printf(b, "    full_gpu: %s\n", a->full_gpu ? "true" : "false");
     if (a->gpus)
@@ -455,6 +465,8 @@ print_answers(const struct answers *a)
     if (a->gpus)
         gpv_buf_printf(&b, "; %d whole GPUs", a->gpus);
     gpv_buf_printf(&b, "; %s; %s", workload_name(a->workload), environment_name(a->environment));
+    if (a->os != GPV_OS_LINUX)
+        gpv_buf_printf(&b, "; %s", gpv_os_name((enum gpv_os)a->os));
     if (a->live_migration)
         gpv_buf_puts(&b, "; live migration");
     if (a->memory)
@@ -541,9 +553,14 @@ print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gp
             cli_wrap(stdout, "  licence     ", "              ", gpv_buf_str(&b));
             gpv_buf_release(&b);
         }
-        if (best->order_rule)
-            gpv_buf_printf(&b, "%s: %s", best->order_rule->id, best->order_rule->reason);
-        else
+        if (best->decided_by) {
+            gpv_buf_printf(&b, "%s: %s", best->decided_by->id, best->decided_by->reason);
+            if (best->decided_by != best->order_rule)
+                gpv_buf_printf(&b, " (the only method left; %s%s%s ordered the others first)",
+                               best->order_rule ? "'" : "the default order",
+                               best->order_rule ? best->order_rule->id : "",
+                               best->order_rule ? "'" : "");
+        } else
             gpv_buf_puts(&b, "no preference rule holds: the default order");
         cli_wrap(stdout, "  decided by  ", "              ", gpv_buf_str(&b));
         gpv_buf_release(&b);
@@ -619,6 +636,7 @@ answers_file(struct gpv_tenants *out, const struct answers *a)
     t->isolation = (enum gpv_isolation)a->isolation;
     t->workload = (enum gpv_workload)a->workload;
     t->environment = (enum gpv_environment)a->environment;
+    t->os = (enum gpv_os)a->os;
     t->live_migration = a->live_migration;
     t->full_gpu = a->full_gpu;
     t->gpus = a->gpus;
@@ -697,7 +715,8 @@ int
 cmd_advise(struct gpv_cli *cli, int argc, char **argv)
 {
     enum gpv_format fmt = GPV_FMT_TABLE;
-    const char *rules_path = NULL, *isolation = NULL, *workload = NULL, *environment = NULL;
+    const char *rules_path = NULL, *isolation = NULL, *workload = NULL, *environment = NULL,
+               *os = NULL;
     const char *memory = NULL, *compute = NULL;
     struct cli_list gpu_args = {NULL, 0}, licenses = {NULL, 0};
     bool answered, print_yaml = false, full_gpu = false, live_migration = false, media = false;
@@ -710,6 +729,7 @@ cmd_advise(struct gpv_cli *cli, int argc, char **argv)
         CLI_STRING('w', "workload", "W", &workload,
                    "training, inference, hpc, dev, vdi or graphics"),
         CLI_STRING('e', "environment", "ENV", &environment, "vm or container (default container)"),
+        CLI_STRING(0, "os", "OS", &os, "linux or windows (default linux; MIG is Linux only)"),
         CLI_FLAG(0, "live-migration", &live_migration, "must live-migrate between hosts"),
         CLI_LIST('l', "license", "L", &licenses,
                  "a licence the site owns: ai_enterprise, vws, vpc or vapps (repeatable; also "
@@ -744,8 +764,8 @@ cmd_advise(struct gpv_cli *cli, int argc, char **argv)
     answers_init(&a);
     if ((rc = cli_opt_parse(&args, cli, &spec, argc, argv)) != CLI_OPT_RUN)
         return rc;
-    answered = isolation || gpu_args.n || full_gpu || workload || environment || live_migration ||
-               licenses.n || memory || compute || gpus || media;
+    answered = isolation || gpu_args.n || full_gpu || workload || environment || os ||
+               live_migration || licenses.n || memory || compute || gpus || media;
     if (isolation) {
         if ((v = match_name(isolation, isolation_name, 3, "isolation", &why)) < 0)
             goto usage;
@@ -761,6 +781,11 @@ cmd_advise(struct gpv_cli *cli, int argc, char **argv)
         if ((v = match_name(environment, environment_name, 2, "environment", &why)) < 0)
             goto usage;
         a.environment = v;
+    }
+    if (os) {
+        if ((v = match_name(os, os_name, GPV_OS_COUNT, "os", &why)) < 0)
+            goto usage;
+        a.os = v;
     }
     a.live_migration = live_migration;
     for (i = 0; i < licenses.n; i++)

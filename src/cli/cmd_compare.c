@@ -203,13 +203,16 @@ free_cells(char *cells[GPV_NMETHODS])
 
 /*
  * "yes", or "no [n]" with n the note that gives the rule; "some types [n]" when the method
- * allows it but `shared` of its types time-slice a GPU instance, which note n names.
+ * allows it but `shared` of its types time-slice a GPU instance, which note n names;
+ * "whole GPU only [n]" when `whole` (time-sliced vGPU under hard isolation).
  */
 static char *
-answer_cell(const struct gpv_compare_answer *a, size_t shared, int *note)
+answer_cell(const struct gpv_compare_answer *a, size_t shared, bool whole, int *note)
 {
     if (!a->available)
         return xstrdup("n/a");
+    if (a->allowed && whole)
+        return xasprintf("whole GPU only [%d]", ++*note);
     if (a->allowed && shared)
         return xasprintf("some types [%d]", ++*note);
     if (a->allowed)
@@ -219,15 +222,20 @@ answer_cell(const struct gpv_compare_answer *a, size_t shared, int *note)
 
 static void
 print_answer_note(const struct gpv_compare_answer *a, const struct gpv_compare_method *shared,
-                  int *note)
+                  bool whole, int *note)
 {
     char lead[32];
     char *text;
 
-    if (!a->available || (a->allowed && (!shared || !shared->nshared)))
+    if (!a->available || (a->allowed && !whole && (!shared || !shared->nshared)))
         return;
     snprintf(lead, sizeof(lead), "  [%d] ", ++*note);
-    if (a->allowed)
+    if (a->allowed && whole)
+        text = xstrdup("time-sliced vGPUs take turns on one GPU's engines, so hard isolation "
+                       "takes only a type that holds the whole GPU (one VM per GPU, as "
+                       "L40S-48C or H100-80C), which has no neighbour to share with "
+                       "[hard-isolation-excludes-time-sliced-vgpu]");
+    else if (a->allowed)
         text = xasprintf("%zu MIG-backed type%s put more VMs on a GPU than it has instances, so "
                          "those VMs time-slice one instance with no hardware isolation between "
                          "them (%s); hard isolation takes only the types with one VM per "
@@ -266,7 +274,8 @@ print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
     print_row("isolation", cells);
     free_cells(cells);
     for (k = 0; k < GPV_NMETHODS; k++)
-        cells[k] = answer_cell(&c->m[methods[k]].hard, c->m[methods[k]].nshared, &note);
+        cells[k] = answer_cell(&c->m[methods[k]].hard, c->m[methods[k]].nshared,
+                               methods[k] == GPV_METHOD_VGPU, &note);
     print_row("hard isolation", cells);
     free_cells(cells);
     for (k = 0; k < GPV_NMETHODS; k++) {
@@ -284,7 +293,7 @@ print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
     print_row("tenants per GPU", cells);
     free_cells(cells);
     for (k = 0; k < GPV_NMETHODS; k++)
-        cells[k] = answer_cell(&c->m[methods[k]].migrate, 0, &note);
+        cells[k] = answer_cell(&c->m[methods[k]].migrate, 0, false, &note);
     print_row("live migration", cells);
     free_cells(cells);
     printf("licence needed\n");
@@ -324,9 +333,10 @@ print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
                cli_bold(cli), cli_reset(cli));
         note = 0;
         for (k = 0; k < GPV_NMETHODS; k++)
-            print_answer_note(&c->m[methods[k]].hard, &c->m[methods[k]], &note);
+            print_answer_note(&c->m[methods[k]].hard, &c->m[methods[k]],
+                              methods[k] == GPV_METHOD_VGPU, &note);
         for (k = 0; k < GPV_NMETHODS; k++)
-            print_answer_note(&c->m[methods[k]].migrate, NULL, &note);
+            print_answer_note(&c->m[methods[k]].migrate, NULL, false, &note);
     }
     printf("\n%sTenants per GPU%s (from the database and the MIG engine):\n", cli_bold(cli),
            cli_reset(cli));

@@ -38,6 +38,8 @@ put_asks(struct gpv_buf *b, const struct gpv_tenant *t)
         gpv_buf_printf(b, ", compute %g", t->compute);
     gpv_buf_printf(b, "; isolation %s; %s; %s", gpv_isolation_name(t->isolation),
                    gpv_workload_name(t->workload), gpv_environment_name(t->environment));
+    if (t->os != GPV_OS_LINUX) /* the default goes unsaid */
+        gpv_buf_printf(b, "; %s", gpv_os_name(t->os));
     if (t->live_migration)
         gpv_buf_puts(b, "; live migration");
     if (t->media)
@@ -193,11 +195,24 @@ print_rest(FILE *f, const struct gpv_cli *cli, const struct gpv_decision *d, boo
     if (d->method != GPV_METHOD_NONE) {
         const struct gpv_choice *c = &d->choices[d->best];
 
-        if (c->order_rule) {
-            char *line = xasprintf("%s: %s", c->order_rule->id, c->order_rule->reason);
+        if (c->decided_by) {
+            char *line = xasprintf("%s: %s", c->decided_by->id, c->decided_by->reason);
 
             print_wrapped(f, "because", NULL, line);
             free(line);
+            if (c->decided_by != c->order_rule) {
+                /* Forced: say what the order wanted and why it could not have it. */
+                int r;
+
+                gpv_buf_printf(&b, "%s is the only method left: ", gpv_method_name(c->method));
+                for (r = 0; r < c->rank; r++)
+                    gpv_buf_printf(&b, "%s%s", r ? ", " : "", gpv_method_name(c->order[r]));
+                gpv_buf_printf(&b, " came first in the order of %s%s%s",
+                               c->order_rule ? "'" : "the default",
+                               c->order_rule ? c->order_rule->id : "", c->order_rule ? "'" : "");
+                print_wrapped(f, "", NULL, gpv_buf_str(&b));
+                gpv_buf_release(&b);
+            }
         } else
             fprintf(f, "  %-9s no preference rule holds: the default order\n", "because");
         print_trace(f, cli, c, verbose);

@@ -69,6 +69,10 @@ rules_value(const struct gpv_ruleset *rs)
         for (s = 0; s < 4; s++)
             if (r->exclude_series & (1u << s))
                 gpv_val_push(a, gpv_val_str(gpv_series_name((enum gpv_series)s)));
+        a = gpv_val_set(o, "exclude_shared", gpv_val_arr());
+        for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++)
+            if (r->exclude_shared & (1u << m))
+                gpv_val_push(a, gpv_val_str(gpv_method_name((enum gpv_method)m)));
         a = gpv_val_set(o, "prefer", gpv_val_arr());
         for (k = 0; k < (size_t)r->nprefer; k++)
             gpv_val_push(a, gpv_val_str(gpv_method_name(r->prefer[k])));
@@ -102,6 +106,11 @@ print_rule(const struct gpv_cli *cli, const struct gpv_rule *r, int number)
         if (r->exclude_series) {
             put_series(&b, r->exclude_series);
             printf("      series   %s excluded\n", gpv_buf_str(&b));
+            gpv_buf_release(&b);
+        }
+        if (r->exclude_shared) {
+            put_methods(&b, r->exclude_shared, ", ");
+            cli_wrap(stdout, "      shared   ", INDENT, gpv_buf_str(&b));
             gpv_buf_release(&b);
         }
     } else {

@@ -17,7 +17,7 @@ expect_json '[t["profile"] for t in j["tenants"] if t["name"].startswith("ds-")]
     "['1g.20gb', '1g.20gb', '1g.20gb', '1g.20gb']"
 expect_json '[t["gpu"] for t in j["tenants"] if t["name"] == "ds-alice"][0]' h100-80gb
 expect_json '[t for t in j["tenants"] if t["name"] == "ds-alice"][0]["rejected"]["vgpu"][0]["rule"]' \
-    hard-isolation-excludes-time-sliced-vgpu
+    containers-exclude-hypervisor-vgpu
 
 t "the trace says why 20GiB does not fit 1g.20gb and 20GB does"
 printf 'version: 1\nfleet: [{gpu: h100-80gb, count: 1}]\ntenants:\n  - {name: bin, memory: 20GiB, isolation: hard}\n  - {name: dec, memory: 20GB, isolation: hard}\n' >"$WORK/t.yaml"
@@ -74,7 +74,7 @@ run explain tests/data/scenarios/conflicts.yaml --tenant stuck-vm
 expect_rc 1
 expect_out "stuck-vm: no method"
 expect_out "passthrough  a passed-through GPU is bound to its host"
-expect_out "[hard-isolation-excludes-time-sliced-vgpu]"
+expect_out "excluded C by 'c-series-needs-ai-enterprise'"
 expect_out "[live-migration-excludes-bare-mig]"
 expect_out "[mig-backed-vgpu-needs-ai-enterprise]"
 expect_out "1 tenant: 0 with a method, 1 without"

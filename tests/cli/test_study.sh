@@ -121,7 +121,7 @@ t "advise with flags decides like explain: four 20GB tenants with hard isolation
 run advise --gpu h100-80gb --isolation hard --memory 20GB -f json
 expect_rc 0
 expect_json 'j["method"], j["profile"], j["gpu"]' "('mig', '1g.20gb', 'h100-80gb')"
-expect_json 'j["rejected"]["vgpu"][0]["rule"]' hard-isolation-excludes-time-sliced-vgpu
+expect_json 'j["rejected"]["vgpu"][0]["rule"]' containers-exclude-hypervisor-vgpu
 run advise --gpu h100-80gb --isolation hard --memory 20GB
 expect_rc 0
 expect_out_line '^Advice: mig 1g\.20gb on h100-80gb$'
@@ -261,7 +261,8 @@ run compare
 expect_rc 0
 expect_out_line '^ +passthrough +vGPU +MIG +MIG-backed vGPU$'
 expect_out_line '^live migration +no \[[0-9]\] +yes +no \[[0-9]\] +yes$'
-expect_out_line '^hard isolation +yes +no \[[0-9]\] +yes +some types \[[0-9]\]$'
+expect_out_line '^hard isolation +yes +whole GPU only +yes +some types \[[0-9]\]$'
+expect_out "takes only a type that holds the whole GPU"
 expect_out_line '^tenants per GPU +1 +up to 32 +up to 7 +up to 48, 7$'
 expect_out "(rtx-pro-6000: DC-1-2Q, 12 VMs per 1g.24gb+gfx instance)"
 expect_out "live-migration-excludes-bare-mig:"
@@ -269,14 +270,14 @@ run compare -f json
 expect_rc 0
 expect_json '[m["method"] for m in j["methods"]]' "['passthrough', 'vgpu', 'mig', 'mig-vgpu']"
 expect_json '[m["live_migration"]["allowed"] for m in j["methods"]]' '[False, True, False, True]'
-expect_json '[m["hard_isolation"]["allowed"] for m in j["methods"]]' '[True, False, True, True]'
+expect_json '[m["hard_isolation"]["allowed"] for m in j["methods"]]' '[True, True, True, True]'
 expect_json '[m["live_migration"]["rule"] for m in j["methods"]]' \
     "['live-migration-excludes-passthrough', None, 'live-migration-excludes-bare-mig', None]"
 expect_json '[m["licenses"]["compute"] for m in j["methods"]]' "[[], ['ai_enterprise'], [], ['ai_enterprise']]"
 expect_json '[m["tenants_per_gpu"]["max"] for m in j["methods"]]' '[1, 32, 7, 48]'
-expect_json '[m["tenants_per_gpu"]["hard_isolation_max"] for m in j["methods"]]' '[1, 0, 7, 7]'
+expect_json '[m["tenants_per_gpu"]["hard_isolation_max"] for m in j["methods"]]' '[1, 1, 7, 7]'
 expect_json '[m["hard_isolation"]["time_sliced_types"] for m in j["methods"]]' '[0, 0, 0, 20]'
-expect_json '[m["licenses"]["graphics"] for m in j["methods"]]' "[['vws', 'vapps'], ['vws'], None, ['vws']]"
+expect_json '[m["licenses"]["graphics"] for m in j["methods"]]' "[['vws', 'vapps'], ['vws'], ['vws', 'vapps'], ['vws']]"
 expect_json '"a30" in j["methods"][2]["gpus"] and "l40s" not in j["methods"][2]["gpus"]' True
 expect_json 'len(j["methods"][0]["gpus"]) == j["models"]' True
 expect_json '[s["method"] for s in j["scenarios"] if s["scenario"].startswith("SLA-bound VMs")]' "['mig-vgpu']"

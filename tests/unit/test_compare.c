@@ -42,15 +42,15 @@ test_compare_counts_seven_mig_tenants_and_twenty_vgpus_on_h100(void **state)
 }
 
 static void
-test_compare_names_the_rule_that_denies_hard_isolation_to_time_sliced_vgpu(void **state)
+test_compare_keeps_whole_gpu_vgpu_under_hard_isolation_and_names_the_migration_rule(void **state)
 {
     struct gpv_compare c;
 
     (void)state;
     run(&c, "h100-80gb");
+    /* Hard isolation keeps the whole-GPU type (H100-80C): the matrix says "whole GPU only". */
     assert_true(c.m[GPV_METHOD_VGPU].hard.available);
-    assert_false(c.m[GPV_METHOD_VGPU].hard.allowed);
-    assert_string_equal(c.m[GPV_METHOD_VGPU].hard.rule, "hard-isolation-excludes-time-sliced-vgpu");
+    assert_true(c.m[GPV_METHOD_VGPU].hard.allowed);
     assert_true(c.m[GPV_METHOD_MIG].hard.allowed);
     assert_null(c.m[GPV_METHOD_MIG].hard.rule);
     assert_false(c.m[GPV_METHOD_PASSTHROUGH].migrate.allowed);
@@ -197,7 +197,7 @@ test_compare_grants_hard_isolation_only_to_mig_backed_types_with_one_vm_per_inst
     assert_int_equal(c.m[GPV_METHOD_MIG_VGPU].tenants_max, 48);
     assert_int_equal(c.m[GPV_METHOD_MIG_VGPU].tenants_hard, 4);
     assert_int_equal(c.m[GPV_METHOD_MIG].tenants_hard, 4);
-    assert_int_equal(c.m[GPV_METHOD_VGPU].tenants_hard, 0);
+    assert_int_equal(c.m[GPV_METHOD_VGPU].tenants_hard, 1); /* the whole-GPU DC-96C */
     gpv_compare_release(&c);
     run(&c, "h100-80gb");
     assert_int_equal(c.m[GPV_METHOD_MIG_VGPU].nshared, 0);
@@ -263,7 +263,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compare_counts_seven_mig_tenants_and_twenty_vgpus_on_h100),
         cmocka_unit_test(
-            test_compare_names_the_rule_that_denies_hard_isolation_to_time_sliced_vgpu),
+            test_compare_keeps_whole_gpu_vgpu_under_hard_isolation_and_names_the_migration_rule),
         cmocka_unit_test(test_compare_finds_that_compute_vgpu_needs_ai_enterprise),
         cmocka_unit_test(test_compare_gives_a_whole_gpu_job_to_passthrough),
         cmocka_unit_test(test_compare_on_a_model_without_mig_offers_no_mig),

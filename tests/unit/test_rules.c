@@ -191,6 +191,8 @@ static const struct {
      "memory: 1GiB, environment: vm, live_migration: true"},
     {"hard-isolation-excludes-time-sliced-vgpu", ALL_LICENCES, "h100-80gb",
      "memory: 1GiB, isolation: hard"},
+    {"containers-exclude-hypervisor-vgpu", ALL_LICENCES, "l40s", "memory: 1GiB"},
+    {"bare-mig-needs-linux", ALL_LICENCES, "h100-80gb", "memory: 1GiB, os: windows"},
     {"vm-excludes-bare-mig", ALL_LICENCES, "h100-80gb", "memory: 1GiB, environment: vm"},
     {"desktops-exclude-mig", ALL_LICENCES, "h100-80gb", "memory: 1GiB, workload: vdi"},
     {"desktops-need-a-graphics-gpu", ALL_LICENCES, "h100-80gb", "memory: 1GiB, workload: vdi"},
@@ -245,6 +247,9 @@ test_rules_each_rule_holds_where_it_should_and_does_what_it_says(void **state)
             for (s = 0; s < 4; s++)
                 if (tr->rule->exclude_series & (1u << s))
                     assert_false(c->series & (1u << s));
+            for (m = GPV_METHOD_VGPU; m <= GPV_METHOD_MIG_VGPU; m++)
+                if (tr->rule->exclude_shared & (1u << m))
+                    assert_non_null(c->no_shared[m]);
         } else {
             assert_true(tr->decided);
             assert_ptr_equal(c->order_rule, tr->rule);
@@ -282,7 +287,8 @@ static void
 test_rules_a_plain_tenant_matches_only_the_general_rules(void **state)
 {
     const struct fixture *fx = *state;
-    static const char *const expected[] = {"compute-uses-c-series", "multi-tenancy-on-mig",
+    static const char *const expected[] = {"containers-exclude-hypervisor-vgpu",
+                                           "compute-uses-c-series", "multi-tenancy-on-mig",
                                            "otherwise-vgpu"};
     struct run r;
     char *yaml = site(ALL_LICENCES, "h100-80gb", "memory: 1GiB");
@@ -297,7 +303,7 @@ test_rules_a_plain_tenant_matches_only_the_general_rules(void **state)
 
         if (c->trace[i].step != GPV_STEP_RULE)
             continue;
-        for (k = 0; k < 3; k++)
+        for (k = 0; k < 4; k++)
             want = want || !strcmp(c->trace[i].rule->id, expected[k]);
         if (c->trace[i].matched != want)
             fprintf(stderr, "rule %s: matched %d\n", c->trace[i].rule->id, c->trace[i].matched);
@@ -313,10 +319,12 @@ static void
 test_rules_20gb_fits_1g20gb_but_20gib_needs_3g40gb(void **state)
 {
     const struct fixture *fx = *state;
-    static const char yaml[] = "version: 1\nlicenses: {ai_enterprise: true}\nfleet: [{gpu: "
-                               "h100-80gb, count: 1}]\ntenants:\n"
-                               "  - {name: dec, memory: 20GB, isolation: hard}\n"
-                               "  - {name: bin, memory: 20GiB, isolation: hard}\n";
+    static const char yaml[] =
+        "version: 1\nlicenses: {ai_enterprise: true}\nfleet: [{gpu: "
+        "h100-80gb, count: 1}]\ntenants:\n"
+        "  - {name: dec, memory: 20GB, isolation: hard}\n"
+        "  - {name: bin, memory: 20GiB, isolation: hard}\n"
+        "  - {name: binvm, memory: 20GiB, isolation: hard, environment: vm}\n";
     struct run r;
     const struct gpv_choice *c;
 
@@ -339,9 +347,14 @@ test_rules_20gb_fits_1g20gb_but_20gib_needs_3g40gb(void **state)
         strstr(select_text(c, GPV_METHOD_MIG),
                "20GiB needs 20480 MiB: 1g.20gb offers 19.62 GiB (20091 MiB): too small; 2g.20gb "
                "offers 19.62 GiB (20091 MiB): too small; 3g.40gb fits"));
+    run_release(&r);
+
     /* The MIG-backed type on a 1g.20gb has no more memory than the instance. */
-    assert_string_equal(c->gpu->vgpu->types[c->options[GPV_METHOD_MIG_VGPU].vgpu_type].name,
-                        "H100-3-40C");
+    memset(&r, 0, sizeof(r));
+    decide(&r, fx, yaml, "binvm");
+    c = &r.d.choices[r.d.best];
+    assert_int_equal(r.d.method, GPV_METHOD_MIG_VGPU);
+    assert_string_equal(gpv_choice_profile(c), "H100-3-40C");
     run_release(&r);
 }
 
@@ -402,11 +415,16 @@ test_rules_hard_isolated_migrating_vm_gets_mig_vgpu_only_when_licensed(void **st
     assert_int_equal(c->gpu->vgpu->types[c->vgpu_type].mig_profile, c->mig_profile);
     assert_string_equal(c->order_rule->id, "hard-isolation-with-live-migration");
     assert_int_equal(c->rank, 0);
+    assert_ptr_equal(c->decided_by, c->order_rule);
     assert_true(
         rejected_by(&r.d.rejected[GPV_METHOD_PASSTHROUGH], "live-migration-excludes-passthrough"));
     assert_true(rejected_by(&r.d.rejected[GPV_METHOD_MIG], "live-migration-excludes-bare-mig"));
-    assert_true(
-        rejected_by(&r.d.rejected[GPV_METHOD_VGPU], "hard-isolation-excludes-time-sliced-vgpu"));
+    /* Hard isolation leaves the whole-GPU type, which loses only on preference. */
+    assert_string_equal(c->no_shared[GPV_METHOD_VGPU]->id,
+                        "hard-isolation-excludes-time-sliced-vgpu");
+    assert_string_equal(c->gpu->vgpu->types[c->options[GPV_METHOD_VGPU].vgpu_type].name,
+                        "H100-80C");
+    assert_true(rejected_by(&r.d.rejected[GPV_METHOD_VGPU], "hard-isolation-with-live-migration"));
     assert_int_equal(r.d.rejected[GPV_METHOD_MIG_VGPU].n, 0);
     run_release(&r);
     free(yaml);
@@ -423,7 +441,7 @@ test_rules_hard_isolated_migrating_vm_gets_mig_vgpu_only_when_licensed(void **st
     assert_true(rejected_by(&r.d.rejected[GPV_METHOD_MIG], "live-migration-excludes-bare-mig"));
     assert_true(rejected_by(&r.d.rejected[GPV_METHOD_MIG], "vm-excludes-bare-mig"));
     assert_true(
-        rejected_by(&r.d.rejected[GPV_METHOD_VGPU], "hard-isolation-excludes-time-sliced-vgpu"));
+        rejected_with(&r.d.rejected[GPV_METHOD_VGPU], "C by 'c-series-needs-ai-enterprise'"));
     assert_true(
         rejected_by(&r.d.rejected[GPV_METHOD_MIG_VGPU], "mig-backed-vgpu-needs-ai-enterprise"));
     run_release(&r);
@@ -462,10 +480,10 @@ test_rules_compute_needs_a_fixed_share_or_more_slices(void **state)
     static const struct {
         const char *gpu, *tenant, *profile;
     } cases[] = {
-        {"l40s", "memory: 4GiB, compute: 0.25", "L40S-12C"},
-        {"l40s", "memory: 4GiB, compute: 0.3", "L40S-16C"},
-        {"l40s", "memory: 4GiB, compute: 0.4", "L40S-24C"},
-        {"l40s", "memory: 4GiB", "L40S-4C"},
+        {"l40s", "memory: 4GiB, compute: 0.25, environment: vm", "L40S-12C"},
+        {"l40s", "memory: 4GiB, compute: 0.3, environment: vm", "L40S-16C"},
+        {"l40s", "memory: 4GiB, compute: 0.4, environment: vm", "L40S-24C"},
+        {"l40s", "memory: 4GiB, environment: vm", "L40S-4C"},
         {"h100-80gb", "memory: 18GiB, compute: 25%", "2g.20gb"},
         {"h100-80gb", "memory: 18GiB, compute: 0.14", "1g.20gb"},
         {"h100-80gb", "memory: 1GiB, compute: 0.5", "4g.40gb"},
@@ -498,7 +516,8 @@ test_rules_hard_isolation_skips_mig_backed_types_that_time_slice_an_instance(voi
     assert_int_equal(r.d.method, GPV_METHOD_MIG_VGPU);
     assert_string_equal(gpv_choice_profile(&r.d.choices[0]), "DC-1-24C");
     assert_non_null(strstr(select_text(&r.d.choices[0], GPV_METHOD_MIG_VGPU),
-                           "hard isolation skips types that time-slice a GPU instance"));
+                           "'hard-isolation-excludes-time-sliced-vgpu' leaves only types that "
+                           "hold a GPU instance alone"));
     run_release(&r);
     memset(&r, 0, sizeof(r));
     decide(&r, fx, soft, "t");
@@ -553,7 +572,7 @@ test_rules_choices_are_ordered_best_first_by_rank_then_cost(void **state)
         "fleet: [{gpu: h100-80gb, count: 1, cost_per_hour: 3.2}, {gpu: l40s, count: 1, "
         "cost_per_hour: 1.1}]\n"
         "tenants:\n"
-        "  - {name: pod, memory: 9GB}\n"
+        "  - {name: pod, memory: 9GB, environment: vm}\n"
         "  - {name: secure, memory: 20GB, isolation: hard}\n"
         "  - {name: stuck, memory: 20GB, isolation: hard, environment: vm, live_migration: "
         "true, gpu: l40s}\n";
@@ -567,7 +586,7 @@ test_rules_choices_are_ordered_best_first_by_rank_then_cost(void **state)
     assert_string_equal(r.d.choices[0].gpu->id, "l40s");
     assert_int_equal(r.d.method, GPV_METHOD_VGPU);
     assert_true(r.d.choices[0].cost_per_hour > 1.09 && r.d.choices[0].cost_per_hour < 1.11);
-    assert_int_equal(r.d.choices[1].method, GPV_METHOD_MIG);
+    assert_int_equal(r.d.choices[1].method, GPV_METHOD_MIG_VGPU);
     for (i = 1; i < r.d.nchoices; i++)
         assert_true(gpv_choice_cmp(&r.d.choices[i - 1], &r.d.choices[i]) < 0);
     run_release(&r);
@@ -581,12 +600,17 @@ test_rules_choices_are_ordered_best_first_by_rank_then_cost(void **state)
     assert_int_equal(r.d.choices[1].rank, 2);
     run_release(&r);
 
-    /* Pinned: one candidate only, and it has no method. */
+    /* Pinned: one candidate only. Hard isolation and live migration on an L40S leave only the
+       whole-GPU vGPU type (no neighbours); the order wanted mig-vgpu, which the model lacks, so
+       the rule that removed it decided. */
     memset(&r, 0, sizeof(r));
     decide(&r, fx, with_cost, "stuck");
     assert_int_equal(r.d.nchoices, 1);
-    assert_int_equal(r.d.method, GPV_METHOD_NONE);
-    assert_int_equal(r.d.choices[0].rank, GPV_NMETHODS);
+    assert_int_equal(r.d.method, GPV_METHOD_VGPU);
+    assert_string_equal(gpv_choice_profile(&r.d.choices[0]), "L40S-48C");
+    assert_int_equal(r.d.choices[0].rank, 3);
+    assert_string_equal(r.d.choices[0].order_rule->id, "hard-isolation-with-live-migration");
+    assert_string_equal(r.d.choices[0].decided_by->id, "gpu-without-mig");
     run_release(&r);
 }
 
@@ -791,8 +815,8 @@ static const struct {
      "r.yaml:4:39: error: unknown method 'vgpuu' (did you mean 'vgpu'?); use passthrough, vgpu, "
      "mig or mig-vgpu"},
     {"  - {id: a, phase: exclude, prefer: [mig], reason: r, source: s}\n",
-     "r.yaml:4:37: error: rule 'a' is in phase exclude: it takes 'exclude' or 'exclude_series', "
-     "not 'prefer'"},
+     "r.yaml:4:37: error: rule 'a' is in phase exclude: it takes 'exclude', 'exclude_series' or "
+     "'exclude_shared', not 'prefer'"},
     {"  - {id: a, phase: prefer, exclude: [mig], reason: r, source: s}\n",
      "r.yaml:4:37: error: rule 'a' is in phase prefer: it takes 'prefer', not 'exclude'"},
     {"  - {id: a, phase: prefer, reason: r, source: s}\n",
@@ -844,8 +868,11 @@ static const struct {
     {"  - {id: a, phase: later, exclude: [mig], reason: r, source: s}\n",
      "r.yaml:4:20: error: unknown phase 'later'; use exclude or prefer"},
     {"  - {id: a, phase: exclude, reason: r, source: s}\n",
-     "r.yaml:4:5: error: rule 'a' is in phase exclude but excludes nothing: give 'exclude' or "
-     "'exclude_series'"},
+     "r.yaml:4:5: error: rule 'a' is in phase exclude but excludes nothing: give 'exclude', "
+     "'exclude_series' or 'exclude_shared'"},
+    {"  - {id: a, phase: exclude, exclude_shared: [mig], reason: r, source: s}\n",
+     "r.yaml:4:46: error: 'exclude_shared' of rule 'a' lists 'mig': only vgpu and mig-vgpu have "
+     "shared types"},
     {"  - {id: a, phase: exclude, exclude: [], reason: r, source: s}\n",
      "r.yaml:4:38: error: 'exclude' of rule 'a' is empty"},
     {"  - {id: a, phase: exclude, exclude: [mig], reason: r, source: s, colour: red}\n",

@@ -559,7 +559,8 @@ test_tenant_kinds_differ_in_requirements_not_in_names(void **state)
         "  - {name: b, isolation: hard, spread: true, replicas: 2, memory: 20GiB}\n"
         "  - {name: c, memory: 20480MiB, isolation: hard, replicas: 2, spread: gpu}\n"
         "  - {name: d, memory: 20GiB, replicas: 2, spread: gpu}\n"
-        "  - {name: e, memory: 20GiB, isolation: hard, replicas: 2, gpu: l40s}\n";
+        "  - {name: e, memory: 20GiB, isolation: hard, replicas: 2, gpu: l40s}\n"
+        "  - {name: f, memory: 20GiB, isolation: hard, replicas: 2, spread: gpu, os: windows}\n";
     const struct gpv_tenant *t;
     size_t i;
 
@@ -570,7 +571,7 @@ test_tenant_kinds_differ_in_requirements_not_in_names(void **state)
     assert_int_equal(gpv_tenant_kind_cmp(&t[0], &t[1]), 0);
     assert_true(gpv_tenant_kind_hash(&t[0]) == gpv_tenant_kind_hash(&t[1]));
     /* The same bytes written another way are another kind: traces quote what was written. */
-    for (i = 2; i < 5; i++) {
+    for (i = 2; i < 6; i++) {
         assert_int_not_equal(gpv_tenant_kind_cmp(&t[0], &t[i]), 0);
         assert_int_equal(gpv_tenant_kind_cmp(&t[0], &t[i]), -gpv_tenant_kind_cmp(&t[i], &t[0]));
     }
