@@ -270,7 +270,6 @@ gpv_tenant_validate(enum gpv_tenant_field *field, const struct gpv_tenant *t,
                     const struct gpv_tenants *file, struct gpv_error *err)
 {
     enum gpv_tenant_field f = GPV_TENANT_F_NONE;
-    char *what = NULL;
     size_t i;
     int rc = 0;
 
@@ -281,34 +280,34 @@ gpv_tenant_validate(enum gpv_tenant_field *field, const struct gpv_tenant *t,
                            GPV_TENANT_NAME_MAX);
         goto out;
     }
-    what = xasprintf("tenant '%s'", t->name);
+    /* The tenant is named in each message as "tenant 'NAME'", formatted only on failure. */
     if (t->replicas < 1 || t->replicas > GPV_TENANT_REPLICAS) {
         f = GPV_TENANT_F_REPLICAS;
         rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
-                           "'replicas' of %s must be between 1 and %d, not %d", what,
+                           "'replicas' of tenant '%s' must be between 1 and %d, not %d", t->name,
                            GPV_TENANT_REPLICAS, t->replicas);
     } else if (t->gpus < 0 || t->gpus > GPV_TENANT_GPUS_MAX) {
         f = GPV_TENANT_F_GPUS;
         rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
-                           "'gpus' of %s must be between 0 and %d, not %d", what,
+                           "'gpus' of tenant '%s' must be between 0 and %d, not %d", t->name,
                            GPV_TENANT_GPUS_MAX, t->gpus);
     } else if (t->memory <= 0 && !gpv_tenant_whole_gpu(t)) {
         rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
-                           "missing key 'memory' in %s (needed unless 'gpus' or 'full_gpu' asks "
-                           "for whole GPUs)",
-                           what);
+                           "missing key 'memory' in tenant '%s' (needed unless 'gpus' or "
+                           "'full_gpu' asks for whole GPUs)",
+                           t->name);
     } else if (t->compute > 0 && gpv_tenant_whole_gpu(t)) {
         f = GPV_TENANT_F_COMPUTE;
         if (t->gpus >= 1)
             rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
-                               "'compute' of %s is a share of one GPU, but the tenant asks for "
-                               "whole GPUs (gpus: %d)",
-                               what, t->gpus);
+                               "'compute' of tenant '%s' is a share of one GPU, but the tenant "
+                               "asks for whole GPUs (gpus: %d)",
+                               t->name, t->gpus);
         else
             rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
-                               "'compute' of %s is a share of one GPU, but the tenant asks for "
-                               "a whole GPU (full_gpu: true)",
-                               what);
+                               "'compute' of tenant '%s' is a share of one GPU, but the tenant "
+                               "asks for a whole GPU (full_gpu: true)",
+                               t->name);
     } else if (t->gpu && file && file->nfleet) {
         for (i = 0; i < file->nfleet; i++)
             if (file->fleet[i].gpu == t->gpu)
@@ -316,12 +315,12 @@ gpv_tenant_validate(enum gpv_tenant_field *field, const struct gpv_tenant *t,
         if (i == file->nfleet) {
             f = GPV_TENANT_F_GPU;
             rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
-                               "%s is pinned to '%s', which is not in the fleet", what, t->gpu->id);
+                               "tenant '%s' is pinned to '%s', which is not in the fleet", t->name,
+                               t->gpu->id);
         }
     }
 out:
     if (field)
         *field = f;
-    free(what);
     return rc;
 }

@@ -729,6 +729,54 @@ gpv_y_expect(const struct gpv_ydoc *doc, const struct gpv_ynode *node, enum gpv_
                        kind_name(node));
 }
 
+/* Decodes val as field fd into base; what names it in messages. Returns 0 or GPV_EINPUT. */
+static int
+decode_field(char *base, const struct gpv_yfield *fd, const struct gpv_ydoc *doc,
+             const struct gpv_ynode *val, const char *what, struct gpv_error *err)
+{
+    int rc = 0;
+
+    switch (fd->type) {
+    case GPV_YF_STR: {
+        const char *s;
+
+        rc = gpv_y_str(&s, doc, val, what, err);
+        if (!rc) {
+            free(*(char **)base);
+            *(char **)base = xstrdup(s);
+        }
+        break;
+    }
+    case GPV_YF_INT: {
+        long long v;
+
+        rc = gpv_y_int(&v, doc, val, fd->min, fd->max, what, err);
+        if (!rc)
+            *(int *)base = (int)v;
+        break;
+    }
+    case GPV_YF_LLONG:
+        rc = gpv_y_int((long long *)base, doc, val, fd->min, fd->max, what, err);
+        break;
+    case GPV_YF_DOUBLE:
+        rc = gpv_y_double((double *)base, doc, val, fd->dmin, fd->dmax, what, err);
+        break;
+    case GPV_YF_BOOL:
+        rc = gpv_y_bool((bool *)base, doc, val, what, err);
+        break;
+    case GPV_YF_SEQ:
+    case GPV_YF_MAP:
+        rc = gpv_y_expect(doc, val, fd->type == GPV_YF_SEQ ? GPV_Y_SEQ : GPV_Y_MAP, what, err);
+        if (!rc)
+            *(const struct gpv_ynode **)base = val;
+        break;
+    case GPV_YF_NODE:
+        *(const struct gpv_ynode **)base = val;
+        break;
+    }
+    return rc;
+}
+
 int
 gpv_ymap_decode(void *out, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
                 const struct gpv_yfield *fields, size_t nfields, const char *what,
@@ -744,8 +792,6 @@ gpv_ymap_decode(void *out, const struct gpv_ydoc *doc, const struct gpv_ynode *m
     GPV_ASSERT(nfields <= GPV_YMAP_MAX_FIELDS);
     if (gpv_y_expect(doc, map, GPV_Y_MAP, what, err))
         return GPV_EINPUT;
-    for (f = 0; f < nfields; f++)
-        keys[f] = fields[f].key;
     for (i = 0; i < map->n; i++) {
         const struct gpv_ynode *key = map->items[2 * i], *val = map->items[2 * i + 1];
         const struct gpv_yfield *fd = NULL;
@@ -755,8 +801,11 @@ gpv_ymap_decode(void *out, const struct gpv_ydoc *doc, const struct gpv_ynode *m
             if (!strcmp(fields[f].key, key->str))
                 break;
         if (f == nfields) {
-            int s = gpv_suggest(key->str, keys, nfields);
+            int s;
 
+            for (f = 0; f < nfields; f++)
+                keys[f] = fields[f].key;
+            s = gpv_suggest(key->str, keys, nfields);
             if (s >= 0)
                 return gpv_y_error(err, GPV_EINPUT, doc, key,
                                    "unknown key '%s' in %s (did you mean '%s'?)", key->str, what,
@@ -766,49 +815,14 @@ gpv_ymap_decode(void *out, const struct gpv_ydoc *doc, const struct gpv_ynode *m
         fd = &fields[f];
         got |= 1ull << f;
         base = (char *)out + fd->offset;
-        where = xasprintf("'%s' of %s", fd->key, what);
-        rc = 0;
-        switch (fd->type) {
-        case GPV_YF_STR: {
-            const char *s;
-
-            rc = gpv_y_str(&s, doc, val, where, err);
-            if (!rc) {
-                free(*(char **)base);
-                *(char **)base = xstrdup(s);
-            }
-            break;
-        }
-        case GPV_YF_INT: {
-            long long v;
-
-            rc = gpv_y_int(&v, doc, val, fd->min, fd->max, where, err);
-            if (!rc)
-                *(int *)base = (int)v;
-            break;
-        }
-        case GPV_YF_LLONG:
-            rc = gpv_y_int((long long *)base, doc, val, fd->min, fd->max, where, err);
-            break;
-        case GPV_YF_DOUBLE:
-            rc = gpv_y_double((double *)base, doc, val, fd->dmin, fd->dmax, where, err);
-            break;
-        case GPV_YF_BOOL:
-            rc = gpv_y_bool((bool *)base, doc, val, where, err);
-            break;
-        case GPV_YF_SEQ:
-        case GPV_YF_MAP:
-            rc = gpv_y_expect(doc, val, fd->type == GPV_YF_SEQ ? GPV_Y_SEQ : GPV_Y_MAP, where, err);
-            if (!rc)
-                *(const struct gpv_ynode **)base = val;
-            break;
-        case GPV_YF_NODE:
-            *(const struct gpv_ynode **)base = val;
-            break;
-        }
-        free(where);
-        if (rc)
+        /* The value is named in a message ("'replicas' of tenant 'web'") only when it is bad:
+           decoded without one first, and again with it to say why. */
+        if (decode_field(base, fd, doc, val, "", NULL)) {
+            where = xasprintf("'%s' of %s", fd->key, what);
+            rc = decode_field(base, fd, doc, val, where, err);
+            free(where);
             return rc;
+        }
     }
     for (f = 0; f < nfields; f++)
         if (fields[f].required && !(got & (1ull << f)))

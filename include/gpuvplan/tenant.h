@@ -28,6 +28,14 @@
 #define GPV_NODE_NAME_MAX   253     /* longest node name (a DNS-1123 subdomain) */
 #define GPV_NODE_LABELS_MAX 64      /* most labels on one fleet entry */
 
+/*
+ * Resource limits of one tenants file (docs/tenants.md, "Limits"), each an error at the line
+ * and column where it is passed: bytes (about 3.5 million tenants as bench writes them), and
+ * tenants (each costs about 200 bytes of memory before planning).
+ */
+#define GPV_TENANTS_MAX_BYTES ((size_t)256 << 20)
+#define GPV_TENANTS_MAX       4000000
+
 /* How strongly a tenant must be kept apart from its neighbours on a GPU. */
 enum gpv_isolation {
     GPV_ISO_NONE, /* sharing anything is fine */

@@ -440,7 +440,7 @@ test_tenant_loader_refuses_binary_bytes_and_huge_input(void **state)
     struct gpv_tenants f;
     struct gpv_error err;
     static const char bin[] = "version: 1\ntenants: [{name: w\x01, memory: 1GiB}]\n";
-    size_t big = (16u << 20) + 1;
+    size_t big = GPV_TENANTS_MAX_BYTES + 1;
     char *huge = calloc(big, 1);
 
     assert_non_null(huge);
@@ -448,8 +448,12 @@ test_tenant_loader_refuses_binary_bytes_and_huge_input(void **state)
     gpv_error_init(&err);
     assert_int_equal(gpv_tenants_load_mem(&f, bin, sizeof(bin) - 1, "t.yaml", *state, &err),
                      GPV_EINPUT);
+    memcpy(huge, "version: 1\ntenants:\n", 20);
     assert_int_equal(gpv_tenants_load_mem(&f, huge, big, "t.yaml", *state, &err), GPV_EINPUT);
-    assert_non_null(strstr(err.msg, "the limit is"));
+    /* At the first byte past the limit, on the third line. */
+    assert_string_equal(err.msg, "file is larger than the 256 MiB limit");
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.col, (int)(GPV_TENANTS_MAX_BYTES - 20) + 1);
     free(huge);
 }
 
