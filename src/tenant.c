@@ -224,6 +224,46 @@ fleet_entry_release(struct gpv_fleet_entry *fe)
     fe->nnodes = fe->nlabels = 0;
 }
 
+char *
+tn_strings_dup(struct gpv_tenant_strings **strings, const char *s)
+{
+    struct gpv_tenant_strings *set = *strings;
+    struct tn_block *b;
+    size_t n = strlen(s) + 1;
+    char *p;
+
+    if (!set)
+        set = *strings = xcalloc(1, sizeof(*set));
+    b = set->blocks;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > TN_STRINGS_BLOCK ? n : TN_STRINGS_BLOCK;
+
+        b = xmalloc(sizeof(*b) + cap);
+        b->used = 0;
+        b->cap = cap;
+        b->next = set->blocks;
+        set->blocks = b;
+    }
+    p = b->data + b->used;
+    memcpy(p, s, n);
+    b->used += n;
+    return p;
+}
+
+void
+tn_strings_free(struct gpv_tenant_strings *strings)
+{
+    struct tn_block *b, *next;
+
+    if (!strings)
+        return;
+    for (b = strings->blocks; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(strings);
+}
+
 void
 gpv_tenants_release(struct gpv_tenants *t)
 {
@@ -231,8 +271,10 @@ gpv_tenants_release(struct gpv_tenants *t)
 
     if (!t)
         return;
-    for (i = 0; i < t->ntenants; i++)
+    /* A loaded file's strings are in one set, freed at once. */
+    for (i = 0; !t->strings && i < t->ntenants; i++)
         gpv_tenant_release(&t->tenants[i]);
+    tn_strings_free(t->strings);
     free(t->tenants);
     for (i = 0; t->fleet && i < t->nfleet; i++)
         fleet_entry_release(&t->fleet[i]);

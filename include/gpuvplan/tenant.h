@@ -149,6 +149,10 @@ struct gpv_tenants {
     struct gpv_fleet_entry *fleet;
     size_t ntenants; /* at least 1 */
     struct gpv_tenant *tenants;
+    /* Where the loader keeps every tenant's name and memory_text (one block of memory, not two
+       allocations per tenant), freed by gpv_tenants_release(); NULL in a file built by hand,
+       whose strings are each allocated and freed with gpv_tenant_release(). */
+    struct gpv_tenant_strings *strings;
 };
 
 /* Sets t to the defaults above (name NULL, replicas 1, soft, inference, container). */
@@ -191,7 +195,7 @@ int gpv_tenants_load_all(struct gpv_tenants *out, struct gpv_error *errs, size_t
 /* Frees the contents of t and leaves it empty. NULL-safe. */
 void gpv_tenants_release(struct gpv_tenants *t);
 
-/* Frees the strings of one tenant (for tenants built by hand). */
+/* Frees the strings of one tenant (for tenants built by hand, never one of a loaded file). */
 void gpv_tenant_release(struct gpv_tenant *t);
 
 /* The field of a tenant a validation error is about, so a loader can point at it. */
