@@ -314,6 +314,10 @@ top(struct gpv_emit *e)
     return e->depth ? &e->frame[e->depth - 1] : NULL;
 }
 
+/* Levels JSON indents in one copy, and the separator with their spaces (two a level). */
+#define JSON_SEP_DEPTH 16
+static const char json_sep[] = ",\n                                ";
+
 /* JSON: what comes before an item or member of the innermost container. */
 static void
 json_before(struct gpv_emit *e, const char *key)
@@ -324,6 +328,11 @@ json_before(struct gpv_emit *e, const char *key)
         return;
     if (f->inl) {
         gpv_buf_puts(e->out, f->n ? ", " : "[");
+    } else if (e->depth <= JSON_SEP_DEPTH) {
+        /* The separator, the newline and the indentation in one copy: plans write millions. */
+        if (!f->n)
+            gpv_buf_putc(e->out, f->obj ? '{' : '[');
+        gpv_buf_put(e->out, json_sep + (f->n ? 0 : 1), (f->n ? 2 : 1) + 2 * e->depth);
     } else {
         gpv_buf_puts(e->out, f->n ? ",\n" : f->obj ? "{\n" : "[\n");
         gpv_json_put_indent(e->out, (int)e->depth);
@@ -469,6 +478,9 @@ gpv_emit_end(struct gpv_emit *e)
         gpv_buf_puts(e->out, f->obj ? "{}" : "[]");
     } else if (f->inl) {
         gpv_buf_putc(e->out, ']');
+    } else if (d <= JSON_SEP_DEPTH) {
+        gpv_buf_put(e->out, json_sep + 1, 1 + 2 * (size_t)d);
+        gpv_buf_putc(e->out, f->obj ? '}' : ']');
     } else {
         gpv_buf_putc(e->out, '\n');
         gpv_json_put_indent(e->out, d);
