@@ -508,6 +508,7 @@ struct loader {
     struct gpv_ynode root;    /* the top-level mapping, its values kept but for the tenants */
     struct gpv_ynode tenants; /* stands for the tenants list: its position; no items */
     size_t nitems;            /* of the tenants list, read or not */
+    size_t max_tenants;       /* the limit on nitems */
     size_t cap;               /* of out->tenants and pos */
     struct tn_pos *pos;       /* of each tenant's name */
     bool tenants_seen, tenants_read, tenants_last;
@@ -580,10 +581,10 @@ read_tenants(struct loader *L, struct gpv_yparser *p, bool decode, struct gpv_er
             return rc;
         if (ev.kind == GPV_YE_END)
             break;
-        if (L->nitems == GPV_TENANTS_MAX)
+        if (L->nitems == L->max_tenants)
             return gpv_error_set(e, GPV_EINPUT, L->name, ev.line, ev.col,
-                                 "more than %d tenants: that is the limit of one file",
-                                 GPV_TENANTS_MAX);
+                                 "more than %zu tenants: that is the limit of one file",
+                                 L->max_tenants);
         L->nitems++;
         if (!decode || full(L->found)) {
             if ((rc = gpv_yparser_skip(p, &ev, e)))
@@ -756,6 +757,15 @@ int
 gpv_tenants_load_all(struct gpv_tenants *out, struct gpv_error *errs, size_t *nerrs,
                      const char *buf, size_t len, const char *name, const struct gpv_db *db)
 {
+    return gpv_tenants_load_limited(out, errs, nerrs, buf, len, name, db, NULL);
+}
+
+int
+gpv_tenants_load_limited(struct gpv_tenants *out, struct gpv_error *errs, size_t *nerrs,
+                         const char *buf, size_t len, const char *name, const struct gpv_db *db,
+                         const struct gpv_tenants_limits *limits)
+{
+    size_t max_bytes = limits && limits->max_bytes ? limits->max_bytes : GPV_TENANTS_MAX_BYTES;
     struct loader L;
     struct tn_errs *found = xcalloc(1, sizeof(*found));
     struct gpv_error e;
@@ -777,12 +787,18 @@ gpv_tenants_load_all(struct gpv_tenants *out, struct gpv_error *errs, size_t *ne
     L.buf = buf;
     L.len = len;
     L.name = name;
+    L.max_tenants = limits && limits->max_tenants ? limits->max_tenants : GPV_TENANTS_MAX;
     L.top = gpv_ydoc_new(name);
     L.one = gpv_ydoc_new(name);
-    if (len > GPV_TENANTS_MAX_BYTES) {
-        position_of(&line, &col, buf, GPV_TENANTS_MAX_BYTES);
-        gpv_error_set(&e, GPV_EINPUT, name, line, col, "file is larger than the %d MiB limit",
-                      (int)(GPV_TENANTS_MAX_BYTES >> 20));
+    if (len > max_bytes) {
+        /* At the first byte past the limit. */
+        position_of(&line, &col, buf, max_bytes);
+        if (max_bytes % ((size_t)1 << 20) == 0)
+            gpv_error_set(&e, GPV_EINPUT, name, line, col, "file is larger than the %zu MiB limit",
+                          max_bytes >> 20);
+        else
+            gpv_error_set(&e, GPV_EINPUT, name, line, col, "file is larger than the %zu-byte limit",
+                          max_bytes);
         only(found, &e);
         goto out;
     }

@@ -192,6 +192,21 @@ int gpv_tenants_load_mem(struct gpv_tenants *out, const char *buf, size_t len, c
 int gpv_tenants_load_all(struct gpv_tenants *out, struct gpv_error *errs, size_t *nerrs,
                          const char *buf, size_t len, const char *name, const struct gpv_db *db);
 
+/* Resource limits of one load; a field 0 takes the default. */
+struct gpv_tenants_limits {
+    size_t max_bytes;   /* largest file: GPV_TENANTS_MAX_BYTES */
+    size_t max_tenants; /* most tenants: GPV_TENANTS_MAX */
+};
+
+/*
+ * gpv_tenants_load_all() under limits (NULL: the defaults). Past a limit, the one error is at
+ * the line and column where it is passed: the first byte past max_bytes ("file is larger than
+ * the 256 MiB limit"), the first tenant past max_tenants.
+ */
+int gpv_tenants_load_limited(struct gpv_tenants *out, struct gpv_error *errs, size_t *nerrs,
+                             const char *buf, size_t len, const char *name, const struct gpv_db *db,
+                             const struct gpv_tenants_limits *limits);
+
 /* Frees the contents of t and leaves it empty. NULL-safe. */
 void gpv_tenants_release(struct gpv_tenants *t);
 
