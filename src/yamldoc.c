@@ -797,8 +797,9 @@ gpv_ymap_decode(void *out, const struct gpv_ydoc *doc, const struct gpv_ynode *m
         const struct gpv_yfield *fd = NULL;
         char *base;
 
+        /* The first byte first: most rows differ there. */
         for (f = 0; f < nfields; f++)
-            if (!strcmp(fields[f].key, key->str))
+            if (fields[f].key[0] == key->str[0] && !strcmp(fields[f].key, key->str))
                 break;
         if (f == nfields) {
             int s;
