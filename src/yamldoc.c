@@ -263,14 +263,17 @@ add_key(struct ylevel *lv, const char *s, size_t len, const yaml_mark_t *mark)
     }
 }
 
-/* For sorting a large mapping's keys: by text, ties by position. */
-static const char *sort_kbuf;
+/* A large mapping's key, for sorting: by text, ties by position. */
+struct key_ref {
+    const char *s;
+    int line, col;
+};
 
 static int
 key_cmp(const void *a, const void *b)
 {
-    const struct ykey *x = a, *y = b;
-    int c = strcmp(sort_kbuf + x->off, sort_kbuf + y->off);
+    const struct key_ref *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
 
     /* Ties by position, so the later duplicate is the one reported. */
     if (c)
@@ -282,27 +285,37 @@ key_cmp(const void *a, const void *b)
 static int
 check_keys(struct gpv_yparser *p, struct ylevel *lv, struct gpv_error *err)
 {
-    const struct ykey *k = NULL, *first = NULL;
+    struct key_ref *refs = NULL, k = {NULL, 0, 0}, first = {NULL, 0, 0};
     size_t i;
+    int rc = 0;
 
     if (lv->nkeys > YKEYS_SCAN) {
-        sort_kbuf = lv->kbuf;
-        qsort(lv->keys, lv->nkeys, sizeof(*lv->keys), key_cmp);
-        for (i = 1; i < lv->nkeys && !k; i++) {
-            if (!strcmp(lv->kbuf + lv->keys[i - 1].off, lv->kbuf + lv->keys[i].off)) {
-                k = &lv->keys[i];
-                first = &lv->keys[i - 1];
+        refs = xmalloc(lv->nkeys * sizeof(*refs));
+        for (i = 0; i < lv->nkeys; i++) {
+            refs[i].s = lv->kbuf + lv->keys[i].off;
+            refs[i].line = lv->keys[i].line;
+            refs[i].col = lv->keys[i].col;
+        }
+        qsort(refs, lv->nkeys, sizeof(*refs), key_cmp);
+        for (i = 1; i < lv->nkeys && !k.s; i++) {
+            if (!strcmp(refs[i - 1].s, refs[i].s)) {
+                k = refs[i];
+                first = refs[i - 1];
             }
         }
     } else if (lv->dup >= 0) {
-        k = &lv->keys[lv->dup];
-        first = &lv->keys[lv->dup_first];
+        k.s = lv->kbuf + lv->keys[lv->dup].off;
+        k.line = lv->keys[lv->dup].line;
+        k.col = lv->keys[lv->dup].col;
+        first.line = lv->keys[lv->dup_first].line;
     }
-    if (!k)
-        return 0;
-    p->failed = true;
-    return gpv_error_set(err, GPV_EINPUT, p->name, k->line, k->col,
-                         "duplicate key '%s' (first at line %d)", lv->kbuf + k->off, first->line);
+    if (k.s) {
+        p->failed = true;
+        rc = gpv_error_set(err, GPV_EINPUT, p->name, k.line, k.col,
+                           "duplicate key '%s' (first at line %d)", k.s, first.line);
+    }
+    free(refs);
+    return rc;
 }
 
 /*
