@@ -511,6 +511,7 @@ struct loader {
     size_t max_tenants;       /* the limit on nitems */
     size_t cap;               /* of out->tenants and pos */
     struct tn_pos *pos;       /* of each tenant's name */
+    char *memory_texts[64];   /* memory quantities met, by hash: a file repeats a few */
     bool tenants_seen, tenants_read, tenants_last;
 };
 
@@ -558,6 +559,22 @@ load_prelude(struct loader *L)
     }
     if (found->n == k)
         keep(found, tn_check_unique_nodes(out, L->top, fleet, &e), &e);
+}
+
+/* The file's copy of a memory quantity as written: one per distinct text, mostly. */
+static char *
+intern_memory(struct loader *L, const char *text)
+{
+    unsigned h = 0;
+    const char *p;
+    char **slot;
+
+    for (p = text; *p; p++)
+        h = h * 31 + (unsigned char)*p;
+    slot = &L->memory_texts[h % NELEM(L->memory_texts)];
+    if (!*slot || strcmp(*slot, text))
+        *slot = tn_strings_dup(&L->out->strings, text);
+    return *slot;
 }
 
 /*
@@ -609,7 +626,7 @@ read_tenants(struct loader *L, struct gpv_yparser *p, bool decode, struct gpv_er
             t->name = s;
         }
         if (t->memory_text) {
-            char *s = tn_strings_dup(&out->strings, t->memory_text);
+            char *s = intern_memory(L, t->memory_text);
 
             free(t->memory_text);
             t->memory_text = s;
@@ -832,6 +849,7 @@ gpv_tenants_load_limited(struct gpv_tenants *out, struct gpv_error *errs, size_t
            known. */
         gpv_tenants_release(out);
         L.cap = 0;
+        memset(L.memory_texts, 0, sizeof(L.memory_texts));
         out->name = xstrdup(name);
         out->version = top.version;
         found->n = 0;
