@@ -609,6 +609,9 @@ gpv_y_is_null(const struct gpv_ynode *node)
     if (!node || node->kind != GPV_Y_SCALAR || !node->plain)
         return false;
     s = node->str;
+    /* Asked of nearly every scalar read: most fail at the first byte. */
+    if (*s && *s != '~' && *s != 'n' && *s != 'N')
+        return false;
     return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
 }
 
