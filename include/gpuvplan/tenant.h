@@ -31,7 +31,7 @@
 /*
  * Resource limits of one tenants file (docs/tenants.md, "Limits"), each an error at the line
  * and column where it is passed: bytes (about 3.5 million tenants as bench writes them), and
- * tenants (each costs about 200 bytes of memory before planning).
+ * tenants (each costs about 110 bytes of memory before planning).
  */
 #define GPV_TENANTS_MAX_BYTES ((size_t)256 << 20)
 #define GPV_TENANTS_MAX       4000000
