@@ -4,7 +4,7 @@
  *   pack_bench TENANTS.yaml optimal|first-fit [MODEL...]
  *   pack_bench --generate=N optimal|first-fit [MODEL...]
  * The second form builds bench/gen.h's site in memory (seed 1, the same tenants gen_tenants
- * writes), for sizes past the YAML loader's 16 MiB document limit. Prints one line: tenants,
+ * writes), to time the planner without reading a file. Prints one line: tenants,
  * strategy, seconds to load (or generate) / decide+pack / write JSON, peak memory, GPUs used,
  * lower bound, gap, whether optimal, JSON size, search nodes. MODELs are the --gpu candidates
  * (default: h100-80gb and l40s, a realistic pair).

@@ -78,4 +78,4 @@ row "constraint max 0 on the only large profile (refused)" --profiles "$work/max
 row "1,000 profile files (refused past 256 models)" --profiles "$work/many" recommend "$work/one.yaml"
 row "replicas: 1000000, no fleet, every model" recommend "$work/million.yaml"
 row "100,000 distinct tenants, no fleet, every model" recommend "$work/distinct.yaml"
-row "explain /dev/zero (refused at 16 MiB)" explain /dev/zero
+row "explain /dev/zero (refused at 256 MiB)" explain /dev/zero

@@ -11,6 +11,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * gpv_buf_put() and its siblings without a call while the buffer has room: a plan is millions
+ * of short pieces. The buffer's own function takes over when it must grow or flush.
+ */
+static inline void
+emit_put(struct gpv_buf *b, const char *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        gpv_buf_put(b, p, n);
+        return;
+    }
+    memcpy(b->s + b->len, p, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static inline void
+emit_putc(struct gpv_buf *b, char c)
+{
+    if (b->len + 2 > b->cap) {
+        gpv_buf_putc(b, c);
+        return;
+    }
+    b->s[b->len++] = c;
+    b->s[b->len] = '\0';
+}
+
+static inline void
+emit_puts(struct gpv_buf *b, const char *s)
+{
+    emit_put(b, s, strlen(s));
+}
+
 /* ---- scalars ------------------------------------------------------------------------------ */
 
 void
@@ -19,14 +52,14 @@ gpv_json_put_number(struct gpv_buf *b, double d)
     char tmp[64];
 
     if (!isfinite(d)) {
-        gpv_buf_put(b, "null", 4);
+        emit_put(b, "null", 4);
         return;
     }
     /* Six significant digits keep output stable and readable; integers print without ".0". */
     snprintf(tmp, sizeof(tmp), "%.6g", d);
     if (strchr(tmp, 'e') && fabs(d) < 1e15 && d == floor(d))
         snprintf(tmp, sizeof(tmp), "%.0f", d);
-    gpv_buf_put(b, tmp, strlen(tmp));
+    emit_put(b, tmp, strlen(tmp));
 }
 
 void
@@ -41,7 +74,7 @@ gpv_json_put_int(struct gpv_buf *b, long long i)
     } while (u);
     if (i < 0)
         *--p = '-';
-    gpv_buf_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
+    emit_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 /*
@@ -99,7 +132,7 @@ put_quoted(struct gpv_buf *b, const char *s, bool yaml)
     const unsigned char *end = run + strlen(s);
     const unsigned char limit = yaml ? 2 : 1;
 
-    gpv_buf_put(b, "\"", 1);
+    emit_put(b, "\"", 1);
     /* Runs of bytes that need no escape are copied whole: plans are mostly such runs. */
     for (p = run; *p; p++) {
         char esc[8];
@@ -121,8 +154,8 @@ put_quoted(struct gpv_buf *b, const char *s, bool yaml)
 
             if (ul == 0) {
                 /* Invalid UTF-8 from an input file: the output stays valid (U+FFFD per byte). */
-                gpv_buf_put(b, (const char *)run, (size_t)(p - run));
-                gpv_buf_put(b, "\\ufffd", 6);
+                emit_put(b, (const char *)run, (size_t)(p - run));
+                emit_put(b, "\\ufffd", 6);
                 run = p + 1;
                 continue;
             }
@@ -133,44 +166,44 @@ put_quoted(struct gpv_buf *b, const char *s, bool yaml)
         } else if (!escape_class[*p] || escape_class[*p] > limit) {
             continue;
         }
-        gpv_buf_put(b, (const char *)run, (size_t)(p - run));
+        emit_put(b, (const char *)run, (size_t)(p - run));
         run = p + 1;
         switch (*p) {
         case '"':
-            gpv_buf_put(b, "\\\"", 2);
+            emit_put(b, "\\\"", 2);
             break;
         case '\\':
-            gpv_buf_put(b, "\\\\", 2);
+            emit_put(b, "\\\\", 2);
             break;
         case '\n':
-            gpv_buf_put(b, "\\n", 2);
+            emit_put(b, "\\n", 2);
             break;
         case '\t':
-            gpv_buf_put(b, "\\t", 2);
+            emit_put(b, "\\t", 2);
             break;
         case '\r':
-            gpv_buf_put(b, "\\r", 2);
+            emit_put(b, "\\r", 2);
             break;
         case 0x7f:
-            gpv_buf_put(b, "\\x7f", 4);
+            emit_put(b, "\\x7f", 4);
             break;
         case 0xc2: /* U+0080..U+009F (YAML) */
             snprintf(esc, sizeof(esc), "\\u%04x", p[1]);
-            gpv_buf_put(b, esc, 6);
+            emit_put(b, esc, 6);
             run = ++p + 1;
             break;
         case 0xe2: /* U+2028, U+2029 (YAML) */
-            gpv_buf_put(b, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+            emit_put(b, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
             p += 2;
             run = p + 1;
             break;
         default:
             snprintf(esc, sizeof(esc), "\\u%04x", *p);
-            gpv_buf_put(b, esc, 6);
+            emit_put(b, esc, 6);
         }
     }
-    gpv_buf_put(b, (const char *)run, (size_t)(p - run));
-    gpv_buf_put(b, "\"", 1);
+    emit_put(b, (const char *)run, (size_t)(p - run));
+    emit_put(b, "\"", 1);
 }
 
 void
@@ -187,7 +220,7 @@ gpv_json_put_indent(struct gpv_buf *b, int depth)
     while (depth > 0) {
         int n = depth > 32 ? 32 : depth;
 
-        gpv_buf_put(b, spaces, (size_t)n * 2);
+        emit_put(b, spaces, (size_t)n * 2);
         depth -= n;
     }
 }
@@ -238,7 +271,7 @@ put_yaml(struct gpv_buf *b, const char *s, bool flow)
     if (yaml_needs_quotes(s, flow))
         put_quoted(b, s, true); /* JSON's escapes, all of which YAML reads the same */
     else
-        gpv_buf_put(b, s, strlen(s));
+        emit_put(b, s, strlen(s));
 }
 
 void
@@ -290,18 +323,18 @@ put_key(struct gpv_emit *e, const char *key)
         e->keys = xcalloc(KEY_SLOTS, sizeof(*e->keys));
     k = &e->keys[((uintptr_t)key >> 3) % KEY_SLOTS];
     if (k->addr == key && !strcmp(k->raw, key)) {
-        gpv_buf_put(e->out, k->text, k->len);
+        emit_put(e->out, k->text, k->len);
         return;
     }
     gpv_buf_init(&tmp);
     if (e->kind == GPV_EMIT_JSON) {
         gpv_json_put_string(&tmp, key);
-        gpv_buf_put(&tmp, ": ", 2);
+        emit_put(&tmp, ": ", 2);
     } else {
         gpv_yaml_put_string(&tmp, key);
-        gpv_buf_putc(&tmp, ':');
+        emit_putc(&tmp, ':');
     }
-    gpv_buf_put(e->out, tmp.s, tmp.len);
+    emit_put(e->out, tmp.s, tmp.len);
     n = strlen(key);
     if (n <= KEY_MAX && tmp.len < sizeof(k->text)) {
         k->addr = key;
@@ -342,6 +375,10 @@ top(struct gpv_emit *e)
     return e->depth ? &e->frame[e->depth - 1] : NULL;
 }
 
+/* Levels JSON indents in one copy, and the separator with their spaces (two a level). */
+#define JSON_SEP_DEPTH 16
+static const char json_sep[] = ",\n                                ";
+
 /* JSON: what comes before an item or member of the innermost container. */
 static void
 json_before(struct gpv_emit *e, const char *key)
@@ -351,15 +388,14 @@ json_before(struct gpv_emit *e, const char *key)
     if (!f)
         return;
     if (f->inl) {
-        gpv_buf_puts(e->out, f->n ? ", " : "[");
-    } else if (f->n && e->depth <= 32) {
-        /* The usual case, the separator and the indentation in one piece. */
-        static const char sep[] =
-            ",\n                                                                ";
-
-        gpv_buf_put(e->out, sep, 2 + 2 * e->depth);
+        emit_puts(e->out, f->n ? ", " : "[");
+    } else if (e->depth <= JSON_SEP_DEPTH) {
+        /* The separator, the newline and the indentation in one copy: plans write millions. */
+        if (!f->n)
+            emit_putc(e->out, f->obj ? '{' : '[');
+        emit_put(e->out, json_sep + (f->n ? 0 : 1), (f->n ? 2 : 1) + 2 * e->depth);
     } else {
-        gpv_buf_puts(e->out, f->n ? ",\n" : f->obj ? "{\n" : "[\n");
+        emit_puts(e->out, f->n ? ",\n" : f->obj ? "{\n" : "[\n");
         gpv_json_put_indent(e->out, (int)e->depth);
     }
     if (f->obj)
@@ -375,17 +411,17 @@ yaml_before(struct gpv_emit *e, const char *key)
     int d = (int)e->depth - 1;
 
     if (!f) {
-        gpv_buf_puts(e->out, "---\n");
+        emit_puts(e->out, "---\n");
         return;
     }
     if (!f->n) {
         /* The first child: the container is not empty, so it opens here. */
         if (f->inl)
-            gpv_buf_puts(e->out, f->member ? " [" : "[");
+            emit_puts(e->out, f->member ? " [" : "[");
         else if (f->member)
-            gpv_buf_putc(e->out, '\n');
+            emit_putc(e->out, '\n');
     } else if (f->inl) {
-        gpv_buf_puts(e->out, ", ");
+        emit_puts(e->out, ", ");
     }
     if (f->obj) {
         /* The first member of a list item (or of the document) shares its line. */
@@ -394,7 +430,7 @@ yaml_before(struct gpv_emit *e, const char *key)
         put_key(e, key);
     } else if (!f->inl) {
         gpv_json_put_indent(e->out, d);
-        gpv_buf_puts(e->out, "- ");
+        emit_puts(e->out, "- ");
     }
     f->n++;
 }
@@ -411,7 +447,7 @@ scalar_before(struct gpv_emit *e, const char *key)
     }
     yaml_before(e, key);
     if ((f = top(e)) && f->obj)
-        gpv_buf_putc(e->out, ' ');
+        emit_putc(e->out, ' ');
 }
 
 /* Text: what comes after a scalar (a document that is one scalar ends with a newline). */
@@ -421,7 +457,7 @@ scalar_after(struct gpv_emit *e)
     struct gpv_emit_frame *f = top(e);
 
     if (!f || (e->kind == GPV_EMIT_YAML && !f->inl))
-        gpv_buf_putc(e->out, '\n');
+        emit_putc(e->out, '\n');
 }
 
 /* Tree: puts v into the innermost container (or makes it the root). */
@@ -490,26 +526,29 @@ gpv_emit_end(struct gpv_emit *e)
     if (e->kind == GPV_EMIT_YAML) {
         if (!f->n) {
             if (f->member)
-                gpv_buf_putc(e->out, ' ');
-            gpv_buf_puts(e->out, f->obj ? "{}\n" : "[]\n");
+                emit_putc(e->out, ' ');
+            emit_puts(e->out, f->obj ? "{}\n" : "[]\n");
         } else if (f->inl) {
-            gpv_buf_puts(e->out, "]\n");
+            emit_puts(e->out, "]\n");
         }
         return;
     }
     if (e->kind != GPV_EMIT_JSON)
         return;
     if (!f->n) {
-        gpv_buf_puts(e->out, f->obj ? "{}" : "[]");
+        emit_puts(e->out, f->obj ? "{}" : "[]");
     } else if (f->inl) {
-        gpv_buf_putc(e->out, ']');
+        emit_putc(e->out, ']');
+    } else if (d <= JSON_SEP_DEPTH) {
+        emit_put(e->out, json_sep + 1, 1 + 2 * (size_t)d);
+        emit_putc(e->out, f->obj ? '}' : ']');
     } else {
-        gpv_buf_putc(e->out, '\n');
+        emit_putc(e->out, '\n');
         gpv_json_put_indent(e->out, d);
-        gpv_buf_putc(e->out, f->obj ? '}' : ']');
+        emit_putc(e->out, f->obj ? '}' : ']');
     }
     if (d == 0)
-        gpv_buf_putc(e->out, '\n');
+        emit_putc(e->out, '\n');
 }
 
 void
@@ -521,7 +560,7 @@ gpv_emit_str(struct gpv_emit *e, const char *key, const char *s)
     }
     scalar_before(e, key);
     if (!s)
-        gpv_buf_puts(e->out, "null");
+        emit_puts(e->out, "null");
     else if (e->kind == GPV_EMIT_JSON)
         gpv_json_put_string(e->out, s);
     else
@@ -567,7 +606,7 @@ gpv_emit_bool(struct gpv_emit *e, const char *key, bool b)
         return;
     }
     scalar_before(e, key);
-    gpv_buf_puts(e->out, b ? "true" : "false");
+    emit_puts(e->out, b ? "true" : "false");
     scalar_after(e);
 }
 

@@ -318,6 +318,46 @@ fleet_entry_release(struct gpv_fleet_entry *fe)
     fe->nnodes = fe->nlabels = 0;
 }
 
+char *
+tn_strings_dup(struct gpv_tenant_strings **strings, const char *s)
+{
+    struct gpv_tenant_strings *set = *strings;
+    struct tn_block *b;
+    size_t n = strlen(s) + 1;
+    char *p;
+
+    if (!set)
+        set = *strings = xcalloc(1, sizeof(*set));
+    b = set->blocks;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > TN_STRINGS_BLOCK ? n : TN_STRINGS_BLOCK;
+
+        b = xmalloc(sizeof(*b) + cap);
+        b->used = 0;
+        b->cap = cap;
+        b->next = set->blocks;
+        set->blocks = b;
+    }
+    p = b->data + b->used;
+    memcpy(p, s, n);
+    b->used += n;
+    return p;
+}
+
+void
+tn_strings_free(struct gpv_tenant_strings *strings)
+{
+    struct tn_block *b, *next;
+
+    if (!strings)
+        return;
+    for (b = strings->blocks; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(strings);
+}
+
 void
 gpv_tenants_release(struct gpv_tenants *t)
 {
@@ -325,8 +365,10 @@ gpv_tenants_release(struct gpv_tenants *t)
 
     if (!t)
         return;
-    for (i = 0; i < t->ntenants; i++)
+    /* A loaded file's strings are in one set, freed at once. */
+    for (i = 0; !t->strings && i < t->ntenants; i++)
         gpv_tenant_release(&t->tenants[i]);
+    tn_strings_free(t->strings);
     free(t->tenants);
     for (i = 0; t->fleet && i < t->nfleet; i++)
         fleet_entry_release(&t->fleet[i]);
@@ -364,7 +406,6 @@ gpv_tenant_validate(enum gpv_tenant_field *field, const struct gpv_tenant *t,
                     const struct gpv_tenants *file, struct gpv_error *err)
 {
     enum gpv_tenant_field f = GPV_TENANT_F_NONE;
-    char *what = NULL;
     size_t i;
     int rc = 0;
 
@@ -375,34 +416,34 @@ gpv_tenant_validate(enum gpv_tenant_field *field, const struct gpv_tenant *t,
                            GPV_TENANT_NAME_MAX);
         goto out;
     }
-    what = xasprintf("tenant '%s'", t->name);
+    /* The tenant is named in each message as "tenant 'NAME'", formatted only on failure. */
     if (t->replicas < 1 || t->replicas > GPV_TENANT_REPLICAS) {
         f = GPV_TENANT_F_REPLICAS;
         rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
-                           "'replicas' of %s must be between 1 and %d, not %d", what,
+                           "'replicas' of tenant '%s' must be between 1 and %d, not %d", t->name,
                            GPV_TENANT_REPLICAS, t->replicas);
     } else if (t->gpus < 0 || t->gpus > GPV_TENANT_GPUS_MAX) {
         f = GPV_TENANT_F_GPUS;
         rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
-                           "'gpus' of %s must be between 0 and %d, not %d", what,
+                           "'gpus' of tenant '%s' must be between 0 and %d, not %d", t->name,
                            GPV_TENANT_GPUS_MAX, t->gpus);
     } else if (t->memory <= 0 && !gpv_tenant_whole_gpu(t)) {
         rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
-                           "missing key 'memory' in %s (needed unless 'gpus' or 'full_gpu' asks "
-                           "for whole GPUs)",
-                           what);
+                           "missing key 'memory' in tenant '%s' (needed unless 'gpus' or "
+                           "'full_gpu' asks for whole GPUs)",
+                           t->name);
     } else if (t->compute > 0 && gpv_tenant_whole_gpu(t)) {
         f = GPV_TENANT_F_COMPUTE;
         if (t->gpus >= 1)
             rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
-                               "'compute' of %s is a share of one GPU, but the tenant asks for "
-                               "whole GPUs (gpus: %d)",
-                               what, t->gpus);
+                               "'compute' of tenant '%s' is a share of one GPU, but the tenant "
+                               "asks for whole GPUs (gpus: %d)",
+                               t->name, t->gpus);
         else
             rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
-                               "'compute' of %s is a share of one GPU, but the tenant asks for "
-                               "a whole GPU (full_gpu: true)",
-                               what);
+                               "'compute' of tenant '%s' is a share of one GPU, but the tenant "
+                               "asks for a whole GPU (full_gpu: true)",
+                               t->name);
     } else if (t->gpu && file && file->nfleet) {
         for (i = 0; i < file->nfleet; i++)
             if (file->fleet[i].gpu == t->gpu)
@@ -410,12 +451,12 @@ gpv_tenant_validate(enum gpv_tenant_field *field, const struct gpv_tenant *t,
         if (i == file->nfleet) {
             f = GPV_TENANT_F_GPU;
             rc = gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
-                               "%s is pinned to '%s', which is not in the fleet", what, t->gpu->id);
+                               "tenant '%s' is pinned to '%s', which is not in the fleet", t->name,
+                               t->gpu->id);
         }
     }
 out:
     if (field)
         *field = f;
-    free(what);
     return rc;
 }

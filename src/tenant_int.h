@@ -35,6 +35,23 @@ extern const char *const tn_os_names[GPV_OS_COUNT];
 extern const char *const tn_vgpu_mode_names[GPV_VGPU_MODE_COUNT];
 extern const char *const tn_mig_strategy_names[TN_MIG_STRATEGY_COUNT];
 
+/* The strings of a loaded file's tenants: blocks of at least TN_STRINGS_BLOCK bytes. */
+#define TN_STRINGS_BLOCK (64 * 1024)
+struct tn_block {
+    struct tn_block *next;
+    size_t used, cap;
+    char data[];
+};
+struct gpv_tenant_strings {
+    struct tn_block *blocks;
+};
+
+/* A copy of s in strings (a new set when *strings is NULL). */
+char *tn_strings_dup(struct gpv_tenant_strings **strings, const char *s);
+
+/* Frees strings and every string in it. NULL is fine. */
+void tn_strings_free(struct gpv_tenant_strings *strings);
+
 /* Names people can read in messages: the name itself when it is tame, else a position. */
 bool tn_tame_name(const char *s);
 

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,12 +67,16 @@ tn_resolve_gpu(const struct gpv_gpu **out, const struct gpv_ydoc *doc, const str
     size_t i, n;
     int s;
 
-    char *where = xasprintf("'gpu' of %s", what);
-    int rc = gpv_y_str(&name, doc, node, where, err);
+    char *where;
+    int rc;
 
-    free(where);
-    if (rc)
+    /* The label is formatted only for a message. */
+    if (gpv_y_str(&name, doc, node, "", NULL)) {
+        where = xasprintf("'gpu' of %s", what);
+        rc = gpv_y_str(&name, doc, node, where, err);
+        free(where);
         return rc;
+    }
     *out = NULL;
     n = gpv_db_resolve(found, 16, db, name);
     if (n == 1) {
@@ -209,7 +214,7 @@ report_invalid(struct gpv_error *err, const struct gpv_ydoc *doc, const struct g
     enum gpv_tenant_field field;
     struct gpv_error verdict;
 
-    gpv_error_init(&verdict);
+    /* Filled only when the tenant is invalid: not cleared first (1.5 KB, every tenant). */
     if (!gpv_tenant_validate(&field, t, file, &verdict))
         return 0;
     switch (field) {
@@ -299,6 +304,21 @@ full(const struct tn_errs *errs)
     return errs->more;
 }
 
+/* What tn_item_what() says of a tenant, without allocating: it is made for every tenant. */
+static void
+tenant_what(char *buf, size_t size, const struct gpv_ynode *map, size_t index)
+{
+    const struct gpv_ynode *n = gpv_ymap_get(map, "name");
+
+    if (n && n->kind == GPV_Y_SCALAR && tn_tame_name(n->str) && n->len + 10 <= size) {
+        memcpy(buf, "tenant '", 8);
+        memcpy(buf + 8, n->str, n->len);
+        memcpy(buf + 8 + n->len, "'", 2);
+    } else {
+        snprintf(buf, size, "tenant %zu", index + 1);
+    }
+}
+
 /*
  * Loads one tenant into t, keeping each bad field's error in errs (fields are independent
  * once the mapping decodes; the final whole-tenant validation runs only when all were read).
@@ -311,12 +331,13 @@ load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_y
 {
     struct tenant_row row;
     struct gpv_error e;
-    char *what = tn_item_what("tenant", map, "name", index);
+    char what[GPV_TENANT_NAME_MAX + 32];
     size_t i;
     int v, rc, bad = 0;
 
+    tenant_what(what, sizeof(what), map, index);
     gpv_tenant_init(t);
-    gpv_error_init(&e);
+    /* e is filled by each failure before keep() reads it: not cleared for every tenant. */
     memset(&row, 0, sizeof(row));
     row.replicas = 1;
     if ((rc = keep(
@@ -401,14 +422,18 @@ load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_y
     rc = bad ? bad : keep(errs, report_invalid(&e, doc, map, &row, t, file), &e);
 out:
     free(row.name);
-    free(what);
     return rc;
 }
 
-/* For finding duplicate names: tenant index and the node of its name. */
+/* Where a tenant's name was written, for the error about a repeat. */
+struct tn_pos {
+    int line, col;
+};
+
+/* For finding duplicate names: tenant index and where its name is. */
 struct name_ref {
     const char *name;
-    const struct gpv_ynode *node;
+    const struct tn_pos *pos;
     size_t index;
 };
 
@@ -425,8 +450,7 @@ name_ref_cmp(const void *a, const void *b)
 
 /* Keeps an error for every repeated tenant name, against its first occurrence. */
 static void
-check_unique_names(const struct gpv_tenants *t, const struct gpv_ydoc *doc,
-                   const struct gpv_ynode *seq, struct tn_errs *errs)
+check_unique_names(const struct gpv_tenants *t, const struct tn_pos *pos, struct tn_errs *errs)
 {
     struct name_ref *refs;
     struct gpv_error e;
@@ -440,7 +464,7 @@ check_unique_names(const struct gpv_tenants *t, const struct gpv_ydoc *doc,
         if (!t->tenants[i].name) /* its mapping did not decode: already an error */
             continue;
         refs[n].name = t->tenants[i].name;
-        refs[n].node = gpv_ymap_get(seq->items[i], "name");
+        refs[n].pos = &pos[i];
         refs[n].index = i;
         n++;
     }
@@ -452,9 +476,9 @@ check_unique_names(const struct gpv_tenants *t, const struct gpv_ydoc *doc,
             continue;
         }
         keep(errs,
-             gpv_y_error(&e, GPV_EINPUT, doc, refs[i].node,
-                         "duplicate tenant name '%s' (first at line %d)", refs[i].name,
-                         refs[start].node->line),
+             gpv_error_set(&e, GPV_EINPUT, t->name, refs[i].pos->line, refs[i].pos->col,
+                           "duplicate tenant name '%s' (first at line %d)", refs[i].name,
+                           refs[start].pos->line),
              &e);
     }
     free(refs);
@@ -473,91 +497,388 @@ err_pos_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/*
+ * One load. The file is read as events: the top-level mapping's small values (version,
+ * licences, fleet, and anything unknown, to be reported) as trees in `top`, the tenants one at
+ * a time, each as a small tree in `one` that the next tenant reuses, decoded into the tenant
+ * structs as they come. Tenants are checked against the fleet, so they are read in the same pass
+ * only when `tenants` is the last top-level key (as files are written); otherwise a second pass
+ * reads them once the rest is known. The errors are the ones (and in the order) reading the
+ * whole document first would give.
+ */
+struct loader {
+    struct gpv_tenants *out;
+    struct tn_errs *found;
+    const struct gpv_db *db;
+    const char *buf;
+    size_t len;
+    const char *name;
+    struct gpv_ydoc *top, *one;
+    struct gpv_ynode root;    /* the top-level mapping, its values kept but for the tenants */
+    struct gpv_ynode tenants; /* stands for the tenants list: its position; no items */
+    size_t nitems;            /* of the tenants list, read or not */
+    size_t max_tenants;       /* the limit on nitems */
+    size_t cap;               /* of out->tenants and pos */
+    struct tn_pos *pos;       /* of each tenant's name */
+    char *memory_texts[64];   /* memory quantities met, by hash: a file repeats a few */
+    bool tenants_seen, tenants_read, tenants_last;
+};
+
+/* Drops every error found so far and keeps e alone: the document itself is broken. */
+static int
+only(struct tn_errs *errs, const struct gpv_error *e)
+{
+    errs->n = 0;
+    errs->more = false;
+    return keep(errs, e->code, e);
+}
+
+/* The licences and the fleet, once the top-level mapping is known up to the tenants. */
+static void
+load_prelude(struct loader *L)
+{
+    const struct gpv_ynode *lic = gpv_ymap_get(&L->root, "licenses");
+    const struct gpv_ynode *fleet = gpv_ymap_get(&L->root, "fleet");
+    struct gpv_tenants *out = L->out;
+    struct tn_errs *found = L->found;
+    struct gpv_error e;
+    size_t i, k;
+
+    gpv_error_init(&e);
+    /* Wrong types are the top-level check's error, made when the mapping ends. */
+    if (lic && lic->kind == GPV_Y_MAP)
+        keep(found,
+             gpv_ymap_decode(&out->licenses, L->top, lic, license_fields, NELEM(license_fields),
+                             "'licenses'", NULL, &e),
+             &e);
+    if (!fleet || fleet->kind != GPV_Y_SEQ)
+        return;
+    if (fleet->n == 0) {
+        keep(found,
+             gpv_y_error(&e, GPV_EINPUT, L->top, fleet,
+                         "'fleet' is empty: list GPUs, or leave it out to size a fleet"),
+             &e);
+        return;
+    }
+    out->fleet = xcalloc(fleet->n, sizeof(*out->fleet));
+    k = found->n;
+    for (i = 0; i < fleet->n && !full(found); i++) {
+        keep(found, tn_load_fleet_entry(&out->fleet[i], L->top, fleet->items[i], i, L->db, &e), &e);
+        out->nfleet++; /* counted on failure too: its node names are freed with the file */
+    }
+    if (found->n == k)
+        keep(found, tn_check_unique_nodes(out, L->top, fleet, &e), &e);
+}
+
+/* The file's copy of a memory quantity as written: one per distinct text, mostly. */
+static char *
+intern_memory(struct loader *L, const char *text)
+{
+    unsigned h = 0;
+    const char *p;
+    char **slot;
+
+    for (p = text; *p; p++)
+        h = h * 31 + (unsigned char)*p;
+    slot = &L->memory_texts[h % NELEM(L->memory_texts)];
+    if (!*slot || strcmp(*slot, text))
+        *slot = tn_strings_dup(&L->out->strings, text);
+    return *slot;
+}
+
+/*
+ * Reads the tenants list (its start was the last event), decoding each tenant unless decode is
+ * false (the fleet has errors) or there are too many errors already. Returns 0, or a failure of the
+ * document (syntax, a limit) with e filled.
+ */
+static int
+read_tenants(struct loader *L, struct gpv_yparser *p, bool decode, struct gpv_error *e)
+{
+    struct gpv_tenants *out = L->out;
+    struct gpv_tenant *t;
+    struct gpv_yevent ev;
+    struct gpv_ynode *map;
+    const struct gpv_ynode *nm;
+    int rc;
+
+    L->nitems = 0;
+    for (;;) {
+        if ((rc = gpv_yparser_next(&ev, p, e)))
+            return rc;
+        if (ev.kind == GPV_YE_END)
+            break;
+        if (L->nitems == L->max_tenants)
+            return gpv_error_set(e, GPV_EINPUT, L->name, ev.line, ev.col,
+                                 "more than %zu tenants: that is the limit of one file",
+                                 L->max_tenants);
+        L->nitems++;
+        if (!decode || full(L->found)) {
+            if ((rc = gpv_yparser_skip(p, &ev, e)))
+                return rc;
+            continue;
+        }
+        gpv_ydoc_clear(L->one);
+        if ((rc = gpv_yparser_tree(&map, L->one, p, &ev, e)))
+            return rc;
+        if (out->ntenants == L->cap) {
+            L->cap = L->cap ? L->cap * 2 : 64;
+            out->tenants = xreallocarray(out->tenants, L->cap, sizeof(*out->tenants));
+            L->pos = xreallocarray(L->pos, L->cap, sizeof(*L->pos));
+        }
+        t = &out->tenants[out->ntenants];
+        load_tenant(t, L->one, map, out->ntenants, out, L->db, L->found);
+        /* Its strings move into the file's set: a few bytes each instead of an allocation. */
+        if (t->name) {
+            char *s = tn_strings_dup(&out->strings, t->name);
+
+            free(t->name);
+            t->name = s;
+        }
+        if (t->memory_text) {
+            char *s = intern_memory(L, t->memory_text);
+
+            free(t->memory_text);
+            t->memory_text = s;
+        }
+        nm = gpv_ymap_get(map, "name");
+        L->pos[out->ntenants].line = nm ? nm->line : 0;
+        L->pos[out->ntenants].col = nm ? nm->col : 0;
+        out->ntenants++;
+    }
+    if (decode && L->nitems == 0) {
+        keep(L->found,
+             gpv_y_error(e, GPV_EINPUT, L->top, &L->tenants,
+                         "'tenants' is empty: list at least one tenant"),
+             e);
+        gpv_error_init(e);
+    }
+    return 0;
+}
+
+/* Appends a key and its value to the top-level mapping. */
+static void
+root_add(struct loader *L, struct gpv_ynode *key, struct gpv_ynode *val)
+{
+    L->root.items = xreallocarray(L->root.items, 2 * (L->root.n + 1), sizeof(*L->root.items));
+    L->root.items[2 * L->root.n] = key;
+    L->root.items[2 * L->root.n + 1] = val;
+    L->root.n++;
+}
+
+/*
+ * The first pass: the whole document. The tenants list is read in passing when it comes after
+ * everything it depends on. Returns 0 or a failure of the document, with e filled.
+ */
+static int
+first_pass(struct loader *L, struct gpv_error *e)
+{
+    struct gpv_yparser *p = NULL;
+    struct gpv_yevent ev;
+    struct gpv_ynode *key, *val;
+    int rc;
+
+    if ((rc = gpv_yparser_new(&p, L->buf, L->len, L->name, e)))
+        return rc;
+    if ((rc = gpv_yparser_next(&ev, p, e)))
+        goto out;
+    if (ev.kind != GPV_YE_MAP) {
+        /* Empty, or not a mapping: one node, which the top-level check refuses. */
+        if (ev.kind != GPV_YE_DONE) {
+            if ((rc = gpv_yparser_tree(&L->top->root, L->top, p, &ev, e)))
+                goto out;
+            rc = gpv_yparser_next(&ev, p, e);
+        }
+        goto out;
+    }
+    L->root.kind = GPV_Y_MAP;
+    L->root.line = ev.line;
+    L->root.col = ev.col;
+    L->top->root = &L->root;
+    for (;;) {
+        if ((rc = gpv_yparser_next(&ev, p, e)))
+            goto out;
+        if (ev.kind == GPV_YE_END)
+            break;
+        if ((rc = gpv_yparser_tree(&key, L->top, p, &ev, e)) || (rc = gpv_yparser_next(&ev, p, e)))
+            goto out;
+        L->tenants_last = false;
+        if (!strcmp(key->str, "tenants") && ev.kind == GPV_YE_SEQ) {
+            bool again = L->tenants_seen;
+
+            L->tenants.kind = GPV_Y_SEQ;
+            L->tenants.line = ev.line;
+            L->tenants.col = ev.col;
+            root_add(L, key, &L->tenants);
+            L->tenants_seen = true;
+            L->tenants_last = true;
+            /* A second `tenants` is a duplicate key, reported when the mapping ends. */
+            if (again) {
+                rc = gpv_yparser_skip(p, &ev, e);
+            } else {
+                load_prelude(L);
+                L->tenants_read = L->found->n == 0;
+                rc = read_tenants(L, p, L->tenants_read, e);
+            }
+            if (rc)
+                goto out;
+            continue;
+        }
+        if ((rc = gpv_yparser_tree(&val, L->top, p, &ev, e)))
+            goto out;
+        root_add(L, key, val);
+    }
+    rc = gpv_yparser_next(&ev, p, e);
+out:
+    gpv_yparser_free(p);
+    return rc;
+}
+
+/* The second pass, when `tenants` was not the last top-level key: the tenants alone. */
+static int
+second_pass(struct loader *L, struct gpv_error *e)
+{
+    struct gpv_yparser *p = NULL;
+    struct gpv_yevent ev;
+    int rc;
+
+    if ((rc = gpv_yparser_new(&p, L->buf, L->len, L->name, e)))
+        return rc;
+    /* The first pass read the same bytes without an error: this one finds none either. */
+    if ((rc = gpv_yparser_next(&ev, p, e)))
+        goto out;
+    for (;;) {
+        if ((rc = gpv_yparser_next(&ev, p, e)))
+            goto out;
+        GPV_ASSERT(ev.kind == GPV_YE_SCALAR);
+        if (!strcmp(ev.str, "tenants")) {
+            if ((rc = gpv_yparser_next(&ev, p, e)))
+                goto out;
+            GPV_ASSERT(ev.kind == GPV_YE_SEQ);
+            rc = read_tenants(L, p, true, e);
+            break;
+        }
+        if ((rc = gpv_yparser_next(&ev, p, e)) || (rc = gpv_yparser_skip(p, &ev, e)))
+            goto out;
+    }
+out:
+    gpv_yparser_free(p);
+    return rc;
+}
+
+/* The file's line and column of byte off (from 1). */
+static void
+position_of(int *line, int *col, const char *buf, size_t off)
+{
+    const char *p = buf, *end = buf + off, *nl;
+
+    *line = 1;
+    while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+        ++*line;
+        p = nl + 1;
+    }
+    *col = (int)(end - p) + 1;
+}
+
 int
 gpv_tenants_load_all(struct gpv_tenants *out, struct gpv_error *errs, size_t *nerrs,
                      const char *buf, size_t len, const char *name, const struct gpv_db *db)
 {
-    struct gpv_ydoc *doc = NULL;
+    return gpv_tenants_load_limited(out, errs, nerrs, buf, len, name, db, NULL);
+}
+
+int
+gpv_tenants_load_limited(struct gpv_tenants *out, struct gpv_error *errs, size_t *nerrs,
+                         const char *buf, size_t len, const char *name, const struct gpv_db *db,
+                         const struct gpv_tenants_limits *limits)
+{
+    size_t max_bytes = limits && limits->max_bytes ? limits->max_bytes : GPV_TENANTS_MAX_BYTES;
+    struct loader L;
     struct tn_errs *found = xcalloc(1, sizeof(*found));
     struct gpv_error e;
     struct top_row top;
-    size_t i, k;
-    int rc;
+    size_t i;
+    int rc, line, col;
 
     memset(out, 0, sizeof(*out));
     memset(&top, 0, sizeof(top));
+    memset(&L, 0, sizeof(L));
     gpv_error_init(&e);
     *nerrs = 0;
     if (!name)
         name = "<input>";
     out->name = xstrdup(name);
-    /* The document's shape (syntax, top-level keys, version) is one error: nothing past it
-       can be read reliably. */
-    if ((rc = keep(found, gpv_ydoc_parse(&doc, buf, len, name, &e), &e)))
-        goto out;
-    if (!doc->root) {
-        rc = keep(found,
-                  gpv_error_set(&e, GPV_EINPUT, name, 1, 1,
-                                "the tenants file is empty: it needs 'version: 1' and 'tenants'"),
-                  &e);
+    L.out = out;
+    L.found = found;
+    L.db = db;
+    L.buf = buf;
+    L.len = len;
+    L.name = name;
+    L.max_tenants = limits && limits->max_tenants ? limits->max_tenants : GPV_TENANTS_MAX;
+    L.top = gpv_ydoc_new(name);
+    L.one = gpv_ydoc_new(name);
+    if (len > max_bytes) {
+        /* At the first byte past the limit. */
+        position_of(&line, &col, buf, max_bytes);
+        if (max_bytes % ((size_t)1 << 20) == 0)
+            gpv_error_set(&e, GPV_EINPUT, name, line, col, "file is larger than the %zu MiB limit",
+                          max_bytes >> 20);
+        else
+            gpv_error_set(&e, GPV_EINPUT, name, line, col, "file is larger than the %zu-byte limit",
+                          max_bytes);
+        only(found, &e);
         goto out;
     }
-    if ((rc = keep(found,
-                   gpv_ymap_decode(&top, doc, doc->root, top_fields, NELEM(top_fields),
-                                   "the tenants file", NULL, &e),
-                   &e)))
+    /* The document's shape (syntax, limits, top-level keys, version) is one error: nothing
+       past it can be read reliably. */
+    if (first_pass(&L, &e)) {
+        only(found, &e);
         goto out;
+    }
+    if (!L.top->root) {
+        gpv_error_set(&e, GPV_EINPUT, name, 1, 1,
+                      "the tenants file is empty: it needs 'version: 1' and 'tenants'");
+        only(found, &e);
+        goto out;
+    }
+    if (gpv_ymap_decode(&top, L.top, L.top->root, top_fields, NELEM(top_fields), "the tenants file",
+                        NULL, &e)) {
+        only(found, &e);
+        goto out;
+    }
     if (top.version != GPV_TENANTS_VERSION) {
-        rc = keep(found,
-                  gpv_y_error(&e, GPV_EINPUT, doc, gpv_ymap_get(doc->root, "version"),
-                              "unsupported version %d (this gpuvplan reads version %d)",
-                              top.version, GPV_TENANTS_VERSION),
-                  &e);
+        gpv_y_error(&e, GPV_EINPUT, L.top, gpv_ymap_get(L.top->root, "version"),
+                    "unsupported version %d (this gpuvplan reads version %d)", top.version,
+                    GPV_TENANTS_VERSION);
+        only(found, &e);
         goto out;
     }
     out->version = top.version;
-    if (top.licenses)
-        keep(found,
-             gpv_ymap_decode(&out->licenses, doc, top.licenses, license_fields,
-                             NELEM(license_fields), "'licenses'", NULL, &e),
-             &e);
-    if (top.fleet) {
-        if (top.fleet->n == 0) {
-            keep(found,
-                 gpv_y_error(&e, GPV_EINPUT, doc, top.fleet,
-                             "'fleet' is empty: list GPUs, or leave it out to size a fleet"),
-                 &e);
-        } else {
-            out->fleet = xcalloc(top.fleet->n, sizeof(*out->fleet));
-            k = found->n;
-            for (i = 0; i < top.fleet->n && !full(found); i++) {
-                keep(found,
-                     tn_load_fleet_entry(&out->fleet[i], doc, top.fleet->items[i], i, db, &e), &e);
-                out->nfleet++; /* counted on failure too: its node names are freed with the file */
-            }
-            if (found->n == k)
-                keep(found, tn_check_unique_nodes(out, doc, top.fleet, &e), &e);
+    if (!L.tenants_last) {
+        /* Something the tenants depend on came after them: read them again, now that it is
+           known. */
+        gpv_tenants_release(out);
+        L.cap = 0;
+        memset(L.memory_texts, 0, sizeof(L.memory_texts));
+        out->name = xstrdup(name);
+        out->version = top.version;
+        found->n = 0;
+        found->more = false;
+        load_prelude(&L);
+        if (found->n)
+            goto out;
+        if (second_pass(&L, &e)) {
+            only(found, &e);
+            goto out;
         }
-    }
-    /* Tenants are checked against the fleet (pins, spread over nodes): a fleet with errors
-       would only add false ones. */
-    if (found->n)
-        goto out;
-    if (top.tenants->n == 0) {
-        keep(found,
-             gpv_y_error(&e, GPV_EINPUT, doc, top.tenants,
-                         "'tenants' is empty: list at least one tenant"),
-             &e);
+    } else if (!L.tenants_read) {
         goto out;
     }
-    out->tenants = xcalloc(top.tenants->n, sizeof(*out->tenants));
-    for (i = 0; i < top.tenants->n && !full(found); i++) {
-        load_tenant(&out->tenants[i], doc, top.tenants->items[i], i, out, db, found);
-        out->ntenants++;
-    }
-    check_unique_names(out, doc, top.tenants, found);
+    check_unique_names(out, L.pos, found);
 out:
-    gpv_ydoc_free(doc);
+    gpv_ydoc_free(L.top);
+    gpv_ydoc_free(L.one);
+    free(L.root.items);
+    free(L.pos);
     rc = found->n ? GPV_EINPUT : 0;
     if (found->n) {
         qsort(found->v, found->n, sizeof(found->v[0]), err_pos_cmp);

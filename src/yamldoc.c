@@ -27,6 +27,7 @@ struct chunk {
 struct ydoc_impl {
     struct gpv_ydoc doc; /* first: a gpv_ydoc pointer is a ydoc_impl pointer */
     struct chunk *chunks;
+    size_t nodes; /* counted against GPV_YAML_MAX_NODES */
 };
 
 static void *
@@ -51,23 +52,76 @@ doc_alloc(struct gpv_ydoc *doc, size_t n)
     return p;
 }
 
+struct gpv_ydoc *
+gpv_ydoc_new(const char *name)
+{
+    struct ydoc_impl *d = xcalloc(1, sizeof(*d));
+
+    d->doc.name = xstrdup(name ? name : "<input>");
+    return &d->doc;
+}
+
 void
-gpv_ydoc_free(struct gpv_ydoc *doc)
+gpv_ydoc_clear(struct gpv_ydoc *doc)
 {
     struct ydoc_impl *d = (struct ydoc_impl *)doc;
     struct chunk *c, *next;
 
+    /* The last chunk allocated is kept: a document cleared and refilled with one small tree
+       after another (a tenant at a time) allocates nothing after the first. */
+    if (d->chunks) {
+        for (c = d->chunks->next; c; c = next) {
+            next = c->next;
+            free(c);
+        }
+        d->chunks->next = NULL;
+        d->chunks->used = 0;
+    }
+    d->nodes = 0;
+    doc->root = NULL;
+}
+
+void
+gpv_ydoc_free(struct gpv_ydoc *doc)
+{
+    struct ydoc_impl *d = (struct ydoc_impl *)doc;
+
     if (!doc)
         return;
-    for (c = d->chunks; c; c = next) {
-        next = c->next;
-        free(c);
-    }
+    gpv_ydoc_clear(doc);
+    free(d->chunks);
     free(doc->name);
     free(d);
 }
 
-/* Collections under construction. */
+/* ---- events ------------------------------------------------------------------------------ */
+
+/* A key of an open mapping, for finding duplicates: its text is at off in the level's kbuf. */
+struct ykey {
+    size_t off;
+    int line, col;
+    unsigned hash;
+};
+
+/* Keys of a mapping compared one by one as they come while there are few (a tenant has about
+ * ten); past this many they are sorted once when the mapping ends. */
+#define YKEYS_SCAN 32
+
+/* An open collection. */
+struct ylevel {
+    bool map;
+    size_t n; /* items so far; a mapping counts keys and values */
+    /* A mapping's keys. */
+    char *kbuf;
+    size_t kused, kcap;
+    struct ykey *keys;
+    size_t nkeys, keycap;
+    /* The duplicate reported when the mapping ends (-1: none yet): the repeat of the key that
+       sorts first, against that key's first occurrence. */
+    long dup, dup_first;
+};
+
+/* Collections under construction by gpv_yparser_tree(). */
 struct builder {
     struct gpv_ynode *stack[GPV_YAML_MAX_DEPTH + 1];
     /* The items of each open collection, moved into the document when it closes; reused by
@@ -75,19 +129,357 @@ struct builder {
     struct gpv_ynode **items[GPV_YAML_MAX_DEPTH + 1];
     size_t cap[GPV_YAML_MAX_DEPTH + 1];
     int depth;
-    size_t nodes;
 };
 
+struct gpv_yparser {
+    yaml_parser_t parser;
+    yaml_event_t event;
+    bool have_event; /* event holds libyaml's current event (freed by the next call) */
+    bool done;       /* the stream ended */
+    bool failed;     /* an error was returned: only gpv_yparser_free() is left */
+    int docs;
+    char *name;
+    int depth;
+    struct ylevel lv[GPV_YAML_MAX_DEPTH + 1];
+    struct builder b;
+};
+
+int
+gpv_yparser_new(struct gpv_yparser **out, const char *buf, size_t len, const char *name,
+                struct gpv_error *err)
+{
+    struct gpv_yparser *p;
+    int i;
+
+    *out = NULL;
+    if (!name)
+        name = "<input>";
+    p = xcalloc(1, sizeof(*p));
+    /* libyaml's initialisation fails only when it cannot allocate its buffers. */
+    if (!yaml_parser_initialize(&p->parser)) {
+        free(p);
+        return gpv_error_set(err, GPV_ESYS, name, 0, 0, "out of memory");
+    }
+    yaml_parser_set_input_string(&p->parser, (const unsigned char *)buf, len);
+    p->name = xstrdup(name);
+    for (i = 0; i <= GPV_YAML_MAX_DEPTH; i++)
+        p->lv[i].dup = p->lv[i].dup_first = -1;
+    *out = p;
+    return 0;
+}
+
+void
+gpv_yparser_free(struct gpv_yparser *p)
+{
+    int i;
+
+    if (!p)
+        return;
+    if (p->have_event)
+        yaml_event_delete(&p->event);
+    yaml_parser_delete(&p->parser);
+    for (i = 0; i <= GPV_YAML_MAX_DEPTH; i++) {
+        free(p->lv[i].kbuf);
+        free(p->lv[i].keys);
+        free(p->b.items[i]);
+    }
+    free(p->name);
+    free(p);
+}
+
+const char *
+gpv_yparser_name(const struct gpv_yparser *p)
+{
+    return p->name;
+}
+
+static int fail(struct gpv_yparser *p, struct gpv_error *err, int code, const yaml_mark_t *mark,
+                const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/* Fills err at mark (libyaml counts lines and columns from 0) and fails the parser. */
+static int
+fail(struct gpv_yparser *p, struct gpv_error *err, int code, const yaml_mark_t *mark,
+     const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    gpv_error_vset(err, code, p->name, mark ? (int)mark->line + 1 : 0,
+                   mark ? (int)mark->column + 1 : 0, fmt, ap);
+    va_end(ap);
+    p->failed = true;
+    return code;
+}
+
+static unsigned
+key_hash(const char *s, size_t len)
+{
+    unsigned h = 2166136261u;
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+/* Records a key of the mapping at lv; while it has few keys, notes a repeat at once. */
+static void
+add_key(struct ylevel *lv, const char *s, size_t len, const yaml_mark_t *mark)
+{
+    struct ykey *k;
+    size_t i;
+
+    if (lv->kcap - lv->kused < len + 1) {
+        while (lv->kcap - lv->kused < len + 1)
+            lv->kcap = lv->kcap ? lv->kcap * 2 : 256;
+        lv->kbuf = xrealloc(lv->kbuf, lv->kcap);
+    }
+    if (lv->nkeys == lv->keycap) {
+        lv->keycap = lv->keycap ? lv->keycap * 2 : 16;
+        lv->keys = xreallocarray(lv->keys, lv->keycap, sizeof(*lv->keys));
+    }
+    k = &lv->keys[lv->nkeys++];
+    k->off = lv->kused;
+    k->line = (int)mark->line + 1;
+    k->col = (int)mark->column + 1;
+    k->hash = key_hash(s, len);
+    memcpy(lv->kbuf + lv->kused, s, len);
+    lv->kbuf[lv->kused + len] = '\0';
+    lv->kused += len + 1;
+    if (lv->nkeys > YKEYS_SCAN)
+        return;
+    for (i = 0; i + 1 < lv->nkeys; i++) {
+        if (lv->keys[i].hash == k->hash && !strcmp(lv->kbuf + lv->keys[i].off, lv->kbuf + k->off)) {
+            if (lv->dup < 0 || strcmp(lv->kbuf + k->off, lv->kbuf + lv->keys[lv->dup].off) < 0) {
+                lv->dup = (long)(lv->nkeys - 1);
+                lv->dup_first = (long)i;
+            }
+            return;
+        }
+    }
+}
+
+/* A large mapping's key, for sorting: by text, ties by position. */
+struct key_ref {
+    const char *s;
+    int line, col;
+};
+
+static int
+key_cmp(const void *a, const void *b)
+{
+    const struct key_ref *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+
+    /* Ties by position, so the later duplicate is the one reported. */
+    if (c)
+        return c;
+    return x->line != y->line ? x->line - y->line : x->col - y->col;
+}
+
+/* At the end of a mapping: the repeated key that sorts first, at its second occurrence. */
+static int
+check_keys(struct gpv_yparser *p, struct ylevel *lv, struct gpv_error *err)
+{
+    struct key_ref *refs = NULL, k = {NULL, 0, 0}, first = {NULL, 0, 0};
+    size_t i;
+    int rc = 0;
+
+    if (lv->nkeys > YKEYS_SCAN) {
+        refs = xmalloc(lv->nkeys * sizeof(*refs));
+        for (i = 0; i < lv->nkeys; i++) {
+            refs[i].s = lv->kbuf + lv->keys[i].off;
+            refs[i].line = lv->keys[i].line;
+            refs[i].col = lv->keys[i].col;
+        }
+        qsort(refs, lv->nkeys, sizeof(*refs), key_cmp);
+        for (i = 1; i < lv->nkeys && !k.s; i++) {
+            if (!strcmp(refs[i - 1].s, refs[i].s)) {
+                k = refs[i];
+                first = refs[i - 1];
+            }
+        }
+    } else if (lv->dup >= 0) {
+        k.s = lv->kbuf + lv->keys[lv->dup].off;
+        k.line = lv->keys[lv->dup].line;
+        k.col = lv->keys[lv->dup].col;
+        first.line = lv->keys[lv->dup_first].line;
+    }
+    if (k.s) {
+        p->failed = true;
+        rc = gpv_error_set(err, GPV_EINPUT, p->name, k.line, k.col,
+                           "duplicate key '%s' (first at line %d)", k.s, first.line);
+    }
+    free(refs);
+    return rc;
+}
+
+/*
+ * A scalar, or the start of a sequence or mapping: checks it (no anchors, tags, NUL bytes or
+ * complex keys; the depth limit), records a mapping key and opens a collection.
+ */
+static int
+start_node(struct gpv_yparser *p, struct gpv_yevent *out, struct gpv_error *err)
+{
+    const yaml_event_t *event = &p->event;
+    const yaml_mark_t *mark = &event->start_mark;
+    const yaml_char_t *anchor, *tag;
+    struct ylevel *top = p->depth > 0 ? &p->lv[p->depth - 1] : NULL;
+    bool key = top && top->map && top->n % 2 == 0;
+
+    if (event->type == YAML_SCALAR_EVENT) {
+        anchor = event->data.scalar.anchor;
+        tag = event->data.scalar.tag;
+    } else if (event->type == YAML_SEQUENCE_START_EVENT) {
+        anchor = event->data.sequence_start.anchor;
+        tag = event->data.sequence_start.tag;
+    } else {
+        anchor = event->data.mapping_start.anchor;
+        tag = event->data.mapping_start.tag;
+    }
+    if (anchor)
+        return fail(p, err, GPV_EINPUT, mark, "YAML anchors (&%s) are not supported",
+                    (const char *)anchor);
+    if (tag && !(event->type == YAML_SCALAR_EVENT && strcmp((const char *)tag, YAML_STR_TAG) == 0))
+        return fail(p, err, GPV_EINPUT, mark, "YAML tag '%s' is not supported", (const char *)tag);
+    out->line = (int)mark->line + 1;
+    out->col = (int)mark->column + 1;
+    out->depth = p->depth;
+    if (event->type == YAML_SCALAR_EVENT) {
+        out->kind = GPV_YE_SCALAR;
+        out->str = (const char *)event->data.scalar.value;
+        out->len = event->data.scalar.length;
+        out->plain = event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !tag;
+        if (memchr(out->str, '\0', out->len))
+            return fail(p, err, GPV_EINPUT, mark, "NUL byte in a scalar");
+        if (key)
+            add_key(top, out->str, out->len, mark);
+    } else {
+        out->kind = event->type == YAML_SEQUENCE_START_EVENT ? GPV_YE_SEQ : GPV_YE_MAP;
+        out->str = NULL;
+        out->len = 0;
+        out->plain = false;
+        if (key)
+            return fail(p, err, GPV_EINPUT, mark, "mapping keys must be plain scalars");
+    }
+    if (top)
+        top->n++;
+    if (out->kind != GPV_YE_SCALAR) {
+        struct ylevel *lv;
+
+        if (p->depth == GPV_YAML_MAX_DEPTH)
+            return fail(p, err, GPV_EINPUT, mark, "nesting deeper than %d levels",
+                        GPV_YAML_MAX_DEPTH);
+        lv = &p->lv[p->depth++];
+        lv->map = out->kind == GPV_YE_MAP;
+        lv->n = 0;
+        lv->kused = 0;
+        lv->nkeys = 0;
+        lv->dup = lv->dup_first = -1;
+    }
+    return 0;
+}
+
+int
+gpv_yparser_next(struct gpv_yevent *out, struct gpv_yparser *p, struct gpv_error *err)
+{
+    GPV_ASSERT(!p->failed);
+    for (;;) {
+        if (p->have_event) {
+            yaml_event_delete(&p->event);
+            p->have_event = false;
+        }
+        if (p->done) {
+            out->kind = GPV_YE_DONE;
+            out->depth = 0;
+            return 0;
+        }
+        /* libyaml returns 1 on success. */
+        if (yaml_parser_parse(&p->parser, &p->event) != 1) {
+            /* Allocation failure inside libyaml is the system's fault, not the input's. */
+            if (p->parser.error == YAML_MEMORY_ERROR)
+                return fail(p, err, GPV_ESYS, NULL, "out of memory");
+            return fail(p, err, GPV_EINPUT, &p->parser.problem_mark, "%s%s%s",
+                        p->parser.problem ? p->parser.problem : "invalid YAML",
+                        p->parser.context ? " " : "", p->parser.context ? p->parser.context : "");
+        }
+        p->have_event = true;
+        out->line = (int)p->event.start_mark.line + 1;
+        out->col = (int)p->event.start_mark.column + 1;
+        switch (p->event.type) {
+        case YAML_STREAM_END_EVENT:
+            p->done = true;
+            out->kind = GPV_YE_DONE;
+            out->depth = 0;
+            return 0;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++p->docs > 1)
+                return fail(p, err, GPV_EINPUT, &p->event.start_mark,
+                            "only one YAML document per file is supported");
+            break;
+        case YAML_ALIAS_EVENT:
+            return fail(p, err, GPV_EINPUT, &p->event.start_mark,
+                        "YAML aliases (*%s) are not supported",
+                        (const char *)p->event.data.alias.anchor);
+        case YAML_SCALAR_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            return start_node(p, out, err);
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: {
+            struct ylevel *lv = &p->lv[--p->depth];
+
+            out->kind = GPV_YE_END;
+            out->depth = p->depth;
+            out->str = NULL;
+            out->len = 0;
+            if (lv->map)
+                return check_keys(p, lv, err);
+            return 0;
+        }
+        default:
+            break;
+        }
+    }
+}
+
+int
+gpv_yparser_skip(struct gpv_yparser *p, const struct gpv_yevent *first, struct gpv_error *err)
+{
+    struct gpv_yevent ev;
+    int rc;
+
+    if (first->kind != GPV_YE_SEQ && first->kind != GPV_YE_MAP)
+        return 0;
+    do {
+        if ((rc = gpv_yparser_next(&ev, p, err)))
+            return rc;
+    } while (!(ev.kind == GPV_YE_END && ev.depth == first->depth));
+    return 0;
+}
+
 static struct gpv_ynode *
-node_new(struct gpv_ydoc *doc, enum gpv_ykind kind, const yaml_mark_t *mark)
+node_new(struct gpv_ydoc *doc, const struct gpv_yevent *ev)
 {
     struct gpv_ynode *node = doc_alloc(doc, sizeof(*node));
 
     memset(node, 0, sizeof(*node));
-    node->kind = kind;
-    /* libyaml counts lines and columns from 0. */
-    node->line = (int)mark->line + 1;
-    node->col = (int)mark->column + 1;
+    node->kind = ev->kind == GPV_YE_SCALAR ? GPV_Y_SCALAR
+                 : ev->kind == GPV_YE_SEQ  ? GPV_Y_SEQ
+                                           : GPV_Y_MAP;
+    node->line = ev->line;
+    node->col = ev->col;
+    if (ev->kind == GPV_YE_SCALAR) {
+        node->len = ev->len;
+        node->str = doc_alloc(doc, ev->len + 1);
+        memcpy(node->str, ev->str, ev->len);
+        node->str[ev->len] = '\0';
+        node->plain = ev->plain;
+    }
     return node;
 }
 
@@ -104,8 +496,8 @@ push_item(struct builder *b, struct gpv_ynode *node)
     b->items[d][top->n++] = node;
 }
 
-/* Closes the innermost collection: its items move into the document. Returns it. */
-static struct gpv_ynode *
+/* Closes the innermost collection: its items move into the document. */
+static void
 close_collection(struct builder *b, struct gpv_ydoc *doc)
 {
     int d = --b->depth;
@@ -115,113 +507,47 @@ close_collection(struct builder *b, struct gpv_ydoc *doc)
         top->items = doc_alloc(doc, top->n * sizeof(*top->items));
         memcpy(top->items, b->items[d], top->n * sizeof(*top->items));
     }
-    return top;
+    /* Mappings are built as a flat list of 2n items. */
+    if (top->kind == GPV_Y_MAP)
+        top->n /= 2;
 }
 
-static int
-key_cmp(const void *a, const void *b)
+int
+gpv_yparser_tree(struct gpv_ynode **out, struct gpv_ydoc *doc, struct gpv_yparser *p,
+                 const struct gpv_yevent *first, struct gpv_error *err)
 {
-    const struct gpv_ynode *x = *(struct gpv_ynode *const *)a;
-    const struct gpv_ynode *y = *(struct gpv_ynode *const *)b;
-    int c = strcmp(x->str, y->str);
+    struct ydoc_impl *d = (struct ydoc_impl *)doc;
+    struct builder *b = &p->b;
+    struct gpv_yevent ev = *first;
+    struct gpv_ynode *node, *root = NULL;
+    int rc;
 
-    /* Ties by position, so the later duplicate is the one reported. */
-    if (c)
-        return c;
-    return x->line != y->line ? x->line - y->line : x->col - y->col;
-}
-
-/* Mappings are built as a flat list of 2n items; finish one and reject duplicate keys. */
-static int
-finish_map(struct gpv_ynode *map, const char *name, struct gpv_error *err)
-{
-    struct gpv_ynode **keys;
-    size_t i, n = map->n / 2;
-    int rc = 0;
-
-    map->n = n;
-    if (n < 2)
-        return 0;
-    keys = xmalloc(n * sizeof(*keys));
-    for (i = 0; i < n; i++)
-        keys[i] = map->items[2 * i];
-    qsort(keys, n, sizeof(*keys), key_cmp);
-    for (i = 1; i < n; i++) {
-        if (strcmp(keys[i - 1]->str, keys[i]->str) == 0) {
-            rc = gpv_error_set(err, GPV_EINPUT, name, keys[i]->line, keys[i]->col,
-                               "duplicate key '%s' (first at line %d)", keys[i]->str,
-                               keys[i - 1]->line);
-            break;
+    *out = NULL;
+    b->depth = 0;
+    for (;;) {
+        if (ev.kind == GPV_YE_END) {
+            close_collection(b, doc);
+        } else {
+            GPV_ASSERT(ev.kind != GPV_YE_DONE);
+            if (++d->nodes > GPV_YAML_MAX_NODES) {
+                p->failed = true;
+                return gpv_error_set(err, GPV_EINPUT, p->name, ev.line, ev.col,
+                                     "document has more than %d nodes", GPV_YAML_MAX_NODES);
+            }
+            node = node_new(doc, &ev);
+            if (b->depth > 0)
+                push_item(b, node);
+            else
+                root = node;
+            if (node->kind != GPV_Y_SCALAR)
+                b->stack[b->depth++] = node;
         }
+        if (b->depth == 0)
+            break;
+        if ((rc = gpv_yparser_next(&ev, p, err)))
+            return rc;
     }
-    free(keys);
-    return rc;
-}
-
-/*
- * A scalar, or the start of a sequence or mapping: checks it (no anchors, tags, NUL bytes or
- * complex keys; the node, depth and size limits), adds it under the open collection (or as the
- * root) and opens it when it is a collection. Returns 0 or GPV_EINPUT with err filled.
- */
-static int
-start_node(struct builder *b, struct gpv_ydoc *doc, const yaml_event_t *event, const char *name,
-           struct gpv_error *err)
-{
-    struct gpv_ynode *node;
-    const yaml_char_t *anchor, *tag;
-
-    if (event->type == YAML_SCALAR_EVENT) {
-        anchor = event->data.scalar.anchor;
-        tag = event->data.scalar.tag;
-    } else if (event->type == YAML_SEQUENCE_START_EVENT) {
-        anchor = event->data.sequence_start.anchor;
-        tag = event->data.sequence_start.tag;
-    } else {
-        anchor = event->data.mapping_start.anchor;
-        tag = event->data.mapping_start.tag;
-    }
-    if (anchor)
-        return gpv_error_set(err, GPV_EINPUT, name, (int)event->start_mark.line + 1,
-                             (int)event->start_mark.column + 1,
-                             "YAML anchors (&%s) are not supported", (const char *)anchor);
-    if (tag && !(event->type == YAML_SCALAR_EVENT && strcmp((const char *)tag, YAML_STR_TAG) == 0))
-        return gpv_error_set(err, GPV_EINPUT, name, (int)event->start_mark.line + 1,
-                             (int)event->start_mark.column + 1, "YAML tag '%s' is not supported",
-                             (const char *)tag);
-    if (++b->nodes > GPV_YAML_MAX_NODES)
-        return gpv_error_set(err, GPV_EINPUT, name, (int)event->start_mark.line + 1,
-                             (int)event->start_mark.column + 1, "document has more than %d nodes",
-                             GPV_YAML_MAX_NODES);
-    if (event->type == YAML_SCALAR_EVENT) {
-        node = node_new(doc, GPV_Y_SCALAR, &event->start_mark);
-        node->len = event->data.scalar.length;
-        node->str = doc_alloc(doc, node->len + 1);
-        memcpy(node->str, event->data.scalar.value, node->len);
-        node->str[node->len] = '\0';
-        node->plain = event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !tag;
-        if (memchr(node->str, '\0', node->len))
-            return gpv_error_set(err, GPV_EINPUT, name, node->line, node->col,
-                                 "NUL byte in a scalar");
-    } else {
-        node = node_new(doc, event->type == YAML_SEQUENCE_START_EVENT ? GPV_Y_SEQ : GPV_Y_MAP,
-                        &event->start_mark);
-    }
-    if (b->depth > 0) {
-        struct gpv_ynode *top = b->stack[b->depth - 1];
-
-        if (top->kind == GPV_Y_MAP && top->n % 2 == 0 && node->kind != GPV_Y_SCALAR)
-            return gpv_error_set(err, GPV_EINPUT, name, node->line, node->col,
-                                 "mapping keys must be plain scalars");
-        push_item(b, node);
-    } else {
-        doc->root = node;
-    }
-    if (node->kind != GPV_Y_SCALAR) {
-        if (b->depth == GPV_YAML_MAX_DEPTH)
-            return gpv_error_set(err, GPV_EINPUT, name, node->line, node->col,
-                                 "nesting deeper than %d levels", GPV_YAML_MAX_DEPTH);
-        b->stack[b->depth++] = node;
-    }
+    *out = root;
     return 0;
 }
 
@@ -229,89 +555,35 @@ int
 gpv_ydoc_parse(struct gpv_ydoc **out, const char *buf, size_t len, const char *name,
                struct gpv_error *err)
 {
-    yaml_parser_t parser;
-    yaml_event_t event;
-    struct builder b;
+    struct gpv_yparser *p = NULL;
+    struct gpv_yevent ev;
     struct gpv_ydoc *doc = NULL;
-    int rc = GPV_EINPUT, docs = 0, i;
-    bool done = false, have_event = false;
+    int rc;
 
     *out = NULL;
-    memset(&b, 0, sizeof(b));
     if (!name)
         name = "<input>";
     if (len > GPV_YAML_MAX_BYTES)
         return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
                              "document is %zu bytes; the limit is %u bytes", len,
                              GPV_YAML_MAX_BYTES);
-    /* libyaml's initialisation fails only when it cannot allocate its buffers. */
-    if (!yaml_parser_initialize(&parser))
-        return gpv_error_set(err, GPV_ESYS, name, 0, 0, "out of memory");
-    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-    doc = &((struct ydoc_impl *)xcalloc(1, sizeof(struct ydoc_impl)))->doc;
-    doc->name = xstrdup(name);
-
-    while (!done) {
-        /* libyaml returns 1 on success. */
-        if (yaml_parser_parse(&parser, &event) != 1) {
-            /* Allocation failure inside libyaml is the system's fault, not the input's. */
-            if (parser.error == YAML_MEMORY_ERROR) {
-                rc = gpv_error_set(err, GPV_ESYS, name, 0, 0, "out of memory");
-                goto out;
-            }
-            gpv_error_set(err, GPV_EINPUT, name, (int)parser.problem_mark.line + 1,
-                          (int)parser.problem_mark.column + 1, "%s%s%s",
-                          parser.problem ? parser.problem : "invalid YAML",
-                          parser.context ? " " : "", parser.context ? parser.context : "");
+    if ((rc = gpv_yparser_new(&p, buf, len, name, err)))
+        return rc;
+    doc = gpv_ydoc_new(name);
+    if ((rc = gpv_yparser_next(&ev, p, err)))
+        goto out;
+    if (ev.kind != GPV_YE_DONE) {
+        if ((rc = gpv_yparser_tree(&doc->root, doc, p, &ev, err)))
             goto out;
-        }
-        have_event = true;
-        switch (event.type) {
-        case YAML_STREAM_END_EVENT:
-            done = true;
-            break;
-        case YAML_DOCUMENT_START_EVENT:
-            if (++docs > 1) {
-                gpv_error_set(err, GPV_EINPUT, name, (int)event.start_mark.line + 1,
-                              (int)event.start_mark.column + 1,
-                              "only one YAML document per file is supported");
-                goto out;
-            }
-            break;
-        case YAML_ALIAS_EVENT:
-            gpv_error_set(err, GPV_EINPUT, name, (int)event.start_mark.line + 1,
-                          (int)event.start_mark.column + 1, "YAML aliases (*%s) are not supported",
-                          (const char *)event.data.alias.anchor);
+        if ((rc = gpv_yparser_next(&ev, p, err)))
             goto out;
-        case YAML_SCALAR_EVENT:
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT:
-            if (start_node(&b, doc, &event, name, err))
-                goto out;
-            break;
-        case YAML_SEQUENCE_END_EVENT:
-            close_collection(&b, doc);
-            break;
-        case YAML_MAPPING_END_EVENT:
-            if (finish_map(close_collection(&b, doc), name, err))
-                goto out;
-            break;
-        default:
-            break;
-        }
-        yaml_event_delete(&event);
-        have_event = false;
+        /* One document holds one root node: what follows it is the stream's end. */
+        GPV_ASSERT(ev.kind == GPV_YE_DONE);
     }
-    rc = 0;
     *out = doc;
     doc = NULL;
 out:
-    if (have_event)
-        yaml_event_delete(&event);
-    /* Collections still open have their items here only; the document frees as a whole. */
-    for (i = 0; i <= GPV_YAML_MAX_DEPTH; i++)
-        free(b.items[i]);
-    yaml_parser_delete(&parser);
+    gpv_yparser_free(p);
     gpv_ydoc_free(doc);
     return rc;
 }
@@ -337,6 +609,9 @@ gpv_y_is_null(const struct gpv_ynode *node)
     if (!node || node->kind != GPV_Y_SCALAR || !node->plain)
         return false;
     s = node->str;
+    /* Asked of nearly every scalar read: most fail at the first byte. */
+    if (*s && *s != '~' && *s != 'n' && *s != 'N')
+        return false;
     return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
 }
 
@@ -470,6 +745,54 @@ gpv_y_expect(const struct gpv_ydoc *doc, const struct gpv_ynode *node, enum gpv_
                        kind_name(node));
 }
 
+/* Decodes val as field fd into base; what names it in messages. Returns 0 or GPV_EINPUT. */
+static int
+decode_field(char *base, const struct gpv_yfield *fd, const struct gpv_ydoc *doc,
+             const struct gpv_ynode *val, const char *what, struct gpv_error *err)
+{
+    int rc = 0;
+
+    switch (fd->type) {
+    case GPV_YF_STR: {
+        const char *s;
+
+        rc = gpv_y_str(&s, doc, val, what, err);
+        if (!rc) {
+            free(*(char **)base);
+            *(char **)base = xstrdup(s);
+        }
+        break;
+    }
+    case GPV_YF_INT: {
+        long long v;
+
+        rc = gpv_y_int(&v, doc, val, fd->min, fd->max, what, err);
+        if (!rc)
+            *(int *)base = (int)v;
+        break;
+    }
+    case GPV_YF_LLONG:
+        rc = gpv_y_int((long long *)base, doc, val, fd->min, fd->max, what, err);
+        break;
+    case GPV_YF_DOUBLE:
+        rc = gpv_y_double((double *)base, doc, val, fd->dmin, fd->dmax, what, err);
+        break;
+    case GPV_YF_BOOL:
+        rc = gpv_y_bool((bool *)base, doc, val, what, err);
+        break;
+    case GPV_YF_SEQ:
+    case GPV_YF_MAP:
+        rc = gpv_y_expect(doc, val, fd->type == GPV_YF_SEQ ? GPV_Y_SEQ : GPV_Y_MAP, what, err);
+        if (!rc)
+            *(const struct gpv_ynode **)base = val;
+        break;
+    case GPV_YF_NODE:
+        *(const struct gpv_ynode **)base = val;
+        break;
+    }
+    return rc;
+}
+
 int
 gpv_ymap_decode(void *out, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
                 const struct gpv_yfield *fields, size_t nfields, const char *what,
@@ -485,19 +808,21 @@ gpv_ymap_decode(void *out, const struct gpv_ydoc *doc, const struct gpv_ynode *m
     GPV_ASSERT(nfields <= GPV_YMAP_MAX_FIELDS);
     if (gpv_y_expect(doc, map, GPV_Y_MAP, what, err))
         return GPV_EINPUT;
-    for (f = 0; f < nfields; f++)
-        keys[f] = fields[f].key;
     for (i = 0; i < map->n; i++) {
         const struct gpv_ynode *key = map->items[2 * i], *val = map->items[2 * i + 1];
         const struct gpv_yfield *fd = NULL;
         char *base;
 
+        /* The first byte first: most rows differ there. */
         for (f = 0; f < nfields; f++)
-            if (!strcmp(fields[f].key, key->str))
+            if (fields[f].key[0] == key->str[0] && !strcmp(fields[f].key, key->str))
                 break;
         if (f == nfields) {
-            int s = gpv_suggest(key->str, keys, nfields);
+            int s;
 
+            for (f = 0; f < nfields; f++)
+                keys[f] = fields[f].key;
+            s = gpv_suggest(key->str, keys, nfields);
             if (s >= 0)
                 return gpv_y_error(err, GPV_EINPUT, doc, key,
                                    "unknown key '%s' in %s (did you mean '%s'?)", key->str, what,
@@ -507,49 +832,14 @@ gpv_ymap_decode(void *out, const struct gpv_ydoc *doc, const struct gpv_ynode *m
         fd = &fields[f];
         got |= 1ull << f;
         base = (char *)out + fd->offset;
-        where = xasprintf("'%s' of %s", fd->key, what);
-        rc = 0;
-        switch (fd->type) {
-        case GPV_YF_STR: {
-            const char *s;
-
-            rc = gpv_y_str(&s, doc, val, where, err);
-            if (!rc) {
-                free(*(char **)base);
-                *(char **)base = xstrdup(s);
-            }
-            break;
-        }
-        case GPV_YF_INT: {
-            long long v;
-
-            rc = gpv_y_int(&v, doc, val, fd->min, fd->max, where, err);
-            if (!rc)
-                *(int *)base = (int)v;
-            break;
-        }
-        case GPV_YF_LLONG:
-            rc = gpv_y_int((long long *)base, doc, val, fd->min, fd->max, where, err);
-            break;
-        case GPV_YF_DOUBLE:
-            rc = gpv_y_double((double *)base, doc, val, fd->dmin, fd->dmax, where, err);
-            break;
-        case GPV_YF_BOOL:
-            rc = gpv_y_bool((bool *)base, doc, val, where, err);
-            break;
-        case GPV_YF_SEQ:
-        case GPV_YF_MAP:
-            rc = gpv_y_expect(doc, val, fd->type == GPV_YF_SEQ ? GPV_Y_SEQ : GPV_Y_MAP, where, err);
-            if (!rc)
-                *(const struct gpv_ynode **)base = val;
-            break;
-        case GPV_YF_NODE:
-            *(const struct gpv_ynode **)base = val;
-            break;
-        }
-        free(where);
-        if (rc)
+        /* The value is named in a message ("'replicas' of tenant 'web'") only when it is bad:
+           decoded without one first, and again with it to say why. */
+        if (decode_field(base, fd, doc, val, "", NULL)) {
+            where = xasprintf("'%s' of %s", fd->key, what);
+            rc = decode_field(base, fd, doc, val, where, err);
+            free(where);
             return rc;
+        }
     }
     for (f = 0; f < nfields; f++)
         if (fields[f].required && !(got & (1ull << f)))

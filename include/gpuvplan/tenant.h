@@ -29,6 +29,14 @@
 #define GPV_NODE_NAME_MAX   253     /* longest node name (a DNS-1123 subdomain) */
 #define GPV_NODE_LABELS_MAX 64      /* most labels on one fleet entry */
 
+/*
+ * Resource limits of one tenants file (docs/tenants.md, "Limits"), each an error at the line
+ * and column where it is passed: bytes (about 3.5 million tenants as bench writes them), and
+ * tenants (each costs about 110 bytes of memory before planning).
+ */
+#define GPV_TENANTS_MAX_BYTES ((size_t)256 << 20)
+#define GPV_TENANTS_MAX       4000000
+
 /* How strongly a tenant must be kept apart from its neighbours on a GPU. */
 enum gpv_isolation {
     GPV_ISO_NONE, /* sharing anything is fine */
@@ -150,6 +158,10 @@ struct gpv_tenants {
     struct gpv_fleet_entry *fleet;
     size_t ntenants; /* at least 1 */
     struct gpv_tenant *tenants;
+    /* Where the loader keeps every tenant's name and memory_text (one block of memory, not two
+       allocations per tenant), freed by gpv_tenants_release(); NULL in a file built by hand,
+       whose strings are each allocated and freed with gpv_tenant_release(). */
+    struct gpv_tenant_strings *strings;
 };
 
 /* Sets t to the defaults above (name NULL, replicas 1, soft, inference, container). */
@@ -200,10 +212,25 @@ int gpv_tenants_load_mem(struct gpv_tenants *out, const char *buf, size_t len, c
 int gpv_tenants_load_all(struct gpv_tenants *out, struct gpv_error *errs, size_t *nerrs,
                          const char *buf, size_t len, const char *name, const struct gpv_db *db);
 
+/* Resource limits of one load; a field 0 takes the default. */
+struct gpv_tenants_limits {
+    size_t max_bytes;   /* largest file: GPV_TENANTS_MAX_BYTES */
+    size_t max_tenants; /* most tenants: GPV_TENANTS_MAX */
+};
+
+/*
+ * gpv_tenants_load_all() under limits (NULL: the defaults). Past a limit, the one error is at
+ * the line and column where it is passed: the first byte past max_bytes ("file is larger than
+ * the 256 MiB limit"), the first tenant past max_tenants.
+ */
+int gpv_tenants_load_limited(struct gpv_tenants *out, struct gpv_error *errs, size_t *nerrs,
+                             const char *buf, size_t len, const char *name, const struct gpv_db *db,
+                             const struct gpv_tenants_limits *limits);
+
 /* Frees the contents of t and leaves it empty. NULL-safe. */
 void gpv_tenants_release(struct gpv_tenants *t);
 
-/* Frees the strings of one tenant (for tenants built by hand). */
+/* Frees the strings of one tenant (for tenants built by hand, never one of a loaded file). */
 void gpv_tenant_release(struct gpv_tenant *t);
 
 /* The field of a tenant a validation error is about, so a loader can point at it. */

@@ -3,9 +3,10 @@
 
 /*
  * YAML documents as a small tree of nodes that remember their line and column. This module is
- * the only user of libyaml. It refuses what a planner's input never needs and a hostile file
- * could abuse: anchors and aliases, tags other than !!str, more than one document, documents
- * over GPV_YAML_MAX_BYTES, nesting deeper than GPV_YAML_MAX_DEPTH, more than
+ * the only user of libyaml. It reads a document whole (gpv_ydoc_parse) or one event at a time
+ * (gpv_yparser_next, for the tenants file). It refuses what a planner's input never needs and a
+ * hostile file could abuse: anchors and aliases, tags other than !!str, more than one document,
+ * documents over GPV_YAML_MAX_BYTES, nesting deeper than GPV_YAML_MAX_DEPTH, more than
  * GPV_YAML_MAX_NODES nodes, and duplicate keys.
  */
 
@@ -50,6 +51,75 @@ int gpv_ydoc_parse(struct gpv_ydoc **out, const char *buf, size_t len, const cha
 
 /* Frees doc and all its nodes. NULL is fine. */
 void gpv_ydoc_free(struct gpv_ydoc *doc);
+
+/*
+ * A new empty document (root NULL) named name (NULL: "<input>"), for gpv_yparser_tree().
+ * Free it with gpv_ydoc_free().
+ */
+struct gpv_ydoc *gpv_ydoc_new(const char *name);
+
+/* Frees doc's nodes (root becomes NULL) but keeps doc and one chunk of its memory, so a
+ * document refilled one small tree at a time allocates nothing after the first. */
+void gpv_ydoc_clear(struct gpv_ydoc *doc);
+
+/*
+ * Events: a document read one event at a time, for inputs too large to hold as a tree (the
+ * tenants file). The parser makes every check gpv_ydoc_parse() makes except the size and node
+ * limits, which are the caller's (gpv_yparser_tree() counts nodes per document): anchors,
+ * aliases, tags, NUL bytes, complex keys, nesting, more than one document, and duplicate keys
+ * (reported when their mapping ends, as the tree parser does). gpv_ydoc_parse() is built on it.
+ */
+struct gpv_yparser;
+
+enum gpv_yevent_kind {
+    GPV_YE_SCALAR,
+    GPV_YE_SEQ,  /* a sequence starts */
+    GPV_YE_MAP,  /* a mapping starts: then key, value, key, value ... */
+    GPV_YE_END,  /* the innermost open sequence or mapping ends */
+    GPV_YE_DONE, /* the document (and the input) ended */
+};
+
+struct gpv_yevent {
+    enum gpv_yevent_kind kind;
+    int line, col;   /* from 1 */
+    int depth;       /* collections open around the event (0 for the root); an END has its
+                        start's depth */
+    bool plain;      /* scalar written without quotes */
+    const char *str; /* scalar text, NUL-terminated, valid until the next call; else NULL */
+    size_t len;
+};
+
+/*
+ * A parser over buf[0..len), which must outlive it; name is cited in errors. Returns 0 with
+ * *out to free with gpv_yparser_free(), or GPV_ESYS (*out NULL) when memory runs out.
+ */
+int gpv_yparser_new(struct gpv_yparser **out, const char *buf, size_t len, const char *name,
+                    struct gpv_error *err);
+
+/*
+ * The next event into *out. After GPV_YE_DONE every call gives GPV_YE_DONE again. Returns 0,
+ * or GPV_EINPUT (syntax, a refused construct, a duplicate key) or GPV_ESYS (out of memory) with
+ * err at the position; after a failure the parser may only be freed.
+ */
+int gpv_yparser_next(struct gpv_yevent *out, struct gpv_yparser *p, struct gpv_error *err);
+
+/*
+ * Builds the node whose first event is *first (just returned by gpv_yparser_next()), reading
+ * the rest of it, into doc: *out is the node (it lives in doc). Counts nodes against
+ * GPV_YAML_MAX_NODES per document. Returns 0, or what gpv_yparser_next() returns, or
+ * GPV_EINPUT past the node limit; on failure *out is NULL.
+ */
+int gpv_yparser_tree(struct gpv_ynode **out, struct gpv_ydoc *doc, struct gpv_yparser *p,
+                     const struct gpv_yevent *first, struct gpv_error *err);
+
+/* Reads past the node whose first event is *first, checking it. Returns as gpv_yparser_next(). */
+int gpv_yparser_skip(struct gpv_yparser *p, const struct gpv_yevent *first, struct gpv_error *err);
+
+/* The name the parser's errors cite. */
+const char *gpv_yparser_name(const struct gpv_yparser *p);
+
+/* Frees p. NULL is fine. */
+void gpv_yparser_free(struct gpv_yparser *p);
 
 /* Returns the value of key in a mapping node, or NULL when absent or node is not a mapping. */
 const struct gpv_ynode *gpv_ymap_get(const struct gpv_ynode *map, const char *key);

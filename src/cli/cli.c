@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "gpuvplan/tenant.h"
 #include "gpuvplan/width.h"
 #include "gpuvplan/yamldoc.h"
 
@@ -20,7 +21,7 @@
 #define MAX_PLAN_BYTES ((size_t)512 << 20)
 
 static int read_limited(char **out, size_t *len, const char *path, size_t max, bool regular_only,
-                        struct gpv_error *err);
+                        bool locate, struct gpv_error *err);
 
 static int
 name_cmp(const void *a, const void *b)
@@ -69,7 +70,7 @@ cli_db(struct gpv_cli *cli, struct gpv_error *err)
             free(buf);
             buf = NULL;
             path = xasprintf("%s/%s", cli->profiles_dir, names[i]);
-            if ((rc = read_limited(&buf, &len, path, GPV_YAML_MAX_BYTES, true, err)))
+            if ((rc = read_limited(&buf, &len, path, GPV_YAML_MAX_BYTES, true, false, err)))
                 goto out;
             if ((rc = gpv_db_load_mem(&cli->db, buf, len, path, true, err)))
                 goto out;
@@ -100,13 +101,28 @@ open_error_code(int e)
                : GPV_ESYS;
 }
 
+/* The line and column (from 1) of byte off of buf. */
+static void
+text_position(int *line, int *col, const char *buf, size_t off)
+{
+    const char *p = buf, *end = buf + off, *nl;
+
+    *line = 1;
+    while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+        ++*line;
+        p = nl + 1;
+    }
+    *col = (int)(end - p) + 1;
+}
+
 /*
  * Reads path into a new buffer, failing as soon as more than max bytes arrive (never reads the
  * whole of /dev/zero first). With regular_only, anything but a regular file is refused before
- * a byte is read, and the open never blocks (a FIFO in a profile directory).
+ * a byte is read, and the open never blocks (a FIFO in a profile directory). With locate, the
+ * error for a file too large has the line and column of the first byte past the limit.
  */
 static int
-read_limited(char **out, size_t *len, const char *path, size_t max, bool regular_only,
+read_limited(char **out, size_t *len, const char *path, size_t max, bool regular_only, bool locate,
              struct gpv_error *err)
 {
     FILE *f;
@@ -152,10 +168,14 @@ read_limited(char **out, size_t *len, const char *path, size_t max, bool regular
         got = fread(buf + n, 1, cap - n, f);
         n += got;
         if (n > max) {
+            int line = 0, col = 0;
+
+            if (locate)
+                text_position(&line, &col, buf, max);
             free(buf);
             if (!is_stdin)
                 fclose(f);
-            return gpv_error_set(err, GPV_EINPUT, path, 0, 0,
+            return gpv_error_set(err, GPV_EINPUT, path, line, col,
                                  "file is larger than the %zu MiB limit", max >> 20);
         }
         if (got == 0)
@@ -181,13 +201,19 @@ read_limited(char **out, size_t *len, const char *path, size_t max, bool regular
 int
 cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err)
 {
-    return read_limited(out, len, path, GPV_YAML_MAX_BYTES, false, err);
+    return read_limited(out, len, path, GPV_YAML_MAX_BYTES, false, false, err);
+}
+
+int
+cli_read_tenants(char **out, size_t *len, const char *path, struct gpv_error *err)
+{
+    return read_limited(out, len, path, GPV_TENANTS_MAX_BYTES, false, true, err);
 }
 
 int
 cli_read_plan(char **out, size_t *len, const char *path, struct gpv_error *err)
 {
-    return read_limited(out, len, path, MAX_PLAN_BYTES, false, err);
+    return read_limited(out, len, path, MAX_PLAN_BYTES, false, false, err);
 }
 
 static bool

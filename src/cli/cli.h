@@ -113,6 +113,10 @@ int cli_parse_document(struct gpv_val **out, const char *buf, size_t len, const 
  */
 int cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err);
 
+/* cli_read_file() for a tenants file: up to GPV_TENANTS_MAX_BYTES, and the error for a larger
+ * one is at the line and column where the limit is passed. */
+int cli_read_tenants(char **out, size_t *len, const char *path, struct gpv_error *err);
+
 /* cli_read_file() for a plan, which may be JSON of up to 512 MiB (docs/check.md). */
 int cli_read_plan(char **out, size_t *len, const char *path, struct gpv_error *err);
 

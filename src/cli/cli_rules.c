@@ -32,7 +32,7 @@ cli_tenants_load(struct gpv_cli *cli, struct gpv_tenants *out, const char *path,
     memset(out, 0, sizeof(*out));
     if ((rc = cli_db(cli, err)))
         return rc;
-    if ((rc = cli_read_file(&buf, &len, path, err)))
+    if ((rc = cli_read_tenants(&buf, &len, path, err)))
         return rc;
     errs = xcalloc(GPV_TENANTS_ERRORS_MAX + 1, sizeof(*errs));
     rc = gpv_tenants_load_all(out, errs, &n, buf, len, !strcmp(path, "-") ? "<stdin>" : path,

@@ -45,7 +45,7 @@ expect_err "gpuvplan: error writing to standard output"
 t "case 8: the read limit applies while reading, not after 512 MiB"
 run explain /dev/zero
 expect_rc 3
-expect_err "/dev/zero: error: file is larger than the 16 MiB limit"
+expect_err "/dev/zero:1:268435457: error: file is larger than the 256 MiB limit"
 
 t "case 8: a FIFO named *.yaml in a profile directory is refused, not waited on"
 mkdir -p "$WORK/fifo"

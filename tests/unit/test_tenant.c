@@ -440,7 +440,7 @@ test_tenant_loader_refuses_binary_bytes_and_huge_input(void **state)
     struct gpv_tenants f;
     struct gpv_error err;
     static const char bin[] = "version: 1\ntenants: [{name: w\x01, memory: 1GiB}]\n";
-    size_t big = (16u << 20) + 1;
+    size_t big = GPV_TENANTS_MAX_BYTES + 1;
     char *huge = calloc(big, 1);
 
     assert_non_null(huge);
@@ -448,8 +448,12 @@ test_tenant_loader_refuses_binary_bytes_and_huge_input(void **state)
     gpv_error_init(&err);
     assert_int_equal(gpv_tenants_load_mem(&f, bin, sizeof(bin) - 1, "t.yaml", *state, &err),
                      GPV_EINPUT);
+    memcpy(huge, "version: 1\ntenants:\n", 20);
     assert_int_equal(gpv_tenants_load_mem(&f, huge, big, "t.yaml", *state, &err), GPV_EINPUT);
-    assert_non_null(strstr(err.msg, "the limit is"));
+    /* At the first byte past the limit, on the third line. */
+    assert_string_equal(err.msg, "file is larger than the 256 MiB limit");
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.col, (int)(GPV_TENANTS_MAX_BYTES - 20) + 1);
     free(huge);
 }
 
@@ -578,6 +582,88 @@ test_tenant_kinds_differ_in_requirements_not_in_names(void **state)
     gpv_tenants_release(&f);
 }
 
+/* The limits are errors where they are passed; a file under them loads as without them. */
+static void
+test_tenant_loader_stops_at_its_limits_where_they_are_passed(void **state)
+{
+    const struct gpv_db *db = *state;
+    struct gpv_error errs[GPV_TENANTS_ERRORS_MAX + 1];
+    struct gpv_tenants_limits lim = {0, 2};
+    struct gpv_tenants f;
+    size_t n = 99;
+    const char *three = "version: 1\n"
+                        "tenants:\n"
+                        "  - {name: a, memory: 4GiB}\n"
+                        "  - {name: b, memory: 4GiB, isolation: hrad}\n"
+                        "  - {name: c, memory: 4GiB}\n";
+
+    /* The third tenant is past the limit: the one error, the second tenant's not reported. */
+    assert_int_equal(
+        gpv_tenants_load_limited(&f, errs, &n, three, strlen(three), "t.yaml", db, &lim),
+        GPV_EINPUT);
+    assert_int_equal(n, 1);
+    assert_int_equal(errs[0].line, 5);
+    assert_int_equal(errs[0].col, 5);
+    assert_string_equal(errs[0].msg, "more than 2 tenants: that is the limit of one file");
+    assert_int_equal(f.ntenants, 0);
+    /* Bytes: the first byte past the limit, the 21st of the third line. */
+    lim.max_tenants = 0;
+    lim.max_bytes = 40;
+    assert_int_equal(
+        gpv_tenants_load_limited(&f, errs, &n, three, strlen(three), "t.yaml", db, &lim),
+        GPV_EINPUT);
+    assert_int_equal(n, 1);
+    assert_int_equal(errs[0].line, 3);
+    assert_int_equal(errs[0].col, 21);
+    assert_string_equal(errs[0].msg, "file is larger than the 40-byte limit");
+    /* At the limits exactly: loaded. */
+    lim.max_tenants = 3;
+    three = "version: 1\ntenants: [{name: a, memory: 1GB}, {name: b, memory: 1GB},"
+            " {name: c, memory: 1GB}]\n";
+    lim.max_bytes = strlen(three);
+    assert_int_equal(
+        gpv_tenants_load_limited(&f, errs, &n, three, strlen(three), "t.yaml", db, &lim), 0);
+    assert_int_equal(f.ntenants, 3);
+    gpv_tenants_release(&f);
+}
+
+/* A file whose fleet follows its tenants reads as if it came first, errors and all. */
+static void
+test_tenant_loader_reads_tenants_before_their_fleet(void **state)
+{
+    const struct gpv_db *db = *state;
+    struct gpv_error errs[GPV_TENANTS_ERRORS_MAX + 1];
+    struct gpv_tenants f;
+    size_t n = 99;
+    const char *after = "version: 1\n"
+                        "tenants:\n"
+                        "  - {name: a, memory: 10GB, gpu: l40s}\n"
+                        "  - {name: b, memory: 5GB, spread: node, replicas: 2}\n"
+                        "fleet:\n"
+                        "  - {gpu: h100-80gb, nodes: [n1, n2], gpus_per_node: 2}\n";
+    const char *good = "tenants:\n"
+                       "  - {name: a, memory: 10GB, gpu: h100-80gb}\n"
+                       "  - {name: b, memory: 5GB, spread: node, replicas: 2}\n"
+                       "fleet:\n"
+                       "  - {gpu: h100-80gb, nodes: [n1, n2], gpus_per_node: 2}\n"
+                       "licenses: {vws: true}\n"
+                       "version: 1\n";
+
+    /* The pin is checked against the fleet that comes after it; spread: node is allowed. */
+    assert_int_equal(gpv_tenants_load_all(&f, errs, &n, after, strlen(after), "t.yaml", db),
+                     GPV_EINPUT);
+    assert_int_equal(n, 1);
+    assert_int_equal(errs[0].line, 3);
+    assert_string_equal(errs[0].msg, "tenant 'a' is pinned to 'l40s', which is not in the fleet");
+    assert_int_equal(gpv_tenants_load_all(&f, errs, &n, good, strlen(good), "t.yaml", db), 0);
+    assert_int_equal(f.ntenants, 2);
+    assert_int_equal(f.nfleet, 1);
+    assert_true(f.licenses.vws);
+    assert_true(f.tenants[1].spread_nodes);
+    assert_string_equal(f.tenants[1].name, "b");
+    gpv_tenants_release(&f);
+}
+
 int
 main(void)
 {
@@ -595,6 +681,8 @@ main(void)
         cmocka_unit_test(test_tenant_loader_refuses_binary_bytes_and_huge_input),
         cmocka_unit_test(test_tenant_loader_reports_every_error_in_file_order),
         cmocka_unit_test(test_tenant_kinds_differ_in_requirements_not_in_names),
+        cmocka_unit_test(test_tenant_loader_stops_at_its_limits_where_they_are_passed),
+        cmocka_unit_test(test_tenant_loader_reads_tenants_before_their_fleet),
     };
 
     return cmocka_run_group_tests(tests, setup_db, teardown_db);

@@ -209,6 +209,87 @@ test_yamldoc_stops_a_schema_past_its_row_limit(void **state)
     gpv_ydoc_free(d);
 }
 
+/* Events come with their kind, position and depth; a node of the stream can become a tree. */
+static void
+test_yamldoc_reads_events_and_a_tree_from_the_middle_of_them(void **state)
+{
+    const char *text = "a: 1\nb:\n  - {x: 1, y: [2]}\n  - 'z'\nc: end\n";
+    struct gpv_yparser *p;
+    struct gpv_yevent ev;
+    struct gpv_ydoc *doc = gpv_ydoc_new("y.yaml");
+    struct gpv_ynode *node;
+    struct gpv_error err;
+
+    (void)state;
+    assert_int_equal(gpv_yparser_new(&p, text, strlen(text), "y.yaml", &err), 0);
+    assert_int_equal(gpv_yparser_next(&ev, p, &err), 0);
+    assert_int_equal(ev.kind, GPV_YE_MAP);
+    assert_int_equal(ev.depth, 0);
+    assert_int_equal(gpv_yparser_next(&ev, p, &err), 0);
+    assert_int_equal(ev.kind, GPV_YE_SCALAR);
+    assert_string_equal(ev.str, "a");
+    assert_true(ev.plain);
+    assert_int_equal(ev.depth, 1);
+    assert_int_equal(gpv_yparser_next(&ev, p, &err), 0); /* 1 */
+    assert_int_equal(gpv_yparser_next(&ev, p, &err), 0); /* b */
+    assert_int_equal(gpv_yparser_next(&ev, p, &err), 0);
+    assert_int_equal(ev.kind, GPV_YE_SEQ);
+    assert_int_equal(ev.line, 3);
+    assert_int_equal(ev.col, 3);
+    assert_int_equal(gpv_yparser_next(&ev, p, &err), 0);
+    assert_int_equal(ev.kind, GPV_YE_MAP);
+    assert_int_equal(ev.depth, 2);
+    /* The first item as a tree; the second skipped. */
+    assert_int_equal(gpv_yparser_tree(&node, doc, p, &ev, &err), 0);
+    assert_int_equal(node->kind, GPV_Y_MAP);
+    assert_int_equal(node->n, 2);
+    assert_int_equal(gpv_ymap_get(node, "y")->items[0]->col, 16);
+    assert_int_equal(gpv_yparser_next(&ev, p, &err), 0);
+    assert_int_equal(ev.kind, GPV_YE_SCALAR);
+    assert_false(ev.plain);
+    assert_int_equal(gpv_yparser_skip(p, &ev, &err), 0);
+    assert_int_equal(gpv_yparser_next(&ev, p, &err), 0);
+    assert_int_equal(ev.kind, GPV_YE_END);
+    assert_int_equal(ev.depth, 1);
+    assert_int_equal(gpv_yparser_next(&ev, p, &err), 0); /* c */
+    assert_int_equal(gpv_yparser_next(&ev, p, &err), 0);
+    assert_int_equal(gpv_yparser_skip(p, &ev, &err), 0); /* a scalar: nothing to skip */
+    assert_int_equal(gpv_yparser_next(&ev, p, &err), 0);
+    assert_int_equal(ev.kind, GPV_YE_END);
+    assert_int_equal(ev.depth, 0);
+    assert_int_equal(gpv_yparser_next(&ev, p, &err), 0);
+    assert_int_equal(ev.kind, GPV_YE_DONE);
+    assert_int_equal(gpv_yparser_next(&ev, p, &err), 0);
+    assert_int_equal(ev.kind, GPV_YE_DONE);
+    gpv_yparser_free(p);
+    /* Cleared, the document is empty and takes a new tree. */
+    gpv_ydoc_clear(doc);
+    assert_null(doc->root);
+    gpv_ydoc_free(doc);
+}
+
+/* A repeated key is the one that sorts first, at its second occurrence, in small and large
+ * mappings alike (the parser compares keys as they come while there are few). */
+static void
+test_yamldoc_reports_the_same_duplicate_key_in_any_mapping_size(void **state)
+{
+    char big[2048];
+    size_t i, n = 0;
+
+    (void)state;
+    assert_string_equal(PARSE_ERROR("{b: 1, a: 2, b: 3, a: 4, a: 5}\n"),
+                        "y.yaml:1:20: error: duplicate key 'a' (first at line 1)");
+    assert_string_equal(PARSE_ERROR("b: 1\nc: 2\nb: 3\nb: 4\nc: 5\n"),
+                        "y.yaml:3:1: error: duplicate key 'b' (first at line 1)");
+    n += (size_t)snprintf(big + n, sizeof(big) - n, "k40: 0\n");
+    for (i = 0; i < 40; i++)
+        n += (size_t)snprintf(big + n, sizeof(big) - n, "k%02zu: %zu\n", i, i);
+    n += (size_t)snprintf(big + n, sizeof(big) - n, "k05: x\nk03: y\n");
+    /* k05 repeats first (line 42), but k03 sorts first: its second occurrence, line 43. */
+    assert_string_equal(PARSE_ERROR(big),
+                        "y.yaml:43:1: error: duplicate key 'k03' (first at line 5)");
+}
+
 int
 main(void)
 {
@@ -217,6 +298,8 @@ main(void)
         cmocka_unit_test(test_yamldoc_refuses_what_a_hostile_file_could_abuse),
         cmocka_unit_test(test_yamldoc_decodes_strictly_by_schema),
         cmocka_unit_test(test_yamldoc_stops_a_schema_past_its_row_limit),
+        cmocka_unit_test(test_yamldoc_reads_events_and_a_tree_from_the_middle_of_them),
+        cmocka_unit_test(test_yamldoc_reports_the_same_duplicate_key_in_any_mapping_size),
     };
 
     return cmocka_run_group_tests_name("yamldoc", tests, NULL, NULL);
