@@ -55,4 +55,24 @@
 /* Most instances one problem may ask for in total (replicas times whole GPUs). */
 #define PACK_MAX_INSTANCES 50000000LL
 
+/* The exact model mix (pack_mix.c) runs on problems of at most this many demands ... */
+#define PACK_MIX_MAX_DEMANDS 5000
+
+/* ... grouped into at most this many classes (demands with the same feasible options) ... */
+#define PACK_MIX_MAX_CLASSES 48
+
+/* ... each with at most this many distinct options ... */
+#define PACK_MIX_MAX_OPTS 16
+
+/* ... and when its integer program has at most this many rows and columns. */
+#define PACK_MIX_MAX_ROWS 160
+#define PACK_MIX_MAX_COLS 1500
+
+/* Branch-and-bound nodes (one LP each) per search of the model mix before the best plan
+ * found is kept without a proof. */
+#define PACK_MIX_BB_NODES 3000L
+
+/* Searches of the model mix, each allowing one more replica left out, before giving up. */
+#define PACK_MIX_U_TRIES 4
+
 #endif
