@@ -70,7 +70,7 @@
 
 /* Branch-and-bound nodes (one LP each) per search of the model mix before the best plan
  * found is kept without a proof. */
-#define PACK_MIX_BB_NODES 3000L
+#define PACK_MIX_BB_NODES 1000L
 
 /* Searches of the model mix, each allowing one more replica left out, before giving up. */
 #define PACK_MIX_U_TRIES 4

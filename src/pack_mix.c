@@ -54,6 +54,9 @@ struct mx_bb {
     double root;   /* the root LP's value (-inf when not solved) */
     double *extra; /* a row appended to the program (NULL: none) */
     double extra_b;
+    bool integral; /* the objective takes whole values: prune on its bound rounded up */
+    int nmodels;
+    int *glo, *ghi; /* per model: bounds on its GPUs in all (ghi < 0: none), branched first */
 };
 
 struct mx_class {
@@ -125,19 +128,26 @@ find_row(struct mx_row **rows, int *n, int *cap, const struct mx_row *r)
 
 /* ---- branch and bound -------------------------------------------------------------------- */
 
-/* Solves the LP of the program with column bounds lo/hi (hi < 0: none). */
+/* Solves the LP of the program with column bounds lo/hi (hi < 0: none). Lower bounds shift
+ * the variables (x = lo + x', x' >= 0) rather than adding rows, so a deep branch stays as
+ * small as the program; upper bounds are rows. */
 static enum gpv_lp_outcome
 node_lp(const struct mx_bb *bb, const int *lo, const int *hi, double *x, double *z)
 {
     const struct mx_ip *ip = bb->ip;
-    int extra = 0, j, r;
+    int extra = 0, j, r, i, nr;
     struct gpv_lp_problem lp;
-    double *a, *b;
+    double *a, *b, shift = 0.0;
     enum gpv_lp_outcome res;
 
-    for (j = 0; j < ip->cols; j++)
-        extra += (lo[j] > 0) + (hi[j] >= 0);
+    for (j = 0; j < ip->cols; j++) {
+        if (hi[j] >= 0 && hi[j] < lo[j])
+            return GPV_LP_INFEASIBLE;
+        extra += hi[j] >= 0;
+    }
     extra += bb->extra != NULL;
+    for (i = 0; i < bb->nmodels; i++)
+        extra += (bb->glo[i] > 0) + (bb->ghi[i] >= 0);
     a = xcalloc((size_t)(ip->rows + extra) * ip->cols + 1, sizeof(double));
     b = xcalloc((size_t)(ip->rows + extra) + 1, sizeof(double));
     memcpy(a, ip->a, (size_t)ip->rows * ip->cols * sizeof(double));
@@ -147,14 +157,32 @@ node_lp(const struct mx_bb *bb, const int *lo, const int *hi, double *x, double 
         memcpy(a + (size_t)r * ip->cols, bb->extra, (size_t)ip->cols * sizeof(double));
         b[r++] = bb->extra_b;
     }
-    for (j = 0; j < ip->cols; j++) {
-        if (lo[j] > 0) {
-            a[(size_t)r * ip->cols + j] = 1.0;
-            b[r++] = lo[j];
+    for (i = 0; i < bb->nmodels; i++) {
+        double sign;
+
+        for (sign = 1.0; sign >= -1.0; sign -= 2.0) {
+            int v = sign > 0 ? bb->glo[i] : bb->ghi[i];
+
+            if (sign > 0 ? v <= 0 : v < 0)
+                continue;
+            for (j = 0; j < ip->cols; j++)
+                if (ip->colmodel[j] == i)
+                    a[(size_t)r * ip->cols + j] = sign;
+            b[r++] = sign * v;
         }
+    }
+    nr = r;
+    for (j = 0; j < ip->cols; j++) {
+        if (!lo[j])
+            continue;
+        for (i = 0; i < nr; i++)
+            b[i] -= a[(size_t)i * ip->cols + j] * lo[j];
+        shift += bb->cost[j] * lo[j];
+    }
+    for (j = 0; j < ip->cols; j++) {
         if (hi[j] >= 0) {
             a[(size_t)r * ip->cols + j] = -1.0;
-            b[r++] = -hi[j];
+            b[r++] = -(double)(hi[j] - lo[j]);
         }
     }
     lp.rows = r;
@@ -164,6 +192,11 @@ node_lp(const struct mx_bb *bb, const int *lo, const int *hi, double *x, double 
     lp.c = bb->cost;
     lp.max_pivots = PACK_LP_MAX_PIVOTS;
     res = gpv_lp_solve(x, NULL, z, &lp);
+    if (res == GPV_LP_OPTIMAL) {
+        for (j = 0; j < ip->cols; j++)
+            x[j] += lo[j];
+        *z += shift;
+    }
     free(a);
     free(b);
     return res;
@@ -192,8 +225,41 @@ bb_node(struct mx_bb *bb, int *lo, int *hi)
     }
     if (bb->nodes == 1)
         bb->root = z;
-    if (z >= bb->inc - PACK_BOUND_EPS)
+    if (bb->integral ? ceil(z - PACK_BOUND_EPS) >= bb->inc - PACK_BOUND_EPS
+                     : z >= bb->inc - PACK_BOUND_EPS)
         goto out;
+    /* Each model's GPUs in all first: the cost is theirs, and fixing them tightens the LP far
+     * more than any one pattern does. */
+    {
+        int mm, gpick = -1;
+        double gv = 0.0, gdist = 0.0;
+
+        for (mm = 0; mm < bb->nmodels; mm++) {
+            double g = 0.0, f, dist;
+
+            for (j = 0; j < ip->cols; j++)
+                if (ip->colmodel[j] == mm)
+                    g += x[j];
+            f = g - floor(g);
+            dist = f < 1.0 - f ? f : 1.0 - f;
+            if (dist > 1e-6 && dist > gdist + 1e-12) {
+                gpick = mm;
+                gv = g;
+                gdist = dist;
+            }
+        }
+        if (gpick >= 0) {
+            int olo = bb->glo[gpick], ohi = bb->ghi[gpick];
+
+            bb->glo[gpick] = (int)ceil(gv);
+            bb_node(bb, lo, hi);
+            bb->glo[gpick] = olo;
+            bb->ghi[gpick] = (int)floor(gv);
+            bb_node(bb, lo, hi);
+            bb->ghi[gpick] = ohi;
+            goto out;
+        }
+    }
     /* Branch on GPU columns first (they carry the cost), the most fractional one. */
     for (j = 0; j < ip->cols; j++) {
         double f = x[j] - floor(x[j]);
@@ -250,6 +316,16 @@ bb_run(struct mx_bb *bb, const struct mx_ip *ip, const double *cost, double inc,
     bb->best = xcalloc((size_t)ip->cols + 1, sizeof(double));
     for (j = 0; j < ip->cols; j++)
         hi[j] = -1;
+    bb->nmodels = 0;
+    for (j = 0; j < ip->cols; j++)
+        if (ip->colmodel[j] >= bb->nmodels)
+            bb->nmodels = ip->colmodel[j] + 1;
+    free(bb->glo);
+    free(bb->ghi);
+    bb->glo = xcalloc((size_t)bb->nmodels + 1, sizeof(int));
+    bb->ghi = xcalloc((size_t)bb->nmodels + 1, sizeof(int));
+    for (j = 0; j < bb->nmodels; j++)
+        bb->ghi[j] = -1;
     bb_node(bb, lo, hi);
     free(lo);
     free(hi);
@@ -730,12 +806,12 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
     const struct gpv_pack_problem *p = c->p;
     struct mx mx;
     struct mx_bb bb;
-    long plan_u, fixed_u = 0, u_lb;
-    double plan_cost, *urow = NULL, za = 0.0;
+    long plan_u, fixed_u = 0, u_lb, u_known = -1;
+    double plan_cost, *urow = NULL, *s1 = NULL;
     size_t d, nm = 0, m;
     bool limited = false;
     int k, tries;
-    bool plan_ok;
+    bool plan_ok, plan_here;
 
     memset(out, 0, sizeof(*out));
     memset(&mx, 0, sizeof(mx));
@@ -763,45 +839,59 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
         if (mx.dcls[d] < 0)
             fixed_u += p->demands[d].replicas;
     out->ran = true;
-    /* Stage 1: the fewest replicas left out. The LP gives a lower bound; the integer search
-     * of stage 2 starts there and relaxes it one replica at a time while no plan exists. */
+    /* Stage 1: the fewest replicas left out. The LP gives a lower bound; stage 2 searches
+     * for the lowest cost with that many left out, one more each time a closed search finds
+     * no plan at all. */
     bb_run(&bb, &mx.ip, mx.ucost, INFINITY, 1);
     if (bb.root == -INFINITY)
         goto out;
-    za = bb.root;
-    u_lb = (long)ceil(za - PACK_BOUND_EPS);
+    u_lb = (long)ceil(bb.root - PACK_BOUND_EPS);
     if (u_lb < 0)
         u_lb = 0;
     urow = xcalloc((size_t)mx.ip.cols + 1, sizeof(double));
     for (k = 0; k < mx.ncls; k++)
         urow[mx.ucol[k]] = -1.0;
     for (tries = 0; tries < PACK_MIX_U_TRIES; tries++) {
-        bool plan_here = plan_ok && plan_u - fixed_u == u_lb;
+        double inc;
 
+        plan_here = plan_ok && plan_u - fixed_u == u_lb;
+        inc = plan_here ? plan_cost : INFINITY;
         bb.extra = urow;
         bb.extra_b = -(double)u_lb;
-        bb_run(&bb, &mx.ip, mx.wcost, plan_here ? plan_cost : INFINITY, PACK_MIX_BB_NODES);
+        bb_run(&bb, &mx.ip, mx.wcost, inc, PACK_MIX_BB_NODES);
         out->nodes += bb.nodes;
-        if (bb.root == -INFINITY && bb.closed) {
-            /* Not even fractionally: more must be left out. */
-            u_lb++;
-            continue;
-        }
-        out->unplaced_lb = u_lb + fixed_u;
-        if (plan_here || bb.found) {
-            out->cost_lb = bb.closed ? (bb.found ? bb.inc : plan_cost) : bb.root;
-            out->cost_lb_valid = true;
+        if (bb.found || plan_here) {
+            if (bb.found) {
+                s1 = bb.best;
+                bb.best = NULL;
+            }
+            if (u_known >= 0)
+                break; /* a cheaper plan leaving as many out, but nothing proven */
+            /* Every count below u_lb was closed without a plan: u_lb is the fewest. */
+            out->unplaced_lb = u_lb + fixed_u;
+            if (bb.root != -INFINITY || bb.closed) {
+                out->cost_lb = bb.closed ? (bb.found ? bb.inc : inc) : bb.root;
+                out->cost_lb_valid = true;
+            }
             out->proven = bb.closed && mx.exact;
+            break;
         }
-        if (!bb.found && bb.closed && !plan_here) {
-            u_lb++;
+        if (!bb.closed) {
+            /* No plan found at u_lb and none ruled out: only the LP's count is known. Look
+             * for a cheaper plan leaving out as many as the caller's, once. */
+            out->unplaced_lb = u_lb + fixed_u;
+            if (u_known >= 0 || !plan_ok || plan_u - fixed_u <= u_lb)
+                break;
+            u_known = u_lb;
+            u_lb = plan_u - fixed_u;
             continue;
         }
-        break;
+        u_lb++;
+        out->unplaced_lb = u_lb + fixed_u;
     }
-    if (bb.found && replace) {
+    if (s1 && replace) {
         struct pk_piece *pcs = NULL;
-        size_t npc = mx_pieces(&mx, p, bb.best, &pcs);
+        size_t npc = mx_pieces(&mx, p, s1, &pcs);
         struct pk_sol alt;
         int *ch = xcalloc(p->ndemands + 1, sizeof(int));
         int *pl = xcalloc(p->ndemands + 1, sizeof(int));
@@ -826,6 +916,9 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
     }
 out:
     free(urow);
+    free(s1);
     free(bb.best);
+    free(bb.glo);
+    free(bb.ghi);
     mx_release(&mx, p->ndemands);
 }
