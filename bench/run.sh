@@ -23,7 +23,7 @@ dir=$build/bench
 data=$dir/data
 yaml_max=200000
 mkdir -p "$data" || exit 1
-for tool in gen_tenants pack_bench floor measure; do
+for tool in gen_tenants gen_mixed pack_bench floor measure; do
     if [ ! -x "$dir/$tool" ]; then
         echo "bench: $dir/$tool is missing; run 'make bench'" >&2
         exit 1
@@ -138,6 +138,49 @@ else
         "$(json_int kept "$data/incr-next.json") replicas kept," \
         "$(json_int added_in_place "$data/incr-next.json") added in place)"
     rm -f "$data/incr-fresh.json" "$data/incr-next.json" "$dir/d1.json" "$dir/d2.json"
+fi
+
+# Priced mixed sites (issue 11 §8): 15 tight and 15 loose fleets of H100-80GB + A100-80GB +
+# L40S with costs (bench/gen_mixed.c, 30 tenants, hundreds of replicas each), planned end to end.
+# cost against the plan's cost bound (summary.cost.lower_bound_per_hour; docs/plan.md, "The
+# model mix"): gap_% = (cost - bound) / bound; opt: proven optimal. BENCH_MIXED=0 skips it.
+# the number after "KEY": in a JSON document written by gpuvplan (first occurrence)
+json_num() { sed -n "s/^ *\"$1\": \([0-9.eE+-][0-9.eE+-]*\),*$/\1/p" "$2" | head -n 1; }
+json_bool() { sed -n "s/^ *\"$1\": \(true\|false\),*$/\1/p" "$2" | head -n 1; }
+if [ "${BENCH_MIXED:-1}" != 0 ]; then
+    echo
+    echo "priced mixed sites: cost per hour against the cost bound, 30 sites"
+    printf '%-6s %4s %8s %8s %9s %9s %6s %5s %6s\n' fleet seed replicas placed cost bound gap_% opt wall_s
+    rm -f "$dir/mixed.txt"
+    for kind in tight loose; do
+        for seed in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+            f=$data/mixed-$kind-$seed.yaml
+            "$dir/gen_mixed" "$seed" "$kind" >"$f" || exit 1
+            w=$(wall "$bin" recommend "$f" -f json -o "$dir/mixed.json")
+            rc=$?
+            # /usr/bin/time notes a non-zero exit (tenants left out: 1) on a line of its own
+            w=$(echo "$w" | tail -n 1)
+            if [ "$rc" -gt 1 ]; then
+                echo "mixed site $kind $seed failed:" && cat "$dir/err.txt"
+                status=1
+                continue
+            fi
+            c=$(json_num per_hour "$dir/mixed.json")
+            b=$(json_num lower_bound_per_hour "$dir/mixed.json")
+            o=$(json_bool optimal "$dir/mixed.json")
+            n=$(json_int replicas "$dir/mixed.json")
+            pl=$(json_int replicas_placed "$dir/mixed.json")
+            echo "$kind $seed $n $pl $c $b $o $w" >>"$dir/mixed.txt"
+            rm -f "$dir/mixed.json" "$f"
+        done
+    done
+    awk '{ gap = $6 > 0 ? 100 * ($5 - $6) / $6 : 0
+           printf "%-6s %4s %8s %8s %9.2f %9.2f %6.2f %5s %6s\n", $1, $2, $3, $4, $5, $6, gap,
+                  $7 == "true" ? "yes" : "no", $8
+           n++; if ($7 == "true") opt++; if (gap > max) max = gap; sum += gap; t += $8 }
+         END { printf "  %d of %d proven optimal; gap to the bound: mean %.2f%%, largest %.2f%%; %.2f s in all\n",
+                      opt, n, n ? sum / n : 0, max, t }' "$dir/mixed.txt"
+    rm -f "$dir/mixed.txt"
 fi
 
 # The 100k plan byte for byte. The file name is part of the plan (input.tenants_file, the table's

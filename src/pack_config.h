@@ -72,6 +72,13 @@
  * found is kept without a proof. */
 #define PACK_MIX_BB_NODES 1000L
 
+/* The same for a what-if re-pack (gpv_pack_problem.quick: the plan's explanations). */
+#define PACK_MIX_BB_NODES_QUICK 40L
+
+/* Work of one search of the model mix, in LP cells (rows x columns) summed over nodes: a large
+ * program gets fewer nodes than PACK_MIX_BB_NODES. */
+#define PACK_MIX_WORK 4e6
+
 /* Searches of the model mix, each allowing one more replica left out, before giving up. */
 #define PACK_MIX_U_TRIES 4
 

@@ -54,7 +54,8 @@ struct mx_bb {
     double root;   /* the root LP's value (-inf when not solved) */
     double *extra; /* a row appended to the program (NULL: none) */
     double extra_b;
-    bool integral; /* the objective takes whole values: prune on its bound rounded up */
+    double unit; /* every plan's objective is a multiple of it (0: unknown): prune on the bound
+                    rounded up to a multiple */
     int nmodels;
     int *glo, *ghi; /* per model: bounds on its GPUs in all (ghi < 0: none), branched first */
 };
@@ -225,8 +226,8 @@ bb_node(struct mx_bb *bb, int *lo, int *hi)
     }
     if (bb->nodes == 1)
         bb->root = z;
-    if (bb->integral ? ceil(z - PACK_BOUND_EPS) >= bb->inc - PACK_BOUND_EPS
-                     : z >= bb->inc - PACK_BOUND_EPS)
+    if (bb->unit > 0.0 ? bb->unit * ceil(z / bb->unit - PACK_BOUND_EPS) >= bb->inc - PACK_BOUND_EPS
+                       : z >= bb->inc - PACK_BOUND_EPS)
         goto out;
     /* Each model's GPUs in all first: the cost is theirs, and fixing them tightens the LP far
      * more than any one pattern does. */
@@ -780,6 +781,48 @@ mx_pieces(const struct mx *mx, const struct gpv_pack_problem *p, const double *x
     return n;
 }
 
+/* The largest multiple of a cent dividing every cost (costs per hour are given in cents at
+ * most), so that every plan's cost is a multiple of it; 0 when some cost is not in cents. */
+static double
+cost_unit(const double *cost, int n)
+{
+    long long g = 0;
+    int j;
+
+    for (j = 0; j < n; j++) {
+        double cents = cost[j] * 100.0;
+        long long v, a, b;
+
+        if (cost[j] == 0.0)
+            continue;
+        if (cents < 0.0 || cents > 1e12 || fabs(cents - floor(cents + 0.5)) > 1e-6)
+            return 0.0;
+        v = (long long)floor(cents + 0.5);
+        for (a = g, b = v; b;) {
+            long long t = a % b;
+
+            a = b;
+            b = t;
+        }
+        g = a;
+    }
+    return g > 0 ? (double)g / 100.0 : 0.0;
+}
+
+/* Nodes one search may spend: PACK_MIX_BB_NODES (PACK_MIX_BB_NODES_QUICK for a what-if
+ * re-pack), fewer when the program is large (PACK_MIX_WORK LP cells), at least 1 (the root). */
+static long
+mx_budget(const struct mx_ip *ip, bool quick)
+{
+    double cells = (double)ip->rows * ip->cols;
+    long n = (long)(PACK_MIX_WORK / (cells > 1.0 ? cells : 1.0));
+    long most = quick ? PACK_MIX_BB_NODES_QUICK : PACK_MIX_BB_NODES;
+
+    if (n > most)
+        n = most;
+    return n > 1 ? n : 1;
+}
+
 /* Replicas left out and weighted cost of a plan; false when it breaks a fleet limit. */
 static bool
 sol_score(const struct gpv_pack_problem *p, const struct pk_sol *s, const int *placed,
@@ -851,6 +894,7 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
     urow = xcalloc((size_t)mx.ip.cols + 1, sizeof(double));
     for (k = 0; k < mx.ncls; k++)
         urow[mx.ucol[k]] = -1.0;
+    bb.unit = cost_unit(mx.wcost, mx.ip.cols);
     for (tries = 0; tries < PACK_MIX_U_TRIES; tries++) {
         double inc;
 
@@ -858,7 +902,7 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
         inc = plan_here ? plan_cost : INFINITY;
         bb.extra = urow;
         bb.extra_b = -(double)u_lb;
-        bb_run(&bb, &mx.ip, mx.wcost, inc, PACK_MIX_BB_NODES);
+        bb_run(&bb, &mx.ip, mx.wcost, inc, mx_budget(&mx.ip, p->quick));
         out->nodes += bb.nodes;
         if (bb.found || plan_here) {
             if (bb.found) {
