@@ -56,7 +56,7 @@
 #define PACK_MAX_INSTANCES 50000000LL
 
 /* The exact model mix (pack_mix.c) runs on problems of at most this many demands ... */
-#define PACK_MIX_MAX_DEMANDS 5000
+#define PACK_MIX_MAX_DEMANDS 2000000
 
 /* ... grouped into at most this many classes (demands with the same feasible options) ... */
 #define PACK_MIX_MAX_CLASSES 48
@@ -71,6 +71,10 @@
 /* Branch-and-bound nodes (one LP each) per search of the model mix before the best plan
  * found is kept without a proof. */
 #define PACK_MIX_BB_NODES 1000L
+
+/* Above this many GPUs in the plan in hand, the model mix solves only its LP and rounds it
+ * (branching on counts this large would not finish; the LP's rounding is near the optimum). */
+#define PACK_MIX_BB_MAX_GPUS 400
 
 /* The same for a what-if re-pack (gpv_pack_problem.quick: the plan's explanations). */
 #define PACK_MIX_BB_NODES_QUICK 40L

@@ -52,6 +52,7 @@ struct mx_bb {
     double inc;    /* incumbent value (+inf: none) */
     double *best;  /* cols: the incumbent's values when found */
     double root;   /* the root LP's value (-inf when not solved) */
+    double *rootx; /* cols: the root LP's solution (valid when root is finite) */
     double *extra; /* a row appended to the program (NULL: none) */
     double extra_b;
     double unit; /* every plan's objective is a multiple of it (0: unknown): prune on the bound
@@ -224,8 +225,10 @@ bb_node(struct mx_bb *bb, int *lo, int *hi)
         bb->closed = false; /* an LP we could not solve: nothing proven below it */
         goto out;
     }
-    if (bb->nodes == 1)
+    if (bb->nodes == 1) {
         bb->root = z;
+        memcpy(bb->rootx, x, (size_t)ip->cols * sizeof(double));
+    }
     if (bb->unit > 0.0 ? bb->unit * ceil(z / bb->unit - PACK_BOUND_EPS) >= bb->inc - PACK_BOUND_EPS
                        : z >= bb->inc - PACK_BOUND_EPS)
         goto out;
@@ -315,6 +318,8 @@ bb_run(struct mx_bb *bb, const struct mx_ip *ip, const double *cost, double inc,
     bb->root = -INFINITY;
     free(bb->best);
     bb->best = xcalloc((size_t)ip->cols + 1, sizeof(double));
+    free(bb->rootx);
+    bb->rootx = xcalloc((size_t)ip->cols + 1, sizeof(double));
     for (j = 0; j < ip->cols; j++)
         hi[j] = -1;
     bb->nmodels = 0;
@@ -338,11 +343,12 @@ bb_run(struct mx_bb *bb, const struct mx_ip *ip, const double *cost, double inc,
 struct mx {
     int ncls;
     struct mx_class *cls;
-    int *dcls;  /* per demand: its class, -1 when it has no feasible option */
-    int **dmap; /* per demand: per class option, the demand's option index */
-    int *xcol;  /* per class: its first x column (nopt of them), then u */
-    int *ucol;  /* per class: its u column */
-    bool exact; /* the program is the packing problem (no pattern cap hit) */
+    int *dcls;   /* per demand: its class, -1 when it has no feasible option */
+    int **dmap;  /* per demand: per class option, the demand's option index */
+    int *xcol;   /* per class: its first x column (nopt of them), then u */
+    int *ucol;   /* per class: its u column */
+    bool exact;  /* the program is the packing problem (no pattern cap hit, no spread) */
+    bool spread; /* some demand spreads its replicas: relaxed, so the program proves nothing */
     struct mx_ip ip;
     double *wcost; /* per column: weighted cost */
     double *ucost; /* per column: 1 on u columns */
@@ -390,8 +396,9 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
 
         mx->dcls[d] = -1;
         if (dm->spread || dm->spread_nodes) {
-            ok = false;
-            break;
+            /* Spread is relaxed: the program's answers bound the plan but are not plans. */
+            mx->exact = false;
+            mx->spread = true;
         }
         free(tmp);
         free(idx);
@@ -823,6 +830,63 @@ mx_budget(const struct mx_ip *ip, bool quick)
     return n > 1 ? n : 1;
 }
 
+/* The LP solution x rounded to an assignment: per class, each option (and the replicas left
+ * out) its whole part, then the replicas still unassigned to the largest fractional parts,
+ * options before leaving out. A new cols array; GPU columns are left 0 (the pool engines
+ * size them). */
+static double *
+mx_round(const struct mx *mx, const double *x)
+{
+    double *r = xcalloc((size_t)mx->ip.cols + 1, sizeof(double));
+    int k, j;
+
+    for (k = 0; k < mx->ncls; k++) {
+        const struct mx_class *cl = &mx->cls[k];
+        long left = cl->replicas;
+
+        for (j = 0; j < cl->nopt; j++) {
+            double v = floor(x[mx->xcol[k] + j] + 1e-9);
+
+            if (v > (double)left)
+                v = (double)left;
+            r[mx->xcol[k] + j] = v;
+            left -= (long)v;
+        }
+        while (left > 0) {
+            int pick = -1;
+            double best = -1.0;
+
+            for (j = 0; j < cl->nopt; j++) {
+                double f = x[mx->xcol[k] + j] - r[mx->xcol[k] + j];
+
+                if (f > best + 1e-12) {
+                    best = f;
+                    pick = j;
+                }
+            }
+            if (pick < 0 || best <= 1e-9)
+                break;
+            r[mx->xcol[k] + pick] += 1.0;
+            left--;
+        }
+        r[mx->ucol[k]] = (double)left;
+    }
+    return r;
+}
+
+/* True when the pieces keep every spread demand in one piece (pieces of a demand on one pool
+ * could share a GPU). */
+static bool
+pieces_spread_ok(const struct gpv_pack_problem *p, const struct pk_piece *pcs, size_t n)
+{
+    size_t i;
+
+    for (i = 1; i < n; i++)
+        if (pcs[i].demand == pcs[i - 1].demand && p->demands[pcs[i].demand].spread)
+            return false;
+    return true;
+}
+
 /* Replicas left out and weighted cost of a plan; false when it breaks a fleet limit. */
 static bool
 sol_score(const struct gpv_pack_problem *p, const struct pk_sol *s, const int *placed,
@@ -902,7 +966,9 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
         inc = plan_here ? plan_cost : INFINITY;
         bb.extra = urow;
         bb.extra_b = -(double)u_lb;
-        bb_run(&bb, &mx.ip, mx.wcost, inc, mx_budget(&mx.ip, p->quick));
+        /* First fit asks only for the bound: the root LP. */
+        bb_run(&bb, &mx.ip, mx.wcost, inc,
+               !replace || sol->ngpus > PACK_MIX_BB_MAX_GPUS ? 1 : mx_budget(&mx.ip, p->quick));
         out->nodes += bb.nodes;
         if (bb.found || plan_here) {
             if (bb.found) {
@@ -933,6 +999,9 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
         u_lb++;
         out->unplaced_lb = u_lb + fixed_u;
     }
+    /* No integer answer in budget (large pools): the LP's mix, rounded, for the engines. */
+    if (!s1 && bb.root != -INFINITY && replace)
+        s1 = mx_round(&mx, bb.rootx);
     if (s1 && replace) {
         struct pk_piece *pcs = NULL;
         size_t npc = mx_pieces(&mx, p, s1, &pcs);
@@ -942,6 +1011,12 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
         long alt_u;
         double alt_cost;
 
+        if (!pieces_spread_ok(p, pcs, npc)) {
+            free(ch);
+            free(pl);
+            free(pcs);
+            goto out;
+        }
         pk_pack_pieces(c, pcs, npc, PACK_BB_NODES, &alt, ch, pl);
         if (sol_score(p, &alt, pl, &alt_u, &alt_cost) &&
             (!plan_ok || alt_u < plan_u ||
@@ -962,6 +1037,7 @@ out:
     free(urow);
     free(s1);
     free(bb.best);
+    free(bb.rootx);
     free(bb.glo);
     free(bb.ghi);
     mx_release(&mx, p->ndemands);
