@@ -7,8 +7,10 @@
  * MIG use-patterns (pack_mig_pat.c, upgrades included), equal-size vGPU GPUs by their smallest
  * per-GPU limit, whole GPUs. Rows: every replica placed or left out; every pool's slots cover
  * what its options take; every fleet model within its limit. The objective is lexicographic:
- * first the fewest replicas left out (one search), then the lowest weighted cost with that
- * many left out (a second one). docs/plan.md ("The model mix") explains it.
+ * the LP bounds the fewest replicas left out, then branch and bound looks for the lowest
+ * weighted cost with that many left out (one more each time a finished search finds no plan).
+ * On large pools only the LP is solved and its mix rounded. docs/plan.md ("The model mix")
+ * explains it.
  */
 #include "pack_config.h"
 #include "pack_driver.h"
