@@ -100,6 +100,8 @@ gen(struct inst *in, unsigned long seed)
 
         dm->replicas = 1 + rnd(4);
         dm->options = in->options[d];
+        /* A guaranteed share on time-sliced vGPU lowers the per-GPU limit (fixed share). */
+        dm->compute = rnd(3) == 0 ? 0.25 * (1 + rnd(2)) : 0.0;
         /* Options: MIG on H100, MIG on A100, L40S (vGPU or whole), whole H100: a random few. */
         for (k = 3; k > 0; k--) {
             int j = rnd(k + 1), t = order[k];
@@ -172,12 +174,14 @@ model_gpus(const struct inst *in, int m, const int (*take)[MAXO])
 
             if (op->model != m || !take[d][o])
                 continue;
-            len += (size_t)snprintf(key + len, sizeof(key) - len, "%d/%d/%d/%d/%d;", op->kind,
-                                    op->profile, op->vgpu_type, op->gpus, take[d][o]);
+            len += (size_t)snprintf(key + len, sizeof(key) - len, "%d/%d/%d/%d/%.2f/%d;", op->kind,
+                                    op->profile, op->vgpu_type, op->gpus, in->demands[d].compute,
+                                    take[d][o]);
             opt[n] = *op;
             opt[n].model = 0;
             memset(&dem[n], 0, sizeof(dem[n]));
             dem[n].replicas = take[d][o];
+            dem[n].compute = in->demands[d].compute;
             dem[n].noptions = 1;
             dem[n].options = &opt[n];
             n++;
