@@ -55,8 +55,9 @@
 /* Most instances one problem may ask for in total (replicas times whole GPUs). */
 #define PACK_MAX_INSTANCES 50000000LL
 
-/* The exact model mix (pack_mix.c) runs on problems of at most this many demands ... */
-#define PACK_MIX_MAX_DEMANDS 2000000
+/* The exact model mix (pack_mix.c) runs on problems of at most this many demands (its second
+ * plan doubles the packer's memory for a moment: past this, the heuristics' plan stands) ... */
+#define PACK_MIX_MAX_DEMANDS 200000
 
 /* ... grouped into at most this many classes (demands with the same feasible options) ... */
 #define PACK_MIX_MAX_CLASSES 48

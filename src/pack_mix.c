@@ -345,8 +345,9 @@ bb_run(struct mx_bb *bb, const struct mx_ip *ip, const double *cost, double inc,
 struct mx {
     int ncls;
     struct mx_class *cls;
-    int *dcls;   /* per demand: its class, -1 when it has no feasible option */
-    int **dmap;  /* per demand: per class option, the demand's option index */
+    int *dcls; /* per demand: its class, -1 when it has no feasible option */
+    int *dmap; /* at foff[d] + j: demand d's option index for its class's option j */
+    const size_t *foff;
     int *xcol;   /* per class: its first x column (nopt of them), then u */
     int *ucol;   /* per class: its u column */
     bool exact;  /* the program is the packing problem (no pattern cap hit, no spread) */
@@ -357,16 +358,13 @@ struct mx {
 };
 
 static void
-mx_release(struct mx *mx, size_t ndemands)
+mx_release(struct mx *mx)
 {
     int c;
-    size_t d;
 
     for (c = 0; c < mx->ncls; c++)
         free(mx->cls[c].opt);
     free(mx->cls);
-    for (d = 0; mx->dmap && d < ndemands; d++)
-        free(mx->dmap[d]);
     free(mx->dmap);
     free(mx->dcls);
     free(mx->xcol);
@@ -391,7 +389,10 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
     int cap = 0;
 
     mx->dcls = xcalloc(p->ndemands + 1, sizeof(int));
-    mx->dmap = xcalloc(p->ndemands + 1, sizeof(int *));
+    mx->foff = foff;
+    mx->dmap =
+        xcalloc(p->ndemands ? foff[p->ndemands - 1] + p->demands[p->ndemands - 1].noptions + 1 : 1,
+                sizeof(int));
     for (d = 0; d < p->ndemands && ok; d++) {
         const struct gpv_pack_demand *dm = &p->demands[d];
         int n = 0, c, k, j;
@@ -456,8 +457,7 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
         }
         mx->dcls[d] = c;
         mx->cls[c].replicas += dm->replicas;
-        mx->dmap[d] = xcalloc((size_t)n, sizeof(int));
-        memcpy(mx->dmap[d], idx, (size_t)n * sizeof(int));
+        memcpy(mx->dmap + foff[d], idx, (size_t)n * sizeof(int));
     }
     free(tmp);
     free(idx);
@@ -772,7 +772,7 @@ mx_pieces(const struct mx *mx, const struct gpv_pack_problem *p, const double *x
             if (take > 0) {
                 GPV_ASSERT(n < cap);
                 pc[n].demand = (int)d;
-                pc[n].option = mx->dmap[d][cur[k]];
+                pc[n].option = mx->dmap[mx->foff[d] + (size_t)cur[k]];
                 pc[n].first = first;
                 pc[n].replicas = take;
                 n++;
@@ -1042,5 +1042,5 @@ out:
     free(bb.rootx);
     free(bb.glo);
     free(bb.ghi);
-    mx_release(&mx, p->ndemands);
+    mx_release(&mx);
 }
