@@ -324,10 +324,19 @@ write_totals(struct ctx *c)
      * leaves out some that the fresh plan placed, no bound over every choice was computed for
      * this smaller set, and 0 is the honest one. */
     r->lower_bound_any = 0;
-    if (fewer_placed(r, fr, c->p->ndemands) == 0)
+    r->cost_lower_bound = -1.0;
+    if (fewer_placed(r, fr, c->p->ndemands) == 0) {
         r->lower_bound_any =
             fr->lower_bound_any < r->gpus_used ? fr->lower_bound_any : r->gpus_used;
-    r->optimal = r->gpus_used == r->lower_bound_any;
+        /* The fresh plan's cost bound holds too; proven best as the fresh plan is, when this
+         * one reaches the bound the fresh plan's proof used. */
+        if (costs && fr->cost_lower_bound >= 0.0)
+            r->cost_lower_bound = fr->cost_lower_bound < r->cost ? fr->cost_lower_bound : r->cost;
+    }
+    if (r->cost_lower_bound >= 0.0)
+        r->optimal = fr->optimal && r->cost <= r->cost_lower_bound + 1e-9;
+    else
+        r->optimal = r->gpus_used == r->lower_bound_any && (!fr->nunplaced || fr->optimal);
     if (!costs)
         r->cost = -1.0;
 }

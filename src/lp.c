@@ -59,15 +59,28 @@ run(struct tableau *tb, const double *cost, int nenter, long max_pivots)
     long piv;
     int stall = 0;
 
+    double *rcs = xcalloc((size_t)nenter + 1, sizeof(double));
+    enum gpv_lp_outcome res = GPV_LP_LIMIT;
+
     for (piv = 0; piv < max_pivots; piv++) {
         int e = -1, r = -1, i, j;
         double best = -LP_EPS_COST, ratio = 0.0;
 
-        for (j = 0; j < nenter; j++) {
-            double rc = cost[j];
+        /* Reduced costs row by row (the tableau is row-major), each column's terms subtracted
+         * in row order; a basic variable of cost 0 subtracts nothing. */
+        memcpy(rcs, cost, (size_t)nenter * sizeof(double));
+        for (i = 0; i < tb->rows; i++) {
+            double cb = cost[tb->basis[i]];
+            const double *row = &T(tb, i, 0);
 
-            for (i = 0; i < tb->rows; i++)
-                rc -= cost[tb->basis[i]] * T(tb, i, j);
+            if (cb == 0.0)
+                continue;
+            for (j = 0; j < nenter; j++)
+                rcs[j] -= cb * row[j];
+        }
+        for (j = 0; j < nenter; j++) {
+            double rc = rcs[j];
+
             if (stall > LP_STALL_BLAND) {
                 /* Bland's rule after a run of degenerate pivots: no cycling. */
                 if (rc < -LP_EPS_COST) {
@@ -79,8 +92,10 @@ run(struct tableau *tb, const double *cost, int nenter, long max_pivots)
                 e = j;
             }
         }
-        if (e < 0)
-            return GPV_LP_OPTIMAL;
+        if (e < 0) {
+            res = GPV_LP_OPTIMAL;
+            break;
+        }
         for (i = 0; i < tb->rows; i++) {
             double a = T(tb, i, e);
 
@@ -94,12 +109,15 @@ run(struct tableau *tb, const double *cost, int nenter, long max_pivots)
                 }
             }
         }
-        if (r < 0)
-            return GPV_LP_UNBOUNDED;
+        if (r < 0) {
+            res = GPV_LP_UNBOUNDED;
+            break;
+        }
         stall = ratio <= LP_EPS_RATIO ? stall + 1 : 0;
         pivot(tb, r, e);
     }
-    return GPV_LP_LIMIT;
+    free(rcs);
+    return res;
 }
 
 enum gpv_lp_outcome

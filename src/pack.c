@@ -169,6 +169,12 @@ model_weight(const struct gpv_pack_problem *p, size_t m)
     return 1.0;
 }
 
+double
+pk_model_weight(const struct gpv_pack_problem *p, size_t m)
+{
+    return model_weight(p, m);
+}
+
 /* Packs the demands with asg[d] >= 0 on models where only[m] (NULL: all) into s. */
 void
 pk_pack_all(struct pk_ctx *c, const int *asg, const bool *only, struct pk_sol *s)
@@ -664,6 +670,57 @@ fill_result(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struc
     }
 }
 
+/*
+ * Whether the plan in out is proven best for the objective, and its cost bound: fewest replicas
+ * left out (none but those with no feasible option, or the model mix's bound), then the lowest
+ * cost when every model has one (the bound over every choice, or the model mix's closed
+ * search), else the fewest GPUs (the bound over every choice, or the closed search).
+ */
+static void
+set_optimal(struct gpv_pack_result *out, struct pk_ctx *c, const bool *feasible, const size_t *foff,
+            const int *placed, const struct pk_mix *mix)
+{
+    const struct gpv_pack_problem *p = c->p;
+    long left = 0, forced = 0;
+    double weight = 0.0, chosen = 0.0, lb;
+    bool priced = costs_known(p), plain = !priced && !p->least_memory, fewest;
+    size_t d, m;
+
+    for (d = 0; d < p->ndemands; d++) {
+        bool any = false;
+
+        for (m = 0; m < p->demands[d].noptions; m++)
+            any |= feasible[foff[d] + m];
+        left += p->demands[d].replicas - placed[d];
+        if (!any)
+            forced += p->demands[d].replicas;
+    }
+    for (m = 0; m < p->nmodels; m++) {
+        weight += out->models[m].gpus * model_weight(p, m);
+        chosen += out->models[m].lower_bound * model_weight(p, m);
+    }
+    fewest = left == forced || (mix->ran && left <= mix->unplaced_lb);
+    out->cost_lower_bound = -1.0;
+    if (priced) {
+        lb = pk_cost_bound_any(c, feasible, foff, placed, chosen);
+        if (mix->cost_lb_valid && left == mix->unplaced_lb && mix->cost_lb > lb)
+            lb = mix->cost_lb;
+        if (lb > weight)
+            lb = weight; /* never: the plan itself is a plan */
+        out->cost_lower_bound = lb;
+        out->optimal = fewest && weight <= lb + PACK_BOUND_EPS;
+    } else {
+        /* Without costs each GPU weighs 1: the mix's bound is one on GPUs. */
+        if (plain && mix->cost_lb_valid && left == mix->unplaced_lb) {
+            int b = (int)ceil(mix->cost_lb - PACK_BOUND_EPS);
+
+            if (b > out->lower_bound_any)
+                out->lower_bound_any = b < out->gpus_used ? b : out->gpus_used;
+        }
+        out->optimal = fewest && out->gpus_used == out->lower_bound_any;
+    }
+}
+
 int
 gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct gpv_error *err)
 {
@@ -728,6 +785,7 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
         int *choice = xcalloc(p->ndemands + 1, sizeof(int));
         int *placed = xcalloc(p->ndemands + 1, sizeof(int));
         struct pk_sol sol;
+        struct pk_mix mix;
         bool left = false;
 
         for (d = 0; d < p->ndemands; d++)
@@ -744,13 +802,15 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
             for (i = 0; i < sol.ninsts; i++)
                 sol.insts[i].option = choice[sol.insts[i].demand];
         }
+        pk_mix_improve(&c, feasible, foff, p->strategy == GPV_PACK_OPTIMAL, &sol, choice, placed,
+                       &mix);
         c.asg = NULL;
         pk_explain_unplaced(out, &c, &sol, placed);
         fill_result(out, p, &sol, choice, placed);
         out->lower_bound_any = pk_bound_any(&c, feasible, foff, placed, out->lower_bound);
         if (out->lower_bound_any > out->gpus_used)
             out->lower_bound_any = out->gpus_used; /* never: the plan itself is a plan */
-        out->optimal = out->gpus_used == out->lower_bound_any;
+        set_optimal(out, &c, feasible, foff, placed, &mix);
         pk_sol_release(&sol);
     }
     out->nodes = c.nodes;

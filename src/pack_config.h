@@ -55,4 +55,36 @@
 /* Most instances one problem may ask for in total (replicas times whole GPUs). */
 #define PACK_MAX_INSTANCES 50000000LL
 
+/* The exact model mix (pack_mix.c) runs on problems of at most this many demands (its second
+ * plan doubles the packer's memory for a moment: past this, the heuristics' plan stands) ... */
+#define PACK_MIX_MAX_DEMANDS 200000
+
+/* ... grouped into at most this many classes (demands with the same feasible options) ... */
+#define PACK_MIX_MAX_CLASSES 48
+
+/* ... each with at most this many distinct options ... */
+#define PACK_MIX_MAX_OPTS 16
+
+/* ... and when its integer program has at most this many rows and columns. */
+#define PACK_MIX_MAX_ROWS 160
+#define PACK_MIX_MAX_COLS 1500
+
+/* Branch-and-bound nodes (one LP each) per search of the model mix before the best plan
+ * found is kept without a proof. */
+#define PACK_MIX_BB_NODES 1000L
+
+/* Above this many GPUs in the plan in hand, the model mix solves only its LP and rounds it
+ * (branching on counts this large would not finish; the LP's rounding is near the optimum). */
+#define PACK_MIX_BB_MAX_GPUS 400
+
+/* The same for a what-if re-pack (gpv_pack_problem.quick: the plan's explanations). */
+#define PACK_MIX_BB_NODES_QUICK 40L
+
+/* Work of one search of the model mix, in LP cells (rows x columns) summed over nodes: a large
+ * program gets fewer nodes than PACK_MIX_BB_NODES. */
+#define PACK_MIX_WORK 4e6
+
+/* Searches of the model mix, each allowing one more replica left out, before giving up. */
+#define PACK_MIX_U_TRIES 4
+
 #endif

@@ -58,6 +58,17 @@ int pk_check_problem(const struct gpv_pack_problem *p, struct gpv_error *err);
 void pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, int *choice,
                     int *placed);
 
+/* A run of one demand's replicas on one of its options. */
+struct pk_piece {
+    int demand, option, first, replicas;
+};
+
+/* Packs the pieces pcs[0..n) (each a run of one demand's replicas on one of its options) with
+ * a search budget of bb_nodes into *sol, insts naming the caller's demands, replicas and
+ * options; fills choice[] (-1 where nothing is placed) and placed[]. */
+void pk_pack_pieces(struct pk_ctx *c, const struct pk_piece *pcs, size_t n, long bb_nodes,
+                    struct pk_sol *sol, int *choice, int *placed);
+
 /* Replicas left out, per demand, with every reason, in demand order. */
 void pk_explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const struct pk_sol *s,
                          const int *placed);
@@ -70,5 +81,39 @@ void pk_explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const stru
  */
 int pk_bound_any(struct pk_ctx *c, const bool *feasible, const size_t *foff, const int *placed,
                  int chosen);
+
+/* What one GPU of model m weighs in the objective after unplaced replicas (see pack.h). */
+double pk_model_weight(const struct gpv_pack_problem *p, size_t m);
+
+/* What the integer program of the model mix (pack_mix.c) found. */
+struct pk_mix {
+    bool ran;         /* the program was built and searched */
+    bool improved;    /* its plan replaced the caller's */
+    long unplaced_lb; /* no plan leaves fewer replicas out (valid when ran) */
+    bool cost_lb_valid;
+    double cost_lb; /* no plan leaving unplaced_lb out weighs less (weights of
+                       pk_model_weight) */
+    bool proven;    /* (unplaced_lb, cost_lb) is the optimum: the search closed on the exact
+                       program */
+    long nodes;     /* branch-and-bound nodes spent */
+};
+
+/*
+ * The exact model mix: when the problem has more than one model and fits the program's limits
+ * (no spread, no mixed-size vGPU, no `single` nodes, PACK_MIX_* sizes), solves the integer
+ * program over demand classes and options and, with `replace`, when its plan has fewer
+ * replicas left out or a lower weight than *sol (and keeps to the fleet), replaces sol, choice
+ * and placed with it. *out says what was proven; out->ran false when the program did not apply.
+ */
+void pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool replace,
+                    struct pk_sol *sol, int *choice, int *placed, struct pk_mix *out);
+
+/*
+ * A lower bound on the weighted cost (pk_model_weight) of any plan placing placed[d] replicas
+ * of every demand d, each on any of its feasible options; `chosen` is the plan's bound for the
+ * choices made, which counts when no placed demand has a choice.
+ */
+double pk_cost_bound_any(struct pk_ctx *c, const bool *feasible, const size_t *foff,
+                         const int *placed, double chosen);
 
 #endif

@@ -48,8 +48,8 @@ collect_maximal(void *ctx, const int *counts, const struct gpv_mig_layout *witne
     return 0;
 }
 
-static struct pk_mig_cache *
-mig_cache(struct pk_ctx *c, int model)
+struct pk_mig_cache *
+pk_mig_cache_get(struct pk_ctx *c, int model)
 {
     struct pk_mig_cache *mc = &c->mig[model];
     const struct gpv_gpu *gpu = c->p->models[model].gpu;
@@ -92,7 +92,7 @@ pk_mig_fraction(struct pk_ctx *c, const struct gpv_pack_option *o)
 {
     const struct gpv_gpu *gpu = c->p->models[o->model].gpu;
     const struct gpv_mig_profile *p = &gpu->mig->profiles[o->profile];
-    struct pk_mig_cache *mc = mig_cache(c, o->model);
+    struct pk_mig_cache *mc = pk_mig_cache_get(c, o->model);
     double f = (double)p->size / gpu->mig->units;
     double by_slices = (double)p->compute_slices / gpu->mig->compute_slices;
 
@@ -283,7 +283,7 @@ mpool_init(struct pk_mpool *m, struct pk_ctx *c, int model, enum gpv_pack_kind k
 
     memset(m, 0, sizeof(*m));
     m->gpu = gpu;
-    m->mc = mig_cache(c, model);
+    m->mc = pk_mig_cache_get(c, model);
     m->nprof = m->mc->nprof;
     m->cls = xcalloc((size_t)m->nprof, sizeof(int));
     for (q = 0; q < m->nprof; q++)

@@ -54,6 +54,10 @@ struct pk_cover {
     int gpus;
 };
 
+/* The maximal MIG multisets of model entry `model`, enumerated by the MIG engine at the first
+ * call and kept in c->mig until pk_mig_cache_release(). */
+struct pk_mig_cache *pk_mig_cache_get(struct pk_ctx *c, int model);
+
 /* The pool's best lower bound (over its weightings) on the GPUs that cover residual counts r. */
 int pk_mig_bound_of(const struct pk_mpool *m, const int *r);
 

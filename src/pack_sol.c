@@ -88,6 +88,7 @@ void
 gpv_pack_result_init(struct gpv_pack_result *r)
 {
     memset(r, 0, sizeof(*r));
+    r->cost_lower_bound = -1.0;
 }
 
 void

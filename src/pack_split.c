@@ -181,6 +181,57 @@ pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, in
     free(sp.asg);
 }
 
+/* Packs the pieces pcs[0..n) (each a run of one demand's replicas on one of its options) with
+ * a search budget of bb_nodes into *sol, insts naming the caller's demands, replicas and
+ * options; fills choice[] (-1 first) and placed[] (zeroed first). */
+void
+pk_pack_pieces(struct pk_ctx *c, const struct pk_piece *pcs, size_t n, long bb_nodes,
+               struct pk_sol *sol, int *choice, int *placed)
+{
+    const struct gpv_pack_problem *p = c->p;
+    struct pk_ctx c2 = *c;
+    struct split sp;
+    size_t d, k, i;
+
+    memset(&sp, 0, sizeof(sp));
+    sp.cap = n + 1;
+    sp.dem = xcalloc(sp.cap, sizeof(*sp.dem));
+    sp.pc = xcalloc(sp.cap, sizeof(*sp.pc));
+    sp.asg = xcalloc(sp.cap, sizeof(int));
+    sp.q = *p;
+    sp.q.demands = sp.dem;
+    sp.q.ndemands = 0;
+    for (k = 0; k < n; k++)
+        if (pcs[k].replicas > 0)
+            split_add(&sp, p, pcs[k].demand, pcs[k].option, pcs[k].first, pcs[k].replicas);
+    c2.p = &sp.q;
+    c2.bb_nodes = bb_nodes;
+    pk_pack_all(&c2, sp.asg, NULL, sol);
+    c->nodes = c2.nodes;
+    for (d = 0; d < p->ndemands; d++) {
+        choice[d] = -1;
+        placed[d] = 0;
+    }
+    for (k = 0; k < sp.q.ndemands; k++) {
+        const struct piece *pc = &sp.pc[k];
+
+        if (choice[pc->demand] < 0)
+            choice[pc->demand] = pc->option;
+        placed[pc->demand] += sp.dem[k].replicas;
+    }
+    for (i = 0; i < sol->ninsts; i++) {
+        struct gpv_pack_inst *x = &sol->insts[i];
+        const struct piece *pc = &sp.pc[x->demand];
+
+        x->demand = pc->demand;
+        x->replica += pc->first;
+        x->option = pc->option;
+    }
+    free(sp.dem);
+    free(sp.pc);
+    free(sp.asg);
+}
+
 /* What one replica of option o asks for, in words: "one whole GPU", "one 1g.10gb MIG instance". */
 static char *
 option_need(const struct gpv_pack_problem *p, const struct gpv_pack_option *o)
@@ -397,5 +448,52 @@ pk_bound_any(struct pk_ctx *c, const bool *feasible, const size_t *foff, const i
         if (b > best)
             best = b;
     }
+    return single && chosen > best ? chosen : best;
+}
+
+/*
+ * A lower bound on the weighted cost (pk_model_weight) of any plan placing placed[d] replicas
+ * of every demand d, each on any of its feasible options: per dimension of any_weight(), every
+ * replica at its cheapest option (weight times its GPU's cost), the largest of the three; a GPU
+ * of model m holds at most 1 in each dimension and costs its weight. `chosen` counts when no
+ * placed demand has a choice.
+ */
+double
+pk_cost_bound_any(struct pk_ctx *c, const bool *feasible, const size_t *foff, const int *placed,
+                  double chosen)
+{
+    const struct gpv_pack_problem *p = c->p;
+    double sum[3] = {0.0, 0.0, 0.0}, best = 0.0;
+    bool single = true;
+    size_t d, i;
+    int k;
+
+    for (d = 0; d < p->ndemands; d++) {
+        double w[3] = {-1.0, -1.0, -1.0};
+        int nfeas = 0;
+
+        if (!placed[d])
+            continue;
+        for (i = 0; i < p->demands[d].noptions; i++) {
+            const struct gpv_pack_option *o = &p->demands[d].options[i];
+            double cost = pk_model_weight(p, (size_t)o->model);
+
+            if (!feasible[foff[d] + i])
+                continue;
+            nfeas++;
+            for (k = 0; k < 3; k++) {
+                double x = any_weight(c, d, o, k) * cost;
+
+                if (w[k] < 0.0 || x < w[k])
+                    w[k] = x;
+            }
+        }
+        single = single && nfeas <= 1;
+        for (k = 0; k < 3; k++)
+            sum[k] += placed[d] * (w[k] > 0.0 ? w[k] : 0.0);
+    }
+    for (k = 0; k < 3; k++)
+        if (sum[k] > best)
+            best = sum[k];
     return single && chosen > best ? chosen : best;
 }

@@ -265,6 +265,7 @@ why_moved(const struct gpv_plan_run *run, size_t t)
             opts[dem[t].noptions++] = p->demands[t].options[i];
     q = *p;
     q.demands = dem;
+    q.quick = true;
     gpv_pack_result_init(&alt);
     if (gpv_pack(&alt, &q, NULL)) {
         why = xstrdup("chosen for the whole plan (cost, then GPUs)");

@@ -752,10 +752,24 @@ check_models(struct chk *c)
     if (pc_iget(c->sum, "gap", -1) != (long long)c->ng - bound)
         pc_fail(c, "summary", "gap is %lld but gpus_used - lower_bound is %lld",
                 pc_iget(c->sum, "gap", -1), (long long)c->ng - bound);
-    if (gpv_val_get(c->sum, "optimal")->b != (bound == (long long)c->ng))
-        pc_fail(c, "summary", "optimal is %s but the lower bound %lld %s the %zu GPUs used",
-                gpv_val_get(c->sum, "optimal")->b ? "true" : "false", bound,
-                bound == (long long)c->ng ? "is" : "is not", c->ng);
+    /* optimal: proven at the GPU bound, or (every model priced) at the cost bound; a plan may
+     * meet the GPU bound and still not be proven (replicas left out, or a higher cost). */
+    {
+        const struct gpv_val *cv = gpv_val_get(c->sum, "cost");
+        const struct gpv_val *clb = cv ? gpv_val_get(cv, "lower_bound_per_hour") : NULL;
+        bool at_cost = clb && clb->type != GPV_V_NULL && ph->type != GPV_V_NULL &&
+                       pl_num(ph) <= pl_num(clb) + 1e-6 * (1.0 + pl_num(clb));
+
+        if (gpv_val_get(c->sum, "optimal")->b && bound != (long long)c->ng && !at_cost)
+            pc_fail(c, "summary",
+                    "optimal is true but the lower bound %lld is not the %zu GPUs "
+                    "used",
+                    bound, c->ng);
+        if (clb && clb->type != GPV_V_NULL && ph->type != GPV_V_NULL &&
+            pl_num(clb) > pl_num(ph) + 1e-6 * (1.0 + pl_num(ph)))
+            pc_fail(c, "summary", "cost.lower_bound_per_hour %g is above the plan's cost %g",
+                    pl_num(clb), pl_num(ph));
+    }
     if (!cost_known) {
         if (ph->type != GPV_V_NULL)
             pc_fail(c, "summary", "cost.per_hour is %g but a model used has no cost_per_hour",

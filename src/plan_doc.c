@@ -537,6 +537,8 @@ emit_summary(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl
     if (f.has_cost) {
         gpv_emit_num(e, "per_hour", f.per_hour);
         gpv_emit_num(e, "per_month", f.per_month);
+        if (src->run->result.cost_lower_bound >= 0.0)
+            gpv_emit_num(e, "lower_bound_per_hour", src->run->result.cost_lower_bound);
     } else {
         gpv_emit_null(e, "per_hour");
         gpv_emit_null(e, "per_month");

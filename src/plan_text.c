@@ -408,8 +408,10 @@ table_summary(struct gpv_buf *out, const struct gpv_plan_src *src, const struct 
     /* The bound over every allowed choice decides "optimal"; the bound for the methods and
      * models chosen is said beside it when the plan is not optimal. */
     gpv_buf_printf(b, "  %-10s %d used, lower bound %d", "GPUs", r->gpus_used, r->lower_bound_any);
-    if (r->optimal)
+    if (r->optimal && r->gpus_used == r->lower_bound_any)
         gpv_buf_puts(b, " (optimal)\n");
+    else if (r->optimal)
+        gpv_buf_puts(b, " (optimal: the lowest cost, below)\n");
     else if (r->optimal_choices)
         gpv_buf_printf(b, " (gap %d; minimal for the choices made)\n",
                        r->gpus_used - r->lower_bound_any);
@@ -452,6 +454,10 @@ table_summary(struct gpv_buf *out, const struct gpv_plan_src *src, const struct 
     if (f.has_cost)
         gpv_buf_printf(b, "  %-10s %.2f per hour (%.2f per month of 730 hours)\n", "cost",
                        f.per_hour, f.per_month);
+    if (f.has_cost && r->cost_lower_bound >= 0.0)
+        gpv_buf_printf(b, "  %-10s %.2f per hour%s\n", "cost bound", r->cost_lower_bound,
+                       r->optimal ? " (the plan costs the least possible)"
+                                  : "; no plan placing as many costs less");
     else
         gpv_buf_printf(b, "  %-10s unknown (give cost_per_hour in the fleet)\n", "cost");
     if (pl_sizing(src))

@@ -86,6 +86,8 @@ struct gpv_pack_problem {
     bool no_upgrades;  /* never give a larger MIG profile than asked (optimal strategy) */
     bool least_memory; /* without costs, weigh a GPU by its memory, not 1: sizing a fleet from
                           every model (no fleet, no --gpu), the smallest adequate boards win */
+    bool quick;        /* a what-if re-pack (the plan's explanations): the exact model mix
+                          searches with a small budget, so it may prove less */
 };
 
 /* One instance on a GPU. */
@@ -173,16 +175,20 @@ struct gpv_pack_result {
     size_t nunplaced;
     struct gpv_pack_unplaced *unplaced; /* by demand index */
     int gpus_used;
-    int lower_bound;      /* sum of the per-model bounds: for the choices made */
-    bool optimal_choices; /* every model's count proven minimal for the choices made */
-    int lower_bound_any;  /* over every allowed choice: no plan that places as many replicas of
-                             each demand, on any of its options, uses fewer GPUs */
-    bool optimal;         /* gpus_used == lower_bound_any: no plan uses fewer GPUs */
-    double cost;          /* per hour, when every model used has a cost; < 0 otherwise */
-    long nodes;           /* search effort spent (branch-and-bound nodes), for benchmarks */
+    int lower_bound;         /* sum of the per-model bounds: for the choices made */
+    bool optimal_choices;    /* every model's count proven minimal for the choices made */
+    int lower_bound_any;     /* over every allowed choice: no plan that places as many replicas of
+                                each demand, on any of its options, uses fewer GPUs */
+    bool optimal;            /* proven best for the objective: no plan leaves fewer replicas out,
+                                and none leaving as many out costs less (every model priced) or
+                                uses fewer GPUs (otherwise) */
+    double cost;             /* per hour, when every model used has a cost; < 0 otherwise */
+    double cost_lower_bound; /* per hour, when every model has a cost: no plan that places as
+                                many replicas of each demand costs less; < 0 otherwise */
+    long nodes;              /* search effort spent (branch-and-bound nodes), for benchmarks */
 };
 
-/* Zeroes r. No allocation. */
+/* Zeroes r (cost_lower_bound -1: unknown). No allocation. */
 void gpv_pack_result_init(struct gpv_pack_result *r);
 
 /* Frees the contents of r and zeroes it. NULL-safe. */

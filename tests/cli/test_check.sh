@@ -148,9 +148,14 @@ expect_rc 1
 expect_out "model h100-80gb is not among the allowed --gpu-model"
 run check "$WORK/site.json" --gpu-model l40s --gpu-model "NVIDIA H100 80GB HBM3"
 expect_rc 0
+# The example site costs the least possible (the model mix's proof, issue 11 §8) one GPU above
+# the bound on GPUs; first fit costs more and proves nothing.
 run check "$WORK/site.json" --max-gap 1 --require-optimal
+expect_rc 0
+"$GPUVPLAN" recommend docs/examples/tenants.yaml --strategy first-fit -f json -o "$WORK/ff.json"
+run check "$WORK/ff.json" --require-optimal
 expect_rc 1
-expect_out "the plan is not proven optimal (7 GPUs, lower bound 6)"
+expect_out "the plan is not proven optimal (8 GPUs, lower bound 6)"
 run check "$WORK/site.json" --max-gap 1
 expect_rc 0
 run check "$WORK/site.json" --method mig --method vgpu

@@ -187,7 +187,7 @@ t "case 5: check rejects a NUL byte that would truncate a name"
 sed 's/"name": "ds-alice"/"name": "ds-alice\\u0000hidden"/' "$WORK/plan.json" >"$WORK/nul.json"
 run check "$WORK/nul.json"
 expect_rc 3
-expect_err "nul.json:61:24: error: a string holds a NUL byte (\u0000)"
+expect_err "nul.json:62:24: error: a string holds a NUL byte (\u0000)"
 
 t "case 5: every schema-invalid mutation of a plan fails check (exit 1 or 3)"
 if "$PY" -c 'import jsonschema' 2>/dev/null; then

@@ -196,7 +196,8 @@ s = j["summary"]
 want = ["Plan for %s (strategy %s)" % (j["input"]["tenants_file"], s["strategy"]),
         "GPUs (%d)" % len(j["gpus"]), "Tenants (%d placed)" % len(j["tenants"]), "Summary",
         "  GPUs       %d used, lower bound %d%s" % (s["gpus_used"], s["lower_bound"],
-            " (optimal)" if s["optimal"] else " (gap %d; minimal for the choices made)" % s["gap"]
+            " (optimal)" if s["optimal"] and not s["gap"] else
+            " (optimal: the lowest cost, below)" if s["optimal"] else " (gap %d; minimal for the choices made)" % s["gap"]
             if s["optimal_choices"] else " (gap %d; bound %d for the choices made)"
             % (s["gap"], s["lower_bound_choices"])),
         "  tenants    %d placed, %d unplaced" % (s["placed"], s["unplaced"])]

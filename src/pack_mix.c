@@ -1,0 +1,1046 @@
+/*
+ * The model mix of a mixed fleet, exactly: a small integer program over (demand class x
+ * option) and each pool's GPUs, solved by LP relaxation (lp.c) and branch and bound.
+ *
+ * Demands with the same feasible options form a class. Variables: x[c][j] replicas of class c
+ * on its option j, u[c] replicas of c left out, and per pool the GPUs of each kind of layout:
+ * MIG use-patterns (pack_mig_pat.c, upgrades included), equal-size vGPU GPUs by their smallest
+ * per-GPU limit, whole GPUs. Rows: every replica placed or left out; every pool's slots cover
+ * what its options take; every fleet model within its limit. The objective is lexicographic:
+ * the LP bounds the fewest replicas left out, then branch and bound looks for the lowest
+ * weighted cost with that many left out (one more each time a finished search finds no plan).
+ * On large pools only the LP is solved and its mix rounded. docs/plan.md ("The model mix")
+ * explains it.
+ */
+#include "pack_config.h"
+#include "pack_driver.h"
+#include "pack_int.h"
+#include "pack_mig_int.h"
+
+#include "gpuvplan/lp.h"
+#include "gpuvplan/util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What one option asks of a pool, independent of the demand it belongs to. */
+struct mx_opt {
+    int model, kind, profile, vtype, gpus, lim;
+};
+
+/* A row of the program (besides the class rows): a pool's slots of one kind, or a limit. */
+enum mx_rowkind { MX_MIG, MX_VGPU, MX_WHOLE, MX_LIMIT };
+
+struct mx_row {
+    enum mx_rowkind kind;
+    int model, mkind, key, lim; /* MIG: profile; VGPU: type and level (per-GPU limit) */
+};
+
+/* The program: dense rows x cols, A x >= b, integer x >= 0. */
+struct mx_ip {
+    int rows, cols;
+    double *a, *b, *cost;
+    int *colmodel; /* per column: the model of a GPU column, else -1 */
+};
+
+/* The search: depth first, the up branch first, with per-column bounds. */
+struct mx_bb {
+    const struct mx_ip *ip;
+    const double *cost;
+    long nodes, budget;
+    bool closed; /* every node searched within the budget */
+    bool found;
+    double inc;    /* incumbent value (+inf: none) */
+    double *best;  /* cols: the incumbent's values when found */
+    double root;   /* the root LP's value (-inf when not solved) */
+    double *rootx; /* cols: the root LP's solution (valid when root is finite) */
+    double *extra; /* a row appended to the program (NULL: none) */
+    double extra_b;
+    double unit; /* every plan's objective is a multiple of it (0: unknown): prune on the bound
+                    rounded up to a multiple */
+    int nmodels;
+    int *glo, *ghi; /* per model: bounds on its GPUs in all (ghi < 0: none), branched first */
+};
+
+struct mx_class {
+    int nopt;
+    struct mx_opt *opt;
+    long replicas;
+};
+
+static int
+opt_cmp(const void *pa, const void *pb)
+{
+    const struct mx_opt *a = pa, *b = pb;
+
+    if (a->model != b->model)
+        return a->model < b->model ? -1 : 1;
+    if (a->kind != b->kind)
+        return a->kind < b->kind ? -1 : 1;
+    if (a->profile != b->profile)
+        return a->profile < b->profile ? -1 : 1;
+    if (a->vtype != b->vtype)
+        return a->vtype < b->vtype ? -1 : 1;
+    if (a->gpus != b->gpus)
+        return a->gpus < b->gpus ? -1 : 1;
+    return a->lim < b->lim ? -1 : (a->lim > b->lim);
+}
+
+/* The option as a tuple; false when the program cannot model it (mixed-size vGPU, the
+ * `single` strategy). */
+static bool
+opt_tuple(const struct gpv_pack_problem *p, size_t d, const struct gpv_pack_option *o,
+          struct mx_opt *t)
+{
+    const struct gpv_pack_model *m = &p->models[o->model];
+
+    memset(t, 0, sizeof(*t));
+    t->model = o->model;
+    t->kind = (int)o->kind;
+    t->profile = o->profile;
+    t->vtype = o->vgpu_type;
+    t->gpus = o->kind == GPV_PACK_WHOLE ? o->gpus : 1;
+    t->lim = 0;
+    if (o->kind == GPV_PACK_VGPU) {
+        if (m->mixed)
+            return false;
+        t->lim = gpv_vgpu_limit(&m->gpu->vgpu->types[o->vgpu_type], false, p->demands[d].compute);
+        t->profile = -1;
+    }
+    if ((o->kind == GPV_PACK_MIG || o->kind == GPV_PACK_MIG_VGPU) && m->single)
+        return false;
+    return true;
+}
+
+static int
+find_row(struct mx_row **rows, int *n, int *cap, const struct mx_row *r)
+{
+    int i;
+
+    for (i = 0; i < *n; i++)
+        if ((*rows)[i].kind == r->kind && (*rows)[i].model == r->model &&
+            (*rows)[i].mkind == r->mkind && (*rows)[i].key == r->key && (*rows)[i].lim == r->lim)
+            return i;
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        *rows = xreallocarray(*rows, (size_t)*cap, sizeof(**rows));
+    }
+    (*rows)[*n] = *r;
+    return (*n)++;
+}
+
+/* ---- branch and bound -------------------------------------------------------------------- */
+
+/* Solves the LP of the program with column bounds lo/hi (hi < 0: none). Lower bounds shift
+ * the variables (x = lo + x', x' >= 0) rather than adding rows, so a deep branch stays as
+ * small as the program; upper bounds are rows. */
+static enum gpv_lp_outcome
+node_lp(const struct mx_bb *bb, const int *lo, const int *hi, double *x, double *z)
+{
+    const struct mx_ip *ip = bb->ip;
+    int extra = 0, j, r, i, nr;
+    struct gpv_lp_problem lp;
+    double *a, *b, shift = 0.0;
+    enum gpv_lp_outcome res;
+
+    for (j = 0; j < ip->cols; j++) {
+        if (hi[j] >= 0 && hi[j] < lo[j])
+            return GPV_LP_INFEASIBLE;
+        extra += hi[j] >= 0;
+    }
+    extra += bb->extra != NULL;
+    for (i = 0; i < bb->nmodels; i++)
+        extra += (bb->glo[i] > 0) + (bb->ghi[i] >= 0);
+    a = xcalloc((size_t)(ip->rows + extra) * ip->cols + 1, sizeof(double));
+    b = xcalloc((size_t)(ip->rows + extra) + 1, sizeof(double));
+    memcpy(a, ip->a, (size_t)ip->rows * ip->cols * sizeof(double));
+    memcpy(b, ip->b, (size_t)ip->rows * sizeof(double));
+    r = ip->rows;
+    if (bb->extra) {
+        memcpy(a + (size_t)r * ip->cols, bb->extra, (size_t)ip->cols * sizeof(double));
+        b[r++] = bb->extra_b;
+    }
+    for (i = 0; i < bb->nmodels; i++) {
+        double sign;
+
+        for (sign = 1.0; sign >= -1.0; sign -= 2.0) {
+            int v = sign > 0 ? bb->glo[i] : bb->ghi[i];
+
+            if (sign > 0 ? v <= 0 : v < 0)
+                continue;
+            for (j = 0; j < ip->cols; j++)
+                if (ip->colmodel[j] == i)
+                    a[(size_t)r * ip->cols + j] = sign;
+            b[r++] = sign * v;
+        }
+    }
+    nr = r;
+    for (j = 0; j < ip->cols; j++) {
+        if (!lo[j])
+            continue;
+        for (i = 0; i < nr; i++)
+            b[i] -= a[(size_t)i * ip->cols + j] * lo[j];
+        shift += bb->cost[j] * lo[j];
+    }
+    for (j = 0; j < ip->cols; j++) {
+        if (hi[j] >= 0) {
+            a[(size_t)r * ip->cols + j] = -1.0;
+            b[r++] = -(double)(hi[j] - lo[j]);
+        }
+    }
+    lp.rows = r;
+    lp.cols = ip->cols;
+    lp.a = a;
+    lp.b = b;
+    lp.c = bb->cost;
+    lp.max_pivots = PACK_LP_MAX_PIVOTS;
+    res = gpv_lp_solve(x, NULL, z, &lp);
+    if (res == GPV_LP_OPTIMAL) {
+        for (j = 0; j < ip->cols; j++)
+            x[j] += lo[j];
+        *z += shift;
+    }
+    free(a);
+    free(b);
+    return res;
+}
+
+static void
+bb_node(struct mx_bb *bb, int *lo, int *hi)
+{
+    const struct mx_ip *ip = bb->ip;
+    double *x, z = 0.0, frac = 0.0;
+    int j, pick = -1;
+    enum gpv_lp_outcome res;
+
+    if (bb->nodes >= bb->budget) {
+        bb->closed = false;
+        return;
+    }
+    bb->nodes++;
+    x = xcalloc((size_t)ip->cols + 1, sizeof(double));
+    res = node_lp(bb, lo, hi, x, &z);
+    if (res == GPV_LP_INFEASIBLE)
+        goto out;
+    if (res != GPV_LP_OPTIMAL) {
+        bb->closed = false; /* an LP we could not solve: nothing proven below it */
+        goto out;
+    }
+    if (bb->nodes == 1) {
+        bb->root = z;
+        memcpy(bb->rootx, x, (size_t)ip->cols * sizeof(double));
+    }
+    if (bb->unit > 0.0 ? bb->unit * ceil(z / bb->unit - PACK_BOUND_EPS) >= bb->inc - PACK_BOUND_EPS
+                       : z >= bb->inc - PACK_BOUND_EPS)
+        goto out;
+    /* Each model's GPUs in all first: the cost is theirs, and fixing them tightens the LP far
+     * more than any one pattern does. */
+    {
+        int mm, gpick = -1;
+        double gv = 0.0, gdist = 0.0;
+
+        for (mm = 0; mm < bb->nmodels; mm++) {
+            double g = 0.0, f, dist;
+
+            for (j = 0; j < ip->cols; j++)
+                if (ip->colmodel[j] == mm)
+                    g += x[j];
+            f = g - floor(g);
+            dist = f < 1.0 - f ? f : 1.0 - f;
+            if (dist > 1e-6 && dist > gdist + 1e-12) {
+                gpick = mm;
+                gv = g;
+                gdist = dist;
+            }
+        }
+        if (gpick >= 0) {
+            int olo = bb->glo[gpick], ohi = bb->ghi[gpick];
+
+            bb->glo[gpick] = (int)ceil(gv);
+            bb_node(bb, lo, hi);
+            bb->glo[gpick] = olo;
+            bb->ghi[gpick] = (int)floor(gv);
+            bb_node(bb, lo, hi);
+            bb->ghi[gpick] = ohi;
+            goto out;
+        }
+    }
+    /* Branch on GPU columns first (they carry the cost), the most fractional one. */
+    for (j = 0; j < ip->cols; j++) {
+        double f = x[j] - floor(x[j]);
+        double dist = f < 1.0 - f ? f : 1.0 - f;
+        bool gpu = ip->colmodel[j] >= 0;
+
+        if (dist <= 1e-6)
+            continue;
+        if (pick < 0 || (gpu && ip->colmodel[pick] < 0) ||
+            (gpu == (ip->colmodel[pick] >= 0) && dist > frac + 1e-12)) {
+            pick = j;
+            frac = dist;
+        }
+    }
+    if (pick < 0) {
+        bb->found = true;
+        bb->inc = z;
+        for (j = 0; j < ip->cols; j++)
+            bb->best[j] = floor(x[j] + 0.5);
+        goto out;
+    }
+    {
+        int olo = lo[pick], ohi = hi[pick];
+        double v = x[pick];
+
+        lo[pick] = (int)ceil(v);
+        bb_node(bb, lo, hi);
+        lo[pick] = olo;
+        hi[pick] = (int)floor(v);
+        bb_node(bb, lo, hi);
+        hi[pick] = ohi;
+    }
+out:
+    free(x);
+}
+
+/* Searches the program with objective cost and incumbent value inc (+inf: none). */
+static void
+bb_run(struct mx_bb *bb, const struct mx_ip *ip, const double *cost, double inc, long budget)
+{
+    int *lo = xcalloc((size_t)ip->cols + 1, sizeof(int));
+    int *hi = xcalloc((size_t)ip->cols + 1, sizeof(int));
+    int j;
+
+    bb->ip = ip;
+    bb->cost = cost;
+    bb->nodes = 0;
+    bb->budget = budget;
+    bb->closed = true;
+    bb->found = false;
+    bb->inc = inc;
+    bb->root = -INFINITY;
+    free(bb->best);
+    bb->best = xcalloc((size_t)ip->cols + 1, sizeof(double));
+    free(bb->rootx);
+    bb->rootx = xcalloc((size_t)ip->cols + 1, sizeof(double));
+    for (j = 0; j < ip->cols; j++)
+        hi[j] = -1;
+    bb->nmodels = 0;
+    for (j = 0; j < ip->cols; j++)
+        if (ip->colmodel[j] >= bb->nmodels)
+            bb->nmodels = ip->colmodel[j] + 1;
+    free(bb->glo);
+    free(bb->ghi);
+    bb->glo = xcalloc((size_t)bb->nmodels + 1, sizeof(int));
+    bb->ghi = xcalloc((size_t)bb->nmodels + 1, sizeof(int));
+    for (j = 0; j < bb->nmodels; j++)
+        bb->ghi[j] = -1;
+    bb_node(bb, lo, hi);
+    free(lo);
+    free(hi);
+}
+
+/* ---- the program ------------------------------------------------------------------------- */
+
+/* Everything the mix builds. */
+struct mx {
+    int ncls;
+    struct mx_class *cls;
+    int *dcls; /* per demand: its class, -1 when it has no feasible option */
+    int *dmap; /* at foff[d] + j: demand d's option index for its class's option j */
+    const size_t *foff;
+    int *xcol;   /* per class: its first x column (nopt of them), then u */
+    int *ucol;   /* per class: its u column */
+    bool exact;  /* the program is the packing problem (no pattern cap hit, no spread) */
+    bool spread; /* some demand spreads its replicas: relaxed, so the program proves nothing */
+    struct mx_ip ip;
+    double *wcost; /* per column: weighted cost */
+    double *ucost; /* per column: 1 on u columns */
+};
+
+static void
+mx_release(struct mx *mx)
+{
+    int c;
+
+    for (c = 0; c < mx->ncls; c++)
+        free(mx->cls[c].opt);
+    free(mx->cls);
+    free(mx->dmap);
+    free(mx->dcls);
+    free(mx->xcol);
+    free(mx->ucol);
+    free(mx->ip.a);
+    free(mx->ip.b);
+    free(mx->ip.cost);
+    free(mx->ip.colmodel);
+    free(mx->wcost);
+    free(mx->ucost);
+}
+
+/* Groups the demands into classes; false when the program does not apply. */
+static bool
+mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible,
+           const size_t *foff)
+{
+    size_t d, i;
+    struct mx_opt *tmp = NULL;
+    int *idx = NULL;
+    bool ok = true;
+    int cap = 0;
+
+    mx->dcls = xcalloc(p->ndemands + 1, sizeof(int));
+    mx->foff = foff;
+    mx->dmap =
+        xcalloc(p->ndemands ? foff[p->ndemands - 1] + p->demands[p->ndemands - 1].noptions + 1 : 1,
+                sizeof(int));
+    for (d = 0; d < p->ndemands && ok; d++) {
+        const struct gpv_pack_demand *dm = &p->demands[d];
+        int n = 0, c, k, j;
+
+        mx->dcls[d] = -1;
+        if (dm->spread || dm->spread_nodes) {
+            /* Spread is relaxed: the program's answers bound the plan but are not plans. */
+            mx->exact = false;
+            mx->spread = true;
+        }
+        free(tmp);
+        free(idx);
+        tmp = xcalloc(dm->noptions + 1, sizeof(*tmp));
+        idx = xcalloc(dm->noptions + 1, sizeof(int));
+        for (i = 0; i < dm->noptions; i++) {
+            struct mx_opt t;
+            bool dup = false;
+
+            if (!feasible[foff[d] + i])
+                continue;
+            if (!opt_tuple(p, d, &dm->options[i], &t)) {
+                ok = false;
+                break;
+            }
+            /* Sorted insertion; an option equal to an earlier one adds nothing. */
+            for (k = 0; k < n && !dup; k++)
+                dup = !opt_cmp(&tmp[k], &t);
+            if (dup)
+                continue;
+            for (k = n; k > 0 && opt_cmp(&tmp[k - 1], &t) > 0; k--) {
+                tmp[k] = tmp[k - 1];
+                idx[k] = idx[k - 1];
+            }
+            tmp[k] = t;
+            idx[k] = (int)i;
+            n++;
+        }
+        if (!ok || n == 0)
+            continue;
+        for (c = 0; c < mx->ncls; c++) {
+            if (mx->cls[c].nopt != n)
+                continue;
+            for (j = 0; j < n && !opt_cmp(&mx->cls[c].opt[j], &tmp[j]); j++)
+                ;
+            if (j == n)
+                break;
+        }
+        if (c == mx->ncls) {
+            if (mx->ncls == PACK_MIX_MAX_CLASSES) {
+                ok = false;
+                break;
+            }
+            if (mx->ncls == cap) {
+                cap = cap ? 2 * cap : 8;
+                mx->cls = xreallocarray(mx->cls, (size_t)cap, sizeof(*mx->cls));
+            }
+            mx->cls[c].nopt = n;
+            mx->cls[c].opt = xcalloc((size_t)n, sizeof(struct mx_opt));
+            memcpy(mx->cls[c].opt, tmp, (size_t)n * sizeof(struct mx_opt));
+            mx->cls[c].replicas = 0;
+            mx->ncls++;
+        }
+        mx->dcls[d] = c;
+        mx->cls[c].replicas += dm->replicas;
+        memcpy(mx->dmap + foff[d], idx, (size_t)n * sizeof(int));
+    }
+    free(tmp);
+    free(idx);
+    return ok && mx->ncls > 0;
+}
+
+/* A growing set of columns, each a sparse list of (row, value). */
+struct colset {
+    int n, cap;
+    int *model;
+    double *cost;
+    int *start, *row;
+    double *val;
+    int nz, capz;
+};
+
+static void
+col_begin(struct colset *cs, int model, double cost)
+{
+    if (cs->n == cs->cap) {
+        cs->cap = cs->cap ? 2 * cs->cap : 64;
+        cs->model = xreallocarray(cs->model, (size_t)cs->cap, sizeof(int));
+        cs->cost = xreallocarray(cs->cost, (size_t)cs->cap, sizeof(double));
+        cs->start = xreallocarray(cs->start, (size_t)cs->cap + 1, sizeof(int));
+    }
+    cs->model[cs->n] = model;
+    cs->cost[cs->n] = cost;
+    cs->start[cs->n] = cs->nz;
+    cs->n++;
+    cs->start[cs->n] = cs->nz;
+}
+
+static void
+col_put(struct colset *cs, int row, double v)
+{
+    if (cs->nz == cs->capz) {
+        cs->capz = cs->capz ? 2 * cs->capz : 256;
+        cs->row = xreallocarray(cs->row, (size_t)cs->capz, sizeof(int));
+        cs->val = xreallocarray(cs->val, (size_t)cs->capz, sizeof(double));
+    }
+    cs->row[cs->nz] = row;
+    cs->val[cs->nz] = v;
+    cs->nz++;
+    cs->start[cs->n] = cs->nz;
+}
+
+static void
+colset_release(struct colset *cs)
+{
+    free(cs->model);
+    free(cs->cost);
+    free(cs->start);
+    free(cs->row);
+    free(cs->val);
+}
+
+/* The row of a class option's slots. */
+static struct mx_row
+opt_row(const struct mx_opt *o)
+{
+    struct mx_row r;
+
+    memset(&r, 0, sizeof(r));
+    r.model = o->model;
+    r.mkind = o->kind;
+    r.key = -1;
+    if (o->kind == GPV_PACK_MIG || o->kind == GPV_PACK_MIG_VGPU) {
+        r.kind = MX_MIG;
+        r.key = o->profile;
+    } else if (o->kind == GPV_PACK_VGPU) {
+        r.kind = MX_VGPU;
+        r.key = o->vtype;
+        r.lim = o->lim;
+    } else {
+        r.kind = MX_WHOLE;
+    }
+    return r;
+}
+
+/* Appends the GPU columns of the MIG pool (model, kind): one per use-pattern, covering the
+ * pool's rows of rows[] (offset base) and counted in limit row lr (-1: none). False when the
+ * program grows past PACK_MIX_MAX_COLS; *exact false when the patterns were capped. */
+static bool
+mig_pool_cols(struct pk_ctx *c, struct colset *cs, const struct mx_row *rows, int nrows, int base,
+              int lr, int model, int kind, double weight, bool *exact)
+{
+    struct pk_mpool m;
+    bool upgrades = !c->p->no_upgrades && kind == GPV_PACK_MIG;
+    int q, k, r, j, *rowof;
+
+    memset(&m, 0, sizeof(m));
+    m.gpu = c->p->models[model].gpu;
+    m.mc = pk_mig_cache_get(c, model);
+    m.nprof = m.mc->nprof;
+    m.cls = xcalloc((size_t)m.nprof, sizeof(int));
+    m.dprof = xcalloc((size_t)m.nprof, sizeof(int));
+    rowof = xcalloc((size_t)m.nprof, sizeof(int));
+    for (q = 0; q < m.nprof; q++)
+        m.cls[q] = -1;
+    for (r = 0; r < nrows; r++) {
+        if (rows[r].kind != MX_MIG || rows[r].model != model || rows[r].mkind != kind)
+            continue;
+        m.cls[rows[r].key] = m.nd;
+        m.dprof[m.nd] = rows[r].key;
+        rowof[m.nd] = base + r;
+        m.nd++;
+    }
+    m.sv = xcalloc((size_t)m.nprof * m.nd + 1, sizeof(bool));
+    for (q = 0; q < m.nprof; q++)
+        for (k = 0; k < m.nd; k++)
+            m.sv[q * m.nd + k] =
+                q == m.dprof[k] || (upgrades && gpv_pack_mig_serves(m.gpu, q, m.dprof[k]));
+    pk_mig_gen_patterns(&m);
+    if (!m.complete && upgrades) {
+        /* Too many ways to hand out larger profiles: the program without upgrades is a
+         * restriction, so its answers are plans but prove nothing. */
+        free(m.pat);
+        free(m.ubuf);
+        free(m.abuf);
+        m.pat = NULL;
+        m.ubuf = m.abuf = NULL;
+        m.np = 0;
+        memset(m.sv, 0, (size_t)m.nprof * m.nd * sizeof(bool));
+        for (k = 0; k < m.nd; k++)
+            m.sv[m.dprof[k] * m.nd + k] = true;
+        pk_mig_gen_patterns(&m);
+        m.complete = false;
+    }
+    *exact = *exact && m.complete;
+    for (j = 0; j < m.np && cs->n <= PACK_MIX_MAX_COLS; j++) {
+        col_begin(cs, model, weight);
+        for (k = 0; k < m.nd; k++)
+            if (m.pat[j].u[k])
+                col_put(cs, rowof[k], m.pat[j].u[k]);
+        if (lr >= 0)
+            col_put(cs, lr, -1.0);
+    }
+    free(m.cls);
+    free(m.dprof);
+    free(m.sv);
+    free(m.pat);
+    free(m.ubuf);
+    free(m.abuf);
+    free(rowof);
+    return cs->n <= PACK_MIX_MAX_COLS;
+}
+
+/* Builds the program; false when it does not apply or would be too large. */
+static bool
+mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *foff)
+{
+    const struct gpv_pack_problem *p = c->p;
+    struct mx_row *rows = NULL;
+    struct colset cs;
+    int nrows = 0, cap = 0, k, j, r, base, total;
+    bool ok = false;
+    size_t m;
+
+    memset(&cs, 0, sizeof(cs));
+    mx->exact = true;
+    if (!mx_classes(mx, p, feasible, foff))
+        goto out;
+    /* Supply rows: every pool slot kind an option asks for; then the limits. */
+    for (k = 0; k < mx->ncls; k++)
+        for (j = 0; j < mx->cls[k].nopt; j++) {
+            struct mx_row rr = opt_row(&mx->cls[k].opt[j]);
+
+            find_row(&rows, &nrows, &cap, &rr);
+        }
+    for (m = 0; m < p->nmodels; m++) {
+        struct mx_row lr;
+        bool used = false;
+
+        for (r = 0; r < nrows; r++)
+            used |= rows[r].kind != MX_LIMIT && rows[r].model == (int)m;
+        if (!used || p->models[m].limit < 0)
+            continue;
+        memset(&lr, 0, sizeof(lr));
+        lr.kind = MX_LIMIT;
+        lr.model = (int)m;
+        lr.key = -1;
+        find_row(&rows, &nrows, &cap, &lr);
+    }
+    base = mx->ncls;
+    total = base + nrows;
+    if (total > PACK_MIX_MAX_ROWS)
+        goto out;
+    /* x and u columns. */
+    mx->xcol = xcalloc((size_t)mx->ncls, sizeof(int));
+    mx->ucol = xcalloc((size_t)mx->ncls, sizeof(int));
+    for (k = 0; k < mx->ncls; k++) {
+        mx->xcol[k] = cs.n;
+        for (j = 0; j < mx->cls[k].nopt; j++) {
+            const struct mx_opt *o = &mx->cls[k].opt[j];
+            struct mx_row rr = opt_row(o);
+            int ro = find_row(&rows, &nrows, &cap, &rr);
+
+            col_begin(&cs, -1, 0.0);
+            col_put(&cs, k, 1.0);
+            if (rr.kind == MX_VGPU) {
+                /* In every level row of the type from its own limit up. */
+                for (r = 0; r < nrows; r++)
+                    if (rows[r].kind == MX_VGPU && rows[r].model == o->model &&
+                        rows[r].key == o->vtype && rows[r].lim >= o->lim)
+                        col_put(&cs, base + r, -1.0);
+            } else {
+                col_put(&cs, base + ro, -(double)o->gpus);
+            }
+        }
+        mx->ucol[k] = cs.n;
+        col_begin(&cs, -1, 0.0);
+        col_put(&cs, k, 1.0);
+    }
+    /* GPU columns. */
+    for (r = 0; r < nrows; r++) {
+        const struct mx_row *rw = &rows[r];
+        double w = pk_model_weight(p, (size_t)rw->model);
+        int lr = -1, r2;
+        bool first = true;
+
+        for (r2 = 0; r2 < nrows; r2++)
+            if (rows[r2].kind == MX_LIMIT && rows[r2].model == rw->model)
+                lr = base + r2;
+        if (rw->kind == MX_MIG) {
+            /* One pool per (model, kind): built at its first row. */
+            for (r2 = 0; r2 < r && first; r2++)
+                first = !(rows[r2].kind == MX_MIG && rows[r2].model == rw->model &&
+                          rows[r2].mkind == rw->mkind);
+            if (!first)
+                continue;
+            if (!mig_pool_cols(c, &cs, rows, nrows, base, lr, rw->model, rw->mkind, w, &mx->exact))
+                goto out;
+        } else if (rw->kind == MX_VGPU) {
+            col_begin(&cs, rw->model, w);
+            for (r2 = 0; r2 < nrows; r2++)
+                if (rows[r2].kind == MX_VGPU && rows[r2].model == rw->model &&
+                    rows[r2].key == rw->key && rows[r2].lim >= rw->lim)
+                    col_put(&cs, base + r2, rw->lim);
+            if (lr >= 0)
+                col_put(&cs, lr, -1.0);
+        } else if (rw->kind == MX_WHOLE) {
+            col_begin(&cs, rw->model, w);
+            col_put(&cs, base + r, 1.0);
+            if (lr >= 0)
+                col_put(&cs, lr, -1.0);
+        }
+        if (cs.n > PACK_MIX_MAX_COLS)
+            goto out;
+    }
+    /* Dense form. */
+    mx->ip.rows = total;
+    mx->ip.cols = cs.n;
+    mx->ip.a = xcalloc((size_t)total * cs.n + 1, sizeof(double));
+    mx->ip.b = xcalloc((size_t)total + 1, sizeof(double));
+    mx->ip.colmodel = xcalloc((size_t)cs.n + 1, sizeof(int));
+    mx->wcost = xcalloc((size_t)cs.n + 1, sizeof(double));
+    mx->ucost = xcalloc((size_t)cs.n + 1, sizeof(double));
+    for (j = 0; j < cs.n; j++) {
+        int e;
+
+        for (e = cs.start[j]; e < cs.start[j + 1]; e++)
+            mx->ip.a[(size_t)cs.row[e] * cs.n + j] += cs.val[e];
+        mx->ip.colmodel[j] = cs.model[j];
+        mx->wcost[j] = cs.cost[j];
+    }
+    for (k = 0; k < mx->ncls; k++) {
+        mx->ip.b[k] = (double)mx->cls[k].replicas;
+        mx->ucost[mx->ucol[k]] = 1.0;
+    }
+    for (r = 0; r < nrows; r++)
+        if (rows[r].kind == MX_LIMIT)
+            mx->ip.b[base + r] = -(double)p->models[rows[r].model].limit;
+    ok = true;
+out:
+    free(rows);
+    colset_release(&cs);
+    return ok;
+}
+
+/* ---- from the program's answer to a plan ------------------------------------------------- */
+
+/* The pieces of the program's solution x: per class, its demands in order take the replicas
+ * of each option in turn. Returns the number of pieces in *out (a new array). */
+static size_t
+mx_pieces(const struct mx *mx, const struct gpv_pack_problem *p, const double *x,
+          struct pk_piece **out)
+{
+    struct pk_piece *pc;
+    size_t n = 0, cap = 0, d;
+    int k, j;
+    long *left = xcalloc((size_t)mx->ncls * PACK_MIX_MAX_OPTS + 1, sizeof(long));
+    int *cur = xcalloc((size_t)mx->ncls + 1, sizeof(int));
+
+    for (k = 0; k < mx->ncls; k++) {
+        for (j = 0; j < mx->cls[k].nopt; j++)
+            left[k * PACK_MIX_MAX_OPTS + j] = (long)x[mx->xcol[k] + j];
+        cap += (size_t)mx->cls[k].nopt;
+    }
+    cap += p->ndemands;
+    pc = xcalloc(cap + 1, sizeof(*pc));
+    for (d = 0; d < p->ndemands; d++) {
+        int want, first = 0;
+
+        if (mx->dcls[d] < 0)
+            continue;
+        k = mx->dcls[d];
+        want = p->demands[d].replicas;
+        while (want > 0 && cur[k] < mx->cls[k].nopt) {
+            long *l = &left[k * PACK_MIX_MAX_OPTS + cur[k]];
+            int take = *l < want ? (int)*l : want;
+
+            if (take > 0) {
+                GPV_ASSERT(n < cap);
+                pc[n].demand = (int)d;
+                pc[n].option = mx->dmap[mx->foff[d] + (size_t)cur[k]];
+                pc[n].first = first;
+                pc[n].replicas = take;
+                n++;
+                first += take;
+                want -= take;
+                *l -= take;
+            }
+            if (!*l)
+                cur[k]++;
+        }
+    }
+    free(left);
+    free(cur);
+    *out = pc;
+    return n;
+}
+
+/* The largest multiple of a cent dividing every cost (costs per hour are given in cents at
+ * most), so that every plan's cost is a multiple of it; 0 when some cost is not in cents. */
+static double
+cost_unit(const double *cost, int n)
+{
+    long long g = 0;
+    int j;
+
+    for (j = 0; j < n; j++) {
+        double cents = cost[j] * 100.0;
+        long long v, a, b;
+
+        if (cost[j] == 0.0)
+            continue;
+        if (cents < 0.0 || cents > 1e12 || fabs(cents - floor(cents + 0.5)) > 1e-6)
+            return 0.0;
+        v = (long long)floor(cents + 0.5);
+        for (a = g, b = v; b;) {
+            long long t = a % b;
+
+            a = b;
+            b = t;
+        }
+        g = a;
+    }
+    return g > 0 ? (double)g / 100.0 : 0.0;
+}
+
+/* Nodes one search may spend: PACK_MIX_BB_NODES (PACK_MIX_BB_NODES_QUICK for a what-if
+ * re-pack), fewer when the program is large (PACK_MIX_WORK LP cells), at least 1 (the root). */
+static long
+mx_budget(const struct mx_ip *ip, bool quick)
+{
+    double cells = (double)ip->rows * ip->cols;
+    long n = (long)(PACK_MIX_WORK / (cells > 1.0 ? cells : 1.0));
+    long most = quick ? PACK_MIX_BB_NODES_QUICK : PACK_MIX_BB_NODES;
+
+    if (n > most)
+        n = most;
+    return n > 1 ? n : 1;
+}
+
+/* The LP solution x rounded to an assignment: per class, each option (and the replicas left
+ * out) its whole part, then the replicas still unassigned to the largest fractional parts,
+ * options before leaving out. A new cols array; GPU columns are left 0 (the pool engines
+ * size them). */
+static double *
+mx_round(const struct mx *mx, const double *x)
+{
+    double *r = xcalloc((size_t)mx->ip.cols + 1, sizeof(double));
+    int k, j;
+
+    for (k = 0; k < mx->ncls; k++) {
+        const struct mx_class *cl = &mx->cls[k];
+        long left = cl->replicas;
+
+        for (j = 0; j < cl->nopt; j++) {
+            double v = floor(x[mx->xcol[k] + j] + 1e-9);
+
+            if (v > (double)left)
+                v = (double)left;
+            r[mx->xcol[k] + j] = v;
+            left -= (long)v;
+        }
+        while (left > 0) {
+            int pick = -1;
+            double best = -1.0;
+
+            for (j = 0; j < cl->nopt; j++) {
+                double f = x[mx->xcol[k] + j] - r[mx->xcol[k] + j];
+
+                if (f > best + 1e-12) {
+                    best = f;
+                    pick = j;
+                }
+            }
+            if (pick < 0 || best <= 1e-9)
+                break;
+            r[mx->xcol[k] + pick] += 1.0;
+            left--;
+        }
+        r[mx->ucol[k]] = (double)left;
+    }
+    return r;
+}
+
+/* True when the pieces keep every spread demand in one piece (pieces of a demand on one pool
+ * could share a GPU). */
+static bool
+pieces_spread_ok(const struct gpv_pack_problem *p, const struct pk_piece *pcs, size_t n)
+{
+    size_t i;
+
+    for (i = 1; i < n; i++)
+        if (pcs[i].demand == pcs[i - 1].demand && p->demands[pcs[i].demand].spread)
+            return false;
+    return true;
+}
+
+/* Replicas left out and weighted cost of a plan; false when it breaks a fleet limit. */
+static bool
+sol_score(const struct gpv_pack_problem *p, const struct pk_sol *s, const int *placed,
+          long *unplaced, double *cost)
+{
+    size_t d, m;
+    bool ok = true;
+
+    *unplaced = 0;
+    *cost = 0.0;
+    for (d = 0; d < p->ndemands; d++)
+        *unplaced += p->demands[d].replicas - placed[d];
+    for (m = 0; m < p->nmodels; m++) {
+        *cost += s->used[m] * pk_model_weight(p, m);
+        ok = ok && (p->models[m].limit < 0 || s->slots[m] <= p->models[m].limit);
+    }
+    return ok;
+}
+
+void
+pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool replace,
+               struct pk_sol *sol, int *choice, int *placed, struct pk_mix *out)
+{
+    const struct gpv_pack_problem *p = c->p;
+    struct mx mx;
+    struct mx_bb bb;
+    long plan_u, fixed_u = 0, u_lb, u_known = -1;
+    double plan_cost, *urow = NULL, *s1 = NULL;
+    size_t d, nm = 0, m;
+    bool limited = false;
+    int k, tries;
+    bool plan_ok, plan_here;
+
+    memset(out, 0, sizeof(*out));
+    memset(&mx, 0, sizeof(mx));
+    memset(&bb, 0, sizeof(bb));
+    if (p->ndemands > PACK_MIX_MAX_DEMANDS)
+        return;
+    for (m = 0; m < p->nmodels; m++) {
+        bool any = false;
+
+        for (d = 0; d < p->ndemands && !any; d++)
+            for (k = 0; k < (int)p->demands[d].noptions && !any; k++)
+                any = feasible[foff[d] + (size_t)k] && p->demands[d].options[k].model == (int)m;
+        nm += any;
+        limited |= any && p->models[m].limit >= 0;
+    }
+    if (nm < 2 && !limited)
+        return; /* one model and no limit: its pools are packed exactly already */
+    if (!mx_build(&mx, c, feasible, foff))
+        goto out;
+    for (k = 0; k < mx.ncls; k++)
+        if (mx.cls[k].nopt > PACK_MIX_MAX_OPTS)
+            goto out;
+    plan_ok = sol_score(p, sol, placed, &plan_u, &plan_cost);
+    for (d = 0; d < p->ndemands; d++)
+        if (mx.dcls[d] < 0)
+            fixed_u += p->demands[d].replicas;
+    out->ran = true;
+    /* Stage 1: the fewest replicas left out. The LP gives a lower bound; stage 2 searches
+     * for the lowest cost with that many left out, one more each time a closed search finds
+     * no plan at all. */
+    bb_run(&bb, &mx.ip, mx.ucost, INFINITY, 1);
+    if (bb.root == -INFINITY)
+        goto out;
+    u_lb = (long)ceil(bb.root - PACK_BOUND_EPS);
+    if (u_lb < 0)
+        u_lb = 0;
+    urow = xcalloc((size_t)mx.ip.cols + 1, sizeof(double));
+    for (k = 0; k < mx.ncls; k++)
+        urow[mx.ucol[k]] = -1.0;
+    bb.unit = cost_unit(mx.wcost, mx.ip.cols);
+    for (tries = 0; tries < PACK_MIX_U_TRIES; tries++) {
+        double inc;
+
+        plan_here = plan_ok && plan_u - fixed_u == u_lb;
+        inc = plan_here ? plan_cost : INFINITY;
+        bb.extra = urow;
+        bb.extra_b = -(double)u_lb;
+        /* First fit asks only for the bound: the root LP. */
+        bb_run(&bb, &mx.ip, mx.wcost, inc,
+               !replace || sol->ngpus > PACK_MIX_BB_MAX_GPUS ? 1 : mx_budget(&mx.ip, p->quick));
+        out->nodes += bb.nodes;
+        if (bb.found || plan_here) {
+            if (bb.found) {
+                s1 = bb.best;
+                bb.best = NULL;
+            }
+            if (u_known >= 0)
+                break; /* a cheaper plan leaving as many out, but nothing proven */
+            /* Every count below u_lb was closed without a plan: u_lb is the fewest. */
+            out->unplaced_lb = u_lb + fixed_u;
+            if (bb.root != -INFINITY || bb.closed) {
+                out->cost_lb = bb.closed ? (bb.found ? bb.inc : inc) : bb.root;
+                out->cost_lb_valid = true;
+            }
+            out->proven = bb.closed && mx.exact;
+            break;
+        }
+        if (!bb.closed) {
+            /* No plan found at u_lb and none ruled out: only the LP's count is known. Look
+             * for a cheaper plan leaving out as many as the caller's, once. */
+            out->unplaced_lb = u_lb + fixed_u;
+            if (u_known >= 0 || !plan_ok || plan_u - fixed_u <= u_lb)
+                break;
+            u_known = u_lb;
+            u_lb = plan_u - fixed_u;
+            continue;
+        }
+        u_lb++;
+        out->unplaced_lb = u_lb + fixed_u;
+    }
+    /* No integer answer in budget (large pools): the LP's mix, rounded, for the engines. */
+    if (!s1 && bb.root != -INFINITY && replace)
+        s1 = mx_round(&mx, bb.rootx);
+    if (s1 && replace) {
+        struct pk_piece *pcs = NULL;
+        size_t npc = mx_pieces(&mx, p, s1, &pcs);
+        struct pk_sol alt;
+        int *ch = xcalloc(p->ndemands + 1, sizeof(int));
+        int *pl = xcalloc(p->ndemands + 1, sizeof(int));
+        long alt_u;
+        double alt_cost;
+
+        if (!pieces_spread_ok(p, pcs, npc)) {
+            free(ch);
+            free(pl);
+            free(pcs);
+            goto out;
+        }
+        pk_pack_pieces(c, pcs, npc, PACK_BB_NODES, &alt, ch, pl);
+        if (sol_score(p, &alt, pl, &alt_u, &alt_cost) &&
+            (!plan_ok || alt_u < plan_u ||
+             (alt_u == plan_u && alt_cost < plan_cost - PACK_BOUND_EPS))) {
+            pk_sol_release(sol);
+            *sol = alt;
+            memcpy(choice, ch, p->ndemands * sizeof(int));
+            memcpy(placed, pl, p->ndemands * sizeof(int));
+            out->improved = true;
+        } else {
+            pk_sol_release(&alt);
+        }
+        free(ch);
+        free(pl);
+        free(pcs);
+    }
+out:
+    free(urow);
+    free(s1);
+    free(bb.best);
+    free(bb.rootx);
+    free(bb.glo);
+    free(bb.ghi);
+    mx_release(&mx);
+}

@@ -1,0 +1,325 @@
+/*
+ * The model mix on priced mixed fleets (issue 11 §8): generated small instances on H100-80GB,
+ * A100-80GB and L40S with costs and limits, each solved by an exhaustive search over every way
+ * to split every demand's replicas among its options (and left out); the packer must reach the
+ * same (replicas left out, cost), keep to the fleet, and claim optimal only when it is.
+ */
+#include "gpuvplan/db.h"
+#include "gpuvplan/pack.h"
+#include "gpuvplan/util.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "db_fixture.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NMODELS 3
+#define MAXD    3
+#define MAXO    3
+
+struct inst {
+    struct gpv_pack_model models[NMODELS];
+    struct gpv_pack_demand demands[MAXD];
+    struct gpv_pack_option options[MAXD][MAXO];
+    struct gpv_pack_problem p;
+};
+
+static unsigned long rng;
+
+static int
+rnd(int n)
+{
+    rng = rng * 6364136223846793005UL + 1442695040888963407UL;
+    return (int)((rng >> 33) % (unsigned long)n);
+}
+
+static void
+opt_mig(struct gpv_pack_option *o, int model, const struct gpv_gpu *g, const char *profile)
+{
+    memset(o, 0, sizeof(*o));
+    o->model = model;
+    o->kind = GPV_PACK_MIG;
+    o->profile = prof(g, profile);
+    o->vgpu_type = -1;
+}
+
+static void
+opt_vgpu(struct gpv_pack_option *o, int model, const struct gpv_gpu *g, const char *type)
+{
+    memset(o, 0, sizeof(*o));
+    o->model = model;
+    o->kind = GPV_PACK_VGPU;
+    o->profile = -1;
+    o->vgpu_type = vtype(g, type);
+}
+
+static void
+opt_whole(struct gpv_pack_option *o, int model)
+{
+    memset(o, 0, sizeof(*o));
+    o->model = model;
+    o->kind = GPV_PACK_WHOLE;
+    o->profile = o->vgpu_type = -1;
+    o->gpus = 1;
+}
+
+/* A random instance: models 0 H100-80GB, 1 A100-80GB, 2 L40S, each with a limit and a cost;
+ * 1 to 3 demands of a size class, each with 1 to 3 of that class's options. */
+static void
+gen(struct inst *in, unsigned long seed)
+{
+    static const char *mig_small[] = {"1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb"};
+    static const char *vgpu_of[] = {"L40S-12C", "L40S-24C", "L40S-24C", "L40S-48C", "L40S-48C"};
+    const struct gpv_gpu *gs[NMODELS] = {gpu("h100-80gb"), gpu("a100-80gb"), gpu("l40s")};
+    int m, d;
+
+    memset(in, 0, sizeof(*in));
+    rng = seed * 2654435761UL + 12345;
+    for (m = 0; m < NMODELS; m++) {
+        in->models[m].gpu = gs[m];
+        in->models[m].limit = rnd(4);
+        in->models[m].cost = (m == 0 ? 40 + rnd(30) : m == 1 ? 25 + rnd(20) : 8 + rnd(12)) / 10.0;
+    }
+    in->p.nmodels = NMODELS;
+    in->p.models = in->models;
+    in->p.demands = in->demands;
+    in->p.ndemands = (size_t)(1 + rnd(MAXD));
+    for (d = 0; d < (int)in->p.ndemands; d++) {
+        struct gpv_pack_demand *dm = &in->demands[d];
+        int size = rnd(6), k, n = 0;
+        int want = 1 + rnd(MAXO);
+        int order[4] = {0, 1, 2, 3};
+
+        dm->replicas = 1 + rnd(4);
+        dm->options = in->options[d];
+        /* A guaranteed share on time-sliced vGPU lowers the per-GPU limit (fixed share). */
+        dm->compute = rnd(3) == 0 ? 0.25 * (1 + rnd(2)) : 0.0;
+        /* Options: MIG on H100, MIG on A100, L40S (vGPU or whole), whole H100: a random few. */
+        for (k = 3; k > 0; k--) {
+            int j = rnd(k + 1), t = order[k];
+
+            order[k] = order[j];
+            order[j] = t;
+        }
+        for (k = 0; k < 4 && n < want; k++) {
+            struct gpv_pack_option *o = &in->options[d][n];
+
+            switch (order[k]) {
+            case 0:
+                if (size == 5)
+                    opt_whole(o, 0);
+                else
+                    opt_mig(o, 0, gs[0], mig_small[size]);
+                break;
+            case 1:
+                if (size == 5)
+                    opt_mig(o, 1, gs[1], "7g.80gb");
+                else
+                    opt_mig(o, 1, gs[1], mig_small[size == 0 ? 0 : size]);
+                break;
+            case 2:
+                if (size == 5 || rnd(3) == 0)
+                    opt_whole(o, 2);
+                else
+                    opt_vgpu(o, 2, gs[2], vgpu_of[size]);
+                break;
+            default:
+                opt_whole(o, 0);
+                break;
+            }
+            o->rank = n;
+            n++;
+        }
+        dm->noptions = (size_t)n;
+    }
+}
+
+/* ---- exhaustive search ------------------------------------------------------------------- */
+
+struct memo {
+    char key[256];
+    int gpus;
+};
+
+static struct memo *memo;
+static size_t nmemo, capmemo;
+
+/* The fewest GPUs of model m for the pieces (demand, option, replicas) on it: the packer on one
+ * model alone, which is exact there (asserted through optimal_choices). */
+static int
+model_gpus(const struct inst *in, int m, const int (*take)[MAXO])
+{
+    struct gpv_pack_model one = in->models[m];
+    struct gpv_pack_demand dem[MAXD * MAXO];
+    struct gpv_pack_option opt[MAXD * MAXO];
+    struct gpv_pack_problem q;
+    struct gpv_pack_result r;
+    struct gpv_error err;
+    char key[256];
+    size_t n = 0, i, len = 0;
+    int d, o, gpus;
+
+    key[0] = '\0';
+    for (d = 0; d < (int)in->p.ndemands; d++)
+        for (o = 0; o < (int)in->demands[d].noptions; o++) {
+            const struct gpv_pack_option *op = &in->options[d][o];
+
+            if (op->model != m || !take[d][o])
+                continue;
+            len += (size_t)snprintf(key + len, sizeof(key) - len, "%d/%d/%d/%d/%.2f/%d;", op->kind,
+                                    op->profile, op->vgpu_type, op->gpus, in->demands[d].compute,
+                                    take[d][o]);
+            opt[n] = *op;
+            opt[n].model = 0;
+            memset(&dem[n], 0, sizeof(dem[n]));
+            dem[n].replicas = take[d][o];
+            dem[n].compute = in->demands[d].compute;
+            dem[n].noptions = 1;
+            dem[n].options = &opt[n];
+            n++;
+        }
+    if (!n)
+        return 0;
+    for (i = 0; i < nmemo; i++)
+        if (!strcmp(memo[i].key, key))
+            return memo[i].gpus;
+    one.limit = -1;
+    memset(&q, 0, sizeof(q));
+    q.nmodels = 1;
+    q.models = &one;
+    q.ndemands = n;
+    q.demands = dem;
+    gpv_pack_result_init(&r);
+    assert_int_equal(gpv_pack(&r, &q, &err), 0);
+    assert_true(r.optimal_choices);
+    gpus = r.gpus_used;
+    gpv_pack_result_release(&r);
+    if (nmemo == capmemo) {
+        capmemo = capmemo ? 2 * capmemo : 256;
+        memo = xreallocarray(memo, capmemo, sizeof(*memo));
+    }
+    memcpy(memo[nmemo].key, key, sizeof(key));
+    memo[nmemo++].gpus = gpus;
+    return gpus;
+}
+
+struct best {
+    long unplaced;
+    double cost;
+};
+
+static void
+search(const struct inst *in, int d, int o, int left, int (*take)[MAXO], long unplaced,
+       struct best *b)
+{
+    const struct gpv_pack_demand *dm;
+    int k;
+
+    if (d == (int)in->p.ndemands) {
+        double cost = 0.0;
+        int m;
+
+        for (m = 0; m < NMODELS; m++) {
+            int g = model_gpus(in, m, (const int(*)[MAXO])take);
+
+            if (g > in->models[m].limit)
+                return;
+            cost += g * in->models[m].cost;
+        }
+        if (unplaced < b->unplaced || (unplaced == b->unplaced && cost < b->cost - 1e-9)) {
+            b->unplaced = unplaced;
+            b->cost = cost;
+        }
+        return;
+    }
+    dm = &in->demands[d];
+    if (o == (int)dm->noptions) {
+        /* What is left of the demand is left out. */
+        search(in, d + 1, 0, d + 1 < (int)in->p.ndemands ? in->demands[d + 1].replicas : 0, take,
+               unplaced + left, b);
+        return;
+    }
+    for (k = 0; k <= left; k++) {
+        take[d][o] = k;
+        search(in, d, o + 1, left - k, take, unplaced, b);
+    }
+    take[d][o] = 0;
+}
+
+static void
+exhaustive(const struct inst *in, struct best *b)
+{
+    int take[MAXD][MAXO];
+
+    memset(take, 0, sizeof(take));
+    nmemo = 0;
+    b->unplaced = 1L << 30;
+    b->cost = 0.0;
+    search(in, 0, 0, in->demands[0].replicas, take, 0, b);
+}
+
+/* ---- the tests --------------------------------------------------------------------------- */
+
+static void
+test_pack_mix_equals_exhaustive_optimum_on_200_priced_mixed_sites(void **state)
+{
+    int seed, proven = 0, at_bound = 0, fails = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 200; seed++) {
+        struct inst in;
+        struct best b;
+        struct gpv_pack_result r;
+        struct gpv_error err;
+        long unplaced = 0;
+        size_t d, m;
+
+        gen(&in, (unsigned long)seed);
+        exhaustive(&in, &b);
+        gpv_pack_result_init(&r);
+        assert_int_equal(gpv_pack(&r, &in.p, &err), 0);
+        for (d = 0; d < in.p.ndemands; d++)
+            unplaced += in.demands[d].replicas - r.placed[d];
+        for (m = 0; m < NMODELS; m++)
+            assert_true(r.models[m].gpus <= in.models[m].limit);
+        if (unplaced != b.unplaced || fabs((r.ngpus ? r.cost : 0.0) - b.cost) > 1e-6) {
+            print_error("seed %d: packer (%ld left out, cost %.2f), optimum (%ld, %.2f)\n", seed,
+                        unplaced, r.ngpus ? r.cost : 0.0, b.unplaced, b.cost);
+            fails++;
+        }
+        /* Honest bounds: the cost bound never above the optimum, and a plan that claims
+         * optimal is at it. */
+        assert_true(r.cost_lower_bound <= b.cost + 1e-6);
+        if (r.optimal)
+            assert_true(unplaced == b.unplaced && fabs(r.cost - b.cost) <= 1e-6);
+        proven += r.optimal;
+        at_bound += r.cost_lower_bound >= b.cost - 1e-6;
+        gpv_pack_result_release(&r);
+    }
+    assert_int_equal(fails, 0);
+    /* The exact search closes on instances this small: every plan is proven, its cost bound
+     * the optimum itself. */
+    assert_int_equal(proven, 200);
+    assert_int_equal(at_bound, 200);
+    free(memo);
+    memo = NULL;
+    capmemo = nmemo = 0;
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pack_mix_equals_exhaustive_optimum_on_200_priced_mixed_sites),
+    };
+
+    return cmocka_run_group_tests_name("pack_mix", tests, setup, teardown);
+}
