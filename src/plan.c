@@ -353,20 +353,48 @@ note_unequal_twins(struct gpv_plan_run *run, const struct gpv_tenants *file)
     free(rep);
 }
 
-/* run->moved: for each placed tenant whose first part is not its decision's first choice, why. */
+/* The index in seen[0 .. nseen) of a tenant moved like t (same decision, same choice), or nseen. */
+static size_t
+moved_alike(const struct gpv_plan_run *run, const size_t *seen, size_t nseen, size_t t)
+{
+    size_t u;
+
+    for (u = 0; u < nseen; u++)
+        if (run->of[seen[u]] == run->of[t] && placed_choice(run, seen[u]) == placed_choice(run, t))
+            break;
+    return u;
+}
+
+/*
+ * run->moved: for each placed tenant whose first part is not its decision's first choice, why.
+ * On plans small enough for a reason to take a re-pack (PLAN_REPRICE_MAX), tenants of one
+ * decision moved to one choice are interchangeable (their demands are equal), so the first
+ * one's reason is theirs too: one re-pack per decision and choice, not per tenant.
+ */
 static void
 explain_moves(struct gpv_plan_run *run, const struct gpv_tenants *file)
 {
     const struct gpv_pack_result *r = &run->result;
-    size_t t;
+    size_t n = run->problem.ndemands, t, u, nseen = 0;
+    size_t seen[PLAN_REPRICE_MAX]; /* moved tenants with a reason of their own */
 
-    run->moved = xcalloc(run->problem.ndemands + 1, sizeof(char *));
-    for (t = 0; t < run->problem.ndemands; t++) {
+    run->moved = xcalloc(n + 1, sizeof(char *));
+    for (t = 0; t < n; t++) {
         int o = r->choice[t];
 
         if (o < 0 || run->of[t]->best < 0 || run->choice_of[t][o] == run->of[t]->best)
             continue;
-        run->moved[t] = why_moved(run, t);
+        if (n > PLAN_REPRICE_MAX) {
+            run->moved[t] = why_moved(run, t);
+            continue;
+        }
+        u = moved_alike(run, seen, nseen, t);
+        if (u < nseen) {
+            run->moved[t] = xstrdup(run->moved[seen[u]]);
+        } else {
+            run->moved[t] = why_moved(run, t);
+            seen[nseen++] = t;
+        }
     }
     note_unequal_twins(run, file);
 }
