@@ -183,6 +183,10 @@ method_kind(enum gpv_method m)
         return GPV_PACK_MIG_VGPU;
     case GPV_METHOD_VGPU:
         return GPV_PACK_VGPU;
+    case GPV_METHOD_TIME_SLICING:
+        return GPV_PACK_TIME_SLICING;
+    case GPV_METHOD_MPS:
+        return GPV_PACK_MPS;
     default:
         return GPV_PACK_WHOLE;
     }
@@ -210,6 +214,7 @@ build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
 
         dm->replicas = tn->replicas;
         dm->compute = tn->compute;
+        dm->memory_mib = tn->memory_mib;
         dm->spread = tn->spread;
         dm->spread_nodes = tn->spread_nodes;
         dm->options = run->options + o;

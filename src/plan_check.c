@@ -261,7 +261,8 @@ check_tenants(struct chk *c)
         c->out->checks++;
         snprintf(where, sizeof(where), "tenant '%s'", c->ti[i].name);
         if (!method_mode(m))
-            pc_fail(c, where, "method '%s' is not passthrough, vgpu, mig or mig-vgpu", m);
+            pc_fail(c, where,
+                    "method '%s' is not passthrough, vgpu, mig, mig-vgpu, time-slicing or mps", m);
         if (!c->ti[i].gpu)
             pc_fail(c, where, "%s", pl_model_problem(&e, c->db, pc_sget(t, "gpu")));
         if (pc_iget(t, "replicas", 0) < 1)
@@ -417,8 +418,13 @@ check_gpu(struct chk *c, size_t g)
         else if (!strcmp(mode, "passthrough")) {
             if (ins->n != 1)
                 pc_fail(c, where, "a passthrough GPU serves exactly one tenant, not %zu", ins->n);
-        } else
-            pc_fail(c, where, "mode '%s' is not mig, mig-vgpu, vgpu or passthrough", mode);
+        } else if (!strcmp(mode, "time-slicing") || !strcmp(mode, "mps"))
+            pc_check_share_gpu(c, where, gpu, gv, !strcmp(mode, "mps"));
+        else
+            pc_fail(c, where,
+                    "mode '%s' is not mig, mig-vgpu, vgpu, passthrough, time-slicing or mps", mode);
+        if (strcmp(mode, "time-slicing") && strcmp(mode, "mps") && gpv_val_get(gv, "replicas"))
+            pc_fail(c, where, "'replicas' on a %s GPU: only shared GPUs have them", mode);
         if (pol->nmodels) {
             for (j = 0; j < pol->nmodels; j++)
                 if (pc_find(c, pol->models[j]) == gpu)

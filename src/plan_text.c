@@ -5,6 +5,7 @@
 #include "plan_int.h"
 
 #include "gpuvplan/mig.h"
+#include "gpuvplan/units.h"
 #include "gpuvplan/util.h"
 #include "gpuvplan/width.h"
 
@@ -123,6 +124,30 @@ table_gpus(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_p
             gpv_buf_putc(b, '\n');
             break;
         }
+        case GPV_PACK_TIME_SLICING:
+        case GPV_PACK_MPS: {
+            char mem[32];
+
+            if (pg->kind == GPV_PACK_MPS)
+                gpv_buf_printf(b, ", %d replicas of %s each:", pg->replicas,
+                               gpv_mib_format(mem, sizeof(mem), gpu->memory_mib / pg->replicas));
+            else
+                gpv_buf_printf(b, ", %d replicas, memory not enforced:", pg->replicas);
+            /* Runs of one tenant as "TENANT x N", in client order. */
+            for (j = 0; j < pg->ninsts;) {
+                int d = r->insts[pg->first + j].demand;
+                size_t run = 1;
+
+                while (j + run < pg->ninsts && r->insts[pg->first + j + run].demand == d)
+                    run++;
+                gpv_buf_printf(b, "%s %s", j ? "," : "", src->job->file->tenants[d].name);
+                if (run > 1)
+                    gpv_buf_printf(b, " x %zu", run);
+                j += run;
+            }
+            gpv_buf_putc(b, '\n');
+            break;
+        }
         case GPV_PACK_VGPU:
             gpv_buf_printf(b, ", %s-size, %s scheduler\n",
                            gpv_vgpu_mode_name(pm->mixed ? GPV_VGPU_MIXED : GPV_VGPU_EQUAL),
@@ -193,6 +218,8 @@ table_tenant(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv
     rw = (int)strlen(reps);
     if (pt->profile)
         snprintf(prof, sizeof(prof), "%s", pt->profile);
+    else if (pt->o->kind == GPV_PACK_TIME_SLICING || pt->o->kind == GPV_PACK_MPS)
+        snprintf(prof, sizeof(prof), "a client");
     else
         snprintf(prof, sizeof(prof), "%d whole GPU%s", pt->o->gpus, pt->o->gpus == 1 ? "" : "s");
     gpv_buf_puts(b, "  ");

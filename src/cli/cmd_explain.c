@@ -59,6 +59,8 @@ put_choice(struct gpv_buf *b, const struct gpv_choice *c)
     gpv_buf_puts(b, gpv_method_name(c->method));
     if (c->method == GPV_METHOD_PASSTHROUGH)
         gpv_buf_printf(b, " %d GPU%s", c->gpus, c->gpus == 1 ? "" : "s");
+    else if (c->clients)
+        gpv_buf_printf(b, ", up to %d per GPU", c->clients);
     else
         gpv_buf_printf(b, " %s", gpv_choice_profile(c));
     if (c->method == GPV_METHOD_MIG_VGPU && c->mig_profile >= 0)
@@ -88,7 +90,7 @@ print_reasons(const struct gpv_cli *cli, const struct gpv_reasons *rejected, con
     int m;
     size_t i;
 
-    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_LAST; m++) {
         for (i = 0; i < rejected[m].n; i++) {
             struct gpv_buf b;
 

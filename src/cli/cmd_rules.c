@@ -21,7 +21,7 @@ put_methods(struct gpv_buf *b, unsigned mask, const char *sep)
     int m;
     bool first = true;
 
-    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_LAST; m++) {
         if (mask & (1u << m)) {
             gpv_buf_printf(b, "%s%s", first ? "" : sep, gpv_method_name((enum gpv_method)m));
             first = false;
@@ -62,7 +62,7 @@ rules_value(const struct gpv_ruleset *rs)
         gpv_val_set_str(o, "when", when);
         free(when);
         a = gpv_val_set(o, "exclude", gpv_val_arr());
-        for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++)
+        for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_LAST; m++)
             if (r->exclude & (1u << m))
                 gpv_val_push(a, gpv_val_str(gpv_method_name((enum gpv_method)m)));
         a = gpv_val_set(o, "exclude_series", gpv_val_arr());
