@@ -349,7 +349,7 @@ write_devplugin(struct gpv_buf *out, const struct gpv_export_site *s)
 static void
 write_dra(struct gpv_buf *out, const struct gpv_export_site *s)
 {
-    size_t i, skipped = 0;
+    size_t i, skipped = 0, shared = 0;
 
     header(out, s, "DRA ResourceClaimTemplates for the tenants");
     gpv_buf_puts(
@@ -363,6 +363,10 @@ write_dra(struct gpv_buf *out, const struct gpv_export_site *s)
         const struct gpv_export_tenant *t = &s->tenants[i];
         bool mig = !strcmp(t->method, "mig") && t->profile;
 
+        if (!strcmp(t->method, "time-slicing") || !strcmp(t->method, "mps")) {
+            shared++;
+            continue;
+        }
         if (!mig && strcmp(t->method, "passthrough")) {
             skipped++;
             continue;
@@ -397,6 +401,11 @@ write_dra(struct gpv_buf *out, const struct gpv_export_site *s)
     }
     if (skipped)
         gpv_buf_printf(out, "# %zu vGPU tenant%s: no claim\n", skipped, skipped == 1 ? "" : "s");
+    if (shared)
+        gpv_buf_printf(out,
+                       "# %zu time-slicing or MPS tenant%s: no claim (pods request nvidia.com/gpu "
+                       "from the device plugin, --to device-plugin)\n",
+                       shared, shared == 1 ? "" : "s");
 }
 
 /* The labels of a node, in order: the configs it selects, then the fleet's. */

@@ -713,17 +713,26 @@ check_models(struct chk *c)
         bool opt = gpv_val_get(mv, "optimal")->b;
 
         snprintf(where, sizeof(where), "summary.models '%.200s'", id);
-        for (o = 0; o < m; o++)
-            if (!strcmp(pc_sget(models->items[o], "gpu"), id))
-                pc_fail(c, where, "the model is listed more than once");
-        for (g = 0; g < c->ng; g++)
-            n += !strcmp(pc_sget(c->gpus->items[g], "model"), id);
-        if (gpus != n)
-            pc_fail(c, where, "gpus is %lld but the plan has %lld GPUs of the model", gpus, n);
-        if (lb > n)
-            pc_fail(c, where, "lower_bound %lld is above its %lld GPUs", lb, n);
-        if (opt && lb != n)
-            pc_fail(c, where, "optimal, but its lower bound %lld is not its %lld GPUs", lb, n);
+        /* A model may have several fleet entries (vGPU modes, sharing): their GPUs add up. */
+        for (o = 0; o < m && strcmp(pc_sget(models->items[o], "gpu"), id); o++)
+            ;
+        if (o == m) {
+            long long listed = 0;
+
+            for (g = 0; g < c->ng; g++)
+                n += !strcmp(pc_sget(c->gpus->items[g], "model"), id);
+            for (o = m; o < models->n; o++)
+                if (!strcmp(pc_sget(models->items[o], "gpu"), id))
+                    listed += pc_iget(models->items[o], "gpus", -1);
+            if (listed != n)
+                pc_fail(c, where, "gpus is %lld but the plan has %lld GPUs of the model", listed,
+                        n);
+        }
+        if (lb > gpus)
+            pc_fail(c, where, "lower_bound %lld is above its %lld GPUs", lb, gpus);
+        if (opt && lb != gpus)
+            pc_fail(c, where, "optimal, but its lower bound %lld is not its %lld GPUs", lb, gpus);
+        n = gpus;
         used_in_models += n;
         lb_sum += lb;
         all_optimal = all_optimal && opt;

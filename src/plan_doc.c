@@ -526,6 +526,11 @@ emit_summary(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl
         gpv_emit_obj(e, NULL);
         gpv_emit_str(e, "gpu", pm->gpu->id);
         gpv_emit_str(e, "vgpu_mode", pm->mixed ? "mixed" : "equal");
+        if (pm->share_replicas > 0) {
+            /* Only entries that state their sharing carry these keys. */
+            gpv_emit_str(e, "sharing", gpv_pack_kind_name(pm->share_kind));
+            gpv_emit_int(e, "sharing_replicas", pm->share_replicas);
+        }
         if (pm->limit >= 0)
             gpv_emit_int(e, "fleet", pm->limit);
         else

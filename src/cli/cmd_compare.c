@@ -255,8 +255,7 @@ print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
     int note = 0;
 
     if (c->only)
-        printf("%sThe six methods on the %s%s\n\n", cli_bold(cli),
-               c->only->name, cli_reset(cli));
+        printf("%sThe six methods on the %s%s\n\n", cli_bold(cli), c->only->name, cli_reset(cli));
     else
         printf("%sThe six methods across the %zu GPU models in the "
                "database%s\n\n",
