@@ -57,8 +57,10 @@ pk_option_feasible(const struct gpv_pack_problem *p, size_t d, size_t i,
     if (m->share_replicas > 0 && o->kind != m->share_kind) {
         pk_why_set(why, GPV_PACK_WHY_SHARE_CONFIG, p, o, oi, 0, m->share_replicas);
         if (why)
-            why->text = xasprintf("%s: the fleet shares these GPUs by %s (%d replicas each)",
-                                  m->gpu->id, gpv_pack_kind_name(m->share_kind), m->share_replicas);
+            why->text = xasprintf("%s: the fleet shares these GPUs by %s (%d replicas each), "
+                                  "and the tenant's rules give it %s there",
+                                  m->gpu->id, gpv_pack_kind_name(m->share_kind), m->share_replicas,
+                                  gpv_pack_kind_name(o->kind));
         return false;
     }
     if (o->kind == GPV_PACK_MPS && m->share_replicas > 0 &&
