@@ -9,6 +9,7 @@
 
 #include "gpuvplan/tenant.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #define PLUGIN_SRC "NVIDIA/k8s-device-plugin @ 1b826acc"
@@ -20,7 +21,7 @@ q_mps_replicas(struct gen *g, const struct gpv_gpu *gpu, int answer)
     long long need = gpu->memory_mib / answer; /* the largest need that allows `answer` */
     int cand[6], right;
     struct choice_set cs;
-    char mem[32], part[32], *id;
+    char mem[32], part[32], num[16], *id;
 
     need = need - need % 256; /* a round request, in steps of 256 MiB */
     if (need < 256 || gpu->memory_mib <= 0)
@@ -38,9 +39,10 @@ q_mps_replicas(struct gen *g, const struct gpv_gpu *gpu, int answer)
     cand[5] = 2;
     qg_cs_init(&cs);
     qg_cs_numbers(&cs, right, cand, 6, 4);
-    id = xasprintf("%d", right);
+    snprintf(num, sizeof(num), "%d", right);
+    id = qg_make_id("mps-replicas", gpu->id, num);
     return qg_emit(
-        g, qg_make_id("mps-replicas", gpu->id, id), "tenants",
+        g, id, "tenants",
         xasprintf("Pods that each need %s share one %s (%s) by MPS through the Kubernetes device "
                   "plugin. What is the largest `replicas` that still gives every pod its memory?",
                   qg_gib(mem, sizeof(mem), need), gpu->name,

@@ -917,6 +917,25 @@ test_pack_time_slicing_keeps_memory_and_compute_within_each_gpu(void **state)
 }
 
 static void
+test_pack_time_slicing_bound_sees_that_ten_5gb_pods_fill_an_l40s(void **state)
+{
+    struct gpv_pack_result r;
+    struct prob b;
+
+    (void)state;
+    prob_init(&b, gpu("l40s"), -1);
+    /* 101 pods of 5 GB (4769 MiB): 10 fit in 48 GiB, so 11 GPUs. Memory alone says 9.8, so
+       10; the dual feasible bound counts each pod as a tenth and proves 11. */
+    add_share(&b, GPV_PACK_TIME_SLICING, 101, 4769, 0.0);
+    gpv_pack_result_init(&r);
+    pack_ok(&r, &b);
+    assert_int_equal(r.gpus_used, 11);
+    assert_int_equal(r.models[0].lower_bound, 11);
+    assert_true(r.models[0].optimal);
+    gpv_pack_result_release(&r);
+}
+
+static void
 test_pack_stated_sharing_serves_only_its_method_and_its_replicas(void **state)
 {
     const struct gpv_gpu *l4 = gpu("l4");
@@ -1003,6 +1022,7 @@ main(void)
         cmocka_unit_test(
             test_pack_mps_gives_every_gpu_of_a_pool_one_replica_count_that_each_client_fits),
         cmocka_unit_test(test_pack_time_slicing_keeps_memory_and_compute_within_each_gpu),
+        cmocka_unit_test(test_pack_time_slicing_bound_sees_that_ten_5gb_pods_fill_an_l40s),
         cmocka_unit_test(test_pack_stated_sharing_serves_only_its_method_and_its_replicas),
         cmocka_unit_test(test_pack_bound_over_every_choice_counts_the_sharing_options),
     };
