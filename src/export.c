@@ -438,6 +438,7 @@ read_nodes(struct gpv_export_site *s, const struct gpv_val *nodes, const struct 
             return gpv_error_set(err, GPV_EINPUT, name, 0, 0, "node '%s': unknown GPU '%s'",
                                  nd->name, model);
         nd->mig_strategy = get_str(nv, "mig_strategy");
+        nd->stated = gpv_val_get(nv, "sharing");
         if (!nd->mig_strategy || strcmp(nd->mig_strategy, "single"))
             nd->mig_strategy = "mixed";
         if (labels && labels->type == GPV_V_OBJ && labels->n) {
@@ -519,6 +520,16 @@ read_sharing(struct gpv_export_site *s, const char *name, struct gpv_error *err)
                     g->replicas);
             nd->sharing = g->mode;
             nd->sharing_replicas = g->replicas;
+        }
+        if (nd->sharing == GPV_EXPORT_UNUSED && nd->stated && nd->stated->type == GPV_V_OBJ) {
+            /* A node of an entry that states its sharing keeps it, even unused. */
+            const char *st = get_str(nd->stated, "strategy");
+            long long r = get_int(nd->stated, "replicas", 0);
+
+            if (st && r >= 2 && r <= 64) {
+                nd->sharing = !strcmp(st, "mps") ? GPV_EXPORT_MPS : GPV_EXPORT_TIME_SLICING;
+                nd->sharing_replicas = (int)r;
+            }
         }
         if (nd->sharing == GPV_EXPORT_UNUSED)
             continue;

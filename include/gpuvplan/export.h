@@ -85,6 +85,7 @@ struct gpv_export_node {
     enum gpv_export_mode sharing; /* GPV_EXPORT_TIME_SLICING or GPV_EXPORT_MPS when its GPUs
                                      are shared (all the same way), else GPV_EXPORT_UNUSED */
     int sharing_replicas;         /* with sharing: the replicas of every shared GPU */
+    const struct gpv_val *stated; /* the plan node's `sharing` (its fleet entry's), or NULL */
     size_t ngpus;                 /* GPUs of the node (indexes 0 .. ngpus-1) */
     struct gpv_export_gpu *gpus;
     size_t nlabels; /* the fleet's labels, in plan order */

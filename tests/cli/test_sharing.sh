@@ -105,14 +105,26 @@ expect_json '[(m["gpu"], m.get("sharing"), m.get("sharing_replicas"), m["gpus"])
     "[('l4', 'time-slicing', 4, 4), ('l4', 'mps', 3, 2), ('l40s', None, None, 2)]"
 expect_json '[(t["name"], t["method"]) for t in j["tenants"]]' \
     "[('web', 'time-slicing'), ('api', 'mps'), ('batch', 'time-slicing')]"
+expect_json '[(n["name"], n.get("sharing")) for n in j["nodes"]]' \
+    "[('ts-1', {'strategy': 'time-slicing', 'replicas': 4}), ('ts-2', {'strategy': 'time-slicing', 'replicas': 4}), ('mps-1', {'strategy': 'mps', 'replicas': 3}), ('free-1', None)]"
 run check "$WORK/k8s.json" --allow-unplaced
 expect_rc 0
+python3 - "$WORK/k8s.json" "$WORK/k8s-bad.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+j["gpus"][0]["replicas"] = 5
+json.dump(j, open(sys.argv[2], "w"))
+PY
+run check "$WORK/k8s-bad.json" --allow-unplaced
+expect_rc 1
+expect_out "gpu 'ts-1/0': is in time-slicing mode, but node 'ts-1' shares its GPUs by time-slicing with 4 replicas"
 run export "$WORK/k8s.json" --to device-plugin -o "$WORK/dp.yaml"
 expect_rc 0
 cp "$WORK/dp.yaml" "$WORK/out"
 expect_out "  gpuvplan-mig-none-ts-4: |"
 expect_out "  gpuvplan-mig-none-mps-3: |"
 expect_out "#   mps-1 advertises nvidia.com/gpu (3 replicas of each GPU, MPS)"
+expect_out "#   ts-2 advertises nvidia.com/gpu (4 replicas of each GPU, time-sliced)"
 python3 - "$WORK/dp.yaml" >"$WORK/out" <<'PY'
 import sys, yaml
 cm = yaml.safe_load(open(sys.argv[1]))
@@ -151,6 +163,11 @@ YAML
 run lint "$WORK/mps-mig.yaml"
 expect_rc 1
 expect_out "MPS sharing does not work with migStrategy mixed"
+printf 'version: v1\nsharing:\n  mps:\n    resources:\n      - {name: nvidia.com/gpu, replicas: 64}\n' \
+    >"$WORK/mps64.yaml"
+run lint "$WORK/mps64.yaml"
+expect_rc 1
+expect_out "mps64.yaml:5:16: error: 'nvidia.com/gpu' has 64 MPS replicas; an MPS server takes at most 48 clients per GPU"
 
 t "diff: a change of replicas reconfigures a shared GPU; recommend --from re-plans it"
 sed 's/replicas: 4}}/replicas: 5}}/' tests/data/sharing/k8s-nodes.yaml >"$WORK/k8s5.yaml"
