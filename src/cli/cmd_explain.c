@@ -9,8 +9,11 @@
 
 static const char explain_usage_about[] =
     "Decides, for each tenant of TENANTS.yaml (docs/tenants.md), which method serves it:\n"
-    "passthrough, vgpu (time-sliced vGPU), mig (bare MIG) or mig-vgpu (MIG-backed vGPU), on which\n"
-    "MIG profile, vGPU type or number of whole GPUs, and why every other method lost. Nothing is\n"
+    "passthrough, vgpu (time-sliced vGPU), mig (bare MIG), mig-vgpu (MIG-backed vGPU), or for "
+    "pods\n"
+    "time-slicing or mps through the Kubernetes device plugin, on which MIG profile, vGPU type or\n"
+    "number of whole GPUs (or how many clients per GPU), and why every other method lost. Nothing "
+    "is\n"
     "packed: `gpuvplan recommend` places the tenants on GPUs.\n"
     "\n"
     "Each tenant is judged on every candidate GPU model: the tenant's pinned `gpu`, else the\n"

@@ -143,7 +143,8 @@ print_rules(const struct gpv_cli *cli, const struct gpv_ruleset *rs)
         if (rs->rules[i].phase == GPV_PHASE_PREFER)
             print_rule(cli, &rs->rules[i], ++n);
     cli_wrap(stdout, "  ", "  ",
-             "When no preference rule holds: vgpu > mig-vgpu > mig > passthrough.");
+             "When no preference rule holds: vgpu > mig-vgpu > mig > passthrough > time-slicing "
+             "> mps.");
     printf("\n%sSources%s\n", cli_bold(cli), cli_reset(cli));
     cli_sources_print(rs->sources, rs->nsources);
     line = xasprintf("%zu rules from %s; `gpuvplan explain TENANTS.yaml` applies them", rs->nrules,

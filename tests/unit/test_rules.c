@@ -797,7 +797,7 @@ static const struct {
      "docs/rules.md lists the fields"},
     {"  - {id: a, phase: exclude, exclude: [vgpuu], reason: r, source: s}\n",
      "r.yaml:4:39: error: unknown method 'vgpuu' (did you mean 'vgpu'?); use passthrough, vgpu, "
-     "mig or mig-vgpu"},
+     "mig, mig-vgpu, time-slicing or mps"},
     {"  - {id: a, phase: exclude, prefer: [mig], reason: r, source: s}\n",
      "r.yaml:4:37: error: rule 'a' is in phase exclude: it takes 'exclude' or 'exclude_series', "
      "not 'prefer'"},
