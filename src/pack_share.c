@@ -24,8 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Open GPUs a time-sliced client is tried on before a new one is opened (bounds the work of
- * first fit on large pools). */
+/* Time-slicing's first fit visits GPUs up to SHARE_WORK times in all; past that, a demand tries
+ * only the SHARE_SCAN GPUs opened last before opening new ones (bounds the work on huge pools). */
+#define SHARE_WORK 20000000L
 #define SHARE_SCAN 256
 
 int
@@ -118,6 +119,19 @@ bin_add(struct bin *b, int demand, int replica, long long mib, double compute)
 
 /* An item of the pool and its sort key: MPS by cap ascending (cap set, w 0), time-slicing by
    weight descending (w set, cap 0); then input order. */
+/* How many more clients of dm the GPU b takes: count, memory and compute within it. */
+static long long
+share_room(const struct bin *b, const struct gpv_pack_demand *dm, int cap, long long gpu_mib)
+{
+    long long room = cap - b->n;
+
+    if (dm->memory_mib > 0 && (gpu_mib - b->mib) / dm->memory_mib < room)
+        room = (gpu_mib - b->mib) / dm->memory_mib;
+    if (dm->compute > 0 && (long long)floor((1.0 - b->compute) / dm->compute + 1e-9) < room)
+        room = (long long)floor((1.0 - b->compute) / dm->compute + 1e-9);
+    return room > 0 ? room : 0;
+}
+
 struct item_key {
     int cap;
     double w;
@@ -147,7 +161,8 @@ pk_pack_share(struct pk_ctx *c, struct pk_sol *s, int model, enum gpv_pack_kind 
     struct item_key *keys = xcalloc(n + 1, sizeof(*keys));
     double *w = xcalloc(n + 1, sizeof(double)), sum_mib = 0, sum_compute = 0;
     struct bin *bins = NULL;
-    size_t nbins = 0, i, first_open = 0, b;
+    size_t nbins = 0, capb = 0, i, first_open = 0, b;
+    long visits = 0;
     long long total = 0, k;
     int replicas, most = 0, r;
 
@@ -206,40 +221,49 @@ pk_pack_share(struct pk_ctx *c, struct pk_sol *s, int model, enum gpv_pack_kind 
         int cap = pm->share_replicas > 0 ? pm->share_replicas : GPV_SHARING_REPLICAS_MAX;
         long long by_count = (total + cap - 1) / cap;
         long long by_mib = (long long)ceil(sum_mib / (double)gpu_mib - 1e-6);
-        long long by_compute = (long long)ceil(sum_compute - 1e-6);
+        long long by_compute = (long long)ceil(sum_compute - 1e-6), by_dff;
 
+        /* First fit decreasing, a demand at a time: its replicas are alike, so each GPU from
+           the first with room takes as many as fit, then new GPUs as many as fit each. Past
+           SHARE_WORK GPU visits, only the SHARE_SCAN GPUs opened last are tried. */
         for (i = 0; i < n; i++) {
             int d = items[ord[i]];
             const struct gpv_pack_demand *dm = &p->demands[d];
+            size_t from = first_open;
 
-            for (r = 0; r < dm->replicas; r++) {
-                size_t tried = 0;
-
-                for (b = first_open; b < nbins && tried < SHARE_SCAN; b++) {
-                    if (bins[b].n >= cap || bins[b].mib >= gpu_mib)
-                        continue;
-                    tried++;
-                    if (bins[b].mib + dm->memory_mib <= gpu_mib &&
-                        bins[b].compute + dm->compute <= 1.0 + 1e-9)
-                        break;
-                }
-                if (b >= nbins || tried >= SHARE_SCAN) {
-                    bins = xreallocarray(bins, nbins + 1, sizeof(*bins));
-                    memset(&bins[nbins], 0, sizeof(*bins));
-                    b = nbins++;
-                }
-                bin_add(&bins[b], d, r, dm->memory_mib, dm->compute);
-                while (first_open < nbins &&
-                       (bins[first_open].n >= cap || bins[first_open].mib >= gpu_mib))
-                    first_open++;
+            if (visits > SHARE_WORK && nbins > first_open + SHARE_SCAN)
+                from = nbins - SHARE_SCAN;
+            /* The GPUs there are: none takes more of this demand once passed. */
+            for (b = from, r = 0; b < nbins && r < dm->replicas; b++) {
+                visits++;
+                for (k = share_room(&bins[b], dm, cap, gpu_mib); k > 0 && r < dm->replicas;
+                     k--, r++)
+                    bin_add(&bins[b], d, r, dm->memory_mib, dm->compute);
             }
+            /* New GPUs for the rest, each as full as this demand makes it. */
+            while (r < dm->replicas) {
+                if (nbins == capb) {
+                    capb = capb ? 2 * capb : 64;
+                    bins = xreallocarray(bins, capb, sizeof(*bins));
+                }
+                memset(&bins[nbins], 0, sizeof(*bins));
+                nbins++;
+                /* An empty GPU takes at least one: pk_check_problem() checked the option (a
+                   stated replica count is at least 2). */
+                k = share_room(&bins[nbins - 1], dm, cap, gpu_mib);
+                GPV_ASSERT(k > 0);
+                for (; k > 0 && r < dm->replicas; k--, r++)
+                    bin_add(&bins[nbins - 1], d, r, dm->memory_mib, dm->compute);
+            }
+            while (first_open < nbins &&
+                   (bins[first_open].n >= cap || bins[first_open].mib >= gpu_mib))
+                first_open++;
         }
         for (b = 0; b < nbins; b++)
             if (bins[b].n > most)
                 most = bins[b].n;
         replicas = pm->share_replicas > 0 ? pm->share_replicas : most < 2 ? 2 : most;
-        long long by_dff = ts_memory_bound(p, items, n, gpu_mib);
-
+        by_dff = ts_memory_bound(p, items, n, gpu_mib);
         if (by_dff > by_mib)
             by_mib = by_dff;
         if (by_mib > by_count)
