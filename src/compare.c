@@ -110,14 +110,19 @@ all_licenses(struct gpv_licenses *lic)
         gpv_license_set(lic, (enum gpv_license)l, true);
 }
 
-/* The everyday tenant of a method: a VM with 4 GB (a container for bare MIG). */
+/* The everyday tenant of a method: a VM with 4 GB (a container for bare MIG and MPS, one that
+   needs no isolation for time-slicing). */
 static struct probe
 baseline(enum gpv_method m)
 {
     struct probe p = {GPV_ISO_SOFT, GPV_WL_INFERENCE, GPV_ENV_VM, false, false, 4000000000LL};
 
-    if (m == GPV_METHOD_MIG)
+    if (m == GPV_METHOD_MIG || m == GPV_METHOD_MPS)
         p.environment = GPV_ENV_CONTAINER;
+    if (m == GPV_METHOD_TIME_SLICING) {
+        p.environment = GPV_ENV_CONTAINER;
+        p.isolation = GPV_ISO_NONE;
+    }
     return p;
 }
 
@@ -220,6 +225,8 @@ offers(const struct gpv_gpu *g, enum gpv_method m)
 
     switch (m) {
     case GPV_METHOD_PASSTHROUGH:
+    case GPV_METHOD_TIME_SLICING:
+    case GPV_METHOD_MPS:
         return true;
     case GPV_METHOD_MIG:
         return g->mig != NULL;
@@ -262,6 +269,15 @@ tenants_on(char **detail, int *hard, const struct gpv_gpu *g, enum gpv_method m)
         *detail = xstrdup("one VM per GPU (a VM may take several GPUs)");
         *hard = 1;
         return 1;
+    case GPV_METHOD_TIME_SLICING:
+        *detail = xasprintf("pods take turns on the whole GPU, as many as the device plugin's "
+                            "replicas (gpuvplan plans at most %d)",
+                            GPV_SHARING_REPLICAS_MAX);
+        return GPV_SHARING_REPLICAS_MAX;
+    case GPV_METHOD_MPS:
+        *detail = xstrdup("up to 48 MPS clients per GPU (the device plugin's limit), each "
+                          "1/replicas of memory and threads");
+        return GPV_MPS_CLIENTS_MAX;
     case GPV_METHOD_MIG:
         if ((most = gpv_mig_most_instances(&w, g)) > 0)
             *detail = xasprintf("%s: %d instances of %s", g->id, most,

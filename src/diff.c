@@ -62,6 +62,8 @@ layout_words(const struct gpv_diff_gpu *g)
         return gpv_buf_detach(&b);
     }
     gpv_buf_puts(&b, g->mode);
+    if (g->replicas > 0)
+        gpv_buf_printf(&b, " x%d", g->replicas);
     if (!strcmp(g->mode, "passthrough") || !strcmp(g->mode, "vgpu")) {
         for (i = 0; i < g->ninsts; i++) {
             size_t n = 0;
@@ -170,7 +172,7 @@ compare_gpu(struct gpv_diff_gpu_row *r, bool plans, bool *opaque_note)
         r->destroyed = co == C_NONE ? 0 : (int)(co == C_WHOLE ? 1 : o->ninsts);
         return;
     }
-    if (co != cn || (plans && strcmp(o->mode, n->mode))) {
+    if (co != cn || (plans && strcmp(o->mode, n->mode)) || o->replicas != n->replicas) {
         r->change = GPV_DIFF_RECONFIGURED;
         r->destroyed = (int)(co == C_WHOLE ? 1 : o->ninsts);
         return;

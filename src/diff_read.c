@@ -121,6 +121,10 @@ read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv
         if (state && strcmp(d->mode, "mig") && strcmp(d->mode, "whole"))
             return bad(err, name, "gpu '%s': unknown mode '%s' (a state has mig or whole)", d->id,
                        d->mode);
+        if (!state && (!strcmp(d->mode, "time-slicing") || !strcmp(d->mode, "mps")) &&
+            (!int_of(&d->replicas, g, "replicas", 0, 2, 64) || d->replicas < 2))
+            return bad(err, name, "gpu '%s': a shared GPU needs 'replicas' from 2 to 64%s", d->id,
+                       "");
         known = state ? str_of(g, "instances_known") : "exact";
         if (!known ||
             (strcmp(known, "exact") && strcmp(known, "counts") && strcmp(known, "unknown")))
@@ -138,6 +142,8 @@ read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv
             struct gpv_diff_inst *x = &d->insts[k];
 
             x->profile = str_of(o, "profile");
+            if (d->replicas > 0)
+                x->profile = "client"; /* a shared GPU's slots are its clients, by index */
             x->vgpu_type = str_of(o, "vgpu_type");
             x->tenant = state ? NULL : str_of(o, "tenant");
             if ((state && !x->profile) || !int_of(&x->start, o, "start", -1, 0, 1 << 20) ||

@@ -162,7 +162,9 @@ parse_mode(enum gpv_export_mode *out, const char *s)
     } modes[] = {{"mig", GPV_EXPORT_MIG},
                  {"mig-vgpu", GPV_EXPORT_MIG_VGPU},
                  {"vgpu", GPV_EXPORT_VGPU},
-                 {"passthrough", GPV_EXPORT_PASSTHROUGH}};
+                 {"passthrough", GPV_EXPORT_PASSTHROUGH},
+                 {"time-slicing", GPV_EXPORT_TIME_SLICING},
+                 {"mps", GPV_EXPORT_MPS}};
     size_t i;
 
     for (i = 0; s && i < sizeof(modes) / sizeof(modes[0]); i++)
@@ -208,9 +210,19 @@ read_gpu(struct gpv_export_gpu *g, const struct gpv_val *gv, const char *id, con
             count_add(&g->types, &g->ntypes, profile);
             break;
         case GPV_EXPORT_PASSTHROUGH:
+        case GPV_EXPORT_TIME_SLICING:
+        case GPV_EXPORT_MPS:
         case GPV_EXPORT_UNUSED:
             break;
         }
+    }
+    if (g->mode == GPV_EXPORT_TIME_SLICING || g->mode == GPV_EXPORT_MPS) {
+        long long r = get_int(gv, "replicas", -1);
+
+        if (r < 2 || r > 64)
+            return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
+                                 "gpu '%s': a shared GPU without its replicas", id);
+        g->replicas = (int)r;
     }
     if (g->nprofiles)
         qsort(g->profiles, g->nprofiles, sizeof(*g->profiles), count_cmp);
@@ -302,6 +314,9 @@ config_key(const struct gpv_export_node *nd, enum gpv_export_config k)
     case GPV_EXPORT_NCONFIGS:
         break;
     }
+    if (nd->sharing != GPV_EXPORT_UNUSED)
+        return xasprintf("%s-%s-%d", node_has(nd, GPV_EXPORT_MIG) ? nd->mig_strategy : "none",
+                         nd->sharing == GPV_EXPORT_MPS ? "mps" : "ts", nd->sharing_replicas);
     return xstrdup(node_has(nd, GPV_EXPORT_MIG) ? nd->mig_strategy : "none");
 }
 
@@ -423,6 +438,7 @@ read_nodes(struct gpv_export_site *s, const struct gpv_val *nodes, const struct 
             return gpv_error_set(err, GPV_EINPUT, name, 0, 0, "node '%s': unknown GPU '%s'",
                                  nd->name, model);
         nd->mig_strategy = get_str(nv, "mig_strategy");
+        nd->stated = gpv_val_get(nv, "sharing");
         if (!nd->mig_strategy || strcmp(nd->mig_strategy, "single"))
             nd->mig_strategy = "mixed";
         if (labels && labels->type == GPV_V_OBJ && labels->n) {
@@ -471,6 +487,68 @@ read_gpus(struct gpv_export_site *s, const struct gpv_val *gpus, const char *nam
                                  strrchr(id, '/') ? strrchr(id, '/') + 1 : "?");
         if ((rc = read_gpu(&nd->gpus[index], gv, id, name, err)))
             return rc;
+    }
+    return 0;
+}
+
+/* Each node's sharing: one strategy and replica count for all its shared GPUs, as the device
+   plugin applies one config per node, and nothing beside them that the config would break. */
+static int
+read_sharing(struct gpv_export_site *s, const char *name, struct gpv_error *err)
+{
+    size_t i, j;
+
+    for (i = 0; i < s->nnodes; i++) {
+        struct gpv_export_node *nd = &s->nodes[i];
+
+        nd->sharing = GPV_EXPORT_UNUSED;
+        for (j = 0; j < nd->ngpus; j++) {
+            const struct gpv_export_gpu *g = &nd->gpus[j];
+
+            if (g->mode != GPV_EXPORT_TIME_SLICING && g->mode != GPV_EXPORT_MPS)
+                continue;
+            if (nd->sharing != GPV_EXPORT_UNUSED &&
+                (nd->sharing != g->mode || nd->sharing_replicas != g->replicas))
+                return gpv_error_set(
+                    err, GPV_EINPUT, name, 0, 0,
+                    "node '%s' shares its GPUs in two ways (%s, %d replicas and "
+                    "%s, %d replicas); the device plugin applies one sharing "
+                    "config to all GPUs of a node: state 'sharing' on the "
+                    "fleet entry",
+                    nd->name, nd->sharing == GPV_EXPORT_MPS ? "mps" : "time-slicing",
+                    nd->sharing_replicas, g->mode == GPV_EXPORT_MPS ? "mps" : "time-slicing",
+                    g->replicas);
+            nd->sharing = g->mode;
+            nd->sharing_replicas = g->replicas;
+        }
+        if (nd->sharing == GPV_EXPORT_UNUSED && nd->stated && nd->stated->type == GPV_V_OBJ) {
+            /* A node of an entry that states its sharing keeps it, even unused. */
+            const char *st = get_str(nd->stated, "strategy");
+            long long r = get_int(nd->stated, "replicas", 0);
+
+            if (st && r >= 2 && r <= 64) {
+                nd->sharing = !strcmp(st, "mps") ? GPV_EXPORT_MPS : GPV_EXPORT_TIME_SLICING;
+                nd->sharing_replicas = (int)r;
+            }
+        }
+        if (nd->sharing == GPV_EXPORT_UNUSED)
+            continue;
+        if (node_has(nd, GPV_EXPORT_PASSTHROUGH))
+            return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
+                                 "node '%s' has passthrough GPUs beside shared ones; the device "
+                                 "plugin would share them too (nvidia.com/gpu is replicated on "
+                                 "the whole node)",
+                                 nd->name);
+        if (nd->sharing == GPV_EXPORT_MPS && node_has(nd, GPV_EXPORT_MIG))
+            return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
+                                 "node '%s' has MIG GPUs beside MPS ones; the device plugin does "
+                                 "not run MPS on a node with MIG devices",
+                                 nd->name);
+        if (node_has(nd, GPV_EXPORT_MIG) && !strcmp(nd->mig_strategy, "single"))
+            return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
+                                 "node '%s' has MIG GPUs under the single strategy beside shared "
+                                 "ones; nvidia.com/gpu would be the MIG devices",
+                                 nd->name);
     }
     return 0;
 }
@@ -548,7 +626,7 @@ gpv_export_site_read(struct gpv_export_site *out, const struct gpv_val *plan,
             "plan has no nodes: export needs the nodes of the fleet (add 'nodes' and "
             "'gpus_per_node' to its entries, docs/tenants.md)");
     if ((rc = read_nodes(out, nodes, db, name, err)) || (rc = read_gpus(out, gpus, name, err)) ||
-        (rc = read_tenants(out, tenants)))
+        (rc = read_sharing(out, name, err)) || (rc = read_tenants(out, tenants)))
         return rc;
     for (i = 0; i < out->nnodes; i++)
         fill_single(&out->nodes[i]);

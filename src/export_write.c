@@ -262,7 +262,8 @@ resources_comment(struct gpv_buf *out, const struct gpv_export_node *nd, const c
         non_mig = non_mig || g->mode != GPV_EXPORT_MIG;
         if (g->mode != GPV_EXPORT_MIG || !strcmp(strategy, "none")) {
             whole = whole || g->mode == GPV_EXPORT_PASSTHROUGH || g->mode == GPV_EXPORT_UNUSED ||
-                    g->mode == GPV_EXPORT_MIG;
+                    g->mode == GPV_EXPORT_MIG || g->mode == GPV_EXPORT_TIME_SLICING ||
+                    g->mode == GPV_EXPORT_MPS;
             continue;
         }
         for (k = 0; k < g->nprofiles; k++) {
@@ -279,7 +280,10 @@ resources_comment(struct gpv_buf *out, const struct gpv_export_node *nd, const c
             put_mig_resource(out, g->profiles[k].name);
         }
     }
-    if (whole)
+    if (whole && nd->sharing != GPV_EXPORT_UNUSED)
+        gpv_buf_printf(out, " nvidia.com/gpu (%d replicas of each GPU, %s)", nd->sharing_replicas,
+                       nd->sharing == GPV_EXPORT_MPS ? "MPS" : "time-sliced");
+    else if (whole)
         gpv_buf_puts(out, " nvidia.com/gpu");
     if (!nseen && !whole)
         gpv_buf_puts(out, " no container GPUs (vGPU only)");
@@ -300,8 +304,11 @@ write_devplugin(struct gpv_buf *out, const struct gpv_export_site *s)
         out,
         "# One ConfigMap key per node layout; a node selects its key with the label\n"
         "# nvidia.com/device-plugin.config (gpuvplan export --to labels). Give the GPU Operator\n"
-        "# this ConfigMap with devicePlugin.config.name=gpuvplan-device-plugin-config. No\n"
-        "# `sharing` section: the plan shares no whole GPU by time-slicing or MPS.\n"
+        "# this ConfigMap with devicePlugin.config.name=gpuvplan-device-plugin-config. Nodes "
+        "whose\n"
+        "# GPUs the plan shares get a `sharing` section (timeSlicing or mps) that replicates\n"
+        "# nvidia.com/gpu; the plugin applies it to every GPU of the node. Time-slicing limits\n"
+        "# no memory: the plan keeps the clients' memory within each GPU as headroom only.\n"
         "apiVersion: v1\n"
         "kind: ConfigMap\n"
         "metadata:\n"
@@ -310,10 +317,13 @@ write_devplugin(struct gpv_buf *out, const struct gpv_export_site *s)
     for (i = 0; i < s->nnodes; i++) {
         const struct gpv_export_node *nd = &s->nodes[i];
         const char *name = nd->config[GPV_EXPORT_CFG_PLUGIN];
-        const char *strategy = name + strlen("gpuvplan-mig-");
+        const char *strategy = "none";
 
         if (nd->first[GPV_EXPORT_CFG_PLUGIN] != i)
             continue;
+        for (j = 0; j < nd->ngpus; j++)
+            if (nd->gpus[j].mode == GPV_EXPORT_MIG)
+                strategy = nd->mig_strategy;
         config_comment(out, s, i, GPV_EXPORT_CFG_PLUGIN);
         for (j = i, n = 0; j != GPV_EXPORT_NONE; j = s->nodes[j].next[GPV_EXPORT_CFG_PLUGIN])
             if (n++ < EXPORT_LIST_MAX)
@@ -322,13 +332,24 @@ write_devplugin(struct gpv_buf *out, const struct gpv_export_site *s)
             gpv_buf_printf(out, "  #   and %zu more nodes\n", n - EXPORT_LIST_MAX);
         gpv_buf_printf(out, "  %s: |\n    version: v1\n    flags:\n      migStrategy: %s\n", name,
                        strategy);
+        if (nd->sharing != GPV_EXPORT_UNUSED)
+            gpv_buf_printf(out,
+                           "    sharing:\n"
+                           "      %s:\n"
+                           "        renameByDefault: false\n"
+                           "        failRequestsGreaterThanOne: true\n"
+                           "        resources:\n"
+                           "          - name: nvidia.com/gpu\n"
+                           "            replicas: %d\n",
+                           nd->sharing == GPV_EXPORT_MPS ? "mps" : "timeSlicing",
+                           nd->sharing_replicas);
     }
 }
 
 static void
 write_dra(struct gpv_buf *out, const struct gpv_export_site *s)
 {
-    size_t i, skipped = 0;
+    size_t i, skipped = 0, shared = 0;
 
     header(out, s, "DRA ResourceClaimTemplates for the tenants");
     gpv_buf_puts(
@@ -342,6 +363,10 @@ write_dra(struct gpv_buf *out, const struct gpv_export_site *s)
         const struct gpv_export_tenant *t = &s->tenants[i];
         bool mig = !strcmp(t->method, "mig") && t->profile;
 
+        if (!strcmp(t->method, "time-slicing") || !strcmp(t->method, "mps")) {
+            shared++;
+            continue;
+        }
         if (!mig && strcmp(t->method, "passthrough")) {
             skipped++;
             continue;
@@ -376,6 +401,11 @@ write_dra(struct gpv_buf *out, const struct gpv_export_site *s)
     }
     if (skipped)
         gpv_buf_printf(out, "# %zu vGPU tenant%s: no claim\n", skipped, skipped == 1 ? "" : "s");
+    if (shared)
+        gpv_buf_printf(out,
+                       "# %zu time-slicing or MPS tenant%s: no claim (pods request nvidia.com/gpu "
+                       "from the device plugin, --to device-plugin)\n",
+                       shared, shared == 1 ? "" : "s");
 }
 
 /* The labels of a node, in order: the configs it selects, then the fleet's. */

@@ -102,6 +102,9 @@ incr_option_words(const struct ctx *c, const struct gpv_pack_option *o)
     case GPV_PACK_MIG_VGPU:
     case GPV_PACK_VGPU:
         return xasprintf("vGPU %s on %s", gpu->vgpu->types[o->vgpu_type].name, gpu->id);
+    case GPV_PACK_TIME_SLICING:
+    case GPV_PACK_MPS:
+        return xasprintf("a %s client of %s", gpv_pack_kind_name(o->kind), gpu->id);
     default:
         return xasprintf("%d whole %s", o->gpus, gpu->id);
     }

@@ -128,6 +128,9 @@ incr_fill_in_place(struct ctx *c)
         if (o < 0 || !ds->left || incr_parts_of(op = incr_opt_of(c, (int)t, o)) > 1 ||
             op->kind == GPV_PACK_WHOLE)
             continue;
+        /* Shared GPUs are planned whole, with their replicas, by the packer (step 3). */
+        if (op->kind == GPV_PACK_TIME_SLICING || op->kind == GPV_PACK_MPS)
+            continue;
         if (op->kind == GPV_PACK_VGPU && op->vgpu_type >= GPV_MIG_MAX_PROFILES)
             continue;
         cur = cursor_of(c, op);
@@ -409,6 +412,7 @@ take_insts(struct ctx *c, const struct sub *s, const struct gpv_pack_result *r,
     size_t k;
 
     w->kind = (int)pg->kind;
+    w->replicas = pg->replicas;
     for (k = 0; k < pg->ninsts; k++) {
         const struct gpv_pack_inst *x = &r->insts[pg->first + k];
         const struct gpv_pack_option *op = chosen(s, r, x);

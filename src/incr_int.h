@@ -23,6 +23,7 @@ struct winst {
 struct wgpu {
     int model;        /* problem model entry */
     int kind;         /* enum gpv_pack_kind, or -1 while it holds nothing */
+    int replicas;     /* TIME_SLICING, MPS: the device plugin's replicas; else 0 */
     int node;         /* index into the site's nodes, or -1 */
     int index;        /* on that node, or -1 */
     const char *name; /* CURRENT's id, or NULL for a GPU it did not list */

@@ -124,6 +124,20 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         }
         gpu = c->p->models[m].gpu;
         w = incr_new_gpu(c, m, node, node >= 0 ? g->index : -1, g->id);
+        if (g->replicas > 0) {
+            /* A GPU shared through the device plugin is re-planned whole (its replicas and
+               clients together): it is free, and its tenants are placed again. */
+            for (k = 0; k < g->ninsts; k++) {
+                struct tname probe = {g->insts[k].tenant, 0}, *hit;
+
+                if (g->insts[k].tenant &&
+                    (hit = bsearch(&probe, names, c->file->ntenants, sizeof(*names), tname_cmp)))
+                    incr_moved(c, hit->t,
+                               xasprintf("its %s GPU '%s' is planned again as a whole", g->mode,
+                                         incr_q(g->id)));
+            }
+            continue;
+        }
         w->kind = kind_of_mode(g->mode);
         w->open = cur->state && w->kind == GPV_PACK_MIG;
         for (k = 0; k < g->ninsts; k++) {

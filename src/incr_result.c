@@ -194,6 +194,7 @@ write_gpu(struct ctx *c, struct wgpu *w, size_t i, size_t *ninsts)
     g->model = w->model;
     g->kind = (enum gpv_pack_kind)w->kind;
     g->sched = w->kind == GPV_PACK_VGPU ? sched_of(c, w) : GPV_SCHED_BEST_EFFORT;
+    g->replicas = w->replicas;
     g->first = *ninsts;
     g->ninsts = w->n;
     for (k = 0; k < w->n; k++) {
@@ -206,6 +207,7 @@ write_gpu(struct ctx *c, struct wgpu *w, size_t i, size_t *ninsts)
         x->profile = w->in[k].profile;
         x->vgpu_type = w->in[k].vgpu_type;
         x->start = w->kind == GPV_PACK_MIG || w->kind == GPV_PACK_MIG_VGPU ||
+                           w->kind == GPV_PACK_TIME_SLICING || w->kind == GPV_PACK_MPS ||
                            (w->kind == GPV_PACK_VGPU && c->p->models[w->model].mixed)
                        ? w->in[k].start
                        : -1;

@@ -4,6 +4,7 @@
  */
 #include "lint_int.h"
 
+#include "gpuvplan/tenant.h"
 #include "gpuvplan/util.h"
 
 #include <stdlib.h>
@@ -298,6 +299,13 @@ lint_check_devplugin(struct gpv_lint_findings *f, struct gpv_lint_doc *doc, cons
         struct gpv_lint_profile p;
         bool known = false;
 
+        /* The plugin's MPS daemon refuses more clients than an MPS server takes: 48 from
+           Volta on, 16 before (k8s-device-plugin cmd/mps-control-daemon/mps/device.go). */
+        if (c->mps && r->replicas > GPV_MPS_CLIENTS_MAX)
+            lint_add_at(f, GPV_LINT_ERROR, r->line, r->col, "mps-replicas",
+                        "'%s' has %lld MPS replicas; an MPS server takes at most %d clients per "
+                        "GPU",
+                        r->name, r->replicas, GPV_MPS_CLIENTS_MAX);
         if (!strncmp(r->name, "nvidia.com/mig-", 15) && !resource_profile(&p, r->name)) {
             lint_add_at(f, GPV_LINT_ERROR, r->line, r->col, "bad-profile",
                         "'%s' does not name a MIG profile (nvidia.com/mig-1g.10gb, '+' as '.')",

@@ -54,6 +54,26 @@ pk_option_feasible(const struct gpv_pack_problem *p, size_t d, size_t i,
             why->text = xasprintf("%s: the fleet has none", m->gpu->id);
         return false;
     }
+    if (m->share_replicas > 0 && o->kind != m->share_kind) {
+        pk_why_set(why, GPV_PACK_WHY_SHARE_CONFIG, p, o, oi, 0, m->share_replicas);
+        if (why)
+            why->text = xasprintf("%s: the fleet shares these GPUs by %s (%d replicas each), "
+                                  "and the tenant's rules give it %s there",
+                                  m->gpu->id, gpv_pack_kind_name(m->share_kind), m->share_replicas,
+                                  gpv_pack_kind_name(o->kind));
+        return false;
+    }
+    if (o->kind == GPV_PACK_MPS && m->share_replicas > 0 &&
+        pk_share_cap(p, d, o) < m->share_replicas) {
+        pk_why_set(why, GPV_PACK_WHY_SHARE_CONFIG, p, o, oi, m->share_replicas,
+                   pk_share_cap(p, d, o));
+        if (why)
+            why->text =
+                xasprintf("%s: MPS with %d replicas gives each client 1/%d of the GPU, "
+                          "and a replica needs more (at most %d such clients per GPU)",
+                          m->gpu->id, m->share_replicas, m->share_replicas, pk_share_cap(p, d, o));
+        return false;
+    }
     /* Whole GPUs, or a multi-vGPU replica's one vGPU on each of o->gpus GPUs. */
     if ((o->kind == GPV_PACK_WHOLE || o->kind == GPV_PACK_VGPU) && m->limit >= 0 &&
         o->gpus > m->limit) {
@@ -129,6 +149,9 @@ pk_fraction(struct pk_ctx *c, size_t d, const struct gpv_pack_option *o)
     }
     case GPV_PACK_WHOLE:
         return o->gpus;
+    case GPV_PACK_TIME_SLICING:
+    case GPV_PACK_MPS:
+        return pk_share_weight(c->p, d, o);
     }
     return 1.0;
 }
@@ -233,6 +256,8 @@ pk_pack_all(struct pk_ctx *c, const int *asg, const bool *only, struct pk_sol *s
             pk_pack_mig(c, s, model, kind, it, n, &lb, &opt);
         else if (kind == GPV_PACK_VGPU)
             pk_pack_vgpu(c, s, model, it, n, &lb, &opt);
+        else if (kind == GPV_PACK_TIME_SLICING || kind == GPV_PACK_MPS)
+            pk_pack_share(c, s, model, kind, it, n, &lb, &opt);
         else
             pk_pack_whole(c, s, model, it, n, &lb, &opt);
         s->used[model] += (int)(s->ngpus - before);

@@ -51,6 +51,13 @@ check_option(const struct gpv_pack_problem *p, size_t d, size_t i, struct gpv_er
             return gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
                                  "model entry %d: %s has no mixed-size mode", o->model, gpu->id);
         break;
+    case GPV_PACK_TIME_SLICING:
+    case GPV_PACK_MPS:
+        if (pk_share_cap(p, d, o) < (o->kind == GPV_PACK_MPS ? 2 : 1))
+            return gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
+                                 "demand %zu option %zu: a client does not fit a shared %s", d, i,
+                                 gpu->id);
+        break;
     case GPV_PACK_WHOLE:
         if (o->gpus < 1)
             return gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define NKINDS 4
+#define NKINDS 6
 
 /* Everything about one assignment: the plan and its objective. */
 struct eval {

@@ -31,6 +31,24 @@ void pk_pack_whole(struct pk_ctx *c, struct pk_sol *s, int model, const int *ite
 void pk_pack_single(struct pk_ctx *c, struct pk_sol *s, int model, enum gpv_pack_kind kind,
                     const int *items, size_t n, int *lb, bool *optimal);
 
+/*
+ * The pool of a model shared through the k8s device plugin (pack_share.c), kind TIME_SLICING
+ * or MPS: every GPU gets the same replicas (gpv_pack_gpu.replicas). Same contract as
+ * pk_pack_mig().
+ */
+void pk_pack_share(struct pk_ctx *c, struct pk_sol *s, int model, enum gpv_pack_kind kind,
+                   const int *items, size_t n, int *lb, bool *optimal);
+
+/* The most clients like one replica of demand d under option o (TIME_SLICING or MPS) one GPU
+ * of its model carries: by memory and compute, at most the plugin's (MPS) or the planner's
+ * (time-slicing) limit; under 2 MPS cannot serve it. */
+int pk_share_cap(const struct gpv_pack_problem *p, size_t d, const struct gpv_pack_option *o);
+
+/* Share of one GPU a client of demand d under option o takes (for choosing models and for the
+ * bound over every choice): MPS 1 / its replicas; time-slicing its memory or compute share,
+ * at least 1 / the most replicas. What one GPU holds weighs at most 1. */
+double pk_share_weight(const struct gpv_pack_problem *p, size_t d, const struct gpv_pack_option *o);
+
 /* Frees the MIG caches of c. */
 void pk_mig_cache_release(struct pk_ctx *c);
 

@@ -88,7 +88,8 @@ opt_cmp(const void *pa, const void *pb)
 }
 
 /* The option as a tuple; false when the program cannot model it (mixed-size vGPU, the
- * `single` strategy). */
+ * `single` strategy, GPUs the device plugin shares: their clients share memory, compute and a
+ * count per GPU, which one slot row per option does not bound). */
 static bool
 opt_tuple(const struct gpv_pack_problem *p, size_t d, const struct gpv_pack_option *o,
           struct mx_opt *t)
@@ -96,6 +97,8 @@ opt_tuple(const struct gpv_pack_problem *p, size_t d, const struct gpv_pack_opti
     const struct gpv_pack_model *m = &p->models[o->model];
 
     memset(t, 0, sizeof(*t));
+    if (o->kind == GPV_PACK_TIME_SLICING || o->kind == GPV_PACK_MPS)
+        return false;
     t->model = o->model;
     t->kind = (int)o->kind;
     t->profile = o->profile;

@@ -74,6 +74,10 @@ gpv_pack_kind_name(enum gpv_pack_kind k)
         return "vgpu";
     case GPV_PACK_WHOLE:
         return "passthrough";
+    case GPV_PACK_TIME_SLICING:
+        return "time-slicing";
+    case GPV_PACK_MPS:
+        return "mps";
     }
     return "?";
 }
@@ -136,6 +140,8 @@ gpv_pack_why_name(enum gpv_pack_why w)
         return "sharing";
     case GPV_PACK_WHY_RECONFIGURE:
         return "reconfigure";
+    case GPV_PACK_WHY_SHARE_CONFIG:
+        return "share-config";
     }
     return "?";
 }

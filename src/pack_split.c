@@ -7,6 +7,7 @@
 #include "pack_engine.h"
 #include "pack_int.h"
 
+#include "gpuvplan/tenant.h"
 #include "gpuvplan/util.h"
 
 #include <math.h>
@@ -248,6 +249,9 @@ option_need(const struct gpv_pack_problem *p, const struct gpv_pack_option *o)
         return xasprintf("one %s vGPU", gpu->vgpu->types[o->vgpu_type].name);
     case GPV_PACK_MIG_VGPU:
         return xasprintf("one %s vGPU", gpu->vgpu->types[o->vgpu_type].name);
+    case GPV_PACK_TIME_SLICING:
+    case GPV_PACK_MPS:
+        return xasprintf("one %s client of a shared GPU", gpv_pack_kind_name(o->kind));
     case GPV_PACK_WHOLE:
         break;
     }
@@ -399,6 +403,20 @@ any_weight(struct pk_ctx *c, size_t d, const struct gpv_pack_option *o, int k)
             return (double)t->size_gb / gpv_vgpu_region_gb(gpu);
         return lim > 0 ? 1.0 / lim : 1.0;
     }
+    case GPV_PACK_TIME_SLICING: {
+        /* Memory, compute and count each stay within one GPU's; any one alone bounds. */
+        const struct gpv_pack_demand *dm = &c->p->demands[d];
+        int cap = m->share_replicas > 0 ? m->share_replicas : GPV_SHARING_REPLICAS_MAX;
+
+        if (k == 0)
+            return gpu->memory_mib > 0 ? (double)dm->memory_mib / gpu->memory_mib : 0.0;
+        if (k == 1)
+            return dm->compute;
+        return 1.0 / cap;
+    }
+    case GPV_PACK_MPS:
+        /* N clients each with a cap of at least N: at most 1 per GPU. */
+        return pk_share_weight(c->p, d, o);
     case GPV_PACK_WHOLE:
         break;
     }

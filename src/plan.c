@@ -116,9 +116,36 @@ method_kind(enum gpv_method m)
         return GPV_PACK_MIG_VGPU;
     case GPV_METHOD_VGPU:
         return GPV_PACK_VGPU;
+    case GPV_METHOD_TIME_SLICING:
+        return GPV_PACK_TIME_SLICING;
+    case GPV_METHOD_MPS:
+        return GPV_PACK_MPS;
     default:
         return GPV_PACK_WHOLE;
     }
+}
+
+/*
+ * The option of method `kind` (TIME_SLICING or MPS) for choice c, when c's rules leave that
+ * method and it fits: its rank is its place in c's order. Returns false otherwise (*op then
+ * untouched).
+ */
+static bool
+share_option(struct gpv_pack_option *op, const struct gpv_choice *c, enum gpv_pack_kind kind)
+{
+    enum gpv_method m = kind == GPV_PACK_MPS ? GPV_METHOD_MPS : GPV_METHOD_TIME_SLICING;
+    int k;
+
+    if (!c->options[m].fits)
+        return false;
+    for (k = 0; k < GPV_NMETHODS && c->order[k] != m; k++)
+        ;
+    op->kind = kind;
+    op->profile = -1;
+    op->vgpu_type = -1;
+    op->gpus = 0;
+    op->rank = k;
+    return true;
 }
 
 static void
@@ -143,6 +170,7 @@ build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
 
         dm->replicas = tn->replicas;
         dm->compute = tn->compute;
+        dm->memory_mib = tn->memory_mib;
         dm->spread = tn->spread;
         dm->spread_nodes = tn->spread_nodes;
         dm->options = run->options + o;
@@ -156,9 +184,18 @@ build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
                 continue;
             for (m = 0; m < run->nmodels; m++) {
                 struct gpv_pack_option *op = &run->options[o];
+                const struct gpv_pack_model *pm = &run->models[m];
 
-                if (run->models[m].gpu != c->gpu)
+                if (pm->gpu != c->gpu)
                     continue;
+                if (pm->share_replicas > 0 && share_option(op, c, pm->share_kind)) {
+                    /* A fleet entry that states its sharing serves only that method: the
+                       tenant uses it there when its rules allow the method and it fits. */
+                    op->model = (int)m;
+                    run->choice_buf[o++] = (int)i;
+                    dm->noptions++;
+                    continue;
+                }
                 op->model = (int)m;
                 op->kind = method_kind(c->method);
                 op->profile = mig ? c->mig_profile : -1;

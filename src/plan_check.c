@@ -261,7 +261,8 @@ check_tenants(struct chk *c)
         c->out->checks++;
         snprintf(where, sizeof(where), "tenant '%s'", c->ti[i].name);
         if (!method_mode(m))
-            pc_fail(c, where, "method '%s' is not passthrough, vgpu, mig or mig-vgpu", m);
+            pc_fail(c, where,
+                    "method '%s' is not passthrough, vgpu, mig, mig-vgpu, time-slicing or mps", m);
         if (!c->ti[i].gpu)
             pc_fail(c, where, "%s", pl_model_problem(&e, c->db, pc_sget(t, "gpu")));
         if (pc_iget(t, "replicas", 0) < 1)
@@ -417,8 +418,13 @@ check_gpu(struct chk *c, size_t g)
         else if (!strcmp(mode, "passthrough")) {
             if (ins->n != 1)
                 pc_fail(c, where, "a passthrough GPU serves exactly one tenant, not %zu", ins->n);
-        } else
-            pc_fail(c, where, "mode '%s' is not mig, mig-vgpu, vgpu or passthrough", mode);
+        } else if (!strcmp(mode, "time-slicing") || !strcmp(mode, "mps"))
+            pc_check_share_gpu(c, where, gpu, gv, !strcmp(mode, "mps"));
+        else
+            pc_fail(c, where,
+                    "mode '%s' is not mig, mig-vgpu, vgpu, passthrough, time-slicing or mps", mode);
+        if (strcmp(mode, "time-slicing") && strcmp(mode, "mps") && gpv_val_get(gv, "replicas"))
+            pc_fail(c, where, "'replicas' on a %s GPU: only shared GPUs have them", mode);
         if (pol->nmodels) {
             for (j = 0; j < pol->nmodels; j++)
                 if (pc_find(c, pol->models[j]) == gpu)
@@ -708,17 +714,26 @@ check_models(struct chk *c)
         bool opt = gpv_val_get(mv, "optimal")->b;
 
         snprintf(where, sizeof(where), "summary.models '%.200s'", id);
-        for (o = 0; o < m; o++)
-            if (!strcmp(pc_sget(models->items[o], "gpu"), id))
-                pc_fail(c, where, "the model is listed more than once");
-        for (g = 0; g < c->ng; g++)
-            n += !strcmp(pc_sget(c->gpus->items[g], "model"), id);
-        if (gpus != n)
-            pc_fail(c, where, "gpus is %lld but the plan has %lld GPUs of the model", gpus, n);
-        if (lb > n)
-            pc_fail(c, where, "lower_bound %lld is above its %lld GPUs", lb, n);
-        if (opt && lb != n)
-            pc_fail(c, where, "optimal, but its lower bound %lld is not its %lld GPUs", lb, n);
+        /* A model may have several fleet entries (vGPU modes, sharing): their GPUs add up. */
+        for (o = 0; o < m && strcmp(pc_sget(models->items[o], "gpu"), id); o++)
+            ;
+        if (o == m) {
+            long long listed = 0;
+
+            for (g = 0; g < c->ng; g++)
+                n += !strcmp(pc_sget(c->gpus->items[g], "model"), id);
+            for (o = m; o < models->n; o++)
+                if (!strcmp(pc_sget(models->items[o], "gpu"), id))
+                    listed += pc_iget(models->items[o], "gpus", -1);
+            if (listed != n)
+                pc_fail(c, where, "gpus is %lld but the plan has %lld GPUs of the model", listed,
+                        n);
+        }
+        if (lb > gpus)
+            pc_fail(c, where, "lower_bound %lld is above its %lld GPUs", lb, gpus);
+        if (opt && lb != gpus)
+            pc_fail(c, where, "optimal, but its lower bound %lld is not its %lld GPUs", lb, gpus);
+        n = gpus;
         used_in_models += n;
         lb_sum += lb;
         all_optimal = all_optimal && opt;

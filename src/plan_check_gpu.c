@@ -5,6 +5,7 @@
 
 #include "gpuvplan/mig.h"
 #include "gpuvplan/mig_text.h"
+#include "gpuvplan/tenant.h"
 #include "gpuvplan/util.h"
 #include "gpuvplan/vgpu.h"
 
@@ -164,4 +165,68 @@ pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
         }
     }
     free(res);
+}
+
+void
+pc_check_share_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
+                   const struct gpv_val *g, bool mps)
+{
+    const struct gpv_val *ins = gpv_val_get(g, "instances");
+    long long replicas = pc_iget(g, "replicas", 0), mib = 0, cm;
+    int most = mps ? GPV_MPS_CLIENTS_MAX : GPV_SHARING_REPLICAS_MAX;
+    bool *seen;
+    double compute = 0;
+    size_t j;
+
+    if (replicas < 2 || replicas > most) {
+        pc_fail(c, where, "%s needs replicas 2 to %d, not %lld", mps ? "MPS" : "time-slicing", most,
+                replicas);
+        return;
+    }
+    cm = pc_iget(g, "client_memory_mib", -1);
+    if (mps && cm != gpu->memory_mib / replicas)
+        pc_fail(c, where, "client_memory_mib %lld is not the GPU's memory / replicas (%lld)", cm,
+                gpu->memory_mib / replicas);
+    if (!mps && cm != -1)
+        pc_fail(c, where, "client_memory_mib %lld under time-slicing, which enforces no memory",
+                cm);
+    if ((long long)ins->n > replicas)
+        pc_fail(c, where, "%zu clients, more than its %lld replicas", ins->n, replicas);
+    seen = xcalloc((size_t)replicas, sizeof(bool));
+    for (j = 0; j < ins->n; j++) {
+        const struct gpv_val *x = ins->items[j];
+        long t = pc_tname_find(c->names, c->nt, pc_sget(x, "tenant"));
+        long long k = pc_iget(x, "start", -1), need;
+
+        if (k < 0 || k >= replicas || seen[k]) {
+            pc_fail(c, where, "instance %zu: client index %lld is not a free one of 0 .. %lld", j,
+                    k, replicas - 1);
+        } else {
+            seen[k] = true;
+        }
+        if (pc_sget(x, "profile") || pc_iget(x, "size", -1) != -1)
+            pc_fail(c, where, "instance %zu: a client of a shared GPU has no profile or size", j);
+        if (t < 0)
+            continue;
+        need = pc_iget(c->ti[t].v, "memory_mib", 0);
+        if (mps && need > gpu->memory_mib / replicas)
+            pc_fail(c, where,
+                    "instance %zu: '%s' needs %lld MiB and MPS gives each of %lld clients %lld", j,
+                    c->ti[t].name, need, replicas, gpu->memory_mib / replicas);
+        if (mps && c->ti[t].compute > 1.0 / (double)replicas + GPV_VGPU_SHARE_EPS)
+            pc_fail(c, where,
+                    "instance %zu: '%s' needs compute %g and MPS gives each of %lld "
+                    "clients 1/%lld",
+                    j, c->ti[t].name, c->ti[t].compute, replicas, replicas);
+        mib += need;
+        compute += c->ti[t].compute;
+    }
+    free(seen);
+    if (!mps && mib > gpu->memory_mib)
+        pc_fail(c, where, "its time-sliced clients ask %lld MiB together, more than its %lld", mib,
+                gpu->memory_mib);
+    if (!mps && compute > 1.0 + GPV_VGPU_SHARE_EPS)
+        pc_fail(c, where, "its time-sliced clients ask compute %g together, more than one GPU",
+                compute);
+    c->mem_alloc += mps ? (long long)ins->n * (gpu->memory_mib / replicas) : mib;
 }

@@ -94,4 +94,14 @@ void pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gp
 void pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
                        const struct gpv_val *g);
 
+/*
+ * Checks one GPU g of model gpu shared through the k8s device plugin (mps true: MPS, else
+ * time-slicing): replicas within the plugin's bounds, clients no more than replicas with
+ * distinct indexes, and each resident's memory and compute within 1/replicas (MPS) or all of
+ * them within the GPU (time-slicing, as planning headroom). Adds the memory set aside to
+ * c->mem_alloc.
+ */
+void pc_check_share_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
+                        const struct gpv_val *g, bool mps);
+
 #endif

@@ -128,6 +128,9 @@ inst_memory(const struct gpv_gpu *gpu, enum gpv_pack_kind k, const struct gpv_pa
         return gpu->vgpu->types[in->vgpu_type].framebuffer_mib;
     case GPV_PACK_WHOLE:
         return gpu->memory_mib;
+    case GPV_PACK_TIME_SLICING:
+    case GPV_PACK_MPS:
+        break; /* depends on the GPU's replicas and the tenant: pl_figures() */
     }
     return 0;
 }
@@ -149,6 +152,9 @@ inst_compute(const struct gpv_gpu *gpu, const struct gpv_pack_model *m, enum gpv
     }
     case GPV_PACK_WHOLE:
         return 1.0;
+    case GPV_PACK_TIME_SLICING:
+    case GPV_PACK_MPS:
+        break; /* as inst_memory() */
     }
     return 0.0;
 }
@@ -186,6 +192,15 @@ pl_figures(struct pl_figures *out, const struct gpv_plan_src *src)
 
             alloc += inst_memory(gpu, pg->kind, in);
             compute += inst_compute(gpu, pm, pg->kind, in);
+            /* MPS enforces 1/replicas of memory and threads; time-slicing enforces nothing,
+               so what the tenant asks is what the plan sets aside. */
+            if (pg->kind == GPV_PACK_MPS) {
+                alloc += gpu->memory_mib / pg->replicas;
+                compute += 1.0 / pg->replicas;
+            } else if (pg->kind == GPV_PACK_TIME_SLICING) {
+                alloc += t->memory_mib;
+                compute += t->compute > 0 ? t->compute : 1.0 / pg->replicas;
+            }
             if (t->memory_mib > 0)
                 mem_req += (double)t->memory_mib / (parts > 0 ? parts : 1);
             else if (pg->kind == GPV_PACK_WHOLE)
@@ -262,6 +277,10 @@ kind_method(enum gpv_pack_kind k)
         return GPV_METHOD_VGPU;
     case GPV_PACK_WHOLE:
         return GPV_METHOD_PASSTHROUGH;
+    case GPV_PACK_TIME_SLICING:
+        return GPV_METHOD_TIME_SLICING;
+    case GPV_PACK_MPS:
+        return GPV_METHOD_MPS;
     }
     return GPV_METHOD_NONE;
 }
@@ -404,7 +423,7 @@ pl_reasons(const struct gpv_plan_src *src, size_t i, void (*fn)(void *arg, const
     gpv_buf_init(&b);
     if (d->method == GPV_METHOD_NONE) {
         /* No method anywhere: the decision's reasons say why, rule by rule. */
-        for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+        for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_LAST; m++) {
             for (j = 0; j < d->rejected[m].n; j++) {
                 const struct gpv_reason *rs = &d->rejected[m].v[j];
 
@@ -508,6 +527,11 @@ emit_summary(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl
         gpv_emit_obj(e, NULL);
         gpv_emit_str(e, "gpu", pm->gpu->id);
         gpv_emit_str(e, "vgpu_mode", pm->mixed ? "mixed" : "equal");
+        if (pm->share_replicas > 0) {
+            /* Only entries that state their sharing carry these keys. */
+            gpv_emit_str(e, "sharing", gpv_pack_kind_name(pm->share_kind));
+            gpv_emit_int(e, "sharing_replicas", pm->share_replicas);
+        }
         if (pm->limit >= 0)
             gpv_emit_int(e, "fleet", pm->limit);
         else
@@ -670,6 +694,14 @@ emit_gpus(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl_in
         gpv_emit_str(e, "vgpu_mode",
                      pg->kind == GPV_PACK_VGPU ? (pm->mixed ? "mixed" : "equal") : NULL);
         gpv_emit_str(e, "scheduler", pg->kind == GPV_PACK_VGPU ? gpv_sched_name(pg->sched) : NULL);
+        if (pg->replicas > 0) {
+            /* Only shared GPUs carry these keys: other GPUs' output is unchanged. */
+            gpv_emit_int(e, "replicas", pg->replicas);
+            if (pg->kind == GPV_PACK_MPS)
+                gpv_emit_int(e, "client_memory_mib", gpu->memory_mib / pg->replicas);
+            else
+                gpv_emit_null(e, "client_memory_mib");
+        }
         gpv_emit_arr(e, "instances", false);
         for (i = 0; i < pg->ninsts; i++) {
             const struct gpv_pack_inst *x = &r->insts[pg->first + i];
@@ -687,7 +719,7 @@ emit_gpus(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl_in
                 gpv_emit_int(e, "start", x->start);
             else
                 gpv_emit_null(e, "start");
-            if (pg->kind != GPV_PACK_WHOLE)
+            if (pg->kind != GPV_PACK_WHOLE && pg->replicas == 0)
                 gpv_emit_int(e, "size", x->size);
             else
                 gpv_emit_null(e, "size");
@@ -723,7 +755,7 @@ emit_causes(struct gpv_emit *e, const struct gpv_plan_src *src, size_t i)
 
     gpv_emit_arr(e, "causes", false);
     if (d->method == GPV_METHOD_NONE) {
-        for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+        for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_LAST; m++) {
             for (j = 0; j < d->rejected[m].n; j++) {
                 gpv_emit_obj(e, NULL);
                 gpv_emit_str(e, "code", "no-method");

@@ -54,6 +54,14 @@ emit_node(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl_in
     gpv_emit_str(e, "model", fe->gpu->id);
     gpv_emit_int(e, "gpus", fe->gpus_per_node);
     gpv_emit_str(e, "mig_strategy", gpv_mig_strategy_name(fe->mig_strategy));
+    if (fe->sharing != GPV_SHARING_NONE) {
+        /* Only nodes of an entry that states its sharing carry it (export configures them
+           even when the plan leaves them unused). */
+        gpv_emit_obj(e, "sharing");
+        gpv_emit_str(e, "strategy", gpv_sharing_name(fe->sharing));
+        gpv_emit_int(e, "replicas", fe->sharing_replicas);
+        gpv_emit_end(e);
+    }
     gpv_emit_obj(e, "labels");
     for (k = 0; k < fe->nlabels; k++)
         gpv_emit_str(e, fe->labels[k].key, fe->labels[k].value);
@@ -109,6 +117,12 @@ pl_gpu_summary(struct gpv_buf *b, const struct gpv_plan_src *src, size_t g)
     gpv_buf_puts(b, gpv_pack_kind_name(pg->kind));
     if (pg->kind == GPV_PACK_WHOLE)
         return;
+    if (pg->replicas > 0) {
+        /* A shared GPU: its replicas and clients, "time-slicing x4, 3 clients". */
+        gpv_buf_printf(b, " x%d, %zu client%s", pg->replicas, pg->ninsts,
+                       pg->ninsts == 1 ? "" : "s");
+        return;
+    }
     /* Runs of one profile or type, in the GPU's instance order: "mig 1g.20gb x4, 3g.40gb". */
     for (i = 0; i < pg->ninsts; i = j) {
         const char *name = pl_inst_profile(gpu, pg->kind, &r->insts[pg->first + i]);
@@ -250,6 +264,8 @@ struct cnode {
     bool single;
     size_t *gpu;         /* per index: the gpus[] item there, or GPV_SITE_IDLE */
     const char *profile; /* single: the MIG profile seen first */
+    const char *sharing; /* the node's stated sharing strategy, or NULL */
+    long long replicas;  /* with sharing: its replicas */
 };
 
 /* A replica of a spread-by-node tenant, located. */
@@ -364,6 +380,8 @@ check_node(struct nchk *c, const struct gpv_db *db, const struct gpv_val *n, siz
     cn->model = model;
     cn->gpus = ngpus;
     cn->single = strategy && !strcmp(strategy, "single");
+    cn->sharing = gpv_val_get(n, "sharing") ? str_of(gpv_val_get(n, "sharing"), "strategy") : NULL;
+    cn->replicas = cn->sharing ? int_of(gpv_val_get(n, "sharing"), "replicas") : 0;
     cn->gpu = xcalloc((size_t)ngpus + 1, sizeof(size_t));
     for (k = 0; k < (size_t)ngpus; k++)
         cn->gpu[k] = GPV_SITE_IDLE;
@@ -451,6 +469,11 @@ check_gpu(struct nchk *c, const struct gpv_val *gpus, size_t i)
             nfail(c, where, "on node '%s' index %lld must have id '%s'", cn->name, index, want);
         free(want);
     }
+    /* A node that states its sharing holds only GPUs shared that way. */
+    if (cn->sharing && (!str_of(g, "mode") || strcmp(str_of(g, "mode"), cn->sharing) ||
+                        int_of(g, "replicas") != cn->replicas))
+        nfail(c, where, "is in %s mode, but node '%s' shares its GPUs by %s with %lld replicas",
+              str_of(g, "mode") ? str_of(g, "mode") : "no", cn->name, cn->sharing, cn->replicas);
     check_insts(c, cn, (size_t)at, gpv_val_get(g, "instances"), str_of(g, "mode"));
 }
 

@@ -5,6 +5,7 @@
 #include "plan_int.h"
 
 #include "gpuvplan/mig.h"
+#include "gpuvplan/units.h"
 #include "gpuvplan/util.h"
 #include "gpuvplan/width.h"
 
@@ -123,6 +124,42 @@ table_gpus(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_p
             gpv_buf_putc(b, '\n');
             break;
         }
+        case GPV_PACK_TIME_SLICING:
+        case GPV_PACK_MPS: {
+            struct gpv_buf line, head;
+            char mem[32];
+
+            /* The head printed above, taken back to be wrapped with the client list: the
+               same bytes, its two spaces as \001 so that the wrap keeps them. */
+            gpv_buf_init(&line);
+            gpv_buf_init(&head);
+            gpv_buf_printf(&head, "%s%s%s\001\001%s", st->bold, ix->ids[g], st->reset,
+                           gpv_pack_kind_name(pg->kind));
+            b->len -= head.len;
+            b->s[b->len] = '\0';
+            if (pg->kind == GPV_PACK_MPS)
+                gpv_buf_printf(&line, ", %d replicas of %s each:", pg->replicas,
+                               gpv_mib_format(mem, sizeof(mem), gpu->memory_mib / pg->replicas));
+            else
+                gpv_buf_printf(&line, ", %d replicas, memory not enforced:", pg->replicas);
+            /* Runs of one tenant as "TENANT x N", in client order. */
+            for (j = 0; j < pg->ninsts;) {
+                int d = r->insts[pg->first + j].demand;
+                size_t run = 1;
+
+                while (j + run < pg->ninsts && r->insts[pg->first + j + run].demand == d)
+                    run++;
+                gpv_buf_printf(&line, "%s %s", j ? "," : "", src->job->file->tenants[d].name);
+                if (run > 1)
+                    gpv_buf_printf(&line, " x %zu", run);
+                j += run;
+            }
+            gpv_buf_puts(&head, gpv_buf_str(&line));
+            gpv_width_wrap(b, st->width, "", "    ", gpv_buf_str(&head));
+            gpv_buf_release(&line);
+            gpv_buf_release(&head);
+            break;
+        }
         case GPV_PACK_VGPU:
             gpv_buf_printf(b, ", %s-size, %s scheduler\n",
                            gpv_vgpu_mode_name(pm->mixed ? GPV_VGPU_MIXED : GPV_VGPU_EQUAL),
@@ -175,7 +212,7 @@ put_cut(struct gpv_buf *b, const char *s, int width)
 /* Tenant t's row, then its note and (with --explain) how it was decided. */
 static void
 table_tenant(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_plan_style *st,
-             const struct pl_index *ix, const struct pl_tenant *pt, size_t t, int nw)
+             const struct pl_index *ix, const struct pl_tenant *pt, size_t t, int nw, int mw)
 {
     char reps[40], prof[64];
     struct pl_part *parts;
@@ -193,6 +230,8 @@ table_tenant(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv
     rw = (int)strlen(reps);
     if (pt->profile)
         snprintf(prof, sizeof(prof), "%s", pt->profile);
+    else if (pt->o->kind == GPV_PACK_TIME_SLICING || pt->o->kind == GPV_PACK_MPS)
+        snprintf(prof, sizeof(prof), "a client");
     else
         snprintf(prof, sizeof(prof), "%d whole GPU%s", pt->o->gpus, pt->o->gpus == 1 ? "" : "s");
     gpv_buf_puts(b, "  ");
@@ -203,8 +242,8 @@ table_tenant(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv
         put_cut(b, pt->t->name, nw - rw);
         gpv_buf_puts(b, reps);
     }
-    gpv_buf_printf(b, " %-11s %-16s ", gpv_method_name(pt->method), prof);
-    put_gpu_list(b, ix, t, st->width - 32 - nw);
+    gpv_buf_printf(b, " %-*s %-16s ", mw, gpv_method_name(pt->method), prof);
+    put_gpu_list(b, ix, t, st->width - 32 - nw - (mw - 11));
     gpv_buf_putc(b, '\n');
     nparts = pl_parts(&parts, src, ix, t);
     if (nparts > 1) {
@@ -256,7 +295,7 @@ table_tenants(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
     const struct gpv_tenants *file = src->job->file;
     struct pl_tenant pt;
     size_t t;
-    int nw = 12, cap;
+    int nw = 12, cap, mw = 11;
 
     gpv_buf_printf(b, "\n%sTenants%s (%zu placed)\n", st->bold, st->reset, ix->placed);
     /* The name column fits the longest name with its " xN", up to 30 columns and to what
@@ -269,6 +308,10 @@ table_tenants(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
 
         if (src->run->result.choice[t] < 0)
             continue;
+        /* The method column widens for "time-slicing" (12), only in plans that have it. */
+        if (src->run->problem.demands[t].options[src->run->result.choice[t]].kind ==
+            GPV_PACK_TIME_SLICING)
+            mw = 12;
         if (src->run->result.placed[t] < tn->replicas)
             len = (int)gpv_width(tn->name) +
                   snprintf(NULL, 0, " x%d/%d", src->run->result.placed[t], tn->replicas);
@@ -278,10 +321,10 @@ table_tenants(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
         if (len > nw)
             nw = len > cap ? cap : len;
     }
-    gpv_buf_printf(b, "  %-*s %-11s %-16s %s\n", nw, "TENANT", "METHOD", "PROFILE", "GPUS");
+    gpv_buf_printf(b, "  %-*s %-*s %-16s %s\n", nw, "TENANT", mw, "METHOD", "PROFILE", "GPUS");
     for (t = 0; t < file->ntenants; t++)
         if (pl_tenant(&pt, src, ix, t))
-            table_tenant(b, src, st, ix, &pt, t, nw);
+            table_tenant(b, src, st, ix, &pt, t, nw, mw);
 }
 
 /* pl_reasons()'s callback: one reason, wrapped. */

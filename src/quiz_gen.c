@@ -839,6 +839,7 @@ gpv_quiz_generate(struct gpv_quiz *quiz, const struct gpv_db *db, uint64_t seed)
     qg_kind_vgpu_count(&g, qg_q_fixed_share, "t4", "T4-4C");
     qg_kind_license(&g);
     qg_kind_mig_backed(&g);
+    qg_kind_sharing(&g);
     kind_which_model(&g, true);
     kind_which_model(&g, false);
     return g.added;

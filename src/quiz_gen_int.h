@@ -2,9 +2,10 @@
 #define GPUVPLAN_QUIZ_GEN_INT_H
 
 /*
- * Private to the question generators: quiz_gen.c (the framework, model and MIG kinds) and
- * quiz_gen_vgpu.c (vGPU kinds). A generator draws models and profiles, computes its answer from
- * the database and the engines, and hands the question to qg_emit().
+ * Private to the question generators: quiz_gen.c (the framework, model and MIG kinds),
+ * quiz_gen_vgpu.c (vGPU kinds) and quiz_gen_share.c (Kubernetes sharing). A generator draws models
+ * and profiles, computes its answer from the database and the engines, and hands the question to
+ * qg_emit().
  */
 
 #include "gpuvplan/db.h"
@@ -85,6 +86,10 @@ void qg_kind_vgpu_count(struct gen *g, bool (*make)(struct gen *, const struct g
                         const char *featured_gpu_id, const char *featured_type);
 void qg_kind_license(struct gen *g);
 void qg_kind_mig_backed(struct gen *g);
+
+/* Kubernetes sharing (quiz_gen_share.c): MPS replicas a pod's memory allows, hard isolation
+ * never shared, MPS not on MIG devices. */
+void qg_kind_sharing(struct gen *g);
 
 /* Makers for qg_kind_vgpu_count(): tenants per GPU of a type; a fixed-share scheduler's share. */
 bool qg_q_vgpu_tenants(struct gen *g, const struct gpv_gpu *gpu, int type);

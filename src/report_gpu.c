@@ -546,7 +546,7 @@ slots_gpu(struct rpt *r, const struct geo *g, const struct gpv_val *gv, const st
 
 static void
 whole_gpu(struct rpt *r, const struct geo *g, const struct gpv_val *ins, const struct gpv_gpu *gpu,
-          const char *gid)
+          const char *gid, const char *shared)
 {
     size_t n = ins && ins->n ? ins->n : 1, i;
     double w = g->gw / (double)n;
@@ -562,8 +562,12 @@ whole_gpu(struct rpt *r, const struct geo *g, const struct gpv_val *ins, const s
         const char *lines[3];
 
         inst_open(r, x, gid);
-        gpv_buf_printf(r->b, ": the whole GPU (passthrough), GPU %lld of %lld of the replica",
-                       part + 1, whole);
+        if (shared)
+            gpv_buf_printf(r->b, ": client %lld of a GPU the device plugin shares (%s)",
+                           rpt_int(x, "start", 0), shared);
+        else
+            gpv_buf_printf(r->b, ": the whole GPU (passthrough), GPU %lld of %lld of the replica",
+                           part + 1, whole);
         mem_title(r, asked_mib(r, tenant), gpu ? gpu->memory_mib : -1);
         gpv_buf_puts(r->b, "</title>");
         gpv_buf_printf(r->b, "<rect class=\"blk\" data-part=\"%lld\" fill=\"%s\" x=\"", part,
@@ -578,8 +582,8 @@ whole_gpu(struct rpt *r, const struct geo *g, const struct gpv_val *ins, const s
         gpv_buf_puts(r->b, "\"/>");
         snprintf(partline, sizeof(partline), "GPU %lld of %lld", part + 1, whole);
         lines[0] = tenant;
-        lines[1] = "passthrough";
-        lines[2] = whole > 1 ? partline : NULL;
+        lines[1] = shared ? shared : "passthrough";
+        lines[2] = !shared && whole > 1 ? partline : NULL;
         block_text(r, bx, g->y0, bw, g->bh, lines, 3);
         gpv_buf_puts(r->b, "</g>\n");
     }
@@ -607,6 +611,10 @@ mode_label(const char *mode, const char *vgpu_mode)
         return "MIG-backed vGPU";
     if (!strcmp(mode, "vgpu"))
         return vgpu_mode && !strcmp(vgpu_mode, "mixed") ? "vGPU, mixed-size" : "vGPU, equal-size";
+    if (!strcmp(mode, "time-slicing"))
+        return "time-slicing (device plugin)";
+    if (!strcmp(mode, "mps"))
+        return "MPS (device plugin)";
     if (!strcmp(mode, "passthrough"))
         return "passthrough";
     return mode;
@@ -694,7 +702,8 @@ rpt_gpu(struct rpt *r, const struct gpv_val *gv)
     else if (mode && !strcmp(mode, "vgpu"))
         slots_gpu(r, &g, gv, ins, gpu, id);
     else
-        whole_gpu(r, &g, ins, gpu, id);
+        whole_gpu(r, &g, ins, gpu, id,
+                  mode && (!strcmp(mode, "time-slicing") || !strcmp(mode, "mps")) ? mode : NULL);
     if (!gpu && !r->compact) {
         text_at(r, "foot", NULL, g.x0, g.h - 6);
         gpv_buf_puts(r->b, "model not in the database</text>\n");

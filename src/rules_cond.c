@@ -13,7 +13,8 @@
 static const char *const method_names[] = {
     [GPV_METHOD_NONE] = "none",         [GPV_METHOD_PASSTHROUGH] = "passthrough",
     [GPV_METHOD_VGPU] = "vgpu",         [GPV_METHOD_MIG] = "mig",
-    [GPV_METHOD_MIG_VGPU] = "mig-vgpu",
+    [GPV_METHOD_MIG_VGPU] = "mig-vgpu", [GPV_METHOD_TIME_SLICING] = "time-slicing",
+    [GPV_METHOD_MPS] = "mps",
 };
 
 const char *
@@ -27,7 +28,7 @@ gpv_method_parse(enum gpv_method *out, const char *s)
 {
     int m;
 
-    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_LAST; m++) {
         if (!strcmp(s, method_names[m])) {
             *out = (enum gpv_method)m;
             return true;

@@ -15,8 +15,9 @@
 #define ALL_SERIES_BITS 0xfu /* A, B, C and Q */
 
 /* The order used when no prefer rule holds, and to complete partial prefer lists. */
-static const enum gpv_method default_order[GPV_NMETHODS] = {GPV_METHOD_VGPU, GPV_METHOD_MIG_VGPU,
-                                                            GPV_METHOD_MIG, GPV_METHOD_PASSTHROUGH};
+static const enum gpv_method default_order[GPV_NMETHODS] = {
+    GPV_METHOD_VGPU,        GPV_METHOD_MIG_VGPU,     GPV_METHOD_MIG,
+    GPV_METHOD_PASSTHROUGH, GPV_METHOD_TIME_SLICING, GPV_METHOD_MPS};
 
 /* ---- candidates --------------------------------------------------------------------------- */
 
@@ -144,7 +145,7 @@ put_methods(struct gpv_buf *b, unsigned mask)
     int m;
     bool first = true;
 
-    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_LAST; m++) {
         if (mask & (1u << m)) {
             if (!first)
                 gpv_buf_puts(b, ", ");
@@ -225,7 +226,7 @@ apply_rules(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struct ru
             for (m = GPV_METHOD_VGPU; m <= GPV_METHOD_MIG_VGPU; m++)
                 if ((r->exclude_shared & (1u << m)) && !ch->no_shared[m])
                     ch->no_shared[m] = r;
-            for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++)
+            for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_LAST; m++)
                 if (r->exclude & (1u << m))
                     reasons_add(&ch->rejected[m], r->id, r->reason);
             *excluded |= r->exclude;
@@ -326,7 +327,7 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
         enum gpv_method m = ch->order[k];
         struct gpv_option *o = &ch->options[m];
         struct gpv_buf b;
-        struct rules_pick pk = {false, -1, -1, 0, 0};
+        struct rules_pick pk = {false, -1, -1, 0, 0, 0};
 
         if (excluded & (1u << m)) {
             o->excluded = true;
@@ -354,6 +355,10 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
         case GPV_METHOD_PASSTHROUGH:
             pk = rules_select_passthrough(g, t, &nd, &b);
             break;
+        case GPV_METHOD_TIME_SLICING:
+        case GPV_METHOD_MPS:
+            pk = rules_select_share(g, &nd, m == GPV_METHOD_MPS, &b);
+            break;
         case GPV_METHOD_NONE:
             break;
         }
@@ -361,6 +366,7 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
         o->mig_profile = pk.mig_profile;
         o->vgpu_type = pk.vgpu_type;
         o->gpus = pk.gpus;
+        o->clients = pk.clients;
         o->share = pk.share;
         if (!pk.fits)
             reasons_add(&ch->rejected[m], NULL, gpv_buf_str(&b));
@@ -371,6 +377,7 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
             ch->mig_profile = pk.mig_profile;
             ch->vgpu_type = pk.vgpu_type;
             ch->gpus = pk.gpus;
+            ch->clients = pk.clients;
             ch->share = pk.share;
         }
     }
@@ -388,7 +395,12 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
         tmp.method = m;
         tmp.mig_profile = o->mig_profile;
         tmp.vgpu_type = o->vgpu_type;
-        if (gpv_choice_profile(&tmp))
+        if (o->clients)
+            text = xasprintf("fits (%d per GPU), but %s comes first in the order of %s%s%s",
+                             o->clients, gpv_method_name(ch->method),
+                             ch->order_rule ? "'" : "the default",
+                             ch->order_rule ? ch->order_rule->id : "", ch->order_rule ? "'" : "");
+        else if (gpv_choice_profile(&tmp))
             text = xasprintf("fits (%s), but %s comes first in the order of %s%s%s",
                              gpv_choice_profile(&tmp), gpv_method_name(ch->method),
                              ch->order_rule ? "'" : "the default",
@@ -460,7 +472,7 @@ merge_reasons(struct gpv_decision *d)
     size_t c, i, o;
     int m;
 
-    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_LAST; m++) {
         for (c = 0; c < d->nchoices; c++) {
             const struct gpv_reasons *rs = &d->choices[c].rejected[m];
 

@@ -68,6 +68,7 @@ struct rules_need {
 struct rules_pick {
     bool fits;                        /* an instance covers the need */
     int mig_profile, vgpu_type, gpus; /* the instance: -1, -1 or 0 when not of that kind */
+    int clients;                      /* time-slicing, MPS: clients of this size per GPU */
     double share;                     /* GPUs it takes (a fraction below one) */
 };
 
@@ -87,6 +88,15 @@ struct rules_pick rules_select_vgpu(const struct gpv_gpu *g, const struct gpv_te
                                     const struct gpv_choice *ch, struct gpv_buf *b);
 struct rules_pick rules_select_passthrough(const struct gpv_gpu *g, const struct gpv_tenant *t,
                                            const struct rules_need *nd, struct gpv_buf *b);
+
+/*
+ * Sharing a whole GPU through the k8s device plugin (rules_share.c): time-slicing (mps false)
+ * or MPS. clients is how many replicas of this size one GPU carries: for MPS the most equal
+ * parts (1/replicas of memory and compute each) that still cover the need, for time-slicing
+ * how many fit side by side in memory and compute, as planning headroom.
+ */
+struct rules_pick rules_select_share(const struct gpv_gpu *g, const struct rules_need *nd, bool mps,
+                                     struct gpv_buf *b);
 
 /* Appends "A, B or Q" (conj "or") or "A, B and Q" for the series in mask. */
 void rules_put_series_set(struct gpv_buf *b, unsigned mask, const char *conj);

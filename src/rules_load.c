@@ -142,8 +142,9 @@ parse_methods(unsigned *mask, enum gpv_method *order, int *norder, const struct 
         if (it->kind != GPV_Y_SCALAR)
             return gpv_y_error(err, GPV_EINPUT, doc, it, "%s lists method names", what);
         if (!gpv_method_parse(&m, it->str))
-            return rules_unknown_name(err, doc, it, "method", names, GPV_NMETHODS, "",
-                                      "; use passthrough, vgpu, mig or mig-vgpu");
+            return rules_unknown_name(
+                err, doc, it, "method", names, GPV_NMETHODS, "",
+                "; use passthrough, vgpu, mig, mig-vgpu, time-slicing or mps");
         if (*mask & (1u << m))
             return gpv_y_error(err, GPV_EINPUT, doc, it, "method '%s' is listed twice in %s",
                                it->str, what);

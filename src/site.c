@@ -36,6 +36,8 @@ gpv_site_model_nodes(struct gpv_pack_model *m, const struct gpv_fleet_entry *fe)
     m->nodes = (int)fe->nnodes;
     m->gpus_per_node = fe->nnodes ? fe->gpus_per_node : 0;
     m->single = fe->nnodes && fe->mig_strategy == GPV_MIG_SINGLE;
+    m->share_replicas = fe->sharing != GPV_SHARING_NONE ? fe->sharing_replicas : 0;
+    m->share_kind = fe->sharing == GPV_SHARING_MPS ? GPV_PACK_MPS : GPV_PACK_TIME_SLICING;
 }
 
 /* A group of GPUs that must share a node: one GPU, or the GPUs of one multi-GPU replica. */

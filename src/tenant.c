@@ -51,6 +51,14 @@ const char *const tn_mig_strategy_names[TN_MIG_STRATEGY_COUNT] = {
 };
 
 const char *
+gpv_sharing_name(enum gpv_sharing v)
+{
+    static const char *const names[] = {"none", "time-slicing", "mps"};
+
+    return (size_t)v < NELEM(names) ? names[v] : "?";
+}
+
+const char *
 gpv_mig_strategy_name(enum gpv_mig_strategy v)
 {
     return (size_t)v < NELEM(tn_mig_strategy_names) ? tn_mig_strategy_names[v] : "?";

@@ -20,7 +20,7 @@ struct node_ref {
 };
 
 struct fleet_row {
-    const struct gpv_ynode *gpu, *vgpu_mode, *count, *nodes, *labels, *mig_strategy;
+    const struct gpv_ynode *gpu, *vgpu_mode, *count, *nodes, *labels, *mig_strategy, *sharing;
     double cost;
     char *node_prefix;
     int gpus_per_node;
@@ -41,6 +41,19 @@ static const struct gpv_yfield fleet_fields[] = {
      GPV_NODE_GPUS_MAX, 0, 0},
     {"labels", GPV_YF_MAP, offsetof(struct fleet_row, labels), false, 0, 0, 0, 0},
     {"mig_strategy", GPV_YF_NODE, offsetof(struct fleet_row, mig_strategy), false, 0, 0, 0, 0},
+    {"sharing", GPV_YF_MAP, offsetof(struct fleet_row, sharing), false, 0, 0, 0, 0},
+};
+
+/* The `sharing` mapping of a fleet entry: how the k8s device plugin shares its GPUs. */
+struct sharing_row {
+    const struct gpv_ynode *strategy;
+    int replicas;
+};
+
+static const struct gpv_yfield sharing_fields[] = {
+    {"strategy", GPV_YF_NODE, offsetof(struct sharing_row, strategy), true, 0, 0, 0, 0},
+    {"replicas", GPV_YF_INT, offsetof(struct sharing_row, replicas), true, 2,
+     GPV_SHARING_REPLICAS_MAX, 0, 0},
 };
 
 /* ---- Kubernetes name syntax (node names, label keys and values) -------------------------- */
@@ -112,6 +125,36 @@ gpv_label_value_valid(const char *s)
 }
 
 /* ---- fleet entries ----------------------------------------------------------------------- */
+
+/* Reads `sharing: {strategy: time-slicing|mps, replicas: N}` of the entry `what`. */
+static int
+load_sharing(struct gpv_fleet_entry *out, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
+             const char *what, struct gpv_error *err)
+{
+    static const char *const names[] = {"time-slicing", "mps"};
+    struct sharing_row row;
+    char *where = xasprintf("'sharing' of %s", what);
+    int strategy = 0, rc;
+
+    memset(&row, 0, sizeof(row));
+    if ((rc = gpv_ymap_decode(&row, doc, map, sharing_fields, NELEM(sharing_fields), where, NULL,
+                              err)))
+        goto out;
+    if ((rc = tn_read_enum(&strategy, doc, row.strategy, names, NELEM(names), "strategy", where,
+                           err)))
+        goto out;
+    out->sharing = strategy == 0 ? GPV_SHARING_TIME_SLICING : GPV_SHARING_MPS;
+    if (out->sharing == GPV_SHARING_MPS && row.replicas > GPV_MPS_CLIENTS_MAX) {
+        rc = gpv_y_error(err, GPV_EINPUT, doc, gpv_ymap_get(map, "replicas"),
+                         "'replicas' of %s is %d, but MPS serves at most %d clients per GPU", where,
+                         row.replicas, GPV_MPS_CLIENTS_MAX);
+        goto out;
+    }
+    out->sharing_replicas = row.replicas;
+out:
+    free(where);
+    return rc;
+}
 
 static int
 load_node_list(struct gpv_fleet_entry *out, const struct gpv_ydoc *doc, const struct gpv_ynode *seq,
@@ -353,6 +396,8 @@ tn_load_fleet_entry(struct gpv_fleet_entry *out, const struct gpv_ydoc *doc,
             goto out;
         out->mig_strategy = (enum gpv_mig_strategy)strategy;
     }
+    if (row.sharing && (rc = load_sharing(out, doc, row.sharing, what, err)))
+        goto out;
     out->has_cost = (seen >> FLEET_COST) & 1u;
     out->cost_per_hour = out->has_cost ? row.cost : 0.0;
     out->vgpu_mode = (enum gpv_vgpu_mode)mode;

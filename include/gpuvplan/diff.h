@@ -37,10 +37,13 @@ struct gpv_diff_gpu {
     const char *node; /* NULL when the GPU has no node */
     int index;        /* -1 without a node */
     const char *model;
-    const char *mode;  /* plan: mig, mig-vgpu, vgpu, passthrough; state: mig, whole */
+    const char *mode;  /* plan: mig, mig-vgpu, vgpu, passthrough, time-slicing, mps; state: mig,
+                          whole */
     bool starts_known; /* false: a state's counts-only (mig-parted) or unknown instances */
     size_t ninsts;
     struct gpv_diff_inst *insts;
+    int replicas; /* time-slicing, mps: the device plugin's replicas (a change of them
+                     reconfigures the GPU); else 0 */
 };
 
 /* A plan or a state, read for comparison. */

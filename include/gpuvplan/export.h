@@ -46,6 +46,8 @@ enum gpv_export_mode {
     GPV_EXPORT_MIG_VGPU,
     GPV_EXPORT_VGPU,
     GPV_EXPORT_PASSTHROUGH,
+    GPV_EXPORT_TIME_SLICING, /* a whole GPU time-sliced by the device plugin */
+    GPV_EXPORT_MPS,          /* a whole GPU shared by the device plugin's MPS */
 };
 
 /* The configs a node selects by label. */
@@ -72,14 +74,19 @@ struct gpv_export_gpu {
     struct gpv_export_count *profiles;
     size_t ntypes; /* vGPU types (vgpu, mig-vgpu), sorted by name */
     struct gpv_export_count *types;
+    int replicas; /* time-slicing, mps: the device plugin's replicas; else 0 */
 };
 
 /* One node of the plan. Strings point into the plan tree. */
 struct gpv_export_node {
     const char *name;
     const struct gpv_gpu *model;
-    const char *mig_strategy; /* "mixed" or "single" */
-    size_t ngpus;             /* GPUs of the node (indexes 0 .. ngpus-1) */
+    const char *mig_strategy;     /* "mixed" or "single" */
+    enum gpv_export_mode sharing; /* GPV_EXPORT_TIME_SLICING or GPV_EXPORT_MPS when its GPUs
+                                     are shared (all the same way), else GPV_EXPORT_UNUSED */
+    int sharing_replicas;         /* with sharing: the replicas of every shared GPU */
+    const struct gpv_val *stated; /* the plan node's `sharing` (its fleet entry's), or NULL */
+    size_t ngpus;                 /* GPUs of the node (indexes 0 .. ngpus-1) */
     struct gpv_export_gpu *gpus;
     size_t nlabels; /* the fleet's labels, in plan order */
     const char **label_keys;
@@ -118,8 +125,11 @@ struct gpv_export_site {
  * of fleet entries without nodes are counted in out->nodeless and otherwise left out.
  * Returns 0, or GPV_EINPUT with err filled when the plan cannot be exported: no nodes at all
  * ("plan has no nodes: ... add 'nodes' and 'gpus_per_node' to its entries"), a node's model
- * not in db, a GPU on a node or index the plan's nodes lack, two GPUs at one index, or a
- * member of the wrong type. Release *out with gpv_export_site_release() in both cases.
+ * not in db, a GPU on a node or index the plan's nodes lack, two GPUs at one index, a member
+ * of the wrong type, or a node whose shared GPUs the device plugin's one sharing config per
+ * node cannot express (two strategies or replica counts, shared beside passthrough GPUs, MPS
+ * beside MIG, time-slicing with the MIG `single` strategy). Release *out with
+ * gpv_export_site_release() in both cases.
  */
 int gpv_export_site_read(struct gpv_export_site *out, const struct gpv_val *plan,
                          const struct gpv_db *db, const char *name, struct gpv_error *err);

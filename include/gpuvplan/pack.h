@@ -27,13 +27,15 @@
 
 /* What a demand's instances are. */
 enum gpv_pack_kind {
-    GPV_PACK_MIG,      /* bare MIG GPU instances */
-    GPV_PACK_MIG_VGPU, /* MIG-backed vGPUs, one GPU instance each */
-    GPV_PACK_VGPU,     /* time-sliced vGPUs */
-    GPV_PACK_WHOLE,    /* passthrough: whole GPUs */
+    GPV_PACK_MIG,          /* bare MIG GPU instances */
+    GPV_PACK_MIG_VGPU,     /* MIG-backed vGPUs, one GPU instance each */
+    GPV_PACK_VGPU,         /* time-sliced vGPUs */
+    GPV_PACK_WHOLE,        /* passthrough: whole GPUs */
+    GPV_PACK_TIME_SLICING, /* clients of a whole GPU time-sliced by the k8s device plugin */
+    GPV_PACK_MPS,          /* MPS clients of a whole GPU (the k8s device plugin) */
 };
 
-/* "mig", "mig-vgpu", "vgpu", "passthrough": the GPU modes of a plan. */
+/* "mig", "mig-vgpu", "vgpu", "passthrough", "time-slicing", "mps": the GPU modes of a plan. */
 const char *gpv_pack_kind_name(enum gpv_pack_kind k);
 
 enum gpv_pack_strategy {
@@ -54,6 +56,10 @@ struct gpv_pack_model {
     int gpus_per_node;         /* with nodes: GPUs of each node (limit == nodes * gpus_per_node) */
     bool single;               /* with nodes: the MIG `single` strategy: each MIG GPU holds one
                                   profile, and a node holds GPUs of one profile (or no MIG) */
+    int share_replicas;        /* > 0: the entry states its sharing: every GPU is shared by
+                                  share_kind with this many replicas, and only options of that
+                                  kind use it; 0: the packer chooses per pool */
+    enum gpv_pack_kind share_kind; /* with share_replicas: TIME_SLICING or MPS */
 };
 
 /* One way to serve a demand. */
@@ -69,10 +75,12 @@ struct gpv_pack_option {
 
 /* `replicas` identical instances wanted by one tenant. */
 struct gpv_pack_demand {
-    int replicas;      /* >= 1 */
-    double compute;    /* VGPU: guaranteed share of one GPU each replica needs; 0 = none */
-    bool spread;       /* replicas on distinct GPUs */
-    bool spread_nodes; /* replicas on distinct nodes (models with nodes); implies spread */
+    int replicas;         /* >= 1 */
+    double compute;       /* VGPU: guaranteed share of one GPU each replica needs; 0 = none;
+                             TIME_SLICING, MPS: the share each client needs */
+    long long memory_mib; /* TIME_SLICING, MPS: memory each client needs; 0 = none given */
+    bool spread;          /* replicas on distinct GPUs */
+    bool spread_nodes;    /* replicas on distinct nodes (models with nodes); implies spread */
     size_t noptions;
     const struct gpv_pack_option *options; /* the caller's; none: the demand stays unplaced */
 };
@@ -96,7 +104,8 @@ struct gpv_pack_inst {
     int replica;   /* 0 .. replicas - 1 */
     int profile;   /* MIG profile given (MIG, MIG_VGPU); -1 otherwise */
     int vgpu_type; /* vGPU type given (VGPU, MIG_VGPU); -1 otherwise */
-    int start;     /* MIG: start unit; mixed-size vGPU: placement id (GB); else -1 */
+    int start;     /* MIG: start unit; mixed-size vGPU: placement id (GB); TIME_SLICING, MPS: the
+                      client's index on its GPU (0 .. replicas - 1); else -1 */
     int size;      /* MIG: units; vGPU: frame buffer in GB (rounded); WHOLE: 0 */
     int part;      /* WHOLE, multi-vGPU: which of the replica's GPUs (0 .. gpus - 1); else 0 */
     int option;    /* the demand's option this replica uses (replicas may use several) */
@@ -108,6 +117,7 @@ struct gpv_pack_gpu {
     int model; /* index into the problem's models */
     enum gpv_pack_kind kind;
     enum gpv_sched sched; /* VGPU: the scheduler it needs; BEST_EFFORT otherwise */
+    int replicas;         /* TIME_SLICING, MPS: the device plugin's replicas of the GPU; else 0 */
     size_t first;         /* its instances: insts[first .. first + ninsts) */
     size_t ninsts;
 };
@@ -121,21 +131,24 @@ struct gpv_pack_model_stats {
 
 /* What kept replicas of a demand off one of its options. */
 enum gpv_pack_why {
-    GPV_PACK_WHY_NO_OPTION,   /* no method on any model planned */
-    GPV_PACK_WHY_NO_FLEET,    /* the fleet has none of the model */
-    GPV_PACK_WHY_TOO_LARGE,   /* a replica needs more whole GPUs than the fleet has */
-    GPV_PACK_WHY_MIXED,       /* the vGPU type is not offered in mixed-size mode */
-    GPV_PACK_WHY_SCHEDULER,   /* no vGPU scheduler guarantees the compute share */
-    GPV_PACK_WHY_SPREAD,      /* more replicas to spread than GPUs or nodes */
-    GPV_PACK_WHY_EXHAUSTED,   /* the model's GPUs are all in use */
-    GPV_PACK_WHY_SHARING,     /* exhausted, and GPUs with room hold vGPUs it may not share with
-                                 (C- and Q-series; another type in equal-size mode) */
-    GPV_PACK_WHY_RECONFIGURE, /* recommend --from: no room without reconfiguring more GPUs than
-                                 --max-reconfigure allows (or than the fleet has) */
+    GPV_PACK_WHY_NO_OPTION,    /* no method on any model planned */
+    GPV_PACK_WHY_NO_FLEET,     /* the fleet has none of the model */
+    GPV_PACK_WHY_TOO_LARGE,    /* a replica needs more whole GPUs than the fleet has */
+    GPV_PACK_WHY_MIXED,        /* the vGPU type is not offered in mixed-size mode */
+    GPV_PACK_WHY_SCHEDULER,    /* no vGPU scheduler guarantees the compute share */
+    GPV_PACK_WHY_SPREAD,       /* more replicas to spread than GPUs or nodes */
+    GPV_PACK_WHY_EXHAUSTED,    /* the model's GPUs are all in use */
+    GPV_PACK_WHY_SHARING,      /* exhausted, and GPUs with room hold vGPUs it may not share with
+                                  (C- and Q-series; another type in equal-size mode) */
+    GPV_PACK_WHY_RECONFIGURE,  /* recommend --from: no room without reconfiguring more GPUs than
+                                  --max-reconfigure allows (or than the fleet has) */
+    GPV_PACK_WHY_SHARE_CONFIG, /* the fleet entry states a device-plugin sharing that does not
+                                  serve the option (another method, or replicas too many for
+                                  the client's memory or compute under MPS) */
 };
 
 /* "no-option", "no-fleet", "too-large", "mixed-size", "scheduler", "spread", "exhausted",
- * "sharing", "reconfigure". */
+ * "sharing", "reconfigure", "share-config". */
 const char *gpv_pack_why_name(enum gpv_pack_why w);
 
 /* One structured reason: a code, the option and model it is about, and numbers. */

@@ -29,16 +29,22 @@
 /* The methods. GPV_METHOD_NONE is "no method": the tenant cannot be served on that model. */
 enum gpv_method {
     GPV_METHOD_NONE,
-    GPV_METHOD_PASSTHROUGH, /* whole GPUs, `gpus` per replica */
-    GPV_METHOD_VGPU,        /* a time-sliced vGPU type (mig_profile of the type is -1) */
-    GPV_METHOD_MIG,         /* a bare MIG GPU instance (containers and processes) */
-    GPV_METHOD_MIG_VGPU,    /* a MIG-backed vGPU type (a VM on a MIG GPU instance) */
+    GPV_METHOD_PASSTHROUGH,  /* whole GPUs, `gpus` per replica */
+    GPV_METHOD_VGPU,         /* a time-sliced vGPU type (mig_profile of the type is -1) */
+    GPV_METHOD_MIG,          /* a bare MIG GPU instance (containers and processes) */
+    GPV_METHOD_MIG_VGPU,     /* a MIG-backed vGPU type (a VM on a MIG GPU instance) */
+    GPV_METHOD_TIME_SLICING, /* a time-sliced client of a whole GPU through the k8s device
+                                plugin (containers); memory not enforced */
+    GPV_METHOD_MPS, /* an MPS client of a whole GPU through the k8s device plugin (containers):
+                       1/replicas of its memory and compute */
 };
 
-#define GPV_METHOD_COUNT 5 /* array size indexed by enum gpv_method (slot 0 unused) */
-#define GPV_NMETHODS     4 /* real methods: 1 .. 4 */
+#define GPV_METHOD_COUNT 7 /* array size indexed by enum gpv_method (slot 0 unused) */
+#define GPV_NMETHODS     6 /* real methods: 1 .. 6 */
+#define GPV_METHOD_LAST  GPV_METHOD_MPS
 
-/* "passthrough", "vgpu", "mig", "mig-vgpu"; "none" for GPV_METHOD_NONE. */
+/* "passthrough", "vgpu", "mig", "mig-vgpu", "time-slicing", "mps"; "none" for
+ * GPV_METHOD_NONE. */
 const char *gpv_method_name(enum gpv_method m);
 
 /* Parses a method name as above (not "none"). Returns true and sets *out on success. */
@@ -65,7 +71,7 @@ struct gpv_rule {
     unsigned exclude_shared; /* phase exclude: bit (1u << method), vgpu and mig-vgpu only: the
                                 method keeps only types that share no GPU or GPU instance (one
                                 time-sliced vGPU per GPU; one MIG-backed vGPU per instance) */
-    int nprefer;             /* phase prefer: methods in order of preference, 1 .. 4 */
+    int nprefer;             /* phase prefer: methods in order of preference, 1 .. 6 */
     enum gpv_method prefer[GPV_NMETHODS];
     char *reason;    /* one line: why the rule holds */
     size_t nsources; /* at least 1 */
@@ -161,6 +167,7 @@ struct gpv_option {
     int vgpu_type;   /* vGPU and MIG-backed vGPU: index into gpu->vgpu->types; else -1 */
     int gpus;        /* passthrough: whole GPUs per replica; vgpu: the GPUs of a multi-vGPU
                         replica (one whole-GPU type on each), 0 for one vGPU; else 0 */
+    int clients;     /* time-slicing, MPS: most replicas of this size one GPU carries; else 0 */
     double share;    /* fraction of one GPU a replica takes (passthrough, multi-vGPU: gpus) */
 };
 
@@ -183,6 +190,7 @@ struct gpv_choice {
     int mig_profile;
     int vgpu_type;
     int gpus;
+    int clients; /* time-slicing, MPS: most replicas of this size one GPU carries; else 0 */
     int rank;
     double share; /* fraction of one GPU a replica takes (passthrough: whole GPUs) */
     bool sizing;  /* from the candidate: no fleet */

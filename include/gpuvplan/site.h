@@ -46,8 +46,8 @@ void gpv_site_init(struct gpv_site *s);
 /* Frees the contents of s and zeroes it. NULL-safe. */
 void gpv_site_release(struct gpv_site *s);
 
-/* Copies the node description of fleet entry fe (nodes, GPUs per node, MIG strategy) into the
- * packing model m that stands for it. */
+/* Copies the node description of fleet entry fe (nodes, GPUs per node, MIG strategy, device
+ * plugin sharing) into the packing model m that stands for it. */
 void gpv_site_model_nodes(struct gpv_pack_model *m, const struct gpv_fleet_entry *fe);
 
 /*

@@ -28,6 +28,12 @@
 #define GPV_NODE_GPUS_MAX   64      /* most GPUs in one node */
 #define GPV_NODE_NAME_MAX   253     /* longest node name (a DNS-1123 subdomain) */
 #define GPV_NODE_LABELS_MAX 64      /* most labels on one fleet entry */
+#define GPV_SHARING_REPLICAS_MAX                                                                   \
+    64 /* most time-slicing replicas of one GPU (a planning bound; the                             \
+          device plugin sets none) */
+#define GPV_MPS_CLIENTS_MAX                                                                        \
+    48 /* most MPS clients of one GPU: the device plugin's limit                                   \
+          (k8s-device-plugin cmd/mps-control-daemon/mps/device.go) */
 
 /*
  * Resource limits of one tenants file (docs/tenants.md, "Limits"), each an error at the line
@@ -75,6 +81,13 @@ enum gpv_vgpu_mode {
 };
 #define GPV_VGPU_MODE_COUNT 2
 
+/* How the k8s device plugin shares the whole GPUs of a node (its `sharing` section). */
+enum gpv_sharing {
+    GPV_SHARING_NONE,         /* not stated: the planner chooses */
+    GPV_SHARING_TIME_SLICING, /* sharing.timeSlicing */
+    GPV_SHARING_MPS,          /* sharing.mps */
+};
+
 /* How the device plugin exposes the MIG devices of a node (its `migStrategy`). */
 enum gpv_mig_strategy {
     GPV_MIG_MIXED,  /* each MIG profile its own resource (the default) */
@@ -115,6 +128,9 @@ struct gpv_fleet_entry {
     double cost_per_hour;               /* per GPU, >= 0; meaningful only when has_cost */
     bool has_cost;
     enum gpv_vgpu_mode vgpu_mode; /* GPV_VGPU_MIXED only where gpu->vgpu->mixed_size */
+    enum gpv_sharing sharing;     /* stated: every GPU of the entry is shared this way */
+    int sharing_replicas;         /* with sharing: 2 .. GPV_SHARING_REPLICAS_MAX (MPS: up to
+                                     GPV_MPS_CLIENTS_MAX); else 0 */
     int line, col;                /* of the entry, for messages */
 };
 
@@ -265,6 +281,7 @@ const char *gpv_environment_name(enum gpv_environment v);
 const char *gpv_os_name(enum gpv_os v);
 const char *gpv_vgpu_mode_name(enum gpv_vgpu_mode v);
 const char *gpv_mig_strategy_name(enum gpv_mig_strategy v);
+const char *gpv_sharing_name(enum gpv_sharing v); /* "none", "time-slicing", "mps" */
 
 /* True when s is a valid Kubernetes node name: a DNS-1123 subdomain (lowercase letters, digits,
  * '-' and '.', labels of 1 to 63 starting and ending alphanumeric, 253 bytes at most). */

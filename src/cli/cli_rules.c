@@ -54,7 +54,7 @@ cli_reasons_emit(struct gpv_emit *e, const char *key, const struct gpv_reasons *
     int m;
 
     gpv_emit_obj(e, key);
-    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_LAST; m++) {
         if (!rejected[m].n)
             continue;
         gpv_emit_arr(e, gpv_method_name(m), false);
@@ -69,7 +69,8 @@ cli_reasons_emit(struct gpv_emit *e, const char *key, const struct gpv_reasons *
     gpv_emit_end(e);
 }
 
-/* The instance fields of a choice: method, profile, mig_profile, gpus. */
+/* The instance fields of a choice: method, profile, mig_profile, gpus (and clients_per_gpu for
+ * time-slicing and MPS). */
 static void
 emit_instance(struct gpv_emit *e, const struct gpv_choice *c)
 {
@@ -81,6 +82,8 @@ emit_instance(struct gpv_emit *e, const struct gpv_choice *c)
         gpv_emit_int(e, "gpus", c->gpus);
     else
         gpv_emit_null(e, "gpus");
+    if (c->clients)
+        gpv_emit_int(e, "clients_per_gpu", c->clients);
 }
 
 void

@@ -430,6 +430,10 @@ static const char *const method_meaning[GPV_METHOD_COUNT] = {
     [GPV_METHOD_MIG] = "a MIG GPU instance: its own SMs, memory and cache, isolated in hardware",
     [GPV_METHOD_MIG_VGPU] = "a vGPU on its own MIG instance: hardware isolation for a VM, which "
                             "can still live-migrate",
+    [GPV_METHOD_TIME_SLICING] = "pods take turns on a whole GPU through the Kubernetes device "
+                                "plugin: no memory limit, one fault domain, no licence",
+    [GPV_METHOD_MPS] = "an MPS client of a whole GPU through the Kubernetes device plugin: "
+                       "1/replicas of its memory and threads, one fault domain, no licence",
 };
 
 /* "  why not     vgpu        text [rule]", the text wrapped under itself. */
@@ -511,6 +515,8 @@ print_runners_up(const struct gpv_decision *d)
         gpv_buf_printf(&b, "%s%s", shown ? "; " : "", gpv_method_name(c->method));
         if (c->method == GPV_METHOD_PASSTHROUGH)
             gpv_buf_printf(&b, " %d GPU%s", c->gpus, c->gpus == 1 ? "" : "s");
+        else if (c->clients)
+            gpv_buf_printf(&b, " (%d per GPU)", c->clients);
         else if (prof)
             gpv_buf_printf(&b, " %s", prof);
         gpv_buf_printf(&b, " on %s", c->gpu->id);
@@ -539,6 +545,8 @@ print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gp
                gpv_method_name(best->method));
         if (best->method == GPV_METHOD_PASSTHROUGH)
             printf(" %d GPU%s", best->gpus, best->gpus == 1 ? "" : "s");
+        else if (best->clients)
+            printf(" (up to %d per GPU)", best->clients);
         else if (prof)
             printf(" %s", prof);
         if (best->method == GPV_METHOD_MIG_VGPU && best->mig_profile >= 0)
@@ -600,7 +608,7 @@ print_advice(const struct gpv_cli *cli, const struct answers *a, const struct gp
         if (d->nchoices > 1)
             printf("  (rules and instances on %s)\n", shown->gpu->id);
     }
-    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_LAST; m++) {
         for (i = 0; i < d->rejected[m].n; i++) {
             print_method_line(first_reason ? "why not" : "",
                               i == 0 ? gpv_method_name((enum gpv_method)m) : "",

@@ -57,7 +57,8 @@ cmd_check(struct gpv_cli *cli, int argc, char **argv)
         CLI_FLAG(0, "require-optimal", &pol.require_optimal,
                  "the GPU count must meet the lower bound over every allowed choice"),
         CLI_LIST(0, "method", "METHOD", &method_args,
-                 "only these methods: passthrough, vgpu, mig, mig-vgpu (repeatable)"),
+                 "only these methods: passthrough, vgpu, mig, mig-vgpu, time-slicing, mps "
+                 "(repeatable)"),
         CLI_INT(0, "max-per-gpu", "N", &pol.max_per_gpu, 0, 1000000LL,
                 "at most N instances on one GPU"),
         CLI_FLAG('q', "quiet", &quiet, "print nothing; the exit status says it"),
@@ -109,7 +110,8 @@ cmd_check(struct gpv_cli *cli, int argc, char **argv)
 
         if (!gpv_method_parse(&m, method_args.v[i])) {
             rc = cli_usage_error("check",
-                                 "unknown method '%s' (use passthrough, vgpu, mig or mig-vgpu)",
+                                 "unknown method '%s' (use passthrough, vgpu, mig, mig-vgpu, "
+                                 "time-slicing or mps)",
                                  method_args.v[i]);
             goto out;
         }

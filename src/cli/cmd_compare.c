@@ -21,14 +21,17 @@ static const char compare_usage_about[] =
     "typical tenants. Without --gpu the answers cover every model in the database; with it,\n"
     "that model's real numbers.\n";
 
-static const enum gpv_method methods[GPV_NMETHODS] = {GPV_METHOD_PASSTHROUGH, GPV_METHOD_VGPU,
-                                                      GPV_METHOD_MIG, GPV_METHOD_MIG_VGPU};
+static const enum gpv_method methods[GPV_NMETHODS] = {GPV_METHOD_PASSTHROUGH,  GPV_METHOD_VGPU,
+                                                      GPV_METHOD_MIG,          GPV_METHOD_MIG_VGPU,
+                                                      GPV_METHOD_TIME_SLICING, GPV_METHOD_MPS};
 
 static const char *const method_title[GPV_METHOD_COUNT] = {
     [GPV_METHOD_PASSTHROUGH] = "passthrough",
     [GPV_METHOD_VGPU] = "vGPU",
     [GPV_METHOD_MIG] = "MIG",
     [GPV_METHOD_MIG_VGPU] = "MIG-backed vGPU",
+    [GPV_METHOD_TIME_SLICING] = "time-slicing",
+    [GPV_METHOD_MPS] = "MPS",
 };
 
 /* What each method partitions: a definition, not a decision, so it is stated here. */
@@ -37,6 +40,8 @@ static const char *const method_isolation[GPV_METHOD_COUNT] = {
     [GPV_METHOD_VGPU] = "own memory, engines time-shared",
     [GPV_METHOD_MIG] = "hardware: own SMs, memory, cache",
     [GPV_METHOD_MIG_VGPU] = "hardware MIG instance under a VM",
+    [GPV_METHOD_TIME_SLICING] = "nothing: pods take turns, one fault domain",
+    [GPV_METHOD_MPS] = "memory and thread limits per pod, one fault domain",
 };
 
 /* ---- output ----------------------------------------------------------------------------- */
@@ -258,10 +263,10 @@ print_compare(const struct gpv_cli *cli, const struct gpv_compare *c)
     int note = 0;
 
     if (c->only)
-        printf("%sPassthrough, vGPU and MIG on the %s%s\n\n", cli_bold(cli), c->only->name,
-               cli_reset(cli));
+        printf("%sThe six methods on the %s%s\n\n", cli_bold(cli), c->only->name, cli_reset(cli));
     else
-        printf("%sPassthrough, vGPU and MIG across the %zu GPU models in the database%s\n\n",
+        printf("%sThe six methods across the %zu GPU models in the "
+               "database%s\n\n",
                cli_bold(cli), cli->db.ngpus, cli_reset(cli));
     for (k = 0; k < GPV_NMETHODS; k++)
         cells[k] = xstrdup(method_title[methods[k]]);

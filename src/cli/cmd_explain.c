@@ -9,8 +9,11 @@
 
 static const char explain_usage_about[] =
     "Decides, for each tenant of TENANTS.yaml (docs/tenants.md), which method serves it:\n"
-    "passthrough, vgpu (time-sliced vGPU), mig (bare MIG) or mig-vgpu (MIG-backed vGPU), on which\n"
-    "MIG profile, vGPU type or number of whole GPUs, and why every other method lost. Nothing is\n"
+    "passthrough, vgpu (time-sliced vGPU), mig (bare MIG), mig-vgpu (MIG-backed vGPU), or for "
+    "pods\n"
+    "time-slicing or mps through the Kubernetes device plugin, on which MIG profile, vGPU type or\n"
+    "number of whole GPUs (or how many clients per GPU), and why every other method lost. Nothing "
+    "is\n"
     "packed: `gpuvplan recommend` places the tenants on GPUs.\n"
     "\n"
     "Each tenant is judged on every candidate GPU model: the tenant's pinned `gpu`, else the\n"
@@ -61,6 +64,8 @@ put_choice(struct gpv_buf *b, const struct gpv_choice *c)
     gpv_buf_puts(b, gpv_method_name(c->method));
     if (c->method == GPV_METHOD_PASSTHROUGH)
         gpv_buf_printf(b, " %d GPU%s", c->gpus, c->gpus == 1 ? "" : "s");
+    else if (c->clients)
+        gpv_buf_printf(b, ", up to %d per GPU", c->clients);
     else
         gpv_buf_printf(b, " %s", gpv_choice_profile(c));
     if (c->method == GPV_METHOD_MIG_VGPU && c->mig_profile >= 0)
@@ -91,7 +96,7 @@ print_reasons(FILE *f, const struct gpv_cli *cli, const struct gpv_reasons *reje
     int m;
     size_t i;
 
-    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_LAST; m++) {
         for (i = 0; i < rejected[m].n; i++) {
             struct gpv_buf b;
 

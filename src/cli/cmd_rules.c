@@ -21,7 +21,7 @@ put_methods(struct gpv_buf *b, unsigned mask, const char *sep)
     int m;
     bool first = true;
 
-    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++) {
+    for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_LAST; m++) {
         if (mask & (1u << m)) {
             gpv_buf_printf(b, "%s%s", first ? "" : sep, gpv_method_name((enum gpv_method)m));
             first = false;
@@ -62,7 +62,7 @@ rules_value(const struct gpv_ruleset *rs)
         gpv_val_set_str(o, "when", when);
         free(when);
         a = gpv_val_set(o, "exclude", gpv_val_arr());
-        for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_MIG_VGPU; m++)
+        for (m = GPV_METHOD_PASSTHROUGH; m <= GPV_METHOD_LAST; m++)
             if (r->exclude & (1u << m))
                 gpv_val_push(a, gpv_val_str(gpv_method_name((enum gpv_method)m)));
         a = gpv_val_set(o, "exclude_series", gpv_val_arr());
@@ -152,7 +152,8 @@ print_rules(const struct gpv_cli *cli, const struct gpv_ruleset *rs)
         if (rs->rules[i].phase == GPV_PHASE_PREFER)
             print_rule(cli, &rs->rules[i], ++n);
     cli_wrap(stdout, "  ", "  ",
-             "When no preference rule holds: vgpu > mig-vgpu > mig > passthrough.");
+             "When no preference rule holds: vgpu > mig-vgpu > mig > passthrough > time-slicing "
+             "> mps.");
     printf("\n%sSources%s\n", cli_bold(cli), cli_reset(cli));
     cli_sources_print(rs->sources, rs->nsources);
     line = xasprintf("%zu rules from %s; `gpuvplan explain TENANTS.yaml` applies them", rs->nrules,

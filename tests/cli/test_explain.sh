@@ -81,7 +81,7 @@ expect_out "1 tenant: 0 with a method, 1 without"
 run explain tests/data/scenarios/conflicts.yaml --tenant stuck-vm -f json
 expect_rc 1
 expect_json 'j["tenants"][0]["method"]' None
-expect_json 'sorted(j["tenants"][0]["rejected"])' "['mig', 'mig-vgpu', 'passthrough', 'vgpu']"
+expect_json 'sorted(j["tenants"][0]["rejected"])' "['mig', 'mig-vgpu', 'mps', 'passthrough', 'time-slicing', 'vgpu']"
 
 t "every bad tenants file gets its exact error and exit 3"
 for f in tests/data/bad/tenants-*.yaml; do

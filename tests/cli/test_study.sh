@@ -256,28 +256,32 @@ else
     bad "/usr/bin/python3 has no yaml module: make check installs python3-yaml (scripts/deps.sh --test)"
 fi
 
-t "compare: the matrix of the four methods, from the rules and the database"
-run compare
+t "compare: the matrix of the six methods, from the rules and the database"
+run_env COLUMNS=160 compare
 expect_rc 0
-expect_out_line '^ +passthrough +vGPU +MIG +MIG-backed vGPU$'
-expect_out_line '^live migration +no \[[0-9]\] +yes +no \[[0-9]\] +yes$'
-expect_out_line '^hard isolation +yes +whole GPU only +yes +some types \[[0-9]\]$'
+expect_out_line '^ +passthrough +vGPU +MIG +MIG-backed vGPU +time-slicing +MPS$'
+expect_out_line '^live migration +no \[[0-9]\] +yes +no \[[0-9]\] +yes +no \[[0-9]\] +no \[[0-9]\]$'
+expect_out_line '^hard isolation +yes +whole GPU only \[[0-9]\] +yes +some types \[[0-9]\] +no \[[0-9]\] +no \[[0-9]\]$'
 expect_out "takes only a type that holds the whole GPU"
-expect_out_line '^tenants per GPU +1 +up to 32 +up to 7 +up to 48, 7$'
+expect_out_line '^tenants per GPU +1 +up to 32 +up to 7 +up to 48, 7 with hard +up to 64 +up to 48$'
+expect_out "hard-isolation-excludes-sharing:"
 expect_out "(rtx-pro-6000: DC-1-2Q, 12 VMs per 1g.24gb+gfx instance)"
 expect_out "live-migration-excludes-bare-mig:"
 run compare -f json
 expect_rc 0
-expect_json '[m["method"] for m in j["methods"]]' "['passthrough', 'vgpu', 'mig', 'mig-vgpu']"
-expect_json '[m["live_migration"]["allowed"] for m in j["methods"]]' '[False, True, False, True]'
-expect_json '[m["hard_isolation"]["allowed"] for m in j["methods"]]' '[True, True, True, True]'
+expect_json '[m["method"] for m in j["methods"]]' "['passthrough', 'vgpu', 'mig', 'mig-vgpu', 'time-slicing', 'mps']"
+expect_json '[m["live_migration"]["allowed"] for m in j["methods"]]' '[False, True, False, True, False, False]'
+expect_json '[m["hard_isolation"]["allowed"] for m in j["methods"]]' '[True, True, True, True, False, False]'
 expect_json '[m["live_migration"]["rule"] for m in j["methods"]]' \
-    "['live-migration-excludes-passthrough', None, 'live-migration-excludes-bare-mig', None]"
-expect_json '[m["licenses"]["compute"] for m in j["methods"]]' "[[], ['ai_enterprise'], [], ['ai_enterprise']]"
-expect_json '[m["tenants_per_gpu"]["max"] for m in j["methods"]]' '[1, 32, 7, 48]'
-expect_json '[m["tenants_per_gpu"]["hard_isolation_max"] for m in j["methods"]]' '[1, 1, 7, 7]'
-expect_json '[m["hard_isolation"]["time_sliced_types"] for m in j["methods"]]' '[0, 0, 0, 20]'
-expect_json '[m["licenses"]["graphics"] for m in j["methods"]]' "[['vws', 'vapps'], ['vws'], ['vws', 'vapps'], ['vws']]"
+    "['live-migration-excludes-passthrough', None, 'live-migration-excludes-bare-mig', None, 'sharing-does-not-migrate', 'sharing-does-not-migrate']"
+expect_json '[m["hard_isolation"]["rule"] for m in j["methods"]][4:]' \
+    "['hard-isolation-excludes-sharing', 'hard-isolation-excludes-sharing']"
+expect_json '[m["licenses"]["compute"] for m in j["methods"]]' "[[], ['ai_enterprise'], [], ['ai_enterprise'], [], []]"
+expect_json '[m["tenants_per_gpu"]["max"] for m in j["methods"]]' '[1, 32, 7, 48, 64, 48]'
+expect_json '[m["tenants_per_gpu"]["hard_isolation_max"] for m in j["methods"]]' '[1, 1, 7, 7, 0, 0]'
+expect_json '[m["hard_isolation"]["time_sliced_types"] for m in j["methods"]]' '[0, 0, 0, 20, 0, 0]'
+expect_json '[m["licenses"]["graphics"] for m in j["methods"]]' \
+    "[['vws', 'vapps'], ['vws'], ['vws', 'vapps'], ['vws'], ['vws', 'vapps'], ['vws', 'vapps']]"
 expect_json '"a30" in j["methods"][2]["gpus"] and "l40s" not in j["methods"][2]["gpus"]' True
 expect_json 'len(j["methods"][0]["gpus"]) == j["models"]' True
 expect_json '[s["method"] for s in j["scenarios"] if s["scenario"].startswith("SLA-bound VMs")]' "['mig-vgpu']"
@@ -286,18 +290,18 @@ t "compare --gpu h100-80gb: that model's real numbers"
 run compare --gpu h100-80gb -f json
 expect_rc 0
 expect_json 'j["gpu"]' h100-80gb
-expect_json '[m["tenants_per_gpu"]["max"] for m in j["methods"]]' '[1, 20, 7, 7]'
+expect_json '[m["tenants_per_gpu"]["max"] for m in j["methods"]]' '[1, 20, 7, 7, 64, 48]'
 expect_json 'j["methods"][1]["tenants_per_gpu"]["detail"]' 'h100-80gb: H100-4C (20 per GPU) to H100-80C (1)'
 expect_json 'j["methods"][2]["tenants_per_gpu"]["detail"]' 'h100-80gb: 7 instances of 1g.10gb'
 expect_json '[(s["method"], s["rule"]) for s in j["scenarios"] if s["scenario"] in ("virtual desktops (VDI)", "graphics workstations")]' \
     "[('none', 'desktops-need-a-graphics-gpu'), ('none', 'desktops-need-a-graphics-gpu')]"
-expect_json '[m["licenses"]["desktops"] for m in j["methods"]]' '[None, None, None, None]'
-run_env COLUMNS=120 compare --gpu h100-80gb
-expect_out_line '^tenants per GPU +1 +1 to 20 +1 to 7 +1 to 7$'
+expect_json '[m["licenses"]["desktops"] for m in j["methods"]][:4]' '[None, None, None, None]'
+run_env COLUMNS=160 compare --gpu h100-80gb
+expect_out_line '^tenants per GPU +1 +1 to 20 +1 to 7 +1 to 7 +1 to 64 +1 to 48$'
 expect_out_line '^  virtual desktops \(VDI\) +none on this model \(desktops-need-a-graphics-gpu\)$'
 run compare --gpu l40s -f json
 expect_rc 0
-expect_json '[m["gpus"] for m in j["methods"]]' "[['l40s'], ['l40s'], [], []]"
+expect_json '[m["gpus"] for m in j["methods"]]' "[['l40s'], ['l40s'], [], [], ['l40s'], ['l40s']]"
 expect_json 'j["methods"][2]["live_migration"]["allowed"]' False
 run compare --gpu h100-8gb
 expect_rc 3

@@ -838,6 +838,160 @@ test_pack_reports_demands_without_options_as_unplaced(void **state)
     gpv_pack_result_release(&r);
 }
 
+/* A demand of replicas clients of memory mib and compute on model 0, by kind. */
+static void
+add_share(struct prob *b, enum gpv_pack_kind kind, int replicas, long long mib, double compute)
+{
+    add_demand(b, replicas, false);
+    b->demands[b->p.ndemands - 1].memory_mib = mib;
+    b->demands[b->p.ndemands - 1].compute = compute;
+    add_option(b, b->p.ndemands - 1, 0, kind, -1, -1, 0);
+}
+
+static void
+test_pack_mps_gives_every_gpu_of_a_pool_one_replica_count_that_each_client_fits(void **state)
+{
+    const struct gpv_gpu *l4 = gpu("l4");
+    long long half = l4->memory_mib / 2, third = l4->memory_mib / 3;
+    struct gpv_pack_result r;
+    struct prob b;
+    size_t g, i;
+
+    (void)state;
+    prob_init(&b, l4, -1);
+    add_share(&b, GPV_PACK_MPS, 3, third, 0.0); /* at most 3 per GPU */
+    add_share(&b, GPV_PACK_MPS, 2, half, 0.0);  /* at most 2 per GPU */
+    add_share(&b, GPV_PACK_MPS, 5, 100, 0.25);  /* at most 4 per GPU, by compute */
+    gpv_pack_result_init(&r);
+    pack_ok(&r, &b);
+    /* One count for the pool, the smallest cap: 10 clients by 2 = 5 GPUs. The smallest caps
+       first would do with 4 (2 + 3 + 4 + 1 per GPU): the bound says so, and optimal is not
+       claimed. */
+    assert_int_equal(r.gpus_used, 5);
+    assert_int_equal(r.models[0].lower_bound, 4);
+    assert_false(r.models[0].optimal);
+    for (g = 0; g < r.ngpus; g++) {
+        assert_int_equal(r.gpus[g].kind, GPV_PACK_MPS);
+        assert_int_equal(r.gpus[g].replicas, 2);
+        assert_true(r.gpus[g].ninsts <= 2);
+        for (i = 0; i < r.gpus[g].ninsts; i++)
+            assert_int_equal(r.insts[r.gpus[g].first + i].start, (int)i);
+    }
+    assert_true(r.lower_bound_any <= r.gpus_used);
+    gpv_pack_result_release(&r);
+}
+
+static void
+test_pack_time_slicing_keeps_memory_and_compute_within_each_gpu(void **state)
+{
+    const struct gpv_gpu *l4 = gpu("l4");
+    struct gpv_pack_result r;
+    struct prob b;
+    size_t g, i;
+
+    (void)state;
+    prob_init(&b, l4, -1);
+    add_share(&b, GPV_PACK_TIME_SLICING, 5, 10240, 0.0);
+    add_share(&b, GPV_PACK_TIME_SLICING, 7, 1024, 0.4);
+    add_share(&b, GPV_PACK_TIME_SLICING, 30, 100, 0.0);
+    gpv_pack_result_init(&r);
+    pack_ok(&r, &b);
+    for (g = 0; g < r.ngpus; g++) {
+        long long mib = 0;
+        double compute = 0;
+
+        for (i = 0; i < r.gpus[g].ninsts; i++) {
+            const struct gpv_pack_demand *d = &b.demands[r.insts[r.gpus[g].first + i].demand];
+
+            mib += d->memory_mib;
+            compute += d->compute;
+        }
+        assert_true(mib <= l4->memory_mib);
+        assert_true(compute <= 1.0 + 1e-9);
+        assert_true((int)r.gpus[g].ninsts <= r.gpus[g].replicas);
+    }
+    /* Compute 7 x 0.4 needs 3 GPUs, memory 5 x 10 GiB + 7 GiB + 3 GiB another 3. */
+    assert_int_equal(r.models[0].lower_bound, 3);
+    assert_true(r.gpus_used >= 3);
+    gpv_pack_result_release(&r);
+}
+
+static void
+test_pack_time_slicing_bound_sees_that_ten_5gb_pods_fill_an_l40s(void **state)
+{
+    struct gpv_pack_result r;
+    struct prob b;
+
+    (void)state;
+    prob_init(&b, gpu("l40s"), -1);
+    /* 101 pods of 5 GB (4769 MiB): 10 fit in 48 GiB, so 11 GPUs. Memory alone says 9.8, so
+       10; the dual feasible bound counts each pod as a tenth and proves 11. */
+    add_share(&b, GPV_PACK_TIME_SLICING, 101, 4769, 0.0);
+    gpv_pack_result_init(&r);
+    pack_ok(&r, &b);
+    assert_int_equal(r.gpus_used, 11);
+    assert_int_equal(r.models[0].lower_bound, 11);
+    assert_true(r.models[0].optimal);
+    gpv_pack_result_release(&r);
+}
+
+static void
+test_pack_stated_sharing_serves_only_its_method_and_its_replicas(void **state)
+{
+    const struct gpv_gpu *l4 = gpu("l4");
+    struct gpv_pack_result r;
+    struct prob b;
+
+    (void)state;
+    prob_init(&b, l4, 4);
+    b.models[0].share_replicas = 4;
+    b.models[0].share_kind = GPV_PACK_MPS;
+    add_share(&b, GPV_PACK_MPS, 9, 1024, 0.0);               /* 4 per GPU: 3 GPUs */
+    add_share(&b, GPV_PACK_MPS, 1, l4->memory_mib / 3, 0.0); /* needs 1/3: not 1/4 */
+    add_share(&b, GPV_PACK_TIME_SLICING, 1, 1024, 0.0);      /* another method */
+    add_demand(&b, 1, false);
+    add_option(&b, b.p.ndemands - 1, 0, GPV_PACK_WHOLE, -1, -1, 1); /* passthrough */
+    gpv_pack_result_init(&r);
+    pack_ok(&r, &b);
+    assert_int_equal(r.gpus_used, 3);
+    assert_int_equal(r.placed[0], 9);
+    assert_int_equal(r.gpus[0].replicas, 4);
+    assert_int_equal(r.nunplaced, 3);
+    assert_int_equal(r.unplaced[0].whys[0].why, GPV_PACK_WHY_SHARE_CONFIG);
+    assert_int_equal(r.unplaced[0].whys[0].needed, 4);
+    assert_int_equal(r.unplaced[0].whys[0].available, 3);
+    assert_int_equal(r.unplaced[1].whys[0].why, GPV_PACK_WHY_SHARE_CONFIG);
+    assert_int_equal(r.unplaced[2].whys[0].why, GPV_PACK_WHY_SHARE_CONFIG);
+    gpv_pack_result_release(&r);
+}
+
+static void
+test_pack_bound_over_every_choice_counts_the_sharing_options(void **state)
+{
+    const struct gpv_gpu *l4 = gpu("l4");
+    struct gpv_pack_result r;
+    struct prob b;
+    int d;
+
+    (void)state;
+    prob_init(&b, l4, -1);
+    /* 12 pods that may take a whole GPU each or time-slice: 12 passthrough GPUs is the plan
+       for the first choice, but the bound over every choice must allow 2 (6 of 4 GiB per
+       GPU), so it never claims more than a shared plan needs. */
+    for (d = 0; d < 2; d++) {
+        add_demand(&b, 6, false);
+        b.demands[d].memory_mib = 4096;
+        add_option(&b, (size_t)d, 0, GPV_PACK_TIME_SLICING, -1, -1, 0);
+        add_option(&b, (size_t)d, 0, GPV_PACK_WHOLE, -1, -1, 1);
+    }
+    gpv_pack_result_init(&r);
+    pack_ok(&r, &b);
+    assert_int_equal(r.gpus_used, 2);
+    assert_true(r.lower_bound_any <= 2);
+    assert_true(r.optimal);
+    gpv_pack_result_release(&r);
+}
+
 int
 main(void)
 {
@@ -865,6 +1019,12 @@ main(void)
         cmocka_unit_test(test_pack_is_deterministic),
         cmocka_unit_test(test_pack_rejects_a_malformed_problem),
         cmocka_unit_test(test_pack_reports_demands_without_options_as_unplaced),
+        cmocka_unit_test(
+            test_pack_mps_gives_every_gpu_of_a_pool_one_replica_count_that_each_client_fits),
+        cmocka_unit_test(test_pack_time_slicing_keeps_memory_and_compute_within_each_gpu),
+        cmocka_unit_test(test_pack_time_slicing_bound_sees_that_ten_5gb_pods_fill_an_l40s),
+        cmocka_unit_test(test_pack_stated_sharing_serves_only_its_method_and_its_replicas),
+        cmocka_unit_test(test_pack_bound_over_every_choice_counts_the_sharing_options),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

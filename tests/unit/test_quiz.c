@@ -483,6 +483,34 @@ check_generated(const struct gpv_quiz_question *q)
     int zeros[GPV_MIG_MAX_PROFILES] = {0};
     size_t c;
 
+    if ((gpu = id_gpu(q->id, "mps-replicas", &rest))) {
+        /* MPS gives each of N replicas memory / N: the largest N that holds the request. */
+        const char *at = strstr(q->question, "each need ");
+        double gib = 0;
+        long long need, want;
+        char text[32];
+
+        assert_non_null(at);
+        assert_int_equal(sscanf(at, "each need %lf GiB", &gib), 1);
+        need = (long long)(gib * 1024.0 + 0.5);
+        want = gpu->memory_mib / need;
+        snprintf(text, sizeof(text), "%lld", want > 48 ? 48 : want);
+        assert_string_equal(answer_text(q), text);
+        assert_string_equal(rest, text);
+        return "mps-replicas";
+    }
+    if ((gpu = id_gpu(q->id, "sharing-hard", &rest))) {
+        /* Rule hard-isolation-excludes-sharing: never a time-sliced or MPS replica. */
+        assert_string_equal(answer_text(q),
+                            gpu->mig ? "A MIG instance of its own" : "A whole GPU of its own");
+        return "sharing-hard";
+    }
+    if ((gpu = id_gpu(q->id, "sharing-mig", &rest))) {
+        /* The plugin refuses MPS on MIG devices; time-slicing replicates them. */
+        assert_true(profile_by_id_part(gpu, rest) >= 0);
+        assert_string_equal(answer_text(q), "Time-slicing only");
+        return "sharing-mig";
+    }
     if ((gpu = id_gpu(q->id, "max", &rest))) {
         int p = profile_by_id_part(gpu, rest);
         char want[16];
@@ -640,9 +668,9 @@ check_generated(const struct gpv_quiz_question *q)
 static void
 test_quiz_generated_answers_agree_with_the_engine(void **state)
 {
-    static const char *const kinds[] = {"max",        "geometry",     "tenants",     "most",
-                                        "vgpu-fit",   "vgpu-tenants", "fixed-share", "license",
-                                        "mig-backed", "has-mig",      "has-q"};
+    static const char *const kinds[] = {
+        "max",     "geometry",   "tenants", "most",  "vgpu-fit",     "vgpu-tenants", "fixed-share",
+        "license", "mig-backed", "has-mig", "has-q", "mps-replicas", "sharing-hard", "sharing-mig"};
     uint64_t seeds[] = {1, 2, 3, 42, 1234567};
     bool seen[sizeof(kinds) / sizeof(kinds[0])];
     size_t s, i, k;

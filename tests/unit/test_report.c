@@ -336,8 +336,8 @@ static char *
 render_diff(enum gpv_diff_gpu_change change, struct gpv_diff_inst *old, size_t nold,
             struct gpv_diff_inst *new, size_t nnew)
 {
-    struct gpv_diff_gpu go = {"n1/0", "n1", 0, "h100-80gb", "mig", true, nold, old};
-    struct gpv_diff_gpu gn = {"n1/0", "n1", 0, "h100-80gb", "mig", true, nnew, new};
+    struct gpv_diff_gpu go = {"n1/0", "n1", 0, "h100-80gb", "mig", true, nold, old, 0};
+    struct gpv_diff_gpu gn = {"n1/0", "n1", 0, "h100-80gb", "mig", true, nnew, new, 0};
     struct gpv_diff_gpu_row row;
     struct gpv_diff d;
     struct gpv_buf b;

@@ -211,6 +211,13 @@ static const struct {
     {"desktops-use-vgpu", ALL_LICENCES, "l40s", "memory: 1GiB, workload: vdi"},
     {"multi-tenancy-on-mig", ALL_LICENCES, "h100-80gb", "memory: 1GiB"},
     {"otherwise-vgpu", ALL_LICENCES, "l40s", "memory: 1GiB"},
+    {"sharing-serves-containers", ALL_LICENCES, "l4", "memory: 1GiB, environment: vm"},
+    {"sharing-does-not-migrate", ALL_LICENCES, "l4",
+     "memory: 1GiB, environment: vm, live_migration: true"},
+    {"hard-isolation-excludes-sharing", ALL_LICENCES, "l4", "memory: 1GiB, isolation: hard"},
+    {"soft-isolation-excludes-time-slicing", ALL_LICENCES, "l4", "memory: 1GiB"},
+    {"whole-gpu-does-not-share", ALL_LICENCES, "l4", "full_gpu: true"},
+    {"pods-share-gpus-without-mig", ALL_LICENCES, "l4", "memory: 1GiB, isolation: none"},
 };
 
 static void
@@ -287,9 +294,9 @@ static void
 test_rules_a_plain_tenant_matches_only_the_general_rules(void **state)
 {
     const struct fixture *fx = *state;
-    static const char *const expected[] = {"containers-exclude-hypervisor-vgpu",
-                                           "compute-uses-c-series", "multi-tenancy-on-mig",
-                                           "otherwise-vgpu"};
+    static const char *const expected[] = {
+        "containers-exclude-hypervisor-vgpu", "compute-uses-c-series", "multi-tenancy-on-mig",
+        "otherwise-vgpu", "soft-isolation-excludes-time-slicing"};
     struct run r;
     char *yaml = site(ALL_LICENCES, "h100-80gb", "memory: 1GiB");
     const struct gpv_choice *c;
@@ -303,7 +310,7 @@ test_rules_a_plain_tenant_matches_only_the_general_rules(void **state)
 
         if (c->trace[i].step != GPV_STEP_RULE)
             continue;
-        for (k = 0; k < 4; k++)
+        for (k = 0; k < sizeof(expected) / sizeof(expected[0]); k++)
             want = want || !strcmp(c->trace[i].rule->id, expected[k]);
         if (c->trace[i].matched != want)
             fprintf(stderr, "rule %s: matched %d\n", c->trace[i].rule->id, c->trace[i].matched);
@@ -813,7 +820,7 @@ static const struct {
      "docs/rules.md lists the fields"},
     {"  - {id: a, phase: exclude, exclude: [vgpuu], reason: r, source: s}\n",
      "r.yaml:4:39: error: unknown method 'vgpuu' (did you mean 'vgpu'?); use passthrough, vgpu, "
-     "mig or mig-vgpu"},
+     "mig, mig-vgpu, time-slicing or mps"},
     {"  - {id: a, phase: exclude, prefer: [mig], reason: r, source: s}\n",
      "r.yaml:4:37: error: rule 'a' is in phase exclude: it takes 'exclude', 'exclude_series' or "
      "'exclude_shared', not 'prefer'"},

@@ -1,0 +1,74 @@
+/*
+ * Instance selection for the two ways the k8s device plugin shares a whole GPU between pods:
+ * time-slicing and MPS (docs/rules.md, "Kubernetes sharing"). The plugin's behaviour is from
+ * NVIDIA/k8s-device-plugin @ 1b826acc: MPS gives each of `replicas` clients totalMemory /
+ * replicas of pinned memory and 100 / replicas percent of the threads
+ * (cmd/mps-control-daemon/mps/daemon.go), at most 48 clients (mps/device.go); time-slicing
+ * only multiplies the advertised count and limits nothing.
+ */
+
+#include "rules_int.h"
+
+#include "gpuvplan/rules.h"
+#include "gpuvplan/units.h"
+
+#include <math.h>
+
+/* The most clients of need nd one GPU of gpu_mib carries, by memory and by compute. */
+static long long
+clients_for(const struct rules_need *nd, long long gpu_mib, long long cap)
+{
+    long long n = cap;
+
+    if (nd->mib > 0 && gpu_mib / nd->mib < n)
+        n = gpu_mib / nd->mib;
+    if (nd->compute > 0 && (long long)floor(1.0 / nd->compute + RULES_EPS) < n)
+        n = (long long)floor(1.0 / nd->compute + RULES_EPS);
+    return n;
+}
+
+struct rules_pick
+rules_select_share(const struct gpv_gpu *g, const struct rules_need *nd, bool mps,
+                   struct gpv_buf *b)
+{
+    struct rules_pick pk = {false, -1, -1, 0, 0, 0};
+    long long gpu_mib = g->memory_mib > 0 ? g->memory_mib : 1, n;
+    char mem[32];
+
+    if (nd->whole) {
+        gpv_buf_printf(b, "a whole-GPU tenant does not share %s", g->id);
+        return pk;
+    }
+    if (nd->mib)
+        gpv_buf_printf(b, "%s needs %lld MiB", nd->mem, nd->mib);
+    else
+        gpv_buf_puts(b, "no memory given");
+    if (nd->compute > 0)
+        gpv_buf_printf(b, ", compute %g", nd->compute);
+    gpv_buf_printf(b, "; %s has %s: ", g->id, gpv_mib_format(mem, sizeof(mem), gpu_mib));
+    if (mps) {
+        n = clients_for(nd, gpu_mib, GPV_MPS_CLIENTS_MAX);
+        if (n < 2) {
+            gpv_buf_puts(b, "MPS splits a GPU in at least 2 equal parts and half is too small");
+            return pk;
+        }
+        gpv_buf_printf(b, "up to %lld MPS clients of %s and %lld%% of the threads each", n,
+                       gpv_mib_format(mem, sizeof(mem), gpu_mib / n), 100 / n);
+        pk.share = 1.0 / (double)n;
+    } else {
+        n = clients_for(nd, gpu_mib, GPV_SHARING_REPLICAS_MAX);
+        if (n < 1) {
+            gpv_buf_puts(b, "too small");
+            return pk;
+        }
+        gpv_buf_printf(b, "up to %lld time-sliced clients side by side (memory not enforced)", n);
+        pk.share = (double)nd->mib / (double)gpu_mib;
+        if (nd->compute > pk.share)
+            pk.share = nd->compute;
+        if (pk.share < 1.0 / GPV_SHARING_REPLICAS_MAX)
+            pk.share = 1.0 / GPV_SHARING_REPLICAS_MAX;
+    }
+    pk.fits = true;
+    pk.clients = (int)n;
+    return pk;
+}
