@@ -70,6 +70,51 @@ split_fits(struct pk_ctx *c, const struct split *sp, int model)
     return ok;
 }
 
+/* An empty split of p with room for cap pieces. */
+static void
+split_init(struct split *sp, const struct gpv_pack_problem *p, size_t cap)
+{
+    memset(sp, 0, sizeof(*sp));
+    sp->cap = cap;
+    sp->dem = xcalloc(cap, sizeof(*sp->dem));
+    sp->pc = xcalloc(cap, sizeof(*sp->pc));
+    sp->asg = xcalloc(cap, sizeof(int));
+    sp->q = *p;
+    sp->q.demands = sp->dem;
+    sp->q.ndemands = 0;
+}
+
+/* After the pieces of sp were packed into *sol: sol's insts name p's demands, replicas and
+ * options again, choice[d] is the option of demand d's first piece (-1: none), placed[d] grows
+ * by its pieces' replicas; frees sp. */
+static void
+split_finish(struct split *sp, const struct gpv_pack_problem *p, struct pk_sol *sol, int *choice,
+             int *placed)
+{
+    size_t d, k, i;
+
+    for (d = 0; d < p->ndemands; d++)
+        choice[d] = -1;
+    for (k = 0; k < sp->q.ndemands; k++) {
+        const struct piece *pc = &sp->pc[k];
+
+        if (choice[pc->demand] < 0)
+            choice[pc->demand] = pc->option;
+        placed[pc->demand] += sp->dem[k].replicas;
+    }
+    for (i = 0; i < sol->ninsts; i++) {
+        struct gpv_pack_inst *x = &sol->insts[i];
+        const struct piece *pc = &sp->pc[x->demand];
+
+        x->demand = pc->demand;
+        x->replica += pc->first;
+        x->option = pc->option;
+    }
+    free(sp->dem);
+    free(sp->pc);
+    free(sp->asg);
+}
+
 /*
  * The demands best leaves unplaced, replica by replica: the placed demands keep their option;
  * each unplaced one (the first PACK_REFILL_MAX of them) takes, option by option in the
@@ -90,14 +135,7 @@ pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, in
 
     for (d = 0; d < p->ndemands; d++)
         cap += p->demands[d].noptions;
-    memset(&sp, 0, sizeof(sp));
-    sp.cap = cap;
-    sp.dem = xcalloc(cap, sizeof(*sp.dem));
-    sp.pc = xcalloc(cap, sizeof(*sp.pc));
-    sp.asg = xcalloc(cap, sizeof(int));
-    sp.q = *p;
-    sp.q.demands = sp.dem;
-    sp.q.ndemands = 0;
+    split_init(&sp, p, cap);
     c2.p = &sp.q;
     c2.bb_nodes = trial;
     for (d = 0; d < p->ndemands; d++)
@@ -160,26 +198,7 @@ pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, in
         c2.bb_nodes = trial;
     pk_pack_all(&c2, sp.asg, NULL, sol);
     c->nodes = c2.nodes;
-    for (d = 0; d < p->ndemands; d++)
-        choice[d] = -1;
-    for (k = 0; k < sp.q.ndemands; k++) {
-        const struct piece *pc = &sp.pc[k];
-
-        if (choice[pc->demand] < 0)
-            choice[pc->demand] = pc->option;
-        placed[pc->demand] += sp.dem[k].replicas;
-    }
-    for (i = 0; i < sol->ninsts; i++) {
-        struct gpv_pack_inst *x = &sol->insts[i];
-        const struct piece *pc = &sp.pc[x->demand];
-
-        x->demand = pc->demand;
-        x->replica += pc->first;
-        x->option = pc->option;
-    }
-    free(sp.dem);
-    free(sp.pc);
-    free(sp.asg);
+    split_finish(&sp, p, sol, choice, placed);
 }
 
 /* Packs the pieces pcs[0..n) (each a run of one demand's replicas on one of its options) with
@@ -192,16 +211,9 @@ pk_pack_pieces(struct pk_ctx *c, const struct pk_piece *pcs, size_t n, long bb_n
     const struct gpv_pack_problem *p = c->p;
     struct pk_ctx c2 = *c;
     struct split sp;
-    size_t d, k, i;
+    size_t d, k;
 
-    memset(&sp, 0, sizeof(sp));
-    sp.cap = n + 1;
-    sp.dem = xcalloc(sp.cap, sizeof(*sp.dem));
-    sp.pc = xcalloc(sp.cap, sizeof(*sp.pc));
-    sp.asg = xcalloc(sp.cap, sizeof(int));
-    sp.q = *p;
-    sp.q.demands = sp.dem;
-    sp.q.ndemands = 0;
+    split_init(&sp, p, n + 1);
     for (k = 0; k < n; k++)
         if (pcs[k].replicas > 0)
             split_add(&sp, p, pcs[k].demand, pcs[k].option, pcs[k].first, pcs[k].replicas);
@@ -209,28 +221,9 @@ pk_pack_pieces(struct pk_ctx *c, const struct pk_piece *pcs, size_t n, long bb_n
     c2.bb_nodes = bb_nodes;
     pk_pack_all(&c2, sp.asg, NULL, sol);
     c->nodes = c2.nodes;
-    for (d = 0; d < p->ndemands; d++) {
-        choice[d] = -1;
+    for (d = 0; d < p->ndemands; d++)
         placed[d] = 0;
-    }
-    for (k = 0; k < sp.q.ndemands; k++) {
-        const struct piece *pc = &sp.pc[k];
-
-        if (choice[pc->demand] < 0)
-            choice[pc->demand] = pc->option;
-        placed[pc->demand] += sp.dem[k].replicas;
-    }
-    for (i = 0; i < sol->ninsts; i++) {
-        struct gpv_pack_inst *x = &sol->insts[i];
-        const struct piece *pc = &sp.pc[x->demand];
-
-        x->demand = pc->demand;
-        x->replica += pc->first;
-        x->option = pc->option;
-    }
-    free(sp.dem);
-    free(sp.pc);
-    free(sp.asg);
+    split_finish(&sp, p, sol, choice, placed);
 }
 
 /* What one replica of option o asks for, in words: "one whole GPU", "one 1g.10gb MIG instance". */
