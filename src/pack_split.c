@@ -417,21 +417,20 @@ any_weight(struct pk_ctx *c, size_t d, const struct gpv_pack_option *o, int k)
 }
 
 /*
- * A lower bound on the GPUs of any plan placing placed[d] replicas of every demand d, each on
- * any of its feasible options: per dimension of any_weight(), every replica at its lightest
- * option, rounded up; the largest of the three. When no placed demand has a choice (one
- * feasible option each), the bound for the choices made holds for every plan and counts too.
+ * Per dimension of any_weight(), the sum over every placed replica at its lightest feasible
+ * option (weighted by its model's pk_model_weight() when priced) into sum[0..3); returns true
+ * when no placed demand has a choice (one feasible option each).
  */
-int
-pk_bound_any(struct pk_ctx *c, const bool *feasible, const size_t *foff, const int *placed,
-             int chosen)
+static bool
+any_sums(struct pk_ctx *c, const bool *feasible, const size_t *foff, const int *placed, bool priced,
+         double sum[3])
 {
     const struct gpv_pack_problem *p = c->p;
-    double sum[3] = {0.0, 0.0, 0.0};
     bool single = true;
     size_t d, i;
-    int k, best = 0;
+    int k;
 
+    sum[0] = sum[1] = sum[2] = 0.0;
     for (d = 0; d < p->ndemands; d++) {
         double w[3] = {-1.0, -1.0, -1.0};
         int nfeas = 0;
@@ -439,11 +438,14 @@ pk_bound_any(struct pk_ctx *c, const bool *feasible, const size_t *foff, const i
         if (!placed[d])
             continue;
         for (i = 0; i < p->demands[d].noptions; i++) {
+            const struct gpv_pack_option *o = &p->demands[d].options[i];
+            double cost = priced ? pk_model_weight(p, (size_t)o->model) : 1.0;
+
             if (!feasible[foff[d] + i])
                 continue;
             nfeas++;
             for (k = 0; k < 3; k++) {
-                double x = any_weight(c, d, &p->demands[d].options[i], k);
+                double x = any_weight(c, d, o, k) * cost;
 
                 if (w[k] < 0.0 || x < w[k])
                     w[k] = x;
@@ -453,6 +455,23 @@ pk_bound_any(struct pk_ctx *c, const bool *feasible, const size_t *foff, const i
         for (k = 0; k < 3; k++)
             sum[k] += placed[d] * (w[k] > 0.0 ? w[k] : 0.0);
     }
+    return single;
+}
+
+/*
+ * A lower bound on the GPUs of any plan placing placed[d] replicas of every demand d, each on
+ * any of its feasible options: per dimension of any_weight(), every replica at its lightest
+ * option, rounded up; the largest of the three. When no placed demand has a choice (one
+ * feasible option each), the bound for the choices made holds for every plan and counts too.
+ */
+int
+pk_bound_any(struct pk_ctx *c, const bool *feasible, const size_t *foff, const int *placed,
+             int chosen)
+{
+    double sum[3];
+    bool single = any_sums(c, feasible, foff, placed, false, sum);
+    int k, best = 0;
+
     for (k = 0; k < 3; k++) {
         int b = (int)ceil(sum[k] - PACK_BOUND_EPS);
 
@@ -473,36 +492,10 @@ double
 pk_cost_bound_any(struct pk_ctx *c, const bool *feasible, const size_t *foff, const int *placed,
                   double chosen)
 {
-    const struct gpv_pack_problem *p = c->p;
-    double sum[3] = {0.0, 0.0, 0.0}, best = 0.0;
-    bool single = true;
-    size_t d, i;
+    double sum[3], best = 0.0;
+    bool single = any_sums(c, feasible, foff, placed, true, sum);
     int k;
 
-    for (d = 0; d < p->ndemands; d++) {
-        double w[3] = {-1.0, -1.0, -1.0};
-        int nfeas = 0;
-
-        if (!placed[d])
-            continue;
-        for (i = 0; i < p->demands[d].noptions; i++) {
-            const struct gpv_pack_option *o = &p->demands[d].options[i];
-            double cost = pk_model_weight(p, (size_t)o->model);
-
-            if (!feasible[foff[d] + i])
-                continue;
-            nfeas++;
-            for (k = 0; k < 3; k++) {
-                double x = any_weight(c, d, o, k) * cost;
-
-                if (w[k] < 0.0 || x < w[k])
-                    w[k] = x;
-            }
-        }
-        single = single && nfeas <= 1;
-        for (k = 0; k < 3; k++)
-            sum[k] += placed[d] * (w[k] > 0.0 ? w[k] : 0.0);
-    }
     for (k = 0; k < 3; k++)
         if (sum[k] > best)
             best = sum[k];
