@@ -32,7 +32,23 @@ gpu_ids(const struct gpv_pack_problem *p, const struct gpv_pack_result *r)
         /* The counter lives with the first entry of the same model. */
         for (m = 0; m < p->nmodels && p->models[m].gpu != gpu; m++)
             ;
-        ids[g] = xasprintf("%s-%d", gpu->id, ++next[m]);
+        {
+            /* "%s-%d" by hand: one per GPU */
+            char num[16], *q = num + sizeof(num);
+            unsigned k = (unsigned)++next[m];
+            size_t idlen = strlen(gpu->id), nlen;
+
+            do {
+                *--q = (char)('0' + k % 10);
+                k /= 10;
+            } while (k);
+            nlen = (size_t)(num + sizeof(num) - q);
+            ids[g] = xmalloc(idlen + 1 + nlen + 1);
+            memcpy(ids[g], gpu->id, idlen);
+            ids[g][idlen] = '-';
+            memcpy(ids[g] + idlen + 1, q, nlen);
+            ids[g][idlen + 1 + nlen] = '\0';
+        }
     }
     free(next);
     return ids;
@@ -374,12 +390,13 @@ pl_parts(struct pl_part **out, const struct gpv_plan_src *src, const struct pl_i
     const struct gpv_pack_result *r = &src->run->result;
     const struct gpv_pack_demand *dm = &p->demands[t];
     struct pl_part *v;
-    size_t i, j, n = 0;
+    size_t i, j, n = 0, cap = ix->tfirst[t + 1] - ix->tfirst[t];
 
     *out = NULL;
     if (r->choice[t] < 0)
         return 0;
-    v = xcalloc(dm->noptions + 1, sizeof(*v));
+    /* No more parts than options or instances; each entry is set when it is added. */
+    v = xmalloc((cap < dm->noptions ? cap : dm->noptions) * sizeof(*v) + sizeof(*v));
     for (i = ix->tfirst[t]; i < ix->tfirst[t + 1]; i++) {
         const struct gpv_pack_inst *x = &r->insts[ix->ti[i].inst];
         const struct gpv_pack_option *o = &dm->options[x->option];
@@ -400,6 +417,7 @@ pl_parts(struct pl_part **out, const struct gpv_plan_src *src, const struct pl_i
             v[n].license = o->vgpu_type >= 0
                                ? gpv_series_license(gpu->vgpu->types[o->vgpu_type].series)
                                : NULL;
+            v[n].replicas = 0;
             n++;
         }
         v[j].replicas++;
@@ -869,6 +887,7 @@ gpv_plan_write_json(const struct gpv_plan_src *src, struct gpv_buf *out)
     struct gpv_emit e;
 
     gpv_emit_init(&e, GPV_EMIT_JSON, out);
+    gpv_emit_stable_keys(&e); /* literals, and the file's and the incremental tree's keys */
     emit_plan(&e, src);
     gpv_emit_release(&e);
 }
@@ -879,6 +898,7 @@ gpv_plan_write_yaml(const struct gpv_plan_src *src, struct gpv_buf *out)
     struct gpv_emit e;
 
     gpv_emit_init(&e, GPV_EMIT_YAML, out);
+    gpv_emit_stable_keys(&e); /* literals, and the file's and the incremental tree's keys */
     emit_plan(&e, src);
     gpv_emit_release(&e);
 }
