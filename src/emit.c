@@ -129,9 +129,33 @@ static void
 put_quoted(struct gpv_buf *b, const char *s, bool yaml)
 {
     const unsigned char *p, *run = (const unsigned char *)s;
-    const unsigned char *end = run + strlen(s);
+    size_t n = strlen(s), i;
+    const unsigned char *end = run + n;
     const unsigned char limit = yaml ? 2 : 1;
 
+    /* The usual string: nothing to escape (no byte that may need care) and room in the buffer:
+       quoted in one copy. */
+    if (b->len + n + 3 <= b->cap) {
+        for (i = 0; i + 8 <= n; i += 8) {
+            uint64_t w;
+
+            memcpy(&w, run + i, 8);
+            if (word_needs_care(w))
+                break;
+        }
+        while (i < n && run[i] < 0x80 && !escape_class[run[i]])
+            i++;
+        if (i == n) {
+            char *d = b->s + b->len;
+
+            d[0] = '"';
+            memcpy(d + 1, s, n);
+            d[n + 1] = '"';
+            d[n + 2] = '\0';
+            b->len += n + 2;
+            return;
+        }
+    }
     emit_put(b, "\"", 1);
     /* Runs of bytes that need no escape are copied whole: plans are mostly such runs. */
     for (p = run; *p; p++) {
@@ -301,8 +325,8 @@ gpv_emit_init(struct gpv_emit *e, enum gpv_emit_kind kind, struct gpv_buf *out)
  * ("\"name\": " for JSON, "name:" for YAML); an entry is used only when its copy of the key is
  * still equal to the key, so a reused address (a freed tree's key) is never mistaken.
  */
-#define KEY_SLOTS 256
-#define KEY_MAX   48 /* longer keys are escaped every time */
+#define KEY_SLOTS      256
+#define KEY_MAX        48 /* longer keys are escaped every time */
 #define JSON_SEP_DEPTH 16 /* levels JSON indents in one copy */
 
 struct gpv_emit_key {

@@ -251,7 +251,8 @@ test_util_buf_pads_numbers_and_strings_as_printf_does(void **state)
 {
     static const long long nums[] = {0, 7, -7, 42, 999, 1000, -12345, LLONG_MAX, LLONG_MIN};
     static const int widths[] = {0, 1, 3, -3, 5, -5, 40, -40};
-    static const char *const strs[] = {"", "a", "mig", "1g.10gb+me", "a-name-of-forty-bytes-or-more"};
+    static const char *const strs[] = {"", "a", "mig", "1g.10gb+me",
+                                       "a-name-of-forty-bytes-or-more"};
     struct gpv_buf got = {0}, want = {0};
     size_t i, j;
 
