@@ -72,12 +72,8 @@ gpv_draw_numbers(struct gpv_buf *out, int units, int unit_width, const char *ind
 
     gpv_buf_puts(out, indent ? indent : "");
     gpv_buf_putc(out, ' ');
-    for (u = 0; u < units; u++) {
-        if (u + 1 < units)
-            gpv_buf_printf(out, "%-*d", unit_width, u);
-        else
-            gpv_buf_printf(out, "%d", u);
-    }
+    for (u = 0; u < units; u++) /* "%-*d", the last one "%d": plan tables draw thousands */
+        gpv_buf_put_int(out, u, u + 1 < units ? -unit_width : 0);
     gpv_buf_putc(out, '\n');
 }
 
@@ -106,12 +102,14 @@ put_field(struct gpv_buf *out, const char *label, int width, bool profile_name)
     len = gpv_width(label);
     if ((int)len <= width) {
         gpv_buf_puts(out, label);
-        gpv_buf_printf(out, "%*s", width - (int)len, "");
+        gpv_buf_pad(out, width - (int)len);
     } else {
         size_t used, n = gpv_width_prefix(label, (size_t)(width >= 2 ? width - 1 : width), &used);
 
-        gpv_buf_printf(out, "%.*s%*s%s", (int)n, label,
-                       (width >= 2 ? width - 1 : width) - (int)used, "", width >= 2 ? "~" : "");
+        gpv_buf_put(out, label, n);
+        gpv_buf_pad(out, (width >= 2 ? width - 1 : width) - (int)used);
+        if (width >= 2)
+            gpv_buf_putc(out, '~');
     }
 }
 
@@ -122,7 +120,7 @@ put_free(struct gpv_buf *out, int width, bool blank)
     int i;
 
     if (blank || width >= 4) {
-        gpv_buf_printf(out, "%-*s", width, blank ? "" : "free");
+        gpv_buf_put_left(out, blank ? "" : "free", width);
         return;
     }
     for (i = 0; i < width; i++)

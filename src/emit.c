@@ -129,9 +129,33 @@ static void
 put_quoted(struct gpv_buf *b, const char *s, bool yaml)
 {
     const unsigned char *p, *run = (const unsigned char *)s;
-    const unsigned char *end = run + strlen(s);
+    size_t n = strlen(s), i;
+    const unsigned char *end = run + n;
     const unsigned char limit = yaml ? 2 : 1;
 
+    /* The usual string: nothing to escape (no byte that may need care) and room in the buffer:
+       quoted in one copy. */
+    if (b->len + n + 3 <= b->cap) {
+        for (i = 0; i + 8 <= n; i += 8) {
+            uint64_t w;
+
+            memcpy(&w, run + i, 8);
+            if (word_needs_care(w))
+                break;
+        }
+        while (i < n && run[i] < 0x80 && !escape_class[run[i]])
+            i++;
+        if (i == n) {
+            char *d = b->s + b->len;
+
+            d[0] = '"';
+            memcpy(d + 1, s, n);
+            d[n + 1] = '"';
+            d[n + 2] = '\0';
+            b->len += n + 2;
+            return;
+        }
+    }
     emit_put(b, "\"", 1);
     /* Runs of bytes that need no escape are copied whole: plans are mostly such runs. */
     for (p = run; *p; p++) {
@@ -301,19 +325,43 @@ gpv_emit_init(struct gpv_emit *e, enum gpv_emit_kind kind, struct gpv_buf *out)
  * ("\"name\": " for JSON, "name:" for YAML); an entry is used only when its copy of the key is
  * still equal to the key, so a reused address (a freed tree's key) is never mistaken.
  */
-#define KEY_SLOTS 256
-#define KEY_MAX   48 /* longer keys are escaped every time */
+#define KEY_SLOTS      256
+#define KEY_MAX        48 /* longer keys are escaped every time */
+#define JSON_SEP_DEPTH 16 /* levels JSON indents in one copy */
 
 struct gpv_emit_key {
     const char *addr;
     char raw[KEY_MAX + 1];
     char text[2 * KEY_MAX + 8]; /* quoted (JSON) or plain (YAML) form, and its separator */
     size_t len;
+    /* JSON: ",\n", the indentation of depth sep_depth (0: none yet) and text, in one piece for
+       a member after the first: a plan writes millions. */
+    char sep_text[2 + 2 * JSON_SEP_DEPTH + 2 * KEY_MAX + 8];
+    size_t sep_len, sep_depth;
 };
 
-/* Appends key as the emitter writes a key: JSON `"key": `, YAML `key:`. */
+void
+gpv_emit_stable_keys(struct gpv_emit *e)
+{
+    e->stable_keys = true;
+}
+
+/* Appends key as written without the table: JSON `"key": `, YAML `key:`. */
 static void
-put_key(struct gpv_emit *e, const char *key)
+put_key_text(struct gpv_buf *b, enum gpv_emit_kind kind, const char *key)
+{
+    if (kind == GPV_EMIT_JSON) {
+        gpv_json_put_string(b, key);
+        emit_put(b, ": ", 2);
+    } else {
+        gpv_yaml_put_string(b, key);
+        emit_putc(b, ':');
+    }
+}
+
+/* key's entry in the table, made on a miss; NULL for a key too long to keep. */
+static struct gpv_emit_key *
+key_entry(struct gpv_emit *e, const char *key)
 {
     struct gpv_emit_key *k;
     struct gpv_buf tmp;
@@ -322,27 +370,36 @@ put_key(struct gpv_emit *e, const char *key)
     if (!e->keys)
         e->keys = xcalloc(KEY_SLOTS, sizeof(*e->keys));
     k = &e->keys[((uintptr_t)key >> 3) % KEY_SLOTS];
-    if (k->addr == key && !strcmp(k->raw, key)) {
-        emit_put(e->out, k->text, k->len);
-        return;
-    }
-    gpv_buf_init(&tmp);
-    if (e->kind == GPV_EMIT_JSON) {
-        gpv_json_put_string(&tmp, key);
-        emit_put(&tmp, ": ", 2);
-    } else {
-        gpv_yaml_put_string(&tmp, key);
-        emit_putc(&tmp, ':');
-    }
-    emit_put(e->out, tmp.s, tmp.len);
+    if (k->addr == key && (e->stable_keys || !strcmp(k->raw, key)))
+        return k;
     n = strlen(key);
-    if (n <= KEY_MAX && tmp.len < sizeof(k->text)) {
-        k->addr = key;
-        memcpy(k->raw, key, n + 1);
-        memcpy(k->text, tmp.s, tmp.len);
-        k->len = tmp.len;
+    if (n > KEY_MAX)
+        return NULL;
+    gpv_buf_init(&tmp);
+    put_key_text(&tmp, e->kind, key);
+    if (tmp.len >= sizeof(k->text)) {
+        gpv_buf_release(&tmp);
+        return NULL;
     }
+    k->addr = key;
+    memcpy(k->raw, key, n + 1);
+    memcpy(k->text, tmp.s, tmp.len);
+    k->len = tmp.len;
+    k->sep_depth = 0;
     gpv_buf_release(&tmp);
+    return k;
+}
+
+/* Appends key as the emitter writes a key: JSON `"key": `, YAML `key:`. */
+static void
+put_key(struct gpv_emit *e, const char *key)
+{
+    struct gpv_emit_key *k = key_entry(e, key);
+
+    if (k)
+        emit_put(e->out, k->text, k->len);
+    else
+        put_key_text(e->out, e->kind, key);
 }
 
 void
@@ -375,8 +432,7 @@ top(struct gpv_emit *e)
     return e->depth ? &e->frame[e->depth - 1] : NULL;
 }
 
-/* Levels JSON indents in one copy, and the separator with their spaces (two a level). */
-#define JSON_SEP_DEPTH 16
+/* The separator with the spaces of JSON_SEP_DEPTH levels (two a level). */
 static const char json_sep[] = ",\n                                ";
 
 /* JSON: what comes before an item or member of the innermost container. */
@@ -384,11 +440,25 @@ static void
 json_before(struct gpv_emit *e, const char *key)
 {
     struct gpv_emit_frame *f = top(e);
+    struct gpv_emit_key *k;
 
     if (!f)
         return;
     if (f->inl) {
         emit_puts(e->out, f->n ? ", " : "[");
+    } else if (e->depth <= JSON_SEP_DEPTH && f->n && f->obj && (k = key_entry(e, key))) {
+        /* A member after the first: separator, indentation and key in one copy. */
+        if (k->sep_depth != e->depth) {
+            size_t sep = 2 + 2 * e->depth;
+
+            memcpy(k->sep_text, json_sep, sep);
+            memcpy(k->sep_text + sep, k->text, k->len);
+            k->sep_len = sep + k->len;
+            k->sep_depth = e->depth;
+        }
+        emit_put(e->out, k->sep_text, k->sep_len);
+        f->n++;
+        return;
     } else if (e->depth <= JSON_SEP_DEPTH) {
         /* The separator, the newline and the indentation in one copy: plans write millions. */
         if (!f->n)

@@ -32,7 +32,23 @@ gpu_ids(const struct gpv_pack_problem *p, const struct gpv_pack_result *r)
         /* The counter lives with the first entry of the same model. */
         for (m = 0; m < p->nmodels && p->models[m].gpu != gpu; m++)
             ;
-        ids[g] = xasprintf("%s-%d", gpu->id, ++next[m]);
+        {
+            /* "%s-%d" by hand: one per GPU */
+            char num[16], *q = num + sizeof(num);
+            unsigned k = (unsigned)++next[m];
+            size_t idlen = strlen(gpu->id), nlen;
+
+            do {
+                *--q = (char)('0' + k % 10);
+                k /= 10;
+            } while (k);
+            nlen = (size_t)(num + sizeof(num) - q);
+            ids[g] = xmalloc(idlen + 1 + nlen + 1);
+            memcpy(ids[g], gpu->id, idlen);
+            ids[g][idlen] = '-';
+            memcpy(ids[g] + idlen + 1, q, nlen);
+            ids[g][idlen + 1 + nlen] = '\0';
+        }
     }
     free(next);
     return ids;
@@ -54,34 +70,72 @@ tinst_cmp(const void *pa, const void *pb)
     return a->inst < b->inst ? -1 : (a->inst > b->inst);
 }
 
+/* Sorts one tenant's n entries by tinst_cmp: a tenant has few, already nearly in order. */
+static void
+tinst_sort_small(struct pl_tinst *v, size_t n)
+{
+    size_t i, j;
+
+    if (n < 2)
+        return;
+    if (n > 32) {
+        qsort(v, n, sizeof(*v), tinst_cmp);
+        return;
+    }
+    for (i = 1; i < n; i++) {
+        struct pl_tinst x = v[i];
+
+        for (j = i; j > 0 && tinst_cmp(&v[j - 1], &x) > 0; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 void
 pl_index_build(struct pl_index *ix, const struct gpv_plan_src *src)
 {
     const struct gpv_pack_result *r = &src->run->result;
     size_t nt = src->job->file->ntenants, g, i, t, k = 0, ng = 0;
     size_t *last = xcalloc(r->ngpus + 1, sizeof(size_t));
+    size_t *at;
 
     memset(ix, 0, sizeof(*ix));
     ix->nids = r->ngpus;
     ix->ids = gpu_ids(&src->run->problem, r);
     pl_nodes_ids(ix->ids, src);
     ix->ti = xcalloc(r->ninsts + 1, sizeof(*ix->ti));
+    /* Instances by tenant, replica and part: each tenant's GPUs in replica order. A counting
+     * sort by tenant (a tenant's instances are few), then each tenant's own sorted: the order
+     * of one qsort by tinst_cmp, which is total, without its n log n. at[t + 1] counts tenant
+     * t's instances, then at[t] is where the next one goes (past nt: one bucket, sorted). */
+    ix->tfirst = xcalloc(nt + 1, sizeof(size_t));
+    at = xcalloc(nt + 2, sizeof(size_t));
+    for (g = 0; g < r->ngpus; g++)
+        for (i = 0; i < r->gpus[g].ninsts; i++) {
+            int d = r->insts[r->gpus[g].first + i].demand;
+
+            at[(d >= 0 && (size_t)d < nt ? (size_t)d : nt) + 1]++;
+        }
+    for (t = 0; t <= nt; t++)
+        at[t + 1] += at[t];
     for (g = 0; g < r->ngpus; g++) {
         for (i = 0; i < r->gpus[g].ninsts; i++) {
             const struct gpv_pack_inst *x = &r->insts[r->gpus[g].first + i];
+            size_t b = x->demand >= 0 && (size_t)x->demand < nt ? (size_t)x->demand : nt;
 
+            k = at[b]++;
             ix->ti[k].tenant = x->demand;
             ix->ti[k].replica = x->replica;
             ix->ti[k].part = x->part;
             ix->ti[k].gpu = g;
             ix->ti[k].inst = r->gpus[g].first + i;
-            k++;
         }
     }
-    /* Instances by tenant, replica and part: each tenant's GPUs in replica order. */
-    if (k > 1)
-        qsort(ix->ti, k, sizeof(*ix->ti), tinst_cmp);
-    ix->tfirst = xcalloc(nt + 1, sizeof(size_t));
+    /* at[b] is now the end of bucket b: the start of bucket b + 1. */
+    for (t = 0; t <= nt; t++)
+        tinst_sort_small(ix->ti + (t ? at[t - 1] : 0), at[t] - (t ? at[t - 1] : 0));
+    k = at[nt];
+    free(at);
     ix->gfirst = xcalloc(nt + 1, sizeof(size_t));
     ix->tgpus = xcalloc(k + 1, sizeof(size_t));
     for (t = 0, i = 0; t < nt; t++) {
@@ -355,12 +409,13 @@ pl_parts(struct pl_part **out, const struct gpv_plan_src *src, const struct pl_i
     const struct gpv_pack_result *r = &src->run->result;
     const struct gpv_pack_demand *dm = &p->demands[t];
     struct pl_part *v;
-    size_t i, j, n = 0;
+    size_t i, j, n = 0, cap = ix->tfirst[t + 1] - ix->tfirst[t];
 
     *out = NULL;
     if (r->choice[t] < 0)
         return 0;
-    v = xcalloc(dm->noptions + 1, sizeof(*v));
+    /* No more parts than options or instances; each entry is set when it is added. */
+    v = xmalloc((cap < dm->noptions ? cap : dm->noptions) * sizeof(*v) + sizeof(*v));
     for (i = ix->tfirst[t]; i < ix->tfirst[t + 1]; i++) {
         const struct gpv_pack_inst *x = &r->insts[ix->ti[i].inst];
         const struct gpv_pack_option *o = &dm->options[x->option];
@@ -381,6 +436,7 @@ pl_parts(struct pl_part **out, const struct gpv_plan_src *src, const struct pl_i
             v[n].license = o->vgpu_type >= 0
                                ? gpv_series_license(gpu->vgpu->types[o->vgpu_type].series)
                                : NULL;
+            v[n].replicas = 0;
             n++;
         }
         v[j].replicas++;
@@ -865,6 +921,7 @@ gpv_plan_write_json(const struct gpv_plan_src *src, struct gpv_buf *out)
     struct gpv_emit e;
 
     gpv_emit_init(&e, GPV_EMIT_JSON, out);
+    gpv_emit_stable_keys(&e); /* literals, and the file's and the incremental tree's keys */
     emit_plan(&e, src);
     gpv_emit_release(&e);
 }
@@ -875,6 +932,7 @@ gpv_plan_write_yaml(const struct gpv_plan_src *src, struct gpv_buf *out)
     struct gpv_emit e;
 
     gpv_emit_init(&e, GPV_EMIT_YAML, out);
+    gpv_emit_stable_keys(&e); /* literals, and the file's and the incremental tree's keys */
     emit_plan(&e, src);
     gpv_emit_release(&e);
 }

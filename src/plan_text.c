@@ -58,8 +58,16 @@ table_vgpu_gpu(struct gpv_buf *b, const struct gpv_plan_src *src, const struct g
             const struct gpv_pack_inst *x = &ins[i];
             long long at = x->start >= 0 ? x->start : 0;
 
-            gpv_buf_printf(b, "    %3lld-%-3lld GB  %-14s %s\n", at, at + x->size,
-                           gpu->vgpu->types[x->vgpu_type].name, tenants[x->demand].name);
+            /* "    %3lld-%-3lld GB  %-14s %s\n", by hand: one line per vGPU */
+            gpv_buf_puts(b, "    ");
+            gpv_buf_put_int(b, at, 3);
+            gpv_buf_putc(b, '-');
+            gpv_buf_put_int(b, at + x->size, -3);
+            gpv_buf_puts(b, " GB  ");
+            gpv_buf_put_left(b, gpu->vgpu->types[x->vgpu_type].name, 14);
+            gpv_buf_putc(b, ' ');
+            gpv_buf_puts(b, tenants[x->demand].name);
+            gpv_buf_putc(b, '\n');
         }
         return;
     }
@@ -70,9 +78,20 @@ table_vgpu_gpu(struct gpv_buf *b, const struct gpv_plan_src *src, const struct g
                     ins[j].vgpu_type == ins[i].vgpu_type;
              j++)
             ;
-        gpv_buf_printf(b, "    %3zu x %-14s %s", j - i, t->name, tenants[ins[i].demand].name);
-        if (i == 0)
-            gpv_buf_printf(b, "  (%zu of %d)", pg->ninsts, t->max);
+        /* "    %3zu x %-14s %s", then "  (%zu of %d)" on the first line */
+        gpv_buf_puts(b, "    ");
+        gpv_buf_put_int(b, (long long)(j - i), 3);
+        gpv_buf_puts(b, " x ");
+        gpv_buf_put_left(b, t->name, 14);
+        gpv_buf_putc(b, ' ');
+        gpv_buf_puts(b, tenants[ins[i].demand].name);
+        if (i == 0) {
+            gpv_buf_puts(b, "  (");
+            gpv_buf_put_int(b, (long long)pg->ninsts, 0);
+            gpv_buf_puts(b, " of ");
+            gpv_buf_put_int(b, t->max, 0);
+            gpv_buf_putc(b, ')');
+        }
         gpv_buf_putc(b, '\n');
     }
 }
@@ -92,7 +111,9 @@ put_gpu_list(struct gpv_buf *b, const struct pl_index *ix, size_t t, int width)
             gpv_buf_printf(b, " +%zu more", n - i);
             return;
         }
-        gpv_buf_printf(b, "%s%s", i ? ", " : "", id);
+        if (i)
+            gpv_buf_put(b, ", ", 2);
+        gpv_buf_puts(b, id);
         used += len;
     }
 }
@@ -112,13 +133,17 @@ table_gpus(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_p
         const struct gpv_gpu *gpu = pm->gpu;
 
         pl_nodes_heading(b, src, st, g);
-        gpv_buf_printf(b, "%s%s%s  %s", st->bold, ix->ids[g], st->reset,
-                       gpv_pack_kind_name(pg->kind));
+        gpv_buf_puts(b, st->bold);
+        gpv_buf_puts(b, ix->ids[g]);
+        gpv_buf_puts(b, st->reset);
+        gpv_buf_puts(b, "  ");
+        gpv_buf_puts(b, gpv_pack_kind_name(pg->kind));
         switch (pg->kind) {
         case GPV_PACK_WHOLE: {
             const struct gpv_pack_inst *x = pg->ninsts ? &r->insts[pg->first] : NULL;
 
-            gpv_buf_printf(b, ": %s", x ? src->job->file->tenants[x->demand].name : "-");
+            gpv_buf_puts(b, ": ");
+            gpv_buf_puts(b, x ? src->job->file->tenants[x->demand].name : "-");
             if (x && x->part > 0)
                 gpv_buf_printf(b, " (GPU %d of its replica)", x->part + 1);
             gpv_buf_putc(b, '\n');
@@ -161,9 +186,11 @@ table_gpus(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_p
             break;
         }
         case GPV_PACK_VGPU:
-            gpv_buf_printf(b, ", %s-size, %s scheduler\n",
-                           gpv_vgpu_mode_name(pm->mixed ? GPV_VGPU_MIXED : GPV_VGPU_EQUAL),
-                           gpv_sched_name(pg->sched));
+            gpv_buf_puts(b, ", ");
+            gpv_buf_puts(b, gpv_vgpu_mode_name(pm->mixed ? GPV_VGPU_MIXED : GPV_VGPU_EQUAL));
+            gpv_buf_puts(b, "-size, ");
+            gpv_buf_puts(b, gpv_sched_name(pg->sched));
+            gpv_buf_puts(b, " scheduler\n");
             table_vgpu_gpu(b, src, gpu, pg);
             break;
         case GPV_PACK_MIG:
@@ -179,9 +206,11 @@ table_gpus(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_p
 
                     while (j + run < pg->ninsts && r->insts[pg->first + j + run].vgpu_type == type)
                         run++;
-                    gpv_buf_printf(b, "%s ", j ? "," : "");
-                    if (run > 1)
-                        gpv_buf_printf(b, "%zu x ", run);
+                    gpv_buf_puts(b, j ? ", " : " ");
+                    if (run > 1) {
+                        gpv_buf_put_int(b, (long long)run, 0);
+                        gpv_buf_puts(b, " x ");
+                    }
                     gpv_buf_puts(b, gpu->vgpu->types[type].name);
                     j += run;
                 }
@@ -202,47 +231,95 @@ put_cut(struct gpv_buf *b, const char *s, int width)
     if (width < 1)
         return;
     if ((int)w <= width) {
-        gpv_buf_printf(b, "%s%*s", s, width - (int)w, "");
+        gpv_buf_puts(b, s);
+        gpv_buf_pad(b, width - (int)w);
         return;
     }
     n = gpv_width_prefix(s, (size_t)width - 1, &used);
-    gpv_buf_printf(b, "%.*s%*s~", (int)n, s, width - 1 - (int)used, "");
+    gpv_buf_put(b, s, n);
+    gpv_buf_pad(b, width - 1 - (int)used);
+    gpv_buf_putc(b, '~');
 }
 
-/* Tenant t's row, then its note and (with --explain) how it was decided. */
+/* Writes v in decimal at p (no NUL); returns its length. */
+static int
+put_digits(char *p, int v)
+{
+    char tmp[12];
+    unsigned u = v < 0 ? 0U - (unsigned)v : (unsigned)v;
+    int n = 0, k = 0;
+
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        p[k++] = '-';
+    while (n)
+        p[k++] = tmp[--n];
+    return k;
+}
+
+/* A name's replica count, " x4" or " x32/100" when only some replicas are placed (or ""), in
+ * out (at least 32 bytes); returns its length. */
+static int
+replicas_text(char *out, int placed, int replicas)
+{
+    int n = 0;
+
+    if (placed < replicas || replicas > 1) {
+        out[n++] = ' ';
+        out[n++] = 'x';
+        if (placed < replicas) {
+            n += put_digits(out + n, placed);
+            out[n++] = '/';
+        }
+        n += put_digits(out + n, replicas);
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/* Tenant t's row, then its note and (with --explain) how it was decided. namew is the width of
+ * its name (gpv_width()). */
 static void
 table_tenant(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_plan_style *st,
-             const struct pl_index *ix, const struct pl_tenant *pt, size_t t, int nw, int mw)
+             const struct pl_index *ix, const struct pl_tenant *pt, size_t t, int nw, int mw,
+             int namew)
 {
-    char reps[40], prof[64];
+    char reps[40], whole[64];
+    const char *prof = whole;
     struct pl_part *parts;
     size_t j, nparts;
     int rw;
 
     /* A name cut short keeps its replica count: "team-a-infer~ x4", or "x32/100" when only
      * some replicas are placed. */
-    if (pt->placed < pt->t->replicas)
-        snprintf(reps, sizeof(reps), " x%d/%d", pt->placed, pt->t->replicas);
-    else if (pt->t->replicas > 1)
-        snprintf(reps, sizeof(reps), " x%d", pt->t->replicas);
+    rw = replicas_text(reps, pt->placed, pt->t->replicas);
+    if (pt->profile && strlen(pt->profile) < sizeof(whole)) {
+        prof = pt->profile;
+    } else if (pt->profile) { /* cut to the column's buffer, as before */
+        memcpy(whole, pt->profile, sizeof(whole) - 1);
+        whole[sizeof(whole) - 1] = '\0';
+    } else if (pt->o->kind == GPV_PACK_TIME_SLICING || pt->o->kind == GPV_PACK_MPS)
+        prof = "a client";
     else
-        reps[0] = '\0';
-    rw = (int)strlen(reps);
-    if (pt->profile)
-        snprintf(prof, sizeof(prof), "%s", pt->profile);
-    else if (pt->o->kind == GPV_PACK_TIME_SLICING || pt->o->kind == GPV_PACK_MPS)
-        snprintf(prof, sizeof(prof), "a client");
-    else
-        snprintf(prof, sizeof(prof), "%d whole GPU%s", pt->o->gpus, pt->o->gpus == 1 ? "" : "s");
+        snprintf(whole, sizeof(whole), "%d whole GPU%s", pt->o->gpus, pt->o->gpus == 1 ? "" : "s");
     gpv_buf_puts(b, "  ");
-    if ((int)gpv_width(pt->t->name) + rw <= nw) {
-        gpv_buf_printf(b, "%s%s", pt->t->name, reps);
-        put_cut(b, "", nw - (int)gpv_width(pt->t->name) - rw);
+    if (namew + rw <= nw) {
+        gpv_buf_puts(b, pt->t->name);
+        gpv_buf_put(b, reps, (size_t)rw);
+        put_cut(b, "", nw - namew - rw);
     } else {
         put_cut(b, pt->t->name, nw - rw);
         gpv_buf_puts(b, reps);
     }
-    gpv_buf_printf(b, " %-*s %-16s ", mw, gpv_method_name(pt->method), prof);
+    /* " %-*s %-16s " with mw the method column's width */
+    gpv_buf_putc(b, ' ');
+    gpv_buf_put_left(b, gpv_method_name(pt->method), mw);
+    gpv_buf_putc(b, ' ');
+    gpv_buf_put_left(b, prof, 16);
+    gpv_buf_putc(b, ' ');
     put_gpu_list(b, ix, t, st->width - 32 - nw - (mw - 11));
     gpv_buf_putc(b, '\n');
     nparts = pl_parts(&parts, src, ix, t);
@@ -296,6 +373,8 @@ table_tenants(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
     struct pl_tenant pt;
     size_t t;
     int nw = 12, cap, mw = 11;
+    int *namew = xcalloc(file->ntenants + 1, sizeof(int));
+    char reps[40];
 
     gpv_buf_printf(b, "\n%sTenants%s (%zu placed)\n", st->bold, st->reset, ix->placed);
     /* The name column fits the longest name with its " xN", up to 30 columns and to what
@@ -312,19 +391,17 @@ table_tenants(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gp
         if (src->run->problem.demands[t].options[src->run->result.choice[t]].kind ==
             GPV_PACK_TIME_SLICING)
             mw = 12;
-        if (src->run->result.placed[t] < tn->replicas)
-            len = (int)gpv_width(tn->name) +
-                  snprintf(NULL, 0, " x%d/%d", src->run->result.placed[t], tn->replicas);
-        else
-            len = (int)gpv_width(tn->name) +
-                  (tn->replicas > 1 ? snprintf(NULL, 0, " x%d", tn->replicas) : 0);
+        /* Each name's width measured once, here, for its row too. */
+        namew[t] = (int)gpv_width(tn->name);
+        len = namew[t] + replicas_text(reps, src->run->result.placed[t], tn->replicas);
         if (len > nw)
             nw = len > cap ? cap : len;
     }
     gpv_buf_printf(b, "  %-*s %-*s %-16s %s\n", nw, "TENANT", mw, "METHOD", "PROFILE", "GPUS");
     for (t = 0; t < file->ntenants; t++)
         if (pl_tenant(&pt, src, ix, t))
-            table_tenant(b, src, st, ix, &pt, t, nw, mw);
+            table_tenant(b, src, st, ix, &pt, t, nw, mw, namew[t]);
+    free(namew);
 }
 
 /* pl_reasons()'s callback: one reason, wrapped. */

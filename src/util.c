@@ -387,6 +387,50 @@ gpv_buf_puts(struct gpv_buf *b, const char *s)
     gpv_buf_put(b, s, strlen(s));
 }
 
+void
+gpv_buf_pad(struct gpv_buf *b, int n)
+{
+    static const char spaces[] = "                                ";
+
+    while (n > 0) {
+        int k = n < (int)sizeof(spaces) - 1 ? n : (int)sizeof(spaces) - 1;
+
+        gpv_buf_put(b, spaces, (size_t)k);
+        n -= k;
+    }
+}
+
+void
+gpv_buf_put_int(struct gpv_buf *b, long long i, int width)
+{
+    char tmp[24], *p = tmp + sizeof(tmp);
+    unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+    int n;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (i < 0)
+        *--p = '-';
+    n = (int)(tmp + sizeof(tmp) - p);
+    if (width > n)
+        gpv_buf_pad(b, width - n);
+    gpv_buf_put(b, p, (size_t)n);
+    if (-(long long)width > n)
+        gpv_buf_pad(b, (int)(-(long long)width - n));
+}
+
+void
+gpv_buf_put_left(struct gpv_buf *b, const char *s, int width)
+{
+    size_t n = strlen(s);
+
+    gpv_buf_put(b, s, n);
+    if (width > 0 && (size_t)width > n)
+        gpv_buf_pad(b, width - (int)n);
+}
+
 const char *
 gpv_buf_str(const struct gpv_buf *b)
 {

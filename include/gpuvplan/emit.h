@@ -48,6 +48,7 @@ struct gpv_emit {
     struct gpv_emit_frame *frame; /* open containers, innermost last; grows as needed */
     size_t depth, cap;
     struct gpv_emit_key *keys; /* text: keys as written, escaped once (allocated on first use) */
+    bool stable_keys;          /* keys known by their address alone (gpv_emit_stable_keys()) */
 };
 
 /*
@@ -55,6 +56,15 @@ struct gpv_emit {
  * Allocates nothing; release it with gpv_emit_release().
  */
 void gpv_emit_init(struct gpv_emit *e, enum gpv_emit_kind kind, struct gpv_buf *out);
+
+/*
+ * Promises that every key given to e stays allocated and unchanged until gpv_emit_release(),
+ * as string literals and the keys of a tree alive for the whole document do: a key met again at
+ * the same address is then written from its escaped copy without comparing its text. Without
+ * this promise (the default) the text is compared, so a key freed and another allocated at its
+ * address are told apart. Same output either way.
+ */
+void gpv_emit_stable_keys(struct gpv_emit *e);
 
 /* Frees the emitter's stack and a tree not taken with gpv_emit_take(). NULL-safe. */
 void gpv_emit_release(struct gpv_emit *e);

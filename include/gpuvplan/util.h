@@ -128,6 +128,16 @@ void gpv_buf_putc(struct gpv_buf *b, char c);
 /* Appends n bytes from p (which need not be NUL-terminated). */
 void gpv_buf_put(struct gpv_buf *b, const char *p, size_t n);
 void gpv_buf_puts(struct gpv_buf *b, const char *s);
+/* Appends n spaces; nothing when n <= 0. */
+void gpv_buf_pad(struct gpv_buf *b, int n);
+/*
+ * Appends i in decimal, padded with spaces to width bytes: on the left when width > 0, on the
+ * right when width < 0 (printf's "%*lld" with the same width). Writers of large tables use it
+ * instead of gpv_buf_printf().
+ */
+void gpv_buf_put_int(struct gpv_buf *b, long long i, int width);
+/* Appends s padded on the right with spaces to width bytes (printf's "%-*s"). */
+void gpv_buf_put_left(struct gpv_buf *b, const char *s, int width);
 /* Returns the string (never NULL; "" when empty). The buffer keeps ownership. */
 const char *gpv_buf_str(const struct gpv_buf *b);
 /* Gives the string to the caller (who frees it) and resets the buffer. */

@@ -306,6 +306,66 @@ test_emit_writes_nesting_and_empties_in_the_fixed_layout(void **state)
     gpv_buf_release(&y);
 }
 
+/* A key at depths 2, 1 and 2 after the first member, and a key whose text changes at one address.
+ */
+static void
+keyed_doc(struct gpv_buf *out, bool stable)
+{
+    struct gpv_emit e;
+    char key[8];
+
+    gpv_emit_init(&e, GPV_EMIT_JSON, out);
+    if (stable)
+        gpv_emit_stable_keys(&e);
+    gpv_emit_obj(&e, NULL);
+    gpv_emit_obj(&e, "o");
+    gpv_emit_int(&e, "n", 1);
+    gpv_emit_int(&e, "k", 2);
+    gpv_emit_end(&e);
+    gpv_emit_int(&e, "k", 3);
+    gpv_emit_obj(&e, "p");
+    gpv_emit_int(&e, "n", 4);
+    gpv_emit_int(&e, "k", 5);
+    gpv_emit_end(&e);
+    if (!stable) {
+        strcpy(key, "key1");
+        gpv_emit_int(&e, key, 6);
+        strcpy(key, "key2");
+        gpv_emit_int(&e, key, 7);
+    }
+    gpv_emit_end(&e);
+    gpv_emit_release(&e);
+}
+
+static void
+test_emit_writes_a_key_the_same_at_every_depth_stable_or_not(void **state)
+{
+    struct gpv_buf a, b;
+    const char *body = "{\n"
+                       "  \"o\": {\n"
+                       "    \"n\": 1,\n"
+                       "    \"k\": 2\n"
+                       "  },\n"
+                       "  \"k\": 3,\n"
+                       "  \"p\": {\n"
+                       "    \"n\": 4,\n"
+                       "    \"k\": 5\n"
+                       "  }";
+
+    (void)state;
+    gpv_buf_init(&a);
+    gpv_buf_init(&b);
+    keyed_doc(&a, true);
+    keyed_doc(&b, false);
+    assert_int_equal(strncmp(gpv_buf_str(&a), body, strlen(body)), 0);
+    assert_string_equal(gpv_buf_str(&a) + strlen(body), "\n}\n");
+    /* without the promise a key is compared, so a changed text at one address is seen */
+    assert_int_equal(strncmp(gpv_buf_str(&b), body, strlen(body)), 0);
+    assert_string_equal(gpv_buf_str(&b) + strlen(body), ",\n  \"key1\": 6,\n  \"key2\": 7\n}\n");
+    gpv_buf_release(&a);
+    gpv_buf_release(&b);
+}
+
 static void
 test_emit_nests_deeper_than_its_first_stack(void **state)
 {
@@ -482,6 +542,7 @@ main(void)
         cmocka_unit_test(test_emit_escapes_control_bytes_and_keeps_utf8_in_json),
         cmocka_unit_test(test_emit_quotes_yaml_strings_with_escapes_yaml_can_read),
         cmocka_unit_test(test_emit_writes_nesting_and_empties_in_the_fixed_layout),
+        cmocka_unit_test(test_emit_writes_a_key_the_same_at_every_depth_stable_or_not),
         cmocka_unit_test(test_emit_nests_deeper_than_its_first_stack),
         cmocka_unit_test(test_emit_json_text_is_the_tree_written_and_reads_back_as_the_tree),
         cmocka_unit_test(test_emit_yaml_text_says_what_the_json_says),

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +246,37 @@ test_util_utf8_len_accepts_only_valid_sequences(void **state)
     assert_int_equal(gpv_utf8_len("\xff"), 0);
 }
 
+static void
+test_util_buf_pads_numbers_and_strings_as_printf_does(void **state)
+{
+    static const long long nums[] = {0, 7, -7, 42, 999, 1000, -12345, LLONG_MAX, LLONG_MIN};
+    static const int widths[] = {0, 1, 3, -3, 5, -5, 40, -40};
+    static const char *const strs[] = {"", "a", "mig", "1g.10gb+me",
+                                       "a-name-of-forty-bytes-or-more"};
+    struct gpv_buf got = {0}, want = {0};
+    size_t i, j;
+
+    (void)state;
+    for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+        for (j = 0; j < sizeof(widths) / sizeof(widths[0]); j++) {
+            gpv_buf_put_int(&got, nums[i], widths[j]);
+            gpv_buf_printf(&want, "%*lld", widths[j], nums[i]);
+            gpv_buf_putc(&got, '|');
+            gpv_buf_putc(&want, '|');
+        }
+    for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        for (j = 0; j < sizeof(widths) / sizeof(widths[0]); j++) {
+            gpv_buf_put_left(&got, strs[i], widths[j]);
+            gpv_buf_printf(&want, "%-*s", widths[j] > 0 ? widths[j] : 0, strs[i]);
+            gpv_buf_pad(&got, widths[j]);
+            gpv_buf_printf(&want, "%*s|", widths[j] > 0 ? widths[j] : 0, "");
+            gpv_buf_putc(&got, '|');
+        }
+    assert_string_equal(gpv_buf_str(&got), gpv_buf_str(&want));
+    gpv_buf_release(&got);
+    gpv_buf_release(&want);
+}
+
 int
 main(void)
 {
@@ -253,6 +285,7 @@ main(void)
         cmocka_unit_test(test_util_stable_sort_orders_by_key_and_keeps_ties_in_input_order),
         cmocka_unit_test(test_util_parses_numbers_strictly),
         cmocka_unit_test(test_util_buf_with_a_sink_streams_everything_and_holds_little),
+        cmocka_unit_test(test_util_buf_pads_numbers_and_strings_as_printf_does),
         cmocka_unit_test(test_util_suggests_close_names_only),
         cmocka_unit_test(test_util_assert_reports_a_broken_invariant_and_aborts),
         cmocka_unit_test(test_util_assert_passes_when_the_invariant_holds),
