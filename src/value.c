@@ -18,42 +18,64 @@ struct gpv_val_arena {
     const struct gpv_val *root;
 };
 
+static void arena_free(struct gpv_val_arena *a);
+
 struct gpv_val_arena *
 gpv_val_arena_new(void)
 {
     return xcalloc(1, sizeof(struct gpv_val_arena));
 }
 
-void *
-gpv_val_arena_alloc(struct gpv_val_arena *a, size_t n)
+/* n bytes (at least one) from a, aligned to align, not zeroed beyond what calloc gave. */
+static void *
+arena_take(struct gpv_val_arena *a, size_t n, size_t align)
 {
-    const size_t align = alignof(max_align_t);
     struct arena_chunk *c = a->head;
+    size_t at = c ? (c->used + align - 1) / align * align : 0;
     void *p;
 
-    n = n ? (n + align - 1) / align * align : align;
-    GPV_ASSERT(n >= align);
-    if (!c || c->size - c->used < n) {
+    if (!n)
+        n = 1;
+    if (!c || at > c->size || c->size - at < n) {
         size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
 
         c = xcalloc(1, sizeof(*c) + size);
         c->size = size;
         c->next = a->head;
         a->head = c;
+        at = 0;
     }
-    p = c->data + c->used;
-    c->used += n;
+    p = c->data + at;
+    c->used = at + n;
     return p;
+}
+
+void *
+gpv_val_arena_alloc(struct gpv_val_arena *a, size_t n)
+{
+    return arena_take(a, n, alignof(max_align_t));
+}
+
+char *
+gpv_val_arena_alloc_bytes(struct gpv_val_arena *a, size_t n)
+{
+    return arena_take(a, n, 1);
+}
+
+char *
+gpv_val_arena_strndup(struct gpv_val_arena *a, const char *s, size_t n)
+{
+    char *d = arena_take(a, n + 1, 1);
+
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
 }
 
 char *
 gpv_val_arena_strdup(struct gpv_val_arena *a, const char *s)
 {
-    size_t n = strlen(s) + 1;
-    char *d = gpv_val_arena_alloc(a, n);
-
-    memcpy(d, s, n);
-    return d;
+    return gpv_val_arena_strndup(a, s, strlen(s));
 }
 
 struct gpv_val *
@@ -71,6 +93,15 @@ gpv_val_arena_adopt(struct gpv_val *root, struct gpv_val_arena *a)
 {
     GPV_ASSERT(root->arena == a && !a->root);
     a->root = root;
+}
+
+void
+gpv_val_arena_discard(struct gpv_val_arena *a)
+{
+    if (!a)
+        return;
+    GPV_ASSERT(!a->root);
+    arena_free(a);
 }
 
 static void

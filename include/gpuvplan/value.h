@@ -53,11 +53,21 @@ struct gpv_val_arena *gpv_val_arena_new(void);
 /* n zeroed bytes from a, aligned for any value, valid until a is freed. */
 void *gpv_val_arena_alloc(struct gpv_val_arena *a, size_t n);
 
+/* n bytes from a with no alignment (for text), valid until a is freed; n == 0 gives one byte. */
+char *gpv_val_arena_alloc_bytes(struct gpv_val_arena *a, size_t n);
+
 /* A copy of s in a. */
 char *gpv_val_arena_strdup(struct gpv_val_arena *a, const char *s);
 
+/* A copy of s[0..n) in a, NUL-terminated (s may hold NUL bytes: they are copied). */
+char *gpv_val_arena_strndup(struct gpv_val_arena *a, const char *s, size_t n);
+
 /* A node of type in a (its arena member set, everything else zero). */
 struct gpv_val *gpv_val_arena_node(struct gpv_val_arena *a, enum gpv_vtype type);
+
+/* Frees a, an arena no root owns yet (a tree abandoned before gpv_val_arena_adopt), and every
+ * node in it. NULL is fine. */
+void gpv_val_arena_discard(struct gpv_val_arena *a);
 
 /* Makes root, a node of a, the owner of a: gpv_val_free(root) frees a and every node in it. */
 void gpv_val_arena_adopt(struct gpv_val *root, struct gpv_val_arena *a);
