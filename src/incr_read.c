@@ -95,6 +95,7 @@ void
 incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
 {
     struct tname *names = xcalloc(c->file->ntenants + 1, sizeof(*names));
+    struct gpv_db_cache *cache = xmalloc(sizeof(*cache));
     const char *first_foreign = NULL;
     size_t i, k, nforeign = 0;
 
@@ -103,6 +104,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         names[i].t = (int)i;
     }
     qsort(names, c->file->ntenants, sizeof(*names), tname_cmp);
+    gpv_db_cache_init(cache); /* the same few profiles and types on thousands of GPUs */
     for (i = 0; i < cur->ngpus; i++) {
         const struct gpv_diff_gpu *g = &cur->gpus[i];
         const struct gpv_gpu *gpu;
@@ -134,11 +136,11 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
             int o;
 
             if (w->kind == GPV_PACK_MIG || w->kind == GPV_PACK_MIG_VGPU)
-                x.profile = in->profile ? gpv_gpu_find_profile(gpu, in->profile) : -1;
+                x.profile = in->profile ? gpv_gpu_find_profile_cached(cache, gpu, in->profile) : -1;
             if (w->kind == GPV_PACK_MIG_VGPU && in->vgpu_type)
-                x.vgpu_type = gpv_gpu_find_vgpu_type(gpu, in->vgpu_type);
+                x.vgpu_type = gpv_gpu_find_vgpu_type_cached(cache, gpu, in->vgpu_type);
             if (w->kind == GPV_PACK_VGPU && in->profile)
-                x.vgpu_type = gpv_gpu_find_vgpu_type(gpu, in->profile);
+                x.vgpu_type = gpv_gpu_find_vgpu_type_cached(cache, gpu, in->profile);
             if (!in->tenant)
                 goto slot; /* a state's instance */
             if (!(hit = bsearch(&probe, names, c->file->ntenants, sizeof(*names), tname_cmp)))
@@ -191,6 +193,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         incr_note(c->out, s);
         free(s);
     }
+    free(cache);
     free(names);
 }
 

@@ -38,6 +38,13 @@ struct ikey {
     uint32_t h;
 };
 
+/* Interned arrays of object member names: objects of the same kind share one. */
+struct ishape {
+    char **names;
+    size_t n;
+    uint32_t h;
+};
+
 struct jp {
     const char *buf;
     size_t len, pos;
@@ -46,6 +53,8 @@ struct jp {
     size_t nstk, capstk;
     struct ikey *keys; /* open addressing, a power of two */
     size_t nkeys, capkeys;
+    struct ishape *shapes; /* open addressing, a power of two */
+    size_t nshapes, capshapes;
     int depth;
     size_t err_at;      /* the first error: where (clamped to the text when reported) */
     const char *detail; /* and why, beyond "invalid JSON"; NULL for cJSON's own rejections */
@@ -72,11 +81,16 @@ json_ws(char c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-static void
+static inline void
 skip_ws(struct jp *p)
 {
-    while (p->pos < p->len && json_ws(p->buf[p->pos]))
-        p->pos++;
+    const char *b = p->buf;
+    size_t i = p->pos, n = p->len;
+
+    /* Indentation is most of a pretty-printed plan's white space: runs of spaces. */
+    while (i < n && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t'))
+        i++;
+    p->pos = i;
 }
 
 /* A control byte where a token should start: named, at its own position. */
@@ -432,27 +446,74 @@ duplicate_key(const struct gpv_val *obj)
     return dup;
 }
 
+/* The one array of names stk[base..base+n) in the arena: a plan's 50,000 instances share one. */
+static char **
+intern_names(struct jp *p, size_t base, size_t n, bool *fresh)
+{
+    uint32_t h = 2166136261u;
+    size_t i, k, mask;
+    char **names;
+
+    *fresh = false;
+    for (i = 0; i < n; i++)
+        h = (h ^ (uint32_t)((uintptr_t)p->stk[base + i].key >> 3)) * 16777619u;
+    if (2 * (p->nshapes + 1) > p->capshapes) {
+        struct ishape *old = p->shapes;
+        size_t oldcap = p->capshapes;
+
+        p->capshapes = oldcap ? 2 * oldcap : 64;
+        p->shapes = xcalloc(p->capshapes, sizeof(*p->shapes));
+        for (k = 0; k < oldcap; k++) {
+            if (!old[k].names)
+                continue;
+            for (i = old[k].h & (p->capshapes - 1); p->shapes[i].names;
+                 i = (i + 1) & (p->capshapes - 1))
+                ;
+            p->shapes[i] = old[k];
+        }
+        free(old);
+    }
+    mask = p->capshapes - 1;
+    for (k = h & mask; p->shapes[k].names; k = (k + 1) & mask) {
+        if (p->shapes[k].h != h || p->shapes[k].n != n)
+            continue;
+        for (i = 0; i < n && p->shapes[k].names[i] == p->stk[base + i].key; i++)
+            ;
+        if (i == n)
+            return p->shapes[k].names;
+    }
+    GPV_ASSERT(n <= SIZE_MAX / sizeof(*names));
+    *fresh = true;
+    names = gpv_val_arena_alloc(p->a, n * sizeof(*names));
+    for (i = 0; i < n; i++)
+        names[i] = (char *)p->stk[base + i].key;
+    p->shapes[k].names = names;
+    p->shapes[k].n = n;
+    p->shapes[k].h = h;
+    p->nshapes++;
+    return names;
+}
+
 /* Closes the container v whose pending items start at stk[base]. */
 static void
 close_container(struct jp *p, struct gpv_val *v, size_t base)
 {
     size_t n = p->nstk - base, i;
+    bool fresh = false;
 
     if (n) {
         GPV_ASSERT(n <= SIZE_MAX / sizeof(*v->items));
         v->items = gpv_val_arena_alloc(p->a, n * sizeof(*v->items));
-        if (v->type == GPV_V_OBJ)
-            v->keys = gpv_val_arena_alloc(p->a, n * sizeof(*v->keys));
-        for (i = 0; i < n; i++) {
+        for (i = 0; i < n; i++)
             v->items[i] = p->stk[base + i].v;
-            if (v->keys)
-                v->keys[i] = (char *)p->stk[base + i].key;
-        }
+        if (v->type == GPV_V_OBJ)
+            v->keys = intern_names(p, base, n, &fresh);
     }
     v->n = v->cap = n;
     p->nstk = base;
-    /* Readers disagree on duplicates (cJSON takes the first, jq and Python the last). */
-    if (v->type == GPV_V_OBJ && !p->dup && n > 1)
+    /* Readers disagree on duplicates (cJSON takes the first, jq and Python the last). Names
+     * seen before were checked then. */
+    if (fresh && !p->dup && n > 1)
         p->dup = duplicate_key(v);
 }
 
@@ -606,6 +667,7 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
     }
     free(p.stk);
     free(p.keys);
+    free(p.shapes);
     if (!root) {
         size_t at = p.err_at, k;
 

@@ -50,9 +50,9 @@ pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
     }
     for (j = 0; j < ins->n; j++) {
         const struct gpv_val *x = ins->items[j];
-        const char *pn = pc_sget(x, "profile"), *vt = pc_sget(x, "vgpu_type");
-        long long start = pc_iget(x, "start", -1), size = pc_iget(x, "size", -1);
-        int p = pn ? gpv_gpu_find_profile(gpu, pn) : -1;
+        const char *pn = pc_sget(c, x, "profile"), *vt = pc_sget(c, x, "vgpu_type");
+        long long start = pc_iget(c, x, "start", -1), size = pc_iget(c, x, "size", -1);
+        int p = pn ? gpv_gpu_find_profile_cached(&c->names_cache, gpu, pn) : -1;
 
         c->out->checks++;
         if (p < 0) {
@@ -70,7 +70,7 @@ pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
             pc_fail(c, where, "instance %zu: size %lld, but %s takes %d units", j, size, pn,
                     gpu->mig->profiles[p].size);
         if (vgpu) {
-            int t = vt && gpu->vgpu ? gpv_gpu_find_vgpu_type(gpu, vt) : -1;
+            int t = vt && gpu->vgpu ? gpv_gpu_find_vgpu_type_cached(&c->names_cache, gpu, vt) : -1;
 
             if (t < 0)
                 pc_fail(c, where, "instance %zu: '%s' is not a vGPU type of %s", j,
@@ -91,8 +91,8 @@ void
 pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
                   const struct gpv_val *g)
 {
-    const struct gpv_val *ins = gpv_val_get(g, "instances");
-    const char *vm = pc_sget(g, "vgpu_mode"), *sn = pc_sget(g, "scheduler");
+    const struct gpv_val *ins = pc_get(c, g, "instances");
+    const char *vm = pc_sget(c, g, "vgpu_mode"), *sn = pc_sget(c, g, "scheduler");
     struct gpv_vgpu_resident *res;
     struct gpv_vgpu_verdict vd;
     enum gpv_sched sched;
@@ -111,10 +111,10 @@ pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
     res = xcalloc(ins->n + 1, sizeof(*res));
     for (j = 0; j < ins->n; j++) {
         const struct gpv_val *x = ins->items[j];
-        const char *pn = pc_sget(x, "profile"), *tn = pc_sget(x, "tenant");
-        long long size = pc_iget(x, "size", -1), start = pc_iget(x, "start", -1);
-        int t = pn ? gpv_gpu_find_vgpu_type(gpu, pn) : -1;
-        long ti_idx = tn ? pc_tname_find(c->names, c->nt, tn) : -1;
+        const char *pn = pc_sget(c, x, "profile"), *tn = pc_sget(c, x, "tenant");
+        long long size = pc_iget(c, x, "size", -1), start = pc_iget(c, x, "start", -1);
+        int t = pn ? gpv_gpu_find_vgpu_type_cached(&c->names_cache, gpu, pn) : -1;
+        long ti_idx = pc_tenant(c, tn);
 
         c->out->checks++;
         if (t < 0) {

@@ -7,6 +7,7 @@
  * (pl_shape()), so every member read here is present with its type.
  */
 
+#include "gpuvplan/db.h"
 #include "gpuvplan/plan.h"
 
 #include <stdbool.h>
@@ -45,7 +46,9 @@ struct chk {
     size_t nt, ng;
     struct tname *names; /* placed tenants by name */
     struct tinfo *ti;    /* placed tenants in plan order */
-    struct cinst *ci;    /* instances of known tenants, by tenant, replica, part */
+    size_t *tidx;        /* hash table of ti[] by name: index + 1, 0 empty (pc_tenant) */
+    size_t capidx;
+    struct cinst *ci; /* instances of known tenants, by tenant, replica, part */
     size_t nci, capci;
     long long mem_total, mem_alloc; /* MiB of the GPUs and allocated on them */
     size_t both;                    /* tenants partly placed: in tenants and in unplaced */
@@ -55,6 +58,8 @@ struct chk {
         const struct gpv_gpu *gpu;
     } memo[PC_MEMO];
     size_t nmemo, next_memo;
+    struct gpv_val_cache cache;      /* member positions, for pc_get */
+    struct gpv_db_cache names_cache; /* MIG profiles and vGPU types by name */
 };
 
 /* Adds a finding: where ("gpu 'h100-80gb-2'", "summary") and a printf-style what. */
@@ -64,11 +69,17 @@ void pc_fail(struct chk *c, const char *where, const char *fmt, ...)
 #endif
     ;
 
-/* Member k of object o as a string, or NULL when absent or not a string. */
-const char *pc_sget(const struct gpv_val *o, const char *k);
+/*
+ * Member k of object o, or NULL when absent (gpv_val_get through the check's cache: k must be a
+ * string literal).
+ */
+const struct gpv_val *pc_get(struct chk *c, const struct gpv_val *o, const char *k);
 
-/* Member k of object o as an integer, or dflt when absent or not an integer. */
-long long pc_iget(const struct gpv_val *o, const char *k, long long dflt);
+/* Member k of object o as a string, or NULL when absent or not a string (k as for pc_get). */
+const char *pc_sget(struct chk *c, const struct gpv_val *o, const char *k);
+
+/* Member k of object o as an integer, or dflt when absent or not an integer (k as for pc_get). */
+long long pc_iget(struct chk *c, const struct gpv_val *o, const char *k, long long dflt);
 
 /*
  * The model called name (gpv_db_find), or NULL: the same answer for the same name, without
@@ -77,8 +88,8 @@ long long pc_iget(const struct gpv_val *o, const char *k, long long dflt);
  */
 const struct gpv_gpu *pc_find(struct chk *c, const char *name);
 
-/* The index of the placed tenant called name in the sorted v[0..n), or -1. */
-long pc_tname_find(const struct tname *v, size_t n, const char *name);
+/* The index in tenants[] of the first placed tenant called name, or -1 (name may be NULL). */
+long pc_tenant(const struct chk *c, const char *name);
 
 /*
  * Checks one MIG (vgpu false) or MIG-backed vGPU (vgpu true) GPU of model gpu whose instances

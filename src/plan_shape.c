@@ -4,10 +4,12 @@
 #include "plan_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Where errors go. */
 struct shp {
+    struct gpv_val_cache cache; /* keys are the literals below */
     const char *name;
     struct gpv_error *err;
 };
@@ -72,10 +74,11 @@ static const struct gpv_val *
 need(struct shp *c, const struct gpv_val *o, const char *path, const char *key, unsigned w,
      bool *bad)
 {
-    const struct gpv_val *v = gpv_val_get(o, key);
+    const struct gpv_val *v;
 
     if (*bad)
         return NULL;
+    v = gpv_val_get_cached(o, key, &c->cache);
     if (!v) {
         if (*path)
             gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0, "not a plan: %s has no '%s'", path,
@@ -94,10 +97,25 @@ need(struct shp *c, const struct gpv_val *o, const char *path, const char *key, 
     return v;
 }
 
+static int shape(struct shp *c, const struct gpv_val *root);
+
 int
 pl_shape(const struct gpv_val *root, const char *name, struct gpv_error *err)
 {
-    struct shp shp = {name, err}, *c = &shp;
+    struct shp *c = xmalloc(sizeof(*c)); /* the cache is large for a stack frame */
+    int rc;
+
+    gpv_val_cache_init(&c->cache);
+    c->name = name;
+    c->err = err;
+    rc = shape(c, root);
+    free(c);
+    return rc;
+}
+
+static int
+shape(struct shp *c, const struct gpv_val *root)
+{
     const struct gpv_val *v, *arr, *sum;
     char path[128];
     bool bad = false;

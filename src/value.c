@@ -2,6 +2,7 @@
 
 #include <stdalign.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,6 +248,45 @@ gpv_val_get(const struct gpv_val *obj, const char *key)
         if (obj->keys[i][0] == key[0] && !strcmp(obj->keys[i], key))
             return obj->items[i];
     return NULL;
+}
+
+void
+gpv_val_cache_init(struct gpv_val_cache *cache)
+{
+    memset(cache, 0, sizeof(*cache));
+}
+
+size_t
+gpv_val_index_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
+{
+    struct gpv_val_cache_entry *e;
+    uintptr_t h;
+    size_t i;
+
+    if (!obj || obj->type != GPV_V_OBJ)
+        return SIZE_MAX;
+    h = ((uintptr_t)key >> 3) * 31u + ((uintptr_t)obj->keys >> 4);
+    e = &cache->e[(h ^ h >> 8) % GPV_VAL_CACHE];
+    if (e->key == key && e->names == obj->keys && e->n == obj->n && obj->keys)
+        return e->idx;
+    e->key = key;
+    e->names = obj->keys;
+    e->n = obj->n;
+    e->idx = SIZE_MAX;
+    for (i = 0; i < obj->n; i++)
+        if (obj->keys[i][0] == key[0] && !strcmp(obj->keys[i], key)) {
+            e->idx = i;
+            break;
+        }
+    return e->idx;
+}
+
+const struct gpv_val *
+gpv_val_get_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
+{
+    size_t i = gpv_val_index_cached(obj, key, cache);
+
+    return i == SIZE_MAX ? NULL : obj->items[i];
 }
 
 void
