@@ -43,6 +43,7 @@ struct ishape {
     char **names;
     size_t n;
     uint32_t h;
+    bool plain; /* no name holds a quote, a backslash or a control byte */
 };
 
 struct jp {
@@ -54,6 +55,7 @@ struct jp {
     struct ikey *keys; /* open addressing, a power of two */
     size_t nkeys, capkeys;
     struct ishape *shapes; /* open addressing, a power of two */
+    struct ishape *pred;   /* by depth: the names of the last object closed there */
     size_t nshapes, capshapes;
     int depth;
     size_t err_at;      /* the first error: where (clamped to the text when reported) */
@@ -447,7 +449,7 @@ duplicate_key(const struct gpv_val *obj)
 }
 
 /* The one array of names stk[base..base+n) in the arena: a plan's 50,000 instances share one. */
-static char **
+static struct ishape
 intern_names(struct jp *p, size_t base, size_t n, bool *fresh)
 {
     uint32_t h = 2166136261u;
@@ -480,23 +482,31 @@ intern_names(struct jp *p, size_t base, size_t n, bool *fresh)
         for (i = 0; i < n && p->shapes[k].names[i] == p->stk[base + i].key; i++)
             ;
         if (i == n)
-            return p->shapes[k].names;
+            return p->shapes[k];
     }
     GPV_ASSERT(n <= SIZE_MAX / sizeof(*names));
     *fresh = true;
     names = gpv_val_arena_alloc(p->a, n * sizeof(*names));
-    for (i = 0; i < n; i++)
+    p->shapes[k].plain = true;
+    for (i = 0; i < n; i++) {
+        const char *c;
+
         names[i] = (char *)p->stk[base + i].key;
+        for (c = names[i]; *c; c++)
+            if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
+                p->shapes[k].plain = false;
+    }
     p->shapes[k].names = names;
     p->shapes[k].n = n;
     p->shapes[k].h = h;
     p->nshapes++;
-    return names;
+    return p->shapes[k];
 }
 
 /* Closes the container v whose pending items start at stk[base]. */
 static void
-close_container(struct jp *p, struct gpv_val *v, size_t base)
+close_container(struct jp *p, struct gpv_val *v, size_t base, struct ishape *pred,
+                bool as_predicted)
 {
     size_t n = p->nstk - base, i;
     bool fresh = false;
@@ -506,8 +516,14 @@ close_container(struct jp *p, struct gpv_val *v, size_t base)
         v->items = gpv_val_arena_alloc(p->a, n * sizeof(*v->items));
         for (i = 0; i < n; i++)
             v->items[i] = p->stk[base + i].v;
-        if (v->type == GPV_V_OBJ)
-            v->keys = intern_names(p, base, n, &fresh);
+        if (v->type == GPV_V_OBJ) {
+            if (as_predicted && pred->n == n) {
+                v->keys = pred->names; /* checked for duplicates when it was first seen */
+            } else {
+                *pred = intern_names(p, base, n, &fresh);
+                v->keys = pred->names;
+            }
+        }
     }
     v->n = v->cap = n;
     p->nstk = base;
@@ -515,6 +531,25 @@ close_container(struct jp *p, struct gpv_val *v, size_t base)
      * seen before were checked then. */
     if (fresh && !p->dup && n > 1)
         p->dup = duplicate_key(v);
+}
+
+/*
+ * Is the string at pos (its opening quote) exactly k, a name without quotes, backslashes or
+ * control bytes (so that its text in the document is the name itself)? Then pos moves past it.
+ */
+static bool
+match_key(struct jp *p, const char *k)
+{
+    const char *b = p->buf + p->pos + 1;
+    size_t room = p->len - p->pos - 1, i;
+
+    for (i = 0; k[i]; i++)
+        if (i >= room || b[i] != k[i])
+            return false;
+    if (i >= room || b[i] != '"')
+        return false;
+    p->pos += i + 2;
+    return true;
 }
 
 static struct gpv_val *parse_value(struct jp *p);
@@ -525,6 +560,8 @@ parse_container(struct jp *p, bool obj)
     struct gpv_val *v;
     size_t base = p->nstk;
     char close = obj ? '}' : ']';
+    struct ishape *pred;
+    bool predicted;
 
     if (p->depth >= JSON_DEPTH)
         return fail(p, p->pos, "nested more than 1000 deep");
@@ -537,6 +574,8 @@ parse_container(struct jp *p, bool obj)
         p->depth--;
         return v;
     }
+    pred = &p->pred[p->depth];
+    predicted = obj && pred->names && pred->plain;
     for (;;) {
         const char *key = NULL;
         struct gpv_val *item;
@@ -548,8 +587,12 @@ parse_container(struct jp *p, bool obj)
         if (obj) {
             if (p->buf[p->pos] != '"')
                 return fail(p, p->pos + 1, NULL); /* where cJSON says */
-            if (!(key = parse_string(p, true)))
+            if (predicted && p->nstk - base < pred->n && match_key(p, pred->names[p->nstk - base]))
+                key = pred->names[p->nstk - base];
+            else if (!(key = parse_string(p, true)))
                 return NULL;
+            else
+                predicted = false;
             skip_ws(p);
             if (stray_control(p))
                 return NULL;
@@ -574,8 +617,9 @@ parse_container(struct jp *p, bool obj)
         return fail(p, p->pos, NULL);
     }
     p->pos++;
+    /* An object whose names all came as predicted has the predicted names array. */
+    close_container(p, v, base, pred, predicted);
     p->depth--;
-    close_container(p, v, base);
     return v;
 }
 
@@ -656,6 +700,7 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
     p.buf = buf;
     p.len = len;
     p.a = gpv_val_arena_new();
+    p.pred = xcalloc(JSON_DEPTH + 2, sizeof(*p.pred));
     /* A UTF-8 byte order mark, as cJSON skips it. */
     if (len > 4 && !memcmp(buf, "\xef\xbb\xbf", 3))
         p.pos = 3;
@@ -668,6 +713,7 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
     free(p.stk);
     free(p.keys);
     free(p.shapes);
+    free(p.pred);
     if (!root) {
         size_t at = p.err_at, k;
 

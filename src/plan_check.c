@@ -212,6 +212,25 @@ pc_fail(struct chk *c, const char *where, const char *fmt, ...)
     c->out->n++;
 }
 
+/* where = prefix + name + "'", cut to size as snprintf would (without its cost per GPU). */
+static void
+pc_where(char *where, size_t size, const char *prefix, const char *name)
+{
+    size_t a = strlen(prefix), b = strlen(name);
+
+    GPV_ASSERT(size > a);
+    memcpy(where, prefix, a);
+    if (b > size - 1 - a)
+        b = size - 1 - a;
+    memcpy(where + a, name, b);
+    if (a + b + 1 < size) {
+        where[a + b] = '\'';
+        where[a + b + 1] = '\0';
+    } else {
+        where[a + b] = '\0';
+    }
+}
+
 /* Sorted, de-duplicated copy of an array of strings. */
 static int
 str_cmp(const void *a, const void *b)
@@ -294,7 +313,7 @@ check_tenants(struct chk *c)
     for (i = 0; i + 1 < c->nt; i++) {
         if (!strcmp(c->names[i].name, c->names[i + 1].name) &&
             (i == 0 || strcmp(c->names[i - 1].name, c->names[i].name))) {
-            snprintf(where, sizeof(where), "tenant '%s'", c->names[i].name);
+            pc_where(where, sizeof(where), "tenant '", c->names[i].name);
             pc_fail(c, where, "is listed more than once in tenants");
         }
     }
@@ -304,7 +323,7 @@ check_tenants(struct chk *c)
         struct gpv_error e;
 
         c->out->checks++;
-        snprintf(where, sizeof(where), "tenant '%s'", c->ti[i].name);
+        pc_where(where, sizeof(where), "tenant '", c->ti[i].name);
         if (!method_mode(m))
             pc_fail(c, where, "method '%s' is not passthrough, vgpu, mig or mig-vgpu", m);
         if (!c->ti[i].gpu)
@@ -343,7 +362,7 @@ check_unplaced(struct chk *c)
         long t = pc_tenant(c, un);
 
         c->out->checks++;
-        snprintf(where, sizeof(where), "tenant '%s'", un);
+        pc_where(where, sizeof(where), "tenant '", un);
         if (t >= 0) {
             /* Partly placed: the replicas left out are the ones the tenant does not place. */
             const struct gpv_val *tv = c->ti[t].v;
@@ -390,7 +409,7 @@ check_gpu_ids(struct chk *c)
     for (i = 0; i + 1 < c->ng; i++)
         if (!strcmp(gnames[i].name, gnames[i + 1].name) &&
             (i == 0 || strcmp(gnames[i - 1].name, gnames[i].name))) {
-            snprintf(where, sizeof(where), "gpu '%s'", gnames[i].name);
+            pc_where(where, sizeof(where), "gpu '", gnames[i].name);
             pc_fail(c, where, "the id is used by more than one GPU");
         }
     free(gnames);
@@ -449,7 +468,7 @@ check_gpu(struct chk *c, size_t g)
     size_t j;
 
     c->out->checks++;
-    snprintf(where, sizeof(where), "gpu '%s'", id);
+    pc_where(where, sizeof(where), "gpu '", id);
     if (!gpu) {
         struct gpv_error e;
 
@@ -647,7 +666,7 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
     enum gpv_method mm;
     size_t k;
 
-    snprintf(where, sizeof(where), "tenant '%s'", c->ti[t].name);
+    pc_where(where, sizeof(where), "tenant '", c->ti[t].name);
     if (!strcmp(method, "passthrough"))
         parts = pc_iget(c, tv, "whole_gpus", 1);
     want = placed * parts;

@@ -69,16 +69,34 @@ is(const struct gpv_val *v, unsigned w)
     return false;
 }
 
+/* Where a member is: a printf format with up to two indexes, written out only for an error. */
+struct where {
+    const char *fmt;
+    size_t i, j;
+};
+
+static const char *
+where_str(char *buf, size_t size, const struct where *w)
+{
+    snprintf(buf, size, w->fmt, w->i, w->j);
+    return buf;
+}
+
 /* A member of the right type, or an error naming its path. */
 static const struct gpv_val *
-need(struct shp *c, const struct gpv_val *o, const char *path, const char *key, unsigned w,
+need(struct shp *c, const struct gpv_val *o, const struct where *at, const char *key, unsigned w,
      bool *bad)
 {
     const struct gpv_val *v;
+    char buf[128];
+    const char *path;
 
     if (*bad)
         return NULL;
     v = gpv_val_get_cached(o, key, &c->cache);
+    if (v && is(v, w))
+        return v;
+    path = where_str(buf, sizeof(buf), at);
     if (!v) {
         if (*path)
             gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0, "not a plan: %s has no '%s'", path,
@@ -117,7 +135,10 @@ static int
 shape(struct shp *c, const struct gpv_val *root)
 {
     const struct gpv_val *v, *arr, *sum;
-    char path[128];
+    static const struct where top = {"", 0, 0}, summary = {"summary", 0, 0},
+                              cost = {"summary.cost", 0, 0};
+    struct where path = {"", 0, 0};
+    char buf[128];
     bool bad = false;
     size_t i, j;
 
@@ -131,80 +152,90 @@ shape(struct shp *c, const struct gpv_val *root)
     if (strcmp(v->s, GPV_PLAN_SCHEMA))
         return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
                              "not a plan: schema is '%s', expected '%s'", v->s, GPV_PLAN_SCHEMA);
-    sum = need(c, root, "", "summary", W_OBJ, &bad);
-    need(c, sum, "summary", "gpus_used", W_INT, &bad);
-    need(c, sum, "summary", "lower_bound", W_INT, &bad);
-    need(c, sum, "summary", "optimal", W_BOOL, &bad);
-    need(c, sum, "summary", "tenants", W_INT, &bad);
-    need(c, sum, "summary", "placed", W_INT, &bad);
-    need(c, sum, "summary", "unplaced", W_INT, &bad);
-    v = need(c, sum, "summary", "cost", W_OBJ, &bad);
-    need(c, v, "summary.cost", "per_hour", W_NUM | W_NULL, &bad);
-    arr = need(c, root, "", "tenants", W_ARR, &bad);
+    sum = need(c, root, &top, "summary", W_OBJ, &bad);
+    need(c, sum, &summary, "gpus_used", W_INT, &bad);
+    need(c, sum, &summary, "lower_bound", W_INT, &bad);
+    need(c, sum, &summary, "optimal", W_BOOL, &bad);
+    need(c, sum, &summary, "tenants", W_INT, &bad);
+    need(c, sum, &summary, "placed", W_INT, &bad);
+    need(c, sum, &summary, "unplaced", W_INT, &bad);
+    v = need(c, sum, &summary, "cost", W_OBJ, &bad);
+    need(c, v, &cost, "per_hour", W_NUM | W_NULL, &bad);
+    arr = need(c, root, &top, "tenants", W_ARR, &bad);
     for (i = 0; !bad && i < arr->n; i++) {
         const struct gpv_val *t = arr->items[i];
 
-        snprintf(path, sizeof(path), "tenants[%zu]", i);
+        path.fmt = "tenants[%zu]";
+        path.i = i;
         if (!is(t, W_OBJ)) {
             return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
-                                 "not a plan: %s must be an object", path);
+                                 "not a plan: %s must be an object",
+                                 where_str(buf, sizeof(buf), &path));
         }
-        need(c, t, path, "name", W_STR, &bad);
-        need(c, t, path, "method", W_STR, &bad);
-        need(c, t, path, "gpu", W_STR, &bad);
-        need(c, t, path, "profile", W_STR | W_NULL, &bad);
-        need(c, t, path, "mig_profile", W_STR | W_NULL, &bad);
-        need(c, t, path, "whole_gpus", W_INT | W_NULL, &bad);
-        need(c, t, path, "replicas", W_INT, &bad);
-        need(c, t, path, "compute", W_NUM | W_NULL, &bad);
-        need(c, t, path, "spread", W_BOOL, &bad);
-        v = need(c, t, path, "gpus", W_ARR, &bad);
+        need(c, t, &path, "name", W_STR, &bad);
+        need(c, t, &path, "method", W_STR, &bad);
+        need(c, t, &path, "gpu", W_STR, &bad);
+        need(c, t, &path, "profile", W_STR | W_NULL, &bad);
+        need(c, t, &path, "mig_profile", W_STR | W_NULL, &bad);
+        need(c, t, &path, "whole_gpus", W_INT | W_NULL, &bad);
+        need(c, t, &path, "replicas", W_INT, &bad);
+        need(c, t, &path, "compute", W_NUM | W_NULL, &bad);
+        need(c, t, &path, "spread", W_BOOL, &bad);
+        v = need(c, t, &path, "gpus", W_ARR, &bad);
         for (j = 0; !bad && j < v->n; j++)
             if (!is(v->items[j], W_STR))
                 return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
-                                     "not a plan: %s.gpus[%zu] must be a string", path, j);
+                                     "not a plan: %s.gpus[%zu] must be a string",
+                                     where_str(buf, sizeof(buf), &path), j);
     }
-    arr = need(c, root, "", "gpus", W_ARR, &bad);
+    arr = need(c, root, &top, "gpus", W_ARR, &bad);
     for (i = 0; !bad && i < arr->n; i++) {
         const struct gpv_val *g = arr->items[i], *ins;
 
-        snprintf(path, sizeof(path), "gpus[%zu]", i);
+        path.fmt = "gpus[%zu]";
+        path.i = i;
         if (!is(g, W_OBJ))
             return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
-                                 "not a plan: %s must be an object", path);
-        need(c, g, path, "id", W_STR, &bad);
-        need(c, g, path, "model", W_STR, &bad);
-        need(c, g, path, "mode", W_STR, &bad);
-        need(c, g, path, "vgpu_mode", W_STR | W_NULL, &bad);
-        need(c, g, path, "scheduler", W_STR | W_NULL, &bad);
-        ins = need(c, g, path, "instances", W_ARR, &bad);
+                                 "not a plan: %s must be an object",
+                                 where_str(buf, sizeof(buf), &path));
+        need(c, g, &path, "id", W_STR, &bad);
+        need(c, g, &path, "model", W_STR, &bad);
+        need(c, g, &path, "mode", W_STR, &bad);
+        need(c, g, &path, "vgpu_mode", W_STR | W_NULL, &bad);
+        need(c, g, &path, "scheduler", W_STR | W_NULL, &bad);
+        ins = need(c, g, &path, "instances", W_ARR, &bad);
         for (j = 0; !bad && j < ins->n; j++) {
             const struct gpv_val *x = ins->items[j];
 
-            snprintf(path, sizeof(path), "gpus[%zu].instances[%zu]", i, j);
+            path.fmt = "gpus[%zu].instances[%zu]";
+            path.i = i;
+            path.j = j;
             if (!is(x, W_OBJ))
                 return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
-                                     "not a plan: %s must be an object", path);
-            need(c, x, path, "tenant", W_STR, &bad);
-            need(c, x, path, "replica", W_INT, &bad);
-            need(c, x, path, "part", W_INT, &bad);
-            need(c, x, path, "profile", W_STR | W_NULL, &bad);
-            need(c, x, path, "vgpu_type", W_STR | W_NULL, &bad);
-            need(c, x, path, "start", W_INT | W_NULL, &bad);
-            need(c, x, path, "size", W_INT | W_NULL, &bad);
-            need(c, x, path, "upgraded_from", W_STR | W_NULL, &bad);
+                                     "not a plan: %s must be an object",
+                                     where_str(buf, sizeof(buf), &path));
+            need(c, x, &path, "tenant", W_STR, &bad);
+            need(c, x, &path, "replica", W_INT, &bad);
+            need(c, x, &path, "part", W_INT, &bad);
+            need(c, x, &path, "profile", W_STR | W_NULL, &bad);
+            need(c, x, &path, "vgpu_type", W_STR | W_NULL, &bad);
+            need(c, x, &path, "start", W_INT | W_NULL, &bad);
+            need(c, x, &path, "size", W_INT | W_NULL, &bad);
+            need(c, x, &path, "upgraded_from", W_STR | W_NULL, &bad);
         }
     }
-    arr = need(c, root, "", "unplaced", W_ARR, &bad);
+    arr = need(c, root, &top, "unplaced", W_ARR, &bad);
     for (i = 0; !bad && i < arr->n; i++) {
         const struct gpv_val *u = arr->items[i];
 
-        snprintf(path, sizeof(path), "unplaced[%zu]", i);
+        path.fmt = "unplaced[%zu]";
+        path.i = i;
         if (!is(u, W_OBJ))
             return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
-                                 "not a plan: %s must be an object", path);
-        need(c, u, path, "tenant", W_STR, &bad);
-        need(c, u, path, "reasons", W_ARR, &bad);
+                                 "not a plan: %s must be an object",
+                                 where_str(buf, sizeof(buf), &path));
+        need(c, u, &path, "tenant", W_STR, &bad);
+        need(c, u, &path, "reasons", W_ARR, &bad);
     }
     return bad ? GPV_EINPUT : 0;
 }

@@ -314,6 +314,27 @@ test_json_reader_decodes_escapes_and_numbers_as_before(void **state)
 }
 
 static void
+test_json_reader_shares_member_names_and_still_finds_every_duplicate(void **state)
+{
+    struct gpv_val *v = parsed("[{\"ab\":1,\"c\":2},{\"abc\":3,\"c\":4},{\"ab\":5},"
+                               "{\"a\\u0062\":6,\"c\":7},{\"ab\":8,\"c\":9}]");
+
+    (void)state;
+    /* same names, same order: one shared array; a name that only starts alike is not it */
+    assert_ptr_equal(v->items[0]->keys, v->items[4]->keys);
+    assert_ptr_equal(v->items[0]->keys, v->items[3]->keys); /* "a\u0062" is "ab" */
+    assert_string_equal(v->items[1]->keys[0], "abc");
+    assert_int_equal(gpv_val_get(v->items[1], "abc")->i, 3);
+    assert_int_equal(v->items[2]->n, 1);
+    assert_int_equal(gpv_val_get(v->items[4], "c")->i, 9);
+    gpv_val_free(v);
+    assert_json_error("[{\"ab\":1,\"c\":2},{\"ab\":1,\"c\":2,\"c\":3}]",
+                      "duplicate key 'c' in an object");
+    assert_json_error("{\"x\":[{\"k\":{\"k\":1}},{\"k\":{\"k\":1,\"k\":2}}]}",
+                      "duplicate key 'k' in an object");
+}
+
+static void
 test_json_reader_builds_every_type_and_frees_the_tree_with_its_root(void **state)
 {
     struct gpv_val *v = parsed("{\"name\": \"web\", \"n\": 3, \"d\": 0.5, \"on\": true, "
@@ -368,6 +389,7 @@ main(void)
         cmocka_unit_test(test_json_reader_reports_syntax_errors_where_cjson_did),
         cmocka_unit_test(test_json_reader_refuses_nesting_deeper_than_1000),
         cmocka_unit_test(test_json_reader_decodes_escapes_and_numbers_as_before),
+        cmocka_unit_test(test_json_reader_shares_member_names_and_still_finds_every_duplicate),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
