@@ -305,7 +305,13 @@ check_tenants(struct chk *c)
         c->ti[i].v = t;
         c->ti[i].name = c->names[i].name;
         c->ti[i].compute = cv && cv->type != GPV_V_NULL ? pl_num(cv) : 0.0;
+        c->ti[i].cv = cv;
         c->ti[i].gpu = pc_find(c, pc_sget(c, t, "gpu"));
+        c->ti[i].method = pc_sget(c, t, "method");
+        c->ti[i].profile = pc_sget(c, t, "profile");
+        c->ti[i].mig_profile = pc_sget(c, t, "mig_profile");
+        c->ti[i].memory_mib = pc_iget(c, t, "memory_mib", -1);
+        c->ti[i].whole_gpus = pc_iget(c, t, "whole_gpus", 1);
     }
     index_tenants(c);
     if (c->nt > 1)
@@ -319,7 +325,7 @@ check_tenants(struct chk *c)
     }
     for (i = 0; i < c->nt; i++) {
         const struct gpv_val *t = c->tenants->items[i];
-        const char *m = pc_sget(c, t, "method");
+        const char *m = c->ti[i].method;
         struct gpv_error e;
 
         c->out->checks++;
@@ -401,7 +407,7 @@ check_gpu_ids(struct chk *c)
     size_t i;
 
     for (i = 0; i < c->ng; i++) {
-        gnames[i].name = pc_sget(c, c->gpus->items[i], "id");
+        gnames[i].name = c->gi[i].id;
         gnames[i].idx = i;
     }
     if (c->ng > 1)
@@ -419,8 +425,8 @@ check_gpu_ids(struct chk *c)
 static void
 collect_instances(struct chk *c, const char *where, size_t g, const struct gpv_gpu *gpu)
 {
-    const struct gpv_val *gv = c->gpus->items[g], *ins = pc_get(c, gv, "instances");
-    const char *mode = pc_sget(c, gv, "mode");
+    const struct gpv_val *ins = c->gi[g].ins;
+    const char *mode = c->gi[g].mode;
     size_t j;
 
     for (j = 0; j < ins->n; j++) {
@@ -451,6 +457,8 @@ collect_instances(struct chk *c, const char *where, size_t g, const struct gpv_g
         c->ci[c->nci].part = pc_iget(c, x, "part", 0);
         c->ci[c->nci].gpu = g;
         c->ci[c->nci].idx = j;
+        c->ci[c->nci].x = x;
+        c->ci[c->nci].profile = pn;
         c->nci++;
     }
 }
@@ -460,10 +468,9 @@ static void
 check_gpu(struct chk *c, size_t g)
 {
     const struct gpv_plan_policy *pol = c->pol;
-    const struct gpv_val *gv = c->gpus->items[g], *ins = pc_get(c, gv, "instances");
-    const char *id = pc_sget(c, gv, "id"), *model = pc_sget(c, gv, "model"),
-               *mode = pc_sget(c, gv, "mode");
-    const struct gpv_gpu *gpu = pc_find(c, model);
+    const struct gpv_val *gv = c->gpus->items[g], *ins = c->gi[g].ins;
+    const char *id = c->gi[g].id, *model = c->gi[g].model, *mode = c->gi[g].mode;
+    const struct gpv_gpu *gpu = c->gi[g].gpu;
     char where[512];
     size_t j;
 
@@ -503,11 +510,11 @@ check_gpu(struct chk *c, size_t g)
  * none matches (the tenant's own keys then say what is wrong). *gpu: that part's model.
  */
 static const struct gpv_val *
-tenant_part(struct chk *c, size_t t, const struct gpv_val *g, const struct gpv_gpu **gpu)
+tenant_part(struct chk *c, size_t t, const struct ginfo *g, const struct gpv_gpu **gpu)
 {
     const struct gpv_val *parts = pc_get(c, c->ti[t].v, "parts");
-    const struct gpv_gpu *gm = pc_find(c, pc_sget(c, g, "model"));
-    const char *mode = pc_sget(c, g, "mode");
+    const struct gpv_gpu *gm = g->gpu;
+    const char *mode = g->mode;
     size_t i;
 
     *gpu = c->ti[t].gpu;
@@ -528,20 +535,20 @@ tenant_part(struct chk *c, size_t t, const struct gpv_val *g, const struct gpv_g
 static void
 check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
 {
-    const struct gpv_val *g = c->gpus->items[c->ci[k].gpu];
-    const struct gpv_val *x = pc_get(c, g, "instances")->items[c->ci[k].idx];
+    const struct ginfo *g = &c->gi[c->ci[k].gpu];
+    const struct gpv_val *x = c->ci[k].x;
     const struct gpv_gpu *tg;
     const struct gpv_val *tv = tenant_part(c, t, g, &tg);
-    const char *method = pc_sget(c, tv, "method"), *prof = pc_sget(c, tv, "profile");
-    const char *migp = pc_sget(c, tv, "mig_profile"), *xp = pc_sget(c, x, "profile");
-    const char *up = pc_sget(c, x, "upgraded_from"), *mode = pc_sget(c, g, "mode"),
-               *gid = pc_sget(c, g, "id");
+    bool own = tv == c->ti[t].v; /* the tenant itself, whose members are read already */
+    const char *method = own ? c->ti[t].method : pc_sget(c, tv, "method");
+    const char *prof = own ? c->ti[t].profile : pc_sget(c, tv, "profile");
+    const char *migp = own ? c->ti[t].mig_profile : pc_sget(c, tv, "mig_profile");
+    const char *xp = c->ci[k].profile, *up, *mode = g->mode, *gid = g->id;
 
     if (strcmp(mode, method))
         pc_fail(c, where, "its method is %s but gpu '%s' is in %s mode", method, gid, mode);
-    if (tg && pc_find(c, pc_sget(c, g, "model")) != tg) {
-        pc_fail(c, where, "decided for %s but placed on gpu '%s', a %s", tg->id, gid,
-                pc_sget(c, g, "model"));
+    if (tg && g->gpu != tg) {
+        pc_fail(c, where, "decided for %s but placed on gpu '%s', a %s", tg->id, gid, g->model);
     } else if (tg && (!strcmp(method, "mig") || !strcmp(method, "vgpu"))) {
         if (!xp || !prof) {
             pc_fail(c, where, "an instance on gpu '%s' has no profile", gid);
@@ -549,6 +556,7 @@ check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
             int big = gpv_gpu_find_profile_cached(&c->names_cache, tg, xp),
                 small = gpv_gpu_find_profile_cached(&c->names_cache, tg, prof);
 
+            up = pc_sget(c, x, "upgraded_from");
             if (!strcmp(method, "vgpu") || !up || strcmp(up, prof) ||
                 !gpv_pack_mig_serves(tg, big, small))
                 pc_fail(c, where, "has %s on gpu '%s' but was decided %s", xp, gid, prof);
@@ -569,19 +577,17 @@ check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
 static bool
 check_fit(struct chk *c, const char *where, size_t t, size_t k)
 {
-    const struct gpv_val *tv = c->ti[t].v, *g = c->gpus->items[c->ci[k].gpu];
-    const struct gpv_val *x = pc_get(c, g, "instances")->items[c->ci[k].idx];
-    const struct gpv_val *cv = pc_get(c, tv, "compute");
+    const struct ginfo *g = &c->gi[c->ci[k].gpu];
+    const struct gpv_val *x = c->ci[k].x, *cv = c->ti[t].cv;
     const struct gpv_gpu *tg = c->ti[t].gpu;
-    const char *method = pc_sget(c, tv, "method"), *xp = pc_sget(c, x, "profile"),
-               *gid = pc_sget(c, g, "id");
-    long long need = pc_iget(c, tv, "memory_mib", -1), have = -1;
+    const char *method = c->ti[t].method, *xp = c->ci[k].profile, *gid = g->id;
+    long long need = c->ti[t].memory_mib, have = -1;
     int p;
 
-    if (!tg || pc_find(c, pc_sget(c, g, "model")) != tg)
+    if (!tg || g->gpu != tg)
         return true; /* reported by check_tenant_instance() */
     if (!strcmp(method, "passthrough")) {
-        have = pc_iget(c, tv, "whole_gpus", 1) * tg->memory_mib;
+        have = c->ti[t].whole_gpus * tg->memory_mib;
     } else if (!strcmp(method, "mig") && xp && tg->mig &&
                (p = gpv_gpu_find_profile_cached(&c->names_cache, tg, xp)) >= 0) {
         const struct gpv_mig_profile *mp = &tg->mig->profiles[p];
@@ -619,8 +625,7 @@ check_spread(struct chk *c, const char *where, size_t a, size_t b)
         qsort(tmp, b - a, sizeof(*tmp), cinst_gpu_cmp);
     for (k = 1; k < b - a; k++) {
         if (tmp[k].gpu == tmp[k - 1].gpu) {
-            pc_fail(c, where, "spread, but two replicas share gpu '%s'",
-                    pc_sget(c, c->gpus->items[tmp[k].gpu], "id"));
+            pc_fail(c, where, "spread, but two replicas share gpu '%s'", c->gi[tmp[k].gpu].id);
             break;
         }
     }
@@ -637,7 +642,7 @@ check_listed_gpus(struct chk *c, const char *where, size_t t, size_t a, size_t b
     size_t nh, nw, k;
 
     for (k = a; k < b; k++)
-        have[k - a] = pc_sget(c, c->gpus->items[c->ci[k].gpu], "id");
+        have[k - a] = c->gi[c->ci[k].gpu].id;
     nh = sorted_unique(have, b - a);
     for (k = 0; k < listed->n; k++)
         want[k] = listed->items[k]->s;
@@ -658,7 +663,7 @@ static void
 check_tenant(struct chk *c, size_t t, size_t a, size_t b)
 {
     const struct gpv_val *tv = c->ti[t].v, *pv = pc_get(c, tv, "parts");
-    const char *method = pc_sget(c, tv, "method");
+    const char *method = c->ti[t].method;
     long long reps = pc_iget(c, tv, "replicas", 0), parts = 1, got = (long long)(b - a);
     long long want, placed = pc_iget(c, tv, "placed", reps);
     bool dup = false, bad_idx = false, fits = true;
@@ -668,7 +673,7 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
 
     pc_where(where, sizeof(where), "tenant '", c->ti[t].name);
     if (!strcmp(method, "passthrough"))
-        parts = pc_iget(c, tv, "whole_gpus", 1);
+        parts = c->ti[t].whole_gpus;
     want = placed * parts;
     if (pv && pv->type == GPV_V_ARR && pv->n) {
         /* Replicas on several options: each part's replicas times its whole GPUs. */
@@ -763,7 +768,7 @@ check_models(struct chk *c)
         return;
     c->out->checks++;
     for (g = 0; g < c->ng; g++)
-        ninst += (long long)pc_get(c, c->gpus->items[g], "instances")->n;
+        ninst += (long long)c->gi[g].ins->n;
     if (pc_iget(c, c->sum, "instances", -1) != ninst)
         pc_fail(c, "summary", "instances is %lld but the GPUs hold %lld",
                 pc_iget(c, c->sum, "instances", -1), ninst);
@@ -778,7 +783,7 @@ check_models(struct chk *c)
             if (!strcmp(pc_sget(c, models->items[o], "gpu"), id))
                 pc_fail(c, where, "the model is listed more than once");
         for (g = 0; g < c->ng; g++)
-            n += !strcmp(pc_sget(c, c->gpus->items[g], "model"), id);
+            n += !strcmp(c->gi[g].model, id);
         if (gpus != n)
             pc_fail(c, where, "gpus is %lld but the plan has %lld GPUs of the model", gpus, n);
         if (lb > n)
@@ -917,6 +922,16 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     c.ng = c.gpus->n;
     out->gpus = (int)c.ng;
 
+    c.gi = xcalloc(c.ng + 1, sizeof(*c.gi));
+    for (g = 0; g < c.ng; g++) {
+        const struct gpv_val *gv = c.gpus->items[g];
+
+        c.gi[g].id = pc_sget(&c, gv, "id");
+        c.gi[g].model = pc_sget(&c, gv, "model");
+        c.gi[g].mode = pc_sget(&c, gv, "mode");
+        c.gi[g].ins = pc_get(&c, gv, "instances");
+        c.gi[g].gpu = pc_find(&c, c.gi[g].model);
+    }
     check_tenants(&c);
     check_unplaced(&c);
     out->tenants = (int)(c.nt + c.unplaced->n - c.both);
@@ -941,6 +956,7 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     free(c.names);
     free(c.tidx);
     free(c.ti);
+    free(c.gi);
     free(c.ci);
     return 0;
 }

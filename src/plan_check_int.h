@@ -24,14 +24,26 @@ struct cinst {
     long tenant; /* index into tenants[], -1 unknown */
     long long replica, part;
     size_t gpu;
-    size_t idx; /* within the GPU */
+    size_t idx;              /* within the GPU */
+    const struct gpv_val *x; /* the instance */
+    const char *profile;     /* its profile, NULL when null */
 };
 
+/* A placed tenant's members, read once. */
 struct tinfo {
     const struct gpv_val *v;
-    const char *name;
+    const char *name, *method, *profile, *mig_profile;
     const struct gpv_gpu *gpu; /* the tenant's model, NULL when unknown */
+    const struct gpv_val *cv;  /* compute as written */
     double compute;
+    long long memory_mib, whole_gpus; /* -1 and 1 when absent */
+};
+
+/* A GPU's members, read once. */
+struct ginfo {
+    const char *id, *model, *mode;
+    const struct gpv_val *ins;
+    const struct gpv_gpu *gpu; /* its model, NULL when unknown */
 };
 
 /* One check of one plan: the findings, the plan's parts, and the tables built on the way. */
@@ -46,6 +58,7 @@ struct chk {
     size_t nt, ng;
     struct tname *names; /* placed tenants by name */
     struct tinfo *ti;    /* placed tenants in plan order */
+    struct ginfo *gi;    /* GPUs in plan order */
     size_t *tidx;        /* hash table of ti[] by name: index + 1, 0 empty (pc_tenant) */
     size_t capidx;
     struct cinst *ci; /* instances of known tenants, by tenant, replica, part */

@@ -122,7 +122,14 @@ struct snode {
     struct snode **pnodes;            /* compiled props->items[], in its order */
     const struct gpv_val *extra;      /* "additionalProperties" as written, or NULL */
     struct snode *extra_node, *items; /* compiled, when they are objects */
+    /* The last names array validated here (objects of a plan share them) and, for each of its
+     * names, the schema its member meets: NULL none, &refused when it is not allowed. */
+    char *const *last_names;
+    size_t last_n, capmap;
+    struct snode **map;
 };
+
+static struct snode refused;
 
 struct snodes {
     struct snode **v;
@@ -170,15 +177,17 @@ compile(struct snodes *all, const struct gpv_val *s)
     return n;
 }
 
-static int validate(struct sch *c, const struct snode *s, const struct gpv_val *v);
+static int validate(struct sch *c, struct snode *s, const struct gpv_val *v);
 
+/*
+ * Which schema each member of v meets (s->map), after checking that v has every required
+ * member: once per array of names, since every check depends only on the names.
+ */
 static int
-validate_object(struct sch *c, const struct snode *s, const struct gpv_val *v)
+map_members(struct sch *c, struct snode *s, const struct gpv_val *v)
 {
-    const struct gpv_val *req = s->req, *extra = s->extra;
+    const struct gpv_val *req = s->req;
     size_t i, k;
-    const struct snode *ps;
-    int rc;
 
     for (i = 0; req && i < req->n; i++) {
         if (gpv_val_index_cached(v, req->items[i]->s, &c->cache) == SIZE_MAX) {
@@ -188,17 +197,39 @@ validate_object(struct sch *c, const struct snode *s, const struct gpv_val *v)
             return fail(c, what);
         }
     }
+    if (v->n > s->capmap) {
+        s->capmap = v->n;
+        s->map = xreallocarray(s->map, s->capmap, sizeof(*s->map));
+    }
     for (i = 0; i < v->n; i++) {
-        ps = NULL;
+        s->map[i] = NULL;
         /* The plan's member names and the schema's strings live as long as the cache. */
         if (s->props && (k = gpv_val_index_cached(s->props, v->keys[i], &c->cache)) != SIZE_MAX)
-            ps = s->pnodes[k];
+            s->map[i] = s->pnodes[k];
+        else if (s->extra && s->extra->type == GPV_V_BOOL && !s->extra->b)
+            s->map[i] = &refused;
+        else if (s->extra_node)
+            s->map[i] = s->extra_node;
+    }
+    s->last_names = v->keys;
+    s->last_n = v->n;
+    return 0;
+}
+
+static int
+validate_object(struct sch *c, struct snode *s, const struct gpv_val *v)
+{
+    size_t i;
+    int rc;
+
+    if (!v->keys || v->keys != s->last_names || v->n != s->last_n)
+        if ((rc = map_members(c, s, v)))
+            return rc;
+    for (i = 0; i < v->n; i++) {
         push(c, v->keys[i], 0);
-        if (!ps && extra && extra->type == GPV_V_BOOL && !extra->b)
+        if (s->map[i] == &refused)
             return fail(c, "is not a member the schema allows");
-        if (!ps && s->extra_node)
-            ps = s->extra_node;
-        if (ps && (rc = validate(c, ps, v->items[i])))
+        if (s->map[i] && (rc = validate(c, s->map[i], v->items[i])))
             return rc;
         c->depth--;
     }
@@ -206,7 +237,7 @@ validate_object(struct sch *c, const struct snode *s, const struct gpv_val *v)
 }
 
 static int
-validate(struct sch *c, const struct snode *s, const struct gpv_val *v)
+validate(struct sch *c, struct snode *s, const struct gpv_val *v)
 {
     const struct gpv_val *t = s->type, *k;
     size_t i;
@@ -289,6 +320,7 @@ pl_schema(const struct gpv_val *plan, const char *name, struct gpv_error *err)
     free(c);
     for (i = 0; i < all.n; i++) {
         free(all.v[i]->pnodes);
+        free(all.v[i]->map);
         free(all.v[i]);
     }
     free(all.v);
