@@ -153,6 +153,46 @@ cinst_cmp(const void *pa, const void *pb)
     return a->idx < b->idx ? -1 : (a->idx > b->idx);
 }
 
+/*
+ * Sorts ci[] in cinst_cmp's order: by tenant with one counting pass, then each tenant's few
+ * instances by the rest of the order (one qsort of 50,000 instances was a tenth of check).
+ */
+static void
+sort_instances(struct chk *c)
+{
+    size_t *at = xcalloc(c->nt + 2, sizeof(*at)), t, k, a, b;
+    struct cinst *v = xcalloc(c->nci + 1, sizeof(*v));
+
+    for (k = 0; k < c->nci; k++) {
+        GPV_ASSERT(c->ci[k].tenant >= 0 && (size_t)c->ci[k].tenant < c->nt);
+        at[c->ci[k].tenant + 1]++;
+    }
+    for (t = 1; t <= c->nt; t++)
+        at[t] += at[t - 1];
+    for (k = 0; k < c->nci; k++)
+        v[at[c->ci[k].tenant]++] = c->ci[k];
+    /* at[t] is now where tenant t's run ends */
+    for (t = 0, a = 0; t < c->nt; t++, a = b) {
+        b = at[t];
+        if (b - a > 16) {
+            qsort(v + a, b - a, sizeof(*v), cinst_cmp);
+            continue;
+        }
+        for (k = a + 1; k < b; k++) {
+            struct cinst x = v[k];
+            size_t j;
+
+            for (j = k; j > a && cinst_cmp(&v[j - 1], &x) > 0; j--)
+                v[j] = v[j - 1];
+            v[j] = x;
+        }
+    }
+    free(c->ci);
+    c->ci = v;
+    c->capci = c->nci + 1;
+    free(at);
+}
+
 static int
 cinst_gpu_cmp(const void *pa, const void *pb)
 {
@@ -939,9 +979,7 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     for (g = 0; g < c.ng; g++)
         check_gpu(&c, g);
     /* Each tenant's instances are a run of the sorted collection. */
-    if (c.nci)
-        if (c.nci > 1)
-            qsort(c.ci, c.nci, sizeof(*c.ci), cinst_cmp);
+    sort_instances(&c);
     for (t = 0; t < c.nt; t++) {
         while (a < c.nci && c.ci[a].tenant < (long)t)
             a++;

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARENA_CHUNK ((size_t)1 << 20)
+#define ARENA_CHUNK     ((size_t)1 << 16) /* the first chunk */
+#define ARENA_CHUNK_MAX ((size_t)1 << 26) /* and the largest */
 
 struct arena_chunk {
     struct arena_chunk *next;
@@ -16,6 +17,7 @@ struct arena_chunk {
 
 struct gpv_val_arena {
     struct arena_chunk *head; /* the chunk being filled, then the older ones */
+    size_t next_size;         /* of the next chunk; 0 before the first */
     const struct gpv_val *root;
 };
 
@@ -38,8 +40,13 @@ arena_take(struct gpv_val_arena *a, size_t n, size_t align)
     if (!n)
         n = 1;
     if (!c || at > c->size || c->size - at < n) {
-        size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        /* Each chunk twice the last, up to 64 MiB: a large document takes few, and the large
+         * ones come zeroed from the system (calloc maps them) instead of zeroed by memset. */
+        size_t size = a->next_size ? a->next_size : ARENA_CHUNK;
 
+        a->next_size = size < ARENA_CHUNK_MAX ? 2 * size : size;
+        if (size < n)
+            size = n;
         c = xcalloc(1, sizeof(*c) + size);
         c->size = size;
         c->next = a->head;
