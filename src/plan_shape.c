@@ -3,6 +3,7 @@
 
 #include "plan_int.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,85 @@ need(struct shp *c, const struct gpv_val *o, const struct where *at, const char 
     return v;
 }
 
+/* The members an object of a kind must have, each with its types. */
+struct row {
+    const char *key;
+    unsigned w;
+};
+
+#define ROW_MAX 12
+
+/* Where a kind's members were in the last object checked, for the next one with its names. */
+struct rowmemo {
+    char *const *names;
+    size_t n;
+    size_t idx[ROW_MAX];
+};
+
+/*
+ * need() for each of rows[0..n) in turn, the same answers and the same first error, but for an
+ * object that shares its names with the last one (the JSON reader gives alike objects one
+ * array of names) without looking any member up. Returns the member of the last row.
+ */
+static const struct gpv_val *
+need_rows(struct shp *c, const struct gpv_val *o, const struct where *at, const struct row *rows,
+          size_t n, struct rowmemo *m, bool *bad)
+{
+    const struct gpv_val *v = NULL;
+    size_t r;
+
+    GPV_ASSERT(n <= ROW_MAX);
+    if (*bad)
+        return NULL;
+    if (!o->keys || o->keys != m->names || o->n != m->n) {
+        for (r = 0; r < n; r++)
+            m->idx[r] = gpv_val_index_cached(o, rows[r].key, &c->cache);
+        m->names = o->keys;
+        m->n = o->n;
+    }
+    for (r = 0; r < n; r++) {
+        v = m->idx[r] == SIZE_MAX ? NULL : o->items[m->idx[r]];
+        if (!v || !is(v, rows[r].w))
+            return need(c, o, at, rows[r].key, rows[r].w, bad); /* says what is wrong */
+    }
+    return v;
+}
+
+static const struct row tenant_rows[] = {
+    {"name", W_STR},
+    {"method", W_STR},
+    {"gpu", W_STR},
+    {"profile", W_STR | W_NULL},
+    {"mig_profile", W_STR | W_NULL},
+    {"whole_gpus", W_INT | W_NULL},
+    {"replicas", W_INT},
+    {"compute", W_NUM | W_NULL},
+    {"spread", W_BOOL},
+    {"gpus", W_ARR},
+};
+
+static const struct row gpu_rows[] = {
+    {"id", W_STR},
+    {"model", W_STR},
+    {"mode", W_STR},
+    {"vgpu_mode", W_STR | W_NULL},
+    {"scheduler", W_STR | W_NULL},
+    {"instances", W_ARR},
+};
+
+static const struct row instance_rows[] = {
+    {"tenant", W_STR},
+    {"replica", W_INT},
+    {"part", W_INT},
+    {"profile", W_STR | W_NULL},
+    {"vgpu_type", W_STR | W_NULL},
+    {"start", W_INT | W_NULL},
+    {"size", W_INT | W_NULL},
+    {"upgraded_from", W_STR | W_NULL},
+};
+
+#define NROWS(r) (sizeof(r) / sizeof((r)[0]))
+
 static int shape(struct shp *c, const struct gpv_val *root);
 
 int
@@ -138,6 +218,7 @@ shape(struct shp *c, const struct gpv_val *root)
     static const struct where top = {"", 0, 0}, summary = {"summary", 0, 0},
                               cost = {"summary.cost", 0, 0};
     struct where path = {"", 0, 0};
+    struct rowmemo tm = {0}, gm = {0}, xm = {0};
     char buf[128];
     bool bad = false;
     size_t i, j;
@@ -172,16 +253,7 @@ shape(struct shp *c, const struct gpv_val *root)
                                  "not a plan: %s must be an object",
                                  where_str(buf, sizeof(buf), &path));
         }
-        need(c, t, &path, "name", W_STR, &bad);
-        need(c, t, &path, "method", W_STR, &bad);
-        need(c, t, &path, "gpu", W_STR, &bad);
-        need(c, t, &path, "profile", W_STR | W_NULL, &bad);
-        need(c, t, &path, "mig_profile", W_STR | W_NULL, &bad);
-        need(c, t, &path, "whole_gpus", W_INT | W_NULL, &bad);
-        need(c, t, &path, "replicas", W_INT, &bad);
-        need(c, t, &path, "compute", W_NUM | W_NULL, &bad);
-        need(c, t, &path, "spread", W_BOOL, &bad);
-        v = need(c, t, &path, "gpus", W_ARR, &bad);
+        v = need_rows(c, t, &path, tenant_rows, NROWS(tenant_rows), &tm, &bad); /* gpus */
         for (j = 0; !bad && j < v->n; j++)
             if (!is(v->items[j], W_STR))
                 return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
@@ -198,12 +270,7 @@ shape(struct shp *c, const struct gpv_val *root)
             return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
                                  "not a plan: %s must be an object",
                                  where_str(buf, sizeof(buf), &path));
-        need(c, g, &path, "id", W_STR, &bad);
-        need(c, g, &path, "model", W_STR, &bad);
-        need(c, g, &path, "mode", W_STR, &bad);
-        need(c, g, &path, "vgpu_mode", W_STR | W_NULL, &bad);
-        need(c, g, &path, "scheduler", W_STR | W_NULL, &bad);
-        ins = need(c, g, &path, "instances", W_ARR, &bad);
+        ins = need_rows(c, g, &path, gpu_rows, NROWS(gpu_rows), &gm, &bad); /* instances */
         for (j = 0; !bad && j < ins->n; j++) {
             const struct gpv_val *x = ins->items[j];
 
@@ -214,14 +281,7 @@ shape(struct shp *c, const struct gpv_val *root)
                 return gpv_error_set(c->err, GPV_EINPUT, c->name, 0, 0,
                                      "not a plan: %s must be an object",
                                      where_str(buf, sizeof(buf), &path));
-            need(c, x, &path, "tenant", W_STR, &bad);
-            need(c, x, &path, "replica", W_INT, &bad);
-            need(c, x, &path, "part", W_INT, &bad);
-            need(c, x, &path, "profile", W_STR | W_NULL, &bad);
-            need(c, x, &path, "vgpu_type", W_STR | W_NULL, &bad);
-            need(c, x, &path, "start", W_INT | W_NULL, &bad);
-            need(c, x, &path, "size", W_INT | W_NULL, &bad);
-            need(c, x, &path, "upgraded_from", W_STR | W_NULL, &bad);
+            need_rows(c, x, &path, instance_rows, NROWS(instance_rows), &xm, &bad);
         }
     }
     arr = need(c, root, &top, "unplaced", W_ARR, &bad);

@@ -263,8 +263,8 @@ gpv_val_cache_init(struct gpv_val_cache *cache)
     memset(cache, 0, sizeof(*cache));
 }
 
-size_t
-gpv_val_index_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
+static inline size_t
+index_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
 {
     struct gpv_val_cache_entry *e;
     uintptr_t h;
@@ -288,10 +288,16 @@ gpv_val_index_cached(const struct gpv_val *obj, const char *key, struct gpv_val_
     return e->idx;
 }
 
+size_t
+gpv_val_index_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
+{
+    return index_cached(obj, key, cache);
+}
+
 const struct gpv_val *
 gpv_val_get_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
 {
-    size_t i = gpv_val_index_cached(obj, key, cache);
+    size_t i = index_cached(obj, key, cache);
 
     return i == SIZE_MAX ? NULL : obj->items[i];
 }
