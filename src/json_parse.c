@@ -24,6 +24,7 @@
 
 #define JSON_DEPTH   1000 /* cJSON's nesting limit */
 #define JSON_NUM_MAX 63   /* cJSON's longest number */
+#define SMALL_INTS   1024 /* integers below this share their nodes */
 
 /* A member or item read but whose container is not closed yet. */
 struct pend {
@@ -36,6 +37,7 @@ struct ikey {
     const char *s;
     size_t len;
     uint32_t h;
+    struct gpv_val *node; /* the string value with this text, once there is one */
 };
 
 /* Interned arrays of object member names: objects of the same kind share one. */
@@ -54,6 +56,11 @@ struct jp {
     size_t nstk, capstk;
     struct ikey *keys; /* open addressing, a power of two */
     size_t nkeys, capkeys;
+    struct ikey *last; /* the entry intern() found or made last */
+    /* Values a document repeats by the hundred thousand, one node each (the tree is read-only,
+     * so parents share them): null, false, true, and integers 0 to SMALL_INTS - 1. */
+    struct gpv_val *lit[3];
+    struct gpv_val **ints;
     struct ishape *shapes; /* open addressing, a power of two */
     struct ishape *pred;   /* by depth: the names of the last object closed there */
     size_t nshapes, capshapes;
@@ -129,7 +136,8 @@ hash_bytes(const char *s, size_t n)
     return h;
 }
 
-/* The one copy of the key s[0..n) in the arena. */
+/* The one copy of the text s[0..n) in the arena (a name or a string value); p->last is its entry.
+ */
 static const char *
 intern(struct jp *p, const char *s, size_t n)
 {
@@ -154,9 +162,12 @@ intern(struct jp *p, const char *s, size_t n)
     }
     mask = p->capkeys - 1;
     for (i = h & mask; p->keys[i].s; i = (i + 1) & mask)
-        if (p->keys[i].h == h && p->keys[i].len == n && !memcmp(p->keys[i].s, s, n))
+        if (p->keys[i].h == h && p->keys[i].len == n && !memcmp(p->keys[i].s, s, n)) {
+            p->last = &p->keys[i];
             return p->keys[i].s;
+        }
     copy = gpv_val_arena_strndup(p->a, s, n);
+    p->last = &p->keys[i];
     p->keys[i].s = copy;
     p->keys[i].len = n;
     p->keys[i].h = h;
@@ -221,11 +232,11 @@ put_utf8(char **o, unsigned cp)
 }
 
 /*
- * The string whose opening quote is at pos: its text in the arena (interned for a key), with
+ * The string whose opening quote is at pos: its text, interned in the arena (p->last is its entry),
  * pos after the closing quote; NULL on an error.
  */
 static const char *
-parse_string(struct jp *p, bool key)
+parse_string(struct jp *p)
 {
     const char *b = p->buf;
     size_t q = p->pos, i = q + 1, end;
@@ -301,8 +312,7 @@ parse_string(struct jp *p, bool key)
     end = i;
     p->pos = end + 1;
     if (!escapes)
-        return key ? intern(p, b + q + 1, end - q - 1)
-                   : gpv_val_arena_strndup(p->a, b + q + 1, end - q - 1);
+        return intern(p, b + q + 1, end - q - 1);
     /* Decoded text is never longer than its escapes. */
     out = gpv_val_arena_alloc_bytes(p->a, end - q);
     o = out;
@@ -345,7 +355,7 @@ parse_string(struct jp *p, bool key)
         i += 2;
     }
     *o = '\0';
-    return key ? intern(p, out, (size_t)(o - out)) : out;
+    return intern(p, out, (size_t)(o - out));
 }
 
 static struct gpv_val *
@@ -400,8 +410,19 @@ parse_number(struct jp *p)
 
         for (k = s + (b[s] == '-'); k < i; k++)
             x = x * 10 + (b[k] - '0');
+        if (b[s] == '-')
+            x = -x;
+        if (x >= 0 && x < SMALL_INTS) {
+            if (!p->ints)
+                p->ints = xcalloc(SMALL_INTS, sizeof(*p->ints));
+            if (!p->ints[x]) {
+                p->ints[x] = gpv_val_arena_node(p->a, GPV_V_INT);
+                p->ints[x]->i = x;
+            }
+            return p->ints[x];
+        }
         v = gpv_val_arena_node(p->a, GPV_V_INT);
-        v->i = b[s] == '-' ? -x : x;
+        v->i = x;
         return v;
     }
     memcpy(tmp, b + s, i - s);
@@ -589,7 +610,7 @@ parse_container(struct jp *p, bool obj)
                 return fail(p, p->pos + 1, NULL); /* where cJSON says */
             if (predicted && p->nstk - base < pred->n && match_key(p, pred->names[p->nstk - base]))
                 key = pred->names[p->nstk - base];
-            else if (!(key = parse_string(p, true)))
+            else if (!(key = parse_string(p)))
                 return NULL;
             else
                 predicted = false;
@@ -625,17 +646,18 @@ parse_container(struct jp *p, bool obj)
 
 /* A literal true, false or null at pos, or NULL. */
 static struct gpv_val *
-parse_literal(struct jp *p, const char *word, enum gpv_vtype type, bool b)
+parse_literal(struct jp *p, const char *word, int which, enum gpv_vtype type, bool b)
 {
     size_t n = strlen(word);
-    struct gpv_val *v;
 
     if (p->len - p->pos < n || memcmp(p->buf + p->pos, word, n))
         return fail(p, p->pos, NULL);
     p->pos += n;
-    v = gpv_val_arena_node(p->a, type);
-    v->b = b;
-    return v;
+    if (!p->lit[which]) {
+        p->lit[which] = gpv_val_arena_node(p->a, type);
+        p->lit[which]->b = b;
+    }
+    return p->lit[which];
 }
 
 static struct gpv_val *
@@ -654,17 +676,20 @@ parse_value(struct jp *p)
     case '[':
         return parse_container(p, false);
     case '"':
-        if (!(s = parse_string(p, false)))
+        /* Strings repeat (profiles, models, tenant names on their instances): one node each. */
+        if (!(s = parse_string(p)))
             return NULL;
-        v = gpv_val_arena_node(p->a, GPV_V_STR);
-        v->s = (char *)s;
+        if (!(v = p->last->node)) {
+            v = p->last->node = gpv_val_arena_node(p->a, GPV_V_STR);
+            v->s = (char *)s;
+        }
         return v;
     case 't':
-        return parse_literal(p, "true", GPV_V_BOOL, true);
+        return parse_literal(p, "true", 2, GPV_V_BOOL, true);
     case 'f':
-        return parse_literal(p, "false", GPV_V_BOOL, false);
+        return parse_literal(p, "false", 1, GPV_V_BOOL, false);
     case 'n':
-        return parse_literal(p, "null", GPV_V_NULL, false);
+        return parse_literal(p, "null", 0, GPV_V_NULL, false);
     default:
         if (p->buf[p->pos] == '-' || (p->buf[p->pos] >= '0' && p->buf[p->pos] <= '9'))
             return parse_number(p);
@@ -713,6 +738,7 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
     free(p.stk);
     free(p.keys);
     free(p.shapes);
+    free(p.ints);
     free(p.pred);
     if (!root) {
         size_t at = p.err_at, k;

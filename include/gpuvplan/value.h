@@ -139,9 +139,13 @@ void gpv_val_write_json(const struct gpv_val *v, struct gpv_buf *out);
 void gpv_val_write_yaml(const struct gpv_val *v, struct gpv_buf *out);
 
 /*
- * Parses JSON text buf[0..len) into a new value tree (*out, caller frees). On a syntax error
- * returns GPV_EINPUT with err at name:line:col. Integers that fit a long long become
- * GPV_V_INT, other numbers GPV_V_NUM.
+ * Parses JSON text buf[0..len) into a new value tree (*out, caller frees with gpv_val_free on
+ * the root; NULL on failure). On a syntax error returns GPV_EINPUT with err at name:line:col
+ * (json_parse.c lists what the reader refuses); a duplicate key or a "\u0000" is GPV_EINPUT too.
+ * Integers that fit a long long become GPV_V_INT, other numbers GPV_V_NUM. The tree lives in one
+ * arena and is read-only: objects with the same member names in the same order share one keys
+ * array, and repeated scalars (null, booleans, integers 0 to 1023, equal strings) are one node
+ * with several parents, so nodes are never compared by address nor changed.
  */
 int gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char *name,
                        struct gpv_error *err);
