@@ -399,7 +399,8 @@ main(void)
         cmocka_unit_test(test_json_reader_reports_syntax_errors_where_cjson_did),
         cmocka_unit_test(test_json_reader_refuses_nesting_deeper_than_1000),
         cmocka_unit_test(test_json_reader_decodes_escapes_and_numbers_as_before),
-        cmocka_unit_test(test_json_reader_shares_names_and_repeated_values_and_still_finds_every_duplicate),
+        cmocka_unit_test(
+            test_json_reader_shares_names_and_repeated_values_and_still_finds_every_duplicate),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
