@@ -96,21 +96,34 @@ skip_ws(struct jp *p)
     const char *b = p->buf;
     size_t i = p->pos, n = p->len;
 
-    /* Indentation is most of a pretty-printed plan's white space: runs of spaces. */
-    while (i < n && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t'))
-        i++;
+    while (i < n) {
+        if (b[i] == '\n') {
+            /* Indentation is most of a pretty-printed plan's white space: after a newline,
+             * spaces eight at a time (one 64-bit comparison). */
+            uint64_t w;
+
+            for (i++; n - i >= 8; i += 8) {
+                memcpy(&w, b + i, 8);
+                if (w != 0x2020202020202020u)
+                    break;
+            }
+        } else if (b[i] == ' ' || b[i] == '\r' || b[i] == '\t') {
+            i++;
+        } else {
+            break;
+        }
+    }
     p->pos = i;
 }
 
-/* A control byte where a token should start: named, at its own position. */
-static bool
-stray_control(struct jp *p)
+/* Fails where a token should start at pos: at `at`, or at pos with a reason when the byte
+ * there is a control byte (checked only on the way out, not before every token). */
+static struct gpv_val *
+fail_token(struct jp *p, size_t at)
 {
-    if (p->pos < p->len && (unsigned char)p->buf[p->pos] < 0x20) {
-        fail(p, p->pos, "a control character outside a string");
-        return true;
-    }
-    return false;
+    if (p->pos < p->len && (unsigned char)p->buf[p->pos] < 0x20)
+        return fail(p, p->pos, "a control character outside a string");
+    return fail(p, at, NULL);
 }
 
 static void
@@ -601,13 +614,11 @@ parse_container(struct jp *p, bool obj)
         const char *key = NULL;
         struct gpv_val *item;
 
-        if (stray_control(p))
-            return NULL;
         if (p->pos >= p->len)
             return fail(p, p->pos, NULL);
         if (obj) {
             if (p->buf[p->pos] != '"')
-                return fail(p, p->pos + 1, NULL); /* where cJSON says */
+                return fail_token(p, p->pos + 1); /* where cJSON says */
             if (predicted && p->nstk - base < pred->n && match_key(p, pred->names[p->nstk - base]))
                 key = pred->names[p->nstk - base];
             else if (!(key = parse_string(p)))
@@ -615,10 +626,8 @@ parse_container(struct jp *p, bool obj)
             else
                 predicted = false;
             skip_ws(p);
-            if (stray_control(p))
-                return NULL;
             if (p->pos >= p->len || p->buf[p->pos] != ':')
-                return fail(p, p->pos, NULL);
+                return fail_token(p, p->pos);
             p->pos++;
             skip_ws(p);
         }
@@ -626,8 +635,6 @@ parse_container(struct jp *p, bool obj)
             return NULL;
         push(p, key, item);
         skip_ws(p);
-        if (stray_control(p))
-            return NULL;
         if (p->pos < p->len && p->buf[p->pos] == ',') {
             p->pos++;
             skip_ws(p);
@@ -635,7 +642,7 @@ parse_container(struct jp *p, bool obj)
         }
         if (p->pos < p->len && p->buf[p->pos] == close)
             break;
-        return fail(p, p->pos, NULL);
+        return fail_token(p, p->pos);
     }
     p->pos++;
     /* An object whose names all came as predicted has the predicted names array. */
@@ -666,8 +673,6 @@ parse_value(struct jp *p)
     struct gpv_val *v;
     const char *s;
 
-    if (stray_control(p))
-        return NULL;
     if (p->pos >= p->len)
         return fail(p, p->pos, NULL);
     switch (p->buf[p->pos]) {
@@ -693,7 +698,7 @@ parse_value(struct jp *p)
     default:
         if (p->buf[p->pos] == '-' || (p->buf[p->pos] >= '0' && p->buf[p->pos] <= '9'))
             return parse_number(p);
-        return fail(p, p->pos, NULL);
+        return fail_token(p, p->pos);
     }
 }
 
