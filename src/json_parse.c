@@ -43,6 +43,7 @@ struct ikey {
 /* Interned arrays of object member names: objects of the same kind share one. */
 struct ishape {
     char **names;
+    size_t *lens; /* strlen of each name */
     size_t n;
     uint32_t h;
     bool plain; /* no name holds a quote, a backslash or a control byte */
@@ -521,6 +522,7 @@ intern_names(struct jp *p, size_t base, size_t n, bool *fresh)
     GPV_ASSERT(n <= SIZE_MAX / sizeof(*names));
     *fresh = true;
     names = gpv_val_arena_alloc(p->a, n * sizeof(*names));
+    p->shapes[k].lens = gpv_val_arena_alloc(p->a, n * sizeof(*p->shapes[k].lens));
     p->shapes[k].plain = true;
     for (i = 0; i < n; i++) {
         const char *c;
@@ -529,6 +531,7 @@ intern_names(struct jp *p, size_t base, size_t n, bool *fresh)
         for (c = names[i]; *c; c++)
             if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
                 p->shapes[k].plain = false;
+        p->shapes[k].lens[i] = (size_t)(c - names[i]);
     }
     p->shapes[k].names = names;
     p->shapes[k].n = n;
@@ -568,21 +571,18 @@ close_container(struct jp *p, struct gpv_val *v, size_t base, struct ishape *pre
 }
 
 /*
- * Is the string at pos (its opening quote) exactly k, a name without quotes, backslashes or
- * control bytes (so that its text in the document is the name itself)? Then pos moves past it.
+ * Is the string at pos (its opening quote) exactly k (len bytes), a name without quotes,
+ * backslashes or control bytes (so that its text in the document is the name itself)? Then pos
+ * moves past it.
  */
 static bool
-match_key(struct jp *p, const char *k)
+match_key(struct jp *p, const char *k, size_t len)
 {
     const char *b = p->buf + p->pos + 1;
-    size_t room = p->len - p->pos - 1, i;
 
-    for (i = 0; k[i]; i++)
-        if (i >= room || b[i] != k[i])
-            return false;
-    if (i >= room || b[i] != '"')
+    if (p->len - p->pos - 1 <= len || memcmp(b, k, len) || b[len] != '"')
         return false;
-    p->pos += i + 2;
+    p->pos += len + 2;
     return true;
 }
 
@@ -619,7 +619,8 @@ parse_container(struct jp *p, bool obj)
         if (obj) {
             if (p->buf[p->pos] != '"')
                 return fail_token(p, p->pos + 1); /* where cJSON says */
-            if (predicted && p->nstk - base < pred->n && match_key(p, pred->names[p->nstk - base]))
+            if (predicted && p->nstk - base < pred->n &&
+                match_key(p, pred->names[p->nstk - base], pred->lens[p->nstk - base]))
                 key = pred->names[p->nstk - base];
             else if (!(key = parse_string(p)))
                 return NULL;
