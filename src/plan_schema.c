@@ -127,6 +127,9 @@ struct snode {
     char *const *last_names;
     size_t last_n, capmap;
     struct snode **map;
+    /* The last scalar that met this schema: the JSON reader shares repeated scalars (null, small
+     * integers, equal strings), and a scalar meets a schema or not wherever it is. */
+    const struct gpv_val *last_ok;
 };
 
 static struct snode refused;
@@ -244,6 +247,8 @@ validate(struct sch *c, struct snode *s, const struct gpv_val *v)
     int rc;
     char what[160];
 
+    if (v == s->last_ok)
+        return 0;
     if (t && !(s->types & TBIT(v->type))) {
         size_t n = 0;
 
@@ -279,6 +284,8 @@ validate(struct sch *c, struct snode *s, const struct gpv_val *v)
             return fail(c, what);
         }
     }
+    if (v->type != GPV_V_OBJ && v->type != GPV_V_ARR)
+        s->last_ok = v;
     if (v->type == GPV_V_OBJ && (rc = validate_object(c, s, v)))
         return rc;
     if (v->type == GPV_V_ARR) {
