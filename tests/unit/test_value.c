@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* What one of the gpv_json_put_* / gpv_yaml_put_* pieces writes, as a string. */
@@ -385,6 +386,36 @@ test_json_reader_names_the_first_duplicate_key_in_small_and_large_objects(void *
                         "\"k13\":1,\"k14\":1,\"k15\":1,\"k16\":1,\"k17\":1}"));
 }
 
+static void
+test_value_cache_finds_members_as_gpv_val_get_does(void **state)
+{
+    struct gpv_val *v = parsed("[{\"a\":1,\"b\":2},{\"a\":3,\"b\":4},{\"b\":5},{\"c\":6,\"a\":7}]");
+    struct gpv_val *built = gpv_val_obj();
+    struct gpv_val_cache *cache = malloc(sizeof(*cache));
+    static const char *const keys[] = {"a", "b", "c", "d"};
+    size_t i, k, round;
+
+    (void)state;
+    assert_non_null(cache);
+    gpv_val_cache_init(cache);
+    gpv_val_set_int(built, "b", 8);
+    for (round = 0; round < 2; round++) {
+        for (i = 0; i < v->n; i++)
+            for (k = 0; k < 4; k++)
+                assert_ptr_equal(gpv_val_get_cached(v->items[i], keys[k], cache),
+                                 gpv_val_get(v->items[i], keys[k]));
+        /* a tree built in memory, not by the reader: its own names array, the same answers */
+        for (k = 0; k < 4; k++)
+            assert_ptr_equal(gpv_val_get_cached(built, keys[k], cache),
+                             gpv_val_get(built, keys[k]));
+    }
+    assert_int_equal(gpv_val_index_cached(v->items[3], "a", cache), 1);
+    assert_int_equal(gpv_val_index_cached(v, "a", cache), SIZE_MAX); /* not an object */
+    free(cache);
+    gpv_val_free(built);
+    gpv_val_free(v);
+}
+
 int
 main(void)
 {
@@ -399,6 +430,7 @@ main(void)
         cmocka_unit_test(test_json_reader_reports_syntax_errors_where_cjson_did),
         cmocka_unit_test(test_json_reader_refuses_nesting_deeper_than_1000),
         cmocka_unit_test(test_json_reader_decodes_escapes_and_numbers_as_before),
+        cmocka_unit_test(test_value_cache_finds_members_as_gpv_val_get_does),
         cmocka_unit_test(
             test_json_reader_shares_names_and_repeated_values_and_still_finds_every_duplicate),
     };
