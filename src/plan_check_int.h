@@ -2,9 +2,9 @@
 #define GPUVPLAN_PLAN_CHECK_INT_H
 
 /*
- * Private to the plan checker: plan_check.c (the plan as a whole, the tenants, the summary, the
- * policies) and plan_check_gpu.c (one GPU's layout). The plan's shape is checked first
- * (pl_shape()), so every member read here is present with its type.
+ * Private to the plan checker: plan_check.c (the plan as a whole, the GPUs, the tenants),
+ * plan_check_gpu.c (one GPU's layout) and plan_check_sum.c (the summary, the policies). The
+ * plan's shape is checked first (pl_shape()), so every member read here is present with its type.
  */
 
 #include "gpuvplan/db.h"
@@ -117,5 +117,17 @@ void pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gp
  */
 void pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
                        const struct gpv_val *g);
+
+/* The summary's counts (gpus_used, placed, unplaced, tenants) agree with the plan. */
+void pc_check_summary(struct chk *c);
+
+/*
+ * summary.models against the GPUs: each model's count, bound and optimality, and the totals,
+ * gap and cost recomputed from them; c->cost is the recomputed cost, < 0 when unknown.
+ */
+void pc_check_models(struct chk *c);
+
+/* The policies on the whole plan (c->pol): GPUs, gap, optimality, cost, utilisation. */
+void pc_check_policies(struct chk *c);
 
 #endif
