@@ -289,9 +289,13 @@ parse_string(struct jp *p)
                 goto bad_escape;
             }
             if (p->len - i < 6 || (cp = hex4(b + i + 2)) < 0) {
-                /* cJSON read bad hex digits as a NUL byte, which cut the string short. */
+                /* cJSON refused an escape cut short by the closing quote (plainly, as here),
+                 * and read other bad hex digits as a NUL byte that cut the string short. */
+                bool cut = p->len - i < 6 || memchr(b + i + 2, '"', 4);
+
                 return fail(p, terminated(p, q) ? i : q + 1,
-                            terminated(p, q) ? "a \\u escape without four hex digits" : NULL),
+                            terminated(p, q) && !cut ? "a \\u escape without four hex digits"
+                                                     : NULL),
                        NULL;
             }
             if (cp >= 0xdc00 && cp <= 0xdfff)
@@ -315,9 +319,9 @@ parse_string(struct jp *p)
             /* An unterminated string is reported first, as cJSON does. */
             return fail(p, terminated(p, q) ? i : q + 1, NULL), NULL;
         }
-        if (c < 0x20)
+        if (c < 0x20) /* an unterminated string is reported as cJSON did, plainly */
             return fail(p, terminated(p, q) ? i : q + 1,
-                        "a control character in a string (escape it)"),
+                        terminated(p, q) ? "a control character in a string (escape it)" : NULL),
                    NULL;
         /* Bytes past ASCII are taken as they are, UTF-8 or not, as cJSON took them: what
          * prints a plan's names escapes them (check's case 6 of tests/cli/test_hostile.sh). */
