@@ -14,8 +14,8 @@ ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
 
-DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags yaml-0.1 libcjson 2>/dev/null)
-DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs yaml-0.1 libcjson 2>/dev/null)
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags yaml-0.1 2>/dev/null)
+DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null)
 TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 

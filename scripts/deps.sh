@@ -6,10 +6,9 @@
 set -u
 missing=""
 if ! command -v pkg-config >/dev/null 2>&1; then
-    missing="pkg-config libyaml-dev libcjson-dev"
+    missing="pkg-config libyaml-dev"
 else
     pkg-config --exists yaml-0.1 || missing="$missing libyaml-dev"
-    pkg-config --exists libcjson || missing="$missing libcjson-dev"
 fi
 if [ "${1:-}" = "--test" ]; then
     if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists cmocka; then
@@ -29,7 +28,7 @@ fi
 
 echo "deps: missing:$missing" >&2
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "deps: no apt-get here; install the packages above (yaml-0.1, libcjson, cmocka) by hand" >&2
+    echo "deps: no apt-get here; install the packages above (yaml-0.1, cmocka) by hand" >&2
     exit 1
 fi
 sudo=""

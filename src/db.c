@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -570,6 +571,48 @@ gpv_gpu_find_vgpu_type(const struct gpv_gpu *gpu, const char *name)
             i = -1;
     }
     return i;
+}
+
+void
+gpv_db_cache_init(struct gpv_db_cache *cache)
+{
+    memset(cache, 0, sizeof(*cache));
+}
+
+static int
+find_cached(struct gpv_db_cache *cache, const struct gpv_gpu *gpu, const char *name, bool vgpu)
+{
+    struct gpv_db_cache_entry *e;
+    uint32_t h = 2166136261u;
+    size_t n;
+
+    for (n = 0; name[n]; n++)
+        h = (h ^ (unsigned char)name[n]) * 16777619u;
+    if (n >= sizeof(e->name))
+        return vgpu ? gpv_gpu_find_vgpu_type(gpu, name) : gpv_gpu_find_profile(gpu, name);
+    h ^= (uint32_t)((uintptr_t)gpu >> 4) + (vgpu ? 0x9e3779b9u : 0);
+    e = &cache->e[(h ^ h >> 16) % GPV_DB_CACHE];
+    if (e->gpu == gpu && e->vgpu == vgpu && !strcmp(e->name, name))
+        return e->idx;
+    e->gpu = gpu;
+    e->vgpu = vgpu;
+    memcpy(e->name, name, n + 1);
+    e->idx = vgpu ? gpv_gpu_find_vgpu_type(gpu, name) : gpv_gpu_find_profile(gpu, name);
+    return e->idx;
+}
+
+int
+gpv_gpu_find_profile_cached(struct gpv_db_cache *cache, const struct gpv_gpu *gpu,
+                            const char *name_or_id)
+{
+    return find_cached(cache, gpu, name_or_id, false);
+}
+
+int
+gpv_gpu_find_vgpu_type_cached(struct gpv_db_cache *cache, const struct gpv_gpu *gpu,
+                              const char *name)
+{
+    return find_cached(cache, gpu, name, true);
 }
 
 const struct gpv_source *

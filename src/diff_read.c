@@ -34,19 +34,34 @@ gpv_diff_doc_release(struct gpv_diff_doc *d)
     gpv_diff_doc_init(d);
 }
 
-static const char *
-str_of(const struct gpv_val *o, const char *key)
+/* The member positions read_gpus looks up in a document's 50,000 alike objects (keys are
+ * literals); NULL for a lookup without the cache. */
+static const struct gpv_val *
+get(const struct gpv_val *o, const char *key, struct gpv_val_cache *cache)
 {
-    const struct gpv_val *v = gpv_val_get(o, key);
+    return cache ? gpv_val_get_cached(o, key, cache) : gpv_val_get(o, key);
+}
+
+static const char *
+str_in(const struct gpv_val *o, const char *key, struct gpv_val_cache *cache)
+{
+    const struct gpv_val *v = get(o, key, cache);
 
     return v && v->type == GPV_V_STR ? v->s : NULL;
 }
 
+static const char *
+str_of(const struct gpv_val *o, const char *key)
+{
+    return str_in(o, key, NULL);
+}
+
 /* An integer member, or `dflt` when it is null or absent; false when it is something else. */
 static bool
-int_of(int *out, const struct gpv_val *o, const char *key, int dflt, long long lo, long long hi)
+int_of(int *out, const struct gpv_val *o, const char *key, int dflt, long long lo, long long hi,
+       struct gpv_val_cache *cache)
 {
-    const struct gpv_val *v = gpv_val_get(o, key);
+    const struct gpv_val *v = get(o, key, cache);
 
     if (!v || v->type == GPV_V_NULL) {
         *out = dflt;
@@ -83,35 +98,56 @@ printable_name(const char *s)
     return i > 0;
 }
 
+static int read_gpus_with(struct gpv_diff_doc *out, const struct gpv_val *gpus,
+                          const struct gpv_db *db, bool state, const char *name,
+                          struct gpv_error *err, struct gpv_val_cache *cache);
+
 /* Reads gpus[] of a document already known to be well formed where check or the caller say. */
 static int
 read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv_db *db, bool state,
           const char *name, struct gpv_error *err)
 {
+    struct gpv_val_cache *cache;
+    int rc;
+
+    if (!gpus || gpus->type != GPV_V_ARR)
+        return bad(err, name, "'gpus' must be an array%s%s", "", "");
+    cache = xmalloc(sizeof(*cache));
+    gpv_val_cache_init(cache);
+    rc = read_gpus_with(out, gpus, db, state, name, err, cache);
+    free(cache);
+    return rc;
+}
+
+static int
+read_gpus_with(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv_db *db,
+               bool state, const char *name, struct gpv_error *err, struct gpv_val_cache *cache)
+{
     const struct gpv_gpu *last = NULL;
     size_t i, k;
     char where[64];
 
-    if (!gpus || gpus->type != GPV_V_ARR)
-        return bad(err, name, "'gpus' must be an array%s%s", "", "");
     out->gpus = xcalloc(gpus->n ? gpus->n : 1, sizeof(*out->gpus));
     for (i = 0; i < gpus->n; i++) {
-        const struct gpv_val *g = gpus->items[i], *in = gpv_val_get(g, "instances");
+        const struct gpv_val *g = gpus->items[i], *in = get(g, "instances", cache);
         struct gpv_diff_gpu *d = &out->gpus[out->ngpus];
         const struct gpv_gpu *model;
         const char *known;
 
-        snprintf(where, sizeof(where), "gpus[%zu]", i);
-        d->id = str_of(g, "id");
-        d->node = str_of(g, "node");
-        d->model = str_of(g, "model");
-        d->mode = str_of(g, "mode");
-        if (!d->id || !d->model || !d->mode)
+        d->id = str_in(g, "id", cache);
+        d->node = str_in(g, "node", cache);
+        d->model = str_in(g, "model", cache);
+        d->mode = str_in(g, "mode", cache);
+        if (!d->id || !d->model || !d->mode) {
+            snprintf(where, sizeof(where), "gpus[%zu]", i);
             return bad(err, name, "%s: 'id', 'model' and 'mode' must be strings%s", where, "");
-        if (!printable_name(d->id) || (d->node && !printable_name(d->node)))
+        }
+        if (!printable_name(d->id) || (d->node && !printable_name(d->node))) {
+            snprintf(where, sizeof(where), "gpus[%zu]", i);
             return bad(err, name, "%s: 'id' and 'node' must be printable names without blanks%s",
                        where, "");
-        if (!int_of(&d->index, g, "index", -1, 0, 1000000) || (d->node && d->index < 0))
+        }
+        if (!int_of(&d->index, g, "index", -1, 0, 1000000, cache) || (d->node && d->index < 0))
             return bad(err, name, "gpu '%s': 'index' must be a whole number >= 0%s", d->id, "");
         /* Runs of GPUs share a model: resolve each name once per run (large sites). */
         if (last && !strcmp(last->id, d->model))
@@ -122,10 +158,10 @@ read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv
             return bad(err, name, "gpu '%s': unknown mode '%s' (a state has mig or whole)", d->id,
                        d->mode);
         if (!state && (!strcmp(d->mode, "time-slicing") || !strcmp(d->mode, "mps")) &&
-            (!int_of(&d->replicas, g, "replicas", 0, 2, 64) || d->replicas < 2))
+            (!int_of(&d->replicas, g, "replicas", 0, 2, 64, cache) || d->replicas < 2))
             return bad(err, name, "gpu '%s': a shared GPU needs 'replicas' from 2 to 64%s", d->id,
                        "");
-        known = state ? str_of(g, "instances_known") : "exact";
+        known = state ? str_in(g, "instances_known", cache) : "exact";
         if (!known ||
             (strcmp(known, "exact") && strcmp(known, "counts") && strcmp(known, "unknown")))
             return bad(err, name, "gpu '%s': 'instances_known' must be exact, counts or unknown%s",
@@ -141,14 +177,14 @@ read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv
             const struct gpv_val *o = in->items[k];
             struct gpv_diff_inst *x = &d->insts[k];
 
-            x->profile = str_of(o, "profile");
+            x->profile = str_in(o, "profile", cache);
             if (d->replicas > 0)
                 x->profile = "client"; /* a shared GPU's slots are its clients, by index */
-            x->vgpu_type = str_of(o, "vgpu_type");
-            x->tenant = state ? NULL : str_of(o, "tenant");
-            if ((state && !x->profile) || !int_of(&x->start, o, "start", -1, 0, 1 << 20) ||
-                !int_of(&x->size, o, "size", 0, 0, 1 << 20) ||
-                !int_of(&x->replica, o, "replica", -1, 0, 1 << 30))
+            x->vgpu_type = str_in(o, "vgpu_type", cache);
+            x->tenant = state ? NULL : str_in(o, "tenant", cache);
+            if ((state && !x->profile) || !int_of(&x->start, o, "start", -1, 0, 1 << 20, cache) ||
+                !int_of(&x->size, o, "size", 0, 0, 1 << 20, cache) ||
+                !int_of(&x->replica, o, "replica", -1, 0, 1 << 30, cache))
                 return bad(err, name,
                            "gpu '%s': instance with a missing or malformed "
                            "'profile', 'start' or 'size'%s",

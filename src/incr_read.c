@@ -6,6 +6,7 @@
 #include "gpuvplan/util.h"
 #include "gpuvplan/vgpu.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,15 +51,52 @@ model_of(const struct ctx *c, const struct gpv_diff_gpu *g, int *node)
     return -1;
 }
 
-struct tname {
-    const char *name;
-    int t;
+/* The tenants of the file by name: an open-addressing table of index + 1 (0 empty). */
+struct tindex {
+    const struct ctx *c;
+    size_t cap;
+    int *slot;
 };
 
-static int
-tname_cmp(const void *a, const void *b)
+static uint32_t
+name_hash(const char *s)
 {
-    return strcmp(((const struct tname *)a)->name, ((const struct tname *)b)->name);
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static void
+tindex_build(struct tindex *x, const struct ctx *c)
+{
+    size_t i, k;
+
+    x->c = c;
+    for (x->cap = 16; x->cap < 2 * c->file->ntenants + 2; x->cap *= 2)
+        ;
+    x->slot = xcalloc(x->cap, sizeof(*x->slot));
+    for (i = 0; i < c->file->ntenants; i++) {
+        for (k = name_hash(c->file->tenants[i].name) & (x->cap - 1); x->slot[k];
+             k = (k + 1) & (x->cap - 1))
+            ;
+        x->slot[k] = (int)i + 1;
+    }
+}
+
+/* The tenant called name (NULL: none), or -1. Names in a tenants file are distinct. */
+static int
+tindex_find(const struct tindex *x, const char *name)
+{
+    size_t k;
+
+    if (!name)
+        return -1;
+    for (k = name_hash(name) & (x->cap - 1); x->slot[k]; k = (k + 1) & (x->cap - 1))
+        if (!strcmp(x->c->file->tenants[x->slot[k] - 1].name, name))
+            return x->slot[k] - 1;
+    return -1;
 }
 
 /* The option of demand t that the instance x on a GPU (model m, kind k) is, or -1. */
@@ -94,15 +132,13 @@ match_option(const struct ctx *c, int t, int m, int k, struct winst *x)
 void
 incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
 {
-    struct tname *names = xcalloc(c->file->ntenants + 1, sizeof(*names));
+    struct tindex names;
+    struct gpv_db_cache *cache = xmalloc(sizeof(*cache));
     const char *first_foreign = NULL;
     size_t i, k, nforeign = 0;
 
-    for (i = 0; i < c->file->ntenants; i++) {
-        names[i].name = c->file->tenants[i].name;
-        names[i].t = (int)i;
-    }
-    qsort(names, c->file->ntenants, sizeof(*names), tname_cmp);
+    tindex_build(&names, c);
+    gpv_db_cache_init(cache); /* the same few profiles and types on thousands of GPUs */
     for (i = 0; i < cur->ngpus; i++) {
         const struct gpv_diff_gpu *g = &cur->gpus[i];
         const struct gpv_gpu *gpu;
@@ -113,11 +149,10 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
             if (g->ninsts && !nforeign++)
                 first_foreign = g->id;
             for (k = 0; k < g->ninsts; k++) {
-                struct tname probe = {g->insts[k].tenant, 0}, *hit;
+                int hit = tindex_find(&names, g->insts[k].tenant);
 
-                if (g->insts[k].tenant &&
-                    (hit = bsearch(&probe, names, c->file->ntenants, sizeof(*names), tname_cmp)))
-                    incr_moved(c, hit->t,
+                if (hit >= 0)
+                    incr_moved(c, hit,
                                xasprintf("its GPU '%s' is not in the fleet", incr_q(g->id)));
             }
             continue;
@@ -128,11 +163,10 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
             /* A GPU shared through the device plugin is re-planned whole (its replicas and
                clients together): it is free, and its tenants are placed again. */
             for (k = 0; k < g->ninsts; k++) {
-                struct tname probe = {g->insts[k].tenant, 0}, *hit;
+                int hit = tindex_find(&names, g->insts[k].tenant);
 
-                if (g->insts[k].tenant &&
-                    (hit = bsearch(&probe, names, c->file->ntenants, sizeof(*names), tname_cmp)))
-                    incr_moved(c, hit->t,
+                if (hit >= 0)
+                    incr_moved(c, hit,
                                xasprintf("its %s GPU '%s' is planned again as a whole", g->mode,
                                          incr_q(g->id)));
             }
@@ -143,41 +177,41 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         for (k = 0; k < g->ninsts; k++) {
             const struct gpv_diff_inst *in = &g->insts[k];
             struct winst x = {-1, -1, -1, -1, in->start, in->size, 0, false, 0};
-            struct tname probe = {in->tenant, 0}, *hit = NULL;
+            int hit = -1;
             struct dstate *ds;
             int o;
 
             if (w->kind == GPV_PACK_MIG || w->kind == GPV_PACK_MIG_VGPU)
-                x.profile = in->profile ? gpv_gpu_find_profile(gpu, in->profile) : -1;
+                x.profile = in->profile ? gpv_gpu_find_profile_cached(cache, gpu, in->profile) : -1;
             if (w->kind == GPV_PACK_MIG_VGPU && in->vgpu_type)
-                x.vgpu_type = gpv_gpu_find_vgpu_type(gpu, in->vgpu_type);
+                x.vgpu_type = gpv_gpu_find_vgpu_type_cached(cache, gpu, in->vgpu_type);
             if (w->kind == GPV_PACK_VGPU && in->profile)
-                x.vgpu_type = gpv_gpu_find_vgpu_type(gpu, in->profile);
+                x.vgpu_type = gpv_gpu_find_vgpu_type_cached(cache, gpu, in->profile);
             if (!in->tenant)
                 goto slot; /* a state's instance */
-            if (!(hit = bsearch(&probe, names, c->file->ntenants, sizeof(*names), tname_cmp)))
+            if ((hit = tindex_find(&names, in->tenant)) < 0)
                 goto slot; /* a tenant no longer in the file */
-            ds = &c->d[hit->t];
-            if (in->replica < 0 || in->replica >= incr_replicas_of(c, hit->t))
+            ds = &c->d[hit];
+            if (in->replica < 0 || in->replica >= incr_replicas_of(c, hit))
                 goto slot; /* fewer replicas now */
-            o = match_option(c, hit->t, m, w->kind, &x);
+            o = match_option(c, hit, m, w->kind, &x);
             if (o < 0 || (ds->option >= 0 && o != ds->option)) {
-                char *now = c->fresh->result.choice[hit->t] >= 0
-                                ? incr_option_words(
-                                      c, incr_opt_of(c, hit->t, c->fresh->result.choice[hit->t]))
-                                : xstrdup("no placement");
+                char *now =
+                    c->fresh->result.choice[hit] >= 0
+                        ? incr_option_words(c, incr_opt_of(c, hit, c->fresh->result.choice[hit]))
+                        : xstrdup("no placement");
 
-                incr_moved(c, hit->t,
+                incr_moved(c, hit,
                            xasprintf("its %s %s on '%s' no longer serves it (it now gets %s)",
                                      g->mode, in->profile ? incr_q(in->profile) : "GPU",
                                      incr_q(g->id), now));
                 free(now);
                 goto slot;
             }
-            if (incr_parts_of(incr_opt_of(c, hit->t, o)) == 1 && ds->parts[in->replica])
+            if (incr_parts_of(incr_opt_of(c, hit, o)) == 1 && ds->parts[in->replica])
                 goto slot; /* the same replica twice: keep the first */
             ds->option = o;
-            x.demand = hit->t;
+            x.demand = hit;
             x.replica = in->replica;
             x.part = ds->parts[in->replica]++;
             x.kept = 1;
@@ -205,7 +239,8 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         incr_note(c->out, s);
         free(s);
     }
-    free(names);
+    free(cache);
+    free(names.slot);
 }
 
 /* Removes every instance of demand t from the GPUs; its replicas become unplaced. */
@@ -300,8 +335,16 @@ incr_next_replica(const struct ctx *c, int t)
 void
 incr_take_slots(struct ctx *c)
 {
-    size_t t, i, k;
+    size_t t, i, k, j, nfree = 0;
+    size_t *with_free = xcalloc(c->ng + 1, sizeof(*with_free));
 
+    /* Only GPUs with a slot nobody keeps can give one: on a large site, few of them. */
+    for (i = 0; i < c->ng; i++)
+        for (k = 0; k < c->g[i].n; k++)
+            if (c->g[i].in[k].demand < 0) {
+                with_free[nfree++] = i;
+                break;
+            }
     for (t = 0; t < c->p->ndemands; t++) {
         struct dstate *ds = &c->d[t];
         int o = ds->option >= 0 ? ds->option : c->fresh->result.choice[t];
@@ -312,8 +355,8 @@ incr_take_slots(struct ctx *c)
         op = incr_opt_of(c, (int)t, o);
         if (op->kind != GPV_PACK_MIG && op->kind != GPV_PACK_MIG_VGPU)
             continue;
-        for (i = 0; i < c->ng && ds->left; i++) {
-            struct wgpu *w = &c->g[i];
+        for (j = 0; j < nfree && ds->left; j++) {
+            struct wgpu *w = &c->g[with_free[j]];
 
             if (w->model != op->model || w->drained ||
                 (w->kind != (int)op->kind && !(w->open && w->kind == GPV_PACK_MIG)))
@@ -337,4 +380,5 @@ incr_take_slots(struct ctx *c)
             }
         }
     }
+    free(with_free);
 }

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,18 +41,24 @@ gpv_plan_findings_release(struct gpv_plan_findings *f)
     memset(f, 0, sizeof(*f));
 }
 
-const char *
-pc_sget(const struct gpv_val *o, const char *k)
+const struct gpv_val *
+pc_get(struct chk *c, const struct gpv_val *o, const char *k)
 {
-    const struct gpv_val *v = gpv_val_get(o, k);
+    return gpv_val_get_cached(o, k, &c->cache);
+}
+
+const char *
+pc_sget(struct chk *c, const struct gpv_val *o, const char *k)
+{
+    const struct gpv_val *v = gpv_val_get_cached(o, k, &c->cache);
 
     return v && v->type == GPV_V_STR ? v->s : NULL;
 }
 
 long long
-pc_iget(const struct gpv_val *o, const char *k, long long dflt)
+pc_iget(struct chk *c, const struct gpv_val *o, const char *k, long long dflt)
 {
-    const struct gpv_val *v = gpv_val_get(o, k);
+    const struct gpv_val *v = gpv_val_get_cached(o, k, &c->cache);
 
     return v && v->type == GPV_V_INT ? v->i : dflt;
 }
@@ -87,21 +94,47 @@ pc_find(struct chk *c, const char *name)
     return gpu;
 }
 
-long
-pc_tname_find(const struct tname *v, size_t n, const char *name)
+static uint32_t
+name_hash(const char *s)
 {
-    size_t lo = 0, hi = n;
+    uint32_t h = 2166136261u;
 
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int r = strcmp(v[mid].name, name);
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
 
-        if (r < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+/* The table pc_tenant reads: each placed tenant's name once, with its first index. */
+static void
+index_tenants(struct chk *c)
+{
+    size_t i, k;
+
+    for (c->capidx = 16; c->capidx < 2 * c->nt + 2; c->capidx *= 2)
+        ;
+    c->tidx = xcalloc(c->capidx, sizeof(*c->tidx));
+    for (i = 0; i < c->nt; i++) {
+        const char *name = c->ti[i].name;
+
+        for (k = name_hash(name) & (c->capidx - 1); c->tidx[k]; k = (k + 1) & (c->capidx - 1))
+            if (!strcmp(c->ti[c->tidx[k] - 1].name, name))
+                break;
+        if (!c->tidx[k])
+            c->tidx[k] = i + 1;
     }
-    return lo < n && !strcmp(v[lo].name, name) ? (long)v[lo].idx : -1;
+}
+
+long
+pc_tenant(const struct chk *c, const char *name)
+{
+    size_t k;
+
+    if (!name || !c->capidx)
+        return -1;
+    for (k = name_hash(name) & (c->capidx - 1); c->tidx[k]; k = (k + 1) & (c->capidx - 1))
+        if (!strcmp(c->ti[c->tidx[k] - 1].name, name))
+            return (long)c->tidx[k] - 1;
+    return -1;
 }
 
 static int
@@ -118,6 +151,46 @@ cinst_cmp(const void *pa, const void *pb)
     if (a->gpu != b->gpu)
         return a->gpu < b->gpu ? -1 : 1;
     return a->idx < b->idx ? -1 : (a->idx > b->idx);
+}
+
+/*
+ * Sorts ci[] in cinst_cmp's order: by tenant with one counting pass, then each tenant's few
+ * instances by the rest of the order (one qsort of 50,000 instances was a tenth of check).
+ */
+static void
+sort_instances(struct chk *c)
+{
+    size_t *at = xcalloc(c->nt + 2, sizeof(*at)), t, k, a, b;
+    struct cinst *v = xcalloc(c->nci + 1, sizeof(*v));
+
+    for (k = 0; k < c->nci; k++) {
+        GPV_ASSERT(c->ci[k].tenant >= 0 && (size_t)c->ci[k].tenant < c->nt);
+        at[c->ci[k].tenant + 1]++;
+    }
+    for (t = 1; t <= c->nt; t++)
+        at[t] += at[t - 1];
+    for (k = 0; k < c->nci; k++)
+        v[at[c->ci[k].tenant]++] = c->ci[k];
+    /* at[t] is now where tenant t's run ends */
+    for (t = 0, a = 0; t < c->nt; t++, a = b) {
+        b = at[t];
+        if (b - a > 16) {
+            qsort(v + a, b - a, sizeof(*v), cinst_cmp);
+            continue;
+        }
+        for (k = a + 1; k < b; k++) {
+            struct cinst x = v[k];
+            size_t j;
+
+            for (j = k; j > a && cinst_cmp(&v[j - 1], &x) > 0; j--)
+                v[j] = v[j - 1];
+            v[j] = x;
+        }
+    }
+    free(c->ci);
+    c->ci = v;
+    c->capci = c->nci + 1;
+    free(at);
 }
 
 static int
@@ -179,6 +252,25 @@ pc_fail(struct chk *c, const char *where, const char *fmt, ...)
     c->out->n++;
 }
 
+/* where = prefix + name + "'", cut to size as snprintf would (without its cost per GPU). */
+static void
+pc_where(char *where, size_t size, const char *prefix, const char *name)
+{
+    size_t a = strlen(prefix), b = strlen(name);
+
+    GPV_ASSERT(size > a);
+    memcpy(where, prefix, a);
+    if (b > size - 1 - a)
+        b = size - 1 - a;
+    memcpy(where + a, name, b);
+    if (a + b + 1 < size) {
+        where[a + b] = '\'';
+        where[a + b + 1] = '\0';
+    } else {
+        where[a + b] = '\0';
+    }
+}
+
 /* Sorted, de-duplicated copy of an array of strings. */
 static int
 str_cmp(const void *a, const void *b)
@@ -191,8 +283,19 @@ sorted_unique(const char **v, size_t n)
 {
     size_t i, k = 0;
 
-    if (n > 1)
+    if (n > 16) {
         qsort(v, n, sizeof(*v), str_cmp);
+    } else {
+        /* A tenant's few GPUs: insertion sort, without qsort's setup for each tenant. */
+        for (i = 1; i < n; i++) {
+            const char *x = v[i];
+
+            for (k = i; k > 0 && strcmp(v[k - 1], x) > 0; k--)
+                v[k] = v[k - 1];
+            v[k] = x;
+        }
+        k = 0;
+    }
     for (i = 0; i < n; i++)
         if (!k || strcmp(v[k - 1], v[i]))
             v[k++] = v[i];
@@ -235,38 +338,45 @@ check_tenants(struct chk *c)
     c->names = xcalloc(c->nt + 1, sizeof(*c->names));
     c->ti = xcalloc(c->nt + 1, sizeof(*c->ti));
     for (i = 0; i < c->nt; i++) {
-        const struct gpv_val *t = c->tenants->items[i], *cv = gpv_val_get(t, "compute");
+        const struct gpv_val *t = c->tenants->items[i], *cv = pc_get(c, t, "compute");
 
-        c->names[i].name = pc_sget(t, "name");
+        c->names[i].name = pc_sget(c, t, "name");
         c->names[i].idx = i;
         c->ti[i].v = t;
         c->ti[i].name = c->names[i].name;
         c->ti[i].compute = cv && cv->type != GPV_V_NULL ? pl_num(cv) : 0.0;
-        c->ti[i].gpu = pc_find(c, pc_sget(t, "gpu"));
+        c->ti[i].cv = cv;
+        c->ti[i].gpu = pc_find(c, pc_sget(c, t, "gpu"));
+        c->ti[i].method = pc_sget(c, t, "method");
+        c->ti[i].profile = pc_sget(c, t, "profile");
+        c->ti[i].mig_profile = pc_sget(c, t, "mig_profile");
+        c->ti[i].memory_mib = pc_iget(c, t, "memory_mib", -1);
+        c->ti[i].whole_gpus = pc_iget(c, t, "whole_gpus", 1);
     }
+    index_tenants(c);
     if (c->nt > 1)
         qsort(c->names, c->nt, sizeof(*c->names), tname_cmp);
     for (i = 0; i + 1 < c->nt; i++) {
         if (!strcmp(c->names[i].name, c->names[i + 1].name) &&
             (i == 0 || strcmp(c->names[i - 1].name, c->names[i].name))) {
-            snprintf(where, sizeof(where), "tenant '%s'", c->names[i].name);
+            pc_where(where, sizeof(where), "tenant '", c->names[i].name);
             pc_fail(c, where, "is listed more than once in tenants");
         }
     }
     for (i = 0; i < c->nt; i++) {
         const struct gpv_val *t = c->tenants->items[i];
-        const char *m = pc_sget(t, "method");
+        const char *m = c->ti[i].method;
         struct gpv_error e;
 
         c->out->checks++;
-        snprintf(where, sizeof(where), "tenant '%s'", c->ti[i].name);
+        pc_where(where, sizeof(where), "tenant '", c->ti[i].name);
         if (!method_mode(m))
             pc_fail(c, where,
                     "method '%s' is not passthrough, vgpu, mig, mig-vgpu, time-slicing or mps", m);
         if (!c->ti[i].gpu)
-            pc_fail(c, where, "%s", pl_model_problem(&e, c->db, pc_sget(t, "gpu")));
-        if (pc_iget(t, "replicas", 0) < 1)
-            pc_fail(c, where, "%lld replicas", pc_iget(t, "replicas", 0));
+            pc_fail(c, where, "%s", pl_model_problem(&e, c->db, pc_sget(c, t, "gpu")));
+        if (pc_iget(c, t, "replicas", 0) < 1)
+            pc_fail(c, where, "%lld replicas", pc_iget(c, t, "replicas", 0));
         if (c->ti[i].compute < 0 || c->ti[i].compute > 1.0 + GPV_VGPU_SHARE_EPS)
             pc_fail(c, where, "compute %g is not a share of one GPU", c->ti[i].compute);
     }
@@ -285,7 +395,7 @@ check_unplaced(struct chk *c)
     /* Sorted by name, then position: every entry after the first of a run of equal names
      * repeats an earlier one. Sorting keeps large plans fast. */
     for (i = 0; i < unplaced->n; i++) {
-        unames[i].name = pc_sget(unplaced->items[i], "tenant");
+        unames[i].name = pc_sget(c, unplaced->items[i], "tenant");
         unames[i].idx = i;
     }
     if (unplaced->n > 1)
@@ -294,17 +404,17 @@ check_unplaced(struct chk *c)
         if (!strcmp(unames[i - 1].name, unames[i].name))
             repeated[unames[i].idx] = true;
     for (i = 0; i < unplaced->n; i++) {
-        const char *un = pc_sget(unplaced->items[i], "tenant");
+        const char *un = pc_sget(c, unplaced->items[i], "tenant");
 
-        long t = pc_tname_find(c->names, c->nt, un);
+        long t = pc_tenant(c, un);
 
         c->out->checks++;
-        snprintf(where, sizeof(where), "tenant '%s'", un);
+        pc_where(where, sizeof(where), "tenant '", un);
         if (t >= 0) {
             /* Partly placed: the replicas left out are the ones the tenant does not place. */
             const struct gpv_val *tv = c->ti[t].v;
-            long long reps = pc_iget(tv, "replicas", 0), placed = pc_iget(tv, "placed", reps);
-            long long left = pc_iget(unplaced->items[i], "replicas", -1);
+            long long reps = pc_iget(c, tv, "replicas", 0), placed = pc_iget(c, tv, "placed", reps);
+            long long left = pc_iget(c, unplaced->items[i], "replicas", -1);
 
             if (placed >= reps)
                 pc_fail(c, where, "is both placed and unplaced");
@@ -316,7 +426,7 @@ check_unplaced(struct chk *c)
         if (repeated[i])
             pc_fail(c, where, "is listed more than once in unplaced");
         if (!c->pol->allow_unplaced) {
-            const struct gpv_val *rs = gpv_val_get(unplaced->items[i], "reasons");
+            const struct gpv_val *rs = pc_get(c, unplaced->items[i], "reasons");
 
             if (rs->n && rs->items[0]->type == GPV_V_STR)
                 pc_fail(c, where, "is unplaced: %s%s (--allow-unplaced accepts that)",
@@ -338,7 +448,7 @@ check_gpu_ids(struct chk *c)
     size_t i;
 
     for (i = 0; i < c->ng; i++) {
-        gnames[i].name = pc_sget(c->gpus->items[i], "id");
+        gnames[i].name = c->gi[i].id;
         gnames[i].idx = i;
     }
     if (c->ng > 1)
@@ -346,7 +456,7 @@ check_gpu_ids(struct chk *c)
     for (i = 0; i + 1 < c->ng; i++)
         if (!strcmp(gnames[i].name, gnames[i + 1].name) &&
             (i == 0 || strcmp(gnames[i - 1].name, gnames[i].name))) {
-            snprintf(where, sizeof(where), "gpu '%s'", gnames[i].name);
+            pc_where(where, sizeof(where), "gpu '", gnames[i].name);
             pc_fail(c, where, "the id is used by more than one GPU");
         }
     free(gnames);
@@ -356,14 +466,14 @@ check_gpu_ids(struct chk *c)
 static void
 collect_instances(struct chk *c, const char *where, size_t g, const struct gpv_gpu *gpu)
 {
-    const struct gpv_val *gv = c->gpus->items[g], *ins = gpv_val_get(gv, "instances");
-    const char *mode = pc_sget(gv, "mode");
+    const struct gpv_val *ins = c->gi[g].ins;
+    const char *mode = c->gi[g].mode;
     size_t j;
 
     for (j = 0; j < ins->n; j++) {
         const struct gpv_val *x = ins->items[j];
-        const char *tn = pc_sget(x, "tenant"), *pn = pc_sget(x, "profile");
-        long t = pc_tname_find(c->names, c->nt, tn);
+        const char *tn = pc_sget(c, x, "tenant"), *pn = pc_sget(c, x, "profile");
+        long t = pc_tenant(c, tn);
         int p;
 
         if (!gpu)
@@ -371,9 +481,9 @@ collect_instances(struct chk *c, const char *where, size_t g, const struct gpv_g
         else if (!strcmp(mode, "passthrough"))
             c->mem_alloc += gpu->memory_mib;
         else if (!strcmp(mode, "vgpu") && pn && gpu->vgpu &&
-                 (p = gpv_gpu_find_vgpu_type(gpu, pn)) >= 0)
+                 (p = gpv_gpu_find_vgpu_type_cached(&c->names_cache, gpu, pn)) >= 0)
             c->mem_alloc += gpu->vgpu->types[p].framebuffer_mib;
-        else if (pn && gpu->mig && (p = gpv_gpu_find_profile(gpu, pn)) >= 0)
+        else if (pn && gpu->mig && (p = gpv_gpu_find_profile_cached(&c->names_cache, gpu, pn)) >= 0)
             c->mem_alloc += gpu->mig->profiles[p].memory_mib;
         if (t < 0) {
             pc_fail(c, where, "instance %zu belongs to '%s', who is not in tenants", j, tn);
@@ -384,10 +494,12 @@ collect_instances(struct chk *c, const char *where, size_t g, const struct gpv_g
             c->ci = xreallocarray(c->ci, c->capci, sizeof(*c->ci));
         }
         c->ci[c->nci].tenant = t;
-        c->ci[c->nci].replica = pc_iget(x, "replica", -1);
-        c->ci[c->nci].part = pc_iget(x, "part", 0);
+        c->ci[c->nci].replica = pc_iget(c, x, "replica", -1);
+        c->ci[c->nci].part = pc_iget(c, x, "part", 0);
         c->ci[c->nci].gpu = g;
         c->ci[c->nci].idx = j;
+        c->ci[c->nci].x = x;
+        c->ci[c->nci].profile = pn;
         c->nci++;
     }
 }
@@ -397,14 +509,14 @@ static void
 check_gpu(struct chk *c, size_t g)
 {
     const struct gpv_plan_policy *pol = c->pol;
-    const struct gpv_val *gv = c->gpus->items[g], *ins = gpv_val_get(gv, "instances");
-    const char *id = pc_sget(gv, "id"), *model = pc_sget(gv, "model"), *mode = pc_sget(gv, "mode");
-    const struct gpv_gpu *gpu = pc_find(c, model);
+    const struct gpv_val *gv = c->gpus->items[g], *ins = c->gi[g].ins;
+    const char *id = c->gi[g].id, *model = c->gi[g].model, *mode = c->gi[g].mode;
+    const struct gpv_gpu *gpu = c->gi[g].gpu;
     char where[512];
     size_t j;
 
     c->out->checks++;
-    snprintf(where, sizeof(where), "gpu '%s'", id);
+    pc_where(where, sizeof(where), "gpu '", id);
     if (!gpu) {
         struct gpv_error e;
 
@@ -444,18 +556,18 @@ check_gpu(struct chk *c, size_t g)
  * none matches (the tenant's own keys then say what is wrong). *gpu: that part's model.
  */
 static const struct gpv_val *
-tenant_part(struct chk *c, size_t t, const struct gpv_val *g, const struct gpv_gpu **gpu)
+tenant_part(struct chk *c, size_t t, const struct ginfo *g, const struct gpv_gpu **gpu)
 {
-    const struct gpv_val *parts = gpv_val_get(c->ti[t].v, "parts");
-    const struct gpv_gpu *gm = pc_find(c, pc_sget(g, "model"));
-    const char *mode = pc_sget(g, "mode");
+    const struct gpv_val *parts = pc_get(c, c->ti[t].v, "parts");
+    const struct gpv_gpu *gm = g->gpu;
+    const char *mode = g->mode;
     size_t i;
 
     *gpu = c->ti[t].gpu;
     for (i = 0; parts && parts->type == GPV_V_ARR && i < parts->n; i++) {
         const struct gpv_val *pv = parts->items[i];
-        const char *pm = pc_sget(pv, "method");
-        const struct gpv_gpu *pg = pc_find(c, pc_sget(pv, "gpu"));
+        const char *pm = pc_sget(c, pv, "method");
+        const struct gpv_gpu *pg = pc_find(c, pc_sget(c, pv, "gpu"));
 
         if (pg && pg == gm && pm && mode && !strcmp(pm, mode)) {
             *gpu = pg;
@@ -469,32 +581,34 @@ tenant_part(struct chk *c, size_t t, const struct gpv_val *g, const struct gpv_g
 static void
 check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
 {
-    const struct gpv_val *g = c->gpus->items[c->ci[k].gpu];
-    const struct gpv_val *x = gpv_val_get(g, "instances")->items[c->ci[k].idx];
+    const struct ginfo *g = &c->gi[c->ci[k].gpu];
+    const struct gpv_val *x = c->ci[k].x;
     const struct gpv_gpu *tg;
     const struct gpv_val *tv = tenant_part(c, t, g, &tg);
-    const char *method = pc_sget(tv, "method"), *prof = pc_sget(tv, "profile");
-    const char *migp = pc_sget(tv, "mig_profile"), *xp = pc_sget(x, "profile");
-    const char *up = pc_sget(x, "upgraded_from"), *mode = pc_sget(g, "mode"),
-               *gid = pc_sget(g, "id");
+    bool own = tv == c->ti[t].v; /* the tenant itself, whose members are read already */
+    const char *method = own ? c->ti[t].method : pc_sget(c, tv, "method");
+    const char *prof = own ? c->ti[t].profile : pc_sget(c, tv, "profile");
+    const char *migp = own ? c->ti[t].mig_profile : pc_sget(c, tv, "mig_profile");
+    const char *xp = c->ci[k].profile, *up, *mode = g->mode, *gid = g->id;
 
     if (strcmp(mode, method))
         pc_fail(c, where, "its method is %s but gpu '%s' is in %s mode", method, gid, mode);
-    if (tg && pc_find(c, pc_sget(g, "model")) != tg) {
-        pc_fail(c, where, "decided for %s but placed on gpu '%s', a %s", tg->id, gid,
-                pc_sget(g, "model"));
+    if (tg && g->gpu != tg) {
+        pc_fail(c, where, "decided for %s but placed on gpu '%s', a %s", tg->id, gid, g->model);
     } else if (tg && (!strcmp(method, "mig") || !strcmp(method, "vgpu"))) {
         if (!xp || !prof) {
             pc_fail(c, where, "an instance on gpu '%s' has no profile", gid);
         } else if (strcmp(xp, prof)) {
-            int big = gpv_gpu_find_profile(tg, xp), small = gpv_gpu_find_profile(tg, prof);
+            int big = gpv_gpu_find_profile_cached(&c->names_cache, tg, xp),
+                small = gpv_gpu_find_profile_cached(&c->names_cache, tg, prof);
 
+            up = pc_sget(c, x, "upgraded_from");
             if (!strcmp(method, "vgpu") || !up || strcmp(up, prof) ||
                 !gpv_pack_mig_serves(tg, big, small))
                 pc_fail(c, where, "has %s on gpu '%s' but was decided %s", xp, gid, prof);
         }
     } else if (tg && !strcmp(method, "mig-vgpu")) {
-        const char *xv = pc_sget(x, "vgpu_type");
+        const char *xv = pc_sget(c, x, "vgpu_type");
 
         if (!xv || !prof || strcmp(xv, prof) || !xp || !migp || strcmp(xp, migp))
             pc_fail(c, where, "has %s on %s on gpu '%s' but was decided %s on %s", xv ? xv : "null",
@@ -509,20 +623,19 @@ check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
 static bool
 check_fit(struct chk *c, const char *where, size_t t, size_t k)
 {
-    const struct gpv_val *tv = c->ti[t].v, *g = c->gpus->items[c->ci[k].gpu];
-    const struct gpv_val *x = gpv_val_get(g, "instances")->items[c->ci[k].idx];
-    const struct gpv_val *cv = gpv_val_get(tv, "compute");
+    const struct ginfo *g = &c->gi[c->ci[k].gpu];
+    const struct gpv_val *x = c->ci[k].x, *cv = c->ti[t].cv;
     const struct gpv_gpu *tg = c->ti[t].gpu;
-    const char *method = pc_sget(tv, "method"), *xp = pc_sget(x, "profile"),
-               *gid = pc_sget(g, "id");
-    long long need = pc_iget(tv, "memory_mib", -1), have = -1;
+    const char *method = c->ti[t].method, *xp = c->ci[k].profile, *gid = g->id;
+    long long need = c->ti[t].memory_mib, have = -1;
     int p;
 
-    if (!tg || pc_find(c, pc_sget(g, "model")) != tg)
+    if (!tg || g->gpu != tg)
         return true; /* reported by check_tenant_instance() */
     if (!strcmp(method, "passthrough")) {
-        have = pc_iget(tv, "whole_gpus", 1) * tg->memory_mib;
-    } else if (!strcmp(method, "mig") && xp && tg->mig && (p = gpv_gpu_find_profile(tg, xp)) >= 0) {
+        have = c->ti[t].whole_gpus * tg->memory_mib;
+    } else if (!strcmp(method, "mig") && xp && tg->mig &&
+               (p = gpv_gpu_find_profile_cached(&c->names_cache, tg, xp)) >= 0) {
         const struct gpv_mig_profile *mp = &tg->mig->profiles[p];
 
         have = mp->memory_mib;
@@ -533,11 +646,11 @@ check_fit(struct chk *c, const char *where, size_t t, size_t k)
             return false;
         }
     } else if ((!strcmp(method, "vgpu") || !strcmp(method, "mig-vgpu")) && tg->vgpu) {
-        const char *tn = !strcmp(method, "vgpu") ? xp : pc_sget(x, "vgpu_type");
+        const char *tn = !strcmp(method, "vgpu") ? xp : pc_sget(c, x, "vgpu_type");
 
         /* A multi-vGPU replica holds whole_gpus vGPUs of the type, one per GPU. */
-        if (tn && (p = gpv_gpu_find_vgpu_type(tg, tn)) >= 0)
-            have = pc_iget(tv, "whole_gpus", 1) * tg->vgpu->types[p].framebuffer_mib;
+        if (tn && (p = gpv_gpu_find_vgpu_type_cached(&c->names_cache, tg, tn)) >= 0)
+            have = c->ti[t].whole_gpus * tg->vgpu->types[p].framebuffer_mib;
     }
     if (need > 0 && have >= 0 && need > have) {
         pc_fail(c, where, "needs %lld MiB but its instance on gpu '%s' has %lld MiB", need, gid,
@@ -559,8 +672,7 @@ check_spread(struct chk *c, const char *where, size_t a, size_t b)
         qsort(tmp, b - a, sizeof(*tmp), cinst_gpu_cmp);
     for (k = 1; k < b - a; k++) {
         if (tmp[k].gpu == tmp[k - 1].gpu) {
-            pc_fail(c, where, "spread, but two replicas share gpu '%s'",
-                    pc_sget(c->gpus->items[tmp[k].gpu], "id"));
+            pc_fail(c, where, "spread, but two replicas share gpu '%s'", c->gi[tmp[k].gpu].id);
             break;
         }
     }
@@ -571,13 +683,13 @@ check_spread(struct chk *c, const char *where, size_t a, size_t b)
 static void
 check_listed_gpus(struct chk *c, const char *where, size_t t, size_t a, size_t b)
 {
-    const struct gpv_val *listed = gpv_val_get(c->ti[t].v, "gpus");
+    const struct gpv_val *listed = pc_get(c, c->ti[t].v, "gpus");
     const char **have = xcalloc(b - a + 1, sizeof(char *));
     const char **want = xcalloc(listed->n + 1, sizeof(char *));
     size_t nh, nw, k;
 
     for (k = a; k < b; k++)
-        have[k - a] = pc_sget(c->gpus->items[c->ci[k].gpu], "id");
+        have[k - a] = c->gi[c->ci[k].gpu].id;
     nh = sorted_unique(have, b - a);
     for (k = 0; k < listed->n; k++)
         want[k] = listed->items[k]->s;
@@ -597,18 +709,18 @@ check_listed_gpus(struct chk *c, const char *where, size_t t, size_t a, size_t b
 static void
 check_tenant(struct chk *c, size_t t, size_t a, size_t b)
 {
-    const struct gpv_val *tv = c->ti[t].v, *pv = gpv_val_get(tv, "parts");
-    const char *method = pc_sget(tv, "method");
-    long long reps = pc_iget(tv, "replicas", 0), parts = 1, got = (long long)(b - a);
-    long long want, placed = pc_iget(tv, "placed", reps);
+    const struct gpv_val *tv = c->ti[t].v, *pv = pc_get(c, tv, "parts");
+    const char *method = c->ti[t].method;
+    long long reps = pc_iget(c, tv, "replicas", 0), parts = 1, got = (long long)(b - a);
+    long long want, placed = pc_iget(c, tv, "placed", reps);
     bool dup = false, bad_idx = false, fits = true;
     char where[512];
     enum gpv_method mm;
     size_t k;
 
-    snprintf(where, sizeof(where), "tenant '%s'", c->ti[t].name);
+    pc_where(where, sizeof(where), "tenant '", c->ti[t].name);
     if (!strcmp(method, "passthrough") || !strcmp(method, "vgpu"))
-        parts = pc_iget(tv, "whole_gpus", 1); /* vgpu: several vGPUs per replica, one per GPU */
+        parts = c->ti[t].whole_gpus; /* vgpu: several vGPUs per replica, one per GPU */
     want = placed * parts;
     if (pv && pv->type == GPV_V_ARR && pv->n) {
         /* Replicas on several options: each part's replicas times its whole GPUs. */
@@ -616,8 +728,8 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
 
         want = 0;
         for (k = 0; k < pv->n; k++) {
-            long long r = pc_iget(pv->items[k], "replicas", 0);
-            long long w = pc_iget(pv->items[k], "whole_gpus", 1);
+            long long r = pc_iget(c, pv->items[k], "replicas", 0);
+            long long w = pc_iget(c, pv->items[k], "whole_gpus", 1);
 
             sum += r;
             want += r * w;
@@ -649,203 +761,11 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
         pc_fail(c, where, "a replica is placed more than once");
     if (bad_idx)
         pc_fail(c, where, "an instance names a replica it does not have");
-    if (gpv_val_get(tv, "spread")->b && b > a)
+    if (pc_get(c, tv, "spread")->b && b > a)
         check_spread(c, where, a, b);
     check_listed_gpus(c, where, t, a, b);
     if (c->pol->methods && gpv_method_parse(&mm, method) && !(c->pol->methods & (1u << mm)))
         pc_fail(c, where, "uses %s, which --method does not allow", method);
-}
-
-/* The summary's counts agree with the plan. */
-static void
-check_summary(struct chk *c)
-{
-    const struct gpv_val *sum = c->sum;
-    long long used = pc_iget(sum, "gpus_used", -1), lb = pc_iget(sum, "lower_bound", -1);
-    long long ntot = pc_iget(sum, "tenants", -1), npl = pc_iget(sum, "placed", -1);
-    long long nun = pc_iget(sum, "unplaced", -1);
-    size_t ng = c->ng, nt = c->nt, nu = c->unplaced->n;
-
-    c->out->checks++;
-    if (used != (long long)ng)
-        pc_fail(c, "summary", "gpus_used is %lld but the plan has %zu GPUs", used, ng);
-    if (lb > (long long)ng)
-        pc_fail(c, "summary", "lower_bound %lld is above the %zu GPUs used", lb, ng);
-    if (npl != (long long)nt)
-        pc_fail(c, "summary", "placed is %lld but tenants lists %zu", npl, nt);
-    if (nun != (long long)nu)
-        pc_fail(c, "summary", "unplaced is %lld but unplaced lists %zu", nun, nu);
-    /* A partly placed tenant is in both lists. */
-    if (ntot != (long long)(nt + nu - c->both))
-        pc_fail(c, "summary", "tenants is %lld but the plan accounts for %zu", ntot,
-                nt + nu - c->both);
-}
-
-/*
- * summary.models against the GPUs: each model's count, bound and optimality, and the totals,
- * gap and cost recomputed from them (the policies then use the recomputed cost).
- */
-static void
-check_models(struct chk *c)
-{
-    const struct gpv_val *models = gpv_val_get(c->sum, "models");
-    const struct gpv_val *ph = gpv_val_get(gpv_val_get(c->sum, "cost"), "per_hour");
-    const struct gpv_val *pm = gpv_val_get(gpv_val_get(c->sum, "cost"), "per_month");
-    const struct gpv_val *lbc, *oc;
-    long long lb_sum = 0, used_in_models = 0, ninst = 0, bound;
-    bool all_optimal = true, cost_known = true;
-    double cost = 0.0;
-    size_t m, g, o;
-    char where[300];
-
-    c->cost = -1.0;
-    if (!models)
-        return;
-    c->out->checks++;
-    for (g = 0; g < c->ng; g++)
-        ninst += (long long)gpv_val_get(c->gpus->items[g], "instances")->n;
-    if (pc_iget(c->sum, "instances", -1) != ninst)
-        pc_fail(c, "summary", "instances is %lld but the GPUs hold %lld",
-                pc_iget(c->sum, "instances", -1), ninst);
-    for (m = 0; m < models->n; m++) {
-        const struct gpv_val *mv = models->items[m], *cph = gpv_val_get(mv, "cost_per_hour");
-        const char *id = pc_sget(mv, "gpu");
-        long long n = 0, gpus = pc_iget(mv, "gpus", -1), lb = pc_iget(mv, "lower_bound", -1);
-        bool opt = gpv_val_get(mv, "optimal")->b;
-
-        snprintf(where, sizeof(where), "summary.models '%.200s'", id);
-        /* A model may have several fleet entries (vGPU modes, sharing): their GPUs add up. */
-        for (o = 0; o < m && strcmp(pc_sget(models->items[o], "gpu"), id); o++)
-            ;
-        if (o == m) {
-            long long listed = 0;
-
-            for (g = 0; g < c->ng; g++)
-                n += !strcmp(pc_sget(c->gpus->items[g], "model"), id);
-            for (o = m; o < models->n; o++)
-                if (!strcmp(pc_sget(models->items[o], "gpu"), id))
-                    listed += pc_iget(models->items[o], "gpus", -1);
-            if (listed != n)
-                pc_fail(c, where, "gpus is %lld but the plan has %lld GPUs of the model", listed,
-                        n);
-        }
-        if (lb > gpus)
-            pc_fail(c, where, "lower_bound %lld is above its %lld GPUs", lb, gpus);
-        if (opt && lb != gpus)
-            pc_fail(c, where, "optimal, but its lower bound %lld is not its %lld GPUs", lb, gpus);
-        n = gpus;
-        used_in_models += n;
-        lb_sum += lb;
-        all_optimal = all_optimal && opt;
-        if (n > 0 && cph->type == GPV_V_NULL)
-            cost_known = false;
-        else if (n > 0)
-            cost += (double)n * pl_num(cph);
-    }
-    if (used_in_models != (long long)c->ng)
-        pc_fail(c, "summary", "models account for %lld GPUs but the plan has %zu", used_in_models,
-                c->ng);
-    /* The models' bounds are for the choices made (lower_bound_choices, optimal_choices);
-     * summary.lower_bound is over every allowed choice, and optimal means it is reached. */
-    bound = pc_iget(c->sum, "lower_bound", -1);
-    lbc = gpv_val_get(c->sum, "lower_bound_choices");
-    oc = gpv_val_get(c->sum, "optimal_choices");
-    if (!lbc || !oc) {
-        /* An older plan, without them: its one bound was the models'. */
-        lbc = gpv_val_get(c->sum, "lower_bound");
-        oc = gpv_val_get(c->sum, "optimal");
-    }
-    if (pl_num(lbc) != (double)lb_sum)
-        pc_fail(c, "summary",
-                "the bound for the choices made is %lld but the models' bounds "
-                "add up to %lld",
-                (long long)pl_num(lbc), lb_sum);
-    if (oc->b != all_optimal)
-        pc_fail(c, "summary", "optimality for the choices made is %s but %s",
-                oc->b ? "true" : "false",
-                all_optimal ? "every model is optimal" : "a model is not");
-    if (pc_iget(c->sum, "gap", -1) != (long long)c->ng - bound)
-        pc_fail(c, "summary", "gap is %lld but gpus_used - lower_bound is %lld",
-                pc_iget(c->sum, "gap", -1), (long long)c->ng - bound);
-    /* optimal: proven at the GPU bound, or (every model priced) at the cost bound; a plan may
-     * meet the GPU bound and still not be proven (replicas left out, or a higher cost). */
-    {
-        const struct gpv_val *cv = gpv_val_get(c->sum, "cost");
-        const struct gpv_val *clb = cv ? gpv_val_get(cv, "lower_bound_per_hour") : NULL;
-        bool at_cost = clb && clb->type != GPV_V_NULL && ph->type != GPV_V_NULL &&
-                       pl_num(ph) <= pl_num(clb) + 1e-6 * (1.0 + pl_num(clb));
-
-        if (gpv_val_get(c->sum, "optimal")->b && bound != (long long)c->ng && !at_cost)
-            pc_fail(c, "summary",
-                    "optimal is true but the lower bound %lld is not the %zu GPUs "
-                    "used",
-                    bound, c->ng);
-        if (clb && clb->type != GPV_V_NULL && ph->type != GPV_V_NULL &&
-            pl_num(clb) > pl_num(ph) + 1e-6 * (1.0 + pl_num(ph)))
-            pc_fail(c, "summary", "cost.lower_bound_per_hour %g is above the plan's cost %g",
-                    pl_num(clb), pl_num(ph));
-    }
-    if (!cost_known) {
-        if (ph->type != GPV_V_NULL)
-            pc_fail(c, "summary", "cost.per_hour is %g but a model used has no cost_per_hour",
-                    pl_num(ph));
-        return;
-    }
-    c->cost = cost;
-    if (ph->type == GPV_V_NULL || fabs(pl_num(ph) - cost) > 1e-3 * (1.0 + cost))
-        pc_fail(c, "summary", "cost.per_hour is %s but the GPUs cost %.4f per hour",
-                ph->type == GPV_V_NULL ? "null" : "wrong", cost);
-    if (pm && pm->type != GPV_V_NULL &&
-        fabs(pl_num(pm) - cost * 730.0) > 1e-3 * (1.0 + cost * 730.0))
-        pc_fail(c, "summary", "cost.per_month is %g but 730 hours cost %.4f", pl_num(pm),
-                cost * 730.0);
-}
-
-/* The policies on the whole plan: GPUs, gap, optimality, cost, utilisation. */
-static void
-check_policies(struct chk *c)
-{
-    const struct gpv_plan_policy *pol = c->pol;
-    long long lb = pc_iget(c->sum, "lower_bound", -1), ng = (long long)c->ng;
-
-    if (pol->max_gpus >= 0) {
-        c->out->checks++;
-        if (ng > pol->max_gpus)
-            pc_fail(c, "policy", "the plan uses %lld GPUs, more than --max-gpus %lld", ng,
-                    pol->max_gpus);
-    }
-    if (pol->max_gap >= 0) {
-        c->out->checks++;
-        if (ng - lb > pol->max_gap)
-            pc_fail(c, "policy",
-                    "%lld GPUs above the lower bound of %lld, more than --max-gap %lld", ng - lb,
-                    lb, pol->max_gap);
-    }
-    if (pol->require_optimal) {
-        c->out->checks++;
-        if (!gpv_val_get(c->sum, "optimal")->b)
-            pc_fail(c, "policy", "the plan is not proven optimal (%lld GPUs, lower bound %lld)", ng,
-                    lb);
-    }
-    if (pol->max_cost >= 0) {
-        c->out->checks++;
-        /* The recomputed cost, whatever summary.cost says. */
-        if (c->cost < 0)
-            pc_fail(c, "policy",
-                    "the cost is unknown (the fleet gives no cost_per_hour), so "
-                    "--max-cost cannot hold");
-        else if (c->cost > pol->max_cost + 1e-9)
-            pc_fail(c, "policy", "the plan costs %.2f per hour, more than --max-cost %.2f", c->cost,
-                    pol->max_cost);
-    }
-    if (pol->min_utilization >= 0) {
-        double u = c->mem_total ? (double)c->mem_alloc / c->mem_total : 0.0;
-
-        c->out->checks++;
-        if (u + 1e-9 < pol->min_utilization)
-            pc_fail(c, "policy", "memory utilisation is %.1f%%, below --min-utilization %.1f%%",
-                    u * 100.0, pol->min_utilization * 100.0);
-    }
 }
 
 /* pl_nodes_check()'s findings. */
@@ -867,6 +787,8 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     if ((rc = pl_shape(plan, name, err)) || (rc = pl_schema(plan, name, err)))
         return rc;
     memset(&c, 0, sizeof(c));
+    gpv_val_cache_init(&c.cache);
+    gpv_db_cache_init(&c.names_cache);
     c.out = out;
     c.db = db;
     c.pol = pol;
@@ -878,6 +800,16 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     c.ng = c.gpus->n;
     out->gpus = (int)c.ng;
 
+    c.gi = xcalloc(c.ng + 1, sizeof(*c.gi));
+    for (g = 0; g < c.ng; g++) {
+        const struct gpv_val *gv = c.gpus->items[g];
+
+        c.gi[g].id = pc_sget(&c, gv, "id");
+        c.gi[g].model = pc_sget(&c, gv, "model");
+        c.gi[g].mode = pc_sget(&c, gv, "mode");
+        c.gi[g].ins = pc_get(&c, gv, "instances");
+        c.gi[g].gpu = pc_find(&c, c.gi[g].model);
+    }
     check_tenants(&c);
     check_unplaced(&c);
     out->tenants = (int)(c.nt + c.unplaced->n - c.both);
@@ -885,9 +817,7 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     for (g = 0; g < c.ng; g++)
         check_gpu(&c, g);
     /* Each tenant's instances are a run of the sorted collection. */
-    if (c.nci)
-        if (c.nci > 1)
-            qsort(c.ci, c.nci, sizeof(*c.ci), cinst_cmp);
+    sort_instances(&c);
     for (t = 0; t < c.nt; t++) {
         while (a < c.nci && c.ci[a].tenant < (long)t)
             a++;
@@ -896,11 +826,13 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
         check_tenant(&c, t, a, b);
     }
     out->checks += pl_nodes_check(plan, db, node_finding, &c);
-    check_summary(&c);
-    check_models(&c);
-    check_policies(&c);
+    pc_check_summary(&c);
+    pc_check_models(&c);
+    pc_check_policies(&c);
     free(c.names);
+    free(c.tidx);
     free(c.ti);
+    free(c.gi);
     free(c.ci);
     return 0;
 }

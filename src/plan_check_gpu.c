@@ -51,9 +51,9 @@ pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
     }
     for (j = 0; j < ins->n; j++) {
         const struct gpv_val *x = ins->items[j];
-        const char *pn = pc_sget(x, "profile"), *vt = pc_sget(x, "vgpu_type");
-        long long start = pc_iget(x, "start", -1), size = pc_iget(x, "size", -1);
-        int p = pn ? gpv_gpu_find_profile(gpu, pn) : -1;
+        const char *pn = pc_sget(c, x, "profile"), *vt = pc_sget(c, x, "vgpu_type");
+        long long start = pc_iget(c, x, "start", -1), size = pc_iget(c, x, "size", -1);
+        int p = pn ? gpv_gpu_find_profile_cached(&c->names_cache, gpu, pn) : -1;
 
         c->out->checks++;
         if (p < 0) {
@@ -71,7 +71,7 @@ pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
             pc_fail(c, where, "instance %zu: size %lld, but %s takes %d units", j, size, pn,
                     gpu->mig->profiles[p].size);
         if (vgpu) {
-            int t = vt && gpu->vgpu ? gpv_gpu_find_vgpu_type(gpu, vt) : -1;
+            int t = vt && gpu->vgpu ? gpv_gpu_find_vgpu_type_cached(&c->names_cache, gpu, vt) : -1;
 
             if (t < 0)
                 pc_fail(c, where, "instance %zu: '%s' is not a vGPU type of %s", j,
@@ -92,8 +92,8 @@ void
 pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
                   const struct gpv_val *g)
 {
-    const struct gpv_val *ins = gpv_val_get(g, "instances");
-    const char *vm = pc_sget(g, "vgpu_mode"), *sn = pc_sget(g, "scheduler");
+    const struct gpv_val *ins = pc_get(c, g, "instances");
+    const char *vm = pc_sget(c, g, "vgpu_mode"), *sn = pc_sget(c, g, "scheduler");
     struct gpv_vgpu_resident *res;
     struct gpv_vgpu_verdict vd;
     enum gpv_sched sched;
@@ -112,10 +112,10 @@ pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
     res = xcalloc(ins->n + 1, sizeof(*res));
     for (j = 0; j < ins->n; j++) {
         const struct gpv_val *x = ins->items[j];
-        const char *pn = pc_sget(x, "profile"), *tn = pc_sget(x, "tenant");
-        long long size = pc_iget(x, "size", -1), start = pc_iget(x, "start", -1);
-        int t = pn ? gpv_gpu_find_vgpu_type(gpu, pn) : -1;
-        long ti_idx = tn ? pc_tname_find(c->names, c->nt, tn) : -1;
+        const char *pn = pc_sget(c, x, "profile"), *tn = pc_sget(c, x, "tenant");
+        long long size = pc_iget(c, x, "size", -1), start = pc_iget(c, x, "start", -1);
+        int t = pn ? gpv_gpu_find_vgpu_type_cached(&c->names_cache, gpu, pn) : -1;
+        long ti_idx = pc_tenant(c, tn);
 
         c->out->checks++;
         if (t < 0) {
@@ -171,8 +171,8 @@ void
 pc_check_share_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
                    const struct gpv_val *g, bool mps)
 {
-    const struct gpv_val *ins = gpv_val_get(g, "instances");
-    long long replicas = pc_iget(g, "replicas", 0), mib = 0, cm;
+    const struct gpv_val *ins = pc_get(c, g, "instances");
+    long long replicas = pc_iget(c, g, "replicas", 0), mib = 0, cm;
     int most = mps ? GPV_MPS_CLIENTS_MAX : GPV_SHARING_REPLICAS_MAX;
     bool *seen;
     double compute = 0;
@@ -183,7 +183,7 @@ pc_check_share_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
                 replicas);
         return;
     }
-    cm = pc_iget(g, "client_memory_mib", -1);
+    cm = pc_iget(c, g, "client_memory_mib", -1);
     if (mps && cm != gpu->memory_mib / replicas)
         pc_fail(c, where, "client_memory_mib %lld is not the GPU's memory / replicas (%lld)", cm,
                 gpu->memory_mib / replicas);
@@ -195,8 +195,8 @@ pc_check_share_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
     seen = xcalloc((size_t)replicas, sizeof(bool));
     for (j = 0; j < ins->n; j++) {
         const struct gpv_val *x = ins->items[j];
-        long t = pc_tname_find(c->names, c->nt, pc_sget(x, "tenant"));
-        long long k = pc_iget(x, "start", -1), need;
+        long t = pc_tenant(c, pc_sget(c, x, "tenant"));
+        long long k = pc_iget(c, x, "start", -1), need;
 
         if (k < 0 || k >= replicas || seen[k]) {
             pc_fail(c, where, "instance %zu: client index %lld is not a free one of 0 .. %lld", j,
@@ -204,11 +204,11 @@ pc_check_share_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
         } else {
             seen[k] = true;
         }
-        if (pc_sget(x, "profile") || pc_iget(x, "size", -1) != -1)
+        if (pc_sget(c, x, "profile") || pc_iget(c, x, "size", -1) != -1)
             pc_fail(c, where, "instance %zu: a client of a shared GPU has no profile or size", j);
         if (t < 0)
             continue;
-        need = pc_iget(c->ti[t].v, "memory_mib", 0);
+        need = c->ti[t].memory_mib > 0 ? c->ti[t].memory_mib : 0;
         if (mps && need > gpu->memory_mib / replicas)
             pc_fail(c, where,
                     "instance %zu: '%s' needs %lld MiB and MPS gives each of %lld clients %lld", j,

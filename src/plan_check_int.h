@@ -2,11 +2,12 @@
 #define GPUVPLAN_PLAN_CHECK_INT_H
 
 /*
- * Private to the plan checker: plan_check.c (the plan as a whole, the tenants, the summary, the
- * policies) and plan_check_gpu.c (one GPU's layout). The plan's shape is checked first
- * (pl_shape()), so every member read here is present with its type.
+ * Private to the plan checker: plan_check.c (the plan as a whole, the GPUs, the tenants),
+ * plan_check_gpu.c (one GPU's layout) and plan_check_sum.c (the summary, the policies). The
+ * plan's shape is checked first (pl_shape()), so every member read here is present with its type.
  */
 
+#include "gpuvplan/db.h"
 #include "gpuvplan/plan.h"
 
 #include <stdbool.h>
@@ -23,14 +24,26 @@ struct cinst {
     long tenant; /* index into tenants[], -1 unknown */
     long long replica, part;
     size_t gpu;
-    size_t idx; /* within the GPU */
+    size_t idx;              /* within the GPU */
+    const struct gpv_val *x; /* the instance */
+    const char *profile;     /* its profile, NULL when null */
 };
 
+/* A placed tenant's members, read once. */
 struct tinfo {
     const struct gpv_val *v;
-    const char *name;
+    const char *name, *method, *profile, *mig_profile;
     const struct gpv_gpu *gpu; /* the tenant's model, NULL when unknown */
+    const struct gpv_val *cv;  /* compute as written */
     double compute;
+    long long memory_mib, whole_gpus; /* -1 and 1 when absent */
+};
+
+/* A GPU's members, read once. */
+struct ginfo {
+    const char *id, *model, *mode;
+    const struct gpv_val *ins;
+    const struct gpv_gpu *gpu; /* its model, NULL when unknown */
 };
 
 /* One check of one plan: the findings, the plan's parts, and the tables built on the way. */
@@ -45,7 +58,10 @@ struct chk {
     size_t nt, ng;
     struct tname *names; /* placed tenants by name */
     struct tinfo *ti;    /* placed tenants in plan order */
-    struct cinst *ci;    /* instances of known tenants, by tenant, replica, part */
+    struct ginfo *gi;    /* GPUs in plan order */
+    size_t *tidx;        /* hash table of ti[] by name: index + 1, 0 empty (pc_tenant) */
+    size_t capidx;
+    struct cinst *ci; /* instances of known tenants, by tenant, replica, part */
     size_t nci, capci;
     long long mem_total, mem_alloc; /* MiB of the GPUs and allocated on them */
     size_t both;                    /* tenants partly placed: in tenants and in unplaced */
@@ -55,6 +71,8 @@ struct chk {
         const struct gpv_gpu *gpu;
     } memo[PC_MEMO];
     size_t nmemo, next_memo;
+    struct gpv_val_cache cache;      /* member positions, for pc_get */
+    struct gpv_db_cache names_cache; /* MIG profiles and vGPU types by name */
 };
 
 /* Adds a finding: where ("gpu 'h100-80gb-2'", "summary") and a printf-style what. */
@@ -64,11 +82,17 @@ void pc_fail(struct chk *c, const char *where, const char *fmt, ...)
 #endif
     ;
 
-/* Member k of object o as a string, or NULL when absent or not a string. */
-const char *pc_sget(const struct gpv_val *o, const char *k);
+/*
+ * Member k of object o, or NULL when absent (gpv_val_get through the check's cache: k must be a
+ * string literal).
+ */
+const struct gpv_val *pc_get(struct chk *c, const struct gpv_val *o, const char *k);
 
-/* Member k of object o as an integer, or dflt when absent or not an integer. */
-long long pc_iget(const struct gpv_val *o, const char *k, long long dflt);
+/* Member k of object o as a string, or NULL when absent or not a string (k as for pc_get). */
+const char *pc_sget(struct chk *c, const struct gpv_val *o, const char *k);
+
+/* Member k of object o as an integer, or dflt when absent or not an integer (k as for pc_get). */
+long long pc_iget(struct chk *c, const struct gpv_val *o, const char *k, long long dflt);
 
 /*
  * The model called name (gpv_db_find), or NULL: the same answer for the same name, without
@@ -77,8 +101,8 @@ long long pc_iget(const struct gpv_val *o, const char *k, long long dflt);
  */
 const struct gpv_gpu *pc_find(struct chk *c, const char *name);
 
-/* The index of the placed tenant called name in the sorted v[0..n), or -1. */
-long pc_tname_find(const struct tname *v, size_t n, const char *name);
+/* The index in tenants[] of the first placed tenant called name, or -1 (name may be NULL). */
+long pc_tenant(const struct chk *c, const char *name);
 
 /*
  * Checks one MIG (vgpu false) or MIG-backed vGPU (vgpu true) GPU of model gpu whose instances
@@ -103,5 +127,17 @@ void pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *g
  */
 void pc_check_share_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
                         const struct gpv_val *g, bool mps);
+
+/* The summary's counts (gpus_used, placed, unplaced, tenants) agree with the plan. */
+void pc_check_summary(struct chk *c);
+
+/*
+ * summary.models against the GPUs: each model's count, bound and optimality, and the totals,
+ * gap and cost recomputed from them; c->cost is the recomputed cost, < 0 when unknown.
+ */
+void pc_check_models(struct chk *c);
+
+/* The policies on the whole plan (c->pol): GPUs, gap, optimality, cost, utilisation. */
+void pc_check_policies(struct chk *c);
 
 #endif

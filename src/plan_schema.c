@@ -9,7 +9,9 @@
 #include "plan_int.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The schema's own table (tools/embed.c output for docs/plan.schema.json, renamed). */
@@ -25,6 +27,7 @@ struct sch_seg {
 };
 
 struct sch {
+    struct gpv_val_cache cache; /* member positions in the plan and in the schema */
     const char *name;
     struct gpv_error *err;
     struct sch_seg seg[SCH_DEPTH]; /* the path, written out only when something fails */
@@ -58,46 +61,34 @@ fail(struct sch *c, const char *what)
                          path[0] ? path : "the document", what);
 }
 
-/*
- * Member key of o, searched from *hint on and then from the start (members usually come in the
- * schema's order, so most searches take one step): the only such member, since the JSON reader
- * refuses duplicate keys; when o has several, some member called key (existence is the same).
- */
-static const struct gpv_val *
-member(const struct gpv_val *o, const char *key, size_t *hint)
-{
-    size_t k, i;
+/* GPV_V_* types as bits of a mask. */
+#define TBIT(t) (1u << (t))
 
-    if (!o || o->type != GPV_V_OBJ || !o->n)
-        return NULL;
-    for (k = 0; k < o->n; k++) {
-        i = (*hint + k) % o->n;
-        if (o->keys[i][0] == key[0] && !strcmp(o->keys[i], key)) {
-            *hint = i + 1;
-            return o->items[i];
-        }
-    }
-    return NULL;
+/* The types a JSON Schema type name accepts (none for a name the subset does not know). */
+static unsigned
+type_bits(const char *t)
+{
+    if (!strcmp(t, "object"))
+        return TBIT(GPV_V_OBJ);
+    if (!strcmp(t, "array"))
+        return TBIT(GPV_V_ARR);
+    if (!strcmp(t, "string"))
+        return TBIT(GPV_V_STR);
+    if (!strcmp(t, "integer"))
+        return TBIT(GPV_V_INT);
+    if (!strcmp(t, "number"))
+        return TBIT(GPV_V_INT) | TBIT(GPV_V_NUM);
+    if (!strcmp(t, "boolean"))
+        return TBIT(GPV_V_BOOL);
+    if (!strcmp(t, "null"))
+        return TBIT(GPV_V_NULL);
+    return 0;
 }
 
 static bool
-is_type(const struct gpv_val *v, const char *t)
+is_number(const struct gpv_val *v)
 {
-    if (!strcmp(t, "object"))
-        return v->type == GPV_V_OBJ;
-    if (!strcmp(t, "array"))
-        return v->type == GPV_V_ARR;
-    if (!strcmp(t, "string"))
-        return v->type == GPV_V_STR;
-    if (!strcmp(t, "integer"))
-        return v->type == GPV_V_INT;
-    if (!strcmp(t, "number"))
-        return v->type == GPV_V_INT || v->type == GPV_V_NUM;
-    if (!strcmp(t, "boolean"))
-        return v->type == GPV_V_BOOL;
-    if (!strcmp(t, "null"))
-        return v->type == GPV_V_NULL;
-    return false;
+    return v->type == GPV_V_INT || v->type == GPV_V_NUM;
 }
 
 static double
@@ -112,39 +103,136 @@ same(const struct gpv_val *a, const struct gpv_val *b)
 {
     if (a->type == GPV_V_STR || b->type == GPV_V_STR)
         return a->type == b->type && !strcmp(a->s, b->s);
-    if (is_type(a, "number") && is_type(b, "number"))
+    if (is_number(a) && is_number(b))
         return num(a) == num(b);
     if (a->type != b->type)
         return false;
     return a->type == GPV_V_NULL || (a->type == GPV_V_BOOL && a->b == b->b);
 }
 
-static int validate(struct sch *c, const struct gpv_val *s, const struct gpv_val *v);
+/*
+ * A schema object compiled once per check: its keywords read out of the schema's value tree,
+ * so validating each of a large plan's values looks nothing up by name in the schema.
+ */
+struct snode {
+    const struct gpv_val *type; /* NULL: any type */
+    unsigned types;             /* what type accepts */
+    const struct gpv_val *cnst, *enm, *min, *max, *xmin, *min_items, *req;
+    const struct gpv_val *props;      /* the "properties" object, for member names */
+    struct snode **pnodes;            /* compiled props->items[], in its order */
+    const struct gpv_val *extra;      /* "additionalProperties" as written, or NULL */
+    struct snode *extra_node, *items; /* compiled, when they are objects */
+    /* The last names array validated here (objects of a plan share them) and, for each of its
+     * names, the schema its member meets: NULL none, &refused when it is not allowed. */
+    char *const *last_names;
+    size_t last_n, capmap;
+    struct snode **map;
+    /* The last scalar that met this schema: the JSON reader shares repeated scalars (null, small
+     * integers, equal strings), and a scalar meets a schema or not wherever it is. */
+    const struct gpv_val *last_ok;
+};
 
-static int
-validate_object(struct sch *c, const struct gpv_val *s, const struct gpv_val *v)
+static struct snode refused;
+
+struct snodes {
+    struct snode **v;
+    size_t n, cap;
+};
+
+static struct snode *
+compile(struct snodes *all, const struct gpv_val *s)
 {
-    const struct gpv_val *req = gpv_val_get(s, "required"), *props = gpv_val_get(s, "properties");
-    const struct gpv_val *extra = gpv_val_get(s, "additionalProperties"), *ps;
-    size_t i, vhint = 0, phint = 0;
-    int rc;
+    struct snode *n = xcalloc(1, sizeof(*n));
+    const struct gpv_val *t, *k;
+    size_t i;
+
+    if (all->n == all->cap) {
+        all->cap = all->cap ? 2 * all->cap : 64;
+        all->v = xreallocarray(all->v, all->cap, sizeof(*all->v));
+    }
+    all->v[all->n++] = n;
+    if ((t = gpv_val_get(s, "type"))) {
+        n->type = t;
+        if (t->type == GPV_V_STR)
+            n->types = type_bits(t->s);
+        for (i = 0; t->type == GPV_V_ARR && i < t->n; i++)
+            n->types |= type_bits(t->items[i]->s);
+    }
+    n->cnst = gpv_val_get(s, "const");
+    n->enm = gpv_val_get(s, "enum");
+    n->min = gpv_val_get(s, "minimum");
+    n->max = gpv_val_get(s, "maximum");
+    n->xmin = gpv_val_get(s, "exclusiveMinimum");
+    n->min_items = gpv_val_get(s, "minItems");
+    n->req = gpv_val_get(s, "required");
+    n->extra = gpv_val_get(s, "additionalProperties");
+    if (n->extra && n->extra->type == GPV_V_OBJ)
+        n->extra_node = compile(all, n->extra);
+    if ((k = gpv_val_get(s, "items")))
+        n->items = compile(all, k);
+    if ((n->props = gpv_val_get(s, "properties")) && n->props->type == GPV_V_OBJ && n->props->n) {
+        n->pnodes = xcalloc(n->props->n, sizeof(*n->pnodes));
+        for (i = 0; i < n->props->n; i++)
+            n->pnodes[i] = compile(all, n->props->items[i]);
+    } else {
+        n->props = NULL;
+    }
+    return n;
+}
+
+static int validate(struct sch *c, struct snode *s, const struct gpv_val *v);
+
+/*
+ * Which schema each member of v meets (s->map), after checking that v has every required
+ * member: once per array of names, since every check depends only on the names.
+ */
+static int
+map_members(struct sch *c, struct snode *s, const struct gpv_val *v)
+{
+    const struct gpv_val *req = s->req;
+    size_t i, k;
 
     for (i = 0; req && i < req->n; i++) {
-        if (!member(v, req->items[i]->s, &vhint)) {
+        if (gpv_val_index_cached(v, req->items[i]->s, &c->cache) == SIZE_MAX) {
             char what[160];
 
             snprintf(what, sizeof(what), "lacks '%.120s'", req->items[i]->s);
             return fail(c, what);
         }
     }
+    if (v->n > s->capmap) {
+        s->capmap = v->n;
+        s->map = xreallocarray(s->map, s->capmap, sizeof(*s->map));
+    }
     for (i = 0; i < v->n; i++) {
-        ps = member(props, v->keys[i], &phint);
+        s->map[i] = NULL;
+        /* The plan's member names and the schema's strings live as long as the cache. */
+        if (s->props && (k = gpv_val_index_cached(s->props, v->keys[i], &c->cache)) != SIZE_MAX)
+            s->map[i] = s->pnodes[k];
+        else if (s->extra && s->extra->type == GPV_V_BOOL && !s->extra->b)
+            s->map[i] = &refused;
+        else if (s->extra_node)
+            s->map[i] = s->extra_node;
+    }
+    s->last_names = v->keys;
+    s->last_n = v->n;
+    return 0;
+}
+
+static int
+validate_object(struct sch *c, struct snode *s, const struct gpv_val *v)
+{
+    size_t i;
+    int rc;
+
+    if (!v->keys || v->keys != s->last_names || v->n != s->last_n)
+        if ((rc = map_members(c, s, v)))
+            return rc;
+    for (i = 0; i < v->n; i++) {
         push(c, v->keys[i], 0);
-        if (!ps && extra && extra->type == GPV_V_BOOL && !extra->b)
+        if (s->map[i] == &refused)
             return fail(c, "is not a member the schema allows");
-        if (!ps && extra && extra->type == GPV_V_OBJ)
-            ps = extra;
-        if (ps && (rc = validate(c, ps, v->items[i])))
+        if (s->map[i] && (rc = validate(c, s->map[i], v->items[i])))
             return rc;
         c->depth--;
     }
@@ -152,35 +240,29 @@ validate_object(struct sch *c, const struct gpv_val *s, const struct gpv_val *v)
 }
 
 static int
-validate(struct sch *c, const struct gpv_val *s, const struct gpv_val *v)
+validate(struct sch *c, struct snode *s, const struct gpv_val *v)
 {
-    const struct gpv_val *t = gpv_val_get(s, "type"), *k;
+    const struct gpv_val *t = s->type, *k;
     size_t i;
     int rc;
     char what[160];
 
-    if (t) {
-        bool ok = false;
+    if (v == s->last_ok)
+        return 0;
+    if (t && !(s->types & TBIT(v->type))) {
+        size_t n = 0;
 
-        if (t->type == GPV_V_STR)
-            ok = is_type(v, t->s);
-        for (i = 0; t->type == GPV_V_ARR && i < t->n && !ok; i++)
-            ok = is_type(v, t->items[i]->s);
-        if (!ok) {
-            size_t n = 0;
-
-            n += (size_t)snprintf(what, sizeof(what), "has the wrong type (the schema wants ");
-            for (i = 0; i < (t->type == GPV_V_ARR ? t->n : 1) && n < sizeof(what); i++)
-                n += (size_t)snprintf(what + n, sizeof(what) - n, "%s%s", i ? " or " : "",
-                                      t->type == GPV_V_ARR ? t->items[i]->s : t->s);
-            if (n < sizeof(what))
-                snprintf(what + n, sizeof(what) - n, ")");
-            return fail(c, what);
-        }
+        n += (size_t)snprintf(what, sizeof(what), "has the wrong type (the schema wants ");
+        for (i = 0; i < (t->type == GPV_V_ARR ? t->n : 1) && n < sizeof(what); i++)
+            n += (size_t)snprintf(what + n, sizeof(what) - n, "%s%s", i ? " or " : "",
+                                  t->type == GPV_V_ARR ? t->items[i]->s : t->s);
+        if (n < sizeof(what))
+            snprintf(what + n, sizeof(what) - n, ")");
+        return fail(c, what);
     }
-    if ((k = gpv_val_get(s, "const")) && !same(k, v))
+    if ((k = s->cnst) && !same(k, v))
         return fail(c, "is not the value the schema requires");
-    if ((k = gpv_val_get(s, "enum"))) {
+    if ((k = s->enm)) {
         bool ok = false;
 
         for (i = 0; i < k->n && !ok; i++)
@@ -188,29 +270,31 @@ validate(struct sch *c, const struct gpv_val *s, const struct gpv_val *v)
         if (!ok)
             return fail(c, "is not one of the values the schema allows");
     }
-    if (is_type(v, "number")) {
-        if ((k = gpv_val_get(s, "minimum")) && num(v) < num(k)) {
+    if (is_number(v)) {
+        if ((k = s->min) && num(v) < num(k)) {
             snprintf(what, sizeof(what), "is %g, below the minimum %g", num(v), num(k));
             return fail(c, what);
         }
-        if ((k = gpv_val_get(s, "maximum")) && num(v) > num(k)) {
+        if ((k = s->max) && num(v) > num(k)) {
             snprintf(what, sizeof(what), "is %g, above the maximum %g", num(v), num(k));
             return fail(c, what);
         }
-        if ((k = gpv_val_get(s, "exclusiveMinimum")) && !(num(v) > num(k))) {
+        if ((k = s->xmin) && !(num(v) > num(k))) {
             snprintf(what, sizeof(what), "is %g; it must be above %g", num(v), num(k));
             return fail(c, what);
         }
     }
+    if (v->type != GPV_V_OBJ && v->type != GPV_V_ARR)
+        s->last_ok = v;
     if (v->type == GPV_V_OBJ && (rc = validate_object(c, s, v)))
         return rc;
     if (v->type == GPV_V_ARR) {
-        if ((k = gpv_val_get(s, "minItems")) && (double)v->n < num(k))
+        if ((k = s->min_items) && (double)v->n < num(k))
             return fail(c, "has fewer items than the schema requires");
-        if ((k = gpv_val_get(s, "items"))) {
+        if (s->items) {
             for (i = 0; i < v->n; i++) {
                 push(c, NULL, i);
-                if ((rc = validate(c, k, v->items[i])))
+                if ((rc = validate(c, s->items, v->items[i])))
                     return rc;
                 c->depth--;
             }
@@ -223,17 +307,30 @@ int
 pl_schema(const struct gpv_val *plan, const char *name, struct gpv_error *err)
 {
     struct gpv_val *schema = NULL;
-    struct sch c;
+    struct snodes all = {0};
+    struct snode *root;
+    struct sch *c;
+    size_t i;
     int rc;
 
     GPV_ASSERT(gpv_schema_count == 1);
     if ((rc = gpv_val_parse_json(&schema, gpv_schema_files[0].data, gpv_schema_files[0].len,
                                  gpv_schema_files[0].name, err)))
         return rc; /* only out of memory: the schema is checked at build time */
-    memset(&c, 0, sizeof(c));
-    c.name = name;
-    c.err = err;
-    rc = validate(&c, schema, plan);
+    root = compile(&all, schema);
+    c = xmalloc(sizeof(*c)); /* the cache is large for a stack frame */
+    memset(c, 0, sizeof(*c));
+    gpv_val_cache_init(&c->cache);
+    c->name = name;
+    c->err = err;
+    rc = validate(c, root, plan);
+    free(c);
+    for (i = 0; i < all.n; i++) {
+        free(all.v[i]->pnodes);
+        free(all.v[i]->map);
+        free(all.v[i]);
+    }
+    free(all.v);
     gpv_val_free(schema);
     return rc;
 }

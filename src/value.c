@@ -2,10 +2,12 @@
 
 #include <stdalign.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ARENA_CHUNK ((size_t)1 << 20)
+#define ARENA_CHUNK     ((size_t)1 << 16) /* the first chunk */
+#define ARENA_CHUNK_MAX ((size_t)1 << 26) /* and the largest */
 
 struct arena_chunk {
     struct arena_chunk *next;
@@ -15,8 +17,11 @@ struct arena_chunk {
 
 struct gpv_val_arena {
     struct arena_chunk *head; /* the chunk being filled, then the older ones */
+    size_t next_size;         /* of the next chunk; 0 before the first */
     const struct gpv_val *root;
 };
+
+static void arena_free(struct gpv_val_arena *a);
 
 struct gpv_val_arena *
 gpv_val_arena_new(void)
@@ -24,36 +29,61 @@ gpv_val_arena_new(void)
     return xcalloc(1, sizeof(struct gpv_val_arena));
 }
 
-void *
-gpv_val_arena_alloc(struct gpv_val_arena *a, size_t n)
+/* n bytes (at least one) from a, aligned to align, not zeroed beyond what calloc gave. */
+static void *
+arena_take(struct gpv_val_arena *a, size_t n, size_t align)
 {
-    const size_t align = alignof(max_align_t);
     struct arena_chunk *c = a->head;
+    size_t at = c ? (c->used + align - 1) / align * align : 0;
     void *p;
 
-    n = n ? (n + align - 1) / align * align : align;
-    GPV_ASSERT(n >= align);
-    if (!c || c->size - c->used < n) {
-        size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+    if (!n)
+        n = 1;
+    if (!c || at > c->size || c->size - at < n) {
+        /* Each chunk twice the last, up to 64 MiB: a large document takes few, and the large
+         * ones come zeroed from the system (calloc maps them) instead of zeroed by memset. */
+        size_t size = a->next_size ? a->next_size : ARENA_CHUNK;
 
+        a->next_size = size < ARENA_CHUNK_MAX ? 2 * size : size;
+        if (size < n)
+            size = n;
         c = xcalloc(1, sizeof(*c) + size);
         c->size = size;
         c->next = a->head;
         a->head = c;
+        at = 0;
     }
-    p = c->data + c->used;
-    c->used += n;
+    p = c->data + at;
+    c->used = at + n;
     return p;
+}
+
+void *
+gpv_val_arena_alloc(struct gpv_val_arena *a, size_t n)
+{
+    return arena_take(a, n, alignof(max_align_t));
+}
+
+char *
+gpv_val_arena_alloc_bytes(struct gpv_val_arena *a, size_t n)
+{
+    return arena_take(a, n, 1);
+}
+
+char *
+gpv_val_arena_strndup(struct gpv_val_arena *a, const char *s, size_t n)
+{
+    char *d = arena_take(a, n + 1, 1);
+
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
 }
 
 char *
 gpv_val_arena_strdup(struct gpv_val_arena *a, const char *s)
 {
-    size_t n = strlen(s) + 1;
-    char *d = gpv_val_arena_alloc(a, n);
-
-    memcpy(d, s, n);
-    return d;
+    return gpv_val_arena_strndup(a, s, strlen(s));
 }
 
 struct gpv_val *
@@ -71,6 +101,15 @@ gpv_val_arena_adopt(struct gpv_val *root, struct gpv_val_arena *a)
 {
     GPV_ASSERT(root->arena == a && !a->root);
     a->root = root;
+}
+
+void
+gpv_val_arena_discard(struct gpv_val_arena *a)
+{
+    if (!a)
+        return;
+    GPV_ASSERT(!a->root);
+    arena_free(a);
 }
 
 static void
@@ -216,6 +255,51 @@ gpv_val_get(const struct gpv_val *obj, const char *key)
         if (obj->keys[i][0] == key[0] && !strcmp(obj->keys[i], key))
             return obj->items[i];
     return NULL;
+}
+
+void
+gpv_val_cache_init(struct gpv_val_cache *cache)
+{
+    memset(cache, 0, sizeof(*cache));
+}
+
+static inline size_t
+index_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
+{
+    struct gpv_val_cache_entry *e;
+    uintptr_t h;
+    size_t i;
+
+    if (!obj || obj->type != GPV_V_OBJ)
+        return SIZE_MAX;
+    h = ((uintptr_t)key >> 3) * 31u + ((uintptr_t)obj->keys >> 4);
+    e = &cache->e[(h ^ h >> 8) % GPV_VAL_CACHE];
+    if (e->key == key && e->names == obj->keys && e->n == obj->n && obj->keys)
+        return e->idx;
+    e->key = key;
+    e->names = obj->keys;
+    e->n = obj->n;
+    e->idx = SIZE_MAX;
+    for (i = 0; i < obj->n; i++)
+        if (obj->keys[i][0] == key[0] && !strcmp(obj->keys[i], key)) {
+            e->idx = i;
+            break;
+        }
+    return e->idx;
+}
+
+size_t
+gpv_val_index_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
+{
+    return index_cached(obj, key, cache);
+}
+
+const struct gpv_val *
+gpv_val_get_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
+{
+    size_t i = index_cached(obj, key, cache);
+
+    return i == SIZE_MAX ? NULL : obj->items[i];
 }
 
 void

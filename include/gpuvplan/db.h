@@ -282,6 +282,33 @@ int gpv_gpu_suggest_profile(const struct gpv_gpu *gpu, const char *name);
  */
 int gpv_gpu_find_vgpu_type(const struct gpv_gpu *gpu, const char *name);
 
+/*
+ * The answers of gpv_gpu_find_profile and gpv_gpu_find_vgpu_type remembered, for callers that
+ * ask about the same few names thousands of times (checking a large plan). Caller owned and
+ * initialised with gpv_db_cache_init; it copies the names it keeps (names of 48 bytes and more
+ * are looked up every time), so it holds no pointer but to the models, which must outlive it.
+ */
+#define GPV_DB_CACHE 128
+struct gpv_db_cache {
+    struct gpv_db_cache_entry {
+        const struct gpv_gpu *gpu; /* NULL: empty */
+        bool vgpu;                 /* a vGPU type, not a MIG profile */
+        int idx;
+        char name[48];
+    } e[GPV_DB_CACHE];
+};
+
+/* Empties cache. */
+void gpv_db_cache_init(struct gpv_db_cache *cache);
+
+/* gpv_gpu_find_profile, through cache. */
+int gpv_gpu_find_profile_cached(struct gpv_db_cache *cache, const struct gpv_gpu *gpu,
+                                const char *name_or_id);
+
+/* gpv_gpu_find_vgpu_type, through cache. */
+int gpv_gpu_find_vgpu_type_cached(struct gpv_db_cache *cache, const struct gpv_gpu *gpu,
+                                  const char *name);
+
 /* Finds a source by id. Returns NULL when there is none. */
 const struct gpv_source *gpv_gpu_source(const struct gpv_gpu *gpu, const char *id);
 

@@ -53,11 +53,21 @@ struct gpv_val_arena *gpv_val_arena_new(void);
 /* n zeroed bytes from a, aligned for any value, valid until a is freed. */
 void *gpv_val_arena_alloc(struct gpv_val_arena *a, size_t n);
 
+/* n bytes from a with no alignment (for text), valid until a is freed; n == 0 gives one byte. */
+char *gpv_val_arena_alloc_bytes(struct gpv_val_arena *a, size_t n);
+
 /* A copy of s in a. */
 char *gpv_val_arena_strdup(struct gpv_val_arena *a, const char *s);
 
+/* A copy of s[0..n) in a, NUL-terminated (s may hold NUL bytes: they are copied). */
+char *gpv_val_arena_strndup(struct gpv_val_arena *a, const char *s, size_t n);
+
 /* A node of type in a (its arena member set, everything else zero). */
 struct gpv_val *gpv_val_arena_node(struct gpv_val_arena *a, enum gpv_vtype type);
+
+/* Frees a, an arena no root owns yet (a tree abandoned before gpv_val_arena_adopt), and every
+ * node in it. NULL is fine. */
+void gpv_val_arena_discard(struct gpv_val_arena *a);
 
 /* Makes root, a node of a, the owner of a: gpv_val_free(root) frees a and every node in it. */
 void gpv_val_arena_adopt(struct gpv_val *root, struct gpv_val_arena *a);
@@ -86,6 +96,36 @@ void gpv_val_set_bool(struct gpv_val *obj, const char *key, bool b);
 /* Member of an object by key, or NULL when absent or obj is not an object. */
 const struct gpv_val *gpv_val_get(const struct gpv_val *obj, const char *key);
 
+/*
+ * A cache of where members are, for many lookups in one tree: the JSON reader gives objects with
+ * the same member names in the same order one shared array of names, so after the first object
+ * of a kind, finding "profile" in the next 50,000 like it takes no string comparison. Caller
+ * owned; gpv_val_cache_init before use. An entry is remembered by the key's address: every key
+ * passed with a cache must keep its address and text for as long as the cache is used (string
+ * literals do), and a cache must not outlive the trees it was used on nor see them change.
+ */
+#define GPV_VAL_CACHE 1024
+struct gpv_val_cache {
+    struct gpv_val_cache_entry {
+        const char *key;
+        char *const *names; /* the object's names array */
+        size_t n;           /* and its length */
+        size_t idx;         /* where key is in it; SIZE_MAX: absent */
+    } e[GPV_VAL_CACHE];
+};
+
+/* Empties cache. */
+void gpv_val_cache_init(struct gpv_val_cache *cache);
+
+/* The position of member key in obj, or SIZE_MAX when absent or obj is not an object; the same
+ * answer as gpv_val_get, through cache (see struct gpv_val_cache for what key must be). */
+size_t gpv_val_index_cached(const struct gpv_val *obj, const char *key,
+                            struct gpv_val_cache *cache);
+
+/* gpv_val_get through cache. */
+const struct gpv_val *gpv_val_get_cached(const struct gpv_val *obj, const char *key,
+                                         struct gpv_val_cache *cache);
+
 /* Frees v and everything in it. NULL is fine. */
 void gpv_val_free(struct gpv_val *v);
 
@@ -99,9 +139,13 @@ void gpv_val_write_json(const struct gpv_val *v, struct gpv_buf *out);
 void gpv_val_write_yaml(const struct gpv_val *v, struct gpv_buf *out);
 
 /*
- * Parses JSON text buf[0..len) into a new value tree (*out, caller frees). On a syntax error
- * returns GPV_EINPUT with err at name:line:col. Integers that fit a long long become
- * GPV_V_INT, other numbers GPV_V_NUM.
+ * Parses JSON text buf[0..len) into a new value tree (*out, caller frees with gpv_val_free on
+ * the root; NULL on failure). On a syntax error returns GPV_EINPUT with err at name:line:col
+ * (json_parse.c lists what the reader refuses); a duplicate key or a "\u0000" is GPV_EINPUT too.
+ * Integers that fit a long long become GPV_V_INT, other numbers GPV_V_NUM. The tree lives in one
+ * arena and is read-only: objects with the same member names in the same order share one keys
+ * array, and repeated scalars (null, booleans, integers 0 to 1023, equal strings) are one node
+ * with several parents, so nodes are never compared by address nor changed.
  */
 int gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char *name,
                        struct gpv_error *err);

@@ -185,6 +185,15 @@ tamper "$WORK/four.json" "$WORK/t.json" 'p["gpus"][0]["instances"][0]["start"] =
 run check "$WORK/t.json"
 expect_rc 3
 expect_err "gpus[0].instances[0].start must be an integer or null"
+# the same names as the instance before it (read through the positions found there)
+tamper "$WORK/four.json" "$WORK/t.json" 'p["gpus"][0]["instances"][2]["start"] = "zero"'
+run check "$WORK/t.json"
+expect_rc 3
+expect_err "gpus[0].instances[2].start must be an integer or null"
+tamper "$WORK/four.json" "$WORK/t.json" 'p["gpus"][0]["instances"][3]["profile"] = 7'
+run check "$WORK/t.json"
+expect_rc 3
+expect_err "gpus[0].instances[3].profile must be a string or null"
 printf '{\n  "schema": "gpuvplan.plan/1",\n  "gpus": [1, 2,,]\n}\n' >"$WORK/t.json"
 run check "$WORK/t.json"
 expect_rc 3

@@ -1,5 +1,5 @@
 # Out of memory (issue 17, case 7): allocation failure is exit 4 "out of memory" everywhere,
-# inside libyaml and cJSON too; never exit 3 (blaming the input), never a crash.
+# inside libyaml too; never exit 3 (blaming the input), never a crash.
 # tests/oom/failmalloc.c makes the Nth allocation fail; this walks the first 40 allocation
 # points of each command and 120 more spread evenly over the rest.
 

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const required_ids[] = {
@@ -748,6 +749,40 @@ test_db_loader_rejects_an_alias_taken_by_another_model(void **state)
     gpv_db_release(&db);
 }
 
+static void
+test_db_cache_gives_the_answers_of_the_lookups_it_remembers(void **state)
+{
+    const struct gpv_db *db = *state;
+    const struct gpv_gpu *h100 = gpv_db_find(db, "h100-80gb"), *l40s = gpv_db_find(db, "l40s");
+    static const char *const names[] = {
+        "1g.10gb",  "1G.10GB",  "3g.40gb",
+        "19",       "nope",     "H100-20C",
+        "L40S-24Q", "L40S-12Q", "a-name-far-longer-than-the-forty-eight-bytes-the-cache-keeps",
+    };
+    struct gpv_db_cache *cache = malloc(sizeof(*cache));
+    size_t i, round;
+
+    assert_non_null(h100);
+    assert_non_null(l40s);
+    assert_non_null(cache);
+    gpv_db_cache_init(cache);
+    /* twice: the second round answers from the cache, for both models, in both kinds */
+    for (round = 0; round < 2; round++) {
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+            assert_int_equal(gpv_gpu_find_profile_cached(cache, h100, names[i]),
+                             gpv_gpu_find_profile(h100, names[i]));
+            assert_int_equal(gpv_gpu_find_vgpu_type_cached(cache, h100, names[i]),
+                             gpv_gpu_find_vgpu_type(h100, names[i]));
+            assert_int_equal(gpv_gpu_find_vgpu_type_cached(cache, l40s, names[i]),
+                             gpv_gpu_find_vgpu_type(l40s, names[i]));
+            assert_int_equal(gpv_gpu_find_profile_cached(cache, l40s, names[i]),
+                             gpv_gpu_find_profile(l40s, names[i]));
+        }
+    }
+    assert_true(gpv_gpu_find_profile_cached(cache, h100, "1g.10gb") >= 0);
+    free(cache);
+}
+
 int
 main(void)
 {
@@ -771,6 +806,7 @@ main(void)
         cmocka_unit_test(test_db_compiled_models_equal_the_embedded_yaml),
         cmocka_unit_test(test_db_override_replaces_a_compiled_model_without_freeing_it),
         cmocka_unit_test(test_db_loader_rejects_an_alias_taken_by_another_model),
+        cmocka_unit_test(test_db_cache_gives_the_answers_of_the_lookups_it_remembers),
     };
 
     return cmocka_run_group_tests_name("db", tests, setup_db, teardown_db);

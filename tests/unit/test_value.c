@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* What one of the gpv_json_put_* / gpv_yaml_put_* pieces writes, as a string. */
@@ -211,6 +212,139 @@ assert_json_error(const char *text, const char *msg)
     assert_string_equal(err.msg, msg);
 }
 
+/* Parsing text fails at line:col with msg. */
+static void
+assert_json_error_at(const char *text, size_t len, int line, int col, const char *msg)
+{
+    struct gpv_val *v = NULL;
+    struct gpv_error err;
+
+    gpv_error_init(&err);
+    assert_int_equal(gpv_val_parse_json(&v, text, len, "t.json", &err), GPV_EINPUT);
+    assert_null(v);
+    assert_string_equal(err.msg, msg);
+    assert_int_equal(err.line, line);
+    assert_int_equal(err.col, col);
+}
+
+static void
+test_json_reader_reports_syntax_errors_where_cjson_did(void **state)
+{
+    static const struct {
+        const char *text;
+        int line, col;
+        const char *msg;
+    } cases[] = {
+        {"", 1, 1, "invalid JSON"},
+        {"\n\n", 2, 1, "invalid JSON"},
+        {"{\"schema\": \"gpuvplan.plan/1\", \"gpus\": [\n", 1, 40, "invalid JSON"},
+        {"[1,]", 1, 4, "invalid JSON"},
+        {"[,1]", 1, 2, "invalid JSON"},
+        {"{\"a\":1,}", 1, 8, "invalid JSON"},   /* the byte after a missing key quote */
+        {"{\"a\":1,}\n", 1, 9, "invalid JSON"}, /* ... here the newline */
+        {"{1:2}", 1, 3, "invalid JSON"},
+        {"{\"a\" 1}", 1, 6, "invalid JSON"},
+        {"[1 2]", 1, 4, "invalid JSON"},
+        {"[tru]", 1, 2, "invalid JSON"},
+        {"\"abc", 1, 2, "invalid JSON"},         /* unterminated: after the quote */
+        {"[\"a\\q\", 1]", 1, 4, "invalid JSON"}, /* a bad escape: its backslash */
+        {"\"\\ud800\"", 1, 2, "invalid JSON"},   /* a lone surrogate */
+        {"\"\\udc00x\"", 1, 2, "invalid JSON"},
+        {"[-a]", 1, 2, "invalid JSON"},
+        {"[1e]", 1, 3, "invalid JSON"}, /* the number ends before the 'e' */
+        {"1e", 1, 2, "trailing data after the JSON value"},
+        {"{\"a\":1}x", 1, 8, "trailing data after the JSON value"},
+        {"version: 1\n", 1, 1, "invalid JSON: the text starts with 'v', not '{' (is it YAML?)"},
+        /* what cJSON let through */
+        {"[\"a\tb\"]", 1, 4, "invalid JSON: a control character in a string (escape it)"},
+        {"[\"a\\uzzzzb\"]", 1, 4, "invalid JSON: a \\u escape without four hex digits"},
+        {"[01]", 1, 3, "invalid JSON: a number with a leading zero"},
+        {"[1.]", 1, 3, "invalid JSON: a number without digits after its decimal point"},
+        {"[1,\f2]", 1, 4, "invalid JSON: a control character outside a string"},
+        {"[1234567890123456789012345678901234567890123456789012345678901234]", 1, 2,
+         "invalid JSON: a number longer than 63 characters"},
+        {"{\"a\": \"x\\u0000y\"}", 1, 9, "a string holds a NUL byte (\\u0000)"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_json_error_at(cases[i].text, strlen(cases[i].text), cases[i].line, cases[i].col,
+                             cases[i].msg);
+}
+
+static void
+test_json_reader_refuses_nesting_deeper_than_1000(void **state)
+{
+    char deep[1002];
+    struct gpv_val *v;
+
+    (void)state;
+    memset(deep, '[', sizeof(deep));
+    assert_json_error_at(deep, 1001, 1, 1001, "invalid JSON: nested more than 1000 deep");
+    /* 1000 deep is read */
+    {
+        static char text[2001];
+
+        memset(text, '[', 1000);
+        memset(text + 1000, ']', 1000);
+        v = parsed(text);
+        assert_int_equal(v->type, GPV_V_ARR);
+        gpv_val_free(v);
+    }
+}
+
+static void
+test_json_reader_decodes_escapes_and_numbers_as_before(void **state)
+{
+    struct gpv_val *v = parsed("\xef\xbb\xbf{\"s\": \"a\\\"b\\\\c\\/d\\n\\u00e9\\ud83d\\ude00\", "
+                               "\"big\": 123456789012345678, \"e\": 1e3, \"f\": -2.5e-1, "
+                               "\"z\": -0, \"huge\": 1e400, \"raw\": \"\xff\"}");
+
+    (void)state;
+    assert_string_equal(gpv_val_get(v, "s")->s, "a\"b\\c/d\n\xc3\xa9\xf0\x9f\x98\x80");
+    assert_int_equal(gpv_val_get(v, "big")->type, GPV_V_NUM); /* past 2^53 */
+    assert_int_equal(gpv_val_get(v, "e")->type, GPV_V_INT);
+    assert_int_equal(gpv_val_get(v, "e")->i, 1000);
+    assert_true(gpv_val_get(v, "f")->d == -0.25);
+    assert_int_equal(gpv_val_get(v, "z")->type, GPV_V_INT);
+    assert_int_equal(gpv_val_get(v, "z")->i, 0);
+    assert_int_equal(gpv_val_get(v, "huge")->type, GPV_V_NUM);
+    assert_string_equal(gpv_val_get(v, "raw")->s, "\xff"); /* kept, as cJSON kept it */
+    gpv_val_free(v);
+}
+
+static void
+test_json_reader_shares_names_and_repeated_values_and_still_finds_every_duplicate(void **state)
+{
+    struct gpv_val *v = parsed("[{\"ab\":1,\"c\":2},{\"abc\":3,\"c\":4},{\"ab\":5},"
+                               "{\"a\\u0062\":6,\"c\":7},{\"ab\":8,\"c\":9}]");
+
+    (void)state;
+    /* same names, same order: one shared array; a name that only starts alike is not it */
+    assert_ptr_equal(v->items[0]->keys, v->items[4]->keys);
+    assert_ptr_equal(v->items[0]->keys, v->items[3]->keys); /* "a\u0062" is "ab" */
+    assert_string_equal(v->items[1]->keys[0], "abc");
+    assert_int_equal(gpv_val_get(v->items[1], "abc")->i, 3);
+    assert_int_equal(v->items[2]->n, 1);
+    assert_int_equal(gpv_val_get(v->items[4], "c")->i, 9);
+    gpv_val_free(v);
+    /* repeated scalars are one read-only node: null, booleans, small integers, equal strings */
+    v = parsed("[null, null, true, true, 7, 7, 5000, 5000, \"x\", \"\\u0078\", \"y\"]");
+    assert_ptr_equal(v->items[0], v->items[1]);
+    assert_ptr_equal(v->items[2], v->items[3]);
+    assert_ptr_equal(v->items[4], v->items[5]);
+    assert_int_equal(v->items[6]->i, 5000);
+    assert_int_equal(v->items[7]->i, 5000);
+    assert_ptr_equal(v->items[8], v->items[9]);
+    assert_string_equal(v->items[10]->s, "y");
+    gpv_val_free(v); /* one free: ASan reports a double free or a leak */
+    assert_json_error("[{\"ab\":1,\"c\":2},{\"ab\":1,\"c\":2,\"c\":3}]",
+                      "duplicate key 'c' in an object");
+    assert_json_error("{\"x\":[{\"k\":{\"k\":1}},{\"k\":{\"k\":1,\"k\":2}}]}",
+                      "duplicate key 'k' in an object");
+}
+
 static void
 test_json_reader_builds_every_type_and_frees_the_tree_with_its_root(void **state)
 {
@@ -252,6 +386,36 @@ test_json_reader_names_the_first_duplicate_key_in_small_and_large_objects(void *
                         "\"k13\":1,\"k14\":1,\"k15\":1,\"k16\":1,\"k17\":1}"));
 }
 
+static void
+test_value_cache_finds_members_as_gpv_val_get_does(void **state)
+{
+    struct gpv_val *v = parsed("[{\"a\":1,\"b\":2},{\"a\":3,\"b\":4},{\"b\":5},{\"c\":6,\"a\":7}]");
+    struct gpv_val *built = gpv_val_obj();
+    struct gpv_val_cache *cache = malloc(sizeof(*cache));
+    static const char *const keys[] = {"a", "b", "c", "d"};
+    size_t i, k, round;
+
+    (void)state;
+    assert_non_null(cache);
+    gpv_val_cache_init(cache);
+    gpv_val_set_int(built, "b", 8);
+    for (round = 0; round < 2; round++) {
+        for (i = 0; i < v->n; i++)
+            for (k = 0; k < 4; k++)
+                assert_ptr_equal(gpv_val_get_cached(v->items[i], keys[k], cache),
+                                 gpv_val_get(v->items[i], keys[k]));
+        /* a tree built in memory, not by the reader: its own names array, the same answers */
+        for (k = 0; k < 4; k++)
+            assert_ptr_equal(gpv_val_get_cached(built, keys[k], cache),
+                             gpv_val_get(built, keys[k]));
+    }
+    assert_int_equal(gpv_val_index_cached(v->items[3], "a", cache), 1);
+    assert_int_equal(gpv_val_index_cached(v, "a", cache), SIZE_MAX); /* not an object */
+    free(cache);
+    gpv_val_free(built);
+    gpv_val_free(v);
+}
+
 int
 main(void)
 {
@@ -263,6 +427,12 @@ main(void)
         cmocka_unit_test(test_value_writers_write_every_type_in_their_fixed_layout),
         cmocka_unit_test(test_json_reader_builds_every_type_and_frees_the_tree_with_its_root),
         cmocka_unit_test(test_json_reader_names_the_first_duplicate_key_in_small_and_large_objects),
+        cmocka_unit_test(test_json_reader_reports_syntax_errors_where_cjson_did),
+        cmocka_unit_test(test_json_reader_refuses_nesting_deeper_than_1000),
+        cmocka_unit_test(test_json_reader_decodes_escapes_and_numbers_as_before),
+        cmocka_unit_test(test_value_cache_finds_members_as_gpv_val_get_does),
+        cmocka_unit_test(
+            test_json_reader_shares_names_and_repeated_values_and_still_finds_every_duplicate),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
