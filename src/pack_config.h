@@ -69,6 +69,13 @@
 #define PACK_MIX_MAX_ROWS 160
 #define PACK_MIX_MAX_COLS 1500
 
+/* A pool the device plugin shares enters the model mix by its patterns (every maximal way to
+ * fill one GPU) when it has at most this many kinds of clients and patterns, found in at most
+ * this many steps; else by its sums of memory, compute and clients. */
+#define PACK_MIX_SHARE_ITEMS    12
+#define PACK_MIX_SHARE_PATTERNS 400
+#define PACK_MIX_SHARE_VISITS   200000L
+
 /* Branch-and-bound nodes (one LP each) per search of the model mix before the best plan
  * found is kept without a proof. */
 #define PACK_MIX_BB_NODES 1000L

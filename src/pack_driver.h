@@ -100,8 +100,9 @@ struct pk_mix {
 
 /*
  * The exact model mix: when the problem has more than one model and fits the program's limits
- * (no spread, no mixed-size vGPU, no `single` nodes, PACK_MIX_* sizes), solves the integer
- * program over demand classes and options and, with `replace`, when its plan has fewer
+ * (no mixed-size vGPU, no `single` nodes, PACK_MIX_* sizes), solves the integer program over
+ * demand classes and options (spread replicas and time-slicing or MPS pools relaxed: then its
+ * answer bounds but proves nothing by itself) and, with `replace`, when its plan has fewer
  * replicas left out or a lower weight than *sol (and keeps to the fleet), replaces sol, choice
  * and placed with it. *out says what was proven; out->ran false when the program did not apply.
  */

@@ -5,36 +5,51 @@
  * Demands with the same feasible options form a class. Variables: x[c][j] replicas of class c
  * on its option j, u[c] replicas of c left out, and per pool the GPUs of each kind of layout:
  * MIG use-patterns (pack_mig_pat.c, upgrades included), equal-size vGPU GPUs by their smallest
- * per-GPU limit, whole GPUs. Rows: every replica placed or left out; every pool's slots cover
- * what its options take; every fleet model within its limit. The objective is lexicographic:
- * the LP bounds the fewest replicas left out, then branch and bound looks for the lowest
- * weighted cost with that many left out (one more each time a finished search finds no plan).
- * On large pools only the LP is solved and its mix rounded. docs/plan.md ("The model mix")
+ * per-GPU limit, whole GPUs, GPUs the device plugin shares. Rows: every replica placed or left
+ * out; every pool's slots cover what its options take (a shared pool: its GPUs cover the sums of
+ * memory, compute and clients, a relaxation); every fleet model within its limit. The objective is
+ * lexicographic: the LP bounds the fewest replicas left out, then branch and bound looks for the
+ * lowest weighted cost with that many left out (one more each time a finished search finds no
+ * plan). On large pools only the LP is solved and its mix rounded. docs/plan.md ("The model mix")
  * explains it.
  */
 #include "pack_config.h"
 #include "pack_driver.h"
+#include "pack_engine.h"
 #include "pack_int.h"
 #include "pack_mig_int.h"
 
 #include "gpuvplan/lp.h"
+#include "gpuvplan/tenant.h"
 #include "gpuvplan/util.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The dimensions of a GPU the device plugin shares: memory, compute, clients (share_w). Rows
+ * of key MX_SHARE_DIMS - 1 + k bound memory through the dual feasible function u_k (share_u);
+ * rows of key MX_SHARE_ITEM + i count the clients of kind i of a pool packed by patterns. */
+#define MX_SHARE_DIMS 3
+#define MX_SHARE_ITEM 1000
+
 /* What one option asks of a pool, independent of the demand it belongs to. */
 struct mx_opt {
     int model, kind, profile, vtype, gpus, lim;
+    double w[MX_SHARE_DIMS]; /* time-slicing, MPS: what a replica uses of a GPU (share_w) */
+    long long mib;           /* time-slicing, MPS: a replica's memory */
+    int cap;                 /* time-slicing, MPS: most clients of a GPU it may share */
 };
 
-/* A row of the program (besides the class rows): a pool's slots of one kind, or a limit. */
-enum mx_rowkind { MX_MIG, MX_VGPU, MX_WHOLE, MX_LIMIT };
+/* A row of the program (besides the class rows): a pool's slots of one kind, a dimension of a
+ * shared pool, or a limit. */
+enum mx_rowkind { MX_MIG, MX_VGPU, MX_WHOLE, MX_SHARE, MX_LIMIT };
 
 struct mx_row {
     enum mx_rowkind kind;
-    int model, mkind, key, lim; /* MIG: profile; VGPU: type and level (per-GPU limit) */
+    int model, mkind, key, lim; /* MIG: profile; VGPU: type and level (per-GPU limit); SHARE:
+                                   the dimension */
 };
 
 /* The program: dense rows x cols, A x >= b, integer x >= 0. */
@@ -84,12 +99,67 @@ opt_cmp(const void *pa, const void *pb)
         return a->vtype < b->vtype ? -1 : 1;
     if (a->gpus != b->gpus)
         return a->gpus < b->gpus ? -1 : 1;
-    return a->lim < b->lim ? -1 : (a->lim > b->lim);
+    if (a->lim != b->lim)
+        return a->lim < b->lim ? -1 : 1;
+    if (a->mib != b->mib)
+        return a->mib < b->mib ? -1 : 1;
+    if (a->cap != b->cap)
+        return a->cap < b->cap ? -1 : 1;
+    return memcmp(a->w, b->w, sizeof(a->w));
+}
+
+/*
+ * What one replica of demand d on the shared option o uses of a GPU, per dimension, each at
+ * most 1 on any GPU of the pool so that a GPU column supplying 1 to each keeps the program a
+ * relaxation. Time-slicing: memory over the GPU's, its compute share, 1 / the most clients a
+ * GPU takes (the entry's replicas, else GPV_SHARING_REPLICAS_MAX); the engine keeps each sum
+ * within the GPU. MPS: 1 / its cap in every dimension it bounds (N clients on a GPU each have a
+ * cap of at least N, pk_share_weight), with memory and compute as for time-slicing (dominated).
+ * The same weights as pack_split.c's bound over every choice.
+ */
+static void
+share_w(const struct gpv_pack_problem *p, size_t d, const struct gpv_pack_option *o,
+        double w[MX_SHARE_DIMS])
+{
+    const struct gpv_pack_model *m = &p->models[o->model];
+    const struct gpv_pack_demand *dm = &p->demands[d];
+
+    w[0] = m->gpu->memory_mib > 0 ? (double)dm->memory_mib / (double)m->gpu->memory_mib : 0.0;
+    w[1] = dm->compute > 0.0 ? dm->compute : 0.0;
+    if (o->kind == GPV_PACK_MPS)
+        w[2] = pk_share_weight(p, d, o);
+    else
+        w[2] = 1.0 / (m->share_replicas > 0 ? m->share_replicas : GPV_SHARING_REPLICAS_MAX);
+}
+
+/*
+ * Memory is bin packing, and its sum alone is weak (ten clients of 4769 MiB fill a 49152 MiB
+ * GPU: 0.097 each by the sum, 0.1 in truth). Fekete and Schepers' dual feasible function
+ * u_k(x) = x when (k + 1)x is whole, else floor((k + 1)x) / k, maps what one GPU holds to at
+ * most 1 (as ts_memory_bound in pack_share.c); u_k with k = floor(1 / x) weighs a client 1 / (as
+ * many as fit). Rounding errs low, so a row stays a relaxation.
+ */
+static double
+share_u(double x, int k)
+{
+    double y = (k + 1) * x;
+
+    return fabs(y - floor(y + 0.5)) < 1e-9 ? x : floor(y) / k;
+}
+
+/* The k of the u_k row a client of memory share x asks for; 0 when none (no memory, or more
+ * clients fit than the count row allows anyway). */
+static int
+share_k(double x)
+{
+    double n = x > 0.0 ? floor(1.0 / x + 1e-9) : 0.0;
+
+    return n >= 1.0 && n <= GPV_SHARING_REPLICAS_MAX ? (int)n : 0;
 }
 
 /* The option as a tuple; false when the program cannot model it (mixed-size vGPU, the
- * `single` strategy, GPUs the device plugin shares: their clients share memory, compute and a
- * count per GPU, which one slot row per option does not bound). */
+ * `single` strategy). A time-slicing or MPS option carries its replica's weights (share_w):
+ * the program relaxes such a pool to its sums per dimension. */
 static bool
 opt_tuple(const struct gpv_pack_problem *p, size_t d, const struct gpv_pack_option *o,
           struct mx_opt *t)
@@ -97,8 +167,6 @@ opt_tuple(const struct gpv_pack_problem *p, size_t d, const struct gpv_pack_opti
     const struct gpv_pack_model *m = &p->models[o->model];
 
     memset(t, 0, sizeof(*t));
-    if (o->kind == GPV_PACK_TIME_SLICING || o->kind == GPV_PACK_MPS)
-        return false;
     t->model = o->model;
     t->kind = (int)o->kind;
     t->profile = o->profile;
@@ -110,6 +178,15 @@ opt_tuple(const struct gpv_pack_problem *p, size_t d, const struct gpv_pack_opti
             return false;
         t->lim = gpv_vgpu_limit(&m->gpu->vgpu->types[o->vgpu_type], false, p->demands[d].compute);
         t->profile = -1;
+    }
+    if (o->kind == GPV_PACK_TIME_SLICING || o->kind == GPV_PACK_MPS) {
+        t->profile = -1;
+        t->vtype = -1;
+        share_w(p, d, o, t->w);
+        t->mib = p->demands[d].memory_mib;
+        t->cap = m->share_replicas > 0     ? m->share_replicas
+                 : o->kind == GPV_PACK_MPS ? pk_share_cap(p, d, o)
+                                           : GPV_SHARING_REPLICAS_MAX;
     }
     if ((o->kind == GPV_PACK_MIG || o->kind == GPV_PACK_MIG_VGPU) && m->single)
         return false;
@@ -353,7 +430,8 @@ struct mx {
     const size_t *foff;
     int *xcol;   /* per class: its first x column (nopt of them), then u */
     int *ucol;   /* per class: its u column */
-    bool exact;  /* the program is the packing problem (no pattern cap hit, no spread) */
+    bool exact;  /* the program is the packing problem (no pattern cap hit, no spread, no
+                    shared pool) */
     bool spread; /* some demand spreads its replicas: relaxed, so the program proves nothing */
     struct mx_ip ip;
     double *wcost; /* per column: weighted cost */
@@ -517,7 +595,7 @@ colset_release(struct colset *cs)
     free(cs->val);
 }
 
-/* The row of a class option's slots. */
+/* The row of a class option's slots (a shared pool: its first dimension's row). */
 static struct mx_row
 opt_row(const struct mx_opt *o)
 {
@@ -534,6 +612,9 @@ opt_row(const struct mx_opt *o)
         r.kind = MX_VGPU;
         r.key = o->vtype;
         r.lim = o->lim;
+    } else if (o->kind == GPV_PACK_TIME_SLICING || o->kind == GPV_PACK_MPS) {
+        r.kind = MX_SHARE;
+        r.key = 0;
     } else {
         r.kind = MX_WHOLE;
     }
@@ -608,14 +689,159 @@ mig_pool_cols(struct pk_ctx *c, struct colset *cs, const struct mx_row *rows, in
     return cs->n <= PACK_MIX_MAX_COLS;
 }
 
+/* A pool the device plugin shares, as the program sees it: its kinds of clients (class
+ * options alike in what they use of a GPU) and, when few enough, every maximal way to fill one
+ * GPU with them (patterns); else its rows are the sums per dimension (share_w, share_u). */
+struct mx_spool {
+    int model, kind, nitem;
+    const struct mx_opt *item[PACK_MIX_SHARE_ITEMS];
+    int npat, cappat;
+    int *pat;  /* npat x nitem clients */
+    bool sums; /* too many kinds or patterns: the sums per dimension */
+    long visits;
+};
+
+/* The pool of (model, kind) in sp[0 .. *n), added when new. */
+static struct mx_spool *
+spool_get(struct mx_spool **sp, int *n, int *cap, int model, int kind)
+{
+    int i;
+
+    for (i = 0; i < *n; i++)
+        if ((*sp)[i].model == model && (*sp)[i].kind == kind)
+            return &(*sp)[i];
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 4;
+        *sp = xreallocarray(*sp, (size_t)*cap, sizeof(**sp));
+    }
+    memset(&(*sp)[*n], 0, sizeof(**sp));
+    (*sp)[*n].model = model;
+    (*sp)[*n].kind = kind;
+    return &(*sp)[(*n)++];
+}
+
+/* The pool of (model, kind) in sp[0 .. n), which is there. */
+static const struct mx_spool *
+spool_find(const struct mx_spool *sp, int n, int model, int kind)
+{
+    int i;
+
+    for (i = 0; i < n && (sp[i].model != model || sp[i].kind != kind); i++)
+        ;
+    GPV_ASSERT(i < n);
+    return &sp[i];
+}
+
+/* The index of o's kind of client in sp, -1 when it has none. */
+static int
+spool_item(const struct mx_spool *sp, const struct mx_opt *o)
+{
+    int i;
+
+    for (i = 0; i < sp->nitem; i++)
+        if (!opt_cmp(sp->item[i], o))
+            return i;
+    return -1;
+}
+
+/* Whether one more client of kind t fits a GPU holding mib, comp and count clients, each
+ * within the sharing limits of the clients it holds (most). */
+static bool
+spool_fits(const struct mx_spool *sp, long long gpu_mib, int t, long long mib, double comp,
+           int count, int most)
+{
+    const struct mx_opt *o = sp->item[t];
+
+    return mib + o->mib <= gpu_mib && comp + o->w[1] <= 1.0 + 1e-9 &&
+           count + 1 <= (o->cap < most ? o->cap : most);
+}
+
+/* Depth first over the clients of kind i onwards, n[] those of kinds before; records each
+ * maximal fill. Stops (sp->sums) past PACK_MIX_SHARE_PATTERNS patterns or
+ * PACK_MIX_SHARE_VISITS steps. */
+static void
+spool_dfs(struct mx_spool *sp, long long gpu_mib, int i, int *n, long long mib, double comp,
+          int count, int most)
+{
+    const struct mx_opt *o;
+    int v, t;
+
+    if (sp->sums || ++sp->visits > PACK_MIX_SHARE_VISITS) {
+        sp->sums = true;
+        return;
+    }
+    if (i == sp->nitem) {
+        for (t = 0; t < sp->nitem; t++)
+            if (spool_fits(sp, gpu_mib, t, mib, comp, count, most))
+                return; /* not maximal: a larger fill covers as much */
+        if (sp->npat == PACK_MIX_SHARE_PATTERNS) {
+            sp->sums = true;
+            return;
+        }
+        if (sp->npat == sp->cappat) {
+            sp->cappat = sp->cappat ? 2 * sp->cappat : 16;
+            sp->pat = xreallocarray(sp->pat, (size_t)sp->cappat * sp->nitem, sizeof(int));
+        }
+        memcpy(sp->pat + (size_t)sp->npat * sp->nitem, n, (size_t)sp->nitem * sizeof(int));
+        sp->npat++;
+        return;
+    }
+    o = sp->item[i];
+    for (v = 0; spool_fits(sp, gpu_mib, i, mib + v * o->mib, comp + v * o->w[1], count + v, most);
+         v++)
+        ;
+    for (; v >= 0 && !sp->sums; v--) {
+        n[i] = v;
+        spool_dfs(sp, gpu_mib, i + 1, n, mib + v * o->mib, comp + v * o->w[1], count + v,
+                  v > 0 && o->cap < most ? o->cap : most);
+    }
+    n[i] = 0;
+}
+
+/* The shared pools of the classes' options, each with its patterns or marked sums. */
+static int
+spool_build(struct mx_spool **out, const struct mx *mx, const struct gpv_pack_problem *p)
+{
+    struct mx_spool *sp = NULL;
+    int n = 0, cap = 0, k, j, i;
+
+    for (k = 0; k < mx->ncls; k++)
+        for (j = 0; j < mx->cls[k].nopt; j++) {
+            const struct mx_opt *o = &mx->cls[k].opt[j];
+            struct mx_spool *pl;
+
+            if (o->kind != GPV_PACK_TIME_SLICING && o->kind != GPV_PACK_MPS)
+                continue;
+            pl = spool_get(&sp, &n, &cap, o->model, o->kind);
+            if (spool_item(pl, o) >= 0)
+                continue;
+            if (pl->nitem == PACK_MIX_SHARE_ITEMS)
+                pl->sums = true;
+            else
+                pl->item[pl->nitem++] = o;
+        }
+    for (i = 0; i < n; i++) {
+        const struct gpv_gpu *gpu = p->models[sp[i].model].gpu;
+        int *cnt = xcalloc((size_t)sp[i].nitem + 1, sizeof(int));
+
+        if (!sp[i].sums)
+            spool_dfs(&sp[i], gpu->memory_mib > 0 ? gpu->memory_mib : LLONG_MAX / 4, 0, cnt, 0, 0.0,
+                      0, INT_MAX);
+        free(cnt);
+    }
+    *out = sp;
+    return n;
+}
+
 /* Builds the program; false when it does not apply or would be too large. */
 static bool
 mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *foff)
 {
     const struct gpv_pack_problem *p = c->p;
     struct mx_row *rows = NULL;
+    struct mx_spool *sp = NULL;
     struct colset cs;
-    int nrows = 0, cap = 0, k, j, r, base, total;
+    int nrows = 0, cap = 0, k, j, r, base, total, nsp = 0;
     bool ok = false;
     size_t m;
 
@@ -623,11 +849,33 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
     mx->exact = true;
     if (!mx_classes(mx, p, feasible, foff))
         goto out;
+    nsp = spool_build(&sp, mx, p);
     /* Supply rows: every pool slot kind an option asks for; then the limits. */
     for (k = 0; k < mx->ncls; k++)
         for (j = 0; j < mx->cls[k].nopt; j++) {
             struct mx_row rr = opt_row(&mx->cls[k].opt[j]);
 
+            if (rr.kind == MX_SHARE) {
+                const struct mx_opt *o = &mx->cls[k].opt[j];
+                const struct mx_spool *pl = spool_find(sp, nsp, o->model, o->kind);
+                int kk = share_k(o->w[0]);
+
+                /* The shared pool is a relaxation (the engine's fill is not proven the best
+                 * for its patterns, and sums bound less): its answers bound, not plans. */
+                mx->exact = false;
+                if (!pl->sums) {
+                    rr.key = MX_SHARE_ITEM + spool_item(pl, o);
+                    find_row(&rows, &nrows, &cap, &rr);
+                    continue;
+                }
+                for (rr.key = 0; rr.key < MX_SHARE_DIMS; rr.key++)
+                    find_row(&rows, &nrows, &cap, &rr);
+                if (kk > 0) {
+                    rr.key = MX_SHARE_DIMS - 1 + kk;
+                    find_row(&rows, &nrows, &cap, &rr);
+                }
+                continue;
+            }
             find_row(&rows, &nrows, &cap, &rr);
         }
     for (m = 0; m < p->nmodels; m++) {
@@ -656,7 +904,6 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
         for (j = 0; j < mx->cls[k].nopt; j++) {
             const struct mx_opt *o = &mx->cls[k].opt[j];
             struct mx_row rr = opt_row(o);
-            int ro = find_row(&rows, &nrows, &cap, &rr);
 
             col_begin(&cs, -1, 0.0);
             col_put(&cs, k, 1.0);
@@ -666,8 +913,27 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
                     if (rows[r].kind == MX_VGPU && rows[r].model == o->model &&
                         rows[r].key == o->vtype && rows[r].lim >= o->lim)
                         col_put(&cs, base + r, -1.0);
+            } else if (rr.kind == MX_SHARE && !spool_find(sp, nsp, o->model, o->kind)->sums) {
+                const struct mx_spool *pl = spool_find(sp, nsp, o->model, o->kind);
+
+                rr.key = MX_SHARE_ITEM + spool_item(pl, o);
+                col_put(&cs, base + find_row(&rows, &nrows, &cap, &rr), -1.0);
+            } else if (rr.kind == MX_SHARE) {
+                /* In every dimension's row of the pool. */
+                for (r = 0; r < nrows; r++) {
+                    double v;
+
+                    if (rows[r].kind != MX_SHARE || rows[r].model != o->model ||
+                        rows[r].mkind != o->kind)
+                        continue;
+                    v = rows[r].key < MX_SHARE_DIMS
+                            ? o->w[rows[r].key]
+                            : share_u(o->w[0], rows[r].key - MX_SHARE_DIMS + 1);
+                    if (v > 0.0)
+                        col_put(&cs, base + r, -v);
+                }
             } else {
-                col_put(&cs, base + ro, -(double)o->gpus);
+                col_put(&cs, base + find_row(&rows, &nrows, &cap, &rr), -(double)o->gpus);
             }
         }
         mx->ucol[k] = cs.n;
@@ -701,6 +967,41 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
                     col_put(&cs, base + r2, rw->lim);
             if (lr >= 0)
                 col_put(&cs, lr, -1.0);
+        } else if (rw->kind == MX_SHARE && rw->key >= MX_SHARE_ITEM) {
+            const struct mx_spool *pl = spool_find(sp, nsp, rw->model, rw->mkind);
+            int q, t;
+
+            /* One GPU column per pattern, built at the pool's first row. */
+            for (r2 = 0; r2 < r && first; r2++)
+                first = !(rows[r2].kind == MX_SHARE && rows[r2].model == rw->model &&
+                          rows[r2].mkind == rw->mkind);
+            if (!first)
+                continue;
+            for (q = 0; q < pl->npat && cs.n <= PACK_MIX_MAX_COLS; q++) {
+                col_begin(&cs, rw->model, w);
+                for (t = 0; t < pl->nitem; t++) {
+                    struct mx_row ir = *rw;
+
+                    ir.key = MX_SHARE_ITEM + t;
+                    for (r2 = 0; r2 < nrows; r2++)
+                        if (pl->pat[(size_t)q * pl->nitem + t] &&
+                            !memcmp(&rows[r2], &ir, sizeof(ir)))
+                            col_put(&cs, base + r2, pl->pat[(size_t)q * pl->nitem + t]);
+                }
+                if (lr >= 0)
+                    col_put(&cs, lr, -1.0);
+            }
+        } else if (rw->kind == MX_SHARE) {
+            /* One GPU column per shared pool, built at its first dimension's row: 1 of each. */
+            if (rw->key != 0)
+                continue;
+            col_begin(&cs, rw->model, w);
+            for (r2 = 0; r2 < nrows; r2++)
+                if (rows[r2].kind == MX_SHARE && rows[r2].model == rw->model &&
+                    rows[r2].mkind == rw->mkind)
+                    col_put(&cs, base + r2, 1.0);
+            if (lr >= 0)
+                col_put(&cs, lr, -1.0);
         } else if (rw->kind == MX_WHOLE) {
             col_begin(&cs, rw->model, w);
             col_put(&cs, base + r, 1.0);
@@ -710,7 +1011,8 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
         if (cs.n > PACK_MIX_MAX_COLS)
             goto out;
     }
-    /* Dense form. */
+    /* Dense form: the columns found every row they use above. */
+    GPV_ASSERT(base + nrows == total);
     mx->ip.rows = total;
     mx->ip.cols = cs.n;
     mx->ip.a = xcalloc((size_t)total * cs.n + 1, sizeof(double));
@@ -735,6 +1037,9 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
             mx->ip.b[base + r] = -(double)p->models[rows[r].model].limit;
     ok = true;
 out:
+    for (k = 0; k < nsp; k++)
+        free(sp[k].pat);
+    free(sp);
     free(rows);
     colset_release(&cs);
     return ok;

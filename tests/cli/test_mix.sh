@@ -54,3 +54,20 @@ PY
 run check "$WORK/forged.json"
 expect_rc 1
 expect_out "cost.lower_bound_per_hour 20 is above the plan's cost 11"
+
+t "pods time-sliced on the L40S and MIG on the H100: the model mix proves the lowest cost"
+run recommend tests/data/mix/share-mig.yaml -f json -o "$WORK/share.json"
+expect_rc 0
+cp "$WORK/share.json" "$WORK/out"
+expect_json '[(p["gpu"], p["method"], p["replicas"]) for p in j["tenants"][1]["parts"]]' \
+    "[('l40s', 'time-slicing', 10), ('h100-80gb', 'mig', 6)]"
+expect_json 'sorted((g["model"], g["mode"]) for g in j["gpus"])' \
+    "[('h100-80gb', 'mig'), ('h100-80gb', 'mig'), ('l40s', 'time-slicing'), ('l40s', 'time-slicing'), ('l40s', 'time-slicing'), ('l40s', 'time-slicing')]"
+expect_json 'j["summary"]["cost"]["per_hour"], j["summary"]["cost"]["lower_bound_per_hour"]' \
+    "(13.6, 13.6)"
+expect_json 'j["summary"]["optimal"], j["summary"]["replicas_placed"]' "(True, 25)"
+run check "$WORK/share.json" --require-optimal --max-cost 13.60
+expect_rc 0
+run recommend tests/data/mix/share-mig.yaml
+expect_rc 0
+expect_out "cost bound 13.60 per hour (the plan costs the least possible)"
