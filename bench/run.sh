@@ -183,12 +183,12 @@ fi
 # title), so the plans are made from $build/bench/data with the default BUILD=build; the table
 # is 80 columns wide (COLUMNS), as in a file.
 plan_sums='
-ae8807a1c3b91d6d1b31efe2aa58f6d0df17bb6a11710beb81a92cf6d8696c85 optimal json
-a4495f56fa65d07bbea4e9d17dadf2bc1b27e158457f950e0a6bb03163e27abc optimal yaml
-8425345320113f5a5d64184ef751def47d94793c263da57ccaace0c7d0da4ae6 optimal table
-7e667d27eaca4b203b3711a868da80e4d08477e6647c5d2dcd672fad0404b39d first-fit json
-4a1f7d0904b099fe2a2b51769b1214f30b4c9f8483aa8e8a08cd071781d8e8d4 first-fit yaml
-87e110fe18cca7a32df3cfb9929c8976236a5fedc5bdab64ef0c980c802b8e93 first-fit table
+d1392e59c59f9ec465f791e0c1c9409790524651c5d9a2881c38828730410a3a optimal json
+08ba5fca9bb504de8e65186367df9d7e5453c25fa546240eaf303a940fb23658 optimal yaml
+45a20f1d0abd3c716d46de6aba5e6ee470da5364c0d8d1a9dc6e033f0a73d1cb optimal table
+82631df064072d370178bf82390ac368af72c53a4f627c5cf0b8fb0ed19e3899 first-fit json
+3fdf0e6dcdd4ac3f885b645ca8bf25f0ae2ede9daf798d4c3db1ed4089e4aed8 first-fit yaml
+74304d7b31bf2115171e2e3bce382f7b4a837400b665c5d86f73eae2cfe1adf8 first-fit table
 '
 tenants100k=build/bench/data/tenants-100000.yaml
 case " $sizes " in
