@@ -183,9 +183,9 @@ fi
 # title), so the plans are made from $build/bench/data with the default BUILD=build; the table
 # is 80 columns wide (COLUMNS), as in a file.
 plan_sums='
-d1392e59c59f9ec465f791e0c1c9409790524651c5d9a2881c38828730410a3a optimal json
-08ba5fca9bb504de8e65186367df9d7e5453c25fa546240eaf303a940fb23658 optimal yaml
-45a20f1d0abd3c716d46de6aba5e6ee470da5364c0d8d1a9dc6e033f0a73d1cb optimal table
+e2e97547e0d1fab9791c4fa05e0f658d2f87184b4f8a456d074efcab57cdef38 optimal json
+ef7823aad10a396b02eedad64f7401f410d8346115036af9dcbff3c161fa3d4b optimal yaml
+081d9ce83c437c05e4433df1bac39f5aa9d254adecbc2587cba8bb802f923b42 optimal table
 82631df064072d370178bf82390ac368af72c53a4f627c5cf0b8fb0ed19e3899 first-fit json
 3fdf0e6dcdd4ac3f885b645ca8bf25f0ae2ede9daf798d4c3db1ed4089e4aed8 first-fit yaml
 74304d7b31bf2115171e2e3bce382f7b4a837400b665c5d86f73eae2cfe1adf8 first-fit table

@@ -241,6 +241,62 @@ bb_prune(const struct mx_bb *bb, double z)
                : z >= bb->inc - PACK_BOUND_EPS;
 }
 
+/* What strong branching found at a node. */
+enum bb_strong_result { SB_BRANCH, SB_SETTLED, SB_OUT_OF_NODES };
+
+/* Strong branching on the sets (the bound-only search): the LP of both children of every set
+ * whose sum g[s] is fractional, each counted as a node. SB_SETTLED when some set has neither
+ * child worth searching (both infeasible or pruned: the node holds nothing better than the
+ * incumbent); else the set whose worse child is the highest in *pick (its sum in *pv). */
+static enum bb_strong_result
+bb_strong(struct mx_bb *bb, int *lo, int *hi, const double *g, int *pick, double *pv)
+{
+    double *cx = xcalloc((size_t)bb->ip->cols + 1, sizeof(double)), best = -INFINITY;
+    enum bb_strong_result r = SB_BRANCH;
+    int s, side;
+
+    *pick = -1;
+    for (s = 0; s < bb->nsets && r == SB_BRANCH; s++) {
+        double f = g[s] - floor(g[s]), worst = INFINITY;
+        bool settled = true;
+
+        if (f < 1e-6 || f > 1.0 - 1e-6)
+            continue;
+        for (side = 0; side < 2; side++) {
+            int *bound = side ? &bb->ghi[s] : &bb->glo[s], old = *bound;
+            double cz = 0.0;
+            enum gpv_lp_outcome res;
+
+            if (bb->nodes >= bb->budget) {
+                r = SB_OUT_OF_NODES;
+                break;
+            }
+            bb->nodes++;
+            *bound = side ? (int)floor(g[s]) : (int)ceil(g[s]);
+            res = node_lp(bb, lo, hi, cx, &cz);
+            *bound = old;
+            if (res == GPV_LP_INFEASIBLE || (res == GPV_LP_OPTIMAL && bb_prune(bb, cz)))
+                continue;
+            settled = false;
+            if (res != GPV_LP_OPTIMAL)
+                cz = -INFINITY;
+            if (cz < worst)
+                worst = cz;
+        }
+        if (r != SB_BRANCH)
+            break;
+        if (settled)
+            r = SB_SETTLED;
+        else if (*pick < 0 || worst > best) {
+            *pick = s;
+            *pv = g[s];
+            best = worst;
+        }
+    }
+    free(cx);
+    return r;
+}
+
 /* Searches the subtree of the node with column bounds lo/hi, whose parent's LP value is pz. */
 static void
 bb_node(struct mx_bb *bb, int *lo, int *hi, double pz)
@@ -288,7 +344,24 @@ bb_node(struct mx_bb *bb, int *lo, int *hi, double pz)
         int mm, gpick = -1, pass;
         double gv = 0.0, gdist = 0.0;
 
-        for (pass = 0; pass < 2 && gpick < 0; pass++) {
+        if (bb->bound_only) {
+            double *g = xcalloc((size_t)bb->nsets + 1, sizeof(double));
+            enum bb_strong_result sr;
+
+            for (mm = 0; mm < bb->nsets; mm++)
+                for (j = 0; j < ip->cols; j++)
+                    if (in_set(bb, ip, j, mm))
+                        g[mm] += x[j];
+            sr = bb_strong(bb, lo, hi, g, &gpick, &gv);
+            free(g);
+            if (sr == SB_SETTLED)
+                goto out;
+            if (sr == SB_OUT_OF_NODES) {
+                bb_open(bb, z);
+                goto out;
+            }
+        }
+        for (pass = 0; pass < 2 && gpick < 0 && !bb->bound_only; pass++) {
             for (mm = pass ? bb->nmodels : 0; mm < (pass ? bb->nsets : bb->nmodels); mm++) {
                 double g = 0.0, f, dist;
 
@@ -822,7 +895,7 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
             if (!mig_pool_cols(c, &cs, rows, nrows, base, lr, rw->model, rw->mkind, w, &mx->exact))
                 goto out;
         } else if (rw->kind == MX_VGPU) {
-            col_begin(&cs, rw->model, rw->model * 4 + 2, w);
+            col_begin(&cs, rw->model, (rw->model * 4 + 2) * 1024 + rw->key, w);
             for (r2 = 0; r2 < nrows; r2++)
                 if (rows[r2].kind == MX_VGPU && rows[r2].model == rw->model &&
                     rows[r2].key == rw->key && rows[r2].lim >= rw->lim)
