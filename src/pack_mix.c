@@ -895,7 +895,7 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
             if (!mig_pool_cols(c, &cs, rows, nrows, base, lr, rw->model, rw->mkind, w, &mx->exact))
                 goto out;
         } else if (rw->kind == MX_VGPU) {
-            col_begin(&cs, rw->model, (rw->model * 4 + 2) * 1024 + rw->key, w);
+            col_begin(&cs, rw->model, rw->model * 4 + 2, w);
             for (r2 = 0; r2 < nrows; r2++)
                 if (rows[r2].kind == MX_VGPU && rows[r2].model == rw->model &&
                     rows[r2].key == rw->key && rows[r2].lim >= rw->lim)
