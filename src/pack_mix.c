@@ -9,8 +9,12 @@
  * what its options take; every fleet model within its limit. The objective is lexicographic:
  * the LP bounds the fewest replicas left out, then branch and bound looks for the lowest
  * weighted cost with that many left out (one more each time a finished search finds no plan).
- * On large pools only the LP is solved and its mix rounded. docs/plan.md ("The model mix")
- * explains it.
+ * Integer-rounding cuts make a pool's fixed demand take whole GPUs. The search branches on the
+ * models' GPUs in all, then on columns; with half its budget left, again from its incumbent
+ * with the pools' GPUs in all after the models'. A search that does not finish bounds with the
+ * least LP value of the subtrees it left. On large pools only the LP is solved, rounded (GPUs
+ * up, then taken away while the replicas fit), and a bound-only search with strong branching on
+ * those sums runs with the plan as incumbent. docs/plan.md ("The model mix") explains it.
  */
 #include "pack_config.h"
 #include "pack_driver.h"
