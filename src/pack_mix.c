@@ -1315,8 +1315,8 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
     struct mx mx;
     struct mx_bb bb;
     struct mx_ip cut;
-    long plan_u, fixed_u = 0, u_lb, u_known = -1;
-    double plan_cost, *urow = NULL, *s1 = NULL;
+    long plan_u, fixed_u = 0, u_lb, u_known = -1, u_feas = -1;
+    double plan_cost, *urow = NULL, *s1 = NULL, *s0 = NULL;
     size_t d, nm = 0, m;
     bool limited = false;
     int k, tries;
@@ -1358,6 +1358,25 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
     u_lb = (long)ceil(bb.root - PACK_BOUND_EPS);
     if (u_lb < 0)
         u_lb = 0;
+    /* When the plan in hand leaves out more than the LP's count, a search on the count alone
+     * (half a budget): a higher bound, or an answer leaving fewer out (s0: stage 2 starts
+     * from its count when its search at the bound finds nothing). */
+    if (replace && !large && (!plan_ok || plan_u - fixed_u > u_lb)) {
+        double b;
+
+        bb.unit = 1.0;
+        bb_search(&bb, &mx.ip, mx.ucost, plan_ok ? (double)(plan_u - fixed_u) : INFINITY,
+                  mx_budget(&mx.ip, p->quick) / 2);
+        out->nodes += bb.nodes;
+        b = bb_bound(&bb);
+        if (isfinite(b) && (long)ceil(b - PACK_BOUND_EPS) > u_lb)
+            u_lb = (long)ceil(b - PACK_BOUND_EPS);
+        if (bb.found) {
+            u_feas = (long)floor(bb.inc + 0.5);
+            s0 = bb.best;
+            bb.best = NULL;
+        }
+    }
     urow = xcalloc((size_t)mx.ip.cols + 1, sizeof(double));
     for (k = 0; k < mx.ncls; k++)
         urow[mx.ucol[k]] = -1.0;
@@ -1394,11 +1413,15 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
         if (!bb.closed) {
             /* No plan found at u_lb and none ruled out: only the LP's count is known. Look
              * for a cheaper plan leaving out as many as the caller's, once. */
+            long next = plan_ok ? plan_u - fixed_u : -1;
+
+            if (u_feas >= 0 && (next < 0 || u_feas < next))
+                next = u_feas;
             out->unplaced_lb = u_lb + fixed_u;
-            if (u_known >= 0 || !plan_ok || plan_u - fixed_u <= u_lb)
+            if (u_known >= 0 || next <= u_lb)
                 break;
             u_known = u_lb;
-            u_lb = plan_u - fixed_u;
+            u_lb = next;
             continue;
         }
         u_lb++;
@@ -1406,6 +1429,10 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
     }
     /* No integer answer in budget (large pools): the LP's answer rounded (GPUs up, then taken
      * away while the replicas fit), else its mix rounded, for the engines. */
+    if (!s1 && s0) {
+        s1 = s0;
+        s0 = NULL;
+    }
     if (!s1 && bb.root != -INFINITY && replace)
         s1 = mx_repair(&mx, &bb, bb.rootx);
     if (!s1 && bb.root != -INFINITY && replace)
@@ -1457,6 +1484,7 @@ out:
     free(cut.a);
     free(cut.b);
     free(urow);
+    free(s0);
     free(s1);
     free(bb.best);
     free(bb.rootx);
