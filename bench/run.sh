@@ -197,12 +197,12 @@ fi
 # choice (the mix's LP; was 56699 against 56644); first fit plans the same 56820 GPUs, its
 # bound 56652.
 plan_sums='
-f09d6a721cb44f4948e5e4f79cf91cb7babda103f31a47404816637b0da876e0 optimal json
-98ee6ac7ade925bfd67fff3441ba1e76fae2b5b1005073255780dd00b2b7e8b9 optimal yaml
-ff4cd304bb02f3f83e2a37e43bbd8e40101acfc4d58e6c9f8a3302cfd1a64aff optimal table
-dee1537a3b374a249645a8e10a2e906593d884f55769d2eac5e1cb68e51c6cb6 first-fit json
-825d6a8c0d01187487868d4b39e4b06cf3efdf6d84c09fadd08b1f15bd699db9 first-fit yaml
-890853df4ef77c7edaf070f31893e5319236c4c8c63fc74f1d09e6a6b4f4ea29 first-fit table
+3b74219a6333d08b8a509fb8a8ee03054ca5c15636b48e6b237cefde6908f555 optimal json
+3e43290e174acaaf07b4d1e0a2655ba7e33f8354bcdf9e37b6570571b02e789c optimal yaml
+6746e3afb0d6112d9ea91e1a9f3a371af259e4a554a96e927224aade253ac2bd optimal table
+e115acf6adc44d2c7b1c26b760e66e175d3b8c023278a2426f642a7d1af2da45 first-fit json
+2b1b36c343296e4ef6aba467d418aa76fe7c9e326d8cea63975958bbb8d6b120 first-fit yaml
+72bbd59e72d9f38c6da7ad7d04e22ec1b80f02f9338df4aec756e8caa24589ac first-fit table
 '
 tenants100k=build/bench/data/tenants-100000.yaml
 case " $sizes " in

@@ -81,11 +81,20 @@
 #define PACK_MIX_BB_NODES 1000L
 
 /* Above this many GPUs in the plan in hand, the model mix solves only its LP and rounds it
- * (branching on counts this large would not finish; the LP's rounding is near the optimum). */
+ * (branching on counts this large would not finish; the LP's rounding is near the optimum),
+ * then searches for a bound alone (PACK_MIX_BOUND_NODES). */
 #define PACK_MIX_BB_MAX_GPUS 400
 
 /* The same for a what-if re-pack (gpv_pack_problem.quick: the plan's explanations). */
 #define PACK_MIX_BB_NODES_QUICK 40L
+
+/* Above PACK_MIX_BB_MAX_GPUS, nodes of the search that branches only on each model's and
+ * each pool's GPUs in all, for a bound (a pool's last GPU is whole). */
+#define PACK_MIX_BOUND_NODES 64L
+
+/* Small LPs (the replicas on GPUs fixed) the rounding of a large program's LP may spend
+ * taking GPUs away one at a time. */
+#define PACK_MIX_REPAIR_LPS 200
 
 /* Work of one search of the model mix, in LP cells (rows x columns) summed over nodes: a large
  * program gets fewer nodes than PACK_MIX_BB_NODES. */

@@ -7,10 +7,15 @@
  * MIG use-patterns (pack_mig_pat.c, upgrades included), equal-size vGPU GPUs by their smallest
  * per-GPU limit, whole GPUs, GPUs the device plugin shares. Rows: every replica placed or left
  * out; every pool's slots cover what its options take (a shared pool: its GPUs cover the sums of
- * memory, compute and clients, a relaxation); every fleet model within its limit. The objective is
- * lexicographic: the LP bounds the fewest replicas left out, then branch and bound looks for the
- * lowest weighted cost with that many left out (one more each time a finished search finds no
- * plan). On large pools only the LP is solved and its mix rounded. docs/plan.md ("The model mix")
+ * memory, compute and clients, a relaxation); every fleet model within its limit. The objective
+ * is lexicographic: the LP bounds the fewest replicas left out, then branch and bound looks for
+ * the lowest weighted cost with that many left out (one more each time a finished search finds
+ * no plan). Integer-rounding cuts make a pool's fixed demand take whole GPUs. The search
+ * branches on the models' GPUs in all, then on columns; with half its budget left, again from
+ * its incumbent with the pools' GPUs in all after the models'. A search that does not finish
+ * bounds with the least LP value of the subtrees it left. On large pools only the LP is solved,
+ * rounded (GPUs up, then taken away while the replicas fit), and a bound-only search with strong
+ * branching on those sums runs with the plan as incumbent. docs/plan.md ("The model mix")
  * explains it.
  */
 #include "pack_config.h"
@@ -57,6 +62,8 @@ struct mx_ip {
     int rows, cols;
     double *a, *b, *cost;
     int *colmodel; /* per column: the model of a GPU column, else -1 */
+    int *colpool;  /* per column: the pool (model and kind of layout) of a GPU column, else -1 */
+    int npools;
 };
 
 /* The search: depth first, the up branch first, with per-column bounds. */
@@ -75,8 +82,22 @@ struct mx_bb {
     double unit; /* every plan's objective is a multiple of it (0: unknown): prune on the bound
                     rounded up to a multiple */
     int nmodels;
-    int *glo, *ghi; /* per model: bounds on its GPUs in all (ghi < 0: none), branched first */
+    int nsets;      /* the models, then the pools: sets of GPU columns whose sums are branched on */
+    int *glo, *ghi; /* per set: bounds on its GPUs in all (ghi < 0: none), branched first */
+    bool bound_only; /* branch on the sets only: a node with every set whole is a leaf whose LP
+                        value bounds its subtree (no plan comes out) */
+    double open_lb;  /* the least LP value of a subtree left unsearched (+inf: none) */
+    long evals;      /* LPs solved past the budget for open_lb (at most budget of them) */
+    bool pools;      /* the pools are sets too (after the models) */
+    double lb_extra; /* a bound an earlier search of the same program proved (-inf: none) */
 };
+
+/* True when column j of ip is in set s of bb: model s, else pool s - nmodels. */
+static bool
+in_set(const struct mx_bb *bb, const struct mx_ip *ip, int j, int s)
+{
+    return s < bb->nmodels ? ip->colmodel[j] == s : ip->colpool[j] == s - bb->nmodels;
+}
 
 struct mx_class {
     int nopt;
@@ -230,7 +251,7 @@ node_lp(const struct mx_bb *bb, const int *lo, const int *hi, double *x, double 
         extra += hi[j] >= 0;
     }
     extra += bb->extra != NULL;
-    for (i = 0; i < bb->nmodels; i++)
+    for (i = 0; i < bb->nsets; i++)
         extra += (bb->glo[i] > 0) + (bb->ghi[i] >= 0);
     a = xcalloc((size_t)(ip->rows + extra) * ip->cols + 1, sizeof(double));
     b = xcalloc((size_t)(ip->rows + extra) + 1, sizeof(double));
@@ -241,7 +262,7 @@ node_lp(const struct mx_bb *bb, const int *lo, const int *hi, double *x, double 
         memcpy(a + (size_t)r * ip->cols, bb->extra, (size_t)ip->cols * sizeof(double));
         b[r++] = bb->extra_b;
     }
-    for (i = 0; i < bb->nmodels; i++) {
+    for (i = 0; i < bb->nsets; i++) {
         double sign;
 
         for (sign = 1.0; sign >= -1.0; sign -= 2.0) {
@@ -250,7 +271,7 @@ node_lp(const struct mx_bb *bb, const int *lo, const int *hi, double *x, double 
             if (sign > 0 ? v <= 0 : v < 0)
                 continue;
             for (j = 0; j < ip->cols; j++)
-                if (ip->colmodel[j] == i)
+                if (in_set(bb, ip, j, i))
                     a[(size_t)r * ip->cols + j] = sign;
             b[r++] = sign * v;
         }
@@ -286,65 +307,176 @@ node_lp(const struct mx_bb *bb, const int *lo, const int *hi, double *x, double 
     return res;
 }
 
+/* A subtree of value at least z left unsearched. */
 static void
-bb_node(struct mx_bb *bb, int *lo, int *hi)
+bb_open(struct mx_bb *bb, double z)
+{
+    bb->closed = false;
+    if (z < bb->open_lb)
+        bb->open_lb = z;
+}
+
+/* True when a node of LP value z cannot hold an answer below the incumbent (every answer's
+ * value is a multiple of the unit when it is known). */
+static bool
+bb_prune(const struct mx_bb *bb, double z)
+{
+    return bb->unit > 0.0
+               ? bb->unit * ceil(z / bb->unit - PACK_BOUND_EPS) >= bb->inc - PACK_BOUND_EPS
+               : z >= bb->inc - PACK_BOUND_EPS;
+}
+
+/* What strong branching found at a node. */
+enum bb_strong_result { SB_BRANCH, SB_SETTLED, SB_OUT_OF_NODES };
+
+/* Strong branching on the sets (the bound-only search): the LP of both children of every set
+ * whose sum g[s] is fractional, each counted as a node. SB_SETTLED when some set has neither
+ * child worth searching (both infeasible or pruned: the node holds nothing better than the
+ * incumbent); else the set whose worse child is the highest in *pick (its sum in *pv). */
+static enum bb_strong_result
+bb_strong(struct mx_bb *bb, int *lo, int *hi, const double *g, int *pick, double *pv)
+{
+    double *cx = xcalloc((size_t)bb->ip->cols + 1, sizeof(double)), best = -INFINITY;
+    enum bb_strong_result r = SB_BRANCH;
+    int s, side;
+
+    *pick = -1;
+    for (s = 0; s < bb->nsets && r == SB_BRANCH; s++) {
+        double f = g[s] - floor(g[s]), worst = INFINITY;
+        bool settled = true;
+
+        if (f < 1e-6 || f > 1.0 - 1e-6)
+            continue;
+        for (side = 0; side < 2; side++) {
+            int *bound = side ? &bb->ghi[s] : &bb->glo[s], old = *bound;
+            double cz = 0.0;
+            enum gpv_lp_outcome res;
+
+            if (bb->nodes >= bb->budget) {
+                r = SB_OUT_OF_NODES;
+                break;
+            }
+            bb->nodes++;
+            *bound = side ? (int)floor(g[s]) : (int)ceil(g[s]);
+            res = node_lp(bb, lo, hi, cx, &cz);
+            *bound = old;
+            if (res == GPV_LP_INFEASIBLE || (res == GPV_LP_OPTIMAL && bb_prune(bb, cz)))
+                continue;
+            settled = false;
+            if (res != GPV_LP_OPTIMAL)
+                cz = -INFINITY;
+            if (cz < worst)
+                worst = cz;
+        }
+        if (r != SB_BRANCH)
+            break;
+        if (settled)
+            r = SB_SETTLED;
+        else if (*pick < 0 || worst > best) {
+            *pick = s;
+            *pv = g[s];
+            best = worst;
+        }
+    }
+    free(cx);
+    return r;
+}
+
+/* Searches the subtree of the node with column bounds lo/hi, whose parent's LP value is pz. */
+static void
+bb_node(struct mx_bb *bb, int *lo, int *hi, double pz)
 {
     const struct mx_ip *ip = bb->ip;
     double *x, z = 0.0, frac = 0.0;
     int j, pick = -1;
     enum gpv_lp_outcome res;
 
-    if (bb->nodes >= bb->budget) {
-        bb->closed = false;
+    if (bb->nodes >= bb->budget && bb->evals >= bb->budget) {
+        bb_open(bb, pz);
         return;
     }
-    bb->nodes++;
     x = xcalloc((size_t)ip->cols + 1, sizeof(double));
+    if (bb->nodes >= bb->budget) {
+        /* Out of nodes: the node's LP only, for the bound of what is left unsearched (a
+         * node pruned or infeasible leaves nothing). */
+        bb->evals++;
+        res = node_lp(bb, lo, hi, x, &z);
+        if (res == GPV_LP_OPTIMAL && !bb_prune(bb, z > pz ? z : pz))
+            bb_open(bb, z > pz ? z : pz);
+        else if (res != GPV_LP_OPTIMAL && res != GPV_LP_INFEASIBLE)
+            bb_open(bb, pz);
+        goto out;
+    }
+    bb->nodes++;
     res = node_lp(bb, lo, hi, x, &z);
     if (res == GPV_LP_INFEASIBLE)
         goto out;
     if (res != GPV_LP_OPTIMAL) {
-        bb->closed = false; /* an LP we could not solve: nothing proven below it */
+        bb_open(bb, pz); /* an LP we could not solve: nothing proven below it */
         goto out;
     }
+    if (z < pz)
+        z = pz; /* a child is never below its parent (up to rounding) */
     if (bb->nodes == 1) {
         bb->root = z;
         memcpy(bb->rootx, x, (size_t)ip->cols * sizeof(double));
     }
-    if (bb->unit > 0.0 ? bb->unit * ceil(z / bb->unit - PACK_BOUND_EPS) >= bb->inc - PACK_BOUND_EPS
-                       : z >= bb->inc - PACK_BOUND_EPS)
+    if (bb_prune(bb, z))
         goto out;
-    /* Each model's GPUs in all first: the cost is theirs, and fixing them tightens the LP far
-     * more than any one pattern does. */
+    /* Each model's GPUs in all first, then each pool's: the cost is theirs, and fixing them
+     * tightens the LP far more than any one pattern does (a pool's last GPU is whole). */
     {
-        int mm, gpick = -1;
+        int mm, gpick = -1, pass;
         double gv = 0.0, gdist = 0.0;
 
-        for (mm = 0; mm < bb->nmodels; mm++) {
-            double g = 0.0, f, dist;
+        if (bb->bound_only) {
+            double *g = xcalloc((size_t)bb->nsets + 1, sizeof(double));
+            enum bb_strong_result sr;
 
-            for (j = 0; j < ip->cols; j++)
-                if (ip->colmodel[j] == mm)
-                    g += x[j];
-            f = g - floor(g);
-            dist = f < 1.0 - f ? f : 1.0 - f;
-            if (dist > 1e-6 && dist > gdist + 1e-12) {
-                gpick = mm;
-                gv = g;
-                gdist = dist;
+            for (mm = 0; mm < bb->nsets; mm++)
+                for (j = 0; j < ip->cols; j++)
+                    if (in_set(bb, ip, j, mm))
+                        g[mm] += x[j];
+            sr = bb_strong(bb, lo, hi, g, &gpick, &gv);
+            free(g);
+            if (sr == SB_SETTLED)
+                goto out;
+            if (sr == SB_OUT_OF_NODES) {
+                bb_open(bb, z);
+                goto out;
+            }
+        }
+        for (pass = 0; pass < 2 && gpick < 0 && !bb->bound_only; pass++) {
+            for (mm = pass ? bb->nmodels : 0; mm < (pass ? bb->nsets : bb->nmodels); mm++) {
+                double g = 0.0, f, dist;
+
+                for (j = 0; j < ip->cols; j++)
+                    if (in_set(bb, ip, j, mm))
+                        g += x[j];
+                f = g - floor(g);
+                dist = f < 1.0 - f ? f : 1.0 - f;
+                if (dist > 1e-6 && dist > gdist + 1e-12) {
+                    gpick = mm;
+                    gv = g;
+                    gdist = dist;
+                }
             }
         }
         if (gpick >= 0) {
             int olo = bb->glo[gpick], ohi = bb->ghi[gpick];
 
             bb->glo[gpick] = (int)ceil(gv);
-            bb_node(bb, lo, hi);
+            bb_node(bb, lo, hi, z);
             bb->glo[gpick] = olo;
             bb->ghi[gpick] = (int)floor(gv);
-            bb_node(bb, lo, hi);
+            bb_node(bb, lo, hi, z);
             bb->ghi[gpick] = ohi;
             goto out;
         }
+    }
+    if (bb->bound_only) {
+        bb_open(bb, z);
+        goto out;
     }
     /* Branch on GPU columns first (they carry the cost), the most fractional one. */
     for (j = 0; j < ip->cols; j++) {
@@ -372,19 +504,43 @@ bb_node(struct mx_bb *bb, int *lo, int *hi)
         double v = x[pick];
 
         lo[pick] = (int)ceil(v);
-        bb_node(bb, lo, hi);
+        bb_node(bb, lo, hi, z);
         lo[pick] = olo;
         hi[pick] = (int)floor(v);
-        bb_node(bb, lo, hi);
+        bb_node(bb, lo, hi, z);
         hi[pick] = ohi;
     }
 out:
     free(x);
 }
 
-/* Searches the program with objective cost and incumbent value inc (+inf: none). */
+/* What the last search proved: no answer of the program weighs less. Closed: the incumbent
+ * (the best found, or the value the search was given). Else the least of the incumbent and
+ * the subtrees left unsearched, at least the root LP's value; rounded up to the costs' unit. */
+static double
+bb_bound(const struct mx_bb *bb)
+{
+    double v = bb->inc;
+
+    if (!bb->closed) {
+        if (bb->open_lb < v)
+            v = bb->open_lb;
+        if (bb->root > v)
+            v = bb->root;
+        if (bb->lb_extra > v)
+            v = bb->lb_extra;
+        if (bb->unit > 0.0 && isfinite(v))
+            v = bb->unit * ceil(v / bb->unit - PACK_BOUND_EPS);
+        if (v > bb->inc)
+            v = bb->inc;
+    }
+    return v;
+}
+
+/* Searches the program with objective cost and incumbent value inc (+inf: none); keeps
+ * lb_extra. */
 static void
-bb_run(struct mx_bb *bb, const struct mx_ip *ip, const double *cost, double inc, long budget)
+bb_run_within(struct mx_bb *bb, const struct mx_ip *ip, const double *cost, double inc, long budget)
 {
     int *lo = xcalloc((size_t)ip->cols + 1, sizeof(int));
     int *hi = xcalloc((size_t)ip->cols + 1, sizeof(int));
@@ -408,15 +564,64 @@ bb_run(struct mx_bb *bb, const struct mx_ip *ip, const double *cost, double inc,
     for (j = 0; j < ip->cols; j++)
         if (ip->colmodel[j] >= bb->nmodels)
             bb->nmodels = ip->colmodel[j] + 1;
+    bb->nsets = bb->nmodels + (bb->pools ? ip->npools : 0);
+    bb->open_lb = INFINITY;
+    bb->evals = 0;
     free(bb->glo);
     free(bb->ghi);
-    bb->glo = xcalloc((size_t)bb->nmodels + 1, sizeof(int));
-    bb->ghi = xcalloc((size_t)bb->nmodels + 1, sizeof(int));
-    for (j = 0; j < bb->nmodels; j++)
+    bb->glo = xcalloc((size_t)bb->nsets + 1, sizeof(int));
+    bb->ghi = xcalloc((size_t)bb->nsets + 1, sizeof(int));
+    for (j = 0; j < bb->nsets; j++)
         bb->ghi[j] = -1;
-    bb_node(bb, lo, hi);
+    bb_node(bb, lo, hi, -INFINITY);
     free(lo);
     free(hi);
+}
+
+/* Searches the program with objective cost and incumbent value inc (+inf: none). */
+static void
+bb_run(struct mx_bb *bb, const struct mx_ip *ip, const double *cost, double inc, long budget)
+{
+    bb->lb_extra = -INFINITY;
+    bb_run_within(bb, ip, cost, inc, budget);
+}
+
+/* The search in two orders, each with half the budget: the models' GPUs, then the columns
+ * (finds good plans early); when that does not close, the pools' GPUs too before the columns,
+ * with the first's incumbent (closes more searches, the order that makes a pool's last GPU
+ * whole). The answer is the better incumbent; the bound the higher of the two. */
+static void
+bb_search(struct mx_bb *bb, const struct mx_ip *ip, const double *cost, double inc, long budget)
+{
+    double *best, lb;
+    bool found;
+    long nodes;
+
+    bb->pools = false;
+    if (budget < 2 || !ip->npools) {
+        bb_run(bb, ip, cost, inc, budget);
+        return;
+    }
+    bb_run(bb, ip, cost, inc, budget / 2);
+    if (bb->closed)
+        return;
+    lb = bb_bound(bb);
+    found = bb->found;
+    best = bb->best;
+    bb->best = NULL;
+    nodes = bb->nodes;
+    bb->pools = true;
+    bb_run_within(bb, ip, cost, bb->inc, budget - budget / 2);
+    bb->pools = false;
+    bb->lb_extra = lb;
+    bb->nodes += nodes;
+    if (!bb->found && found) {
+        free(bb->best);
+        bb->best = best;
+        bb->found = true;
+    } else {
+        free(best);
+    }
 }
 
 /* ---- the program ------------------------------------------------------------------------- */
@@ -454,6 +659,7 @@ mx_release(struct mx *mx)
     free(mx->ip.b);
     free(mx->ip.cost);
     free(mx->ip.colmodel);
+    free(mx->ip.colpool);
     free(mx->wcost);
     free(mx->ucost);
 }
@@ -548,23 +754,32 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
 /* A growing set of columns, each a sparse list of (row, value). */
 struct colset {
     int n, cap;
-    int *model;
+    int *model, *pool;
     double *cost;
     int *start, *row;
     double *val;
     int nz, capz;
 };
 
+/* The pool of GPU columns of one model and one kind of layout: a number for comparing only. */
+static int
+pool_id(int model, enum gpv_pack_kind kind)
+{
+    return model * (GPV_PACK_MPS + 1) + (int)kind;
+}
+
 static void
-col_begin(struct colset *cs, int model, double cost)
+col_begin(struct colset *cs, int model, int pool, double cost)
 {
     if (cs->n == cs->cap) {
         cs->cap = cs->cap ? 2 * cs->cap : 64;
         cs->model = xreallocarray(cs->model, (size_t)cs->cap, sizeof(int));
+        cs->pool = xreallocarray(cs->pool, (size_t)cs->cap, sizeof(int));
         cs->cost = xreallocarray(cs->cost, (size_t)cs->cap, sizeof(double));
         cs->start = xreallocarray(cs->start, (size_t)cs->cap + 1, sizeof(int));
     }
     cs->model[cs->n] = model;
+    cs->pool[cs->n] = pool;
     cs->cost[cs->n] = cost;
     cs->start[cs->n] = cs->nz;
     cs->n++;
@@ -589,6 +804,7 @@ static void
 colset_release(struct colset *cs)
 {
     free(cs->model);
+    free(cs->pool);
     free(cs->cost);
     free(cs->start);
     free(cs->row);
@@ -672,7 +888,7 @@ mig_pool_cols(struct pk_ctx *c, struct colset *cs, const struct mx_row *rows, in
     }
     *exact = *exact && m.complete;
     for (j = 0; j < m.np && cs->n <= PACK_MIX_MAX_COLS; j++) {
-        col_begin(cs, model, weight);
+        col_begin(cs, model, pool_id(model, kind), weight);
         for (k = 0; k < m.nd; k++)
             if (m.pat[j].u[k])
                 col_put(cs, rowof[k], m.pat[j].u[k]);
@@ -905,7 +1121,7 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
             const struct mx_opt *o = &mx->cls[k].opt[j];
             struct mx_row rr = opt_row(o);
 
-            col_begin(&cs, -1, 0.0);
+            col_begin(&cs, -1, -1, 0.0);
             col_put(&cs, k, 1.0);
             if (rr.kind == MX_VGPU) {
                 /* In every level row of the type from its own limit up. */
@@ -937,7 +1153,7 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
             }
         }
         mx->ucol[k] = cs.n;
-        col_begin(&cs, -1, 0.0);
+        col_begin(&cs, -1, -1, 0.0);
         col_put(&cs, k, 1.0);
     }
     /* GPU columns. */
@@ -960,7 +1176,7 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
             if (!mig_pool_cols(c, &cs, rows, nrows, base, lr, rw->model, rw->mkind, w, &mx->exact))
                 goto out;
         } else if (rw->kind == MX_VGPU) {
-            col_begin(&cs, rw->model, w);
+            col_begin(&cs, rw->model, pool_id(rw->model, GPV_PACK_VGPU), w);
             for (r2 = 0; r2 < nrows; r2++)
                 if (rows[r2].kind == MX_VGPU && rows[r2].model == rw->model &&
                     rows[r2].key == rw->key && rows[r2].lim >= rw->lim)
@@ -978,7 +1194,7 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
             if (!first)
                 continue;
             for (q = 0; q < pl->npat && cs.n <= PACK_MIX_MAX_COLS; q++) {
-                col_begin(&cs, rw->model, w);
+                col_begin(&cs, rw->model, pool_id(rw->model, (enum gpv_pack_kind)rw->mkind), w);
                 for (t = 0; t < pl->nitem; t++) {
                     struct mx_row ir = *rw;
 
@@ -995,7 +1211,7 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
             /* One GPU column per shared pool, built at its first dimension's row: 1 of each. */
             if (rw->key != 0)
                 continue;
-            col_begin(&cs, rw->model, w);
+            col_begin(&cs, rw->model, pool_id(rw->model, (enum gpv_pack_kind)rw->mkind), w);
             for (r2 = 0; r2 < nrows; r2++)
                 if (rows[r2].kind == MX_SHARE && rows[r2].model == rw->model &&
                     rows[r2].mkind == rw->mkind)
@@ -1003,7 +1219,7 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
             if (lr >= 0)
                 col_put(&cs, lr, -1.0);
         } else if (rw->kind == MX_WHOLE) {
-            col_begin(&cs, rw->model, w);
+            col_begin(&cs, rw->model, pool_id(rw->model, GPV_PACK_WHOLE), w);
             col_put(&cs, base + r, 1.0);
             if (lr >= 0)
                 col_put(&cs, lr, -1.0);
@@ -1018,6 +1234,7 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
     mx->ip.a = xcalloc((size_t)total * cs.n + 1, sizeof(double));
     mx->ip.b = xcalloc((size_t)total + 1, sizeof(double));
     mx->ip.colmodel = xcalloc((size_t)cs.n + 1, sizeof(int));
+    mx->ip.colpool = xcalloc((size_t)cs.n + 1, sizeof(int));
     mx->wcost = xcalloc((size_t)cs.n + 1, sizeof(double));
     mx->ucost = xcalloc((size_t)cs.n + 1, sizeof(double));
     for (j = 0; j < cs.n; j++) {
@@ -1026,6 +1243,15 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
         for (e = cs.start[j]; e < cs.start[j + 1]; e++)
             mx->ip.a[(size_t)cs.row[e] * cs.n + j] += cs.val[e];
         mx->ip.colmodel[j] = cs.model[j];
+        /* Pools numbered densely in the order first met. */
+        mx->ip.colpool[j] = -1;
+        if (cs.pool[j] >= 0) {
+            int q;
+
+            for (q = 0; q < j && cs.pool[q] != cs.pool[j]; q++)
+                ;
+            mx->ip.colpool[j] = q < j ? mx->ip.colpool[q] : mx->ip.npools++;
+        }
         mx->wcost[j] = cs.cost[j];
     }
     for (k = 0; k < mx->ncls; k++) {
@@ -1140,6 +1366,71 @@ mx_budget(const struct mx_ip *ip, bool quick)
     return n > 1 ? n : 1;
 }
 
+/*
+ * The program with integer-rounding cuts: for a supply row r (a pool's slots of one kind),
+ * every class puts at least m_c of its replicas' slots into r whichever option it takes (m_c:
+ * the least its options ask of r), so with at most u_lb replicas left out the GPUs covering r
+ * hold at least F = sum m_c R_c - u_lb max m_c slots. A GPU holds at most amax of them, so
+ * whole GPUs number at least ceil(F / amax): one row sum y >= ceil(F / amax) over r's GPU
+ * columns when that is not already F / amax. Valid for every plan (no branch depends on it),
+ * so bounds and proofs stand; it lifts the LP where a pool's demand is fixed (a vGPU type only
+ * one kind of tenant can use: its last GPU is whole). *out gets new a and b (the caller frees
+ * them) and shares the rest with mx->ip.
+ */
+static void
+mx_cut_ip(const struct mx *mx, long u_lb, struct mx_ip *out)
+{
+    const struct mx_ip *ip = &mx->ip;
+    int r, j, k, o, n = 0;
+
+    *out = *ip;
+    out->a = xcalloc((size_t)2 * ip->rows * ip->cols + 1, sizeof(double));
+    out->b = xcalloc((size_t)2 * ip->rows + 1, sizeof(double));
+    memcpy(out->a, ip->a, (size_t)ip->rows * ip->cols * sizeof(double));
+    memcpy(out->b, ip->b, (size_t)ip->rows * sizeof(double));
+    for (r = mx->ncls; r < ip->rows; r++) {
+        const double *row = ip->a + (size_t)r * ip->cols;
+        double f = 0.0, mmax = 0.0, amax = 0.0, need;
+        bool supply = ip->b[r] == 0.0;
+
+        for (j = 0; j < ip->cols && supply; j++)
+            if (ip->colmodel[j] >= 0) {
+                supply = row[j] >= 0.0;
+                if (row[j] > amax)
+                    amax = row[j];
+            }
+        if (!supply || amax <= 0.0)
+            continue;
+        for (k = 0; k < mx->ncls; k++) {
+            double m = INFINITY;
+
+            for (o = 0; o < mx->cls[k].nopt; o++) {
+                double v = -row[mx->xcol[k] + o];
+
+                if (v < m)
+                    m = v;
+            }
+            if (m > 0.0 && m != INFINITY) {
+                f += m * (double)mx->cls[k].replicas;
+                if (m > mmax)
+                    mmax = m;
+            }
+        }
+        f -= (double)u_lb * mmax;
+        if (f <= 0.0)
+            continue;
+        need = ceil(f / amax - PACK_BOUND_EPS);
+        if (need - f / amax < PACK_BOUND_EPS)
+            continue;
+        for (j = 0; j < ip->cols; j++)
+            if (ip->colmodel[j] >= 0 && row[j] > 0.0)
+                out->a[(size_t)(ip->rows + n) * ip->cols + j] = 1.0;
+        out->b[ip->rows + n] = need;
+        n++;
+    }
+    out->rows = ip->rows + n;
+}
+
 /* The LP solution x rounded to an assignment: per class, each option (and the replicas left
  * out) its whole part, then the replicas still unassigned to the largest fractional parts,
  * options before leaving out. A new cols array; GPU columns are left 0 (the pool engines
@@ -1184,6 +1475,122 @@ mx_round(const struct mx *mx, const double *x)
     return r;
 }
 
+/* The replicas of a plan whose GPU columns are fixed at y (the other columns of y are
+ * written): the program's LP over the x and u columns alone, the fixed GPUs' slots moved to
+ * the right-hand side, with the extra row (replicas left out) when there is one. True when it
+ * has a solution and that solution is whole (a vertex of this small program nearly always is;
+ * when not, the GPUs are treated as too few, which costs a plan but proves nothing). */
+static bool
+mx_fixed_x(const struct mx *mx, const struct mx_bb *bb, double *y)
+{
+    const struct mx_ip *ip = &mx->ip;
+    int nx = 0, i, j, k, rows = ip->rows + (bb->extra != NULL);
+    int *map = xcalloc((size_t)ip->cols + 1, sizeof(int));
+    double *a, *b, *cost, *x;
+    struct gpv_lp_problem lp;
+    bool ok = false;
+
+    for (j = 0; j < ip->cols; j++)
+        if (ip->colmodel[j] < 0)
+            map[nx++] = j;
+    a = xcalloc((size_t)rows * nx + 1, sizeof(double));
+    b = xcalloc((size_t)rows + 1, sizeof(double));
+    cost = xcalloc((size_t)nx + 1, sizeof(double));
+    x = xcalloc((size_t)nx + 1, sizeof(double));
+    for (i = 0; i < rows; i++) {
+        const double *row = i < ip->rows ? ip->a + (size_t)i * ip->cols : bb->extra;
+
+        b[i] = i < ip->rows ? ip->b[i] : bb->extra_b;
+        for (j = 0; j < ip->cols; j++)
+            if (ip->colmodel[j] >= 0)
+                b[i] -= row[j] * y[j];
+        for (k = 0; k < nx; k++)
+            a[(size_t)i * nx + k] = row[map[k]];
+    }
+    for (k = 0; k < nx; k++)
+        cost[k] = mx->ucost[map[k]];
+    lp.rows = rows;
+    lp.cols = nx;
+    lp.a = a;
+    lp.b = b;
+    lp.c = cost;
+    lp.max_pivots = PACK_LP_MAX_PIVOTS;
+    if (gpv_lp_solve(x, NULL, NULL, &lp) != GPV_LP_OPTIMAL)
+        goto out;
+    for (k = 0; k < nx; k++)
+        if (fabs(x[k] - floor(x[k] + 0.5)) > 1e-6)
+            goto out;
+    for (k = 0; k < nx; k++)
+        y[map[k]] = floor(x[k] + 0.5);
+    ok = true;
+out:
+    free(map);
+    free(a);
+    free(b);
+    free(cost);
+    free(x);
+    return ok;
+}
+
+/* A whole answer near the LP solution rootx of a large program (no branching there): every
+ * GPU column rounded up, then one GPU at a time taken away (the column whose rounding added
+ * the most first, the dearest model first among equals) while the replicas still fit, at most
+ * PACK_MIX_REPAIR_LPS small LPs. A new cols array, NULL when the rounded-up GPUs hold no whole
+ * answer. */
+static double *
+mx_repair(const struct mx *mx, const struct mx_bb *bb, const double *rootx)
+{
+    const struct mx_ip *ip = &mx->ip;
+    double *y = xcalloc((size_t)ip->cols + 1, sizeof(double));
+    double *t = xcalloc((size_t)ip->cols + 1, sizeof(double));
+    int *ord = xcalloc((size_t)ip->cols + 1, sizeof(int));
+    int n = 0, i, j, left = PACK_MIX_REPAIR_LPS;
+    bool more = true;
+
+    for (j = 0; j < ip->cols; j++) {
+        if (ip->colmodel[j] < 0)
+            continue;
+        y[j] = ceil(rootx[j] - 1e-9);
+        if (y[j] < 0.0)
+            y[j] = 0.0;
+        /* Insertion by (rounding added, weight) descending; ties keep column order. */
+        for (i = n; i > 0; i--) {
+            int q = ord[i - 1];
+            double dq = y[q] - rootx[q], dj = y[j] - rootx[j];
+
+            if (dq > dj + 1e-9 || (fabs(dq - dj) <= 1e-9 && mx->wcost[q] >= mx->wcost[j]))
+                break;
+            ord[i] = q;
+        }
+        ord[i] = j;
+        n++;
+    }
+    if (!mx_fixed_x(mx, bb, y)) {
+        free(y);
+        y = NULL;
+        goto out;
+    }
+    while (more && left > 0) {
+        more = false;
+        for (i = 0; i < n && left > 0; i++) {
+            j = ord[i];
+            if (y[j] < 1.0)
+                continue;
+            memcpy(t, y, (size_t)ip->cols * sizeof(double));
+            t[j] -= 1.0;
+            left--;
+            if (mx_fixed_x(mx, bb, t)) {
+                memcpy(y, t, (size_t)ip->cols * sizeof(double));
+                more = true;
+            }
+        }
+    }
+out:
+    free(t);
+    free(ord);
+    return y;
+}
+
 /* True when the pieces keep every spread demand in one piece (pieces of a demand on one pool
  * could share a GPU). */
 static bool
@@ -1223,16 +1630,18 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
     const struct gpv_pack_problem *p = c->p;
     struct mx mx;
     struct mx_bb bb;
-    long plan_u, fixed_u = 0, u_lb, u_known = -1;
-    double plan_cost, *urow = NULL, *s1 = NULL;
+    struct mx_ip cut;
+    long plan_u, fixed_u = 0, u_lb, u_known = -1, u_feas = -1;
+    double plan_cost, *urow = NULL, *s1 = NULL, *s0 = NULL;
     size_t d, nm = 0, m;
     bool limited = false;
     int k, tries;
-    bool plan_ok, plan_here;
+    bool plan_ok, plan_here, large = replace && sol->ngpus > PACK_MIX_BB_MAX_GPUS;
 
     memset(out, 0, sizeof(*out));
     memset(&mx, 0, sizeof(mx));
     memset(&bb, 0, sizeof(bb));
+    memset(&cut, 0, sizeof(cut));
     if (p->ndemands > PACK_MIX_MAX_DEMANDS)
         return;
     for (m = 0; m < p->nmodels; m++) {
@@ -1265,6 +1674,25 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
     u_lb = (long)ceil(bb.root - PACK_BOUND_EPS);
     if (u_lb < 0)
         u_lb = 0;
+    /* When the plan in hand leaves out more than the LP's count, a search on the count alone
+     * (half a budget): a higher bound, or an answer leaving fewer out (s0: stage 2 starts
+     * from its count when its search at the bound finds nothing). */
+    if (replace && !large && (!plan_ok || plan_u - fixed_u > u_lb)) {
+        double b;
+
+        bb.unit = 1.0;
+        bb_search(&bb, &mx.ip, mx.ucost, plan_ok ? (double)(plan_u - fixed_u) : INFINITY,
+                  mx_budget(&mx.ip, p->quick) / 2);
+        out->nodes += bb.nodes;
+        b = bb_bound(&bb);
+        if (isfinite(b) && (long)ceil(b - PACK_BOUND_EPS) > u_lb)
+            u_lb = (long)ceil(b - PACK_BOUND_EPS);
+        if (bb.found) {
+            u_feas = (long)floor(bb.inc + 0.5);
+            s0 = bb.best;
+            bb.best = NULL;
+        }
+    }
     urow = xcalloc((size_t)mx.ip.cols + 1, sizeof(double));
     for (k = 0; k < mx.ncls; k++)
         urow[mx.ucol[k]] = -1.0;
@@ -1277,8 +1705,10 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
         bb.extra = urow;
         bb.extra_b = -(double)u_lb;
         /* First fit asks only for the bound: the root LP. */
-        bb_run(&bb, &mx.ip, mx.wcost, inc,
-               !replace || sol->ngpus > PACK_MIX_BB_MAX_GPUS ? 1 : mx_budget(&mx.ip, p->quick));
+        free(cut.a);
+        free(cut.b);
+        mx_cut_ip(&mx, u_lb, &cut);
+        bb_search(&bb, &cut, mx.wcost, inc, !replace || large ? 1 : mx_budget(&cut, p->quick));
         out->nodes += bb.nodes;
         if (bb.found || plan_here) {
             if (bb.found) {
@@ -1290,7 +1720,7 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
             /* Every count below u_lb was closed without a plan: u_lb is the fewest. */
             out->unplaced_lb = u_lb + fixed_u;
             if (bb.root != -INFINITY || bb.closed) {
-                out->cost_lb = bb.closed ? (bb.found ? bb.inc : inc) : bb.root;
+                out->cost_lb = bb_bound(&bb);
                 out->cost_lb_valid = true;
             }
             out->proven = bb.closed && mx.exact;
@@ -1299,17 +1729,28 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
         if (!bb.closed) {
             /* No plan found at u_lb and none ruled out: only the LP's count is known. Look
              * for a cheaper plan leaving out as many as the caller's, once. */
+            long next = plan_ok ? plan_u - fixed_u : -1;
+
+            if (u_feas >= 0 && (next < 0 || u_feas < next))
+                next = u_feas;
             out->unplaced_lb = u_lb + fixed_u;
-            if (u_known >= 0 || !plan_ok || plan_u - fixed_u <= u_lb)
+            if (u_known >= 0 || next <= u_lb)
                 break;
             u_known = u_lb;
-            u_lb = plan_u - fixed_u;
+            u_lb = next;
             continue;
         }
         u_lb++;
         out->unplaced_lb = u_lb + fixed_u;
     }
-    /* No integer answer in budget (large pools): the LP's mix, rounded, for the engines. */
+    /* No integer answer in budget (large pools): the LP's answer rounded (GPUs up, then taken
+     * away while the replicas fit), else its mix rounded, for the engines. */
+    if (!s1 && s0) {
+        s1 = s0;
+        s0 = NULL;
+    }
+    if (!s1 && bb.root != -INFINITY && replace)
+        s1 = mx_repair(&mx, &bb, bb.rootx);
     if (!s1 && bb.root != -INFINITY && replace)
         s1 = mx_round(&mx, bb.rootx);
     if (s1 && replace) {
@@ -1321,30 +1762,45 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
         long alt_u;
         double alt_cost;
 
-        if (!pieces_spread_ok(p, pcs, npc)) {
-            free(ch);
-            free(pl);
-            free(pcs);
-            goto out;
-        }
-        pk_pack_pieces(c, pcs, npc, PACK_BB_NODES, &alt, ch, pl);
-        if (sol_score(p, &alt, pl, &alt_u, &alt_cost) &&
-            (!plan_ok || alt_u < plan_u ||
-             (alt_u == plan_u && alt_cost < plan_cost - PACK_BOUND_EPS))) {
-            pk_sol_release(sol);
-            *sol = alt;
-            memcpy(choice, ch, p->ndemands * sizeof(int));
-            memcpy(placed, pl, p->ndemands * sizeof(int));
-            out->improved = true;
-        } else {
-            pk_sol_release(&alt);
+        if (pieces_spread_ok(p, pcs, npc)) {
+            pk_pack_pieces(c, pcs, npc, PACK_BB_NODES, &alt, ch, pl);
+            if (sol_score(p, &alt, pl, &alt_u, &alt_cost) &&
+                (!plan_ok || alt_u < plan_u ||
+                 (alt_u == plan_u && alt_cost < plan_cost - PACK_BOUND_EPS))) {
+                pk_sol_release(sol);
+                *sol = alt;
+                memcpy(choice, ch, p->ndemands * sizeof(int));
+                memcpy(placed, pl, p->ndemands * sizeof(int));
+                out->improved = true;
+            } else {
+                pk_sol_release(&alt);
+            }
         }
         free(ch);
         free(pl);
         free(pcs);
     }
+    /* Large pools: with the plan now in hand as the incumbent, a search that branches only on
+     * each model's and each pool's GPUs in all, for a higher bound (a pool's last GPU is
+     * whole), or the proof that no answer of the program is cheaper. */
+    if (large && out->cost_lb_valid && sol_score(p, sol, placed, &plan_u, &plan_cost) &&
+        plan_u == out->unplaced_lb) {
+        double lb;
+
+        bb.bound_only = true;
+        bb.pools = true;
+        bb_run(&bb, &cut, mx.wcost, plan_cost, PACK_MIX_BOUND_NODES);
+        out->nodes += bb.nodes;
+        lb = bb_bound(&bb);
+        if (lb > out->cost_lb)
+            out->cost_lb = lb;
+        out->proven = bb.closed && mx.exact;
+    }
 out:
+    free(cut.a);
+    free(cut.b);
     free(urow);
+    free(s0);
     free(s1);
     free(bb.best);
     free(bb.rootx);

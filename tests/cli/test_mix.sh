@@ -34,11 +34,20 @@ expect_rc 1
 expect_out "replicas   24 of 33 placed"
 expect_out "(optimal: the lowest cost, below)"
 
-t "first fit on the refill case: dearer, not optimal, the model mix's LP bound beside it"
+t "a tight fleet where the heuristics leave out 160 of 301 replicas: the search on the count alone places 182 (main placed 141)"
+run recommend tests/data/mix/many-left-out.yaml -f json -o "$WORK/many.json"
+expect_rc 1
+cp "$WORK/many.json" "$WORK/out"
+expect_json 'j["summary"]["replicas"], j["summary"]["replicas_placed"] >= 182' "(301, True)"
+expect_json 'len(j["gpus"]), j["summary"]["optimal"]' "(44, False)"
+run check "$WORK/many.json" --allow-unplaced
+expect_rc 0
+
+t "first fit on the refill case: dearer, not optimal, the model mix's LP bound beside it (10.3 rounded up to the 0.20 every cost here is a multiple of)"
 run recommend tests/data/mix/refill.yaml --strategy first-fit -f json -o "$WORK/ff.json"
 expect_rc 0
 cp "$WORK/ff.json" "$WORK/out"
-expect_json 'j["summary"]["optimal"], j["summary"]["cost"]["lower_bound_per_hour"]' "(False, 10.3)"
+expect_json 'j["summary"]["optimal"], j["summary"]["cost"]["lower_bound_per_hour"]' "(False, 10.4)"
 expect_json 'j["summary"]["cost"]["per_hour"] > 11' "True"
 run check "$WORK/ff.json" --require-optimal
 expect_rc 1

@@ -374,6 +374,56 @@ test_pack_mix_with_shared_gpus_equals_exhaustive_optimum_on_200_priced_sites(voi
     assert_true(shared >= 50);
 }
 
+/* A site above PACK_MIX_BB_MAX_GPUS (no branching for a plan there): 1001 VMs only an L40S
+ * vGPU of a quarter GPU fits (251 GPUs, the LP says 250.25) and 3000 that fit a 1g.10gb on the
+ * H100 (7 a GPU) or a whole L40S. The plan is 251 + 429 = 680; the LP bound is 679 (678.82).
+ * The L40S type's cut gives 679.57, still 680 only once rounded; the bound-only search then
+ * settles the root on the H100 MIG pool's sum (428.57: 429 is the plan, 428 puts 4 VMs on
+ * whole L40S, 683), so the plan is proven at its bound. */
+static void
+test_pack_mix_proves_a_large_site_at_its_bound_through_whole_pool_sums(void **state)
+{
+    const struct gpv_gpu *h100 = gpu("h100-80gb"), *l40s = gpu("l40s");
+    struct gpv_pack_model models[2];
+    struct gpv_pack_demand dem[2];
+    struct gpv_pack_option o0[1], o1[2];
+    struct gpv_pack_problem p;
+    struct gpv_pack_result r;
+    struct gpv_error err;
+
+    (void)state;
+    memset(models, 0, sizeof(models));
+    memset(dem, 0, sizeof(dem));
+    memset(&p, 0, sizeof(p));
+    models[0].gpu = h100;
+    models[1].gpu = l40s;
+    models[0].limit = models[1].limit = -1;
+    models[0].cost = models[1].cost = -1.0;
+    opt_vgpu(&o0[0], 1, l40s, "L40S-12C");
+    opt_mig(&o1[0], 0, h100, "1g.10gb");
+    opt_whole(&o1[1], 1);
+    o1[1].rank = 1;
+    dem[0].replicas = 1001;
+    dem[0].options = o0;
+    dem[0].noptions = 1;
+    dem[1].replicas = 3000;
+    dem[1].options = o1;
+    dem[1].noptions = 2;
+    p.nmodels = 2;
+    p.models = models;
+    p.ndemands = 2;
+    p.demands = dem;
+    gpv_pack_result_init(&r);
+    assert_int_equal(gpv_pack(&r, &p, &err), 0);
+    assert_int_equal(r.placed[0] + r.placed[1], 4001);
+    assert_int_equal(r.models[1].gpus, 251);
+    assert_int_equal(r.models[0].gpus, 429);
+    assert_int_equal(r.gpus_used, 680);
+    assert_int_equal(r.lower_bound_any, 680);
+    assert_true(r.optimal);
+    gpv_pack_result_release(&r);
+}
+
 int
 main(void)
 {
@@ -381,6 +431,7 @@ main(void)
         cmocka_unit_test(test_pack_mix_equals_exhaustive_optimum_on_200_priced_mixed_sites),
         cmocka_unit_test(
             test_pack_mix_with_shared_gpus_equals_exhaustive_optimum_on_200_priced_sites),
+        cmocka_unit_test(test_pack_mix_proves_a_large_site_at_its_bound_through_whole_pool_sums),
     };
 
     return cmocka_run_group_tests_name("pack_mix", tests, setup, teardown);
