@@ -1,0 +1,64 @@
+/*
+ * Private to the model mix (pack_mix.c, pack_mix_bb.c): the integer program and its branch and
+ * bound.
+ */
+#ifndef GPV_PACK_MIX_INT_H
+#define GPV_PACK_MIX_INT_H
+
+#include <stdbool.h>
+
+/* The program: dense rows x cols, A x >= b, integer x >= 0. */
+struct mx_ip {
+    int rows, cols;
+    double *a, *b, *cost;
+    int *colmodel; /* per column: the model of a GPU column, else -1 */
+    int *colpool;  /* per column: the pool (model and kind of layout) of a GPU column, else -1 */
+    int npools;
+};
+
+/* The search: depth first, the up branch first, with per-column bounds. */
+struct mx_bb {
+    const struct mx_ip *ip;
+    const double *cost;
+    long nodes, budget;
+    bool closed; /* every node searched within the budget */
+    bool found;
+    double inc;    /* incumbent value (+inf: none) */
+    double *best;  /* cols: the incumbent's values when found */
+    double root;   /* the root LP's value (-inf when not solved) */
+    double *rootx; /* cols: the root LP's solution (valid when root is finite) */
+    double *extra; /* a row appended to the program (NULL: none) */
+    double extra_b;
+    double unit; /* every plan's objective is a multiple of it (0: unknown): prune on the bound
+                    rounded up to a multiple */
+    int nmodels;
+    int nsets;      /* the models, then the pools: sets of GPU columns whose sums are branched on */
+    int *glo, *ghi; /* per set: bounds on its GPUs in all (ghi < 0: none), branched first */
+    bool bound_only; /* branch on the sets only: a node with every set whole is a leaf whose LP
+                        value bounds its subtree (no plan comes out) */
+    double open_lb;  /* the least LP value of a subtree left unsearched (+inf: none) */
+    long evals;      /* LPs solved past the budget for open_lb (at most budget of them) */
+    bool pools;      /* the pools are sets too (after the models) */
+    double lb_extra; /* a bound an earlier search of the same program proved (-inf: none) */
+};
+
+/* True when column j of ip is in set s of bb: model s, else pool s - nmodels. */
+bool pk_mix_in_set(const struct mx_bb *bb, const struct mx_ip *ip, int j, int s);
+
+/* What the last search proved: no answer of the program weighs less. Closed: the incumbent
+ * (the best found, or the value the search was given). Else the least of the incumbent and
+ * the subtrees left unsearched, at least the root LP's value; rounded up to the costs' unit. */
+double pk_mix_bb_bound(const struct mx_bb *bb);
+
+/* Searches the program with objective cost and incumbent value inc (+inf: none). */
+void pk_mix_bb_run(struct mx_bb *bb, const struct mx_ip *ip, const double *cost, double inc,
+                   long budget);
+
+/* The search in two orders, each with half the budget: the models' GPUs, then the columns
+ * (finds good plans early); when that does not close, the pools' GPUs too before the columns,
+ * with the first's incumbent (closes more searches, the order that makes a pool's last GPU
+ * whole). The answer is the better incumbent; the bound the higher of the two. */
+void pk_mix_bb_search(struct mx_bb *bb, const struct mx_ip *ip, const double *cost, double inc,
+                      long budget);
+
+#endif
