@@ -58,16 +58,6 @@ struct tindex {
     int *slot;
 };
 
-static uint32_t
-name_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 static void
 tindex_build(struct tindex *x, const struct ctx *c)
 {
@@ -78,7 +68,7 @@ tindex_build(struct tindex *x, const struct ctx *c)
         ;
     x->slot = xcalloc(x->cap, sizeof(*x->slot));
     for (i = 0; i < c->file->ntenants; i++) {
-        for (k = name_hash(c->file->tenants[i].name) & (x->cap - 1); x->slot[k];
+        for (k = gpv_str_hash(c->file->tenants[i].name) & (x->cap - 1); x->slot[k];
              k = (k + 1) & (x->cap - 1))
             ;
         x->slot[k] = (int)i + 1;
@@ -93,7 +83,7 @@ tindex_find(const struct tindex *x, const char *name)
 
     if (!name)
         return -1;
-    for (k = name_hash(name) & (x->cap - 1); x->slot[k]; k = (k + 1) & (x->cap - 1))
+    for (k = gpv_str_hash(name) & (x->cap - 1); x->slot[k]; k = (k + 1) & (x->cap - 1))
         if (!strcmp(x->c->file->tenants[x->slot[k] - 1].name, name))
             return x->slot[k] - 1;
     return -1;

@@ -94,16 +94,6 @@ pc_find(struct chk *c, const char *name)
     return gpu;
 }
 
-static uint32_t
-name_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 /* The table pc_tenant reads: each placed tenant's name once, with its first index. */
 static void
 index_tenants(struct chk *c)
@@ -116,7 +106,7 @@ index_tenants(struct chk *c)
     for (i = 0; i < c->nt; i++) {
         const char *name = c->ti[i].name;
 
-        for (k = name_hash(name) & (c->capidx - 1); c->tidx[k]; k = (k + 1) & (c->capidx - 1))
+        for (k = gpv_str_hash(name) & (c->capidx - 1); c->tidx[k]; k = (k + 1) & (c->capidx - 1))
             if (!strcmp(c->ti[c->tidx[k] - 1].name, name))
                 break;
         if (!c->tidx[k])
@@ -131,7 +121,7 @@ pc_tenant(const struct chk *c, const char *name)
 
     if (!name || !c->capidx)
         return -1;
-    for (k = name_hash(name) & (c->capidx - 1); c->tidx[k]; k = (k + 1) & (c->capidx - 1))
+    for (k = gpv_str_hash(name) & (c->capidx - 1); c->tidx[k]; k = (k + 1) & (c->capidx - 1))
         if (!strcmp(c->ti[c->tidx[k] - 1].name, name))
             return (long)c->tidx[k] - 1;
     return -1;

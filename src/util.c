@@ -224,6 +224,16 @@ suggest_distance(const char *word, size_t lw, const char *cand)
     return d;
 }
 
+uint32_t
+gpv_str_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
 int
 gpv_suggest(const char *word, const char *const *cands, size_t n)
 {

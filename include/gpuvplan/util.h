@@ -74,6 +74,9 @@ bool gpv_parse_double(double *out, const char *s);
 /* True when s is short (at most 64 bytes) and printable ASCII: safe to quote in a message. */
 bool gpv_quotable(const char *s);
 
+/* A 32-bit FNV-1a hash of the NUL-terminated s: for hash tables of names. */
+uint32_t gpv_str_hash(const char *s);
+
 /* Case-insensitive ASCII equality. */
 bool gpv_strieq(const char *a, const char *b);
 

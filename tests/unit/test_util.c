@@ -277,6 +277,17 @@ test_util_buf_pads_numbers_and_strings_as_printf_does(void **state)
     gpv_buf_release(&want);
 }
 
+/* The 32-bit FNV-1a test values its authors publish. */
+static void
+test_util_str_hash_is_fnv1a(void **state)
+{
+    (void)state;
+    assert_true(gpv_str_hash("") == 0x811c9dc5u);
+    assert_true(gpv_str_hash("a") == 0xe40c292cu);
+    assert_true(gpv_str_hash("foobar") == 0xbf9cf968u);
+    assert_true(gpv_str_hash("ab") != gpv_str_hash("ba"));
+}
+
 int
 main(void)
 {
@@ -284,6 +295,7 @@ main(void)
         cmocka_unit_test(test_util_suggest_never_offers_what_shares_little_with_the_word),
         cmocka_unit_test(test_util_stable_sort_orders_by_key_and_keeps_ties_in_input_order),
         cmocka_unit_test(test_util_parses_numbers_strictly),
+        cmocka_unit_test(test_util_str_hash_is_fnv1a),
         cmocka_unit_test(test_util_buf_with_a_sink_streams_everything_and_holds_little),
         cmocka_unit_test(test_util_buf_pads_numbers_and_strings_as_printf_does),
         cmocka_unit_test(test_util_suggests_close_names_only),
