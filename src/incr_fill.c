@@ -310,6 +310,8 @@ sub_init(struct sub *out, const struct ctx *c)
     size_t m, t;
 
     out->p = *c->p;
+    out->p.quick =
+        true; /* what is left after keeping: the model mix searches with a small budget */
     out->models = xcalloc(c->p->nmodels + 1, sizeof(*out->models));
     out->dem = xcalloc(c->p->ndemands + 1, sizeof(*out->dem));
     out->orig = xcalloc(c->p->ndemands + 1, sizeof(int));

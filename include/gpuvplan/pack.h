@@ -94,8 +94,9 @@ struct gpv_pack_problem {
     bool no_upgrades;  /* never give a larger MIG profile than asked (optimal strategy) */
     bool least_memory; /* without costs, weigh a GPU by its memory, not 1: sizing a fleet from
                           every model (no fleet, no --gpu), the smallest adequate boards win */
-    bool quick;        /* a what-if re-pack (the plan's explanations): the exact model mix
-                          searches with a small budget, so it may prove less */
+    bool quick;        /* a what-if re-pack (the plan's explanations) or what `--from` places
+                          after keeping: the exact model mix searches with a small budget, so it
+                          may prove less */
 };
 
 /* One instance on a GPU. */
