@@ -38,3 +38,14 @@ for fmt in table json yaml; do
     golden_explain "example-explain.$fmt" -f "$fmt"
 done
 golden_explain example-explain-verbose.table -v
+
+# The README shows the bundled example's plan: it is the plan gpuvplan prints today.
+t "README's example output is recommend docs/examples/tenants.yaml, byte for byte"
+run recommend docs/examples/tenants.yaml
+expect_rc 0
+sed -n '/^\$ gpuvplan recommend docs\/examples\/tenants.yaml$/,/^```$/p' README.md | sed '1d;$d' \
+    >"$WORK/readme-example.txt"
+if cmp -s "$WORK/out" "$WORK/readme-example.txt"; then ok; else
+    bad "README.md's example differs from the plan"
+    diff "$WORK/readme-example.txt" "$WORK/out" | head -n 10 | sed 's/^/  > /'
+fi
