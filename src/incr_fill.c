@@ -58,6 +58,7 @@ place_mig(struct ctx *c, struct wgpu *w, int t, const struct gpv_pack_option *op
                               lay.inst[i].start,
                               gpu->mig->profiles[op->profile].size,
                               0,
+                              (int)(op - c->p->demands[t].options),
                               false,
                               0};
 
@@ -95,8 +96,11 @@ place_vgpu(struct ctx *c, struct wgpu *w, int t, const struct gpv_pack_option *o
     ok = gpv_vgpu_check_equal(&v, gpu, res, w->n + 1);
     free(res);
     if (ok) {
-        struct winst x = {
-            t, r, -1, op->vgpu_type, -1, (int)((ty->framebuffer_mib + 512) / 1024), 0, false, 0};
+        struct winst x = {t,     r,
+                          -1,    op->vgpu_type,
+                          -1,    (int)((ty->framebuffer_mib + 512) / 1024),
+                          0,     (int)(op - c->p->demands[t].options),
+                          false, 0};
 
         incr_add_inst(w, &x);
     }
@@ -154,6 +158,7 @@ incr_fill_in_place(struct ctx *c)
             if (!placed)
                 break;
             ds->parts[r] = 1;
+            ds->ropt[r] = o;
             ds->option = o;
             ds->left--;
             c->out->added_in_place++;
@@ -294,7 +299,8 @@ incr_clear_why(struct dstate *ds)
 }
 
 /* The problem of what is still unplaced, for the packer: the models with their limits left, the
- * demands with their replicas left (held to their option once one is chosen). */
+ * demands with their replicas left (held to their option once one is chosen, unless their
+ * replicas use several already: then, as in a fresh plan, any of their options). */
 struct sub {
     struct gpv_pack_problem p;
     struct gpv_pack_model *models;
@@ -327,7 +333,7 @@ sub_init(struct sub *out, const struct ctx *c)
             continue;
         out->dem[out->nd] = c->p->demands[t];
         out->dem[out->nd].replicas = ds->left;
-        if (ds->option >= 0) {
+        if (ds->option >= 0 && !incr_split(c, (int)t)) {
             out->dem[out->nd].noptions = 1;
             out->dem[out->nd].options = incr_opt_of(c, (int)t, ds->option);
         }
@@ -346,11 +352,11 @@ sub_release(struct sub *s)
     free(s->orig);
 }
 
-/* The option the packer chose for the demand of its instance x. */
+/* The option the packer chose for its instance x (replicas of a demand may use several). */
 static const struct gpv_pack_option *
-chosen(const struct sub *s, const struct gpv_pack_result *r, const struct gpv_pack_inst *x)
+chosen(const struct sub *s, const struct gpv_pack_inst *x)
 {
-    return &s->dem[x->demand].options[r->choice[x->demand]];
+    return &s->dem[x->demand].options[x->option];
 }
 
 /*
@@ -380,7 +386,7 @@ gpu_for(struct ctx *c, const struct sub *s, const struct gpv_pack_result *r, siz
      */
     if (pg->kind == GPV_PACK_WHOLE && pg->ninsts == 1 && c->p->models[pg->model].nodes) {
         const struct gpv_pack_inst *x = &r->insts[pg->first];
-        const struct gpv_pack_option *op = chosen(s, r, x);
+        const struct gpv_pack_option *op = chosen(s, x);
 
         if (op->gpus > 1) {
             size_t j;
@@ -415,15 +421,15 @@ take_insts(struct ctx *c, const struct sub *s, const struct gpv_pack_result *r,
     w->replicas = pg->replicas;
     for (k = 0; k < pg->ninsts; k++) {
         const struct gpv_pack_inst *x = &r->insts[pg->first + k];
-        const struct gpv_pack_option *op = chosen(s, r, x);
+        const struct gpv_pack_option *op = chosen(s, x);
         int t0 = s->orig[x->demand], rep = -1, seen = -1, q;
         struct winst y;
         struct dstate *ds = &c->d[t0];
-        int need = incr_parts_of(op);
 
-        /* The packer's replica x->replica is the x->replica-th one still to place. */
+        /* The packer's replica x->replica is the x->replica-th one still to place (parts are
+           counted again by recount, after every GPU is in). */
         for (q = 0; q < incr_replicas_of(c, t0); q++)
-            if (ds->parts[q] < need && ++seen == x->replica) {
+            if (ds->parts[q] < incr_need_of(c, t0, q) && ++seen == x->replica) {
                 rep = q;
                 break;
             }
@@ -436,12 +442,14 @@ take_insts(struct ctx *c, const struct sub *s, const struct gpv_pack_result *r,
         y.start = x->start;
         y.size = x->size;
         y.part = x->part;
+        /* dem's options are t0's, or the one option t0 is held to: the same index base. */
+        y.option = (int)(op - c->p->demands[t0].options);
         y.upgraded = x->upgraded;
         y.kept = 0;
         incr_add_inst(w, &y);
-        /* dem's options are t0's, or the one option t0 is held to: the same index base. */
+        ds->ropt[rep] = y.option;
         if (ds->option < 0)
-            ds->option = (int)(op - c->p->demands[t0].options);
+            ds->option = y.option;
     }
 }
 
@@ -463,12 +471,11 @@ recount(struct ctx *c, const struct sub *s)
     for (t = 0; t < s->nd; t++) {
         int t0 = s->orig[t];
         struct dstate *ds = &c->d[t0];
-        int before = ds->left, q,
-            need = ds->option >= 0 ? incr_parts_of(incr_opt_of(c, t0, ds->option)) : 1;
+        int before = ds->left, q;
 
         ds->left = 0;
         for (q = 0; q < incr_replicas_of(c, t0); q++)
-            ds->left += ds->parts[q] < need;
+            ds->left += ds->parts[q] < incr_need_of(c, t0, q);
         c->out->on_unused += before - ds->left;
     }
     free(in_sub);

@@ -176,7 +176,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         w->open = cur->state && w->kind == GPV_PACK_MIG;
         for (k = 0; k < g->ninsts; k++) {
             const struct gpv_diff_inst *in = &g->insts[k];
-            struct winst x = {-1, -1, -1, -1, in->start, in->size, 0, false, 0};
+            struct winst x = {-1, -1, -1, -1, in->start, in->size, 0, -1, false, 0};
             int hit = -1;
             struct dstate *ds;
             int o;
@@ -195,7 +195,9 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
             if (in->replica < 0 || in->replica >= incr_replicas_of(c, hit))
                 goto slot; /* fewer replicas now */
             o = match_option(c, hit, m, w->kind, &x);
-            if (o < 0 || (ds->option >= 0 && o != ds->option)) {
+            /* Replicas may use different options (the planner splits a tenant when one model's
+               room runs out), but the GPUs of one replica all use the same. */
+            if (o < 0 || (ds->ropt[in->replica] >= 0 && o != ds->ropt[in->replica])) {
                 char *now =
                     c->fresh->result.choice[hit] >= 0
                         ? incr_option_words(c, incr_opt_of(c, hit, c->fresh->result.choice[hit]))
@@ -210,9 +212,12 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
             }
             if (incr_parts_of(incr_opt_of(c, hit, o)) == 1 && ds->parts[in->replica])
                 goto slot; /* the same replica twice: keep the first */
-            ds->option = o;
+            if (ds->option < 0)
+                ds->option = o;
+            ds->ropt[in->replica] = o;
             x.demand = hit;
             x.replica = in->replica;
+            x.option = o;
             x.part = ds->parts[in->replica]++;
             x.kept = 1;
             incr_add_inst(w, &x);
@@ -248,6 +253,7 @@ void
 incr_unpin(struct ctx *c, int t)
 {
     size_t i, k, j;
+    int r;
 
     for (i = 0; i < c->ng; i++) {
         struct wgpu *w = &c->g[i];
@@ -258,6 +264,8 @@ incr_unpin(struct ctx *c, int t)
         w->n = j;
     }
     memset(c->d[t].parts, 0, sizeof(int) * (size_t)incr_replicas_of(c, t));
+    for (r = 0; r < incr_replicas_of(c, t); r++)
+        c->d[t].ropt[r] = -1;
 }
 
 /* Counts what is placed; a multi-GPU replica with some of its GPUs missing is unpinned. */
@@ -269,10 +277,11 @@ incr_settle(struct ctx *c)
 
     for (t = 0; t < c->p->ndemands; t++) {
         struct dstate *ds = &c->d[t];
-        int need = ds->option >= 0 ? incr_parts_of(incr_opt_of(c, (int)t, ds->option)) : 1;
 
         ds->left = 0;
         for (r = 0; r < incr_replicas_of(c, (int)t); r++) {
+            int need = incr_need_of(c, (int)t, r);
+
             if (ds->parts[r] && ds->parts[r] < need) {
                 incr_unpin(c, (int)t);
                 incr_moved(c, (int)t, xstrdup("some GPUs of its replicas are missing"));
@@ -372,9 +381,11 @@ incr_take_slots(struct ctx *c)
                 w->in[k].replica = r;
                 w->in[k].kept = 2;
                 w->in[k].vgpu_type = op->vgpu_type;
+                w->in[k].option = o;
                 w->kind = (int)op->kind;
                 w->open = false;
                 ds->parts[r] = 1;
+                ds->ropt[r] = o;
                 ds->option = o;
                 ds->left--;
             }
