@@ -117,51 +117,77 @@ cursor_of(struct ctx *c, const struct gpv_pack_option *op)
     return &c->cursor[slot];
 }
 
+/* Places unplaced replicas of demand t with option o in the free units of GPUs in use. */
+static void
+fill_option(struct ctx *c, int t, int o)
+{
+    struct dstate *ds = &c->d[t];
+    const struct gpv_pack_option *op;
+    size_t i;
+    int *cur;
+
+    /* Replicas of several GPUs go to unused GPUs (step 3), never into a GPU in use. */
+    if (o < 0 || !ds->left || incr_parts_of(op = incr_opt_of(c, t, o)) > 1 ||
+        op->kind == GPV_PACK_WHOLE)
+        return;
+    /* Shared GPUs are planned whole, with their replicas, by the packer (step 3). */
+    if (op->kind == GPV_PACK_TIME_SLICING || op->kind == GPV_PACK_MPS)
+        return;
+    if (op->kind == GPV_PACK_VGPU && op->vgpu_type >= GPV_MIG_MAX_PROFILES)
+        return;
+    cur = cursor_of(c, op);
+    while (ds->left) {
+        bool placed = false;
+        int r = incr_next_replica(c, t);
+
+        for (i = (size_t)*cur; i < c->ng && !placed; i++) {
+            struct wgpu *w = &c->g[i];
+
+            if (w->model != op->model || w->kind != (int)op->kind || !incr_in_use(w))
+                continue;
+            if (!incr_spread_ok(c, w, t))
+                continue;
+            placed =
+                op->kind == GPV_PACK_VGPU ? place_vgpu(c, w, t, op, r) : place_mig(c, w, t, op, r);
+            /* A GPU that cannot take one more of these never will: only instances come. */
+            if (!placed && i == (size_t)*cur)
+                (*cur)++;
+        }
+        if (!placed)
+            break;
+        ds->parts[r] = 1;
+        ds->ropt[r] = o;
+        if (ds->option < 0)
+            ds->option = o;
+        ds->left--;
+        c->out->added_in_place++;
+    }
+}
+
 void
 incr_fill_in_place(struct ctx *c)
 {
-    size_t t, i;
+    size_t t;
 
     for (t = 0; t < c->p->ndemands; t++) {
         struct dstate *ds = &c->d[t];
-        int o = ds->option >= 0 ? ds->option : c->fresh->result.choice[t];
-        const struct gpv_pack_option *op;
-        int *cur;
+        int r, q, n = incr_replicas_of(c, (int)t);
 
-        /* Replicas of several GPUs go to unused GPUs (step 3), never into a GPU in use. */
-        if (o < 0 || !ds->left || incr_parts_of(op = incr_opt_of(c, (int)t, o)) > 1 ||
-            op->kind == GPV_PACK_WHOLE)
+        if (!ds->left)
             continue;
-        /* Shared GPUs are planned whole, with their replicas, by the packer (step 3). */
-        if (op->kind == GPV_PACK_TIME_SLICING || op->kind == GPV_PACK_MPS)
+        if (!incr_split(c, (int)t)) {
+            fill_option(c, (int)t, ds->option >= 0 ? ds->option : c->fresh->result.choice[t]);
             continue;
-        if (op->kind == GPV_PACK_VGPU && op->vgpu_type >= GPV_MIG_MAX_PROFILES)
-            continue;
-        cur = cursor_of(c, op);
-        while (ds->left) {
-            bool placed = false;
-            int r = incr_next_replica(c, (int)t);
-
-            for (i = (size_t)*cur; i < c->ng && !placed; i++) {
-                struct wgpu *w = &c->g[i];
-
-                if (w->model != op->model || w->kind != (int)op->kind || !incr_in_use(w))
-                    continue;
-                if (!incr_spread_ok(c, w, (int)t))
-                    continue;
-                placed = op->kind == GPV_PACK_VGPU ? place_vgpu(c, w, (int)t, op, r)
-                                                   : place_mig(c, w, (int)t, op, r);
-                /* A GPU that cannot take one more of these never will: only instances come. */
-                if (!placed && i == (size_t)*cur)
-                    (*cur)++;
-            }
-            if (!placed)
-                break;
-            ds->parts[r] = 1;
-            ds->ropt[r] = o;
-            ds->option = o;
-            ds->left--;
-            c->out->added_in_place++;
+        }
+        /* A split tenant's new replicas may go beside any of its kept ones: each option its
+           replicas use, in the order of its first replica on it. */
+        for (r = 0; r < n && ds->left; r++) {
+            if (ds->ropt[r] < 0)
+                continue;
+            for (q = 0; q < r && ds->ropt[q] != ds->ropt[r]; q++)
+                ;
+            if (q == r)
+                fill_option(c, (int)t, ds->ropt[r]);
         }
     }
 }

@@ -166,3 +166,18 @@ expect_rc 0
 run diff "$WORK/pt.json" "$WORK/pt60.json"
 expect_rc 1
 expect_out "Summary: 4 same, 0 in place, 0 reconfigured, 2 added, 2 removed; 2 GPUs to drain"
+
+t "recommend --from: one more replica of a split tenant goes into free units beside any of its kept ones"
+# The A100 is full (7 of 7); the H100 holding 3 replicas takes the 11th in its free units.
+sed 's/replicas: 10/replicas: 11/' tests/data/split/mig-two-models.yaml >"$WORK/mig11.yaml"
+run recommend "$WORK/mig11.yaml" --from "$WORK/mig2.json" -f json -o "$WORK/mig11.json"
+expect_rc 0
+cp "$WORK/mig11.json" "$WORK/out"
+expect_json '(j["incremental"]["kept"], j["incremental"]["added_in_place"], j["incremental"]["gpus_reconfigured"], j["incremental"]["moved"])' \
+    "(10, 1, 0, [])"
+expect_json '[(p["gpu"], p["replicas"]) for p in j["tenants"][0]["parts"]]' "[('a100-80gb', 7), ('h100-80gb', 4)]"
+run check "$WORK/mig11.json"
+expect_rc 0
+run diff "$WORK/mig2.json" "$WORK/mig11.json"
+expect_rc 1
+expect_out "Summary: 1 same, 1 in place, 0 reconfigured, 0 added, 0 removed; 0 GPUs to drain"
