@@ -335,9 +335,10 @@ struct sub {
     size_t nd;
 };
 
-/* Fills *out from c; the caller frees with sub_release, whatever out->nd. */
+/* Fills *out from c; the caller frees with sub_release, whatever out->nd. loose NULL: every
+ * demand with replicas left; else only those with loose[t], on any of their options. */
 static void
-sub_init(struct sub *out, const struct ctx *c)
+sub_init(struct sub *out, const struct ctx *c, const bool *loose)
 {
     size_t m, t;
 
@@ -355,11 +356,11 @@ sub_init(struct sub *out, const struct ctx *c)
     for (t = 0; t < c->p->ndemands; t++) {
         const struct dstate *ds = &c->d[t];
 
-        if (!ds->left || !c->p->demands[t].noptions)
+        if (!ds->left || !c->p->demands[t].noptions || (loose && !loose[t]))
             continue;
         out->dem[out->nd] = c->p->demands[t];
         out->dem[out->nd].replicas = ds->left;
-        if (ds->option >= 0 && !incr_split(c, (int)t)) {
+        if (ds->option >= 0 && !loose && !incr_split(c, (int)t)) {
             out->dem[out->nd].noptions = 1;
             out->dem[out->nd].options = incr_opt_of(c, (int)t, ds->option);
         }
@@ -507,8 +508,33 @@ recount(struct ctx *c, const struct sub *s)
     free(in_sub);
 }
 
-int
-incr_pack_rest(struct ctx *c, struct gpv_error *err)
+/* Counts demand t's placed parts again from the GPUs after some of its instances were taken
+ * away: replicas without any lose their option, and on_unused what they had counted. */
+static void
+unplace_lost(struct ctx *c, int t)
+{
+    struct dstate *ds = &c->d[t];
+    size_t i, k;
+    int q, before = ds->left;
+
+    memset(ds->parts, 0, sizeof(int) * (size_t)incr_replicas_of(c, t));
+    for (i = 0; i < c->ng; i++)
+        for (k = 0; k < c->g[i].n; k++)
+            if (c->g[i].in[k].demand == t)
+                ds->parts[c->g[i].in[k].replica]++;
+    ds->left = 0;
+    for (q = 0; q < incr_replicas_of(c, t); q++) {
+        if (!ds->parts[q])
+            ds->ropt[q] = -1;
+        ds->left += ds->parts[q] < incr_need_of(c, t, q);
+    }
+    c->out->on_unused -= ds->left - before;
+}
+
+/* One packer run on the unused GPUs for the demands sub_init takes (loose as there); the
+ * packer's reasons are recorded unless loose. 0, or gpv_pack's failure (err set). */
+static int
+pack_once(struct ctx *c, const bool *loose, struct gpv_error *err)
 {
     struct sub s;
     int *avoid = NULL, *node_of = NULL;
@@ -517,7 +543,7 @@ incr_pack_rest(struct ctx *c, struct gpv_error *err)
     int rc = 0;
 
     gpv_pack_result_init(&r);
-    sub_init(&s, c);
+    sub_init(&s, c, loose);
     if (!s.nd)
         goto out;
     if ((rc = gpv_pack(&r, &s.p, err)))
@@ -531,7 +557,7 @@ incr_pack_rest(struct ctx *c, struct gpv_error *err)
             take_insts(c, &s, &r, &r.gpus[i], w);
     }
     recount(c, &s);
-    for (i = 0; i < r.nunplaced; i++) {
+    for (i = 0; !loose && i < r.nunplaced; i++) {
         struct dstate *ds = &c->d[s.orig[r.unplaced[i].demand]];
 
         incr_clear_why(ds);
@@ -545,5 +571,58 @@ out:
     sub_release(&s);
     free(avoid);
     free(node_of);
+    return rc;
+}
+
+int
+incr_pack_rest(struct ctx *c, struct gpv_error *err)
+{
+    bool *loose = NULL, any = false;
+    size_t t;
+    int rc;
+
+    if ((rc = pack_once(c, NULL, err)))
+        return rc;
+    /*
+     * A tenant held to the option its kept replicas use that still has replicas left may put
+     * them on its other options, as the fresh planner splits a tenant when one model's room
+     * runs out: its kept replicas stay where they are. The packer's reasons stay those of
+     * the first run.
+     */
+    loose = xcalloc(c->p->ndemands + 1, sizeof(*loose));
+    for (t = 0; t < c->p->ndemands; t++) {
+        const struct dstate *ds = &c->d[t];
+
+        loose[t] =
+            ds->left && ds->option >= 0 && c->p->demands[t].noptions > 1 && !incr_split(c, (int)t);
+        any = any || loose[t];
+    }
+    if (any) {
+        size_t ng = c->ng, i, k, j;
+        size_t *n = xcalloc(ng + 1, sizeof(*n));
+
+        for (i = 0; i < ng; i++)
+            n[i] = c->g[i].n;
+        rc = pack_once(c, loose, err);
+        /* A tenant still not placed whole gives back what this run placed: it is left out
+           anyway, and its instances would only make draining look useful. */
+        for (i = 0; !rc && i < c->ng; i++) {
+            struct wgpu *w = &c->g[i];
+
+            for (k = j = i < ng ? n[i] : 0; k < w->n; k++) {
+                int d = w->in[k].demand;
+
+                if (d >= 0 && loose[d] && c->d[d].left)
+                    continue;
+                w->in[j++] = w->in[k];
+            }
+            w->n = j;
+        }
+        for (t = 0; !rc && t < c->p->ndemands; t++)
+            if (loose[t] && c->d[t].left)
+                unplace_lost(c, (int)t);
+        free(n);
+    }
+    free(loose);
     return rc;
 }

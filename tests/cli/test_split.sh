@@ -181,3 +181,20 @@ expect_rc 0
 run diff "$WORK/mig2.json" "$WORK/mig11.json"
 expect_rc 1
 expect_out "Summary: 1 same, 1 in place, 0 reconfigured, 0 added, 0 removed; 0 GPUs to drain"
+
+t "recommend --from: a tenant on one model whose new replicas no longer fit there splits, its kept replicas stay"
+# 3 VMs on H100s, then 6: one H100 is left, so 3 kept + 1 H100 + 2 L40S (was: left out whole).
+sed 's/replicas: 6/replicas: 3/' tests/data/split/passthrough-two-models.yaml >"$WORK/pt3.yaml"
+run recommend "$WORK/pt3.yaml" -f json -o "$WORK/pt3.json"
+expect_rc 0
+run recommend tests/data/split/passthrough-two-models.yaml --from "$WORK/pt3.json" -f json -o "$WORK/pt3-6.json"
+expect_rc 0
+cp "$WORK/pt3-6.json" "$WORK/out"
+expect_json '(j["incremental"]["kept"], j["incremental"]["on_unused_gpus"], j["incremental"]["gpus_reconfigured"], j["incremental"]["moved"])' \
+    "(3, 3, 0, [])"
+expect_json '[(p["gpu"], p["replicas"]) for p in j["tenants"][0]["parts"]]' "[('h100-80gb', 4), ('l40s', 2)]"
+run check "$WORK/pt3-6.json"
+expect_rc 0
+run diff "$WORK/pt3.json" "$WORK/pt3-6.json"
+expect_rc 1
+expect_out "Summary: 3 same, 0 in place, 0 reconfigured, 3 added, 0 removed; 0 GPUs to drain"
