@@ -198,3 +198,20 @@ expect_rc 0
 run diff "$WORK/pt3.json" "$WORK/pt3-6.json"
 expect_rc 1
 expect_out "Summary: 3 same, 0 in place, 0 reconfigured, 3 added, 0 removed; 0 GPUs to drain"
+
+t "recommend --from a state: a split tenant takes the existing instances on both models"
+run recommend tests/data/split/mig-two-nodes.yaml -f json -o "$WORK/m2n.json"
+expect_rc 0
+mkdir -p "$WORK/m2n-smi"
+/usr/bin/python3 tests/cli/smi_from_plan.py "$GPUVPLAN" "$WORK/m2n.json" "$WORK/m2n-smi" && ok || bad "generator failed"
+run state "$WORK/m2n-smi/a-1.txt" "$WORK/m2n-smi/h-1.txt" -f json -o "$WORK/m2n-state.json"
+expect_rc 0
+run recommend tests/data/split/mig-two-nodes.yaml --from "$WORK/m2n-state.json" -f json -o "$WORK/m2n-from.json"
+expect_rc 0
+cp "$WORK/m2n-from.json" "$WORK/out"
+expect_json '(j["incremental"]["kept"], j["incremental"]["slots_taken"], j["incremental"]["gpus_reconfigured"], [(p["gpu"], p["replicas"]) for p in j["tenants"][0]["parts"]])' \
+    "(10, 10, 0, [('a100-80gb', 7), ('h100-80gb', 3)])"
+run check "$WORK/m2n-from.json"
+expect_rc 0
+run diff "$WORK/m2n.json" "$WORK/m2n-from.json"
+expect_rc 0
