@@ -33,6 +33,29 @@ incr_parts_of(const struct gpv_pack_option *op)
 }
 
 int
+incr_need_of(const struct ctx *c, int t, int r)
+{
+    int o = c->d[t].ropt[r] >= 0 ? c->d[t].ropt[r] : c->d[t].option;
+
+    return o >= 0 ? incr_parts_of(incr_opt_of(c, t, o)) : 1;
+}
+
+bool
+incr_split(const struct ctx *c, int t)
+{
+    const struct dstate *ds = &c->d[t];
+    int r, first = -1;
+
+    for (r = 0; r < incr_replicas_of(c, t); r++)
+        if (ds->ropt[r] >= 0) {
+            if (first >= 0 && ds->ropt[r] != first)
+                return true;
+            first = ds->ropt[r];
+        }
+    return false;
+}
+
+int
 incr_replicas_of(const struct ctx *c, int t)
 {
     return c->p->demands[t].replicas;
@@ -133,7 +156,12 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
     c.cursor = xcalloc(c.p->nmodels * 4 * GPV_MIG_MAX_PROFILES + 1, sizeof(int));
     for (t = 0; t < c.p->ndemands; t++) {
         c.d[t].option = -1;
-        c.d[t].parts = xcalloc((size_t)incr_replicas_of(&c, (int)t) + 1, sizeof(int));
+        int r, n = incr_replicas_of(&c, (int)t);
+
+        c.d[t].parts = xcalloc((size_t)n + 1, sizeof(int));
+        c.d[t].ropt = xcalloc((size_t)n + 1, sizeof(int));
+        for (r = 0; r < n; r++)
+            c.d[t].ropt[r] = -1;
     }
     c.slot = xcalloc(fresh->site.nnodes + 1, sizeof(*c.slot));
     for (i = 0; i < fresh->site.nnodes; i++) {
@@ -177,6 +205,7 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
 out:
     for (t = 0; t < c.p->ndemands; t++) {
         free(c.d[t].parts);
+        free(c.d[t].ropt);
         free(c.d[t].moved);
         incr_clear_why(&c.d[t]);
     }

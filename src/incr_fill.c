@@ -58,6 +58,7 @@ place_mig(struct ctx *c, struct wgpu *w, int t, const struct gpv_pack_option *op
                               lay.inst[i].start,
                               gpu->mig->profiles[op->profile].size,
                               0,
+                              (int)(op - c->p->demands[t].options),
                               false,
                               0};
 
@@ -95,8 +96,11 @@ place_vgpu(struct ctx *c, struct wgpu *w, int t, const struct gpv_pack_option *o
     ok = gpv_vgpu_check_equal(&v, gpu, res, w->n + 1);
     free(res);
     if (ok) {
-        struct winst x = {
-            t, r, -1, op->vgpu_type, -1, (int)((ty->framebuffer_mib + 512) / 1024), 0, false, 0};
+        struct winst x = {t,     r,
+                          -1,    op->vgpu_type,
+                          -1,    (int)((ty->framebuffer_mib + 512) / 1024),
+                          0,     (int)(op - c->p->demands[t].options),
+                          false, 0};
 
         incr_add_inst(w, &x);
     }
@@ -113,50 +117,77 @@ cursor_of(struct ctx *c, const struct gpv_pack_option *op)
     return &c->cursor[slot];
 }
 
+/* Places unplaced replicas of demand t with option o in the free units of GPUs in use. */
+static void
+fill_option(struct ctx *c, int t, int o)
+{
+    struct dstate *ds = &c->d[t];
+    const struct gpv_pack_option *op;
+    size_t i;
+    int *cur;
+
+    /* Replicas of several GPUs go to unused GPUs (step 3), never into a GPU in use. */
+    if (o < 0 || !ds->left || incr_parts_of(op = incr_opt_of(c, t, o)) > 1 ||
+        op->kind == GPV_PACK_WHOLE)
+        return;
+    /* Shared GPUs are planned whole, with their replicas, by the packer (step 3). */
+    if (op->kind == GPV_PACK_TIME_SLICING || op->kind == GPV_PACK_MPS)
+        return;
+    if (op->kind == GPV_PACK_VGPU && op->vgpu_type >= GPV_MIG_MAX_PROFILES)
+        return;
+    cur = cursor_of(c, op);
+    while (ds->left) {
+        bool placed = false;
+        int r = incr_next_replica(c, t);
+
+        for (i = (size_t)*cur; i < c->ng && !placed; i++) {
+            struct wgpu *w = &c->g[i];
+
+            if (w->model != op->model || w->kind != (int)op->kind || !incr_in_use(w))
+                continue;
+            if (!incr_spread_ok(c, w, t))
+                continue;
+            placed =
+                op->kind == GPV_PACK_VGPU ? place_vgpu(c, w, t, op, r) : place_mig(c, w, t, op, r);
+            /* A GPU that cannot take one more of these never will: only instances come. */
+            if (!placed && i == (size_t)*cur)
+                (*cur)++;
+        }
+        if (!placed)
+            break;
+        ds->parts[r] = 1;
+        ds->ropt[r] = o;
+        if (ds->option < 0)
+            ds->option = o;
+        ds->left--;
+        c->out->added_in_place++;
+    }
+}
+
 void
 incr_fill_in_place(struct ctx *c)
 {
-    size_t t, i;
+    size_t t;
 
     for (t = 0; t < c->p->ndemands; t++) {
         struct dstate *ds = &c->d[t];
-        int o = ds->option >= 0 ? ds->option : c->fresh->result.choice[t];
-        const struct gpv_pack_option *op;
-        int *cur;
+        int r, q, n = incr_replicas_of(c, (int)t);
 
-        /* Replicas of several GPUs go to unused GPUs (step 3), never into a GPU in use. */
-        if (o < 0 || !ds->left || incr_parts_of(op = incr_opt_of(c, (int)t, o)) > 1 ||
-            op->kind == GPV_PACK_WHOLE)
+        if (!ds->left)
             continue;
-        /* Shared GPUs are planned whole, with their replicas, by the packer (step 3). */
-        if (op->kind == GPV_PACK_TIME_SLICING || op->kind == GPV_PACK_MPS)
+        if (!incr_split(c, (int)t)) {
+            fill_option(c, (int)t, ds->option >= 0 ? ds->option : c->fresh->result.choice[t]);
             continue;
-        if (op->kind == GPV_PACK_VGPU && op->vgpu_type >= GPV_MIG_MAX_PROFILES)
-            continue;
-        cur = cursor_of(c, op);
-        while (ds->left) {
-            bool placed = false;
-            int r = incr_next_replica(c, (int)t);
-
-            for (i = (size_t)*cur; i < c->ng && !placed; i++) {
-                struct wgpu *w = &c->g[i];
-
-                if (w->model != op->model || w->kind != (int)op->kind || !incr_in_use(w))
-                    continue;
-                if (!incr_spread_ok(c, w, (int)t))
-                    continue;
-                placed = op->kind == GPV_PACK_VGPU ? place_vgpu(c, w, (int)t, op, r)
-                                                   : place_mig(c, w, (int)t, op, r);
-                /* A GPU that cannot take one more of these never will: only instances come. */
-                if (!placed && i == (size_t)*cur)
-                    (*cur)++;
-            }
-            if (!placed)
-                break;
-            ds->parts[r] = 1;
-            ds->option = o;
-            ds->left--;
-            c->out->added_in_place++;
+        }
+        /* A split tenant's new replicas may go beside any of its kept ones: each option its
+           replicas use, in the order of its first replica on it. */
+        for (r = 0; r < n && ds->left; r++) {
+            if (ds->ropt[r] < 0)
+                continue;
+            for (q = 0; q < r && ds->ropt[q] != ds->ropt[r]; q++)
+                ;
+            if (q == r)
+                fill_option(c, (int)t, ds->ropt[r]);
         }
     }
 }
@@ -294,7 +325,8 @@ incr_clear_why(struct dstate *ds)
 }
 
 /* The problem of what is still unplaced, for the packer: the models with their limits left, the
- * demands with their replicas left (held to their option once one is chosen). */
+ * demands with their replicas left (held to their option once one is chosen, unless their
+ * replicas use several already: then, as in a fresh plan, any of their options). */
 struct sub {
     struct gpv_pack_problem p;
     struct gpv_pack_model *models;
@@ -303,9 +335,10 @@ struct sub {
     size_t nd;
 };
 
-/* Fills *out from c; the caller frees with sub_release, whatever out->nd. */
+/* Fills *out from c; the caller frees with sub_release, whatever out->nd. loose NULL: every
+ * demand with replicas left; else only those with loose[t], on any of their options. */
 static void
-sub_init(struct sub *out, const struct ctx *c)
+sub_init(struct sub *out, const struct ctx *c, const bool *loose)
 {
     size_t m, t;
 
@@ -325,11 +358,11 @@ sub_init(struct sub *out, const struct ctx *c)
     for (t = 0; t < c->p->ndemands; t++) {
         const struct dstate *ds = &c->d[t];
 
-        if (!ds->left || !c->p->demands[t].noptions)
+        if (!ds->left || !c->p->demands[t].noptions || (loose && !loose[t]))
             continue;
         out->dem[out->nd] = c->p->demands[t];
         out->dem[out->nd].replicas = ds->left;
-        if (ds->option >= 0) {
+        if (ds->option >= 0 && !loose && !incr_split(c, (int)t)) {
             out->dem[out->nd].noptions = 1;
             out->dem[out->nd].options = incr_opt_of(c, (int)t, ds->option);
         }
@@ -348,11 +381,11 @@ sub_release(struct sub *s)
     free(s->orig);
 }
 
-/* The option the packer chose for the demand of its instance x. */
+/* The option the packer chose for its instance x (replicas of a demand may use several). */
 static const struct gpv_pack_option *
-chosen(const struct sub *s, const struct gpv_pack_result *r, const struct gpv_pack_inst *x)
+chosen(const struct sub *s, const struct gpv_pack_inst *x)
 {
-    return &s->dem[x->demand].options[r->choice[x->demand]];
+    return &s->dem[x->demand].options[x->option];
 }
 
 /*
@@ -382,7 +415,7 @@ gpu_for(struct ctx *c, const struct sub *s, const struct gpv_pack_result *r, siz
      */
     if (pg->kind == GPV_PACK_WHOLE && pg->ninsts == 1 && c->p->models[pg->model].nodes) {
         const struct gpv_pack_inst *x = &r->insts[pg->first];
-        const struct gpv_pack_option *op = chosen(s, r, x);
+        const struct gpv_pack_option *op = chosen(s, x);
 
         if (op->gpus > 1) {
             size_t j;
@@ -417,15 +450,15 @@ take_insts(struct ctx *c, const struct sub *s, const struct gpv_pack_result *r,
     w->replicas = pg->replicas;
     for (k = 0; k < pg->ninsts; k++) {
         const struct gpv_pack_inst *x = &r->insts[pg->first + k];
-        const struct gpv_pack_option *op = chosen(s, r, x);
+        const struct gpv_pack_option *op = chosen(s, x);
         int t0 = s->orig[x->demand], rep = -1, seen = -1, q;
         struct winst y;
         struct dstate *ds = &c->d[t0];
-        int need = incr_parts_of(op);
 
-        /* The packer's replica x->replica is the x->replica-th one still to place. */
+        /* The packer's replica x->replica is the x->replica-th one still to place (parts are
+           counted again by recount, after every GPU is in). */
         for (q = 0; q < incr_replicas_of(c, t0); q++)
-            if (ds->parts[q] < need && ++seen == x->replica) {
+            if (ds->parts[q] < incr_need_of(c, t0, q) && ++seen == x->replica) {
                 rep = q;
                 break;
             }
@@ -438,12 +471,14 @@ take_insts(struct ctx *c, const struct sub *s, const struct gpv_pack_result *r,
         y.start = x->start;
         y.size = x->size;
         y.part = x->part;
+        /* dem's options are t0's, or the one option t0 is held to: the same index base. */
+        y.option = (int)(op - c->p->demands[t0].options);
         y.upgraded = x->upgraded;
         y.kept = 0;
         incr_add_inst(w, &y);
-        /* dem's options are t0's, or the one option t0 is held to: the same index base. */
+        ds->ropt[rep] = y.option;
         if (ds->option < 0)
-            ds->option = (int)(op - c->p->demands[t0].options);
+            ds->option = y.option;
     }
 }
 
@@ -465,19 +500,43 @@ recount(struct ctx *c, const struct sub *s)
     for (t = 0; t < s->nd; t++) {
         int t0 = s->orig[t];
         struct dstate *ds = &c->d[t0];
-        int before = ds->left, q,
-            need = ds->option >= 0 ? incr_parts_of(incr_opt_of(c, t0, ds->option)) : 1;
+        int before = ds->left, q;
 
         ds->left = 0;
         for (q = 0; q < incr_replicas_of(c, t0); q++)
-            ds->left += ds->parts[q] < need;
+            ds->left += ds->parts[q] < incr_need_of(c, t0, q);
         c->out->on_unused += before - ds->left;
     }
     free(in_sub);
 }
 
-int
-incr_pack_rest(struct ctx *c, struct gpv_error *err)
+/* Counts demand t's placed parts again from the GPUs after some of its instances were taken
+ * away: replicas without any lose their option, and on_unused what they had counted. */
+static void
+unplace_lost(struct ctx *c, int t)
+{
+    struct dstate *ds = &c->d[t];
+    size_t i, k;
+    int q, before = ds->left;
+
+    memset(ds->parts, 0, sizeof(int) * (size_t)incr_replicas_of(c, t));
+    for (i = 0; i < c->ng; i++)
+        for (k = 0; k < c->g[i].n; k++)
+            if (c->g[i].in[k].demand == t)
+                ds->parts[c->g[i].in[k].replica]++;
+    ds->left = 0;
+    for (q = 0; q < incr_replicas_of(c, t); q++) {
+        if (!ds->parts[q])
+            ds->ropt[q] = -1;
+        ds->left += ds->parts[q] < incr_need_of(c, t, q);
+    }
+    c->out->on_unused -= ds->left - before;
+}
+
+/* One packer run on the unused GPUs for the demands sub_init takes (loose as there); the
+ * packer's reasons are recorded unless loose. 0, or gpv_pack's failure (err set). */
+static int
+pack_once(struct ctx *c, const bool *loose, struct gpv_error *err)
 {
     struct sub s;
     int *avoid = NULL, *node_of = NULL;
@@ -486,7 +545,7 @@ incr_pack_rest(struct ctx *c, struct gpv_error *err)
     int rc = 0;
 
     gpv_pack_result_init(&r);
-    sub_init(&s, c);
+    sub_init(&s, c, loose);
     if (!s.nd)
         goto out;
     if ((rc = gpv_pack(&r, &s.p, err)))
@@ -500,7 +559,7 @@ incr_pack_rest(struct ctx *c, struct gpv_error *err)
             take_insts(c, &s, &r, &r.gpus[i], w);
     }
     recount(c, &s);
-    for (i = 0; i < r.nunplaced; i++) {
+    for (i = 0; !loose && i < r.nunplaced; i++) {
         struct dstate *ds = &c->d[s.orig[r.unplaced[i].demand]];
 
         incr_clear_why(ds);
@@ -514,5 +573,58 @@ out:
     sub_release(&s);
     free(avoid);
     free(node_of);
+    return rc;
+}
+
+int
+incr_pack_rest(struct ctx *c, struct gpv_error *err)
+{
+    bool *loose = NULL, any = false;
+    size_t t;
+    int rc;
+
+    if ((rc = pack_once(c, NULL, err)))
+        return rc;
+    /*
+     * A tenant held to the option its kept replicas use that still has replicas left may put
+     * them on its other options, as the fresh planner splits a tenant when one model's room
+     * runs out: its kept replicas stay where they are. The packer's reasons stay those of
+     * the first run.
+     */
+    loose = xcalloc(c->p->ndemands + 1, sizeof(*loose));
+    for (t = 0; t < c->p->ndemands; t++) {
+        const struct dstate *ds = &c->d[t];
+
+        loose[t] =
+            ds->left && ds->option >= 0 && c->p->demands[t].noptions > 1 && !incr_split(c, (int)t);
+        any = any || loose[t];
+    }
+    if (any) {
+        size_t ng = c->ng, i, k, j;
+        size_t *n = xcalloc(ng + 1, sizeof(*n));
+
+        for (i = 0; i < ng; i++)
+            n[i] = c->g[i].n;
+        rc = pack_once(c, loose, err);
+        /* A tenant still not placed whole gives back what this run placed: it is left out
+           anyway, and its instances would only make draining look useful. */
+        for (i = 0; !rc && i < c->ng; i++) {
+            struct wgpu *w = &c->g[i];
+
+            for (k = j = i < ng ? n[i] : 0; k < w->n; k++) {
+                int d = w->in[k].demand;
+
+                if (d >= 0 && loose[d] && c->d[d].left)
+                    continue;
+                w->in[j++] = w->in[k];
+            }
+            w->n = j;
+        }
+        for (t = 0; !rc && t < c->p->ndemands; t++)
+            if (loose[t] && c->d[t].left)
+                unplace_lost(c, (int)t);
+        free(n);
+    }
+    free(loose);
     return rc;
 }

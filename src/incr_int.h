@@ -15,6 +15,7 @@
 /* One instance while planning; demand -1 is an instance of a state nobody has taken yet. */
 struct winst {
     int demand, replica, profile, vgpu_type, start, size, part;
+    int option; /* the demand's option this replica uses (replicas may use several) */
     bool upgraded;
     int kept; /* 1: kept where CURRENT had it; 2: a state's instance taken as it is */
 };
@@ -35,8 +36,9 @@ struct wgpu {
 
 /* Per tenant. */
 struct dstate {
-    int option;  /* the option every replica uses, -1 until one is chosen */
+    int option;  /* the option new replicas use, -1 until one is chosen: the first kept one's */
     int *parts;  /* per replica: instances placed (WHOLE: GPUs; else 0 or 1) */
+    int *ropt;   /* per replica: the option it uses, -1 while it has no instance */
     int left;    /* replicas not (completely) placed */
     char *moved; /* why it does not stay where it was, or NULL */
     char **why;  /* reasons it is unplaced, from the packer */
@@ -63,6 +65,11 @@ const char *incr_q(const char *s);
 const struct gpv_pack_option *incr_opt_of(const struct ctx *c, int t, int o);
 /* GPUs one replica of option op spans: whole GPUs, or a multi-vGPU replica's; else 1. */
 int incr_parts_of(const struct gpv_pack_option *op);
+/* GPUs replica r of demand t spans: those of its option, else of the demand's option (1 when
+ * neither is chosen). */
+int incr_need_of(const struct ctx *c, int t, int r);
+/* Do the placed replicas of demand t use more than one option? */
+bool incr_split(const struct ctx *c, int t);
 /* The replicas demand t asks for. */
 int incr_replicas_of(const struct ctx *c, int t);
 /* Appends a copy of *x to w's instances. */

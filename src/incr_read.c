@@ -166,7 +166,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         w->open = cur->state && w->kind == GPV_PACK_MIG;
         for (k = 0; k < g->ninsts; k++) {
             const struct gpv_diff_inst *in = &g->insts[k];
-            struct winst x = {-1, -1, -1, -1, in->start, in->size, 0, false, 0};
+            struct winst x = {-1, -1, -1, -1, in->start, in->size, 0, -1, false, 0};
             int hit = -1;
             struct dstate *ds;
             int o;
@@ -185,7 +185,9 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
             if (in->replica < 0 || in->replica >= incr_replicas_of(c, hit))
                 goto slot; /* fewer replicas now */
             o = match_option(c, hit, m, w->kind, &x);
-            if (o < 0 || (ds->option >= 0 && o != ds->option)) {
+            /* Replicas may use different options (the planner splits a tenant when one model's
+               room runs out), but the GPUs of one replica all use the same. */
+            if (o < 0 || (ds->ropt[in->replica] >= 0 && o != ds->ropt[in->replica])) {
                 char *now =
                     c->fresh->result.choice[hit] >= 0
                         ? incr_option_words(c, incr_opt_of(c, hit, c->fresh->result.choice[hit]))
@@ -200,9 +202,12 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
             }
             if (incr_parts_of(incr_opt_of(c, hit, o)) == 1 && ds->parts[in->replica])
                 goto slot; /* the same replica twice: keep the first */
-            ds->option = o;
+            if (ds->option < 0)
+                ds->option = o;
+            ds->ropt[in->replica] = o;
             x.demand = hit;
             x.replica = in->replica;
+            x.option = o;
             x.part = ds->parts[in->replica]++;
             x.kept = 1;
             incr_add_inst(w, &x);
@@ -238,6 +243,7 @@ void
 incr_unpin(struct ctx *c, int t)
 {
     size_t i, k, j;
+    int r;
 
     for (i = 0; i < c->ng; i++) {
         struct wgpu *w = &c->g[i];
@@ -248,6 +254,8 @@ incr_unpin(struct ctx *c, int t)
         w->n = j;
     }
     memset(c->d[t].parts, 0, sizeof(int) * (size_t)incr_replicas_of(c, t));
+    for (r = 0; r < incr_replicas_of(c, t); r++)
+        c->d[t].ropt[r] = -1;
 }
 
 /* Counts what is placed; a multi-GPU replica with some of its GPUs missing is unpinned. */
@@ -259,10 +267,11 @@ incr_settle(struct ctx *c)
 
     for (t = 0; t < c->p->ndemands; t++) {
         struct dstate *ds = &c->d[t];
-        int need = ds->option >= 0 ? incr_parts_of(incr_opt_of(c, (int)t, ds->option)) : 1;
 
         ds->left = 0;
         for (r = 0; r < incr_replicas_of(c, (int)t); r++) {
+            int need = incr_need_of(c, (int)t, r);
+
             if (ds->parts[r] && ds->parts[r] < need) {
                 incr_unpin(c, (int)t);
                 incr_moved(c, (int)t, xstrdup("some GPUs of its replicas are missing"));
@@ -322,11 +331,52 @@ incr_next_replica(const struct ctx *c, int t)
     return -1;
 }
 
+/* Gives unplaced replicas of demand t a state's untaken instances of option o's profile, on
+ * the GPUs with_free[0..nfree). */
+static void
+take_option(struct ctx *c, int t, int o, const size_t *with_free, size_t nfree)
+{
+    struct dstate *ds = &c->d[t];
+    const struct gpv_pack_option *op = incr_opt_of(c, t, o);
+    size_t j, k;
+
+    if (op->kind != GPV_PACK_MIG && op->kind != GPV_PACK_MIG_VGPU)
+        return;
+    for (j = 0; j < nfree && ds->left; j++) {
+        struct wgpu *w = &c->g[with_free[j]];
+
+        if (w->model != op->model || w->drained ||
+            (w->kind != (int)op->kind && !(w->open && w->kind == GPV_PACK_MIG)))
+            continue;
+        for (k = 0; k < w->n && ds->left; k++) {
+            int r;
+
+            if (w->in[k].demand >= 0 || w->in[k].profile != op->profile || !incr_spread_ok(c, w, t))
+                continue;
+            r = incr_next_replica(c, t);
+            w->in[k].demand = t;
+            w->in[k].replica = r;
+            w->in[k].kept = 2;
+            w->in[k].vgpu_type = op->vgpu_type;
+            w->in[k].option = o;
+            w->kind = (int)op->kind;
+            w->open = false;
+            ds->parts[r] = 1;
+            ds->ropt[r] = o;
+            if (ds->option < 0)
+                ds->option = o;
+            ds->left--;
+        }
+    }
+}
+
 void
 incr_take_slots(struct ctx *c)
 {
-    size_t t, i, k, j, nfree = 0;
+    const struct gpv_pack_result *fr = &c->fresh->result;
+    size_t t, i, k, nfree = 0;
     size_t *with_free = xcalloc(c->ng + 1, sizeof(*with_free));
+    bool *split = NULL;
 
     /* Only GPUs with a slot nobody keeps can give one: on a large site, few of them. */
     for (i = 0; i < c->ng; i++)
@@ -335,40 +385,30 @@ incr_take_slots(struct ctx *c)
                 with_free[nfree++] = i;
                 break;
             }
+    if (!nfree)
+        goto out;
+    /* The tenants the fresh plan splits over several options. */
+    split = xcalloc(c->p->ndemands + 1, sizeof(*split));
+    for (i = 0; i < fr->ninsts; i++)
+        if (fr->insts[i].demand >= 0 && fr->insts[i].option != fr->choice[fr->insts[i].demand])
+            split[fr->insts[i].demand] = true;
     for (t = 0; t < c->p->ndemands; t++) {
         struct dstate *ds = &c->d[t];
-        int o = ds->option >= 0 ? ds->option : c->fresh->result.choice[t];
-        const struct gpv_pack_option *op;
+        int o = ds->option >= 0 ? ds->option : fr->choice[t];
+        size_t q;
 
         if (o < 0 || !ds->left)
             continue;
-        op = incr_opt_of(c, (int)t, o);
-        if (op->kind != GPV_PACK_MIG && op->kind != GPV_PACK_MIG_VGPU)
+        take_option(c, (int)t, o, with_free, nfree);
+        /* A tenant split (by the fresh plan or in CURRENT) takes instances of its other
+           options' profiles too. */
+        if (!split[t] && !incr_split(c, (int)t))
             continue;
-        for (j = 0; j < nfree && ds->left; j++) {
-            struct wgpu *w = &c->g[with_free[j]];
-
-            if (w->model != op->model || w->drained ||
-                (w->kind != (int)op->kind && !(w->open && w->kind == GPV_PACK_MIG)))
-                continue;
-            for (k = 0; k < w->n && ds->left; k++) {
-                int r;
-
-                if (w->in[k].demand >= 0 || w->in[k].profile != op->profile ||
-                    !incr_spread_ok(c, w, (int)t))
-                    continue;
-                r = incr_next_replica(c, (int)t);
-                w->in[k].demand = (int)t;
-                w->in[k].replica = r;
-                w->in[k].kept = 2;
-                w->in[k].vgpu_type = op->vgpu_type;
-                w->kind = (int)op->kind;
-                w->open = false;
-                ds->parts[r] = 1;
-                ds->option = o;
-                ds->left--;
-            }
-        }
+        for (q = 0; q < c->p->demands[t].noptions && ds->left; q++)
+            if ((int)q != o)
+                take_option(c, (int)t, (int)q, with_free, nfree);
     }
+out:
+    free(split);
     free(with_free);
 }

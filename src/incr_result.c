@@ -73,10 +73,12 @@ incr_drain_one(struct ctx *c)
         incr_moved(c, x->demand,
                    xasprintf("its GPU '%s' is reconfigured to make room", incr_q(best->name)));
         /* A multi-GPU replica loses all its GPUs; any other replica just this instance. */
-        if (incr_parts_of(incr_opt_of(c, x->demand, ds->option)) > 1)
+        if (incr_parts_of(incr_opt_of(c, x->demand, x->option)) > 1) {
             incr_unpin(c, x->demand);
-        else
+        } else {
             ds->parts[x->replica] = 0;
+            ds->ropt[x->replica] = -1;
+        }
     }
     free(was);
     incr_settle(c);
@@ -213,7 +215,7 @@ write_gpu(struct ctx *c, struct wgpu *w, size_t i, size_t *ninsts)
                        : -1;
         x->size = w->kind == GPV_PACK_WHOLE ? 0 : w->in[k].size;
         x->part = w->in[k].part;
-        x->option = c->d[x->demand].option;
+        x->option = w->in[k].option;
         x->upgraded = w->in[k].upgraded;
     }
     s->node_of[i] = w->node;
@@ -232,9 +234,12 @@ write_unplaced(struct ctx *c)
     const struct gpv_pack_result *fr = &c->fresh->result;
     size_t t, k;
 
-    /* A demand is kept whole or not at all: its replicas are all placed, or all unplaced. */
+    /* A demand is kept whole or not at all: its replicas are all placed, or all unplaced. Its
+     * choice is the option of its first replica, as the packer gives it. */
     for (t = 0; t < c->p->ndemands; t++) {
-        r->choice[t] = c->d[t].left || !c->p->demands[t].noptions ? -1 : c->d[t].option;
+        r->choice[t] = c->d[t].left || !c->p->demands[t].noptions ? -1
+                       : incr_replicas_of(c, (int)t) > 0          ? c->d[t].ropt[0]
+                                                                  : c->d[t].option;
         r->placed[t] = r->choice[t] < 0 ? 0 : c->p->demands[t].replicas;
         if (r->choice[t] < 0)
             r->nunplaced++;

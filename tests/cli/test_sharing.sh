@@ -170,18 +170,23 @@ expect_rc 1
 expect_out "mps64.yaml:5:16: error: 'nvidia.com/gpu' has 64 MPS replicas; an MPS server takes at most 48 clients per GPU"
 
 t "diff: a change of replicas reconfigures a shared GPU; recommend --from re-plans it"
-# Without the L40S node: with it the model mix splits web and batch between the L4 and the
-# L40S, and recommend --from does not yet keep a tenant split between models.
-grep -v free-1 tests/data/sharing/k8s-nodes.yaml >"$WORK/k8s4.yaml"
-sed 's/replicas: 4}}/replicas: 5}}/' "$WORK/k8s4.yaml" >"$WORK/k8s5.yaml"
-run recommend "$WORK/k8s4.yaml" -f json -o "$WORK/k8s4.json"
+# With the L40S node: the model mix splits web and batch between the L4 and the L40S, and
+# recommend --from writes each replica with its own model.
+sed 's/replicas: 4}}/replicas: 5}}/' tests/data/sharing/k8s-nodes.yaml >"$WORK/k8s5.yaml"
 run recommend "$WORK/k8s5.yaml" -f json -o "$WORK/k8s5.json"
-run diff "$WORK/k8s4.json" "$WORK/k8s5.json"
+run diff "$WORK/k8s.json" "$WORK/k8s5.json"
 expect_rc 1
 expect_out_line '^! ts-1/0 +reconfigured +l4 +time-slicing x4 '
-run recommend "$WORK/k8s5.yaml" --from "$WORK/k8s4.json" -f json -o "$WORK/from.json"
+run recommend "$WORK/k8s5.yaml" --from "$WORK/k8s.json" -f json -o "$WORK/from.json"
 expect_rc 1
+cp "$WORK/from.json" "$WORK/out"
+expect_json '[(t["name"], [(p["gpu"], p["replicas"]) for p in t.get("parts", [])]) for t in j["tenants"] if t["name"] in ("web", "batch")]' \
+    "[('web', [('l4', 7), ('l40s', 13)]), ('batch', [('l4', 2), ('l40s', 2)])]"
 run check "$WORK/from.json" --allow-unplaced
+expect_rc 0
+run recommend tests/data/sharing/k8s-nodes.yaml --from "$WORK/k8s.json" -f json -o "$WORK/same.json"
+expect_rc 1
+run diff "$WORK/k8s.json" "$WORK/same.json"
 expect_rc 0
 run report "$WORK/k8s.json" -o "$WORK/k8s.html"
 expect_rc 0

@@ -105,3 +105,113 @@ printf 'version: 1\nfleet:\n  - {gpu: h100-80gb, count: 1}\n  - {gpu: a100-80gb,
 run recommend "$WORK/full.yaml" -f json
 expect_rc 0
 expect_json '[t.get("moved") for t in j["tenants"]]' "[None, \"the fleet's a100-80gb GPUs are all in use; identical tenant 'a' has mig 7g.80gb on a100-80gb\"]"
+
+t "recommend --from keeps a tenant split over two models where it is (issue 13 §3)"
+run recommend tests/data/split/passthrough-two-models.yaml --from "$WORK/pt.json" -f json -o "$WORK/pt-from.json"
+expect_rc 0
+cp "$WORK/pt-from.json" "$WORK/out"
+expect_json '(j["incremental"]["kept"], j["incremental"]["added_in_place"], j["incremental"]["on_unused_gpus"], j["incremental"]["gpus_reconfigured"], j["incremental"]["moved"])' \
+    "(6, 0, 0, 0, [])"
+expect_json '[(p["gpu"], p["replicas"]) for p in j["tenants"][0]["parts"]]' "[('h100-80gb', 4), ('l40s', 2)]"
+run check "$WORK/pt-from.json"
+expect_rc 0
+run diff "$WORK/pt.json" "$WORK/pt-from.json"
+expect_rc 0
+run recommend tests/data/split/passthrough-two-models.yaml --from "$WORK/pt.json"
+expect_out "Incremental: 6 replicas kept where they were, 0 added in place, 0 on unused GPUs; 0 GPUs reconfigured"
+expect_out "split: 4 on h100-80gb passthrough, 2 on l40s passthrough"
+expect_no_out "moved:"
+
+t "recommend --from keeps a tenant split over two models' MIG instances where it is"
+run recommend tests/data/split/mig-two-models.yaml -f json -o "$WORK/mig2.json"
+expect_rc 0
+run recommend tests/data/split/mig-two-models.yaml --from "$WORK/mig2.json" -f json -o "$WORK/mig2-from.json"
+expect_rc 0
+cp "$WORK/mig2-from.json" "$WORK/out"
+expect_json '(j["incremental"]["kept"], j["incremental"]["gpus_reconfigured"], [(p["gpu"], p["replicas"]) for p in j["tenants"][0]["parts"]])' \
+    "(10, 0, [('a100-80gb', 7), ('h100-80gb', 3)])"
+run check "$WORK/mig2-from.json"
+expect_rc 0
+run diff "$WORK/mig2.json" "$WORK/mig2-from.json"
+expect_rc 0
+
+t "recommend --from: one more replica of a split tenant goes on an unused GPU, the others stay"
+sed 's/replicas: 6/replicas: 7/' tests/data/split/passthrough-two-models.yaml >"$WORK/pt7.yaml"
+run recommend "$WORK/pt7.yaml" --from "$WORK/pt.json" -f json -o "$WORK/pt7.json"
+expect_rc 0
+cp "$WORK/pt7.json" "$WORK/out"
+expect_json '(j["incremental"]["kept"], j["incremental"]["on_unused_gpus"], j["incremental"]["gpus_reconfigured"], j["incremental"]["moved"])' \
+    "(6, 1, 0, [])"
+expect_json '[(p["gpu"], p["replicas"]) for p in j["tenants"][0]["parts"]]' "[('h100-80gb', 4), ('l40s', 3)]"
+run check "$WORK/pt7.json"
+expect_rc 0
+run diff "$WORK/pt.json" "$WORK/pt7.json"
+expect_rc 1
+expect_out "Summary: 6 same, 0 in place, 0 reconfigured, 1 added, 0 removed; 0 GPUs to drain"
+expect_out_line '^\+ l40s-3 +added +l40s +passthrough vms'
+
+t "recommend --from: the replicas of a split tenant its GPUs no longer serve move, with the reason"
+# 60 GiB no longer fits an L40S (48 GB): the two replicas there move to two more H100s.
+sed 's/memory: 40GiB/memory: 60GiB/; s/h100-80gb, count: 4/h100-80gb, count: 6/' \
+    tests/data/split/passthrough-two-models.yaml >"$WORK/pt60.yaml"
+run recommend "$WORK/pt60.yaml" --from "$WORK/pt.json" -f json -o "$WORK/pt60.json"
+expect_rc 0
+cp "$WORK/pt60.json" "$WORK/out"
+expect_json '(j["incremental"]["kept"], j["incremental"]["on_unused_gpus"], j["tenants"][0]["gpu"], "parts" in j["tenants"][0])' \
+    "(4, 2, 'h100-80gb', False)"
+expect_json '[m["reason"] for m in j["incremental"]["moved"]]' \
+    "[\"its passthrough GPU on 'l40s-1' no longer serves it (it now gets 1 whole h100-80gb)\"]"
+run check "$WORK/pt60.json"
+expect_rc 0
+run diff "$WORK/pt.json" "$WORK/pt60.json"
+expect_rc 1
+expect_out "Summary: 4 same, 0 in place, 0 reconfigured, 2 added, 2 removed; 2 GPUs to drain"
+
+t "recommend --from: one more replica of a split tenant goes into free units beside any of its kept ones"
+# The A100 is full (7 of 7); the H100 holding 3 replicas takes the 11th in its free units.
+sed 's/replicas: 10/replicas: 11/' tests/data/split/mig-two-models.yaml >"$WORK/mig11.yaml"
+run recommend "$WORK/mig11.yaml" --from "$WORK/mig2.json" -f json -o "$WORK/mig11.json"
+expect_rc 0
+cp "$WORK/mig11.json" "$WORK/out"
+expect_json '(j["incremental"]["kept"], j["incremental"]["added_in_place"], j["incremental"]["gpus_reconfigured"], j["incremental"]["moved"])' \
+    "(10, 1, 0, [])"
+expect_json '[(p["gpu"], p["replicas"]) for p in j["tenants"][0]["parts"]]' "[('a100-80gb', 7), ('h100-80gb', 4)]"
+run check "$WORK/mig11.json"
+expect_rc 0
+run diff "$WORK/mig2.json" "$WORK/mig11.json"
+expect_rc 1
+expect_out "Summary: 1 same, 1 in place, 0 reconfigured, 0 added, 0 removed; 0 GPUs to drain"
+
+t "recommend --from: a tenant on one model whose new replicas no longer fit there splits, its kept replicas stay"
+# 3 VMs on H100s, then 6: one H100 is left, so 3 kept + 1 H100 + 2 L40S (was: left out whole).
+sed 's/replicas: 6/replicas: 3/' tests/data/split/passthrough-two-models.yaml >"$WORK/pt3.yaml"
+run recommend "$WORK/pt3.yaml" -f json -o "$WORK/pt3.json"
+expect_rc 0
+run recommend tests/data/split/passthrough-two-models.yaml --from "$WORK/pt3.json" -f json -o "$WORK/pt3-6.json"
+expect_rc 0
+cp "$WORK/pt3-6.json" "$WORK/out"
+expect_json '(j["incremental"]["kept"], j["incremental"]["on_unused_gpus"], j["incremental"]["gpus_reconfigured"], j["incremental"]["moved"])' \
+    "(3, 3, 0, [])"
+expect_json '[(p["gpu"], p["replicas"]) for p in j["tenants"][0]["parts"]]' "[('h100-80gb', 4), ('l40s', 2)]"
+run check "$WORK/pt3-6.json"
+expect_rc 0
+run diff "$WORK/pt3.json" "$WORK/pt3-6.json"
+expect_rc 1
+expect_out "Summary: 3 same, 0 in place, 0 reconfigured, 3 added, 0 removed; 0 GPUs to drain"
+
+t "recommend --from a state: a split tenant takes the existing instances on both models"
+run recommend tests/data/split/mig-two-nodes.yaml -f json -o "$WORK/m2n.json"
+expect_rc 0
+mkdir -p "$WORK/m2n-smi"
+/usr/bin/python3 tests/cli/smi_from_plan.py "$GPUVPLAN" "$WORK/m2n.json" "$WORK/m2n-smi" && ok || bad "generator failed"
+run state "$WORK/m2n-smi/a-1.txt" "$WORK/m2n-smi/h-1.txt" -f json -o "$WORK/m2n-state.json"
+expect_rc 0
+run recommend tests/data/split/mig-two-nodes.yaml --from "$WORK/m2n-state.json" -f json -o "$WORK/m2n-from.json"
+expect_rc 0
+cp "$WORK/m2n-from.json" "$WORK/out"
+expect_json '(j["incremental"]["kept"], j["incremental"]["slots_taken"], j["incremental"]["gpus_reconfigured"], [(p["gpu"], p["replicas"]) for p in j["tenants"][0]["parts"]])' \
+    "(10, 10, 0, [('a100-80gb', 7), ('h100-80gb', 3)])"
+run check "$WORK/m2n-from.json"
+expect_rc 0
+run diff "$WORK/m2n.json" "$WORK/m2n-from.json"
+expect_rc 0
