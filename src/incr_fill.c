@@ -60,7 +60,7 @@ place_mig(struct ctx *c, struct wgpu *w, int t, const struct gpv_pack_option *op
                               0,
                               (int)(op - c->p->demands[t].options),
                               false,
-                              0};
+                              3};
 
             incr_add_inst(w, &x);
             return true;
@@ -100,7 +100,7 @@ place_vgpu(struct ctx *c, struct wgpu *w, int t, const struct gpv_pack_option *o
                           -1,    op->vgpu_type,
                           -1,    (int)((ty->framebuffer_mib + 512) / 1024),
                           0,     (int)(op - c->p->demands[t].options),
-                          false, 0};
+                          false, 3};
 
         incr_add_inst(w, &x);
     }
@@ -160,7 +160,6 @@ fill_option(struct ctx *c, int t, int o)
         if (ds->option < 0)
             ds->option = o;
         ds->left--;
-        c->out->added_in_place++;
     }
 }
 
@@ -500,24 +499,23 @@ recount(struct ctx *c, const struct sub *s)
     for (t = 0; t < s->nd; t++) {
         int t0 = s->orig[t];
         struct dstate *ds = &c->d[t0];
-        int before = ds->left, q;
+        int q;
 
         ds->left = 0;
         for (q = 0; q < incr_replicas_of(c, t0); q++)
             ds->left += ds->parts[q] < incr_need_of(c, t0, q);
-        c->out->on_unused += before - ds->left;
     }
     free(in_sub);
 }
 
 /* Counts demand t's placed parts again from the GPUs after some of its instances were taken
- * away: replicas without any lose their option, and on_unused what they had counted. */
+ * away: replicas without any lose their option. */
 static void
 unplace_lost(struct ctx *c, int t)
 {
     struct dstate *ds = &c->d[t];
     size_t i, k;
-    int q, before = ds->left;
+    int q;
 
     memset(ds->parts, 0, sizeof(int) * (size_t)incr_replicas_of(c, t));
     for (i = 0; i < c->ng; i++)
@@ -530,7 +528,6 @@ unplace_lost(struct ctx *c, int t)
             ds->ropt[q] = -1;
         ds->left += ds->parts[q] < incr_need_of(c, t, q);
     }
-    c->out->on_unused -= ds->left - before;
 }
 
 /* One packer run on the unused GPUs for the demands sub_init takes (loose as there); the

@@ -17,7 +17,8 @@ struct winst {
     int demand, replica, profile, vgpu_type, start, size, part;
     int option; /* the demand's option this replica uses (replicas may use several) */
     bool upgraded;
-    int kept; /* 1: kept where CURRENT had it; 2: a state's instance taken as it is */
+    int kept; /* 0: on a GPU CURRENT did not use; 1: kept where CURRENT had it; 2: a state's
+                 instance taken as it is; 3: added into free units of a GPU CURRENT used */
 };
 
 /* One GPU while planning. */

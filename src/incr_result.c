@@ -202,7 +202,12 @@ write_gpu(struct ctx *c, struct wgpu *w, size_t i, size_t *ninsts)
     for (k = 0; k < w->n; k++) {
         struct gpv_pack_inst *x = &r->insts[(*ninsts)++];
 
-        c->out->kept += w->in[k].kept && !w->in[k].part;
+        /* Each replica counted once, by its first part, from the plan as it ends. */
+        if (!w->in[k].part && w->in[k].demand >= 0) {
+            c->out->kept += w->in[k].kept == 1 || w->in[k].kept == 2;
+            c->out->added_in_place += w->in[k].kept == 3;
+            c->out->on_unused += w->in[k].kept == 0;
+        }
         c->out->slots_taken += w->in[k].kept == 2;
         x->demand = w->in[k].demand;
         x->replica = w->in[k].replica;

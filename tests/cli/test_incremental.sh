@@ -152,3 +152,14 @@ run recommend tests/data/incremental/multi-gpu-more.yaml --from "$WORK/inc-mg.js
 expect_rc 0
 expect_json '[g["id"] for g in j["gpus"] if g["instances"][0]["tenant"] == "b"]' \
     "['n2/0', 'n2/1', 'n2/2', 'n2/3']"
+
+# The summary counts each placed replica once, from the plan as it ends: kept, added in place or
+# on unused GPUs, whatever was placed and taken back while planning (drains, retries).
+t "--from: kept + added in place + on unused GPUs is the replicas placed"
+for pair in "sharing/k8s-nodes sharing/k8s-nodes" "sharing/mps-limits sharing/mps-limits" \
+    "sharing/k8s-nodes mix/fewer-left-out" "sharing/mixed-node mix/many-left-out"; do
+    set -- $pair
+    "$GPUVPLAN" recommend "tests/data/$1.yaml" -f json -o "$WORK/inc-count.json" 2>/dev/null
+    run recommend "tests/data/$2.yaml" --from "$WORK/inc-count.json" -f json
+    expect_json 'j["incremental"]["kept"] + j["incremental"]["added_in_place"] + j["incremental"]["on_unused_gpus"] == j["summary"]["replicas_placed"]' True
+done
