@@ -20,6 +20,23 @@ gpv_diff_gpu_change_name(enum gpv_diff_gpu_change c)
 }
 
 const char *
+gpv_diff_gpu_mark(enum gpv_diff_gpu_change c, const char *same)
+{
+    switch (c) {
+    case GPV_DIFF_ADDED:
+        return "+";
+    case GPV_DIFF_REMOVED:
+        return "-";
+    case GPV_DIFF_IN_PLACE:
+        return "~";
+    case GPV_DIFF_RECONFIGURED:
+        return "!";
+    default:
+        return same;
+    }
+}
+
+const char *
 gpv_diff_tenant_change_name(enum gpv_diff_tenant_change c)
 {
     static const char *const names[] = {"stays", "moves", "new", "removed"};

@@ -287,23 +287,6 @@ lane(struct rpt *r, const struct gpv_diff_gpu_row *row, bool after, double y)
     gpv_buf_puts(r->b, "</g>\n");
 }
 
-static const char *
-mark(enum gpv_diff_gpu_change c)
-{
-    switch (c) {
-    case GPV_DIFF_ADDED:
-        return "+";
-    case GPV_DIFF_REMOVED:
-        return "-";
-    case GPV_DIFF_IN_PLACE:
-        return "~";
-    case GPV_DIFF_RECONFIGURED:
-        return "!";
-    default:
-        return "=";
-    }
-}
-
 static void
 gpu_row(struct rpt *r, const struct gpv_diff_gpu_row *row)
 {
@@ -313,7 +296,7 @@ gpu_row(struct rpt *r, const struct gpv_diff_gpu_row *row)
     gpv_buf_printf(r->b,
                    "<div class=\"drow\" data-change=\"%s\"><div><span class=\"mark c-%s\">%s %s"
                    "</span>",
-                   cn, cn, mark(row->change), cn);
+                   cn, cn, gpv_diff_gpu_mark(row->change, "="), cn);
     if (row->destroyed)
         gpv_buf_printf(r->b, " <span class=\"sub\">%d instance%s destroyed</span>", row->destroyed,
                        row->destroyed == 1 ? "" : "s");
@@ -342,7 +325,7 @@ gpu_row(struct rpt *r, const struct gpv_diff_gpu_row *row)
     gpv_buf_puts(r->b, "</text><text class=\"gmode\" text-anchor=\"end\"");
     coord_attr(r, "x", RPT_MARGIN + RPT_GRID_W);
     coord_attr(r, "y", 14);
-    gpv_buf_printf(r->b, ">%s %s</text>\n", mark(row->change), cn);
+    gpv_buf_printf(r->b, ">%s %s</text>\n", gpv_diff_gpu_mark(row->change, "="), cn);
     lane(r, row, false, D_BEFORE);
     lane(r, row, true, D_AFTER);
     gpv_buf_puts(r->b, "</g>\n</svg>\n</div>\n");

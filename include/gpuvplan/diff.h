@@ -86,6 +86,10 @@ enum gpv_diff_gpu_change {
 /* "same", "in-place", "reconfigured", "added", "removed". */
 const char *gpv_diff_gpu_change_name(enum gpv_diff_gpu_change c);
 
+/* The plan tools' one-character marker of a GPU change: "+" added, "-" removed, "~" changed in
+ * place, "!" reconfigured; same (unchanged) for a GPU that stays as it was. */
+const char *gpv_diff_gpu_mark(enum gpv_diff_gpu_change c, const char *same);
+
 /* What happens to one tenant (both documents plans). */
 enum gpv_diff_tenant_change {
     GPV_DIFF_STAYS, /* every replica where it was */

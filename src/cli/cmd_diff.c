@@ -24,23 +24,6 @@ static const char diff_footer[] =
     "state), 4 system error.\n";
 
 static const char *
-gpu_mark(enum gpv_diff_gpu_change c)
-{
-    switch (c) {
-    case GPV_DIFF_ADDED:
-        return "+";
-    case GPV_DIFF_REMOVED:
-        return "-";
-    case GPV_DIFF_IN_PLACE:
-        return "~";
-    case GPV_DIFF_RECONFIGURED:
-        return "!";
-    default:
-        return " ";
-    }
-}
-
-static const char *
 tenant_mark(enum gpv_diff_tenant_change c)
 {
     switch (c) {
@@ -107,7 +90,7 @@ diff_table(struct gpv_buf *b, const struct gpv_diff *d, const struct gpv_cli *cl
             continue;
         if (!shown++)
             gpv_buf_printf(b, "%sGPUs%s\n", cli_bold(cli), cli_reset(cli));
-        gpv_buf_printf(b, "%s%s ", col, gpu_mark(r->change));
+        gpv_buf_printf(b, "%s%s ", col, gpv_diff_gpu_mark(r->change, " "));
         put_safe(b, r->id, 20);
         gpv_buf_printf(b, " %-13s%s %-10s", gpv_diff_gpu_change_name(r->change),
                        *col ? cli_reset(cli) : "", r->model);

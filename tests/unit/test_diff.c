@@ -229,10 +229,23 @@ test_diff_rejects_invalid_states(void **state)
     }
 }
 
+/* The markers the table and the HTML page share; an unchanged GPU gets the caller's. */
+static void
+test_diff_gpu_marks_are_the_plan_tools_ones(void **state)
+{
+    (void)state;
+    assert_string_equal(gpv_diff_gpu_mark(GPV_DIFF_ADDED, " "), "+");
+    assert_string_equal(gpv_diff_gpu_mark(GPV_DIFF_REMOVED, " "), "-");
+    assert_string_equal(gpv_diff_gpu_mark(GPV_DIFF_IN_PLACE, " "), "~");
+    assert_string_equal(gpv_diff_gpu_mark(GPV_DIFF_RECONFIGURED, " "), "!");
+    assert_string_equal(gpv_diff_gpu_mark(GPV_DIFF_SAME, "="), "=");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_diff_gpu_marks_are_the_plan_tools_ones),
         cmocka_unit_test(test_diff_same_layout_is_no_change),
         cmocka_unit_test(test_diff_taking_a_free_slot_is_in_place),
         cmocka_unit_test(test_diff_repartitioning_units_in_use_is_a_reconfiguration),
