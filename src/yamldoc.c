@@ -369,11 +369,12 @@ check_keys(struct gpv_yparser *p, struct ylevel *lv, struct gpv_error *err)
 /*
  * A scalar, or the start of a sequence or mapping, in *out (kind, line, col; a scalar's str, len
  * and plain): checks it (no anchors, tags, NUL bytes or complex keys; the depth limit), records a
- * mapping key and opens a collection. anchor and tag are libyaml's (NULL from the fast scanner).
+ * mapping key and opens a collection. anchor and tag are libyaml's (NULL from the fast scanner,
+ * whose scalars hold no NUL byte: nul_free).
  */
 static int
 start_node(struct gpv_yparser *p, struct gpv_yevent *out, const char *anchor, const char *tag,
-           struct gpv_error *err)
+           bool nul_free, struct gpv_error *err)
 {
     struct ylevel *top = p->depth > 0 ? &p->lv[p->depth - 1] : NULL;
     bool key = top && top->map && top->n % 2 == 0;
@@ -386,7 +387,7 @@ start_node(struct gpv_yparser *p, struct gpv_yevent *out, const char *anchor, co
                        tag);
     out->depth = p->depth;
     if (out->kind == GPV_YE_SCALAR) {
-        if (memchr(out->str, '\0', out->len))
+        if (!nul_free && memchr(out->str, '\0', out->len))
             return fail_at(p, err, GPV_EINPUT, out->line, out->col, "NUL byte in a scalar");
         if (key)
             add_key(top, out->str, out->len, out->line, out->col);
@@ -439,7 +440,7 @@ start_yaml_node(struct gpv_yparser *p, struct gpv_yevent *out, struct gpv_error 
         tag = event->data.mapping_start.tag;
         out->kind = GPV_YE_MAP;
     }
-    return start_node(p, out, (const char *)anchor, (const char *)tag, err);
+    return start_node(p, out, (const char *)anchor, (const char *)tag, false, err);
 }
 
 /* The end of the innermost collection in *out (line and col set): checks a mapping's keys. */
@@ -539,7 +540,7 @@ next_fast(struct gpv_yevent *out, struct gpv_yparser *p, struct gpv_error *err)
     default:
         break;
     }
-    return start_node(p, out, NULL, NULL, err);
+    return start_node(p, out, NULL, NULL, true, err);
 }
 
 int

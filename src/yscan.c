@@ -56,17 +56,48 @@ struct gpv_yscan {
 };
 
 /* Bytes a plain scalar may hold here (after its first): letters, digits and _-.+/% */
+static const bool plain_bytes[256] = {
+    ['%'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1,
+    ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 1,
+    ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1,
+    ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1,
+    ['Z'] = 1, ['_'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
+    ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
 static bool
 plain_ok(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == '.' || c == '+' || c == '/' || c == '%';
+    return plain_bytes[(unsigned char)c];
 }
 
 static bool
 alnum(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/*
+ * True when libyaml's reader takes buf whole without an error and the scanner may read it:
+ * UTF-8 (no byte order mark) of printable characters other than tab, CR and the Unicode line
+ * breaks. libyaml's reader checks bytes ahead of its events, so an error it would find anywhere
+ * keeps the fast scanner off the whole buffer. Non-ASCII text is accepted here for comments; the
+ * scanner leaves anything else non-ASCII to libyaml (its columns count characters).
+ */
+/* True when b[0..n) is printable ASCII and line feeds: a fixed-length loop the compiler
+   vectorises. */
+static bool
+ascii_block(const unsigned char *b, size_t n)
+{
+    unsigned char bad = 0;
+    size_t j;
+
+    for (j = 0; j < n; j++)
+        bad |= (unsigned char)(((unsigned char)(b[j] - 0x20) > 0x5e) & (b[j] != '\n'));
+    return !bad;
 }
 
 /*
@@ -84,19 +115,20 @@ readable(const unsigned char *b, size_t len)
     if (len >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
         return false;
     while (i < len) {
-        unsigned char bad = 0;
-        size_t j, n, end = i;
+        size_t j, n;
         unsigned long cp;
 
-        /* The ASCII run, in one pass the compiler vectorises. */
-        while (end < len && b[end] < 0x80)
-            end++;
-        for (j = i; j < end; j++)
-            bad |= (unsigned char)(((unsigned char)(b[j] - 0x20) > 0x5e) & (b[j] != '\n'));
-        if (bad)
-            return false;
-        if ((i = end) == len)
-            break;
+        /* 64 bytes at a time while they are ASCII. */
+        if (len - i >= 64 && ascii_block(b + i, 64)) {
+            i += 64;
+            continue;
+        }
+        if (b[i] < 0x80) {
+            if (!ascii_block(b + i, 1))
+                return false;
+            i++;
+            continue;
+        }
         if (b[i] >= 0xc2 && b[i] <= 0xdf)
             n = 2, cp = b[i] & 0x1f;
         else if (b[i] >= 0xe0 && b[i] <= 0xef)
