@@ -4,7 +4,9 @@
  * once lines j + 1 and j + 2 have been read without leaving the subset, because libyaml looks
  * ahead (to the first token of the next line, and past it to end a plain scalar) before it
  * gives an event, and an error there must keep that event from the caller as it does libyaml's.
- * Positions are libyaml's: lines and columns from 1, columns in bytes (the input is ASCII).
+ * Positions are libyaml's: lines and columns from 1. Columns are counted in bytes, which are
+ * characters: outside comments the scanner reads ASCII only (the end of the input, which may
+ * follow a UTF-8 comment, is counted in characters).
  */
 #include "yscan_int.h"
 #include "gpuvplan/util.h"
