@@ -57,23 +57,36 @@ struct gpv_yscan {
     size_t delivered;
 };
 
-/* Bytes a plain scalar may hold here (after its first): letters, digits and _-.+/% */
-static const bool plain_bytes[256] = {
-    ['%'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1,
-    ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 1,
-    ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
-    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1,
-    ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1,
-    ['Z'] = 1, ['_'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
-    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
-    ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+/*
+ * Bytes a plain scalar may hold here after its first, in flow collections (1) and in blocks too
+ * (2): letters, digits and the punctuation that is no indicator inside a scalar; in a block
+ * also the flow indicators. '#' is taken only right after another byte of the scalar (after a
+ * space it starts a comment), ':' only in a block and followed by one of these bytes.
+ */
+static const unsigned char plain_bytes[256] = {
+    ['!'] = 1, ['"'] = 1, ['#'] = 1, ['$'] = 1,  ['%'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1,
+    [')'] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1,  ['.'] = 1, ['/'] = 1, [';'] = 1,  ['<'] = 1,
+    ['='] = 1, ['>'] = 1, ['@'] = 1, ['\\'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1,  ['|'] = 1,
+    ['~'] = 1, [','] = 2, ['['] = 2, [']'] = 2,  ['{'] = 2, ['}'] = 2, ['?'] = 2,  ['0'] = 1,
+    ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,  ['5'] = 1, ['6'] = 1, ['7'] = 1,  ['8'] = 1,
+    ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,  ['D'] = 1, ['E'] = 1, ['F'] = 1,  ['G'] = 1,
+    ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1,  ['L'] = 1, ['M'] = 1, ['N'] = 1,  ['O'] = 1,
+    ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1,  ['T'] = 1, ['U'] = 1, ['V'] = 1,  ['W'] = 1,
+    ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1,  ['b'] = 1, ['c'] = 1, ['d'] = 1,  ['e'] = 1,
+    ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,  ['j'] = 1, ['k'] = 1, ['l'] = 1,  ['m'] = 1,
+    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1,  ['r'] = 1, ['s'] = 1, ['t'] = 1,  ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1,  ['z'] = 1,
 };
 
+/* Whether the plain scalar goes on at p (before e): flow says where it is. */
 static bool
-plain_ok(char c)
+plain_ok(const char *p, const char *e, bool flow)
 {
-    return plain_bytes[(unsigned char)c];
+    unsigned char c = plain_bytes[(unsigned char)*p];
+
+    if (c)
+        return c == 1 || !flow;
+    return *p == ':' && !flow && p + 1 < e && plain_bytes[(unsigned char)p[1]];
 }
 
 static bool
@@ -221,12 +234,13 @@ struct scalar {
 };
 
 /*
- * Reads a scalar at p, before e (the line's end): plain (the bytes of plain_ok(), single spaces
+ * Reads a scalar at p, before e (the line's end), in a flow collection or not: plain (the
+ * bytes of plain_ok(), single spaces
  * or runs of them between) or quoted on one line without escapes. Returns the byte after it, or
  * NULL when it is none of those.
  */
 static const char *
-scan_scalar(struct scalar *sc, const char *p, const char *e)
+scan_scalar(struct scalar *sc, const char *p, const char *e, bool flow)
 {
     const char *q;
 
@@ -254,11 +268,11 @@ scan_scalar(struct scalar *sc, const char *p, const char *e)
     for (;;) {
         const char *r;
 
-        while (q < e && plain_ok(*q))
+        while (q < e && plain_ok(q, e, flow))
             q++;
         for (r = q; r < e && *r == ' '; r++)
             ;
-        if (r == q || r == e || !plain_ok(*r))
+        if (r == q || r == e || *r == '#' || !plain_ok(r, e, flow))
             break;
         q = r;
     }
@@ -318,7 +332,7 @@ scan_flow(struct gpv_yscan *s, const char *p, const char *e, int line, const cha
         if (p == e)
             return NULL;
         if (map) {
-            if (!(q = scan_scalar(&sc, p, e)) || q + 1 >= e || *q != ':' || q[1] != ' ' ||
+            if (!(q = scan_scalar(&sc, p, e, true)) || q + 1 >= e || *q != ':' || q[1] != ' ' ||
                 q - p > YSCAN_MAX_KEY)
                 return NULL;
             push_scalar(s, &sc, line, ls);
@@ -330,7 +344,7 @@ scan_flow(struct gpv_yscan *s, const char *p, const char *e, int line, const cha
             if (!(q = scan_flow(s, p, e, line, ls, depth + 1)))
                 return NULL;
         } else {
-            if (!(q = scan_scalar(&sc, p, e)))
+            if (!(q = scan_scalar(&sc, p, e, true)))
                 return NULL;
             push_scalar(s, &sc, line, ls);
         }
@@ -365,7 +379,7 @@ scan_value(struct gpv_yscan *s, const char *p, const char *e, int line, const ch
             return false;
         return rest_empty(q, e);
     }
-    if (!(q = scan_scalar(&sc, p, e)))
+    if (!(q = scan_scalar(&sc, p, e, false)))
         return false;
     if (!rest_empty(q, e))
         return false;
@@ -406,7 +420,7 @@ open_block(struct gpv_yscan *s, enum blk_kind kind, int indent, int line, int co
 static const char *
 key_at(struct scalar *sc, const char *p, const char *e)
 {
-    const char *q = scan_scalar(sc, p, e);
+    const char *q = scan_scalar(sc, p, e, false);
 
     if (!q || q == e || *q != ':' || (q + 1 < e && q[1] != ' ') || q - p > YSCAN_MAX_KEY)
         return NULL;

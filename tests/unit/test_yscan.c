@@ -288,6 +288,14 @@ test_yscan_reads_its_subset_and_hands_the_rest_to_libyaml(void **state)
         {"# UTF-8 in a comment: \xc3\xa9\na: 1 # \xe2\x82\xac\n", true},
         {"a:\n  b: 1\n  c:\n    - 1\n   ", true}, /* ends in spaces: blocks close there */
         {"a: {}\nb: []\n", true},
+        /* Punctuation inside plain scalars; flow indicators and ':' only in a block. */
+        {"url: https://example.com/a?b=c&d\n", true},
+        {"title: NVIDIA Guide (vGPU 17.1), Appendix A [1] {x}\n", true},
+        {"k: [a(b), c@d, e#f]\n", true},
+        {"k: a#b # c\n", true},
+        {"k: {a: b?c}\n", false},
+        {"k: {a: b:c}\n", false},
+        {"k: a: b\n", false},
         {"", true},
         {"# only a comment", true},
         /* Duplicate keys and depth are checked on the fast events as on libyaml's. */
