@@ -163,26 +163,47 @@ tn_item_what(const char *kind, const struct gpv_ynode *map, const char *key, siz
     return xasprintf("%s %zu", kind, index + 1);
 }
 
+/*
+ * Memory quantities met, by hash of their text (a file repeats a few): the file's copy of the
+ * text and its bytes, so a repeat is neither parsed nor copied again.
+ */
+struct mem_memo {
+    char *text[64];
+    long long bytes[64];
+    struct gpv_tenant_strings **strings; /* where the copies go */
+};
+
 static int
 load_memory(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
-            const char *what, struct gpv_error *err)
+            const char *what, struct mem_memo *memo, struct gpv_error *err)
 {
-    const char *why;
+    const char *why, *p;
     long long bytes;
+    unsigned h = 0;
+    size_t slot;
 
     if (!node || node->kind != GPV_Y_SCALAR || gpv_y_is_null(node))
         return gpv_y_error(err, GPV_EINPUT, doc, node,
                            "'memory' of %s must be a quantity with a unit, like 20GB or 20GiB",
                            what);
-    if (!gpv_mem_parse(&bytes, node->str, &why)) {
-        if (gpv_quotable(node->str))
-            return gpv_y_error(err, GPV_EINPUT, doc, node, "'memory' of %s is '%s': %s", what,
-                               node->str, why);
-        return gpv_y_error(err, GPV_EINPUT, doc, node, "'memory' of %s: %s", what, why);
+    for (p = node->str; *p; p++)
+        h = h * 31 + (unsigned char)*p;
+    slot = h % NELEM(memo->text);
+    if (memo->text[slot] && !strcmp(memo->text[slot], node->str)) {
+        bytes = memo->bytes[slot];
+    } else {
+        if (!gpv_mem_parse(&bytes, node->str, &why)) {
+            if (gpv_quotable(node->str))
+                return gpv_y_error(err, GPV_EINPUT, doc, node, "'memory' of %s is '%s': %s", what,
+                                   node->str, why);
+            return gpv_y_error(err, GPV_EINPUT, doc, node, "'memory' of %s: %s", what, why);
+        }
+        memo->text[slot] = tn_strings_dup(memo->strings, node->str);
+        memo->bytes[slot] = bytes;
     }
     t->memory = bytes;
     t->memory_mib = (bytes + GPV_MIB - 1) / GPV_MIB;
-    t->memory_text = xstrdup(node->str);
+    t->memory_text = memo->text[slot];
     return 0;
 }
 
@@ -327,7 +348,7 @@ tenant_what(char *buf, size_t size, const struct gpv_ynode *map, size_t index)
 static int
 load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
             size_t index, const struct gpv_tenants *file, const struct gpv_db *db,
-            struct tn_errs *errs)
+            struct mem_memo *memo, struct tn_errs *errs)
 {
     struct tenant_row row;
     struct gpv_error e;
@@ -407,7 +428,7 @@ load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_y
         else
             t->os = (enum gpv_os)v;
     }
-    if (row.memory && keep(errs, load_memory(t, doc, row.memory, what, &e), &e))
+    if (row.memory && keep(errs, load_memory(t, doc, row.memory, what, memo, &e), &e))
         bad = GPV_EINPUT;
     if (row.compute && keep(errs, load_compute(t, doc, row.compute, what, &e), &e))
         bad = GPV_EINPUT;
@@ -448,26 +469,70 @@ name_ref_cmp(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Keeps an error for every repeated tenant name, against its first occurrence. */
+static unsigned
+name_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/*
+ * Keeps an error for every repeated tenant name, against its first occurrence. The names go
+ * through a hash table once; only the tenants whose names repeat are sorted (by name, then
+ * position), and their errors are kept in that order, as sorting every name would.
+ */
 static void
 check_unique_names(const struct gpv_tenants *t, const struct tn_pos *pos, struct tn_errs *errs)
 {
-    struct name_ref *refs;
+    struct name_ref *refs = NULL;
     struct gpv_error e;
-    size_t i, n = 0, start = 0;
+    size_t *slots = NULL, mask, i, n = 0, start = 0, size = 16;
+    bool *listed = NULL;
 
     if (t->ntenants < 2)
         return;
     gpv_error_init(&e);
-    refs = xcalloc(t->ntenants, sizeof(*refs));
+    while (size < 2 * t->ntenants)
+        size *= 2;
+    mask = size - 1;
+    /* Slot values are tenant indexes plus one; 0 is empty. */
+    slots = xcalloc(size, sizeof(*slots));
     for (i = 0; i < t->ntenants; i++) {
-        if (!t->tenants[i].name) /* its mapping did not decode: already an error */
+        const char *name = t->tenants[i].name;
+        size_t h;
+
+        if (!name) /* its mapping did not decode: already an error */
             continue;
-        refs[n].name = t->tenants[i].name;
+        for (h = name_hash(name) & mask; slots[h]; h = (h + 1) & mask)
+            if (!strcmp(t->tenants[slots[h] - 1].name, name))
+                break;
+        if (!slots[h]) {
+            slots[h] = i + 1;
+            continue;
+        }
+        if (!refs) {
+            refs = xcalloc(t->ntenants, sizeof(*refs));
+            listed = xcalloc(t->ntenants, sizeof(*listed));
+        }
+        if (!listed[slots[h] - 1]) {
+            listed[slots[h] - 1] = true;
+            refs[n].name = name;
+            refs[n].pos = &pos[slots[h] - 1];
+            refs[n].index = slots[h] - 1;
+            n++;
+        }
+        refs[n].name = name;
         refs[n].pos = &pos[i];
         refs[n].index = i;
         n++;
     }
+    free(slots);
+    free(listed);
+    if (!refs)
+        return;
     qsort(refs, n, sizeof(*refs), name_ref_cmp);
     /* In each run of equal names (sorted by position), the first is the original. */
     for (i = 1; i < n; i++) {
@@ -520,7 +585,7 @@ struct loader {
     size_t max_tenants;       /* the limit on nitems */
     size_t cap;               /* of out->tenants and pos */
     struct tn_pos *pos;       /* of each tenant's name */
-    char *memory_texts[64];   /* memory quantities met, by hash: a file repeats a few */
+    struct mem_memo memo;     /* memory quantities met */
     bool tenants_seen, tenants_read, tenants_last;
 };
 
@@ -570,22 +635,6 @@ load_prelude(struct loader *L)
         keep(found, tn_check_unique_nodes(out, L->top, fleet, &e), &e);
 }
 
-/* The file's copy of a memory quantity as written: one per distinct text, mostly. */
-static char *
-intern_memory(struct loader *L, const char *text)
-{
-    unsigned h = 0;
-    const char *p;
-    char **slot;
-
-    for (p = text; *p; p++)
-        h = h * 31 + (unsigned char)*p;
-    slot = &L->memory_texts[h % NELEM(L->memory_texts)];
-    if (!*slot || strcmp(*slot, text))
-        *slot = tn_strings_dup(&L->out->strings, text);
-    return *slot;
-}
-
 /*
  * Reads the tenants list (its start was the last event), decoding each tenant unless decode is
  * false (the fleet has errors) or there are too many errors already. Returns 0, or a failure of the
@@ -626,19 +675,14 @@ read_tenants(struct loader *L, struct gpv_yparser *p, bool decode, struct gpv_er
             L->pos = xreallocarray(L->pos, L->cap, sizeof(*L->pos));
         }
         t = &out->tenants[out->ntenants];
-        load_tenant(t, L->one, map, out->ntenants, out, L->db, L->found);
+        L->memo.strings = &out->strings;
+        load_tenant(t, L->one, map, out->ntenants, out, L->db, &L->memo, L->found);
         /* Its strings move into the file's set: a few bytes each instead of an allocation. */
         if (t->name) {
             char *s = tn_strings_dup(&out->strings, t->name);
 
             free(t->name);
             t->name = s;
-        }
-        if (t->memory_text) {
-            char *s = intern_memory(L, t->memory_text);
-
-            free(t->memory_text);
-            t->memory_text = s;
         }
         nm = gpv_ymap_get(map, "name");
         L->pos[out->ntenants].line = nm ? nm->line : 0;
@@ -858,7 +902,7 @@ gpv_tenants_load_limited(struct gpv_tenants *out, struct gpv_error *errs, size_t
            known. */
         gpv_tenants_release(out);
         L.cap = 0;
-        memset(L.memory_texts, 0, sizeof(L.memory_texts));
+        memset(&L.memo, 0, sizeof(L.memo));
         out->name = xstrdup(name);
         out->version = top.version;
         found->n = 0;

@@ -68,6 +68,8 @@ void gpv_ydoc_clear(struct gpv_ydoc *doc);
  * limits, which are the caller's (gpv_yparser_tree() counts nodes per document): anchors,
  * aliases, tags, NUL bytes, complex keys, nesting, more than one document, and duplicate keys
  * (reported when their mapping ends, as the tree parser does). gpv_ydoc_parse() is built on it.
+ * The common YAML is read by a fast scanner (src/yscan.c) that gives libyaml's events exactly
+ * and hands anything else to libyaml, so events, errors and positions are libyaml's either way.
  */
 struct gpv_yparser;
 
