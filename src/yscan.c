@@ -95,13 +95,6 @@ alnum(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/*
- * True when libyaml's reader takes buf whole without an error and the scanner may read it:
- * UTF-8 (no byte order mark) of printable characters other than tab, CR and the Unicode line
- * breaks. libyaml's reader checks bytes ahead of its events, so an error it would find anywhere
- * keeps the fast scanner off the whole buffer. Non-ASCII text is accepted here for comments; the
- * scanner leaves anything else non-ASCII to libyaml (its columns count characters).
- */
 /* True when b[0..n) is printable ASCII and line feeds: a fixed-length loop the compiler
    vectorises. */
 static bool

@@ -28,9 +28,10 @@ struct gpv_yscan_event {
 };
 
 /*
- * A scanner over buf[0..len), which must outlive it. Returns NULL when the buffer holds a byte
- * outside printable ASCII and the line feed (tabs, CR, control bytes, UTF-8): libyaml reads
- * those, and its reader checks bytes far ahead of its events. Free with gpv_yscan_free().
+ * A scanner over buf[0..len), which must outlive it. Returns NULL when libyaml's reader could
+ * object to a byte anywhere in the buffer (a byte order mark, tabs, CR, control bytes, invalid
+ * UTF-8), since its reader checks bytes far ahead of its events; non-ASCII text is read only in
+ * comments (the scanner stops at it elsewhere). Free with gpv_yscan_free().
  */
 struct gpv_yscan *gpv_yscan_new(const char *buf, size_t len);
 
