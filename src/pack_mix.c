@@ -1170,10 +1170,9 @@ pieces_spread_ok(const struct gpv_pack_problem *p, const struct pk_piece *pcs, s
     return true;
 }
 
-/* Replicas left out and weighted cost of a plan; false when it breaks a fleet limit. */
-static bool
-sol_score(const struct gpv_pack_problem *p, const struct pk_sol *s, const int *placed,
-          long *unplaced, double *cost)
+bool
+pk_mix_score(const struct gpv_pack_problem *p, const int *used, const int *slots, const int *placed,
+             long *unplaced, double *cost)
 {
     size_t d, m;
     bool ok = true;
@@ -1183,15 +1182,23 @@ sol_score(const struct gpv_pack_problem *p, const struct pk_sol *s, const int *p
     for (d = 0; d < p->ndemands; d++)
         *unplaced += p->demands[d].replicas - placed[d];
     for (m = 0; m < p->nmodels; m++) {
-        *cost += s->used[m] * pk_model_weight(p, m);
-        ok = ok && (p->models[m].limit < 0 || s->slots[m] <= p->models[m].limit);
+        *cost += used[m] * pk_model_weight(p, m);
+        ok = ok && (p->models[m].limit < 0 || slots[m] <= p->models[m].limit);
     }
     return ok;
 }
 
+/* pk_mix_score of the plan s. */
+static bool
+sol_score(const struct gpv_pack_problem *p, const struct pk_sol *s, const int *placed,
+          long *unplaced, double *cost)
+{
+    return pk_mix_score(p, s->used, s->slots, placed, unplaced, cost);
+}
+
 void
 pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool replace,
-               struct pk_sol *sol, int *choice, int *placed, struct pk_mix *out)
+               long sol_budget, struct pk_sol *sol, int *choice, int *placed, struct pk_mix *out)
 {
     const struct gpv_pack_problem *p = c->p;
     struct mx mx;
@@ -1323,28 +1330,9 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
     if (s1 && replace) {
         struct pk_piece *pcs = NULL;
         size_t npc = mx_pieces(&mx, p, s1, &pcs);
-        struct pk_sol alt;
-        int *ch = xcalloc(p->ndemands + 1, sizeof(int));
-        int *pl = xcalloc(p->ndemands + 1, sizeof(int));
-        long alt_u;
-        double alt_cost;
 
-        if (pieces_spread_ok(p, pcs, npc)) {
-            pk_pack_pieces(c, pcs, npc, PACK_BB_NODES, &alt, ch, pl);
-            if (sol_score(p, &alt, pl, &alt_u, &alt_cost) &&
-                (!plan_ok || alt_u < plan_u ||
-                 (alt_u == plan_u && alt_cost < plan_cost - PACK_BOUND_EPS))) {
-                pk_sol_release(sol);
-                *sol = alt;
-                memcpy(choice, ch, p->ndemands * sizeof(int));
-                memcpy(placed, pl, p->ndemands * sizeof(int));
-                out->improved = true;
-            } else {
-                pk_sol_release(&alt);
-            }
-        }
-        free(ch);
-        free(pl);
+        if (pieces_spread_ok(p, pcs, npc))
+            out->improved = pk_mix_pack(c, sol_budget, pcs, npc, sol, choice, placed);
         free(pcs);
     }
     /* Large pools: with the plan now in hand as the incumbent, a search that branches only on
