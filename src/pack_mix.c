@@ -230,6 +230,36 @@ mx_release(struct mx *mx)
     free(mx->ucost);
 }
 
+/* A cheap signature of the options t[0..n): equal options, equal signatures. */
+static unsigned long long
+opts_sig(const struct mx_opt *t, int n)
+{
+    unsigned long long h = (unsigned long long)n;
+    int j;
+
+    for (j = 0; j < n; j++)
+        h = h * 0x9E3779B97F4A7C15ULL ^
+            ((unsigned long long)(unsigned)t[j].model ^
+             (unsigned long long)(unsigned)t[j].kind << 8 ^
+             (unsigned long long)(unsigned)t[j].profile << 16 ^
+             (unsigned long long)(unsigned)t[j].vtype << 28 ^
+             (unsigned long long)(unsigned)t[j].lim << 40 ^ (unsigned long long)t[j].mib);
+    return h;
+}
+
+/* True when the class has exactly the options t[0..n). */
+static bool
+class_is(const struct mx_class *cl, const struct mx_opt *t, int n)
+{
+    int j;
+
+    if (cl->nopt != n)
+        return false;
+    for (j = 0; j < n && !opt_cmp(&cl->opt[j], &t[j]); j++)
+        ;
+    return j == n;
+}
+
 /* Groups the demands into classes; false when the program does not apply. */
 static bool
 mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible,
@@ -240,15 +270,23 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
     int *idx = NULL;
     bool ok = true;
     int cap = 0;
+    size_t most = 0;
+    unsigned long long sig[PACK_MIX_MAX_CLASSES]; /* per class: opts_sig of its options */
 
     mx->dcls = xcalloc(p->ndemands + 1, sizeof(int));
     mx->foff = foff;
     mx->dmap =
         xcalloc(p->ndemands ? foff[p->ndemands - 1] + p->demands[p->ndemands - 1].noptions + 1 : 1,
                 sizeof(int));
+    for (d = 0; d < p->ndemands; d++)
+        if (p->demands[d].noptions > most)
+            most = p->demands[d].noptions;
+    tmp = xcalloc(most + 1, sizeof(*tmp));
+    idx = xcalloc(most + 1, sizeof(int));
     for (d = 0; d < p->ndemands && ok; d++) {
         const struct gpv_pack_demand *dm = &p->demands[d];
-        int n = 0, c, k, j;
+        int n = 0, c, k;
+        unsigned long long h;
 
         mx->dcls[d] = -1;
         if (dm->spread || dm->spread_nodes) {
@@ -256,10 +294,6 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
             mx->exact = false;
             mx->spread = true;
         }
-        free(tmp);
-        free(idx);
-        tmp = xcalloc(dm->noptions + 1, sizeof(*tmp));
-        idx = xcalloc(dm->noptions + 1, sizeof(int));
         for (i = 0; i < dm->noptions; i++) {
             struct mx_opt t;
             bool dup = false;
@@ -285,14 +319,9 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
         }
         if (!ok || n == 0)
             continue;
-        for (c = 0; c < mx->ncls; c++) {
-            if (mx->cls[c].nopt != n)
-                continue;
-            for (j = 0; j < n && !opt_cmp(&mx->cls[c].opt[j], &tmp[j]); j++)
-                ;
-            if (j == n)
-                break;
-        }
+        h = opts_sig(tmp, n);
+        for (c = 0; c < mx->ncls && (sig[c] != h || !class_is(&mx->cls[c], tmp, n)); c++)
+            ;
         if (c == mx->ncls) {
             if (mx->ncls == PACK_MIX_MAX_CLASSES) {
                 ok = false;
@@ -306,6 +335,7 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
             mx->cls[c].opt = xcalloc((size_t)n, sizeof(struct mx_opt));
             memcpy(mx->cls[c].opt, tmp, (size_t)n * sizeof(struct mx_opt));
             mx->cls[c].replicas = 0;
+            sig[c] = h;
             mx->ncls++;
         }
         mx->dcls[d] = c;

@@ -77,7 +77,7 @@ bool pk_mix_score(const struct gpv_pack_problem *p, const int *used, const int *
  * left as they were. When sol_budget is PACK_BB_NODES, sol being pk_pack_all's plan of every
  * demand d with choice[d] >= 0 whole on that option with that budget, only the pools whose
  * pieces differ from sol's are packed and spliced into *sol in place (the same plan as packing
- * them all); else (sol_budget -1) every piece is. pcs may be reordered.
+ * them all); else (sol_budget -1) every piece is. pcs is reordered.
  */
 bool pk_mix_pack(struct pk_ctx *c, long sol_budget, struct pk_piece *pcs, size_t n,
                  struct pk_sol *sol, int *choice, int *placed);

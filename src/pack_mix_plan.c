@@ -30,20 +30,21 @@ pool_of(const struct gpv_pack_problem *p, int d, int j)
 }
 
 /*
- * Marks in changed[] the pools whose run of pieces differs from the plan's. Both runs are in
- * demand order (pcs: each demand's pieces together), so demand by demand: the pools stay as
- * they were when every demand placed in the plan has one piece, the whole of it on its
- * choice, and no other demand has a piece in them. Returns the pools marked.
+ * Marks in changed[] the pools whose run of pieces differs from the plan's and sets pool[i] to
+ * the pool of piece i. Both runs are in demand order (pcs: each demand's pieces together), so
+ * demand by demand: a pool keeps its run when each demand the plan puts there has one piece,
+ * the whole demand on the same option, and no other demand has a piece there. Returns the
+ * pools marked.
  */
 static size_t
 mark_changed(const struct gpv_pack_problem *p, const struct pk_piece *pcs, size_t n,
-             const int *choice, bool *changed)
+             const int *choice, bool *changed, size_t *pool)
 {
     size_t d, i = 0, j, k, nch = 0;
 
     for (d = 0; d < p->ndemands; d++) {
         for (j = i; j < n && pcs[j].demand == (int)d; j++)
-            ;
+            pool[j] = pool_of(p, pcs[j].demand, pcs[j].option);
         if (choice[d] >= 0 && j == i + 1 && pcs[i].option == choice[d] && pcs[i].first == 0 &&
             pcs[i].replicas == p->demands[d].replicas) {
             i = j;
@@ -52,7 +53,7 @@ mark_changed(const struct gpv_pack_problem *p, const struct pk_piece *pcs, size_
         if (choice[d] >= 0)
             changed[pool_of(p, (int)d, choice[d])] = true;
         for (; i < j; i++)
-            changed[pool_of(p, pcs[i].demand, pcs[i].option)] = true;
+            changed[pool[i]] = true;
     }
     GPV_ASSERT(i == n); /* pieces in demand order */
     for (k = 0; k < p->nmodels * NKINDS; k++)
@@ -202,7 +203,7 @@ pk_mix_pack(struct pk_ctx *c, long sol_budget, struct pk_piece *pcs, size_t n, s
             int *choice, int *placed)
 {
     const struct gpv_pack_problem *p = c->p;
-    size_t nkeys = p->nmodels * NKINDS, k, i, m, d, nk = n;
+    size_t nkeys = p->nmodels * NKINDS, k, i, m, nk = n;
     bool *changed = xcalloc(nkeys + 1, sizeof(bool));
     bool reuse = sol_budget == PACK_BB_NODES, plan_ok, won = false;
     int *ch = NULL, *pl = NULL, *used = NULL;
@@ -217,14 +218,24 @@ pk_mix_pack(struct pk_ctx *c, long sol_budget, struct pk_piece *pcs, size_t n, s
     for (m = 0; m < p->nmodels && reuse; m++)
         reuse = !p->models[m].single; /* its limit counts GPUs per node, not per pool */
     reuse = reuse && pools_of(p, sol, &o);
-    if (reuse && !mark_changed(p, pcs, n, choice, changed))
-        goto out; /* the answer is the plan in hand */
     if (reuse) {
-        /* Only the changed pools' pieces are packed. */
+        size_t *pool = xcalloc(n + 1, sizeof(size_t));
+
+        if (!mark_changed(p, pcs, n, choice, changed, pool)) {
+            free(pool);
+            goto out; /* the answer is the plan in hand */
+        }
+        /* Only the changed pools' pieces are packed: those to the front, in order; the others
+         * (demands whole on their choice in the plan) behind. */
         nk = 0;
         for (i = 0; i < n; i++)
-            if (changed[pool_of(p, pcs[i].demand, pcs[i].option)])
+            if (changed[pool[i]]) {
+                struct pk_piece t = pcs[nk];
+
                 pcs[nk++] = pcs[i];
+                pcs[i] = t;
+            }
+        free(pool);
     }
     ch = xcalloc(p->ndemands + 1, sizeof(int));
     pl = xcalloc(p->ndemands + 1, sizeof(int));
@@ -234,11 +245,10 @@ pk_mix_pack(struct pk_ctx *c, long sol_budget, struct pk_piece *pcs, size_t n, s
         bool laid_out = pools_of(p, &part, &q);
 
         GPV_ASSERT(laid_out); /* pk_pack_all's layout */
-        for (d = 0; d < p->ndemands; d++)
-            if (choice[d] >= 0 && !changed[pool_of(p, (int)d, choice[d])]) {
-                ch[d] = choice[d];
-                pl[d] = placed[d];
-            }
+        for (i = nk; i < n; i++) {
+            ch[pcs[i].demand] = pcs[i].option;
+            pl[pcs[i].demand] = pcs[i].replicas;
+        }
         /* No model has nodes of the single strategy: its limit counts its GPUs. */
         for (m = 0; m < p->nmodels; m++) {
             used[m] = sol->used[m] + part.used[m];
