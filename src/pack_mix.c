@@ -1075,15 +1075,17 @@ mx_round(const struct mx *mx, const double *x)
  * written): the program's LP over the x and u columns alone, the fixed GPUs' slots moved to
  * the right-hand side, with the extra row (replicas left out) when there is one. True when it
  * has a solution and that solution is whole (a vertex of this small program nearly always is;
- * when not, the GPUs are treated as too few, which costs a plan but proves nothing). */
+ * when not, the GPUs are treated as too few, which costs a plan but proves nothing); when
+ * false, *infeasible says whether the LP has no solution at all. */
 static bool
-mx_fixed_x(const struct mx *mx, const struct mx_bb *bb, double *y)
+mx_fixed_x(const struct mx *mx, const struct mx_bb *bb, double *y, bool *infeasible)
 {
     const struct mx_ip *ip = &mx->ip;
     int nx = 0, i, j, k, rows = ip->rows + (bb->extra != NULL);
     int *map = xcalloc((size_t)ip->cols + 1, sizeof(int));
     double *a, *b, *cost, *x;
     struct gpv_lp_problem lp;
+    enum gpv_lp_outcome rc;
     bool ok = false;
 
     for (j = 0; j < ip->cols; j++)
@@ -1111,7 +1113,9 @@ mx_fixed_x(const struct mx *mx, const struct mx_bb *bb, double *y)
     lp.b = b;
     lp.c = cost;
     lp.max_pivots = PACK_LP_MAX_PIVOTS;
-    if (gpv_lp_solve(x, NULL, NULL, &lp) != GPV_LP_OPTIMAL)
+    rc = gpv_lp_solve(x, NULL, NULL, &lp);
+    *infeasible = rc == GPV_LP_INFEASIBLE;
+    if (rc != GPV_LP_OPTIMAL)
         goto out;
     for (k = 0; k < nx; k++)
         if (fabs(x[k] - floor(x[k] + 0.5)) > 1e-6)
@@ -1128,6 +1132,37 @@ out:
     return ok;
 }
 
+/*
+ * True when fewer GPUs never make room (what mx_repair's skipping relies on): every row of the
+ * program, and the extra row, either has no negative coefficient on a GPU column (fewer GPUs:
+ * the same or less supply), or is about GPU columns alone with no positive one (a limit: once
+ * met, met with fewer GPUs). Then when the replicas have no fractional solution on GPUs t,
+ * they have none on any t' <= t either.
+ */
+static bool
+fewer_gpus_never_help(const struct mx *mx, const struct mx_bb *bb)
+{
+    const struct mx_ip *ip = &mx->ip;
+    int i, j, rows = ip->rows + (bb->extra != NULL);
+
+    for (i = 0; i < rows; i++) {
+        const double *row = i < ip->rows ? ip->a + (size_t)i * ip->cols : bb->extra;
+        bool x = false, neg = false, pos = false;
+
+        for (j = 0; j < ip->cols; j++) {
+            if (ip->colmodel[j] < 0)
+                x = x || row[j] != 0.0;
+            else if (row[j] < 0.0)
+                neg = true;
+            else if (row[j] > 0.0)
+                pos = true;
+        }
+        if (neg && (x || pos))
+            return false;
+    }
+    return true;
+}
+
 /* A whole answer near the LP solution rootx of a large program (no branching there): every
  * GPU column rounded up, then one GPU at a time taken away (the column whose rounding added
  * the most first, the dearest model first among equals) while the replicas still fit, at most
@@ -1140,8 +1175,9 @@ mx_repair(const struct mx *mx, const struct mx_bb *bb, const double *rootx)
     double *y = xcalloc((size_t)ip->cols + 1, sizeof(double));
     double *t = xcalloc((size_t)ip->cols + 1, sizeof(double));
     int *ord = xcalloc((size_t)ip->cols + 1, sizeof(int));
+    bool *dead = xcalloc((size_t)ip->cols + 1, sizeof(bool)); /* one GPU less: no solution */
     int n = 0, i, j, left = PACK_MIX_REPAIR_LPS;
-    bool more = true;
+    bool more = true, infeasible, skip = fewer_gpus_never_help(mx, bb);
 
     for (j = 0; j < ip->cols; j++) {
         if (ip->colmodel[j] < 0)
@@ -1161,7 +1197,7 @@ mx_repair(const struct mx *mx, const struct mx_bb *bb, const double *rootx)
         ord[i] = j;
         n++;
     }
-    if (!mx_fixed_x(mx, bb, y)) {
+    if (!mx_fixed_x(mx, bb, y, &infeasible)) {
         free(y);
         y = NULL;
         goto out;
@@ -1172,18 +1208,24 @@ mx_repair(const struct mx *mx, const struct mx_bb *bb, const double *rootx)
             j = ord[i];
             if (y[j] < 1.0)
                 continue;
+            left--; /* counted when skipped too: the same answer as solving it */
+            /* y only shrinks: a GPU less of j had no solution before, it has none now. */
+            if (skip && dead[j])
+                continue;
             memcpy(t, y, (size_t)ip->cols * sizeof(double));
             t[j] -= 1.0;
-            left--;
-            if (mx_fixed_x(mx, bb, t)) {
+            if (mx_fixed_x(mx, bb, t, &infeasible)) {
                 memcpy(y, t, (size_t)ip->cols * sizeof(double));
                 more = true;
+            } else {
+                dead[j] = infeasible;
             }
         }
     }
 out:
     free(t);
     free(ord);
+    free(dead);
     return y;
 }
 
