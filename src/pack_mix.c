@@ -315,7 +315,12 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
             }
             tmp[k] = t;
             idx[k] = (int)i;
-            n++;
+            /* More options than a class may have: the program does not apply (sizing from
+             * every model, dozens of options a demand), known without grouping the rest. */
+            if (++n > PACK_MIX_MAX_OPTS) {
+                ok = false;
+                break;
+            }
         }
         if (!ok || n == 0)
             continue;
