@@ -38,13 +38,13 @@ pool_of(const struct gpv_pack_problem *p, int d, int j)
  */
 static size_t
 mark_changed(const struct gpv_pack_problem *p, const struct pk_piece *pcs, size_t n,
-             const int *choice, bool *changed, size_t *pool)
+             const int *choice, bool *changed, int *pool)
 {
     size_t d, i = 0, j, k, nch = 0;
 
     for (d = 0; d < p->ndemands; d++) {
         for (j = i; j < n && pcs[j].demand == (int)d; j++)
-            pool[j] = pool_of(p, pcs[j].demand, pcs[j].option);
+            pool[j] = (int)pool_of(p, pcs[j].demand, pcs[j].option);
         if (choice[d] >= 0 && j == i + 1 && pcs[i].option == choice[d] && pcs[i].first == 0 &&
             pcs[i].replicas == p->demands[d].replicas) {
             i = j;
@@ -206,7 +206,7 @@ pk_mix_pack(struct pk_ctx *c, long sol_budget, struct pk_piece *pcs, size_t n, s
     size_t nkeys = p->nmodels * NKINDS, k, i, m, nk = n;
     bool *changed = xcalloc(nkeys + 1, sizeof(bool));
     bool reuse = sol_budget == PACK_BB_NODES, plan_ok, won = false;
-    int *ch = NULL, *pl = NULL, *used = NULL;
+    int *ch = NULL, *pl = NULL, *used = NULL, *pool = NULL;
     struct pools o, q;
     struct pk_sol part;
     long plan_u, alt_u;
@@ -219,12 +219,9 @@ pk_mix_pack(struct pk_ctx *c, long sol_budget, struct pk_piece *pcs, size_t n, s
         reuse = !p->models[m].single; /* its limit counts GPUs per node, not per pool */
     reuse = reuse && pools_of(p, sol, &o);
     if (reuse) {
-        size_t *pool = xcalloc(n + 1, sizeof(size_t));
-
-        if (!mark_changed(p, pcs, n, choice, changed, pool)) {
-            free(pool);
+        pool = xcalloc(n + 1, sizeof(int));
+        if (!mark_changed(p, pcs, n, choice, changed, pool))
             goto out; /* the answer is the plan in hand */
-        }
         /* Only the changed pools' pieces are packed: those to the front, in order; the others
          * (demands whole on their choice in the plan) behind. */
         nk = 0;
@@ -235,7 +232,8 @@ pk_mix_pack(struct pk_ctx *c, long sol_budget, struct pk_piece *pcs, size_t n, s
                 pcs[nk++] = pcs[i];
                 pcs[i] = t;
             }
-        free(pool);
+        free(pool); /* not held while the pools are packed */
+        pool = NULL;
     }
     ch = xcalloc(p->ndemands + 1, sizeof(int));
     pl = xcalloc(p->ndemands + 1, sizeof(int));
@@ -278,6 +276,7 @@ out:
     pools_release(&o);
     pools_release(&q);
     free(changed);
+    free(pool);
     free(used);
     free(ch);
     free(pl);
