@@ -39,6 +39,9 @@
  * rows of key MX_SHARE_ITEM + i count the clients of kind i of a pool packed by patterns. */
 #define MX_SHARE_DIMS 3
 #define MX_SHARE_ITEM 1000
+/* Slots of mx_classes' table of classes by signature: more than twice PACK_MIX_MAX_CLASSES. */
+#define MX_CLASS_SLOTS 128
+_Static_assert(MX_CLASS_SLOTS > PACK_MIX_MAX_CLASSES, "a free slot for every class");
 
 /* What one option asks of a pool, independent of the demand it belongs to. */
 struct mx_opt {
@@ -266,23 +269,21 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
            const size_t *foff)
 {
     size_t d, i;
-    struct mx_opt *tmp = NULL;
-    int *idx = NULL;
+    /* A demand's distinct options, sorted; one more than a class may have ends it. */
+    struct mx_opt tmp[PACK_MIX_MAX_OPTS + 1];
+    int idx[PACK_MIX_MAX_OPTS + 1];
     bool ok = true;
-    int cap = 0;
-    size_t most = 0;
+    int cap = 0, s;
     unsigned long long sig[PACK_MIX_MAX_CLASSES]; /* per class: opts_sig of its options */
+    int slot[MX_CLASS_SLOTS];                     /* the classes by signature; -1: free */
 
     mx->dcls = xcalloc(p->ndemands + 1, sizeof(int));
     mx->foff = foff;
     mx->dmap =
         xcalloc(p->ndemands ? foff[p->ndemands - 1] + p->demands[p->ndemands - 1].noptions + 1 : 1,
                 sizeof(int));
-    for (d = 0; d < p->ndemands; d++)
-        if (p->demands[d].noptions > most)
-            most = p->demands[d].noptions;
-    tmp = xcalloc(most + 1, sizeof(*tmp));
-    idx = xcalloc(most + 1, sizeof(int));
+    for (s = 0; s < MX_CLASS_SLOTS; s++)
+        slot[s] = -1;
     for (d = 0; d < p->ndemands && ok; d++) {
         const struct gpv_pack_demand *dm = &p->demands[d];
         int n = 0, c, k;
@@ -325,8 +326,12 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
         if (!ok || n == 0)
             continue;
         h = opts_sig(tmp, n);
-        for (c = 0; c < mx->ncls && (sig[c] != h || !class_is(&mx->cls[c], tmp, n)); c++)
+        /* Open addressing: the class with these options, or the free slot for a new one. */
+        for (s = (int)((h ^ h >> 29) % MX_CLASS_SLOTS);
+             slot[s] >= 0 && (sig[slot[s]] != h || !class_is(&mx->cls[slot[s]], tmp, n));
+             s = (s + 1) % MX_CLASS_SLOTS)
             ;
+        c = slot[s] >= 0 ? slot[s] : mx->ncls;
         if (c == mx->ncls) {
             if (mx->ncls == PACK_MIX_MAX_CLASSES) {
                 ok = false;
@@ -341,14 +346,13 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
             memcpy(mx->cls[c].opt, tmp, (size_t)n * sizeof(struct mx_opt));
             mx->cls[c].replicas = 0;
             sig[c] = h;
+            slot[s] = c;
             mx->ncls++;
         }
         mx->dcls[d] = c;
         mx->cls[c].replicas += dm->replicas;
         memcpy(mx->dmap + foff[d], idx, (size_t)n * sizeof(int));
     }
-    free(tmp);
-    free(idx);
     return ok && mx->ncls > 0;
 }
 
