@@ -213,6 +213,8 @@ pk_pack_all(struct pk_ctx *c, const int *asg, const bool *only, struct pk_sol *s
     s->slots = xcalloc(p->nmodels + 1, sizeof(int));
     s->lb = xcalloc(p->nmodels + 1, sizeof(int));
     s->optimal = xcalloc(p->nmodels + 1, sizeof(bool));
+    s->plb = xcalloc(nkeys + 1, sizeof(int));
+    s->popt = xcalloc(nkeys + 1, sizeof(bool));
     c->asg = asg;
     /* Bucket the demands by (model, kind), keeping input order inside a bucket. */
     for (d = 0; d < p->ndemands; d++) {
@@ -248,6 +250,7 @@ pk_pack_all(struct pk_ctx *c, const int *asg, const bool *only, struct pk_sol *s
 
         if (k % NKINDS == 0)
             s->optimal[model] = true;
+        s->popt[k] = true;
         if (!n)
             continue;
         if ((kind == GPV_PACK_MIG || kind == GPV_PACK_MIG_VGPU) && p->models[model].single)
@@ -263,6 +266,8 @@ pk_pack_all(struct pk_ctx *c, const int *asg, const bool *only, struct pk_sol *s
         s->used[model] += (int)(s->ngpus - before);
         s->lb[model] += lb;
         s->optimal[model] = s->optimal[model] && opt;
+        s->plb[k] = lb;
+        s->popt[k] = opt;
     }
     pk_count_slots(p, s);
     free(start);
@@ -754,6 +759,7 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
     bool *feasible = NULL, fleet = false;
     size_t *foff = NULL, d, i, m, nopt = 0;
     int *asg = NULL, rc;
+    long budget = -1; /* the search budget best.sol was packed with (-1: a trial's) */
 
     gpv_pack_result_init(out);
     if ((rc = pk_check_problem(p, err)))
@@ -802,6 +808,7 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
         if (!better(&best, &trial)) {
             eval_release(&best);
             best = trial;
+            budget = c.bb_nodes;
         } else {
             eval_release(&trial);
         }
@@ -817,6 +824,7 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
             left |= best.asg[d] < 0 && p->demands[d].noptions > 0;
         if (fleet && left) {
             pk_place_split(&c, &best, &sol, choice, placed);
+            budget = -1;
         } else {
             sol = best.sol;
             memset(&best.sol, 0, sizeof(best.sol));
@@ -827,8 +835,8 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
             for (i = 0; i < sol.ninsts; i++)
                 sol.insts[i].option = choice[sol.insts[i].demand];
         }
-        pk_mix_improve(&c, feasible, foff, p->strategy == GPV_PACK_OPTIMAL, &sol, choice, placed,
-                       &mix);
+        pk_mix_improve(&c, feasible, foff, p->strategy == GPV_PACK_OPTIMAL, budget, &sol, choice,
+                       placed, &mix);
         c.asg = NULL;
         pk_explain_unplaced(out, &c, &sol, placed);
         fill_result(out, p, &sol, choice, placed);

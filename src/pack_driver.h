@@ -104,10 +104,13 @@ struct pk_mix {
  * demand classes and options (spread replicas and time-slicing or MPS pools relaxed: then its
  * answer bounds but proves nothing by itself) and, with `replace`, when its plan has fewer
  * replicas left out or a lower weight than *sol (and keeps to the fleet), replaces sol, choice
- * and placed with it. *out says what was proven; out->ran false when the program did not apply.
+ * and placed with it. sol_budget: the search budget of pk_pack_all that packed *sol from choice,
+ * every placed demand whole (then the pools the program's plan leaves as they are are not packed
+ * again), or -1. *out says what was proven; out->ran false when the program did not apply.
  */
 void pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool replace,
-                    struct pk_sol *sol, int *choice, int *placed, struct pk_mix *out);
+                    long sol_budget, struct pk_sol *sol, int *choice, int *placed,
+                    struct pk_mix *out);
 
 /*
  * A lower bound on the weighted cost (pk_model_weight) of any plan placing placed[d] replicas

@@ -45,6 +45,8 @@ struct pk_sol {
                       each profile's GPUs up to whole nodes); else as used */
     int *lb;       /* per model: lower bound */
     bool *optimal; /* per model: proven */
+    int *plb;      /* per pool (model * NKINDS + kind, pack_driver.h): its engine's lower bound */
+    bool *popt;    /* per pool: its engine proved its GPUs the fewest (true when empty) */
 };
 
 /* Appends a GPU with no instances yet; returns its index. */

@@ -39,6 +39,9 @@
  * rows of key MX_SHARE_ITEM + i count the clients of kind i of a pool packed by patterns. */
 #define MX_SHARE_DIMS 3
 #define MX_SHARE_ITEM 1000
+/* Slots of mx_classes' table of classes by signature: more than twice PACK_MIX_MAX_CLASSES. */
+#define MX_CLASS_SLOTS 128
+_Static_assert(MX_CLASS_SLOTS > PACK_MIX_MAX_CLASSES, "a free slot for every class");
 
 /* What one option asks of a pool, independent of the demand it belongs to. */
 struct mx_opt {
@@ -230,25 +233,61 @@ mx_release(struct mx *mx)
     free(mx->ucost);
 }
 
+/* A cheap signature of the options t[0..n): equal options, equal signatures. */
+static unsigned long long
+opts_sig(const struct mx_opt *t, int n)
+{
+    unsigned long long h = (unsigned long long)n;
+    int j;
+
+    for (j = 0; j < n; j++)
+        h = h * 0x9E3779B97F4A7C15ULL ^
+            ((unsigned long long)(unsigned)t[j].model ^
+             (unsigned long long)(unsigned)t[j].kind << 8 ^
+             (unsigned long long)(unsigned)t[j].profile << 16 ^
+             (unsigned long long)(unsigned)t[j].vtype << 28 ^
+             (unsigned long long)(unsigned)t[j].lim << 40 ^ (unsigned long long)t[j].mib);
+    return h;
+}
+
+/* True when the class has exactly the options t[0..n). */
+static bool
+class_is(const struct mx_class *cl, const struct mx_opt *t, int n)
+{
+    int j;
+
+    if (cl->nopt != n)
+        return false;
+    for (j = 0; j < n && !opt_cmp(&cl->opt[j], &t[j]); j++)
+        ;
+    return j == n;
+}
+
 /* Groups the demands into classes; false when the program does not apply. */
 static bool
 mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible,
            const size_t *foff)
 {
     size_t d, i;
-    struct mx_opt *tmp = NULL;
-    int *idx = NULL;
+    /* A demand's distinct options, sorted; one more than a class may have ends it. */
+    struct mx_opt tmp[PACK_MIX_MAX_OPTS + 1];
+    int idx[PACK_MIX_MAX_OPTS + 1];
     bool ok = true;
-    int cap = 0;
+    int cap = 0, s;
+    unsigned long long sig[PACK_MIX_MAX_CLASSES]; /* per class: opts_sig of its options */
+    int slot[MX_CLASS_SLOTS];                     /* the classes by signature; -1: free */
 
     mx->dcls = xcalloc(p->ndemands + 1, sizeof(int));
     mx->foff = foff;
     mx->dmap =
         xcalloc(p->ndemands ? foff[p->ndemands - 1] + p->demands[p->ndemands - 1].noptions + 1 : 1,
                 sizeof(int));
+    for (s = 0; s < MX_CLASS_SLOTS; s++)
+        slot[s] = -1;
     for (d = 0; d < p->ndemands && ok; d++) {
         const struct gpv_pack_demand *dm = &p->demands[d];
-        int n = 0, c, k, j;
+        int n = 0, c, k;
+        unsigned long long h;
 
         mx->dcls[d] = -1;
         if (dm->spread || dm->spread_nodes) {
@@ -256,10 +295,6 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
             mx->exact = false;
             mx->spread = true;
         }
-        free(tmp);
-        free(idx);
-        tmp = xcalloc(dm->noptions + 1, sizeof(*tmp));
-        idx = xcalloc(dm->noptions + 1, sizeof(int));
         for (i = 0; i < dm->noptions; i++) {
             struct mx_opt t;
             bool dup = false;
@@ -281,18 +316,22 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
             }
             tmp[k] = t;
             idx[k] = (int)i;
-            n++;
+            /* More options than a class may have: the program does not apply (sizing from
+             * every model, dozens of options a demand), known without grouping the rest. */
+            if (++n > PACK_MIX_MAX_OPTS) {
+                ok = false;
+                break;
+            }
         }
         if (!ok || n == 0)
             continue;
-        for (c = 0; c < mx->ncls; c++) {
-            if (mx->cls[c].nopt != n)
-                continue;
-            for (j = 0; j < n && !opt_cmp(&mx->cls[c].opt[j], &tmp[j]); j++)
-                ;
-            if (j == n)
-                break;
-        }
+        h = opts_sig(tmp, n);
+        /* Open addressing: the class with these options, or the free slot for a new one. */
+        for (s = (int)((h ^ h >> 29) % MX_CLASS_SLOTS);
+             slot[s] >= 0 && (sig[slot[s]] != h || !class_is(&mx->cls[slot[s]], tmp, n));
+             s = (s + 1) % MX_CLASS_SLOTS)
+            ;
+        c = slot[s] >= 0 ? slot[s] : mx->ncls;
         if (c == mx->ncls) {
             if (mx->ncls == PACK_MIX_MAX_CLASSES) {
                 ok = false;
@@ -306,14 +345,14 @@ mx_classes(struct mx *mx, const struct gpv_pack_problem *p, const bool *feasible
             mx->cls[c].opt = xcalloc((size_t)n, sizeof(struct mx_opt));
             memcpy(mx->cls[c].opt, tmp, (size_t)n * sizeof(struct mx_opt));
             mx->cls[c].replicas = 0;
+            sig[c] = h;
+            slot[s] = c;
             mx->ncls++;
         }
         mx->dcls[d] = c;
         mx->cls[c].replicas += dm->replicas;
         memcpy(mx->dmap + foff[d], idx, (size_t)n * sizeof(int));
     }
-    free(tmp);
-    free(idx);
     return ok && mx->ncls > 0;
 }
 
@@ -1045,15 +1084,17 @@ mx_round(const struct mx *mx, const double *x)
  * written): the program's LP over the x and u columns alone, the fixed GPUs' slots moved to
  * the right-hand side, with the extra row (replicas left out) when there is one. True when it
  * has a solution and that solution is whole (a vertex of this small program nearly always is;
- * when not, the GPUs are treated as too few, which costs a plan but proves nothing). */
+ * when not, the GPUs are treated as too few, which costs a plan but proves nothing); when
+ * false, *infeasible says whether the LP has no solution at all. */
 static bool
-mx_fixed_x(const struct mx *mx, const struct mx_bb *bb, double *y)
+mx_fixed_x(const struct mx *mx, const struct mx_bb *bb, double *y, bool *infeasible)
 {
     const struct mx_ip *ip = &mx->ip;
     int nx = 0, i, j, k, rows = ip->rows + (bb->extra != NULL);
     int *map = xcalloc((size_t)ip->cols + 1, sizeof(int));
     double *a, *b, *cost, *x;
     struct gpv_lp_problem lp;
+    enum gpv_lp_outcome rc;
     bool ok = false;
 
     for (j = 0; j < ip->cols; j++)
@@ -1081,7 +1122,9 @@ mx_fixed_x(const struct mx *mx, const struct mx_bb *bb, double *y)
     lp.b = b;
     lp.c = cost;
     lp.max_pivots = PACK_LP_MAX_PIVOTS;
-    if (gpv_lp_solve(x, NULL, NULL, &lp) != GPV_LP_OPTIMAL)
+    rc = gpv_lp_solve(x, NULL, NULL, &lp);
+    *infeasible = rc == GPV_LP_INFEASIBLE;
+    if (rc != GPV_LP_OPTIMAL)
         goto out;
     for (k = 0; k < nx; k++)
         if (fabs(x[k] - floor(x[k] + 0.5)) > 1e-6)
@@ -1098,6 +1141,37 @@ out:
     return ok;
 }
 
+/*
+ * True when fewer GPUs never make room (what mx_repair's skipping relies on): every row of the
+ * program, and the extra row, either has no negative coefficient on a GPU column (fewer GPUs:
+ * the same or less supply), or is about GPU columns alone with no positive one (a limit: once
+ * met, met with fewer GPUs). Then when the replicas have no fractional solution on GPUs t,
+ * they have none on any t' <= t either.
+ */
+static bool
+fewer_gpus_never_help(const struct mx *mx, const struct mx_bb *bb)
+{
+    const struct mx_ip *ip = &mx->ip;
+    int i, j, rows = ip->rows + (bb->extra != NULL);
+
+    for (i = 0; i < rows; i++) {
+        const double *row = i < ip->rows ? ip->a + (size_t)i * ip->cols : bb->extra;
+        bool x = false, neg = false, pos = false;
+
+        for (j = 0; j < ip->cols; j++) {
+            if (ip->colmodel[j] < 0)
+                x = x || row[j] != 0.0;
+            else if (row[j] < 0.0)
+                neg = true;
+            else if (row[j] > 0.0)
+                pos = true;
+        }
+        if (neg && (x || pos))
+            return false;
+    }
+    return true;
+}
+
 /* A whole answer near the LP solution rootx of a large program (no branching there): every
  * GPU column rounded up, then one GPU at a time taken away (the column whose rounding added
  * the most first, the dearest model first among equals) while the replicas still fit, at most
@@ -1110,8 +1184,9 @@ mx_repair(const struct mx *mx, const struct mx_bb *bb, const double *rootx)
     double *y = xcalloc((size_t)ip->cols + 1, sizeof(double));
     double *t = xcalloc((size_t)ip->cols + 1, sizeof(double));
     int *ord = xcalloc((size_t)ip->cols + 1, sizeof(int));
+    bool *dead = xcalloc((size_t)ip->cols + 1, sizeof(bool)); /* one GPU less: no solution */
     int n = 0, i, j, left = PACK_MIX_REPAIR_LPS;
-    bool more = true;
+    bool more = true, infeasible, skip = fewer_gpus_never_help(mx, bb);
 
     for (j = 0; j < ip->cols; j++) {
         if (ip->colmodel[j] < 0)
@@ -1131,7 +1206,7 @@ mx_repair(const struct mx *mx, const struct mx_bb *bb, const double *rootx)
         ord[i] = j;
         n++;
     }
-    if (!mx_fixed_x(mx, bb, y)) {
+    if (!mx_fixed_x(mx, bb, y, &infeasible)) {
         free(y);
         y = NULL;
         goto out;
@@ -1142,18 +1217,24 @@ mx_repair(const struct mx *mx, const struct mx_bb *bb, const double *rootx)
             j = ord[i];
             if (y[j] < 1.0)
                 continue;
+            left--; /* counted when skipped too: the same answer as solving it */
+            /* y only shrinks: a GPU less of j had no solution before, it has none now. */
+            if (skip && dead[j])
+                continue;
             memcpy(t, y, (size_t)ip->cols * sizeof(double));
             t[j] -= 1.0;
-            left--;
-            if (mx_fixed_x(mx, bb, t)) {
+            if (mx_fixed_x(mx, bb, t, &infeasible)) {
                 memcpy(y, t, (size_t)ip->cols * sizeof(double));
                 more = true;
+            } else {
+                dead[j] = infeasible;
             }
         }
     }
 out:
     free(t);
     free(ord);
+    free(dead);
     return y;
 }
 
@@ -1170,10 +1251,9 @@ pieces_spread_ok(const struct gpv_pack_problem *p, const struct pk_piece *pcs, s
     return true;
 }
 
-/* Replicas left out and weighted cost of a plan; false when it breaks a fleet limit. */
-static bool
-sol_score(const struct gpv_pack_problem *p, const struct pk_sol *s, const int *placed,
-          long *unplaced, double *cost)
+bool
+pk_mix_score(const struct gpv_pack_problem *p, const int *used, const int *slots, const int *placed,
+             long *unplaced, double *cost)
 {
     size_t d, m;
     bool ok = true;
@@ -1183,15 +1263,23 @@ sol_score(const struct gpv_pack_problem *p, const struct pk_sol *s, const int *p
     for (d = 0; d < p->ndemands; d++)
         *unplaced += p->demands[d].replicas - placed[d];
     for (m = 0; m < p->nmodels; m++) {
-        *cost += s->used[m] * pk_model_weight(p, m);
-        ok = ok && (p->models[m].limit < 0 || s->slots[m] <= p->models[m].limit);
+        *cost += used[m] * pk_model_weight(p, m);
+        ok = ok && (p->models[m].limit < 0 || slots[m] <= p->models[m].limit);
     }
     return ok;
 }
 
+/* pk_mix_score of the plan s. */
+static bool
+sol_score(const struct gpv_pack_problem *p, const struct pk_sol *s, const int *placed,
+          long *unplaced, double *cost)
+{
+    return pk_mix_score(p, s->used, s->slots, placed, unplaced, cost);
+}
+
 void
 pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool replace,
-               struct pk_sol *sol, int *choice, int *placed, struct pk_mix *out)
+               long sol_budget, struct pk_sol *sol, int *choice, int *placed, struct pk_mix *out)
 {
     const struct gpv_pack_problem *p = c->p;
     struct mx mx;
@@ -1323,28 +1411,9 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
     if (s1 && replace) {
         struct pk_piece *pcs = NULL;
         size_t npc = mx_pieces(&mx, p, s1, &pcs);
-        struct pk_sol alt;
-        int *ch = xcalloc(p->ndemands + 1, sizeof(int));
-        int *pl = xcalloc(p->ndemands + 1, sizeof(int));
-        long alt_u;
-        double alt_cost;
 
-        if (pieces_spread_ok(p, pcs, npc)) {
-            pk_pack_pieces(c, pcs, npc, PACK_BB_NODES, &alt, ch, pl);
-            if (sol_score(p, &alt, pl, &alt_u, &alt_cost) &&
-                (!plan_ok || alt_u < plan_u ||
-                 (alt_u == plan_u && alt_cost < plan_cost - PACK_BOUND_EPS))) {
-                pk_sol_release(sol);
-                *sol = alt;
-                memcpy(choice, ch, p->ndemands * sizeof(int));
-                memcpy(placed, pl, p->ndemands * sizeof(int));
-                out->improved = true;
-            } else {
-                pk_sol_release(&alt);
-            }
-        }
-        free(ch);
-        free(pl);
+        if (pieces_spread_ok(p, pcs, npc))
+            out->improved = pk_mix_pack(c, sol_budget, pcs, npc, sol, choice, placed);
         free(pcs);
     }
     /* Large pools: with the plan now in hand as the incumbent, a search that branches only on

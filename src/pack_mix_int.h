@@ -5,7 +5,10 @@
 #ifndef GPV_PACK_MIX_INT_H
 #define GPV_PACK_MIX_INT_H
 
+#include "pack_driver.h"
+
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The program: dense rows x cols, A x >= b, integer x >= 0. */
 struct mx_ip {
@@ -60,5 +63,23 @@ void pk_mix_bb_run(struct mx_bb *bb, const struct mx_ip *ip, const double *cost,
  * whole). The answer is the better incumbent; the bound the higher of the two. */
 void pk_mix_bb_search(struct mx_bb *bb, const struct mx_ip *ip, const double *cost, double inc,
                       long budget);
+
+/* Replicas left out (*unplaced) and weighted cost (pk_model_weight, *cost) of a plan placing
+ * placed[d] replicas of each demand with used[m] GPUs of each model, slots[m] of them counted
+ * against its limit; false when some model's slots break its limit. */
+bool pk_mix_score(const struct gpv_pack_problem *p, const int *used, const int *slots,
+                  const int *placed, long *unplaced, double *cost);
+
+/*
+ * Packs the program's answer, the pieces pcs[0..n) in demand order (each demand's together), and
+ * keeps it when it leaves fewer replicas out than *sol or as many at a lower weight, within the
+ * fleet: then *sol, choice[] and placed[] become its plan and true is returned; else they are
+ * left as they were. When sol_budget is PACK_BB_NODES, sol being pk_pack_all's plan of every
+ * demand d with choice[d] >= 0 whole on that option with that budget, only the pools whose
+ * pieces differ from sol's are packed and spliced into *sol in place (the same plan as packing
+ * them all); else (sol_budget -1) every piece is. pcs is reordered.
+ */
+bool pk_mix_pack(struct pk_ctx *c, long sol_budget, struct pk_piece *pcs, size_t n,
+                 struct pk_sol *sol, int *choice, int *placed);
 
 #endif

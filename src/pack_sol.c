@@ -59,6 +59,8 @@ pk_sol_release(struct pk_sol *s)
     free(s->slots);
     free(s->lb);
     free(s->optimal);
+    free(s->plb);
+    free(s->popt);
     memset(s, 0, sizeof(*s));
 }
 

@@ -294,6 +294,57 @@ exhaustive(const struct inst *in, struct best *b)
 
 /* ---- the tests --------------------------------------------------------------------------- */
 
+/* The plan is laid out as the result promises: GPUs by model, then mode, each GPU's instances
+ * after the last's; each model's count and bound agree with its GPUs; every placed replica is
+ * on exactly one instance, no other. The mix splices re-packed pools into the plan in hand
+ * (pack_mix_plan.c); a slip there breaks one of these. */
+static void
+check_layout(const struct inst *in, const struct gpv_pack_result *r)
+{
+    int count[NMODELS] = {0}, seen[MAXD][8];
+    size_t g, i, d, next = 0;
+
+    memset(seen, 0, sizeof(seen));
+    for (g = 0; g < r->ngpus; g++) {
+        const struct gpv_pack_gpu *pg = &r->gpus[g];
+
+        assert_true(pg->model >= 0 && pg->model < NMODELS);
+        if (g > 0)
+            assert_true(pg->model > r->gpus[g - 1].model ||
+                        (pg->model == r->gpus[g - 1].model && pg->kind >= r->gpus[g - 1].kind));
+        assert_int_equal(pg->first, next);
+        assert_true(pg->ninsts > 0);
+        next += pg->ninsts;
+        count[pg->model]++;
+        for (i = pg->first; i < pg->first + pg->ninsts; i++) {
+            const struct gpv_pack_inst *x = &r->insts[i];
+            const struct gpv_pack_option *o;
+
+            assert_true(x->demand >= 0 && (size_t)x->demand < in->p.ndemands);
+            assert_true(x->replica >= 0 && x->replica < in->demands[x->demand].replicas);
+            assert_true(x->option >= 0 && (size_t)x->option < in->demands[x->demand].noptions);
+            o = &in->demands[x->demand].options[x->option];
+            assert_int_equal(o->model, pg->model);
+            assert_int_equal(o->kind, pg->kind);
+            seen[x->demand][x->replica]++;
+        }
+    }
+    assert_int_equal(next, r->ninsts);
+    for (g = 0; g < NMODELS; g++) {
+        assert_int_equal(r->models[g].gpus, count[g]);
+        assert_true(r->models[g].lower_bound <= r->models[g].gpus);
+    }
+    for (d = 0; d < in->p.ndemands; d++) {
+        int k, placed = 0;
+
+        for (k = 0; k < in->demands[d].replicas; k++) {
+            assert_true(seen[d][k] <= 1); /* whole options here take one GPU */
+            placed += seen[d][k];
+        }
+        assert_int_equal(placed, r->placed[d]);
+    }
+}
+
 /* Packs 200 generated sites and compares each with the exhaustive optimum; *proven and
  * *at_bound count the plans proven optimal and the cost bounds at the optimum, *shared the
  * plans with a GPU the device plugin shares. */
@@ -319,6 +370,7 @@ compare_200(bool share, int *proven, int *at_bound, int *shared)
             unplaced += in.demands[d].replicas - r.placed[d];
         for (m = 0; m < NMODELS; m++)
             assert_true(r.models[m].gpus <= in.models[m].limit);
+        check_layout(&in, &r);
         if (unplaced != b.unplaced || fabs((r.ngpus ? r.cost : 0.0) - b.cost) > 1e-6) {
             print_error("seed %d: packer (%ld left out, cost %.2f), optimum (%ld, %.2f)\n", seed,
                         unplaced, r.ngpus ? r.cost : 0.0, b.unplaced, b.cost);
