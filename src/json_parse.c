@@ -708,16 +708,23 @@ parse_container(struct jp *p, bool obj)
                 return NULL;
             else
                 predicted = false;
-            skip_ws(p);
-            if (p->pos >= p->len || p->buf[p->pos] != ':')
-                return fail_token(p, p->pos);
-            p->pos++;
-            skip_ws(p);
+            /* `": "` then the value, as every writer of plans puts it: no white space to skip. */
+            if (p->len - p->pos > 2 && p->buf[p->pos] == ':' && p->buf[p->pos + 1] == ' ' &&
+                (unsigned char)p->buf[p->pos + 2] > ' ') {
+                p->pos += 2;
+            } else {
+                skip_ws(p);
+                if (p->pos >= p->len || p->buf[p->pos] != ':')
+                    return fail_token(p, p->pos);
+                p->pos++;
+                skip_ws(p);
+            }
         }
         if (!(item = parse_value(p)))
             return NULL;
         push(p, key, item);
-        skip_ws(p);
+        if (p->pos < p->len && p->buf[p->pos] != ',' && p->buf[p->pos] != close)
+            skip_ws(p); /* most values end at their comma or bracket */
         if (p->pos < p->len && p->buf[p->pos] == ',') {
             p->pos++;
             skip_ws(p);
