@@ -745,7 +745,14 @@ parse_container(struct jp *p, bool obj)
 static struct gpv_val *
 parse_literal(struct jp *p, const char *word, size_t n, int which, enum gpv_vtype type, bool b)
 {
-    if (p->len - p->pos < n || memcmp(p->buf + p->pos, word, n))
+    uint32_t have, want;
+
+    /* The first four bytes in one comparison (every literal has four or five). */
+    if (p->len - p->pos < n)
+        return fail(p, p->pos, NULL);
+    memcpy(&have, p->buf + p->pos, 4);
+    memcpy(&want, word, 4);
+    if (have != want || (n > 4 && p->buf[p->pos + 4] != word[4]))
         return fail(p, p->pos, NULL);
     p->pos += n;
     if (!p->lit[which]) {
