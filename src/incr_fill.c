@@ -342,8 +342,9 @@ sub_init(struct sub *out, const struct ctx *c, const bool *loose)
     size_t m, t;
 
     out->p = *c->p;
-    out->p.quick =
-        true; /* what is left after keeping: the model mix searches with a small budget */
+    /* What is left after keeping: the model mix searches with a small budget. */
+    out->p.quick = true;
+    out->p.remainder = true;
     out->models = xcalloc(c->p->nmodels + 1, sizeof(*out->models));
     out->dem = xcalloc(c->p->ndemands + 1, sizeof(*out->dem));
     out->orig = xcalloc(c->p->ndemands + 1, sizeof(int));

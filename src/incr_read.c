@@ -24,6 +24,10 @@ kind_of_mode(const char *mode)
         return GPV_PACK_VGPU;
     if (!strcmp(mode, "passthrough"))
         return GPV_PACK_WHOLE;
+    if (!strcmp(mode, "time-slicing"))
+        return GPV_PACK_TIME_SLICING;
+    if (!strcmp(mode, "mps"))
+        return GPV_PACK_MPS;
     return -1;
 }
 
@@ -102,7 +106,7 @@ match_option(const struct ctx *c, int t, int m, int k, struct winst *x)
 
         if (op->model != m || (int)op->kind != k)
             continue;
-        if (k == GPV_PACK_WHOLE)
+        if (k == GPV_PACK_WHOLE || k == GPV_PACK_TIME_SLICING || k == GPV_PACK_MPS)
             return (int)o;
         if (k == GPV_PACK_VGPU && op->vgpu_type == x->vgpu_type)
             return (int)o;
@@ -119,6 +123,58 @@ match_option(const struct ctx *c, int t, int m, int k, struct winst *x)
     return -1;
 }
 
+/*
+ * Why w, a GPU shared through the device plugin, cannot keep its clients, or NULL when it can:
+ * the fleet now states another sharing for its model entry, or its clients no longer fit it as
+ * they need now (pack_share.c's rules: under MPS each within its 1 / replicas of the GPU's
+ * memory and compute, under time-slicing all together within its memory and one GPU of compute).
+ */
+static const char *
+share_misfit(const struct ctx *c, const struct wgpu *w)
+{
+    const struct gpv_pack_model *pm = &c->p->models[w->model];
+    long long gpu_mib = pm->gpu->memory_mib, mib = 0;
+    double compute = 0.0;
+    size_t k;
+
+    if (pm->share_replicas > 0 &&
+        (pm->share_replicas != w->replicas || (int)pm->share_kind != w->kind))
+        return "the fleet now shares it otherwise";
+    for (k = 0; k < w->n; k++) {
+        const struct gpv_pack_demand *dm = &c->p->demands[w->in[k].demand];
+
+        if (w->kind == GPV_PACK_MPS && (dm->memory_mib > gpu_mib / w->replicas ||
+                                        dm->compute > 1.0 / w->replicas + GPV_VGPU_SHARE_EPS))
+            return "its clients no longer fit it";
+        mib += dm->memory_mib;
+        compute += dm->compute;
+    }
+    return w->kind == GPV_PACK_MPS || (mib <= gpu_mib && compute <= 1.0 + GPV_VGPU_SHARE_EPS)
+               ? NULL
+               : "its clients no longer fit it";
+}
+
+/* Frees w, a shared GPU that cannot keep its clients (why): its tenants are placed again. */
+static void
+replan_shared(struct ctx *c, struct wgpu *w, const char *why)
+{
+    size_t k;
+
+    for (k = 0; k < w->n; k++) {
+        struct dstate *ds = &c->d[w->in[k].demand];
+
+        incr_moved(c, w->in[k].demand,
+                   xasprintf("its %s GPU '%s' is planned again as a whole (%s)",
+                             gpv_pack_kind_name((enum gpv_pack_kind)w->kind), incr_q(w->name),
+                             why));
+        ds->parts[w->in[k].replica] = 0;
+        ds->ropt[w->in[k].replica] = -1;
+    }
+    w->n = 0;
+    w->kind = -1;
+    w->replicas = 0;
+}
+
 void
 incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
 {
@@ -132,6 +188,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
     for (i = 0; i < cur->ngpus; i++) {
         const struct gpv_diff_gpu *g = &cur->gpus[i];
         const struct gpv_gpu *gpu;
+        const char *why;
         struct wgpu *w;
         int node, m = model_of(c, g, &node);
 
@@ -149,20 +206,10 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         }
         gpu = c->p->models[m].gpu;
         w = incr_new_gpu(c, m, node, node >= 0 ? g->index : -1, g->id);
-        if (g->replicas > 0) {
-            /* A GPU shared through the device plugin is re-planned whole (its replicas and
-               clients together): it is free, and its tenants are placed again. */
-            for (k = 0; k < g->ninsts; k++) {
-                int hit = tindex_find(&names, g->insts[k].tenant);
-
-                if (hit >= 0)
-                    incr_moved(c, hit,
-                               xasprintf("its %s GPU '%s' is planned again as a whole", g->mode,
-                                         incr_q(g->id)));
-            }
-            continue;
-        }
+        /* A GPU shared through the device plugin keeps its replicas and the clients that still
+           serve their tenants, each at its index. */
         w->kind = kind_of_mode(g->mode);
+        w->replicas = g->replicas;
         w->open = cur->state && w->kind == GPV_PACK_MIG;
         for (k = 0; k < g->ninsts; k++) {
             const struct gpv_diff_inst *in = &g->insts[k];
@@ -171,6 +218,8 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
             struct dstate *ds;
             int o;
 
+            if (w->replicas > 0)
+                x.size = 0; /* a client, as the packer writes it */
             if (w->kind == GPV_PACK_MIG || w->kind == GPV_PACK_MIG_VGPU)
                 x.profile = in->profile ? gpv_gpu_find_profile_cached(cache, gpu, in->profile) : -1;
             if (w->kind == GPV_PACK_MIG_VGPU && in->vgpu_type)
@@ -224,6 +273,8 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
                 x.start >= 0)
                 incr_add_inst(w, &x);
         }
+        if (w->replicas > 0 && w->n && (why = share_misfit(c, w)))
+            replan_shared(c, w, why);
     }
     if (nforeign) {
         char *s = xasprintf("%zu GPU%s of CURRENT in use (first '%s') %s not in the fleet of the "

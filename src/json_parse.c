@@ -91,6 +91,43 @@ json_ws(char c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
+/*
+ * Eight bytes at a time (SWAR): word w holds bytes b[i..i+8), the first in its low byte on a
+ * little-endian machine, where the first byte a mask marks is at its lowest set bit. Elsewhere
+ * the reader goes byte by byte.
+ */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define JSON_SWAR 1
+#define ONES      0x0101010101010101u
+#define HIGHS     0x8080808080808080u
+
+static inline uint64_t
+word_at(const char *s)
+{
+    uint64_t w;
+
+    memcpy(&w, s, 8);
+    return w;
+}
+
+/* The high bit of each byte of w that is zero; only the lowest set bit is exact (a borrow may
+ * mark a byte after a zero byte), which is the only one used. */
+static inline uint64_t
+zero_bytes(uint64_t w)
+{
+    return (w - ONES) & ~w & HIGHS;
+}
+
+/* The index (0-7) of the first byte of a nonzero mask with a bit set. */
+static inline size_t
+first_marked(uint64_t mask)
+{
+    return (size_t)__builtin_ctzll(mask) >> 3;
+}
+#else
+#define JSON_SWAR 0
+#endif
+
 static inline void
 skip_ws(struct jp *p)
 {
@@ -100,13 +137,22 @@ skip_ws(struct jp *p)
     while (i < n) {
         if (b[i] == '\n') {
             /* Indentation is most of a pretty-printed plan's white space: after a newline,
-             * spaces eight at a time (one 64-bit comparison). */
-            uint64_t w;
-
+             * spaces eight at a time (one 64-bit comparison), up to the first other byte. */
             for (i++; n - i >= 8; i += 8) {
+#if JSON_SWAR
+                uint64_t w = word_at(b + i) ^ 0x2020202020202020u;
+
+                if (w) {
+                    i += first_marked(w); /* the first byte that is not a space */
+                    break;
+                }
+#else
+                uint64_t w;
+
                 memcpy(&w, b + i, 8);
                 if (w != 0x2020202020202020u)
                     break;
+#endif
             }
         } else if (b[i] == ' ' || b[i] == '\r' || b[i] == '\t') {
             i++;
@@ -142,12 +188,30 @@ push(struct jp *p, const char *key, struct gpv_val *v)
 static uint32_t
 hash_bytes(const char *s, size_t n)
 {
+#if JSON_SWAR
+    /* Eight bytes a step, then murmur3's finalizer: the table takes the low bits. */
+    uint64_t h = 0x9e3779b97f4a7c15u ^ n, w;
+    size_t i, k;
+
+    for (i = 0; n - i >= 8; i += 8)
+        h = (h ^ word_at(s + i)) * 0xff51afd7ed558ccdu;
+    if (i < n) {
+        for (w = 0, k = 0; k < n - i; k++)
+            w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+        h = (h ^ w) * 0xff51afd7ed558ccdu;
+    }
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53u;
+    h ^= h >> 33;
+    return (uint32_t)h;
+#else
     uint32_t h = 2166136261u;
     size_t i;
 
     for (i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 16777619u;
     return h;
+#endif
 }
 
 /* The one copy of the text s[0..n) in the arena (a name or a string value); p->last is its entry.
@@ -261,6 +325,20 @@ parse_string(struct jp *p)
     for (;;) {
         unsigned char c;
 
+#if JSON_SWAR
+        /* Eight bytes at a time up to the first quote, backslash or control byte. */
+        while (p->len - i >= 8) {
+            uint64_t w = word_at(b + i);
+            uint64_t m = zero_bytes(w ^ 0x2222222222222222u) | zero_bytes(w ^ 0x5c5c5c5c5c5c5c5cu) |
+                         ((w - 0x2020202020202020u) & ~w & HIGHS);
+
+            if (m) {
+                i += first_marked(m);
+                break;
+            }
+            i += 8;
+        }
+#endif
         if (i >= p->len)
             return fail(p, q + 1, NULL), NULL; /* unterminated: where cJSON says */
         c = (unsigned char)b[i];
@@ -630,16 +708,23 @@ parse_container(struct jp *p, bool obj)
                 return NULL;
             else
                 predicted = false;
-            skip_ws(p);
-            if (p->pos >= p->len || p->buf[p->pos] != ':')
-                return fail_token(p, p->pos);
-            p->pos++;
-            skip_ws(p);
+            /* `": "` then the value, as every writer of plans puts it: no white space to skip. */
+            if (p->len - p->pos > 2 && p->buf[p->pos] == ':' && p->buf[p->pos + 1] == ' ' &&
+                (unsigned char)p->buf[p->pos + 2] > ' ') {
+                p->pos += 2;
+            } else {
+                skip_ws(p);
+                if (p->pos >= p->len || p->buf[p->pos] != ':')
+                    return fail_token(p, p->pos);
+                p->pos++;
+                skip_ws(p);
+            }
         }
         if (!(item = parse_value(p)))
             return NULL;
         push(p, key, item);
-        skip_ws(p);
+        if (p->pos < p->len && p->buf[p->pos] != ',' && p->buf[p->pos] != close)
+            skip_ws(p); /* most values end at their comma or bracket */
         if (p->pos < p->len && p->buf[p->pos] == ',') {
             p->pos++;
             skip_ws(p);
@@ -656,13 +741,18 @@ parse_container(struct jp *p, bool obj)
     return v;
 }
 
-/* A literal true, false or null at pos, or NULL. */
+/* A literal true, false or null (word, n bytes) at pos, or NULL. */
 static struct gpv_val *
-parse_literal(struct jp *p, const char *word, int which, enum gpv_vtype type, bool b)
+parse_literal(struct jp *p, const char *word, size_t n, int which, enum gpv_vtype type, bool b)
 {
-    size_t n = strlen(word);
+    uint32_t have, want;
 
-    if (p->len - p->pos < n || memcmp(p->buf + p->pos, word, n))
+    /* The first four bytes in one comparison (every literal has four or five). */
+    if (p->len - p->pos < n)
+        return fail(p, p->pos, NULL);
+    memcpy(&have, p->buf + p->pos, 4);
+    memcpy(&want, word, 4);
+    if (have != want || (n > 4 && p->buf[p->pos + 4] != word[4]))
         return fail(p, p->pos, NULL);
     p->pos += n;
     if (!p->lit[which]) {
@@ -695,11 +785,11 @@ parse_value(struct jp *p)
         }
         return v;
     case 't':
-        return parse_literal(p, "true", 2, GPV_V_BOOL, true);
+        return parse_literal(p, "true", 4, 2, GPV_V_BOOL, true);
     case 'f':
-        return parse_literal(p, "false", 1, GPV_V_BOOL, false);
+        return parse_literal(p, "false", 5, 1, GPV_V_BOOL, false);
     case 'n':
-        return parse_literal(p, "null", 0, GPV_V_NULL, false);
+        return parse_literal(p, "null", 4, 0, GPV_V_NULL, false);
     default:
         if (p->buf[p->pos] == '-' || (p->buf[p->pos] >= '0' && p->buf[p->pos] <= '9'))
             return parse_number(p);

@@ -100,6 +100,11 @@
  * program gets fewer nodes than PACK_MIX_BB_NODES. */
 #define PACK_MIX_WORK 4e6
 
+/* The same for what `--from` places after keeping (gpv_pack_problem.remainder): the quick
+ * budget's 40 nodes up to programs of 2,500 cells, a few on the 1% growth of a 10,000-GPU site
+ * (53 x 249 cells: its 40 nodes cost more than the fresh plan's whole model mix). */
+#define PACK_MIX_WORK_REMAINDER 1e5
+
 /* Searches of the model mix, each allowing one more replica left out, before giving up. */
 #define PACK_MIX_U_TRIES 4
 

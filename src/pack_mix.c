@@ -958,13 +958,15 @@ cost_unit(const double *cost, int n)
 }
 
 /* Nodes one search may spend: PACK_MIX_BB_NODES (PACK_MIX_BB_NODES_QUICK for a what-if
- * re-pack), fewer when the program is large (PACK_MIX_WORK LP cells), at least 1 (the root). */
+ * re-pack), fewer when the program is large (PACK_MIX_WORK LP cells, PACK_MIX_WORK_REMAINDER
+ * for what --from places), at least 1 (the root). */
 static long
-mx_budget(const struct mx_ip *ip, bool quick)
+mx_budget(const struct mx_ip *ip, const struct gpv_pack_problem *p)
 {
     double cells = (double)ip->rows * ip->cols;
-    long n = (long)(PACK_MIX_WORK / (cells > 1.0 ? cells : 1.0));
-    long most = quick ? PACK_MIX_BB_NODES_QUICK : PACK_MIX_BB_NODES;
+    double work = p->remainder ? PACK_MIX_WORK_REMAINDER : PACK_MIX_WORK;
+    long n = (long)(work / (cells > 1.0 ? cells : 1.0));
+    long most = p->quick ? PACK_MIX_BB_NODES_QUICK : PACK_MIX_BB_NODES;
 
     if (n > most)
         n = most;
@@ -1336,7 +1338,7 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
 
         bb.unit = 1.0;
         pk_mix_bb_search(&bb, &mx.ip, mx.ucost, plan_ok ? (double)(plan_u - fixed_u) : INFINITY,
-                         mx_budget(&mx.ip, p->quick) / 2);
+                         mx_budget(&mx.ip, p) / 2);
         out->nodes += bb.nodes;
         b = pk_mix_bb_bound(&bb);
         if (isfinite(b) && (long)ceil(b - PACK_BOUND_EPS) > u_lb)
@@ -1362,8 +1364,7 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
         free(cut.a);
         free(cut.b);
         mx_cut_ip(&mx, u_lb, &cut);
-        pk_mix_bb_search(&bb, &cut, mx.wcost, inc,
-                         !replace || large ? 1 : mx_budget(&cut, p->quick));
+        pk_mix_bb_search(&bb, &cut, mx.wcost, inc, !replace || large ? 1 : mx_budget(&cut, p));
         out->nodes += bb.nodes;
         if (bb.found || plan_here) {
             if (bb.found) {

@@ -1,3 +1,5 @@
+/* madvise(MADV_HUGEPAGE) and MAP_ANONYMOUS, where the system has them (Linux, the BSDs). */
+#define _DEFAULT_SOURCE
 #include "gpuvplan/value.h"
 
 #include <stdalign.h>
@@ -5,15 +7,67 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define ARENA_CHUNK     ((size_t)1 << 16) /* the first chunk */
 #define ARENA_CHUNK_MAX ((size_t)1 << 26) /* and the largest */
+#define ARENA_HUGE      ((size_t)2 << 20) /* a huge page, where chunks this large are mapped */
 
 struct arena_chunk {
     struct arena_chunk *next;
     size_t used, size; /* bytes of data */
+    size_t mapped;     /* bytes mapped for it (munmap), or 0: from calloc */
     alignas(max_align_t) unsigned char data[];
 };
+
+/*
+ * A zeroed chunk of size bytes of data. From 2 MiB on, where the system has them, chunks are
+ * mapped on huge pages: a 24 MB plan's tree is about 20 MB, whose 5,000 page faults (each a
+ * page zeroed) were a tenth of `check`'s time; in huge pages it takes ten.
+ */
+static struct arena_chunk *
+chunk_new(size_t size)
+{
+    struct arena_chunk *c;
+    size_t len = sizeof(*c) + size;
+
+#if defined(MADV_HUGEPAGE) && defined(MAP_ANONYMOUS)
+    if (len >= ARENA_HUGE && len <= SIZE_MAX - 2 * ARENA_HUGE) {
+        char *m, *p;
+
+        len = (len + ARENA_HUGE - 1) / ARENA_HUGE * ARENA_HUGE;
+        m = mmap(NULL, len + ARENA_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                 0);
+        if (m != MAP_FAILED) {
+            /* Aligned to a huge page: trim the head and the tail. */
+            p = m + (ARENA_HUGE - (uintptr_t)m % ARENA_HUGE) % ARENA_HUGE;
+            if (p > m)
+                munmap(m, (size_t)(p - m));
+            if (p + len < m + len + ARENA_HUGE)
+                munmap(p + len, (size_t)(m + len + ARENA_HUGE - (p + len)));
+            madvise(p, len, MADV_HUGEPAGE);
+            c = (struct arena_chunk *)(void *)p;
+            c->mapped = len;
+            return c;
+        }
+    }
+#endif
+    c = xcalloc(1, len);
+    c->mapped = 0;
+    return c;
+}
+
+static void
+chunk_free(struct arena_chunk *c)
+{
+#if defined(MADV_HUGEPAGE) && defined(MAP_ANONYMOUS)
+    if (c->mapped) {
+        munmap(c, c->mapped);
+        return;
+    }
+#endif
+    free(c);
+}
 
 struct gpv_val_arena {
     struct arena_chunk *head; /* the chunk being filled, then the older ones */
@@ -47,7 +101,7 @@ arena_take(struct gpv_val_arena *a, size_t n, size_t align)
         a->next_size = size < ARENA_CHUNK_MAX ? 2 * size : size;
         if (size < n)
             size = n;
-        c = xcalloc(1, sizeof(*c) + size);
+        c = chunk_new(size);
         c->size = size;
         c->next = a->head;
         a->head = c;
@@ -119,7 +173,7 @@ arena_free(struct gpv_val_arena *a)
 
     for (c = a->head; c; c = next) {
         next = c->next;
-        free(c);
+        chunk_free(c);
     }
     free(a);
 }

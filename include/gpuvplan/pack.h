@@ -97,6 +97,9 @@ struct gpv_pack_problem {
     bool quick;        /* a what-if re-pack (the plan's explanations) or what `--from` places
                           after keeping: the exact model mix searches with a small budget, so it
                           may prove less */
+    bool remainder;    /* what `--from` places after keeping: each search of the model mix
+                          also spends less LP work, so a large remainder gets a few nodes (next to
+                          the thousands of GPUs kept) and a small one the quick budget */
 };
 
 /* One instance on a GPU. */

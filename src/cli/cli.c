@@ -12,8 +12,10 @@
 #include <libgen.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -129,7 +131,7 @@ read_limited(char **out, size_t *len, const char *path, size_t max, bool regular
     char *buf = NULL;
     size_t cap = 0, n = 0, got;
     struct stat st;
-    bool is_stdin = !strcmp(path, "-");
+    bool is_stdin = !strcmp(path, "-"), regular = false;
     int fd, e;
 
     *out = NULL;
@@ -154,12 +156,21 @@ read_limited(char **out, size_t *len, const char *path, size_t max, bool regular
             return gpv_error_set(err, GPV_ESYS, path, 0, 0, "cannot open: %s", strerror(e));
         }
     }
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return gpv_error_set(err, GPV_EINPUT, path, 0, 0, "is a directory, not a file");
+    if (fstat(fileno(f), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            fclose(f);
+            return gpv_error_set(err, GPV_EINPUT, path, 0, 0, "is a directory, not a file");
+        }
+        regular = S_ISREG(st.st_mode);
+    }
+    /* A regular file is read in one go into a buffer of its size, one byte more to see its
+     * end (or that it grew); anything else in chunks that double. */
+    if (regular && st.st_size >= 0 && (uintmax_t)st.st_size < max) {
+        cap = (size_t)st.st_size + 1;
+        buf = xmalloc(cap + 1);
     }
     for (;;) {
-        if (cap - n < 4096) {
+        if (cap - n == 0 || (!regular && cap - n < 4096)) {
             cap = cap ? cap * 2 : 8192;
             if (cap > max + 1)
                 cap = max + 1;
@@ -211,9 +222,50 @@ cli_read_tenants(char **out, size_t *len, const char *path, struct gpv_error *er
 }
 
 int
-cli_read_plan(char **out, size_t *len, const char *path, struct gpv_error *err)
+cli_read_plan(struct cli_text *out, const char *path, struct gpv_error *err)
 {
-    return read_limited(out, len, path, MAX_PLAN_BYTES, false, false, err);
+    long page = sysconf(_SC_PAGESIZE);
+    char *buf = NULL;
+    struct stat st;
+    void *m;
+    int fd, rc;
+
+    memset(out, 0, sizeof(*out));
+    /*
+     * Mapped: no copy, and no pages to zero for one. The mapping is one byte longer than the
+     * file: past its end, the rest of its last page reads as zeros (POSIX), the terminating
+     * NUL. A file that ends on a page boundary (or is empty) has no such byte, and is read.
+     */
+    if (strcmp(path, "-") && page > 0 && (fd = open(path, O_RDONLY)) >= 0) {
+        m = MAP_FAILED;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+            (uintmax_t)st.st_size <= MAX_PLAN_BYTES && st.st_size % page != 0)
+            m = mmap(NULL, (size_t)st.st_size + 1, PROT_READ, MAP_PRIVATE, fd, 0);
+        close(fd);
+        if (m != MAP_FAILED) {
+            posix_madvise(m, (size_t)st.st_size + 1, POSIX_MADV_SEQUENTIAL);
+            out->buf = m;
+            out->len = (size_t)st.st_size;
+            out->mapped = out->len + 1;
+            return 0;
+        }
+    }
+    if ((rc = read_limited(&buf, &out->len, path, MAX_PLAN_BYTES, false, false, err)))
+        return rc;
+    out->buf = buf;
+    return 0;
+}
+
+void
+cli_text_release(struct cli_text *t)
+{
+    if (!t)
+        return;
+    if (t->mapped)
+        munmap((void *)t->buf, t->mapped);
+    else
+        free((void *)t->buf);
+    memset(t, 0, sizeof(*t));
 }
 
 static bool

@@ -117,8 +117,24 @@ int cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *e
  * one is at the line and column where the limit is passed. */
 int cli_read_tenants(char **out, size_t *len, const char *path, struct gpv_error *err);
 
-/* cli_read_file() for a plan, which may be JSON of up to 512 MiB (docs/check.md). */
-int cli_read_plan(char **out, size_t *len, const char *path, struct gpv_error *err);
+/* A file's text, NUL-terminated: mapped from a regular file, or read into memory. */
+struct cli_text {
+    const char *buf; /* buf[len] is '\0'; read-only when mapped */
+    size_t len;
+    size_t mapped; /* bytes mapped (buf is unmapped on release), or 0: buf was allocated */
+};
+
+/*
+ * A plan, which may be JSON of up to 512 MiB (docs/check.md), into *out: a regular file is
+ * mapped, not copied (a 24 MB plan is in memory already, in the page cache), anything else
+ * (standard input, a pipe) read as cli_read_file() reads. The same failures and messages as
+ * cli_read_file() with that limit; *out is empty on failure. Release with cli_text_release().
+ * A mapped file truncated by another process while it is read raises SIGBUS.
+ */
+int cli_read_plan(struct cli_text *out, const char *path, struct gpv_error *err);
+
+/* Frees or unmaps t's text and empties t. NULL-safe, and safe on an empty t. */
+void cli_text_release(struct cli_text *t);
 
 /* Sets o to "nothing open". */
 void cli_out_init(struct cli_out *o);

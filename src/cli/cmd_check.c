@@ -74,10 +74,11 @@ cmd_check(struct gpv_cli *cli, int argc, char **argv)
     struct gpv_error err;
     struct gpv_val *plan = NULL;
     const char *path;
-    char *buf = NULL;
-    size_t len = 0, i;
+    struct cli_text text;
+    size_t i;
     int rc = GPV_EXIT_OK;
 
+    memset(&text, 0, sizeof(text));
     gpv_error_init(&err);
     gpv_plan_policy_init(&pol);
     memset(&fs, 0, sizeof(fs));
@@ -124,9 +125,11 @@ cmd_check(struct gpv_cli *cli, int argc, char **argv)
     path = args.v[0];
     pol.nmodels = model_args.n;
     pol.models = model_args.v;
-    if (cli_db(cli, &err) || cli_read_plan(&buf, &len, path, &err) ||
-        cli_parse_document(&plan, buf, len, !strcmp(path, "-") ? "<stdin>" : path, &err) ||
-        gpv_plan_check(&fs, plan, &cli->db, &pol, path, &err)) {
+    /* The text is let go once parsed: the tree holds copies. */
+    if (cli_db(cli, &err) || cli_read_plan(&text, path, &err) ||
+        cli_parse_document(&plan, text.buf, text.len, !strcmp(path, "-") ? "<stdin>" : path,
+                           &err) ||
+        (cli_text_release(&text), gpv_plan_check(&fs, plan, &cli->db, &pol, path, &err))) {
         rc = quiet && err.code == GPV_EINPUT ? GPV_EXIT_INPUT : cli_report(&err);
         goto out;
     }
@@ -162,7 +165,7 @@ cmd_check(struct gpv_cli *cli, int argc, char **argv)
 out:
     gpv_plan_findings_release(&fs);
     gpv_val_free(plan);
-    free(buf);
+    cli_text_release(&text);
     cli_opt_release(&spec);
     return rc;
 }

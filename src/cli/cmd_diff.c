@@ -147,14 +147,15 @@ read_doc(struct gpv_diff_doc *out, struct gpv_val **doc, struct gpv_cli *cli, co
          struct gpv_error *err)
 {
     const char *name = strcmp(path, "-") ? path : "<stdin>";
-    char *buf = NULL;
-    size_t len = 0;
+    struct cli_text text;
     int rc;
 
-    if (!(rc = cli_read_plan(&buf, &len, path, err)) &&
-        !(rc = cli_parse_document(doc, buf, len, name, err)))
+    if (!(rc = cli_read_plan(&text, path, err))) {
+        rc = cli_parse_document(doc, text.buf, text.len, name, err);
+        cli_text_release(&text);
+    }
+    if (!rc)
         rc = gpv_diff_doc_read(out, *doc, &cli->db, name, err);
-    free(buf);
     return rc;
 }
 

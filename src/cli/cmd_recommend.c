@@ -107,8 +107,7 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
     struct gpv_incr inc;
     struct gpv_plan_run irun;
     struct gpv_val *curv = NULL, *incv = NULL;
-    char *curbuf = NULL;
-    size_t curlen = 0;
+    struct cli_text curtext;
     struct gpv_plan_job job;
     struct gpv_plan_run run;
     struct gpv_plan_src src;
@@ -117,6 +116,7 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
     int rc = GPV_EXIT_OK;
 
     gpv_error_init(&err);
+    memset(&curtext, 0, sizeof(curtext));
     memset(&file, 0, sizeof(file));
     memset(&rules, 0, sizeof(rules));
     memset(&run, 0, sizeof(run));
@@ -171,9 +171,10 @@ cmd_recommend(struct gpv_cli *cli, int argc, char **argv)
     if (from) {
         const char *name = strcmp(from, "-") ? from : "<stdin>";
 
-        if (cli_read_plan(&curbuf, &curlen, from, &err) ||
-            cli_parse_document(&curv, curbuf, curlen, name, &err) ||
-            gpv_diff_doc_read(&cur, curv, &cli->db, name, &err) ||
+        /* CURRENT's text is let go once parsed: the tree holds copies. */
+        if (cli_read_plan(&curtext, from, &err) ||
+            cli_parse_document(&curv, curtext.buf, curtext.len, name, &err) ||
+            (cli_text_release(&curtext), gpv_diff_doc_read(&cur, curv, &cli->db, name, &err)) ||
             gpv_incr_plan(&inc, &run, &file, &cur, (int)max_reconf, &err)) {
             rc = cli_report(&err);
             goto out;
@@ -224,7 +225,7 @@ out:
     gpv_diff_doc_release(&cur);
     gpv_val_free(curv);
     gpv_val_free(incv);
-    free(curbuf);
+    cli_text_release(&curtext);
     gpv_buf_release(&b);
     gpv_plan_run_release(&run);
     free(only);

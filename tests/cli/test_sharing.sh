@@ -177,13 +177,34 @@ run recommend "$WORK/k8s5.yaml" -f json -o "$WORK/k8s5.json"
 run diff "$WORK/k8s.json" "$WORK/k8s5.json"
 expect_rc 1
 expect_out_line '^! ts-1/0 +reconfigured +l4 +time-slicing x4 '
+# --from re-plans only the GPUs of ts-1, whose node now states 5 replicas: the MPS node and the
+# planner's L40S keep their clients (it re-planned every shared GPU, draining five).
 run recommend "$WORK/k8s5.yaml" --from "$WORK/k8s.json" -f json -o "$WORK/from.json"
 expect_rc 1
 cp "$WORK/from.json" "$WORK/out"
 expect_json '[(t["name"], [(p["gpu"], p["replicas"]) for p in t.get("parts", [])]) for t in j["tenants"] if t["name"] in ("web", "batch")]' \
-    "[('web', [('l4', 7), ('l40s', 13)]), ('batch', [('l4', 2), ('l40s', 2)])]"
+    "[('web', [('l4', 6), ('l40s', 14)]), ('batch', [('l4', 2), ('l40s', 2)])]"
+expect_json 'j["summary"]["replicas_placed"], j["incremental"]["kept"]' "(30, 22)"
 run check "$WORK/from.json" --allow-unplaced
 expect_rc 0
+run diff "$WORK/k8s.json" "$WORK/from.json" -f json
+expect_rc 1
+expect_json 'sorted(g["gpu"] for g in j["gpus"] if g["change"] == "reconfigured")' "['ts-1/0', 'ts-1/1', 'ts-1/2']"
+# batch needing 22 GiB: the clients of ts-1/0, ts-1/1 (batch and web on an L4) and free-1/0 (two
+# of each on an L40S) no longer fit together, so those are planned again (the L4s, whose node
+# states its sharing, keep it: changed in place); ts-1/2, free-1/1 and the MPS node keep theirs.
+sed 's/name: batch, replicas: 4, memory: 20GiB/name: batch, replicas: 4, memory: 22GiB/' \
+    tests/data/sharing/k8s-nodes.yaml >"$WORK/k8sb.yaml"
+run recommend "$WORK/k8sb.yaml" --from "$WORK/k8s.json" -f json -o "$WORK/fromb.json"
+expect_rc 1
+cp "$WORK/fromb.json" "$WORK/out"
+expect_json '[m["reason"] for m in j["incremental"]["moved"] if m["tenant"] == "batch"]' \
+    "[\"its time-slicing GPU 'ts-1/0' is planned again as a whole (its clients no longer fit it)\"]"
+run check "$WORK/fromb.json" --allow-unplaced
+expect_rc 0
+run diff "$WORK/k8s.json" "$WORK/fromb.json" -f json
+expect_json 'sorted((g["gpu"], g["change"]) for g in j["gpus"] if g["change"] != "same")' \
+    "[('free-1/0', 'reconfigured'), ('ts-1/0', 'in-place'), ('ts-1/1', 'in-place'), ('ts-1/3', 'added'), ('ts-2/0', 'added')]"
 run recommend tests/data/sharing/k8s-nodes.yaml --from "$WORK/k8s.json" -f json -o "$WORK/same.json"
 expect_rc 1
 run diff "$WORK/k8s.json" "$WORK/same.json"
