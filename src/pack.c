@@ -795,8 +795,15 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
     }
     if (p->strategy == GPV_PACK_OPTIMAL && p->ndemands <= PACK_LOCAL_SEARCH_MAX)
         local_search(&c, feasible, foff, fleet, &best);
-    /* The final plan, with the full search budget (first fit has no search). */
+    /*
+     * The final plan, with the full search budget (first fit has no search). It replaces best
+     * unless best scores strictly better, which the larger budget makes rare. best's solution
+     * is dropped first, so that two whole plans are never held at once (at a million tenants
+     * each is about 130 MB); in that rare case it is packed again from best's assignment, which
+     * already keeps to the fleet, with the budget that made it: the same plan.
+     */
     if (p->strategy == GPV_PACK_OPTIMAL) {
+        pk_sol_release(&best.sol);
         c.bb_nodes = PACK_BB_NODES;
         evaluate(&c, best.asg, fleet, &trial);
         if (!better(&best, &trial)) {
@@ -804,6 +811,8 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
             best = trial;
         } else {
             eval_release(&trial);
+            c.bb_nodes = PACK_BB_NODES_TRIAL;
+            pk_pack_all(&c, best.asg, NULL, &best.sol);
         }
     }
     {
