@@ -54,17 +54,17 @@ gpu_ids(const struct gpv_pack_problem *p, const struct gpv_pack_result *r)
     return ids;
 }
 
+/* Orders one tenant's instances by replica, part, GPU and index. */
 static int
-tinst_cmp(const void *pa, const void *pb)
+tinst_cmp(const void *pa, const void *pb, const void *ctx)
 {
     const struct pl_tinst *a = pa, *b = pb;
+    const struct gpv_pack_inst *insts = ctx, *x = &insts[a->inst], *y = &insts[b->inst];
 
-    if (a->tenant != b->tenant)
-        return a->tenant < b->tenant ? -1 : 1;
-    if (a->replica != b->replica)
-        return a->replica < b->replica ? -1 : 1;
-    if (a->part != b->part)
-        return a->part < b->part ? -1 : 1;
+    if (x->replica != y->replica)
+        return x->replica < y->replica ? -1 : 1;
+    if (x->part != y->part)
+        return x->part < y->part ? -1 : 1;
     if (a->gpu != b->gpu)
         return a->gpu < b->gpu ? -1 : 1;
     return a->inst < b->inst ? -1 : (a->inst > b->inst);
@@ -72,20 +72,20 @@ tinst_cmp(const void *pa, const void *pb)
 
 /* Sorts one tenant's n entries by tinst_cmp: a tenant has few, already nearly in order. */
 static void
-tinst_sort_small(struct pl_tinst *v, size_t n)
+tinst_sort_small(struct pl_tinst *v, size_t n, const struct gpv_pack_inst *insts)
 {
     size_t i, j;
 
     if (n < 2)
         return;
     if (n > 32) {
-        qsort(v, n, sizeof(*v), tinst_cmp);
+        gpv_sort_stable(v, n, sizeof(*v), tinst_cmp, insts);
         return;
     }
     for (i = 1; i < n; i++) {
         struct pl_tinst x = v[i];
 
-        for (j = i; j > 0 && tinst_cmp(&v[j - 1], &x) > 0; j--)
+        for (j = i; j > 0 && tinst_cmp(&v[j - 1], &x, insts) > 0; j--)
             v[j] = v[j - 1];
         v[j] = x;
     }
@@ -96,9 +96,9 @@ pl_index_build(struct pl_index *ix, const struct gpv_plan_src *src)
 {
     const struct gpv_pack_result *r = &src->run->result;
     size_t nt = src->job->file->ntenants, g, i, t, k = 0, ng = 0;
-    size_t *last = xcalloc(r->ngpus + 1, sizeof(size_t));
-    size_t *at;
+    uint32_t *last, *at;
 
+    GPV_ASSERT(r->ninsts < UINT32_MAX && nt < UINT32_MAX);
     memset(ix, 0, sizeof(*ix));
     ix->nids = r->ngpus;
     ix->ids = gpu_ids(&src->run->problem, r);
@@ -106,52 +106,51 @@ pl_index_build(struct pl_index *ix, const struct gpv_plan_src *src)
     ix->ti = xcalloc(r->ninsts + 1, sizeof(*ix->ti));
     /* Instances by tenant, replica and part: each tenant's GPUs in replica order. A counting
      * sort by tenant (a tenant's instances are few), then each tenant's own sorted: the order
-     * of one qsort by tinst_cmp, which is total, without its n log n. at[t + 1] counts tenant
-     * t's instances, then at[t] is where the next one goes (past nt: one bucket, sorted). */
-    ix->tfirst = xcalloc(nt + 1, sizeof(size_t));
-    at = xcalloc(nt + 2, sizeof(size_t));
+     * of one sort by tenant and tinst_cmp, which is total, without its n log n. at[t + 1]
+     * counts tenant t's instances, then at[t] is where the next one goes (past nt: one
+     * bucket, sorted). */
+    ix->tfirst = xcalloc(nt + 1, sizeof(*ix->tfirst));
+    at = xcalloc(nt + 2, sizeof(*at));
     for (g = 0; g < r->ngpus; g++)
-        for (i = 0; i < r->gpus[g].ninsts; i++) {
-            int d = r->insts[r->gpus[g].first + i].demand;
+        for (i = r->gpus[g].first; i < r->gpus[g].first + r->gpus[g].ninsts; i++) {
+            int d = r->insts[i].demand;
 
             at[(d >= 0 && (size_t)d < nt ? (size_t)d : nt) + 1]++;
         }
     for (t = 0; t <= nt; t++)
         at[t + 1] += at[t];
     for (g = 0; g < r->ngpus; g++) {
-        for (i = 0; i < r->gpus[g].ninsts; i++) {
-            const struct gpv_pack_inst *x = &r->insts[r->gpus[g].first + i];
-            size_t b = x->demand >= 0 && (size_t)x->demand < nt ? (size_t)x->demand : nt;
+        for (i = r->gpus[g].first; i < r->gpus[g].first + r->gpus[g].ninsts; i++) {
+            int d = r->insts[i].demand;
+            size_t b = d >= 0 && (size_t)d < nt ? (size_t)d : nt;
 
             k = at[b]++;
-            ix->ti[k].tenant = x->demand;
-            ix->ti[k].replica = x->replica;
-            ix->ti[k].part = x->part;
-            ix->ti[k].gpu = g;
-            ix->ti[k].inst = r->gpus[g].first + i;
+            ix->ti[k].inst = (uint32_t)i;
+            ix->ti[k].gpu = (uint32_t)g;
         }
     }
     /* at[b] is now the end of bucket b: the start of bucket b + 1. */
     for (t = 0; t <= nt; t++)
-        tinst_sort_small(ix->ti + (t ? at[t - 1] : 0), at[t] - (t ? at[t - 1] : 0));
-    k = at[nt];
-    free(at);
-    ix->gfirst = xcalloc(nt + 1, sizeof(size_t));
-    ix->tgpus = xcalloc(k + 1, sizeof(size_t));
+        tinst_sort_small(ix->ti + (t ? at[t - 1] : 0), at[t] - (t ? at[t - 1] : 0), r->insts);
+    /* Tenant t's entries end at at[t]; what follows at[nt - 1] names no tenant. */
+    last = xcalloc(r->ngpus + 1, sizeof(*last));
+    ix->gfirst = xcalloc(nt + 1, sizeof(*ix->gfirst));
+    ix->tgpus = xcalloc((nt ? at[nt - 1] : 0) + 1, sizeof(*ix->tgpus));
     for (t = 0, i = 0; t < nt; t++) {
-        ix->tfirst[t] = i;
-        ix->gfirst[t] = ng;
-        for (; i < k && ix->ti[i].tenant == (int)t; i++) {
+        ix->tfirst[t] = (uint32_t)i;
+        ix->gfirst[t] = (uint32_t)ng;
+        for (; i < at[t]; i++) {
             /* last[] holds t + 1 for the GPUs tenant t was already seen on. */
             if (last[ix->ti[i].gpu] != t + 1) {
-                last[ix->ti[i].gpu] = t + 1;
+                last[ix->ti[i].gpu] = (uint32_t)(t + 1);
                 ix->tgpus[ng++] = ix->ti[i].gpu;
             }
         }
         ix->placed += r->choice[t] >= 0;
     }
-    ix->tfirst[nt] = i;
-    ix->gfirst[nt] = ng;
+    ix->tfirst[nt] = (uint32_t)i;
+    ix->gfirst[nt] = (uint32_t)ng;
+    free(at);
     free(last);
 }
 

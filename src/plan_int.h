@@ -11,12 +11,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-/* An instance of the result, located: its tenant's replica and part, its GPU, its index. */
+/*
+ * An instance of the result, located: its index and its GPU's (both below PACK_MAX_INSTANCES,
+ * so 32 bits each: at a million tenants the index holds 3 million of these).
+ */
 struct pl_tinst {
-    int tenant, replica, part;
-    size_t gpu;  /* index into the result's GPUs */
-    size_t inst; /* index into the result's instances */
+    uint32_t inst; /* index into the result's instances */
+    uint32_t gpu;  /* index into the result's GPUs */
 };
 
 /* Lookups every writer needs, made once per document. */
@@ -24,9 +27,9 @@ struct pl_index {
     size_t nids;         /* GPUs of the result */
     char **ids;          /* per GPU: "h100-80gb-3", numbered per model */
     struct pl_tinst *ti; /* every instance, by tenant, replica, part, GPU, index */
-    size_t *tfirst;      /* per tenant t: its instances are ti[tfirst[t] .. tfirst[t + 1]) */
-    size_t *tgpus;       /* the GPUs each tenant is on, once each, in replica order: */
-    size_t *gfirst;      /* tenant t's are tgpus[gfirst[t] .. gfirst[t + 1]) */
+    uint32_t *tfirst;    /* per tenant t: its instances are ti[tfirst[t] .. tfirst[t + 1]) */
+    uint32_t *tgpus;     /* the GPUs each tenant is on, once each, in replica order: */
+    uint32_t *gfirst;    /* tenant t's are tgpus[gfirst[t] .. gfirst[t + 1]) */
     size_t placed;       /* tenants placed */
 };
 
