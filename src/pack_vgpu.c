@@ -78,21 +78,31 @@ pk_vgpu_emit_bins(struct pk_ctx *c, struct pk_sol *s, int model, bool mixed, con
 {
     const struct gpv_gpu *gpu = c->p->models[model].gpu;
     size_t *start = xcalloc((size_t)nbins + 2, sizeof(size_t));
-    size_t *fill = xcalloc((size_t)nbins + 1, sizeof(size_t));
-    struct vrec *by = xcalloc(r->n + 1, sizeof(*by));
+    struct vrec *by = NULL;
     struct gpv_vgpu_resident *res = NULL;
     size_t capres = 0, i;
+    bool in_order = !mixed;
     int b, used = 0;
 
-    for (i = 0; i < r->n; i++)
+    for (i = 0; i < r->n; i++) {
         start[r->v[i].bin + 1]++;
+        in_order = in_order && (i == 0 || r->v[i - 1].bin <= r->v[i].bin);
+    }
     for (b = 0; b < nbins; b++)
         start[b + 1] += start[b];
-    for (i = 0; i < r->n; i++)
-        by[start[r->v[i].bin] + fill[r->v[i].bin]++] = r->v[i];
+    if (!in_order) {
+        /* By bin, stably; equal-size pools mostly fill their bins in order and need no copy
+         * (a copy of every record of the pool, at the packer's peak of memory). */
+        size_t *fill = xcalloc((size_t)nbins + 1, sizeof(size_t));
+
+        by = xcalloc(r->n + 1, sizeof(*by));
+        for (i = 0; i < r->n; i++)
+            by[start[r->v[i].bin] + fill[r->v[i].bin]++] = r->v[i];
+        free(fill);
+    }
     for (b = 0; b < nbins; b++) {
         size_t n = start[b + 1] - start[b], j, k;
-        struct vrec *v = by + start[b];
+        struct vrec *v = (by ? by : r->v) + start[b];
         struct gpv_vgpu_verdict vd;
         size_t g;
 
@@ -136,7 +146,6 @@ pk_vgpu_emit_bins(struct pk_ctx *c, struct pk_sol *s, int model, bool mixed, con
         }
     }
     free(start);
-    free(fill);
     free(by);
     free(res);
     return used;
