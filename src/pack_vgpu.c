@@ -51,6 +51,8 @@ vitems(struct pk_ctx *c, int model, bool mixed, const int *items, size_t n, stru
         out[i].fb = t->framebuffer_mib;
         out[i].fam = pk_vgpu_family(t);
         out[i].size = t->size_gb;
+        out[i].replicas = c->p->demands[items[i]].replicas;
+        out[i].spread = c->p->demands[items[i]].spread;
     }
 }
 
@@ -157,19 +159,18 @@ static int
 equal_cmp(const void *pa, const void *pb, const void *ctx)
 {
     const struct vitem *a = pa, *b = pb;
-    const struct pk_ctx *c = ctx;
-    const struct gpv_pack_demand *da = &c->p->demands[a->demand], *db = &c->p->demands[b->demand];
 
+    (void)ctx;
     if (a->fb != b->fb)
         return a->fb > b->fb ? -1 : 1;
     if (a->fam != b->fam)
         return a->fam < b->fam ? -1 : 1;
     if (a->limit != b->limit)
         return a->limit < b->limit ? -1 : 1;
-    if (da->spread != db->spread)
-        return da->spread ? -1 : 1;
-    if (da->spread && da->replicas != db->replicas)
-        return da->replicas > db->replicas ? -1 : 1;
+    if (a->spread != b->spread)
+        return a->spread ? -1 : 1;
+    if (a->spread && a->replicas != b->replicas)
+        return a->replicas > b->replicas ? -1 : 1;
     return a->demand < b->demand ? -1 : (a->demand > b->demand);
 }
 
