@@ -431,6 +431,8 @@ fit_fleet(struct pk_ctx *c, int *asg)
 static void
 evaluate(struct pk_ctx *c, const int *asg, bool fleet, struct eval *out)
 {
+    long cut = c->cut;
+
     memset(out, 0, sizeof(*out));
     out->asg = xcalloc(c->p->ndemands + 1, sizeof(int));
     memcpy(out->asg, asg, c->p->ndemands * sizeof(int));
@@ -438,6 +440,7 @@ evaluate(struct pk_ctx *c, const int *asg, bool fleet, struct eval *out)
         fit_fleet(c, out->asg);
     pk_pack_all(c, out->asg, NULL, &out->sol);
     score(out, c->p);
+    out->cut = c->cut != cut;
 }
 
 /* Packs asg and keeps it in *best when it scores better. Returns whether it did. */
@@ -801,8 +804,11 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
      * is dropped first, so that two whole plans are never held at once (at a million tenants
      * each is about 130 MB); in that rare case it is packed again from best's assignment, which
      * already keeps to the fleet, with the budget that made it: the same plan.
+     * The budget only stops searches (pk_mig_bb_cover), so without a fleet a plan none of whose
+     * searches stopped is the plan the full budget gives: it is not packed again. (With a
+     * fleet, fit_fleet's moves may differ under the larger budget.)
      */
-    if (p->strategy == GPV_PACK_OPTIMAL) {
+    if (p->strategy == GPV_PACK_OPTIMAL && (fleet || best.cut)) {
         pk_sol_release(&best.sol);
         c.bb_nodes = PACK_BB_NODES;
         evaluate(&c, best.asg, fleet, &trial);
