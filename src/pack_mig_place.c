@@ -119,15 +119,21 @@ lkey_cmp(const void *pa, const void *pb)
     return a->slot < b->slot ? -1 : (a->slot > b->slot);
 }
 
+/* Slots of one class on one GPU, at most: a layout's instances. */
+#define MAT_MAX_COUNT GPV_MIG_MAX_INSTANCES
+
 /*
  * Lists slots [from, ns) in their classes: slots of the profile asked first, then upgraded
  * ones; within each, GPUs with the most slots of the class first, so that tenants asking for
- * the same profile share GPUs and any excess is left on the mixed layouts.
+ * the same profile share GPUs and any excess is left on the mixed layouts. Many slots (the
+ * pool's covering GPUs at once) are ordered by a counting sort on (class, upgraded, count),
+ * slots visited in index order, which is GPU order: lkey_cmp's order without its n log n.
  */
 static void
 mat_list(struct mat *mt, size_t from)
 {
     size_t n = mt->ns - from, i, a, b, nk = 0;
+    size_t nb = (size_t)mt->m->nd * 2 * (MAT_MAX_COUNT + 1);
     struct lkey *keys = xcalloc(n + 1, sizeof(*keys));
 
     for (a = from; a < mt->ns; a = b) {
@@ -151,9 +157,29 @@ mat_list(struct mat *mt, size_t from)
             nk++;
         }
     }
-    qsort(keys, nk, sizeof(*keys), lkey_cmp);
-    for (i = 0; i < nk; i++)
-        list_push(mt, keys[i].k, keys[i].slot);
+    if (nk < 4 * nb) {
+        qsort(keys, nk, sizeof(*keys), lkey_cmp);
+        for (i = 0; i < nk; i++)
+            list_push(mt, keys[i].k, keys[i].slot);
+    } else {
+        size_t *at = xcalloc(nb + 1, sizeof(size_t));
+        int *slot = xcalloc(nk + 1, sizeof(int));
+
+        for (i = 0; i < nk; i++) {
+            GPV_ASSERT(keys[i].count >= 1 && keys[i].count <= MAT_MAX_COUNT);
+            keys[i].count = ((keys[i].k * 2 + keys[i].upgraded) * (MAT_MAX_COUNT + 1)) +
+                            (MAT_MAX_COUNT - keys[i].count); /* its bucket, from here on */
+            at[keys[i].count + 1]++;
+        }
+        for (i = 0; i < nb; i++)
+            at[i + 1] += at[i];
+        for (i = 0; i < nk; i++)
+            slot[at[keys[i].count]++] = keys[i].slot;
+        for (i = 0; i < nk; i++)
+            list_push(mt, mt->s[slot[i]].k, slot[i]);
+        free(at);
+        free(slot);
+    }
     free(keys);
 }
 
