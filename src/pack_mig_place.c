@@ -21,6 +21,17 @@ struct mslot {
     int start;
     int k; /* class served, -1: unused slot */
     int demand, replica;
+    int vgpu_type; /* the demand's option's (MIG-backed vGPU), set with demand */
+    bool upgraded; /* q is larger than the option's profile, set with demand */
+};
+
+/* A demand of the pool as placing it reads it: read once, in the items' order. */
+struct mdem {
+    uint64_t key;  /* the placement order (spread_first_order) */
+    int k;         /* its class */
+    int replicas;  /* the demand's */
+    int profile;   /* its option's MIG profile */
+    int vgpu_type; /* its option's vGPU type, or -1 */
 };
 
 struct mat {
@@ -72,6 +83,8 @@ mat_add_gpus(struct mat *mt, int j, int copies)
             sl->k = -1;
             sl->demand = -1;
             sl->replica = 0;
+            sl->vgpu_type = -1;
+            sl->upgraded = false;
             /* Serve the own class first, then smaller ones. */
             if (m->cls[q] >= 0 && left[q * m->nd + m->cls[q]] > 0) {
                 sl->k = m->cls[q];
@@ -199,20 +212,22 @@ best_pattern_for(const struct pk_mpool *m, int k)
     return best;
 }
 
-/* Gives one replica of demand d the slot si. */
+/* Gives one replica of demand md (index d) the slot si. */
 static void
-mat_take(struct mat *mt, int si, int d, int replica)
+mat_take(struct mat *mt, int si, int d, const struct mdem *md, int replica)
 {
     mt->s[si].demand = d;
     mt->s[si].replica = replica;
+    mt->s[si].vgpu_type = md->vgpu_type;
+    mt->s[si].upgraded = mt->s[si].q != md->profile;
     mt->mark[mt->s[si].gpu] = d + 1;
 }
 
-/* Places the spread demand d (class k): its replicas on distinct GPUs. */
+/* Places the spread demand md (index d, class k): its replicas on distinct GPUs. */
 static void
-mat_spread(struct mat *mt, int d, int k, size_t *cursor)
+mat_spread(struct mat *mt, int d, const struct mdem *md, int k, size_t *cursor)
 {
-    int reps = mt->c->p->demands[d].replicas, got = 0;
+    int reps = md->replicas, got = 0;
     size_t scanned = 0, len = mt->nlist[k];
 
     while (got < reps && scanned < len) {
@@ -221,7 +236,7 @@ mat_spread(struct mat *mt, int d, int k, size_t *cursor)
         scanned++;
         if (mt->s[si].demand >= 0 || mt->mark[mt->s[si].gpu] == d + 1)
             continue;
-        mat_take(mt, si, d, got++);
+        mat_take(mt, si, d, md, got++);
     }
     if (len)
         *cursor = (*cursor + scanned) % len;
@@ -232,18 +247,18 @@ mat_spread(struct mat *mt, int d, int k, size_t *cursor)
         mat_list(mt, from);
         for (i = from; i < mt->ns; i++) {
             if (mt->s[i].k == k && mt->s[i].demand < 0) {
-                mat_take(mt, (int)i, d, got++);
+                mat_take(mt, (int)i, d, md, got++);
                 break;
             }
         }
     }
 }
 
-/* Places the packed demand d (class k) in the next free slots. */
+/* Places the packed demand md (index d, class k) in the next free slots. */
 static void
-mat_packed(struct mat *mt, int d, int k, size_t *pos)
+mat_packed(struct mat *mt, int d, const struct mdem *md, int k, size_t *pos)
 {
-    int reps = mt->c->p->demands[d].replicas, got = 0;
+    int reps = md->replicas, got = 0;
 
     while (got < reps) {
         int si;
@@ -257,44 +272,64 @@ mat_packed(struct mat *mt, int d, int k, size_t *pos)
         si = mt->list[k][(*pos)++];
         if (mt->s[si].demand >= 0)
             continue;
-        mat_take(mt, si, d, got++);
+        mat_take(mt, si, d, md, got++);
     }
 }
 
 static int
-u64_cmp(const void *pa, const void *pb)
+mdem_cmp(const void *pa, const void *pb)
 {
-    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    uint64_t a = ((const struct mdem *)pa)->key, b = ((const struct mdem *)pb)->key;
 
     return a < b ? -1 : (a > b);
 }
 
 /*
- * Orders the n demands of items into order: spread demands first, those with more replicas
- * first, then by demand index. Each demand's key is computed once (its spread and replicas are
- * a cache miss each at a million tenants: comparing them in the sort cost more than the sort).
- * Key: bit 63 set for demands not spread, bits 32-62 INT32_MAX - replicas for spread ones, the
- * index below; keys are distinct, so any sort gives the one order.
+ * The n demands of items in placement order, into v: spread demands first, those with more
+ * replicas first, then by demand index. What placing reads of each demand and its option is
+ * read here once, in the items' order (reading it in placement order, or per slot, missed the
+ * cache: at a million tenants those reads cost more than the rest of placing). Key: bit 63
+ * set for demands not spread, bits 32-62 INT32_MAX - replicas for spread ones, the index
+ * below; keys are distinct, so any sort gives the one order. Items in index order (as the
+ * packer makes them) need only the spread demands sorted: the others stay in their order.
  */
 static void
-spread_first_order(int *order, const struct pk_ctx *c, const int *items, size_t n)
+spread_first_order(struct mdem *out, const struct pk_ctx *c, const struct pk_mpool *m,
+                   const int *items, size_t n)
 {
-    uint64_t *key = xcalloc(n + 1, sizeof(*key));
-    size_t i;
+    struct mdem *v = xcalloc(n + 1, sizeof(*v));
+    size_t i, a = 0, b, nspread = 0;
+    bool ascending = true;
 
     for (i = 0; i < n; i++) {
         const struct gpv_pack_demand *dm = &c->p->demands[items[i]];
+        const struct gpv_pack_option *o = pk_opt(c, items[i]);
 
-        key[i] = (uint32_t)items[i];
+        v[i].key = (uint32_t)items[i];
         if (dm->spread)
-            key[i] |= (uint64_t)(INT32_MAX - dm->replicas) << 32;
+            v[i].key |= (uint64_t)(INT32_MAX - dm->replicas) << 32;
         else
-            key[i] |= (uint64_t)1 << 63;
+            v[i].key |= (uint64_t)1 << 63;
+        v[i].k = m->cls[o->profile];
+        v[i].replicas = dm->replicas;
+        v[i].profile = o->profile;
+        v[i].vgpu_type = o->vgpu_type;
+        nspread += dm->spread;
+        ascending = ascending && (i == 0 || items[i - 1] < items[i]);
     }
-    qsort(key, n, sizeof(*key), u64_cmp);
-    for (i = 0; i < n; i++)
-        order[i] = (int)(uint32_t)key[i];
-    free(key);
+    if (!ascending) {
+        memcpy(out, v, n * sizeof(*v));
+        qsort(out, n, sizeof(*out), mdem_cmp);
+    } else {
+        for (i = 0, b = nspread; i < n; i++) {
+            if (v[i].key >> 63)
+                out[b++] = v[i];
+            else
+                out[a++] = v[i];
+        }
+        qsort(out, nspread, sizeof(*out), mdem_cmp);
+    }
+    free(v);
 }
 
 /* Turns a cover into GPUs and instances in s, assigning every replica. Returns GPUs used. */
@@ -304,7 +339,7 @@ pk_mig_materialise(struct pk_ctx *c, struct pk_sol *s, const struct pk_mpool *m,
                    size_t n)
 {
     struct mat mt;
-    int *order = xcalloc(n + 1, sizeof(int));
+    struct mdem *order = xcalloc(n + 1, sizeof(*order));
     size_t *cursor = xcalloc((size_t)m->nd, sizeof(size_t));
     size_t *pos = xcalloc((size_t)m->nd, sizeof(size_t));
     size_t i, first;
@@ -319,14 +354,16 @@ pk_mig_materialise(struct pk_ctx *c, struct pk_sol *s, const struct pk_mpool *m,
     for (j = 0; j < cv->n; j++)
         mat_add_gpus(&mt, cv->pat[j], cv->copies[j]);
     mat_list(&mt, 0);
-    spread_first_order(order, c, items, n);
+    spread_first_order(order, c, m, items, n);
     for (i = 0; i < n; i++) {
-        int d = order[i], k = m->cls[pk_opt(c, d)->profile];
+        const struct mdem *md = &order[i];
+        int d = (int)(uint32_t)md->key, k = md->k;
 
-        if (c->p->demands[d].spread && c->p->demands[d].replicas > 1)
-            mat_spread(&mt, d, k, &cursor[k]);
+        /* Not spread: bit 63 of the key. */
+        if (!(md->key >> 63) && md->replicas > 1)
+            mat_spread(&mt, d, md, k, &cursor[k]);
         else
-            mat_packed(&mt, d, k, &pos[k]);
+            mat_packed(&mt, d, md, k, &pos[k]);
     }
     /* Emit the GPUs that serve someone; slots are in start order within a GPU. */
     first = 0;
@@ -343,20 +380,18 @@ pk_mig_materialise(struct pk_ctx *c, struct pk_sol *s, const struct pk_mpool *m,
             used++;
             for (t = first; t < e; t++) {
                 const struct mslot *sl = &mt.s[t];
-                const struct gpv_pack_option *o;
                 struct gpv_pack_inst in;
 
                 if (sl->demand < 0)
                     continue;
-                o = pk_opt(c, sl->demand);
                 memset(&in, 0, sizeof(in));
                 in.demand = sl->demand;
                 in.replica = sl->replica;
                 in.profile = sl->q;
-                in.vgpu_type = kind == GPV_PACK_MIG_VGPU ? o->vgpu_type : -1;
+                in.vgpu_type = kind == GPV_PACK_MIG_VGPU ? sl->vgpu_type : -1;
                 in.start = sl->start;
                 in.size = m->gpu->mig->profiles[sl->q].size;
-                in.upgraded = sl->q != o->profile;
+                in.upgraded = sl->upgraded;
                 pk_sol_inst(s, &in);
             }
         }
