@@ -18,38 +18,60 @@
 
 /* ---- what every format says (plan_int.h) ------------------------------------------------- */
 
-/* "h100-80gb-3": models numbered per GPU id across entries, in plan order. */
+/* The decimal digits of k. */
+static size_t
+digits(unsigned k)
+{
+    size_t n = 1;
+
+    while (k >= 10) {
+        k /= 10;
+        n++;
+    }
+    return n;
+}
+
+/*
+ * "h100-80gb-3": models numbered per GPU id across entries, in plan order, all in one block
+ * (*buf; the ids point into it): one allocation, not one per GPU.
+ */
 static char **
-gpu_ids(const struct gpv_pack_problem *p, const struct gpv_pack_result *r)
+gpu_ids(char **buf, const struct gpv_pack_problem *p, const struct gpv_pack_result *r)
 {
     char **ids = xcalloc(r->ngpus + 1, sizeof(char *));
     int *next = xcalloc(p->nmodels + 1, sizeof(int));
-    size_t g, m;
+    size_t *first = xcalloc(p->nmodels + 1, sizeof(size_t)); /* the entry its counter is in */
+    size_t g, m, total = 1;
+    char *q;
 
+    for (m = 0; m < p->nmodels; m++) {
+        /* The counter lives with the first entry of the same model. */
+        for (first[m] = 0; first[m] < m && p->models[first[m]].gpu != p->models[m].gpu; first[m]++)
+            ;
+    }
     for (g = 0; g < r->ngpus; g++) {
         const struct gpv_gpu *gpu = p->models[r->gpus[g].model].gpu;
 
-        /* The counter lives with the first entry of the same model. */
-        for (m = 0; m < p->nmodels && p->models[m].gpu != gpu; m++)
-            ;
-        {
-            /* "%s-%d" by hand: one per GPU */
-            char num[16], *q = num + sizeof(num);
-            unsigned k = (unsigned)++next[m];
-            size_t idlen = strlen(gpu->id), nlen;
-
-            do {
-                *--q = (char)('0' + k % 10);
-                k /= 10;
-            } while (k);
-            nlen = (size_t)(num + sizeof(num) - q);
-            ids[g] = xmalloc(idlen + 1 + nlen + 1);
-            memcpy(ids[g], gpu->id, idlen);
-            ids[g][idlen] = '-';
-            memcpy(ids[g] + idlen + 1, q, nlen);
-            ids[g][idlen + 1 + nlen] = '\0';
-        }
+        m = first[r->gpus[g].model];
+        total += strlen(gpu->id) + 1 + digits((unsigned)++next[m]) + 1;
     }
+    memset(next, 0, (p->nmodels + 1) * sizeof(int));
+    *buf = q = xmalloc(total);
+    for (g = 0; g < r->ngpus; g++) {
+        const struct gpv_gpu *gpu = p->models[r->gpus[g].model].gpu;
+        unsigned k = (unsigned)++next[first[r->gpus[g].model]];
+        size_t idlen = strlen(gpu->id), nlen = digits(k), j;
+
+        /* "%s-%d" by hand: one per GPU */
+        ids[g] = q;
+        memcpy(q, gpu->id, idlen);
+        q[idlen] = '-';
+        for (j = nlen; j > 0; j--, k /= 10)
+            q[idlen + j] = (char)('0' + k % 10);
+        q[idlen + 1 + nlen] = '\0';
+        q += idlen + 1 + nlen + 1;
+    }
+    free(first);
     free(next);
     return ids;
 }
@@ -101,8 +123,8 @@ pl_index_build(struct pl_index *ix, const struct gpv_plan_src *src)
     GPV_ASSERT(r->ninsts < UINT32_MAX && nt < UINT32_MAX);
     memset(ix, 0, sizeof(*ix));
     ix->nids = r->ngpus;
-    ix->ids = gpu_ids(&src->run->problem, r);
-    pl_nodes_ids(ix->ids, src);
+    ix->ids = gpu_ids(&ix->idbuf, &src->run->problem, r);
+    ix->ids_owned = pl_nodes_ids(ix->ids, ix->nids, src);
     ix->ti = xcalloc(r->ninsts + 1, sizeof(*ix->ti));
     /* Instances by tenant, replica and part: each tenant's GPUs in replica order. A counting
      * sort by tenant (a tenant's instances are few), then each tenant's own sorted: the order
@@ -159,9 +181,12 @@ pl_index_release(struct pl_index *ix)
 {
     size_t i;
 
-    for (i = 0; ix->ids && i < ix->nids; i++)
-        free(ix->ids[i]);
+    for (i = 0; ix->ids_owned && i < ix->nids; i++)
+        if (ix->ids_owned[i])
+            free(ix->ids[i]);
+    free(ix->ids_owned);
     free(ix->ids);
+    free(ix->idbuf);
     free(ix->ti);
     free(ix->tfirst);
     free(ix->tgpus);
