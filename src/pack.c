@@ -804,11 +804,12 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
      * is dropped first, so that two whole plans are never held at once (at a million tenants
      * each is about 130 MB); in that rare case it is packed again from best's assignment, which
      * already keeps to the fleet, with the budget that made it: the same plan.
-     * The budget only stops searches (pk_mig_bb_cover), so without a fleet a plan none of whose
-     * searches stopped is the plan the full budget gives: it is not packed again. (With a
-     * fleet, fit_fleet's moves may differ under the larger budget.)
+     * The budget only stops searches (pk_mig_bb_cover), so a plan none of whose searches
+     * stopped (in fit_fleet's packings too) is the plan the full budget gives: it is not packed
+     * again. With a fleet, best's assignment already keeps to it, each model packed apart
+     * within its limit; packing it again would find nothing over and move nothing.
      */
-    if (p->strategy == GPV_PACK_OPTIMAL && (fleet || best.cut)) {
+    if (p->strategy == GPV_PACK_OPTIMAL && best.cut) {
         pk_sol_release(&best.sol);
         c.bb_nodes = PACK_BB_NODES;
         evaluate(&c, best.asg, fleet, &trial);
