@@ -436,6 +436,8 @@ fit_fleet(struct pk_ctx *c, int *asg)
 static void
 evaluate(struct pk_ctx *c, const int *asg, bool fleet, struct eval *out)
 {
+    long cut = c->cut;
+
     memset(out, 0, sizeof(*out));
     out->asg = xcalloc(c->p->ndemands + 1, sizeof(int));
     memcpy(out->asg, asg, c->p->ndemands * sizeof(int));
@@ -443,6 +445,7 @@ evaluate(struct pk_ctx *c, const int *asg, bool fleet, struct eval *out)
         fit_fleet(c, out->asg);
     pk_pack_all(c, out->asg, NULL, &out->sol);
     score(out, c->p);
+    out->cut = c->cut != cut;
 }
 
 /* Packs asg and keeps it in *best when it scores better. Returns whether it did. */
@@ -801,8 +804,19 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
     }
     if (p->strategy == GPV_PACK_OPTIMAL && p->ndemands <= PACK_LOCAL_SEARCH_MAX)
         local_search(&c, feasible, foff, fleet, &best);
-    /* The final plan, with the full search budget (first fit has no search). */
-    if (p->strategy == GPV_PACK_OPTIMAL) {
+    /*
+     * The final plan, with the full search budget (first fit has no search). It replaces best
+     * unless best scores strictly better, which the larger budget makes rare. best's solution
+     * is dropped first, so that two whole plans are never held at once (at a million tenants
+     * each is about 130 MB); in that rare case it is packed again from best's assignment, which
+     * already keeps to the fleet, with the budget that made it: the same plan.
+     * The budget only stops searches (pk_mig_bb_cover), so a plan none of whose searches
+     * stopped (in fit_fleet's packings too) is the plan the full budget gives: it is not packed
+     * again. With a fleet, best's assignment already keeps to it, each model packed apart
+     * within its limit; packing it again would find nothing over and move nothing.
+     */
+    if (p->strategy == GPV_PACK_OPTIMAL && best.cut) {
+        pk_sol_release(&best.sol);
         c.bb_nodes = PACK_BB_NODES;
         evaluate(&c, best.asg, fleet, &trial);
         if (!better(&best, &trial)) {
@@ -811,6 +825,8 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
             budget = c.bb_nodes;
         } else {
             eval_release(&trial);
+            c.bb_nodes = PACK_BB_NODES_TRIAL;
+            pk_pack_all(&c, best.asg, NULL, &best.sol);
         }
     }
     {

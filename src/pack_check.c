@@ -9,6 +9,7 @@
 #include "gpuvplan/util.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,9 @@ check_option(const struct gpv_pack_problem *p, size_t d, size_t i, struct gpv_er
         return gpv_error_set(err, GPV_EINPUT, NULL, 0, 0, "demand %zu option %zu: no model %d", d,
                              i, o->model);
     gpu = p->models[o->model].gpu;
+    if (o->gpus > INT16_MAX) /* an instance's part is 16 bits */
+        return gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
+                             "demand %zu option %zu: %d GPUs per replica", d, i, o->gpus);
     switch (o->kind) {
     case GPV_PACK_MIG:
     case GPV_PACK_MIG_VGPU:

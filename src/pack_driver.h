@@ -22,6 +22,7 @@ struct eval {
     double cost; /* per hour when costs are known, else GPUs */
     int gpus;
     long ranks;
+    bool cut; /* a search of its packing stopped at the node budget (pk_ctx.cut) */
 };
 
 /* Fills *why (when not NULL) with code, option, model and numbers; text stays NULL. */

@@ -30,6 +30,7 @@ struct pk_ctx {
     struct pk_mig_cache *mig; /* per model entry */
     long bb_nodes;            /* node budget of one branch-and-bound run */
     long nodes;               /* nodes spent so far */
+    long cut;                 /* searches stopped by bb_nodes so far (pk_mig_bb_cover) */
     long long instances;      /* instances of one whole plan, at most */
     long long trial_work;     /* instances whole-plan trials may still build (PACK_TRIAL_WORK) */
 };

@@ -212,6 +212,7 @@ pk_mig_bb_cover(struct pk_ctx *c, const struct pk_mpool *m, const int *r, int in
     memcpy(b.r, r, (size_t)m->nd * sizeof(int));
     bb_rec(&b, 0, -1, 0);
     c->nodes += b.nodes;
+    c->cut += b.aborted;
     *proven = !b.aborted;
     if (b.nbest < incumbent) {
         memset(out, 0, sizeof(*out));

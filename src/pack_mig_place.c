@@ -9,6 +9,7 @@
 
 #include "gpuvplan/util.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,17 @@ struct mslot {
     int start;
     int k; /* class served, -1: unused slot */
     int demand, replica;
+    int vgpu_type; /* the demand's option's (MIG-backed vGPU), set with demand */
+    bool upgraded; /* q is larger than the option's profile, set with demand */
+};
+
+/* A demand of the pool as placing it reads it: read once, in the items' order. */
+struct mdem {
+    uint64_t key;  /* the placement order (spread_first_order) */
+    int k;         /* its class */
+    int replicas;  /* the demand's */
+    int profile;   /* its option's MIG profile */
+    int vgpu_type; /* its option's vGPU type, or -1 */
 };
 
 struct mat {
@@ -71,6 +83,8 @@ mat_add_gpus(struct mat *mt, int j, int copies)
             sl->k = -1;
             sl->demand = -1;
             sl->replica = 0;
+            sl->vgpu_type = -1;
+            sl->upgraded = false;
             /* Serve the own class first, then smaller ones. */
             if (m->cls[q] >= 0 && left[q * m->nd + m->cls[q]] > 0) {
                 sl->k = m->cls[q];
@@ -118,15 +132,21 @@ lkey_cmp(const void *pa, const void *pb)
     return a->slot < b->slot ? -1 : (a->slot > b->slot);
 }
 
+/* Slots of one class on one GPU, at most: a layout's instances. */
+#define MAT_MAX_COUNT GPV_MIG_MAX_INSTANCES
+
 /*
  * Lists slots [from, ns) in their classes: slots of the profile asked first, then upgraded
  * ones; within each, GPUs with the most slots of the class first, so that tenants asking for
- * the same profile share GPUs and any excess is left on the mixed layouts.
+ * the same profile share GPUs and any excess is left on the mixed layouts. Many slots (the
+ * pool's covering GPUs at once) are ordered by a counting sort on (class, upgraded, count),
+ * slots visited in index order, which is GPU order: lkey_cmp's order without its n log n.
  */
 static void
 mat_list(struct mat *mt, size_t from)
 {
     size_t n = mt->ns - from, i, a, b, nk = 0;
+    size_t nb = (size_t)mt->m->nd * 2 * (MAT_MAX_COUNT + 1);
     struct lkey *keys = xcalloc(n + 1, sizeof(*keys));
 
     for (a = from; a < mt->ns; a = b) {
@@ -150,9 +170,29 @@ mat_list(struct mat *mt, size_t from)
             nk++;
         }
     }
-    qsort(keys, nk, sizeof(*keys), lkey_cmp);
-    for (i = 0; i < nk; i++)
-        list_push(mt, keys[i].k, keys[i].slot);
+    if (nk < 4 * nb) {
+        qsort(keys, nk, sizeof(*keys), lkey_cmp);
+        for (i = 0; i < nk; i++)
+            list_push(mt, keys[i].k, keys[i].slot);
+    } else {
+        size_t *at = xcalloc(nb + 1, sizeof(size_t));
+        int *slot = xcalloc(nk + 1, sizeof(int));
+
+        for (i = 0; i < nk; i++) {
+            GPV_ASSERT(keys[i].count >= 1 && keys[i].count <= MAT_MAX_COUNT);
+            keys[i].count = ((keys[i].k * 2 + keys[i].upgraded) * (MAT_MAX_COUNT + 1)) +
+                            (MAT_MAX_COUNT - keys[i].count); /* its bucket, from here on */
+            at[keys[i].count + 1]++;
+        }
+        for (i = 0; i < nb; i++)
+            at[i + 1] += at[i];
+        for (i = 0; i < nk; i++)
+            slot[at[keys[i].count]++] = keys[i].slot;
+        for (i = 0; i < nk; i++)
+            list_push(mt, mt->s[slot[i]].k, slot[i]);
+        free(at);
+        free(slot);
+    }
     free(keys);
 }
 
@@ -172,20 +212,22 @@ best_pattern_for(const struct pk_mpool *m, int k)
     return best;
 }
 
-/* Gives one replica of demand d the slot si. */
+/* Gives one replica of demand md (index d) the slot si. */
 static void
-mat_take(struct mat *mt, int si, int d, int replica)
+mat_take(struct mat *mt, int si, int d, const struct mdem *md, int replica)
 {
     mt->s[si].demand = d;
     mt->s[si].replica = replica;
+    mt->s[si].vgpu_type = md->vgpu_type;
+    mt->s[si].upgraded = mt->s[si].q != md->profile;
     mt->mark[mt->s[si].gpu] = d + 1;
 }
 
-/* Places the spread demand d (class k): its replicas on distinct GPUs. */
+/* Places the spread demand md (index d, class k): its replicas on distinct GPUs. */
 static void
-mat_spread(struct mat *mt, int d, int k, size_t *cursor)
+mat_spread(struct mat *mt, int d, const struct mdem *md, int k, size_t *cursor)
 {
-    int reps = mt->c->p->demands[d].replicas, got = 0;
+    int reps = md->replicas, got = 0;
     size_t scanned = 0, len = mt->nlist[k];
 
     while (got < reps && scanned < len) {
@@ -194,7 +236,7 @@ mat_spread(struct mat *mt, int d, int k, size_t *cursor)
         scanned++;
         if (mt->s[si].demand >= 0 || mt->mark[mt->s[si].gpu] == d + 1)
             continue;
-        mat_take(mt, si, d, got++);
+        mat_take(mt, si, d, md, got++);
     }
     if (len)
         *cursor = (*cursor + scanned) % len;
@@ -205,18 +247,18 @@ mat_spread(struct mat *mt, int d, int k, size_t *cursor)
         mat_list(mt, from);
         for (i = from; i < mt->ns; i++) {
             if (mt->s[i].k == k && mt->s[i].demand < 0) {
-                mat_take(mt, (int)i, d, got++);
+                mat_take(mt, (int)i, d, md, got++);
                 break;
             }
         }
     }
 }
 
-/* Places the packed demand d (class k) in the next free slots. */
+/* Places the packed demand md (index d, class k) in the next free slots. */
 static void
-mat_packed(struct mat *mt, int d, int k, size_t *pos)
+mat_packed(struct mat *mt, int d, const struct mdem *md, int k, size_t *pos)
 {
-    int reps = mt->c->p->demands[d].replicas, got = 0;
+    int reps = md->replicas, got = 0;
 
     while (got < reps) {
         int si;
@@ -230,22 +272,64 @@ mat_packed(struct mat *mt, int d, int k, size_t *pos)
         si = mt->list[k][(*pos)++];
         if (mt->s[si].demand >= 0)
             continue;
-        mat_take(mt, si, d, got++);
+        mat_take(mt, si, d, md, got++);
     }
 }
 
 static int
-spread_first_cmp(const void *pa, const void *pb, const void *ctx)
+mdem_cmp(const void *pa, const void *pb)
 {
-    const struct pk_ctx *c = ctx;
-    int a = *(const int *)pa, b = *(const int *)pb;
-    const struct gpv_pack_demand *da = &c->p->demands[a], *db = &c->p->demands[b];
+    uint64_t a = ((const struct mdem *)pa)->key, b = ((const struct mdem *)pb)->key;
 
-    if (da->spread != db->spread)
-        return da->spread ? -1 : 1;
-    if (da->spread && da->replicas != db->replicas)
-        return da->replicas > db->replicas ? -1 : 1;
     return a < b ? -1 : (a > b);
+}
+
+/*
+ * The n demands of items in placement order, into v: spread demands first, those with more
+ * replicas first, then by demand index. What placing reads of each demand and its option is
+ * read here once, in the items' order (reading it in placement order, or per slot, missed the
+ * cache: at a million tenants those reads cost more than the rest of placing). Key: bit 63
+ * set for demands not spread, bits 32-62 INT32_MAX - replicas for spread ones, the index
+ * below; keys are distinct, so any sort gives the one order. Items in index order (as the
+ * packer makes them) need only the spread demands sorted: the others stay in their order.
+ */
+static void
+spread_first_order(struct mdem *out, const struct pk_ctx *c, const struct pk_mpool *m,
+                   const int *items, size_t n)
+{
+    struct mdem *v = xcalloc(n + 1, sizeof(*v));
+    size_t i, a = 0, b, nspread = 0;
+    bool ascending = true;
+
+    for (i = 0; i < n; i++) {
+        const struct gpv_pack_demand *dm = &c->p->demands[items[i]];
+        const struct gpv_pack_option *o = pk_opt(c, items[i]);
+
+        v[i].key = (uint32_t)items[i];
+        if (dm->spread)
+            v[i].key |= (uint64_t)(INT32_MAX - dm->replicas) << 32;
+        else
+            v[i].key |= (uint64_t)1 << 63;
+        v[i].k = m->cls[o->profile];
+        v[i].replicas = dm->replicas;
+        v[i].profile = o->profile;
+        v[i].vgpu_type = o->vgpu_type;
+        nspread += dm->spread;
+        ascending = ascending && (i == 0 || items[i - 1] < items[i]);
+    }
+    if (!ascending) {
+        memcpy(out, v, n * sizeof(*v));
+        qsort(out, n, sizeof(*out), mdem_cmp);
+    } else {
+        for (i = 0, b = nspread; i < n; i++) {
+            if (v[i].key >> 63)
+                out[b++] = v[i];
+            else
+                out[a++] = v[i];
+        }
+        qsort(out, nspread, sizeof(*out), mdem_cmp);
+    }
+    free(v);
 }
 
 /* Turns a cover into GPUs and instances in s, assigning every replica. Returns GPUs used. */
@@ -255,7 +339,7 @@ pk_mig_materialise(struct pk_ctx *c, struct pk_sol *s, const struct pk_mpool *m,
                    size_t n)
 {
     struct mat mt;
-    int *order = xcalloc(n + 1, sizeof(int));
+    struct mdem *order = xcalloc(n + 1, sizeof(*order));
     size_t *cursor = xcalloc((size_t)m->nd, sizeof(size_t));
     size_t *pos = xcalloc((size_t)m->nd, sizeof(size_t));
     size_t i, first;
@@ -270,15 +354,16 @@ pk_mig_materialise(struct pk_ctx *c, struct pk_sol *s, const struct pk_mpool *m,
     for (j = 0; j < cv->n; j++)
         mat_add_gpus(&mt, cv->pat[j], cv->copies[j]);
     mat_list(&mt, 0);
-    memcpy(order, items, n * sizeof(int));
-    gpv_sort_stable(order, n, sizeof(*order), spread_first_cmp, c);
+    spread_first_order(order, c, m, items, n);
     for (i = 0; i < n; i++) {
-        int d = order[i], k = m->cls[pk_opt(c, d)->profile];
+        const struct mdem *md = &order[i];
+        int d = (int)(uint32_t)md->key, k = md->k;
 
-        if (c->p->demands[d].spread && c->p->demands[d].replicas > 1)
-            mat_spread(&mt, d, k, &cursor[k]);
+        /* Not spread: bit 63 of the key. */
+        if (!(md->key >> 63) && md->replicas > 1)
+            mat_spread(&mt, d, md, k, &cursor[k]);
         else
-            mat_packed(&mt, d, k, &pos[k]);
+            mat_packed(&mt, d, md, k, &pos[k]);
     }
     /* Emit the GPUs that serve someone; slots are in start order within a GPU. */
     first = 0;
@@ -295,20 +380,18 @@ pk_mig_materialise(struct pk_ctx *c, struct pk_sol *s, const struct pk_mpool *m,
             used++;
             for (t = first; t < e; t++) {
                 const struct mslot *sl = &mt.s[t];
-                const struct gpv_pack_option *o;
                 struct gpv_pack_inst in;
 
                 if (sl->demand < 0)
                     continue;
-                o = pk_opt(c, sl->demand);
                 memset(&in, 0, sizeof(in));
                 in.demand = sl->demand;
                 in.replica = sl->replica;
                 in.profile = sl->q;
-                in.vgpu_type = kind == GPV_PACK_MIG_VGPU ? o->vgpu_type : -1;
+                in.vgpu_type = kind == GPV_PACK_MIG_VGPU ? sl->vgpu_type : -1;
                 in.start = sl->start;
                 in.size = m->gpu->mig->profiles[sl->q].size;
-                in.upgraded = sl->q != o->profile;
+                in.upgraded = sl->upgraded;
                 pk_sol_inst(s, &in);
             }
         }

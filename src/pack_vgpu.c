@@ -51,6 +51,8 @@ vitems(struct pk_ctx *c, int model, bool mixed, const int *items, size_t n, stru
         out[i].fb = t->framebuffer_mib;
         out[i].fam = pk_vgpu_family(t);
         out[i].size = t->size_gb;
+        out[i].replicas = c->p->demands[items[i]].replicas;
+        out[i].spread = c->p->demands[items[i]].spread;
     }
 }
 
@@ -78,21 +80,31 @@ pk_vgpu_emit_bins(struct pk_ctx *c, struct pk_sol *s, int model, bool mixed, con
 {
     const struct gpv_gpu *gpu = c->p->models[model].gpu;
     size_t *start = xcalloc((size_t)nbins + 2, sizeof(size_t));
-    size_t *fill = xcalloc((size_t)nbins + 1, sizeof(size_t));
-    struct vrec *by = xcalloc(r->n + 1, sizeof(*by));
+    struct vrec *by = NULL;
     struct gpv_vgpu_resident *res = NULL;
     size_t capres = 0, i;
+    bool in_order = !mixed;
     int b, used = 0;
 
-    for (i = 0; i < r->n; i++)
+    for (i = 0; i < r->n; i++) {
         start[r->v[i].bin + 1]++;
+        in_order = in_order && (i == 0 || r->v[i - 1].bin <= r->v[i].bin);
+    }
     for (b = 0; b < nbins; b++)
         start[b + 1] += start[b];
-    for (i = 0; i < r->n; i++)
-        by[start[r->v[i].bin] + fill[r->v[i].bin]++] = r->v[i];
+    if (!in_order) {
+        /* By bin, stably; equal-size pools mostly fill their bins in order and need no copy
+         * (a copy of every record of the pool, at the packer's peak of memory). */
+        size_t *fill = xcalloc((size_t)nbins + 1, sizeof(size_t));
+
+        by = xcalloc(r->n + 1, sizeof(*by));
+        for (i = 0; i < r->n; i++)
+            by[start[r->v[i].bin] + fill[r->v[i].bin]++] = r->v[i];
+        free(fill);
+    }
     for (b = 0; b < nbins; b++) {
         size_t n = start[b + 1] - start[b], j, k;
-        struct vrec *v = by + start[b];
+        struct vrec *v = (by ? by : r->v) + start[b];
         struct gpv_vgpu_verdict vd;
         size_t g;
 
@@ -136,7 +148,6 @@ pk_vgpu_emit_bins(struct pk_ctx *c, struct pk_sol *s, int model, bool mixed, con
         }
     }
     free(start);
-    free(fill);
     free(by);
     free(res);
     return used;
@@ -148,19 +159,18 @@ static int
 equal_cmp(const void *pa, const void *pb, const void *ctx)
 {
     const struct vitem *a = pa, *b = pb;
-    const struct pk_ctx *c = ctx;
-    const struct gpv_pack_demand *da = &c->p->demands[a->demand], *db = &c->p->demands[b->demand];
 
+    (void)ctx;
     if (a->fb != b->fb)
         return a->fb > b->fb ? -1 : 1;
     if (a->fam != b->fam)
         return a->fam < b->fam ? -1 : 1;
     if (a->limit != b->limit)
         return a->limit < b->limit ? -1 : 1;
-    if (da->spread != db->spread)
-        return da->spread ? -1 : 1;
-    if (da->spread && da->replicas != db->replicas)
-        return da->replicas > db->replicas ? -1 : 1;
+    if (a->spread != b->spread)
+        return a->spread ? -1 : 1;
+    if (a->spread && a->replicas != b->replicas)
+        return a->replicas > b->replicas ? -1 : 1;
     return a->demand < b->demand ? -1 : (a->demand > b->demand);
 }
 

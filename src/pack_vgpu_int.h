@@ -11,12 +11,14 @@
 
 /* A demand of a vGPU pool with what packing needs of its type. */
 struct vitem {
+    long long fb;
     int demand;
     int type;
     int limit; /* most residents on a GPU holding it */
-    long long fb;
     int fam;
-    int size; /* GB */
+    int size;     /* GB */
+    int replicas; /* the demand's, and whether it is spread: sorts read them here */
+    bool spread;
 };
 
 /* One replica on one GPU (bin) of the pool, with its type and placement id. */

@@ -11,22 +11,28 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-/* An instance of the result, located: its tenant's replica and part, its GPU, its index. */
+/*
+ * An instance of the result, located: its index and its GPU's (both below PACK_MAX_INSTANCES,
+ * so 32 bits each: at a million tenants the index holds 3 million of these).
+ */
 struct pl_tinst {
-    int tenant, replica, part;
-    size_t gpu;  /* index into the result's GPUs */
-    size_t inst; /* index into the result's instances */
+    uint32_t inst; /* index into the result's instances */
+    uint32_t gpu;  /* index into the result's GPUs */
 };
 
 /* Lookups every writer needs, made once per document. */
 struct pl_index {
     size_t nids;         /* GPUs of the result */
-    char **ids;          /* per GPU: "h100-80gb-3", numbered per model */
+    char **ids;          /* per GPU: "h100-80gb-3", numbered per model (in idbuf), or for a
+                            GPU of a node "NODE/INDEX" (allocated: ids_owned) */
+    char *idbuf;         /* the ids that are not the nodes' */
+    bool *ids_owned;     /* NULL, or per GPU: ids[g] is its own allocation */
     struct pl_tinst *ti; /* every instance, by tenant, replica, part, GPU, index */
-    size_t *tfirst;      /* per tenant t: its instances are ti[tfirst[t] .. tfirst[t + 1]) */
-    size_t *tgpus;       /* the GPUs each tenant is on, once each, in replica order: */
-    size_t *gfirst;      /* tenant t's are tgpus[gfirst[t] .. gfirst[t + 1]) */
+    uint32_t *tfirst;    /* per tenant t: its instances are ti[tfirst[t] .. tfirst[t + 1]) */
+    uint32_t *tgpus;     /* the GPUs each tenant is on, once each, in replica order: */
+    uint32_t *gfirst;    /* tenant t's are tgpus[gfirst[t] .. gfirst[t + 1]) */
     size_t placed;       /* tenants placed */
 };
 
@@ -130,8 +136,10 @@ int pl_schema(const struct gpv_val *root, const char *name, struct gpv_error *er
 /* The value of a number (an integer or not) as a double. */
 double pl_num(const struct gpv_val *v);
 
-/* Nodes (plan_nodes.c). Replaces the ids of GPUs that have a node by "NODE/INDEX". */
-void pl_nodes_ids(char **ids, const struct gpv_plan_src *src);
+/* Nodes (plan_nodes.c). Replaces the ids (nids of them) of GPUs that have a node by
+ * "NODE/INDEX", each allocated; returns NULL when there are none, else nids flags saying
+ * which ids it allocated (the caller frees those and the flags). */
+bool *pl_nodes_ids(char **ids, size_t nids, const struct gpv_plan_src *src);
 
 struct gpv_emit;
 

@@ -12,18 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-void
-pl_nodes_ids(char **ids, const struct gpv_plan_src *src)
+bool *
+pl_nodes_ids(char **ids, size_t nids, const struct gpv_plan_src *src)
 {
     const struct gpv_site *s = &src->run->site;
+    bool *owned = NULL;
     size_t g;
 
-    for (g = 0; g < s->ngpus; g++) {
+    for (g = 0; g < s->ngpus && g < nids; g++) {
         if (s->node_of[g] < 0)
             continue;
-        free(ids[g]);
+        if (!owned)
+            owned = xcalloc(nids + 1, sizeof(bool));
         ids[g] = xasprintf("%s/%d", s->nodes[s->node_of[g]].name, s->index_of[g]);
+        owned[g] = true;
     }
+    return owned;
 }
 
 void

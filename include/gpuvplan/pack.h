@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* What a demand's instances are. */
 enum gpv_pack_kind {
@@ -102,18 +103,22 @@ struct gpv_pack_problem {
                           the thousands of GPUs kept) and a small one the quick budget */
 };
 
-/* One instance on a GPU. */
+/*
+ * One instance on a GPU. 28 bytes: a plan of a million tenants holds 3 million of them, and
+ * the packer two or three such plans at its peak; the narrow fields are bounded (a MIG profile
+ * below GPV_MIG_MAX_PROFILES, GPUs per replica checked by gpv_pack).
+ */
 struct gpv_pack_inst {
-    int demand;    /* index into the problem's demands */
-    int replica;   /* 0 .. replicas - 1 */
-    int profile;   /* MIG profile given (MIG, MIG_VGPU); -1 otherwise */
-    int vgpu_type; /* vGPU type given (VGPU, MIG_VGPU); -1 otherwise */
-    int start;     /* MIG: start unit; mixed-size vGPU: placement id (GB); TIME_SLICING, MPS: the
-                      client's index on its GPU (0 .. replicas - 1); else -1 */
-    int size;      /* MIG: units; vGPU: frame buffer in GB (rounded); WHOLE: 0 */
-    int part;      /* WHOLE, multi-vGPU: which of the replica's GPUs (0 .. gpus - 1); else 0 */
-    int option;    /* the demand's option this replica uses (replicas may use several) */
-    bool upgraded; /* a larger MIG profile than the option asked for */
+    int demand;     /* index into the problem's demands */
+    int replica;    /* 0 .. replicas - 1 */
+    int vgpu_type;  /* vGPU type given (VGPU, MIG_VGPU); -1 otherwise */
+    int start;      /* MIG: start unit; mixed-size vGPU: placement id (GB); TIME_SLICING, MPS: the
+                       client's index on its GPU (0 .. replicas - 1); else -1 */
+    int size;       /* MIG: units; vGPU: frame buffer in GB (rounded); WHOLE: 0 */
+    int option;     /* the demand's option this replica uses (replicas may use several) */
+    int16_t part;   /* WHOLE, multi-vGPU: which of the replica's GPUs (0 .. gpus - 1); else 0 */
+    int8_t profile; /* MIG profile given (MIG, MIG_VGPU); -1 otherwise */
+    bool upgraded;  /* a larger MIG profile than the option asked for */
 };
 
 /* One GPU of the plan. */

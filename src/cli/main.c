@@ -3,6 +3,9 @@
 #include "embedded.h"
 
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -168,6 +171,15 @@ main(int argc, char **argv)
 
     /* A closed pipe is a write error like a full disk: exit 4 with a message, never 141. */
     signal(SIGPIPE, SIG_IGN);
+#ifdef M_MMAP_THRESHOLD
+    /*
+     * Blocks of 128 KiB and more come from mmap and go back to the system when freed, and
+     * grow by mremap without a copy. glibc would raise that threshold to the largest block
+     * freed (up to 32 MiB), and then the planner's large arrays, freed between phases, stay
+     * in the heap between smaller live ones: 100k tenants peaked at 82 MiB instead of 71.
+     */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
     memset(&cli, 0, sizeof(cli));
     cli.argv0 = argv[0];
     env = getenv("GPUVPLAN_PROFILES");

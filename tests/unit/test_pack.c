@@ -823,6 +823,30 @@ test_pack_rejects_a_malformed_problem(void **state)
 }
 
 static void
+test_pack_rejects_more_gpus_per_replica_than_a_part_holds(void **state)
+{
+    const struct gpv_gpu *h = gpu("h100-80gb");
+    struct gpv_pack_result r;
+    struct gpv_error err;
+    struct prob b;
+
+    (void)state;
+    prob_init(&b, h, -1);
+    add_demand(&b, 1, false);
+    add_option(&b, 0, 0, GPV_PACK_WHOLE, -1, -1, 32768); /* parts are 16 bits */
+    assert_int_equal(gpv_pack(&r, &b.p, &err), GPV_EINPUT);
+    assert_non_null(strstr(err.msg, "32768 GPUs per replica"));
+    gpv_pack_result_release(&r);
+    prob_init(&b, h, -1);
+    add_demand(&b, 1, false);
+    add_option(&b, 0, 0, GPV_PACK_WHOLE, -1, -1, 4);
+    pack_ok(&r, &b);
+    assert_int_equal(r.ngpus, 4);
+    assert_int_equal(r.insts[3].part, 3);
+    gpv_pack_result_release(&r);
+}
+
+static void
 test_pack_reports_demands_without_options_as_unplaced(void **state)
 {
     const struct gpv_gpu *h = gpu("h100-80gb");
@@ -1018,6 +1042,7 @@ main(void)
         cmocka_unit_test(test_pack_gives_passthrough_whole_gpus_per_replica),
         cmocka_unit_test(test_pack_is_deterministic),
         cmocka_unit_test(test_pack_rejects_a_malformed_problem),
+        cmocka_unit_test(test_pack_rejects_more_gpus_per_replica_than_a_part_holds),
         cmocka_unit_test(test_pack_reports_demands_without_options_as_unplaced),
         cmocka_unit_test(
             test_pack_mps_gives_every_gpu_of_a_pool_one_replica_count_that_each_client_fits),
