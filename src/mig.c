@@ -10,9 +10,12 @@
  *   - shapes: profiles with the same size and allowed starts (1g.10gb and 1g.10gb+me) are one
  *     shape; the search places shapes, then hands the starts to the profiles in index order.
  *     That removes the permutations of interchangeable instances.
+ *
+ * The reasons counts do not fit are in mig_explain.c, the enumeration in mig_enum.c.
  */
 #include "gpuvplan/mig.h"
 #include "gpuvplan/util.h"
+#include "mig_int.h"
 
 #include <string.h>
 
@@ -124,8 +127,8 @@ gpv_mig_constraint_applies(const struct gpv_mig_constraint *c, int driver)
 }
 
 /* Total instances among the profiles of set. */
-static int
-set_count(const struct gpv_mig *mig, const int *counts, uint64_t set)
+int
+mig_set_count(const struct gpv_mig *mig, const int *counts, uint64_t set)
 {
     size_t i;
     int n = 0;
@@ -136,8 +139,8 @@ set_count(const struct gpv_mig *mig, const int *counts, uint64_t set)
     return n;
 }
 
-static uint64_t
-used_set(const struct gpv_mig *mig, const int *counts)
+uint64_t
+mig_used_set(const struct gpv_mig *mig, const int *counts)
 {
     uint64_t used = 0;
     size_t i;
@@ -148,12 +151,12 @@ used_set(const struct gpv_mig *mig, const int *counts)
     return used;
 }
 
-static bool
-constraint_violated(const struct gpv_mig *mig, const struct gpv_mig_constraint *c,
-                    const int *counts, uint64_t used)
+bool
+mig_constraint_violated(const struct gpv_mig *mig, const struct gpv_mig_constraint *c,
+                        const int *counts, uint64_t used)
 {
     if (c->kind == GPV_CONSTRAINT_MAX)
-        return set_count(mig, counts, c->a) > c->max;
+        return mig_set_count(mig, counts, c->a) > c->max;
     return (used & c->a) && (used & c->b);
 }
 
@@ -171,10 +174,10 @@ rules_hold(const struct gpv_gpu *gpu, const int *counts, int driver)
         if (counts[i] && !gpv_mig_profile_available(gpu, (int)i, driver))
             return false;
     }
-    used = used_set(mig, counts);
+    used = mig_used_set(mig, counts);
     for (i = 0; i < mig->nconstraints; i++)
         if (gpv_mig_constraint_applies(&mig->constraints[i], driver) &&
-            constraint_violated(mig, &mig->constraints[i], counts, used))
+            mig_constraint_violated(mig, &mig->constraints[i], counts, used))
             return false;
     return true;
 }
@@ -248,9 +251,9 @@ sort_layout(struct gpv_mig_layout *l)
  * must be in the grid, at allowed starts and disjoint? Fills *out (if not NULL) with fixed plus
  * the new instances, sorted by start.
  */
-static bool
-fit(struct gpv_mig_layout *out, const struct gpv_mig *mig, const int *counts,
-    const struct gpv_mig_layout *fixed)
+bool
+mig_fit(struct gpv_mig_layout *out, const struct gpv_mig *mig, const int *counts,
+        const struct gpv_mig_layout *fixed)
 {
     struct search s;
     int shape_of[GPV_MIG_MAX_PROFILES];
@@ -334,7 +337,7 @@ gpv_mig_place(struct gpv_mig_layout *out, const struct gpv_gpu *gpu, const int *
 {
     if (!gpu->mig || !rules_hold(gpu, counts, driver))
         return false;
-    return fit(out, gpu->mig, counts, NULL);
+    return mig_fit(out, gpu->mig, counts, NULL);
 }
 
 /* Geometry of one instance: known profile, inside the grid, at an allowed start. */
@@ -388,7 +391,7 @@ gpv_mig_place_fixed(struct gpv_mig_layout *out, const struct gpv_gpu *gpu,
         }
         return true;
     }
-    return fit(out, mig, extra, fixed);
+    return mig_fit(out, mig, extra, fixed);
 }
 
 bool
@@ -423,214 +426,6 @@ gpv_mig_max_more(const struct gpv_gpu *gpu, const int *counts, int p, int driver
     return k;
 }
 
-static void
-reason_init(struct gpv_mig_reason *r, enum gpv_mig_reason_kind kind)
-{
-    r->kind = kind;
-    r->profile = -1;
-    r->count = -1;
-    r->limit = -1;
-    r->constraint = -1;
-    r->involved = 0;
-    r->units_needed = -1;
-    r->instance = -1;
-    r->other = -1;
-    r->placed.n = 0;
-}
-
-/* Appends r when there is room; counts it either way. */
-static void
-add_reason(struct gpv_mig_reason *out, int cap, int *n, const struct gpv_mig_reason *r)
-{
-    if (*n < cap)
-        out[*n] = *r;
-    (*n)++;
-}
-
-/* TOO_NEW, OVER_MAX and CONSTRAINT reasons of counts (all >= 0). */
-static void
-rule_reasons(struct gpv_mig_reason *out, int cap, int *n, const struct gpv_gpu *gpu,
-             const int *counts, int driver)
-{
-    const struct gpv_mig *mig = gpu->mig;
-    struct gpv_mig_reason r;
-    uint64_t used = used_set(mig, counts);
-    size_t i;
-
-    for (i = 0; i < mig->nprofiles; i++) {
-        if (counts[i] > 0 && !gpv_mig_profile_available(gpu, (int)i, driver)) {
-            reason_init(&r, GPV_MIG_R_TOO_NEW);
-            r.profile = (int)i;
-            r.count = counts[i];
-            r.limit = mig->profiles[i].since_driver;
-            add_reason(out, cap, n, &r);
-        }
-    }
-    for (i = 0; i < mig->nprofiles; i++) {
-        if (counts[i] > mig->profiles[i].max) {
-            reason_init(&r, GPV_MIG_R_OVER_MAX);
-            r.profile = (int)i;
-            r.count = counts[i];
-            r.limit = mig->profiles[i].max;
-            add_reason(out, cap, n, &r);
-        }
-    }
-    for (i = 0; i < mig->nconstraints; i++) {
-        const struct gpv_mig_constraint *c = &mig->constraints[i];
-
-        if (!gpv_mig_constraint_applies(c, driver) || !constraint_violated(mig, c, counts, used))
-            continue;
-        reason_init(&r, GPV_MIG_R_CONSTRAINT);
-        r.constraint = (int)i;
-        r.involved = used & (c->a | c->b);
-        r.count = set_count(mig, counts, r.involved);
-        r.limit = c->kind == GPV_CONSTRAINT_MAX ? c->max : -1;
-        add_reason(out, cap, n, &r);
-    }
-}
-
-/* Diagnosis order: larger first, then fewer starts, then index. */
-static bool
-diag_before(const struct gpv_mig *mig, int a, int b)
-{
-    const struct gpv_mig_profile *pa = &mig->profiles[a], *pb = &mig->profiles[b];
-
-    if (pa->size != pb->size)
-        return pa->size > pb->size;
-    if (pa->nstarts != pb->nstarts)
-        return pa->nstarts < pb->nstarts;
-    return a < b;
-}
-
-int
-gpv_mig_explain(struct gpv_mig_reason *out, int cap, const struct gpv_gpu *gpu, const int *counts,
-                int driver)
-{
-    const struct gpv_mig *mig = gpu->mig;
-    int capped[GPV_MIG_MAX_PROFILES] = {0}, acc[GPV_MIG_MAX_PROFILES] = {0};
-    int order[GPV_MIG_MAX_PROFILES];
-    struct gpv_mig_reason r;
-    int n = 0, norder = 0, i, j, k, units_needed = 0;
-    size_t p;
-
-    if (!mig)
-        return 0;
-    for (p = 0; p < mig->nprofiles; p++) {
-        if (counts[p] < 0) {
-            reason_init(&r, GPV_MIG_R_UNKNOWN);
-            r.profile = (int)p;
-            r.count = counts[p];
-            add_reason(out, cap, &n, &r);
-        }
-    }
-    if (n)
-        return n;
-    rule_reasons(out, cap, &n, gpu, counts, driver);
-    for (p = 0; p < mig->nprofiles; p++) {
-        capped[p] = counts[p] < mig->profiles[p].max ? counts[p] : mig->profiles[p].max;
-        acc[p] = 0;
-        units_needed += capped[p] * mig->profiles[p].size;
-        if (capped[p] > 0) {
-            for (j = norder; j > 0 && diag_before(mig, (int)p, order[j - 1]); j--)
-                order[j] = order[j - 1];
-            order[j] = (int)p;
-            norder++;
-        }
-    }
-    if (fit(NULL, mig, capped, NULL))
-        return n;
-    for (i = 0; i < norder; i++) {
-        int q = order[i];
-        uint64_t before = used_set(mig, acc);
-
-        /* The most instances of q that fit beside the larger ones taken so far. */
-        for (k = capped[q]; k > 0; k--) {
-            acc[q] = k;
-            if (fit(NULL, mig, acc, NULL))
-                break;
-        }
-        acc[q] = k;
-        if (k == capped[q])
-            continue;
-        reason_init(&r, GPV_MIG_R_NO_PLACEMENT);
-        r.profile = q;
-        r.count = capped[q];
-        r.limit = k;
-        r.involved = before;
-        r.units_needed = units_needed;
-        if (!fit(&r.placed, mig, acc, NULL))
-            GPV_BUG("a count that was just found to fit no longer fits");
-        add_reason(out, cap, &n, &r);
-    }
-    return n;
-}
-
-int
-gpv_mig_check_layout(struct gpv_mig_reason *out, int cap, const struct gpv_gpu *gpu,
-                     const struct gpv_mig_layout *layout, int driver)
-{
-    const struct gpv_mig *mig = gpu->mig;
-    int counts[GPV_MIG_MAX_PROFILES];
-    bool placed_ok[GPV_MIG_MAX_INSTANCES];
-    struct gpv_mig_reason r;
-    int n = 0, i, j;
-
-    if (!mig)
-        return 0;
-    if (layout->n < 0 || layout->n > GPV_MIG_MAX_INSTANCES) {
-        reason_init(&r, GPV_MIG_R_OVER_MAX);
-        r.count = layout->n;
-        r.limit = GPV_MIG_MAX_INSTANCES;
-        add_reason(out, cap, &n, &r);
-        return n;
-    }
-    for (i = 0; i < layout->n; i++) {
-        const struct gpv_mig_instance *in = &layout->inst[i];
-        const struct gpv_mig_profile *pr;
-
-        placed_ok[i] = false;
-        if (in->profile < 0 || (size_t)in->profile >= mig->nprofiles) {
-            reason_init(&r, GPV_MIG_R_UNKNOWN);
-            r.instance = i;
-            r.profile = in->profile;
-            add_reason(out, cap, &n, &r);
-            continue;
-        }
-        pr = &mig->profiles[in->profile];
-        if (in->start < 0 || in->start + pr->size > mig->units) {
-            reason_init(&r, GPV_MIG_R_OUT_OF_GRID);
-            r.instance = i;
-            r.profile = in->profile;
-            add_reason(out, cap, &n, &r);
-            continue;
-        }
-        placed_ok[i] = true;
-        if (!((pr->start_mask >> in->start) & 1)) {
-            reason_init(&r, GPV_MIG_R_BAD_START);
-            r.instance = i;
-            r.profile = in->profile;
-            add_reason(out, cap, &n, &r);
-        }
-        for (j = 0; j < i; j++) {
-            const struct gpv_mig_instance *o = &layout->inst[j];
-
-            if (!placed_ok[j])
-                continue;
-            if (in->start < o->start + mig->profiles[o->profile].size &&
-                o->start < in->start + pr->size) {
-                reason_init(&r, GPV_MIG_R_OVERLAP);
-                r.instance = i;
-                r.other = j;
-                r.profile = in->profile;
-                add_reason(out, cap, &n, &r);
-            }
-        }
-    }
-    gpv_mig_layout_counts(counts, gpu, layout);
-    rule_reasons(out, cap, &n, gpu, counts, driver);
-    return n;
-}
-
 void
 gpv_mig_layout_counts(int *counts, const struct gpv_gpu *gpu, const struct gpv_mig_layout *layout)
 {
@@ -644,174 +439,4 @@ gpv_mig_layout_counts(int *counts, const struct gpv_gpu *gpu, const struct gpv_m
     for (i = 0; i < layout->n && i < GPV_MIG_MAX_INSTANCES; i++)
         if (layout->inst[i].profile >= 0 && (size_t)layout->inst[i].profile < gpu->mig->nprofiles)
             counts[layout->inst[i].profile]++;
-}
-
-struct enumeration {
-    const struct gpv_gpu *gpu;
-    int driver;
-    int order[GPV_MIG_MAX_PROFILES];
-    int counts[GPV_MIG_MAX_PROFILES];
-    int (*fn)(void *ctx, const int *counts, const struct gpv_mig_layout *witness, bool maximal);
-    void *ctx;
-};
-
-static int
-enum_rec(struct enumeration *e, size_t k, bool any)
-{
-    const struct gpv_mig *mig = e->gpu->mig;
-    struct gpv_mig_layout w;
-    int p, c, top, rc;
-    bool maximal = true;
-    size_t q;
-
-    if (k == mig->nprofiles) {
-        if (!any)
-            return 0;
-        if (!gpv_mig_place(&w, e->gpu, e->counts, e->driver))
-            GPV_BUG("a multiset whose every prefix was checked does not fit");
-        for (q = 0; q < mig->nprofiles && maximal; q++)
-            if (gpv_mig_can_add(e->gpu, e->counts, (int)q, e->driver))
-                maximal = false;
-        return e->fn(e->ctx, e->counts, &w, maximal);
-    }
-    p = e->order[k];
-    /* Rules and geometry are monotone: find the highest valid count, then every lower one is. */
-    top = gpv_mig_profile_available(e->gpu, p, e->driver) ? mig->profiles[p].max : 0;
-    for (; top > 0; top--) {
-        e->counts[p] = top;
-        if (gpv_mig_place(NULL, e->gpu, e->counts, e->driver))
-            break;
-    }
-    for (c = top; c >= 0; c--) {
-        e->counts[p] = c;
-        if ((rc = enum_rec(e, k + 1, any || c > 0)))
-            return rc;
-    }
-    e->counts[p] = 0;
-    return 0;
-}
-
-/* Enumeration order: size descending, then compute slices descending ("4g.40gb" before
- * "3g.40gb"); equal profiles keep index order. */
-static bool
-larger(const struct gpv_mig_profile *a, const struct gpv_mig_profile *b)
-{
-    if (a->size != b->size)
-        return a->size > b->size;
-    return a->compute_slices > b->compute_slices;
-}
-
-int
-gpv_mig_enumerate(const struct gpv_gpu *gpu, int driver,
-                  int (*fn)(void *ctx, const int *counts, const struct gpv_mig_layout *witness,
-                            bool maximal),
-                  void *ctx)
-{
-    struct enumeration e;
-    const struct gpv_mig *mig = gpu->mig;
-    size_t p;
-
-    if (!mig)
-        return 0;
-    e.gpu = gpu;
-    e.driver = driver;
-    e.fn = fn;
-    e.ctx = ctx;
-    for (p = 0; p < mig->nprofiles; p++)
-        e.counts[p] = 0;
-    gpv_mig_size_order(e.order, gpu);
-    return enum_rec(&e, 0, false);
-}
-
-void
-gpv_mig_size_order(int *order, const struct gpv_gpu *gpu)
-{
-    const struct gpv_mig *mig = gpu->mig;
-    size_t p;
-    int j;
-
-    if (!mig)
-        return;
-    for (p = 0; p < mig->nprofiles; p++) {
-        for (j = (int)p; j > 0 && larger(&mig->profiles[p], &mig->profiles[order[j - 1]]); j--)
-            order[j] = order[j - 1];
-        order[j] = (int)p;
-    }
-}
-
-int
-gpv_mig_alternative(const struct gpv_gpu *gpu, int p, int count, int driver)
-{
-    const struct gpv_mig *mig = gpu->mig;
-    const struct gpv_mig_profile *pp;
-    int best = -1;
-    size_t i;
-
-    if (!mig || p < 0 || (size_t)p >= mig->nprofiles)
-        return -1;
-    pp = &mig->profiles[p];
-    for (i = 0; i < mig->nprofiles; i++) {
-        const struct gpv_mig_profile *q = &mig->profiles[i];
-
-        if ((int)i == p || q->memory_mib < pp->memory_mib || q->media != pp->media ||
-            q->max < count || !gpv_mig_profile_available(gpu, (int)i, driver))
-            continue;
-        if (best < 0 || q->size < mig->profiles[best].size ||
-            (q->size == mig->profiles[best].size && q->memory_mib < mig->profiles[best].memory_mib))
-            best = (int)i;
-    }
-    return best;
-}
-
-struct most {
-    int best;
-    int kinds; /* distinct profiles of the witness */
-    struct gpv_mig_layout witness;
-};
-
-static int
-distinct_profiles(const struct gpv_mig_layout *l)
-{
-    int i, j, n = 0;
-
-    for (i = 0; i < l->n; i++) {
-        for (j = 0; j < i; j++)
-            if (l->inst[j].profile == l->inst[i].profile)
-                break;
-        n += j == i;
-    }
-    return n;
-}
-
-static int
-most_one(void *ctx, const int *counts, const struct gpv_mig_layout *witness, bool maximal)
-{
-    struct most *m = ctx;
-    int kinds;
-
-    (void)counts;
-    if (!maximal || witness->n < m->best)
-        return 0;
-    kinds = distinct_profiles(witness);
-    if (witness->n > m->best || kinds < m->kinds) {
-        m->best = witness->n;
-        m->kinds = kinds;
-        m->witness = *witness;
-    }
-    return 0;
-}
-
-int
-gpv_mig_most_instances(struct gpv_mig_layout *witness, const struct gpv_gpu *gpu)
-{
-    struct most m;
-
-    m.best = 0;
-    m.kinds = 0;
-    m.witness.n = 0;
-    if (gpu->mig)
-        gpv_mig_enumerate(gpu, 0, most_one, &m);
-    if (witness)
-        *witness = m.witness;
-    return m.best;
 }

@@ -3,8 +3,9 @@
 
 /*
  * Private to src/tenant*.c: tenant.c (the model: enum names, the licence table, lifecycle,
- * gpv_tenant_validate()), tenant_fleet.c (fleet entries: nodes, labels, Kubernetes names) and
- * tenant_load.c (the tenants file loader).
+ * gpv_tenant_validate()), tenant_fleet.c (fleet entries: nodes, labels, Kubernetes names),
+ * tenant_decode.c (one tenant's mapping into its struct) and tenant_load.c (the tenants file
+ * loader: the file streamed, the errors of one load).
  */
 
 #include "gpuvplan/tenant.h"
@@ -80,5 +81,38 @@ int tn_resolve_gpu(const struct gpv_gpu **out, const struct gpv_ydoc *doc,
 
 /* "tenant 'web'", or "tenant 3" when the name is missing or odd. Caller frees. */
 char *tn_item_what(const char *kind, const struct gpv_ynode *map, const char *key, size_t index);
+
+/*
+ * Memory quantities met, by hash of their text (a file repeats a few): the file's copy of the
+ * text and its bytes, so a repeat is neither parsed nor copied again.
+ */
+struct mem_memo {
+    char *text[64];
+    long long bytes[64];
+    struct gpv_tenant_strings **strings; /* where the copies go */
+};
+
+/*
+ * The errors of one load, in the order found; sorted into file order at the end. Once one
+ * more than GPV_TENANTS_ERRORS_MAX is found (more), the rest of the file is not read.
+ */
+struct tn_errs {
+    struct gpv_error v[GPV_TENANTS_ERRORS_MAX];
+    size_t n;
+    bool more;
+};
+
+/* Keeps *e in errs when rc says it holds an error (or notes that there are more). Returns rc. */
+int tn_errs_keep(struct tn_errs *errs, int rc, const struct gpv_error *e);
+
+/*
+ * Loads tenant `index` of file (the mapping map, in doc) into t, keeping each bad field's error
+ * in errs (fields are independent once the mapping decodes; the final whole-tenant validation
+ * runs only when all were read). Memory quantities are parsed once through memo, their text
+ * copied into *memo->strings. Returns 0 or GPV_EINPUT.
+ */
+int tn_load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
+                   size_t index, const struct gpv_tenants *file, const struct gpv_db *db,
+                   struct mem_memo *memo, struct tn_errs *errs);
 
 #endif

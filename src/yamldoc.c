@@ -1,5 +1,6 @@
 #include "gpuvplan/yamldoc.h"
 #include "gpuvplan/util.h"
+#include "yamldoc_int.h"
 #include "yscan_int.h"
 
 #include <yaml.h>
@@ -11,91 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/*
- * A document's nodes, scalars and item arrays live in chunks that are freed together: one
- * allocation per 64 KiB instead of two or three per node, and freeing is a walk of the chunks.
- */
-#define CHUNK_BYTES (64 * 1024)
-
-struct chunk {
-    struct chunk *next;
-    size_t used, cap;
-    max_align_t data[];
-};
-
-/* The document and where its nodes live; gpv_ydoc is the part callers see. */
-struct ydoc_impl {
-    struct gpv_ydoc doc; /* first: a gpv_ydoc pointer is a ydoc_impl pointer */
-    struct chunk *chunks;
-    size_t nodes; /* counted against GPV_YAML_MAX_NODES */
-};
-
-static void *
-doc_alloc(struct gpv_ydoc *doc, size_t n)
-{
-    struct ydoc_impl *d = (struct ydoc_impl *)doc;
-    struct chunk *c = d->chunks;
-    void *p;
-
-    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-    if (!c || c->cap - c->used < n) {
-        size_t cap = n > CHUNK_BYTES ? n : CHUNK_BYTES;
-
-        c = xmalloc(offsetof(struct chunk, data) + cap);
-        c->used = 0;
-        c->cap = cap;
-        c->next = d->chunks;
-        d->chunks = c;
-    }
-    p = (char *)c->data + c->used;
-    c->used += n;
-    return p;
-}
-
-struct gpv_ydoc *
-gpv_ydoc_new(const char *name)
-{
-    struct ydoc_impl *d = xcalloc(1, sizeof(*d));
-
-    d->doc.name = xstrdup(name ? name : "<input>");
-    return &d->doc;
-}
-
-void
-gpv_ydoc_clear(struct gpv_ydoc *doc)
-{
-    struct ydoc_impl *d = (struct ydoc_impl *)doc;
-    struct chunk *c, *next;
-
-    /* The last chunk allocated is kept: a document cleared and refilled with one small tree
-       after another (a tenant at a time) allocates nothing after the first. */
-    if (d->chunks) {
-        for (c = d->chunks->next; c; c = next) {
-            next = c->next;
-            free(c);
-        }
-        d->chunks->next = NULL;
-        d->chunks->used = 0;
-    }
-    d->nodes = 0;
-    doc->root = NULL;
-}
-
-void
-gpv_ydoc_free(struct gpv_ydoc *doc)
-{
-    struct ydoc_impl *d = (struct ydoc_impl *)doc;
-
-    if (!doc)
-        return;
-    gpv_ydoc_clear(doc);
-    free(d->chunks);
-    free(doc->name);
-    free(d);
-}
-
-/* ---- events ------------------------------------------------------------------------------ */
 
 /* A key of an open mapping, for finding duplicates: its text is at off in the level's kbuf. */
 struct ykey {
@@ -122,16 +38,6 @@ struct ylevel {
     long dup, dup_first;
 };
 
-/* Collections under construction by gpv_yparser_tree(). */
-struct builder {
-    struct gpv_ynode *stack[GPV_YAML_MAX_DEPTH + 1];
-    /* The items of each open collection, moved into the document when it closes; reused by
-     * the next collection at the same depth. */
-    struct gpv_ynode **items[GPV_YAML_MAX_DEPTH + 1];
-    size_t cap[GPV_YAML_MAX_DEPTH + 1];
-    int depth;
-};
-
 struct gpv_yparser {
     /* The fast scanner while it reads (NULL once libyaml has taken over, or from the start). */
     struct gpv_yscan *fast;
@@ -149,7 +55,7 @@ struct gpv_yparser {
     char *name;
     int depth;
     struct ylevel lv[GPV_YAML_MAX_DEPTH + 1];
-    struct builder b;
+    struct ybuilder b;
 };
 
 /* False while tests compare the fast scanner with libyaml alone. */
@@ -236,6 +142,18 @@ const char *
 gpv_yparser_name(const struct gpv_yparser *p)
 {
     return p->name;
+}
+
+struct ybuilder *
+gpv_yparser_builder(struct gpv_yparser *p)
+{
+    return &p->b;
+}
+
+void
+gpv_yparser_set_failed(struct gpv_yparser *p)
+{
+    p->failed = true;
 }
 
 static int fail_at(struct gpv_yparser *p, struct gpv_error *err, int code, int line, int col,
@@ -618,393 +536,5 @@ gpv_yparser_skip(struct gpv_yparser *p, const struct gpv_yevent *first, struct g
         if ((rc = gpv_yparser_next(&ev, p, err)))
             return rc;
     } while (!(ev.kind == GPV_YE_END && ev.depth == first->depth));
-    return 0;
-}
-
-static struct gpv_ynode *
-node_new(struct gpv_ydoc *doc, const struct gpv_yevent *ev)
-{
-    struct gpv_ynode *node = doc_alloc(doc, sizeof(*node));
-
-    memset(node, 0, sizeof(*node));
-    node->kind = ev->kind == GPV_YE_SCALAR ? GPV_Y_SCALAR
-                 : ev->kind == GPV_YE_SEQ  ? GPV_Y_SEQ
-                                           : GPV_Y_MAP;
-    node->line = ev->line;
-    node->col = ev->col;
-    if (ev->kind == GPV_YE_SCALAR) {
-        node->len = ev->len;
-        node->str = doc_alloc(doc, ev->len + 1);
-        memcpy(node->str, ev->str, ev->len);
-        node->str[ev->len] = '\0';
-        node->plain = ev->plain;
-    }
-    return node;
-}
-
-static void
-push_item(struct builder *b, struct gpv_ynode *node)
-{
-    int d = b->depth - 1;
-    struct gpv_ynode *top = b->stack[d];
-
-    if (top->n == b->cap[d]) {
-        b->cap[d] = b->cap[d] ? b->cap[d] * 2 : 16;
-        b->items[d] = xreallocarray(b->items[d], b->cap[d], sizeof(*b->items[d]));
-    }
-    b->items[d][top->n++] = node;
-}
-
-/* Closes the innermost collection: its items move into the document. */
-static void
-close_collection(struct builder *b, struct gpv_ydoc *doc)
-{
-    int d = --b->depth;
-    struct gpv_ynode *top = b->stack[d];
-
-    if (top->n) {
-        top->items = doc_alloc(doc, top->n * sizeof(*top->items));
-        memcpy(top->items, b->items[d], top->n * sizeof(*top->items));
-    }
-    /* Mappings are built as a flat list of 2n items. */
-    if (top->kind == GPV_Y_MAP)
-        top->n /= 2;
-}
-
-int
-gpv_yparser_tree(struct gpv_ynode **out, struct gpv_ydoc *doc, struct gpv_yparser *p,
-                 const struct gpv_yevent *first, struct gpv_error *err)
-{
-    struct ydoc_impl *d = (struct ydoc_impl *)doc;
-    struct builder *b = &p->b;
-    struct gpv_yevent ev = *first;
-    struct gpv_ynode *node, *root = NULL;
-    int rc;
-
-    *out = NULL;
-    b->depth = 0;
-    for (;;) {
-        if (ev.kind == GPV_YE_END) {
-            close_collection(b, doc);
-        } else {
-            GPV_ASSERT(ev.kind != GPV_YE_DONE);
-            if (++d->nodes > GPV_YAML_MAX_NODES) {
-                p->failed = true;
-                return gpv_error_set(err, GPV_EINPUT, p->name, ev.line, ev.col,
-                                     "document has more than %d nodes", GPV_YAML_MAX_NODES);
-            }
-            node = node_new(doc, &ev);
-            if (b->depth > 0)
-                push_item(b, node);
-            else
-                root = node;
-            if (node->kind != GPV_Y_SCALAR)
-                b->stack[b->depth++] = node;
-        }
-        if (b->depth == 0)
-            break;
-        if ((rc = gpv_yparser_next(&ev, p, err)))
-            return rc;
-    }
-    *out = root;
-    return 0;
-}
-
-int
-gpv_ydoc_parse(struct gpv_ydoc **out, const char *buf, size_t len, const char *name,
-               struct gpv_error *err)
-{
-    struct gpv_yparser *p = NULL;
-    struct gpv_yevent ev;
-    struct gpv_ydoc *doc = NULL;
-    int rc;
-
-    *out = NULL;
-    if (!name)
-        name = "<input>";
-    if (len > GPV_YAML_MAX_BYTES)
-        return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
-                             "document is %zu bytes; the limit is %u bytes", len,
-                             GPV_YAML_MAX_BYTES);
-    if ((rc = gpv_yparser_new(&p, buf, len, name, err)))
-        return rc;
-    doc = gpv_ydoc_new(name);
-    if ((rc = gpv_yparser_next(&ev, p, err)))
-        goto out;
-    if (ev.kind != GPV_YE_DONE) {
-        if ((rc = gpv_yparser_tree(&doc->root, doc, p, &ev, err)))
-            goto out;
-        if ((rc = gpv_yparser_next(&ev, p, err)))
-            goto out;
-        /* One document holds one root node: what follows it is the stream's end. */
-        GPV_ASSERT(ev.kind == GPV_YE_DONE);
-    }
-    *out = doc;
-    doc = NULL;
-out:
-    gpv_yparser_free(p);
-    gpv_ydoc_free(doc);
-    return rc;
-}
-
-const struct gpv_ynode *
-gpv_ymap_get(const struct gpv_ynode *map, const char *key)
-{
-    size_t i;
-
-    if (!map || map->kind != GPV_Y_MAP)
-        return NULL;
-    for (i = 0; i < map->n; i++)
-        if (strcmp(map->items[2 * i]->str, key) == 0)
-            return map->items[2 * i + 1];
-    return NULL;
-}
-
-bool
-gpv_y_is_null(const struct gpv_ynode *node)
-{
-    const char *s;
-
-    if (!node || node->kind != GPV_Y_SCALAR || !node->plain)
-        return false;
-    s = node->str;
-    /* Asked of nearly every scalar read: most fail at the first byte. */
-    if (*s && *s != '~' && *s != 'n' && *s != 'N')
-        return false;
-    return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
-}
-
-int
-gpv_y_error(struct gpv_error *err, int code, const struct gpv_ydoc *doc,
-            const struct gpv_ynode *node, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    gpv_error_vset(err, code, doc ? doc->name : NULL, node ? node->line : 0, node ? node->col : 0,
-                   fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-static const char *
-kind_name(const struct gpv_ynode *node)
-{
-    if (!node)
-        return "nothing";
-    switch (node->kind) {
-    case GPV_Y_SEQ:
-        return "a list";
-    case GPV_Y_MAP:
-        return "a mapping";
-    default:
-        return gpv_y_is_null(node) ? "null" : "a scalar";
-    }
-}
-
-int
-gpv_y_int(long long *out, const struct gpv_ydoc *doc, const struct gpv_ynode *node, long long min,
-          long long max, const char *what, struct gpv_error *err)
-{
-    long long v;
-
-    if (node && node->kind == GPV_Y_SCALAR && !node->plain)
-        return gpv_y_error(err, GPV_EINPUT, doc, node,
-                           "%s must be a whole number, not the quoted string '%s' (remove the "
-                           "quotes)",
-                           what, node->str);
-    if (!node || node->kind != GPV_Y_SCALAR || !node->plain || gpv_y_is_null(node))
-        return gpv_y_error(err, GPV_EINPUT, doc, node, "%s must be a whole number, not %s", what,
-                           kind_name(node));
-    if (!gpv_parse_ll(&v, node->str, LLONG_MIN, LLONG_MAX))
-        return gpv_y_error(err, GPV_EINPUT, doc, node, "%s must be a whole number, not '%s'", what,
-                           node->str);
-    if (v < min || v > max)
-        return gpv_y_error(err, GPV_EINPUT, doc, node, "%s is %lld; it must be from %lld to %lld",
-                           what, v, min, max);
-    *out = v;
-    return 0;
-}
-
-int
-gpv_y_double(double *out, const struct gpv_ydoc *doc, const struct gpv_ynode *node, double min,
-             double max, const char *what, struct gpv_error *err)
-{
-    double v;
-
-    if (!node || node->kind != GPV_Y_SCALAR || !node->plain || gpv_y_is_null(node))
-        return gpv_y_error(err, GPV_EINPUT, doc, node, "%s must be a number, not %s", what,
-                           kind_name(node));
-    if (!gpv_parse_double(&v, node->str))
-        return gpv_y_error(err, GPV_EINPUT, doc, node, "%s must be a number, not '%s'", what,
-                           node->str);
-    if (v < min || v > max)
-        return gpv_y_error(err, GPV_EINPUT, doc, node, "%s is %s; it must be from %g to %g", what,
-                           node->str, min, max);
-    *out = v;
-    return 0;
-}
-
-int
-gpv_y_bool(bool *out, const struct gpv_ydoc *doc, const struct gpv_ynode *node, const char *what,
-           struct gpv_error *err)
-{
-    if (node && node->kind == GPV_Y_SCALAR && node->plain) {
-        if (!strcmp(node->str, "true") || !strcmp(node->str, "True") ||
-            !strcmp(node->str, "TRUE")) {
-            *out = true;
-            return 0;
-        }
-        if (!strcmp(node->str, "false") || !strcmp(node->str, "False") ||
-            !strcmp(node->str, "FALSE")) {
-            *out = false;
-            return 0;
-        }
-    }
-    if (node && node->kind == GPV_Y_SCALAR && !gpv_y_is_null(node))
-        return gpv_y_error(err, GPV_EINPUT, doc, node, "%s must be true or false, not '%s'", what,
-                           node->str);
-    return gpv_y_error(err, GPV_EINPUT, doc, node, "%s must be true or false, not %s", what,
-                       kind_name(node));
-}
-
-int
-gpv_y_str(const char **out, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
-          const char *what, struct gpv_error *err)
-{
-    const unsigned char *p;
-
-    if (!node || node->kind != GPV_Y_SCALAR || gpv_y_is_null(node) || node->len == 0)
-        return gpv_y_error(err, GPV_EINPUT, doc, node, "%s must be a non-empty string, not %s",
-                           what, kind_name(node));
-    /* Escapes in quoted scalars ("\0", "\e", "\x85") reach no terminal and truncate nothing. */
-    if (strlen(node->str) != node->len)
-        return gpv_y_error(err, GPV_EINPUT, doc, node, "%s contains a NUL byte", what);
-    for (p = (const unsigned char *)node->str; *p; p++) {
-        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f ||
-            (p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0))
-            return gpv_y_error(err, GPV_EINPUT, doc, node,
-                               "%s contains the control character \\x%02x", what,
-                               *p == 0xc2 ? p[1] : *p);
-    }
-    *out = node->str;
-    return 0;
-}
-
-int
-gpv_y_expect(const struct gpv_ydoc *doc, const struct gpv_ynode *node, enum gpv_ykind kind,
-             const char *what, struct gpv_error *err)
-{
-    if (node && node->kind == kind)
-        return 0;
-    return gpv_y_error(err, GPV_EINPUT, doc, node, "%s must be %s, not %s", what,
-                       kind == GPV_Y_SEQ   ? "a list"
-                       : kind == GPV_Y_MAP ? "a mapping"
-                                           : "a scalar",
-                       kind_name(node));
-}
-
-/* Decodes val as field fd into base; what names it in messages. Returns 0 or GPV_EINPUT. */
-static int
-decode_field(char *base, const struct gpv_yfield *fd, const struct gpv_ydoc *doc,
-             const struct gpv_ynode *val, const char *what, struct gpv_error *err)
-{
-    int rc = 0;
-
-    switch (fd->type) {
-    case GPV_YF_STR: {
-        const char *s;
-
-        rc = gpv_y_str(&s, doc, val, what, err);
-        if (!rc) {
-            free(*(char **)base);
-            *(char **)base = xstrdup(s);
-        }
-        break;
-    }
-    case GPV_YF_INT: {
-        long long v;
-
-        rc = gpv_y_int(&v, doc, val, fd->min, fd->max, what, err);
-        if (!rc)
-            *(int *)base = (int)v;
-        break;
-    }
-    case GPV_YF_LLONG:
-        rc = gpv_y_int((long long *)base, doc, val, fd->min, fd->max, what, err);
-        break;
-    case GPV_YF_DOUBLE:
-        rc = gpv_y_double((double *)base, doc, val, fd->dmin, fd->dmax, what, err);
-        break;
-    case GPV_YF_BOOL:
-        rc = gpv_y_bool((bool *)base, doc, val, what, err);
-        break;
-    case GPV_YF_SEQ:
-    case GPV_YF_MAP:
-        rc = gpv_y_expect(doc, val, fd->type == GPV_YF_SEQ ? GPV_Y_SEQ : GPV_Y_MAP, what, err);
-        if (!rc)
-            *(const struct gpv_ynode **)base = val;
-        break;
-    case GPV_YF_NODE:
-        *(const struct gpv_ynode **)base = val;
-        break;
-    }
-    return rc;
-}
-
-int
-gpv_ymap_decode(void *out, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
-                const struct gpv_yfield *fields, size_t nfields, const char *what,
-                unsigned long long *seen, struct gpv_error *err)
-{
-    const char *keys[GPV_YMAP_MAX_FIELDS];
-    unsigned long long got = 0;
-    char *where;
-    size_t i, f;
-    int rc;
-
-    /* Schemas are tables in the code, not input: one too large is a bug, not an error. */
-    GPV_ASSERT(nfields <= GPV_YMAP_MAX_FIELDS);
-    if (gpv_y_expect(doc, map, GPV_Y_MAP, what, err))
-        return GPV_EINPUT;
-    for (i = 0; i < map->n; i++) {
-        const struct gpv_ynode *key = map->items[2 * i], *val = map->items[2 * i + 1];
-        const struct gpv_yfield *fd = NULL;
-        char *base;
-
-        /* The first byte first: most rows differ there. */
-        for (f = 0; f < nfields; f++)
-            if (fields[f].key[0] == key->str[0] && !strcmp(fields[f].key, key->str))
-                break;
-        if (f == nfields) {
-            int s;
-
-            for (f = 0; f < nfields; f++)
-                keys[f] = fields[f].key;
-            s = gpv_suggest(key->str, keys, nfields);
-            if (s >= 0)
-                return gpv_y_error(err, GPV_EINPUT, doc, key,
-                                   "unknown key '%s' in %s (did you mean '%s'?)", key->str, what,
-                                   keys[s]);
-            return gpv_y_error(err, GPV_EINPUT, doc, key, "unknown key '%s' in %s", key->str, what);
-        }
-        fd = &fields[f];
-        got |= 1ull << f;
-        base = (char *)out + fd->offset;
-        /* The value is named in a message ("'replicas' of tenant 'web'") only when it is bad:
-           decoded without one first, and again with it to say why. */
-        if (decode_field(base, fd, doc, val, "", NULL)) {
-            where = xasprintf("'%s' of %s", fd->key, what);
-            rc = decode_field(base, fd, doc, val, where, err);
-            free(where);
-            return rc;
-        }
-    }
-    for (f = 0; f < nfields; f++)
-        if (fields[f].required && !(got & (1ull << f)))
-            return gpv_y_error(err, GPV_EINPUT, doc, map, "missing key '%s' in %s", fields[f].key,
-                               what);
-    if (seen)
-        *seen = got;
     return 0;
 }
