@@ -319,6 +319,7 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
     choice_init(ch, cand);
     nd.mib = t->memory_mib;
     nd.whole = gpv_tenant_whole_gpu(t);
+    nd.spread = t->spread;
     nd.compute = nd.whole ? 1.0 : t->compute;
     nd.mem = t->memory_text ? t->memory_text : "the memory";
     apply_rules(ch, rs, &x, &excluded);
@@ -420,6 +421,7 @@ gpv_choice_profile(const struct gpv_choice *c)
 {
     switch (c->method) {
     case GPV_METHOD_MIG:
+    case GPV_METHOD_TIME_SLICING: /* time-sliced MIG instances; whole GPUs have none */
         return c->mig_profile >= 0 ? c->gpu->mig->profiles[c->mig_profile].name : NULL;
     case GPV_METHOD_VGPU:
     case GPV_METHOD_MIG_VGPU:

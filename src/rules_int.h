@@ -61,6 +61,7 @@ struct rules_need {
     long long mib;   /* 0: no memory asked */
     double compute;  /* share of one GPU; 1 for whole-GPU tenants; 0: not asked */
     bool whole;      /* whole-GPU tenant */
+    bool spread;     /* replicas on distinct GPUs: never clients of one time-sliced MIG instance */
     const char *mem; /* memory as written; read only when mib > 0 */
 };
 

@@ -27,6 +27,56 @@ clients_for(const struct rules_need *nd, long long gpu_mib, long long cap)
     return n;
 }
 
+/*
+ * Time-slicing of MIG instances (the device plugin's `nvidia.com/mig-<profile>` resources under
+ * migStrategy mixed): the smallest profile without media engines or graphics whose instance
+ * holds at least 2 clients (the plugin's least replicas) side by side, by memory and by compute
+ * (a client's share of the GPU within the instance's slices), at most
+ * GPV_SHARING_REPLICAS_MAX. fits false when no profile holds 2.
+ */
+static struct rules_pick
+select_mig_instance(const struct gpv_gpu *g, const struct rules_need *nd, struct gpv_buf *b)
+{
+    struct rules_pick pk = {false, -1, -1, 0, 0, 0};
+    const struct gpv_mig *mig = g->mig;
+    char mem[32];
+    size_t i;
+
+    for (i = 0; i < mig->nprofiles; i++) {
+        const struct gpv_mig_profile *p = &mig->profiles[i];
+        const struct gpv_mig_profile *best = pk.fits ? &mig->profiles[pk.mig_profile] : NULL;
+        struct rules_need per = *nd;
+        long long n;
+
+        if (p->media || rules_profile_gfx(p))
+            continue;
+        /* compute is a share of the whole GPU: within the instance it weighs 7/g times more */
+        per.compute = nd->compute * mig->compute_slices / p->compute_slices;
+        n = clients_for(&per, p->memory_mib, GPV_SHARING_REPLICAS_MAX);
+        if (n < 2)
+            continue;
+        if (best && (p->size > best->size || (p->size == best->size &&
+                                              p->memory_mib >= best->memory_mib)))
+            continue;
+        pk.fits = true;
+        pk.mig_profile = (int)i;
+        pk.clients = (int)n;
+    }
+    if (!pk.fits) {
+        gpv_buf_puts(b, "no MIG instance holds 2 time-sliced clients");
+        return pk;
+    }
+    {
+        const struct gpv_mig_profile *p = &mig->profiles[pk.mig_profile];
+
+        pk.share = (double)p->size / mig->units / pk.clients;
+        gpv_buf_printf(b, "up to %d time-sliced clients side by side on a %s instance (%s; memory "
+                          "not enforced)",
+                       pk.clients, p->name, gpv_mib_format(mem, sizeof(mem), p->memory_mib));
+    }
+    return pk;
+}
+
 struct rules_pick
 rules_select_share(const struct gpv_gpu *g, const struct rules_need *nd, bool mps,
                    struct gpv_buf *b)
@@ -46,6 +96,12 @@ rules_select_share(const struct gpv_gpu *g, const struct rules_need *nd, bool mp
     if (nd->compute > 0)
         gpv_buf_printf(b, ", compute %g", nd->compute);
     gpv_buf_printf(b, "; %s has %s: ", g->id, gpv_mib_format(mem, sizeof(mem), gpu_mib));
+    if (!mps && g->mig && !nd->spread) {
+        pk = select_mig_instance(g, nd, b);
+        if (pk.fits)
+            return pk;
+        gpv_buf_puts(b, "; whole GPU: ");
+    }
     if (mps) {
         n = clients_for(nd, gpu_mib, GPV_MPS_CLIENTS_MAX);
         if (n < 2) {

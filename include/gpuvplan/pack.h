@@ -110,6 +110,10 @@ struct gpv_pack_inst {
     int part;      /* WHOLE, multi-vGPU: which of the replica's GPUs (0 .. gpus - 1); else 0 */
     int option;    /* the demand's option this replica uses (replicas may use several) */
     bool upgraded; /* a larger MIG profile than the option asked for */
+    int clients;   /* MIG time-sliced by the k8s device plugin (set by the planner, not the
+                      packer): the tenant's replicas replica .. replica + clients - 1 share this
+                      GPU instance; 0: a bare instance */
+    int ts_replicas; /* with clients: the device plugin's replicas of the instance (>= clients) */
 };
 
 /* One GPU of the plan. */
