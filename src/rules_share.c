@@ -55,8 +55,8 @@ select_mig_instance(const struct gpv_gpu *g, const struct rules_need *nd, struct
         n = clients_for(&per, p->memory_mib, GPV_SHARING_REPLICAS_MAX);
         if (n < 2)
             continue;
-        if (best && (p->size > best->size || (p->size == best->size &&
-                                              p->memory_mib >= best->memory_mib)))
+        if (best &&
+            (p->size > best->size || (p->size == best->size && p->memory_mib >= best->memory_mib)))
             continue;
         pk.fits = true;
         pk.mig_profile = (int)i;
@@ -70,8 +70,9 @@ select_mig_instance(const struct gpv_gpu *g, const struct rules_need *nd, struct
         const struct gpv_mig_profile *p = &mig->profiles[pk.mig_profile];
 
         pk.share = (double)p->size / mig->units / pk.clients;
-        gpv_buf_printf(b, "up to %d time-sliced clients side by side on a %s instance (%s; memory "
-                          "not enforced)",
+        gpv_buf_printf(b,
+                       "up to %d time-sliced clients side by side on a %s instance (%s; memory "
+                       "not enforced)",
                        pk.clients, p->name, gpv_mib_format(mem, sizeof(mem), p->memory_mib));
     }
     return pk;
