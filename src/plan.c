@@ -136,7 +136,9 @@ share_option(struct gpv_pack_option *op, const struct gpv_choice *c, enum gpv_pa
     enum gpv_method m = kind == GPV_PACK_MPS ? GPV_METHOD_MPS : GPV_METHOD_TIME_SLICING;
     int k;
 
-    if (!c->options[m].fits)
+    /* On a MIG GPU the time-slicing option time-slices MIG instances: the entry time-slices
+       whole GPUs, which whole_clients says the tenant fits. */
+    if (m == GPV_METHOD_TIME_SLICING ? c->options[m].whole_clients < 1 : !c->options[m].fits)
         return false;
     for (k = 0; k < GPV_NMETHODS && c->order[k] != m; k++)
         ;

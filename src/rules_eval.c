@@ -320,6 +320,7 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
     nd.mib = t->memory_mib;
     nd.whole = gpv_tenant_whole_gpu(t);
     nd.spread = t->spread;
+    nd.replicas = t->replicas;
     nd.compute = nd.whole ? 1.0 : t->compute;
     nd.mem = t->memory_text ? t->memory_text : "the memory";
     apply_rules(ch, rs, &x, &excluded);
@@ -328,7 +329,7 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
         enum gpv_method m = ch->order[k];
         struct gpv_option *o = &ch->options[m];
         struct gpv_buf b;
-        struct rules_pick pk = {false, -1, -1, 0, 0, 0};
+        struct rules_pick pk = {false, -1, -1, 0, 0, 0, 0};
 
         if (excluded & (1u << m)) {
             o->excluded = true;
@@ -368,6 +369,7 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
         o->vgpu_type = pk.vgpu_type;
         o->gpus = pk.gpus;
         o->clients = pk.clients;
+        o->whole_clients = pk.whole_clients;
         o->share = pk.share;
         if (!pk.fits)
             reasons_add(&ch->rejected[m], NULL, gpv_buf_str(&b));
