@@ -399,10 +399,11 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
         tmp.mig_profile = o->mig_profile;
         tmp.vgpu_type = o->vgpu_type;
         if (o->clients)
-            text = xasprintf("fits (%d per GPU), but %s comes first in the order of %s%s%s",
-                             o->clients, gpv_method_name(ch->method),
-                             ch->order_rule ? "'" : "the default",
-                             ch->order_rule ? ch->order_rule->id : "", ch->order_rule ? "'" : "");
+            text = xasprintf(
+                "fits (%d per %s), but %s comes first in the order of %s%s%s", o->clients,
+                o->mig_profile >= 0 && m == GPV_METHOD_TIME_SLICING ? "MIG instance" : "GPU",
+                gpv_method_name(ch->method), ch->order_rule ? "'" : "the default",
+                ch->order_rule ? ch->order_rule->id : "", ch->order_rule ? "'" : "");
         else if (gpv_choice_profile(&tmp))
             text = xasprintf("fits (%s), but %s comes first in the order of %s%s%s",
                              gpv_choice_profile(&tmp), gpv_method_name(ch->method),

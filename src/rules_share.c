@@ -67,7 +67,8 @@ select_mig_instance(const struct gpv_gpu *g, const struct rules_need *nd, struct
         if (n < 2)
             continue;
         units = (reps + n - 1) / n * p->size;
-        if (best >= 0 && (units > best || (units == best && p->size >= mig->profiles[pk.mig_profile].size)))
+        if (best >= 0 &&
+            (units > best || (units == best && p->size >= mig->profiles[pk.mig_profile].size)))
             continue;
         best = units;
         pk.mig_profile = (int)i;
@@ -77,8 +78,9 @@ select_mig_instance(const struct gpv_gpu *g, const struct rules_need *nd, struct
         if (best < 0)
             gpv_buf_puts(b, "no MIG instance holds 2 time-sliced clients");
         else
-            gpv_buf_printf(b, "time-slicing saves no MIG units: %lld replica%s take %lld unit%s "
-                              "time-sliced on %s, and a bare %s each takes %lld",
+            gpv_buf_printf(b,
+                           "time-slicing saves no MIG units: %lld replica%s take %lld unit%s "
+                           "time-sliced on %s, and a bare %s each takes %lld",
                            reps, reps == 1 ? "" : "s", best, best == 1 ? "" : "s",
                            mig->profiles[pk.mig_profile].name, mig->profiles[bare_p].name, bare);
         pk.mig_profile = -1;
@@ -90,11 +92,12 @@ select_mig_instance(const struct gpv_gpu *g, const struct rules_need *nd, struct
 
         pk.fits = true;
         pk.share = (double)p->size / mig->units / pk.clients;
-        gpv_buf_printf(b, "up to %d time-sliced clients side by side on a %s instance (%s; memory "
-                          "not enforced): %lld replica%s take %lld unit%s, a bare %s each %lld",
+        gpv_buf_printf(b,
+                       "up to %d time-sliced clients side by side on a %s instance (%s; memory "
+                       "not enforced): %lld replica%s take %lld unit%s, a bare %s each %lld",
                        pk.clients, p->name, gpv_mib_format(mem, sizeof(mem), p->memory_mib), reps,
-                       reps == 1 ? "" : "s", best, best == 1 ? "" : "s",
-                       mig->profiles[bare_p].name, bare);
+                       reps == 1 ? "" : "s", best, best == 1 ? "" : "s", mig->profiles[bare_p].name,
+                       bare);
     }
     return pk;
 }

@@ -74,7 +74,7 @@ struct gpv_export_gpu {
     struct gpv_export_count *profiles;
     size_t ntypes; /* vGPU types (vgpu, mig-vgpu), sorted by name */
     struct gpv_export_count *types;
-    int replicas; /* time-slicing, mps: the device plugin's replicas; else 0 */
+    int replicas;   /* time-slicing, mps: the device plugin's replicas; else 0 */
     size_t nsliced; /* mig: its time-sliced profiles, sorted by name, each with the device
                        plugin's replicas as `count` */
     struct gpv_export_count *sliced;

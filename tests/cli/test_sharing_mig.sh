@@ -59,3 +59,66 @@ expect_out "tenant 'notebook': has time-sliced clients on gpu 'h100-80gb-1', a m
 run check "$WORK/bad-one.json"
 expect_rc 3
 expect_err "gpus[0].instances[0].replicas"
+
+t "explain: the rule that decided, the instance and the units it saves"
+run explain tests/data/sharing/notebooks-h100.yaml
+expect_rc 0
+expect_out "notebook: time-slicing 1g.10gb, up to 5 per instance on h100-80gb"
+expect_out "20 replicas"
+run explain tests/data/sharing/notebooks-h100.yaml -f json
+expect_json '[(c["method"], c["profile"], c["decided_by"], c["order"][:2]) for c in j["tenants"][0]["choices"]]' \
+    "[('time-slicing', '1g.10gb', 'pods-time-slice-mig-instances', ['time-slicing', 'mig'])]"
+expect_json 'j["tenants"][0]["rejected"]["mig"][0]["reason"]' \
+    "fits (1g.10gb), but time-slicing comes first in the order of 'pods-time-slice-mig-instances'"
+
+t "where time-slicing saves no MIG units (3 of 9 GB), a bare instance each, and explain says why"
+run explain docs/examples/tenants.yaml --tenant notebooks -f json
+expect_json '[(c["method"], c["profile"]) for c in j["tenants"][0]["choices"]]' "[('mig', '1g.10gb')]"
+expect_json '[r["reason"] for r in j["tenants"][0]["rejected"]["time-slicing"]][0].split(": ", 1)[1]' \
+    "time-slicing saves no MIG units: 3 replicas take 4 units time-sliced on 1g.20gb, and a bare 1g.10gb each takes 3"
+
+t "one replica never time-slices an instance: the rule needs 2 replicas or more"
+sed 's/replicas: 20/replicas: 1/' tests/data/sharing/notebooks-h100.yaml >"$WORK/nb1.yaml"
+run recommend "$WORK/nb1.yaml" -f json
+expect_json '[(t["method"], t["decided_by"]) for t in j["tenants"]]' "[('mig', 'multi-tenancy-on-mig')]"
+
+t "export writes the time-sliced MIG resource per node under the mixed strategy; lint reads it back"
+run recommend tests/data/sharing/notebooks-nodes.yaml -f json -o "$WORK/nbn.json"
+expect_rc 0
+run check "$WORK/nbn.json"
+expect_rc 0
+run export "$WORK/nbn.json" --to device-plugin -o "$WORK/nbn-dp.yaml"
+expect_rc 0
+cp "$WORK/nbn-dp.yaml" "$WORK/out"
+expect_out "#   nb-1 advertises nvidia.com/mig-1g.10gb (5 replicas of each instance, time-sliced) nvidia.com/mig-1g.20gb"
+python3 - "$WORK/nbn-dp.yaml" >"$WORK/out" <<'PY'
+import sys, yaml
+cm = yaml.safe_load(open(sys.argv[1]))
+for k in sorted(cm["data"]):
+    c = yaml.safe_load(cm["data"][k])
+    print(k, c["flags"]["migStrategy"], sorted(c.get("sharing", {})),
+          [(r["name"], r["replicas"]) for s in c.get("sharing", {}).values() for r in s["resources"]])
+PY
+expect_out "gpuvplan-mig-mixed-ts-1g.10gb-5 mixed ['timeSlicing'] [('nvidia.com/mig-1g.10gb', 5)]"
+run lint "$WORK/nbn-dp.yaml"
+expect_rc 0
+run export "$WORK/nbn.json" --to labels
+expect_out "gpuvplan-mig-mixed-ts-1g.10gb-5"
+
+t "export refuses bare instances of a profile beside time-sliced ones on a node"
+run recommend tests/data/sharing/notebooks-mixed-node.yaml -f json -o "$WORK/nbm.json"
+expect_rc 0
+run export "$WORK/nbm.json" --to device-plugin -o "$WORK/nbm-never.yaml"
+expect_rc 3
+expect_err "node 'nb-1' has bare 1g.10gb instances beside time-sliced ones; the device plugin would time-slice them too"
+if [ -e "$WORK/nbm-never.yaml" ]; then bad "a partial export file"; else ok; fi
+
+t "lint refuses a time-sliced MIG resource with 1 replica or an unknown profile"
+sed 's/replicas: 5/replicas: 1/' "$WORK/nbn-dp.yaml" >"$WORK/nbn-r1.yaml"
+run lint "$WORK/nbn-r1.yaml"
+expect_rc 1
+expect_out "'replicas' is 1; it must be from 2 to 1000000"
+sed 's/mig-1g.10gb$/mig-1g.11gb/' "$WORK/nbn-dp.yaml" >"$WORK/nbn-p.yaml"
+run lint "$WORK/nbn-p.yaml"
+expect_rc 1
+expect_out "no GPU model in the database has MIG profile '1g.11gb'"
