@@ -122,3 +122,15 @@ sed 's/mig-1g.10gb$/mig-1g.11gb/' "$WORK/nbn-dp.yaml" >"$WORK/nbn-p.yaml"
 run lint "$WORK/nbn-p.yaml"
 expect_rc 1
 expect_out "no GPU model in the database has MIG profile '1g.11gb'"
+
+t "recommend --from refuses time-sliced MIG tenants for now; report and diff read such plans"
+sed 's/replicas: 20/replicas: 25/' tests/data/sharing/notebooks-nodes.yaml >"$WORK/nb25.yaml"
+run recommend "$WORK/nb25.yaml" --from "$WORK/nbn.json" -f json -o "$WORK/nb25-from.json"
+expect_rc 3
+expect_err "tenant 'notebook' time-slices MIG instances, which --from does not keep yet"
+run recommend "$WORK/nb25.yaml" -f json -o "$WORK/nb25.json"
+expect_rc 0
+run diff "$WORK/nbn.json" "$WORK/nb25.json"
+expect_rc 1
+run report "$WORK/nbn.json" -o "$WORK/nbn.html"
+expect_rc 0
