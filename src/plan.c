@@ -4,6 +4,7 @@
 #include "gpuvplan/util.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,6 +195,27 @@ ts_mig_demand(struct gpv_plan_run *run, size_t t, struct gpv_pack_demand *dm)
 }
 
 /*
+ * The packer's sentence about `inst` instances of demand t left out, said in replicas: "...; 13
+ * replicas left, each needs one 1g.10gb MIG instance" becomes "...; 65 replicas left, 5
+ * time-sliced to each 1g.10gb MIG instance: 13 instances". Returns NULL when the sentence does
+ * not count what is left (then it stands as it is).
+ */
+static char *
+ts_mig_text(const char *text, int inst, int reps, int k, const char *profile)
+{
+    char pat[48];
+    const char *at;
+
+    snprintf(pat, sizeof(pat), "; %d replica%s left, ", inst, inst == 1 ? "" : "s");
+    if (!(at = strstr(text, pat)))
+        return NULL;
+    return xasprintf("%.*s; %d replica%s left, %d time-sliced to each %s MIG instance: %d "
+                     "instance%s",
+                     (int)(at - text), text, reps, reps == 1 ? "" : "s", k, profile, inst,
+                     inst == 1 ? "" : "s");
+}
+
+/*
  * The result in replicas again for the tenants ts_mig_demand() counted in instances: instance i
  * of such a tenant holds its replicas i * k .. (i + 1) * k - 1 (fewer on the last).
  */
@@ -221,9 +243,28 @@ ts_mig_result(struct gpv_plan_run *run, const struct gpv_tenants *file)
         r->placed[in->demand] += in->clients;
     }
     for (i = 0; i < r->nunplaced; i++) {
-        t = (size_t)r->unplaced[i].demand;
-        if (run->mig_clients[t])
-            r->unplaced[i].replicas = file->tenants[t].replicas - r->placed[t];
+        struct gpv_pack_unplaced *u = &r->unplaced[i];
+        int k = run->mig_clients[u->demand], left;
+        size_t j;
+
+        if (!k)
+            continue;
+        left = file->tenants[u->demand].replicas - r->placed[u->demand];
+        for (j = 0; j < u->nreasons; j++) {
+            const struct gpv_pack_reason *w = &u->whys[j];
+            const struct gpv_pack_option *o =
+                w->option >= 0 ? &run->demands[u->demand].options[w->option] : NULL;
+            char *text = o ? ts_mig_text(w->text, u->replicas, left, k,
+                                         run->models[o->model].gpu->mig->profiles[o->profile].name)
+                           : NULL;
+
+            if (text) { /* reasons[j] is whys[j].text */
+                free(u->whys[j].text);
+                u->whys[j].text = text;
+                u->reasons[j] = text;
+            }
+        }
+        u->replicas = left;
     }
 }
 

@@ -134,3 +134,14 @@ run diff "$WORK/nbn.json" "$WORK/nb25.json"
 expect_rc 1
 run report "$WORK/nbn.json" -o "$WORK/nbn.html"
 expect_rc 0
+
+t "100 notebooks on one H100: 7 instances of 5 placed, the rest unplaced with the reason in replicas"
+sed 's/replicas: 20/replicas: 100/' tests/data/sharing/notebooks-h100.yaml >"$WORK/nb100.yaml"
+run recommend "$WORK/nb100.yaml" -f json -o "$WORK/nb100.json"
+expect_rc 1
+cp "$WORK/nb100.json" "$WORK/out"
+expect_json '[(t["placed"], len(g["instances"])) for t in j["tenants"] for g in j["gpus"]]' '[(35, 7)]'
+expect_json '[(u["replicas"], u["causes"][0]["code"], u["causes"][0]["method"], u["causes"][0]["text"]) for u in j["unplaced"]]' \
+    "[(65, 'exhausted', 'time-slicing', 'h100-80gb: fleet exhausted: 1 of 1 GPU in use; 65 replicas left, 5 time-sliced to each 1g.10gb MIG instance: 13 instances')]"
+run check "$WORK/nb100.json" --allow-unplaced
+expect_rc 0
