@@ -202,7 +202,9 @@ pl_figures(struct pl_figures *out, const struct gpv_plan_src *src)
                 compute += t->compute > 0 ? t->compute : 1.0 / pg->replicas;
             }
             if (t->memory_mib > 0)
-                mem_req += (double)t->memory_mib / (parts > 0 ? parts : 1);
+                /* a time-sliced MIG instance holds `clients` replicas */
+                mem_req += (double)t->memory_mib / (parts > 0 ? parts : 1) *
+                           (in->clients > 0 ? in->clients : 1);
             else if (pg->kind == GPV_PACK_WHOLE)
                 mem_req += (double)gpu->memory_mib;
             units += in->size;

@@ -11,6 +11,7 @@ expect_json '[(g["mode"], [(i["profile"], i["start"], i["replica"], i["clients"]
     "[('mig', [('1g.10gb', 0, 0, 5, 5), ('1g.10gb', 1, 5, 5, 5), ('1g.10gb', 2, 10, 5, 5), ('1g.10gb', 3, 15, 5, 5)])]"
 expect_json '(j["summary"]["gpus_used"], j["summary"]["lower_bound"], j["summary"]["optimal"], j["summary"]["instances"])' \
     '(1, 1, True, 4)'
+expect_json 'j["summary"]["utilization"]["requested_memory"]' 0.4658
 run check "$WORK/nb.json"
 expect_rc 0
 run recommend tests/data/sharing/notebooks-h100.yaml
