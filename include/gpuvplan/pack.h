@@ -101,16 +101,20 @@ struct gpv_pack_problem {
 
 /* One instance on a GPU. */
 struct gpv_pack_inst {
-    int demand;    /* index into the problem's demands */
-    int replica;   /* 0 .. replicas - 1 */
-    int profile;   /* MIG profile given (MIG, MIG_VGPU); -1 otherwise */
-    int vgpu_type; /* vGPU type given (VGPU, MIG_VGPU); -1 otherwise */
-    int start;     /* MIG: start unit; mixed-size vGPU: placement id (GB); TIME_SLICING, MPS: the
-                      client's index on its GPU (0 .. replicas - 1); else -1 */
-    int size;      /* MIG: units; vGPU: frame buffer in GB (rounded); WHOLE: 0 */
-    int part;      /* WHOLE, multi-vGPU: which of the replica's GPUs (0 .. gpus - 1); else 0 */
-    int option;    /* the demand's option this replica uses (replicas may use several) */
-    bool upgraded; /* a larger MIG profile than the option asked for */
+    int demand;      /* index into the problem's demands */
+    int replica;     /* 0 .. replicas - 1 */
+    int profile;     /* MIG profile given (MIG, MIG_VGPU); -1 otherwise */
+    int vgpu_type;   /* vGPU type given (VGPU, MIG_VGPU); -1 otherwise */
+    int start;       /* MIG: start unit; mixed-size vGPU: placement id (GB); TIME_SLICING, MPS: the
+                        client's index on its GPU (0 .. replicas - 1); else -1 */
+    int size;        /* MIG: units; vGPU: frame buffer in GB (rounded); WHOLE: 0 */
+    int part;        /* WHOLE, multi-vGPU: which of the replica's GPUs (0 .. gpus - 1); else 0 */
+    int option;      /* the demand's option this replica uses (replicas may use several) */
+    bool upgraded;   /* a larger MIG profile than the option asked for */
+    int clients;     /* MIG time-sliced by the k8s device plugin (set by the planner, not the
+                        packer): the tenant's replicas replica .. replica + clients - 1 share this
+                        GPU instance; 0: a bare instance */
+    int ts_replicas; /* with clients: the device plugin's replicas of the instance (>= clients) */
 };
 
 /* One GPU of the plan. */

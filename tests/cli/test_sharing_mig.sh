@@ -1,0 +1,148 @@
+# Kubernetes sharing: time-slicing of MIG instances through the device plugin (issue 11 §6,
+# "replicas per GPU or per MIG instance")
+
+t "20 notebooks of 2 GB needing no isolation on one H100: 5 time-sliced clients on each of 4 1g.10gb"
+run recommend tests/data/sharing/notebooks-h100.yaml -f json -o "$WORK/nb.json"
+expect_rc 0
+cp "$WORK/nb.json" "$WORK/out"
+expect_json '[(t["method"], t["profile"], t["placed"], t["decided_by"]) for t in j["tenants"]]' \
+    "[('time-slicing', '1g.10gb', 20, 'pods-time-slice-mig-instances')]"
+expect_json '[(g["mode"], [(i["profile"], i["start"], i["replica"], i["clients"], i["replicas"]) for i in g["instances"]]) for g in j["gpus"]]' \
+    "[('mig', [('1g.10gb', 0, 0, 5, 5), ('1g.10gb', 1, 5, 5, 5), ('1g.10gb', 2, 10, 5, 5), ('1g.10gb', 3, 15, 5, 5)])]"
+expect_json '(j["summary"]["gpus_used"], j["summary"]["lower_bound"], j["summary"]["optimal"], j["summary"]["instances"])' \
+    '(1, 1, True, 4)'
+expect_json 'j["summary"]["utilization"]["requested_memory"]' 0.4658
+run check "$WORK/nb.json"
+expect_rc 0
+run recommend tests/data/sharing/notebooks-h100.yaml
+expect_out_line '^    time-sliced 1g.10gb at 0: 5 replicas, memory not enforced: notebook x 5$'
+
+t "the last instance holds the clients left: 22 notebooks take 5 instances, the last with 2"
+sed 's/replicas: 20/replicas: 22/' tests/data/sharing/notebooks-h100.yaml >"$WORK/nb22.yaml"
+run recommend "$WORK/nb22.yaml" -f json
+expect_rc 0
+expect_json '[(i["replica"], i["clients"]) for i in j["gpus"][0]["instances"]][-1]' '(20, 2)'
+expect_json 'j["tenants"][0]["placed"]' 22
+
+t "soft or hard isolation never time-slices a MIG instance: a bare instance each"
+sed 's/isolation: none/isolation: soft/' tests/data/sharing/notebooks-h100.yaml >"$WORK/nb-soft.yaml"
+run recommend "$WORK/nb-soft.yaml" -f json
+expect_rc 1
+expect_json '[(t["method"], t["placed"]) for t in j["tenants"]]' "[('mig', 7)]"
+sed 's/isolation: none/isolation: hard/' tests/data/sharing/notebooks-h100.yaml >"$WORK/nb-hard.yaml"
+run recommend "$WORK/nb-hard.yaml" -f json
+expect_json '[t["method"] for t in j["tenants"]]' "['mig']"
+
+t "check refuses a tampered time-sliced instance: more clients than replicas or memory, a replica twice"
+python3 - "$WORK/nb.json" "$WORK" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+def dump(name, f):
+    k = json.loads(json.dumps(j)); f(k); json.dump(k, open(sys.argv[2] + "/" + name, "w"))
+dump("bad-mem.json", lambda k: k["gpus"][0]["instances"][0].update(clients=6, replicas=6))
+dump("bad-reps.json", lambda k: k["gpus"][0]["instances"][0].update(replicas=4))
+dump("bad-twice.json", lambda k: k["gpus"][0]["instances"][1].update(replica=3))
+dump("bad-method.json", lambda k: k["tenants"][0].update(method="mig"))
+dump("bad-one.json", lambda k: k["gpus"][0]["instances"][0].update(replicas=1))
+PY
+run check "$WORK/bad-mem.json"
+expect_rc 1
+expect_out "tenant 'notebook': its 6 time-sliced clients on a 1g.10gb instance of gpu 'h100-80gb-1' ask 11448 MiB together, more than its 9984"
+run check "$WORK/bad-reps.json"
+expect_rc 1
+expect_out "tenant 'notebook': 5 clients on a 1g.10gb instance of gpu 'h100-80gb-1', more than its 4 replicas"
+run check "$WORK/bad-twice.json"
+expect_rc 1
+expect_out "tenant 'notebook': a replica is placed more than once"
+run check "$WORK/bad-method.json"
+expect_rc 1
+expect_out "tenant 'notebook': has time-sliced clients on gpu 'h100-80gb-1', a mig GPU, but its method is mig"
+run check "$WORK/bad-one.json"
+expect_rc 3
+expect_err "gpus[0].instances[0].replicas"
+
+t "explain: the rule that decided, the instance and the units it saves"
+run explain tests/data/sharing/notebooks-h100.yaml
+expect_rc 0
+expect_out "notebook: time-slicing 1g.10gb, up to 5 per instance on h100-80gb"
+expect_out "20 replicas"
+run explain tests/data/sharing/notebooks-h100.yaml -f json
+expect_json '[(c["method"], c["profile"], c["decided_by"], c["order"][:2]) for c in j["tenants"][0]["choices"]]' \
+    "[('time-slicing', '1g.10gb', 'pods-time-slice-mig-instances', ['time-slicing', 'mig'])]"
+expect_json 'j["tenants"][0]["rejected"]["mig"][0]["reason"]' \
+    "fits (1g.10gb), but time-slicing comes first in the order of 'pods-time-slice-mig-instances'"
+
+t "where time-slicing saves no MIG units (3 of 9 GB), a bare instance each, and explain says why"
+run explain docs/examples/tenants.yaml --tenant notebooks -f json
+expect_json '[(c["method"], c["profile"]) for c in j["tenants"][0]["choices"]]' "[('mig', '1g.10gb')]"
+expect_json '[r["reason"] for r in j["tenants"][0]["rejected"]["time-slicing"]][0].split(": ", 1)[1]' \
+    "time-slicing saves no MIG units: 3 replicas take 4 units time-sliced on 1g.20gb, and a bare 1g.10gb each takes 3"
+
+t "one replica never time-slices an instance: the rule needs 2 replicas or more"
+sed 's/replicas: 20/replicas: 1/' tests/data/sharing/notebooks-h100.yaml >"$WORK/nb1.yaml"
+run recommend "$WORK/nb1.yaml" -f json
+expect_json '[(t["method"], t["decided_by"]) for t in j["tenants"]]' "[('mig', 'multi-tenancy-on-mig')]"
+
+t "export writes the time-sliced MIG resource per node under the mixed strategy; lint reads it back"
+run recommend tests/data/sharing/notebooks-nodes.yaml -f json -o "$WORK/nbn.json"
+expect_rc 0
+run check "$WORK/nbn.json"
+expect_rc 0
+run export "$WORK/nbn.json" --to device-plugin -o "$WORK/nbn-dp.yaml"
+expect_rc 0
+cp "$WORK/nbn-dp.yaml" "$WORK/out"
+expect_out "#   nb-1 advertises nvidia.com/mig-1g.10gb (5 replicas of each instance, time-sliced) nvidia.com/mig-1g.20gb"
+python3 - "$WORK/nbn-dp.yaml" >"$WORK/out" <<'PY'
+import sys, yaml
+cm = yaml.safe_load(open(sys.argv[1]))
+for k in sorted(cm["data"]):
+    c = yaml.safe_load(cm["data"][k])
+    print(k, c["flags"]["migStrategy"], sorted(c.get("sharing", {})),
+          [(r["name"], r["replicas"]) for s in c.get("sharing", {}).values() for r in s["resources"]])
+PY
+expect_out "gpuvplan-mig-mixed-ts-1g.10gb-5 mixed ['timeSlicing'] [('nvidia.com/mig-1g.10gb', 5)]"
+run lint "$WORK/nbn-dp.yaml"
+expect_rc 0
+run export "$WORK/nbn.json" --to labels
+expect_out "gpuvplan-mig-mixed-ts-1g.10gb-5"
+
+t "export refuses bare instances of a profile beside time-sliced ones on a node"
+run recommend tests/data/sharing/notebooks-mixed-node.yaml -f json -o "$WORK/nbm.json"
+expect_rc 0
+run export "$WORK/nbm.json" --to device-plugin -o "$WORK/nbm-never.yaml"
+expect_rc 3
+expect_err "node 'nb-1' has bare 1g.10gb instances beside time-sliced ones; the device plugin would time-slice them too"
+if [ -e "$WORK/nbm-never.yaml" ]; then bad "a partial export file"; else ok; fi
+
+t "lint refuses a time-sliced MIG resource with 1 replica or an unknown profile"
+sed 's/replicas: 5/replicas: 1/' "$WORK/nbn-dp.yaml" >"$WORK/nbn-r1.yaml"
+run lint "$WORK/nbn-r1.yaml"
+expect_rc 1
+expect_out "'replicas' is 1; it must be from 2 to 1000000"
+sed 's/mig-1g.10gb$/mig-1g.11gb/' "$WORK/nbn-dp.yaml" >"$WORK/nbn-p.yaml"
+run lint "$WORK/nbn-p.yaml"
+expect_rc 1
+expect_out "no GPU model in the database has MIG profile '1g.11gb'"
+
+t "recommend --from refuses time-sliced MIG tenants for now; report and diff read such plans"
+sed 's/replicas: 20/replicas: 25/' tests/data/sharing/notebooks-nodes.yaml >"$WORK/nb25.yaml"
+run recommend "$WORK/nb25.yaml" --from "$WORK/nbn.json" -f json -o "$WORK/nb25-from.json"
+expect_rc 3
+expect_err "tenant 'notebook' time-slices MIG instances, which --from does not keep yet"
+run recommend "$WORK/nb25.yaml" -f json -o "$WORK/nb25.json"
+expect_rc 0
+run diff "$WORK/nbn.json" "$WORK/nb25.json"
+expect_rc 1
+run report "$WORK/nbn.json" -o "$WORK/nbn.html"
+expect_rc 0
+
+t "100 notebooks on one H100: 7 instances of 5 placed, the rest unplaced with the reason in replicas"
+sed 's/replicas: 20/replicas: 100/' tests/data/sharing/notebooks-h100.yaml >"$WORK/nb100.yaml"
+run recommend "$WORK/nb100.yaml" -f json -o "$WORK/nb100.json"
+expect_rc 1
+cp "$WORK/nb100.json" "$WORK/out"
+expect_json '[(t["placed"], len(g["instances"])) for t in j["tenants"] for g in j["gpus"]]' '[(35, 7)]'
+expect_json '[(u["replicas"], u["causes"][0]["code"], u["causes"][0]["method"], u["causes"][0]["text"]) for u in j["unplaced"]]' \
+    "[(65, 'exhausted', 'time-slicing', 'h100-80gb: fleet exhausted: 1 of 1 GPU in use; 65 replicas left, 5 time-sliced to each 1g.10gb MIG instance: 13 instances')]"
+run check "$WORK/nb100.json" --allow-unplaced
+expect_rc 0
