@@ -145,13 +145,13 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
     memset(out, 0, sizeof(*out));
     gpv_pack_result_init(&out->result);
     gpv_site_init(&out->site);
-    /* The remainder problem counts replicas, a time-sliced MIG tenant's demand instances. */
-    for (t = 0; fresh->mig_clients && t < file->ntenants; t++)
-        if (fresh->mig_clients[t])
-            return gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
-                                 "tenant '%s' time-slices MIG instances, which --from does not "
-                                 "keep yet: plan it afresh (without --from)",
-                                 file->tenants[t].name);
+    for (t = 0; t < file->ntenants; t++)
+        for (i = 0; i < fresh->demands[t].noptions; i++)
+            if (fresh->demands[t].options[i].clients > 1)
+                return gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
+                                     "tenant '%s' time-slices MIG instances, which --from does not "
+                                     "keep yet: plan it afresh (without --from)",
+                                     file->tenants[t].name);
     memset(&c, 0, sizeof(c));
     c.fresh = fresh;
     c.p = &fresh->problem;

@@ -130,7 +130,7 @@ pk_fraction(struct pk_ctx *c, size_t d, const struct gpv_pack_option *o)
     switch (o->kind) {
     case GPV_PACK_MIG:
     case GPV_PACK_MIG_VGPU:
-        return pk_mig_fraction(c, o);
+        return pk_mig_fraction(c, o) / pk_clients(o);
     case GPV_PACK_VGPU: {
         const struct gpv_vgpu_type *t = &m->gpu->vgpu->types[o->vgpu_type];
         int lim = gpv_vgpu_limit(t, m->mixed, c->p->demands[d].compute);

@@ -185,7 +185,7 @@ mat_take(struct mat *mt, int si, int d, int replica)
 static void
 mat_spread(struct mat *mt, int d, int k, size_t *cursor)
 {
-    int reps = mt->c->p->demands[d].replicas, got = 0;
+    int reps = pk_units(pk_opt(mt->c, d), mt->c->p->demands[d].replicas), got = 0;
     size_t scanned = 0, len = mt->nlist[k];
 
     while (got < reps && scanned < len) {
@@ -216,7 +216,7 @@ mat_spread(struct mat *mt, int d, int k, size_t *cursor)
 static void
 mat_packed(struct mat *mt, int d, int k, size_t *pos)
 {
-    int reps = mt->c->p->demands[d].replicas, got = 0;
+    int reps = pk_units(pk_opt(mt->c, d), mt->c->p->demands[d].replicas), got = 0;
 
     while (got < reps) {
         int si;
@@ -275,7 +275,7 @@ pk_mig_materialise(struct pk_ctx *c, struct pk_sol *s, const struct pk_mpool *m,
     for (i = 0; i < n; i++) {
         int d = order[i], k = m->cls[pk_opt(c, d)->profile];
 
-        if (c->p->demands[d].spread && c->p->demands[d].replicas > 1)
+        if (c->p->demands[d].spread && pk_units(pk_opt(c, d), c->p->demands[d].replicas) > 1)
             mat_spread(&mt, d, k, &cursor[k]);
         else
             mat_packed(&mt, d, k, &pos[k]);
@@ -309,6 +309,7 @@ pk_mig_materialise(struct pk_ctx *c, struct pk_sol *s, const struct pk_mpool *m,
                 in.start = sl->start;
                 in.size = m->gpu->mig->profiles[sl->q].size;
                 in.upgraded = sl->q != o->profile;
+                pk_inst_clients(&in, o, c->p->demands[sl->demand].replicas);
                 pk_sol_inst(s, &in);
             }
         }
@@ -350,7 +351,7 @@ pk_mig_first_fit(struct pk_ctx *c, struct pk_sol *s, const struct pk_mpool *m, i
         int d = items[i], p = pk_opt(c, d)->profile, rep;
         const struct gpv_pack_demand *dm = &c->p->demands[d];
 
-        for (rep = 0; rep < dm->replicas; rep++) {
+        for (rep = 0; rep < pk_units(pk_opt(c, d), dm->replicas); rep++) {
             int found = -1;
 
             for (g = cursor[p]; g < ngpu; g++) {
@@ -425,6 +426,8 @@ pk_mig_first_fit(struct pk_ctx *c, struct pk_sol *s, const struct pk_mpool *m, i
                         kind == GPV_PACK_MIG_VGPU ? pk_opt(c, byg[e].demand)->vgpu_type : -1;
                     in.start = l.inst[t].start;
                     in.size = gpu->mig->profiles[in.profile].size;
+                    pk_inst_clients(&in, pk_opt(c, byg[e].demand),
+                                    c->p->demands[byg[e].demand].replicas);
                     pk_sol_inst(s, &in);
                     break;
                 }

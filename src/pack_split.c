@@ -251,6 +251,17 @@ option_need(const struct gpv_pack_problem *p, const struct gpv_pack_option *o)
     return o->gpus == 1 ? xstrdup("one whole GPU") : xasprintf("%d whole GPUs", o->gpus);
 }
 
+/* What `left` replicas of option o (MIG instances of o->clients clients) ask for, in words:
+ * "5 time-sliced to each 1g.10gb MIG instance: 13 instances". */
+static char *
+ts_mig_need(const struct gpv_pack_problem *p, const struct gpv_pack_option *o, int left)
+{
+    int n = pk_units(o, left);
+
+    return xasprintf("%d time-sliced to each %s MIG instance: %d instance%s", o->clients,
+                     p->models[o->model].gpu->mig->profiles[o->profile].name, n, n == 1 ? "" : "s");
+}
+
 /*
  * Why the GPUs of model m in use cannot take a vGPU of type t: they hold types its GPU may not
  * share with (C- and Q-series never share; equal-size mode holds one type). A new string, or
@@ -330,21 +341,26 @@ pk_explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const struct pk
             if (pk_option_feasible(p, d, i, &w)) {
                 long in_use = s->slots[o->model];
                 long need = (long)ceil(pk_fraction(c, d, o) * left - PACK_BOUND_EPS);
-                char *what = option_need(p, o), *share = NULL;
+                char *what = o->clients > 1 ? ts_mig_need(p, o, left) : option_need(p, o);
+                char *share = NULL;
 
                 if (o->kind == GPV_PACK_VGPU)
                     share = sharing_why(p, s, o->model, &m->gpu->vgpu->types[o->vgpu_type]);
                 pk_why_set(&w, share ? GPV_PACK_WHY_SHARING : GPV_PACK_WHY_EXHAUSTED, p, o, (int)i,
                            need > 0 ? need : 1, m->limit >= 0 ? m->limit - in_use : 0);
                 w.in_use = in_use;
-                w.text = xasprintf(
-                    "%s: fleet exhausted: %ld of %d GPU%s in use%s; %d replica%s "
-                    "left, %s %s%s",
-                    m->gpu->id, in_use, m->limit, m->limit == 1 ? "" : "s", share ? share : "",
-                    left, left == 1 ? "" : "s", left == 1 ? "it needs" : "each needs", what,
-                    m->single && o->kind != GPV_PACK_WHOLE && o->kind != GPV_PACK_VGPU
-                        ? "; mig_strategy single gives each node one MIG profile"
-                        : "");
+                w.text =
+                    xasprintf("%s: fleet exhausted: %ld of %d GPU%s in use%s; %d replica%s "
+                              "left, %s%s%s",
+                              m->gpu->id, in_use, m->limit, m->limit == 1 ? "" : "s",
+                              share ? share : "", left, left == 1 ? "" : "s",
+                              o->clients > 1 ? ""
+                              : left == 1    ? "it needs "
+                                             : "each needs ",
+                              what,
+                              m->single && o->kind != GPV_PACK_WHOLE && o->kind != GPV_PACK_VGPU
+                                  ? "; mig_strategy single gives each node one MIG profile"
+                                  : "");
                 free(what);
                 free(share);
             }
@@ -377,11 +393,10 @@ any_weight(struct pk_ctx *c, size_t d, const struct gpv_pack_option *o, int k)
     case GPV_PACK_MIG_VGPU: {
         const struct gpv_mig_profile *pr = &gpu->mig->profiles[o->profile];
 
-        if (k == 0)
-            return (double)pr->size / gpu->mig->units;
+        /* An instance of k clients serves k replicas: each weighs 1 / k of it. */
         if (k == 1)
-            return (double)pr->compute_slices / gpu->mig->compute_slices;
-        return (double)pr->size / gpu->mig->units; /* units again: disjoint intervals */
+            return (double)pr->compute_slices / gpu->mig->compute_slices / pk_clients(o);
+        return (double)pr->size / gpu->mig->units / pk_clients(o); /* 2: units again */
     }
     case GPV_PACK_VGPU: {
         const struct gpv_vgpu_type *t = &gpu->vgpu->types[o->vgpu_type];

@@ -151,123 +151,6 @@ share_option(struct gpv_pack_option *op, const struct gpv_choice *c, enum gpv_pa
     return true;
 }
 
-/*
- * A tenant whose first choice time-slices MIG instances (docs/rules.md, "Time-slicing of MIG
- * instances"): its demand becomes ceil(replicas / k) bare MIG instances, k clients each, on
- * every model of the choices that time-slice instances with the same k (and so the same count
- * of instances). Its other choices are left out: the packer places instances, and a whole GPU
- * or another method would count replicas. Returns false when t is not such a tenant.
- */
-static bool
-ts_mig_demand(struct gpv_plan_run *run, size_t t, struct gpv_pack_demand *dm)
-{
-    const struct gpv_decision *d = run->of[t];
-    const struct gpv_choice *c0 = d->best >= 0 ? &d->choices[d->best] : NULL;
-    size_t i, m;
-    int k;
-
-    if (!c0 || c0->method != GPV_METHOD_TIME_SLICING || c0->mig_profile < 0 || c0->clients < 2)
-        return false;
-    k = c0->clients;
-    run->mig_clients[t] = k;
-    dm->replicas = (dm->replicas + k - 1) / k;
-    for (i = 0; i < d->nchoices; i++) {
-        const struct gpv_choice *c = &d->choices[i];
-
-        if (c->method != GPV_METHOD_TIME_SLICING || c->mig_profile < 0 || c->clients != k)
-            continue;
-        for (m = 0; m < run->nmodels; m++) {
-            struct gpv_pack_option *op = &run->options[dm->options - run->options + dm->noptions];
-
-            if (run->models[m].gpu != c->gpu || run->models[m].share_replicas > 0)
-                continue;
-            op->model = (int)m;
-            op->kind = GPV_PACK_MIG;
-            op->profile = c->mig_profile;
-            op->vgpu_type = -1;
-            op->gpus = 0;
-            op->rank = c->rank;
-            run->choice_of[t][dm->noptions] = (int)i;
-            dm->noptions++;
-        }
-    }
-    return true;
-}
-
-/*
- * The packer's sentence about `inst` instances of demand t left out, said in replicas: "...; 13
- * replicas left, each needs one 1g.10gb MIG instance" becomes "...; 65 replicas left, 5
- * time-sliced to each 1g.10gb MIG instance: 13 instances". Returns NULL when the sentence does
- * not count what is left (then it stands as it is).
- */
-static char *
-ts_mig_text(const char *text, int inst, int reps, int k, const char *profile)
-{
-    char pat[48];
-    const char *at;
-
-    snprintf(pat, sizeof(pat), "; %d replica%s left, ", inst, inst == 1 ? "" : "s");
-    if (!(at = strstr(text, pat)))
-        return NULL;
-    return xasprintf("%.*s; %d replica%s left, %d time-sliced to each %s MIG instance: %d "
-                     "instance%s",
-                     (int)(at - text), text, reps, reps == 1 ? "" : "s", k, profile, inst,
-                     inst == 1 ? "" : "s");
-}
-
-/*
- * The result in replicas again for the tenants ts_mig_demand() counted in instances: instance i
- * of such a tenant holds its replicas i * k .. (i + 1) * k - 1 (fewer on the last).
- */
-static void
-ts_mig_result(struct gpv_plan_run *run, const struct gpv_tenants *file)
-{
-    struct gpv_pack_result *r = &run->result;
-    size_t i, t;
-
-    for (t = 0; t < file->ntenants; t++)
-        if (run->mig_clients[t])
-            r->placed[t] = 0;
-    for (i = 0; i < r->ninsts; i++) {
-        struct gpv_pack_inst *in = &r->insts[i];
-        int k = run->mig_clients[in->demand], first;
-
-        if (!k)
-            continue;
-        first = in->replica * k;
-        in->replica = first;
-        in->clients = file->tenants[in->demand].replicas - first < k
-                          ? file->tenants[in->demand].replicas - first
-                          : k;
-        in->ts_replicas = k;
-        r->placed[in->demand] += in->clients;
-    }
-    for (i = 0; i < r->nunplaced; i++) {
-        struct gpv_pack_unplaced *u = &r->unplaced[i];
-        int k = run->mig_clients[u->demand], left;
-        size_t j;
-
-        if (!k)
-            continue;
-        left = file->tenants[u->demand].replicas - r->placed[u->demand];
-        for (j = 0; j < u->nreasons; j++) {
-            const struct gpv_pack_reason *w = &u->whys[j];
-            const struct gpv_pack_option *o =
-                w->option >= 0 ? &run->demands[u->demand].options[w->option] : NULL;
-            char *text = o ? ts_mig_text(w->text, u->replicas, left, k,
-                                         run->models[o->model].gpu->mig->profiles[o->profile].name)
-                           : NULL;
-
-            if (text) { /* reasons[j] is whys[j].text */
-                free(u->whys[j].text);
-                u->whys[j].text = text;
-                u->reasons[j] = text;
-            }
-        }
-        u->replicas = left;
-    }
-}
-
 static void
 build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
 {
@@ -283,7 +166,6 @@ build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
     run->options = xcalloc(nopt + 1, sizeof(*run->options));
     run->choice_of = xcalloc(n + 1, sizeof(*run->choice_of));
     run->choice_buf = xcalloc(nopt + 1, sizeof(int));
-    run->mig_clients = xcalloc(n + 1, sizeof(int));
     for (t = 0; t < n; t++) {
         const struct gpv_tenant *tn = &file->tenants[t];
         const struct gpv_decision *d = run->of[t];
@@ -292,10 +174,6 @@ build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
         dm->replicas = tn->replicas;
         dm->options = run->options + o;
         run->choice_of[t] = run->choice_buf + o;
-        if (ts_mig_demand(run, t, dm)) {
-            o += dm->noptions;
-            continue;
-        }
         dm->compute = tn->compute;
         dm->memory_mib = tn->memory_mib;
         dm->spread = tn->spread;
@@ -330,6 +208,14 @@ build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
                                ? c->gpus
                                : 0;
                 op->rank = c->rank;
+                if (c->method == GPV_METHOD_TIME_SLICING && c->mig_profile >= 0 &&
+                    c->clients >= 2) {
+                    /* Time-slicing of MIG instances (docs/rules.md): instances of the
+                       choice's profile, each serving `clients` of the tenant's replicas. */
+                    op->kind = GPV_PACK_MIG;
+                    op->profile = c->mig_profile;
+                    op->clients = c->clients;
+                }
                 run->choice_buf[o++] = (int)i;
                 dm->noptions++;
             }
@@ -576,7 +462,6 @@ gpv_plan_run(struct gpv_plan_run *out, const struct gpv_plan_job *job, struct gp
         goto fail;
     gpv_site_assign(&out->site, job->file, &out->problem, &out->result);
     explain_moves(out, job->file);
-    ts_mig_result(out, job->file);
     return 0;
 fail:
     gpv_plan_run_release(out);
@@ -599,7 +484,6 @@ gpv_plan_run_release(struct gpv_plan_run *r)
     free(r->options);
     free(r->choice_of);
     free(r->choice_buf);
-    free(r->mig_clients);
     for (i = 0; r->moved && i < r->problem.ndemands; i++)
         free(r->moved[i]);
     free(r->moved);

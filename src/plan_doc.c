@@ -341,11 +341,11 @@ kind_method(enum gpv_pack_kind k)
     return GPV_METHOD_NONE;
 }
 
-/* The method of tenant t's option o: time-slicing for the MIG instances it time-slices. */
+/* The method of option o: time-slicing for the MIG instances it time-slices. */
 static enum gpv_method
-option_method(const struct gpv_plan_run *run, size_t t, const struct gpv_pack_option *o)
+option_method(const struct gpv_pack_option *o)
 {
-    if (o->kind == GPV_PACK_MIG && run->mig_clients && run->mig_clients[t])
+    if (o->kind == GPV_PACK_MIG && o->clients > 1)
         return GPV_METHOD_TIME_SLICING;
     return kind_method(o->kind);
 }
@@ -380,7 +380,7 @@ pl_tenant(struct pl_tenant *out, const struct gpv_plan_src *src, const struct pl
     out->o = o;
     out->gpu = gpu;
     out->choice = choice_for(src->run, t, r->choice[t]);
-    out->method = option_method(src->run, t, o);
+    out->method = option_method(o);
     out->profile = option_profile(gpu, o);
     out->mig_profile = o->profile >= 0 ? gpu->mig->profiles[o->profile].name : NULL;
     /* The licence the vGPU type's series needs; MIG and passthrough for compute need none. */
@@ -441,7 +441,7 @@ pl_parts(struct pl_part **out, const struct gpv_plan_src *src, const struct pl_i
             v[n].option = x->option;
             v[n].o = o;
             v[n].gpu = gpu;
-            v[n].method = option_method(src->run, t, o);
+            v[n].method = option_method(o);
             v[n].profile = option_profile(gpu, o);
             v[n].mig_profile = o->profile >= 0 ? gpu->mig->profiles[o->profile].name : NULL;
             v[n].license = o->vgpu_type >= 0
@@ -450,7 +450,7 @@ pl_parts(struct pl_part **out, const struct gpv_plan_src *src, const struct pl_i
             v[n].replicas = 0;
             n++;
         }
-        v[j].replicas++;
+        v[j].replicas += x->clients > 0 ? x->clients : 1;
     }
     *out = v;
     return n;
@@ -851,8 +851,7 @@ emit_causes(struct gpv_emit *e, const struct gpv_plan_src *src, size_t i)
             gpv_emit_obj(e, NULL);
             gpv_emit_str(e, "code", gpv_pack_why_name(w->why));
             gpv_emit_str(e, "gpu", w->model >= 0 ? p->models[w->model].gpu->id : NULL);
-            gpv_emit_str(e, "method",
-                         o ? gpv_method_name(option_method(src->run, (size_t)u->demand, o)) : NULL);
+            gpv_emit_str(e, "method", o ? gpv_method_name(option_method(o)) : NULL);
             gpv_emit_str(e, "profile", o ? option_profile(p->models[o->model].gpu, o) : NULL);
             gpv_emit_int(e, "needed", w->needed);
             gpv_emit_int(e, "available", w->available);

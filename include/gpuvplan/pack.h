@@ -71,6 +71,9 @@ struct gpv_pack_option {
     int gpus;      /* WHOLE: GPUs per replica (>= 1); VGPU: 0, or >= 2 for a multi-vGPU replica
                       (a whole-GPU type on each of that many GPUs); else 0 */
     int rank;      /* the caller's preference among the demand's options: lower is better */
+    int clients;   /* MIG: replicas one instance serves, time-sliced by the k8s device plugin
+                      (2 .. GPV_SHARING_REPLICAS_MAX): n replicas take ceil(n / clients)
+                      instances, each of one demand's replicas; 0: one replica each; else 0 */
 };
 
 /* `replicas` identical instances wanted by one tenant. */
@@ -111,10 +114,11 @@ struct gpv_pack_inst {
     int part;        /* WHOLE, multi-vGPU: which of the replica's GPUs (0 .. gpus - 1); else 0 */
     int option;      /* the demand's option this replica uses (replicas may use several) */
     bool upgraded;   /* a larger MIG profile than the option asked for */
-    int clients;     /* MIG time-sliced by the k8s device plugin (set by the planner, not the
-                        packer): the tenant's replicas replica .. replica + clients - 1 share this
-                        GPU instance; 0: a bare instance */
-    int ts_replicas; /* with clients: the device plugin's replicas of the instance (>= clients) */
+    int clients;     /* an option with clients (MIG time-sliced by the k8s device plugin): the
+                        demand's replicas replica .. replica + clients - 1 share this GPU
+                        instance; 0: a bare instance */
+    int ts_replicas; /* with clients: the device plugin's replicas of the instance, the option's
+                        clients (>= clients) */
 };
 
 /* One GPU of the plan. */

@@ -54,9 +54,6 @@ struct gpv_plan_run {
     struct gpv_pack_problem problem;
     struct gpv_pack_result result;
     struct gpv_site site; /* node and index of every GPU of the result (fleets with nodes) */
-    int *mig_clients;     /* per tenant: the clients one time-sliced MIG instance of its first
-                             choice carries, when that is how it is served (its demand then counts
-                             instances, and the result counts replicas), else 0 */
     char **moved; /* per tenant: why packing gave it another method or model than its decision's
                      first choice (one line), or NULL when it did not */
 };
