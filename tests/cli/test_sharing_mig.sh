@@ -33,6 +33,41 @@ sed 's/isolation: none/isolation: hard/' tests/data/sharing/notebooks-h100.yaml 
 run recommend "$WORK/nb-hard.yaml" -f json
 expect_json '[t["method"] for t in j["tenants"]]' "['mig']"
 
+t "a time-sliced MIG tenant keeps its other choices: 60 notebooks on one H100 and two L4 place 59, not 35"
+run recommend tests/data/sharing/notebooks-h100-l4.yaml -f json -o "$WORK/nbl4.json"
+expect_rc 1
+cp "$WORK/nbl4.json" "$WORK/out"
+expect_json '[(t["placed"], [(p["gpu"], p["method"], p["profile"], p["replicas"]) for p in t["parts"]]) for t in j["tenants"]]' \
+    "[(59, [('h100-80gb', 'time-slicing', '1g.10gb', 35), ('l4', 'time-slicing', None, 24)])]"
+expect_json '[(g["id"], g["mode"], len(g["instances"]), sum(i.get("clients") or 1 for i in g["instances"])) for g in j["gpus"]]' \
+    "[('h100-80gb-1', 'mig', 7, 35), ('l4-1', 'time-slicing', 12, 12), ('l4-2', 'time-slicing', 12, 12)]"
+expect_json '[(i["replica"], i["clients"]) for i in j["gpus"][0]["instances"]][-1]' '(30, 5)'
+expect_json '[g["instances"][0]["replica"] for g in j["gpus"][1:]]' '[35, 47]'
+expect_json '(j["summary"]["gpus_used"], j["summary"]["lower_bound"], j["summary"]["optimal"])' '(3, 3, True)'
+expect_json '[(u["replicas"], [c["text"] for c in u["causes"]]) for u in j["unplaced"]]' \
+    "[(1, ['h100-80gb: fleet exhausted: 1 of 1 GPU in use; 1 replica left, 5 time-sliced to each 1g.10gb MIG instance: 1 instance', 'l4: fleet exhausted: 2 of 2 GPUs in use; 1 replica left, it needs one time-slicing client of a shared GPU'])]"
+run check "$WORK/nbl4.json" --allow-unplaced
+expect_rc 0
+run recommend tests/data/sharing/notebooks-h100-l4.yaml
+expect_out_line '^    split: 35 on h100-80gb time-slicing 1g.10gb, 24 on l4 time-slicing$'
+run recommend tests/data/sharing/notebooks-h100-l4.yaml --strategy first-fit -f json
+expect_rc 1
+expect_json '[t["placed"] for t in j["tenants"]]' '[59]'
+
+t "priced: the cheapest mix of time-sliced MIG instances and whole-GPU time-slicing, proven"
+cat >"$WORK/nb-priced.yaml" <<'EOF'
+version: 1
+fleet:
+  - {gpu: h100-80gb, count: 2, cost_per_hour: 4.00}
+  - {gpu: l4, count: 3, cost_per_hour: 0.80}
+tenants:
+  - {name: notebook, memory: 2GB, replicas: 60, isolation: none, environment: container}
+EOF
+run recommend "$WORK/nb-priced.yaml" -f json
+expect_rc 0
+expect_json '[(p["gpu"], p["replicas"]) for t in j["tenants"] for p in t["parts"]]' "[('h100-80gb', 24), ('l4', 36)]"
+expect_json '(j["summary"]["cost"]["per_hour"], j["summary"]["cost"]["lower_bound_per_hour"], j["summary"]["optimal"])' '(6.4, 6.4, True)'
+
 t "check refuses a tampered time-sliced instance: more clients than replicas or memory, a replica twice"
 python3 - "$WORK/nb.json" "$WORK" <<'PY'
 import json, sys
