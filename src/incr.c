@@ -61,6 +61,45 @@ incr_replicas_of(const struct ctx *c, int t)
     return c->p->demands[t].replicas;
 }
 
+int
+incr_reps(const struct winst *x)
+{
+    return x->clients > 0 ? x->clients : 1;
+}
+
+void
+incr_mark(struct ctx *c, int t, int r, int o)
+{
+    struct dstate *ds = &c->d[t];
+
+    ds->parts[r] = 1;
+    ds->ropt[r] = o;
+    if (ds->option < 0)
+        ds->option = o;
+    ds->left--;
+}
+
+int
+incr_grow_clients(struct ctx *c, struct winst *x)
+{
+    const struct gpv_pack_option *op = incr_opt_of(c, x->demand, x->option);
+    int n = 0, r;
+
+    if (op->clients < 2)
+        return 0;
+    if (x->clients < 1)
+        x->clients = 1;
+    /* The clients of one instance are consecutive replicas (docs/plan.md). */
+    while (x->clients < op->clients &&
+           (r = x->replica + x->clients) < incr_replicas_of(c, x->demand) &&
+           !c->d[x->demand].parts[r]) {
+        incr_mark(c, x->demand, r, x->option);
+        x->clients++;
+        n++;
+    }
+    return n;
+}
+
 void
 incr_add_inst(struct wgpu *w, const struct winst *x)
 {
@@ -121,6 +160,9 @@ incr_option_words(const struct ctx *c, const struct gpv_pack_option *o)
 
     switch (o->kind) {
     case GPV_PACK_MIG:
+        if (o->clients > 1)
+            return xasprintf("time-sliced MIG %s on %s, %d clients each",
+                             gpu->mig->profiles[o->profile].name, gpu->id, o->clients);
         return xasprintf("MIG %s on %s", gpu->mig->profiles[o->profile].name, gpu->id);
     case GPV_PACK_MIG_VGPU:
     case GPV_PACK_VGPU:
@@ -145,13 +187,6 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
     memset(out, 0, sizeof(*out));
     gpv_pack_result_init(&out->result);
     gpv_site_init(&out->site);
-    for (t = 0; t < file->ntenants; t++)
-        for (i = 0; i < fresh->demands[t].noptions; i++)
-            if (fresh->demands[t].options[i].clients > 1)
-                return gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
-                                     "tenant '%s' time-slices MIG instances, which --from does not "
-                                     "keep yet: plan it afresh (without --from)",
-                                     file->tenants[t].name);
     memset(&c, 0, sizeof(c));
     c.fresh = fresh;
     c.p = &fresh->problem;
@@ -181,6 +216,7 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
     incr_read_current(&c, cur);
     incr_settle(&c);
     incr_take_slots(&c);
+    incr_fill_clients(&c);
     incr_fill_in_place(&c);
     if ((rc = incr_pack_rest(&c, err)))
         goto out;
@@ -189,6 +225,7 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
         if (!incr_drain_one(&c))
             break;
         memset(c.cursor, 0, sizeof(int) * (c.p->nmodels * 4 * GPV_MIG_MAX_PROFILES + 1));
+        incr_fill_clients(&c);
         incr_fill_in_place(&c);
         if ((rc = incr_pack_rest(&c, err)))
             goto out;

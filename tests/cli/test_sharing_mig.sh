@@ -159,11 +159,87 @@ run lint "$WORK/nbn-p.yaml"
 expect_rc 1
 expect_out "no GPU model in the database has MIG profile '1g.11gb'"
 
-t "recommend --from refuses time-sliced MIG tenants for now; report and diff read such plans"
+t "recommend --from keeps time-sliced MIG instances with their clients; free clients are filled before new instances"
+sed 's/replicas: 20/replicas: 22/' tests/data/sharing/notebooks-nodes.yaml >"$WORK/nb22n.yaml"
+run recommend "$WORK/nb22n.yaml" --from "$WORK/nbn.json" -f json -o "$WORK/nb22-from.json"
+expect_rc 0
+cp "$WORK/nb22-from.json" "$WORK/out"
+expect_json '[(i["profile"], i["start"], i.get("replica"), i.get("clients"), i.get("replicas")) for i in j["gpus"][0]["instances"]]' \
+    "[('1g.20gb', 0, 0, None, None), ('1g.10gb', 2, 0, 5, 5), ('1g.10gb', 3, 5, 5, 5), ('1g.10gb', 4, 10, 5, 5), ('1g.10gb', 5, 15, 5, 5), ('1g.10gb', 6, 20, 2, 5)]"
+expect_json '(j["incremental"]["kept"], j["incremental"]["added_in_place"], j["incremental"]["on_unused_gpus"], j["incremental"]["gpus_reconfigured"])' '(21, 2, 0, 0)'
+run check "$WORK/nb22-from.json"
+expect_rc 0
 sed 's/replicas: 20/replicas: 25/' tests/data/sharing/notebooks-nodes.yaml >"$WORK/nb25.yaml"
-run recommend "$WORK/nb25.yaml" --from "$WORK/nbn.json" -f json -o "$WORK/nb25-from.json"
-expect_rc 3
-expect_err "tenant 'notebook' time-slices MIG instances, which --from does not keep yet"
+run recommend "$WORK/nb25.yaml" --from "$WORK/nb22-from.json" -f json -o "$WORK/nb25-from.json"
+expect_rc 0
+cp "$WORK/nb25-from.json" "$WORK/out"
+expect_json '[(i["start"], i["replica"], i["clients"]) for i in j["gpus"][0]["instances"][1:]]' \
+    '[(2, 0, 5), (3, 5, 5), (4, 10, 5), (5, 15, 5), (6, 20, 5)]'
+expect_json '(j["incremental"]["kept"], j["incremental"]["added_in_place"], j["incremental"]["on_unused_gpus"])' '(23, 3, 0)'
+run check "$WORK/nb25-from.json"
+expect_rc 0
+run diff "$WORK/nb22-from.json" "$WORK/nb25-from.json"
+expect_rc 1
+expect_out_line '^~ nb-1/0 +in-place +h100-80gb +mig 1g.20gb@0 1g.10gb@2x5 1g.10gb@3x5 1g.10gb@4x5 1g.10gb@5x5 1g.10gb@6x2 -> mig 1g.20gb@0 1g.10gb@2x5 1g.10gb@3x5 1g.10gb@4x5 1g.10gb@5x5 1g.10gb@6x5$'
+expect_out 'Summary: 0 same, 1 in place, 0 reconfigured, 0 added, 0 removed; 0 GPUs to drain, 0 tenants disrupted'
+
+t "recommend --from a state: a tenant time-slicing MIG instances takes the existing instances, 5 clients each"
+mkdir -p "$WORK/nbn-smi"
+/usr/bin/python3 tests/cli/smi_from_plan.py "$GPUVPLAN" "$WORK/nbn.json" "$WORK/nbn-smi" && ok || bad "generator failed"
+run state "$WORK/nbn-smi/nb-1.txt" -f json -o "$WORK/nbn-state.json"
+expect_rc 0
+run recommend "$WORK/nb22n.yaml" --from "$WORK/nbn-state.json" -f json -o "$WORK/nb22-state.json"
+expect_rc 0
+cp "$WORK/nb22-state.json" "$WORK/out"
+expect_json '[(i["start"], i.get("replica"), i.get("clients")) for i in j["gpus"][0]["instances"]]' \
+    '[(0, 0, None), (2, 0, 5), (3, 5, 5), (4, 10, 5), (5, 15, 5), (6, 20, 2)]'
+expect_json '(j["incremental"]["kept"], j["incremental"]["slots_taken"], j["incremental"]["added_in_place"], j["incremental"]["gpus_reconfigured"])' '(21, 21, 2, 0)'
+run check "$WORK/nb22-state.json"
+expect_rc 0
+
+t "recommend --from: fewer replicas leave the last instance fewer clients; a changed client size moves the tenant"
+sed 's/replicas: 20/replicas: 18/' tests/data/sharing/notebooks-nodes.yaml >"$WORK/nb18.yaml"
+run recommend "$WORK/nb18.yaml" --from "$WORK/nbn.json" -f json -o "$WORK/nb18-from.json"
+expect_rc 0
+cp "$WORK/nb18-from.json" "$WORK/out"
+expect_json '[(i["start"], i["replica"], i["clients"]) for i in j["gpus"][0]["instances"][1:]]' \
+    '[(2, 0, 5), (3, 5, 5), (4, 10, 5), (5, 15, 3)]'
+expect_json '(j["incremental"]["kept"], j["incremental"]["moved"])' '(19, [])'
+sed 's/memory: 2GB, replicas: 20/memory: 3GB, replicas: 20/' tests/data/sharing/notebooks-nodes.yaml >"$WORK/nb3g.yaml"
+run recommend "$WORK/nb3g.yaml" --from "$WORK/nbn.json" -f json -o "$WORK/nb3g-from.json"
+cp "$WORK/nb3g-from.json" "$WORK/out"
+expect_json '[m["reason"] for m in j["incremental"]["moved"] if m["tenant"] == "notebook"]' \
+    "[\"its mig 1g.10gb on 'nb-1/0' no longer serves it (it now gets time-sliced MIG 1g.20gb on h100-80gb, 7 clients each)\"]"
+expect_json '[(i["profile"], i.get("clients")) for i in j["gpus"][0]["instances"]]' \
+    "[('1g.20gb', 7), ('1g.20gb', 7), ('1g.20gb', 6), ('1g.20gb', None)]"
+run check "$WORK/nb3g-from.json" --allow-unplaced
+expect_rc 0
+
+t "recommend --from keeps a tenant split over time-sliced MIG instances and whole-GPU time-slicing"
+cat >"$WORK/mixn.yaml" <<'EOF'
+version: 1
+fleet:
+  - {gpu: h100-80gb, nodes: [hgx-1, hgx-2], gpus_per_node: 1}
+  - {gpu: l4, nodes: [l4-a], gpus_per_node: 2}
+tenants:
+  - {name: notebook, memory: 2GB, replicas: 50, isolation: none, environment: container}
+  - {name: infer, memory: 20GB, isolation: hard}
+EOF
+run recommend "$WORK/mixn.yaml" -f json -o "$WORK/mixn.json"
+expect_rc 0
+sed 's/replicas: 50/replicas: 70/' "$WORK/mixn.yaml" >"$WORK/mixn70.yaml"
+run recommend "$WORK/mixn70.yaml" --from "$WORK/mixn.json" -f json -o "$WORK/mixn70.json"
+expect_rc 0
+cp "$WORK/mixn70.json" "$WORK/out"
+expect_json '[(p["gpu"], p["replicas"]) for t in j["tenants"] if t["name"] == "notebook" for p in t["parts"]]' \
+    "[('h100-80gb', 60), ('l4', 10)]"
+expect_json '(j["incremental"]["kept"], j["incremental"]["added_in_place"], j["incremental"]["on_unused_gpus"], j["incremental"]["gpus_reconfigured"])' '(51, 10, 10, 0)'
+run check "$WORK/mixn70.json"
+expect_rc 0
+run diff "$WORK/mixn.json" "$WORK/mixn70.json"
+expect_out 'Summary: 0 same, 2 in place, 0 reconfigured, 1 added, 0 removed; 0 GPUs to drain'
+
+t "report and diff read plans with time-sliced MIG instances"
 run recommend "$WORK/nb25.yaml" -f json -o "$WORK/nb25.json"
 expect_rc 0
 run diff "$WORK/nbn.json" "$WORK/nb25.json"
