@@ -396,7 +396,7 @@ pl_tenant(struct pl_tenant *out, const struct gpv_plan_src *src, const struct pl
         const struct gpv_pack_inst *x = &r->insts[ix->ti[i].inst];
 
         if (x->upgraded) {
-            out->upgraded++;
+            out->upgraded += x->clients > 0 ? x->clients : 1; /* replicas, not instances */
             out->given =
                 p->models[r->gpus[ix->ti[i].gpu].model].gpu->mig->profiles[x->profile].name;
         }
