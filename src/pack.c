@@ -829,6 +829,9 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
         }
         pk_mix_improve(&c, feasible, foff, p->strategy == GPV_PACK_OPTIMAL, &sol, choice, placed,
                        &mix);
+        /* The mix's plan is rounded from a relaxation: room it leaves takes what is left out. */
+        if (fleet && mix.improved)
+            pk_refill(&c, &sol, choice, placed);
         c.asg = NULL;
         pk_explain_unplaced(out, &c, &sol, placed);
         fill_result(out, p, &sol, choice, placed);

@@ -116,6 +116,62 @@ split_finish(struct split *sp, const struct gpv_pack_problem *p, struct pk_sol *
 }
 
 /*
+ * Adds pieces of demand d to sp for its replicas [first, first + left): option by option in
+ * the caller's rank order, each taking as many as its model still has room for (bisection on
+ * the count, packing that model's pools with c2's budget). A spread demand takes at most one
+ * piece per model and mode.
+ */
+static void
+split_demand(struct pk_ctx *c2, struct split *sp, const struct gpv_pack_problem *p, size_t d,
+             int first, int left)
+{
+    const struct gpv_pack_demand *dm = &p->demands[d];
+    int *order = xcalloc(dm->noptions + 1, sizeof(int));
+    size_t i, k, n = 0;
+
+    /* The options in the caller's order of preference (insertion sort: few options). */
+    for (i = 0; i < dm->noptions; i++) {
+        for (k = n; k > 0 && dm->options[order[k - 1]].rank > dm->options[i].rank; k--)
+            order[k] = order[k - 1];
+        order[k] = (int)i;
+        n++;
+    }
+    for (i = 0; i < n && left > 0; i++) {
+        const struct gpv_pack_option *o = &dm->options[order[i]];
+        size_t me = sp->q.ndemands, j;
+        int lo = 0, hi = left;
+        bool clash = false;
+
+        /* Spread replicas on one model and mode would share GPUs across pieces. */
+        for (j = 0; dm->spread && j < me; j++)
+            clash |= sp->pc[j].demand == (int)d &&
+                     dm->options[sp->pc[j].option].model == o->model &&
+                     dm->options[sp->pc[j].option].kind == o->kind;
+        if (clash)
+            continue;
+        split_add(sp, p, (int)d, order[i], first, left);
+        /* Binary search on the replicas: more never needs fewer GPUs. */
+        while (lo < hi) {
+            int mid = (lo + hi + 1) / 2;
+
+            sp->dem[me].replicas = mid;
+            if (pk_option_feasible(&sp->q, me, 0, NULL) && split_fits(c2, sp, o->model))
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        if (lo == 0) {
+            sp->q.ndemands--;
+            continue;
+        }
+        sp->dem[me].replicas = lo;
+        first += lo;
+        left -= lo;
+    }
+    free(order);
+}
+
+/*
  * The demands best leaves unplaced, replica by replica: the placed demands keep their option;
  * each unplaced one (the first PACK_REFILL_MAX of them) takes, option by option in the
  * caller's rank order, as many replicas as the option's model still has room for. Packs the
@@ -129,8 +185,7 @@ pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, in
     const struct gpv_pack_problem *p = c->p;
     struct pk_ctx c2 = *c;
     struct split sp;
-    size_t d, i, k, cap = p->ndemands + 1, nsplit = 0;
-    int *order = NULL;
+    size_t d, cap = p->ndemands + 1, nsplit = 0;
     long trial = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES_TRIAL : 0;
 
     for (d = 0; d < p->ndemands; d++)
@@ -142,56 +197,11 @@ pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, in
         if (best->asg[d] >= 0)
             split_add(&sp, p, (int)d, best->asg[d], 0, p->demands[d].replicas);
     for (d = 0; d < p->ndemands && nsplit < PACK_REFILL_MAX; d++) {
-        const struct gpv_pack_demand *dm = &p->demands[d];
-        int left = dm->replicas, first = 0;
-        size_t n = 0;
-
-        if (best->asg[d] >= 0 || !dm->noptions)
+        if (best->asg[d] >= 0 || !p->demands[d].noptions)
             continue;
         nsplit++;
-        free(order);
-        order = xcalloc(dm->noptions, sizeof(int));
-        /* The options in the caller's order of preference (insertion sort: few options). */
-        for (i = 0; i < dm->noptions; i++) {
-            for (k = n; k > 0 && dm->options[order[k - 1]].rank > dm->options[i].rank; k--)
-                order[k] = order[k - 1];
-            order[k] = (int)i;
-            n++;
-        }
-        for (i = 0; i < n && left > 0; i++) {
-            const struct gpv_pack_option *o = &dm->options[order[i]];
-            size_t me = sp.q.ndemands, j;
-            int lo = 0, hi = left;
-            bool clash = false;
-
-            /* Spread replicas on one model and mode would share GPUs across pieces. */
-            for (j = 0; dm->spread && j < me; j++)
-                clash |= sp.pc[j].demand == (int)d &&
-                         dm->options[sp.pc[j].option].model == o->model &&
-                         dm->options[sp.pc[j].option].kind == o->kind;
-            if (clash)
-                continue;
-            split_add(&sp, p, (int)d, order[i], first, left);
-            /* Binary search on the replicas: more never needs fewer GPUs. */
-            while (lo < hi) {
-                int mid = (lo + hi + 1) / 2;
-
-                sp.dem[me].replicas = mid;
-                if (pk_option_feasible(&sp.q, me, 0, NULL) && split_fits(&c2, &sp, o->model))
-                    lo = mid;
-                else
-                    hi = mid - 1;
-            }
-            if (lo == 0) {
-                sp.q.ndemands--;
-                continue;
-            }
-            sp.dem[me].replicas = lo;
-            first += lo;
-            left -= lo;
-        }
+        split_demand(&c2, &sp, p, d, 0, p->demands[d].replicas);
     }
-    free(order);
     /* The final plan with the full search budget, unless that breaks a limit the trials kept. */
     c2.bb_nodes = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES : 0;
     if (!split_fits(&c2, &sp, -1))
@@ -199,6 +209,114 @@ pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, in
     pk_pack_all(&c2, sp.asg, NULL, sol);
     c->nodes = c2.nodes;
     split_finish(&sp, p, sol, choice, placed);
+}
+
+bool
+pk_refill(struct pk_ctx *c, struct pk_sol *sol, int *choice, int *placed)
+{
+    const struct gpv_pack_problem *p = c->p;
+    struct pk_ctx c2 = *c;
+    struct split sp;
+    struct pk_sol alt;
+    size_t d, i, k, cap = p->ndemands + 1, nsplit = 0, npc, nopt = 0, *off;
+    long trial = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES_TRIAL : 0;
+    long before = 0, after = 0;
+    int *ch = NULL, *pl = NULL, *lo, *hi, *cnt;
+    bool ok = true, better = false;
+
+    for (d = 0; d < p->ndemands; d++) {
+        cap += 2 * p->demands[d].noptions;
+        nopt += p->demands[d].noptions;
+    }
+    split_init(&sp, p, cap);
+    c2.p = &sp.q;
+    c2.bb_nodes = trial;
+    /* The plan's pieces: per demand and option, the replicas its instances serve, which must
+       be one run from where the demand's previous piece ended (as split and the mix make them). */
+    lo = xcalloc(nopt + 1, sizeof(int));
+    hi = xcalloc(nopt + 1, sizeof(int));
+    cnt = xcalloc(nopt + 1, sizeof(int));
+    off = xcalloc(p->ndemands + 1, sizeof(size_t));
+    for (d = 1; d < p->ndemands; d++)
+        off[d] = off[d - 1] + p->demands[d - 1].noptions;
+    for (i = 0; i < sol->ninsts; i++) {
+        const struct gpv_pack_inst *x = &sol->insts[i];
+        size_t at = off[x->demand] + (size_t)x->option;
+        int r = x->clients > 0 ? x->clients : 1;
+
+        if (x->part)
+            continue;
+        if (!cnt[at] || x->replica < lo[at])
+            lo[at] = x->replica;
+        if (!cnt[at] || x->replica + r > hi[at])
+            hi[at] = x->replica + r;
+        cnt[at] += r;
+    }
+    for (d = 0; d < p->ndemands && ok; d++) {
+        int next = 0;
+
+        /* Runs in replica order, whatever their options' order. */
+        for (;;) {
+            size_t at = 0;
+            bool found = false;
+
+            for (k = 0; k < p->demands[d].noptions && !found; k++)
+                if (cnt[off[d] + k] && lo[off[d] + k] == next) {
+                    at = off[d] + k;
+                    found = true;
+                }
+            if (!found)
+                break;
+            ok = hi[at] - lo[at] == cnt[at] && sp.q.ndemands < sp.cap;
+            if (!ok)
+                break;
+            split_add(&sp, p, (int)d, (int)(at - off[d]), lo[at], cnt[at]);
+            next = hi[at];
+        }
+        ok = ok && next == placed[d];
+        before += placed[d];
+    }
+    free(lo);
+    free(hi);
+    free(cnt);
+    free(off);
+    for (d = 0; ok && d < p->ndemands && nsplit < PACK_REFILL_MAX; d++) {
+        if (placed[d] >= p->demands[d].replicas || !p->demands[d].noptions)
+            continue;
+        nsplit++;
+        split_demand(&c2, &sp, p, d, placed[d], p->demands[d].replicas - placed[d]);
+    }
+    npc = sp.q.ndemands;
+    for (k = 0; ok && k < npc; k++)
+        after += sp.dem[k].replicas;
+    if (!ok || after <= before) {
+        free(sp.dem);
+        free(sp.pc);
+        free(sp.asg);
+        return false;
+    }
+    c2.bb_nodes = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES : 0;
+    if (!split_fits(&c2, &sp, -1))
+        c2.bb_nodes = trial;
+    pk_pack_all(&c2, sp.asg, NULL, &alt);
+    c->nodes = c2.nodes;
+    ch = xcalloc(p->ndemands + 1, sizeof(int));
+    pl = xcalloc(p->ndemands + 1, sizeof(int));
+    for (k = 0; k < p->nmodels; k++)
+        ok = ok && (p->models[k].limit < 0 || alt.slots[k] <= p->models[k].limit);
+    split_finish(&sp, p, &alt, ch, pl);
+    if (ok) {
+        pk_sol_release(sol);
+        *sol = alt;
+        memcpy(choice, ch, p->ndemands * sizeof(int));
+        memcpy(placed, pl, p->ndemands * sizeof(int));
+        better = true;
+    } else {
+        pk_sol_release(&alt);
+    }
+    free(ch);
+    free(pl);
+    return better;
 }
 
 /* Packs the pieces pcs[0..n) (each a run of one demand's replicas on one of its options) with
