@@ -561,7 +561,10 @@ tenant_part(struct chk *c, size_t t, const struct ginfo *g, const struct gpv_gpu
         const char *pm = pc_sget(c, pv, "method");
         const struct gpv_gpu *pg = pc_find(c, pc_sget(c, pv, "gpu"));
 
-        if (pg && pg == gm && pm && mode && !strcmp(pm, mode)) {
+        /* A part time-slicing MIG instances sits on a GPU in mig mode. */
+        if (pg && pg == gm && pm && mode &&
+            (!strcmp(pm, mode) || (!strcmp(pm, "time-slicing") && !strcmp(mode, "mig") &&
+                                   pc_sget(c, pv, "mig_profile")))) {
             *gpu = pg;
             return pv;
         }

@@ -259,6 +259,27 @@ expect_rc 0
 run diff "$WORK/mixn.json" "$WORK/mixn70.json"
 expect_out 'Summary: 0 same, 2 in place, 0 reconfigured, 1 added, 0 removed; 0 GPUs to drain'
 
+t "check accepts a tenant whose first part is whole-GPU time-slicing and whose next part time-slices MIG instances"
+cat >"$WORK/sp-a.yaml" <<'EOF'
+version: 1
+fleet:
+  - {gpu: h100-80gb, nodes: [h0], gpus_per_node: 2}
+  - {gpu: l4, nodes: [l0], gpus_per_node: 2}
+tenants:
+  - {name: t0, memory: 4GB, replicas: 15, isolation: none, environment: container}
+  - {name: t1, memory: 4GB, replicas: 15, isolation: none, environment: container}
+EOF
+sed 's/name: t1, memory: 4GB, replicas: 15/name: t1, memory: 4GB, replicas: 21/' "$WORK/sp-a.yaml" >"$WORK/sp-b.yaml"
+run recommend "$WORK/sp-a.yaml" -f json -o "$WORK/sp-a.json"
+expect_rc 0
+run recommend "$WORK/sp-b.yaml" --from "$WORK/sp-a.json" -f json -o "$WORK/sp-b.json"
+expect_rc 0
+cp "$WORK/sp-b.json" "$WORK/out"
+expect_json '[(t["name"], t["gpu"], [(p["gpu"], p["method"], p["profile"], p["replicas"]) for p in t.get("parts") or []]) for t in j["tenants"]][1]' \
+    "('t1', 'l4', [('l4', 'time-slicing', None, 12), ('h100-80gb', 'time-slicing', '7g.80gb', 9)])"
+run check "$WORK/sp-b.json"
+expect_rc 0
+
 t "report and diff read plans with time-sliced MIG instances"
 run recommend "$WORK/nb25.yaml" -f json -o "$WORK/nb25.json"
 expect_rc 0
