@@ -281,10 +281,23 @@ pk_refill(struct pk_ctx *c, struct pk_sol *sol, int *choice, int *placed)
     free(cnt);
     free(off);
     for (d = 0; ok && d < p->ndemands && nsplit < PACK_REFILL_MAX; d++) {
+        size_t me = sp.q.ndemands, j;
+
         if (placed[d] >= p->demands[d].replicas || !p->demands[d].noptions)
             continue;
         nsplit++;
         split_demand(&c2, &sp, p, d, placed[d], p->demands[d].replicas - placed[d]);
+        /* A new run on the option of the demand's last one extends it: two runs of one option
+           would round their time-sliced instances up twice. */
+        for (j = 0; j < me && sp.q.ndemands > me; j++)
+            if (sp.pc[j].demand == (int)d && sp.pc[j].option == sp.pc[me].option &&
+                sp.pc[j].first + sp.dem[j].replicas == sp.pc[me].first) {
+                sp.dem[j].replicas += sp.dem[me].replicas;
+                memmove(&sp.dem[me], &sp.dem[me + 1], (sp.q.ndemands - me - 1) * sizeof(*sp.dem));
+                memmove(&sp.pc[me], &sp.pc[me + 1], (sp.q.ndemands - me - 1) * sizeof(*sp.pc));
+                sp.q.ndemands--;
+                break;
+            }
     }
     npc = sp.q.ndemands;
     for (k = 0; ok && k < npc; k++)
