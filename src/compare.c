@@ -270,9 +270,16 @@ tenants_on(char **detail, int *hard, const struct gpv_gpu *g, enum gpv_method m)
         *hard = 1;
         return 1;
     case GPV_METHOD_TIME_SLICING:
-        *detail = xasprintf("pods take turns on the whole GPU, as many as the device plugin's "
-                            "replicas (gpuvplan plans at most %d)",
-                            GPV_SHARING_REPLICAS_MAX);
+        if (g->mig)
+            *detail = xasprintf("pods take turns on a MIG instance (nvidia.com/mig-<profile>, "
+                                "several pods that need no isolation) or on the whole GPU, as "
+                                "many as the device plugin's replicas (gpuvplan plans at most "
+                                "%d)",
+                                GPV_SHARING_REPLICAS_MAX);
+        else
+            *detail = xasprintf("pods take turns on the whole GPU, as many as the device "
+                                "plugin's replicas (gpuvplan plans at most %d)",
+                                GPV_SHARING_REPLICAS_MAX);
         return GPV_SHARING_REPLICAS_MAX;
     case GPV_METHOD_MPS:
         *detail = xstrdup("up to 48 MPS clients per GPU (the device plugin's limit), each "

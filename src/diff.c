@@ -106,6 +106,8 @@ layout_words(const struct gpv_diff_gpu *g)
             gpv_buf_printf(&b, " %s@%d", g->insts[i].profile, g->insts[i].start);
         else
             gpv_buf_printf(&b, " %s", g->insts[i].profile);
+        if (g->insts[i].clients > 0) /* a time-sliced MIG instance: its clients */
+            gpv_buf_printf(&b, "x%d", g->insts[i].clients);
     }
     if (!strcmp(g->mode, "mig") && !g->ninsts)
         gpv_buf_puts(&b, g->starts_known ? " (no instances)" : " (instances unknown)");
@@ -125,7 +127,7 @@ static bool
 same_use(const struct gpv_diff_inst *a, const struct gpv_diff_inst *b)
 {
     return same_str(a->tenant, b->tenant) && a->replica == b->replica &&
-           same_str(a->vgpu_type, b->vgpu_type);
+           same_str(a->vgpu_type, b->vgpu_type) && a->ts_replicas == b->ts_replicas;
 }
 
 /*
@@ -238,7 +240,18 @@ compare_gpu(struct gpv_diff_gpu_row *r, bool plans, bool *opaque_note)
     if (clash) {
         r->change = GPV_DIFF_RECONFIGURED;
         r->destroyed = (int)o->ninsts;
-    } else if (lost || gained || !users_kept) {
+    } else {
+        /* A time-sliced instance kept by its user with more or fewer clients changes in place
+           and destroys nothing (the device plugin's replicas of it stay). */
+        for (i = 0; i < o->ninsts && !clash; i++)
+            for (j = 0; j < n->ninsts && !clash; j++)
+                clash = ko[i] && kn[j] && same_slot(&o->insts[i], &n->insts[j], by_start) &&
+                        same_use(&o->insts[i], &n->insts[j]) &&
+                        o->insts[i].clients != n->insts[j].clients;
+        if (clash)
+            r->change = GPV_DIFF_IN_PLACE;
+    }
+    if (r->change != GPV_DIFF_RECONFIGURED && (lost || gained || !users_kept)) {
         r->change = GPV_DIFF_IN_PLACE;
         r->destroyed = (int)lost;
         if (plans)

@@ -184,7 +184,10 @@ read_gpus_with(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struc
             x->tenant = state ? NULL : str_in(o, "tenant", cache);
             if ((state && !x->profile) || !int_of(&x->start, o, "start", -1, 0, 1 << 20, cache) ||
                 !int_of(&x->size, o, "size", 0, 0, 1 << 20, cache) ||
-                !int_of(&x->replica, o, "replica", -1, 0, 1 << 30, cache))
+                !int_of(&x->replica, o, "replica", -1, 0, 1 << 30, cache) ||
+                (!state && d->replicas == 0 &&
+                 (!int_of(&x->clients, o, "clients", 0, 1, 1 << 30, cache) ||
+                  !int_of(&x->ts_replicas, o, "replicas", 0, 2, 1 << 30, cache))))
                 return bad(err, name,
                            "gpu '%s': instance with a missing or malformed "
                            "'profile', 'start' or 'size'%s",

@@ -153,6 +153,29 @@ count_add(struct gpv_export_count **v, size_t *n, const char *name)
     (*n)++;
 }
 
+/*
+ * Adds time-sliced profile `name` with the device plugin's `replicas` to v (sorted by name, once
+ * each). Returns -1 when replicas is outside 2 .. 64 or name is there with other replicas.
+ */
+static int
+add_sliced(struct gpv_export_count **v, size_t *n, const char *name, long long replicas)
+{
+    size_t i;
+
+    if (replicas < 2 || replicas > 64)
+        return -1;
+    for (i = 0; i < *n && strcmp((*v)[i].name, name) < 0; i++)
+        ;
+    if (i < *n && !strcmp((*v)[i].name, name))
+        return (*v)[i].count == replicas ? 0 : -1;
+    *v = xreallocarray(*v, *n + 1, sizeof(**v));
+    memmove(*v + i + 1, *v + i, (*n - i) * sizeof(**v));
+    (*v)[i].name = name;
+    (*v)[i].count = (int)replicas;
+    (*n)++;
+    return 0;
+}
+
 static bool
 parse_mode(enum gpv_export_mode *out, const char *s)
 {
@@ -196,6 +219,15 @@ read_gpu(struct gpv_export_gpu *g, const struct gpv_val *gv, const char *id, con
                 return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
                                      "gpu '%s': a MIG instance without a profile", id);
             count_add(&g->profiles, &g->nprofiles, profile);
+            if (g->mode == GPV_EXPORT_MIG && get_int(in, "clients", 0) > 0) {
+                if (add_sliced(&g->sliced, &g->nsliced, profile, get_int(in, "replicas", -1)))
+                    return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
+                                         "gpu '%s': a time-sliced %s instance needs replicas 2 "
+                                         "to 64, all alike on the GPU",
+                                         id, profile);
+            } else if (g->mode == GPV_EXPORT_MIG) {
+                count_add(&g->bare, &g->nbare, profile);
+            }
             if (g->mode == GPV_EXPORT_MIG_VGPU) {
                 if (!type)
                     return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
@@ -313,6 +345,19 @@ config_key(const struct gpv_export_node *nd, enum gpv_export_config k)
     case GPV_EXPORT_CFG_PLUGIN:
     case GPV_EXPORT_NCONFIGS:
         break;
+    }
+    if (nd->nsliced) {
+        /* time-sliced MIG instances, and maybe whole GPUs: "mixed-ts-1g.10gb-5" */
+        struct gpv_buf b;
+        size_t i;
+
+        gpv_buf_init(&b);
+        gpv_buf_printf(&b, "%s-ts", nd->mig_strategy);
+        if (nd->sharing != GPV_EXPORT_UNUSED)
+            gpv_buf_printf(&b, "-%d", nd->sharing_replicas);
+        for (i = 0; i < nd->nsliced; i++)
+            gpv_buf_printf(&b, "-%s-%d", nd->sliced[i].name, nd->sliced[i].count);
+        return gpv_buf_detach(&b);
     }
     if (nd->sharing != GPV_EXPORT_UNUSED)
         return xasprintf("%s-%s-%d", node_has(nd, GPV_EXPORT_MIG) ? nd->mig_strategy : "none",
@@ -493,10 +538,50 @@ read_gpus(struct gpv_export_site *s, const struct gpv_val *gpus, const char *nam
 
 /* Each node's sharing: one strategy and replica count for all its shared GPUs, as the device
    plugin applies one config per node, and nothing beside them that the config would break. */
+/*
+ * Node nd's time-sliced MIG profiles, from its GPUs: the device plugin replicates each
+ * `nvidia.com/mig-<profile>` (under `single`, nvidia.com/gpu) on the whole node, so a profile
+ * has one replica count on the node and no bare instance beside the time-sliced ones.
+ */
+static int
+read_sliced(struct gpv_export_node *nd, const char *name, struct gpv_error *err)
+{
+    size_t j, k;
+
+    for (j = 0; j < nd->ngpus; j++) {
+        const struct gpv_export_gpu *g = &nd->gpus[j];
+
+        for (k = 0; k < g->nsliced; k++)
+            if (add_sliced(&nd->sliced, &nd->nsliced, g->sliced[k].name, g->sliced[k].count))
+                return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
+                                     "node '%s' time-slices %s instances with different "
+                                     "replicas; the device plugin takes one count per resource "
+                                     "on a node",
+                                     nd->name, g->sliced[k].name);
+    }
+    for (j = 0; nd->nsliced && j < nd->ngpus; j++) {
+        const struct gpv_export_gpu *g = &nd->gpus[j];
+
+        for (k = 0; k < g->nbare; k++) {
+            size_t m;
+
+            for (m = 0; m < nd->nsliced && strcmp(nd->sliced[m].name, g->bare[k].name); m++)
+                ;
+            if (m < nd->nsliced)
+                return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
+                                     "node '%s' has bare %s instances beside time-sliced ones; "
+                                     "the device plugin would time-slice them too",
+                                     nd->name, g->bare[k].name);
+        }
+    }
+    return 0;
+}
+
 static int
 read_sharing(struct gpv_export_site *s, const char *name, struct gpv_error *err)
 {
     size_t i, j;
+    int rc;
 
     for (i = 0; i < s->nnodes; i++) {
         struct gpv_export_node *nd = &s->nodes[i];
@@ -521,6 +606,8 @@ read_sharing(struct gpv_export_site *s, const char *name, struct gpv_error *err)
             nd->sharing = g->mode;
             nd->sharing_replicas = g->replicas;
         }
+        if ((rc = read_sliced(nd, name, err)))
+            return rc;
         if (nd->sharing == GPV_EXPORT_UNUSED && nd->stated && nd->stated->type == GPV_V_OBJ) {
             /* A node of an entry that states its sharing keeps it, even unused. */
             const char *st = get_str(nd->stated, "strategy");
@@ -647,7 +734,10 @@ gpv_export_site_release(struct gpv_export_site *s)
         for (k = 0; k < nd->ngpus; k++) {
             free(nd->gpus[k].profiles);
             free(nd->gpus[k].types);
+            free(nd->gpus[k].sliced);
+            free(nd->gpus[k].bare);
         }
+        free(nd->sliced);
         free(nd->gpus);
         free(nd->label_keys);
         free(nd->label_values);

@@ -278,6 +278,11 @@ resources_comment(struct gpv_buf *out, const struct gpv_export_node *nd, const c
             }
             gpv_buf_putc(out, ' ');
             put_mig_resource(out, g->profiles[k].name);
+            for (j = 0; j < nd->nsliced && strcmp(nd->sliced[j].name, g->profiles[k].name); j++)
+                ;
+            if (j < nd->nsliced)
+                gpv_buf_printf(out, " (%d replicas of each instance, time-sliced)",
+                               nd->sliced[j].count);
         }
     }
     if (whole && nd->sharing != GPV_EXPORT_UNUSED)
@@ -332,7 +337,26 @@ write_devplugin(struct gpv_buf *out, const struct gpv_export_site *s)
             gpv_buf_printf(out, "  #   and %zu more nodes\n", n - EXPORT_LIST_MAX);
         gpv_buf_printf(out, "  %s: |\n    version: v1\n    flags:\n      migStrategy: %s\n", name,
                        strategy);
-        if (nd->sharing != GPV_EXPORT_UNUSED)
+        if (nd->nsliced) {
+            /* Time-sliced MIG instances (README "With CUDA Time-Slicing": nvidia.com/gpu and
+               the resources of the mixed strategy), with shared whole GPUs if any. */
+            gpv_buf_puts(out, "    sharing:\n"
+                              "      timeSlicing:\n"
+                              "        renameByDefault: false\n"
+                              "        failRequestsGreaterThanOne: true\n"
+                              "        resources:\n");
+            if (nd->sharing != GPV_EXPORT_UNUSED)
+                gpv_buf_printf(out, "          - name: nvidia.com/gpu\n            replicas: %d\n",
+                               nd->sharing_replicas);
+            for (j = 0; j < nd->nsliced; j++) {
+                gpv_buf_puts(out, "          - name: ");
+                if (!strcmp(strategy, "single"))
+                    gpv_buf_puts(out, "nvidia.com/gpu");
+                else
+                    put_mig_resource(out, nd->sliced[j].name);
+                gpv_buf_printf(out, "\n            replicas: %d\n", nd->sliced[j].count);
+            }
+        } else if (nd->sharing != GPV_EXPORT_UNUSED)
             gpv_buf_printf(out,
                            "    sharing:\n"
                            "      %s:\n"

@@ -61,6 +61,45 @@ incr_replicas_of(const struct ctx *c, int t)
     return c->p->demands[t].replicas;
 }
 
+int
+incr_reps(const struct winst *x)
+{
+    return x->clients > 0 ? x->clients : 1;
+}
+
+void
+incr_mark(struct ctx *c, int t, int r, int o)
+{
+    struct dstate *ds = &c->d[t];
+
+    ds->parts[r] = 1;
+    ds->ropt[r] = o;
+    if (ds->option < 0)
+        ds->option = o;
+    ds->left--;
+}
+
+int
+incr_grow_clients(struct ctx *c, struct winst *x)
+{
+    const struct gpv_pack_option *op = incr_opt_of(c, x->demand, x->option);
+    int n = 0, r;
+
+    if (op->clients < 2)
+        return 0;
+    if (x->clients < 1)
+        x->clients = 1;
+    /* The clients of one instance are consecutive replicas (docs/plan.md). */
+    while (x->clients < op->clients &&
+           (r = x->replica + x->clients) < incr_replicas_of(c, x->demand) &&
+           !c->d[x->demand].parts[r]) {
+        incr_mark(c, x->demand, r, x->option);
+        x->clients++;
+        n++;
+    }
+    return n;
+}
+
 void
 incr_add_inst(struct wgpu *w, const struct winst *x)
 {
@@ -121,6 +160,9 @@ incr_option_words(const struct ctx *c, const struct gpv_pack_option *o)
 
     switch (o->kind) {
     case GPV_PACK_MIG:
+        if (o->clients > 1)
+            return xasprintf("time-sliced MIG %s on %s, %d clients each",
+                             gpu->mig->profiles[o->profile].name, gpu->id, o->clients);
         return xasprintf("MIG %s on %s", gpu->mig->profiles[o->profile].name, gpu->id);
     case GPV_PACK_MIG_VGPU:
     case GPV_PACK_VGPU:
@@ -174,6 +216,7 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
     incr_read_current(&c, cur);
     incr_settle(&c);
     incr_take_slots(&c);
+    incr_fill_clients(&c);
     incr_fill_in_place(&c);
     if ((rc = incr_pack_rest(&c, err)))
         goto out;
@@ -182,6 +225,7 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
         if (!incr_drain_one(&c))
             break;
         memset(c.cursor, 0, sizeof(int) * (c.p->nmodels * 4 * GPV_MIG_MAX_PROFILES + 1));
+        incr_fill_clients(&c);
         incr_fill_in_place(&c);
         if ((rc = incr_pack_rest(&c, err)))
             goto out;

@@ -60,7 +60,9 @@ place_mig(struct ctx *c, struct wgpu *w, int t, const struct gpv_pack_option *op
                               0,
                               (int)(op - c->p->demands[t].options),
                               false,
-                              3};
+                              3,
+                              0,
+                              0};
 
             incr_add_inst(w, &x);
             return true;
@@ -100,7 +102,8 @@ place_vgpu(struct ctx *c, struct wgpu *w, int t, const struct gpv_pack_option *o
                           -1,    op->vgpu_type,
                           -1,    (int)((ty->framebuffer_mib + 512) / 1024),
                           0,     (int)(op - c->p->demands[t].options),
-                          false, 3};
+                          false, 3,
+                          0,     0};
 
         incr_add_inst(w, &x);
     }
@@ -155,11 +158,25 @@ fill_option(struct ctx *c, int t, int o)
         }
         if (!placed)
             break;
-        ds->parts[r] = 1;
-        ds->ropt[r] = o;
-        if (ds->option < 0)
-            ds->option = o;
-        ds->left--;
+        incr_mark(c, t, r, o);
+        /* A time-sliced instance takes the replicas after r too, up to its clients. */
+        incr_grow_clients(c, &c->g[i - 1].in[c->g[i - 1].n - 1]);
+    }
+}
+
+void
+incr_fill_clients(struct ctx *c)
+{
+    size_t i, k;
+
+    for (i = 0; i < c->ng; i++) {
+        struct wgpu *w = &c->g[i];
+
+        if (!incr_in_use(w) || w->kind != GPV_PACK_MIG)
+            continue;
+        for (k = 0; k < w->n; k++)
+            if (w->in[k].demand >= 0 && w->in[k].clients > 0 && c->d[w->in[k].demand].left)
+                w->in[k].grown += incr_grow_clients(c, &w->in[k]);
     }
 }
 
@@ -464,6 +481,16 @@ take_insts(struct ctx *c, const struct sub *s, const struct gpv_pack_result *r,
             }
         if (rep < 0)
             continue;
+        y.clients = 0;
+        y.grown = 0;
+        if (x->clients > 0) {
+            /* The packer's clients are the next unplaced replicas; they share the instance
+               while they are consecutive (a replica kept in between ends the run). */
+            y.clients = 1;
+            while (y.clients < x->clients && rep + y.clients < incr_replicas_of(c, t0) &&
+                   ds->parts[rep + y.clients] < incr_need_of(c, t0, rep + y.clients))
+                ds->ropt[rep + y.clients++] = (int)(op - c->p->demands[t0].options);
+        }
         y.demand = t0;
         y.replica = rep;
         y.profile = x->profile;
@@ -495,8 +522,13 @@ recount(struct ctx *c, const struct sub *s)
     }
     for (i = 0; i < c->ng; i++)
         for (k = 0; k < c->g[i].n; k++)
-            if (c->g[i].in[k].demand >= 0 && in_sub[c->g[i].in[k].demand])
-                c->d[c->g[i].in[k].demand].parts[c->g[i].in[k].replica]++;
+            if (c->g[i].in[k].demand >= 0 && in_sub[c->g[i].in[k].demand]) {
+                const struct winst *x = &c->g[i].in[k];
+                int r;
+
+                for (r = 0; r < incr_reps(x); r++)
+                    c->d[x->demand].parts[x->replica + r]++;
+            }
     for (t = 0; t < s->nd; t++) {
         int t0 = s->orig[t];
         struct dstate *ds = &c->d[t0];
@@ -521,8 +553,12 @@ unplace_lost(struct ctx *c, int t)
     memset(ds->parts, 0, sizeof(int) * (size_t)incr_replicas_of(c, t));
     for (i = 0; i < c->ng; i++)
         for (k = 0; k < c->g[i].n; k++)
-            if (c->g[i].in[k].demand == t)
-                ds->parts[c->g[i].in[k].replica]++;
+            if (c->g[i].in[k].demand == t) {
+                int r;
+
+                for (r = 0; r < incr_reps(&c->g[i].in[k]); r++)
+                    ds->parts[c->g[i].in[k].replica + r]++;
+            }
     ds->left = 0;
     for (q = 0; q < incr_replicas_of(c, t); q++) {
         if (!ds->parts[q])

@@ -17,8 +17,11 @@ struct winst {
     int demand, replica, profile, vgpu_type, start, size, part;
     int option; /* the demand's option this replica uses (replicas may use several) */
     bool upgraded;
-    int kept; /* 0: on a GPU CURRENT did not use; 1: kept where CURRENT had it; 2: a state's
-                 instance taken as it is; 3: added into free units of a GPU CURRENT used */
+    int kept;    /* 0: on a GPU CURRENT did not use; 1: kept where CURRENT had it; 2: a state's
+                    instance taken as it is; 3: added into free units of a GPU CURRENT used */
+    int clients; /* an option with clients (time-sliced MIG instances): the replicas replica ..
+                    replica + clients - 1 share it (>= 1); 0: one replica */
+    int grown;   /* of clients: those added beside the ones kept (counted as added in place) */
 };
 
 /* One GPU while planning. */
@@ -73,6 +76,13 @@ int incr_need_of(const struct ctx *c, int t, int r);
 bool incr_split(const struct ctx *c, int t);
 /* The replicas demand t asks for. */
 int incr_replicas_of(const struct ctx *c, int t);
+/* Replicas instance x serves: its clients, else 1. */
+int incr_reps(const struct winst *x);
+/* Marks replica r of demand t placed on option o (one part of it). */
+void incr_mark(struct ctx *c, int t, int r, int o);
+/* Gives instance x (placed, of an option with clients) the unplaced replicas right after its
+ * own, up to the option's clients; returns how many it took (each marked placed). */
+int incr_grow_clients(struct ctx *c, struct winst *x);
 /* Appends a copy of *x to w's instances. */
 void incr_add_inst(struct wgpu *w, const struct winst *x);
 /* A new empty GPU of problem model `model` at node/index (-1/-1: none), named name (may be
@@ -106,6 +116,8 @@ void incr_take_slots(struct ctx *c);
 
 /* Does w hold any instance? */
 bool incr_in_use(const struct wgpu *w);
+/* Step 2a: the free clients of kept time-sliced MIG instances take replicas first. */
+void incr_fill_clients(struct ctx *c);
 /* Step 2: places unplaced replicas in the free units of GPUs in use. */
 void incr_fill_in_place(struct ctx *c);
 /* Frees the packer's reasons of ds. */

@@ -93,9 +93,10 @@ tindex_find(const struct tindex *x, const char *name)
     return -1;
 }
 
-/* The option of demand t that the instance x on a GPU (model m, kind k) is, or -1. */
+/* The option of demand t that the instance x on a GPU (model m, kind k) is, or -1; ts: the
+ * device plugin's replicas of a time-sliced MIG instance (the option's clients), else 0. */
 static int
-match_option(const struct ctx *c, int t, int m, int k, struct winst *x)
+match_option(const struct ctx *c, int t, int m, int k, struct winst *x, int ts)
 {
     const struct gpv_pack_demand *d = &c->p->demands[t];
     const struct gpv_gpu *gpu = c->p->models[m].gpu;
@@ -104,7 +105,7 @@ match_option(const struct ctx *c, int t, int m, int k, struct winst *x)
     for (o = 0; o < d->noptions; o++) {
         const struct gpv_pack_option *op = &d->options[o];
 
-        if (op->model != m || (int)op->kind != k)
+        if (op->model != m || (int)op->kind != k || (op->clients > 1 ? op->clients : 0) != ts)
             continue;
         if (k == GPV_PACK_WHOLE || k == GPV_PACK_TIME_SLICING || k == GPV_PACK_MPS)
             return (int)o;
@@ -213,10 +214,10 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         w->open = cur->state && w->kind == GPV_PACK_MIG;
         for (k = 0; k < g->ninsts; k++) {
             const struct gpv_diff_inst *in = &g->insts[k];
-            struct winst x = {-1, -1, -1, -1, in->start, in->size, 0, -1, false, 0};
+            struct winst x = {-1, -1, -1, -1, in->start, in->size, 0, -1, false, 0, 0, 0};
             int hit = -1;
             struct dstate *ds;
-            int o;
+            int o, r, n;
 
             if (w->replicas > 0)
                 x.size = 0; /* a client, as the packer writes it */
@@ -233,7 +234,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
             ds = &c->d[hit];
             if (in->replica < 0 || in->replica >= incr_replicas_of(c, hit))
                 goto slot; /* fewer replicas now */
-            o = match_option(c, hit, m, w->kind, &x);
+            o = match_option(c, hit, m, w->kind, &x, in->clients > 0 ? in->ts_replicas : 0);
             /* Replicas may use different options (the planner splits a tenant when one model's
                room runs out), but the GPUs of one replica all use the same. */
             if (o < 0 || (ds->ropt[in->replica] >= 0 && o != ds->ropt[in->replica])) {
@@ -249,14 +250,24 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
                 free(now);
                 goto slot;
             }
-            if (incr_parts_of(incr_opt_of(c, hit, o)) == 1 && ds->parts[in->replica])
-                goto slot; /* the same replica twice: keep the first */
+            /* A time-sliced instance keeps its clients that are still replicas of the tenant. */
+            n = in->clients > 0 ? in->clients : 1;
+            if (in->replica + n > incr_replicas_of(c, hit))
+                n = incr_replicas_of(c, hit) - in->replica;
+            for (r = 0; r < n; r++)
+                if (incr_parts_of(incr_opt_of(c, hit, o)) == 1 && ds->parts[in->replica + r])
+                    goto slot; /* the same replica twice: keep the first */
             if (ds->option < 0)
                 ds->option = o;
+            for (r = 1; r < n; r++) {
+                ds->ropt[in->replica + r] = o;
+                ds->parts[in->replica + r]++;
+            }
             ds->ropt[in->replica] = o;
             x.demand = hit;
             x.replica = in->replica;
             x.option = o;
+            x.clients = in->clients > 0 ? n : 0;
             x.part = ds->parts[in->replica]++;
             x.kept = 1;
             incr_add_inst(w, &x);
@@ -269,6 +280,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
              * nobody takes is released at the end.
              */
             x.upgraded = false;
+            x.clients = 0;
             if ((w->kind == GPV_PACK_MIG || w->kind == GPV_PACK_MIG_VGPU) && x.profile >= 0 &&
                 x.start >= 0)
                 incr_add_inst(w, &x);
@@ -412,11 +424,8 @@ take_option(struct ctx *c, int t, int o, const size_t *with_free, size_t nfree)
             w->in[k].option = o;
             w->kind = (int)op->kind;
             w->open = false;
-            ds->parts[r] = 1;
-            ds->ropt[r] = o;
-            if (ds->option < 0)
-                ds->option = o;
-            ds->left--;
+            incr_mark(c, t, r, o);
+            incr_grow_clients(c, &w->in[k]);
         }
     }
 }

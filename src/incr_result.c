@@ -51,7 +51,7 @@ incr_drain_one(struct ctx *c)
         if (!w->name || !incr_in_use(w) || !wanted_model(c, w->model))
             continue;
         for (k = 0; k < w->n; k++)
-            u += w->in[k].demand >= 0;
+            u += w->in[k].demand >= 0 ? (size_t)incr_reps(&w->in[k]) : 0;
         if (!best || u < users) {
             best = w;
             users = u;
@@ -76,8 +76,12 @@ incr_drain_one(struct ctx *c)
         if (incr_parts_of(incr_opt_of(c, x->demand, x->option)) > 1) {
             incr_unpin(c, x->demand);
         } else {
-            ds->parts[x->replica] = 0;
-            ds->ropt[x->replica] = -1;
+            int r;
+
+            for (r = 0; r < incr_reps(x); r++) {
+                ds->parts[x->replica + r] = 0;
+                ds->ropt[x->replica + r] = -1;
+            }
         }
     }
     free(was);
@@ -204,11 +208,13 @@ write_gpu(struct ctx *c, struct wgpu *w, size_t i, size_t *ninsts)
 
         /* Each replica counted once, by its first part, from the plan as it ends. */
         if (!w->in[k].part && w->in[k].demand >= 0) {
-            c->out->kept += w->in[k].kept == 1 || w->in[k].kept == 2;
-            c->out->added_in_place += w->in[k].kept == 3;
-            c->out->on_unused += w->in[k].kept == 0;
+            int n = incr_reps(&w->in[k]) - w->in[k].grown;
+
+            c->out->kept += w->in[k].kept == 1 || w->in[k].kept == 2 ? n : 0;
+            c->out->added_in_place += (w->in[k].kept == 3 ? n : 0) + w->in[k].grown;
+            c->out->on_unused += w->in[k].kept == 0 ? n : 0;
         }
-        c->out->slots_taken += w->in[k].kept == 2;
+        c->out->slots_taken += w->in[k].kept == 2 ? incr_reps(&w->in[k]) : 0;
         x->demand = w->in[k].demand;
         x->replica = w->in[k].replica;
         x->profile = w->in[k].profile;
@@ -222,6 +228,8 @@ write_gpu(struct ctx *c, struct wgpu *w, size_t i, size_t *ninsts)
         x->part = w->in[k].part;
         x->option = w->in[k].option;
         x->upgraded = w->in[k].upgraded;
+        x->clients = w->in[k].demand >= 0 && w->in[k].clients > 0 ? w->in[k].clients : 0;
+        x->ts_replicas = x->clients ? incr_opt_of(c, w->in[k].demand, w->in[k].option)->clients : 0;
     }
     s->node_of[i] = w->node;
     s->index_of[i] = w->index;

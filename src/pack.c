@@ -130,7 +130,7 @@ pk_fraction(struct pk_ctx *c, size_t d, const struct gpv_pack_option *o)
     switch (o->kind) {
     case GPV_PACK_MIG:
     case GPV_PACK_MIG_VGPU:
-        return pk_mig_fraction(c, o);
+        return pk_mig_fraction(c, o) / pk_clients(o);
     case GPV_PACK_VGPU: {
         const struct gpv_vgpu_type *t = &m->gpu->vgpu->types[o->vgpu_type];
         int lim = gpv_vgpu_limit(t, m->mixed, c->p->demands[d].compute);
@@ -853,6 +853,9 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
         }
         pk_mix_improve(&c, feasible, foff, p->strategy == GPV_PACK_OPTIMAL, budget, &sol, choice,
                        placed, &mix);
+        /* The mix's plan is rounded from a relaxation: room it leaves takes what is left out. */
+        if (fleet && mix.improved)
+            pk_refill(&c, &sol, choice, placed);
         c.asg = NULL;
         pk_explain_unplaced(out, &c, &sol, placed);
         fill_result(out, p, &sol, choice, placed);

@@ -6,6 +6,7 @@
 #include "pack_engine.h"
 #include "pack_int.h"
 
+#include "gpuvplan/tenant.h"
 #include "gpuvplan/util.h"
 
 #include <math.h>
@@ -25,6 +26,10 @@ check_option(const struct gpv_pack_problem *p, size_t d, size_t i, struct gpv_er
     if (o->model < 0 || (size_t)o->model >= p->nmodels)
         return gpv_error_set(err, GPV_EINPUT, NULL, 0, 0, "demand %zu option %zu: no model %d", d,
                              i, o->model);
+    if (o->clients != 0 &&
+        (o->kind != GPV_PACK_MIG || o->clients < 2 || o->clients > GPV_SHARING_REPLICAS_MAX))
+        return gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,
+                             "demand %zu option %zu: %d clients per instance", d, i, o->clients);
     gpu = p->models[o->model].gpu;
     if (o->gpus > INT16_MAX) /* an instance's part is 16 bits */
         return gpv_error_set(err, GPV_EINPUT, NULL, 0, 0,

@@ -59,6 +59,15 @@ int pk_check_problem(const struct gpv_pack_problem *p, struct gpv_error *err);
 void pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, int *choice,
                     int *placed);
 
+/*
+ * After another stage (the model mix) replaced the plan in *sol: the demands with replicas
+ * still left out (the first PACK_REFILL_MAX of them) take, option by option in the caller's
+ * rank order, as many more as the room left allows, the plan's pieces staying. Replaces sol,
+ * choice and placed and returns true when that places more and keeps to the fleet; else
+ * leaves them and returns false (also when sol's pieces are not runs of replicas).
+ */
+bool pk_refill(struct pk_ctx *c, struct pk_sol *sol, int *choice, int *placed);
+
 /* A run of one demand's replicas on one of its options. */
 struct pk_piece {
     int demand, option, first, replicas;

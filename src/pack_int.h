@@ -59,6 +59,18 @@ void pk_sol_inst(struct pk_sol *s, const struct gpv_pack_inst *in);
 /* The option a demand uses (it must have one: GPV_ASSERT). */
 const struct gpv_pack_option *pk_opt(const struct pk_ctx *c, int demand);
 
+/* Replicas one instance of option o serves: its clients when it time-slices MIG instances,
+ * else 1. */
+int pk_clients(const struct gpv_pack_option *o);
+
+/* Instances `replicas` replicas of option o take: ceil(replicas / pk_clients(o)). */
+int pk_units(const struct gpv_pack_option *o, int replicas);
+
+/* Sets the time-slicing fields of in, an instance of option o of a demand of `replicas`
+ * replicas numbered as instances (in->replica = i): replicas i * clients on, its clients. A
+ * bare instance is left as it is. */
+void pk_inst_clients(struct gpv_pack_inst *in, const struct gpv_pack_option *o, int replicas);
+
 /* Frees what s holds and empties it. */
 void pk_sol_release(struct pk_sol *s);
 

@@ -292,8 +292,8 @@ mpool_init(struct pk_mpool *m, struct pk_ctx *c, int model, enum gpv_pack_kind k
         const struct gpv_pack_demand *dm = &c->p->demands[items[i]];
 
         m->cls[pk_opt(c, items[i])->profile] = 0;
-        if (dm->spread && dm->replicas > m->spread_max)
-            m->spread_max = dm->replicas;
+        if (dm->spread && pk_units(pk_opt(c, items[i]), dm->replicas) > m->spread_max)
+            m->spread_max = pk_units(pk_opt(c, items[i]), dm->replicas);
     }
     /* Classes: the profiles asked for, largest first (the hardest to place branch first). */
     m->dprof = xcalloc((size_t)m->nprof, sizeof(int));
@@ -314,7 +314,8 @@ mpool_init(struct pk_mpool *m, struct pk_ctx *c, int model, enum gpv_pack_kind k
         m->cls[m->dprof[k]] = k;
     m->d = xcalloc((size_t)m->nd, sizeof(int));
     for (i = 0; i < n; i++)
-        m->d[m->cls[pk_opt(c, items[i])->profile]] += c->p->demands[items[i]].replicas;
+        m->d[m->cls[pk_opt(c, items[i])->profile]] +=
+            pk_units(pk_opt(c, items[i]), c->p->demands[items[i]].replicas);
     m->sv = xcalloc((size_t)m->nprof * m->nd, sizeof(bool));
     for (q = 0; q < m->nprof; q++)
         for (k = 0; k < m->nd; k++)

@@ -23,13 +23,16 @@ struct mslot {
     int demand, replica;
     int vgpu_type; /* the demand's option's (MIG-backed vGPU), set with demand */
     bool upgraded; /* q is larger than the option's profile, set with demand */
+    bool clients;  /* the option time-slices its instances (pk_inst_clients), set with demand */
 };
 
 /* A demand of the pool as placing it reads it: read once, in the items' order. */
 struct mdem {
     uint64_t key;  /* the placement order (spread_first_order) */
     int k;         /* its class */
-    int replicas;  /* the demand's */
+    int replicas;  /* the instances it takes: its replicas, or fewer when its option puts
+                      several clients on one instance (pk_units) */
+    bool clients;  /* its option has clients */
     int profile;   /* its option's MIG profile */
     int vgpu_type; /* its option's vGPU type, or -1 */
 };
@@ -85,6 +88,7 @@ mat_add_gpus(struct mat *mt, int j, int copies)
             sl->replica = 0;
             sl->vgpu_type = -1;
             sl->upgraded = false;
+            sl->clients = false;
             /* Serve the own class first, then smaller ones. */
             if (m->cls[q] >= 0 && left[q * m->nd + m->cls[q]] > 0) {
                 sl->k = m->cls[q];
@@ -220,6 +224,7 @@ mat_take(struct mat *mt, int si, int d, const struct mdem *md, int replica)
     mt->s[si].replica = replica;
     mt->s[si].vgpu_type = md->vgpu_type;
     mt->s[si].upgraded = mt->s[si].q != md->profile;
+    mt->s[si].clients = md->clients;
     mt->mark[mt->s[si].gpu] = d + 1;
 }
 
@@ -311,7 +316,8 @@ spread_first_order(struct mdem *out, const struct pk_ctx *c, const struct pk_mpo
         else
             v[i].key |= (uint64_t)1 << 63;
         v[i].k = m->cls[o->profile];
-        v[i].replicas = dm->replicas;
+        v[i].replicas = pk_units(o, dm->replicas);
+        v[i].clients = pk_clients(o) > 1;
         v[i].profile = o->profile;
         v[i].vgpu_type = o->vgpu_type;
         nspread += dm->spread;
@@ -392,6 +398,8 @@ pk_mig_materialise(struct pk_ctx *c, struct pk_sol *s, const struct pk_mpool *m,
                 in.start = sl->start;
                 in.size = m->gpu->mig->profiles[sl->q].size;
                 in.upgraded = sl->upgraded;
+                if (sl->clients)
+                    pk_inst_clients(&in, pk_opt(c, sl->demand), c->p->demands[sl->demand].replicas);
                 pk_sol_inst(s, &in);
             }
         }
@@ -433,7 +441,7 @@ pk_mig_first_fit(struct pk_ctx *c, struct pk_sol *s, const struct pk_mpool *m, i
         int d = items[i], p = pk_opt(c, d)->profile, rep;
         const struct gpv_pack_demand *dm = &c->p->demands[d];
 
-        for (rep = 0; rep < dm->replicas; rep++) {
+        for (rep = 0; rep < pk_units(pk_opt(c, d), dm->replicas); rep++) {
             int found = -1;
 
             for (g = cursor[p]; g < ngpu; g++) {
@@ -508,6 +516,8 @@ pk_mig_first_fit(struct pk_ctx *c, struct pk_sol *s, const struct pk_mpool *m, i
                         kind == GPV_PACK_MIG_VGPU ? pk_opt(c, byg[e].demand)->vgpu_type : -1;
                     in.start = l.inst[t].start;
                     in.size = gpu->mig->profiles[in.profile].size;
+                    pk_inst_clients(&in, pk_opt(c, byg[e].demand),
+                                    c->p->demands[byg[e].demand].replicas);
                     pk_sol_inst(s, &in);
                     break;
                 }

@@ -49,6 +49,7 @@ struct mx_opt {
     double w[MX_SHARE_DIMS]; /* time-slicing, MPS: what a replica uses of a GPU (share_w) */
     long long mib;           /* time-slicing, MPS: a replica's memory */
     int cap;                 /* time-slicing, MPS: most clients of a GPU it may share */
+    int clients;             /* MIG: replicas one instance serves (pk_clients) */
 };
 
 /* A row of the program (besides the class rows): a pool's slots of one kind, a dimension of a
@@ -88,6 +89,8 @@ opt_cmp(const void *pa, const void *pb)
         return a->mib < b->mib ? -1 : 1;
     if (a->cap != b->cap)
         return a->cap < b->cap ? -1 : 1;
+    if (a->clients != b->clients)
+        return a->clients < b->clients ? -1 : 1;
     return memcmp(a->w, b->w, sizeof(a->w));
 }
 
@@ -155,6 +158,7 @@ opt_tuple(const struct gpv_pack_problem *p, size_t d, const struct gpv_pack_opti
     t->profile = o->profile;
     t->vtype = o->vgpu_type;
     t->gpus = o->kind == GPV_PACK_WHOLE ? o->gpus : 1;
+    t->clients = pk_clients(o);
     t->lim = 0;
     if (o->kind == GPV_PACK_VGPU) {
         if (m->mixed)
@@ -753,6 +757,11 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
                     if (v > 0.0)
                         col_put(&cs, base + r, -v);
                 }
+            } else if (o->clients > 1) {
+                /* A replica takes 1 / clients of an instance: ceil relaxed, so the program
+                   bounds and its answers are plans, but it proves nothing. */
+                mx->exact = false;
+                col_put(&cs, base + find_row(&rows, &nrows, &cap, &rr), -1.0 / o->clients);
             } else {
                 col_put(&cs, base + find_row(&rows, &nrows, &cap, &rr), -(double)o->gpus);
             }

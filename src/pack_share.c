@@ -117,6 +117,31 @@ bin_add(struct bin *b, int demand, int replica, long long mib, double compute)
     b->compute += compute;
 }
 
+/* Does GPU b hold a client of demand d? */
+static bool
+bin_holds(const struct bin *b, int d)
+{
+    int j;
+
+    for (j = 0; j < b->n; j++)
+        if (b->cl[2 * j] == d)
+            return true;
+    return false;
+}
+
+/* bins with one more, empty GPU at the end (*n grows; *cap is the room allocated). */
+static struct bin *
+grow_bins(struct bin *bins, size_t *n, size_t *cap)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        bins = xreallocarray(bins, *cap, sizeof(*bins));
+    }
+    memset(&bins[*n], 0, sizeof(*bins));
+    (*n)++;
+    return bins;
+}
+
 /* An item of the pool and its sort key: MPS by cap ascending (cap set, w 0), time-slicing by
    weight descending (w set, cap 0); then input order. */
 /* How many more clients of dm the GPU b takes: count, memory and compute within it. */
@@ -209,12 +234,40 @@ pk_pack_share(struct pk_ctx *c, struct pk_sol *s, int model, enum gpv_pack_kind 
         if (replicas < 2)
             replicas = 2;
         nbins = (size_t)((total + replicas - 1) / replicas);
-        bins = xcalloc(nbins + 1, sizeof(*bins));
-        for (i = 0, k = 0; i < n; i++) {
+        capb = nbins + 1;
+        bins = xcalloc(capb, sizeof(*bins));
+        /* Spread demands first, one replica a GPU (the next with room that holds none of it),
+           then the others in the room left, GPU after GPU. */
+        for (i = 0, b = 0; i < n; i++) {
+            int d = items[i];
+            size_t tried;
+
+            if (!p->demands[d].spread || p->demands[d].replicas < 2)
+                continue;
+            for (r = 0; r < p->demands[d].replicas; r++) {
+                for (tried = 0; tried < nbins; tried++, b = (b + 1) % nbins)
+                    if (bins[b].n < replicas && !bin_holds(&bins[b], d))
+                        break;
+                if (tried == nbins) {
+                    bins = grow_bins(bins, &nbins, &capb);
+                    b = nbins - 1;
+                }
+                bin_add(&bins[b], d, r, p->demands[d].memory_mib, p->demands[d].compute);
+                b = (b + 1) % nbins;
+            }
+        }
+        for (i = 0, b = 0; i < n; i++) {
             int d = items[i];
 
-            for (r = 0; r < p->demands[d].replicas; r++, k++)
-                bin_add(&bins[k / replicas], d, r, p->demands[d].memory_mib, p->demands[d].compute);
+            if (p->demands[d].spread && p->demands[d].replicas >= 2)
+                continue;
+            for (r = 0; r < p->demands[d].replicas; r++) {
+                while (b < nbins && bins[b].n >= replicas)
+                    b++;
+                if (b == nbins)
+                    bins = grow_bins(bins, &nbins, &capb);
+                bin_add(&bins[b], d, r, p->demands[d].memory_mib, p->demands[d].compute);
+            }
         }
         *lb = (int)greedy;
     } else {
@@ -233,11 +286,14 @@ pk_pack_share(struct pk_ctx *c, struct pk_sol *s, int model, enum gpv_pack_kind 
 
             if (visits > SHARE_WORK && nbins > first_open + SHARE_SCAN)
                 from = nbins - SHARE_SCAN;
-            /* The GPUs there are: none takes more of this demand once passed. */
+            /* The GPUs there are: none takes more of this demand once passed. A spread demand
+               takes one replica a GPU. */
             for (b = from, r = 0; b < nbins && r < dm->replicas; b++) {
                 visits++;
-                for (k = share_room(&bins[b], dm, cap, gpu_mib); k > 0 && r < dm->replicas;
-                     k--, r++)
+                k = share_room(&bins[b], dm, cap, gpu_mib);
+                if (dm->spread && k > 1)
+                    k = 1;
+                for (; k > 0 && r < dm->replicas; k--, r++)
                     bin_add(&bins[b], d, r, dm->memory_mib, dm->compute);
             }
             /* New GPUs for the rest, each as full as this demand makes it. */
@@ -252,6 +308,8 @@ pk_pack_share(struct pk_ctx *c, struct pk_sol *s, int model, enum gpv_pack_kind 
                    stated replica count is at least 2). */
                 k = share_room(&bins[nbins - 1], dm, cap, gpu_mib);
                 GPV_ASSERT(k > 0);
+                if (dm->spread)
+                    k = 1;
                 for (; k > 0 && r < dm->replicas; k--, r++)
                     bin_add(&bins[nbins - 1], d, r, dm->memory_mib, dm->compute);
             }
@@ -270,6 +328,10 @@ pk_pack_share(struct pk_ctx *c, struct pk_sol *s, int model, enum gpv_pack_kind 
             by_count = by_mib;
         *lb = (int)(by_compute > by_count ? by_compute : by_count);
     }
+    /* A spread demand's replicas are on distinct GPUs. */
+    for (i = 0; i < n; i++)
+        if (p->demands[items[i]].spread && p->demands[items[i]].replicas > *lb)
+            *lb = p->demands[items[i]].replicas;
     for (b = 0; b < nbins; b++) {
         size_t g = pk_sol_gpu(s, model, kind);
         int j;

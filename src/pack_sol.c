@@ -43,6 +43,30 @@ pk_sol_inst(struct pk_sol *s, const struct gpv_pack_inst *in)
     s->gpus[s->ngpus - 1].ninsts++;
 }
 
+int
+pk_clients(const struct gpv_pack_option *o)
+{
+    return o->clients > 1 ? o->clients : 1;
+}
+
+int
+pk_units(const struct gpv_pack_option *o, int replicas)
+{
+    return (replicas + pk_clients(o) - 1) / pk_clients(o);
+}
+
+void
+pk_inst_clients(struct gpv_pack_inst *in, const struct gpv_pack_option *o, int replicas)
+{
+    int k = pk_clients(o);
+
+    if (k < 2)
+        return;
+    in->replica *= k;
+    in->clients = replicas - in->replica < k ? replicas - in->replica : k;
+    in->ts_replicas = k;
+}
+
 const struct gpv_pack_option *
 pk_opt(const struct pk_ctx *c, int demand)
 {

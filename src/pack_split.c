@@ -116,6 +116,62 @@ split_finish(struct split *sp, const struct gpv_pack_problem *p, struct pk_sol *
 }
 
 /*
+ * Adds pieces of demand d to sp for its replicas [first, first + left): option by option in
+ * the caller's rank order, each taking as many as its model still has room for (bisection on
+ * the count, packing that model's pools with c2's budget). A spread demand takes at most one
+ * piece per model and mode.
+ */
+static void
+split_demand(struct pk_ctx *c2, struct split *sp, const struct gpv_pack_problem *p, size_t d,
+             int first, int left)
+{
+    const struct gpv_pack_demand *dm = &p->demands[d];
+    int *order = xcalloc(dm->noptions + 1, sizeof(int));
+    size_t i, k, n = 0;
+
+    /* The options in the caller's order of preference (insertion sort: few options). */
+    for (i = 0; i < dm->noptions; i++) {
+        for (k = n; k > 0 && dm->options[order[k - 1]].rank > dm->options[i].rank; k--)
+            order[k] = order[k - 1];
+        order[k] = (int)i;
+        n++;
+    }
+    for (i = 0; i < n && left > 0; i++) {
+        const struct gpv_pack_option *o = &dm->options[order[i]];
+        size_t me = sp->q.ndemands, j;
+        int lo = 0, hi = left;
+        bool clash = false;
+
+        /* Spread replicas on one model and mode would share GPUs across pieces. */
+        for (j = 0; dm->spread && j < me; j++)
+            clash |= sp->pc[j].demand == (int)d &&
+                     dm->options[sp->pc[j].option].model == o->model &&
+                     dm->options[sp->pc[j].option].kind == o->kind;
+        if (clash)
+            continue;
+        split_add(sp, p, (int)d, order[i], first, left);
+        /* Binary search on the replicas: more never needs fewer GPUs. */
+        while (lo < hi) {
+            int mid = (lo + hi + 1) / 2;
+
+            sp->dem[me].replicas = mid;
+            if (pk_option_feasible(&sp->q, me, 0, NULL) && split_fits(c2, sp, o->model))
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        if (lo == 0) {
+            sp->q.ndemands--;
+            continue;
+        }
+        sp->dem[me].replicas = lo;
+        first += lo;
+        left -= lo;
+    }
+    free(order);
+}
+
+/*
  * The demands best leaves unplaced, replica by replica: the placed demands keep their option;
  * each unplaced one (the first PACK_REFILL_MAX of them) takes, option by option in the
  * caller's rank order, as many replicas as the option's model still has room for. Packs the
@@ -129,8 +185,7 @@ pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, in
     const struct gpv_pack_problem *p = c->p;
     struct pk_ctx c2 = *c;
     struct split sp;
-    size_t d, i, k, cap = p->ndemands + 1, nsplit = 0;
-    int *order = NULL;
+    size_t d, cap = p->ndemands + 1, nsplit = 0;
     long trial = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES_TRIAL : 0;
 
     for (d = 0; d < p->ndemands; d++)
@@ -142,56 +197,11 @@ pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, in
         if (best->asg[d] >= 0)
             split_add(&sp, p, (int)d, best->asg[d], 0, p->demands[d].replicas);
     for (d = 0; d < p->ndemands && nsplit < PACK_REFILL_MAX; d++) {
-        const struct gpv_pack_demand *dm = &p->demands[d];
-        int left = dm->replicas, first = 0;
-        size_t n = 0;
-
-        if (best->asg[d] >= 0 || !dm->noptions)
+        if (best->asg[d] >= 0 || !p->demands[d].noptions)
             continue;
         nsplit++;
-        free(order);
-        order = xcalloc(dm->noptions, sizeof(int));
-        /* The options in the caller's order of preference (insertion sort: few options). */
-        for (i = 0; i < dm->noptions; i++) {
-            for (k = n; k > 0 && dm->options[order[k - 1]].rank > dm->options[i].rank; k--)
-                order[k] = order[k - 1];
-            order[k] = (int)i;
-            n++;
-        }
-        for (i = 0; i < n && left > 0; i++) {
-            const struct gpv_pack_option *o = &dm->options[order[i]];
-            size_t me = sp.q.ndemands, j;
-            int lo = 0, hi = left;
-            bool clash = false;
-
-            /* Spread replicas on one model and mode would share GPUs across pieces. */
-            for (j = 0; dm->spread && j < me; j++)
-                clash |= sp.pc[j].demand == (int)d &&
-                         dm->options[sp.pc[j].option].model == o->model &&
-                         dm->options[sp.pc[j].option].kind == o->kind;
-            if (clash)
-                continue;
-            split_add(&sp, p, (int)d, order[i], first, left);
-            /* Binary search on the replicas: more never needs fewer GPUs. */
-            while (lo < hi) {
-                int mid = (lo + hi + 1) / 2;
-
-                sp.dem[me].replicas = mid;
-                if (pk_option_feasible(&sp.q, me, 0, NULL) && split_fits(&c2, &sp, o->model))
-                    lo = mid;
-                else
-                    hi = mid - 1;
-            }
-            if (lo == 0) {
-                sp.q.ndemands--;
-                continue;
-            }
-            sp.dem[me].replicas = lo;
-            first += lo;
-            left -= lo;
-        }
+        split_demand(&c2, &sp, p, d, 0, p->demands[d].replicas);
     }
-    free(order);
     /* The final plan with the full search budget, unless that breaks a limit the trials kept. */
     c2.bb_nodes = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES : 0;
     if (!split_fits(&c2, &sp, -1))
@@ -199,6 +209,127 @@ pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, in
     pk_pack_all(&c2, sp.asg, NULL, sol);
     c->nodes = c2.nodes;
     split_finish(&sp, p, sol, choice, placed);
+}
+
+bool
+pk_refill(struct pk_ctx *c, struct pk_sol *sol, int *choice, int *placed)
+{
+    const struct gpv_pack_problem *p = c->p;
+    struct pk_ctx c2 = *c;
+    struct split sp;
+    struct pk_sol alt;
+    size_t d, i, k, cap = p->ndemands + 1, nsplit = 0, npc, nopt = 0, *off;
+    long trial = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES_TRIAL : 0;
+    long before = 0, after = 0;
+    int *ch = NULL, *pl = NULL, *lo, *hi, *cnt;
+    bool ok = true, better = false;
+
+    for (d = 0; d < p->ndemands; d++) {
+        cap += 2 * p->demands[d].noptions;
+        nopt += p->demands[d].noptions;
+    }
+    split_init(&sp, p, cap);
+    c2.p = &sp.q;
+    c2.bb_nodes = trial;
+    /* The plan's pieces: per demand and option, the replicas its instances serve, which must
+       be one run from where the demand's previous piece ended (as split and the mix make them). */
+    lo = xcalloc(nopt + 1, sizeof(int));
+    hi = xcalloc(nopt + 1, sizeof(int));
+    cnt = xcalloc(nopt + 1, sizeof(int));
+    off = xcalloc(p->ndemands + 1, sizeof(size_t));
+    for (d = 1; d < p->ndemands; d++)
+        off[d] = off[d - 1] + p->demands[d - 1].noptions;
+    for (i = 0; i < sol->ninsts; i++) {
+        const struct gpv_pack_inst *x = &sol->insts[i];
+        size_t at = off[x->demand] + (size_t)x->option;
+        int r = x->clients > 0 ? x->clients : 1;
+
+        if (x->part)
+            continue;
+        if (!cnt[at] || x->replica < lo[at])
+            lo[at] = x->replica;
+        if (!cnt[at] || x->replica + r > hi[at])
+            hi[at] = x->replica + r;
+        cnt[at] += r;
+    }
+    for (d = 0; d < p->ndemands && ok; d++) {
+        int next = 0;
+
+        /* Runs in replica order, whatever their options' order. */
+        for (;;) {
+            size_t at = 0;
+            bool found = false;
+
+            for (k = 0; k < p->demands[d].noptions && !found; k++)
+                if (cnt[off[d] + k] && lo[off[d] + k] == next) {
+                    at = off[d] + k;
+                    found = true;
+                }
+            if (!found)
+                break;
+            ok = hi[at] - lo[at] == cnt[at] && sp.q.ndemands < sp.cap;
+            if (!ok)
+                break;
+            split_add(&sp, p, (int)d, (int)(at - off[d]), lo[at], cnt[at]);
+            next = hi[at];
+        }
+        ok = ok && next == placed[d];
+        before += placed[d];
+    }
+    free(lo);
+    free(hi);
+    free(cnt);
+    free(off);
+    for (d = 0; ok && d < p->ndemands && nsplit < PACK_REFILL_MAX; d++) {
+        size_t me = sp.q.ndemands, j;
+
+        if (placed[d] >= p->demands[d].replicas || !p->demands[d].noptions)
+            continue;
+        nsplit++;
+        split_demand(&c2, &sp, p, d, placed[d], p->demands[d].replicas - placed[d]);
+        /* A new run on the option of the demand's last one extends it: two runs of one option
+           would round their time-sliced instances up twice. */
+        for (j = 0; j < me && sp.q.ndemands > me; j++)
+            if (sp.pc[j].demand == (int)d && sp.pc[j].option == sp.pc[me].option &&
+                sp.pc[j].first + sp.dem[j].replicas == sp.pc[me].first) {
+                sp.dem[j].replicas += sp.dem[me].replicas;
+                memmove(&sp.dem[me], &sp.dem[me + 1], (sp.q.ndemands - me - 1) * sizeof(*sp.dem));
+                memmove(&sp.pc[me], &sp.pc[me + 1], (sp.q.ndemands - me - 1) * sizeof(*sp.pc));
+                sp.q.ndemands--;
+                break;
+            }
+    }
+    npc = sp.q.ndemands;
+    for (k = 0; ok && k < npc; k++)
+        after += sp.dem[k].replicas;
+    if (!ok || after <= before) {
+        free(sp.dem);
+        free(sp.pc);
+        free(sp.asg);
+        return false;
+    }
+    c2.bb_nodes = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES : 0;
+    if (!split_fits(&c2, &sp, -1))
+        c2.bb_nodes = trial;
+    pk_pack_all(&c2, sp.asg, NULL, &alt);
+    c->nodes = c2.nodes;
+    ch = xcalloc(p->ndemands + 1, sizeof(int));
+    pl = xcalloc(p->ndemands + 1, sizeof(int));
+    for (k = 0; k < p->nmodels; k++)
+        ok = ok && (p->models[k].limit < 0 || alt.slots[k] <= p->models[k].limit);
+    split_finish(&sp, p, &alt, ch, pl);
+    if (ok) {
+        pk_sol_release(sol);
+        *sol = alt;
+        memcpy(choice, ch, p->ndemands * sizeof(int));
+        memcpy(placed, pl, p->ndemands * sizeof(int));
+        better = true;
+    } else {
+        pk_sol_release(&alt);
+    }
+    free(ch);
+    free(pl);
+    return better;
 }
 
 /* Packs the pieces pcs[0..n) (each a run of one demand's replicas on one of its options) with
@@ -249,6 +380,17 @@ option_need(const struct gpv_pack_problem *p, const struct gpv_pack_option *o)
         break;
     }
     return o->gpus == 1 ? xstrdup("one whole GPU") : xasprintf("%d whole GPUs", o->gpus);
+}
+
+/* What `left` replicas of option o (MIG instances of o->clients clients) ask for, in words:
+ * "5 time-sliced to each 1g.10gb MIG instance: 13 instances". */
+static char *
+ts_mig_need(const struct gpv_pack_problem *p, const struct gpv_pack_option *o, int left)
+{
+    int n = pk_units(o, left);
+
+    return xasprintf("%d time-sliced to each %s MIG instance: %d instance%s", o->clients,
+                     p->models[o->model].gpu->mig->profiles[o->profile].name, n, n == 1 ? "" : "s");
 }
 
 /*
@@ -330,21 +472,26 @@ pk_explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const struct pk
             if (pk_option_feasible(p, d, i, &w)) {
                 long in_use = s->slots[o->model];
                 long need = (long)ceil(pk_fraction(c, d, o) * left - PACK_BOUND_EPS);
-                char *what = option_need(p, o), *share = NULL;
+                char *what = o->clients > 1 ? ts_mig_need(p, o, left) : option_need(p, o);
+                char *share = NULL;
 
                 if (o->kind == GPV_PACK_VGPU)
                     share = sharing_why(p, s, o->model, &m->gpu->vgpu->types[o->vgpu_type]);
                 pk_why_set(&w, share ? GPV_PACK_WHY_SHARING : GPV_PACK_WHY_EXHAUSTED, p, o, (int)i,
                            need > 0 ? need : 1, m->limit >= 0 ? m->limit - in_use : 0);
                 w.in_use = in_use;
-                w.text = xasprintf(
-                    "%s: fleet exhausted: %ld of %d GPU%s in use%s; %d replica%s "
-                    "left, %s %s%s",
-                    m->gpu->id, in_use, m->limit, m->limit == 1 ? "" : "s", share ? share : "",
-                    left, left == 1 ? "" : "s", left == 1 ? "it needs" : "each needs", what,
-                    m->single && o->kind != GPV_PACK_WHOLE && o->kind != GPV_PACK_VGPU
-                        ? "; mig_strategy single gives each node one MIG profile"
-                        : "");
+                w.text =
+                    xasprintf("%s: fleet exhausted: %ld of %d GPU%s in use%s; %d replica%s "
+                              "left, %s%s%s",
+                              m->gpu->id, in_use, m->limit, m->limit == 1 ? "" : "s",
+                              share ? share : "", left, left == 1 ? "" : "s",
+                              o->clients > 1 ? ""
+                              : left == 1    ? "it needs "
+                                             : "each needs ",
+                              what,
+                              m->single && o->kind != GPV_PACK_WHOLE && o->kind != GPV_PACK_VGPU
+                                  ? "; mig_strategy single gives each node one MIG profile"
+                                  : "");
                 free(what);
                 free(share);
             }
@@ -377,11 +524,10 @@ any_weight(struct pk_ctx *c, size_t d, const struct gpv_pack_option *o, int k)
     case GPV_PACK_MIG_VGPU: {
         const struct gpv_mig_profile *pr = &gpu->mig->profiles[o->profile];
 
-        if (k == 0)
-            return (double)pr->size / gpu->mig->units;
+        /* An instance of k clients serves k replicas: each weighs 1 / k of it. */
         if (k == 1)
-            return (double)pr->compute_slices / gpu->mig->compute_slices;
-        return (double)pr->size / gpu->mig->units; /* units again: disjoint intervals */
+            return (double)pr->compute_slices / gpu->mig->compute_slices / pk_clients(o);
+        return (double)pr->size / gpu->mig->units / pk_clients(o); /* 2: units again */
     }
     case GPV_PACK_VGPU: {
         const struct gpv_vgpu_type *t = &gpu->vgpu->types[o->vgpu_type];

@@ -4,6 +4,7 @@
 #include "gpuvplan/util.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,7 +137,9 @@ share_option(struct gpv_pack_option *op, const struct gpv_choice *c, enum gpv_pa
     enum gpv_method m = kind == GPV_PACK_MPS ? GPV_METHOD_MPS : GPV_METHOD_TIME_SLICING;
     int k;
 
-    if (!c->options[m].fits)
+    /* On a MIG GPU the time-slicing option time-slices MIG instances: the entry time-slices
+       whole GPUs, which whole_clients says the tenant fits. */
+    if (m == GPV_METHOD_TIME_SLICING ? c->options[m].whole_clients < 1 : !c->options[m].fits)
         return false;
     for (k = 0; k < GPV_NMETHODS && c->order[k] != m; k++)
         ;
@@ -169,12 +172,12 @@ build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
         struct gpv_pack_demand *dm = &run->demands[t];
 
         dm->replicas = tn->replicas;
+        dm->options = run->options + o;
+        run->choice_of[t] = run->choice_buf + o;
         dm->compute = tn->compute;
         dm->memory_mib = tn->memory_mib;
         dm->spread = tn->spread;
         dm->spread_nodes = tn->spread_nodes;
-        dm->options = run->options + o;
-        run->choice_of[t] = run->choice_buf + o;
         for (i = 0; i < d->nchoices; i++) {
             const struct gpv_choice *c = &d->choices[i];
             bool mig = c->method == GPV_METHOD_MIG || c->method == GPV_METHOD_MIG_VGPU;
@@ -205,6 +208,14 @@ build_problem(struct gpv_plan_run *run, const struct gpv_plan_job *job)
                                ? c->gpus
                                : 0;
                 op->rank = c->rank;
+                if (c->method == GPV_METHOD_TIME_SLICING && c->mig_profile >= 0 &&
+                    c->clients >= 2) {
+                    /* Time-slicing of MIG instances (docs/rules.md): instances of the
+                       choice's profile, each serving `clients` of the tenant's replicas. */
+                    op->kind = GPV_PACK_MIG;
+                    op->profile = c->mig_profile;
+                    op->clients = c->clients;
+                }
                 run->choice_buf[o++] = (int)i;
                 dm->noptions++;
             }

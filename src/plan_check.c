@@ -5,6 +5,7 @@
 #include "plan_int.h"
 
 #include "gpuvplan/mig.h"
+#include "gpuvplan/tenant.h"
 #include "gpuvplan/util.h"
 #include "gpuvplan/vgpu.h"
 
@@ -486,6 +487,7 @@ collect_instances(struct chk *c, const char *where, size_t g, const struct gpv_g
         c->ci[c->nci].tenant = t;
         c->ci[c->nci].replica = pc_iget(c, x, "replica", -1);
         c->ci[c->nci].part = pc_iget(c, x, "part", 0);
+        c->ci[c->nci].clients = pc_iget(c, x, "clients", 0);
         c->ci[c->nci].gpu = g;
         c->ci[c->nci].idx = j;
         c->ci[c->nci].x = x;
@@ -559,12 +561,54 @@ tenant_part(struct chk *c, size_t t, const struct ginfo *g, const struct gpv_gpu
         const char *pm = pc_sget(c, pv, "method");
         const struct gpv_gpu *pg = pc_find(c, pc_sget(c, pv, "gpu"));
 
-        if (pg && pg == gm && pm && mode && !strcmp(pm, mode)) {
+        /* A part time-slicing MIG instances sits on a GPU in mig mode. */
+        if (pg && pg == gm && pm && mode &&
+            (!strcmp(pm, mode) || (!strcmp(pm, "time-slicing") && !strcmp(mode, "mig") &&
+                                   pc_sget(c, pv, "mig_profile")))) {
             *gpu = pg;
             return pv;
         }
     }
     return c->ti[t].v;
+}
+
+/*
+ * Collected instance k of tenant t, a time-sliced MIG instance: the device plugin's replicas
+ * (2 .. GPV_SHARING_REPLICAS_MAX) hold its clients, and as planning headroom (docs/rules.md,
+ * "Time-slicing of MIG instances") the clients' memory and compute fit the instance.
+ */
+static void
+check_ts_instance(struct chk *c, const char *where, size_t t, size_t k)
+{
+    const struct ginfo *g = &c->gi[c->ci[k].gpu];
+    const struct gpv_val *cv = gpv_val_get(c->ti[t].v, "compute");
+    const struct gpv_gpu *gpu = g->gpu;
+    const char *xp = c->ci[k].profile, *gid = g->id;
+    long long n = c->ci[k].clients, reps = pc_iget(c, c->ci[k].x, "replicas", 0);
+    long long mib = c->ti[t].memory_mib;
+    int p;
+
+    c->out->checks++;
+    if (reps < 2 || reps > GPV_SHARING_REPLICAS_MAX)
+        pc_fail(c, where, "a time-sliced instance on gpu '%s' needs replicas 2 to %d, not %lld",
+                gid, GPV_SHARING_REPLICAS_MAX, reps);
+    else if (n > reps)
+        pc_fail(c, where, "%lld clients on a %s instance of gpu '%s', more than its %lld replicas",
+                n, xp ? xp : "null", gid, reps);
+    if (!gpu || !gpu->mig || !xp || (p = gpv_gpu_find_profile(gpu, xp)) < 0)
+        return; /* reported with the GPU */
+    if (mib > 0 && n * mib > gpu->mig->profiles[p].memory_mib)
+        pc_fail(c, where,
+                "its %lld time-sliced clients on a %s instance of gpu '%s' ask %lld MiB "
+                "together, more than its %lld",
+                n, xp, gid, n * mib, gpu->mig->profiles[p].memory_mib);
+    if (cv && cv->type != GPV_V_NULL && pl_num(cv) > 0 &&
+        n * pl_num(cv) * gpu->mig->compute_slices > gpu->mig->profiles[p].compute_slices + 1e-6)
+        pc_fail(c, where,
+                "its %lld time-sliced clients on a %s instance of gpu '%s' ask compute %g "
+                "together, more than its %d of %d slices",
+                n, xp, gid, n * pl_num(cv), gpu->mig->profiles[p].compute_slices,
+                gpu->mig->compute_slices);
 }
 
 /* Collected instance k of tenant t: on a GPU of its method and model, with its profile. */
@@ -581,11 +625,20 @@ check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
     const char *migp = own ? c->ti[t].mig_profile : pc_sget(c, tv, "mig_profile");
     const char *xp = c->ci[k].profile, *up, *mode = g->mode, *gid = g->id;
 
-    if (strcmp(mode, method))
+    bool ts_mig = c->ci[k].clients > 0;
+
+    if (ts_mig && (strcmp(mode, "mig") || strcmp(method, "time-slicing"))) {
+        pc_fail(c, where, "has time-sliced clients on gpu '%s', a %s GPU, but its method is %s",
+                gid, mode, method);
+        return;
+    }
+    if (ts_mig)
+        check_ts_instance(c, where, t, k);
+    else if (strcmp(mode, method))
         pc_fail(c, where, "its method is %s but gpu '%s' is in %s mode", method, gid, mode);
     if (tg && g->gpu != tg) {
         pc_fail(c, where, "decided for %s but placed on gpu '%s', a %s", tg->id, gid, g->model);
-    } else if (tg && (!strcmp(method, "mig") || !strcmp(method, "vgpu"))) {
+    } else if (tg && (!strcmp(method, "mig") || !strcmp(method, "vgpu") || ts_mig)) {
         if (!xp || !prof) {
             pc_fail(c, where, "an instance on gpu '%s' has no profile", gid);
         } else if (strcmp(xp, prof)) {
@@ -734,10 +787,14 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
         pc_fail(c, where, "%lld of %lld replicas placed", placed, reps);
     for (k = a; k < b; k++) {
         const struct cinst *x = &c->ci[k];
+        /* a time-sliced MIG instance holds `clients` replicas from `replica` on */
+        long long n = x->clients > 0 ? x->clients : 1;
 
-        if (k > a && x->replica == x[-1].replica && x->part == x[-1].part)
+        got += n - 1;
+        if (k > a && x->part == x[-1].part &&
+            x->replica < x[-1].replica + (x[-1].clients > 0 ? x[-1].clients : 1))
             dup = true;
-        if (x->replica < 0 || x->replica >= reps || x->part < 0 || x->part >= parts)
+        if (x->replica < 0 || x->replica + n > reps || x->part < 0 || x->part >= parts)
             bad_idx = true;
         check_tenant_instance(c, where, t, k);
         if (fits)

@@ -23,6 +23,8 @@ struct tname {
 struct cinst {
     long tenant; /* index into tenants[], -1 unknown */
     long long replica, part;
+    long long clients; /* a time-sliced MIG instance: the replicas replica .. replica + clients
+                          - 1 share it; else 0 */
     size_t gpu;
     size_t idx;              /* within the GPU */
     const struct gpv_val *x; /* the instance */

@@ -280,7 +280,9 @@ pl_figures(struct pl_figures *out, const struct gpv_plan_src *src)
                 compute += t->compute > 0 ? t->compute : 1.0 / pg->replicas;
             }
             if (t->memory_mib > 0)
-                mem_req += (double)t->memory_mib / (parts > 0 ? parts : 1);
+                /* a time-sliced MIG instance holds `clients` replicas */
+                mem_req += (double)t->memory_mib / (parts > 0 ? parts : 1) *
+                           (in->clients > 0 ? in->clients : 1);
             else if (pg->kind == GPV_PACK_WHOLE)
                 mem_req += (double)gpu->memory_mib;
             units += in->size;
@@ -363,6 +365,15 @@ kind_method(enum gpv_pack_kind k)
     return GPV_METHOD_NONE;
 }
 
+/* The method of option o: time-slicing for the MIG instances it time-slices. */
+static enum gpv_method
+option_method(const struct gpv_pack_option *o)
+{
+    if (o->kind == GPV_PACK_MIG && o->clients > 1)
+        return GPV_METHOD_TIME_SLICING;
+    return kind_method(o->kind);
+}
+
 /* What an option asks for, by name: the MIG profile, the vGPU type, or NULL. */
 static const char *
 option_profile(const struct gpv_gpu *gpu, const struct gpv_pack_option *o)
@@ -393,7 +404,7 @@ pl_tenant(struct pl_tenant *out, const struct gpv_plan_src *src, const struct pl
     out->o = o;
     out->gpu = gpu;
     out->choice = choice_for(src->run, t, r->choice[t]);
-    out->method = kind_method(o->kind);
+    out->method = option_method(o);
     out->profile = option_profile(gpu, o);
     out->mig_profile = o->profile >= 0 ? gpu->mig->profiles[o->profile].name : NULL;
     /* The licence the vGPU type's series needs; MIG and passthrough for compute need none. */
@@ -409,7 +420,7 @@ pl_tenant(struct pl_tenant *out, const struct gpv_plan_src *src, const struct pl
         const struct gpv_pack_inst *x = &r->insts[ix->ti[i].inst];
 
         if (x->upgraded) {
-            out->upgraded++;
+            out->upgraded += x->clients > 0 ? x->clients : 1; /* replicas, not instances */
             out->given =
                 p->models[r->gpus[ix->ti[i].gpu].model].gpu->mig->profiles[x->profile].name;
         }
@@ -454,7 +465,7 @@ pl_parts(struct pl_part **out, const struct gpv_plan_src *src, const struct pl_i
             v[n].option = x->option;
             v[n].o = o;
             v[n].gpu = gpu;
-            v[n].method = kind_method(o->kind);
+            v[n].method = option_method(o);
             v[n].profile = option_profile(gpu, o);
             v[n].mig_profile = o->profile >= 0 ? gpu->mig->profiles[o->profile].name : NULL;
             v[n].license = o->vgpu_type >= 0
@@ -463,7 +474,7 @@ pl_parts(struct pl_part **out, const struct gpv_plan_src *src, const struct pl_i
             v[n].replicas = 0;
             n++;
         }
-        v[j].replicas++;
+        v[j].replicas += x->clients > 0 ? x->clients : 1;
     }
     *out = v;
     return n;
@@ -809,6 +820,12 @@ emit_gpus(struct gpv_emit *e, const struct gpv_plan_src *src, const struct pl_in
                 x->upgraded
                     ? gpu->mig->profiles[p->demands[x->demand].options[x->option].profile].name
                     : NULL);
+            if (x->clients > 0) {
+                /* Only time-sliced MIG instances carry these keys: the tenant's replicas
+                   replica .. replica + clients - 1 share the instance. */
+                gpv_emit_int(e, "replicas", x->ts_replicas);
+                gpv_emit_int(e, "clients", x->clients);
+            }
             gpv_emit_end(e);
         }
         gpv_emit_end(e);
@@ -862,7 +879,7 @@ emit_causes(struct gpv_emit *e, const struct gpv_plan_src *src, size_t i)
             gpv_emit_obj(e, NULL);
             gpv_emit_str(e, "code", gpv_pack_why_name(w->why));
             gpv_emit_str(e, "gpu", w->model >= 0 ? p->models[w->model].gpu->id : NULL);
-            gpv_emit_str(e, "method", o ? gpv_method_name(kind_method(o->kind)) : NULL);
+            gpv_emit_str(e, "method", o ? gpv_method_name(option_method(o)) : NULL);
             gpv_emit_str(e, "profile", o ? option_profile(p->models[o->model].gpu, o) : NULL);
             gpv_emit_int(e, "needed", w->needed);
             gpv_emit_int(e, "available", w->available);

@@ -216,6 +216,18 @@ table_gpus(struct gpv_buf *b, const struct gpv_plan_src *src, const struct gpv_p
                 }
                 gpv_buf_putc(b, '\n');
             }
+            /* Time-sliced instances (the device plugin's nvidia.com/mig-<profile> replicas),
+               in grid order: "time-sliced: 1g.10gb x5 replicas: notebook 5 clients". */
+            for (j = 0; j < pg->ninsts; j++) {
+                const struct gpv_pack_inst *x = &r->insts[pg->first + j];
+
+                if (x->clients > 0)
+                    gpv_buf_printf(b,
+                                   "    time-sliced %s at %d: %d replicas, memory not "
+                                   "enforced: %s x %d\n",
+                                   gpu->mig->profiles[x->profile].name, x->start, x->ts_replicas,
+                                   src->job->file->tenants[x->demand].name, x->clients);
+            }
             break;
         }
     }

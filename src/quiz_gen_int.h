@@ -88,7 +88,8 @@ void qg_kind_license(struct gen *g);
 void qg_kind_mig_backed(struct gen *g);
 
 /* Kubernetes sharing (quiz_gen_share.c): MPS replicas a pod's memory allows, hard isolation
- * never shared, MPS not on MIG devices. */
+ * never shared, MPS not on MIG devices, pods per time-sliced MIG instance, and which tenants the
+ * rules time-slice MIG instances for. */
 void qg_kind_sharing(struct gen *g);
 
 /* Makers for qg_kind_vgpu_count(): tenants per GPU of a type; a fixed-share scheduler's share. */

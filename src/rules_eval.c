@@ -319,6 +319,8 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
     choice_init(ch, cand);
     nd.mib = t->memory_mib;
     nd.whole = gpv_tenant_whole_gpu(t);
+    nd.spread = t->spread;
+    nd.replicas = t->replicas;
     nd.compute = nd.whole ? 1.0 : t->compute;
     nd.mem = t->memory_text ? t->memory_text : "the memory";
     apply_rules(ch, rs, &x, &excluded);
@@ -327,7 +329,7 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
         enum gpv_method m = ch->order[k];
         struct gpv_option *o = &ch->options[m];
         struct gpv_buf b;
-        struct rules_pick pk = {false, -1, -1, 0, 0, 0};
+        struct rules_pick pk = {false, -1, -1, 0, 0, 0, 0};
 
         if (excluded & (1u << m)) {
             o->excluded = true;
@@ -367,6 +369,7 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
         o->vgpu_type = pk.vgpu_type;
         o->gpus = pk.gpus;
         o->clients = pk.clients;
+        o->whole_clients = pk.whole_clients;
         o->share = pk.share;
         if (!pk.fits)
             reasons_add(&ch->rejected[m], NULL, gpv_buf_str(&b));
@@ -396,10 +399,11 @@ evaluate_choice(struct gpv_choice *ch, const struct gpv_ruleset *rs, const struc
         tmp.mig_profile = o->mig_profile;
         tmp.vgpu_type = o->vgpu_type;
         if (o->clients)
-            text = xasprintf("fits (%d per GPU), but %s comes first in the order of %s%s%s",
-                             o->clients, gpv_method_name(ch->method),
-                             ch->order_rule ? "'" : "the default",
-                             ch->order_rule ? ch->order_rule->id : "", ch->order_rule ? "'" : "");
+            text = xasprintf(
+                "fits (%d per %s), but %s comes first in the order of %s%s%s", o->clients,
+                o->mig_profile >= 0 && m == GPV_METHOD_TIME_SLICING ? "MIG instance" : "GPU",
+                gpv_method_name(ch->method), ch->order_rule ? "'" : "the default",
+                ch->order_rule ? ch->order_rule->id : "", ch->order_rule ? "'" : "");
         else if (gpv_choice_profile(&tmp))
             text = xasprintf("fits (%s), but %s comes first in the order of %s%s%s",
                              gpv_choice_profile(&tmp), gpv_method_name(ch->method),
@@ -420,6 +424,7 @@ gpv_choice_profile(const struct gpv_choice *c)
 {
     switch (c->method) {
     case GPV_METHOD_MIG:
+    case GPV_METHOD_TIME_SLICING: /* time-sliced MIG instances; whole GPUs have none */
         return c->mig_profile >= 0 ? c->gpu->mig->profiles[c->mig_profile].name : NULL;
     case GPV_METHOD_VGPU:
     case GPV_METHOD_MIG_VGPU:

@@ -61,6 +61,8 @@ struct rules_need {
     long long mib;   /* 0: no memory asked */
     double compute;  /* share of one GPU; 1 for whole-GPU tenants; 0: not asked */
     bool whole;      /* whole-GPU tenant */
+    bool spread;     /* replicas on distinct GPUs: never clients of one time-sliced MIG instance */
+    int replicas;    /* the tenant's replicas: time-slicing MIG instances must save units */
     const char *mem; /* memory as written; read only when mib > 0 */
 };
 
@@ -68,7 +70,9 @@ struct rules_need {
 struct rules_pick {
     bool fits;                        /* an instance covers the need */
     int mig_profile, vgpu_type, gpus; /* the instance: -1, -1 or 0 when not of that kind */
-    int clients;                      /* time-slicing, MPS: clients of this size per GPU */
+    int clients;                      /* time-slicing, MPS: clients of this size per GPU
+                                         (time-slicing on a MIG GPU: per MIG instance) */
+    int whole_clients;                /* time-slicing: clients one whole GPU carries */
     double share;                     /* GPUs it takes (a fraction below one) */
 };
 

@@ -77,7 +77,7 @@ struct rules_pick
 rules_select_mig(const struct gpv_gpu *g, const struct rules_need *nd, bool media, bool gfx,
                  struct gpv_buf *b)
 {
-    struct rules_pick pk = {false, -1, -1, 0, 0, 0};
+    struct rules_pick pk = {false, -1, -1, 0, 0, 0, 0};
     const struct gpv_mig *mig = g->mig;
     int idx[GPV_MIG_MAX_PROFILES], n = 0, i, need_slices = 0;
     long long near_mem = -1;
@@ -297,7 +297,7 @@ static struct rules_pick
 select_multi_vgpu(const struct gpv_gpu *g, const struct gpv_tenant *t, const struct rules_need *nd,
                   const struct gpv_choice *ch, struct gpv_buf *b)
 {
-    struct rules_pick pk = {false, -1, -1, 0, 0, 0};
+    struct rules_pick pk = {false, -1, -1, 0, 0, 0, 0};
     int gpus = gpv_tenant_gpus(t), i, best = -1;
 
     put_need(b, nd);
@@ -340,7 +340,7 @@ struct rules_pick
 rules_select_vgpu(const struct gpv_gpu *g, const struct gpv_tenant *t, const struct rules_need *nd,
                   bool mig_backed, const struct gpv_choice *ch, struct gpv_buf *b)
 {
-    struct rules_pick pk = {false, -1, -1, 0, 0, 0};
+    struct rules_pick pk = {false, -1, -1, 0, 0, 0, 0};
     struct type_sort ts;
     int *idx, n = 0, i;
     long long near_mem = -1;
@@ -461,7 +461,7 @@ struct rules_pick
 rules_select_passthrough(const struct gpv_gpu *g, const struct gpv_tenant *t,
                          const struct rules_need *nd, struct gpv_buf *b)
 {
-    struct rules_pick pk = {false, -1, -1, 0, 0, 0};
+    struct rules_pick pk = {false, -1, -1, 0, 0, 0, 0};
     int asked = gpv_tenant_gpus(t);
     long long per = g->memory_mib > 0 ? g->memory_mib : 1;
     long long n = asked;

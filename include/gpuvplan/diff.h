@@ -29,6 +29,9 @@ struct gpv_diff_inst {
     int size;              /* MIG units; vGPU frame buffer (GB); 0 for a whole GPU */
     const char *tenant;    /* NULL in a state */
     int replica;           /* -1 in a state */
+    int clients;           /* plan, a MIG instance time-sliced by the device plugin: the replicas
+                              replica .. replica + clients - 1 share it; else 0 */
+    int ts_replicas;       /* with clients: the device plugin's replicas of the instance; else 0 */
 };
 
 /* One GPU of a document. */

@@ -74,7 +74,12 @@ struct gpv_export_gpu {
     struct gpv_export_count *profiles;
     size_t ntypes; /* vGPU types (vgpu, mig-vgpu), sorted by name */
     struct gpv_export_count *types;
-    int replicas; /* time-slicing, mps: the device plugin's replicas; else 0 */
+    int replicas;   /* time-slicing, mps: the device plugin's replicas; else 0 */
+    size_t nsliced; /* mig: its time-sliced profiles, sorted by name, each with the device
+                       plugin's replicas as `count` */
+    struct gpv_export_count *sliced;
+    size_t nbare; /* mig: profiles of its instances that are not time-sliced, count: how many */
+    struct gpv_export_count *bare;
 };
 
 /* One node of the plan. Strings point into the plan tree. */
@@ -85,6 +90,9 @@ struct gpv_export_node {
     enum gpv_export_mode sharing; /* GPV_EXPORT_TIME_SLICING or GPV_EXPORT_MPS when its GPUs
                                      are shared (all the same way), else GPV_EXPORT_UNUSED */
     int sharing_replicas;         /* with sharing: the replicas of every shared GPU */
+    size_t nsliced; /* time-sliced MIG profiles of its GPUs (nvidia.com/mig-<profile> replicated
+                       under migStrategy mixed), sorted by name, count: the replicas */
+    struct gpv_export_count *sliced;
     const struct gpv_val *stated; /* the plan node's `sharing` (its fleet entry's), or NULL */
     size_t ngpus;                 /* GPUs of the node (indexes 0 .. ngpus-1) */
     struct gpv_export_gpu *gpus;

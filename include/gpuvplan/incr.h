@@ -55,7 +55,9 @@ struct gpv_incr {
  * decisions, problem and result are used (options per tenant; the fresh choice for tenants
  * CURRENT does not place). max_reconfigure bounds the GPUs drained (-1: no bound).
  * On success returns 0 with *out holding a result that gpv_plan_write_*() can write in place of
- * fresh's (see gpv_incr_run()); release it with gpv_incr_release(). Returns GPV_EINPUT when
+ * fresh's (see gpv_incr_run()); release it with gpv_incr_release(). A time-sliced MIG
+ * instance of cur stays with its clients (those still replicas of its tenant), and its free
+ * clients take the tenant's new replicas before any new instance does. Returns GPV_EINPUT when
  * the packer rejects the remainder problem, with err filled; *out is then empty.
  */
 int gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,

@@ -72,6 +72,9 @@ struct gpv_pack_option {
     int gpus;      /* WHOLE: GPUs per replica (>= 1); VGPU: 0, or >= 2 for a multi-vGPU replica
                       (a whole-GPU type on each of that many GPUs); else 0 */
     int rank;      /* the caller's preference among the demand's options: lower is better */
+    int clients;   /* MIG: replicas one instance serves, time-sliced by the k8s device plugin
+                      (2 .. GPV_SHARING_REPLICAS_MAX): n replicas take ceil(n / clients)
+                      instances, each of one demand's replicas; 0: one replica each; else 0 */
 };
 
 /* `replicas` identical instances wanted by one tenant. */
@@ -106,19 +109,25 @@ struct gpv_pack_problem {
 /*
  * One instance on a GPU. 28 bytes: a plan of a million tenants holds 3 million of them, and
  * the packer two or three such plans at its peak; the narrow fields are bounded (a MIG profile
- * below GPV_MIG_MAX_PROFILES, GPUs per replica checked by gpv_pack).
+ * below GPV_MIG_MAX_PROFILES, GPUs per replica checked by gpv_pack, a vGPU's frame buffer in
+ * GB, clients up to GPV_SHARING_REPLICAS_MAX).
  */
 struct gpv_pack_inst {
-    int demand;     /* index into the problem's demands */
-    int replica;    /* 0 .. replicas - 1 */
-    int vgpu_type;  /* vGPU type given (VGPU, MIG_VGPU); -1 otherwise */
-    int start;      /* MIG: start unit; mixed-size vGPU: placement id (GB); TIME_SLICING, MPS: the
-                       client's index on its GPU (0 .. replicas - 1); else -1 */
-    int size;       /* MIG: units; vGPU: frame buffer in GB (rounded); WHOLE: 0 */
-    int option;     /* the demand's option this replica uses (replicas may use several) */
-    int16_t part;   /* WHOLE, multi-vGPU: which of the replica's GPUs (0 .. gpus - 1); else 0 */
-    int8_t profile; /* MIG profile given (MIG, MIG_VGPU); -1 otherwise */
-    bool upgraded;  /* a larger MIG profile than the option asked for */
+    int demand;         /* index into the problem's demands */
+    int replica;        /* 0 .. replicas - 1 */
+    int vgpu_type;      /* vGPU type given (VGPU, MIG_VGPU); -1 otherwise */
+    int start;          /* MIG: start unit; mixed-size vGPU: placement id (GB); TIME_SLICING, MPS:
+                           the client's index on its GPU (0 .. replicas - 1); else -1 */
+    int option;         /* the demand's option this replica uses (replicas may use several) */
+    int16_t size;       /* MIG: units; vGPU: frame buffer in GB (rounded); WHOLE: 0 */
+    int16_t part;       /* WHOLE, multi-vGPU: which of the replica's GPUs (0 .. gpus - 1); else 0 */
+    int8_t profile;     /* MIG profile given (MIG, MIG_VGPU); -1 otherwise */
+    bool upgraded;      /* a larger MIG profile than the option asked for */
+    int8_t clients;     /* an option with clients (MIG time-sliced by the k8s device plugin): the
+                           demand's replicas replica .. replica + clients - 1 share this GPU
+                           instance; 0: a bare instance */
+    int8_t ts_replicas; /* with clients: the device plugin's replicas of the instance, the
+                           option's clients (>= clients) */
 };
 
 /* One GPU of the plan. */

@@ -161,14 +161,17 @@ struct gpv_reasons {
 
 /* What one method would give on one model. */
 struct gpv_option {
-    bool excluded;   /* a phase-1 rule removed it */
-    bool fits;       /* not excluded and an instance covers the request */
-    int mig_profile; /* MIG and MIG-backed vGPU: index into gpu->mig->profiles; else -1 */
-    int vgpu_type;   /* vGPU and MIG-backed vGPU: index into gpu->vgpu->types; else -1 */
-    int gpus;        /* passthrough: whole GPUs per replica; vgpu: the GPUs of a multi-vGPU
-                        replica (one whole-GPU type on each), 0 for one vGPU; else 0 */
-    int clients;     /* time-slicing, MPS: most replicas of this size one GPU carries; else 0 */
-    double share;    /* fraction of one GPU a replica takes (passthrough, multi-vGPU: gpus) */
+    bool excluded;     /* a phase-1 rule removed it */
+    bool fits;         /* not excluded and an instance covers the request */
+    int mig_profile;   /* MIG and MIG-backed vGPU: index into gpu->mig->profiles; else -1 */
+    int vgpu_type;     /* vGPU and MIG-backed vGPU: index into gpu->vgpu->types; else -1 */
+    int gpus;          /* passthrough: whole GPUs per replica; vgpu: the GPUs of a multi-vGPU
+                          replica (one whole-GPU type on each), 0 for one vGPU; else 0 */
+    int clients;       /* time-slicing, MPS: most replicas of this size one GPU carries (on a
+                          MIG GPU, time-slicing: one MIG instance of mig_profile); else 0 */
+    int whole_clients; /* time-slicing: most replicas one whole GPU carries, for a fleet entry
+                          that states its sharing (0: none); else 0 */
+    double share;      /* fraction of one GPU a replica takes (passthrough, multi-vGPU: gpus) */
 };
 
 /*

@@ -102,6 +102,8 @@ print_runners_up(const struct gpv_decision *d)
         gpv_buf_printf(&b, "%s%s", shown ? "; " : "", gpv_method_name(c->method));
         if (c->method == GPV_METHOD_PASSTHROUGH)
             gpv_buf_printf(&b, " %d GPU%s", c->gpus, c->gpus == 1 ? "" : "s");
+        else if (c->clients && prof) /* time-sliced MIG instances */
+            gpv_buf_printf(&b, " %s (%d per instance)", prof, c->clients);
         else if (c->clients)
             gpv_buf_printf(&b, " (%d per GPU)", c->clients);
         else if (prof)
@@ -133,6 +135,8 @@ advise_print(const struct gpv_cli *cli, const struct advise_answers *a,
                gpv_method_name(best->method));
         if (best->method == GPV_METHOD_PASSTHROUGH)
             printf(" %d GPU%s", best->gpus, best->gpus == 1 ? "" : "s");
+        else if (best->clients && prof) /* time-sliced MIG instances */
+            printf(" %s (up to %d per instance)", prof, best->clients);
         else if (best->clients)
             printf(" (up to %d per GPU)", best->clients);
         else if (prof)

@@ -64,6 +64,8 @@ put_choice(struct gpv_buf *b, const struct gpv_choice *c)
     gpv_buf_puts(b, gpv_method_name(c->method));
     if (c->method == GPV_METHOD_PASSTHROUGH)
         gpv_buf_printf(b, " %d GPU%s", c->gpus, c->gpus == 1 ? "" : "s");
+    else if (c->clients && c->mig_profile >= 0) /* time-sliced MIG instances */
+        gpv_buf_printf(b, " %s, up to %d per instance", gpv_choice_profile(c), c->clients);
     else if (c->clients)
         gpv_buf_printf(b, ", up to %d per GPU", c->clients);
     else

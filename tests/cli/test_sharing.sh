@@ -227,3 +227,37 @@ t "rules: the sharing rules are listed with their sources"
 run rules -f json
 expect_json '[r["id"] for r in j["rules"] if "time-slicing" in r["exclude"] or "mps" in r["exclude"]]' \
     "['desktops-need-a-graphics-gpu', 'graphics-passthrough-needs-licence', 'sharing-serves-containers', 'sharing-does-not-migrate', 'hard-isolation-excludes-sharing', 'soft-isolation-excludes-time-slicing', 'whole-gpu-does-not-share']"
+
+t "a spread tenant on GPUs the device plugin shares keeps one replica a GPU (time-slicing and MPS)"
+cat >"$WORK/spread-ts.yaml" <<'EOF'
+version: 1
+fleet:
+  - {gpu: l4, count: 4}
+tenants:
+  - {name: t1, memory: 9GB, replicas: 6, isolation: none, environment: container, spread: true}
+EOF
+run recommend "$WORK/spread-ts.yaml" -f json -o "$WORK/spread-ts.json"
+expect_rc 1
+cp "$WORK/spread-ts.json" "$WORK/out"
+expect_json '[(g["mode"], len(g["instances"])) for g in j["gpus"]]' \
+    "[('time-slicing', 1), ('time-slicing', 1), ('time-slicing', 1), ('time-slicing', 1)]"
+expect_json '[t["placed"] for t in j["tenants"]]' '[4]'
+run check "$WORK/spread-ts.json" --allow-unplaced
+expect_rc 0
+cat >"$WORK/spread-mps.yaml" <<'EOF'
+version: 1
+fleet:
+  - {gpu: l4, count: 6, sharing: {strategy: mps, replicas: 4}}
+tenants:
+  - {name: a, memory: 4GB, replicas: 5, isolation: soft, environment: container, spread: true}
+  - {name: b, memory: 4GB, replicas: 3, isolation: soft, environment: container, spread: true}
+  - {name: c, memory: 4GB, replicas: 7, isolation: soft, environment: container}
+EOF
+run recommend "$WORK/spread-mps.yaml" -f json -o "$WORK/spread-mps.json"
+expect_rc 0
+cp "$WORK/spread-mps.json" "$WORK/out"
+expect_json '[sorted(set(i["tenant"] for i in g["instances"] if [x["tenant"] for x in g["instances"]].count(i["tenant"]) > 1)) for g in j["gpus"]]' \
+    "[['c'], ['c'], ['c'], [], []]"
+expect_json '(j["summary"]["gpus_used"], j["summary"]["lower_bound"])' '(5, 5)'
+run check "$WORK/spread-mps.json"
+expect_rc 0

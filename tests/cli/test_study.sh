@@ -31,6 +31,12 @@ expect_json '[q["answer_text"] for q in j["questions"] if q["id"] == "gen-tenant
 expect_json '[q["answer_text"] for q in j["questions"] if q["id"] == "gen-max-h100-80gb-2g.20gb"]' "['3']"
 expect_json '[q["answer_text"] for q in j["questions"] if q["id"] == "tenants-four-20gb-h100"]' "['4 × 1g.20gb']"
 
+t "the generated questions on time-sliced MIG instances: 5 pods per 1g.10gb, and only pods needing no isolation"
+expect_json '[q["answer_text"] for q in j["questions"] if q["id"] == "gen-ts-mig-clients-h100-80gb-5"]' "['5']"
+expect_json '[(q["topic"], q["answer_text"], len(q["choices"])) for q in j["questions"] if q["id"] == "gen-ts-mig-when-h100-80gb"]' \
+    "[('isolation', '20 pods, isolation: none', 5)]"
+expect_json '[q for q in j["questions"] if q["id"] == "gen-ts-mig-when-h100-80gb"][0]["explanation"].count("soft-isolation-excludes-time-slicing")' 1
+
 t "the same seed gives the same quiz; another seed another one"
 run quiz --list --seed 42 --count 10 -f json
 cp "$WORK/out" "$WORK/a.json"

@@ -85,9 +85,11 @@ opt_whole(struct gpv_pack_option *o, int model)
  * 1 to 3 demands of a size class, each with 1 to 3 of that class's options. With `share`, the
  * fourth kind of option is a GPU the device plugin shares (time-slicing on the L40S or the
  * H100, or MPS on the H100) instead of a whole H100, every demand's clients of one memory size
- * and no compute share (so that one model's shared pool alone is packed exactly). */
+ * and no compute share (so that one model's shared pool alone is packed exactly). With
+ * `clients`, a MIG option most often time-slices its instances (2 to 5 replicas each), and
+ * 1 or 2 demands have up to 8 replicas each. */
 static void
-gen(struct inst *in, unsigned long seed, bool share)
+gen(struct inst *in, unsigned long seed, bool share, bool clients)
 {
     static const long long share_mib[] = {4769, 9537, 15259, 24576};
     static const char *mig_small[] = {"1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb"};
@@ -107,6 +109,8 @@ gen(struct inst *in, unsigned long seed, bool share)
     in->p.models = in->models;
     in->p.demands = in->demands;
     in->p.ndemands = (size_t)(1 + rnd(MAXD));
+    if (clients && in->p.ndemands > 2)
+        in->p.ndemands = 2; /* the exhaustive search stays quick with more replicas */
     mib = share_mib[rnd(4)];
     for (d = 0; d < (int)in->p.ndemands; d++) {
         struct gpv_pack_demand *dm = &in->demands[d];
@@ -115,6 +119,8 @@ gen(struct inst *in, unsigned long seed, bool share)
         int order[4] = {0, 1, 2, 3};
 
         dm->replicas = 1 + rnd(4);
+        if (clients)
+            dm->replicas += rnd(5);
         dm->options = in->options[d];
         /* A guaranteed share on time-sliced vGPU lowers the per-GPU limit (fixed share). */
         dm->compute = rnd(3) == 0 ? 0.25 * (1 + rnd(2)) : 0.0;
@@ -160,6 +166,8 @@ gen(struct inst *in, unsigned long seed, bool share)
                     opt_share(o, rnd(2) ? 2 : 0, GPV_PACK_TIME_SLICING);
                 break;
             }
+            if (clients && o->kind == GPV_PACK_MIG && rnd(3))
+                o->clients = 2 + rnd(4);
             o->rank = n;
             n++;
         }
@@ -199,8 +207,8 @@ model_gpus(const struct inst *in, int m, const int (*take)[MAXO])
 
             if (op->model != m || !take[d][o])
                 continue;
-            len += (size_t)snprintf(key + len, sizeof(key) - len, "%d/%d/%d/%d/%.2f/%lld/%d;",
-                                    op->kind, op->profile, op->vgpu_type, op->gpus,
+            len += (size_t)snprintf(key + len, sizeof(key) - len, "%d/%d/%d/%d/%d/%.2f/%lld/%d;",
+                                    op->kind, op->profile, op->vgpu_type, op->gpus, op->clients,
                                     in->demands[d].compute, in->demands[d].memory_mib, take[d][o]);
             opt[n] = *op;
             opt[n].model = 0;
@@ -295,16 +303,15 @@ exhaustive(const struct inst *in, struct best *b)
 /* ---- the tests --------------------------------------------------------------------------- */
 
 /* The plan is laid out as the result promises: GPUs by model, then mode, each GPU's instances
- * after the last's; each model's count and bound agree with its GPUs; every placed replica is
- * on exactly one instance, no other. The mix splices re-packed pools into the plan in hand
+ * after the last's; each model's count and bound agree with its GPUs; check_clients() counts the
+ * replicas. The mix splices re-packed pools into the plan in hand
  * (pack_mix_plan.c); a slip there breaks one of these. */
 static void
 check_layout(const struct inst *in, const struct gpv_pack_result *r)
 {
-    int count[NMODELS] = {0}, seen[MAXD][8];
-    size_t g, i, d, next = 0;
+    int count[NMODELS] = {0};
+    size_t g, i, next = 0;
 
-    memset(seen, 0, sizeof(seen));
     for (g = 0; g < r->ngpus; g++) {
         const struct gpv_pack_gpu *pg = &r->gpus[g];
 
@@ -326,7 +333,6 @@ check_layout(const struct inst *in, const struct gpv_pack_result *r)
             o = &in->demands[x->demand].options[x->option];
             assert_int_equal(o->model, pg->model);
             assert_int_equal(o->kind, pg->kind);
-            seen[x->demand][x->replica]++;
         }
     }
     assert_int_equal(next, r->ninsts);
@@ -334,13 +340,40 @@ check_layout(const struct inst *in, const struct gpv_pack_result *r)
         assert_int_equal(r->models[g].gpus, count[g]);
         assert_true(r->models[g].lower_bound <= r->models[g].gpus);
     }
-    for (d = 0; d < in->p.ndemands; d++) {
-        int k, placed = 0;
+}
 
-        for (k = 0; k < in->demands[d].replicas; k++) {
-            assert_true(seen[d][k] <= 1); /* whole options here take one GPU */
-            placed += seen[d][k];
+/* Every replica of every demand placed once: an instance of an option with clients holds up
+ * to that many consecutive replicas, a bare instance one; placed[] counts them. */
+static void
+check_clients(const struct inst *in, const struct gpv_pack_result *r)
+{
+    int seen[MAXD][16];
+    size_t i;
+    int d, k;
+
+    memset(seen, 0, sizeof(seen));
+    for (i = 0; i < r->ninsts; i++) {
+        const struct gpv_pack_inst *x = &r->insts[i];
+        const struct gpv_pack_option *o = &in->options[x->demand][x->option];
+        int n = x->clients > 0 ? x->clients : 1;
+
+        if (x->part)
+            continue;
+        assert_int_equal(x->clients > 0, o->clients > 1);
+        if (x->clients > 0) {
+            assert_true(x->clients <= o->clients);
+            assert_int_equal(x->ts_replicas, o->clients);
         }
+        for (k = 0; k < n; k++) {
+            assert_true(x->replica + k < in->demands[x->demand].replicas);
+            assert_int_equal(seen[x->demand][x->replica + k]++, 0);
+        }
+    }
+    for (d = 0; d < (int)in->p.ndemands; d++) {
+        int placed = 0;
+
+        for (k = 0; k < in->demands[d].replicas; k++)
+            placed += seen[d][k];
         assert_int_equal(placed, r->placed[d]);
     }
 }
@@ -349,7 +382,7 @@ check_layout(const struct inst *in, const struct gpv_pack_result *r)
  * *at_bound count the plans proven optimal and the cost bounds at the optimum, *shared the
  * plans with a GPU the device plugin shares. */
 static void
-compare_200(bool share, int *proven, int *at_bound, int *shared)
+compare_200(bool share, bool clients, int *proven, int *at_bound, int *shared)
 {
     int seed, fails = 0;
 
@@ -362,7 +395,7 @@ compare_200(bool share, int *proven, int *at_bound, int *shared)
         long unplaced = 0;
         size_t d, m;
 
-        gen(&in, (unsigned long)seed, share);
+        gen(&in, (unsigned long)seed, share, clients);
         exhaustive(&in, &b);
         gpv_pack_result_init(&r);
         assert_int_equal(gpv_pack(&r, &in.p, &err), 0);
@@ -387,6 +420,12 @@ compare_200(bool share, int *proven, int *at_bound, int *shared)
                 (*shared)++;
                 break;
             }
+        for (m = 0; clients && m < r.ninsts; m++)
+            if (r.insts[m].clients > 0) {
+                (*shared)++;
+                break;
+            }
+        check_clients(&in, &r);
         *at_bound += r.cost_lower_bound >= b.cost - 1e-6;
         gpv_pack_result_release(&r);
     }
@@ -402,7 +441,7 @@ test_pack_mix_equals_exhaustive_optimum_on_200_priced_mixed_sites(void **state)
     int proven, at_bound, shared;
 
     (void)state;
-    compare_200(false, &proven, &at_bound, &shared);
+    compare_200(false, false, &proven, &at_bound, &shared);
     /* The exact search closes on instances this small: every plan is proven, its cost bound
      * the optimum itself. */
     assert_int_equal(proven, 200);
@@ -418,12 +457,29 @@ test_pack_mix_with_shared_gpus_equals_exhaustive_optimum_on_200_priced_sites(voi
     /* Shared pools enter the program as a relaxation (the engine's fill of a shared GPU is not
      * proven the best), so a plan is proven only by meeting the relaxation's bound: on sites
      * this small (one memory size of clients a site) it always does. */
-    compare_200(true, &proven, &at_bound, &shared);
+    compare_200(true, false, &proven, &at_bound, &shared);
     assert_int_equal(proven, 200);
     assert_int_equal(at_bound, 200);
     /* The sites do share GPUs: the test is not the first one again. */
     print_message("shared GPUs in %d of 200 plans\n", shared);
     assert_true(shared >= 50);
+}
+
+static void
+test_pack_mix_with_time_sliced_mig_instances_equals_exhaustive_optimum_on_200_sites(void **state)
+{
+    int proven, at_bound, ts;
+
+    (void)state;
+    /* A MIG option whose instances serve k replicas enters the program as 1 / k of a slot per
+     * replica (a relaxation: instances are whole), so a plan is proven only at the bound; the
+     * packer must still find the optimum: fewest left out, then the lowest cost, a demand's
+     * replicas split over time-sliced instances and its other options. */
+    compare_200(false, true, &proven, &at_bound, &ts);
+    print_message("time-sliced MIG instances in %d of 200 plans, %d proven, %d at the bound\n", ts,
+                  proven, at_bound);
+    assert_true(ts >= 50);
+    assert_true(proven >= 180);
 }
 
 /* A site above PACK_MIX_BB_MAX_GPUS (no branching for a plan there): 1001 VMs only an L40S
@@ -483,6 +539,8 @@ main(void)
         cmocka_unit_test(test_pack_mix_equals_exhaustive_optimum_on_200_priced_mixed_sites),
         cmocka_unit_test(
             test_pack_mix_with_shared_gpus_equals_exhaustive_optimum_on_200_priced_sites),
+        cmocka_unit_test(
+            test_pack_mix_with_time_sliced_mig_instances_equals_exhaustive_optimum_on_200_sites),
         cmocka_unit_test(test_pack_mix_proves_a_large_site_at_its_bound_through_whole_pool_sums),
     };
 

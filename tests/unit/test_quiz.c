@@ -499,6 +499,38 @@ check_generated(const struct gpv_quiz_question *q)
         assert_string_equal(rest, text);
         return "mps-replicas";
     }
+    if ((gpu = id_gpu(q->id, "ts-mig-clients", &rest))) {
+        /* Clients side by side in the instance's memory (docs/rules.md), at most 64. */
+        const char *at = strstr(q->question, "each asking ");
+        const char *pat = strstr(q->question, "time-slice the ");
+        double gib = 0;
+        long long need, want;
+        char text[32], prof[32];
+        int p;
+
+        assert_non_null(at);
+        assert_non_null(pat);
+        assert_int_equal(sscanf(at, "each asking %lf GiB", &gib), 1);
+        assert_int_equal(sscanf(pat, "time-slice the %31s", prof), 1);
+        assert_true((p = gpv_gpu_find_profile(gpu, prof)) >= 0);
+        assert_int_equal(gpu->mig->profiles[p].size, 1);
+        need = (long long)(gib * 1024.0 + 0.5);
+        want = gpu->mig->profiles[p].memory_mib / need;
+        snprintf(text, sizeof(text), "%lld", want > 64 ? 64 : want);
+        assert_true(want >= 2);
+        assert_string_equal(answer_text(q), text);
+        assert_string_equal(rest, text);
+        return "ts-mig-clients";
+    }
+    if ((gpu = id_gpu(q->id, "ts-mig-when", &rest))) {
+        /* The rules: 2 replicas or more, containers, isolation none (docs/rules.md). */
+        assert_true(gpu->mig != NULL);
+        assert_string_equal(answer_text(q), "20 pods, isolation: none");
+        for (c = 0; c < q->nchoices; c++)
+            assert_true((int)c == q->answer || strcmp(q->choices[c], "20 pods, isolation: none"));
+        assert_int_equal(q->nchoices, 5);
+        return "ts-mig-when";
+    }
     if ((gpu = id_gpu(q->id, "sharing-hard", &rest))) {
         /* Rule hard-isolation-excludes-sharing: never a time-sliced or MPS replica. */
         assert_string_equal(answer_text(q),
@@ -669,8 +701,9 @@ static void
 test_quiz_generated_answers_agree_with_the_engine(void **state)
 {
     static const char *const kinds[] = {
-        "max",     "geometry",   "tenants", "most",  "vgpu-fit",     "vgpu-tenants", "fixed-share",
-        "license", "mig-backed", "has-mig", "has-q", "mps-replicas", "sharing-hard", "sharing-mig"};
+        "max",          "geometry",    "tenants",        "most",       "vgpu-fit", "vgpu-tenants",
+        "fixed-share",  "license",     "mig-backed",     "has-mig",    "has-q",    "mps-replicas",
+        "sharing-hard", "sharing-mig", "ts-mig-clients", "ts-mig-when"};
     uint64_t seeds[] = {1, 2, 3, 42, 1234567};
     bool seen[sizeof(kinds) / sizeof(kinds[0])];
     size_t s, i, k;

@@ -362,8 +362,10 @@ render_diff(enum gpv_diff_gpu_change change, struct gpv_diff_inst *old, size_t n
 static void
 test_report_diff_tells_kept_new_and_destroyed_instances_apart(void **state)
 {
-    struct gpv_diff_inst old[] = {{"1g.20gb", NULL, 0, 2, "a", 0}, {"1g.20gb", NULL, 4, 2, "b", 0}};
-    struct gpv_diff_inst new[] = {{"1g.20gb", NULL, 0, 2, "a", 0}, {"1g.20gb", NULL, 6, 2, "c", 0}};
+    struct gpv_diff_inst old[] = {{"1g.20gb", NULL, 0, 2, "a", 0, 0, 0},
+                                  {"1g.20gb", NULL, 4, 2, "b", 0, 0, 0}};
+    struct gpv_diff_inst new[] = {{"1g.20gb", NULL, 0, 2, "a", 0, 0, 0},
+                                  {"1g.20gb", NULL, 6, 2, "c", 0, 0, 0}};
     char *html = render_diff(GPV_DIFF_IN_PLACE, old, 2, new, 2);
     const char *gpus;
 
@@ -387,8 +389,10 @@ test_report_diff_tells_kept_new_and_destroyed_instances_apart(void **state)
 static void
 test_report_diff_keeps_nothing_on_a_reconfigured_gpu(void **state)
 {
-    struct gpv_diff_inst old[] = {{"1g.20gb", NULL, 0, 2, "a", 0}, {"3g.40gb", NULL, 4, 4, "b", 0}};
-    struct gpv_diff_inst new[] = {{"1g.20gb", NULL, 0, 2, "a", 0}, {"2g.20gb", NULL, 4, 2, "b", 0}};
+    struct gpv_diff_inst old[] = {{"1g.20gb", NULL, 0, 2, "a", 0, 0, 0},
+                                  {"3g.40gb", NULL, 4, 4, "b", 0, 0, 0}};
+    struct gpv_diff_inst new[] = {{"1g.20gb", NULL, 0, 2, "a", 0, 0, 0},
+                                  {"2g.20gb", NULL, 4, 2, "b", 0, 0, 0}};
     char *html = render_diff(GPV_DIFF_RECONFIGURED, old, 2, new, 2);
 
     (void)state;

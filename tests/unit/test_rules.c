@@ -218,6 +218,8 @@ static const struct {
     {"soft-isolation-excludes-time-slicing", ALL_LICENCES, "l4", "memory: 1GiB"},
     {"whole-gpu-does-not-share", ALL_LICENCES, "l4", "full_gpu: true"},
     {"pods-share-gpus-without-mig", ALL_LICENCES, "l4", "memory: 1GiB, isolation: none"},
+    {"pods-time-slice-mig-instances", ALL_LICENCES, "h100-80gb",
+     "memory: 2GB, replicas: 20, isolation: none"},
 };
 
 static void
@@ -288,6 +290,53 @@ test_rules_every_embedded_rule_has_a_case_and_declared_sources(void **state)
             assert_non_null(gpv_rules_source(&fx->rules, r->sources[k]));
         assert_true(strlen(r->reason) > 10);
     }
+}
+
+static void
+test_rules_pods_without_isolation_time_slice_five_to_a_1g10gb_on_h100(void **state)
+{
+    const struct fixture *fx = *state;
+    struct run r;
+    char *yaml = site(ALL_LICENCES, "h100-80gb", "memory: 2GB, replicas: 20, isolation: none");
+    const struct gpv_choice *c;
+
+    memset(&r, 0, sizeof(r));
+    decide(&r, fx, yaml, "t");
+    c = &r.d.choices[0];
+    assert_int_equal(c->method, GPV_METHOD_TIME_SLICING);
+    assert_string_equal(gpv_choice_profile(c), "1g.10gb");
+    assert_int_equal(c->clients, 5); /* 9984 MiB / 1908 MiB */
+    assert_string_equal(c->decided_by->id, "pods-time-slice-mig-instances");
+    run_release(&r);
+    free(yaml);
+}
+
+static void
+test_rules_spread_pods_and_pods_that_fill_an_instance_keep_a_bare_mig_instance(void **state)
+{
+    const struct fixture *fx = *state;
+    struct run r;
+    char *yaml = site(ALL_LICENCES, "h100-80gb", "memory: 2GB, isolation: none, spread: true");
+    const struct gpv_choice *c;
+
+    memset(&r, 0, sizeof(r));
+    decide(&r, fx, yaml, "t");
+    c = &r.d.choices[0];
+    assert_int_equal(c->method, GPV_METHOD_MIG);
+    assert_false(c->options[GPV_METHOD_TIME_SLICING].fits);
+    run_release(&r);
+    free(yaml);
+    /* 3 of 9 GB: 3 bare 1g.10gb take 3 units, 2 time-sliced 1g.20gb 4 */
+    yaml = site(ALL_LICENCES, "h100-80gb", "memory: 9GB, replicas: 3, isolation: none");
+    memset(&r, 0, sizeof(r));
+    decide(&r, fx, yaml, "t");
+    c = &r.d.choices[0];
+    assert_int_equal(c->method, GPV_METHOD_MIG);
+    assert_string_equal(gpv_choice_profile(c), "1g.10gb");
+    assert_false(c->options[GPV_METHOD_TIME_SLICING].fits);
+    assert_int_equal(c->options[GPV_METHOD_TIME_SLICING].whole_clients, 9);
+    run_release(&r);
+    free(yaml);
 }
 
 static void
@@ -950,6 +999,9 @@ main(void)
         cmocka_unit_test(test_rules_each_rule_holds_where_it_should_and_does_what_it_says),
         cmocka_unit_test(test_rules_every_embedded_rule_has_a_case_and_declared_sources),
         cmocka_unit_test(test_rules_a_plain_tenant_matches_only_the_general_rules),
+        cmocka_unit_test(test_rules_pods_without_isolation_time_slice_five_to_a_1g10gb_on_h100),
+        cmocka_unit_test(
+            test_rules_spread_pods_and_pods_that_fill_an_instance_keep_a_bare_mig_instance),
         cmocka_unit_test(test_rules_20gb_fits_1g20gb_but_20gib_needs_3g40gb),
         cmocka_unit_test(test_rules_media_gets_a_media_profile_and_others_never_do),
         cmocka_unit_test(test_rules_hard_isolated_migrating_vm_gets_mig_vgpu_only_when_licensed),
