@@ -181,6 +181,19 @@ fail_at(struct gpv_yparser *p, struct gpv_error *err, int code, int line, int co
 #define MARK_LINE(m) ((int)(m)->line + 1)
 #define MARK_COL(m)  ((int)(m)->column + 1)
 
+/* The error of a failed yaml_parser_parse(): running out of memory inside libyaml is the
+   system's fault, anything else the input's, at libyaml's position. */
+static int
+fail_libyaml(struct gpv_yparser *p, struct gpv_error *err)
+{
+    if (p->parser.error == YAML_MEMORY_ERROR)
+        return fail_at(p, err, GPV_ESYS, 0, 0, "out of memory");
+    return fail_at(p, err, GPV_EINPUT, MARK_LINE(&p->parser.problem_mark),
+                   MARK_COL(&p->parser.problem_mark), "%s%s%s",
+                   p->parser.problem ? p->parser.problem : "invalid YAML",
+                   p->parser.context ? " " : "", p->parser.context ? p->parser.context : "");
+}
+
 static unsigned
 key_hash(const char *s, size_t len)
 {
@@ -392,17 +405,10 @@ fall_back(struct gpv_yparser *p, struct gpv_error *err)
     if ((rc = start_libyaml(p, err)))
         return rc;
     while (skip > 0) {
-        if (yaml_parser_parse(&p->parser, &p->event) != 1) {
-            /* Not reached when the scanner is right (the tests prove it): libyaml's error
-               stands. */
-            if (p->parser.error == YAML_MEMORY_ERROR)
-                return fail_at(p, err, GPV_ESYS, 0, 0, "out of memory");
-            return fail_at(p, err, GPV_EINPUT, MARK_LINE(&p->parser.problem_mark),
-                           MARK_COL(&p->parser.problem_mark), "%s%s%s",
-                           p->parser.problem ? p->parser.problem : "invalid YAML",
-                           p->parser.context ? " " : "",
-                           p->parser.context ? p->parser.context : "");
-        }
+        /* A failure here is not reached when the scanner is right (the tests prove it):
+           libyaml's error stands. */
+        if (yaml_parser_parse(&p->parser, &p->event) != 1)
+            return fail_libyaml(p, err);
         switch (p->event.type) {
         case YAML_DOCUMENT_START_EVENT:
             p->docs++;
@@ -480,16 +486,8 @@ gpv_yparser_next(struct gpv_yevent *out, struct gpv_yparser *p, struct gpv_error
             return 0;
         }
         /* libyaml returns 1 on success. */
-        if (yaml_parser_parse(&p->parser, &p->event) != 1) {
-            /* Allocation failure inside libyaml is the system's fault, not the input's. */
-            if (p->parser.error == YAML_MEMORY_ERROR)
-                return fail_at(p, err, GPV_ESYS, 0, 0, "out of memory");
-            return fail_at(p, err, GPV_EINPUT, MARK_LINE(&p->parser.problem_mark),
-                           MARK_COL(&p->parser.problem_mark), "%s%s%s",
-                           p->parser.problem ? p->parser.problem : "invalid YAML",
-                           p->parser.context ? " " : "",
-                           p->parser.context ? p->parser.context : "");
-        }
+        if (yaml_parser_parse(&p->parser, &p->event) != 1)
+            return fail_libyaml(p, err);
         p->have_event = true;
         out->line = MARK_LINE(&p->event.start_mark);
         out->col = MARK_COL(&p->event.start_mark);
