@@ -147,7 +147,7 @@ tn_item_what(const char *kind, const struct gpv_ynode *map, const char *key, siz
 
 static int
 load_memory(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_ynode *node,
-            const char *what, struct mem_memo *memo, struct gpv_error *err)
+            const char *what, struct tn_mem_memo *memo, struct gpv_error *err)
 {
     const char *why, *p;
     long long bytes;
@@ -293,7 +293,7 @@ tenant_what(char *buf, size_t size, const struct gpv_ynode *map, size_t index)
 int
 tn_load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
                size_t index, const struct gpv_tenants *file, const struct gpv_db *db,
-               struct mem_memo *memo, struct tn_errs *errs)
+               struct tn_mem_memo *memo, struct tn_errs *errs)
 {
     struct tenant_row row;
     struct gpv_error e;

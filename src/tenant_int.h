@@ -86,7 +86,7 @@ char *tn_item_what(const char *kind, const struct gpv_ynode *map, const char *ke
  * Memory quantities met, by hash of their text (a file repeats a few): the file's copy of the
  * text and its bytes, so a repeat is neither parsed nor copied again.
  */
-struct mem_memo {
+struct tn_mem_memo {
     char *text[64];
     long long bytes[64];
     struct gpv_tenant_strings **strings; /* where the copies go */
@@ -113,6 +113,6 @@ int tn_errs_keep(struct tn_errs *errs, int rc, const struct gpv_error *e);
  */
 int tn_load_tenant(struct gpv_tenant *t, const struct gpv_ydoc *doc, const struct gpv_ynode *map,
                    size_t index, const struct gpv_tenants *file, const struct gpv_db *db,
-                   struct mem_memo *memo, struct tn_errs *errs);
+                   struct tn_mem_memo *memo, struct tn_errs *errs);
 
 #endif
