@@ -828,6 +828,10 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
             c.bb_nodes = PACK_BB_NODES_TRIAL;
             pk_pack_all(&c, best.asg, NULL, &best.sol);
         }
+    } else if (p->strategy == GPV_PACK_OPTIMAL) {
+        /* Not packed again, being what the full budget gives: the model mix may keep its
+         * pools (pk_mix_pack) as it would keep the final plan's. */
+        budget = PACK_BB_NODES;
     }
     {
         int *choice = xcalloc(p->ndemands + 1, sizeof(int));

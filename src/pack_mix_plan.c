@@ -134,21 +134,27 @@ move_segments(void *a, size_t sz, size_t nkeys, const bool *keep, const size_t *
 
 /*
  * Replaces the changed pools of sol (laid out as o) with part's (laid out as q; it holds only
- * those), in place: sol's arrays grow when needed (realloc, no second copy), the kept pools
- * move, part's are copied in; the per-model figures are summed again from the pools. part
- * stays the caller's.
+ * those), in place: the larger of the two plans' arrays grows (realloc, no second copy) and
+ * takes the other's pools, its own moving to their new places, and the smaller is freed (sol
+ * takes part's arrays when part was the larger: part is left without GPUs or instances); the
+ * per-model figures are summed again from the pools.
  */
 static void
 splice(const struct gpv_pack_problem *p, struct pk_sol *sol, const struct pools *o,
-       const struct pk_sol *part, const struct pools *q, const bool *changed)
+       struct pk_sol *part, const struct pools *q, const bool *changed)
 {
     size_t nkeys = p->nmodels * NKINDS, k, g, m, ng = 0, ni = 0;
     struct pools nw;
     bool *keep = xcalloc(nkeys + 1, sizeof(bool));
+    bool into_part = part->ninsts > sol->ninsts;
+    struct pk_sol *dst = into_part ? part : sol;
+    const struct pk_sol *src = into_part ? sol : part;
+    const struct pools *dl = into_part ? q : o, *sl = into_part ? o : q;
 
     pools_init(&nw, nkeys);
     for (k = 0; k < nkeys; k++) {
-        keep[k] = !changed[k];
+        /* keep: the pools dst has and keeps (moved), the others copied from src */
+        keep[k] = into_part ? changed[k] : !changed[k];
         nw.gn[k] = changed[k] ? q->gn[k] : o->gn[k];
         nw.in[k] = changed[k] ? q->in[k] : o->in[k];
         nw.gfirst[k] = ng;
@@ -156,31 +162,44 @@ splice(const struct gpv_pack_problem *p, struct pk_sol *sol, const struct pools 
         ng += nw.gn[k];
         ni += nw.in[k];
     }
-    if (ng > sol->capg) {
-        sol->capg = ng;
-        sol->gpus = xreallocarray(sol->gpus, sol->capg, sizeof(*sol->gpus));
+    if (ng > dst->capg) {
+        dst->capg = ng;
+        dst->gpus = xreallocarray(dst->gpus, dst->capg, sizeof(*dst->gpus));
     }
-    if (ni > sol->capi) {
-        sol->capi = ni;
-        sol->insts = xreallocarray(sol->insts, sol->capi, sizeof(*sol->insts));
+    if (ni > dst->capi) {
+        dst->capi = ni;
+        dst->insts = xreallocarray(dst->insts, dst->capi, sizeof(*dst->insts));
     }
-    move_segments(sol->gpus, sizeof(*sol->gpus), nkeys, keep, o->gfirst, nw.gfirst, nw.gn);
-    move_segments(sol->insts, sizeof(*sol->insts), nkeys, keep, o->ifirst, nw.ifirst, nw.in);
+    move_segments(dst->gpus, sizeof(*dst->gpus), nkeys, keep, dl->gfirst, nw.gfirst, nw.gn);
+    move_segments(dst->insts, sizeof(*dst->insts), nkeys, keep, dl->ifirst, nw.ifirst, nw.in);
     for (k = 0; k < nkeys; k++) {
         size_t from = changed[k] ? q->ifirst[k] : o->ifirst[k];
 
-        if (changed[k]) {
+        if (!keep[k]) {
             if (nw.gn[k])
-                memcpy(sol->gpus + nw.gfirst[k], part->gpus + q->gfirst[k],
-                       nw.gn[k] * sizeof(*sol->gpus));
+                memcpy(dst->gpus + nw.gfirst[k], src->gpus + sl->gfirst[k],
+                       nw.gn[k] * sizeof(*dst->gpus));
             if (nw.in[k])
-                memcpy(sol->insts + nw.ifirst[k], part->insts + q->ifirst[k],
-                       nw.in[k] * sizeof(*sol->insts));
+                memcpy(dst->insts + nw.ifirst[k], src->insts + sl->ifirst[k],
+                       nw.in[k] * sizeof(*dst->insts));
+        }
+        if (changed[k]) {
             sol->plb[k] = part->plb[k];
             sol->popt[k] = part->popt[k];
         }
         for (g = nw.gfirst[k]; g < nw.gfirst[k] + nw.gn[k]; g++)
-            sol->gpus[g].first = sol->gpus[g].first - from + nw.ifirst[k];
+            dst->gpus[g].first = dst->gpus[g].first - from + nw.ifirst[k];
+    }
+    if (into_part) {
+        free(sol->gpus);
+        free(sol->insts);
+        sol->gpus = part->gpus;
+        sol->insts = part->insts;
+        sol->capg = part->capg;
+        sol->capi = part->capi;
+        part->gpus = NULL;
+        part->insts = NULL;
+        part->ngpus = part->ninsts = part->capg = part->capi = 0;
     }
     sol->ngpus = ng;
     sol->ninsts = ni;
@@ -198,6 +217,75 @@ splice(const struct gpv_pack_problem *p, struct pk_sol *sol, const struct pools 
     free(keep);
 }
 
+/*
+ * Drops the changed pools of sol (laid out as o) and gives their memory back: the kept pools
+ * move to the front in pool order, each GPU's first instance with them, and the arrays shrink
+ * to what is left. *k gets the new layout (the changed pools empty). The per-model figures
+ * are left as they were (splice() sums them again).
+ */
+static void
+drop_pools(const struct gpv_pack_problem *p, struct pk_sol *sol, const struct pools *o,
+           const bool *changed, struct pools *k)
+{
+    size_t nkeys = p->nmodels * NKINDS, j, g, ng = 0, ni = 0;
+    bool *keep = xcalloc(nkeys + 1, sizeof(bool));
+
+    for (j = 0; j < nkeys; j++) {
+        keep[j] = !changed[j];
+        k->gn[j] = keep[j] ? o->gn[j] : 0;
+        k->in[j] = keep[j] ? o->in[j] : 0;
+        k->gfirst[j] = ng;
+        k->ifirst[j] = ni;
+        ng += k->gn[j];
+        ni += k->in[j];
+    }
+    move_segments(sol->gpus, sizeof(*sol->gpus), nkeys, keep, o->gfirst, k->gfirst, k->gn);
+    move_segments(sol->insts, sizeof(*sol->insts), nkeys, keep, o->ifirst, k->ifirst, k->in);
+    for (j = 0; j < nkeys; j++)
+        for (g = k->gfirst[j]; g < k->gfirst[j] + k->gn[j]; g++)
+            sol->gpus[g].first = sol->gpus[g].first - o->ifirst[j] + k->ifirst[j];
+    sol->ngpus = ng;
+    sol->ninsts = ni;
+    /* Large arrays are mapped (main's mallopt): shrinking them unmaps the tail. */
+    sol->capg = ng ? ng : 1;
+    sol->gpus = xreallocarray(sol->gpus, sol->capg, sizeof(*sol->gpus));
+    sol->capi = ni ? ni : 1;
+    sol->insts = xreallocarray(sol->insts, sol->capi, sizeof(*sol->insts));
+    free(keep);
+}
+
+/*
+ * Packs again the plan's own changed pools into *out, from its runs (every placed demand whole
+ * on its choice, in demand order, with the budget the plan was packed with: the same GPUs, as
+ * for the pools the answer keeps). The search nodes spent are not counted.
+ */
+static void
+pack_plan_pools(struct pk_ctx *c, const int *choice, const int *placed, const bool *changed,
+                struct pk_sol *out)
+{
+    const struct gpv_pack_problem *p = c->p;
+    struct pk_piece *pcs = xcalloc(p->ndemands + 1, sizeof(*pcs));
+    int *ch = xcalloc(p->ndemands + 1, sizeof(int));
+    int *pl = xcalloc(p->ndemands + 1, sizeof(int));
+    long nodes = c->nodes;
+    size_t d, n = 0;
+
+    for (d = 0; d < p->ndemands; d++) {
+        if (choice[d] < 0 || placed[d] <= 0 || !changed[pool_of(p, (int)d, choice[d])])
+            continue;
+        pcs[n].demand = (int)d;
+        pcs[n].option = choice[d];
+        pcs[n].first = 0;
+        pcs[n].replicas = placed[d];
+        n++;
+    }
+    pk_pack_pieces(c, pcs, n, PACK_BB_NODES, out, ch, pl);
+    c->nodes = nodes;
+    free(pcs);
+    free(ch);
+    free(pl);
+}
+
 bool
 pk_mix_pack(struct pk_ctx *c, long sol_budget, struct pk_piece *pcs, size_t n, struct pk_sol *sol,
             int *choice, int *placed)
@@ -207,12 +295,13 @@ pk_mix_pack(struct pk_ctx *c, long sol_budget, struct pk_piece *pcs, size_t n, s
     bool *changed = xcalloc(nkeys + 1, sizeof(bool));
     bool reuse = sol_budget == PACK_BB_NODES, plan_ok, won = false;
     int *ch = NULL, *pl = NULL, *used = NULL, *pool = NULL;
-    struct pools o, q;
+    struct pools o, q, kp;
     struct pk_sol part;
     long plan_u, alt_u;
     double plan_cost, alt_cost;
 
     memset(&part, 0, sizeof(part));
+    memset(&kp, 0, sizeof(kp));
     pools_init(&o, nkeys);
     pools_init(&q, nkeys);
     for (m = 0; m < p->nmodels && reuse; m++)
@@ -235,6 +324,14 @@ pk_mix_pack(struct pk_ctx *c, long sol_budget, struct pk_piece *pcs, size_t n, s
         free(pool); /* not held while the pools are packed */
         pool = NULL;
     }
+    plan_ok = pk_mix_score(p, sol->used, sol->slots, placed, &plan_u, &plan_cost);
+    if (reuse) {
+        /* The plan's changed pools are not held beside the answer's while those are packed
+         * (at 100k tenants: 200,000 instances, the run's peak of memory); when the answer
+         * loses they are packed again. o keeps their GPU counts; kp is the plan without them. */
+        pools_init(&kp, nkeys);
+        drop_pools(p, sol, &o, changed, &kp);
+    }
     ch = xcalloc(p->ndemands + 1, sizeof(int));
     pl = xcalloc(p->ndemands + 1, sizeof(int));
     pk_pack_pieces(c, pcs, nk, PACK_BB_NODES, &part, ch, pl);
@@ -255,15 +352,28 @@ pk_mix_pack(struct pk_ctx *c, long sol_budget, struct pk_piece *pcs, size_t n, s
                     used[m] -= (int)o.gn[k];
         }
     }
-    plan_ok = pk_mix_score(p, sol->used, sol->slots, placed, &plan_u, &plan_cost);
     won =
         pk_mix_score(p, reuse ? used : part.used, reuse ? used : part.slots, pl, &alt_u,
                      &alt_cost) &&
         (!plan_ok || alt_u < plan_u || (alt_u == plan_u && alt_cost < plan_cost - PACK_BOUND_EPS));
-    if (!won)
+    if (!won) {
+        if (reuse) {
+            struct pk_sol old;
+            bool laid_out;
+
+            memset(&old, 0, sizeof(old));
+            pk_sol_release(&part); /* before the plan's pools are packed again */
+            memset(&part, 0, sizeof(part));
+            pack_plan_pools(c, choice, placed, changed, &old);
+            laid_out = pools_of(p, &old, &q);
+            GPV_ASSERT(laid_out);
+            splice(p, sol, &kp, &old, &q, changed);
+            pk_sol_release(&old);
+        }
         goto out;
+    }
     if (reuse) {
-        splice(p, sol, &o, &part, &q, changed);
+        splice(p, sol, &kp, &part, &q, changed);
     } else {
         pk_sol_release(sol);
         *sol = part;
@@ -275,6 +385,7 @@ out:
     pk_sol_release(&part);
     pools_release(&o);
     pools_release(&q);
+    pools_release(&kp);
     free(changed);
     free(pool);
     free(used);
