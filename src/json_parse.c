@@ -667,6 +667,34 @@ close_container(struct jp *p, struct gpv_val *v, size_t base, struct ishape *pre
 }
 
 /*
+ * Are a[0..n) and b[0..n) the same bytes? Inline, eight at a time (the last eight overlapping
+ * the ones before): names and repeated values are short, and a call to memcmp cost more than
+ * comparing them.
+ */
+static inline bool
+same_bytes(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+    size_t i;
+
+    if (n < 8) {
+        for (i = 0; i < n; i++)
+            if (a[i] != b[i])
+                return false;
+        return true;
+    }
+    for (i = 0; i + 8 < n; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return false;
+    }
+    memcpy(&x, a + n - 8, 8);
+    memcpy(&y, b + n - 8, 8);
+    return x == y;
+}
+
+/*
  * Is the string at pos (its opening quote) exactly k (len bytes), a name without quotes,
  * backslashes or control bytes (so that its text in the document is the name itself)? Then pos
  * moves past it.
@@ -676,7 +704,7 @@ match_key(struct jp *p, const char *k, size_t len)
 {
     const char *b = p->buf + p->pos + 1;
 
-    if (p->len - p->pos - 1 <= len || memcmp(b, k, len) || b[len] != '"')
+    if (p->len - p->pos - 1 <= len || !same_bytes(b, k, len) || b[len] != '"')
         return false;
     p->pos += len + 2;
     return true;
@@ -714,7 +742,7 @@ predicted_string(struct jp *p, size_t idx)
 
     vp = &p->vpred[(size_t)p->depth * VPRED_N + idx];
     if ((v = vp->v) && (len = vp->len) < p->len - p->pos - 1 && p->buf[p->pos + 1 + len] == '"' &&
-        !memcmp(p->buf + p->pos + 1, v->s, len)) {
+        same_bytes(p->buf + p->pos + 1, v->s, len)) {
         p->pos += len + 2;
         return v;
     }
