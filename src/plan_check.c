@@ -698,8 +698,9 @@ static void
 check_listed_gpus(struct chk *c, const char *where, size_t t, size_t a, size_t b)
 {
     const struct gpv_val *listed = pc_get(c, c->ti[t].v, "gpus");
-    const char **have = xcalloc(b - a + 1, sizeof(char *));
-    const char **want = xcalloc(listed->n + 1, sizeof(char *));
+    const char *hbuf[16], *wbuf[16]; /* most tenants have a few: no allocation for them */
+    const char **have = b - a < 16 ? hbuf : xcalloc(b - a + 1, sizeof(char *));
+    const char **want = listed->n < 16 ? wbuf : xcalloc(listed->n + 1, sizeof(char *));
     size_t nh, nw, k;
 
     for (k = a; k < b; k++)
@@ -715,8 +716,10 @@ check_listed_gpus(struct chk *c, const char *where, size_t t, size_t a, size_t b
         free(lw);
         free(lh);
     }
-    free(have);
-    free(want);
+    if (have != hbuf)
+        free(have);
+    if (want != wbuf)
+        free(want);
 }
 
 /* Tenant t, whose instances are ci[a..b): every replica once, on its model and method. */
