@@ -583,16 +583,21 @@ static int
 find_cached(struct gpv_db_cache *cache, const struct gpv_gpu *gpu, const char *name, bool vgpu)
 {
     struct gpv_db_cache_entry *e;
-    uint32_t h = 2166136261u;
-    size_t n;
+    size_t n = strlen(name);
+    uint64_t a = 0, b = 0;
+    uint32_t h;
 
-    for (n = 0; name[n]; n++)
-        h = (h ^ (unsigned char)name[n]) * 16777619u;
     if (n >= sizeof(e->name))
         return vgpu ? gpv_gpu_find_vgpu_type(gpu, name) : gpv_gpu_find_profile(gpu, name);
-    h ^= (uint32_t)((uintptr_t)gpu >> 4) + (vgpu ? 0x9e3779b9u : 0);
+    /* Hashed by its first and last eight bytes and its length (a check looks up about 200,000
+     * names: hashing each byte cost more than the lookup); the entry compares the whole name. */
+    memcpy(&a, name, n < 8 ? n : 8);
+    if (n > 8)
+        memcpy(&b, name + n - 8, 8);
+    a = (a ^ (b * 0x9e3779b97f4a7c15u) ^ n) * 0xff51afd7ed558ccdu;
+    h = (uint32_t)(a >> 32) ^ (uint32_t)((uintptr_t)gpu >> 4) ^ (vgpu ? 0x9e3779b9u : 0);
     e = &cache->e[(h ^ h >> 16) % GPV_DB_CACHE];
-    if (e->gpu == gpu && e->vgpu == vgpu && !strcmp(e->name, name))
+    if (e->gpu == gpu && e->vgpu == vgpu && !memcmp(e->name, name, n + 1))
         return e->idx;
     e->gpu = gpu;
     e->vgpu = vgpu;

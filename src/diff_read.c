@@ -324,7 +324,10 @@ gpv_diff_doc_read(struct gpv_diff_doc *out, const struct gpv_val *doc, const str
                     out->tenants[out->ntenants++] = str_of(ts->items[i], "name");
         }
     }
-    rc = check_unique(out, name, err);
+    /* A plan that passes check has unique GPU ids, and a GPU with a node has the id
+     * "NODE/INDEX" (its key) on an index no other GPU takes: only a state's keys need this. */
+    if (out->state)
+        rc = check_unique(out, name, err);
 out:
     if (rc)
         gpv_diff_doc_release(out);

@@ -123,6 +123,28 @@ winst_cmp(const void *a, const void *b)
     return x->part < y->part ? -1 : x->part > y->part;
 }
 
+/*
+ * Sorts a GPU's instances in winst_cmp's order, stably: by insertion, as a GPU holds few (qsort's
+ * setup for each of 10,000 GPUs cost more than the sorting).
+ */
+static void
+sort_insts(struct winst *v, size_t n)
+{
+    size_t k, j;
+
+    if (n > 16) {
+        qsort(v, n, sizeof(*v), winst_cmp);
+        return;
+    }
+    for (k = 1; k < n; k++) {
+        struct winst x = v[k];
+
+        for (j = k; j > 0 && winst_cmp(&v[j - 1], &x) > 0; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 static enum gpv_sched
 sched_of(const struct ctx *c, const struct wgpu *w)
 {
@@ -196,7 +218,7 @@ write_gpu(struct ctx *c, struct wgpu *w, size_t i, size_t *ninsts)
     struct gpv_pack_gpu *g = &r->gpus[i];
     size_t k;
 
-    qsort(w->in, w->n, sizeof(*w->in), winst_cmp);
+    sort_insts(w->in, w->n);
     g->model = w->model;
     g->kind = (enum gpv_pack_kind)w->kind;
     g->sched = w->kind == GPV_PACK_VGPU ? sched_of(c, w) : GPV_SCHED_BEST_EFFORT;

@@ -37,8 +37,21 @@ struct ikey {
     const char *s;
     size_t len;
     uint32_t h;
+    signed char plain;    /* no quote, backslash or control byte: 1, else -1; 0 not known yet */
     struct gpv_val *node; /* the string value with this text, once there is one */
 };
+
+/*
+ * The string value last read at one position of a container at one depth, for the next
+ * container there: the instances of a plan repeat their models, modes and profiles, so most
+ * values are the bytes of the last one at their place, compared without hashing them.
+ */
+struct vpred {
+    struct gpv_val *v; /* NULL: none yet */
+    size_t len;
+};
+
+#define VPRED_N 16 /* positions predicted in each container */
 
 /* Interned arrays of object member names: objects of the same kind share one. */
 struct ishape {
@@ -64,6 +77,7 @@ struct jp {
     struct gpv_val **ints;
     struct ishape *shapes; /* open addressing, a power of two */
     struct ishape *pred;   /* by depth: the names of the last object closed there */
+    struct vpred *vpred;   /* by depth and position: [depth * VPRED_N + position] */
     size_t nshapes, capshapes;
     int depth;
     size_t err_at;      /* the first error: where (clamped to the text when reported) */
@@ -653,6 +667,34 @@ close_container(struct jp *p, struct gpv_val *v, size_t base, struct ishape *pre
 }
 
 /*
+ * Are a[0..n) and b[0..n) the same bytes? Inline, eight at a time (the last eight overlapping
+ * the ones before): names and repeated values are short, and a call to memcmp cost more than
+ * comparing them.
+ */
+static inline bool
+same_bytes(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+    size_t i;
+
+    if (n < 8) {
+        for (i = 0; i < n; i++)
+            if (a[i] != b[i])
+                return false;
+        return true;
+    }
+    for (i = 0; i + 8 < n; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return false;
+    }
+    memcpy(&x, a + n - 8, 8);
+    memcpy(&y, b + n - 8, 8);
+    return x == y;
+}
+
+/*
  * Is the string at pos (its opening quote) exactly k (len bytes), a name without quotes,
  * backslashes or control bytes (so that its text in the document is the name itself)? Then pos
  * moves past it.
@@ -662,13 +704,56 @@ match_key(struct jp *p, const char *k, size_t len)
 {
     const char *b = p->buf + p->pos + 1;
 
-    if (p->len - p->pos - 1 <= len || memcmp(b, k, len) || b[len] != '"')
+    if (p->len - p->pos - 1 <= len || !same_bytes(b, k, len) || b[len] != '"')
         return false;
     p->pos += len + 2;
     return true;
 }
 
 static struct gpv_val *parse_value(struct jp *p);
+
+/* Is the interned text e free of quotes, backslashes and control bytes (its own JSON text)? */
+static bool
+plain_text(struct ikey *e)
+{
+    size_t i;
+
+    if (!e->plain) {
+        e->plain = 1;
+        for (i = 0; i < e->len; i++)
+            if (e->s[i] == '"' || e->s[i] == '\\' || (unsigned char)e->s[i] < 0x20)
+                e->plain = -1;
+    }
+    return e->plain > 0;
+}
+
+/*
+ * The string value whose opening quote is at pos, item idx (< VPRED_N) of the container being
+ * read, as parse_value reads it (the same node: the interned string with that text), or NULL
+ * on an error. When its bytes are those of the plain string last read at that place it is not
+ * hashed; a string read otherwise becomes the place's prediction.
+ */
+static struct gpv_val *
+predicted_string(struct jp *p, size_t idx)
+{
+    struct vpred *vp;
+    struct gpv_val *v;
+    size_t len;
+
+    vp = &p->vpred[(size_t)p->depth * VPRED_N + idx];
+    if ((v = vp->v) && (len = vp->len) < p->len - p->pos - 1 && p->buf[p->pos + 1 + len] == '"' &&
+        same_bytes(p->buf + p->pos + 1, v->s, len)) {
+        p->pos += len + 2;
+        return v;
+    }
+    if (!(v = parse_value(p)))
+        return NULL;
+    if (plain_text(p->last)) {
+        vp->v = v;
+        vp->len = p->last->len;
+    }
+    return v;
+}
 
 static struct gpv_val *
 parse_container(struct jp *p, bool obj)
@@ -720,7 +805,11 @@ parse_container(struct jp *p, bool obj)
                 skip_ws(p);
             }
         }
-        if (!(item = parse_value(p)))
+        if (p->nstk - base < VPRED_N && p->pos < p->len && p->buf[p->pos] == '"')
+            item = predicted_string(p, p->nstk - base);
+        else
+            item = parse_value(p);
+        if (!item)
             return NULL;
         push(p, key, item);
         if (p->pos < p->len && p->buf[p->pos] != ',' && p->buf[p->pos] != close)
@@ -826,6 +915,7 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
     p.len = len;
     p.a = gpv_val_arena_new();
     p.pred = xcalloc(JSON_DEPTH + 2, sizeof(*p.pred));
+    p.vpred = xcalloc((JSON_DEPTH + 2) * VPRED_N, sizeof(*p.vpred));
     /* A UTF-8 byte order mark, as cJSON skips it. */
     if (len > 4 && !memcmp(buf, "\xef\xbb\xbf", 3))
         p.pos = 3;
@@ -840,6 +930,7 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
     free(p.shapes);
     free(p.ints);
     free(p.pred);
+    free(p.vpred);
     if (!root) {
         size_t at = p.err_at, k;
 

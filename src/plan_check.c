@@ -95,11 +95,44 @@ pc_find(struct chk *c, const char *name)
     return gpu;
 }
 
-/* The table pc_tenant reads: each placed tenant's name once, with its first index. */
+static void pc_where(char *where, size_t size, const char *prefix, const char *name);
+
+static int
+str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Reports each name of dup[0..n) (names met again, in any order, with repeats) once, in strcmp
+ * order: where prefix and the name, what the finding. The order a sort of every name gave,
+ * without sorting them all. Frees dup.
+ */
+static void
+report_repeats(struct chk *c, const char **dup, size_t n, const char *prefix, const char *what)
+{
+    char where[512];
+    size_t i;
+
+    if (n > 1)
+        qsort(dup, n, sizeof(*dup), str_cmp);
+    for (i = 0; i < n; i++)
+        if (i == 0 || strcmp(dup[i - 1], dup[i])) {
+            pc_where(where, sizeof(where), prefix, dup[i]);
+            pc_fail(c, where, "%s", what);
+        }
+    free(dup);
+}
+
+/*
+ * The table pc_tenant reads: each placed tenant's name once, with its first index; a name
+ * listed again is reported.
+ */
 static void
 index_tenants(struct chk *c)
 {
-    size_t i, k;
+    const char **dup = NULL;
+    size_t i, k, ndup = 0;
 
     for (c->capidx = 16; c->capidx < 2 * c->nt + 2; c->capidx *= 2)
         ;
@@ -110,9 +143,14 @@ index_tenants(struct chk *c)
         for (k = gpv_str_hash(name) & (c->capidx - 1); c->tidx[k]; k = (k + 1) & (c->capidx - 1))
             if (!strcmp(c->ti[c->tidx[k] - 1].name, name))
                 break;
-        if (!c->tidx[k])
+        if (!c->tidx[k]) {
             c->tidx[k] = i + 1;
+        } else {
+            dup = xreallocarray(dup, ndup + 1, sizeof(*dup));
+            dup[ndup++] = name;
+        }
     }
+    report_repeats(c, dup, ndup, "tenant '", "is listed more than once in tenants");
 }
 
 long
@@ -263,12 +301,6 @@ pc_where(char *where, size_t size, const char *prefix, const char *name)
 }
 
 /* Sorted, de-duplicated copy of an array of strings. */
-static int
-str_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static size_t
 sorted_unique(const char **v, size_t n)
 {
@@ -326,15 +358,12 @@ check_tenants(struct chk *c)
     char where[512];
     size_t i;
 
-    c->names = xcalloc(c->nt + 1, sizeof(*c->names));
     c->ti = xcalloc(c->nt + 1, sizeof(*c->ti));
     for (i = 0; i < c->nt; i++) {
         const struct gpv_val *t = c->tenants->items[i], *cv = pc_get(c, t, "compute");
 
-        c->names[i].name = pc_sget(c, t, "name");
-        c->names[i].idx = i;
         c->ti[i].v = t;
-        c->ti[i].name = c->names[i].name;
+        c->ti[i].name = pc_sget(c, t, "name");
         c->ti[i].compute = cv && cv->type != GPV_V_NULL ? pl_num(cv) : 0.0;
         c->ti[i].cv = cv;
         c->ti[i].gpu = pc_find(c, pc_sget(c, t, "gpu"));
@@ -345,15 +374,6 @@ check_tenants(struct chk *c)
         c->ti[i].whole_gpus = pc_iget(c, t, "whole_gpus", 1);
     }
     index_tenants(c);
-    if (c->nt > 1)
-        qsort(c->names, c->nt, sizeof(*c->names), tname_cmp);
-    for (i = 0; i + 1 < c->nt; i++) {
-        if (!strcmp(c->names[i].name, c->names[i + 1].name) &&
-            (i == 0 || strcmp(c->names[i - 1].name, c->names[i].name))) {
-            pc_where(where, sizeof(where), "tenant '", c->names[i].name);
-            pc_fail(c, where, "is listed more than once in tenants");
-        }
-    }
     for (i = 0; i < c->nt; i++) {
         const struct gpv_val *t = c->tenants->items[i];
         const char *m = c->ti[i].method;
@@ -434,23 +454,27 @@ check_unplaced(struct chk *c)
 static void
 check_gpu_ids(struct chk *c)
 {
-    struct tname *gnames = xcalloc(c->ng + 1, sizeof(*gnames));
-    char where[512];
-    size_t i;
+    const char **dup = NULL;
+    size_t cap, *slot, i, k, ndup = 0;
 
+    for (cap = 16; cap < 2 * c->ng + 2; cap *= 2)
+        ;
+    slot = xcalloc(cap, sizeof(*slot)); /* index + 1 into gi[]; 0 empty */
     for (i = 0; i < c->ng; i++) {
-        gnames[i].name = c->gi[i].id;
-        gnames[i].idx = i;
-    }
-    if (c->ng > 1)
-        qsort(gnames, c->ng, sizeof(*gnames), tname_cmp);
-    for (i = 0; i + 1 < c->ng; i++)
-        if (!strcmp(gnames[i].name, gnames[i + 1].name) &&
-            (i == 0 || strcmp(gnames[i - 1].name, gnames[i].name))) {
-            pc_where(where, sizeof(where), "gpu '", gnames[i].name);
-            pc_fail(c, where, "the id is used by more than one GPU");
+        const char *id = c->gi[i].id;
+
+        for (k = gpv_str_hash(id) & (cap - 1); slot[k]; k = (k + 1) & (cap - 1))
+            if (!strcmp(c->gi[slot[k] - 1].id, id))
+                break;
+        if (!slot[k]) {
+            slot[k] = i + 1;
+        } else {
+            dup = xreallocarray(dup, ndup + 1, sizeof(*dup));
+            dup[ndup++] = id;
         }
-    free(gnames);
+    }
+    free(slot);
+    report_repeats(c, dup, ndup, "gpu '", "the id is used by more than one GPU");
 }
 
 /* GPU g's instances: the memory they allocate, and each one of a known tenant collected. */
@@ -727,8 +751,9 @@ static void
 check_listed_gpus(struct chk *c, const char *where, size_t t, size_t a, size_t b)
 {
     const struct gpv_val *listed = pc_get(c, c->ti[t].v, "gpus");
-    const char **have = xcalloc(b - a + 1, sizeof(char *));
-    const char **want = xcalloc(listed->n + 1, sizeof(char *));
+    const char *hbuf[16], *wbuf[16]; /* most tenants have a few: no allocation for them */
+    const char **have = b - a < 16 ? hbuf : xcalloc(b - a + 1, sizeof(char *));
+    const char **want = listed->n < 16 ? wbuf : xcalloc(listed->n + 1, sizeof(char *));
     size_t nh, nw, k;
 
     for (k = a; k < b; k++)
@@ -744,8 +769,10 @@ check_listed_gpus(struct chk *c, const char *where, size_t t, size_t a, size_t b
         free(lw);
         free(lh);
     }
-    free(have);
-    free(want);
+    if (have != hbuf)
+        free(have);
+    if (want != wbuf)
+        free(want);
 }
 
 /* Tenant t, whose instances are ci[a..b): every replica once, on its model and method. */
@@ -876,7 +903,6 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     pc_check_summary(&c);
     pc_check_models(&c);
     pc_check_policies(&c);
-    free(c.names);
     free(c.tidx);
     free(c.ti);
     free(c.gi);

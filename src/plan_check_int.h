@@ -58,10 +58,9 @@ struct chk {
     const struct gpv_plan_policy *pol;
     const struct gpv_val *sum, *tenants, *gpus, *unplaced;
     size_t nt, ng;
-    struct tname *names; /* placed tenants by name */
-    struct tinfo *ti;    /* placed tenants in plan order */
-    struct ginfo *gi;    /* GPUs in plan order */
-    size_t *tidx;        /* hash table of ti[] by name: index + 1, 0 empty (pc_tenant) */
+    struct tinfo *ti; /* placed tenants in plan order */
+    struct ginfo *gi; /* GPUs in plan order */
+    size_t *tidx;     /* hash table of ti[] by name: index + 1, 0 empty (pc_tenant) */
     size_t capidx;
     struct cinst *ci; /* instances of known tenants, by tenant, replica, part */
     size_t nci, capci;

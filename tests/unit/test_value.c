@@ -346,6 +346,36 @@ test_json_reader_shares_names_and_repeated_values_and_still_finds_every_duplicat
 }
 
 static void
+test_json_reader_reads_a_value_like_the_last_at_its_place_as_itself(void **state)
+{
+    /* Each object's "m" is compared with the last one's bytes first: a prefix, a longer
+     * string, an escape that spells the same text, one that does not, all read as they are. */
+    struct gpv_val *v = parsed("[{\"m\": \"ab\"}, {\"m\": \"ab\"}, {\"m\": \"a\"}, "
+                               "{\"m\": \"abc\"}, {\"m\": \"a\\u0062\"}, {\"m\": \"ab\"}, "
+                               "{\"m\": \"a\\\\b\"}, {\"m\": \"a\\\\b\"}, [\"ab\", \"ab\"]]");
+    const struct gpv_val *m[8];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 8; i++)
+        m[i] = gpv_val_get(v->items[i], "m");
+    assert_ptr_equal(m[0], m[1]);
+    assert_string_equal(m[2]->s, "a");
+    assert_string_equal(m[3]->s, "abc");
+    assert_ptr_equal(m[4], m[0]); /* "a\u0062" is "ab" */
+    assert_ptr_equal(m[5], m[0]);
+    assert_string_equal(m[6]->s, "a\\b"); /* not plain: never a prediction */
+    assert_ptr_equal(m[6], m[7]);
+    assert_ptr_equal(v->items[8]->items[0], m[0]);
+    assert_ptr_equal(v->items[8]->items[1], m[0]);
+    gpv_val_free(v);
+    /* a string cut short, or with a raw control byte, where the last one was alike */
+    assert_json_error_at("[{\"m\": \"ab\"}, {\"m\": \"ab", 23, 1, 22, "invalid JSON");
+    assert_json_error_at("[{\"m\": \"ab\"}, {\"m\": \"ab\n\"}]", 27, 1, 24,
+                         "invalid JSON: a control character in a string (escape it)");
+}
+
+static void
 test_json_reader_builds_every_type_and_frees_the_tree_with_its_root(void **state)
 {
     struct gpv_val *v = parsed("{\"name\": \"web\", \"n\": 3, \"d\": 0.5, \"on\": true, "
@@ -433,6 +463,7 @@ main(void)
         cmocka_unit_test(test_value_cache_finds_members_as_gpv_val_get_does),
         cmocka_unit_test(
             test_json_reader_shares_names_and_repeated_values_and_still_finds_every_duplicate),
+        cmocka_unit_test(test_json_reader_reads_a_value_like_the_last_at_its_place_as_itself),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
