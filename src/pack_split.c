@@ -474,6 +474,26 @@ pk_explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const struct pk
                 long need = (long)ceil(pk_fraction(c, d, o) * left - PACK_BOUND_EPS);
                 char *what = o->clients > 1 ? ts_mig_need(p, o, left) : option_need(p, o);
                 char *share = NULL;
+                long one = o->gpus > 1 ? o->gpus : 1;
+
+                if (m->limit >= 0 && !m->single && in_use + one <= m->limit) {
+                    /* Free GPUs would hold a replica: not the fleet's limit, the search's. */
+                    pk_why_set(&w, GPV_PACK_WHY_UNREACHED, p, o, (int)i, need > 0 ? need : 1,
+                               m->limit - in_use);
+                    w.in_use = in_use;
+                    w.text = xasprintf(
+                        "%s: not reached: %ld of %d GPUs in use, %ld free would hold %s; %d "
+                        "replica%s left, %s%s; the planner places one by one the replicas of "
+                        "at most %d tenants left out",
+                        m->gpu->id, in_use, m->limit, m->limit - in_use, left == 1 ? "it" : "some",
+                        left, left == 1 ? "" : "s",
+                        o->clients > 1 ? ""
+                        : left == 1    ? "it needs "
+                                       : "each needs ",
+                        what, PACK_REFILL_MAX);
+                    free(what);
+                    goto add;
+                }
 
                 if (o->kind == GPV_PACK_VGPU)
                     share = sharing_why(p, s, o->model, &m->gpu->vgpu->types[o->vgpu_type]);
@@ -495,6 +515,7 @@ pk_explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const struct pk
                 free(what);
                 free(share);
             }
+        add:
             for (j = 0; j < u->nreasons && !seen; j++)
                 seen = !strcmp(u->reasons[j], w.text);
             if (seen) {

@@ -535,6 +535,93 @@ test_pack_mix_proves_a_large_site_at_its_bound_through_whole_pool_sums(void **st
     gpv_pack_result_release(&r);
 }
 
+/* A replica left out while GPUs it fits stay free is not the fleet's doing, and its reason says
+ * so: 64 tenants that only MIG on one H100 or one A100 serves (54 kinds of them, 55 with the
+ * 65th: more than the 48 classes the model mix takes, so it does not run) fill both, and the 65th,
+ * 20 replicas of whole L40S GPUs (10 in the fleet), comes after the 64 tenants the planner places
+ * one by one: none of it is placed, all 10 L40S are free, and the reason is "unreached", not
+ * "exhausted". */
+static void
+test_pack_says_unreached_not_exhausted_when_free_gpus_would_hold_a_replica(void **state)
+{
+    static const char *const profs[] = {"1g.10gb", "1g.20gb", "2g.20gb",
+                                        "3g.40gb", "4g.40gb", "7g.80gb"};
+    const struct gpv_gpu *h100 = gpu("h100-80gb"), *a100 = gpu("a100-80gb"), *l40s = gpu("l40s");
+    struct gpv_pack_model models[3];
+    struct gpv_pack_demand dem[65];
+    struct gpv_pack_option opts[65][2];
+    struct gpv_pack_problem p;
+    struct gpv_pack_result r;
+    struct gpv_error err;
+    const struct gpv_pack_unplaced *u = NULL;
+    int d, i;
+    size_t k;
+
+    (void)state;
+    memset(models, 0, sizeof(models));
+    memset(dem, 0, sizeof(dem));
+    memset(&p, 0, sizeof(p));
+    models[0].gpu = h100;
+    models[1].gpu = a100;
+    models[2].gpu = l40s;
+    models[0].limit = models[1].limit = 1;
+    models[2].limit = 10;
+    models[0].cost = models[1].cost = models[2].cost = -1.0;
+    for (d = 0; d < 64; d++) {
+        int n = 0;
+
+        if (d < 36) {
+            opt_mig(&opts[d][n++], 0, h100, profs[d / 6]);
+            opt_mig(&opts[d][n++], 1, a100, profs[d % 6]);
+        } else if (d < 42) {
+            opt_mig(&opts[d][n++], 0, h100, profs[d - 36]);
+        } else if (d < 48) {
+            opt_mig(&opts[d][n++], 1, a100, profs[d - 42]);
+        } else if (d < 54) {
+            opt_whole(&opts[d][n++], 0);
+            opt_mig(&opts[d][n++], 1, a100, profs[d - 48]);
+        } else {
+            opt_mig(&opts[d][n++], 0, h100, profs[(d - 54) % 6]);
+        }
+        for (i = 0; i < n; i++)
+            opts[d][i].rank = i;
+        dem[d].replicas = 8; /* more than one GPU of either holds */
+        dem[d].options = opts[d];
+        dem[d].noptions = (size_t)n;
+    }
+    opt_whole(&opts[64][0], 2);
+    dem[64].replicas = 20;
+    dem[64].options = opts[64];
+    dem[64].noptions = 1;
+    p.nmodels = 3;
+    p.models = models;
+    p.ndemands = 65;
+    p.demands = dem;
+    gpv_pack_result_init(&r);
+    assert_int_equal(gpv_pack(&r, &p, &err), 0);
+    for (k = 0; k < r.nunplaced; k++)
+        if (r.unplaced[k].demand == 64)
+            u = &r.unplaced[k];
+    assert_non_null(u);
+    assert_int_equal(r.placed[64] + u->replicas, 20);
+    assert_int_equal(u->nreasons, 1);
+    assert_int_equal(u->whys[0].why, GPV_PACK_WHY_UNREACHED);
+    assert_int_equal(u->whys[0].in_use, r.models[2].gpus);
+    assert_int_equal(u->whys[0].available, 10 - r.models[2].gpus);
+    assert_string_equal(gpv_pack_why_name(u->whys[0].why), "unreached");
+    assert_non_null(strstr(u->reasons[0], "l40s: not reached: "));
+    assert_null(strstr(u->reasons[0], "exhausted"));
+    /* Every reason of a tenant left out on a full model says exhausted, and it is. */
+    for (k = 0; k < r.nunplaced; k++)
+        for (i = 0; i < (int)r.unplaced[k].nreasons; i++) {
+            const struct gpv_pack_reason *w = &r.unplaced[k].whys[i];
+
+            if (w->why == GPV_PACK_WHY_EXHAUSTED)
+                assert_int_equal(w->in_use, models[w->model].limit);
+        }
+    gpv_pack_result_release(&r);
+}
+
 int
 main(void)
 {
@@ -545,6 +632,8 @@ main(void)
         cmocka_unit_test(
             test_pack_mix_with_time_sliced_mig_instances_equals_exhaustive_optimum_on_200_sites),
         cmocka_unit_test(test_pack_mix_proves_a_large_site_at_its_bound_through_whole_pool_sums),
+        cmocka_unit_test(
+            test_pack_says_unreached_not_exhausted_when_free_gpus_would_hold_a_replica),
     };
 
     return cmocka_run_group_tests_name("pack_mix", tests, setup, teardown);
