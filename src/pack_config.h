@@ -49,6 +49,10 @@
 /* Rounds of moving demands off over-full fleet models before the rest is left unplaced. */
 #define PACK_FLEET_ROUNDS 16
 
+/* Times the model mix's answer rounded down on an over-subscribed fleet is packed and, when
+ * its shared pools take more GPUs than a model has, trimmed by the excess. */
+#define PACK_MIX_FLOOR_TRIES 4
+
 /* Demands retried one by one after the largest fitting prefix, when a fleet model is full. */
 #define PACK_REFILL_MAX 64
 

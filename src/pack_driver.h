@@ -51,20 +51,21 @@ int pk_check_problem(const struct gpv_pack_problem *p, struct gpv_error *err);
 
 /*
  * The demands best leaves unplaced, replica by replica: the placed demands keep their option;
- * each unplaced one (the first PACK_REFILL_MAX of them) takes, option by option in the
- * caller's rank order, as many replicas as the option's model still has room for. Packs the
- * result into *sol (insts naming the caller's demands, replicas and options) and fills
- * choice[] and placed[].
+ * each unplaced one (the first PACK_REFILL_MAX of them, then as many more on models with GPUs
+ * free, struct refill) takes, option by option in the caller's rank order, as many replicas as the
+ * option's model still has room for. Packs the result into *sol (insts naming the caller's demands,
+ * replicas and options) and fills choice[] and placed[].
  */
 void pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, int *choice,
                     int *placed);
 
 /*
  * After another stage (the model mix) replaced the plan in *sol: the demands with replicas
- * still left out (the first PACK_REFILL_MAX of them) take, option by option in the caller's
- * rank order, as many more as the room left allows, the plan's pieces staying. Replaces sol,
- * choice and placed and returns true when that places more and keeps to the fleet; else
- * leaves them and returns false (also when sol's pieces are not runs of replicas).
+ * still left out (the first PACK_REFILL_MAX of them, then as many more on models with GPUs
+ * free) take, option by option in the caller's rank order, as many more as the room left allows,
+ * the plan's pieces staying. Replaces sol, choice and placed and returns true when that places more
+ * and keeps to the fleet; else leaves them and returns false (also when sol's pieces are not runs
+ * of replicas).
  */
 bool pk_refill(struct pk_ctx *c, struct pk_sol *sol, int *choice, int *placed);
 

@@ -54,12 +54,13 @@ struct mx_opt {
 
 /* A row of the program (besides the class rows): a pool's slots of one kind, a dimension of a
  * shared pool, or a limit. */
-enum mx_rowkind { MX_MIG, MX_VGPU, MX_WHOLE, MX_SHARE, MX_LIMIT };
+enum mx_rowkind { MX_MIG, MX_VGPU, MX_WHOLE, MX_SHARE, MX_LIMIT, MX_CAP };
 
 struct mx_row {
     enum mx_rowkind kind;
     int model, mkind, key, lim; /* MIG: profile; VGPU: type and level (per-GPU limit); SHARE:
-                                   the dimension */
+                                   the dimension; CAP: class, option, piece of clients_cap */
+    double rhs;                 /* CAP: the right-hand side; else 0 */
 };
 
 struct mx_class {
@@ -208,6 +209,8 @@ struct mx {
     const size_t *foff;
     int *xcol;   /* per class: its first x column (nopt of them), then u */
     int *ucol;   /* per class: its u column */
+    int *ycol;   /* at class * PACK_MIX_MAX_OPTS + option: the instances column of an option
+                    whose instances serve several replicas, else -1 */
     bool exact;  /* the program is the packing problem (no pattern cap hit, no spread, no
                     shared pool) */
     bool spread; /* some demand spreads its replicas: relaxed, so the program proves nothing */
@@ -228,6 +231,7 @@ mx_release(struct mx *mx)
     free(mx->dcls);
     free(mx->xcol);
     free(mx->ucol);
+    free(mx->ycol);
     free(mx->ip.a);
     free(mx->ip.b);
     free(mx->ip.cost);
@@ -658,6 +662,51 @@ spool_build(struct mx_spool **out, const struct mx *mx, const struct gpv_pack_pr
     return n;
 }
 
+/* Pieces of clients_cap's function kept at most per option (more: the first, a relaxation). */
+#define MX_CAP_PIECES 12
+
+/*
+ * What y instances of an option whose instances serve k replicas each can hold of class cls's
+ * replicas: an instance serves one tenant, so a demand of n replicas fills floor(n / k)
+ * instances with k and one with n mod k, and y instances hold at most the y largest of these
+ * fills in all, f(y). f is concave and piecewise linear, so for whole y, x <= f(y) is exactly
+ * the rows s y - x >= s t - f(t), one per slope s (a distinct fill, largest first) from the
+ * instance t where it starts. Writes the first max of them to slope[] and rhs[]; returns their
+ * number, *all false when there were more.
+ */
+static int
+clients_cap(const struct mx *mx, const struct gpv_pack_problem *p, int cls, int k, int max,
+            int *slope, double *rhs, bool *all)
+{
+    long *cnt = xcalloc((size_t)k + 1, sizeof(long));
+    double t = 0.0, f = 0.0;
+    int v, n = 0;
+    size_t d;
+
+    for (d = 0; d < p->ndemands; d++)
+        if (mx->dcls[d] == cls) {
+            cnt[k] += p->demands[d].replicas / k;
+            if (p->demands[d].replicas % k)
+                cnt[p->demands[d].replicas % k]++;
+        }
+    *all = true;
+    for (v = k; v >= 1; v--) {
+        if (!cnt[v])
+            continue;
+        if (n == max) {
+            *all = false;
+            break;
+        }
+        slope[n] = v;
+        rhs[n] = (double)v * t - f;
+        n++;
+        t += (double)cnt[v];
+        f += (double)v * (double)cnt[v];
+    }
+    free(cnt);
+    return n;
+}
+
 /* Builds the program; false when it does not apply or would be too large. */
 static bool
 mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *foff)
@@ -666,8 +715,9 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
     struct mx_row *rows = NULL;
     struct mx_spool *sp = NULL;
     struct colset cs;
-    int nrows = 0, cap = 0, k, j, r, base, total, nsp = 0;
-    bool ok = false;
+    int nrows = 0, cap = 0, k, j, r, base, total, nsp = 0, ncap, slope[MX_CAP_PIECES];
+    double rhs[MX_CAP_PIECES];
+    bool ok = false, ycols, all;
     size_t m;
 
     memset(&cs, 0, sizeof(cs));
@@ -717,6 +767,52 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
         lr.key = -1;
         find_row(&rows, &nrows, &cap, &lr);
     }
+    /* Options whose instances serve several replicas: a column of instances each, bound to
+     * the replicas by clients_cap's rows, when the program has room for them; else a replica
+     * takes 1 / clients of an instance (ceil relaxed: the program bounds, proves nothing). */
+    ncap = 0;
+    for (k = 0; k < mx->ncls; k++)
+        for (j = 0; j < mx->cls[k].nopt; j++)
+            if (mx->cls[k].opt[j].clients > 1 && opt_row(&mx->cls[k].opt[j]).kind == MX_MIG)
+                ncap += clients_cap(mx, p, k, mx->cls[k].opt[j].clients, MX_CAP_PIECES, slope, rhs,
+                                    &all);
+    ycols = ncap > 0 && mx->ncls + nrows + ncap <= PACK_MIX_MAX_ROWS;
+    mx->ycol = xcalloc((size_t)mx->ncls * PACK_MIX_MAX_OPTS + 1, sizeof(int));
+    for (k = 0; k < mx->ncls; k++) {
+        int nts = 0;
+
+        for (j = 0; j < PACK_MIX_MAX_OPTS; j++)
+            mx->ycol[k * PACK_MIX_MAX_OPTS + j] = -1;
+        for (j = 0; j < mx->cls[k].nopt; j++) {
+            const struct mx_opt *o = &mx->cls[k].opt[j];
+            struct mx_row cr;
+            int q, np;
+
+            if (o->clients <= 1 || opt_row(o).kind != MX_MIG)
+                continue;
+            if (!ycols || j >= PACK_MIX_MAX_OPTS) {
+                mx->exact = false;
+                continue;
+            }
+            /* Two such options of a class may count a tenant's last instance twice: a
+               relaxation then. */
+            if (++nts > 1)
+                mx->exact = false;
+            np = clients_cap(mx, p, k, o->clients, MX_CAP_PIECES, slope, rhs, &all);
+            mx->exact = mx->exact && all;
+            memset(&cr, 0, sizeof(cr));
+            cr.kind = MX_CAP;
+            cr.model = k;
+            cr.mkind = j;
+            for (q = 0; q < np; q++) {
+                cr.key = q;
+                cr.lim = slope[q];
+                cr.rhs = rhs[q];
+                find_row(&rows, &nrows, &cap, &cr);
+            }
+            mx->ycol[k * PACK_MIX_MAX_OPTS + j] = 0; /* numbered below */
+        }
+    }
     base = mx->ncls;
     total = base + nrows;
     if (total > PACK_MIX_MAX_ROWS)
@@ -757,10 +853,13 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
                     if (v > 0.0)
                         col_put(&cs, base + r, -v);
                 }
+            } else if (o->clients > 1 && mx->ycol[k * PACK_MIX_MAX_OPTS + j] >= 0) {
+                /* At most what the option's instances hold (its instances column's rows). */
+                for (r = 0; r < nrows; r++)
+                    if (rows[r].kind == MX_CAP && rows[r].model == k && rows[r].mkind == j)
+                        col_put(&cs, base + r, -1.0);
             } else if (o->clients > 1) {
-                /* A replica takes 1 / clients of an instance: ceil relaxed, so the program
-                   bounds and its answers are plans, but it proves nothing. */
-                mx->exact = false;
+                /* A replica takes 1 / clients of an instance: ceil relaxed (see above). */
                 col_put(&cs, base + find_row(&rows, &nrows, &cap, &rr), -1.0 / o->clients);
             } else {
                 col_put(&cs, base + find_row(&rows, &nrows, &cap, &rr), -(double)o->gpus);
@@ -769,6 +868,20 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
         mx->ucol[k] = cs.n;
         col_begin(&cs, -1, -1, 0.0);
         col_put(&cs, k, 1.0);
+        /* The instances of the options that time-slice them: slots of their pool. */
+        for (j = 0; j < mx->cls[k].nopt; j++) {
+            const struct mx_opt *o = &mx->cls[k].opt[j];
+            struct mx_row rr = opt_row(o);
+
+            if (mx->ycol[k * PACK_MIX_MAX_OPTS + j] < 0)
+                continue;
+            mx->ycol[k * PACK_MIX_MAX_OPTS + j] = cs.n;
+            col_begin(&cs, -1, -1, 0.0);
+            col_put(&cs, base + find_row(&rows, &nrows, &cap, &rr), -(double)o->gpus);
+            for (r = 0; r < nrows; r++)
+                if (rows[r].kind == MX_CAP && rows[r].model == k && rows[r].mkind == j)
+                    col_put(&cs, base + r, (double)rows[r].lim);
+        }
     }
     /* GPU columns. */
     for (r = 0; r < nrows; r++) {
@@ -875,6 +988,8 @@ mx_build(struct mx *mx, struct pk_ctx *c, const bool *feasible, const size_t *fo
     for (r = 0; r < nrows; r++)
         if (rows[r].kind == MX_LIMIT)
             mx->ip.b[base + r] = -(double)p->models[rows[r].model].limit;
+        else if (rows[r].kind == MX_CAP)
+            mx->ip.b[base + r] = rows[r].rhs;
     ok = true;
 out:
     for (k = 0; k < nsp; k++)
@@ -887,8 +1002,47 @@ out:
 
 /* ---- from the program's answer to a plan ------------------------------------------------- */
 
+/* The replicas of each demand d of class k that its option j, whose instances serve kk
+ * replicas each, takes of the take[] it was given, in pre[d]: whole instances of each demand
+ * first, then the largest last instances (clients_cap's order, so that no more instances are
+ * used than the program's), then whatever is left where there is room. */
+static void
+pieces_clients(const struct mx *mx, const struct gpv_pack_problem *p, int k, int kk, long take,
+               long *pre)
+{
+    size_t d;
+    int v;
+
+    for (d = 0; d < p->ndemands && take > 0; d++)
+        if (mx->dcls[d] == k) {
+            long c = (long)(p->demands[d].replicas / kk) * kk;
+
+            pre[d] = c < take ? c : take;
+            take -= pre[d];
+        }
+    for (v = kk - 1; v >= 1 && take > 0; v--)
+        for (d = 0; d < p->ndemands && take > 0; d++)
+            if (mx->dcls[d] == k && p->demands[d].replicas % kk == v &&
+                pre[d] == (long)(p->demands[d].replicas / kk) * kk) {
+                long c = v < take ? v : take;
+
+                pre[d] += c;
+                take -= c;
+            }
+    for (d = 0; d < p->ndemands && take > 0; d++)
+        if (mx->dcls[d] == k) {
+            long c = p->demands[d].replicas - pre[d];
+
+            c = c < take ? c : take;
+            pre[d] += c;
+            take -= c;
+        }
+}
+
 /* The pieces of the program's solution x: per class, its demands in order take the replicas
- * of each option in turn. Returns the number of pieces in *out (a new array). */
+ * of each option in turn, except an option with an instances column (the class's first), whose
+ * replicas pieces_clients shares out first. Returns the number of pieces in *out (a new
+ * array). */
 static size_t
 mx_pieces(const struct mx *mx, const struct gpv_pack_problem *p, const double *x,
           struct pk_piece **out)
@@ -897,43 +1051,55 @@ mx_pieces(const struct mx *mx, const struct gpv_pack_problem *p, const double *x
     size_t n = 0, cap = 0, d;
     int k, j;
     long *left = xcalloc((size_t)mx->ncls * PACK_MIX_MAX_OPTS + 1, sizeof(long));
-    int *cur = xcalloc((size_t)mx->ncls + 1, sizeof(int));
+    int *ts = xcalloc((size_t)mx->ncls + 1, sizeof(int));
+    long *pre = xcalloc(p->ndemands + 1, sizeof(long));
 
     for (k = 0; k < mx->ncls; k++) {
-        for (j = 0; j < mx->cls[k].nopt; j++)
+        ts[k] = -1;
+        for (j = 0; j < mx->cls[k].nopt; j++) {
             left[k * PACK_MIX_MAX_OPTS + j] = (long)x[mx->xcol[k] + j];
+            if (ts[k] < 0 && mx->ycol && mx->ycol[k * PACK_MIX_MAX_OPTS + j] >= 0)
+                ts[k] = j;
+        }
+        if (ts[k] >= 0)
+            pieces_clients(mx, p, k, mx->cls[k].opt[ts[k]].clients,
+                           left[k * PACK_MIX_MAX_OPTS + ts[k]], pre);
         cap += (size_t)mx->cls[k].nopt;
     }
-    cap += p->ndemands;
+    cap += 2 * p->ndemands; /* a piece ends an option or a demand, or is a demand's pre[] */
     pc = xcalloc(cap + 1, sizeof(*pc));
     for (d = 0; d < p->ndemands; d++) {
-        int want, first = 0;
+        int first = 0;
+        long rest;
 
         if (mx->dcls[d] < 0)
             continue;
         k = mx->dcls[d];
-        want = p->demands[d].replicas;
-        while (want > 0 && cur[k] < mx->cls[k].nopt) {
-            long *l = &left[k * PACK_MIX_MAX_OPTS + cur[k]];
-            int take = *l < want ? (int)*l : want;
+        rest = p->demands[d].replicas - pre[d];
+        for (j = 0; j < mx->cls[k].nopt && (rest > 0 || pre[d] > 0); j++) {
+            long *l = &left[k * PACK_MIX_MAX_OPTS + j];
+            long take = j == ts[k] ? pre[d] : *l < rest ? *l : rest;
 
-            if (take > 0) {
-                GPV_ASSERT(n < cap);
-                pc[n].demand = (int)d;
-                pc[n].option = mx->dmap[mx->foff[d] + (size_t)cur[k]];
-                pc[n].first = first;
-                pc[n].replicas = take;
-                n++;
-                first += take;
-                want -= take;
+            if (take <= 0)
+                continue;
+            GPV_ASSERT(n < cap);
+            pc[n].demand = (int)d;
+            pc[n].option = mx->dmap[mx->foff[d] + (size_t)j];
+            pc[n].first = first;
+            pc[n].replicas = (int)take;
+            n++;
+            first += (int)take;
+            if (j == ts[k]) {
+                pre[d] = 0;
+            } else {
+                rest -= take;
                 *l -= take;
             }
-            if (!*l)
-                cur[k]++;
         }
     }
     free(left);
-    free(cur);
+    free(ts);
+    free(pre);
     *out = pc;
     return n;
 }
@@ -1096,9 +1262,11 @@ mx_round(const struct mx *mx, const double *x)
  * the right-hand side, with the extra row (replicas left out) when there is one. True when it
  * has a solution and that solution is whole (a vertex of this small program nearly always is;
  * when not, the GPUs are treated as too few, which costs a plan but proves nothing); when
- * false, *infeasible says whether the LP has no solution at all. */
+ * false, *infeasible says whether the LP has no solution at all. With down, a solution that
+ * is not whole is rounded down instead (the replicas so lost left out; an instances column
+ * may then be short of what the replicas ask, which the packing that follows finds). */
 static bool
-mx_fixed_x(const struct mx *mx, const struct mx_bb *bb, double *y, bool *infeasible)
+fixed_x(const struct mx *mx, const struct mx_bb *bb, bool down, double *y, bool *infeasible)
 {
     const struct mx_ip *ip = &mx->ip;
     int nx = 0, i, j, k, rows = ip->rows + (bb->extra != NULL);
@@ -1137,11 +1305,26 @@ mx_fixed_x(const struct mx *mx, const struct mx_bb *bb, double *y, bool *infeasi
     *infeasible = rc == GPV_LP_INFEASIBLE;
     if (rc != GPV_LP_OPTIMAL)
         goto out;
-    for (k = 0; k < nx; k++)
+    for (k = 0; k < nx && !down; k++)
         if (fabs(x[k] - floor(x[k] + 0.5)) > 1e-6)
             goto out;
     for (k = 0; k < nx; k++)
-        y[map[k]] = floor(x[k] + 0.5);
+        y[map[k]] = floor(x[k] + (down ? 1e-9 : 0.5));
+    /* Rounded down: the replicas no longer placed are left out. */
+    for (i = 0; i < mx->ncls && down; i++) {
+        double left = (double)mx->cls[i].replicas;
+
+        for (k = 0; k < mx->cls[i].nopt; k++)
+            left -= y[mx->xcol[i] + k];
+        /* More than the class's replicas (the row is >=): the last options take fewer. */
+        for (k = mx->cls[i].nopt - 1; k >= 0 && left < 0.0; k--) {
+            double cut = fmin(y[mx->xcol[i] + k], -left);
+
+            y[mx->xcol[i] + k] -= cut;
+            left += cut;
+        }
+        y[mx->ucol[i]] = left;
+    }
     ok = true;
 out:
     free(map);
@@ -1150,6 +1333,13 @@ out:
     free(cost);
     free(x);
     return ok;
+}
+
+/* fixed_x, whole or not at all. */
+static bool
+mx_fixed_x(const struct mx *mx, const struct mx_bb *bb, double *y, bool *infeasible)
+{
+    return fixed_x(mx, bb, false, y, infeasible);
 }
 
 /*
@@ -1249,6 +1439,98 @@ out:
     return y;
 }
 
+/* A whole answer below the LP solution rootx of a large program: every GPU column rounded
+ * down (within every limit the LP kept), the replicas then placed on them by the fewest left
+ * out. A new cols array, NULL when that has no whole answer. Where a fleet is over-subscribed
+ * this answer leaves about as few out as the LP, when rounding up breaks the fleet's limits. */
+static double *
+mx_floor(const struct mx *mx, const double *rootx)
+{
+    double *y = xcalloc((size_t)mx->ip.cols + 1, sizeof(double));
+    struct mx_bb none;
+    bool infeasible;
+    int j;
+
+    memset(&none, 0, sizeof(none));
+    for (j = 0; j < mx->ip.cols; j++)
+        if (mx->ip.colmodel[j] >= 0 && rootx[j] > 0.0)
+            y[j] = floor(rootx[j] + 1e-9);
+    if (!fixed_x(mx, &none, true, y, &infeasible)) {
+        free(y);
+        return NULL;
+    }
+    return y;
+}
+
+/*
+ * Fits the answer *y of mx_floor to the fleet: the program's shared pools are a relaxation, so
+ * its GPUs may pack into more than the program counted. Packs its pieces (trial budget); while
+ * a model's GPUs break its limit, that many of its GPUs are taken from the answer (its largest
+ * columns first) and the replicas placed again on the rest, at most PACK_MIX_FLOOR_TRIES
+ * times. False (and *y freed, NULL) when no answer within the fleet was found.
+ */
+static bool
+mx_floor_fit(const struct mx *mx, struct pk_ctx *c, double **y)
+{
+    const struct gpv_pack_problem *p = c->p;
+    int *ch = xcalloc(p->ndemands + 1, sizeof(int));
+    int *pl = xcalloc(p->ndemands + 1, sizeof(int));
+    struct mx_bb none;
+    bool fits = false, infeasible;
+    int tries, j;
+    size_t m;
+
+    memset(&none, 0, sizeof(none));
+    for (tries = 0; tries < PACK_MIX_FLOOR_TRIES && *y && !fits; tries++) {
+        struct pk_piece *pcs = NULL;
+        size_t npc = mx_pieces(mx, p, *y, &pcs);
+        struct pk_sol s;
+
+        pk_pack_pieces(c, pcs, npc, PACK_BB_NODES_TRIAL, &s, ch, pl);
+        free(pcs);
+        fits = true;
+        for (m = 0; m < p->nmodels; m++) {
+            long over = p->models[m].limit >= 0 ? (long)s.slots[m] - p->models[m].limit : 0;
+
+            fits = fits && over <= 0;
+            while (over-- > 0) {
+                int big = -1;
+
+                for (j = 0; j < mx->ip.cols; j++)
+                    if (mx->ip.colmodel[j] == (int)m && (*y)[j] >= 1.0 &&
+                        (big < 0 || (*y)[j] > (*y)[big]))
+                        big = j;
+                if (big >= 0)
+                    (*y)[big] -= 1.0;
+            }
+        }
+        pk_sol_release(&s);
+        if (!fits && !fixed_x(mx, &none, true, *y, &infeasible)) {
+            free(*y);
+            *y = NULL;
+        }
+    }
+    free(ch);
+    free(pl);
+    if (!fits) {
+        free(*y);
+        *y = NULL;
+    }
+    return fits;
+}
+
+/* Replicas the answer x leaves out. */
+static long
+mx_left_out(const struct mx *mx, const double *x)
+{
+    long u = 0;
+    int k;
+
+    for (k = 0; k < mx->ncls; k++)
+        u += (long)floor(x[mx->ucol[k]] + 0.5);
+    return u;
+}
+
 /* True when the pieces keep every spread demand in one piece (pieces of a demand on one pool
  * could share a GPU). */
 static bool
@@ -1297,7 +1579,7 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
     struct mx_bb bb;
     struct mx_ip cut;
     long plan_u, fixed_u = 0, u_lb, u_known = -1, u_feas = -1;
-    double plan_cost, *urow = NULL, *s1 = NULL, *s0 = NULL;
+    double plan_cost, *urow = NULL, *s1 = NULL, *s0 = NULL, *sf = NULL;
     size_t d, nm = 0, m;
     bool limited = false;
     int k, tries;
@@ -1375,6 +1657,8 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
         mx_cut_ip(&mx, u_lb, &cut);
         pk_mix_bb_search(&bb, &cut, mx.wcost, inc, !replace || large ? 1 : mx_budget(&cut, p));
         out->nodes += bb.nodes;
+        if (large && replace && !sf && bb.root != -INFINITY)
+            sf = mx_floor(&mx, bb.rootx);
         if (bb.found || plan_here) {
             if (bb.found) {
                 s1 = bb.best;
@@ -1418,6 +1702,14 @@ pk_mix_improve(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool 
         s1 = mx_repair(&mx, &bb, bb.rootx);
     if (!s1 && bb.root != -INFINITY && replace)
         s1 = mx_round(&mx, bb.rootx);
+    /* Large and over-subscribed: the first LP's answer rounded down leaves fewer out than the
+     * plan in hand and the rounding up near it (the fewest left out come first). */
+    if (sf && (!s1 || mx_left_out(&mx, sf) < mx_left_out(&mx, s1)) && mx_floor_fit(&mx, c, &sf) &&
+        (!s1 || mx_left_out(&mx, sf) < mx_left_out(&mx, s1))) {
+        free(s1);
+        s1 = sf;
+        sf = NULL;
+    }
     if (s1 && replace) {
         struct pk_piece *pcs = NULL;
         size_t npc = mx_pieces(&mx, p, s1, &pcs);
@@ -1448,6 +1740,7 @@ out:
     free(urow);
     free(s0);
     free(s1);
+    free(sf);
     free(bb.best);
     free(bb.rootx);
     free(bb.glo);

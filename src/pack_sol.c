@@ -168,6 +168,8 @@ gpv_pack_why_name(enum gpv_pack_why w)
         return "reconfigure";
     case GPV_PACK_WHY_SHARE_CONFIG:
         return "share-config";
+    case GPV_PACK_WHY_UNREACHED:
+        return "unreached";
     }
     return "?";
 }

@@ -171,12 +171,85 @@ split_demand(struct pk_ctx *c2, struct split *sp, const struct gpv_pack_problem 
     free(order);
 }
 
+/* Which demands replicas one by one try: the first PACK_REFILL_MAX left out, then up to
+ * PACK_REFILL_MAX more of those with an option on a model that had GPUs free when the stage
+ * began (slots) and has not been found full since, so free GPUs are not left idle behind
+ * tenants that cannot use them. Each try packs one model: the cost stays bounded. */
+struct refill {
+    const int *slots; /* per model: GPUs counted against its limit when the stage began */
+    bool *full;       /* per model: a try left replicas out that an option on it could take */
+    size_t nsplit, nextra;
+};
+
+static void
+refill_init(struct refill *rf, const struct gpv_pack_problem *p, const int *slots)
+{
+    rf->slots = slots;
+    rf->full = xcalloc(p->nmodels + 1, sizeof(bool));
+    rf->nsplit = rf->nextra = 0;
+}
+
+/* True when one of demand d's options is on a model with no limit, or with room for a replica
+ * in GPUs not in use and not found full. */
+static bool
+demand_has_room(const struct refill *rf, const struct gpv_pack_problem *p, size_t d)
+{
+    size_t i;
+
+    for (i = 0; i < p->demands[d].noptions && rf->slots; i++) {
+        const struct gpv_pack_option *o = &p->demands[d].options[i];
+        const struct gpv_pack_model *m = &p->models[o->model];
+
+        if (m->limit < 0 || (!rf->full[o->model] &&
+                             (long)rf->slots[o->model] + (o->gpus > 1 ? o->gpus : 1) <= m->limit))
+            return true;
+    }
+    return false;
+}
+
+/* Whether demand d (left out) is tried, counting the tries. */
+static bool
+refill_try(struct refill *rf, const struct gpv_pack_problem *p, size_t d)
+{
+    if (rf->nsplit < PACK_REFILL_MAX) {
+        rf->nsplit++;
+        return true;
+    }
+    if (rf->nextra < PACK_REFILL_MAX && demand_has_room(rf, p, d)) {
+        rf->nextra++;
+        return true;
+    }
+    return false;
+}
+
+/* After demand d's try placed got of want replicas: when some are still left out, every model
+ * of its options had no room for more of it. */
+static void
+refill_done(struct refill *rf, const struct gpv_pack_problem *p, size_t d, long got, long want)
+{
+    size_t i;
+
+    for (i = 0; got < want && i < p->demands[d].noptions; i++)
+        rf->full[p->demands[d].options[i].model] = true;
+}
+
+/* The replicas of pieces [from, n) of sp. */
+static long
+split_replicas(const struct split *sp, size_t from)
+{
+    long n = 0;
+
+    for (; from < sp->q.ndemands; from++)
+        n += sp->dem[from].replicas;
+    return n;
+}
+
 /*
  * The demands best leaves unplaced, replica by replica: the placed demands keep their option;
- * each unplaced one (the first PACK_REFILL_MAX of them) takes, option by option in the
- * caller's rank order, as many replicas as the option's model still has room for. Packs the
- * result into *sol (insts naming the caller's demands, replicas and options) and fills
- * choice[] and placed[].
+ * each unplaced one (the first PACK_REFILL_MAX of them, then as many more on models with GPUs
+ * free, struct refill) takes, option by option in the caller's rank order, as many replicas as the
+ * option's model still has room for. Packs the result into *sol (insts naming the caller's demands,
+ * replicas and options) and fills choice[] and placed[].
  */
 void
 pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, int *choice,
@@ -185,7 +258,8 @@ pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, in
     const struct gpv_pack_problem *p = c->p;
     struct pk_ctx c2 = *c;
     struct split sp;
-    size_t d, cap = p->ndemands + 1, nsplit = 0;
+    struct refill rf;
+    size_t d, cap = p->ndemands + 1;
     long trial = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES_TRIAL : 0;
 
     for (d = 0; d < p->ndemands; d++)
@@ -196,12 +270,16 @@ pk_place_split(struct pk_ctx *c, const struct eval *best, struct pk_sol *sol, in
     for (d = 0; d < p->ndemands; d++)
         if (best->asg[d] >= 0)
             split_add(&sp, p, (int)d, best->asg[d], 0, p->demands[d].replicas);
-    for (d = 0; d < p->ndemands && nsplit < PACK_REFILL_MAX; d++) {
-        if (best->asg[d] >= 0 || !p->demands[d].noptions)
+    refill_init(&rf, p, best->sol.slots);
+    for (d = 0; d < p->ndemands && rf.nextra < PACK_REFILL_MAX; d++) {
+        size_t me = sp.q.ndemands;
+
+        if (best->asg[d] >= 0 || !p->demands[d].noptions || !refill_try(&rf, p, d))
             continue;
-        nsplit++;
         split_demand(&c2, &sp, p, d, 0, p->demands[d].replicas);
+        refill_done(&rf, p, d, split_replicas(&sp, me), p->demands[d].replicas);
     }
+    free(rf.full);
     /* The final plan with the full search budget, unless that breaks a limit the trials kept. */
     c2.bb_nodes = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES : 0;
     if (!split_fits(&c2, &sp, -1))
@@ -218,7 +296,8 @@ pk_refill(struct pk_ctx *c, struct pk_sol *sol, int *choice, int *placed)
     struct pk_ctx c2 = *c;
     struct split sp;
     struct pk_sol alt;
-    size_t d, i, k, cap = p->ndemands + 1, nsplit = 0, npc, nopt = 0, *off;
+    struct refill rf;
+    size_t d, i, k, cap = p->ndemands + 1, npc, nopt = 0, *off;
     long trial = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES_TRIAL : 0;
     long before = 0, after = 0;
     int *ch = NULL, *pl = NULL, *lo, *hi, *cnt;
@@ -280,13 +359,15 @@ pk_refill(struct pk_ctx *c, struct pk_sol *sol, int *choice, int *placed)
     free(hi);
     free(cnt);
     free(off);
-    for (d = 0; ok && d < p->ndemands && nsplit < PACK_REFILL_MAX; d++) {
+    refill_init(&rf, p, sol->slots);
+    for (d = 0; ok && d < p->ndemands && rf.nextra < PACK_REFILL_MAX; d++) {
         size_t me = sp.q.ndemands, j;
 
-        if (placed[d] >= p->demands[d].replicas || !p->demands[d].noptions)
+        if (placed[d] >= p->demands[d].replicas || !p->demands[d].noptions ||
+            !refill_try(&rf, p, d))
             continue;
-        nsplit++;
         split_demand(&c2, &sp, p, d, placed[d], p->demands[d].replicas - placed[d]);
+        refill_done(&rf, p, d, split_replicas(&sp, me), p->demands[d].replicas - placed[d]);
         /* A new run on the option of the demand's last one extends it: two runs of one option
            would round their time-sliced instances up twice. */
         for (j = 0; j < me && sp.q.ndemands > me; j++)
@@ -299,6 +380,7 @@ pk_refill(struct pk_ctx *c, struct pk_sol *sol, int *choice, int *placed)
                 break;
             }
     }
+    free(rf.full);
     npc = sp.q.ndemands;
     for (k = 0; ok && k < npc; k++)
         after += sp.dem[k].replicas;
@@ -474,6 +556,26 @@ pk_explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const struct pk
                 long need = (long)ceil(pk_fraction(c, d, o) * left - PACK_BOUND_EPS);
                 char *what = o->clients > 1 ? ts_mig_need(p, o, left) : option_need(p, o);
                 char *share = NULL;
+                long one = o->gpus > 1 ? o->gpus : 1;
+
+                if (m->limit >= 0 && !m->single && in_use + one <= m->limit) {
+                    /* Free GPUs would hold a replica: not the fleet's limit, the search's. */
+                    pk_why_set(&w, GPV_PACK_WHY_UNREACHED, p, o, (int)i, need > 0 ? need : 1,
+                               m->limit - in_use);
+                    w.in_use = in_use;
+                    w.text = xasprintf(
+                        "%s: not reached: %ld of %d GPUs in use, %ld free would hold %s; %d "
+                        "replica%s left, %s%s; the planner places one by one the replicas of "
+                        "at most %d tenants left out and %d more whose models have free GPUs",
+                        m->gpu->id, in_use, m->limit, m->limit - in_use, left == 1 ? "it" : "some",
+                        left, left == 1 ? "" : "s",
+                        o->clients > 1 ? ""
+                        : left == 1    ? "it needs "
+                                       : "each needs ",
+                        what, PACK_REFILL_MAX, PACK_REFILL_MAX);
+                    free(what);
+                    goto add;
+                }
 
                 if (o->kind == GPV_PACK_VGPU)
                     share = sharing_why(p, s, o->model, &m->gpu->vgpu->types[o->vgpu_type]);
@@ -495,6 +597,7 @@ pk_explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const struct pk
                 free(what);
                 free(share);
             }
+        add:
             for (j = 0; j < u->nreasons && !seen; j++)
                 seen = !strcmp(u->reasons[j], w.text);
             if (seen) {

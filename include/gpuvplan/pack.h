@@ -163,10 +163,12 @@ enum gpv_pack_why {
     GPV_PACK_WHY_SHARE_CONFIG, /* the fleet entry states a device-plugin sharing that does not
                                   serve the option (another method, or replicas too many for
                                   the client's memory or compute under MPS) */
+    GPV_PACK_WHY_UNREACHED,    /* GPUs of the model are free and one replica would fit them,
+                                  but the planner's search did not place it there */
 };
 
 /* "no-option", "no-fleet", "too-large", "mixed-size", "scheduler", "spread", "exhausted",
- * "sharing", "reconfigure", "share-config". */
+ * "sharing", "reconfigure", "share-config", "unreached". */
 const char *gpv_pack_why_name(enum gpv_pack_why w);
 
 /* One structured reason: a code, the option and model it is about, and numbers. */
@@ -174,11 +176,11 @@ struct gpv_pack_reason {
     enum gpv_pack_why why;
     int option;     /* the demand's option; -1 for NO_OPTION */
     int model;      /* its model entry; -1 for NO_OPTION */
-    long needed;    /* EXHAUSTED: GPUs the replicas left would need at least; TOO_LARGE: GPUs
-                       per replica; SPREAD: replicas to spread; else 0 */
-    long available; /* EXHAUSTED: GPUs of the model not in use; TOO_LARGE, SPREAD: GPUs (or
-                       nodes) of the fleet; else 0 */
-    long in_use;    /* EXHAUSTED: GPUs of the model in use; else 0 */
+    long needed;    /* EXHAUSTED, UNREACHED: GPUs the replicas left would need at least;
+                       TOO_LARGE: GPUs per replica; SPREAD: replicas to spread; else 0 */
+    long available; /* EXHAUSTED, UNREACHED: GPUs of the model not in use; TOO_LARGE, SPREAD:
+                       GPUs (or nodes) of the fleet; else 0 */
+    long in_use;    /* EXHAUSTED, UNREACHED: GPUs of the model in use; else 0 */
     long limit;     /* the fleet's GPUs of the model; -1 without a limit */
     char *text;     /* the sentence: one line, lowercase, no full stop */
 };

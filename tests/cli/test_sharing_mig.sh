@@ -65,10 +65,29 @@ tenants:
 EOF
 run recommend "$WORK/nb-priced.yaml" -f json
 expect_rc 0
-expect_json '[(p["gpu"], p["replicas"]) for t in j["tenants"] for p in t["parts"]]' "[('h100-80gb', 24), ('l4', 36)]"
+expect_json '[(p["gpu"], p["replicas"]) for t in j["tenants"] for p in t["parts"]]' "[('h100-80gb', 25), ('l4', 35)]"
 expect_json '(j["summary"]["cost"]["per_hour"], j["summary"]["cost"]["lower_bound_per_hour"], j["summary"]["optimal"])' '(6.4, 6.4, True)'
 
-t "an over-subscribed fleet: what the model mix leaves idle takes tenants left out (5182 replicas placed, not 3802)"
+t "a pod site sized without a fleet is proven: the model mix counts time-sliced instances whole (3635 GPUs, bound 3635; before 3658, bound 3440)"
+/usr/bin/python3 - "$WORK/pods.yaml" <<'PY' && ok || bad "generator failed"
+import random, sys
+r = random.Random(3)
+lines = ["version: 1", "tenants:"]
+for i in range(2000):
+    mem = r.choice(["1GB", "2GB", "3GB", "4GB", "6GB", "8GB", "12GB", "16GB"])
+    lines.append("  - {name: pod-%d, memory: %s, replicas: %d, isolation: none, environment: container}"
+                 % (i, mem, r.randint(1, 40)))
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
+run recommend "$WORK/pods.yaml" --gpu h100-80gb --gpu l4 -f json -o "$WORK/pods.json"
+expect_rc 0
+cp "$WORK/pods.json" "$WORK/out"
+expect_json '(j["summary"]["gpus_used"], j["summary"]["lower_bound"], j["summary"]["optimal"])' '(3635, 3635, True)'
+expect_json 'sum(t["method"] == "time-slicing" and t["profile"] is not None for t in j["tenants"]) > 1500' 'True'
+run check "$WORK/pods.json"
+expect_rc 0
+
+t "an over-subscribed fleet is filled: the model mix's answer rounded down, trimmed to the fleet (10365 replicas placed, not 5182 on 265 H100 and 6 L4)"
 /usr/bin/python3 - "$WORK/over.yaml" <<'PY' && ok || bad "generator failed"
 import random, sys
 random.seed(7)
@@ -84,7 +103,10 @@ run recommend "$WORK/over.yaml" -f json -o "$WORK/over.json"
 expect_rc 1
 cp "$WORK/over.json" "$WORK/out"
 expect_json '(j["summary"]["replicas"], j["summary"]["replicas_placed"], [(m["gpu"], m["gpus"]) for m in j["summary"]["models"]])' \
-    "(40116, 5182, [('h100-80gb', 265), ('l4', 6)])"
+    "(40116, 10365, [('h100-80gb', 300), ('l4', 200)])"
+# Every reason is true: each model a replica left out could use has all its GPUs in use.
+expect_json 'sorted({(c["code"], c["gpu"], c["in_use"], c["fleet"]) for u in j["unplaced"] for c in u["causes"]})' \
+    "[('exhausted', 'h100-80gb', 300, 300), ('exhausted', 'l4', 200, 200)]"
 run check "$WORK/over.json" --allow-unplaced
 expect_rc 0
 

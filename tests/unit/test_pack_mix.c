@@ -471,15 +471,18 @@ test_pack_mix_with_time_sliced_mig_instances_equals_exhaustive_optimum_on_200_si
     int proven, at_bound, ts;
 
     (void)state;
-    /* A MIG option whose instances serve k replicas enters the program as 1 / k of a slot per
-     * replica (a relaxation: instances are whole), so a plan is proven only at the bound; the
-     * packer must still find the optimum: fewest left out, then the lowest cost, a demand's
-     * replicas split over time-sliced instances and its other options. */
+    /* A MIG option whose instances serve k replicas enters the program with a whole count of
+     * instances per class, bound to its replicas by the most each count holds (a tenant's last
+     * instance holds its replicas mod k): the program is the packing problem again, so every
+     * plan is proven, at the optimum: fewest left out, then the lowest cost, a demand's
+     * replicas split over time-sliced instances and its other options. With 1 / k of a slot a
+     * replica (the relaxation before), 199 of 200 were proven. */
     compare_200(false, true, &proven, &at_bound, &ts);
     print_message("time-sliced MIG instances in %d of 200 plans, %d proven, %d at the bound\n", ts,
                   proven, at_bound);
     assert_true(ts >= 50);
-    assert_true(proven >= 180);
+    assert_int_equal(proven, 200);
+    assert_int_equal(at_bound, 200);
 }
 
 /* A site above PACK_MIX_BB_MAX_GPUS (no branching for a plan there): 1001 VMs only an L40S
@@ -532,6 +535,138 @@ test_pack_mix_proves_a_large_site_at_its_bound_through_whole_pool_sums(void **st
     gpv_pack_result_release(&r);
 }
 
+/* Packs nmig tenants of 8 replicas that only MIG on one H100 or one A100 serves (54 kinds of
+ * them: more than the 48 classes the model mix takes, so it does not run), then a tenant of 20
+ * replicas of whole L40S GPUs, 10 in the fleet. */
+static void
+pack_mig_then_l40s(struct gpv_pack_result *r, int nmig)
+{
+    static const char *const profs[] = {"1g.10gb", "1g.20gb", "2g.20gb",
+                                        "3g.40gb", "4g.40gb", "7g.80gb"};
+    const struct gpv_gpu *h100 = gpu("h100-80gb"), *a100 = gpu("a100-80gb"), *l40s = gpu("l40s");
+    struct gpv_pack_model models[3];
+    struct gpv_pack_demand *dem = xcalloc((size_t)nmig + 1, sizeof(*dem));
+    struct gpv_pack_option(*opts)[2] = xcalloc((size_t)nmig + 1, sizeof(*opts));
+    struct gpv_pack_problem p;
+    struct gpv_error err;
+    int d, i;
+
+    memset(models, 0, sizeof(models));
+    memset(&p, 0, sizeof(p));
+    models[0].gpu = h100;
+    models[1].gpu = a100;
+    models[2].gpu = l40s;
+    models[0].limit = models[1].limit = 1;
+    models[2].limit = 10;
+    models[0].cost = models[1].cost = models[2].cost = -1.0;
+    for (d = 0; d < nmig; d++) {
+        int n = 0, k = d % 54;
+
+        if (k < 36) {
+            opt_mig(&opts[d][n++], 0, h100, profs[k / 6]);
+            opt_mig(&opts[d][n++], 1, a100, profs[k % 6]);
+        } else if (k < 42) {
+            opt_mig(&opts[d][n++], 0, h100, profs[k - 36]);
+        } else if (k < 48) {
+            opt_mig(&opts[d][n++], 1, a100, profs[k - 42]);
+        } else {
+            opt_whole(&opts[d][n++], 0);
+            opt_mig(&opts[d][n++], 1, a100, profs[k - 48]);
+        }
+        for (i = 0; i < n; i++)
+            opts[d][i].rank = i;
+        dem[d].replicas = 8; /* more than one GPU of either holds */
+        dem[d].options = opts[d];
+        dem[d].noptions = (size_t)n;
+    }
+    opt_whole(&opts[nmig][0], 2);
+    dem[nmig].replicas = 20;
+    dem[nmig].options = opts[nmig];
+    dem[nmig].noptions = 1;
+    p.nmodels = 3;
+    p.models = models;
+    p.ndemands = (size_t)nmig + 1;
+    p.demands = dem;
+    gpv_pack_result_init(r);
+    assert_int_equal(gpv_pack(r, &p, &err), 0);
+    free(dem);
+    free(opts);
+}
+
+/* The unplaced entry of demand d, NULL when all its replicas are placed. */
+static const struct gpv_pack_unplaced *
+unplaced_of(const struct gpv_pack_result *r, int d)
+{
+    size_t k;
+
+    for (k = 0; k < r->nunplaced; k++)
+        if (r->unplaced[k].demand == d)
+            return &r->unplaced[k];
+    return NULL;
+}
+
+/* Every "exhausted" reason is about a model with all its GPUs in use. */
+static void
+assert_exhausted_is_full(const struct gpv_pack_result *r)
+{
+    size_t k, i;
+
+    for (k = 0; k < r->nunplaced; k++)
+        for (i = 0; i < r->unplaced[k].nreasons; i++) {
+            const struct gpv_pack_reason *w = &r->unplaced[k].whys[i];
+
+            if (w->why == GPV_PACK_WHY_EXHAUSTED)
+                assert_int_equal(w->in_use, w->limit);
+        }
+}
+
+/* Free GPUs are not left idle behind tenants that cannot use them: after the 64 tenants
+ * placed one by one fill the H100 and the A100, the L40S tenant (the 65th left out) is still
+ * tried, as its model had free GPUs: 10 of its replicas are placed, and the other 10 are left
+ * out because all 10 L40S are in use. */
+static void
+test_pack_tries_a_tenant_past_the_first_64_when_its_model_has_free_gpus(void **state)
+{
+    struct gpv_pack_result r;
+    const struct gpv_pack_unplaced *u;
+
+    (void)state;
+    pack_mig_then_l40s(&r, 64);
+    assert_int_equal(r.placed[64], 10);
+    assert_int_equal(r.models[2].gpus, 10);
+    u = unplaced_of(&r, 64);
+    assert_non_null(u);
+    assert_int_equal(u->replicas, 10);
+    assert_int_equal(u->whys[0].why, GPV_PACK_WHY_EXHAUSTED);
+    assert_non_null(strstr(u->reasons[0], "l40s: fleet exhausted: 10 of 10 GPUs in use"));
+    assert_exhausted_is_full(&r);
+    gpv_pack_result_release(&r);
+}
+
+/* The tries past the first 64 skip tenants whose models a try found full: with 128 MIG-only
+ * tenants before it (64 more than are tried one by one), the L40S tenant still takes the 10
+ * free L40S, and no reason says exhausted of a model with GPUs free. */
+static void
+test_pack_skips_tenants_on_full_models_to_reach_free_gpus(void **state)
+{
+    struct gpv_pack_result r;
+    const struct gpv_pack_unplaced *u;
+    size_t k, i;
+
+    (void)state;
+    pack_mig_then_l40s(&r, 128);
+    assert_int_equal(r.placed[128], 10);
+    assert_int_equal(r.models[2].gpus, 10);
+    u = unplaced_of(&r, 128);
+    assert_non_null(u);
+    assert_int_equal(u->whys[0].why, GPV_PACK_WHY_EXHAUSTED);
+    assert_exhausted_is_full(&r);
+    for (k = 0; k < r.nunplaced; k++)
+        for (i = 0; i < r.unplaced[k].nreasons; i++)
+            assert_int_not_equal(r.unplaced[k].whys[i].why, GPV_PACK_WHY_UNREACHED);
+    gpv_pack_result_release(&r);
+}
+
 int
 main(void)
 {
@@ -542,6 +677,8 @@ main(void)
         cmocka_unit_test(
             test_pack_mix_with_time_sliced_mig_instances_equals_exhaustive_optimum_on_200_sites),
         cmocka_unit_test(test_pack_mix_proves_a_large_site_at_its_bound_through_whole_pool_sums),
+        cmocka_unit_test(test_pack_tries_a_tenant_past_the_first_64_when_its_model_has_free_gpus),
+        cmocka_unit_test(test_pack_skips_tenants_on_full_models_to_reach_free_gpus),
     };
 
     return cmocka_run_group_tests_name("pack_mix", tests, setup, teardown);
