@@ -183,7 +183,7 @@ struct loader {
     size_t max_tenants;       /* the limit on nitems */
     size_t cap;               /* of out->tenants and pos */
     struct tn_pos *pos;       /* of each tenant's name */
-    struct tn_mem_memo memo;     /* memory quantities met */
+    struct tn_mem_memo memo;  /* memory quantities met */
     bool tenants_seen, tenants_read, tenants_last;
 };
 

@@ -215,14 +215,16 @@ cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err)
     return read_limited(out, len, path, GPV_YAML_MAX_BYTES, false, false, err);
 }
 
-int
-cli_read_tenants(char **out, size_t *len, const char *path, struct gpv_error *err)
-{
-    return read_limited(out, len, path, GPV_TENANTS_MAX_BYTES, false, true, err);
-}
-
-int
-cli_read_plan(struct cli_text *out, const char *path, struct gpv_error *err)
+/*
+ * path into *out, up to max bytes: a regular file is mapped, not copied (no pages to fill and
+ * zero for a copy of what is in the page cache already), anything else read by read_limited()
+ * (with locate as there). The mapping is one byte longer than the file: past its end, the rest
+ * of its last page reads as zeros (POSIX), the terminating NUL. A file that ends on a page
+ * boundary (or is empty), or is larger than max, is read, so that the limit's error is
+ * read_limited()'s.
+ */
+static int
+read_text(struct cli_text *out, const char *path, size_t max, bool locate, struct gpv_error *err)
 {
     long page = sysconf(_SC_PAGESIZE);
     char *buf = NULL;
@@ -231,15 +233,10 @@ cli_read_plan(struct cli_text *out, const char *path, struct gpv_error *err)
     int fd, rc;
 
     memset(out, 0, sizeof(*out));
-    /*
-     * Mapped: no copy, and no pages to zero for one. The mapping is one byte longer than the
-     * file: past its end, the rest of its last page reads as zeros (POSIX), the terminating
-     * NUL. A file that ends on a page boundary (or is empty) has no such byte, and is read.
-     */
-    if (strcmp(path, "-") && page > 0 && (fd = open(path, O_RDONLY)) >= 0) {
+    if (strcmp(path, "-") && page > 0 && (fd = open(path, O_RDONLY | O_NONBLOCK)) >= 0) {
         m = MAP_FAILED;
         if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-            (uintmax_t)st.st_size <= MAX_PLAN_BYTES && st.st_size % page != 0)
+            (uintmax_t)st.st_size <= max && st.st_size % page != 0)
             m = mmap(NULL, (size_t)st.st_size + 1, PROT_READ, MAP_PRIVATE, fd, 0);
         close(fd);
         if (m != MAP_FAILED) {
@@ -250,10 +247,22 @@ cli_read_plan(struct cli_text *out, const char *path, struct gpv_error *err)
             return 0;
         }
     }
-    if ((rc = read_limited(&buf, &out->len, path, MAX_PLAN_BYTES, false, false, err)))
+    if ((rc = read_limited(&buf, &out->len, path, max, false, locate, err)))
         return rc;
     out->buf = buf;
     return 0;
+}
+
+int
+cli_read_tenants(struct cli_text *out, const char *path, struct gpv_error *err)
+{
+    return read_text(out, path, GPV_TENANTS_MAX_BYTES, true, err);
+}
+
+int
+cli_read_plan(struct cli_text *out, const char *path, struct gpv_error *err)
+{
+    return read_text(out, path, MAX_PLAN_BYTES, false, err);
 }
 
 void

@@ -113,10 +113,6 @@ int cli_parse_document(struct gpv_val **out, const char *buf, size_t len, const 
  */
 int cli_read_file(char **out, size_t *len, const char *path, struct gpv_error *err);
 
-/* cli_read_file() for a tenants file: up to GPV_TENANTS_MAX_BYTES, and the error for a larger
- * one is at the line and column where the limit is passed. */
-int cli_read_tenants(char **out, size_t *len, const char *path, struct gpv_error *err);
-
 /* A file's text, NUL-terminated: mapped from a regular file, or read into memory. */
 struct cli_text {
     const char *buf; /* buf[len] is '\0'; read-only when mapped */
@@ -132,6 +128,13 @@ struct cli_text {
  * A mapped file truncated by another process while it is read raises SIGBUS.
  */
 int cli_read_plan(struct cli_text *out, const char *path, struct gpv_error *err);
+
+/*
+ * A tenants file into *out as cli_read_plan() reads a plan (a regular file mapped), up to
+ * GPV_TENANTS_MAX_BYTES; the error for a larger one is at the line and column where the limit
+ * is passed. Release with cli_text_release().
+ */
+int cli_read_tenants(struct cli_text *out, const char *path, struct gpv_error *err);
 
 /* Frees or unmaps t's text and empties t. NULL-safe, and safe on an empty t. */
 void cli_text_release(struct cli_text *t);

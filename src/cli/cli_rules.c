@@ -25,25 +25,25 @@ cli_tenants_load(struct gpv_cli *cli, struct gpv_tenants *out, const char *path,
                  struct gpv_error *err)
 {
     struct gpv_error *errs;
-    char *buf = NULL;
-    size_t len, i, n;
+    struct cli_text text;
+    size_t i, n;
     int rc;
 
     memset(out, 0, sizeof(*out));
     if ((rc = cli_db(cli, err)))
         return rc;
-    if ((rc = cli_read_tenants(&buf, &len, path, err)))
+    if ((rc = cli_read_tenants(&text, path, err)))
         return rc;
     errs = xcalloc(GPV_TENANTS_ERRORS_MAX + 1, sizeof(*errs));
-    rc = gpv_tenants_load_all(out, errs, &n, buf, len, !strcmp(path, "-") ? "<stdin>" : path,
-                              &cli->db);
+    rc = gpv_tenants_load_all(out, errs, &n, text.buf, text.len,
+                              !strcmp(path, "-") ? "<stdin>" : path, &cli->db);
     /* Every error but the last is printed here; the last goes back for the caller to report. */
     for (i = 0; rc && i + 1 < n; i++)
         cli_report(&errs[i]);
     if (rc && err)
         *err = errs[n - 1];
     free(errs);
-    free(buf);
+    cli_text_release(&text);
     return rc;
 }
 

@@ -47,6 +47,33 @@ run explain /dev/zero
 expect_rc 3
 expect_err "/dev/zero:1:268435457: error: file is larger than the 256 MiB limit"
 
+t "case 8: a tenants file is mapped, or read when it ends on a page boundary or is a pipe: the same plan"
+# 8192 bytes (a multiple of any page size up to 8 KiB: read) and 8193 (mapped), padded with a
+# comment; the same tenants through standard input.
+/usr/bin/python3 - docs/examples/tenants.yaml "$WORK/t8192.yaml" "$WORK/t8193.yaml" <<'PY'
+import sys
+src = open(sys.argv[1], "rb").read().rstrip(b"\n") + b"\n"
+for path, size in ((sys.argv[2], 8192), (sys.argv[3], 8193)):
+    pad = b"#" + b"x" * (size - len(src) - 2) + b"\n"
+    open(path, "wb").write(src + pad)
+PY
+[ "$(wc -c <"$WORK/t8192.yaml")" -eq 8192 ] && [ "$(wc -c <"$WORK/t8193.yaml")" -eq 8193 ] &&
+    ok || bad "padded tenants files of 8192 and 8193 bytes"
+run recommend "$WORK/t8192.yaml" -f json -o "$WORK/p8192.json"
+expect_rc 0
+run recommend "$WORK/t8193.yaml" -f json -o "$WORK/p8193.json"
+expect_rc 0
+"$GPUVPLAN" recommend - -f json -o "$WORK/pstdin.json" <"$WORK/t8193.yaml"
+RC=$?
+CMD="gpuvplan recommend - < t8193.yaml"
+expect_rc 0
+cp "$WORK/p8192.json" "$WORK/out"
+expect_json 'j["gpus"] == json.load(open("'"$WORK/p8193.json"'"))["gpus"] == json.load(open("'"$WORK/pstdin.json"'"))["gpus"]' True
+printf 'version: 1\ntenants:\n  - {name: a, memory: 8GiB, isolation: [hard\n' >"$WORK/bad.yaml"
+run recommend "$WORK/bad.yaml"
+expect_rc 3
+expect_err "bad.yaml:4:1: error:"
+
 t "case 8: a FIFO named *.yaml in a profile directory is refused, not waited on"
 mkdir -p "$WORK/fifo"
 mkfifo "$WORK/fifo/x.yaml"
