@@ -3,15 +3,18 @@
 
 /*
  * Private to the plan checker: plan_check.c (the plan as a whole, the GPUs, the tenants),
- * plan_check_gpu.c (one GPU's layout) and plan_check_sum.c (the summary, the policies). The
+ * plan_check_tenant.c (the tenants' instances), plan_check_gpu.c (one GPU's layout) and
+ * plan_check_sum.c (the summary, the policies). The
  * plan's shape is checked first (pl_shape()), so every member read here is present with its type.
  */
 
 #include "gpuvplan/db.h"
 #include "gpuvplan/plan.h"
+#include "gpuvplan/util.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 /* Tenant names sorted for lookups. */
 struct tname {
@@ -104,6 +107,35 @@ const struct gpv_gpu *pc_find(struct chk *c, const char *name);
 
 /* The index in tenants[] of the first placed tenant called name, or -1 (name may be NULL). */
 long pc_tenant(const struct chk *c, const char *name);
+
+/* qsort's order of strings (elements are const char *): strcmp's. */
+int pc_str_cmp(const void *a, const void *b);
+
+/* where = prefix + name + "'", cut to size as snprintf would (without its cost per GPU). */
+static inline void
+pc_where(char *where, size_t size, const char *prefix, const char *name)
+{
+    size_t a = strlen(prefix), b = strlen(name);
+
+    GPV_ASSERT(size > a);
+    memcpy(where, prefix, a);
+    if (b > size - 1 - a)
+        b = size - 1 - a;
+    memcpy(where + a, name, b);
+    if (a + b + 1 < size) {
+        where[a + b] = '\'';
+        where[a + b + 1] = '\0';
+    } else {
+        where[a + b] = '\0';
+    }
+}
+
+/*
+ * Checks every placed tenant through the instances collected from the GPUs (c->ci, sorted here):
+ * each instance on its tenant's model and method, fits, every replica once, spread tenants on
+ * distinct GPUs, the GPUs each tenant lists.
+ */
+void pc_check_instances(struct chk *c);
 
 /*
  * Checks one MIG (vgpu false) or MIG-backed vGPU (vgpu true) GPU of model gpu whose instances

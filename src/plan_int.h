@@ -4,7 +4,7 @@
 /*
  * Private to src/plan*.c: what a plan document says, computed once from the plan source and
  * shared by its writers (plan_doc.c: the value tree, JSON and YAML; plan_text.c: the table), so
- * that every format says the same thing.
+ * that every format says the same thing. The index is plan_index.c's, the facts plan_facts.c's.
  */
 
 #include "gpuvplan/plan.h"
@@ -113,6 +113,12 @@ bool pl_trace_shown(const struct gpv_trace *tr);
 /* What instance x of a GPU of kind k holds: its MIG profile or vGPU type name, or NULL. */
 const char *pl_inst_profile(const struct gpv_gpu *gpu, enum gpv_pack_kind k,
                             const struct gpv_pack_inst *x);
+
+/* The method of option o: time-slicing for the MIG instances it time-slices. */
+enum gpv_method pl_option_method(const struct gpv_pack_option *o);
+
+/* What an option asks for, by name: the MIG profile, the vGPU type, or NULL. */
+const char *pl_option_profile(const struct gpv_gpu *gpu, const struct gpv_pack_option *o);
 
 /* Calls fn(arg, reason) for each reason unplaced tenant i (an index into the result's
  * unplaced list) is unplaced, in the plan's order. */

@@ -1,0 +1,177 @@
+/*
+ * Private to the strict JSON reader (json_parse.c: values and containers; json_string.c:
+ * strings and the arena's interned text): its state, limits and the byte-scanning helpers both
+ * use in their per-byte loops (static inline, so that they stay inlined there).
+ */
+#ifndef GPV_JSON_PARSE_INT_H
+#define GPV_JSON_PARSE_INT_H
+
+#include "gpuvplan/value.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define JSON_DEPTH   1000 /* cJSON's nesting limit */
+#define JSON_NUM_MAX 63   /* cJSON's longest number */
+#define SMALL_INTS   1024 /* integers below this share their nodes */
+
+/* A member or item read but whose container is not closed yet. */
+struct pend {
+    const char *key;
+    struct gpv_val *v;
+};
+
+/* Interned object keys: every key of a document is stored once. */
+struct ikey {
+    const char *s;
+    size_t len;
+    uint32_t h;
+    signed char plain;    /* no quote, backslash or control byte: 1, else -1; 0 not known yet */
+    struct gpv_val *node; /* the string value with this text, once there is one */
+};
+
+/*
+ * The string value last read at one position of a container at one depth, for the next
+ * container there: the instances of a plan repeat their models, modes and profiles, so most
+ * values are the bytes of the last one at their place, compared without hashing them.
+ */
+struct vpred {
+    struct gpv_val *v; /* NULL: none yet */
+    size_t len;
+};
+
+#define VPRED_N 16 /* positions predicted in each container */
+
+/* Interned arrays of object member names: objects of the same kind share one. */
+struct ishape {
+    char **names;
+    size_t *lens; /* strlen of each name */
+    size_t n;
+    uint32_t h;
+    bool plain; /* no name holds a quote, a backslash or a control byte */
+};
+
+struct jp {
+    const char *buf;
+    size_t len, pos;
+    struct gpv_val_arena *a;
+    struct pend *stk; /* pending items of the open containers, innermost last */
+    size_t nstk, capstk;
+    struct ikey *keys; /* open addressing, a power of two */
+    size_t nkeys, capkeys;
+    struct ikey *last; /* the entry intern() found or made last */
+    /* Values a document repeats by the hundred thousand, one node each (the tree is read-only,
+     * so parents share them): null, false, true, and integers 0 to SMALL_INTS - 1. */
+    struct gpv_val *lit[3];
+    struct gpv_val **ints;
+    struct ishape *shapes; /* open addressing, a power of two */
+    struct ishape *pred;   /* by depth: the names of the last object closed there */
+    struct vpred *vpred;   /* by depth and position: [depth * VPRED_N + position] */
+    size_t nshapes, capshapes;
+    int depth;
+    size_t err_at;      /* the first error: where (clamped to the text when reported) */
+    const char *detail; /* and why, beyond "invalid JSON"; NULL for cJSON's own rejections */
+    bool failed;
+    size_t nul_at;   /* the first "\u0000" escape */
+    bool nul;        /* seen one */
+    const char *dup; /* the first duplicate key, in the order objects close */
+};
+
+static inline struct gpv_val *
+fail(struct jp *p, size_t at, const char *detail)
+{
+    if (!p->failed) {
+        p->failed = true;
+        p->err_at = at;
+        p->detail = detail;
+    }
+    return NULL;
+}
+
+static inline bool
+json_ws(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/*
+ * Eight bytes at a time (SWAR): word w holds bytes b[i..i+8), the first in its low byte on a
+ * little-endian machine, where the first byte a mask marks is at its lowest set bit. Elsewhere
+ * the reader goes byte by byte.
+ */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define JSON_SWAR 1
+#define ONES      0x0101010101010101u
+#define HIGHS     0x8080808080808080u
+
+static inline uint64_t
+word_at(const char *s)
+{
+    uint64_t w;
+
+    memcpy(&w, s, 8);
+    return w;
+}
+
+/* The high bit of each byte of w that is zero; only the lowest set bit is exact (a borrow may
+ * mark a byte after a zero byte), which is the only one used. */
+static inline uint64_t
+zero_bytes(uint64_t w)
+{
+    return (w - ONES) & ~w & HIGHS;
+}
+
+/* The index (0-7) of the first byte of a nonzero mask with a bit set. */
+static inline size_t
+first_marked(uint64_t mask)
+{
+    return (size_t)__builtin_ctzll(mask) >> 3;
+}
+#else
+#define JSON_SWAR 0
+#endif
+
+static inline void
+skip_ws(struct jp *p)
+{
+    const char *b = p->buf;
+    size_t i = p->pos, n = p->len;
+
+    while (i < n) {
+        if (b[i] == '\n') {
+            /* Indentation is most of a pretty-printed plan's white space: after a newline,
+             * spaces eight at a time (one 64-bit comparison), up to the first other byte. */
+            for (i++; n - i >= 8; i += 8) {
+#if JSON_SWAR
+                uint64_t w = word_at(b + i) ^ 0x2020202020202020u;
+
+                if (w) {
+                    i += first_marked(w); /* the first byte that is not a space */
+                    break;
+                }
+#else
+                uint64_t w;
+
+                memcpy(&w, b + i, 8);
+                if (w != 0x2020202020202020u)
+                    break;
+#endif
+            }
+        } else if (b[i] == ' ' || b[i] == '\r' || b[i] == '\t') {
+            i++;
+        } else {
+            break;
+        }
+    }
+    p->pos = i;
+}
+
+/*
+ * The string whose opening quote is at p->pos: its text, interned in the arena (p->last is its
+ * entry), p->pos after the closing quote; NULL on an error (recorded in p by fail()).
+ */
+const char *jp_parse_string(struct jp *p);
+
+#endif
