@@ -198,6 +198,92 @@ pk_model_weight(const struct gpv_pack_problem *p, size_t m)
     return model_weight(p, m);
 }
 
+/*
+ * pk_model_need's state, kept between its calls (it runs hundreds of times on a fleet-limited
+ * site): a plan whose GPUs and instances keep their room, a bucket of up to ndemands demands,
+ * and per pool of nmodels models its last packing.
+ */
+struct pk_need {
+    struct pk_sol s;
+    int *items;
+    size_t nmodels, ndemands;
+    struct need_pool *pools; /* per pool (model * NKINDS + kind) */
+};
+
+/* One demand of a pool as its engine sees it: the same three mean the same packing. */
+struct need_item {
+    const struct gpv_pack_option *o; /* the option in use (fixes the caller's demand too) */
+    int demand, replicas;
+};
+
+/*
+ * A pool's last packing by pk_model_need: its demands, the search budget, and what packing
+ * them gave (GPUs, and the search effort and stopped searches it added to the context, added
+ * again when the same pool is asked for again, so the counters read as if it were packed).
+ */
+struct need_pool {
+    struct need_item *items;
+    size_t n, cap;
+    bool valid;
+    long bb_nodes, nodes, cut;
+    int gpus;
+};
+
+/* Gives n room for p's models and demands. */
+static void
+need_fit(struct pk_need *n, const struct gpv_pack_problem *p)
+{
+    size_t k;
+
+    if (!n->pools || n->nmodels < p->nmodels) {
+        for (k = 0; n->pools && k < n->nmodels * NKINDS; k++)
+            free(n->pools[k].items);
+        free(n->pools);
+        n->pools = xcalloc(p->nmodels * NKINDS + 1, sizeof(*n->pools));
+        n->nmodels = p->nmodels;
+    }
+    if (!n->items || n->ndemands < p->ndemands) {
+        free(n->items);
+        n->items = xcalloc(p->ndemands + 1, sizeof(int));
+        n->ndemands = p->ndemands;
+    }
+}
+
+/* Frees what n holds and n itself (NULL: nothing). */
+static void
+need_free(struct pk_need *n)
+{
+    size_t k;
+
+    if (!n)
+        return;
+    for (k = 0; n->pools && k < n->nmodels * NKINDS; k++)
+        free(n->pools[k].items);
+    free(n->pools);
+    pk_sol_release(&n->s);
+    free(n->items);
+    free(n);
+}
+
+/* Packs the n demands items[] of pool (model, kind) into s with the pool's engine. */
+static void
+pack_pool(struct pk_ctx *c, struct pk_sol *s, int model, enum gpv_pack_kind kind, const int *items,
+          size_t n, int *lb, bool *opt)
+{
+    const struct gpv_pack_problem *p = c->p;
+
+    if ((kind == GPV_PACK_MIG || kind == GPV_PACK_MIG_VGPU) && p->models[model].single)
+        pk_pack_single(c, s, model, kind, items, n, lb, opt);
+    else if (kind == GPV_PACK_MIG || kind == GPV_PACK_MIG_VGPU)
+        pk_pack_mig(c, s, model, kind, items, n, lb, opt);
+    else if (kind == GPV_PACK_VGPU)
+        pk_pack_vgpu(c, s, model, items, n, lb, opt);
+    else if (kind == GPV_PACK_TIME_SLICING || kind == GPV_PACK_MPS)
+        pk_pack_share(c, s, model, kind, items, n, lb, opt);
+    else
+        pk_pack_whole(c, s, model, items, n, lb, opt);
+}
+
 /* Packs the demands with asg[d] >= 0 on models where only[m] (NULL: all) into s. */
 void
 pk_pack_all(struct pk_ctx *c, const int *asg, const bool *only, struct pk_sol *s)
@@ -253,16 +339,7 @@ pk_pack_all(struct pk_ctx *c, const int *asg, const bool *only, struct pk_sol *s
         s->popt[k] = true;
         if (!n)
             continue;
-        if ((kind == GPV_PACK_MIG || kind == GPV_PACK_MIG_VGPU) && p->models[model].single)
-            pk_pack_single(c, s, model, kind, it, n, &lb, &opt);
-        else if (kind == GPV_PACK_MIG || kind == GPV_PACK_MIG_VGPU)
-            pk_pack_mig(c, s, model, kind, it, n, &lb, &opt);
-        else if (kind == GPV_PACK_VGPU)
-            pk_pack_vgpu(c, s, model, it, n, &lb, &opt);
-        else if (kind == GPV_PACK_TIME_SLICING || kind == GPV_PACK_MPS)
-            pk_pack_share(c, s, model, kind, it, n, &lb, &opt);
-        else
-            pk_pack_whole(c, s, model, it, n, &lb, &opt);
+        pack_pool(c, s, model, kind, it, n, &lb, &opt);
         s->used[model] += (int)(s->ngpus - before);
         s->lb[model] += lb;
         s->optimal[model] = s->optimal[model] && opt;
@@ -309,20 +386,136 @@ better(const struct eval *a, const struct eval *b)
     return a->ranks < b->ranks;
 }
 
+/*
+ * Whether pool n packs the same demands as items[0..k) with the same budget: then its engine,
+ * which sees only those, packs them the same way.
+ */
+static bool
+pool_same(const struct pk_ctx *c, const struct need_pool *n, const int *asg, const int *items,
+          size_t k)
+{
+    const struct gpv_pack_problem *p = c->p;
+    size_t i;
+
+    if (!n->valid || n->bb_nodes != c->bb_nodes || n->n != k)
+        return false;
+    for (i = 0; i < k; i++) {
+        const struct gpv_pack_demand *dm = &p->demands[items[i]];
+        const struct need_item *x = &n->items[i];
+
+        if (x->demand != items[i] || x->o != &dm->options[asg[items[i]]] ||
+            x->replicas != dm->replicas)
+            return false;
+    }
+    return true;
+}
+
+/* Packs pool (m, kind) of items[0..k) into n's plan and keeps what it needs in pool n. */
+static void
+pool_pack(struct pk_ctx *c, struct pk_need *need, struct need_pool *n, int m,
+          enum gpv_pack_kind kind, const int *asg, const int *items, size_t k)
+{
+    const struct gpv_pack_problem *p = c->p;
+    long nodes = c->nodes, cut = c->cut;
+    int lb = 0;
+    bool opt = true;
+    size_t i;
+
+    need->s.ngpus = 0;
+    need->s.ninsts = 0;
+    c->asg = asg;
+    pack_pool(c, &need->s, m, kind, items, k, &lb, &opt);
+    if (k > n->cap) {
+        free(n->items);
+        n->cap = k;
+        n->items = xcalloc(k, sizeof(*n->items));
+    }
+    for (i = 0; i < k; i++) {
+        const struct gpv_pack_demand *dm = &p->demands[items[i]];
+
+        n->items[i].demand = items[i];
+        n->items[i].o = &dm->options[asg[items[i]]];
+        n->items[i].replicas = dm->replicas;
+    }
+    n->n = k;
+    n->valid = true;
+    n->bb_nodes = c->bb_nodes;
+    n->gpus = (int)need->s.ngpus;
+    n->nodes = c->nodes - nodes;
+    n->cut = c->cut - cut;
+}
+
+/*
+ * pk_model_need where only the demands cand[0..ncand) (in input order; NULL: every demand) can
+ * be on model m.
+ */
+static int
+model_need(struct pk_ctx *c, const int *asg, int m, const int *cand, size_t ncand)
+{
+    const struct gpv_pack_problem *p = c->p;
+    struct pk_need *need = c->need;
+    size_t start[NKINDS + 1] = {0}, fill[NKINDS] = {0}, j, d, k;
+    bool *only;
+    struct pk_sol s;
+    int used = 0;
+
+    if (!need || p->models[m].single) {
+        /* Single-strategy nodes count GPUs by their layouts: the whole packing, as a plan. */
+        only = xcalloc(p->nmodels, sizeof(bool));
+        only[m] = true;
+        pk_pack_all(c, asg, only, &s);
+        used = s.slots[m];
+        pk_sol_release(&s);
+        free(only);
+        return used;
+    }
+    /*
+     * Elsewhere the model needs its pools' GPUs added up (pk_count_slots). Each pool is packed
+     * apart from the others; one whose demands are those of its last packing here (a retry or
+     * a split adds one demand to one pool) needs what it needed then, and is not packed again.
+     */
+    need_fit(need, p);
+    c->asg = asg;
+    if (!cand)
+        ncand = p->ndemands;
+    for (j = 0; j < ncand; j++) {
+        d = cand ? (size_t)cand[j] : j;
+        if (asg[d] >= 0 && p->demands[d].options[asg[d]].model == m)
+            start[p->demands[d].options[asg[d]].kind + 1]++;
+    }
+    for (k = 0; k < NKINDS; k++)
+        start[k + 1] += start[k];
+    for (j = 0; j < ncand; j++) {
+        const struct gpv_pack_option *o;
+
+        d = cand ? (size_t)cand[j] : j;
+        if (asg[d] < 0 || (o = &p->demands[d].options[asg[d]])->model != m)
+            continue;
+        need->items[start[o->kind] + fill[o->kind]++] = (int)d;
+    }
+    for (k = 0; k < NKINDS; k++) {
+        struct need_pool *n = &need->pools[(size_t)m * NKINDS + k];
+        const int *it = need->items + start[k];
+        size_t cnt = start[k + 1] - start[k];
+
+        if (!cnt)
+            continue;
+        if (pool_same(c, n, asg, it, cnt)) {
+            c->nodes += n->nodes;
+            c->cut += n->cut;
+        } else {
+            pool_pack(c, need, n, m, (enum gpv_pack_kind)k, asg, it, cnt);
+        }
+        used += n->gpus;
+    }
+    return used;
+}
+
 /* GPUs model m needs for the demands asg puts there. */
 int
 pk_model_need(struct pk_ctx *c, const int *asg, int m)
 {
-    bool *only = xcalloc(c->p->nmodels, sizeof(bool));
-    struct pk_sol s;
-    int used;
-
-    only[m] = true;
-    pk_pack_all(c, asg, only, &s);
-    used = s.slots[m];
-    pk_sol_release(&s);
-    free(only);
-    return used;
+    return model_need(c, asg, m, NULL, 0);
 }
 
 /*
@@ -396,6 +589,7 @@ fit_fleet(struct pk_ctx *c, int *asg)
 
         if (limit < 0 || pk_model_need(c, asg, (int)m) <= limit)
             continue;
+        /* From here on only these demands are on m (model_need looks at them alone). */
         mine = xcalloc(p->ndemands + 1, sizeof(int));
         for (d = 0; d < p->ndemands; d++)
             if (asg[d] >= 0 && (size_t)p->demands[d].options[asg[d]].model == m)
@@ -413,7 +607,7 @@ fit_fleet(struct pk_ctx *c, int *asg)
 
                 for (i = 0; i < n; i++)
                     asg[mine[i]] = (int)i < mid ? saved[i] : -1;
-                if (pk_model_need(c, asg, (int)m) <= limit)
+                if (model_need(c, asg, (int)m, mine, n) <= limit)
                     lo = mid;
                 else
                     hi = mid - 1;
@@ -423,13 +617,16 @@ fit_fleet(struct pk_ctx *c, int *asg)
             for (i = (size_t)lo; i < n && retried < PACK_REFILL_MAX; i++) {
                 asg[mine[i]] = saved[i];
                 retried++;
-                if (pk_model_need(c, asg, (int)m) > limit)
+                if (model_need(c, asg, (int)m, mine, n) > limit)
                     asg[mine[i]] = -1;
             }
             free(saved);
         }
         free(mine);
     }
+    /* The whole plan is packed next: the room the counting grew is given back first. */
+    if (c->need)
+        pk_sol_release(&c->need->s);
 }
 
 /* Packs asg (copied) and scores it; fleet limits are kept when the problem has them. */
@@ -770,6 +967,7 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
     memset(&c, 0, sizeof(c));
     c.p = p;
     c.mig = xcalloc(p->nmodels + 1, sizeof(*c.mig));
+    c.need = xcalloc(1, sizeof(*c.need));
     c.trial_work = PACK_TRIAL_WORK;
     for (d = 0; d < p->ndemands; d++) {
         int most = 1;
@@ -872,6 +1070,7 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
     out->nodes = c.nodes;
     eval_release(&best);
     pk_mig_cache_release(&c);
+    need_free(c.need);
     free(feasible);
     free(foff);
     free(asg);

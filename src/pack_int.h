@@ -33,6 +33,7 @@ struct pk_ctx {
     long cut;                 /* searches stopped by bb_nodes so far (pk_mig_bb_cover) */
     long long instances;      /* instances of one whole plan, at most */
     long long trial_work;     /* instances whole-plan trials may still build (PACK_TRIAL_WORK) */
+    struct pk_need *need;     /* pk_model_need's arrays, kept between its calls (NULL: none) */
 };
 
 /* A plan under construction: GPUs, instances, per-model figures. */
