@@ -513,13 +513,39 @@ sharing_why(const struct gpv_pack_problem *p, const struct pk_sol *s, int m,
     return NULL;
 }
 
+/* sharing_why() of one model and vGPU type, worked out once for all the demands left out. */
+struct share_memo {
+    int model;
+    const struct gpv_vgpu_type *type;
+    char *why; /* sharing_why()'s, NULL for none */
+};
+
+/* sharing_why(p, s, m, t) from memo (*n entries), adding it when new: the scan over the plan's
+ * GPUs is made once per model and type, not once per demand left out. The string is memo's. */
+static const char *
+sharing_why_memo(struct share_memo **memo, size_t *n, const struct gpv_pack_problem *p,
+                 const struct pk_sol *s, int m, const struct gpv_vgpu_type *t)
+{
+    size_t i;
+
+    for (i = 0; i < *n; i++)
+        if ((*memo)[i].model == m && (*memo)[i].type == t)
+            return (*memo)[i].why;
+    *memo = xreallocarray(*memo, *n + 1, sizeof(**memo));
+    (*memo)[*n].model = m;
+    (*memo)[*n].type = t;
+    (*memo)[*n].why = sharing_why(p, s, m, t);
+    return (*memo)[(*n)++].why;
+}
+
 /* Replicas left out, per demand, with every reason, in demand order. */
 void
 pk_explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const struct pk_sol *s,
                     const int *placed)
 {
     const struct gpv_pack_problem *p = c->p;
-    size_t d, i, n = 0;
+    struct share_memo *memo = NULL;
+    size_t d, i, n = 0, nmemo = 0;
 
     for (d = 0; d < p->ndemands; d++)
         n += placed[d] < p->demands[d].replicas;
@@ -555,7 +581,7 @@ pk_explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const struct pk
                 long in_use = s->slots[o->model];
                 long need = (long)ceil(pk_fraction(c, d, o) * left - PACK_BOUND_EPS);
                 char *what = o->clients > 1 ? ts_mig_need(p, o, left) : option_need(p, o);
-                char *share = NULL;
+                const char *share = NULL;
                 long one = o->gpus > 1 ? o->gpus : 1;
 
                 if (m->limit >= 0 && !m->single && in_use + one <= m->limit) {
@@ -578,7 +604,8 @@ pk_explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const struct pk
                 }
 
                 if (o->kind == GPV_PACK_VGPU)
-                    share = sharing_why(p, s, o->model, &m->gpu->vgpu->types[o->vgpu_type]);
+                    share = sharing_why_memo(&memo, &nmemo, p, s, o->model,
+                                             &m->gpu->vgpu->types[o->vgpu_type]);
                 pk_why_set(&w, share ? GPV_PACK_WHY_SHARING : GPV_PACK_WHY_EXHAUSTED, p, o, (int)i,
                            need > 0 ? need : 1, m->limit >= 0 ? m->limit - in_use : 0);
                 w.in_use = in_use;
@@ -595,7 +622,6 @@ pk_explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const struct pk
                                   ? "; mig_strategy single gives each node one MIG profile"
                                   : "");
                 free(what);
-                free(share);
             }
         add:
             for (j = 0; j < u->nreasons && !seen; j++)
@@ -608,6 +634,9 @@ pk_explain_unplaced(struct gpv_pack_result *r, struct pk_ctx *c, const struct pk
             u->reasons[u->nreasons++] = w.text;
         }
     }
+    for (i = 0; i < nmemo; i++)
+        free(memo[i].why);
+    free(memo);
 }
 
 /*
