@@ -445,12 +445,8 @@ pool_pack(struct pk_ctx *c, struct pk_need *need, struct need_pool *n, int m,
     n->cut = c->cut - cut;
 }
 
-/*
- * pk_model_need where only the demands cand[0..ncand) (in input order; NULL: every demand) can
- * be on model m.
- */
-static int
-model_need(struct pk_ctx *c, const int *asg, int m, const int *cand, size_t ncand)
+int
+pk_model_need_among(struct pk_ctx *c, const int *asg, int m, const int *cand, size_t ncand)
 {
     const struct gpv_pack_problem *p = c->p;
     struct pk_need *need = c->need;
@@ -515,7 +511,7 @@ model_need(struct pk_ctx *c, const int *asg, int m, const int *cand, size_t ncan
 int
 pk_model_need(struct pk_ctx *c, const int *asg, int m)
 {
-    return model_need(c, asg, m, NULL, 0);
+    return pk_model_need_among(c, asg, m, NULL, 0);
 }
 
 /*
@@ -607,7 +603,7 @@ fit_fleet(struct pk_ctx *c, int *asg)
 
                 for (i = 0; i < n; i++)
                     asg[mine[i]] = (int)i < mid ? saved[i] : -1;
-                if (model_need(c, asg, (int)m, mine, n) <= limit)
+                if (pk_model_need_among(c, asg, (int)m, mine, n) <= limit)
                     lo = mid;
                 else
                     hi = mid - 1;
@@ -617,7 +613,7 @@ fit_fleet(struct pk_ctx *c, int *asg)
             for (i = (size_t)lo; i < n && retried < PACK_REFILL_MAX; i++) {
                 asg[mine[i]] = saved[i];
                 retried++;
-                if (model_need(c, asg, (int)m, mine, n) > limit)
+                if (pk_model_need_among(c, asg, (int)m, mine, n) > limit)
                     asg[mine[i]] = -1;
             }
             free(saved);

@@ -45,6 +45,12 @@ void pk_pack_all(struct pk_ctx *c, const int *asg, const bool *only, struct pk_s
 /* GPUs model m needs for the demands asg puts there. */
 int pk_model_need(struct pk_ctx *c, const int *asg, int m);
 
+/*
+ * pk_model_need() where only the demands cand[0..ncand) (in input order; NULL: every demand)
+ * can be on model m: the same answer, without a look at the others.
+ */
+int pk_model_need_among(struct pk_ctx *c, const int *asg, int m, const int *cand, size_t ncand);
+
 /* Checks the problem before any work: options naming known models, profiles and types, kinds the
  * model can host, replicas >= 1, the total within limits. Returns 0 or GPV_EINPUT with err. */
 int pk_check_problem(const struct gpv_pack_problem *p, struct gpv_error *err);

@@ -30,12 +30,33 @@ struct split {
     struct piece *pc;
     int *asg; /* all 0: every piece uses its one option */
     size_t cap;
+    /* Per model, the pieces on it in index order (split_fits() counts a model's GPUs from its
+       own pieces, not by a scan of them all): pieces [0, nlisted) are listed. */
+    int **bym;
+    size_t *nbym, *capbym, nlisted;
 };
+
+/* Drops pieces [from, nlisted) from the per-model lists (their tails: listed in index order). */
+static void
+split_drop_listed(struct split *sp, size_t from)
+{
+    size_t m;
+
+    for (m = 0; m < sp->q.nmodels; m++)
+        while (sp->nbym[m] && (size_t)sp->bym[m][sp->nbym[m] - 1] >= from)
+            sp->nbym[m]--;
+    sp->nlisted = from;
+}
 
 static void
 split_add(struct split *sp, const struct gpv_pack_problem *p, int d, int option, int first, int n)
 {
     size_t k = sp->q.ndemands++;
+
+    /* A piece dropped (the last) and another added in its place before the lists were
+       brought up to date: the dropped one leaves them now. */
+    if (k < sp->nlisted)
+        split_drop_listed(sp, k);
 
     GPV_ASSERT(k < sp->cap);
     sp->dem[k] = p->demands[d];
@@ -47,18 +68,54 @@ split_add(struct split *sp, const struct gpv_pack_problem *p, int d, int option,
     sp->pc[k].option = option;
 }
 
+/* Forgets the per-model lists, for a change other than pieces added or the last ones dropped. */
+static void
+split_unlist(struct split *sp)
+{
+    size_t m;
+
+    for (m = 0; m < sp->q.nmodels; m++)
+        sp->nbym[m] = 0;
+    sp->nlisted = 0;
+}
+
+/* Brings the per-model lists up to the pieces there are: the pieces dropped since (always the
+ * last ones; split_add() drops those it replaces) leave their lists' tails, the pieces added
+ * since join them. */
+static void
+split_list(struct split *sp)
+{
+    size_t m, k;
+
+    if (sp->q.ndemands < sp->nlisted)
+        split_drop_listed(sp, sp->q.ndemands);
+    for (k = sp->nlisted; k < sp->q.ndemands; k++) {
+        m = (size_t)sp->dem[k].options[0].model;
+        if (sp->nbym[m] == sp->capbym[m]) {
+            sp->capbym[m] = sp->capbym[m] ? 2 * sp->capbym[m] : 64;
+            sp->bym[m] = xreallocarray(sp->bym[m], sp->capbym[m], sizeof(int));
+        }
+        sp->bym[m][sp->nbym[m]++] = (int)k;
+    }
+    sp->nlisted = sp->q.ndemands;
+}
+
 /* True when every model of the split problem keeps to its limit when packed with the current
  * budget; with `model` >= 0 only that model is packed and checked. */
 static bool
-split_fits(struct pk_ctx *c, const struct split *sp, int model)
+split_fits(struct pk_ctx *c, struct split *sp, int model)
 {
     const struct gpv_pack_problem *q = &sp->q;
     bool ok = true;
     size_t m;
 
-    if (model >= 0)
-        return q->models[model].limit < 0 ||
-               pk_model_need(c, sp->asg, model) <= q->models[model].limit;
+    if (model >= 0) {
+        if (q->models[model].limit < 0)
+            return true;
+        split_list(sp);
+        return pk_model_need_among(c, sp->asg, model, sp->bym[model], sp->nbym[model]) <=
+               q->models[model].limit;
+    }
     {
         struct pk_sol s;
 
@@ -79,9 +136,28 @@ split_init(struct split *sp, const struct gpv_pack_problem *p, size_t cap)
     sp->dem = xcalloc(cap, sizeof(*sp->dem));
     sp->pc = xcalloc(cap, sizeof(*sp->pc));
     sp->asg = xcalloc(cap, sizeof(int));
+    sp->bym = xcalloc(p->nmodels + 1, sizeof(*sp->bym));
+    sp->nbym = xcalloc(p->nmodels + 1, sizeof(*sp->nbym));
+    sp->capbym = xcalloc(p->nmodels + 1, sizeof(*sp->capbym));
     sp->q = *p;
     sp->q.demands = sp->dem;
     sp->q.ndemands = 0;
+}
+
+/* Frees what sp holds. */
+static void
+split_free(struct split *sp)
+{
+    size_t m;
+
+    for (m = 0; m < sp->q.nmodels; m++)
+        free(sp->bym[m]);
+    free(sp->bym);
+    free(sp->nbym);
+    free(sp->capbym);
+    free(sp->dem);
+    free(sp->pc);
+    free(sp->asg);
 }
 
 /* After the pieces of sp were packed into *sol: sol's insts name p's demands, replicas and
@@ -110,9 +186,7 @@ split_finish(struct split *sp, const struct gpv_pack_problem *p, struct pk_sol *
         x->replica += pc->first;
         x->option = pc->option;
     }
-    free(sp->dem);
-    free(sp->pc);
-    free(sp->asg);
+    split_free(sp);
 }
 
 /*
@@ -377,6 +451,7 @@ pk_refill(struct pk_ctx *c, struct pk_sol *sol, int *choice, int *placed)
                 memmove(&sp.dem[me], &sp.dem[me + 1], (sp.q.ndemands - me - 1) * sizeof(*sp.dem));
                 memmove(&sp.pc[me], &sp.pc[me + 1], (sp.q.ndemands - me - 1) * sizeof(*sp.pc));
                 sp.q.ndemands--;
+                split_unlist(&sp); /* the pieces after me moved down */
                 break;
             }
     }
@@ -385,9 +460,7 @@ pk_refill(struct pk_ctx *c, struct pk_sol *sol, int *choice, int *placed)
     for (k = 0; ok && k < npc; k++)
         after += sp.dem[k].replicas;
     if (!ok || after <= before) {
-        free(sp.dem);
-        free(sp.pc);
-        free(sp.asg);
+        split_free(&sp);
         return false;
     }
     c2.bb_nodes = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES : 0;
