@@ -224,7 +224,14 @@ split_demand(struct pk_ctx *c2, struct split *sp, const struct gpv_pack_problem 
         if (clash)
             continue;
         split_add(sp, p, (int)d, order[i], first, left);
-        /* Binary search on the replicas: more never needs fewer GPUs. */
+        /* Binary search on the replicas: more never needs fewer GPUs. On a full fleet most
+           options take none: when one replica does not fit, none does, and the search is
+           not made (when it fits, the search runs as it would have). */
+        if (hi > 1) {
+            sp->dem[me].replicas = 1;
+            if (!pk_option_feasible(&sp->q, me, 0, NULL) || !split_fits(c2, sp, o->model))
+                hi = 0;
+        }
         while (lo < hi) {
             int mid = (lo + hi + 1) / 2;
 
