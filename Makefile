@@ -21,7 +21,7 @@ TEST_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 BUILD   ?= build
 BIN     ?= gpuvplan
-ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Isrc/cli $(WARN) $(DEPS_CFLAGS) \
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -pthread -Iinclude -Isrc -Isrc/cli $(WARN) $(DEPS_CFLAGS) \
               $(CFLAGS) -MMD -MP
 
 # The core (src/*.c: pure, no printing, no files) and the command line (src/cli/*.c).

@@ -5,14 +5,23 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
+/* Exit 4. Two threads (recommend --from reads CURRENT on one) must not both call exit(): the
+ * second waits for the first to end the process. */
 static void
 oom(void)
 {
+    static atomic_flag exiting = ATOMIC_FLAG_INIT;
+
+    if (atomic_flag_test_and_set(&exiting))
+        for (;;)
+            pause();
     fputs("gpuvplan: out of memory\n", stderr);
     exit(GPV_EXIT_SYSTEM);
 }

@@ -118,6 +118,28 @@ expect_err "not a plan or a state"
 run recommend "$ex" --from "$WORK/inc-plan.json" -o "$WORK/inc-plan.json"
 expect_rc 2
 
+t "--from: CURRENT is read while the tenants are planned, but a bad tenants file is still reported first"
+printf 'version: 1\ntenants:\n  - {name: a, memory: 8GB, workload: inference}\n  - {name: a, memory: 8GB}\n' \
+    >"$WORK/inc-dup.yaml"
+run recommend "$WORK/inc-dup.yaml" --from tests/data/diff/bad-overlap-state.json
+expect_rc 3
+expect_err "inc-dup.yaml:4:"
+if grep -q "bad-overlap-state" "$WORK/err"; then bad "CURRENT's error reported too"; else ok; fi
+run recommend "$ex" --from "$WORK/inc-plan.json" -f json -o "$WORK/inc-file.json"
+expect_rc 0
+run_in "$WORK/inc-plan.json" recommend "$ex" --from - -f json
+expect_rc 0
+expect_json 'j["incremental"]["from"]' '<stdin>'
+/usr/bin/python3 - "$WORK/inc-file.json" "$WORK/out" <<'PY' && ok || bad "--from - and --from FILE differ"
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+a["incremental"].pop("from"), b["incremental"].pop("from")
+assert a == b
+PY
+run_in "$ex" recommend - --from "$WORK/inc-plan.json" -f json
+expect_rc 0
+expect_json 'j["incremental"]["kept"]' 36
+
 t "CURRENT from another fleet: nothing kept, one note for the GPUs outside the fleet"
 run recommend tests/data/incremental/full.yaml --from "$WORK/inc-plan.json"
 expect_rc 0
