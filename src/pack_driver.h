@@ -2,9 +2,10 @@
 #define GPUVPLAN_PACK_DRIVER_H
 
 /*
- * Private to the driver's files: pack.c (choosing a model per demand, keeping to the fleet,
- * the result), pack_check.c (checking the problem) and pack_split.c (replicas one by one,
- * the reasons replicas are left out, the bound over every choice).
+ * Private to the driver's files: pack.c (choosing a model per demand, the result),
+ * pack_fleet.c (keeping to the fleet, pk_model_need), pack_check.c (checking the problem) and
+ * pack_split.c (replicas one by one, the reasons replicas are left out, the bound over every
+ * choice).
  */
 
 #include "pack_int.h"

@@ -33,7 +33,8 @@ struct pk_ctx {
     long cut;                 /* searches stopped by bb_nodes so far (pk_mig_bb_cover) */
     long long instances;      /* instances of one whole plan, at most */
     long long trial_work;     /* instances whole-plan trials may still build (PACK_TRIAL_WORK) */
-    struct pk_need *need;     /* pk_model_need's arrays, kept between its calls (NULL: none) */
+    struct pk_need *need;     /* pk_model_need's arrays, kept between its calls (NULL: none;
+                                 pk_need_new(), pack_fleet.c) */
 };
 
 /* A plan under construction: GPUs, instances, per-model figures. */
@@ -77,5 +78,31 @@ void pk_sol_release(struct pk_sol *s);
 
 /* Fills s->slots from s->gpus (pack_nodes.c): per model, the GPUs its limit must hold. */
 void pk_count_slots(const struct gpv_pack_problem *p, struct pk_sol *s);
+
+/* ---- the driver's fleet fitting (pack_fleet.c) and what it calls in pack.c ---------------- */
+
+/* A new, empty memo for pk_model_need() (pack_driver.h), to be kept in pk_ctx.need for one
+ * pack run and freed with pk_need_free(). Never NULL (allocation failure is fatal). */
+struct pk_need *pk_need_new(void);
+
+/* Frees what n holds and n itself (NULL: nothing). */
+void pk_need_free(struct pk_need *n);
+
+/*
+ * Keeps to the fleet: moves demands off over-full models onto others with room, then leaves
+ * the last demands of a still over-full model unplaced (the largest prefix that fits stays,
+ * then later ones are tried one by one). asg is updated in place. Counts with
+ * pk_model_need() (c->need, when not NULL, keeps its pools' packings); gives back the room
+ * c->need's plan grew before it returns.
+ */
+void pk_fit_fleet(struct pk_ctx *c, int *asg);
+
+/*
+ * Packs the n demands items[] of pool (model, kind) into s with the engine of that kind
+ * (pack_engine.h; the MIG pools of a `single` model one profile per GPU): new GPUs appended to
+ * s, *lb the pool's lower bound, *opt whether its count is proven minimal. In pack.c.
+ */
+void pk_pack_pool(struct pk_ctx *c, struct pk_sol *s, int model, enum gpv_pack_kind kind,
+                  const int *items, size_t n, int *lb, bool *opt);
 
 #endif

@@ -424,6 +424,48 @@ test_pack_places_replicas_one_by_one_across_fleet_models(void **state)
     gpv_pack_result_release(&r);
 }
 
+/*
+ * A replica left out tries the tenant's options in rank order, each on the model's pools with
+ * the pieces already placed: here a 3g.40gb does not fit beside the 4g.40gb and the 2g.20gb
+ * on the one H100, and then a 1g.10gb does. The two probes differ only in the option of the
+ * same piece (same pieces, same replicas, same MIG pool): the fleet fitting's per-pool memo of
+ * its last packing (pk_model_need) must tell them apart by the option, or the 1g.10gb is
+ * refused with the 3g.40gb's answer. First fit, so that what the split places is the plan (with
+ * the optimal strategy the model mix would place the replica itself).
+ */
+static void
+test_pack_places_a_replica_on_a_smaller_profile_after_a_larger_one_did_not_fit(void **state)
+{
+    const struct gpv_gpu *h = gpu("h100-80gb");
+    struct gpv_pack_result r;
+    struct prob b;
+    size_t i;
+    int on_1g = 0;
+
+    (void)state;
+    prob_init(&b, h, 1);
+    b.p.strategy = GPV_PACK_FIRST_FIT;
+    add_mig(&b, prof(h, "4g.40gb"), 1, false);
+    add_mig(&b, prof(h, "2g.20gb"), 1, false);
+    add_demand(&b, 2, false);
+    add_option(&b, 2, 0, GPV_PACK_MIG, prof(h, "3g.40gb"), -1, 0);
+    add_option(&b, 2, 0, GPV_PACK_MIG, prof(h, "1g.10gb"), -1, 0);
+    pack_ok(&r, &b);
+    assert_int_equal(r.gpus_used, 1);
+    assert_int_equal(r.placed[0], 1);
+    assert_int_equal(r.placed[1], 1);
+    assert_int_equal(r.placed[2], 1);
+    assert_int_equal(r.choice[2], 1);
+    assert_int_equal(r.nunplaced, 1);
+    assert_int_equal(r.unplaced[0].demand, 2);
+    assert_int_equal(r.unplaced[0].replicas, 1);
+    for (i = 0; i < r.ninsts; i++)
+        on_1g += r.insts[i].demand == 2 && r.insts[i].profile == prof(h, "1g.10gb");
+    assert_int_equal(on_1g, 1);
+    assert_layouts_valid(&r, &b.p);
+    gpv_pack_result_release(&r);
+}
+
 static void
 test_pack_places_what_fits_and_counts_the_rest_with_its_reason(void **state)
 {
@@ -1029,6 +1071,8 @@ main(void)
         cmocka_unit_test(test_pack_leaves_tenants_unplaced_when_the_fleet_is_full),
         cmocka_unit_test(test_pack_moves_a_demand_to_a_fleet_model_with_room),
         cmocka_unit_test(test_pack_places_replicas_one_by_one_across_fleet_models),
+        cmocka_unit_test(
+            test_pack_places_a_replica_on_a_smaller_profile_after_a_larger_one_did_not_fit),
         cmocka_unit_test(test_pack_places_what_fits_and_counts_the_rest_with_its_reason),
         cmocka_unit_test(test_pack_spreads_what_it_can_and_says_why_the_rest_cannot_spread),
         cmocka_unit_test(test_pack_prefers_the_cheaper_model_when_costs_are_known),
