@@ -92,6 +92,47 @@ status=0
 # reconfigures as `diff` counts them.
 incr_n=${BENCH_INCR:-18000}
 incr_more=$((incr_n + incr_n / 100))
+# the integer after "KEY": in a JSON document written by gpuvplan (first occurrence)
+json_int() { sed -n "s/^ *\"$1\": \([0-9][0-9]*\),*$/\1/p" "$2" | head -n 1; }
+echo
+echo "incremental (recommend --from): $incr_n tenants planned, then $incr_more"
+"$dir/gen_tenants" "$incr_n" 1 >"$data/incr-base.yaml" &&
+    "$dir/gen_tenants" "$incr_more" 1 >"$data/incr-more.yaml" &&
+    "$bin" recommend "$data/incr-base.yaml" --gpu h100-80gb --gpu l40s -f json \
+        -o "$data/incr-current.json" 2>"$dir/err.txt"
+if [ $? -gt 1 ]; then
+    echo "failed to make CURRENT:" && cat "$dir/err.txt"
+    status=1
+else
+    # wall and CPU seconds (user + system), medians of 5 (bench/measure): --from reads CURRENT on
+    # a second thread while it plans, so its wall time is less than its CPU time on two cores
+    # (3 decimals: "WALL CPU" of measure's line)
+    secs() { echo "$1" | awk '{ printf "%.3f %.3f", $1, $2 }'; }
+    m_check=$("$dir/measure" 5 /dev/null -- "$bin" check -q "$data/incr-current.json")
+    m_fresh=$("$dir/measure" 5 /dev/null -- "$bin" recommend "$data/incr-more.yaml" \
+        --gpu h100-80gb --gpu l40s -f json -o "$data/incr-fresh.json")
+    m_incr=$("$dir/measure" 5 /dev/null -- "$bin" recommend "$data/incr-more.yaml" \
+        --gpu h100-80gb --gpu l40s --from "$data/incr-current.json" -f json \
+        -o "$data/incr-next.json")
+    "$bin" diff "$data/incr-current.json" "$data/incr-fresh.json" -f json -o "$dir/d1.json"
+    "$bin" diff "$data/incr-current.json" "$data/incr-next.json" -f json -o "$dir/d2.json"
+    printf '%-26s %8s %8s %7s %8s %7s\n' run wall_s cpu_s gpus drained in_place
+    printf '%-26s %8s %8s %7s\n' "check CURRENT" $(secs "$m_check") \
+        "$(json_int gpus_used "$data/incr-current.json")"
+    printf '%-26s %8s %8s %7s %8s %7s\n' "fresh recommend" $(secs "$m_fresh") \
+        "$(json_int gpus_used "$data/incr-fresh.json")" "$(json_int gpus_to_drain "$dir/d1.json")" \
+        "$(json_int in_place "$dir/d1.json")"
+    printf '%-26s %8s %8s %7s %8s %7s\n' "recommend --from CURRENT" $(secs "$m_incr") \
+        "$(json_int gpus_used "$data/incr-next.json")" "$(json_int gpus_to_drain "$dir/d2.json")" \
+        "$(json_int in_place "$dir/d2.json")"
+    echo "$m_incr $m_fresh" | awk '{ printf "  (--from takes %.2f times a fresh recommend in wall time, %.2f in CPU time;" \
+        " issue 13 asks for at most 2)\n", ($5 > 0 ? $1 / $5 : 0), ($6 > 0 ? $2 / $6 : 0) }'
+    echo "  (--from reports $(json_int gpus_reconfigured "$data/incr-next.json") GPUs reconfigured," \
+        "$(json_int kept "$data/incr-next.json") replicas kept," \
+        "$(json_int added_in_place "$data/incr-next.json") added in place)"
+    rm -f "$data/incr-fresh.json" "$data/incr-next.json" "$dir/d1.json" "$dir/d2.json"
+fi
+
 # seconds of wall time of a command, from /usr/bin/time when it exists; returns the command's
 # exit status. time's file holds the seconds on its last line: a command that exits non-zero
 # (recommend leaving tenants out: 1) has "Command exited with non-zero status N" before them.
@@ -122,40 +163,6 @@ wall() {
     printf '%s\n%s\n%s\n' "$w_a" "$w_b" "$w_c" | sort -n | sed -n 2p
     return "$w_rc"
 }
-# the integer after "KEY": in a JSON document written by gpuvplan (first occurrence)
-json_int() { sed -n "s/^ *\"$1\": \([0-9][0-9]*\),*$/\1/p" "$2" | head -n 1; }
-echo
-echo "incremental (recommend --from): $incr_n tenants planned, then $incr_more"
-"$dir/gen_tenants" "$incr_n" 1 >"$data/incr-base.yaml" &&
-    "$dir/gen_tenants" "$incr_more" 1 >"$data/incr-more.yaml" &&
-    "$bin" recommend "$data/incr-base.yaml" --gpu h100-80gb --gpu l40s -f json \
-        -o "$data/incr-current.json" 2>"$dir/err.txt"
-if [ $? -gt 1 ]; then
-    echo "failed to make CURRENT:" && cat "$dir/err.txt"
-    status=1
-else
-    t_check=$(wall "$bin" check -q "$data/incr-current.json")
-    t_fresh=$(wall "$bin" recommend "$data/incr-more.yaml" --gpu h100-80gb --gpu l40s -f json \
-        -o "$data/incr-fresh.json")
-    t_incr=$(wall "$bin" recommend "$data/incr-more.yaml" --gpu h100-80gb --gpu l40s \
-        --from "$data/incr-current.json" -f json -o "$data/incr-next.json")
-    "$bin" diff "$data/incr-current.json" "$data/incr-fresh.json" -f json -o "$dir/d1.json"
-    "$bin" diff "$data/incr-current.json" "$data/incr-next.json" -f json -o "$dir/d2.json"
-    printf '%-26s %8s %7s %8s %7s\n' run wall_s gpus drained in_place
-    printf '%-26s %8s %7s\n' "check CURRENT" "$t_check" "$(json_int gpus_used "$data/incr-current.json")"
-    printf '%-26s %8s %7s %8s %7s\n' "fresh recommend" "$t_fresh" \
-        "$(json_int gpus_used "$data/incr-fresh.json")" "$(json_int gpus_to_drain "$dir/d1.json")" \
-        "$(json_int in_place "$dir/d1.json")"
-    printf '%-26s %8s %7s %8s %7s\n' "recommend --from CURRENT" "$t_incr" \
-        "$(json_int gpus_used "$data/incr-next.json")" "$(json_int gpus_to_drain "$dir/d2.json")" \
-        "$(json_int in_place "$dir/d2.json")"
-    echo "  (--from takes $(echo "$t_incr $t_fresh" | awk '{ printf "%.2f", ($2 > 0 ? $1 / $2 : 0) }')" \
-        "times a fresh recommend; issue 13 asks for at most 2)"
-    echo "  (--from reports $(json_int gpus_reconfigured "$data/incr-next.json") GPUs reconfigured," \
-        "$(json_int kept "$data/incr-next.json") replicas kept," \
-        "$(json_int added_in_place "$data/incr-next.json") added in place)"
-    rm -f "$data/incr-fresh.json" "$data/incr-next.json" "$dir/d1.json" "$dir/d2.json"
-fi
 
 # Priced mixed sites (issue 11 §8): 15 tight and 15 loose fleets of H100-80GB + A100-80GB +
 # L40S with costs (bench/gen_mixed.c, 30 tenants, hundreds of replicas each), planned end to end.
