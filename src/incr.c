@@ -175,6 +175,104 @@ incr_option_words(const struct ctx *c, const struct gpv_pack_option *o)
     }
 }
 
+/* What a drain may change in c, kept to undo it: the GPUs with their instances, and per demand
+ * its placed replicas, whether it moved and the packer's reasons. */
+struct undo {
+    size_t ng;
+    struct wgpu *g;
+    struct dstate *d;
+    bool *moved; /* per demand: had it a reason to move already */
+};
+
+static void
+undo_save(struct undo *u, const struct ctx *c)
+{
+    size_t i, t, k;
+
+    u->ng = c->ng;
+    u->g = xcalloc(c->ng + 1, sizeof(*u->g));
+    for (i = 0; i < c->ng; i++) {
+        u->g[i] = c->g[i];
+        u->g[i].cap = c->g[i].n;
+        u->g[i].in = xcalloc(c->g[i].n + 1, sizeof(*u->g[i].in));
+        memcpy(u->g[i].in, c->g[i].in, c->g[i].n * sizeof(*u->g[i].in));
+    }
+    u->d = xcalloc(c->p->ndemands + 1, sizeof(*u->d));
+    u->moved = xcalloc(c->p->ndemands + 1, sizeof(*u->moved));
+    for (t = 0; t < c->p->ndemands; t++) {
+        const struct dstate *ds = &c->d[t];
+        size_t n = (size_t)incr_replicas_of(c, (int)t);
+
+        u->d[t] = *ds;
+        u->d[t].parts = xcalloc(n + 1, sizeof(int));
+        u->d[t].ropt = xcalloc(n + 1, sizeof(int));
+        memcpy(u->d[t].parts, ds->parts, n * sizeof(int));
+        memcpy(u->d[t].ropt, ds->ropt, n * sizeof(int));
+        u->d[t].moved = NULL;
+        u->moved[t] = ds->moved != NULL;
+        u->d[t].why = ds->nwhy ? xcalloc(ds->nwhy, sizeof(char *)) : NULL;
+        for (k = 0; k < ds->nwhy; k++)
+            u->d[t].why[k] = xstrdup(ds->why[k]);
+    }
+}
+
+/* Frees what u holds. */
+static void
+undo_release(struct undo *u, const struct ctx *c)
+{
+    size_t i, t;
+
+    for (i = 0; u->g && i < u->ng; i++)
+        free(u->g[i].in);
+    free(u->g);
+    for (t = 0; u->d && t < c->p->ndemands; t++) {
+        free(u->d[t].parts);
+        free(u->d[t].ropt);
+        incr_clear_why(&u->d[t]);
+    }
+    free(u->d);
+    free(u->moved);
+    memset(u, 0, sizeof(*u));
+}
+
+/* Puts c back as u saved it, and releases u. A reason to move given since is taken back. */
+static void
+undo_restore(struct undo *u, struct ctx *c)
+{
+    size_t i, t;
+
+    for (i = u->ng; i < c->ng; i++) {
+        if (c->g[i].node >= 0)
+            c->slot[c->g[i].node][c->g[i].index] = -1;
+        free(c->g[i].in);
+    }
+    for (i = 0; i < u->ng; i++) {
+        free(c->g[i].in);
+        c->g[i] = u->g[i];
+        u->g[i].in = NULL;
+    }
+    c->ng = u->ng;
+    for (t = 0; t < c->p->ndemands; t++) {
+        struct dstate *ds = &c->d[t];
+        size_t n = (size_t)incr_replicas_of(c, (int)t);
+
+        if (!u->moved[t]) {
+            free(ds->moved);
+            ds->moved = NULL;
+        }
+        memcpy(ds->parts, u->d[t].parts, n * sizeof(int));
+        memcpy(ds->ropt, u->d[t].ropt, n * sizeof(int));
+        ds->option = u->d[t].option;
+        ds->left = u->d[t].left;
+        incr_clear_why(ds);
+        ds->why = u->d[t].why;
+        ds->nwhy = u->d[t].nwhy;
+        u->d[t].why = NULL;
+        u->d[t].nwhy = 0;
+    }
+    undo_release(u, c);
+}
+
 int
 gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
               const struct gpv_tenants *file, const struct gpv_diff_doc *cur, int max_reconfigure,
@@ -221,16 +319,31 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
     if ((rc = incr_pack_rest(&c, err)))
         goto out;
     while (incr_left_total(&c) && (max_reconfigure < 0 || out->reconfigured < max_reconfigure)) {
+        struct undo u;
+
         before = incr_left_total(&c);
-        if (!incr_drain_one(&c))
+        undo_save(&u, &c);
+        if (!incr_drain_one(&c)) {
+            undo_release(&u, &c);
             break;
+        }
         memset(c.cursor, 0, sizeof(int) * (c.p->nmodels * 4 * GPV_MIG_MAX_PROFILES + 1));
         incr_fill_clients(&c);
         incr_fill_in_place(&c);
-        if ((rc = incr_pack_rest(&c, err)))
+        if ((rc = incr_pack_rest(&c, err))) {
+            undo_release(&u, &c);
             goto out;
-        if (incr_left_total(&c) >= before)
-            break; /* draining did not help: stop before draining more */
+        }
+        if (incr_left_total(&c) < before) {
+            undo_release(&u, &c);
+            continue;
+        }
+        /* Draining placed nothing more: the drain is undone (its tenants may have been packed
+           back as they were, but nothing was gained and the GPU is not counted as drained),
+           and no other GPU is drained. */
+        undo_restore(&u, &c);
+        out->reconfigured--;
+        break;
     }
     for (t = 0; t < c.p->ndemands; t++)
         if (c.d[t].moved) {
