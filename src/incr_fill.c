@@ -120,13 +120,51 @@ cursor_of(struct ctx *c, const struct gpv_pack_option *op)
     return &c->cursor[slot];
 }
 
+/* The GPUs of each model and kind that can take replicas in place (MIG, MIG-backed vGPU,
+ * vGPU), each list in the order of c->g: fill_option walks one model's GPUs of one kind, not
+ * every GPU of the site. */
+#define FILL_KINDS 3
+struct by_kind {
+    size_t *start; /* per model * FILL_KINDS + kind, and one more: where its list starts */
+    int *gpu;      /* the lists, one after the other */
+};
+
+static void
+by_kind_init(struct by_kind *b, const struct ctx *c)
+{
+    size_t nk = c->p->nmodels * FILL_KINDS, i, key;
+    size_t *at;
+
+    b->start = xcalloc(nk + 2, sizeof(*b->start));
+    b->gpu = xcalloc(c->ng + 1, sizeof(*b->gpu));
+    for (i = 0; i < c->ng; i++)
+        if (c->g[i].kind >= 0 && c->g[i].kind < FILL_KINDS)
+            b->start[(size_t)c->g[i].model * FILL_KINDS + (size_t)c->g[i].kind + 1]++;
+    for (key = 0; key < nk; key++)
+        b->start[key + 1] += b->start[key];
+    at = xcalloc(nk + 1, sizeof(*at));
+    memcpy(at, b->start, nk * sizeof(*at));
+    for (i = 0; i < c->ng; i++)
+        if (c->g[i].kind >= 0 && c->g[i].kind < FILL_KINDS)
+            b->gpu[at[(size_t)c->g[i].model * FILL_KINDS + (size_t)c->g[i].kind]++] = (int)i;
+    free(at);
+}
+
+static void
+by_kind_release(struct by_kind *b)
+{
+    free(b->start);
+    free(b->gpu);
+}
+
 /* Places unplaced replicas of demand t with option o in the free units of GPUs in use. */
 static void
-fill_option(struct ctx *c, int t, int o)
+fill_option(struct ctx *c, const struct by_kind *b, int t, int o)
 {
     struct dstate *ds = &c->d[t];
     const struct gpv_pack_option *op;
-    size_t i;
+    const int *list;
+    size_t i, nlist;
     int *cur;
 
     /* Replicas of several GPUs go to unused GPUs (step 3), never into a GPU in use. */
@@ -139,14 +177,28 @@ fill_option(struct ctx *c, int t, int o)
     if (op->kind == GPV_PACK_VGPU && op->vgpu_type >= GPV_MIG_MAX_PROFILES)
         return;
     cur = cursor_of(c, op);
+    list = b->gpu + b->start[(size_t)op->model * FILL_KINDS + op->kind];
+    nlist = b->start[(size_t)op->model * FILL_KINDS + op->kind + 1] -
+            b->start[(size_t)op->model * FILL_KINDS + op->kind];
     while (ds->left) {
+        struct wgpu *w = NULL;
         bool placed = false;
         int r = incr_next_replica(c, t);
+        size_t lo = 0, hi = nlist, j;
 
-        for (i = (size_t)*cur; i < c->ng && !placed; i++) {
-            struct wgpu *w = &c->g[i];
+        /* The first GPU of the list from the cursor on. */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
 
-            if (w->model != op->model || w->kind != (int)op->kind || !incr_in_use(w))
+            if (list[mid] < *cur)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (j = lo; j < nlist && !placed; j++) {
+            i = (size_t)list[j];
+            w = &c->g[i];
+            if (!incr_in_use(w))
                 continue;
             if (!incr_spread_ok(c, w, t))
                 continue;
@@ -160,7 +212,7 @@ fill_option(struct ctx *c, int t, int o)
             break;
         incr_mark(c, t, r, o);
         /* A time-sliced instance takes the replicas after r too, up to its clients. */
-        incr_grow_clients(c, &c->g[i - 1].in[c->g[i - 1].n - 1]);
+        incr_grow_clients(c, &w->in[w->n - 1]);
     }
 }
 
@@ -183,8 +235,10 @@ incr_fill_clients(struct ctx *c)
 void
 incr_fill_in_place(struct ctx *c)
 {
+    struct by_kind b;
     size_t t;
 
+    by_kind_init(&b, c);
     for (t = 0; t < c->p->ndemands; t++) {
         struct dstate *ds = &c->d[t];
         int r, q, n = incr_replicas_of(c, (int)t);
@@ -192,7 +246,7 @@ incr_fill_in_place(struct ctx *c)
         if (!ds->left)
             continue;
         if (!incr_split(c, (int)t)) {
-            fill_option(c, (int)t, ds->option >= 0 ? ds->option : c->fresh->result.choice[t]);
+            fill_option(c, &b, (int)t, ds->option >= 0 ? ds->option : c->fresh->result.choice[t]);
             continue;
         }
         /* A split tenant's new replicas may go beside any of its kept ones: each option its
@@ -203,9 +257,10 @@ incr_fill_in_place(struct ctx *c)
             for (q = 0; q < r && ds->ropt[q] != ds->ropt[r]; q++)
                 ;
             if (q == r)
-                fill_option(c, (int)t, ds->ropt[r]);
+                fill_option(c, &b, (int)t, ds->ropt[r]);
         }
     }
+    by_kind_release(&b);
 }
 
 /* ---- step 3: the packer on the GPUs nothing uses ----------------------------------------- */
