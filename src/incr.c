@@ -294,6 +294,7 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
     out->fresh_gpus = fresh->result.gpus_used;
     c.d = xcalloc(c.p->ndemands + 1, sizeof(*c.d));
     c.cursor = xcalloc(c.p->nmodels * 4 * GPV_MIG_MAX_PROFILES + 1, sizeof(int));
+    c.idle_from = xcalloc(c.p->nmodels + 1, sizeof(int));
     for (t = 0; t < c.p->ndemands; t++) {
         c.d[t].option = -1;
         int r, n = incr_replicas_of(&c, (int)t);
@@ -371,6 +372,7 @@ out:
     free(c.g);
     free(c.d);
     free(c.cursor);
+    free(c.idle_from);
     for (i = 0; c.slot && i < fresh->site.nnodes; i++)
         free(c.slot[i]);
     free(c.slot);

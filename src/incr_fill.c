@@ -352,7 +352,8 @@ free_gpu(struct ctx *c, int m, int prof, const int *avoid, size_t navoid, int wa
     int pass;
 
     if (!c->p->models[m].nodes) {
-        for (i = 0; i < c->ng; i++)
+        /* GPUs before idle_from[m] hold something: within one packer run GPUs only fill. */
+        for (i = (size_t)c->idle_from[m]; i < c->ng; i++, c->idle_from[m]++)
             if (c->g[i].model == m && c->g[i].node < 0 && c->g[i].n == 0) {
                 c->g[i].drained = false;
                 return &c->g[i];
@@ -634,6 +635,7 @@ pack_once(struct ctx *c, const bool *loose, struct gpv_error *err)
     int rc = 0;
 
     gpv_pack_result_init(&r);
+    memset(c->idle_from, 0, c->p->nmodels * sizeof(*c->idle_from));
     sub_init(&s, c, loose);
     if (!s.nd)
         goto out;
