@@ -93,6 +93,68 @@ tindex_find(const struct tindex *x, const char *name)
     return -1;
 }
 
+/*
+ * Answers already found, by the address of the string asked about (and of the GPU model, for
+ * profiles and types): the JSON reader gives equal strings one node, so the 56,000 instances
+ * of a large plan name their tenants, profiles and types through a few thousand addresses,
+ * and most lookups compare one pointer instead of hashing and comparing a string. A miss
+ * (another address, a collision) asks the table or the database as before.
+ */
+#define MEMO 4096
+enum { MEMO_TENANT, MEMO_PROFILE, MEMO_TYPE };
+struct memo {
+    struct memo_entry {
+        const char *name;
+        const struct gpv_gpu *gpu; /* NULL for a tenant */
+        int what;                  /* MEMO_* */
+        int val;
+    } e[MEMO];
+};
+
+/* The entry for name (on gpu) asked as what; filled by the caller when *hit is false. */
+static struct memo_entry *
+memo_find(struct memo *m, const char *name, const struct gpv_gpu *gpu, int what, bool *hit)
+{
+    uintptr_t h = ((uintptr_t)name >> 3) * 31u + ((uintptr_t)gpu >> 4) + (uintptr_t)what;
+    struct memo_entry *e = &m->e[(h ^ h >> 12) % MEMO];
+
+    *hit = e->name == name && e->gpu == gpu && e->what == what;
+    e->name = name;
+    e->gpu = gpu;
+    e->what = what;
+    return e;
+}
+
+/* The tenant called name, or -1, through m. */
+static int
+tenant_of(struct memo *m, const struct tindex *x, const char *name)
+{
+    struct memo_entry *e;
+    bool hit;
+
+    if (!name)
+        return -1;
+    e = memo_find(m, name, NULL, MEMO_TENANT, &hit);
+    if (!hit)
+        e->val = tindex_find(x, name);
+    return e->val;
+}
+
+/* gpv_gpu_find_profile_cached (what MEMO_PROFILE) or gpv_gpu_find_vgpu_type_cached
+ * (MEMO_TYPE), through m. */
+static int
+find_of(struct memo *m, struct gpv_db_cache *cache, const struct gpv_gpu *gpu, const char *name,
+        int what)
+{
+    bool hit;
+    struct memo_entry *e = memo_find(m, name, gpu, what, &hit);
+
+    if (!hit)
+        e->val = what == MEMO_TYPE ? gpv_gpu_find_vgpu_type_cached(cache, gpu, name)
+                                   : gpv_gpu_find_profile_cached(cache, gpu, name);
+    return e->val;
+}
+
 /* The option of demand t that the instance x on a GPU (model m, kind k) is, or -1; ts: the
  * device plugin's replicas of a time-sliced MIG instance (the option's clients), else 0. */
 static int
@@ -181,6 +243,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
 {
     struct tindex names;
     struct gpv_db_cache *cache = xmalloc(sizeof(*cache));
+    struct memo *memo = xcalloc(1, sizeof(*memo));
     const char *first_foreign = NULL;
     size_t i, k, nforeign = 0;
 
@@ -197,7 +260,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
             if (g->ninsts && !nforeign++)
                 first_foreign = g->id;
             for (k = 0; k < g->ninsts; k++) {
-                int hit = tindex_find(&names, g->insts[k].tenant);
+                int hit = tenant_of(memo, &names, g->insts[k].tenant);
 
                 if (hit >= 0)
                     incr_moved(c, hit,
@@ -207,6 +270,10 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         }
         gpu = c->p->models[m].gpu;
         w = incr_new_gpu(c, m, node, node >= 0 ? g->index : -1, g->id);
+        if (g->ninsts) { /* room for what it holds now, in one allocation */
+            w->cap = g->ninsts;
+            w->in = xreallocarray(NULL, w->cap, sizeof(*w->in));
+        }
         /* A GPU shared through the device plugin keeps its replicas and the clients that still
            serve their tenants, each at its index. */
         w->kind = kind_of_mode(g->mode);
@@ -222,14 +289,14 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
             if (w->replicas > 0)
                 x.size = 0; /* a client, as the packer writes it */
             if (w->kind == GPV_PACK_MIG || w->kind == GPV_PACK_MIG_VGPU)
-                x.profile = in->profile ? gpv_gpu_find_profile_cached(cache, gpu, in->profile) : -1;
+                x.profile = in->profile ? find_of(memo, cache, gpu, in->profile, MEMO_PROFILE) : -1;
             if (w->kind == GPV_PACK_MIG_VGPU && in->vgpu_type)
-                x.vgpu_type = gpv_gpu_find_vgpu_type_cached(cache, gpu, in->vgpu_type);
+                x.vgpu_type = find_of(memo, cache, gpu, in->vgpu_type, MEMO_TYPE);
             if (w->kind == GPV_PACK_VGPU && in->profile)
-                x.vgpu_type = gpv_gpu_find_vgpu_type_cached(cache, gpu, in->profile);
+                x.vgpu_type = find_of(memo, cache, gpu, in->profile, MEMO_TYPE);
             if (!in->tenant)
                 goto slot; /* a state's instance */
-            if ((hit = tindex_find(&names, in->tenant)) < 0)
+            if ((hit = tenant_of(memo, &names, in->tenant)) < 0)
                 goto slot; /* a tenant no longer in the file */
             ds = &c->d[hit];
             if (in->replica < 0 || in->replica >= incr_replicas_of(c, hit))
@@ -298,6 +365,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         free(s);
     }
     free(cache);
+    free(memo);
     free(names.slot);
 }
 
