@@ -279,7 +279,7 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
               struct gpv_error *err)
 {
     struct ctx c;
-    size_t t, i;
+    size_t t, i, nreps;
     int rc = 0, before;
 
     memset(out, 0, sizeof(*out));
@@ -295,12 +295,17 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
     c.d = xcalloc(c.p->ndemands + 1, sizeof(*c.d));
     c.cursor = xcalloc(c.p->nmodels * 4 * GPV_MIG_MAX_PROFILES + 1, sizeof(int));
     c.idle_from = xcalloc(c.p->nmodels + 1, sizeof(int));
-    for (t = 0; t < c.p->ndemands; t++) {
-        c.d[t].option = -1;
+    /* Every demand's parts and ropt in one block (18,000 demands: two allocations each). */
+    for (t = 0, nreps = 0; t < c.p->ndemands; t++)
+        nreps += (size_t)incr_replicas_of(&c, (int)t) + 1;
+    c.reps = xcalloc(2 * nreps + 1, sizeof(int));
+    for (t = 0, nreps = 0; t < c.p->ndemands; t++) {
         int r, n = incr_replicas_of(&c, (int)t);
 
-        c.d[t].parts = xcalloc((size_t)n + 1, sizeof(int));
-        c.d[t].ropt = xcalloc((size_t)n + 1, sizeof(int));
+        c.d[t].option = -1;
+        c.d[t].parts = c.reps + nreps;
+        c.d[t].ropt = c.reps + nreps + (size_t)n + 1;
+        nreps += 2 * ((size_t)n + 1);
         for (r = 0; r < n; r++)
             c.d[t].ropt[r] = -1;
     }
@@ -362,11 +367,10 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
     incr_build_result(&c);
 out:
     for (t = 0; t < c.p->ndemands; t++) {
-        free(c.d[t].parts);
-        free(c.d[t].ropt);
         free(c.d[t].moved);
         incr_clear_why(&c.d[t]);
     }
+    free(c.reps);
     for (i = 0; i < c.ng; i++)
         free(c.g[i].in);
     free(c.g);
