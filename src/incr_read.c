@@ -63,11 +63,11 @@ struct tindex {
 };
 
 static void
-tindex_build(struct tindex *x, const struct ctx *c)
+tindex_build(struct tindex *x)
 {
+    const struct ctx *c = x->c;
     size_t i, k;
 
-    x->c = c;
     for (x->cap = 16; x->cap < 2 * c->file->ntenants + 2; x->cap *= 2)
         ;
     x->slot = xcalloc(x->cap, sizeof(*x->slot));
@@ -79,14 +79,17 @@ tindex_build(struct tindex *x, const struct ctx *c)
     }
 }
 
-/* The tenant called name (NULL: none), or -1. Names in a tenants file are distinct. */
+/* The tenant called name (NULL: none), or -1. Names in a tenants file are distinct. The table
+ * is built at the first lookup (x->slot NULL until then). */
 static int
-tindex_find(const struct tindex *x, const char *name)
+tindex_find(struct tindex *x, const char *name)
 {
     size_t k;
 
     if (!name)
         return -1;
+    if (!x->slot)
+        tindex_build(x);
     for (k = gpv_str_hash(name) & (x->cap - 1); x->slot[k]; k = (k + 1) & (x->cap - 1))
         if (!strcmp(x->c->file->tenants[x->slot[k] - 1].name, name))
             return x->slot[k] - 1;
@@ -94,19 +97,18 @@ tindex_find(const struct tindex *x, const char *name)
 }
 
 /*
- * Answers already found, by the address of the string asked about (and of the GPU model, for
- * profiles and types): the JSON reader gives equal strings one node, so the 56,000 instances
- * of a large plan name their tenants, profiles and types through a few thousand addresses,
- * and most lookups compare one pointer instead of hashing and comparing a string. A miss
- * (another address, a collision) asks the table or the database as before.
+ * Answers already found for MIG profiles and vGPU types, by the address of the name (and the
+ * GPU model): the JSON reader gives equal strings one node, so the 56,000 instances of a large
+ * plan name them through a few addresses, and most lookups compare one pointer instead of
+ * hashing a string. A miss (another address, a collision) asks the database cache.
  */
-#define MEMO 4096
-enum { MEMO_TENANT, MEMO_PROFILE, MEMO_TYPE };
+#define MEMO 256
+enum { MEMO_PROFILE, MEMO_TYPE };
 struct memo {
     struct memo_entry {
         const char *name;
-        const struct gpv_gpu *gpu; /* NULL for a tenant */
-        int what;                  /* MEMO_* */
+        const struct gpv_gpu *gpu;
+        int what; /* MEMO_* */
         int val;
     } e[MEMO];
 };
@@ -125,19 +127,58 @@ memo_find(struct memo *m, const char *name, const struct gpv_gpu *gpu, int what,
     return e;
 }
 
-/* The tenant called name, or -1, through m. */
-static int
-tenant_of(struct memo *m, const struct tindex *x, const char *name)
+/*
+ * CURRENT's tenant names by address: the tenants file's index of each name of CURRENT's
+ * tenants list, found in the two lists' common order when they agree (one comparison in
+ * order, no hashing of strings), else through the tenants' hash table. An instance names its
+ * tenant with the list's string (equal strings are one node), so most instances find it by
+ * one pointer; any other address asks the hash table.
+ */
+struct tptr {
+    size_t cap;
+    const char **name;
+    int *val;
+};
+
+static void
+tptr_build(struct tptr *x, const struct ctx *c, const struct gpv_diff_doc *cur,
+           struct tindex *names)
 {
-    struct memo_entry *e;
-    bool hit;
+    size_t i, k;
+
+    for (x->cap = 16; x->cap < 2 * cur->ntenants + 2; x->cap *= 2)
+        ;
+    x->name = xcalloc(x->cap, sizeof(*x->name));
+    x->val = xcalloc(x->cap, sizeof(*x->val));
+    for (i = 0; i < cur->ntenants; i++) {
+        const char *n = cur->tenants[i];
+        uintptr_t h = (uintptr_t)n >> 3;
+
+        for (k = (h ^ h >> 15) * 0x9E3779B1u & (x->cap - 1); x->name[k] && x->name[k] != n;
+             k = (k + 1) & (x->cap - 1))
+            ;
+        if (x->name[k])
+            continue;
+        x->name[k] = n;
+        x->val[k] = i < c->file->ntenants && !strcmp(c->file->tenants[i].name, n)
+                        ? (int)i
+                        : tindex_find(names, n);
+    }
+}
+
+/* The tenant called name, or -1. */
+static int
+tenant_of(const struct tptr *x, struct tindex *names, const char *name)
+{
+    uintptr_t h = (uintptr_t)name >> 3;
+    size_t k;
 
     if (!name)
         return -1;
-    e = memo_find(m, name, NULL, MEMO_TENANT, &hit);
-    if (!hit)
-        e->val = tindex_find(x, name);
-    return e->val;
+    for (k = (h ^ h >> 15) * 0x9E3779B1u & (x->cap - 1); x->name[k]; k = (k + 1) & (x->cap - 1))
+        if (x->name[k] == name)
+            return x->val[k];
+    return tindex_find(names, name);
 }
 
 /* gpv_gpu_find_profile_cached (what MEMO_PROFILE) or gpv_gpu_find_vgpu_type_cached
@@ -244,10 +285,13 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
     struct tindex names;
     struct gpv_db_cache *cache = xmalloc(sizeof(*cache));
     struct memo *memo = xcalloc(1, sizeof(*memo));
+    struct tptr byptr;
     const char *first_foreign = NULL;
     size_t i, k, nforeign = 0;
 
-    tindex_build(&names, c);
+    names.c = c;
+    names.slot = NULL;
+    tptr_build(&byptr, c, cur, &names);
     gpv_db_cache_init(cache); /* the same few profiles and types on thousands of GPUs */
     for (i = 0; i < cur->ngpus; i++) {
         const struct gpv_diff_gpu *g = &cur->gpus[i];
@@ -260,7 +304,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
             if (g->ninsts && !nforeign++)
                 first_foreign = g->id;
             for (k = 0; k < g->ninsts; k++) {
-                int hit = tenant_of(memo, &names, g->insts[k].tenant);
+                int hit = tenant_of(&byptr, &names, g->insts[k].tenant);
 
                 if (hit >= 0)
                     incr_moved(c, hit,
@@ -296,7 +340,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
                 x.vgpu_type = find_of(memo, cache, gpu, in->profile, MEMO_TYPE);
             if (!in->tenant)
                 goto slot; /* a state's instance */
-            if ((hit = tenant_of(memo, &names, in->tenant)) < 0)
+            if ((hit = tenant_of(&byptr, &names, in->tenant)) < 0)
                 goto slot; /* a tenant no longer in the file */
             ds = &c->d[hit];
             if (in->replica < 0 || in->replica >= incr_replicas_of(c, hit))
@@ -366,6 +410,8 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
     }
     free(cache);
     free(memo);
+    free(byptr.name);
+    free(byptr.val);
     free(names.slot);
 }
 
