@@ -182,7 +182,7 @@ fill_option(struct ctx *c, const struct by_kind *b, int t, int o)
             b->start[(size_t)op->model * FILL_KINDS + op->kind];
     while (ds->left) {
         struct wgpu *w = NULL;
-        bool placed = false;
+        bool placed = false, chain;
         int r = incr_next_replica(c, t);
         size_t lo = 0, hi = nlist, j;
 
@@ -195,18 +195,30 @@ fill_option(struct ctx *c, const struct by_kind *b, int t, int o)
             else
                 hi = mid;
         }
+        /*
+         * A GPU that cannot take one more of these never will: only instances come. A MIG GPU
+         * refuses a profile for good (no room, another profile under `single`), as does a GPU
+         * not in use during this pass, so the cursor passes every such GPU from its place on;
+         * a vGPU GPU may refuse one tenant's compute and take another's: the cursor passes it
+         * only when it is the cursor's own GPU.
+         */
+        chain = op->kind != GPV_PACK_VGPU;
         for (j = lo; j < nlist && !placed; j++) {
             i = (size_t)list[j];
             w = &c->g[i];
-            if (!incr_in_use(w))
+            if (!incr_in_use(w)) {
+                if (chain)
+                    *cur = (int)i + 1;
                 continue;
-            if (!incr_spread_ok(c, w, t))
+            }
+            if (!incr_spread_ok(c, w, t)) {
+                chain = false;
                 continue;
+            }
             placed =
                 op->kind == GPV_PACK_VGPU ? place_vgpu(c, w, t, op, r) : place_mig(c, w, t, op, r);
-            /* A GPU that cannot take one more of these never will: only instances come. */
-            if (!placed && i == (size_t)*cur)
-                (*cur)++;
+            if (!placed && (chain || i == (size_t)*cur))
+                *cur = (int)i + 1;
         }
         if (!placed)
             break;
