@@ -273,6 +273,18 @@ undo_restore(struct undo *u, struct ctx *c)
     undo_release(u, c);
 }
 
+/* Has a demand whose replicas were all placed when u was saved some left now? */
+static bool
+undo_leaves_out(const struct undo *u, const struct ctx *c)
+{
+    size_t t;
+
+    for (t = 0; t < c->p->ndemands; t++)
+        if (c->p->demands[t].noptions && !u->d[t].left && c->d[t].left)
+            return true;
+    return false;
+}
+
 int
 gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
               const struct gpv_tenants *file, const struct gpv_diff_doc *cur, int max_reconfigure,
@@ -340,13 +352,14 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
             undo_release(&u, &c);
             goto out;
         }
-        if (incr_left_total(&c) < before) {
+        if (incr_left_total(&c) < before && !undo_leaves_out(&u, &c)) {
             undo_release(&u, &c);
             continue;
         }
-        /* Draining placed nothing more: the drain is undone (its tenants may have been packed
-           back as they were, but nothing was gained and the GPU is not counted as drained),
-           and no other GPU is drained. */
+        /* Draining placed nothing more, or it would leave out a tenant placed before it (a
+           plan places all replicas of a tenant or none): the drain is undone (its tenants may
+           have been packed back as they were, but nothing was gained and the GPU is not
+           counted as drained), and no other GPU is drained. */
         undo_restore(&u, &c);
         out->reconfigured--;
         break;
