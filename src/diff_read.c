@@ -34,35 +34,67 @@ gpv_diff_doc_release(struct gpv_diff_doc *d)
     gpv_diff_doc_init(d);
 }
 
-/* The member positions read_gpus looks up in a document's 50,000 alike objects (keys are
- * literals); NULL for a lookup without the cache. */
-static const struct gpv_val *
-get(const struct gpv_val *o, const char *key, struct gpv_val_cache *cache)
-{
-    return cache ? gpv_val_get_cached(o, key, cache) : gpv_val_get(o, key);
-}
-
 static const char *
-str_in(const struct gpv_val *o, const char *key, struct gpv_val_cache *cache)
+str_of(const struct gpv_val *o, const char *key)
 {
-    const struct gpv_val *v = get(o, key, cache);
+    const struct gpv_val *v = gpv_val_get(o, key);
 
     return v && v->type == GPV_V_STR ? v->s : NULL;
 }
 
-static const char *
-str_of(const struct gpv_val *o, const char *key)
+/*
+ * The members keys[0..n) of objects of one kind, by position: the JSON reader gives objects
+ * with the same names in the same order one names array, so for the 50,000 instances of a
+ * large plan the positions are found once per array, not looked up by name per member.
+ */
+#define SHAPE_MAX 8
+struct shape {
+    char *const *names; /* the names array the positions are for */
+    size_t n;           /* and its length */
+    bool valid;
+    size_t idx[SHAPE_MAX]; /* where keys[k] is, or SIZE_MAX */
+};
+
+/* Sets out[k] to member keys[k] of o (NULL when absent or o is no object), as gpv_val_get. */
+static void
+members(const struct gpv_val **out, const struct gpv_val *o, const char *const *keys, size_t n,
+        struct shape *sh)
 {
-    return str_in(o, key, NULL);
+    size_t k, i;
+
+    if (!o || o->type != GPV_V_OBJ) {
+        for (k = 0; k < n; k++)
+            out[k] = NULL;
+        return;
+    }
+    if (!sh->valid || sh->names != o->keys || sh->n != o->n || !o->keys) {
+        sh->valid = true;
+        sh->names = o->keys;
+        sh->n = o->n;
+        for (k = 0; k < n; k++) {
+            sh->idx[k] = SIZE_MAX;
+            for (i = 0; i < o->n; i++)
+                if (o->keys[i][0] == keys[k][0] && !strcmp(o->keys[i], keys[k])) {
+                    sh->idx[k] = i;
+                    break;
+                }
+        }
+    }
+    for (k = 0; k < n; k++)
+        out[k] = sh->idx[k] == SIZE_MAX ? NULL : o->items[sh->idx[k]];
 }
 
-/* An integer member, or `dflt` when it is null or absent; false when it is something else. */
-static bool
-int_of(int *out, const struct gpv_val *o, const char *key, int dflt, long long lo, long long hi,
-       struct gpv_val_cache *cache)
+/* A string member v, or NULL. */
+static const char *
+str_val(const struct gpv_val *v)
 {
-    const struct gpv_val *v = get(o, key, cache);
+    return v && v->type == GPV_V_STR ? v->s : NULL;
+}
 
+/* int_of on a member v already found. */
+static bool
+int_val(int *out, const struct gpv_val *v, int dflt, long long lo, long long hi)
+{
     if (!v || v->type == GPV_V_NULL) {
         *out = dflt;
         return true;
@@ -98,46 +130,35 @@ printable_name(const char *s)
     return i > 0;
 }
 
-static int read_gpus_with(struct gpv_diff_doc *out, const struct gpv_val *gpus,
-                          const struct gpv_db *db, bool state, const char *name,
-                          struct gpv_error *err, struct gpv_val_cache *cache);
-
 /* Reads gpus[] of a document already known to be well formed where check or the caller say. */
 static int
 read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv_db *db, bool state,
           const char *name, struct gpv_error *err)
 {
-    struct gpv_val_cache *cache;
-    int rc;
-
-    if (!gpus || gpus->type != GPV_V_ARR)
-        return bad(err, name, "'gpus' must be an array%s%s", "", "");
-    cache = xmalloc(sizeof(*cache));
-    gpv_val_cache_init(cache);
-    rc = read_gpus_with(out, gpus, db, state, name, err, cache);
-    free(cache);
-    return rc;
-}
-
-static int
-read_gpus_with(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv_db *db,
-               bool state, const char *name, struct gpv_error *err, struct gpv_val_cache *cache)
-{
     const struct gpv_gpu *last = NULL;
     size_t i, k;
     char where[64];
+    static const char *const gkeys[] = {
+        "instances", "id", "node", "model", "mode", "index", "instances_known", "replicas"};
+    static const char *const ikeys[] = {"profile", "vgpu_type", "tenant",  "start",
+                                        "size",    "replica",   "clients", "replicas"};
+    struct shape gsh = {0}, ish = {0};
 
+    if (!gpus || gpus->type != GPV_V_ARR)
+        return bad(err, name, "'gpus' must be an array%s%s", "", "");
     out->gpus = xcalloc(gpus->n ? gpus->n : 1, sizeof(*out->gpus));
     for (i = 0; i < gpus->n; i++) {
-        const struct gpv_val *g = gpus->items[i], *in = get(g, "instances", cache);
+        const struct gpv_val *g = gpus->items[i], *gm[SHAPE_MAX], *in;
         struct gpv_diff_gpu *d = &out->gpus[out->ngpus];
         const struct gpv_gpu *model;
         const char *known;
 
-        d->id = str_in(g, "id", cache);
-        d->node = str_in(g, "node", cache);
-        d->model = str_in(g, "model", cache);
-        d->mode = str_in(g, "mode", cache);
+        members(gm, g, gkeys, SHAPE_MAX, &gsh);
+        in = gm[0];
+        d->id = str_val(gm[1]);
+        d->node = str_val(gm[2]);
+        d->model = str_val(gm[3]);
+        d->mode = str_val(gm[4]);
         if (!d->id || !d->model || !d->mode) {
             snprintf(where, sizeof(where), "gpus[%zu]", i);
             return bad(err, name, "%s: 'id', 'model' and 'mode' must be strings%s", where, "");
@@ -147,7 +168,7 @@ read_gpus_with(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struc
             return bad(err, name, "%s: 'id' and 'node' must be printable names without blanks%s",
                        where, "");
         }
-        if (!int_of(&d->index, g, "index", -1, 0, 1000000, cache) || (d->node && d->index < 0))
+        if (!int_val(&d->index, gm[5], -1, 0, 1000000) || (d->node && d->index < 0))
             return bad(err, name, "gpu '%s': 'index' must be a whole number >= 0%s", d->id, "");
         /* Runs of GPUs share a model: resolve each name once per run (large sites). */
         if (last && !strcmp(last->id, d->model))
@@ -158,10 +179,10 @@ read_gpus_with(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struc
             return bad(err, name, "gpu '%s': unknown mode '%s' (a state has mig or whole)", d->id,
                        d->mode);
         if (!state && (!strcmp(d->mode, "time-slicing") || !strcmp(d->mode, "mps")) &&
-            (!int_of(&d->replicas, g, "replicas", 0, 2, 64, cache) || d->replicas < 2))
+            (!int_val(&d->replicas, gm[7], 0, 2, 64) || d->replicas < 2))
             return bad(err, name, "gpu '%s': a shared GPU needs 'replicas' from 2 to 64%s", d->id,
                        "");
-        known = state ? str_in(g, "instances_known", cache) : "exact";
+        known = state ? str_val(gm[6]) : "exact";
         if (!known ||
             (strcmp(known, "exact") && strcmp(known, "counts") && strcmp(known, "unknown")))
             return bad(err, name, "gpu '%s': 'instances_known' must be exact, counts or unknown%s",
@@ -174,20 +195,21 @@ read_gpus_with(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struc
         d->insts = xcalloc(in->n ? in->n : 1, sizeof(*d->insts));
         out->ngpus++; /* counted once it owns memory, so a failure below releases it */
         for (k = 0; k < in->n; k++) {
-            const struct gpv_val *o = in->items[k];
+            const struct gpv_val *im[SHAPE_MAX];
             struct gpv_diff_inst *x = &d->insts[k];
 
-            x->profile = str_in(o, "profile", cache);
+            members(im, in->items[k], ikeys, SHAPE_MAX, &ish);
+            x->profile = str_val(im[0]);
             if (d->replicas > 0)
                 x->profile = "client"; /* a shared GPU's slots are its clients, by index */
-            x->vgpu_type = str_in(o, "vgpu_type", cache);
-            x->tenant = state ? NULL : str_in(o, "tenant", cache);
-            if ((state && !x->profile) || !int_of(&x->start, o, "start", -1, 0, 1 << 20, cache) ||
-                !int_of(&x->size, o, "size", 0, 0, 1 << 20, cache) ||
-                !int_of(&x->replica, o, "replica", -1, 0, 1 << 30, cache) ||
+            x->vgpu_type = str_val(im[1]);
+            x->tenant = state ? NULL : str_val(im[2]);
+            if ((state && !x->profile) || !int_val(&x->start, im[3], -1, 0, 1 << 20) ||
+                !int_val(&x->size, im[4], 0, 0, 1 << 20) ||
+                !int_val(&x->replica, im[5], -1, 0, 1 << 30) ||
                 (!state && d->replicas == 0 &&
-                 (!int_of(&x->clients, o, "clients", 0, 1, 1 << 30, cache) ||
-                  !int_of(&x->ts_replicas, o, "replicas", 0, 2, 1 << 30, cache))))
+                 (!int_val(&x->clients, im[6], 0, 1, 1 << 30) ||
+                  !int_val(&x->ts_replicas, im[7], 0, 2, 1 << 30))))
                 return bad(err, name,
                            "gpu '%s': instance with a missing or malformed "
                            "'profile', 'start' or 'size'%s",

@@ -175,13 +175,123 @@ incr_option_words(const struct ctx *c, const struct gpv_pack_option *o)
     }
 }
 
+/* What a drain may change in c, kept to undo it: the GPUs with their instances, and per demand
+ * its placed replicas, whether it moved and the packer's reasons. */
+struct undo {
+    size_t ng;
+    struct wgpu *g;
+    struct dstate *d;
+    bool *moved; /* per demand: had it a reason to move already */
+};
+
+static void
+undo_save(struct undo *u, const struct ctx *c)
+{
+    size_t i, t, k;
+
+    u->ng = c->ng;
+    u->g = xcalloc(c->ng + 1, sizeof(*u->g));
+    for (i = 0; i < c->ng; i++) {
+        u->g[i] = c->g[i];
+        u->g[i].cap = c->g[i].n;
+        u->g[i].in = xcalloc(c->g[i].n + 1, sizeof(*u->g[i].in));
+        memcpy(u->g[i].in, c->g[i].in, c->g[i].n * sizeof(*u->g[i].in));
+    }
+    u->d = xcalloc(c->p->ndemands + 1, sizeof(*u->d));
+    u->moved = xcalloc(c->p->ndemands + 1, sizeof(*u->moved));
+    for (t = 0; t < c->p->ndemands; t++) {
+        const struct dstate *ds = &c->d[t];
+        size_t n = (size_t)incr_replicas_of(c, (int)t);
+
+        u->d[t] = *ds;
+        u->d[t].parts = xcalloc(n + 1, sizeof(int));
+        u->d[t].ropt = xcalloc(n + 1, sizeof(int));
+        memcpy(u->d[t].parts, ds->parts, n * sizeof(int));
+        memcpy(u->d[t].ropt, ds->ropt, n * sizeof(int));
+        u->d[t].moved = NULL;
+        u->moved[t] = ds->moved != NULL;
+        u->d[t].why = ds->nwhy ? xcalloc(ds->nwhy, sizeof(char *)) : NULL;
+        for (k = 0; k < ds->nwhy; k++)
+            u->d[t].why[k] = xstrdup(ds->why[k]);
+    }
+}
+
+/* Frees what u holds. */
+static void
+undo_release(struct undo *u, const struct ctx *c)
+{
+    size_t i, t;
+
+    for (i = 0; u->g && i < u->ng; i++)
+        free(u->g[i].in);
+    free(u->g);
+    for (t = 0; u->d && t < c->p->ndemands; t++) {
+        free(u->d[t].parts);
+        free(u->d[t].ropt);
+        incr_clear_why(&u->d[t]);
+    }
+    free(u->d);
+    free(u->moved);
+    memset(u, 0, sizeof(*u));
+}
+
+/* Puts c back as u saved it, and releases u. A reason to move given since is taken back. */
+static void
+undo_restore(struct undo *u, struct ctx *c)
+{
+    size_t i, t;
+
+    for (i = u->ng; i < c->ng; i++) {
+        if (c->g[i].node >= 0)
+            c->slot[c->g[i].node][c->g[i].index] = -1;
+        free(c->g[i].in);
+    }
+    for (i = 0; i < u->ng; i++) {
+        free(c->g[i].in);
+        c->g[i] = u->g[i];
+        u->g[i].in = NULL;
+    }
+    c->ng = u->ng;
+    for (t = 0; t < c->p->ndemands; t++) {
+        struct dstate *ds = &c->d[t];
+        size_t n = (size_t)incr_replicas_of(c, (int)t);
+
+        if (!u->moved[t]) {
+            free(ds->moved);
+            ds->moved = NULL;
+        }
+        memcpy(ds->parts, u->d[t].parts, n * sizeof(int));
+        memcpy(ds->ropt, u->d[t].ropt, n * sizeof(int));
+        ds->option = u->d[t].option;
+        ds->left = u->d[t].left;
+        incr_clear_why(ds);
+        ds->why = u->d[t].why;
+        ds->nwhy = u->d[t].nwhy;
+        u->d[t].why = NULL;
+        u->d[t].nwhy = 0;
+    }
+    undo_release(u, c);
+}
+
+/* Has a demand whose replicas were all placed when u was saved some left now? */
+static bool
+undo_leaves_out(const struct undo *u, const struct ctx *c)
+{
+    size_t t;
+
+    for (t = 0; t < c->p->ndemands; t++)
+        if (c->p->demands[t].noptions && !u->d[t].left && c->d[t].left)
+            return true;
+    return false;
+}
+
 int
 gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
               const struct gpv_tenants *file, const struct gpv_diff_doc *cur, int max_reconfigure,
               struct gpv_error *err)
 {
     struct ctx c;
-    size_t t, i;
+    size_t t, i, nreps;
     int rc = 0, before;
 
     memset(out, 0, sizeof(*out));
@@ -196,12 +306,18 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
     out->fresh_gpus = fresh->result.gpus_used;
     c.d = xcalloc(c.p->ndemands + 1, sizeof(*c.d));
     c.cursor = xcalloc(c.p->nmodels * 4 * GPV_MIG_MAX_PROFILES + 1, sizeof(int));
-    for (t = 0; t < c.p->ndemands; t++) {
-        c.d[t].option = -1;
+    c.idle_from = xcalloc(c.p->nmodels + 1, sizeof(int));
+    /* Every demand's parts and ropt in one block (18,000 demands: two allocations each). */
+    for (t = 0, nreps = 0; t < c.p->ndemands; t++)
+        nreps += (size_t)incr_replicas_of(&c, (int)t) + 1;
+    c.reps = xcalloc(2 * nreps + 1, sizeof(int));
+    for (t = 0, nreps = 0; t < c.p->ndemands; t++) {
         int r, n = incr_replicas_of(&c, (int)t);
 
-        c.d[t].parts = xcalloc((size_t)n + 1, sizeof(int));
-        c.d[t].ropt = xcalloc((size_t)n + 1, sizeof(int));
+        c.d[t].option = -1;
+        c.d[t].parts = c.reps + nreps;
+        c.d[t].ropt = c.reps + nreps + (size_t)n + 1;
+        nreps += 2 * ((size_t)n + 1);
         for (r = 0; r < n; r++)
             c.d[t].ropt[r] = -1;
     }
@@ -221,16 +337,32 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
     if ((rc = incr_pack_rest(&c, err)))
         goto out;
     while (incr_left_total(&c) && (max_reconfigure < 0 || out->reconfigured < max_reconfigure)) {
+        struct undo u;
+
         before = incr_left_total(&c);
-        if (!incr_drain_one(&c))
+        undo_save(&u, &c);
+        if (!incr_drain_one(&c)) {
+            undo_release(&u, &c);
             break;
+        }
         memset(c.cursor, 0, sizeof(int) * (c.p->nmodels * 4 * GPV_MIG_MAX_PROFILES + 1));
         incr_fill_clients(&c);
         incr_fill_in_place(&c);
-        if ((rc = incr_pack_rest(&c, err)))
+        if ((rc = incr_pack_rest(&c, err))) {
+            undo_release(&u, &c);
             goto out;
-        if (incr_left_total(&c) >= before)
-            break; /* draining did not help: stop before draining more */
+        }
+        if (incr_left_total(&c) < before && !undo_leaves_out(&u, &c)) {
+            undo_release(&u, &c);
+            continue;
+        }
+        /* Draining placed nothing more, or it would leave out a tenant placed before it (a
+           plan places all replicas of a tenant or none): the drain is undone (its tenants may
+           have been packed back as they were, but nothing was gained and the GPU is not
+           counted as drained), and no other GPU is drained. */
+        undo_restore(&u, &c);
+        out->reconfigured--;
+        break;
     }
     for (t = 0; t < c.p->ndemands; t++)
         if (c.d[t].moved) {
@@ -248,16 +380,16 @@ gpv_incr_plan(struct gpv_incr *out, const struct gpv_plan_run *fresh,
     incr_build_result(&c);
 out:
     for (t = 0; t < c.p->ndemands; t++) {
-        free(c.d[t].parts);
-        free(c.d[t].ropt);
         free(c.d[t].moved);
         incr_clear_why(&c.d[t]);
     }
+    free(c.reps);
     for (i = 0; i < c.ng; i++)
         free(c.g[i].in);
     free(c.g);
     free(c.d);
     free(c.cursor);
+    free(c.idle_from);
     for (i = 0; c.slot && i < fresh->site.nnodes; i++)
         free(c.slot[i]);
     free(c.slot);

@@ -120,13 +120,51 @@ cursor_of(struct ctx *c, const struct gpv_pack_option *op)
     return &c->cursor[slot];
 }
 
+/* The GPUs of each model and kind that can take replicas in place (MIG, MIG-backed vGPU,
+ * vGPU), each list in the order of c->g: fill_option walks one model's GPUs of one kind, not
+ * every GPU of the site. */
+#define FILL_KINDS 3
+struct by_kind {
+    size_t *start; /* per model * FILL_KINDS + kind, and one more: where its list starts */
+    int *gpu;      /* the lists, one after the other */
+};
+
+static void
+by_kind_init(struct by_kind *b, const struct ctx *c)
+{
+    size_t nk = c->p->nmodels * FILL_KINDS, i, key;
+    size_t *at;
+
+    b->start = xcalloc(nk + 2, sizeof(*b->start));
+    b->gpu = xcalloc(c->ng + 1, sizeof(*b->gpu));
+    for (i = 0; i < c->ng; i++)
+        if (c->g[i].kind >= 0 && c->g[i].kind < FILL_KINDS)
+            b->start[(size_t)c->g[i].model * FILL_KINDS + (size_t)c->g[i].kind + 1]++;
+    for (key = 0; key < nk; key++)
+        b->start[key + 1] += b->start[key];
+    at = xcalloc(nk + 1, sizeof(*at));
+    memcpy(at, b->start, nk * sizeof(*at));
+    for (i = 0; i < c->ng; i++)
+        if (c->g[i].kind >= 0 && c->g[i].kind < FILL_KINDS)
+            b->gpu[at[(size_t)c->g[i].model * FILL_KINDS + (size_t)c->g[i].kind]++] = (int)i;
+    free(at);
+}
+
+static void
+by_kind_release(struct by_kind *b)
+{
+    free(b->start);
+    free(b->gpu);
+}
+
 /* Places unplaced replicas of demand t with option o in the free units of GPUs in use. */
 static void
-fill_option(struct ctx *c, int t, int o)
+fill_option(struct ctx *c, const struct by_kind *b, int t, int o)
 {
     struct dstate *ds = &c->d[t];
     const struct gpv_pack_option *op;
-    size_t i;
+    const int *list;
+    size_t i, nlist;
     int *cur;
 
     /* Replicas of several GPUs go to unused GPUs (step 3), never into a GPU in use. */
@@ -139,28 +177,54 @@ fill_option(struct ctx *c, int t, int o)
     if (op->kind == GPV_PACK_VGPU && op->vgpu_type >= GPV_MIG_MAX_PROFILES)
         return;
     cur = cursor_of(c, op);
+    list = b->gpu + b->start[(size_t)op->model * FILL_KINDS + op->kind];
+    nlist = b->start[(size_t)op->model * FILL_KINDS + op->kind + 1] -
+            b->start[(size_t)op->model * FILL_KINDS + op->kind];
     while (ds->left) {
-        bool placed = false;
+        struct wgpu *w = NULL;
+        bool placed = false, chain;
         int r = incr_next_replica(c, t);
+        size_t lo = 0, hi = nlist, j;
 
-        for (i = (size_t)*cur; i < c->ng && !placed; i++) {
-            struct wgpu *w = &c->g[i];
+        /* The first GPU of the list from the cursor on. */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
 
-            if (w->model != op->model || w->kind != (int)op->kind || !incr_in_use(w))
+            if (list[mid] < *cur)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        /*
+         * A GPU that cannot take one more of these never will: only instances come. A MIG GPU
+         * refuses a profile for good (no room, another profile under `single`), as does a GPU
+         * not in use during this pass, so the cursor passes every such GPU from its place on;
+         * a vGPU GPU may refuse one tenant's compute and take another's: the cursor passes it
+         * only when it is the cursor's own GPU.
+         */
+        chain = op->kind != GPV_PACK_VGPU;
+        for (j = lo; j < nlist && !placed; j++) {
+            i = (size_t)list[j];
+            w = &c->g[i];
+            if (!incr_in_use(w)) {
+                if (chain)
+                    *cur = (int)i + 1;
                 continue;
-            if (!incr_spread_ok(c, w, t))
+            }
+            if (!incr_spread_ok(c, w, t)) {
+                chain = false;
                 continue;
+            }
             placed =
                 op->kind == GPV_PACK_VGPU ? place_vgpu(c, w, t, op, r) : place_mig(c, w, t, op, r);
-            /* A GPU that cannot take one more of these never will: only instances come. */
-            if (!placed && i == (size_t)*cur)
-                (*cur)++;
+            if (!placed && (chain || i == (size_t)*cur))
+                *cur = (int)i + 1;
         }
         if (!placed)
             break;
         incr_mark(c, t, r, o);
         /* A time-sliced instance takes the replicas after r too, up to its clients. */
-        incr_grow_clients(c, &c->g[i - 1].in[c->g[i - 1].n - 1]);
+        incr_grow_clients(c, &w->in[w->n - 1]);
     }
 }
 
@@ -183,8 +247,10 @@ incr_fill_clients(struct ctx *c)
 void
 incr_fill_in_place(struct ctx *c)
 {
+    struct by_kind b;
     size_t t;
 
+    by_kind_init(&b, c);
     for (t = 0; t < c->p->ndemands; t++) {
         struct dstate *ds = &c->d[t];
         int r, q, n = incr_replicas_of(c, (int)t);
@@ -192,7 +258,7 @@ incr_fill_in_place(struct ctx *c)
         if (!ds->left)
             continue;
         if (!incr_split(c, (int)t)) {
-            fill_option(c, (int)t, ds->option >= 0 ? ds->option : c->fresh->result.choice[t]);
+            fill_option(c, &b, (int)t, ds->option >= 0 ? ds->option : c->fresh->result.choice[t]);
             continue;
         }
         /* A split tenant's new replicas may go beside any of its kept ones: each option its
@@ -203,9 +269,10 @@ incr_fill_in_place(struct ctx *c)
             for (q = 0; q < r && ds->ropt[q] != ds->ropt[r]; q++)
                 ;
             if (q == r)
-                fill_option(c, (int)t, ds->ropt[r]);
+                fill_option(c, &b, (int)t, ds->ropt[r]);
         }
     }
+    by_kind_release(&b);
 }
 
 /* ---- step 3: the packer on the GPUs nothing uses ----------------------------------------- */
@@ -297,7 +364,8 @@ free_gpu(struct ctx *c, int m, int prof, const int *avoid, size_t navoid, int wa
     int pass;
 
     if (!c->p->models[m].nodes) {
-        for (i = 0; i < c->ng; i++)
+        /* GPUs before idle_from[m] hold something: within one packer run GPUs only fill. */
+        for (i = (size_t)c->idle_from[m]; i < c->ng; i++, c->idle_from[m]++)
             if (c->g[i].model == m && c->g[i].node < 0 && c->g[i].n == 0) {
                 c->g[i].drained = false;
                 return &c->g[i];
@@ -579,6 +647,7 @@ pack_once(struct ctx *c, const bool *loose, struct gpv_error *err)
     int rc = 0;
 
     gpv_pack_result_init(&r);
+    memset(c->idle_from, 0, c->p->nmodels * sizeof(*c->idle_from));
     sub_init(&s, c, loose);
     if (!s.nd)
         goto out;

@@ -57,8 +57,11 @@ struct ctx {
     size_t ng, gcap;
     struct wgpu *g;
     struct dstate *d;
-    int *cursor; /* per model * 4 kinds * GPV_MIG_MAX_PROFILES: first GPU worth trying */
-    int **slot;  /* per site node, per index: the GPU there (index into g), or -1 */
+    int *cursor;    /* per model * 4 kinds * GPV_MIG_MAX_PROFILES: first GPU worth trying */
+    int **slot;     /* per site node, per index: the GPU there (index into g), or -1 */
+    int *reps;      /* the block every d[].parts and d[].ropt live in */
+    int *idle_from; /* per model, within one packer run (free_gpu): no GPU without a node before
+                       it is free */
 };
 
 /* ---- helpers (incr.c) ---- */

@@ -63,11 +63,11 @@ struct tindex {
 };
 
 static void
-tindex_build(struct tindex *x, const struct ctx *c)
+tindex_build(struct tindex *x)
 {
+    const struct ctx *c = x->c;
     size_t i, k;
 
-    x->c = c;
     for (x->cap = 16; x->cap < 2 * c->file->ntenants + 2; x->cap *= 2)
         ;
     x->slot = xcalloc(x->cap, sizeof(*x->slot));
@@ -79,18 +79,121 @@ tindex_build(struct tindex *x, const struct ctx *c)
     }
 }
 
-/* The tenant called name (NULL: none), or -1. Names in a tenants file are distinct. */
+/* The tenant called name (NULL: none), or -1. Names in a tenants file are distinct. The table
+ * is built at the first lookup (x->slot NULL until then). */
 static int
-tindex_find(const struct tindex *x, const char *name)
+tindex_find(struct tindex *x, const char *name)
 {
     size_t k;
 
     if (!name)
         return -1;
+    if (!x->slot)
+        tindex_build(x);
     for (k = gpv_str_hash(name) & (x->cap - 1); x->slot[k]; k = (k + 1) & (x->cap - 1))
         if (!strcmp(x->c->file->tenants[x->slot[k] - 1].name, name))
             return x->slot[k] - 1;
     return -1;
+}
+
+/*
+ * Answers already found for MIG profiles and vGPU types, by the address of the name (and the
+ * GPU model): the JSON reader gives equal strings one node, so the 56,000 instances of a large
+ * plan name them through a few addresses, and most lookups compare one pointer instead of
+ * hashing a string. A miss (another address, a collision) asks the database cache.
+ */
+#define MEMO 256
+enum { MEMO_PROFILE, MEMO_TYPE };
+struct memo {
+    struct memo_entry {
+        const char *name;
+        const struct gpv_gpu *gpu;
+        int what; /* MEMO_* */
+        int val;
+    } e[MEMO];
+};
+
+/* The entry for name (on gpu) asked as what; filled by the caller when *hit is false. */
+static struct memo_entry *
+memo_find(struct memo *m, const char *name, const struct gpv_gpu *gpu, int what, bool *hit)
+{
+    uintptr_t h = ((uintptr_t)name >> 3) * 31u + ((uintptr_t)gpu >> 4) + (uintptr_t)what;
+    struct memo_entry *e = &m->e[(h ^ h >> 12) % MEMO];
+
+    *hit = e->name == name && e->gpu == gpu && e->what == what;
+    e->name = name;
+    e->gpu = gpu;
+    e->what = what;
+    return e;
+}
+
+/*
+ * CURRENT's tenant names by address: the tenants file's index of each name of CURRENT's
+ * tenants list, found in the two lists' common order when they agree (one comparison in
+ * order, no hashing of strings), else through the tenants' hash table. An instance names its
+ * tenant with the list's string (equal strings are one node), so most instances find it by
+ * one pointer; any other address asks the hash table.
+ */
+struct tptr {
+    size_t cap;
+    const char **name;
+    int *val;
+};
+
+static void
+tptr_build(struct tptr *x, const struct ctx *c, const struct gpv_diff_doc *cur,
+           struct tindex *names)
+{
+    size_t i, k;
+
+    for (x->cap = 16; x->cap < 2 * cur->ntenants + 2; x->cap *= 2)
+        ;
+    x->name = xcalloc(x->cap, sizeof(*x->name));
+    x->val = xcalloc(x->cap, sizeof(*x->val));
+    for (i = 0; i < cur->ntenants; i++) {
+        const char *n = cur->tenants[i];
+        uintptr_t h = (uintptr_t)n >> 3;
+
+        for (k = (h ^ h >> 15) * 0x9E3779B1u & (x->cap - 1); x->name[k] && x->name[k] != n;
+             k = (k + 1) & (x->cap - 1))
+            ;
+        if (x->name[k])
+            continue;
+        x->name[k] = n;
+        x->val[k] = i < c->file->ntenants && !strcmp(c->file->tenants[i].name, n)
+                        ? (int)i
+                        : tindex_find(names, n);
+    }
+}
+
+/* The tenant called name, or -1. */
+static int
+tenant_of(const struct tptr *x, struct tindex *names, const char *name)
+{
+    uintptr_t h = (uintptr_t)name >> 3;
+    size_t k;
+
+    if (!name)
+        return -1;
+    for (k = (h ^ h >> 15) * 0x9E3779B1u & (x->cap - 1); x->name[k]; k = (k + 1) & (x->cap - 1))
+        if (x->name[k] == name)
+            return x->val[k];
+    return tindex_find(names, name);
+}
+
+/* gpv_gpu_find_profile_cached (what MEMO_PROFILE) or gpv_gpu_find_vgpu_type_cached
+ * (MEMO_TYPE), through m. */
+static int
+find_of(struct memo *m, struct gpv_db_cache *cache, const struct gpv_gpu *gpu, const char *name,
+        int what)
+{
+    bool hit;
+    struct memo_entry *e = memo_find(m, name, gpu, what, &hit);
+
+    if (!hit)
+        e->val = what == MEMO_TYPE ? gpv_gpu_find_vgpu_type_cached(cache, gpu, name)
+                                   : gpv_gpu_find_profile_cached(cache, gpu, name);
+    return e->val;
 }
 
 /* The option of demand t that the instance x on a GPU (model m, kind k) is, or -1; ts: the
@@ -181,10 +284,14 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
 {
     struct tindex names;
     struct gpv_db_cache *cache = xmalloc(sizeof(*cache));
+    struct memo *memo = xcalloc(1, sizeof(*memo));
+    struct tptr byptr;
     const char *first_foreign = NULL;
     size_t i, k, nforeign = 0;
 
-    tindex_build(&names, c);
+    names.c = c;
+    names.slot = NULL;
+    tptr_build(&byptr, c, cur, &names);
     gpv_db_cache_init(cache); /* the same few profiles and types on thousands of GPUs */
     for (i = 0; i < cur->ngpus; i++) {
         const struct gpv_diff_gpu *g = &cur->gpus[i];
@@ -197,7 +304,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
             if (g->ninsts && !nforeign++)
                 first_foreign = g->id;
             for (k = 0; k < g->ninsts; k++) {
-                int hit = tindex_find(&names, g->insts[k].tenant);
+                int hit = tenant_of(&byptr, &names, g->insts[k].tenant);
 
                 if (hit >= 0)
                     incr_moved(c, hit,
@@ -207,6 +314,10 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         }
         gpu = c->p->models[m].gpu;
         w = incr_new_gpu(c, m, node, node >= 0 ? g->index : -1, g->id);
+        if (g->ninsts) { /* room for what it holds now, in one allocation */
+            w->cap = g->ninsts;
+            w->in = xreallocarray(NULL, w->cap, sizeof(*w->in));
+        }
         /* A GPU shared through the device plugin keeps its replicas and the clients that still
            serve their tenants, each at its index. */
         w->kind = kind_of_mode(g->mode);
@@ -222,14 +333,14 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
             if (w->replicas > 0)
                 x.size = 0; /* a client, as the packer writes it */
             if (w->kind == GPV_PACK_MIG || w->kind == GPV_PACK_MIG_VGPU)
-                x.profile = in->profile ? gpv_gpu_find_profile_cached(cache, gpu, in->profile) : -1;
+                x.profile = in->profile ? find_of(memo, cache, gpu, in->profile, MEMO_PROFILE) : -1;
             if (w->kind == GPV_PACK_MIG_VGPU && in->vgpu_type)
-                x.vgpu_type = gpv_gpu_find_vgpu_type_cached(cache, gpu, in->vgpu_type);
+                x.vgpu_type = find_of(memo, cache, gpu, in->vgpu_type, MEMO_TYPE);
             if (w->kind == GPV_PACK_VGPU && in->profile)
-                x.vgpu_type = gpv_gpu_find_vgpu_type_cached(cache, gpu, in->profile);
+                x.vgpu_type = find_of(memo, cache, gpu, in->profile, MEMO_TYPE);
             if (!in->tenant)
                 goto slot; /* a state's instance */
-            if ((hit = tindex_find(&names, in->tenant)) < 0)
+            if ((hit = tenant_of(&byptr, &names, in->tenant)) < 0)
                 goto slot; /* a tenant no longer in the file */
             ds = &c->d[hit];
             if (in->replica < 0 || in->replica >= incr_replicas_of(c, hit))
@@ -298,6 +409,9 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         free(s);
     }
     free(cache);
+    free(memo);
+    free(byptr.name);
+    free(byptr.val);
     free(names.slot);
 }
 

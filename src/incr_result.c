@@ -132,6 +132,11 @@ sort_insts(struct winst *v, size_t n)
 {
     size_t k, j;
 
+    /* CURRENT's instances come in its order, most often this one already. */
+    for (k = 1; k < n && winst_cmp(&v[k - 1], &v[k]) <= 0; k++)
+        ;
+    if (k >= n)
+        return;
     if (n > 16) {
         qsort(v, n, sizeof(*v), winst_cmp);
         return;
@@ -383,6 +388,29 @@ write_totals(struct ctx *c)
         r->cost = -1.0;
 }
 
+/*
+ * Sorts the GPUs in wgpu_cmp's order, stably. They come in CURRENT's order (sorted) and then
+ * the few the packer opened: the sorted run at the front is merged with the rest sorted, ties
+ * to the front run, which is what a stable sort of the whole gives.
+ */
+static void
+sort_gpus(struct wgpu **v, size_t n)
+{
+    struct wgpu **tmp;
+    size_t p, i, j, k;
+
+    for (p = 1; p < n && wgpu_cmp(&v[p - 1], &v[p], NULL) <= 0; p++)
+        ;
+    if (p >= n)
+        return;
+    gpv_sort_stable(v + p, n - p, sizeof(*v), wgpu_cmp, NULL);
+    tmp = xcalloc(p + 1, sizeof(*tmp));
+    memcpy(tmp, v, p * sizeof(*v));
+    for (i = 0, j = p, k = 0; i < p; k++)
+        v[k] = j < n && wgpu_cmp(&v[j], &tmp[i], NULL) < 0 ? v[j++] : tmp[i++];
+    free(tmp);
+}
+
 void
 incr_build_result(struct ctx *c)
 {
@@ -394,7 +422,7 @@ incr_build_result(struct ctx *c)
     for (i = 0; i < c->ng; i++)
         if (c->g[i].n)
             order[n++] = &c->g[i];
-    gpv_sort_stable(order, n, sizeof(*order), wgpu_cmp, NULL);
+    sort_gpus(order, n);
     r->ngpus = n;
     r->gpus = xcalloc(n + 1, sizeof(*r->gpus));
     for (i = 0; i < n; i++)

@@ -177,6 +177,37 @@ expect_json '[g["id"] for g in j["gpus"] if g["instances"][0]["tenant"] == "b"]'
 
 # The summary counts each placed replica once, from the plan as it ends: kept, added in place or
 # on unused GPUs, whatever was placed and taken back while planning (drains, retries).
+# A tenant no GPU can take (db: hard isolation on L4s whose nodes state their sharing) made
+# --from drain a GPU, pack its clients back as they were and report it reconfigured, with its
+# tenants moved, while diff showed no GPU changed: a drain that places nothing more is undone.
+t "--from: the GPUs it reports reconfigured are those diff shows reconfigured"
+for f in sharing/k8s-nodes sharing/mps-limits; do
+    "$GPUVPLAN" recommend "tests/data/$f.yaml" -f json -o "$WORK/inc-agree.json" 2>/dev/null
+    run recommend "tests/data/$f.yaml" --from "$WORK/inc-agree.json" -f json -o "$WORK/inc-agree2.json"
+    expect_rc 1
+    cp "$WORK/inc-agree2.json" "$WORK/out"
+    expect_json 'j["incremental"]["gpus_reconfigured"], j["incremental"]["moved"], j["incremental"]["kept"] == j["summary"]["replicas_placed"]' \
+        "(0, [], True)"
+    n=$(json_get 'j["incremental"]["gpus_reconfigured"]')
+    run diff "$WORK/inc-agree.json" "$WORK/inc-agree2.json" -f json
+    expect_rc 0
+    expect_json 'j["summary"]["reconfigured"], j["summary"]["gpus_to_drain"]' "($n, $n)"
+done
+
+# A drain is kept only when it leaves out no tenant that was placed: draining b's GPU placed c's
+# nine replicas but left b out whole (--from reported 1 GPU reconfigured, diff 3 to drain and b
+# removed). a, one replica fewer, gives back one GPU (diff: a moves, 1 GPU to drain).
+t "--from: a drain never leaves out a tenant placed before it"
+"$GPUVPLAN" recommend tests/data/incremental/keep-placed.yaml -f json -o "$WORK/inc-kp.json"
+run recommend tests/data/incremental/keep-placed-more.yaml --from "$WORK/inc-kp.json" -f json -o "$WORK/inc-kp2.json"
+expect_rc 1
+cp "$WORK/inc-kp2.json" "$WORK/out"
+expect_json '[u["tenant"] for u in j["unplaced"]], j["incremental"]["gpus_reconfigured"], j["incremental"]["moved"]' \
+    "(['c'], 0, [])"
+run diff "$WORK/inc-kp.json" "$WORK/inc-kp2.json" -f json
+expect_json 'j["summary"]["reconfigured"], j["summary"]["gpus_to_drain"], [(t["name"], t["change"]) for t in j["tenants"]]' \
+    "(0, 1, [('a', 'moves'), ('b', 'stays')])"
+
 t "--from: kept + added in place + on unused GPUs is the replicas placed"
 for pair in "sharing/k8s-nodes sharing/k8s-nodes" "sharing/mps-limits sharing/mps-limits" \
     "sharing/k8s-nodes mix/fewer-left-out" "sharing/mixed-node mix/many-left-out"; do

@@ -189,6 +189,66 @@ test_incr_moves_a_tenant_whose_needs_grew_and_says_why(void **state)
     incr_case_release(&c);
 }
 
+/* tests/data/sharing/k8s-nodes.yaml: db can never be placed (hard isolation, L4 only, every
+ * L4 node shared), which made step 4 drain an L4 and pack its clients back as they were. */
+static const char k8s_site[] =
+    "version: 1\n"
+    "fleet:\n"
+    "  - {gpu: l4, nodes: [ts-1, ts-2], gpus_per_node: 4, sharing: {strategy: time-slicing, "
+    "replicas: 4}}\n"
+    "  - {gpu: l4, nodes: [mps-1], gpus_per_node: 4, sharing: {strategy: mps, replicas: 3}}\n"
+    "  - {gpu: l40s, nodes: [free-1], gpus_per_node: 2}\n"
+    "tenants:\n"
+    "  - {name: web, replicas: 20, memory: 4GiB, isolation: none}\n"
+    "  - {name: api, replicas: 6, memory: 6GiB, isolation: soft}\n"
+    "  - {name: batch, replicas: 4, memory: 20GiB, isolation: none}\n"
+    "  - {name: db, memory: 8GiB, isolation: hard, gpu: l4}\n";
+
+static void
+test_incr_undoes_a_drain_that_places_nothing_more(void **state)
+{
+    struct incr_case c;
+
+    (void)state;
+    incr_case(&c, k8s_site, k8s_site, -1);
+    assert_int_equal(c.changes, 0);
+    assert_int_equal(c.x.reconfigured, 0);
+    assert_int_equal(c.d.reconfigured, 0);
+    assert_int_equal(c.x.nmoves, 0);
+    assert_int_equal(c.x.kept, 30);
+    assert_int_equal(c.x.on_unused, 0);
+    incr_case_release(&c);
+}
+
+/* tests/data/incremental/keep-placed*.yaml: draining b's GPU would place c but leave out b. */
+#define KEEP_HEAD                                                                                  \
+    "version: 1\n"                                                                                 \
+    "licenses: {ai_enterprise: true}\n"                                                            \
+    "fleet:\n"                                                                                     \
+    "  - {gpu: h100-80gb, nodes: [n1, n2], gpus_per_node: 4}\n"                                    \
+    "tenants:\n"                                                                                   \
+    "  - {name: b, gpus: 2, workload: training}\n"
+
+static void
+test_incr_never_leaves_out_a_placed_tenant_to_place_a_new_one(void **state)
+{
+    static const char before[] =
+        KEEP_HEAD "  - {name: a, gpus: 1, workload: training, replicas: 6}\n";
+    static const char next[] =
+        KEEP_HEAD "  - {name: a, gpus: 1, workload: training, replicas: 5}\n"
+                  "  - {name: c, memory: 10GB, isolation: hard, replicas: 9}\n";
+    struct incr_case c;
+
+    (void)state;
+    incr_case(&c, before, next, -1);
+    assert_int_equal(c.x.reconfigured, 0);
+    assert_int_equal(c.x.nmoves, 0);
+    assert_int_equal(c.x.result.nunplaced, 1);
+    assert_string_equal(c.next.file.tenants[c.x.result.unplaced[0].demand].name, "c");
+    assert_int_equal(c.d.reconfigured, 0);
+    incr_case_release(&c);
+}
+
 static void
 test_incr_is_deterministic(void **state)
 {
@@ -215,6 +275,8 @@ main(void)
         cmocka_unit_test(test_incr_puts_a_new_tenant_in_free_units_without_draining),
         cmocka_unit_test(test_incr_moves_a_tenant_whose_needs_grew_and_says_why),
         cmocka_unit_test(test_incr_is_deterministic),
+        cmocka_unit_test(test_incr_undoes_a_drain_that_places_nothing_more),
+        cmocka_unit_test(test_incr_never_leaves_out_a_placed_tenant_to_place_a_new_one),
     };
 
     return cmocka_run_group_tests_name("incr", tests, setup, teardown);
