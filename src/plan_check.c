@@ -68,6 +68,78 @@ pc_iget(struct chk *c, const struct gpv_val *o, const char *k, long long dflt)
     return v && v->type == GPV_V_INT ? v->i : dflt;
 }
 
+void
+pc_read(const struct gpv_val **out, struct pc_rows *r, const struct gpv_val *o)
+{
+    size_t k, i;
+
+    GPV_ASSERT(r->nkeys <= PC_ROWS_MAX && o->type == GPV_V_OBJ);
+    if (!o->keys || o->keys != r->names || o->n != r->n) {
+        for (k = 0; k < r->nkeys; k++) {
+            r->idx[k] = SIZE_MAX;
+            for (i = 0; i < o->n; i++)
+                if (!strcmp(o->keys[i], r->keys[k])) {
+                    r->idx[k] = i;
+                    break;
+                }
+        }
+        r->names = o->keys;
+        r->n = o->n;
+    }
+    for (k = 0; k < r->nkeys; k++)
+        out[k] = r->idx[k] == SIZE_MAX ? NULL : o->items[r->idx[k]];
+}
+
+enum {
+    X_TENANT,
+    X_PROFILE,
+    X_VGPU_TYPE,
+    X_UPGRADED_FROM,
+    X_REPLICA,
+    X_PART,
+    X_CLIENTS,
+    X_REPLICAS,
+    X_START,
+    X_SIZE,
+    X_N
+};
+
+static const char *const x_keys[X_N] = {
+    "tenant", "profile", "vgpu_type", "upgraded_from", "replica",
+    "part",   "clients", "replicas",  "start",         "size",
+};
+
+void
+pc_read_instances(struct chk *c, const struct ginfo *g)
+{
+    const struct gpv_val *ins = g->ins, *m[X_N];
+    size_t j;
+
+    if (ins->n > c->capxi) {
+        c->capxi = ins->n > 2 * c->capxi ? ins->n : 2 * c->capxi;
+        free(c->xi);
+        c->xi = xcalloc(c->capxi, sizeof(*c->xi));
+    }
+    c->xrows.keys = x_keys;
+    c->xrows.nkeys = X_N;
+    for (j = 0; j < ins->n; j++) {
+        struct xinfo *x = &c->xi[j];
+
+        pc_read(m, &c->xrows, ins->items[j]);
+        x->tenant = pc_str(m[X_TENANT]);
+        x->profile = pc_str(m[X_PROFILE]);
+        x->vgpu_type = pc_str(m[X_VGPU_TYPE]);
+        x->upgraded_from = pc_str(m[X_UPGRADED_FROM]);
+        x->replica = pc_int(m[X_REPLICA], -1);
+        x->part = pc_int(m[X_PART], 0);
+        x->clients = pc_int(m[X_CLIENTS], 0);
+        x->replicas = pc_int(m[X_REPLICAS], 0);
+        x->start = pc_int(m[X_START], -1);
+        x->size = pc_int(m[X_SIZE], -1);
+        x->t = pc_tenant(c, x->tenant);
+    }
+}
+
 static int
 tname_cmp(const void *pa, const void *pb)
 {
@@ -215,43 +287,76 @@ pc_fail(struct chk *c, const char *where, const char *fmt, ...)
     c->out->n++;
 }
 
+enum {
+    T_NAME,
+    T_METHOD,
+    T_GPU,
+    T_PROFILE,
+    T_MIG_PROFILE,
+    T_WHOLE_GPUS,
+    T_REPLICAS,
+    T_PLACED,
+    T_PARTS,
+    T_MEMORY_MIB,
+    T_COMPUTE,
+    T_SPREAD,
+    T_GPUS,
+    T_N
+};
+
+static const char *const t_keys[T_N] = {
+    "name",   "method", "gpu",        "profile", "mig_profile", "whole_gpus", "replicas",
+    "placed", "parts",  "memory_mib", "compute", "spread",      "gpus",
+};
+
 /* Placed tenants: names once each, a method, a model in the database, replicas, compute. */
 static void
 check_tenants(struct chk *c)
 {
+    struct pc_rows rows = {t_keys, T_N, NULL, 0, {0}};
+    const struct gpv_val *m[T_N];
     char where[512];
     size_t i;
 
     c->ti = xcalloc(c->nt + 1, sizeof(*c->ti));
     for (i = 0; i < c->nt; i++) {
-        const struct gpv_val *t = c->tenants->items[i], *cv = pc_get(c, t, "compute");
+        const struct gpv_val *t = c->tenants->items[i], *cv;
+        struct tinfo *ti = &c->ti[i];
 
-        c->ti[i].v = t;
-        c->ti[i].name = pc_sget(c, t, "name");
-        c->ti[i].compute = cv && cv->type != GPV_V_NULL ? pl_num(cv) : 0.0;
-        c->ti[i].cv = cv;
-        c->ti[i].gpu = pc_find(c, pc_sget(c, t, "gpu"));
-        c->ti[i].method = pc_sget(c, t, "method");
-        c->ti[i].profile = pc_sget(c, t, "profile");
-        c->ti[i].mig_profile = pc_sget(c, t, "mig_profile");
-        c->ti[i].memory_mib = pc_iget(c, t, "memory_mib", -1);
-        c->ti[i].whole_gpus = pc_iget(c, t, "whole_gpus", 1);
+        pc_read(m, &rows, t);
+        cv = m[T_COMPUTE];
+        ti->v = t;
+        ti->name = pc_str(m[T_NAME]);
+        ti->compute = cv && cv->type != GPV_V_NULL ? pl_num(cv) : 0.0;
+        ti->cv = cv;
+        ti->model = pc_str(m[T_GPU]);
+        ti->gpu = pc_find(c, ti->model);
+        ti->method = pc_str(m[T_METHOD]);
+        ti->profile = pc_str(m[T_PROFILE]);
+        ti->mig_profile = pc_str(m[T_MIG_PROFILE]);
+        ti->memory_mib = pc_int(m[T_MEMORY_MIB], -1);
+        ti->whole_gpus = pc_int(m[T_WHOLE_GPUS], 1);
+        ti->replicas = pc_int(m[T_REPLICAS], 0);
+        ti->placed = pc_int(m[T_PLACED], ti->replicas);
+        ti->parts = m[T_PARTS];
+        ti->spread = m[T_SPREAD]->b; /* the shape's: a boolean */
+        ti->gpus = m[T_GPUS];
     }
     index_tenants(c);
     for (i = 0; i < c->nt; i++) {
-        const struct gpv_val *t = c->tenants->items[i];
-        const char *m = c->ti[i].method;
+        const char *method = c->ti[i].method;
         struct gpv_error e;
 
         c->out->checks++;
         pc_where(where, sizeof(where), "tenant '", c->ti[i].name);
-        if (!method_mode(m))
+        if (!method_mode(method))
             pc_fail(c, where,
-                    "method '%s' is not passthrough, vgpu, mig, mig-vgpu, time-slicing or mps", m);
+                    "method '%s' is not passthrough, vgpu, mig, mig-vgpu, time-slicing or mps",
+                    method);
         if (!c->ti[i].gpu)
-            pc_fail(c, where, "%s", pl_model_problem(&e, c->db, pc_sget(c, t, "gpu")));
-        if (pc_iget(c, t, "replicas", 0) < 1)
-            pc_fail(c, where, "%lld replicas", pc_iget(c, t, "replicas", 0));
+            pc_fail(c, where, "%s", pl_model_problem(&e, c->db, c->ti[i].model));
+        if (c->ti[i].replicas < 1)
+            pc_fail(c, where, "%lld replicas", c->ti[i].replicas);
         if (c->ti[i].compute < 0 || c->ti[i].compute > 1.0 + GPV_VGPU_SHARE_EPS)
             pc_fail(c, where, "compute %g is not a share of one GPU", c->ti[i].compute);
     }
@@ -287,8 +392,7 @@ check_unplaced(struct chk *c)
         pc_where(where, sizeof(where), "tenant '", un);
         if (t >= 0) {
             /* Partly placed: the replicas left out are the ones the tenant does not place. */
-            const struct gpv_val *tv = c->ti[t].v;
-            long long reps = pc_iget(c, tv, "replicas", 0), placed = pc_iget(c, tv, "placed", reps);
+            long long reps = c->ti[t].replicas, placed = c->ti[t].placed;
             long long left = pc_iget(c, unplaced->items[i], "replicas", -1);
 
             if (placed >= reps)
@@ -341,7 +445,8 @@ check_gpu_ids(struct chk *c)
     report_repeats(c, dup, ndup, "gpu '", "the id is used by more than one GPU");
 }
 
-/* GPU g's instances: the memory they allocate, and each one of a known tenant collected. */
+/* GPU g's instances (c->xi): the memory they allocate, and each one of a known tenant
+ * collected. */
 static void
 collect_instances(struct chk *c, const char *where, size_t g, const struct gpv_gpu *gpu)
 {
@@ -350,9 +455,9 @@ collect_instances(struct chk *c, const char *where, size_t g, const struct gpv_g
     size_t j;
 
     for (j = 0; j < ins->n; j++) {
-        const struct gpv_val *x = ins->items[j];
-        const char *tn = pc_sget(c, x, "tenant"), *pn = pc_sget(c, x, "profile");
-        long t = pc_tenant(c, tn);
+        const struct xinfo *x = &c->xi[j];
+        const char *tn = x->tenant, *pn = x->profile;
+        long t = x->t;
         int p;
 
         if (!gpu)
@@ -373,13 +478,15 @@ collect_instances(struct chk *c, const char *where, size_t g, const struct gpv_g
             c->ci = xreallocarray(c->ci, c->capci, sizeof(*c->ci));
         }
         c->ci[c->nci].tenant = t;
-        c->ci[c->nci].replica = pc_iget(c, x, "replica", -1);
-        c->ci[c->nci].part = pc_iget(c, x, "part", 0);
-        c->ci[c->nci].clients = pc_iget(c, x, "clients", 0);
+        c->ci[c->nci].replica = x->replica;
+        c->ci[c->nci].part = x->part;
+        c->ci[c->nci].clients = x->clients;
+        c->ci[c->nci].replicas = x->replicas;
         c->ci[c->nci].gpu = g;
         c->ci[c->nci].idx = j;
-        c->ci[c->nci].x = x;
         c->ci[c->nci].profile = pn;
+        c->ci[c->nci].vgpu_type = x->vgpu_type;
+        c->ci[c->nci].upgraded_from = x->upgraded_from;
         c->nci++;
     }
 }
@@ -389,12 +496,14 @@ static void
 check_gpu(struct chk *c, size_t g)
 {
     const struct gpv_plan_policy *pol = c->pol;
-    const struct gpv_val *gv = c->gpus->items[g], *ins = c->gi[g].ins;
-    const char *id = c->gi[g].id, *model = c->gi[g].model, *mode = c->gi[g].mode;
-    const struct gpv_gpu *gpu = c->gi[g].gpu;
+    const struct ginfo *gi = &c->gi[g];
+    const struct gpv_val *ins = gi->ins;
+    const char *id = gi->id, *model = gi->model, *mode = gi->mode;
+    const struct gpv_gpu *gpu = gi->gpu;
     char where[512];
     size_t j;
 
+    pc_read_instances(c, gi);
     c->out->checks++;
     pc_where(where, sizeof(where), "gpu '", id);
     if (!gpu) {
@@ -404,18 +513,18 @@ check_gpu(struct chk *c, size_t g)
     } else {
         c->mem_total += gpu->memory_mib;
         if (!strcmp(mode, "mig") || !strcmp(mode, "mig-vgpu"))
-            pc_check_mig_gpu(c, where, gpu, ins, !strcmp(mode, "mig-vgpu"));
+            pc_check_mig_gpu(c, where, gpu, c->xi, ins->n, !strcmp(mode, "mig-vgpu"));
         else if (!strcmp(mode, "vgpu"))
-            pc_check_vgpu_gpu(c, where, gpu, gv);
+            pc_check_vgpu_gpu(c, where, gpu, gi, c->xi);
         else if (!strcmp(mode, "passthrough")) {
             if (ins->n != 1)
                 pc_fail(c, where, "a passthrough GPU serves exactly one tenant, not %zu", ins->n);
         } else if (!strcmp(mode, "time-slicing") || !strcmp(mode, "mps"))
-            pc_check_share_gpu(c, where, gpu, gv, !strcmp(mode, "mps"));
+            pc_check_share_gpu(c, where, gpu, gi, c->xi, !strcmp(mode, "mps"));
         else
             pc_fail(c, where,
                     "mode '%s' is not mig, mig-vgpu, vgpu, passthrough, time-slicing or mps", mode);
-        if (strcmp(mode, "time-slicing") && strcmp(mode, "mps") && gpv_val_get(gv, "replicas"))
+        if (strcmp(mode, "time-slicing") && strcmp(mode, "mps") && gi->replicas)
             pc_fail(c, where, "'replicas' on a %s GPU: only shared GPUs have them", mode);
         if (pol->nmodels) {
             for (j = 0; j < pol->nmodels; j++)
@@ -437,11 +546,29 @@ node_finding(void *arg, const char *where, const char *what)
     pc_fail(arg, where, "%s", what);
 }
 
+enum {
+    G_ID,
+    G_MODEL,
+    G_MODE,
+    G_VGPU_MODE,
+    G_SCHEDULER,
+    G_INSTANCES,
+    G_REPLICAS,
+    G_CLIENT_MEMORY_MIB,
+    G_N
+};
+
+static const char *const g_keys[G_N] = {
+    "id", "model", "mode", "vgpu_mode", "scheduler", "instances", "replicas", "client_memory_mib",
+};
+
 int
 gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const struct gpv_db *db,
                const struct gpv_plan_policy *pol, const char *name, struct gpv_error *err)
 {
     struct gpv_error serr;
+    struct pc_rows grows = {g_keys, G_N, NULL, 0, {0}};
+    const struct gpv_val *m[G_N];
     struct chk c;
     size_t g;
     int rc, src;
@@ -475,12 +602,19 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     c.gi = xcalloc(c.ng + 1, sizeof(*c.gi));
     for (g = 0; g < c.ng; g++) {
         const struct gpv_val *gv = c.gpus->items[g];
+        struct ginfo *gi = &c.gi[g];
 
-        c.gi[g].id = pc_sget(&c, gv, "id");
-        c.gi[g].model = pc_sget(&c, gv, "model");
-        c.gi[g].mode = pc_sget(&c, gv, "mode");
-        c.gi[g].ins = pc_get(&c, gv, "instances");
-        c.gi[g].gpu = pc_find(&c, c.gi[g].model);
+        pc_read(m, &grows, gv);
+        gi->v = gv;
+        gi->id = pc_str(m[G_ID]);
+        gi->model = pc_str(m[G_MODEL]);
+        gi->mode = pc_str(m[G_MODE]);
+        gi->vgpu_mode = pc_str(m[G_VGPU_MODE]);
+        gi->scheduler = pc_str(m[G_SCHEDULER]);
+        gi->ins = m[G_INSTANCES];
+        gi->replicas = m[G_REPLICAS];
+        gi->client_memory_mib = m[G_CLIENT_MEMORY_MIB];
+        gi->gpu = pc_find(&c, gi->model);
     }
     check_tenants(&c);
     check_unplaced(&c);
@@ -497,5 +631,6 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     free(c.ti);
     free(c.gi);
     free(c.ci);
+    free(c.xi);
     return 0;
 }

@@ -22,33 +22,80 @@ struct tname {
     size_t idx;
 };
 
+/* Member v as a string, or NULL when absent (NULL) or not a string. */
+static inline const char *
+pc_str(const struct gpv_val *v)
+{
+    return v && v->type == GPV_V_STR ? v->s : NULL;
+}
+
+/* Member v as an integer, or dflt when absent (NULL) or not an integer. */
+static inline long long
+pc_int(const struct gpv_val *v, long long dflt)
+{
+    return v && v->type == GPV_V_INT ? v->i : dflt;
+}
+
+#define PC_ROWS_MAX 16
+
+/*
+ * The members a kind of object is read for (keys[0..nkeys), at most PC_ROWS_MAX), and where
+ * they were in the last object read: objects with the same array of names (the JSON reader
+ * gives alike objects one) are read without looking a member up (pc_read).
+ */
+struct pc_rows {
+    const char *const *keys;
+    size_t nkeys;
+    char *const *names; /* the last object's names array, and its length */
+    size_t n;
+    size_t idx[PC_ROWS_MAX]; /* where keys[k] is in it; SIZE_MAX: absent */
+};
+
+/* out[k] = member r->keys[k] of object o, or NULL when o has none (gpv_val_get's answers). */
+void pc_read(const struct gpv_val **out, struct pc_rows *r, const struct gpv_val *o);
+
+/* An instance's members, read once per GPU (pc_read_instances). */
+struct xinfo {
+    const char *tenant, *profile, *vgpu_type, *upgraded_from; /* NULL: null or absent */
+    long long replica, part, clients, replicas, start, size;  /* absent: -1, 0, 0, 0, -1, -1 */
+    long t; /* its tenant's index in tenants[] (pc_tenant), -1 unknown */
+};
+
 /* An instance as check sees it. */
 struct cinst {
     long tenant; /* index into tenants[], -1 unknown */
     long long replica, part;
-    long long clients; /* a time-sliced MIG instance: the replicas replica .. replica + clients
-                          - 1 share it; else 0 */
+    long long clients;  /* a time-sliced MIG instance: the replicas replica .. replica + clients
+                           - 1 share it; else 0 */
+    long long replicas; /* the instance's "replicas" (time-sliced MIG), 0 when absent */
     size_t gpu;
-    size_t idx;              /* within the GPU */
-    const struct gpv_val *x; /* the instance */
-    const char *profile;     /* its profile, NULL when null */
+    size_t idx;                            /* within the GPU */
+    const char *profile;                   /* its profile, NULL when null */
+    const char *vgpu_type, *upgraded_from; /* NULL when null */
 };
 
 /* A placed tenant's members, read once. */
 struct tinfo {
     const struct gpv_val *v;
     const char *name, *method, *profile, *mig_profile;
+    const char *model;         /* "gpu" as written */
     const struct gpv_gpu *gpu; /* the tenant's model, NULL when unknown */
     const struct gpv_val *cv;  /* compute as written */
     double compute;
     long long memory_mib, whole_gpus; /* -1 and 1 when absent */
+    long long replicas, placed;       /* 0 and replicas when absent */
+    const struct gpv_val *parts;      /* NULL when absent */
+    const struct gpv_val *gpus;       /* the GPUs it lists */
+    bool spread;
 };
 
 /* A GPU's members, read once. */
 struct ginfo {
-    const char *id, *model, *mode;
+    const struct gpv_val *v;
+    const char *id, *model, *mode, *vgpu_mode, *scheduler;
     const struct gpv_val *ins;
-    const struct gpv_gpu *gpu; /* its model, NULL when unknown */
+    const struct gpv_val *replicas, *client_memory_mib; /* NULL when absent */
+    const struct gpv_gpu *gpu;                          /* its model, NULL when unknown */
 };
 
 /* One check of one plan: the findings, the plan's parts, and the tables built on the way. */
@@ -77,6 +124,9 @@ struct chk {
     size_t nmemo, next_memo;
     struct gpv_val_cache cache;      /* member positions, for pc_get */
     struct gpv_db_cache names_cache; /* MIG profiles and vGPU types by name */
+    struct xinfo *xi;                /* the instances of the GPU being checked */
+    size_t capxi;
+    struct pc_rows xrows; /* where an instance's members are */
 };
 
 /* Adds a finding: where ("gpu 'h100-80gb-2'", "summary") and a printf-style what. */
@@ -138,28 +188,35 @@ pc_where(char *where, size_t size, const char *prefix, const char *name)
 void pc_check_instances(struct chk *c);
 
 /*
+ * Reads the members of GPU g's instances into c->xi[0 .. number of instances), each with its
+ * tenant's index (the tenants are indexed first).
+ */
+void pc_read_instances(struct chk *c, const struct ginfo *g);
+
+/*
  * Checks one MIG (vgpu false) or MIG-backed vGPU (vgpu true) GPU of model gpu whose instances
- * are ins: profiles, sizes, starts, vGPU types, then the layout through the MIG engine.
+ * are xi[0..n): profiles, sizes, starts, vGPU types, then the layout through the MIG engine.
  */
 void pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
-                      const struct gpv_val *ins, bool vgpu);
+                      const struct xinfo *xi, size_t n, bool vgpu);
 
 /*
- * Checks one time-sliced vGPU GPU g of model gpu: types, sizes, placement ids, the mode's
- * rules, and the stated scheduler against each resident tenant's compute.
+ * Checks one time-sliced vGPU GPU g of model gpu whose instances are xi[0 .. g->ins->n): types,
+ * sizes, placement ids, the mode's rules, and the stated scheduler against each resident
+ * tenant's compute.
  */
 void pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
-                       const struct gpv_val *g);
+                       const struct ginfo *g, const struct xinfo *xi);
 
 /*
- * Checks one GPU g of model gpu shared through the k8s device plugin (mps true: MPS, else
- * time-slicing): replicas within the plugin's bounds, clients no more than replicas with
- * distinct indexes, and each resident's memory and compute within 1/replicas (MPS) or all of
- * them within the GPU (time-slicing, as planning headroom). Adds the memory set aside to
- * c->mem_alloc.
+ * Checks one GPU g of model gpu, whose instances are xi[0 .. g->ins->n), shared through the
+ * k8s device plugin (mps true: MPS, else time-slicing): replicas within the plugin's bounds,
+ * clients no more than replicas with distinct indexes, and each resident's memory and compute
+ * within 1/replicas (MPS) or all of them within the GPU (time-slicing, as planning headroom).
+ * Adds the memory set aside to c->mem_alloc.
  */
 void pc_check_share_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
-                        const struct gpv_val *g, bool mps);
+                        const struct ginfo *g, const struct xinfo *xi, bool mps);
 
 /* The summary's counts (gpus_used, placed, unplaced, tenants) agree with the plan. */
 void pc_check_summary(struct chk *c);

@@ -145,7 +145,7 @@ join_strs(const char **v, size_t n)
 static const struct gpv_val *
 tenant_part(struct chk *c, size_t t, const struct ginfo *g, const struct gpv_gpu **gpu)
 {
-    const struct gpv_val *parts = pc_get(c, c->ti[t].v, "parts");
+    const struct gpv_val *parts = c->ti[t].parts;
     const struct gpv_gpu *gm = g->gpu;
     const char *mode = g->mode;
     size_t i;
@@ -176,10 +176,10 @@ static void
 check_ts_instance(struct chk *c, const char *where, size_t t, size_t k)
 {
     const struct ginfo *g = &c->gi[c->ci[k].gpu];
-    const struct gpv_val *cv = gpv_val_get(c->ti[t].v, "compute");
+    const struct gpv_val *cv = c->ti[t].cv;
     const struct gpv_gpu *gpu = g->gpu;
     const char *xp = c->ci[k].profile, *gid = g->id;
-    long long n = c->ci[k].clients, reps = pc_iget(c, c->ci[k].x, "replicas", 0);
+    long long n = c->ci[k].clients, reps = c->ci[k].replicas;
     long long mib = c->ti[t].memory_mib;
     int p;
 
@@ -211,7 +211,6 @@ static void
 check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
 {
     const struct ginfo *g = &c->gi[c->ci[k].gpu];
-    const struct gpv_val *x = c->ci[k].x;
     const struct gpv_gpu *tg;
     const struct gpv_val *tv = tenant_part(c, t, g, &tg);
     bool own = tv == c->ti[t].v; /* the tenant itself, whose members are read already */
@@ -240,13 +239,13 @@ check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
             int big = gpv_gpu_find_profile_cached(&c->names_cache, tg, xp),
                 small = gpv_gpu_find_profile_cached(&c->names_cache, tg, prof);
 
-            up = pc_sget(c, x, "upgraded_from");
+            up = c->ci[k].upgraded_from;
             if (!strcmp(method, "vgpu") || !up || strcmp(up, prof) ||
                 !gpv_pack_mig_serves(tg, big, small))
                 pc_fail(c, where, "has %s on gpu '%s' but was decided %s", xp, gid, prof);
         }
     } else if (tg && !strcmp(method, "mig-vgpu")) {
-        const char *xv = pc_sget(c, x, "vgpu_type");
+        const char *xv = c->ci[k].vgpu_type;
 
         if (!xv || !prof || strcmp(xv, prof) || !xp || !migp || strcmp(xp, migp))
             pc_fail(c, where, "has %s on %s on gpu '%s' but was decided %s on %s", xv ? xv : "null",
@@ -262,7 +261,7 @@ static bool
 check_fit(struct chk *c, const char *where, size_t t, size_t k)
 {
     const struct ginfo *g = &c->gi[c->ci[k].gpu];
-    const struct gpv_val *x = c->ci[k].x, *cv = c->ti[t].cv;
+    const struct gpv_val *cv = c->ti[t].cv;
     const struct gpv_gpu *tg = c->ti[t].gpu;
     const char *method = c->ti[t].method, *xp = c->ci[k].profile, *gid = g->id;
     long long need = c->ti[t].memory_mib, have = -1;
@@ -284,7 +283,7 @@ check_fit(struct chk *c, const char *where, size_t t, size_t k)
             return false;
         }
     } else if ((!strcmp(method, "vgpu") || !strcmp(method, "mig-vgpu")) && tg->vgpu) {
-        const char *tn = !strcmp(method, "vgpu") ? xp : pc_sget(c, x, "vgpu_type");
+        const char *tn = !strcmp(method, "vgpu") ? xp : c->ci[k].vgpu_type;
 
         /* A multi-vGPU replica holds whole_gpus vGPUs of the type, one per GPU. */
         if (tn && (p = gpv_gpu_find_vgpu_type_cached(&c->names_cache, tg, tn)) >= 0)
@@ -321,7 +320,7 @@ check_spread(struct chk *c, const char *where, size_t a, size_t b)
 static void
 check_listed_gpus(struct chk *c, const char *where, size_t t, size_t a, size_t b)
 {
-    const struct gpv_val *listed = pc_get(c, c->ti[t].v, "gpus");
+    const struct gpv_val *listed = c->ti[t].gpus;
     const char *hbuf[16], *wbuf[16]; /* most tenants have a few: no allocation for them */
     const char **have = b - a < 16 ? hbuf : xcalloc(b - a + 1, sizeof(char *));
     const char **want = listed->n < 16 ? wbuf : xcalloc(listed->n + 1, sizeof(char *));
@@ -350,10 +349,10 @@ check_listed_gpus(struct chk *c, const char *where, size_t t, size_t a, size_t b
 static void
 check_tenant(struct chk *c, size_t t, size_t a, size_t b)
 {
-    const struct gpv_val *tv = c->ti[t].v, *pv = pc_get(c, tv, "parts");
+    const struct gpv_val *pv = c->ti[t].parts;
     const char *method = c->ti[t].method;
-    long long reps = pc_iget(c, tv, "replicas", 0), parts = 1, got = (long long)(b - a);
-    long long want, placed = pc_iget(c, tv, "placed", reps);
+    long long reps = c->ti[t].replicas, parts = 1, got = (long long)(b - a);
+    long long want, placed = c->ti[t].placed;
     bool dup = false, bad_idx = false, fits = true;
     char where[512];
     enum gpv_method mm;
@@ -406,7 +405,7 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
         pc_fail(c, where, "a replica is placed more than once");
     if (bad_idx)
         pc_fail(c, where, "an instance names a replica it does not have");
-    if (pc_get(c, tv, "spread")->b && b > a)
+    if (c->ti[t].spread && b > a)
         check_spread(c, where, a, b);
     check_listed_gpus(c, where, t, a, b);
     if (c->pol->methods && gpv_method_parse(&mm, method) && !(c->pol->methods & (1u << mm)))
