@@ -69,25 +69,42 @@ pc_iget(struct chk *c, const struct gpv_val *o, const char *k, long long dflt)
 }
 
 void
+pc_rows_init(struct pc_rows *r, const char *const *keys, size_t nkeys)
+{
+    GPV_ASSERT(nkeys <= PC_ROWS_MAX);
+    memset(r, 0, sizeof(*r));
+    r->keys = keys;
+    r->nkeys = nkeys;
+}
+
+void
 pc_read(const struct gpv_val **out, struct pc_rows *r, const struct gpv_val *o)
 {
+    struct pc_rows_memo *m = NULL;
     size_t k, i;
 
     GPV_ASSERT(r->nkeys <= PC_ROWS_MAX && o->type == GPV_V_OBJ);
-    if (!o->keys || o->keys != r->names || o->n != r->n) {
+    for (i = 0; o->keys && i < PC_ROWS_MEMO; i++)
+        if (r->memo[i].names == o->keys && r->memo[i].n == o->n) {
+            m = &r->memo[i];
+            break;
+        }
+    if (!m) {
+        m = &r->memo[r->next];
+        r->next = (r->next + 1) % PC_ROWS_MEMO;
         for (k = 0; k < r->nkeys; k++) {
-            r->idx[k] = SIZE_MAX;
+            m->idx[k] = SIZE_MAX;
             for (i = 0; i < o->n; i++)
-                if (!strcmp(o->keys[i], r->keys[k])) {
-                    r->idx[k] = i;
+                if (o->keys[i][0] == r->keys[k][0] && !strcmp(o->keys[i], r->keys[k])) {
+                    m->idx[k] = i;
                     break;
                 }
         }
-        r->names = o->keys;
-        r->n = o->n;
+        m->names = o->keys;
+        m->n = o->n;
     }
     for (k = 0; k < r->nkeys; k++)
-        out[k] = r->idx[k] == SIZE_MAX ? NULL : o->items[r->idx[k]];
+        out[k] = m->idx[k] == SIZE_MAX ? NULL : o->items[m->idx[k]];
 }
 
 enum {
@@ -120,8 +137,6 @@ pc_read_instances(struct chk *c, const struct ginfo *g)
         free(c->xi);
         c->xi = xcalloc(c->capxi, sizeof(*c->xi));
     }
-    c->xrows.keys = x_keys;
-    c->xrows.nkeys = X_N;
     for (j = 0; j < ins->n; j++) {
         struct xinfo *x = &c->xi[j];
 
@@ -169,6 +184,30 @@ pc_find(struct chk *c, const char *name)
     if (c->nmemo < PC_MEMO)
         c->nmemo++;
     return gpu;
+}
+
+int
+pc_profile(struct chk *c, const struct gpv_gpu *gpu, const char *name, bool vgpu)
+{
+    uintptr_t h = ((uintptr_t)name >> 3) ^ ((uintptr_t)gpu >> 5) ^ (vgpu ? 1 : 0);
+    struct name_memo *e = &c->names[(h ^ h >> 8) % PC_NAMES];
+
+    if (e->name == name && e->gpu == gpu && e->vgpu == vgpu)
+        return e->idx;
+    e->gpu = gpu;
+    e->name = name;
+    e->vgpu = vgpu;
+    e->idx = vgpu ? gpv_gpu_find_vgpu_type_cached(&c->names_cache, gpu, name)
+                  : gpv_gpu_find_profile_cached(&c->names_cache, gpu, name);
+    return e->idx;
+}
+
+enum gpv_method
+pc_method(const char *s)
+{
+    enum gpv_method m;
+
+    return s && gpv_method_parse(&m, s) ? m : GPV_METHOD_NONE;
 }
 
 int
@@ -240,16 +279,6 @@ pc_tenant(const struct chk *c, const char *name)
     return -1;
 }
 
-static const char *
-method_mode(const char *method)
-{
-    enum gpv_method m;
-
-    if (!gpv_method_parse(&m, method))
-        return NULL;
-    return method; /* method names and GPU mode names coincide */
-}
-
 const char *
 pl_model_problem(struct gpv_error *err, const struct gpv_db *db, const char *model)
 {
@@ -313,11 +342,12 @@ static const char *const t_keys[T_N] = {
 static void
 check_tenants(struct chk *c)
 {
-    struct pc_rows rows = {t_keys, T_N, NULL, 0, {0}};
+    struct pc_rows rows;
     const struct gpv_val *m[T_N];
     char where[512];
     size_t i;
 
+    pc_rows_init(&rows, t_keys, T_N);
     c->ti = xcalloc(c->nt + 1, sizeof(*c->ti));
     for (i = 0; i < c->nt; i++) {
         const struct gpv_val *t = c->tenants->items[i], *cv;
@@ -332,6 +362,7 @@ check_tenants(struct chk *c)
         ti->model = pc_str(m[T_GPU]);
         ti->gpu = pc_find(c, ti->model);
         ti->method = pc_str(m[T_METHOD]);
+        ti->meth = pc_method(ti->method);
         ti->profile = pc_str(m[T_PROFILE]);
         ti->mig_profile = pc_str(m[T_MIG_PROFILE]);
         ti->memory_mib = pc_int(m[T_MEMORY_MIB], -1);
@@ -349,7 +380,7 @@ check_tenants(struct chk *c)
 
         c->out->checks++;
         pc_where(where, sizeof(where), "tenant '", c->ti[i].name);
-        if (!method_mode(method))
+        if (c->ti[i].meth == GPV_METHOD_NONE)
             pc_fail(c, where,
                     "method '%s' is not passthrough, vgpu, mig, mig-vgpu, time-slicing or mps",
                     method);
@@ -451,7 +482,7 @@ static void
 collect_instances(struct chk *c, const char *where, size_t g, const struct gpv_gpu *gpu)
 {
     const struct gpv_val *ins = c->gi[g].ins;
-    const char *mode = c->gi[g].mode;
+    enum gpv_method mode = c->gi[g].gmode;
     size_t j;
 
     for (j = 0; j < ins->n; j++) {
@@ -462,12 +493,12 @@ collect_instances(struct chk *c, const char *where, size_t g, const struct gpv_g
 
         if (!gpu)
             ;
-        else if (!strcmp(mode, "passthrough"))
+        else if (mode == GPV_METHOD_PASSTHROUGH)
             c->mem_alloc += gpu->memory_mib;
-        else if (!strcmp(mode, "vgpu") && pn && gpu->vgpu &&
-                 (p = gpv_gpu_find_vgpu_type_cached(&c->names_cache, gpu, pn)) >= 0)
+        else if (mode == GPV_METHOD_VGPU && pn && gpu->vgpu &&
+                 (p = pc_profile(c, gpu, pn, true)) >= 0)
             c->mem_alloc += gpu->vgpu->types[p].framebuffer_mib;
-        else if (pn && gpu->mig && (p = gpv_gpu_find_profile_cached(&c->names_cache, gpu, pn)) >= 0)
+        else if (pn && gpu->mig && (p = pc_profile(c, gpu, pn, false)) >= 0)
             c->mem_alloc += gpu->mig->profiles[p].memory_mib;
         if (t < 0) {
             pc_fail(c, where, "instance %zu belongs to '%s', who is not in tenants", j, tn);
@@ -500,6 +531,7 @@ check_gpu(struct chk *c, size_t g)
     const struct gpv_val *ins = gi->ins;
     const char *id = gi->id, *model = gi->model, *mode = gi->mode;
     const struct gpv_gpu *gpu = gi->gpu;
+    enum gpv_method gm = gi->gmode;
     char where[512];
     size_t j;
 
@@ -512,19 +544,19 @@ check_gpu(struct chk *c, size_t g)
         pc_fail(c, where, "%s", pl_model_problem(&e, c->db, model));
     } else {
         c->mem_total += gpu->memory_mib;
-        if (!strcmp(mode, "mig") || !strcmp(mode, "mig-vgpu"))
-            pc_check_mig_gpu(c, where, gpu, c->xi, ins->n, !strcmp(mode, "mig-vgpu"));
-        else if (!strcmp(mode, "vgpu"))
+        if (gm == GPV_METHOD_MIG || gm == GPV_METHOD_MIG_VGPU)
+            pc_check_mig_gpu(c, where, gpu, c->xi, ins->n, gm == GPV_METHOD_MIG_VGPU);
+        else if (gm == GPV_METHOD_VGPU)
             pc_check_vgpu_gpu(c, where, gpu, gi, c->xi);
-        else if (!strcmp(mode, "passthrough")) {
+        else if (gm == GPV_METHOD_PASSTHROUGH) {
             if (ins->n != 1)
                 pc_fail(c, where, "a passthrough GPU serves exactly one tenant, not %zu", ins->n);
-        } else if (!strcmp(mode, "time-slicing") || !strcmp(mode, "mps"))
-            pc_check_share_gpu(c, where, gpu, gi, c->xi, !strcmp(mode, "mps"));
+        } else if (gm == GPV_METHOD_TIME_SLICING || gm == GPV_METHOD_MPS)
+            pc_check_share_gpu(c, where, gpu, gi, c->xi, gm == GPV_METHOD_MPS);
         else
             pc_fail(c, where,
                     "mode '%s' is not mig, mig-vgpu, vgpu, passthrough, time-slicing or mps", mode);
-        if (strcmp(mode, "time-slicing") && strcmp(mode, "mps") && gi->replicas)
+        if (gm != GPV_METHOD_TIME_SLICING && gm != GPV_METHOD_MPS && gi->replicas)
             pc_fail(c, where, "'replicas' on a %s GPU: only shared GPUs have them", mode);
         if (pol->nmodels) {
             for (j = 0; j < pol->nmodels; j++)
@@ -567,7 +599,7 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
                const struct gpv_plan_policy *pol, const char *name, struct gpv_error *err)
 {
     struct gpv_error serr;
-    struct pc_rows grows = {g_keys, G_N, NULL, 0, {0}};
+    struct pc_rows grows;
     const struct gpv_val *m[G_N];
     struct chk c;
     size_t g;
@@ -599,6 +631,8 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     c.ng = c.gpus->n;
     out->gpus = (int)c.ng;
 
+    pc_rows_init(&c.xrows, x_keys, X_N);
+    pc_rows_init(&grows, g_keys, G_N);
     c.gi = xcalloc(c.ng + 1, sizeof(*c.gi));
     for (g = 0; g < c.ng; g++) {
         const struct gpv_val *gv = c.gpus->items[g];
@@ -609,6 +643,7 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
         gi->id = pc_str(m[G_ID]);
         gi->model = pc_str(m[G_MODEL]);
         gi->mode = pc_str(m[G_MODE]);
+        gi->gmode = pc_method(gi->mode);
         gi->vgpu_mode = pc_str(m[G_VGPU_MODE]);
         gi->scheduler = pc_str(m[G_SCHEDULER]);
         gi->ins = m[G_INSTANCES];

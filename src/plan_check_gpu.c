@@ -52,7 +52,7 @@ pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
     for (j = 0; j < n; j++) {
         const char *pn = xi[j].profile, *vt = xi[j].vgpu_type;
         long long start = xi[j].start, size = xi[j].size;
-        int p = pn ? gpv_gpu_find_profile_cached(&c->names_cache, gpu, pn) : -1;
+        int p = pn ? pc_profile(c, gpu, pn, false) : -1;
 
         c->out->checks++;
         if (p < 0) {
@@ -70,7 +70,7 @@ pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
             pc_fail(c, where, "instance %zu: size %lld, but %s takes %d units", j, size, pn,
                     gpu->mig->profiles[p].size);
         if (vgpu) {
-            int t = vt && gpu->vgpu ? gpv_gpu_find_vgpu_type_cached(&c->names_cache, gpu, vt) : -1;
+            int t = vt && gpu->vgpu ? pc_profile(c, gpu, vt, true) : -1;
 
             if (t < 0)
                 pc_fail(c, where, "instance %zu: '%s' is not a vGPU type of %s", j,
@@ -112,7 +112,7 @@ pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
     for (j = 0; j < ins->n; j++) {
         const char *pn = xi[j].profile;
         long long size = xi[j].size, start = xi[j].start;
-        int t = pn ? gpv_gpu_find_vgpu_type_cached(&c->names_cache, gpu, pn) : -1;
+        int t = pn ? pc_profile(c, gpu, pn, true) : -1;
         long ti_idx = xi[j].t;
 
         c->out->checks++;

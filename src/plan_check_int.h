@@ -10,6 +10,7 @@
 
 #include "gpuvplan/db.h"
 #include "gpuvplan/plan.h"
+#include "gpuvplan/rules.h"
 #include "gpuvplan/util.h"
 
 #include <stdbool.h>
@@ -36,20 +37,27 @@ pc_int(const struct gpv_val *v, long long dflt)
     return v && v->type == GPV_V_INT ? v->i : dflt;
 }
 
-#define PC_ROWS_MAX 16
+#define PC_ROWS_MAX  16
+#define PC_ROWS_MEMO 4 /* names arrays remembered per kind (tenants alternate between a few) */
 
 /*
  * The members a kind of object is read for (keys[0..nkeys), at most PC_ROWS_MAX), and where
- * they were in the last object read: objects with the same array of names (the JSON reader
+ * they were in the last few objects read: objects with the same array of names (the JSON reader
  * gives alike objects one) are read without looking a member up (pc_read).
  */
 struct pc_rows {
     const char *const *keys;
     size_t nkeys;
-    char *const *names; /* the last object's names array, and its length */
-    size_t n;
-    size_t idx[PC_ROWS_MAX]; /* where keys[k] is in it; SIZE_MAX: absent */
+    struct pc_rows_memo {
+        char *const *names; /* an object's names array, and its length */
+        size_t n;
+        size_t idx[PC_ROWS_MAX]; /* where keys[k] is in it; SIZE_MAX: absent */
+    } memo[PC_ROWS_MEMO];
+    size_t next; /* the memo entry to replace next */
 };
+
+/* Sets r to read the members keys[0..nkeys) (nkeys at most PC_ROWS_MAX), remembering nothing. */
+void pc_rows_init(struct pc_rows *r, const char *const *keys, size_t nkeys);
 
 /* out[k] = member r->keys[k] of object o, or NULL when o has none (gpv_val_get's answers). */
 void pc_read(const struct gpv_val **out, struct pc_rows *r, const struct gpv_val *o);
@@ -78,6 +86,7 @@ struct cinst {
 struct tinfo {
     const struct gpv_val *v;
     const char *name, *method, *profile, *mig_profile;
+    enum gpv_method meth;      /* method parsed, GPV_METHOD_NONE when it is none of them */
     const char *model;         /* "gpu" as written */
     const struct gpv_gpu *gpu; /* the tenant's model, NULL when unknown */
     const struct gpv_val *cv;  /* compute as written */
@@ -93,13 +102,15 @@ struct tinfo {
 struct ginfo {
     const struct gpv_val *v;
     const char *id, *model, *mode, *vgpu_mode, *scheduler;
+    enum gpv_method gmode; /* mode parsed (modes and methods share names), or GPV_METHOD_NONE */
     const struct gpv_val *ins;
     const struct gpv_val *replicas, *client_memory_mib; /* NULL when absent */
     const struct gpv_gpu *gpu;                          /* its model, NULL when unknown */
 };
 
 /* One check of one plan: the findings, the plan's parts, and the tables built on the way. */
-#define PC_MEMO 8 /* model names remembered by pc_find */
+#define PC_MEMO  8   /* model names remembered by pc_find */
+#define PC_NAMES 256 /* profile and type names remembered by pc_profile, by address */
 
 struct chk {
     struct gpv_plan_findings *out;
@@ -124,7 +135,13 @@ struct chk {
     size_t nmemo, next_memo;
     struct gpv_val_cache cache;      /* member positions, for pc_get */
     struct gpv_db_cache names_cache; /* MIG profiles and vGPU types by name */
-    struct xinfo *xi;                /* the instances of the GPU being checked */
+    struct name_memo {               /* and by the address of the name (pc_profile) */
+        const struct gpv_gpu *gpu;
+        const char *name;
+        bool vgpu;
+        int idx;
+    } names[PC_NAMES];
+    struct xinfo *xi; /* the instances of the GPU being checked */
     size_t capxi;
     struct pc_rows xrows; /* where an instance's members are */
 };
@@ -154,6 +171,17 @@ long long pc_iget(struct chk *c, const struct gpv_val *o, const char *k, long lo
  * as long as the check runs (it points into the plan being checked).
  */
 const struct gpv_gpu *pc_find(struct chk *c, const char *name);
+
+/*
+ * The index of MIG profile (vgpu false) or vGPU type (vgpu true) name of gpu, or -1: what
+ * gpv_gpu_find_profile_cached or gpv_gpu_find_vgpu_type_cached answer, remembered by the
+ * address of name (the JSON reader gives equal strings one node). name is not NULL and is only
+ * borrowed for as long as the check runs.
+ */
+int pc_profile(struct chk *c, const struct gpv_gpu *gpu, const char *name, bool vgpu);
+
+/* The method (or GPU mode) called s, or GPV_METHOD_NONE when none is (s may be NULL). */
+enum gpv_method pc_method(const char *s);
 
 /* The index in tenants[] of the first placed tenant called name, or -1 (name may be NULL). */
 long pc_tenant(const struct chk *c, const char *name);

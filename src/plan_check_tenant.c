@@ -218,36 +218,36 @@ check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
     const char *prof = own ? c->ti[t].profile : pc_sget(c, tv, "profile");
     const char *migp = own ? c->ti[t].mig_profile : pc_sget(c, tv, "mig_profile");
     const char *xp = c->ci[k].profile, *up, *mode = g->mode, *gid = g->id;
-
+    enum gpv_method mm = own ? c->ti[t].meth : pc_method(method), gm = g->gmode;
     bool ts_mig = c->ci[k].clients > 0;
 
-    if (ts_mig && (strcmp(mode, "mig") || strcmp(method, "time-slicing"))) {
+    if (ts_mig && (gm != GPV_METHOD_MIG || mm != GPV_METHOD_TIME_SLICING)) {
         pc_fail(c, where, "has time-sliced clients on gpu '%s', a %s GPU, but its method is %s",
                 gid, mode, method);
         return;
     }
     if (ts_mig)
         check_ts_instance(c, where, t, k);
-    else if (strcmp(mode, method))
+    else if (gm && mm ? gm != mm : strcmp(mode, method))
         pc_fail(c, where, "its method is %s but gpu '%s' is in %s mode", method, gid, mode);
     if (tg && g->gpu != tg) {
         pc_fail(c, where, "decided for %s but placed on gpu '%s', a %s", tg->id, gid, g->model);
-    } else if (tg && (!strcmp(method, "mig") || !strcmp(method, "vgpu") || ts_mig)) {
+    } else if (tg && (mm == GPV_METHOD_MIG || mm == GPV_METHOD_VGPU || ts_mig)) {
         if (!xp || !prof) {
             pc_fail(c, where, "an instance on gpu '%s' has no profile", gid);
-        } else if (strcmp(xp, prof)) {
-            int big = gpv_gpu_find_profile_cached(&c->names_cache, tg, xp),
-                small = gpv_gpu_find_profile_cached(&c->names_cache, tg, prof);
+        } else if (xp != prof && strcmp(xp, prof)) {
+            int big = pc_profile(c, tg, xp, false), small = pc_profile(c, tg, prof, false);
 
             up = c->ci[k].upgraded_from;
-            if (!strcmp(method, "vgpu") || !up || strcmp(up, prof) ||
+            if (mm == GPV_METHOD_VGPU || !up || strcmp(up, prof) ||
                 !gpv_pack_mig_serves(tg, big, small))
                 pc_fail(c, where, "has %s on gpu '%s' but was decided %s", xp, gid, prof);
         }
-    } else if (tg && !strcmp(method, "mig-vgpu")) {
+    } else if (tg && mm == GPV_METHOD_MIG_VGPU) {
         const char *xv = c->ci[k].vgpu_type;
 
-        if (!xv || !prof || strcmp(xv, prof) || !xp || !migp || strcmp(xp, migp))
+        if (!xv || !prof || (xv != prof && strcmp(xv, prof)) || !xp || !migp ||
+            (xp != migp && strcmp(xp, migp)))
             pc_fail(c, where, "has %s on %s on gpu '%s' but was decided %s on %s", xv ? xv : "null",
                     xp ? xp : "null", gid, prof ? prof : "null", migp ? migp : "null");
     }
@@ -263,16 +263,17 @@ check_fit(struct chk *c, const char *where, size_t t, size_t k)
     const struct ginfo *g = &c->gi[c->ci[k].gpu];
     const struct gpv_val *cv = c->ti[t].cv;
     const struct gpv_gpu *tg = c->ti[t].gpu;
-    const char *method = c->ti[t].method, *xp = c->ci[k].profile, *gid = g->id;
+    const char *xp = c->ci[k].profile, *gid = g->id;
+    enum gpv_method method = c->ti[t].meth;
     long long need = c->ti[t].memory_mib, have = -1;
     int p;
 
     if (!tg || g->gpu != tg)
         return true; /* reported by check_tenant_instance() */
-    if (!strcmp(method, "passthrough")) {
+    if (method == GPV_METHOD_PASSTHROUGH) {
         have = c->ti[t].whole_gpus * tg->memory_mib;
-    } else if (!strcmp(method, "mig") && xp && tg->mig &&
-               (p = gpv_gpu_find_profile_cached(&c->names_cache, tg, xp)) >= 0) {
+    } else if (method == GPV_METHOD_MIG && xp && tg->mig &&
+               (p = pc_profile(c, tg, xp, false)) >= 0) {
         const struct gpv_mig_profile *mp = &tg->mig->profiles[p];
 
         have = mp->memory_mib;
@@ -282,11 +283,11 @@ check_fit(struct chk *c, const char *where, size_t t, size_t k)
                     pl_num(cv), xp, gid, mp->compute_slices, tg->mig->compute_slices);
             return false;
         }
-    } else if ((!strcmp(method, "vgpu") || !strcmp(method, "mig-vgpu")) && tg->vgpu) {
-        const char *tn = !strcmp(method, "vgpu") ? xp : c->ci[k].vgpu_type;
+    } else if ((method == GPV_METHOD_VGPU || method == GPV_METHOD_MIG_VGPU) && tg->vgpu) {
+        const char *tn = method == GPV_METHOD_VGPU ? xp : c->ci[k].vgpu_type;
 
         /* A multi-vGPU replica holds whole_gpus vGPUs of the type, one per GPU. */
-        if (tn && (p = gpv_gpu_find_vgpu_type_cached(&c->names_cache, tg, tn)) >= 0)
+        if (tn && (p = pc_profile(c, tg, tn, true)) >= 0)
             have = c->ti[t].whole_gpus * tg->vgpu->types[p].framebuffer_mib;
     }
     if (need > 0 && have >= 0 && need > have) {
@@ -359,7 +360,7 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
     size_t k;
 
     pc_where(where, sizeof(where), "tenant '", c->ti[t].name);
-    if (!strcmp(method, "passthrough") || !strcmp(method, "vgpu"))
+    if (c->ti[t].meth == GPV_METHOD_PASSTHROUGH || c->ti[t].meth == GPV_METHOD_VGPU)
         parts = c->ti[t].whole_gpus; /* vgpu: several vGPUs per replica, one per GPU */
     want = placed * parts;
     if (pv && pv->type == GPV_V_ARR && pv->n) {
