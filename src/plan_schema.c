@@ -20,6 +20,7 @@ extern const size_t gpv_schema_count;
 
 #define SCH_DEPTH 64 /* the schema nests far less deeply */
 #define SCH_MAPS  4  /* names arrays remembered per schema object */
+#define SCH_OK    2  /* scalars that met a schema remembered per schema object */
 
 /* Where validation is: a member name, or an array index when key is NULL. */
 struct sch_seg {
@@ -132,12 +133,14 @@ struct snode {
         struct snode **map;
     } maps[SCH_MAPS];
     size_t next_map; /* the entry of maps[] to replace next */
-    /* The last scalar that met this schema: the JSON reader shares repeated scalars (null, small
-     * integers, equal strings), and a scalar meets a schema or not wherever it is. */
-    const struct gpv_val *last_ok;
-    /* The scalar types that meet this schema by their type alone (it has a type and no other
-     * keyword a scalar must meet), 0 when none does: checked in place, without validate(). */
-    unsigned quick;
+    /* The last scalars that met this schema: the JSON reader shares repeated scalars (null,
+     * small integers, equal strings), and a scalar meets a schema or not wherever it is. */
+    const struct gpv_val *ok[SCH_OK];
+    size_t next_ok; /* the entry of ok[] to replace next */
+    /* The scalar types that meet this schema by their type alone (it has a type and no const
+     * or enum, and no bounds for numbers), and the number types that meet it when within its
+     * bounds: checked in place, without validate(). */
+    unsigned quick, quick_num;
 };
 
 static struct snode refused;
@@ -185,25 +188,62 @@ compile(struct snodes *all, const struct gpv_val *s)
     } else {
         n->props = NULL;
     }
-    if (n->type && !n->cnst && !n->enm && !n->min && !n->max && !n->xmin)
-        n->quick = n->types & ~(TBIT(GPV_V_OBJ) | TBIT(GPV_V_ARR));
+    if (n->type && !n->cnst && !n->enm) {
+        unsigned scalars = n->types & ~(TBIT(GPV_V_OBJ) | TBIT(GPV_V_ARR));
+        unsigned nums = TBIT(GPV_V_INT) | TBIT(GPV_V_NUM);
+
+        if (!n->min && !n->max && !n->xmin) {
+            n->quick = scalars;
+        } else {
+            n->quick = scalars & ~nums;
+            n->quick_num = scalars & nums;
+        }
+    }
     return n;
 }
 
+/* True when v is one of the last scalars that met s. */
+static inline bool
+met_before(const struct snode *s, const struct gpv_val *v)
+{
+    size_t i;
+
+    for (i = 0; i < SCH_OK; i++)
+        if (v == s->ok[i])
+            return true;
+    return false;
+}
+
+/* Remembers that scalar v met s. */
+static inline void
+remember_ok(struct snode *s, const struct gpv_val *v)
+{
+    s->ok[s->next_ok] = v;
+    s->next_ok = (s->next_ok + 1) % SCH_OK;
+}
+
 /*
- * True when v meets s without a look at more than its type: it is the last scalar that met s,
- * or a scalar of a type that meets s by itself. validate() gives the same answer for it.
+ * True when v meets s without validate(): one of the last scalars that met s, a scalar of a
+ * type that meets s by itself, or a number of its types within its bounds. validate() gives the
+ * same answer for it (and says why for a value that fails).
  */
 static inline bool
 meets_quickly(struct snode *s, const struct gpv_val *v)
 {
-    if (v == s->last_ok)
+    if (met_before(s, v))
         return true;
-    if (s->quick & TBIT(v->type)) {
-        s->last_ok = v;
-        return true;
+    if (!(s->quick & TBIT(v->type))) {
+        double x;
+
+        if (!(s->quick_num & TBIT(v->type)))
+            return false;
+        x = num(v);
+        if ((s->min && x < num(s->min)) || (s->max && x > num(s->max)) ||
+            (s->xmin && !(x > num(s->xmin))))
+            return false;
     }
-    return false;
+    remember_ok(s, v);
+    return true;
 }
 
 static int validate(struct sch *c, struct snode *s, const struct gpv_val *v);
@@ -288,7 +328,7 @@ validate(struct sch *c, struct snode *s, const struct gpv_val *v)
     int rc;
     char what[160];
 
-    if (v == s->last_ok)
+    if (met_before(s, v))
         return 0;
     if (t && !(s->types & TBIT(v->type))) {
         size_t n = 0;
@@ -326,7 +366,7 @@ validate(struct sch *c, struct snode *s, const struct gpv_val *v)
         }
     }
     if (v->type != GPV_V_OBJ && v->type != GPV_V_ARR)
-        s->last_ok = v;
+        remember_ok(s, v);
     if (v->type == GPV_V_OBJ && (rc = validate_object(c, s, v)))
         return rc;
     if (v->type == GPV_V_ARR) {
