@@ -203,11 +203,22 @@ pc_profile(struct chk *c, const struct gpv_gpu *gpu, const char *name, bool vgpu
 }
 
 enum gpv_method
-pc_method(const char *s)
+pc_method(struct chk *c, const char *s)
 {
+    struct method_memo *e;
     enum gpv_method m;
+    size_t i;
 
-    return s && gpv_method_parse(&m, s) ? m : GPV_METHOD_NONE;
+    if (!s)
+        return GPV_METHOD_NONE;
+    for (i = 0; i < PC_METHODS; i++)
+        if (c->methods[i].name == s)
+            return c->methods[i].m;
+    e = &c->methods[c->next_method];
+    c->next_method = (c->next_method + 1) % PC_METHODS;
+    e->name = s;
+    e->m = gpv_method_parse(&m, s) ? m : GPV_METHOD_NONE;
+    return e->m;
 }
 
 int
@@ -237,6 +248,13 @@ report_repeats(struct chk *c, const char **dup, size_t n, const char *prefix, co
     free(dup);
 }
 
+/* A hash of the address of name (names met before are found by address first). */
+static inline size_t
+addr_hash(const char *name)
+{
+    return (size_t)(((uint64_t)(uintptr_t)name * 0x9e3779b97f4a7c15u) >> 32);
+}
+
 /*
  * The table pc_tenant reads: each placed tenant's name once, with its first index; a name
  * listed again is reported.
@@ -250,6 +268,7 @@ index_tenants(struct chk *c)
     for (c->capidx = 16; c->capidx < 2 * c->nt + 2; c->capidx *= 2)
         ;
     c->tidx = xcalloc(c->capidx, sizeof(*c->tidx));
+    c->taddr = xcalloc(c->capidx, sizeof(*c->taddr));
     for (i = 0; i < c->nt; i++) {
         const char *name = c->ti[i].name;
 
@@ -258,6 +277,9 @@ index_tenants(struct chk *c)
                 break;
         if (!c->tidx[k]) {
             c->tidx[k] = i + 1;
+            for (k = addr_hash(name) & (c->capidx - 1); c->taddr[k]; k = (k + 1) & (c->capidx - 1))
+                ;
+            c->taddr[k] = i + 1;
         } else {
             dup = xreallocarray(dup, ndup + 1, sizeof(*dup));
             dup[ndup++] = name;
@@ -273,6 +295,10 @@ pc_tenant(const struct chk *c, const char *name)
 
     if (!name || !c->capidx)
         return -1;
+    /* The JSON reader gives an instance's tenant and the tenant's name one string. */
+    for (k = addr_hash(name) & (c->capidx - 1); c->taddr[k]; k = (k + 1) & (c->capidx - 1))
+        if (c->ti[c->taddr[k] - 1].name == name)
+            return (long)c->taddr[k] - 1;
     for (k = gpv_str_hash(name) & (c->capidx - 1); c->tidx[k]; k = (k + 1) & (c->capidx - 1))
         if (!strcmp(c->ti[c->tidx[k] - 1].name, name))
             return (long)c->tidx[k] - 1;
@@ -362,7 +388,7 @@ check_tenants(struct chk *c)
         ti->model = pc_str(m[T_GPU]);
         ti->gpu = pc_find(c, ti->model);
         ti->method = pc_str(m[T_METHOD]);
-        ti->meth = pc_method(ti->method);
+        ti->meth = pc_method(c, ti->method);
         ti->profile = pc_str(m[T_PROFILE]);
         ti->mig_profile = pc_str(m[T_MIG_PROFILE]);
         ti->memory_mib = pc_int(m[T_MEMORY_MIB], -1);
@@ -643,7 +669,7 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
         gi->id = pc_str(m[G_ID]);
         gi->model = pc_str(m[G_MODEL]);
         gi->mode = pc_str(m[G_MODE]);
-        gi->gmode = pc_method(gi->mode);
+        gi->gmode = pc_method(&c, gi->mode);
         gi->vgpu_mode = pc_str(m[G_VGPU_MODE]);
         gi->scheduler = pc_str(m[G_SCHEDULER]);
         gi->ins = m[G_INSTANCES];
@@ -663,6 +689,7 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     pc_check_models(&c);
     pc_check_policies(&c);
     free(c.tidx);
+    free(c.taddr);
     free(c.ti);
     free(c.gi);
     free(c.ci);

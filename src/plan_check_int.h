@@ -109,8 +109,9 @@ struct ginfo {
 };
 
 /* One check of one plan: the findings, the plan's parts, and the tables built on the way. */
-#define PC_MEMO  8   /* model names remembered by pc_find */
-#define PC_NAMES 256 /* profile and type names remembered by pc_profile, by address */
+#define PC_MEMO    8   /* model names remembered by pc_find */
+#define PC_NAMES   256 /* profile and type names remembered by pc_profile, by address */
+#define PC_METHODS 4   /* method and mode names remembered by pc_method, by address */
 
 struct chk {
     struct gpv_plan_findings *out;
@@ -122,13 +123,19 @@ struct chk {
     struct tinfo *ti; /* placed tenants in plan order */
     struct ginfo *gi; /* GPUs in plan order */
     size_t *tidx;     /* hash table of ti[] by name: index + 1, 0 empty (pc_tenant) */
-    size_t capidx;
+    size_t *taddr;    /* the same entries by the address of the name */
+    size_t capidx;    /* of both */
     struct cinst *ci; /* instances of known tenants, by tenant, replica, part */
     size_t nci, capci;
     long long mem_total, mem_alloc; /* MiB of the GPUs and allocated on them */
     size_t both;                    /* tenants partly placed: in tenants and in unplaced */
     double cost;                    /* per hour, recomputed from the GPUs; < 0 unknown */
-    struct model_memo {             /* the last model names resolved, and their models */
+    struct method_memo { /* the last method and mode names parsed (pc_method), by address */
+        const char *name;
+        enum gpv_method m;
+    } methods[PC_METHODS];
+    size_t next_method;
+    struct model_memo { /* the last model names resolved, and their models */
         const char *name;
         const struct gpv_gpu *gpu;
     } memo[PC_MEMO];
@@ -180,8 +187,11 @@ const struct gpv_gpu *pc_find(struct chk *c, const char *name);
  */
 int pc_profile(struct chk *c, const struct gpv_gpu *gpu, const char *name, bool vgpu);
 
-/* The method (or GPU mode) called s, or GPV_METHOD_NONE when none is (s may be NULL). */
-enum gpv_method pc_method(const char *s);
+/*
+ * The method (or GPU mode) called s, or GPV_METHOD_NONE when none is (s may be NULL); s is
+ * only borrowed for as long as the check runs (the last few are remembered by address).
+ */
+enum gpv_method pc_method(struct chk *c, const char *s);
 
 /* The index in tenants[] of the first placed tenant called name, or -1 (name may be NULL). */
 long pc_tenant(const struct chk *c, const char *name);

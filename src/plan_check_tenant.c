@@ -218,7 +218,7 @@ check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
     const char *prof = own ? c->ti[t].profile : pc_sget(c, tv, "profile");
     const char *migp = own ? c->ti[t].mig_profile : pc_sget(c, tv, "mig_profile");
     const char *xp = c->ci[k].profile, *up, *mode = g->mode, *gid = g->id;
-    enum gpv_method mm = own ? c->ti[t].meth : pc_method(method), gm = g->gmode;
+    enum gpv_method mm = own ? c->ti[t].meth : pc_method(c, method), gm = g->gmode;
     bool ts_mig = c->ci[k].clients > 0;
 
     if (ts_mig && (gm != GPV_METHOD_MIG || mm != GPV_METHOD_TIME_SLICING)) {
