@@ -665,7 +665,6 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
         struct ginfo *gi = &c.gi[g];
 
         pc_read(m, &grows, gv);
-        gi->v = gv;
         gi->id = pc_str(m[G_ID]);
         gi->model = pc_str(m[G_MODEL]);
         gi->mode = pc_str(m[G_MODE]);

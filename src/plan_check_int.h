@@ -4,8 +4,9 @@
 /*
  * Private to the plan checker: plan_check.c (the plan as a whole, the GPUs, the tenants),
  * plan_check_tenant.c (the tenants' instances), plan_check_gpu.c (one GPU's layout) and
- * plan_check_sum.c (the summary, the policies). The
- * plan's shape is checked first (pl_shape()), so every member read here is present with its type.
+ * plan_check_sum.c (the summary, the policies). The plan passed the schema first (pl_schema(),
+ * which requires everything pl_shape() checks), so every member read here is present with its
+ * type.
  */
 
 #include "gpuvplan/db.h"
@@ -100,7 +101,6 @@ struct tinfo {
 
 /* A GPU's members, read once. */
 struct ginfo {
-    const struct gpv_val *v;
     const char *id, *model, *mode, *vgpu_mode, *scheduler;
     enum gpv_method gmode; /* mode parsed (modes and methods share names), or GPV_METHOD_NONE */
     const struct gpv_val *ins;
