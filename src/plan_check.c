@@ -107,23 +107,10 @@ pc_read(const struct gpv_val **out, struct pc_rows *r, const struct gpv_val *o)
         out[k] = m->idx[k] == SIZE_MAX ? NULL : o->items[m->idx[k]];
 }
 
-enum {
-    X_TENANT,
-    X_PROFILE,
-    X_VGPU_TYPE,
-    X_UPGRADED_FROM,
-    X_REPLICA,
-    X_PART,
-    X_CLIENTS,
-    X_REPLICAS,
-    X_START,
-    X_SIZE,
-    X_N
-};
+enum { X_TENANT, X_PROFILE, X_VGPU_TYPE, X_REPLICA, X_PART, X_CLIENTS, X_START, X_SIZE, X_N };
 
 static const char *const x_keys[X_N] = {
-    "tenant", "profile", "vgpu_type", "upgraded_from", "replica",
-    "part",   "clients", "replicas",  "start",         "size",
+    "tenant", "profile", "vgpu_type", "replica", "part", "clients", "start", "size",
 };
 
 void
@@ -144,11 +131,9 @@ pc_read_instances(struct chk *c, const struct ginfo *g)
         x->tenant = pc_str(m[X_TENANT]);
         x->profile = pc_str(m[X_PROFILE]);
         x->vgpu_type = pc_str(m[X_VGPU_TYPE]);
-        x->upgraded_from = pc_str(m[X_UPGRADED_FROM]);
         x->replica = pc_int(m[X_REPLICA], -1);
         x->part = pc_int(m[X_PART], 0);
         x->clients = pc_int(m[X_CLIENTS], 0);
-        x->replicas = pc_int(m[X_REPLICAS], 0);
         x->start = pc_int(m[X_START], -1);
         x->size = pc_int(m[X_SIZE], -1);
         x->t = pc_tenant(c, x->tenant);
@@ -265,6 +250,7 @@ index_tenants(struct chk *c)
     const char **dup = NULL;
     size_t i, k, ndup = 0;
 
+    GPV_ASSERT(c->nt < UINT32_MAX); /* the tables hold index + 1 in 32 bits */
     for (c->capidx = 16; c->capidx < 2 * c->nt + 2; c->capidx *= 2)
         ;
     c->tidx = xcalloc(c->capidx, sizeof(*c->tidx));
@@ -276,10 +262,10 @@ index_tenants(struct chk *c)
             if (!strcmp(c->ti[c->tidx[k] - 1].name, name))
                 break;
         if (!c->tidx[k]) {
-            c->tidx[k] = i + 1;
+            c->tidx[k] = (uint32_t)(i + 1);
             for (k = addr_hash(name) & (c->capidx - 1); c->taddr[k]; k = (k + 1) & (c->capidx - 1))
                 ;
-            c->taddr[k] = i + 1;
+            c->taddr[k] = (uint32_t)(i + 1);
         } else {
             dup = xreallocarray(dup, ndup + 1, sizeof(*dup));
             dup[ndup++] = name;
@@ -538,12 +524,10 @@ collect_instances(struct chk *c, const char *where, size_t g, const struct gpv_g
         c->ci[c->nci].replica = x->replica;
         c->ci[c->nci].part = x->part;
         c->ci[c->nci].clients = x->clients;
-        c->ci[c->nci].replicas = x->replicas;
         c->ci[c->nci].gpu = g;
         c->ci[c->nci].idx = j;
+        c->ci[c->nci].x = ins->items[j];
         c->ci[c->nci].profile = pn;
-        c->ci[c->nci].vgpu_type = x->vgpu_type;
-        c->ci[c->nci].upgraded_from = x->upgraded_from;
         c->nci++;
     }
 }

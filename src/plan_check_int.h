@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Tenant names sorted for lookups. */
@@ -65,8 +66,8 @@ void pc_read(const struct gpv_val **out, struct pc_rows *r, const struct gpv_val
 
 /* An instance's members, read once per GPU (pc_read_instances). */
 struct xinfo {
-    const char *tenant, *profile, *vgpu_type, *upgraded_from; /* NULL: null or absent */
-    long long replica, part, clients, replicas, start, size;  /* absent: -1, 0, 0, 0, -1, -1 */
+    const char *tenant, *profile, *vgpu_type;      /* NULL: null or absent */
+    long long replica, part, clients, start, size; /* absent: -1, 0, 0, -1, -1 */
     long t; /* its tenant's index in tenants[] (pc_tenant), -1 unknown */
 };
 
@@ -74,20 +75,18 @@ struct xinfo {
 struct cinst {
     long tenant; /* index into tenants[], -1 unknown */
     long long replica, part;
-    long long clients;  /* a time-sliced MIG instance: the replicas replica .. replica + clients
-                           - 1 share it; else 0 */
-    long long replicas; /* the instance's "replicas" (time-sliced MIG), 0 when absent */
+    long long clients; /* a time-sliced MIG instance: the replicas replica .. replica + clients
+                          - 1 share it; else 0 */
     size_t gpu;
-    size_t idx;                            /* within the GPU */
-    const char *profile;                   /* its profile, NULL when null */
-    const char *vgpu_type, *upgraded_from; /* NULL when null */
+    size_t idx;              /* within the GPU */
+    const struct gpv_val *x; /* the instance (its rarely read members: pc_sget) */
+    const char *profile;     /* its profile, NULL when null */
 };
 
 /* A placed tenant's members, read once. */
 struct tinfo {
     const struct gpv_val *v;
     const char *name, *method, *profile, *mig_profile;
-    enum gpv_method meth;      /* method parsed, GPV_METHOD_NONE when it is none of them */
     const char *model;         /* "gpu" as written */
     const struct gpv_gpu *gpu; /* the tenant's model, NULL when unknown */
     const struct gpv_val *cv;  /* compute as written */
@@ -96,6 +95,7 @@ struct tinfo {
     long long replicas, placed;       /* 0 and replicas when absent */
     const struct gpv_val *parts;      /* NULL when absent */
     const struct gpv_val *gpus;       /* the GPUs it lists */
+    enum gpv_method meth;             /* method parsed, GPV_METHOD_NONE when it is none of them */
     bool spread;
 };
 
@@ -122,8 +122,8 @@ struct chk {
     size_t nt, ng;
     struct tinfo *ti; /* placed tenants in plan order */
     struct ginfo *gi; /* GPUs in plan order */
-    size_t *tidx;     /* hash table of ti[] by name: index + 1, 0 empty (pc_tenant) */
-    size_t *taddr;    /* the same entries by the address of the name */
+    uint32_t *tidx;   /* hash table of ti[] by name: index + 1, 0 empty (pc_tenant) */
+    uint32_t *taddr;  /* the same entries by the address of the name */
     size_t capidx;    /* of both */
     struct cinst *ci; /* instances of known tenants, by tenant, replica, part */
     size_t nci, capci;

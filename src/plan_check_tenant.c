@@ -179,7 +179,7 @@ check_ts_instance(struct chk *c, const char *where, size_t t, size_t k)
     const struct gpv_val *cv = c->ti[t].cv;
     const struct gpv_gpu *gpu = g->gpu;
     const char *xp = c->ci[k].profile, *gid = g->id;
-    long long n = c->ci[k].clients, reps = c->ci[k].replicas;
+    long long n = c->ci[k].clients, reps = pc_iget(c, c->ci[k].x, "replicas", 0);
     long long mib = c->ti[t].memory_mib;
     int p;
 
@@ -238,13 +238,13 @@ check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
         } else if (xp != prof && strcmp(xp, prof)) {
             int big = pc_profile(c, tg, xp, false), small = pc_profile(c, tg, prof, false);
 
-            up = c->ci[k].upgraded_from;
+            up = pc_sget(c, c->ci[k].x, "upgraded_from");
             if (mm == GPV_METHOD_VGPU || !up || strcmp(up, prof) ||
                 !gpv_pack_mig_serves(tg, big, small))
                 pc_fail(c, where, "has %s on gpu '%s' but was decided %s", xp, gid, prof);
         }
     } else if (tg && mm == GPV_METHOD_MIG_VGPU) {
-        const char *xv = c->ci[k].vgpu_type;
+        const char *xv = pc_sget(c, c->ci[k].x, "vgpu_type");
 
         if (!xv || !prof || (xv != prof && strcmp(xv, prof)) || !xp || !migp ||
             (xp != migp && strcmp(xp, migp)))
@@ -284,7 +284,7 @@ check_fit(struct chk *c, const char *where, size_t t, size_t k)
             return false;
         }
     } else if ((method == GPV_METHOD_VGPU || method == GPV_METHOD_MIG_VGPU) && tg->vgpu) {
-        const char *tn = method == GPV_METHOD_VGPU ? xp : c->ci[k].vgpu_type;
+        const char *tn = method == GPV_METHOD_VGPU ? xp : pc_sget(c, c->ci[k].x, "vgpu_type");
 
         /* A multi-vGPU replica holds whole_gpus vGPUs of the type, one per GPU. */
         if (tn && (p = pc_profile(c, tg, tn, true)) >= 0)
