@@ -34,7 +34,7 @@ mig_reasons(struct chk *c, const char *where, const struct gpv_gpu *gpu,
 /* Checks one MIG or MIG-backed vGPU GPU. */
 void
 pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
-                 const struct gpv_val *ins, bool vgpu)
+                 const struct xinfo *xi, size_t n, bool vgpu)
 {
     struct gpv_mig_layout l;
     size_t j;
@@ -45,15 +45,14 @@ pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
         pc_fail(c, where, "%s has no MIG", gpu->id);
         return;
     }
-    if (ins->n > GPV_MIG_MAX_INSTANCES) {
-        pc_fail(c, where, "%zu instances, more than a GPU can hold", ins->n);
+    if (n > GPV_MIG_MAX_INSTANCES) {
+        pc_fail(c, where, "%zu instances, more than a GPU can hold", n);
         return;
     }
-    for (j = 0; j < ins->n; j++) {
-        const struct gpv_val *x = ins->items[j];
-        const char *pn = pc_sget(c, x, "profile"), *vt = pc_sget(c, x, "vgpu_type");
-        long long start = pc_iget(c, x, "start", -1), size = pc_iget(c, x, "size", -1);
-        int p = pn ? gpv_gpu_find_profile_cached(&c->names_cache, gpu, pn) : -1;
+    for (j = 0; j < n; j++) {
+        const char *pn = xi[j].profile, *vt = xi[j].vgpu_type;
+        long long start = xi[j].start, size = xi[j].size;
+        int p = pn ? pc_profile(c, gpu, pn, false) : -1;
 
         c->out->checks++;
         if (p < 0) {
@@ -71,7 +70,7 @@ pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
             pc_fail(c, where, "instance %zu: size %lld, but %s takes %d units", j, size, pn,
                     gpu->mig->profiles[p].size);
         if (vgpu) {
-            int t = vt && gpu->vgpu ? gpv_gpu_find_vgpu_type_cached(&c->names_cache, gpu, vt) : -1;
+            int t = vt && gpu->vgpu ? pc_profile(c, gpu, vt, true) : -1;
 
             if (t < 0)
                 pc_fail(c, where, "instance %zu: '%s' is not a vGPU type of %s", j,
@@ -90,10 +89,10 @@ pc_check_mig_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
 /* Checks one time-sliced vGPU GPU; tenants give each resident's compute. */
 void
 pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
-                  const struct gpv_val *g)
+                  const struct ginfo *g, const struct xinfo *xi)
 {
-    const struct gpv_val *ins = pc_get(c, g, "instances");
-    const char *vm = pc_sget(c, g, "vgpu_mode"), *sn = pc_sget(c, g, "scheduler");
+    const struct gpv_val *ins = g->ins;
+    const char *vm = g->vgpu_mode, *sn = g->scheduler;
     struct gpv_vgpu_resident *res;
     struct gpv_vgpu_verdict vd;
     enum gpv_sched sched;
@@ -111,11 +110,10 @@ pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
     mixed = !strcmp(vm, "mixed");
     res = xcalloc(ins->n + 1, sizeof(*res));
     for (j = 0; j < ins->n; j++) {
-        const struct gpv_val *x = ins->items[j];
-        const char *pn = pc_sget(c, x, "profile"), *tn = pc_sget(c, x, "tenant");
-        long long size = pc_iget(c, x, "size", -1), start = pc_iget(c, x, "start", -1);
-        int t = pn ? gpv_gpu_find_vgpu_type_cached(&c->names_cache, gpu, pn) : -1;
-        long ti_idx = pc_tenant(c, tn);
+        const char *pn = xi[j].profile;
+        long long size = xi[j].size, start = xi[j].start;
+        int t = pn ? pc_profile(c, gpu, pn, true) : -1;
+        long ti_idx = xi[j].t;
 
         c->out->checks++;
         if (t < 0) {
@@ -169,10 +167,10 @@ pc_check_vgpu_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
 
 void
 pc_check_share_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
-                   const struct gpv_val *g, bool mps)
+                   const struct ginfo *g, const struct xinfo *xi, bool mps)
 {
-    const struct gpv_val *ins = pc_get(c, g, "instances");
-    long long replicas = pc_iget(c, g, "replicas", 0), mib = 0, cm;
+    const struct gpv_val *ins = g->ins;
+    long long replicas = pc_int(g->replicas, 0), mib = 0, cm;
     int most = mps ? GPV_MPS_CLIENTS_MAX : GPV_SHARING_REPLICAS_MAX;
     bool *seen;
     double compute = 0;
@@ -183,7 +181,7 @@ pc_check_share_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
                 replicas);
         return;
     }
-    cm = pc_iget(c, g, "client_memory_mib", -1);
+    cm = pc_int(g->client_memory_mib, -1);
     if (mps && cm != gpu->memory_mib / replicas)
         pc_fail(c, where, "client_memory_mib %lld is not the GPU's memory / replicas (%lld)", cm,
                 gpu->memory_mib / replicas);
@@ -194,9 +192,8 @@ pc_check_share_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
         pc_fail(c, where, "%zu clients, more than its %lld replicas", ins->n, replicas);
     seen = xcalloc((size_t)replicas, sizeof(bool));
     for (j = 0; j < ins->n; j++) {
-        const struct gpv_val *x = ins->items[j];
-        long t = pc_tenant(c, pc_sget(c, x, "tenant"));
-        long long k = pc_iget(c, x, "start", -1), need;
+        long t = xi[j].t;
+        long long k = xi[j].start, need;
 
         if (k < 0 || k >= replicas || seen[k]) {
             pc_fail(c, where, "instance %zu: client index %lld is not a free one of 0 .. %lld", j,
@@ -204,7 +201,7 @@ pc_check_share_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
         } else {
             seen[k] = true;
         }
-        if (pc_sget(c, x, "profile") || pc_iget(c, x, "size", -1) != -1)
+        if (xi[j].profile || xi[j].size != -1)
             pc_fail(c, where, "instance %zu: a client of a shared GPU has no profile or size", j);
         if (t < 0)
             continue;

@@ -145,7 +145,7 @@ join_strs(const char **v, size_t n)
 static const struct gpv_val *
 tenant_part(struct chk *c, size_t t, const struct ginfo *g, const struct gpv_gpu **gpu)
 {
-    const struct gpv_val *parts = pc_get(c, c->ti[t].v, "parts");
+    const struct gpv_val *parts = c->ti[t].parts;
     const struct gpv_gpu *gm = g->gpu;
     const char *mode = g->mode;
     size_t i;
@@ -176,7 +176,7 @@ static void
 check_ts_instance(struct chk *c, const char *where, size_t t, size_t k)
 {
     const struct ginfo *g = &c->gi[c->ci[k].gpu];
-    const struct gpv_val *cv = gpv_val_get(c->ti[t].v, "compute");
+    const struct gpv_val *cv = c->ti[t].cv;
     const struct gpv_gpu *gpu = g->gpu;
     const char *xp = c->ci[k].profile, *gid = g->id;
     long long n = c->ci[k].clients, reps = pc_iget(c, c->ci[k].x, "replicas", 0);
@@ -211,7 +211,6 @@ static void
 check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
 {
     const struct ginfo *g = &c->gi[c->ci[k].gpu];
-    const struct gpv_val *x = c->ci[k].x;
     const struct gpv_gpu *tg;
     const struct gpv_val *tv = tenant_part(c, t, g, &tg);
     bool own = tv == c->ti[t].v; /* the tenant itself, whose members are read already */
@@ -219,36 +218,36 @@ check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
     const char *prof = own ? c->ti[t].profile : pc_sget(c, tv, "profile");
     const char *migp = own ? c->ti[t].mig_profile : pc_sget(c, tv, "mig_profile");
     const char *xp = c->ci[k].profile, *up, *mode = g->mode, *gid = g->id;
-
+    enum gpv_method mm = own ? c->ti[t].meth : pc_method(c, method), gm = g->gmode;
     bool ts_mig = c->ci[k].clients > 0;
 
-    if (ts_mig && (strcmp(mode, "mig") || strcmp(method, "time-slicing"))) {
+    if (ts_mig && (gm != GPV_METHOD_MIG || mm != GPV_METHOD_TIME_SLICING)) {
         pc_fail(c, where, "has time-sliced clients on gpu '%s', a %s GPU, but its method is %s",
                 gid, mode, method);
         return;
     }
     if (ts_mig)
         check_ts_instance(c, where, t, k);
-    else if (strcmp(mode, method))
+    else if (gm && mm ? gm != mm : strcmp(mode, method))
         pc_fail(c, where, "its method is %s but gpu '%s' is in %s mode", method, gid, mode);
     if (tg && g->gpu != tg) {
         pc_fail(c, where, "decided for %s but placed on gpu '%s', a %s", tg->id, gid, g->model);
-    } else if (tg && (!strcmp(method, "mig") || !strcmp(method, "vgpu") || ts_mig)) {
+    } else if (tg && (mm == GPV_METHOD_MIG || mm == GPV_METHOD_VGPU || ts_mig)) {
         if (!xp || !prof) {
             pc_fail(c, where, "an instance on gpu '%s' has no profile", gid);
-        } else if (strcmp(xp, prof)) {
-            int big = gpv_gpu_find_profile_cached(&c->names_cache, tg, xp),
-                small = gpv_gpu_find_profile_cached(&c->names_cache, tg, prof);
+        } else if (xp != prof && strcmp(xp, prof)) {
+            int big = pc_profile(c, tg, xp, false), small = pc_profile(c, tg, prof, false);
 
-            up = pc_sget(c, x, "upgraded_from");
-            if (!strcmp(method, "vgpu") || !up || strcmp(up, prof) ||
+            up = pc_sget(c, c->ci[k].x, "upgraded_from");
+            if (mm == GPV_METHOD_VGPU || !up || strcmp(up, prof) ||
                 !gpv_pack_mig_serves(tg, big, small))
                 pc_fail(c, where, "has %s on gpu '%s' but was decided %s", xp, gid, prof);
         }
-    } else if (tg && !strcmp(method, "mig-vgpu")) {
-        const char *xv = pc_sget(c, x, "vgpu_type");
+    } else if (tg && mm == GPV_METHOD_MIG_VGPU) {
+        const char *xv = pc_sget(c, c->ci[k].x, "vgpu_type");
 
-        if (!xv || !prof || strcmp(xv, prof) || !xp || !migp || strcmp(xp, migp))
+        if (!xv || !prof || (xv != prof && strcmp(xv, prof)) || !xp || !migp ||
+            (xp != migp && strcmp(xp, migp)))
             pc_fail(c, where, "has %s on %s on gpu '%s' but was decided %s on %s", xv ? xv : "null",
                     xp ? xp : "null", gid, prof ? prof : "null", migp ? migp : "null");
     }
@@ -262,18 +261,19 @@ static bool
 check_fit(struct chk *c, const char *where, size_t t, size_t k)
 {
     const struct ginfo *g = &c->gi[c->ci[k].gpu];
-    const struct gpv_val *x = c->ci[k].x, *cv = c->ti[t].cv;
+    const struct gpv_val *cv = c->ti[t].cv;
     const struct gpv_gpu *tg = c->ti[t].gpu;
-    const char *method = c->ti[t].method, *xp = c->ci[k].profile, *gid = g->id;
+    const char *xp = c->ci[k].profile, *gid = g->id;
+    enum gpv_method method = c->ti[t].meth;
     long long need = c->ti[t].memory_mib, have = -1;
     int p;
 
     if (!tg || g->gpu != tg)
         return true; /* reported by check_tenant_instance() */
-    if (!strcmp(method, "passthrough")) {
+    if (method == GPV_METHOD_PASSTHROUGH) {
         have = c->ti[t].whole_gpus * tg->memory_mib;
-    } else if (!strcmp(method, "mig") && xp && tg->mig &&
-               (p = gpv_gpu_find_profile_cached(&c->names_cache, tg, xp)) >= 0) {
+    } else if (method == GPV_METHOD_MIG && xp && tg->mig &&
+               (p = pc_profile(c, tg, xp, false)) >= 0) {
         const struct gpv_mig_profile *mp = &tg->mig->profiles[p];
 
         have = mp->memory_mib;
@@ -283,11 +283,11 @@ check_fit(struct chk *c, const char *where, size_t t, size_t k)
                     pl_num(cv), xp, gid, mp->compute_slices, tg->mig->compute_slices);
             return false;
         }
-    } else if ((!strcmp(method, "vgpu") || !strcmp(method, "mig-vgpu")) && tg->vgpu) {
-        const char *tn = !strcmp(method, "vgpu") ? xp : pc_sget(c, x, "vgpu_type");
+    } else if ((method == GPV_METHOD_VGPU || method == GPV_METHOD_MIG_VGPU) && tg->vgpu) {
+        const char *tn = method == GPV_METHOD_VGPU ? xp : pc_sget(c, c->ci[k].x, "vgpu_type");
 
         /* A multi-vGPU replica holds whole_gpus vGPUs of the type, one per GPU. */
-        if (tn && (p = gpv_gpu_find_vgpu_type_cached(&c->names_cache, tg, tn)) >= 0)
+        if (tn && (p = pc_profile(c, tg, tn, true)) >= 0)
             have = c->ti[t].whole_gpus * tg->vgpu->types[p].framebuffer_mib;
     }
     if (need > 0 && have >= 0 && need > have) {
@@ -321,7 +321,7 @@ check_spread(struct chk *c, const char *where, size_t a, size_t b)
 static void
 check_listed_gpus(struct chk *c, const char *where, size_t t, size_t a, size_t b)
 {
-    const struct gpv_val *listed = pc_get(c, c->ti[t].v, "gpus");
+    const struct gpv_val *listed = c->ti[t].gpus;
     const char *hbuf[16], *wbuf[16]; /* most tenants have a few: no allocation for them */
     const char **have = b - a < 16 ? hbuf : xcalloc(b - a + 1, sizeof(char *));
     const char **want = listed->n < 16 ? wbuf : xcalloc(listed->n + 1, sizeof(char *));
@@ -350,17 +350,17 @@ check_listed_gpus(struct chk *c, const char *where, size_t t, size_t a, size_t b
 static void
 check_tenant(struct chk *c, size_t t, size_t a, size_t b)
 {
-    const struct gpv_val *tv = c->ti[t].v, *pv = pc_get(c, tv, "parts");
+    const struct gpv_val *pv = c->ti[t].parts;
     const char *method = c->ti[t].method;
-    long long reps = pc_iget(c, tv, "replicas", 0), parts = 1, got = (long long)(b - a);
-    long long want, placed = pc_iget(c, tv, "placed", reps);
+    long long reps = c->ti[t].replicas, parts = 1, got = (long long)(b - a);
+    long long want, placed = c->ti[t].placed;
     bool dup = false, bad_idx = false, fits = true;
     char where[512];
     enum gpv_method mm;
     size_t k;
 
     pc_where(where, sizeof(where), "tenant '", c->ti[t].name);
-    if (!strcmp(method, "passthrough") || !strcmp(method, "vgpu"))
+    if (c->ti[t].meth == GPV_METHOD_PASSTHROUGH || c->ti[t].meth == GPV_METHOD_VGPU)
         parts = c->ti[t].whole_gpus; /* vgpu: several vGPUs per replica, one per GPU */
     want = placed * parts;
     if (pv && pv->type == GPV_V_ARR && pv->n) {
@@ -406,7 +406,7 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
         pc_fail(c, where, "a replica is placed more than once");
     if (bad_idx)
         pc_fail(c, where, "an instance names a replica it does not have");
-    if (pc_get(c, tv, "spread")->b && b > a)
+    if (c->ti[t].spread && b > a)
         check_spread(c, where, a, b);
     check_listed_gpus(c, where, t, a, b);
     if (c->pol->methods && gpv_method_parse(&mm, method) && !(c->pol->methods & (1u << mm)))

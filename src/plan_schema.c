@@ -19,6 +19,8 @@ extern const struct gpv_embedded_file gpv_schema_files[];
 extern const size_t gpv_schema_count;
 
 #define SCH_DEPTH 64 /* the schema nests far less deeply */
+#define SCH_MAPS  4  /* names arrays remembered per schema object */
+#define SCH_OK    2  /* scalars that met a schema remembered per schema object */
 
 /* Where validation is: a member name, or an array index when key is NULL. */
 struct sch_seg {
@@ -122,14 +124,23 @@ struct snode {
     struct snode **pnodes;            /* compiled props->items[], in its order */
     const struct gpv_val *extra;      /* "additionalProperties" as written, or NULL */
     struct snode *extra_node, *items; /* compiled, when they are objects */
-    /* The last names array validated here (objects of a plan share them) and, for each of its
-     * names, the schema its member meets: NULL none, &refused when it is not allowed. */
-    char *const *last_names;
-    size_t last_n, capmap;
-    struct snode **map;
-    /* The last scalar that met this schema: the JSON reader shares repeated scalars (null, small
-     * integers, equal strings), and a scalar meets a schema or not wherever it is. */
-    const struct gpv_val *last_ok;
+    /* The last few names arrays validated here (objects of a plan share them; a plan's tenants
+     * alternate between a few) and, for each of their names, the schema its member meets: NULL
+     * none, &refused when it is not allowed. */
+    struct names_map {
+        char *const *names;
+        size_t n, cap;
+        struct snode **map;
+    } maps[SCH_MAPS];
+    size_t next_map; /* the entry of maps[] to replace next */
+    /* The last scalars that met this schema: the JSON reader shares repeated scalars (null,
+     * small integers, equal strings), and a scalar meets a schema or not wherever it is. */
+    const struct gpv_val *ok[SCH_OK];
+    size_t next_ok; /* the entry of ok[] to replace next */
+    /* The scalar types that meet this schema by their type alone (it has a type and no const
+     * or enum, and no bounds for numbers), and the number types that meet it when within its
+     * bounds: checked in place, without validate(). */
+    unsigned quick, quick_num;
 };
 
 static struct snode refused;
@@ -177,21 +188,78 @@ compile(struct snodes *all, const struct gpv_val *s)
     } else {
         n->props = NULL;
     }
+    if (n->type && !n->cnst && !n->enm) {
+        unsigned scalars = n->types & ~(TBIT(GPV_V_OBJ) | TBIT(GPV_V_ARR));
+        unsigned nums = TBIT(GPV_V_INT) | TBIT(GPV_V_NUM);
+
+        if (!n->min && !n->max && !n->xmin) {
+            n->quick = scalars;
+        } else {
+            n->quick = scalars & ~nums;
+            n->quick_num = scalars & nums;
+        }
+    }
     return n;
+}
+
+/* True when v is one of the last scalars that met s. */
+static inline bool
+met_before(const struct snode *s, const struct gpv_val *v)
+{
+    size_t i;
+
+    for (i = 0; i < SCH_OK; i++)
+        if (v == s->ok[i])
+            return true;
+    return false;
+}
+
+/* Remembers that scalar v met s. */
+static inline void
+remember_ok(struct snode *s, const struct gpv_val *v)
+{
+    s->ok[s->next_ok] = v;
+    s->next_ok = (s->next_ok + 1) % SCH_OK;
+}
+
+/*
+ * True when v meets s without validate(): one of the last scalars that met s, a scalar of a
+ * type that meets s by itself, or a number of its types within its bounds. validate() gives the
+ * same answer for it (and says why for a value that fails).
+ */
+static inline bool
+meets_quickly(struct snode *s, const struct gpv_val *v)
+{
+    if (met_before(s, v))
+        return true;
+    if (!(s->quick & TBIT(v->type))) {
+        double x;
+
+        if (!(s->quick_num & TBIT(v->type)))
+            return false;
+        x = num(v);
+        if ((s->min && x < num(s->min)) || (s->max && x > num(s->max)) ||
+            (s->xmin && !(x > num(s->xmin))))
+            return false;
+    }
+    remember_ok(s, v);
+    return true;
 }
 
 static int validate(struct sch *c, struct snode *s, const struct gpv_val *v);
 
 /*
- * Which schema each member of v meets (s->map), after checking that v has every required
+ * Which schema each member of v meets (into *nm), after checking that v has every required
  * member: once per array of names, since every check depends only on the names.
  */
 static int
-map_members(struct sch *c, struct snode *s, const struct gpv_val *v)
+map_members(struct sch *c, struct snode *s, struct names_map *nm, const struct gpv_val *v)
 {
     const struct gpv_val *req = s->req;
     size_t i, k;
 
+    nm->names = NULL; /* until mapped */
+    nm->n = 0;
     for (i = 0; req && i < req->n; i++) {
         if (gpv_val_index_cached(v, req->items[i]->s, &c->cache) == SIZE_MAX) {
             char what[160];
@@ -200,39 +268,52 @@ map_members(struct sch *c, struct snode *s, const struct gpv_val *v)
             return fail(c, what);
         }
     }
-    if (v->n > s->capmap) {
-        s->capmap = v->n;
-        s->map = xreallocarray(s->map, s->capmap, sizeof(*s->map));
+    if (v->n > nm->cap) {
+        nm->cap = v->n;
+        nm->map = xreallocarray(nm->map, nm->cap, sizeof(*nm->map));
     }
     for (i = 0; i < v->n; i++) {
-        s->map[i] = NULL;
+        nm->map[i] = NULL;
         /* The plan's member names and the schema's strings live as long as the cache. */
         if (s->props && (k = gpv_val_index_cached(s->props, v->keys[i], &c->cache)) != SIZE_MAX)
-            s->map[i] = s->pnodes[k];
+            nm->map[i] = s->pnodes[k];
         else if (s->extra && s->extra->type == GPV_V_BOOL && !s->extra->b)
-            s->map[i] = &refused;
+            nm->map[i] = &refused;
         else if (s->extra_node)
-            s->map[i] = s->extra_node;
+            nm->map[i] = s->extra_node;
     }
-    s->last_names = v->keys;
-    s->last_n = v->n;
+    nm->names = v->keys;
+    nm->n = v->n;
     return 0;
 }
 
 static int
 validate_object(struct sch *c, struct snode *s, const struct gpv_val *v)
 {
+    struct names_map *nm = NULL;
     size_t i;
     int rc;
 
-    if (!v->keys || v->keys != s->last_names || v->n != s->last_n)
-        if ((rc = map_members(c, s, v)))
+    for (i = 0; v->keys && i < SCH_MAPS; i++)
+        if (s->maps[i].names == v->keys && s->maps[i].n == v->n) {
+            nm = &s->maps[i];
+            break;
+        }
+    if (!nm) {
+        nm = &s->maps[s->next_map];
+        s->next_map = (s->next_map + 1) % SCH_MAPS;
+        if ((rc = map_members(c, s, nm, v)))
             return rc;
+    }
     for (i = 0; i < v->n; i++) {
+        struct snode *m = nm->map[i];
+
+        if (!m || (m != &refused && meets_quickly(m, v->items[i])))
+            continue;
         push(c, v->keys[i], 0);
-        if (s->map[i] == &refused)
+        if (m == &refused)
             return fail(c, "is not a member the schema allows");
-        if (s->map[i] && (rc = validate(c, s->map[i], v->items[i])))
+        if ((rc = validate(c, m, v->items[i])))
             return rc;
         c->depth--;
     }
@@ -247,7 +328,7 @@ validate(struct sch *c, struct snode *s, const struct gpv_val *v)
     int rc;
     char what[160];
 
-    if (v == s->last_ok)
+    if (met_before(s, v))
         return 0;
     if (t && !(s->types & TBIT(v->type))) {
         size_t n = 0;
@@ -285,7 +366,7 @@ validate(struct sch *c, struct snode *s, const struct gpv_val *v)
         }
     }
     if (v->type != GPV_V_OBJ && v->type != GPV_V_ARR)
-        s->last_ok = v;
+        remember_ok(s, v);
     if (v->type == GPV_V_OBJ && (rc = validate_object(c, s, v)))
         return rc;
     if (v->type == GPV_V_ARR) {
@@ -293,6 +374,8 @@ validate(struct sch *c, struct snode *s, const struct gpv_val *v)
             return fail(c, "has fewer items than the schema requires");
         if (s->items) {
             for (i = 0; i < v->n; i++) {
+                if (meets_quickly(s->items, v->items[i]))
+                    continue;
                 push(c, NULL, i);
                 if ((rc = validate(c, s->items, v->items[i])))
                     return rc;
@@ -310,7 +393,7 @@ pl_schema(const struct gpv_val *plan, const char *name, struct gpv_error *err)
     struct snodes all = {0};
     struct snode *root;
     struct sch *c;
-    size_t i;
+    size_t i, k;
     int rc;
 
     GPV_ASSERT(gpv_schema_count == 1);
@@ -327,7 +410,8 @@ pl_schema(const struct gpv_val *plan, const char *name, struct gpv_error *err)
     free(c);
     for (i = 0; i < all.n; i++) {
         free(all.v[i]->pnodes);
-        free(all.v[i]->map);
+        for (k = 0; k < SCH_MAPS; k++)
+            free(all.v[i]->maps[k].map);
         free(all.v[i]);
     }
     free(all.v);

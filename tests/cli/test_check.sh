@@ -194,6 +194,21 @@ tamper "$WORK/four.json" "$WORK/t.json" 'p["gpus"][0]["instances"][3]["profile"]
 run check "$WORK/t.json"
 expect_rc 3
 expect_err "gpus[0].instances[3].profile must be a string or null"
+# the schema is checked first now, but what the shape pass finds is still what is reported,
+# though the schema refuses a member before it
+tamper "$WORK/four.json" "$WORK/t.json" 'p["input"]["bogus"] = 1; p["gpus"][0]["instances"][1]["start"] = "zero"'
+run check "$WORK/t.json"
+expect_rc 3
+expect_err "not a plan: gpus[0].instances[1].start must be an integer or null"
+if grep -qF bogus "$WORK/err"; then bad "stderr has the schema's finding"; else ok; fi
+tamper "$WORK/four.json" "$WORK/t.json" 'p["summary"]["gap"] = -1; del p["unplaced"]'
+run check "$WORK/t.json"
+expect_rc 3
+expect_err "not a plan: 'unplaced' is missing"
+tamper "$WORK/four.json" "$WORK/t.json" 'p["summary"]["gap"] = -1'
+run check "$WORK/t.json"
+expect_rc 3
+expect_err "not a plan: summary.gap is -1, below the minimum 0"
 printf '{\n  "schema": "gpuvplan.plan/1",\n  "gpus": [1, 2,,]\n}\n' >"$WORK/t.json"
 run check "$WORK/t.json"
 expect_rc 3

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "plan_fixture.h"
+#include "plan_int.h"
 
 static const char site[] =
     "version: 1\n"
@@ -389,6 +390,81 @@ test_plan_check_rejects_a_value_that_is_not_a_plan(void **state)
     gpv_val_free(v);
 }
 
+/* Counts the edits of tree under v for which the shape pass refuses and the schema accepts. */
+static size_t
+shape_only_refusals(struct gpv_val *tree, struct gpv_val *v, size_t *edits)
+{
+    struct gpv_val *other[7];
+    struct gpv_error e1, e2;
+    size_t i, k, bad = 0;
+
+    other[0] = gpv_val_null();
+    other[1] = gpv_val_bool(true);
+    other[2] = gpv_val_int(-1);
+    other[3] = gpv_val_num(0.5);
+    other[4] = gpv_val_str("x");
+    other[5] = gpv_val_arr();
+    other[6] = gpv_val_obj();
+    for (i = 0; (v->type == GPV_V_OBJ || v->type == GPV_V_ARR) && i < v->n; i++) {
+        struct gpv_val *keep = v->items[i];
+
+        if (v->type == GPV_V_OBJ) { /* the member left out */
+            char *key = v->keys[i];
+
+            memmove(v->items + i, v->items + i + 1, (v->n - i - 1) * sizeof(*v->items));
+            memmove(v->keys + i, v->keys + i + 1, (v->n - i - 1) * sizeof(*v->keys));
+            v->n--;
+            (*edits)++;
+            if (pl_shape(tree, "p.json", &e1) && !pl_schema(tree, "p.json", &e2)) {
+                print_error("the schema accepts a plan without '%s': %s\n", key, e1.msg);
+                bad++;
+            }
+            v->n++;
+            memmove(v->items + i + 1, v->items + i, (v->n - i - 1) * sizeof(*v->items));
+            memmove(v->keys + i + 1, v->keys + i, (v->n - i - 1) * sizeof(*v->keys));
+            v->items[i] = keep;
+            v->keys[i] = key;
+        }
+        for (k = 0; k < 7; k++) { /* the member or item of another type */
+            v->items[i] = other[k];
+            (*edits)++;
+            if (pl_shape(tree, "p.json", &e1) && !pl_schema(tree, "p.json", &e2)) {
+                print_error("the schema accepts what the shape refuses: %s\n", e1.msg);
+                bad++;
+            }
+        }
+        v->items[i] = keep;
+        bad += shape_only_refusals(tree, keep, edits);
+    }
+    for (k = 0; k < 7; k++)
+        gpv_val_free(other[k]);
+    return bad;
+}
+
+static void
+test_plan_schema_refuses_every_plan_the_shape_pass_refuses(void **state)
+{
+    const char *texts[2] = {site, odd_site};
+    struct gpv_error err;
+    size_t t, edits = 0;
+
+    (void)state;
+    /* gpv_plan_check runs the shape pass only when the schema refuses a plan. */
+    for (t = 0; t < 2; t++) {
+        struct planned p;
+        struct gpv_val *tree;
+
+        plan_text(&p, texts[t], GPV_PACK_OPTIMAL);
+        tree = gpv_plan_build(&p.src);
+        assert_int_equal(pl_shape(tree, "p.json", &err), 0);
+        assert_int_equal(pl_schema(tree, "p.json", &err), 0);
+        assert_int_equal(shape_only_refusals(tree, tree, &edits), 0);
+        gpv_val_free(tree);
+        planned_release(&p);
+    }
+    assert_true(edits > 1000);
+}
+
 static void
 test_plan_decides_each_kind_of_tenant_once(void **state)
 {
@@ -414,6 +490,7 @@ main(void)
         cmocka_unit_test(test_plan_check_finds_a_moved_instance),
         cmocka_unit_test(test_plan_check_finds_each_repeat_of_an_unplaced_tenant),
         cmocka_unit_test(test_plan_check_rejects_a_value_that_is_not_a_plan),
+        cmocka_unit_test(test_plan_schema_refuses_every_plan_the_shape_pass_refuses),
         cmocka_unit_test(test_plan_check_keeps_a_finding_longer_than_a_line_whole),
         cmocka_unit_test(test_plan_decides_each_kind_of_tenant_once),
     };
