@@ -42,48 +42,6 @@ str_of(const struct gpv_val *o, const char *key)
     return v && v->type == GPV_V_STR ? v->s : NULL;
 }
 
-/*
- * The members keys[0..n) of objects of one kind, by position: the JSON reader gives objects
- * with the same names in the same order one names array, so for the 50,000 instances of a
- * large plan the positions are found once per array, not looked up by name per member.
- */
-#define SHAPE_MAX 8
-struct shape {
-    char *const *names; /* the names array the positions are for */
-    size_t n;           /* and its length */
-    bool valid;
-    size_t idx[SHAPE_MAX]; /* where keys[k] is, or SIZE_MAX */
-};
-
-/* Sets out[k] to member keys[k] of o (NULL when absent or o is no object), as gpv_val_get. */
-static void
-members(const struct gpv_val **out, const struct gpv_val *o, const char *const *keys, size_t n,
-        struct shape *sh)
-{
-    size_t k, i;
-
-    if (!o || o->type != GPV_V_OBJ) {
-        for (k = 0; k < n; k++)
-            out[k] = NULL;
-        return;
-    }
-    if (!sh->valid || sh->names != o->keys || sh->n != o->n || !o->keys) {
-        sh->valid = true;
-        sh->names = o->keys;
-        sh->n = o->n;
-        for (k = 0; k < n; k++) {
-            sh->idx[k] = SIZE_MAX;
-            for (i = 0; i < o->n; i++)
-                if (o->keys[i][0] == keys[k][0] && !strcmp(o->keys[i], keys[k])) {
-                    sh->idx[k] = i;
-                    break;
-                }
-        }
-    }
-    for (k = 0; k < n; k++)
-        out[k] = sh->idx[k] == SIZE_MAX ? NULL : o->items[sh->idx[k]];
-}
-
 /* A string member v, or NULL. */
 static const char *
 str_val(const struct gpv_val *v)
@@ -142,18 +100,20 @@ read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv
         "instances", "id", "node", "model", "mode", "index", "instances_known", "replicas"};
     static const char *const ikeys[] = {"profile", "vgpu_type", "tenant",  "start",
                                         "size",    "replica",   "clients", "replicas"};
-    struct shape gsh = {0}, ish = {0};
+    struct gpv_val_rows grows, irows;
 
     if (!gpus || gpus->type != GPV_V_ARR)
         return bad(err, name, "'gpus' must be an array%s%s", "", "");
+    gpv_val_rows_init(&grows, gkeys, sizeof(gkeys) / sizeof(*gkeys));
+    gpv_val_rows_init(&irows, ikeys, sizeof(ikeys) / sizeof(*ikeys));
     out->gpus = xcalloc(gpus->n ? gpus->n : 1, sizeof(*out->gpus));
     for (i = 0; i < gpus->n; i++) {
-        const struct gpv_val *g = gpus->items[i], *gm[SHAPE_MAX], *in;
+        const struct gpv_val *g = gpus->items[i], *gm[sizeof(gkeys) / sizeof(*gkeys)], *in;
         struct gpv_diff_gpu *d = &out->gpus[out->ngpus];
         const struct gpv_gpu *model;
         const char *known;
 
-        members(gm, g, gkeys, SHAPE_MAX, &gsh);
+        gpv_val_rows_read(gm, &grows, g);
         in = gm[0];
         d->id = str_val(gm[1]);
         d->node = str_val(gm[2]);
@@ -195,10 +155,10 @@ read_gpus(struct gpv_diff_doc *out, const struct gpv_val *gpus, const struct gpv
         d->insts = xcalloc(in->n ? in->n : 1, sizeof(*d->insts));
         out->ngpus++; /* counted once it owns memory, so a failure below releases it */
         for (k = 0; k < in->n; k++) {
-            const struct gpv_val *im[SHAPE_MAX];
+            const struct gpv_val *im[sizeof(ikeys) / sizeof(*ikeys)];
             struct gpv_diff_inst *x = &d->insts[k];
 
-            members(im, in->items[k], ikeys, SHAPE_MAX, &ish);
+            gpv_val_rows_read(im, &irows, in->items[k]);
             x->profile = str_val(im[0]);
             if (d->replicas > 0)
                 x->profile = "client"; /* a shared GPU's slots are its clients, by index */

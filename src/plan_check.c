@@ -68,45 +68,6 @@ pc_iget(struct chk *c, const struct gpv_val *o, const char *k, long long dflt)
     return v && v->type == GPV_V_INT ? v->i : dflt;
 }
 
-void
-pc_rows_init(struct pc_rows *r, const char *const *keys, size_t nkeys)
-{
-    GPV_ASSERT(nkeys <= PC_ROWS_MAX);
-    memset(r, 0, sizeof(*r));
-    r->keys = keys;
-    r->nkeys = nkeys;
-}
-
-void
-pc_read(const struct gpv_val **out, struct pc_rows *r, const struct gpv_val *o)
-{
-    struct pc_rows_memo *m = NULL;
-    size_t k, i;
-
-    GPV_ASSERT(r->nkeys <= PC_ROWS_MAX && o->type == GPV_V_OBJ);
-    for (i = 0; o->keys && i < PC_ROWS_MEMO; i++)
-        if (r->memo[i].names == o->keys && r->memo[i].n == o->n) {
-            m = &r->memo[i];
-            break;
-        }
-    if (!m) {
-        m = &r->memo[r->next];
-        r->next = (r->next + 1) % PC_ROWS_MEMO;
-        for (k = 0; k < r->nkeys; k++) {
-            m->idx[k] = SIZE_MAX;
-            for (i = 0; i < o->n; i++)
-                if (o->keys[i][0] == r->keys[k][0] && !strcmp(o->keys[i], r->keys[k])) {
-                    m->idx[k] = i;
-                    break;
-                }
-        }
-        m->names = o->keys;
-        m->n = o->n;
-    }
-    for (k = 0; k < r->nkeys; k++)
-        out[k] = m->idx[k] == SIZE_MAX ? NULL : o->items[m->idx[k]];
-}
-
 enum { X_TENANT, X_PROFILE, X_VGPU_TYPE, X_REPLICA, X_PART, X_CLIENTS, X_START, X_SIZE, X_N };
 
 static const char *const x_keys[X_N] = {
@@ -127,7 +88,7 @@ pc_read_instances(struct chk *c, const struct ginfo *g)
     for (j = 0; j < ins->n; j++) {
         struct xinfo *x = &c->xi[j];
 
-        pc_read(m, &c->xrows, ins->items[j]);
+        gpv_val_rows_read(m, &c->xrows, ins->items[j]);
         x->tenant = pc_str(m[X_TENANT]);
         x->profile = pc_str(m[X_PROFILE]);
         x->vgpu_type = pc_str(m[X_VGPU_TYPE]);
@@ -354,18 +315,18 @@ static const char *const t_keys[T_N] = {
 static void
 check_tenants(struct chk *c)
 {
-    struct pc_rows rows;
+    struct gpv_val_rows rows;
     const struct gpv_val *m[T_N];
     char where[512];
     size_t i;
 
-    pc_rows_init(&rows, t_keys, T_N);
+    gpv_val_rows_init(&rows, t_keys, T_N);
     c->ti = xcalloc(c->nt + 1, sizeof(*c->ti));
     for (i = 0; i < c->nt; i++) {
         const struct gpv_val *t = c->tenants->items[i], *cv;
         struct tinfo *ti = &c->ti[i];
 
-        pc_read(m, &rows, t);
+        gpv_val_rows_read(m, &rows, t);
         cv = m[T_COMPUTE];
         ti->v = t;
         ti->name = pc_str(m[T_NAME]);
@@ -609,7 +570,7 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
                const struct gpv_plan_policy *pol, const char *name, struct gpv_error *err)
 {
     struct gpv_error serr;
-    struct pc_rows grows;
+    struct gpv_val_rows grows;
     const struct gpv_val *m[G_N];
     struct chk c;
     size_t g;
@@ -641,14 +602,14 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     c.ng = c.gpus->n;
     out->gpus = (int)c.ng;
 
-    pc_rows_init(&c.xrows, x_keys, X_N);
-    pc_rows_init(&grows, g_keys, G_N);
+    gpv_val_rows_init(&c.xrows, x_keys, X_N);
+    gpv_val_rows_init(&grows, g_keys, G_N);
     c.gi = xcalloc(c.ng + 1, sizeof(*c.gi));
     for (g = 0; g < c.ng; g++) {
         const struct gpv_val *gv = c.gpus->items[g];
         struct ginfo *gi = &c.gi[g];
 
-        pc_read(m, &grows, gv);
+        gpv_val_rows_read(m, &grows, gv);
         gi->id = pc_str(m[G_ID]);
         gi->model = pc_str(m[G_MODEL]);
         gi->mode = pc_str(m[G_MODE]);

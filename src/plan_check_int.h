@@ -39,31 +39,6 @@ pc_int(const struct gpv_val *v, long long dflt)
     return v && v->type == GPV_V_INT ? v->i : dflt;
 }
 
-#define PC_ROWS_MAX  16
-#define PC_ROWS_MEMO 4 /* names arrays remembered per kind (tenants alternate between a few) */
-
-/*
- * The members a kind of object is read for (keys[0..nkeys), at most PC_ROWS_MAX), and where
- * they were in the last few objects read: objects with the same array of names (the JSON reader
- * gives alike objects one) are read without looking a member up (pc_read).
- */
-struct pc_rows {
-    const char *const *keys;
-    size_t nkeys;
-    struct pc_rows_memo {
-        char *const *names; /* an object's names array, and its length */
-        size_t n;
-        size_t idx[PC_ROWS_MAX]; /* where keys[k] is in it; SIZE_MAX: absent */
-    } memo[PC_ROWS_MEMO];
-    size_t next; /* the memo entry to replace next */
-};
-
-/* Sets r to read the members keys[0..nkeys) (nkeys at most PC_ROWS_MAX), remembering nothing. */
-void pc_rows_init(struct pc_rows *r, const char *const *keys, size_t nkeys);
-
-/* out[k] = member r->keys[k] of object o, or NULL when o has none (gpv_val_get's answers). */
-void pc_read(const struct gpv_val **out, struct pc_rows *r, const struct gpv_val *o);
-
 /* An instance's members, read once per GPU (pc_read_instances). */
 struct xinfo {
     const char *tenant, *profile, *vgpu_type;      /* NULL: null or absent */
@@ -150,7 +125,7 @@ struct chk {
     } names[PC_NAMES];
     struct xinfo *xi; /* the instances of the GPU being checked */
     size_t capxi;
-    struct pc_rows xrows; /* where an instance's members are */
+    struct gpv_val_rows xrows; /* where an instance's members are */
 };
 
 /* Adds a finding: where ("gpu 'h100-80gb-2'", "summary") and a printf-style what. */

@@ -357,6 +357,50 @@ gpv_val_get_cached(const struct gpv_val *obj, const char *key, struct gpv_val_ca
 }
 
 void
+gpv_val_rows_init(struct gpv_val_rows *r, const char *const *keys, size_t nkeys)
+{
+    GPV_ASSERT(nkeys <= GPV_VAL_ROWS_MAX);
+    memset(r, 0, sizeof(*r));
+    r->keys = keys;
+    r->nkeys = nkeys;
+}
+
+void
+gpv_val_rows_read(const struct gpv_val **out, struct gpv_val_rows *r, const struct gpv_val *o)
+{
+    struct gpv_val_rows_memo *m = NULL;
+    size_t k, i;
+
+    GPV_ASSERT(r->nkeys <= GPV_VAL_ROWS_MAX);
+    if (!o || o->type != GPV_V_OBJ) {
+        for (k = 0; k < r->nkeys; k++)
+            out[k] = NULL;
+        return;
+    }
+    for (i = 0; o->keys && i < GPV_VAL_ROWS_MEMO; i++)
+        if (r->memo[i].names == o->keys && r->memo[i].n == o->n) {
+            m = &r->memo[i];
+            break;
+        }
+    if (!m) {
+        m = &r->memo[r->next];
+        r->next = (r->next + 1) % GPV_VAL_ROWS_MEMO;
+        for (k = 0; k < r->nkeys; k++) {
+            m->idx[k] = SIZE_MAX;
+            for (i = 0; i < o->n; i++)
+                if (o->keys[i][0] == r->keys[k][0] && !strcmp(o->keys[i], r->keys[k])) {
+                    m->idx[k] = i;
+                    break;
+                }
+        }
+        m->names = o->keys;
+        m->n = o->n;
+    }
+    for (k = 0; k < r->nkeys; k++)
+        out[k] = m->idx[k] == SIZE_MAX ? NULL : o->items[m->idx[k]];
+}
+
+void
 gpv_val_free(struct gpv_val *v)
 {
     size_t i;

@@ -126,6 +126,34 @@ size_t gpv_val_index_cached(const struct gpv_val *obj, const char *key,
 const struct gpv_val *gpv_val_get_cached(const struct gpv_val *obj, const char *key,
                                          struct gpv_val_cache *cache);
 
+/*
+ * Reading the same members of many objects of one kind (a plan's 50,000 instances, its GPUs, its
+ * tenants): the JSON reader gives objects with the same names in the same order one names array,
+ * so the members' positions are found once per array and remembered for the last few arrays
+ * (objects of a kind alternate between a few), not looked up by name per member. Caller owned;
+ * gpv_val_rows_init before use; keys must outlive rows, and rows the trees it reads.
+ */
+#define GPV_VAL_ROWS_MAX  16 /* members read per kind */
+#define GPV_VAL_ROWS_MEMO 4  /* names arrays remembered */
+struct gpv_val_rows {
+    const char *const *keys;
+    size_t nkeys;
+    struct gpv_val_rows_memo {
+        char *const *names; /* an object's names array, and its length */
+        size_t n;
+        size_t idx[GPV_VAL_ROWS_MAX]; /* where keys[k] is in it; SIZE_MAX: absent */
+    } memo[GPV_VAL_ROWS_MEMO];
+    size_t next; /* the memo entry to replace next */
+};
+
+/* Sets rows to read the members keys[0..nkeys) (nkeys at most GPV_VAL_ROWS_MAX). */
+void gpv_val_rows_init(struct gpv_val_rows *rows, const char *const *keys, size_t nkeys);
+
+/* out[k] = member rows->keys[k] of obj, or NULL when obj has none or is not an object
+ * (gpv_val_get's answers). */
+void gpv_val_rows_read(const struct gpv_val **out, struct gpv_val_rows *rows,
+                       const struct gpv_val *obj);
+
 /* Frees v and everything in it. NULL is fine. */
 void gpv_val_free(struct gpv_val *v);
 
