@@ -446,6 +446,43 @@ test_value_cache_finds_members_as_gpv_val_get_does(void **state)
     gpv_val_free(v);
 }
 
+/* More kinds of objects than the reader remembers, in turn, read twice: every answer is
+ * gpv_val_get's, absent members and non-objects included. */
+static void
+test_value_rows_read_members_as_gpv_val_get_does(void **state)
+{
+    struct gpv_val *v = parsed("[{\"a\":1,\"b\":2},{\"b\":3},{\"c\":4,\"a\":5},{\"d\":6},"
+                               "{\"a\":7,\"c\":8,\"b\":9},{\"a\":10,\"b\":11},7,null,{}]");
+    struct gpv_val *built = gpv_val_obj();
+    static const char *const keys[] = {"b", "a", "x", "c"};
+    const struct gpv_val *out[4];
+    struct gpv_val_rows rows;
+    size_t i, k, round;
+
+    (void)state;
+    gpv_val_set_int(built, "c", 12);
+    gpv_val_rows_init(&rows, keys, 4);
+    for (round = 0; round < 2; round++) {
+        for (i = 0; i < v->n; i++) {
+            gpv_val_rows_read(out, &rows, v->items[i]);
+            for (k = 0; k < 4; k++)
+                assert_ptr_equal(out[k], gpv_val_get(v->items[i], keys[k]));
+        }
+        gpv_val_rows_read(out, &rows, built);
+        for (k = 0; k < 4; k++)
+            assert_ptr_equal(out[k], gpv_val_get(built, keys[k]));
+    }
+    gpv_val_rows_read(out, &rows, v->items[4]);
+    assert_int_equal(out[0]->i, 9);
+    assert_int_equal(out[3]->i, 8);
+    assert_null(out[2]);
+    gpv_val_rows_read(out, &rows, NULL);
+    for (k = 0; k < 4; k++)
+        assert_null(out[k]);
+    gpv_val_free(built);
+    gpv_val_free(v);
+}
+
 int
 main(void)
 {
@@ -461,6 +498,7 @@ main(void)
         cmocka_unit_test(test_json_reader_refuses_nesting_deeper_than_1000),
         cmocka_unit_test(test_json_reader_decodes_escapes_and_numbers_as_before),
         cmocka_unit_test(test_value_cache_finds_members_as_gpv_val_get_does),
+        cmocka_unit_test(test_value_rows_read_members_as_gpv_val_get_does),
         cmocka_unit_test(
             test_json_reader_shares_names_and_repeated_values_and_still_finds_every_duplicate),
         cmocka_unit_test(test_json_reader_reads_a_value_like_the_last_at_its_place_as_itself),
