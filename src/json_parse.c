@@ -293,21 +293,6 @@ match_key(struct jp *p, const char *k, size_t len)
 
 static struct gpv_val *parse_value(struct jp *p);
 
-/* Is the interned text e free of quotes, backslashes and control bytes (its own JSON text)? */
-static bool
-plain_text(struct ikey *e)
-{
-    size_t i;
-
-    if (!e->plain) {
-        e->plain = 1;
-        for (i = 0; i < e->len; i++)
-            if (e->s[i] == '"' || e->s[i] == '\\' || (unsigned char)e->s[i] < 0x20)
-                e->plain = -1;
-    }
-    return e->plain > 0;
-}
-
 /*
  * The string value whose opening quote is at pos, item idx (< VPRED_N) of the container being
  * read, as parse_value reads it (the same node: the interned string with that text), or NULL
@@ -319,19 +304,39 @@ predicted_string(struct jp *p, size_t idx)
 {
     struct vpred *vp;
     struct gpv_val *v;
-    size_t len;
+    size_t len, avail = p->len - p->pos - 1;
+    const char *s = p->buf + p->pos + 1;
 
     vp = &p->vpred[(size_t)p->depth * VPRED_N + idx];
-    if ((v = vp->v) && (len = vp->len) < p->len - p->pos - 1 && p->buf[p->pos + 1 + len] == '"' &&
-        same_bytes(p->buf + p->pos + 1, v->s, len)) {
-        p->pos += len + 2;
-        return v;
+    if ((v = vp->v)) {
+        len = vp->len;
+#if JSON_SWAR
+        if (len <= 16 && avail > 16) {
+            /* The next 16 bytes of the document, those past len masked off, against head. */
+            uint64_t m0 = len >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * len)) - 1;
+            uint64_t m1 = len >= 16  ? ~(uint64_t)0
+                          : len <= 8 ? 0
+                                     : ((uint64_t)1 << (8 * (len - 8))) - 1;
+
+            if ((word_at(s) & m0) == vp->head[0] && (word_at(s + 8) & m1) == vp->head[1] &&
+                s[len] == '"') {
+                p->pos += len + 2;
+                return v;
+            }
+        } else
+#endif
+            if (len < avail && s[len] == '"' && same_bytes(s, v->s, len)) {
+            p->pos += len + 2;
+            return v;
+        }
     }
     if (!(v = parse_value(p)))
         return NULL;
-    if (plain_text(p->last)) {
+    if (p->last_plain) {
         vp->v = v;
-        vp->len = p->last->len;
+        vp->len = p->last_len;
+        vp->head[0] = p->last_head[0];
+        vp->head[1] = p->last_head[1];
     }
     return v;
 }
@@ -360,7 +365,7 @@ parse_container(struct jp *p, bool obj)
     predicted = obj && pred->names && pred->plain;
     for (;;) {
         const char *key = NULL;
-        struct gpv_val *item;
+        struct gpv_val *item, *kv;
 
         if (p->pos >= p->len)
             return fail(p, p->pos, NULL);
@@ -370,10 +375,10 @@ parse_container(struct jp *p, bool obj)
             if (predicted && p->nstk - base < pred->n &&
                 match_key(p, pred->names[p->nstk - base], pred->lens[p->nstk - base]))
                 key = pred->names[p->nstk - base];
-            else if (!(key = jp_parse_string(p)))
+            else if (!(kv = jp_parse_string(p)))
                 return NULL;
             else
-                predicted = false;
+                key = kv->s, predicted = false;
             /* `": "` then the value, as every writer of plans puts it: no white space to skip. */
             if (p->len - p->pos > 2 && p->buf[p->pos] == ':' && p->buf[p->pos + 1] == ' ' &&
                 (unsigned char)p->buf[p->pos + 2] > ' ') {
@@ -435,9 +440,6 @@ parse_literal(struct jp *p, const char *word, size_t n, int which, enum gpv_vtyp
 static struct gpv_val *
 parse_value(struct jp *p)
 {
-    struct gpv_val *v;
-    const char *s;
-
     if (p->pos >= p->len)
         return fail(p, p->pos, NULL);
     switch (p->buf[p->pos]) {
@@ -447,13 +449,7 @@ parse_value(struct jp *p)
         return parse_container(p, false);
     case '"':
         /* Strings repeat (profiles, models, tenant names on their instances): one node each. */
-        if (!(s = jp_parse_string(p)))
-            return NULL;
-        if (!(v = p->last->node)) {
-            v = p->last->node = gpv_val_arena_node(p->a, GPV_V_STR);
-            v->s = (char *)s;
-        }
-        return v;
+        return jp_parse_string(p);
     case 't':
         return parse_literal(p, "true", 4, 2, GPV_V_BOOL, true);
     case 'f':

@@ -23,13 +23,18 @@ struct pend {
     struct gpv_val *v;
 };
 
-/* Interned object keys: every key of a document is stored once. */
+/*
+ * Interned text: every distinct string of a document (names and values) is stored once, as one
+ * string node. The first sixteen bytes are kept in the entry (zero-padded), so that finding a
+ * short text (tenant names, GPU ids, by the ten thousand and in no order) reads the table and
+ * not the text: an entry is 32 bytes, two to a cache line.
+ */
 struct ikey {
-    const char *s;
-    size_t len;
-    uint32_t h;
-    signed char plain;    /* no quote, backslash or control byte: 1, else -1; 0 not known yet */
-    struct gpv_val *node; /* the string value with this text, once there is one */
+    uint64_t head[2];     /* the text's first 16 bytes, the rest zero */
+    uint32_t h;           /* its hash */
+    unsigned len : 31;    /* its length */
+    unsigned plain : 1;   /* no quote, backslash or control byte */
+    struct gpv_val *node; /* the string node with this text (node->s); NULL: a free entry */
 };
 
 /*
@@ -40,6 +45,8 @@ struct ikey {
 struct vpred {
     struct gpv_val *v; /* NULL: none yet */
     size_t len;
+    uint64_t head[2]; /* its first 16 bytes, the rest zero: compared without reading v (the
+                       * tenant names of instances are a new one each time, a node not in cache) */
 };
 
 #define VPRED_N 16 /* positions predicted in each container */
@@ -61,7 +68,9 @@ struct jp {
     size_t nstk, capstk;
     struct ikey *keys; /* open addressing, a power of two */
     size_t nkeys, capkeys;
-    struct ikey *last; /* the entry intern() found or made last */
+    size_t last_len;       /* the length of the string jp_parse_string read last */
+    bool last_plain;       /* and whether it is plain (struct ikey) */
+    uint64_t last_head[2]; /* and its first 16 bytes (struct ikey) */
     /* Values a document repeats by the hundred thousand, one node each (the tree is read-only,
      * so parents share them): null, false, true, and integers 0 to SMALL_INTS - 1. */
     struct gpv_val *lit[3];
@@ -169,9 +178,11 @@ skip_ws(struct jp *p)
 }
 
 /*
- * The string whose opening quote is at p->pos: its text, interned in the arena (p->last is its
- * entry), p->pos after the closing quote; NULL on an error (recorded in p by fail()).
+ * The string whose opening quote is at p->pos: its node, the one node of the document with its
+ * text (interned in the arena), p->pos after the closing quote, p->last_len its length,
+ * p->last_head its first 16 bytes and p->last_plain whether it is plain; NULL on an error (recorded
+ * in p by fail()).
  */
-const char *jp_parse_string(struct jp *p);
+struct gpv_val *jp_parse_string(struct jp *p);
 
 #endif

@@ -13,44 +13,86 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint32_t
-hash_bytes(const char *s, size_t n)
+/* Bytes s[0..n), n < 8, as the low bytes of a word. */
+static inline uint64_t
+word_part(const char *s, size_t n)
 {
-#if JSON_SWAR
-    /* Eight bytes a step, then murmur3's finalizer: the table takes the low bits. */
-    uint64_t h = 0x9e3779b97f4a7c15u ^ n, w;
-    size_t i, k;
+    uint64_t w = 0;
+    size_t k;
 
-    for (i = 0; n - i >= 8; i += 8)
-        h = (h ^ word_at(s + i)) * 0xff51afd7ed558ccdu;
-    if (i < n) {
-        for (w = 0, k = 0; k < n - i; k++)
-            w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
-        h = (h ^ w) * 0xff51afd7ed558ccdu;
-    }
+    for (k = 0; k < n; k++)
+        w |= (uint64_t)(unsigned char)s[k] << (8 * k);
+    return w;
+}
+
+/* The first 16 bytes of s[0..n) in head (zero-padded), and the hash of all n. */
+static uint32_t
+head_hash(uint64_t head[2], const char *s, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15u ^ n;
+    size_t i;
+
+#if JSON_SWAR
+    head[0] = n >= 8 ? word_at(s) : word_part(s, n);
+    head[1] = n >= 16 ? word_at(s + 8) : n > 8 ? word_part(s + 8, n - 8) : 0;
+#else
+    head[0] = word_part(s, n < 8 ? n : 8);
+    head[1] = n <= 8 ? 0 : word_part(s + 8, n < 16 ? n - 8 : 8);
+#endif
+    /* Eight bytes a step, then murmur3's finalizer: the table takes the low bits. */
+    h = (h ^ head[0]) * 0xff51afd7ed558ccdu;
+    h = (h ^ head[1]) * 0xff51afd7ed558ccdu;
+    for (i = 16; n - i >= 8 && i < n; i += 8)
+        h = (h ^ word_part(s + i, 8)) * 0xff51afd7ed558ccdu;
+    if (i < n)
+        h = (h ^ word_part(s + i, n - i)) * 0xff51afd7ed558ccdu;
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53u;
     h ^= h >> 33;
     return (uint32_t)h;
-#else
-    uint32_t h = 2166136261u;
+}
+
+/* A new string node for s[0..n) (copied into the arena). */
+static struct gpv_val *
+str_node(struct jp *p, const char *s, size_t n)
+{
+    struct gpv_val *v = gpv_val_arena_node(p->a, GPV_V_STR);
+
+    v->s = gpv_val_arena_strndup(p->a, s, n);
+    return v;
+}
+
+/* Is s[0..n) free of quotes, backslashes and control bytes (its own JSON text)? */
+static bool
+plain_bytes(const char *s, size_t n)
+{
     size_t i;
 
     for (i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-#endif
+        if (s[i] == '"' || s[i] == '\\' || (unsigned char)s[i] < 0x20)
+            return false;
+    return true;
 }
 
-/* The one copy of the text s[0..n) in the arena (a name or a string value); p->last is its entry.
+/*
+ * The one string node of the text s[0..n) (a name or a string value); plain: whether the text
+ * is known plain (false: look). Sets p->last_plain.
  */
-static const char *
-intern(struct jp *p, const char *s, size_t n)
+static struct gpv_val *
+intern(struct jp *p, const char *s, size_t n, bool plain)
 {
-    uint32_t h = hash_bytes(s, n);
+    uint64_t head[2];
+    uint32_t h;
     size_t i, mask;
-    char *copy;
+    struct ikey *e;
 
+    p->last_len = n;
+    if (n > INT32_MAX) {
+        /* Not worth a table entry (nor does its length fit one): a node of its own. */
+        p->last_plain = plain || plain_bytes(s, n);
+        return str_node(p, s, n);
+    }
+    h = head_hash(head, s, n);
     if (2 * (p->nkeys + 1) > p->capkeys) {
         struct ikey *old = p->keys;
         size_t oldcap = p->capkeys, k;
@@ -58,27 +100,34 @@ intern(struct jp *p, const char *s, size_t n)
         p->capkeys = oldcap ? 2 * oldcap : 64;
         p->keys = xcalloc(p->capkeys, sizeof(*p->keys));
         for (k = 0; k < oldcap; k++) {
-            if (!old[k].s)
+            if (!old[k].node)
                 continue;
-            for (i = old[k].h & (p->capkeys - 1); p->keys[i].s; i = (i + 1) & (p->capkeys - 1))
+            for (i = old[k].h & (p->capkeys - 1); p->keys[i].node; i = (i + 1) & (p->capkeys - 1))
                 ;
             p->keys[i] = old[k];
         }
         free(old);
     }
     mask = p->capkeys - 1;
-    for (i = h & mask; p->keys[i].s; i = (i + 1) & mask)
-        if (p->keys[i].h == h && p->keys[i].len == n && !memcmp(p->keys[i].s, s, n)) {
-            p->last = &p->keys[i];
-            return p->keys[i].s;
+    for (i = h & mask; (e = &p->keys[i])->node; i = (i + 1) & mask)
+        if (e->h == h && e->len == n && e->head[0] == head[0] && e->head[1] == head[1] &&
+            (n <= 16 || !memcmp(e->node->s + 16, s + 16, n - 16))) {
+            p->last_plain = e->plain;
+            p->last_head[0] = head[0];
+            p->last_head[1] = head[1];
+            return e->node;
         }
-    copy = gpv_val_arena_strndup(p->a, s, n);
-    p->last = &p->keys[i];
-    p->keys[i].s = copy;
-    p->keys[i].len = n;
-    p->keys[i].h = h;
+    e->node = str_node(p, s, n);
+    e->head[0] = head[0];
+    e->head[1] = head[1];
+    e->h = h;
+    e->len = (unsigned)n;
+    e->plain = plain || plain_bytes(s, n);
+    p->last_plain = e->plain;
+    p->last_head[0] = head[0];
+    p->last_head[1] = head[1];
     p->nkeys++;
-    return copy;
+    return e->node;
 }
 
 static int
@@ -137,7 +186,7 @@ put_utf8(char **o, unsigned cp)
     *o = (char *)u;
 }
 
-const char *
+struct gpv_val *
 jp_parse_string(struct jp *p)
 {
     const char *b = p->buf;
@@ -164,7 +213,7 @@ jp_parse_string(struct jp *p)
         }
 #endif
         if (i >= p->len)
-            return fail(p, q + 1, NULL), NULL; /* unterminated: where cJSON says */
+            return fail(p, q + 1, NULL); /* unterminated: where cJSON says */
         c = (unsigned char)b[i];
         if (c == '"')
             break;
@@ -173,7 +222,7 @@ jp_parse_string(struct jp *p)
 
             escapes = true;
             if (i + 1 >= p->len)
-                return fail(p, q + 1, NULL), NULL;
+                return fail(p, q + 1, NULL);
             switch (b[i + 1]) {
             case '"':
             case '\\':
@@ -197,8 +246,7 @@ jp_parse_string(struct jp *p)
 
                 return fail(p, terminated(p, q) ? i : q + 1,
                             terminated(p, q) && !cut ? "a \\u escape without four hex digits"
-                                                     : NULL),
-                       NULL;
+                                                     : NULL);
             }
             if (cp >= 0xdc00 && cp <= 0xdfff)
                 goto bad_escape;
@@ -219,12 +267,11 @@ jp_parse_string(struct jp *p)
             continue;
         bad_escape:
             /* An unterminated string is reported first, as cJSON does. */
-            return fail(p, terminated(p, q) ? i : q + 1, NULL), NULL;
+            return fail(p, terminated(p, q) ? i : q + 1, NULL);
         }
         if (c < 0x20) /* an unterminated string is reported as cJSON did, plainly */
             return fail(p, terminated(p, q) ? i : q + 1,
-                        terminated(p, q) ? "a control character in a string (escape it)" : NULL),
-                   NULL;
+                        terminated(p, q) ? "a control character in a string (escape it)" : NULL);
         /* Bytes past ASCII are taken as they are, UTF-8 or not, as cJSON took them: what
          * prints a plan's names escapes them (check's case 6 of tests/cli/test_hostile.sh). */
         i++;
@@ -232,7 +279,7 @@ jp_parse_string(struct jp *p)
     end = i;
     p->pos = end + 1;
     if (!escapes)
-        return intern(p, b + q + 1, end - q - 1);
+        return intern(p, b + q + 1, end - q - 1, true);
     /* Decoded text is never longer than its escapes. */
     out = gpv_val_arena_alloc_bytes(p->a, end - q);
     o = out;
@@ -275,5 +322,5 @@ jp_parse_string(struct jp *p)
         i += 2;
     }
     *o = '\0';
-    return intern(p, out, (size_t)(o - out));
+    return intern(p, out, (size_t)(o - out), false);
 }
