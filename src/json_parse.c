@@ -10,8 +10,9 @@
  * rejects what cJSON let through, each with a reason: control characters inside strings, "\u"
  * escapes without four hex digits (cJSON read them as a NUL byte that cut the string short),
  * control characters as white space, and numbers outside JSON's grammar ("01", "1.", "1.e5") or
- * longer than 63 characters (cJSON's own limit). Bytes that are not UTF-8 are kept as they are,
- * as cJSON kept them: whatever prints a plan's strings escapes them.
+ * longer than 63 characters (cJSON's own limit), and arrays or objects of more than 2^32 - 1
+ * items (a value tree's limit; 8 GB of text at least). Bytes that are not UTF-8 are kept as they
+ * are, as cJSON kept them: whatever prints a plan's strings escapes them.
  *
  * This file reads values, numbers and containers; strings are json_string.c's, the reader's
  * state and byte-scanning helpers json_parse_int.h's.
@@ -239,7 +240,7 @@ close_container(struct jp *p, struct gpv_val *v, size_t base, struct ishape *pre
             }
         }
     }
-    v->n = v->cap = n;
+    v->n = (uint32_t)n;
     p->nstk = base;
     /* Readers disagree on duplicates (cJSON takes the first, jq and Python the last). Names
      * seen before were checked then. */
@@ -398,6 +399,8 @@ parse_container(struct jp *p, bool obj)
         if (!item)
             return NULL;
         push(p, key, item);
+        if (p->nstk - base > UINT32_MAX)
+            return fail(p, p->pos, "more than 4294967295 items in an array or object");
         if (p->pos < p->len && p->buf[p->pos] != ',' && p->buf[p->pos] != close)
             skip_ws(p); /* most values end at their comma or bracket */
         if (p->pos < p->len && p->buf[p->pos] == ',') {

@@ -244,17 +244,23 @@ gpv_val_obj(void)
     return val_new(GPV_V_OBJ);
 }
 
+/* Room for one more item in c: arrays start at 4 and double, so a full one has a power of two
+ * items (no capacity to keep in the node). */
 static void
 grow(struct gpv_val *c)
 {
+    size_t cap;
+
     if (c->arena)
         GPV_BUG("a value tree read from JSON is read-only");
-    if (c->n < c->cap)
+    if (c->n == UINT32_MAX)
+        GPV_BUG("a value with 2^32 items");
+    if (c->n && (c->n < 4 || (c->n & (c->n - 1))))
         return;
-    c->cap = c->cap ? c->cap * 2 : 4;
-    c->items = xreallocarray(c->items, c->cap, sizeof(*c->items));
+    cap = c->n ? 2 * (size_t)c->n : 4;
+    c->items = xreallocarray(c->n ? c->items : NULL, cap, sizeof(*c->items));
     if (c->type == GPV_V_OBJ)
-        c->keys = xreallocarray(c->keys, c->cap, sizeof(*c->keys));
+        c->keys = xreallocarray(c->keys, cap, sizeof(*c->keys));
 }
 
 struct gpv_val *
@@ -368,14 +374,17 @@ gpv_val_free(struct gpv_val *v)
         arena_free(v->arena);
         return;
     }
-    for (i = 0; i < v->n; i++) {
-        gpv_val_free(v->items[i]);
-        if (v->keys)
-            free(v->keys[i]);
+    if (v->type == GPV_V_ARR || v->type == GPV_V_OBJ) {
+        for (i = 0; i < v->n; i++) {
+            gpv_val_free(v->items[i]);
+            if (v->keys)
+                free(v->keys[i]);
+        }
+        free(v->items);
+        free(v->keys);
+    } else if (v->type == GPV_V_STR) {
+        free(v->s);
     }
-    free(v->items);
-    free(v->keys);
-    free(v->s);
     free(v);
 }
 

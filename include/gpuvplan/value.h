@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum gpv_vtype {
     GPV_V_NULL,
@@ -26,16 +27,23 @@ enum gpv_vtype {
 
 struct gpv_val_arena;
 
+/*
+ * A value: 32 bytes. Only the member of its type is meaningful: b of GPV_V_BOOL, i of
+ * GPV_V_INT, d of GPV_V_NUM, s of GPV_V_STR, items of GPV_V_ARR and GPV_V_OBJ (they share
+ * their storage: read a scalar member only after checking the type). n is 0 for scalars, keys
+ * NULL but for objects. A tree holds fewer than 2^32 items per container.
+ */
 struct gpv_val {
     enum gpv_vtype type;
-    bool b;
-    long long i;
-    double d;
-    char *s;
-    size_t n; /* items of an array or members of an object */
-    size_t cap;
+    uint32_t n; /* items of an array or members of an object */
+    union {
+        bool b;
+        long long i;
+        double d;
+        char *s;
+        struct gpv_val **items; /* array items or object member values */
+    };
     char **keys;                 /* object member names */
-    struct gpv_val **items;      /* array items or object member values */
     struct gpv_val_arena *arena; /* NULL, or the arena every node of a read-only tree lives in */
 };
 
