@@ -226,6 +226,8 @@ close_container(struct jp *p, struct gpv_val *v, size_t base, struct ishape *pre
     size_t n = p->nstk - base, i;
     bool fresh = false;
 
+    if (p->ndefer && p->defer[p->ndefer - 1].at >= base)
+        jp_resolve(p, base);
     if (n) {
         GPV_ASSERT(n <= SIZE_MAX / sizeof(*v->items));
         v->items = gpv_val_arena_alloc(p->a, n * sizeof(*v->items));
@@ -331,8 +333,8 @@ predicted_string(struct jp *p, size_t idx)
             return v;
         }
     }
-    if (!(v = parse_value(p)))
-        return NULL;
+    if (!(v = jp_parse_string(p, vp)) || v == &p->deferred)
+        return v;
     if (p->last_plain) {
         vp->v = v;
         vp->len = p->last_len;
@@ -376,7 +378,7 @@ parse_container(struct jp *p, bool obj)
             if (predicted && p->nstk - base < pred->n &&
                 match_key(p, pred->names[p->nstk - base], pred->lens[p->nstk - base]))
                 key = pred->names[p->nstk - base];
-            else if (!(kv = jp_parse_string(p)))
+            else if (!(kv = jp_parse_string(p, NULL)))
                 return NULL;
             else
                 key = kv->s, predicted = false;
@@ -452,7 +454,7 @@ parse_value(struct jp *p)
         return parse_container(p, false);
     case '"':
         /* Strings repeat (profiles, models, tenant names on their instances): one node each. */
-        return jp_parse_string(p);
+        return jp_parse_string(p, NULL);
     case 't':
         return parse_literal(p, "true", 4, 2, GPV_V_BOOL, true);
     case 'f':
@@ -506,6 +508,7 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
         p.a = NULL;
     }
     free(p.stk);
+    free(p.defer);
     free(p.keys);
     free(p.shapes);
     free(p.ints);

@@ -51,6 +51,21 @@ struct vpred {
 
 #define VPRED_N 16 /* positions predicted in each container */
 
+/*
+ * A plain string value read but not interned yet: its table entry is fetched (prefetched) while
+ * the rest of its container is read, and looked up when the container closes (jp_resolve).
+ * A plan's instances name their tenants in no order, so each lookup would otherwise wait on a
+ * cache miss in the 2 MiB table.
+ */
+struct jdefer {
+    const char *s; /* the text, in the document */
+    size_t n;
+    size_t at;        /* its item's place in the stack (struct pend) */
+    struct vpred *vp; /* the prediction it becomes */
+    uint64_t head[2];
+    uint32_t h;
+};
+
 /* Interned arrays of object member names: objects of the same kind share one. */
 struct ishape {
     char **names;
@@ -71,6 +86,9 @@ struct jp {
     size_t last_len;       /* the length of the string jp_parse_string read last */
     bool last_plain;       /* and whether it is plain (struct ikey) */
     uint64_t last_head[2]; /* and its first 16 bytes (struct ikey) */
+    struct jdefer *defer;  /* strings to intern when their container closes, innermost last */
+    size_t ndefer, capdefer;
+    struct gpv_val deferred; /* what stands in the stack for such a string until then */
     /* Values a document repeats by the hundred thousand, one node each (the tree is read-only,
      * so parents share them): null, false, true, and integers 0 to SMALL_INTS - 1. */
     struct gpv_val *lit[3];
@@ -180,9 +198,14 @@ skip_ws(struct jp *p)
 /*
  * The string whose opening quote is at p->pos: its node, the one node of the document with its
  * text (interned in the arena), p->pos after the closing quote, p->last_len its length,
- * p->last_head its first 16 bytes and p->last_plain whether it is plain; NULL on an error (recorded
- * in p by fail()).
+ * p->last_head its first 16 bytes and p->last_plain whether it is plain; NULL on an error
+ * (recorded in p by fail()). With vp (a value's prediction), a plain string may instead be
+ * deferred: then the result is &p->deferred, which the caller pushes on the stack at
+ * p->nstk, and jp_resolve puts its node there and makes it vp's prediction.
  */
-struct gpv_val *jp_parse_string(struct jp *p);
+struct gpv_val *jp_parse_string(struct jp *p, struct vpred *vp);
+
+/* Interns the deferred strings of stk[base..] (the container closing) into their places. */
+void jp_resolve(struct jp *p, size_t base);
 
 #endif

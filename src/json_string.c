@@ -78,21 +78,32 @@ plain_bytes(const char *s, size_t n)
  * The one string node of the text s[0..n) (a name or a string value); plain: whether the text
  * is known plain (false: look). Sets p->last_plain.
  */
+static struct gpv_val *intern_hashed(struct jp *p, const char *s, size_t n, uint32_t h,
+                                     const uint64_t head[2], bool plain);
+
 static struct gpv_val *
 intern(struct jp *p, const char *s, size_t n, bool plain)
 {
     uint64_t head[2];
     uint32_t h;
-    size_t i, mask;
-    struct ikey *e;
 
-    p->last_len = n;
     if (n > INT32_MAX) {
         /* Not worth a table entry (nor does its length fit one): a node of its own. */
+        p->last_len = n;
         p->last_plain = plain || plain_bytes(s, n);
         return str_node(p, s, n);
     }
     h = head_hash(head, s, n);
+    return intern_hashed(p, s, n, h, head, plain);
+}
+
+/* intern() of a text whose hash and head are known. */
+static struct gpv_val *
+intern_hashed(struct jp *p, const char *s, size_t n, uint32_t h, const uint64_t head[2], bool plain)
+{
+    size_t i, mask;
+    struct ikey *e;
+
     if (2 * (p->nkeys + 1) > p->capkeys) {
         struct ikey *old = p->keys;
         size_t oldcap = p->capkeys, k;
@@ -108,6 +119,7 @@ intern(struct jp *p, const char *s, size_t n, bool plain)
         }
         free(old);
     }
+    p->last_len = n;
     mask = p->capkeys - 1;
     for (i = h & mask; (e = &p->keys[i])->node; i = (i + 1) & mask)
         if (e->h == h && e->len == n && e->head[0] == head[0] && e->head[1] == head[1] &&
@@ -128,6 +140,46 @@ intern(struct jp *p, const char *s, size_t n, bool plain)
     p->last_head[1] = head[1];
     p->nkeys++;
     return e->node;
+}
+
+/* Records the plain string s[0..n) for jp_resolve, its table entry fetched meanwhile. */
+static struct gpv_val *
+defer(struct jp *p, const char *s, size_t n, struct vpred *vp)
+{
+    struct jdefer *d;
+
+    if (p->ndefer == p->capdefer) {
+        p->capdefer = p->capdefer ? 2 * p->capdefer : 64;
+        p->defer = xreallocarray(p->defer, p->capdefer, sizeof(*p->defer));
+    }
+    d = &p->defer[p->ndefer++];
+    d->s = s;
+    d->n = n;
+    d->at = p->nstk;
+    d->vp = vp;
+    d->h = head_hash(d->head, s, n);
+#if defined(__GNUC__)
+    if (p->capkeys)
+        __builtin_prefetch(&p->keys[d->h & (p->capkeys - 1)]);
+#endif
+    return &p->deferred;
+}
+
+void
+jp_resolve(struct jp *p, size_t base)
+{
+    struct jdefer *d;
+    struct gpv_val *v;
+
+    while (p->ndefer && (d = &p->defer[p->ndefer - 1])->at >= base) {
+        v = intern_hashed(p, d->s, d->n, d->h, d->head, true);
+        p->stk[d->at].v = v;
+        d->vp->v = v;
+        d->vp->len = d->n;
+        d->vp->head[0] = d->head[0];
+        d->vp->head[1] = d->head[1];
+        p->ndefer--;
+    }
 }
 
 static int
@@ -187,7 +239,7 @@ put_utf8(char **o, unsigned cp)
 }
 
 struct gpv_val *
-jp_parse_string(struct jp *p)
+jp_parse_string(struct jp *p, struct vpred *vp)
 {
     const char *b = p->buf;
     size_t q = p->pos, i = q + 1, end;
@@ -278,6 +330,8 @@ jp_parse_string(struct jp *p)
     }
     end = i;
     p->pos = end + 1;
+    if (!escapes && vp && end - q - 1 <= INT32_MAX)
+        return defer(p, b + q + 1, end - q - 1, vp);
     if (!escapes)
         return intern(p, b + q + 1, end - q - 1, true);
     /* Decoded text is never longer than its escapes. */
