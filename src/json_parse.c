@@ -108,12 +108,12 @@ parse_number(struct jp *p)
             if (!p->ints)
                 p->ints = xcalloc(SMALL_INTS, sizeof(*p->ints));
             if (!p->ints[x]) {
-                p->ints[x] = gpv_val_arena_node(p->a, GPV_V_INT);
+                p->ints[x] = jp_node(p, GPV_V_INT);
                 p->ints[x]->i = x;
             }
             return p->ints[x];
         }
-        v = gpv_val_arena_node(p->a, GPV_V_INT);
+        v = jp_node(p, GPV_V_INT);
         v->i = x;
         return v;
     }
@@ -121,10 +121,10 @@ parse_number(struct jp *p)
     tmp[i - s] = '\0';
     d = strtod(tmp, NULL);
     if (d == floor(d) && fabs(d) < 9007199254740992.0) {
-        v = gpv_val_arena_node(p->a, GPV_V_INT);
+        v = jp_node(p, GPV_V_INT);
         v->i = (long long)d;
     } else {
-        v = gpv_val_arena_node(p->a, GPV_V_NUM);
+        v = jp_node(p, GPV_V_NUM);
         v->d = d;
     }
     return v;
@@ -199,8 +199,8 @@ intern_names(struct jp *p, size_t base, size_t n, bool *fresh)
     }
     GPV_ASSERT(n <= SIZE_MAX / sizeof(*names));
     *fresh = true;
-    names = gpv_val_arena_alloc(p->a, n * sizeof(*names));
-    p->shapes[k].lens = gpv_val_arena_alloc(p->a, n * sizeof(*p->shapes[k].lens));
+    names = jp_alloc(p, n * sizeof(*names));
+    p->shapes[k].lens = jp_alloc(p, n * sizeof(*p->shapes[k].lens));
     p->shapes[k].plain = true;
     for (i = 0; i < n; i++) {
         const char *c;
@@ -230,7 +230,7 @@ close_container(struct jp *p, struct gpv_val *v, size_t base, struct ishape *pre
         jp_resolve(p, base);
     if (n) {
         GPV_ASSERT(n <= SIZE_MAX / sizeof(*v->items));
-        v->items = gpv_val_arena_alloc(p->a, n * sizeof(*v->items));
+        v->items = jp_alloc(p, n * sizeof(*v->items));
         for (i = 0; i < n; i++)
             v->items[i] = p->stk[base + i].v;
         if (v->type == GPV_V_OBJ) {
@@ -356,7 +356,7 @@ parse_container(struct jp *p, bool obj)
     if (p->depth >= JSON_DEPTH)
         return fail(p, p->pos, "nested more than 1000 deep");
     p->depth++;
-    v = gpv_val_arena_node(p->a, obj ? GPV_V_OBJ : GPV_V_ARR);
+    v = jp_node(p, obj ? GPV_V_OBJ : GPV_V_ARR);
     p->pos++;
     skip_ws(p);
     if (p->pos < p->len && p->buf[p->pos] == close) {
@@ -436,7 +436,7 @@ parse_literal(struct jp *p, const char *word, size_t n, int which, enum gpv_vtyp
         return fail(p, p->pos, NULL);
     p->pos += n;
     if (!p->lit[which]) {
-        p->lit[which] = gpv_val_arena_node(p->a, type);
+        p->lit[which] = jp_node(p, type);
         p->lit[which]->b = b;
     }
     return p->lit[which];

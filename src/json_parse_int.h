@@ -79,7 +79,8 @@ struct jp {
     const char *buf;
     size_t len, pos;
     struct gpv_val_arena *a;
-    struct pend *stk; /* pending items of the open containers, innermost last */
+    char *bump, *bump_end; /* the part of a's chunk that jp_alloc hands out */
+    struct pend *stk;      /* pending items of the open containers, innermost last */
     size_t nstk, capstk;
     struct ikey *keys; /* open addressing, a power of two */
     size_t nkeys, capkeys;
@@ -115,6 +116,41 @@ fail(struct jp *p, size_t at, const char *detail)
         p->detail = detail;
     }
     return NULL;
+}
+
+#define JP_BUMP 4096 /* the least jp_alloc takes from the arena at once */
+
+/*
+ * n zeroed bytes of the tree (8-aligned), from the piece of the arena p holds: nodes, arrays
+ * and texts by the hundred thousand, without a call into the arena for each.
+ */
+static inline void *
+jp_alloc(struct jp *p, size_t n)
+{
+    void *r;
+    size_t got;
+
+    n = n ? (n + 7) / 8 * 8 : 8;
+    if ((size_t)(p->bump_end - p->bump) < n) {
+        if (n > JP_BUMP / 4)
+            return gpv_val_arena_alloc(p->a, n);
+        p->bump = gpv_val_arena_take(p->a, JP_BUMP, &got);
+        p->bump_end = p->bump + got;
+    }
+    r = p->bump;
+    p->bump += n;
+    return r;
+}
+
+/* A node of type for the tree, as gpv_val_arena_node makes it. */
+static inline struct gpv_val *
+jp_node(struct jp *p, enum gpv_vtype type)
+{
+    struct gpv_val *v = jp_alloc(p, sizeof(*v));
+
+    v->type = type;
+    v->arena = p->a;
+    return v;
 }
 
 static inline bool

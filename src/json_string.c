@@ -56,9 +56,10 @@ head_hash(uint64_t head[2], const char *s, size_t n)
 static struct gpv_val *
 str_node(struct jp *p, const char *s, size_t n)
 {
-    struct gpv_val *v = gpv_val_arena_node(p->a, GPV_V_STR);
+    struct gpv_val *v = jp_node(p, GPV_V_STR);
 
-    v->s = gpv_val_arena_strndup(p->a, s, n);
+    v->s = jp_alloc(p, n + 1); /* zeroed: NUL-terminated */
+    memcpy(v->s, s, n);
     return v;
 }
 
@@ -335,7 +336,7 @@ jp_parse_string(struct jp *p, struct vpred *vp)
     if (!escapes)
         return intern(p, b + q + 1, end - q - 1, true);
     /* Decoded text is never longer than its escapes. */
-    out = gpv_val_arena_alloc_bytes(p->a, end - q);
+    out = jp_alloc(p, end - q);
     o = out;
     for (i = q + 1; i < end;) {
         if (b[i] != '\\') {

@@ -118,6 +118,17 @@ gpv_val_arena_alloc(struct gpv_val_arena *a, size_t n)
     return arena_take(a, n, alignof(max_align_t));
 }
 
+void *
+gpv_val_arena_take(struct gpv_val_arena *a, size_t n, size_t *got)
+{
+    void *p = arena_take(a, n, alignof(max_align_t));
+    struct arena_chunk *c = a->head;
+
+    *got = n + (c->size - c->used);
+    c->used = c->size;
+    return p;
+}
+
 char *
 gpv_val_arena_alloc_bytes(struct gpv_val_arena *a, size_t n)
 {

@@ -61,6 +61,13 @@ struct gpv_val_arena *gpv_val_arena_new(void);
 /* n zeroed bytes from a, aligned for any value, valid until a is freed. */
 void *gpv_val_arena_alloc(struct gpv_val_arena *a, size_t n);
 
+/*
+ * At least n (> 0) zeroed bytes from a, aligned for any value, and with them every byte left in
+ * the chunk being filled: *got (>= n) bytes in all, valid until a is freed. For a reader that
+ * hands out many small pieces itself (the JSON reader's nodes and arrays), one call per chunk.
+ */
+void *gpv_val_arena_take(struct gpv_val_arena *a, size_t n, size_t *got);
+
 /* n bytes from a with no alignment (for text), valid until a is freed; n == 0 gives one byte. */
 char *gpv_val_arena_alloc_bytes(struct gpv_val_arena *a, size_t n);
 
