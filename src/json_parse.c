@@ -262,6 +262,18 @@ same_bytes(const char *a, const char *b, size_t n)
     size_t i;
 
     if (n < 8) {
+        uint32_t u, w;
+
+        if (n >= 4) {
+            /* Two four-byte words that overlap (most names: "mode", "model", "start"). */
+            memcpy(&u, a, 4);
+            memcpy(&w, b, 4);
+            if (u != w)
+                return false;
+            memcpy(&u, a + n - 4, 4);
+            memcpy(&w, b + n - 4, 4);
+            return u == w;
+        }
         for (i = 0; i < n; i++)
             if (a[i] != b[i])
                 return false;
@@ -401,8 +413,6 @@ parse_container(struct jp *p, bool obj)
         if (!item)
             return NULL;
         push(p, key, item);
-        if (p->nstk - base > UINT32_MAX)
-            return fail(p, p->pos, "more than 4294967295 items in an array or object");
         if (p->pos < p->len && p->buf[p->pos] != ',' && p->buf[p->pos] != close)
             skip_ws(p); /* most values end at their comma or bracket */
         if (p->pos < p->len && p->buf[p->pos] == ',') {
@@ -414,6 +424,8 @@ parse_container(struct jp *p, bool obj)
             break;
         return fail_token(p, p->pos);
     }
+    if (p->nstk - base > UINT32_MAX) /* at its closing bracket */
+        return fail(p, p->pos, "more than 4294967295 items in an array or object");
     p->pos++;
     /* An object whose names all came as predicted has the predicted names array. */
     close_container(p, v, base, pred, predicted);

@@ -13,13 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bytes s[0..n), n < 8, as the low bytes of a word. */
+/* Bytes s[0..n), n <= 8, as the low bytes of a word. */
 static inline uint64_t
 word_part(const char *s, size_t n)
 {
     uint64_t w = 0;
     size_t k;
 
+#if JSON_SWAR
+    if (n >= 4) {
+        /* Two four-byte loads that overlap: the bytes both hold are the same. */
+        uint32_t a, b;
+
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        return a | (uint64_t)b << (8 * (n - 4));
+    }
+#endif
     for (k = 0; k < n; k++)
         w |= (uint64_t)(unsigned char)s[k] << (8 * k);
     return w;
@@ -42,7 +52,7 @@ head_hash(uint64_t head[2], const char *s, size_t n)
     /* Eight bytes a step, then murmur3's finalizer: the table takes the low bits. */
     h = (h ^ head[0]) * 0xff51afd7ed558ccdu;
     h = (h ^ head[1]) * 0xff51afd7ed558ccdu;
-    for (i = 16; n - i >= 8 && i < n; i += 8)
+    for (i = 16; i < n && n - i >= 8; i += 8)
         h = (h ^ word_part(s + i, 8)) * 0xff51afd7ed558ccdu;
     if (i < n)
         h = (h ^ word_part(s + i, n - i)) * 0xff51afd7ed558ccdu;
