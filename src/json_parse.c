@@ -510,6 +510,12 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
     p.a = gpv_val_arena_new();
     p.pred = xcalloc(JSON_DEPTH + 2, sizeof(*p.pred));
     p.vpred = xcalloc((JSON_DEPTH + 2) * VPRED_N, sizeof(*p.vpred));
+    /* The intern table sized for a distinct text every 512 bytes (a plan has one every 860):
+     * no growing and copying it on the way, and the pages of what is not used are never
+     * touched (calloc maps large tables). */
+    for (p.capkeys = 64; p.capkeys < len / 512 && p.capkeys <= SIZE_MAX / 4 / sizeof(*p.keys);)
+        p.capkeys *= 2;
+    p.keys = xcalloc(p.capkeys, sizeof(*p.keys));
     /* A UTF-8 byte order mark, as cJSON skips it. */
     if (len > 4 && !memcmp(buf, "\xef\xbb\xbf", 3))
         p.pos = 3;
