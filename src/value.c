@@ -334,17 +334,15 @@ gpv_val_cache_init(struct gpv_val_cache *cache)
     memset(cache, 0, sizeof(*cache));
 }
 
-static inline size_t
-index_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
+size_t
+gpv_val_index_lookup(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
 {
     struct gpv_val_cache_entry *e;
-    uintptr_t h;
     size_t i;
 
     if (!obj || obj->type != GPV_V_OBJ)
         return SIZE_MAX;
-    h = ((uintptr_t)key >> 3) * 31u + ((uintptr_t)obj->keys >> 4);
-    e = &cache->e[(h ^ h >> 8) % GPV_VAL_CACHE];
+    e = gpv_val_cache_slot(cache, key, obj->keys);
     if (e->key == key && e->names == obj->keys && e->n == obj->n && obj->keys)
         return e->idx;
     e->key = key;
@@ -357,20 +355,6 @@ index_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *c
             break;
         }
     return e->idx;
-}
-
-size_t
-gpv_val_index_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
-{
-    return index_cached(obj, key, cache);
-}
-
-const struct gpv_val *
-gpv_val_get_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
-{
-    size_t i = index_cached(obj, key, cache);
-
-    return i == SIZE_MAX ? NULL : obj->items[i];
 }
 
 void
