@@ -360,7 +360,8 @@ static struct gpv_val *
 parse_container(struct jp *p, bool obj)
 {
     struct gpv_val *v;
-    size_t base = p->nstk;
+    const char *b = p->buf; /* kept in registers across the calls below */
+    size_t len = p->len, base = p->nstk;
     char close = obj ? '}' : ']';
     struct ishape *pred;
     bool predicted;
@@ -371,7 +372,7 @@ parse_container(struct jp *p, bool obj)
     v = jp_node(p, obj ? GPV_V_OBJ : GPV_V_ARR);
     p->pos++;
     skip_ws(p);
-    if (p->pos < p->len && p->buf[p->pos] == close) {
+    if (p->pos < len && b[p->pos] == close) {
         p->pos++;
         p->depth--;
         return v;
@@ -381,46 +382,46 @@ parse_container(struct jp *p, bool obj)
     for (;;) {
         const char *key = NULL;
         struct gpv_val *item, *kv;
+        size_t k = p->nstk - base; /* the item's place */
 
-        if (p->pos >= p->len)
+        if (p->pos >= len)
             return fail(p, p->pos, NULL);
         if (obj) {
-            if (p->buf[p->pos] != '"')
+            if (b[p->pos] != '"')
                 return fail_token(p, p->pos + 1); /* where cJSON says */
-            if (predicted && p->nstk - base < pred->n &&
-                match_key(p, pred->names[p->nstk - base], pred->lens[p->nstk - base]))
-                key = pred->names[p->nstk - base];
+            if (predicted && k < pred->n && match_key(p, pred->names[k], pred->lens[k]))
+                key = pred->names[k];
             else if (!(kv = jp_parse_string(p, NULL)))
                 return NULL;
             else
                 key = kv->s, predicted = false;
             /* `": "` then the value, as every writer of plans puts it: no white space to skip. */
-            if (p->len - p->pos > 2 && p->buf[p->pos] == ':' && p->buf[p->pos + 1] == ' ' &&
-                (unsigned char)p->buf[p->pos + 2] > ' ') {
+            if (len - p->pos > 2 && b[p->pos] == ':' && b[p->pos + 1] == ' ' &&
+                (unsigned char)b[p->pos + 2] > ' ') {
                 p->pos += 2;
             } else {
                 skip_ws(p);
-                if (p->pos >= p->len || p->buf[p->pos] != ':')
+                if (p->pos >= len || b[p->pos] != ':')
                     return fail_token(p, p->pos);
                 p->pos++;
                 skip_ws(p);
             }
         }
-        if (p->nstk - base < VPRED_N && p->pos < p->len && p->buf[p->pos] == '"')
-            item = predicted_string(p, p->nstk - base);
+        if (k < VPRED_N && p->pos < len && b[p->pos] == '"')
+            item = predicted_string(p, k);
         else
             item = parse_value(p);
         if (!item)
             return NULL;
         push(p, key, item);
-        if (p->pos < p->len && p->buf[p->pos] != ',' && p->buf[p->pos] != close)
+        if (p->pos < len && b[p->pos] != ',' && b[p->pos] != close)
             skip_ws(p); /* most values end at their comma or bracket */
-        if (p->pos < p->len && p->buf[p->pos] == ',') {
+        if (p->pos < len && b[p->pos] == ',') {
             p->pos++;
             skip_ws(p);
             continue;
         }
-        if (p->pos < p->len && p->buf[p->pos] == close)
+        if (p->pos < len && b[p->pos] == close)
             break;
         return fail_token(p, p->pos);
     }
@@ -434,7 +435,7 @@ parse_container(struct jp *p, bool obj)
 }
 
 /* A literal true, false or null (word, n bytes) at pos, or NULL. */
-static struct gpv_val *
+static inline struct gpv_val *
 parse_literal(struct jp *p, const char *word, size_t n, int which, enum gpv_vtype type, bool b)
 {
     uint32_t have, want;
