@@ -264,6 +264,8 @@ grow(struct gpv_val *c)
 
     if (c->arena)
         GPV_BUG("a value tree read from JSON is read-only");
+    if (c->type != GPV_V_ARR && c->type != GPV_V_OBJ)
+        GPV_BUG("items added to a scalar (its value shares their place)");
     if (c->n == UINT32_MAX)
         GPV_BUG("a value with 2^32 items");
     if (c->n && (c->n < 4 || (c->n & (c->n - 1))))
