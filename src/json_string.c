@@ -85,13 +85,13 @@ plain_bytes(const char *s, size_t n)
     return true;
 }
 
-/*
- * The one string node of the text s[0..n) (a name or a string value); plain: whether the text
- * is known plain (false: look). Sets p->last_plain.
- */
 static struct gpv_val *intern_hashed(struct jp *p, const char *s, size_t n, uint32_t h,
                                      const uint64_t head[2], bool plain);
 
+/*
+ * The one string node of the text s[0..n) (a name or a string value); plain: whether the text
+ * is known plain (false: look). Sets p->last_len, p->last_plain and p->last_head.
+ */
 static struct gpv_val *
 intern(struct jp *p, const char *s, size_t n, bool plain)
 {
@@ -102,6 +102,8 @@ intern(struct jp *p, const char *s, size_t n, bool plain)
         /* Not worth a table entry (nor does its length fit one): a node of its own. */
         p->last_len = n;
         p->last_plain = plain || plain_bytes(s, n);
+        p->last_head[0] = word_part(s, 8);
+        p->last_head[1] = word_part(s + 8, 8);
         return str_node(p, s, n);
     }
     h = head_hash(head, s, n);
