@@ -10,8 +10,9 @@
  * rejects what cJSON let through, each with a reason: control characters inside strings, "\u"
  * escapes without four hex digits (cJSON read them as a NUL byte that cut the string short),
  * control characters as white space, and numbers outside JSON's grammar ("01", "1.", "1.e5") or
- * longer than 63 characters (cJSON's own limit). Bytes that are not UTF-8 are kept as they are,
- * as cJSON kept them: whatever prints a plan's strings escapes them.
+ * longer than 63 characters (cJSON's own limit), and arrays or objects of more than 2^32 - 1
+ * items (a value tree's limit; 8 GB of text at least). Bytes that are not UTF-8 are kept as they
+ * are, as cJSON kept them: whatever prints a plan's strings escapes them.
  *
  * This file reads values, numbers and containers; strings are json_string.c's, the reader's
  * state and byte-scanning helpers json_parse_int.h's.
@@ -107,12 +108,12 @@ parse_number(struct jp *p)
             if (!p->ints)
                 p->ints = xcalloc(SMALL_INTS, sizeof(*p->ints));
             if (!p->ints[x]) {
-                p->ints[x] = gpv_val_arena_node(p->a, GPV_V_INT);
+                p->ints[x] = jp_node(p, GPV_V_INT);
                 p->ints[x]->i = x;
             }
             return p->ints[x];
         }
-        v = gpv_val_arena_node(p->a, GPV_V_INT);
+        v = jp_node(p, GPV_V_INT);
         v->i = x;
         return v;
     }
@@ -120,10 +121,10 @@ parse_number(struct jp *p)
     tmp[i - s] = '\0';
     d = strtod(tmp, NULL);
     if (d == floor(d) && fabs(d) < 9007199254740992.0) {
-        v = gpv_val_arena_node(p->a, GPV_V_INT);
+        v = jp_node(p, GPV_V_INT);
         v->i = (long long)d;
     } else {
-        v = gpv_val_arena_node(p->a, GPV_V_NUM);
+        v = jp_node(p, GPV_V_NUM);
         v->d = d;
     }
     return v;
@@ -198,8 +199,8 @@ intern_names(struct jp *p, size_t base, size_t n, bool *fresh)
     }
     GPV_ASSERT(n <= SIZE_MAX / sizeof(*names));
     *fresh = true;
-    names = gpv_val_arena_alloc(p->a, n * sizeof(*names));
-    p->shapes[k].lens = gpv_val_arena_alloc(p->a, n * sizeof(*p->shapes[k].lens));
+    names = jp_alloc(p, n * sizeof(*names));
+    p->shapes[k].lens = jp_alloc(p, n * sizeof(*p->shapes[k].lens));
     p->shapes[k].plain = true;
     for (i = 0; i < n; i++) {
         const char *c;
@@ -225,9 +226,11 @@ close_container(struct jp *p, struct gpv_val *v, size_t base, struct ishape *pre
     size_t n = p->nstk - base, i;
     bool fresh = false;
 
+    if (p->ndefer && p->defer[p->ndefer - 1].at >= base)
+        jp_resolve(p, base);
     if (n) {
         GPV_ASSERT(n <= SIZE_MAX / sizeof(*v->items));
-        v->items = gpv_val_arena_alloc(p->a, n * sizeof(*v->items));
+        v->items = jp_alloc(p, n * sizeof(*v->items));
         for (i = 0; i < n; i++)
             v->items[i] = p->stk[base + i].v;
         if (v->type == GPV_V_OBJ) {
@@ -239,7 +242,7 @@ close_container(struct jp *p, struct gpv_val *v, size_t base, struct ishape *pre
             }
         }
     }
-    v->n = v->cap = n;
+    v->n = (uint32_t)n;
     p->nstk = base;
     /* Readers disagree on duplicates (cJSON takes the first, jq and Python the last). Names
      * seen before were checked then. */
@@ -259,6 +262,18 @@ same_bytes(const char *a, const char *b, size_t n)
     size_t i;
 
     if (n < 8) {
+        uint32_t u, w;
+
+        if (n >= 4) {
+            /* Two four-byte words that overlap (most names: "mode", "model", "start"). */
+            memcpy(&u, a, 4);
+            memcpy(&w, b, 4);
+            if (u != w)
+                return false;
+            memcpy(&u, a + n - 4, 4);
+            memcpy(&w, b + n - 4, 4);
+            return u == w;
+        }
         for (i = 0; i < n; i++)
             if (a[i] != b[i])
                 return false;
@@ -293,21 +308,6 @@ match_key(struct jp *p, const char *k, size_t len)
 
 static struct gpv_val *parse_value(struct jp *p);
 
-/* Is the interned text e free of quotes, backslashes and control bytes (its own JSON text)? */
-static bool
-plain_text(struct ikey *e)
-{
-    size_t i;
-
-    if (!e->plain) {
-        e->plain = 1;
-        for (i = 0; i < e->len; i++)
-            if (e->s[i] == '"' || e->s[i] == '\\' || (unsigned char)e->s[i] < 0x20)
-                e->plain = -1;
-    }
-    return e->plain > 0;
-}
-
 /*
  * The string value whose opening quote is at pos, item idx (< VPRED_N) of the container being
  * read, as parse_value reads it (the same node: the interned string with that text), or NULL
@@ -319,19 +319,39 @@ predicted_string(struct jp *p, size_t idx)
 {
     struct vpred *vp;
     struct gpv_val *v;
-    size_t len;
+    size_t len, avail = p->len - p->pos - 1;
+    const char *s = p->buf + p->pos + 1;
 
     vp = &p->vpred[(size_t)p->depth * VPRED_N + idx];
-    if ((v = vp->v) && (len = vp->len) < p->len - p->pos - 1 && p->buf[p->pos + 1 + len] == '"' &&
-        same_bytes(p->buf + p->pos + 1, v->s, len)) {
-        p->pos += len + 2;
-        return v;
+    if ((v = vp->v)) {
+        len = vp->len;
+#if JSON_SWAR
+        if (len <= 16 && avail > 16) {
+            /* The next 16 bytes of the document, those past len masked off, against head. */
+            uint64_t m0 = len >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * len)) - 1;
+            uint64_t m1 = len >= 16  ? ~(uint64_t)0
+                          : len <= 8 ? 0
+                                     : ((uint64_t)1 << (8 * (len - 8))) - 1;
+
+            if ((word_at(s) & m0) == vp->head[0] && (word_at(s + 8) & m1) == vp->head[1] &&
+                s[len] == '"') {
+                p->pos += len + 2;
+                return v;
+            }
+        } else
+#endif
+            if (len < avail && s[len] == '"' && same_bytes(s, v->s, len)) {
+            p->pos += len + 2;
+            return v;
+        }
     }
-    if (!(v = parse_value(p)))
-        return NULL;
-    if (plain_text(p->last)) {
+    if (!(v = jp_parse_string(p, vp)) || v == &p->deferred)
+        return v;
+    if (p->last_plain) {
         vp->v = v;
-        vp->len = p->last->len;
+        vp->len = p->last_len;
+        vp->head[0] = p->last_head[0];
+        vp->head[1] = p->last_head[1];
     }
     return v;
 }
@@ -340,7 +360,8 @@ static struct gpv_val *
 parse_container(struct jp *p, bool obj)
 {
     struct gpv_val *v;
-    size_t base = p->nstk;
+    const char *b = p->buf; /* kept in registers across the calls below */
+    size_t len = p->len, base = p->nstk;
     char close = obj ? '}' : ']';
     struct ishape *pred;
     bool predicted;
@@ -348,10 +369,10 @@ parse_container(struct jp *p, bool obj)
     if (p->depth >= JSON_DEPTH)
         return fail(p, p->pos, "nested more than 1000 deep");
     p->depth++;
-    v = gpv_val_arena_node(p->a, obj ? GPV_V_OBJ : GPV_V_ARR);
+    v = jp_node(p, obj ? GPV_V_OBJ : GPV_V_ARR);
     p->pos++;
     skip_ws(p);
-    if (p->pos < p->len && p->buf[p->pos] == close) {
+    if (p->pos < len && b[p->pos] == close) {
         p->pos++;
         p->depth--;
         return v;
@@ -360,50 +381,52 @@ parse_container(struct jp *p, bool obj)
     predicted = obj && pred->names && pred->plain;
     for (;;) {
         const char *key = NULL;
-        struct gpv_val *item;
+        struct gpv_val *item, *kv;
+        size_t k = p->nstk - base; /* the item's place */
 
-        if (p->pos >= p->len)
+        if (p->pos >= len)
             return fail(p, p->pos, NULL);
         if (obj) {
-            if (p->buf[p->pos] != '"')
+            if (b[p->pos] != '"')
                 return fail_token(p, p->pos + 1); /* where cJSON says */
-            if (predicted && p->nstk - base < pred->n &&
-                match_key(p, pred->names[p->nstk - base], pred->lens[p->nstk - base]))
-                key = pred->names[p->nstk - base];
-            else if (!(key = jp_parse_string(p)))
+            if (predicted && k < pred->n && match_key(p, pred->names[k], pred->lens[k]))
+                key = pred->names[k];
+            else if (!(kv = jp_parse_string(p, NULL)))
                 return NULL;
             else
-                predicted = false;
+                key = kv->s, predicted = false;
             /* `": "` then the value, as every writer of plans puts it: no white space to skip. */
-            if (p->len - p->pos > 2 && p->buf[p->pos] == ':' && p->buf[p->pos + 1] == ' ' &&
-                (unsigned char)p->buf[p->pos + 2] > ' ') {
+            if (len - p->pos > 2 && b[p->pos] == ':' && b[p->pos + 1] == ' ' &&
+                (unsigned char)b[p->pos + 2] > ' ') {
                 p->pos += 2;
             } else {
                 skip_ws(p);
-                if (p->pos >= p->len || p->buf[p->pos] != ':')
+                if (p->pos >= len || b[p->pos] != ':')
                     return fail_token(p, p->pos);
                 p->pos++;
                 skip_ws(p);
             }
         }
-        if (p->nstk - base < VPRED_N && p->pos < p->len && p->buf[p->pos] == '"')
-            item = predicted_string(p, p->nstk - base);
+        if (k < VPRED_N && p->pos < len && b[p->pos] == '"')
+            item = predicted_string(p, k);
         else
             item = parse_value(p);
         if (!item)
             return NULL;
         push(p, key, item);
-        if (p->pos < p->len && p->buf[p->pos] != ',' && p->buf[p->pos] != close)
+        if (p->pos < len && b[p->pos] != ',' && b[p->pos] != close)
             skip_ws(p); /* most values end at their comma or bracket */
-        if (p->pos < p->len && p->buf[p->pos] == ',') {
+        if (p->pos < len && b[p->pos] == ',') {
             p->pos++;
             skip_ws(p);
             continue;
         }
-        if (p->pos < p->len && p->buf[p->pos] == close)
+        if (p->pos < len && b[p->pos] == close)
             break;
         return fail_token(p, p->pos);
     }
+    if (p->nstk - base > UINT32_MAX) /* at its closing bracket */
+        return fail(p, p->pos, "more than 4294967295 items in an array or object");
     p->pos++;
     /* An object whose names all came as predicted has the predicted names array. */
     close_container(p, v, base, pred, predicted);
@@ -412,7 +435,7 @@ parse_container(struct jp *p, bool obj)
 }
 
 /* A literal true, false or null (word, n bytes) at pos, or NULL. */
-static struct gpv_val *
+static inline struct gpv_val *
 parse_literal(struct jp *p, const char *word, size_t n, int which, enum gpv_vtype type, bool b)
 {
     uint32_t have, want;
@@ -426,7 +449,7 @@ parse_literal(struct jp *p, const char *word, size_t n, int which, enum gpv_vtyp
         return fail(p, p->pos, NULL);
     p->pos += n;
     if (!p->lit[which]) {
-        p->lit[which] = gpv_val_arena_node(p->a, type);
+        p->lit[which] = jp_node(p, type);
         p->lit[which]->b = b;
     }
     return p->lit[which];
@@ -435,9 +458,6 @@ parse_literal(struct jp *p, const char *word, size_t n, int which, enum gpv_vtyp
 static struct gpv_val *
 parse_value(struct jp *p)
 {
-    struct gpv_val *v;
-    const char *s;
-
     if (p->pos >= p->len)
         return fail(p, p->pos, NULL);
     switch (p->buf[p->pos]) {
@@ -447,13 +467,7 @@ parse_value(struct jp *p)
         return parse_container(p, false);
     case '"':
         /* Strings repeat (profiles, models, tenant names on their instances): one node each. */
-        if (!(s = jp_parse_string(p)))
-            return NULL;
-        if (!(v = p->last->node)) {
-            v = p->last->node = gpv_val_arena_node(p->a, GPV_V_STR);
-            v->s = (char *)s;
-        }
-        return v;
+        return jp_parse_string(p, NULL);
     case 't':
         return parse_literal(p, "true", 4, 2, GPV_V_BOOL, true);
     case 'f':
@@ -497,6 +511,12 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
     p.a = gpv_val_arena_new();
     p.pred = xcalloc(JSON_DEPTH + 2, sizeof(*p.pred));
     p.vpred = xcalloc((JSON_DEPTH + 2) * VPRED_N, sizeof(*p.vpred));
+    /* The intern table sized for a distinct text every 512 bytes (a plan has one every 860):
+     * no growing and copying it on the way, and the pages of what is not used are never
+     * touched (calloc maps large tables). */
+    for (p.capkeys = 64; p.capkeys < len / 512 && p.capkeys <= SIZE_MAX / 4 / sizeof(*p.keys);)
+        p.capkeys *= 2;
+    p.keys = xcalloc(p.capkeys, sizeof(*p.keys));
     /* A UTF-8 byte order mark, as cJSON skips it. */
     if (len > 4 && !memcmp(buf, "\xef\xbb\xbf", 3))
         p.pos = 3;
@@ -507,6 +527,7 @@ gpv_val_parse_json(struct gpv_val **out, const char *buf, size_t len, const char
         p.a = NULL;
     }
     free(p.stk);
+    free(p.defer);
     free(p.keys);
     free(p.shapes);
     free(p.ints);

@@ -23,13 +23,18 @@ struct pend {
     struct gpv_val *v;
 };
 
-/* Interned object keys: every key of a document is stored once. */
+/*
+ * Interned text: every distinct string of a document (names and values) is stored once, as one
+ * string node. The first sixteen bytes are kept in the entry (zero-padded), so that finding a
+ * short text (tenant names, GPU ids, by the ten thousand and in no order) reads the table and
+ * not the text: an entry is 32 bytes, two to a cache line.
+ */
 struct ikey {
-    const char *s;
-    size_t len;
-    uint32_t h;
-    signed char plain;    /* no quote, backslash or control byte: 1, else -1; 0 not known yet */
-    struct gpv_val *node; /* the string value with this text, once there is one */
+    uint64_t head[2];     /* the text's first 16 bytes, the rest zero */
+    uint32_t h;           /* its hash */
+    unsigned len : 31;    /* its length */
+    unsigned plain : 1;   /* no quote, backslash or control byte */
+    struct gpv_val *node; /* the string node with this text (node->s); NULL: a free entry */
 };
 
 /*
@@ -40,9 +45,26 @@ struct ikey {
 struct vpred {
     struct gpv_val *v; /* NULL: none yet */
     size_t len;
+    uint64_t head[2]; /* its first 16 bytes, the rest zero: compared without reading v (the
+                       * tenant names of instances are a new one each time, a node not in cache) */
 };
 
 #define VPRED_N 16 /* positions predicted in each container */
+
+/*
+ * A plain string value read but not interned yet: its table entry is fetched (prefetched) while
+ * the rest of its container is read, and looked up when the container closes (jp_resolve).
+ * A plan's instances name their tenants in no order, so each lookup would otherwise wait on a
+ * cache miss in the 2 MiB table.
+ */
+struct jdefer {
+    const char *s; /* the text, in the document */
+    size_t n;
+    size_t at;        /* its item's place in the stack (struct pend) */
+    struct vpred *vp; /* the prediction it becomes */
+    uint64_t head[2];
+    uint32_t h;
+};
 
 /* Interned arrays of object member names: objects of the same kind share one. */
 struct ishape {
@@ -57,11 +79,17 @@ struct jp {
     const char *buf;
     size_t len, pos;
     struct gpv_val_arena *a;
-    struct pend *stk; /* pending items of the open containers, innermost last */
+    char *bump, *bump_end; /* the part of a's chunk that jp_alloc hands out */
+    struct pend *stk;      /* pending items of the open containers, innermost last */
     size_t nstk, capstk;
     struct ikey *keys; /* open addressing, a power of two */
     size_t nkeys, capkeys;
-    struct ikey *last; /* the entry intern() found or made last */
+    size_t last_len;       /* the length of the string jp_parse_string read last */
+    bool last_plain;       /* and whether it is plain (struct ikey) */
+    uint64_t last_head[2]; /* and its first 16 bytes (struct ikey) */
+    struct jdefer *defer;  /* strings to intern when their container closes, innermost last */
+    size_t ndefer, capdefer;
+    struct gpv_val deferred; /* what stands in the stack for such a string until then */
     /* Values a document repeats by the hundred thousand, one node each (the tree is read-only,
      * so parents share them): null, false, true, and integers 0 to SMALL_INTS - 1. */
     struct gpv_val *lit[3];
@@ -88,6 +116,41 @@ fail(struct jp *p, size_t at, const char *detail)
         p->detail = detail;
     }
     return NULL;
+}
+
+#define JP_BUMP 4096 /* the least jp_alloc takes from the arena at once */
+
+/*
+ * n zeroed bytes of the tree (8-aligned), from the piece of the arena p holds: nodes, arrays
+ * and texts by the hundred thousand, without a call into the arena for each.
+ */
+static inline void *
+jp_alloc(struct jp *p, size_t n)
+{
+    void *r;
+    size_t got;
+
+    n = n ? (n + 7) / 8 * 8 : 8;
+    if ((size_t)(p->bump_end - p->bump) < n) {
+        if (n > JP_BUMP / 4)
+            return gpv_val_arena_alloc(p->a, n);
+        p->bump = gpv_val_arena_take(p->a, JP_BUMP, &got);
+        p->bump_end = p->bump + got;
+    }
+    r = p->bump;
+    p->bump += n;
+    return r;
+}
+
+/* A node of type for the tree, as gpv_val_arena_node makes it. */
+static inline struct gpv_val *
+jp_node(struct jp *p, enum gpv_vtype type)
+{
+    struct gpv_val *v = jp_alloc(p, sizeof(*v));
+
+    v->type = type;
+    v->arena = p->a;
+    return v;
 }
 
 static inline bool
@@ -169,9 +232,16 @@ skip_ws(struct jp *p)
 }
 
 /*
- * The string whose opening quote is at p->pos: its text, interned in the arena (p->last is its
- * entry), p->pos after the closing quote; NULL on an error (recorded in p by fail()).
+ * The string whose opening quote is at p->pos: its node, the one node of the document with its
+ * text (interned in the arena), p->pos after the closing quote, p->last_len its length,
+ * p->last_head its first 16 bytes and p->last_plain whether it is plain; NULL on an error
+ * (recorded in p by fail()). With vp (a value's prediction), a plain string may instead be
+ * deferred: then the result is &p->deferred, which the caller pushes on the stack at
+ * p->nstk, and jp_resolve puts its node there and makes it vp's prediction.
  */
-const char *jp_parse_string(struct jp *p);
+struct gpv_val *jp_parse_string(struct jp *p, struct vpred *vp);
+
+/* Interns the deferred strings of stk[base..] (the container closing) into their places. */
+void jp_resolve(struct jp *p, size_t base);
 
 #endif

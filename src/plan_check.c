@@ -521,7 +521,8 @@ check_gpu(struct chk *c, size_t g)
             pc_check_vgpu_gpu(c, where, gpu, gi, c->xi);
         else if (gm == GPV_METHOD_PASSTHROUGH) {
             if (ins->n != 1)
-                pc_fail(c, where, "a passthrough GPU serves exactly one tenant, not %zu", ins->n);
+                pc_fail(c, where, "a passthrough GPU serves exactly one tenant, not %zu",
+                        (size_t)ins->n);
         } else if (gm == GPV_METHOD_TIME_SLICING || gm == GPV_METHOD_MPS)
             pc_check_share_gpu(c, where, gpu, gi, c->xi, gm == GPV_METHOD_MPS);
         else
@@ -538,7 +539,8 @@ check_gpu(struct chk *c, size_t g)
         }
     }
     if (pol->max_per_gpu >= 0 && (long long)ins->n > pol->max_per_gpu)
-        pc_fail(c, where, "%zu instances, more than --max-per-gpu %lld", ins->n, pol->max_per_gpu);
+        pc_fail(c, where, "%zu instances, more than --max-per-gpu %lld", (size_t)ins->n,
+                pol->max_per_gpu);
     collect_instances(c, where, g, gpu);
 }
 

@@ -189,7 +189,7 @@ pc_check_share_gpu(struct chk *c, const char *where, const struct gpv_gpu *gpu,
         pc_fail(c, where, "client_memory_mib %lld under time-slicing, which enforces no memory",
                 cm);
     if ((long long)ins->n > replicas)
-        pc_fail(c, where, "%zu clients, more than its %lld replicas", ins->n, replicas);
+        pc_fail(c, where, "%zu clients, more than its %lld replicas", (size_t)ins->n, replicas);
     seen = xcalloc((size_t)replicas, sizeof(bool));
     for (j = 0; j < ins->n; j++) {
         long t = xi[j].t;

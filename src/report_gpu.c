@@ -654,7 +654,7 @@ rpt_gpu(struct rpt *r, const struct gpv_val *gv)
     rpt_esc(r, gpu ? gpu->name : model);
     gpv_buf_puts(r->b, ", ");
     rpt_esc(r, mode_label(mode, vmode));
-    gpv_buf_printf(r->b, ", %zu instance%s</title>\n", ins ? ins->n : 0,
+    gpv_buf_printf(r->b, ", %zu instance%s</title>\n", ins ? (size_t)ins->n : 0,
                    ins && ins->n == 1 ? "" : "s");
     gpv_buf_puts(r->b, "<g class=\"gpu\" data-id=\"");
     rpt_esc(r, id);

@@ -178,7 +178,7 @@ summary(struct rpt *r, const struct gpv_val *plan)
     } else {
         const struct gpv_val *g = rpt_arr(plan, "gpus");
 
-        gpv_buf_printf(r->b, "%zu", g ? g->n : 0);
+        gpv_buf_printf(r->b, "%zu", g ? (size_t)g->n : 0);
     }
     gpv_buf_puts(r->b, "</td></tr>\n");
     kv_open(r, "Tenants");
@@ -330,7 +330,7 @@ legend(struct rpt *r, const struct gpv_val *plan)
             rpt_esc(r, gs->items[j]->s);
         }
         if (gs && gs->n > LEGEND_MAX_GPUS)
-            gpv_buf_printf(r->b, " and %zu more", gs->n - LEGEND_MAX_GPUS);
+            gpv_buf_printf(r->b, " and %zu more", (size_t)gs->n - LEGEND_MAX_GPUS);
         gpv_buf_puts(r->b, "</td><td>");
         rpt_esc(r, rpt_str(t, "decided_by"));
         gpv_buf_puts(r->b, "</td></tr>\n");
@@ -345,7 +345,7 @@ unplaced(struct rpt *r, const struct gpv_val *plan)
     size_t i, j;
 
     gpv_buf_printf(r->b, "<section id=\"unplaced\">\n<h2>Unplaced tenants (%zu)</h2>\n",
-                   us ? us->n : 0);
+                   us ? (size_t)us->n : 0);
     if (!us || !us->n) {
         gpv_buf_puts(r->b, "<p>Every tenant is placed.</p>\n</section>\n");
         return;

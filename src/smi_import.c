@@ -324,7 +324,7 @@ gpv_smi_compare(struct gpv_buf *diffs, const struct gpv_gpu *model, const struct
     profs = gpv_val_get(gpv_val_get(v, "mig"), "profiles");
     if (!model->mig) {
         gpv_buf_printf(diffs, "%s has no MIG in the database; nvidia-smi lists %zu profiles\n",
-                       model->id, profs->n);
+                       model->id, (size_t)profs->n);
         gpv_val_free(v);
         return 1;
     }

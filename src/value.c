@@ -118,6 +118,17 @@ gpv_val_arena_alloc(struct gpv_val_arena *a, size_t n)
     return arena_take(a, n, alignof(max_align_t));
 }
 
+void *
+gpv_val_arena_take(struct gpv_val_arena *a, size_t n, size_t *got)
+{
+    void *p = arena_take(a, n, alignof(max_align_t));
+    struct arena_chunk *c = a->head;
+
+    *got = n + (c->size - c->used);
+    c->used = c->size;
+    return p;
+}
+
 char *
 gpv_val_arena_alloc_bytes(struct gpv_val_arena *a, size_t n)
 {
@@ -244,17 +255,25 @@ gpv_val_obj(void)
     return val_new(GPV_V_OBJ);
 }
 
+/* Room for one more item in c: arrays start at 4 and double, so a full one has a power of two
+ * items (no capacity to keep in the node). */
 static void
 grow(struct gpv_val *c)
 {
+    size_t cap;
+
     if (c->arena)
         GPV_BUG("a value tree read from JSON is read-only");
-    if (c->n < c->cap)
+    if (c->type != GPV_V_ARR && c->type != GPV_V_OBJ)
+        GPV_BUG("items added to a scalar (its value shares their place)");
+    if (c->n == UINT32_MAX)
+        GPV_BUG("a value with 2^32 items");
+    if (c->n && (c->n < 4 || (c->n & (c->n - 1))))
         return;
-    c->cap = c->cap ? c->cap * 2 : 4;
-    c->items = xreallocarray(c->items, c->cap, sizeof(*c->items));
+    cap = c->n ? 2 * (size_t)c->n : 4;
+    c->items = xreallocarray(c->n ? c->items : NULL, cap, sizeof(*c->items));
     if (c->type == GPV_V_OBJ)
-        c->keys = xreallocarray(c->keys, c->cap, sizeof(*c->keys));
+        c->keys = xreallocarray(c->keys, cap, sizeof(*c->keys));
 }
 
 struct gpv_val *
@@ -317,17 +336,15 @@ gpv_val_cache_init(struct gpv_val_cache *cache)
     memset(cache, 0, sizeof(*cache));
 }
 
-static inline size_t
-index_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
+size_t
+gpv_val_index_lookup(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
 {
     struct gpv_val_cache_entry *e;
-    uintptr_t h;
     size_t i;
 
     if (!obj || obj->type != GPV_V_OBJ)
         return SIZE_MAX;
-    h = ((uintptr_t)key >> 3) * 31u + ((uintptr_t)obj->keys >> 4);
-    e = &cache->e[(h ^ h >> 8) % GPV_VAL_CACHE];
+    e = gpv_val_cache_slot(cache, key, obj->keys);
     if (e->key == key && e->names == obj->keys && e->n == obj->n && obj->keys)
         return e->idx;
     e->key = key;
@@ -340,20 +357,6 @@ index_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *c
             break;
         }
     return e->idx;
-}
-
-size_t
-gpv_val_index_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
-{
-    return index_cached(obj, key, cache);
-}
-
-const struct gpv_val *
-gpv_val_get_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
-{
-    size_t i = index_cached(obj, key, cache);
-
-    return i == SIZE_MAX ? NULL : obj->items[i];
 }
 
 void
@@ -412,14 +415,17 @@ gpv_val_free(struct gpv_val *v)
         arena_free(v->arena);
         return;
     }
-    for (i = 0; i < v->n; i++) {
-        gpv_val_free(v->items[i]);
-        if (v->keys)
-            free(v->keys[i]);
+    if (v->type == GPV_V_ARR || v->type == GPV_V_OBJ) {
+        for (i = 0; i < v->n; i++) {
+            gpv_val_free(v->items[i]);
+            if (v->keys)
+                free(v->keys[i]);
+        }
+        free(v->items);
+        free(v->keys);
+    } else if (v->type == GPV_V_STR) {
+        free(v->s);
     }
-    free(v->items);
-    free(v->keys);
-    free(v->s);
     free(v);
 }
 

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum gpv_vtype {
     GPV_V_NULL,
@@ -26,16 +27,23 @@ enum gpv_vtype {
 
 struct gpv_val_arena;
 
+/*
+ * A value: 32 bytes. Only the member of its type is meaningful: b of GPV_V_BOOL, i of
+ * GPV_V_INT, d of GPV_V_NUM, s of GPV_V_STR, items of GPV_V_ARR and GPV_V_OBJ (they share
+ * their storage: read a scalar member only after checking the type). n is 0 for scalars, keys
+ * NULL but for objects. A tree holds fewer than 2^32 items per container.
+ */
 struct gpv_val {
     enum gpv_vtype type;
-    bool b;
-    long long i;
-    double d;
-    char *s;
-    size_t n; /* items of an array or members of an object */
-    size_t cap;
+    uint32_t n; /* items of an array or members of an object */
+    union {
+        bool b;
+        long long i;
+        double d;
+        char *s;
+        struct gpv_val **items; /* array items or object member values */
+    };
     char **keys;                 /* object member names */
-    struct gpv_val **items;      /* array items or object member values */
     struct gpv_val_arena *arena; /* NULL, or the arena every node of a read-only tree lives in */
 };
 
@@ -52,6 +60,13 @@ struct gpv_val_arena *gpv_val_arena_new(void);
 
 /* n zeroed bytes from a, aligned for any value, valid until a is freed. */
 void *gpv_val_arena_alloc(struct gpv_val_arena *a, size_t n);
+
+/*
+ * At least n (> 0) zeroed bytes from a, aligned for any value, and with them every byte left in
+ * the chunk being filled: *got (>= n) bytes in all, valid until a is freed. For a reader that
+ * hands out many small pieces itself (the JSON reader's nodes and arrays), one call per chunk.
+ */
+void *gpv_val_arena_take(struct gpv_val_arena *a, size_t n, size_t *got);
 
 /* n bytes from a with no alignment (for text), valid until a is freed; n == 0 gives one byte. */
 char *gpv_val_arena_alloc_bytes(struct gpv_val_arena *a, size_t n);
@@ -117,14 +132,46 @@ struct gpv_val_cache {
 /* Empties cache. */
 void gpv_val_cache_init(struct gpv_val_cache *cache);
 
-/* The position of member key in obj, or SIZE_MAX when absent or obj is not an object; the same
- * answer as gpv_val_get, through cache (see struct gpv_val_cache for what key must be). */
-size_t gpv_val_index_cached(const struct gpv_val *obj, const char *key,
+/* The slow way of gpv_val_index_cached (a name not in cache): the position of key in obj,
+ * found by comparing names, or SIZE_MAX; remembered in cache. */
+size_t gpv_val_index_lookup(const struct gpv_val *obj, const char *key,
                             struct gpv_val_cache *cache);
 
+/* The one entry of cache where key in an object with the names array names is remembered. */
+static inline struct gpv_val_cache_entry *
+gpv_val_cache_slot(struct gpv_val_cache *cache, const char *key, char *const *names)
+{
+    uintptr_t h = ((uintptr_t)key >> 3) * 31u + ((uintptr_t)names >> 4);
+
+    return &cache->e[(h ^ h >> 8) % GPV_VAL_CACHE];
+}
+
+/*
+ * The position of member key in obj, or SIZE_MAX when absent or obj is not an object; the same
+ * answer as gpv_val_get, through cache (see struct gpv_val_cache for what key must be). Inline:
+ * check reads a plan's members a million times, nearly all from cache.
+ */
+static inline size_t
+gpv_val_index_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
+{
+    const struct gpv_val_cache_entry *e;
+
+    if (obj && obj->type == GPV_V_OBJ && obj->keys) {
+        e = gpv_val_cache_slot(cache, key, obj->keys);
+        if (e->key == key && e->names == obj->keys && e->n == obj->n)
+            return e->idx;
+    }
+    return gpv_val_index_lookup(obj, key, cache);
+}
+
 /* gpv_val_get through cache. */
-const struct gpv_val *gpv_val_get_cached(const struct gpv_val *obj, const char *key,
-                                         struct gpv_val_cache *cache);
+static inline const struct gpv_val *
+gpv_val_get_cached(const struct gpv_val *obj, const char *key, struct gpv_val_cache *cache)
+{
+    size_t i = gpv_val_index_cached(obj, key, cache);
+
+    return i == SIZE_MAX ? NULL : obj->items[i];
+}
 
 /*
  * Reading the same members of many objects of one kind (a plan's 50,000 instances, its GPUs, its

@@ -85,8 +85,8 @@ state_table(struct gpv_buf *b, const struct gpv_val *v)
     cli_table_write(b, &t, NULL);
     cli_table_release(&t);
     line =
-        xasprintf("%zu GPU%s on %zu node%s; %zu in MIG mode with %zu GPU instance%s", gpus->n,
-                  gpus->n == 1 ? "" : "s", gpv_val_get(v, "nodes")->n,
+        xasprintf("%zu GPU%s on %zu node%s; %zu in MIG mode with %zu GPU instance%s",
+                  (size_t)gpus->n, gpus->n == 1 ? "" : "s", (size_t)gpv_val_get(v, "nodes")->n,
                   gpv_val_get(v, "nodes")->n == 1 ? "" : "s", nmig, ninst, ninst == 1 ? "" : "s");
     gpv_width_wrap(b, cli_prose_width(), "", "", line);
     free(line);
