@@ -40,6 +40,10 @@ check 0 recommend "$ex"
 check 0 recommend "$ex" -f yaml
 check 0 recommend "$ex" -f json -o "$tmp/plan.json"
 check 0 check "$tmp/plan.json" --max-gpus 8
+check 0 recommend "$ex" --from "$tmp/plan.json" -f json
+check 3 recommend "$ex" --from tests/data/diff/bad-overlap-state.json
+check 0 diff "$tmp/plan.json" "$tmp/plan.json"
+check 0 state tests/data/smi/h100-node.txt -f json
 check 0 report "$tmp/plan.json" -o "$tmp/plan.html"
 check 0 report --compact tests/data/report/nodes.json
 check 0 recommend "$ex" -f html
@@ -48,6 +52,15 @@ check 3 report tests/data/bad/plan-overlap.json
 check 0 compare --gpu h100-80gb
 check 0 quiz --list -f json --seed 3
 check 0 advise --isolation hard --memory 20GB --gpu h100-80gb
+$vg "$bin" recommend "$ex" --from - -f json <"$tmp/plan.json" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 0 ]; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1))
+    echo "FAIL (exit $rc, expected 0): gpuvplan recommend $ex --from - < plan.json"
+    grep '^==' "$tmp/err" | head -20
+fi
 check 3 show nosuch
 for f in tests/data/bad/*.yaml; do
     case $f in
