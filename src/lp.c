@@ -4,6 +4,13 @@
  * artificial variables form a feasible starting basis. Phase 1 minimises the sum of the
  * artificial variables; phase 2 minimises c . x with the artificial columns barred from entering.
  * The artificial columns, never pivoted out of the tableau, hold B^-1, which gives the duals.
+ *
+ * Each row keeps the list of its nonzero columns, rebuilt whenever a pivot changes the row, so
+ * that the reduced costs sum only the nonzero terms: the tableaux of the packer are sparse (two
+ * entries a column to start with), and those sums were most of the time. Skipping a term
+ * cb * 0 leaves every reduced cost the same number (only the sign of an exact zero may differ,
+ * and reduced costs are only compared), so the pivots are the same, in the same order, and the
+ * tableau and every answer are the same bit for bit as summing every column.
  */
 
 #include "gpuvplan/lp.h"
@@ -29,9 +36,25 @@ struct tableau {
     int rows, cols; /* cols: variables, surplus, artificial */
     double *t;      /* rows x (cols + 1), last column the right-hand side */
     int *basis;
+    int *nz;  /* rows x cols: row i's nonzero columns (right-hand side not included), ascending */
+    int *nnz; /* rows: how many of nz's row are in use */
 };
 
 #define T(tb, i, j) ((tb)->t[(size_t)(i) * ((tb)->cols + 1) + (j)])
+
+/* Lists row i's nonzero columns. */
+static void
+list_row(struct tableau *tb, int i)
+{
+    const double *row = &T(tb, i, 0);
+    int *nz = tb->nz + (size_t)i * tb->cols;
+    int j, n = 0;
+
+    for (j = 0; j < tb->cols; j++)
+        if (row[j] != 0.0)
+            nz[n++] = j;
+    tb->nnz[i] = n;
+}
 
 static void
 pivot(struct tableau *tb, int r, int e)
@@ -41,6 +64,7 @@ pivot(struct tableau *tb, int r, int e)
 
     for (j = 0; j <= tb->cols; j++)
         T(tb, r, j) /= pv;
+    list_row(tb, r);
     for (i = 0; i < tb->rows; i++) {
         double f;
 
@@ -48,6 +72,7 @@ pivot(struct tableau *tb, int r, int e)
             continue;
         for (j = 0; j <= tb->cols; j++)
             T(tb, i, j) -= f * T(tb, r, j);
+        list_row(tb, i);
     }
     tb->basis[r] = e;
 }
@@ -67,16 +92,18 @@ run(struct tableau *tb, const double *cost, int nenter, long max_pivots)
         double best = -LP_EPS_COST, ratio = 0.0;
 
         /* Reduced costs row by row (the tableau is row-major), each column's terms subtracted
-         * in row order; a basic variable of cost 0 subtracts nothing. */
+         * in row order; a basic variable of cost 0 subtracts nothing, nor does a zero entry. */
         memcpy(rcs, cost, (size_t)nenter * sizeof(double));
         for (i = 0; i < tb->rows; i++) {
             double cb = cost[tb->basis[i]];
             const double *row = &T(tb, i, 0);
+            const int *nz = tb->nz + (size_t)i * tb->cols;
+            int k, nn = tb->nnz[i];
 
             if (cb == 0.0)
                 continue;
-            for (j = 0; j < nenter; j++)
-                rcs[j] -= cb * row[j];
+            for (k = 0; k < nn && nz[k] < nenter; k++)
+                rcs[nz[k]] -= cb * row[nz[k]];
         }
         for (j = 0; j < nenter; j++) {
             double rc = rcs[j];
@@ -132,6 +159,8 @@ gpv_lp_solve(double *x, double *y, double *z, const struct gpv_lp_problem *p)
     tb.cols = n + 2 * m;
     tb.t = xcalloc((size_t)tb.rows * ((size_t)tb.cols + 1), sizeof(double));
     tb.basis = xcalloc((size_t)m, sizeof(int));
+    tb.nz = xcalloc((size_t)m * tb.cols, sizeof(int));
+    tb.nnz = xcalloc((size_t)m, sizeof(int));
     cost = xcalloc((size_t)tb.cols, sizeof(double));
     for (k = 0; k < m; k++) {
         double sign = p->b[k] < 0.0 ? -1.0 : 1.0;
@@ -142,6 +171,7 @@ gpv_lp_solve(double *x, double *y, double *z, const struct gpv_lp_problem *p)
         T(&tb, k, n + m + k) = 1.0;
         T(&tb, k, tb.cols) = sign * p->b[k];
         tb.basis[k] = n + m + k;
+        list_row(&tb, k);
     }
     /* Phase 1: drive the artificial variables out. It cannot be unbounded (the sum of the
      * artificial variables is at least 0), so any other outcome is the pivot limit. */
@@ -203,6 +233,8 @@ gpv_lp_solve(double *x, double *y, double *z, const struct gpv_lp_problem *p)
 out:
     free(tb.t);
     free(tb.basis);
+    free(tb.nz);
+    free(tb.nnz);
     free(cost);
     return res;
 }
