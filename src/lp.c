@@ -5,12 +5,15 @@
  * artificial variables; phase 2 minimises c . x with the artificial columns barred from entering.
  * The artificial columns, never pivoted out of the tableau, hold B^-1, which gives the duals.
  *
- * Each row keeps the list of its nonzero columns, rebuilt whenever a pivot changes the row, so
- * that the reduced costs sum only the nonzero terms: the tableaux of the packer are sparse (two
- * entries a column to start with), and those sums were most of the time. Skipping a term
- * cb * 0 leaves every reduced cost the same number (only the sign of an exact zero may differ,
- * and reduced costs are only compared), so the pivots are the same, in the same order, and the
- * tableau and every answer are the same bit for bit as summing every column.
+ * Each row keeps the list of its nonzero columns, kept up to date by the pivots, and the pivots
+ * and the reduced costs visit only the listed columns: the packer's tableaux are sparse (two
+ * entries a column to start with), and the dense loops were most of the time. The answers are
+ * the same bit for bit as visiting every column: an entry left alone is +0 or -0 where the dense
+ * update computed +-0 - f * +-0, so every entry is the same number as before (at most an exact
+ * zero's sign differs); every choice of pivot is a comparison, so the pivots are the same; the
+ * right-hand sides are computed from right-hand sides and the same nonzero pivot and multipliers,
+ * so they, x and z are the same bits; and y's sums start at +0.0, which no zero term turns to
+ * -0.0.
  */
 
 #include "gpuvplan/lp.h"
@@ -38,6 +41,7 @@ struct tableau {
     int *basis;
     int *nz;  /* rows x cols: row i's nonzero columns (right-hand side not included), ascending */
     int *nnz; /* rows: how many of nz's row are in use */
+    int *tmp; /* cols: scratch for sub_row */
 };
 
 #define T(tb, i, j) ((tb)->t[(size_t)(i) * ((tb)->cols + 1) + (j)])
@@ -56,23 +60,57 @@ list_row(struct tableau *tb, int i)
     tb->nnz[i] = n;
 }
 
+/* Row i -= f * row r over the columns listed in either row, and row i's list made again from
+ * them (a column listed in neither is zero in both and stays zero). */
+static void
+sub_row(struct tableau *tb, int i, double f, int r)
+{
+    double *row = &T(tb, i, 0);
+    const double *pr = &T(tb, r, 0);
+    int *nz = tb->nz + (size_t)i * tb->cols, *old = tb->tmp;
+    const int *rz = tb->nz + (size_t)r * tb->cols;
+    int a = 0, b = 0, n = 0, na = tb->nnz[i], nb = tb->nnz[r];
+
+    memcpy(old, nz, (size_t)na * sizeof(int));
+    while (a < na || b < nb) {
+        int j;
+
+        if (b == nb || (a < na && old[a] < rz[b]))
+            j = old[a++];
+        else if (a == na || rz[b] < old[a])
+            j = rz[b++];
+        else
+            j = old[a++], b++;
+        row[j] -= f * pr[j];
+        if (row[j] != 0.0)
+            nz[n++] = j;
+    }
+    row[tb->cols] -= f * pr[tb->cols];
+    tb->nnz[i] = n;
+}
+
 static void
 pivot(struct tableau *tb, int r, int e)
 {
     double pv = T(tb, r, e);
-    int i, j;
+    double *row = &T(tb, r, 0);
+    int *nz = tb->nz + (size_t)r * tb->cols;
+    int i, k, n = 0;
 
-    for (j = 0; j <= tb->cols; j++)
-        T(tb, r, j) /= pv;
-    list_row(tb, r);
+    /* Only the listed columns: a zero divided stays zero. */
+    for (k = 0; k < tb->nnz[r]; k++) {
+        row[nz[k]] /= pv;
+        if (row[nz[k]] != 0.0)
+            nz[n++] = nz[k];
+    }
+    tb->nnz[r] = n;
+    row[tb->cols] /= pv;
     for (i = 0; i < tb->rows; i++) {
         double f;
 
         if (i == r || (f = T(tb, i, e)) == 0.0)
             continue;
-        for (j = 0; j <= tb->cols; j++)
-            T(tb, i, j) -= f * T(tb, r, j);
-        list_row(tb, i);
+        sub_row(tb, i, f, r);
     }
     tb->basis[r] = e;
 }
@@ -161,6 +199,7 @@ gpv_lp_solve(double *x, double *y, double *z, const struct gpv_lp_problem *p)
     tb.basis = xcalloc((size_t)m, sizeof(int));
     tb.nz = xcalloc((size_t)m * tb.cols, sizeof(int));
     tb.nnz = xcalloc((size_t)m, sizeof(int));
+    tb.tmp = xcalloc((size_t)tb.cols + 1, sizeof(int));
     cost = xcalloc((size_t)tb.cols, sizeof(double));
     for (k = 0; k < m; k++) {
         double sign = p->b[k] < 0.0 ? -1.0 : 1.0;
@@ -235,6 +274,7 @@ out:
     free(tb.basis);
     free(tb.nz);
     free(tb.nnz);
+    free(tb.tmp);
     free(cost);
     return res;
 }
