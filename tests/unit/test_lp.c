@@ -273,6 +273,61 @@ test_lp_matches_brute_force_on_small_random_problems(void **state)
     assert_true(infeasible > 10);
 }
 
+/*
+ * Sparse problems the size of the model mix's (the solver visits only each row's nonzero
+ * columns, so fill-in from pivots must be followed): every optimum is certified by its duals,
+ * x feasible, y >= 0, y A <= c and b . y = z, which no wrong vertex passes.
+ */
+static void
+test_lp_certifies_its_optimum_on_sparse_problems(void **state)
+{
+    enum { SR = 30, SC = 60 };
+    int trial, optimal = 0, infeasible = 0;
+
+    (void)state;
+    for (trial = 0; trial < 300; trial++) {
+        int rows = rnd(2, SR), cols = rnd(2, SC), i, j;
+        double a[SR * SC], b[SR], c[SC], x[SC], y[SR], z, by = 0.0;
+        struct gpv_lp_problem p;
+        enum gpv_lp_outcome got;
+
+        for (i = 0; i < rows; i++) {
+            for (j = 0; j < cols; j++)
+                a[i * cols + j] = rnd(0, 9) < 2 ? rnd(-2, 4) : 0.0;
+            b[i] = rnd(-3, 6);
+        }
+        for (j = 0; j < cols; j++)
+            c[j] = rnd(0, 5);
+        p = problem(rows, cols, a, b, c);
+        got = gpv_lp_solve(x, y, &z, &p);
+        if (got == GPV_LP_INFEASIBLE)
+            infeasible++;
+        if (got != GPV_LP_OPTIMAL)
+            continue;
+        optimal++;
+        for (i = 0; i < rows; i++) {
+            double s = 0.0;
+
+            for (j = 0; j < cols; j++)
+                s += a[i * cols + j] * x[j];
+            assert_true(s >= b[i] - EPS);
+            assert_true(y[i] >= -EPS);
+            by += b[i] * y[i];
+        }
+        for (j = 0; j < cols; j++) {
+            double s = 0.0;
+
+            assert_true(x[j] >= -EPS);
+            for (i = 0; i < rows; i++)
+                s += a[i * cols + j] * y[i];
+            assert_true(s <= c[j] + EPS);
+        }
+        assert_true(fabs(by - z) < EPS);
+    }
+    assert_true(optimal > 50);
+    assert_true(infeasible > 10);
+}
+
 int
 main(void)
 {
@@ -285,6 +340,7 @@ main(void)
         cmocka_unit_test(test_lp_gives_zero_when_every_constraint_is_already_met),
         cmocka_unit_test(test_lp_stops_at_the_pivot_limit),
         cmocka_unit_test(test_lp_matches_brute_force_on_small_random_problems),
+        cmocka_unit_test(test_lp_certifies_its_optimum_on_sparse_problems),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
