@@ -10,6 +10,9 @@
 #include "gpuvplan/report.h"
 
 #include <pthread.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,6 +123,15 @@ cur_start(struct cur_job *j, const char *path, const struct gpv_db *db)
     j->db = db;
     if (!strcmp(path, "-") || pthread_attr_init(&attr))
         return;
+#ifdef M_TOP_PAD
+    /*
+     * Each growth of a heap (brk, or mprotect for the thread's own arena) takes the process's
+     * memory-map lock for writing, and the other thread's page faults wait for it: growing by
+     * 16 MiB at a time instead of 128 KiB took the bench's --from from 0.13-0.17 s to 0.11-0.12 s
+     * (reading CURRENT 37-72 ms -> 24-28 ms beside the plan) for about 3 MiB more at the peak.
+     */
+    mallopt(M_TOP_PAD, 16 << 20);
+#endif
     if (!pthread_attr_setstacksize(&attr, CUR_STACK))
         j->running = !pthread_create(&j->thread, &attr, cur_read, j);
     pthread_attr_destroy(&attr);
