@@ -35,7 +35,7 @@ FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 
 .PHONY: FORCE check-build all deps deps-test run examples check unit cli fuzz-replay browser \
-        report-screenshot san memcheck bench fuzz install uninstall clean format
+        report-screenshot san tsan memcheck bench fuzz install uninstall clean format
 
 all: $(BIN)
 
@@ -156,6 +156,13 @@ san: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/san BIN=build/san/gpuvplan \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" all unit fuzz-replay cli
+
+# recommend --from reads CURRENT on a second thread: its CLI tests under ThreadSanitizer.
+tsan: deps-test
+	@$(MAKE) --no-print-directory BUILD=build/tsan BIN=build/tsan/gpuvplan \
+	    CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" all
+	@TSAN_OPTIONS="halt_on_error=1" CLI_ONLY="test_incremental.sh test_state.sh" \
+	    sh tests/cli/run.sh build/tsan/gpuvplan
 
 # The bundled examples and every bad input under valgrind: no memory errors, no leaks.
 memcheck: all
