@@ -161,7 +161,7 @@ san: deps-test
 tsan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/tsan BIN=build/tsan/gpuvplan \
 	    CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" all
-	@TSAN_OPTIONS="halt_on_error=1" CLI_ONLY="test_incremental.sh test_state.sh" \
+	@TSAN_OPTIONS="halt_on_error=1" CLI_ONLY="test_incremental.sh test_sharing.sh test_sharing_mig.sh test_split.sh test_audit.sh" \
 	    sh tests/cli/run.sh build/tsan/gpuvplan
 
 # The bundled examples and every bad input under valgrind: no memory errors, no leaks.
