@@ -157,12 +157,13 @@ san: deps-test
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" all unit fuzz-replay cli
 
-# recommend --from reads CURRENT on a second thread: its CLI tests under ThreadSanitizer.
+# recommend --from reads CURRENT on a second thread: the CLI tests that run it, under
+# ThreadSanitizer.
+TSAN_CLI := test_incremental.sh test_sharing.sh test_sharing_mig.sh test_split.sh test_audit.sh
 tsan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/tsan BIN=build/tsan/gpuvplan \
 	    CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" all
-	@TSAN_OPTIONS="halt_on_error=1" CLI_ONLY="test_incremental.sh test_sharing.sh test_sharing_mig.sh test_split.sh test_audit.sh" \
-	    sh tests/cli/run.sh build/tsan/gpuvplan
+	@TSAN_OPTIONS="halt_on_error=1" CLI_ONLY="$(TSAN_CLI)" sh tests/cli/run.sh build/tsan/gpuvplan
 
 # The bundled examples and every bad input under valgrind: no memory errors, no leaks.
 memcheck: all
