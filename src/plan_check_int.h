@@ -99,7 +99,8 @@ struct chk {
     uint32_t *tidx;    /* hash table of ti[] by name: index + 1, 0 empty (pc_tenant) */
     uint32_t *taddr;   /* the same entries by the address of the name */
     size_t capidx;     /* of both */
-    struct cinst *ci;  /* instances of known tenants, by tenant, replica, part */
+    struct cinst *ci;  /* instances of known tenants, in plan order */
+    struct cinst *run; /* pc_check_instances: the tenant's being checked, by replica, part */
     size_t nci, capci; /* capci: every instance of the plan, counted before they are read */
     long long mem_total, mem_alloc; /* MiB of the GPUs and allocated on them */
     size_t both;                    /* tenants partly placed: in tenants and in unplaced */
@@ -143,11 +144,11 @@ const struct gpv_val *pc_get(struct chk *c, const struct gpv_val *o, const char 
 /* Member k of object o as a string, or NULL when absent or not a string (k as for pc_get). */
 const char *pc_sget(struct chk *c, const struct gpv_val *o, const char *k);
 
-/* The instance ci[k] stands for (a member of its GPU's instances). */
+/* The instance run[k] stands for (a member of its GPU's instances). */
 static inline const struct gpv_val *
 pc_cinst(const struct chk *c, size_t k)
 {
-    return c->gi[c->ci[k].gpu].ins->items[c->ci[k].idx];
+    return c->gi[c->run[k].gpu].ins->items[c->run[k].idx];
 }
 
 /* Member k of object o as an integer, or dflt when absent or not an integer (k as for pc_get). */

@@ -34,60 +34,23 @@ cinst_cmp(const void *pa, const void *pb)
     return a->idx < b->idx ? -1 : (a->idx > b->idx);
 }
 
-/*
- * Sorts ci[] in cinst_cmp's order: by tenant with one counting pass, then each tenant's few
- * instances by the rest of the order (one qsort of 50,000 instances was a tenth of check). The
- * counting sort moves the instances in place (each to its tenant's next free slot), without a
- * second array of them: 3.6 MB of fresh pages on the bench's CURRENT. cinst_cmp is a total order
- * (gpu and idx name one instance), so the order in which a tenant's run is filled does not
- * matter.
- */
+/* Sorts v[0..n), one tenant's instances, in cinst_cmp's order. */
 static void
-sort_instances(struct chk *c)
+sort_run(struct cinst *v, size_t n)
 {
-    uint32_t *next = xcalloc(2 * (c->nt + 1), sizeof(*next)), *end = next + c->nt + 1;
-    struct cinst *v = c->ci;
-    size_t t, k, a, b;
+    size_t k, j;
 
-    GPV_ASSERT(c->nci < UINT32_MAX);
-    for (k = 0; k < c->nci; k++) {
-        GPV_ASSERT(v[k].tenant >= 0 && (size_t)v[k].tenant < c->nt);
-        end[v[k].tenant]++;
+    if (n > 16) {
+        qsort(v, n, sizeof(*v), cinst_cmp);
+        return;
     }
-    for (t = 0, a = 0; t < c->nt; t++) {
-        next[t] = (uint32_t)a;
-        a += end[t];
-        end[t] = (uint32_t)a;
-    }
-    for (t = 0; t < c->nt; t++)
-        while (next[t] < end[t]) {
-            struct cinst x = v[next[t]], y;
+    for (k = 1; k < n; k++) {
+        struct cinst x = v[k];
 
-            /* Carry x to its run, bringing back what was in its place, until one is t's. */
-            while ((size_t)x.tenant != t) {
-                y = v[next[x.tenant]];
-                v[next[x.tenant]++] = x;
-                x = y;
-            }
-            v[next[t]++] = x;
-        }
-    /* end[t] is where tenant t's run ends */
-    for (t = 0, a = 0; t < c->nt; t++, a = b) {
-        b = end[t];
-        if (b - a > 16) {
-            qsort(v + a, b - a, sizeof(*v), cinst_cmp);
-            continue;
-        }
-        for (k = a + 1; k < b; k++) {
-            struct cinst x = v[k];
-            size_t j;
-
-            for (j = k; j > a && cinst_cmp(&v[j - 1], &x) > 0; j--)
-                v[j] = v[j - 1];
-            v[j] = x;
-        }
+        for (j = k; j > 0 && cinst_cmp(&v[j - 1], &x) > 0; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
     }
-    free(next);
 }
 
 static int
@@ -191,11 +154,11 @@ tenant_part(struct chk *c, size_t t, const struct ginfo *g, const struct gpv_gpu
 static void
 check_ts_instance(struct chk *c, const char *where, size_t t, size_t k)
 {
-    const struct ginfo *g = &c->gi[c->ci[k].gpu];
+    const struct ginfo *g = &c->gi[c->run[k].gpu];
     const struct gpv_val *cv = c->ti[t].cv;
     const struct gpv_gpu *gpu = g->gpu;
-    const char *xp = c->ci[k].profile, *gid = g->id;
-    long long n = c->ci[k].clients, reps = pc_iget(c, pc_cinst(c, k), "replicas", 0);
+    const char *xp = c->run[k].profile, *gid = g->id;
+    long long n = c->run[k].clients, reps = pc_iget(c, pc_cinst(c, k), "replicas", 0);
     long long mib = c->ti[t].memory_mib;
     int p;
 
@@ -226,16 +189,16 @@ check_ts_instance(struct chk *c, const char *where, size_t t, size_t k)
 static void
 check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
 {
-    const struct ginfo *g = &c->gi[c->ci[k].gpu];
+    const struct ginfo *g = &c->gi[c->run[k].gpu];
     const struct gpv_gpu *tg;
     const struct gpv_val *tv = tenant_part(c, t, g, &tg);
     bool own = tv == c->ti[t].v; /* the tenant itself, whose members are read already */
     const char *method = own ? c->ti[t].method : pc_sget(c, tv, "method");
     const char *prof = own ? c->ti[t].profile : pc_sget(c, tv, "profile");
     const char *migp = own ? c->ti[t].mig_profile : pc_sget(c, tv, "mig_profile");
-    const char *xp = c->ci[k].profile, *up, *mode = g->mode, *gid = g->id;
+    const char *xp = c->run[k].profile, *up, *mode = g->mode, *gid = g->id;
     enum gpv_method mm = own ? c->ti[t].meth : pc_method(c, method), gm = g->gmode;
-    bool ts_mig = c->ci[k].clients > 0;
+    bool ts_mig = c->run[k].clients > 0;
 
     if (ts_mig && (gm != GPV_METHOD_MIG || mm != GPV_METHOD_TIME_SLICING)) {
         pc_fail(c, where, "has time-sliced clients on gpu '%s', a %s GPU, but its method is %s",
@@ -276,10 +239,10 @@ check_tenant_instance(struct chk *c, const char *where, size_t t, size_t k)
 static bool
 check_fit(struct chk *c, const char *where, size_t t, size_t k)
 {
-    const struct ginfo *g = &c->gi[c->ci[k].gpu];
+    const struct ginfo *g = &c->gi[c->run[k].gpu];
     const struct gpv_val *cv = c->ti[t].cv;
     const struct gpv_gpu *tg = c->ti[t].gpu;
-    const char *xp = c->ci[k].profile, *gid = g->id;
+    const char *xp = c->run[k].profile, *gid = g->id;
     enum gpv_method method = c->ti[t].meth;
     long long need = c->ti[t].memory_mib, have = -1;
     int p;
@@ -321,7 +284,7 @@ check_spread(struct chk *c, const char *where, size_t a, size_t b)
     struct cinst *tmp = xcalloc(b - a, sizeof(*tmp));
     size_t k;
 
-    memcpy(tmp, c->ci + a, (b - a) * sizeof(*tmp));
+    memcpy(tmp, c->run + a, (b - a) * sizeof(*tmp));
     if (b - a > 1)
         qsort(tmp, b - a, sizeof(*tmp), cinst_gpu_cmp);
     for (k = 1; k < b - a; k++) {
@@ -344,7 +307,7 @@ check_listed_gpus(struct chk *c, const char *where, size_t t, size_t a, size_t b
     size_t nh, nw, k;
 
     for (k = a; k < b; k++)
-        have[k - a] = c->gi[c->ci[k].gpu].id;
+        have[k - a] = c->gi[c->run[k].gpu].id;
     nh = sorted_unique(have, b - a);
     for (k = 0; k < listed->n; k++)
         want[k] = listed->items[k]->s;
@@ -400,7 +363,7 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
     if (placed < 0 || placed > reps)
         pc_fail(c, where, "%lld of %lld replicas placed", placed, reps);
     for (k = a; k < b; k++) {
-        const struct cinst *x = &c->ci[k];
+        const struct cinst *x = &c->run[k];
         /* a time-sliced MIG instance holds `clients` replicas from `replica` on */
         long long n = x->clients > 0 ? x->clients : 1;
 
@@ -432,15 +395,41 @@ check_tenant(struct chk *c, size_t t, size_t a, size_t b)
 void
 pc_check_instances(struct chk *c)
 {
-    size_t a = 0, b, t;
+    /*
+     * Each tenant's instances, gathered into c->run and sorted there: the collection stays in
+     * plan order and only the positions are sorted by tenant (one counting pass), instead of a
+     * sorted copy of the whole collection (its 2.7 MB of fresh pages on the bench's CURRENT) or a
+     * sort in place (each move there waits for the last one's cache miss).
+     */
+    uint32_t *at = xcalloc(c->nt + 2, sizeof(*at));
+    uint32_t *order = xreallocarray(NULL, c->nci + 1, sizeof(*order));
+    size_t a, b, t, k, caprun = 16;
 
-    /* Each tenant's instances are a run of the sorted collection. */
-    sort_instances(c);
-    for (t = 0; t < c->nt; t++) {
-        while (a < c->nci && c->ci[a].tenant < (int32_t)t)
-            a++;
-        for (b = a; b < c->nci && c->ci[b].tenant == (int32_t)t; b++)
-            ;
-        check_tenant(c, t, a, b);
+    GPV_ASSERT(c->nci < UINT32_MAX);
+    for (k = 0; k < c->nci; k++) {
+        GPV_ASSERT(c->ci[k].tenant >= 0 && (size_t)c->ci[k].tenant < c->nt);
+        at[c->ci[k].tenant + 1]++;
     }
+    for (t = 1; t <= c->nt; t++)
+        at[t] += at[t - 1];
+    for (k = 0; k < c->nci; k++)
+        order[at[c->ci[k].tenant]++] = (uint32_t)k;
+    /* at[t] is now where tenant t's run of order[] ends */
+    c->run = xreallocarray(NULL, caprun, sizeof(*c->run));
+    for (t = 0, a = 0; t < c->nt; t++, a = b) {
+        b = at[t];
+        if (b - a > caprun) {
+            while (caprun < b - a)
+                caprun *= 2;
+            c->run = xreallocarray(c->run, caprun, sizeof(*c->run));
+        }
+        for (k = a; k < b; k++)
+            c->run[k - a] = c->ci[order[k]];
+        sort_run(c->run, b - a);
+        check_tenant(c, t, 0, b - a);
+    }
+    free(c->run);
+    c->run = NULL;
+    free(order);
+    free(at);
 }
