@@ -201,9 +201,10 @@ pc_where(char *where, size_t size, const char *prefix, const char *name)
 }
 
 /*
- * Checks every placed tenant through the instances collected from the GPUs (c->ci, sorted here):
- * each instance on its tenant's model and method, fits, every replica once, spread tenants on
- * distinct GPUs, the GPUs each tenant lists.
+ * Checks every placed tenant through the instances collected from the GPUs (c->ci, left in plan
+ * order; each tenant's gathered into c->run and sorted there): each instance on its tenant's
+ * model and method, fits, every replica once, spread tenants on distinct GPUs, the GPUs each
+ * tenant lists.
  */
 void pc_check_instances(struct chk *c);
 
