@@ -477,17 +477,13 @@ collect_instances(struct chk *c, const char *where, size_t g, const struct gpv_g
             pc_fail(c, where, "instance %zu belongs to '%s', who is not in tenants", j, tn);
             continue;
         }
-        if (c->nci == c->capci) {
-            c->capci = c->capci ? 2 * c->capci : 256;
-            c->ci = xreallocarray(c->ci, c->capci, sizeof(*c->ci));
-        }
-        c->ci[c->nci].tenant = t;
+        GPV_ASSERT(c->nci < c->capci);
+        c->ci[c->nci].tenant = (int32_t)t;
         c->ci[c->nci].replica = x->replica;
         c->ci[c->nci].part = x->part;
         c->ci[c->nci].clients = x->clients;
-        c->ci[c->nci].gpu = g;
-        c->ci[c->nci].idx = j;
-        c->ci[c->nci].x = ins->items[j];
+        c->ci[c->nci].gpu = (uint32_t)g;
+        c->ci[c->nci].idx = (uint32_t)j;
         c->ci[c->nci].profile = pn;
         c->nci++;
     }
@@ -602,6 +598,8 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
     c.unplaced = gpv_val_get(plan, "unplaced");
     c.nt = c.tenants->n;
     c.ng = c.gpus->n;
+    /* cinst holds tenant and GPU indexes in 32 bits */
+    GPV_ASSERT(c.nt < INT32_MAX && c.ng < UINT32_MAX);
     out->gpus = (int)c.ng;
 
     gpv_val_rows_init(&c.xrows, x_keys, X_N);
@@ -622,7 +620,11 @@ gpv_plan_check(struct gpv_plan_findings *out, const struct gpv_val *plan, const 
         gi->replicas = m[G_REPLICAS];
         gi->client_memory_mib = m[G_CLIENT_MEMORY_MIB];
         gi->gpu = pc_find(&c, gi->model);
+        c.capci += gi->ins->n;
     }
+    /* Every instance's place, once: growing the table by doubling left a copy of it behind
+     * at each step. */
+    c.ci = xreallocarray(NULL, c.capci + 1, sizeof(*c.ci));
     check_tenants(&c);
     check_unplaced(&c);
     out->tenants = (int)(c.nt + c.unplaced->n - c.both);

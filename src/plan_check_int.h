@@ -46,16 +46,15 @@ struct xinfo {
     long t; /* its tenant's index in tenants[] (pc_tenant), -1 unknown */
 };
 
-/* An instance as check sees it. */
+/* An instance as check sees it: 48 bytes (56,575 of them on the bench's CURRENT). */
 struct cinst {
-    long tenant; /* index into tenants[], -1 unknown */
     long long replica, part;
-    long long clients; /* a time-sliced MIG instance: the replicas replica .. replica + clients
-                          - 1 share it; else 0 */
-    size_t gpu;
-    size_t idx;              /* within the GPU */
-    const struct gpv_val *x; /* the instance (its rarely read members: pc_sget) */
-    const char *profile;     /* its profile, NULL when null */
+    long long clients;   /* a time-sliced MIG instance: the replicas replica .. replica + clients
+                            - 1 share it; else 0 */
+    const char *profile; /* its profile, NULL when null */
+    int32_t tenant;      /* index into tenants[] (gpv_plan_check: fewer than INT32_MAX) */
+    uint32_t gpu;        /* index into gi[] */
+    uint32_t idx;        /* within the GPU: the instance is gi[gpu].ins->items[idx] (pc_cinst) */
 };
 
 /* A placed tenant's members, read once. */
@@ -95,13 +94,14 @@ struct chk {
     const struct gpv_plan_policy *pol;
     const struct gpv_val *sum, *tenants, *gpus, *unplaced;
     size_t nt, ng;
-    struct tinfo *ti; /* placed tenants in plan order */
-    struct ginfo *gi; /* GPUs in plan order */
-    uint32_t *tidx;   /* hash table of ti[] by name: index + 1, 0 empty (pc_tenant) */
-    uint32_t *taddr;  /* the same entries by the address of the name */
-    size_t capidx;    /* of both */
-    struct cinst *ci; /* instances of known tenants, by tenant, replica, part */
-    size_t nci, capci;
+    struct tinfo *ti;  /* placed tenants in plan order */
+    struct ginfo *gi;  /* GPUs in plan order */
+    uint32_t *tidx;    /* hash table of ti[] by name: index + 1, 0 empty (pc_tenant) */
+    uint32_t *taddr;   /* the same entries by the address of the name */
+    size_t capidx;     /* of both */
+    struct cinst *ci;  /* instances of known tenants, in plan order */
+    struct cinst *run; /* pc_check_instances: the tenant's being checked, by replica, part */
+    size_t nci, capci; /* capci: every instance of the plan, counted before they are read */
     long long mem_total, mem_alloc; /* MiB of the GPUs and allocated on them */
     size_t both;                    /* tenants partly placed: in tenants and in unplaced */
     double cost;                    /* per hour, recomputed from the GPUs; < 0 unknown */
@@ -143,6 +143,13 @@ const struct gpv_val *pc_get(struct chk *c, const struct gpv_val *o, const char 
 
 /* Member k of object o as a string, or NULL when absent or not a string (k as for pc_get). */
 const char *pc_sget(struct chk *c, const struct gpv_val *o, const char *k);
+
+/* The instance run[k] stands for (a member of its GPU's instances). */
+static inline const struct gpv_val *
+pc_cinst(const struct chk *c, size_t k)
+{
+    return c->gi[c->run[k].gpu].ins->items[c->run[k].idx];
+}
 
 /* Member k of object o as an integer, or dflt when absent or not an integer (k as for pc_get). */
 long long pc_iget(struct chk *c, const struct gpv_val *o, const char *k, long long dflt);
@@ -194,9 +201,10 @@ pc_where(char *where, size_t size, const char *prefix, const char *name)
 }
 
 /*
- * Checks every placed tenant through the instances collected from the GPUs (c->ci, sorted here):
- * each instance on its tenant's model and method, fits, every replica once, spread tenants on
- * distinct GPUs, the GPUs each tenant lists.
+ * Checks every placed tenant through the instances collected from the GPUs (c->ci, left in plan
+ * order; each tenant's gathered into c->run and sorted there): each instance on its tenant's
+ * model and method, fits, every replica once, spread tenants on distinct GPUs, the GPUs each
+ * tenant lists.
  */
 void pc_check_instances(struct chk *c);
 

@@ -262,3 +262,32 @@ expect_rc 1
 expect_out "the plan is not proven optimal (8 GPUs, lower bound 6)"
 run recommend docs/examples/tenants.yaml --strategy first-fit
 expect_out "  GPUs       8 used, lower bound 6 (gap 2; minimal for the choices made)"
+
+t "a tenant's instances are checked in replica order whatever GPUs hold them, a replica twice fails"
+# 20 replicas (more than the 16 check sorts by insertion) on four GPUs, one of them shared with
+# another tenant: the replicas' order across GPUs does not matter, a repeat is found.
+cat > "$WORK/many.yaml" <<'YAML'
+version: 1
+tenants:
+  - name: many
+    replicas: 20
+    memory: 9GiB
+    isolation: hard
+    environment: container
+  - name: other
+    replicas: 3
+    memory: 18GiB
+    isolation: hard
+    environment: container
+YAML
+"$GPUVPLAN" recommend "$WORK/many.yaml" --gpu h100-80gb -f json -o "$WORK/many.json"
+tamper "$WORK/many.json" "$WORK/t.json" 'p["gpus"][3]["instances"][2]["tenant"] == "many" or sys.exit("layout changed")
+p["gpus"][0]["instances"][0]["replica"], p["gpus"][3]["instances"][2]["replica"] = 18, 0'
+run check "$WORK/t.json"
+expect_rc 0
+expect_out "ok (4 GPUs, 2 tenants"
+tamper "$WORK/many.json" "$WORK/t.json" 'p["gpus"][3]["instances"][3]["replica"] = 0'
+run check "$WORK/t.json"
+expect_rc 1
+expect_out "tenant 'many': a replica is placed more than once"
+expect_out "1 check failed"
