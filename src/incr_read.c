@@ -549,9 +549,10 @@ incr_next_replica(const struct ctx *c, int t)
 
 /*
  * A state's untaken instances by model and MIG profile (key model * GPV_MIG_MAX_PROFILES +
- * profile): v[first[key] .. first[key + 1]) in GPU order, then instance order. head[key] is the
- * first of them not taken yet (a taken one stays taken in this step), so that 18,000 tenants do
- * not each scan the 5,000 GPUs of a state.
+ * profile): v[first[key] .. first[key + 1]) in GPU order, then instance order. head[2 * key +
+ * vgpu] is the first of them that bare MIG (vgpu 0) or MIG-backed vGPU (1) may still take: one
+ * taken, or on a GPU the other kind took, stays so in this step. So 18,000 tenants do not each
+ * scan the 5,000 GPUs of a state.
  */
 struct free_slots {
     struct fslot {
@@ -567,7 +568,7 @@ free_slots_build(struct free_slots *f, const struct ctx *c)
     size_t nkeys = c->p->nmodels * GPV_MIG_MAX_PROFILES, i, k, key, n = 0;
 
     f->first = xcalloc(nkeys + 2, sizeof(*f->first));
-    f->head = xcalloc(nkeys + 1, sizeof(*f->head));
+    f->head = xcalloc(2 * nkeys + 1, sizeof(*f->head));
     for (i = 0; i < c->ng; i++)
         for (k = 0; k < c->g[i].n; k++)
             if (c->g[i].in[k].demand < 0 && c->g[i].in[k].profile >= 0) {
@@ -587,7 +588,8 @@ free_slots_build(struct free_slots *f, const struct ctx *c)
                 f->v[f->first[key + 1]].k = (int)k;
                 f->first[key + 1]++;
             }
-    memcpy(f->head, f->first, nkeys * sizeof(*f->head));
+    for (key = 0; key < nkeys; key++)
+        f->head[2 * key] = f->head[2 * key + 1] = f->first[key];
 }
 
 static void
@@ -598,6 +600,17 @@ free_slots_release(struct free_slots *f)
     free(f->head);
 }
 
+/* May an option of kind `kind` still take slot e (untaken, its GPU not drained nor taken by
+ * the other kind)? */
+static bool
+slot_open(const struct ctx *c, const struct fslot *e, enum gpv_pack_kind kind)
+{
+    const struct wgpu *w = &c->g[e->g];
+
+    return w->in[e->k].demand < 0 && !w->drained &&
+           (w->kind == (int)kind || (w->open && w->kind == GPV_PACK_MIG));
+}
+
 /* Gives unplaced replicas of demand t a state's untaken instances of option o's profile, in GPU
  * order. */
 static void
@@ -605,22 +618,20 @@ take_option(struct ctx *c, struct free_slots *f, int t, int o)
 {
     struct dstate *ds = &c->d[t];
     const struct gpv_pack_option *op = incr_opt_of(c, t, o);
-    size_t key, e;
+    size_t key, e, *head;
 
     if ((op->kind != GPV_PACK_MIG && op->kind != GPV_PACK_MIG_VGPU) || op->profile < 0)
         return;
     key = (size_t)op->model * GPV_MIG_MAX_PROFILES + (size_t)op->profile;
-    while (f->head[key] < f->first[key + 1] &&
-           c->g[f->v[f->head[key]].g].in[f->v[f->head[key]].k].demand >= 0)
-        f->head[key]++;
-    for (e = f->head[key]; e < f->first[key + 1] && ds->left; e++) {
+    head = &f->head[2 * key + (op->kind == GPV_PACK_MIG_VGPU)];
+    while (*head < f->first[key + 1] && !slot_open(c, &f->v[*head], op->kind))
+        ++*head;
+    for (e = *head; e < f->first[key + 1] && ds->left; e++) {
         struct wgpu *w = &c->g[f->v[e].g];
         struct winst *x = &w->in[f->v[e].k];
         int r;
 
-        if (x->demand >= 0 || w->drained ||
-            (w->kind != (int)op->kind && !(w->open && w->kind == GPV_PACK_MIG)) ||
-            !incr_spread_ok(c, w, t))
+        if (!slot_open(c, &f->v[e], op->kind) || !incr_spread_ok(c, w, t))
             continue;
         r = incr_next_replica(c, t);
         x->demand = t;
