@@ -92,6 +92,8 @@ status=0
 # reconfigures as `diff` counts them.
 incr_n=${BENCH_INCR:-18000}
 incr_more=$((incr_n + incr_n / 100))
+# seconds with 3 decimals, "WALL CPU", of a line of bench/measure
+secs() { echo "$1" | awk '{ printf "%.3f %.3f", $1, $2 }'; }
 # the integer after "KEY": in a JSON document written by gpuvplan (first occurrence)
 json_int() { sed -n "s/^ *\"$1\": \([0-9][0-9]*\),*$/\1/p" "$2" | head -n 1; }
 echo
@@ -106,8 +108,6 @@ if [ $? -gt 1 ]; then
 else
     # wall and CPU seconds (user + system), medians of 5 (bench/measure): --from reads CURRENT on
     # a second thread while it plans, so its wall time is less than its CPU time on two cores
-    # (3 decimals: "WALL CPU" of measure's line)
-    secs() { echo "$1" | awk '{ printf "%.3f %.3f", $1, $2 }'; }
     m_check=$("$dir/measure" 5 /dev/null -- "$bin" check -q "$data/incr-current.json")
     m_fresh=$("$dir/measure" 5 /dev/null -- "$bin" recommend "$data/incr-more.yaml" \
         --gpu h100-80gb --gpu l40s -f json -o "$data/incr-fresh.json")
@@ -131,6 +131,53 @@ else
         "$(json_int kept "$data/incr-next.json") replicas kept," \
         "$(json_int added_in_place "$data/incr-next.json") added in place)"
     rm -f "$data/incr-fresh.json" "$data/incr-next.json" "$dir/d1.json" "$dir/d2.json"
+fi
+
+# The same sites on a fleet of nodes (1,000 HGX nodes of 8 H100 and 1,000 of 8 L40S), where
+# CURRENT is also a state: what `gpuvplan state` reads from the nvidia-smi output of every node
+# after the smaller site's plan is applied (tests/cli/smi_from_plan.py writes that output; a
+# state has MIG instances without tenants, and vGPU GPUs as whole GPUs). Needs python3.
+nodes_fleet() {
+    awk '{ print } /^licenses:/ { print "fleet:"
+        print "  - {gpu: h100-80gb, nodes: 1000, node_prefix: hgx-, gpus_per_node: 8}"
+        print "  - {gpu: l40s, nodes: 1000, node_prefix: gfx-, gpus_per_node: 8}" }' "$1"
+}
+if [ -s "$data/incr-base.yaml" ] && command -v python3 >/dev/null 2>&1; then
+    echo
+    echo "incremental on nodes: the same tenants on 16,000 GPUs of 2,000 nodes; CURRENT a plan or a state"
+    nodes_fleet "$data/incr-base.yaml" >"$data/incr-base-nodes.yaml"
+    nodes_fleet "$data/incr-more.yaml" >"$data/incr-more-nodes.yaml"
+    rm -rf "$dir/smi" && mkdir -p "$dir/smi"
+    if "$bin" recommend "$data/incr-base-nodes.yaml" -f json -o "$data/incr-plan-nodes.json" &&
+        python3 tests/cli/smi_from_plan.py "$bin" "$data/incr-plan-nodes.json" "$dir/smi" &&
+        "$bin" state "$dir"/smi/*.txt -f json -o "$data/incr-state-nodes.json"; then
+        more=$data/incr-more-nodes.yaml
+        m_fresh=$("$dir/measure" 5 /dev/null -- "$bin" recommend "$more" -f json \
+            -o "$dir/n-fresh.json")
+        m_plan=$("$dir/measure" 5 /dev/null -- "$bin" recommend "$more" \
+            --from "$data/incr-plan-nodes.json" -f json -o "$dir/n-plan.json")
+        m_state=$("$dir/measure" 5 /dev/null -- "$bin" recommend "$more" \
+            --from "$data/incr-state-nodes.json" -f json -o "$dir/n-state.json")
+        "$bin" diff "$data/incr-plan-nodes.json" "$dir/n-plan.json" -f json -o "$dir/d1.json"
+        "$bin" diff "$data/incr-state-nodes.json" "$dir/n-state.json" -f json -o "$dir/d2.json"
+        printf '%-26s %8s %8s %7s %8s %7s\n' run wall_s cpu_s gpus drained in_place
+        printf '%-26s %8s %8s %7s\n' "fresh recommend" $(secs "$m_fresh") \
+            "$(json_int gpus_used "$dir/n-fresh.json")"
+        printf '%-26s %8s %8s %7s %8s %7s\n' "recommend --from PLAN" $(secs "$m_plan") \
+            "$(json_int gpus_used "$dir/n-plan.json")" "$(json_int gpus_to_drain "$dir/d1.json")" \
+            "$(json_int in_place "$dir/d1.json")"
+        printf '%-26s %8s %8s %7s %8s %7s\n' "recommend --from STATE" $(secs "$m_state") \
+            "$(json_int gpus_used "$dir/n-state.json")" "$(json_int gpus_to_drain "$dir/d2.json")" \
+            "$(json_int in_place "$dir/d2.json")"
+        echo "$m_plan $m_state $m_fresh" | awk '{ printf "  (--from PLAN takes %.2f times a fresh" \
+            " recommend in wall time, %.2f in CPU time; --from STATE %.2f and %.2f)\n",
+            $1 / $9, $2 / $10, $5 / $9, $6 / $10 }'
+    else
+        echo "failed to make the plan or the state of the nodes site"
+        status=1
+    fi
+    rm -rf "$dir/smi" "$dir/n-fresh.json" "$dir/n-plan.json" "$dir/n-state.json" "$dir/d1.json" \
+        "$dir/d2.json"
 fi
 
 # seconds of wall time of a command, from /usr/bin/time when it exists; returns the command's
