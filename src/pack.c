@@ -358,20 +358,87 @@ try_assignment(struct pk_ctx *c, const int *asg, bool fleet, struct eval *best)
 
 /* ---- choosing options -------------------------------------------------------------------- */
 
-/* The first choice of every demand: the option that costs least by its share of a GPU. */
+/* A demand and what choosing its cheapest model over its next costs it (initial_choice). */
+struct regret {
+    double loss; /* the next model's cost less the cheapest's; INFINITY: one model only */
+    size_t d;
+};
+
+/* Largest loss first, then input order. */
+static int
+regret_cmp(const void *a, const void *b)
+{
+    const struct regret *x = a, *y = b;
+
+    if (x->loss != y->loss)
+        return x->loss > y->loss ? -1 : 1;
+    return (x->d > y->d) - (x->d < y->d);
+}
+
+/* What demand d loses when it cannot have its cheapest model: the cheapest feasible option on
+ * another model less its cheapest option, by estimated cost; INFINITY with one model only. */
+static double
+demand_regret(struct pk_ctx *c, const bool *feasible, const size_t *foff, size_t d)
+{
+    const struct gpv_pack_problem *p = c->p;
+    const struct gpv_pack_demand *dm = &p->demands[d];
+    double *cheapest = xcalloc(p->nmodels + 1, sizeof(double));
+    double first = INFINITY, second = INFINITY;
+    size_t i, m;
+
+    for (m = 0; m < p->nmodels; m++)
+        cheapest[m] = INFINITY;
+    for (i = 0; i < dm->noptions; i++) {
+        const struct gpv_pack_option *o = &dm->options[i];
+        double sc;
+
+        if (!feasible[foff[d] + i])
+            continue;
+        sc = pk_fraction(c, d, o) * dm->replicas * model_weight(p, (size_t)o->model);
+        if (sc < cheapest[o->model])
+            cheapest[o->model] = sc;
+    }
+    for (m = 0; m < p->nmodels; m++) {
+        if (cheapest[m] < first) {
+            second = first;
+            first = cheapest[m];
+        } else if (cheapest[m] < second) {
+            second = cheapest[m];
+        }
+    }
+    free(cheapest);
+    return isfinite(second) ? second - first : INFINITY;
+}
+
+/*
+ * The first choice of every demand: the option that costs least by its share of a GPU, on a
+ * model with room by the shares chosen before (else the cheapest). Demands choose in input
+ * order, or with by_regret (a fleet) those that lose most on their next model first: in input
+ * order the last ones find the cheaper model full whatever they cost elsewhere (whole L40S for
+ * what half an H100 holds), and a fleet with thousands of GPUs to spare in a good mix runs out.
+ */
 static void
-initial_choice(struct pk_ctx *c, const bool *feasible, const size_t *foff, int *asg)
+initial_choice(struct pk_ctx *c, const bool *feasible, const size_t *foff, bool by_regret, int *asg)
 {
     const struct gpv_pack_problem *p = c->p;
     double *est = xcalloc(p->nmodels + 1, sizeof(double));
-    size_t d, i;
+    struct regret *order = xcalloc(p->ndemands + 1, sizeof(*order));
+    size_t d, i, j;
 
     for (d = 0; d < p->ndemands; d++) {
-        const struct gpv_pack_demand *dm = &p->demands[d];
+        order[d].d = d;
+        order[d].loss = by_regret ? demand_regret(c, feasible, foff, d) : 0.0;
+    }
+    if (by_regret)
+        qsort(order, p->ndemands, sizeof(*order), regret_cmp);
+    for (j = 0; j < p->ndemands; j++) {
+        const struct gpv_pack_demand *dm;
         int best = -1;
         bool best_room = false;
         double bs = 0.0, bf = 0.0;
 
+        d = order[j].d;
+        dm = &p->demands[d];
         for (i = 0; i < dm->noptions; i++) {
             const struct gpv_pack_option *o = &dm->options[i];
             const struct gpv_pack_model *m = &p->models[o->model];
@@ -396,7 +463,35 @@ initial_choice(struct pk_ctx *c, const bool *feasible, const size_t *foff, int *
         if (best >= 0)
             est[dm->options[best].model] += bf;
     }
+    free(order);
     free(est);
+}
+
+/* Whether the fleet's GPUs could hold every replica at its smallest share of a GPU (always,
+ * with a model of no limit): if not, replicas stay out whatever the order of choosing. */
+static bool
+fleet_may_hold(struct pk_ctx *c, const bool *feasible, const size_t *foff)
+{
+    const struct gpv_pack_problem *p = c->p;
+    double need = 0.0, have = 0.0;
+    size_t d, i;
+
+    for (i = 0; i < p->nmodels; i++) {
+        if (p->models[i].limit < 0)
+            return true;
+        have += p->models[i].limit;
+    }
+    for (d = 0; d < p->ndemands; d++) {
+        const struct gpv_pack_demand *dm = &p->demands[d];
+        double least = INFINITY;
+
+        for (i = 0; i < dm->noptions; i++)
+            if (feasible[foff[d] + i] && pk_fraction(c, d, &dm->options[i]) < least)
+                least = pk_fraction(c, d, &dm->options[i]);
+        if (isfinite(least))
+            need += least * dm->replicas;
+    }
+    return need <= have + 1e-9;
 }
 
 /* Demand d's feasible option on model a or b with the lowest estimated cost (then rank), or
@@ -683,10 +778,16 @@ gpv_pack(struct gpv_pack_result *out, const struct gpv_pack_problem *p, struct g
         }
     }
     asg = xcalloc(p->ndemands + 1, sizeof(int));
-    initial_choice(&c, feasible, foff, asg);
+    initial_choice(&c, feasible, foff, false, asg);
     /* Trials run with a small search budget; the final plan gets the full one. */
     c.bb_nodes = p->strategy == GPV_PACK_OPTIMAL ? PACK_BB_NODES_TRIAL : 0;
     evaluate(&c, asg, fleet, &best);
+    if (fleet && best.unplaced && fleet_may_hold(&c, feasible, foff)) {
+        /* The fleet ran out with the choices made in input order: the demands that lose most
+         * elsewhere choose first, and the better start stays. */
+        initial_choice(&c, feasible, foff, true, asg);
+        try_assignment(&c, asg, fleet, &best);
+    }
     if (p->strategy == GPV_PACK_OPTIMAL && p->ndemands <= PACK_CONSOLIDATE_MAX) {
         consolidate(&c, feasible, foff, fleet, &best);
         eliminate(&c, feasible, foff, fleet, &best);

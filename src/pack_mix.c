@@ -146,16 +146,27 @@ mx_left_out(const struct mx *mx, const double *x)
     return u;
 }
 
-/* True when the pieces keep every spread demand in one piece (pieces of a demand on one pool
- * could share a GPU). */
+/*
+ * True when no spread demand has two pieces on one model and mode (split_demand's rule in
+ * pack_split.c): pieces on one pool could share a GPU, pieces on two pools cannot. A demand's
+ * pieces are consecutive (pk_mix_pieces), a handful at most.
+ */
 static bool
 pieces_spread_ok(const struct gpv_pack_problem *p, const struct pk_piece *pcs, size_t n)
 {
-    size_t i;
+    size_t i, j;
 
-    for (i = 1; i < n; i++)
-        if (pcs[i].demand == pcs[i - 1].demand && p->demands[pcs[i].demand].spread)
-            return false;
+    for (i = 1; i < n; i++) {
+        const struct gpv_pack_demand *dm = &p->demands[pcs[i].demand];
+        const struct gpv_pack_option *o = &dm->options[pcs[i].option];
+
+        if (!dm->spread)
+            continue;
+        for (j = i; j-- > 0 && pcs[j].demand == pcs[i].demand;)
+            if (dm->options[pcs[j].option].model == o->model &&
+                dm->options[pcs[j].option].kind == o->kind)
+                return false;
+    }
     return true;
 }
 

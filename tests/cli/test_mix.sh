@@ -80,3 +80,16 @@ expect_rc 0
 run recommend tests/data/mix/share-mig.yaml
 expect_rc 0
 expect_out "cost bound 13.60 per hour (the plan costs the least possible)"
+
+t "a spread tenant the model mix puts on two models: the mix's plan is kept (every replica placed on 27 GPUs, not one left out on all 36)"
+run recommend tests/data/mix/spread-two-models.yaml -f json -o "$WORK/spread.json"
+expect_rc 0
+cp "$WORK/spread.json" "$WORK/out"
+expect_json 'j["summary"]["unplaced"], j["summary"]["gpus_used"], j["summary"]["lower_bound"]' \
+    "(0, 27, 27)"
+expect_json '[t for t in j["tenants"] if t["name"] == "t46"][0]["spread"]' "True"
+expect_json 'sorted(p["gpu"] for p in [t for t in j["tenants"] if t["name"] == "t46"][0]["parts"])' \
+    "['h100-80gb', 'l40s']"
+expect_json 'len(set([t for t in j["tenants"] if t["name"] == "t46"][0]["gpus"]))' "2"
+run check "$WORK/spread.json"
+expect_rc 0

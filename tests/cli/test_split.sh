@@ -215,3 +215,14 @@ run check "$WORK/m2n-from.json"
 expect_rc 0
 run diff "$WORK/m2n.json" "$WORK/m2n-from.json"
 expect_rc 0
+
+t "a fleet the file order runs out of: the demands that lose most elsewhere choose first, and all 20 tenants fit on 17 of its 19 GPUs"
+run recommend tests/data/split/choice-order.yaml -f json -o "$WORK/order.json"
+expect_rc 0
+cp "$WORK/order.json" "$WORK/out"
+expect_json 'j["summary"]["unplaced"], j["summary"]["replicas_placed"], j["summary"]["replicas"]' \
+    "(0, 67, 67)"
+expect_json 'j["summary"]["gpus_used"] <= 17' "True"
+expect_json '[t["placed"] for t in j["tenants"] if t["name"] == "t29"]' "[1]"
+run check "$WORK/order.json"
+expect_rc 0
