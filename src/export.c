@@ -504,9 +504,13 @@ static int
 read_gpus(struct gpv_export_site *s, const struct gpv_val *gpus, const char *name,
           struct gpv_error *err)
 {
+    struct gpv_names byname;
     size_t i, k;
-    int rc;
+    int rc = 0;
 
+    memset(&byname, 0, sizeof(byname));
+    for (k = 0; k < s->nnodes; k++)
+        gpv_names_add(&byname, s->nodes[k].name, k);
     for (i = 0; i < gpus->n; i++) {
         const struct gpv_val *gv = gpus->items[i];
         const char *id = get_str(gv, "id"), *node = get_str(gv, "node");
@@ -519,21 +523,25 @@ read_gpus(struct gpv_export_site *s, const struct gpv_val *gpus, const char *nam
             s->nodeless++; /* a fleet entry without nodes: nothing to apply it to */
             continue;
         }
-        for (k = 0; k < s->nnodes && !nd; k++)
-            if (!strcmp(s->nodes[k].name, node))
-                nd = &s->nodes[k];
-        if (!nd || index < 0 || (size_t)index >= nd->ngpus)
-            return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
-                                 "gpu '%s' names node '%s' or an index the plan's nodes lack", id,
-                                 node);
-        if (nd->gpus[index].mode != GPV_EXPORT_UNUSED)
-            return gpv_error_set(err, GPV_EINPUT, name, 0, 0,
-                                 "gpu '%s': a second GPU at index %s of its node", id,
-                                 strrchr(id, '/') ? strrchr(id, '/') + 1 : "?");
+        if ((k = gpv_names_find(&byname, node)) != SIZE_MAX)
+            nd = &s->nodes[k];
+        if (!nd || index < 0 || (size_t)index >= nd->ngpus) {
+            rc = gpv_error_set(err, GPV_EINPUT, name, 0, 0,
+                               "gpu '%s' names node '%s' or an index the plan's nodes lack", id,
+                               node);
+            break;
+        }
+        if (nd->gpus[index].mode != GPV_EXPORT_UNUSED) {
+            rc = gpv_error_set(err, GPV_EINPUT, name, 0, 0,
+                               "gpu '%s': a second GPU at index %s of its node", id,
+                               strrchr(id, '/') ? strrchr(id, '/') + 1 : "?");
+            break;
+        }
         if ((rc = read_gpu(&nd->gpus[index], gv, id, name, err)))
-            return rc;
+            break;
     }
-    return 0;
+    gpv_names_release(&byname);
+    return rc;
 }
 
 /* Each node's sharing: one strategy and replica count for all its shared GPUs, as the device

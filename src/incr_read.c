@@ -31,47 +31,20 @@ kind_of_mode(const char *mode)
     return -1;
 }
 
-/* The site's nodes sorted by name, to find a GPU's node without a scan (2,000 nodes, 16,000
- * GPUs). */
-struct node_name {
-    const char *name;
-    size_t k; /* its index in the site */
-};
-
-static int
-node_name_cmp(const void *a, const void *b)
+/* The site's nodes by name (the caller releases them). */
+static void
+nodes_by_name(struct gpv_names *out, const struct gpv_site *s)
 {
-    return strcmp(((const struct node_name *)a)->name, ((const struct node_name *)b)->name);
-}
-
-/* A new array of the site's nodes by name (s->nnodes entries); the caller frees it. */
-static struct node_name *
-nodes_by_name(const struct gpv_site *s)
-{
-    struct node_name *v = xcalloc(s->nnodes + 1, sizeof(*v));
     size_t k;
 
-    for (k = 0; k < s->nnodes; k++) {
-        v[k].name = s->nodes[k].name;
-        v[k].k = k;
-    }
-    qsort(v, s->nnodes, sizeof(*v), node_name_cmp);
-    return v;
-}
-
-/* The index of the node called name in byname (the site's n nodes), or n when there is none. */
-static size_t
-node_find(const struct node_name *byname, size_t n, const char *name)
-{
-    const struct node_name key = {name, 0}, *hit;
-
-    hit = bsearch(&key, byname, n, sizeof(*byname), node_name_cmp);
-    return hit ? hit->k : n;
+    memset(out, 0, sizeof(*out));
+    for (k = 0; k < s->nnodes; k++)
+        gpv_names_add(out, s->nodes[k].name, k);
 }
 
 /* The problem model entry a GPU of CURRENT belongs to, with its node; -1 when none. */
 static int
-model_of(const struct ctx *c, const struct node_name *byname, const struct gpv_diff_gpu *g,
+model_of(const struct ctx *c, const struct gpv_names *byname, const struct gpv_diff_gpu *g,
          int *node)
 {
     const struct gpv_site *s = &c->fresh->site;
@@ -79,8 +52,8 @@ model_of(const struct ctx *c, const struct node_name *byname, const struct gpv_d
 
     *node = -1;
     if (g->node) {
-        k = node_find(byname, s->nnodes, g->node);
-        if (k == s->nnodes || g->index >= s->nodes[k].entry->gpus_per_node ||
+        k = gpv_names_find(byname, g->node);
+        if (k == SIZE_MAX || g->index >= s->nodes[k].entry->gpus_per_node ||
             strcmp(c->p->models[s->nodes[k].model].gpu->id, g->model))
             return -1;
         *node = (int)k;
@@ -324,9 +297,10 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
     struct memo *memo = xcalloc(1, sizeof(*memo));
     struct tptr byptr;
     const char *first_foreign = NULL;
-    struct node_name *byname = nodes_by_name(&c->fresh->site);
+    struct gpv_names byname;
     size_t i, k, nforeign = 0;
 
+    nodes_by_name(&byname, &c->fresh->site);
     names.c = c;
     names.slot = NULL;
     tptr_build(&byptr, c, cur, &names);
@@ -336,7 +310,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
         const struct gpv_gpu *gpu;
         const char *why;
         struct wgpu *w;
-        int node, m = model_of(c, byname, g, &node);
+        int node, m = model_of(c, &byname, g, &node);
 
         if (m < 0) {
             if (g->ninsts && !nforeign++)
@@ -448,7 +422,7 @@ incr_read_current(struct ctx *c, const struct gpv_diff_doc *cur)
     }
     free(cache);
     free(memo);
-    free(byname);
+    gpv_names_release(&byname);
     free(byptr.name);
     free(byptr.val);
     free(names.slot);

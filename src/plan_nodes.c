@@ -218,9 +218,8 @@ struct nchk {
     size_t checks;
     struct cnode *cn; /* the nodes read so far */
     size_t nn;
-    size_t *byname; /* cn by name: open addressing, index + 1 (0 empty), a power of two */
-    size_t capname;
-    struct rloc *rl; /* replicas of spread-by-node tenants, located */
+    struct gpv_names byname; /* cn by name */
+    struct rloc *rl;         /* replicas of spread-by-node tenants, located */
     size_t nrl, caprl;
     const char **spread; /* names of the spread-by-node tenants, sorted */
     size_t nsp;
@@ -300,30 +299,13 @@ cstr_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The index in c->cn of the node called name, or -1 (a plan of 2,000 nodes and 16,000 GPUs
- * asks 18,000 times). */
+/* The index in c->cn of the node called name, or -1. */
 static long
 find_node(const struct nchk *c, const char *name)
 {
-    size_t i;
+    size_t k = gpv_names_find(&c->byname, name);
 
-    for (i = gpv_str_hash(name) & (c->capname - 1); c->byname[i];
-         i = (i + 1) & (c->capname - 1))
-        if (!strcmp(c->cn[c->byname[i] - 1].name, name))
-            return (long)c->byname[i] - 1;
-    return -1;
-}
-
-/* Files c->cn[at] under its name (not there yet). */
-static void
-name_node(struct nchk *c, size_t at)
-{
-    size_t i;
-
-    for (i = gpv_str_hash(c->cn[at].name) & (c->capname - 1); c->byname[i];
-         i = (i + 1) & (c->capname - 1))
-        ;
-    c->byname[i] = at + 1;
+    return k == SIZE_MAX ? -1 : (long)k;
 }
 
 /* Collects the names of the spread-by-node tenants of tenants[] (a list) into c, sorted. */
@@ -398,7 +380,7 @@ check_node(struct nchk *c, const struct gpv_db *db, const struct gpv_val *n, siz
             }
     cn = &c->cn[c->nn++];
     cn->name = name;
-    name_node(c, c->nn - 1);
+    gpv_names_add(&c->byname, name, c->nn - 1);
     cn->model = model;
     cn->gpus = ngpus;
     cn->single = strategy && !strcmp(strategy, "single");
@@ -541,9 +523,6 @@ pl_nodes_check(const struct gpv_val *plan, const struct gpv_db *db,
         return 1;
     }
     c.cn = xcalloc((nodes ? nodes->n : 0) + 1, sizeof(*c.cn));
-    for (c.capname = 16; nodes && c.capname < 2 * nodes->n; c.capname *= 2)
-        ;
-    c.byname = xcalloc(c.capname, sizeof(*c.byname));
     if (tenants && tenants->type == GPV_V_ARR)
         spread_names(&c, tenants);
     for (i = 0; nodes && i < nodes->n; i++)
@@ -554,7 +533,7 @@ pl_nodes_check(const struct gpv_val *plan, const struct gpv_db *db,
     for (i = 0; i < c.nn; i++)
         free(c.cn[i].gpu);
     free(c.cn);
-    free(c.byname);
+    gpv_names_release(&c.byname);
     free(c.rl);
     free(c.spread);
     return c.checks;

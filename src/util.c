@@ -243,6 +243,61 @@ gpv_str_hash(const char *s)
     return h;
 }
 
+/* The slot of name in t's table, or the empty slot where it would go. */
+static struct gpv_names_slot *
+names_slot(const struct gpv_names *t, const char *name)
+{
+    size_t i;
+
+    for (i = gpv_str_hash(name) & (t->cap - 1); t->slot[i].name; i = (i + 1) & (t->cap - 1))
+        if (!strcmp(t->slot[i].name, name))
+            break;
+    return &t->slot[i];
+}
+
+bool
+gpv_names_add(struct gpv_names *t, const char *name, size_t idx)
+{
+    struct gpv_names_slot *sl;
+
+    if (2 * (t->n + 1) > t->cap) {
+        struct gpv_names old = *t;
+        size_t i;
+
+        t->cap = old.cap ? 2 * old.cap : 16;
+        t->slot = xcalloc(t->cap, sizeof(*t->slot));
+        for (i = 0; i < old.cap; i++)
+            if (old.slot[i].name)
+                *names_slot(t, old.slot[i].name) = old.slot[i];
+        free(old.slot);
+    }
+    sl = names_slot(t, name);
+    if (sl->name)
+        return false;
+    sl->name = name;
+    sl->idx = idx;
+    t->n++;
+    return true;
+}
+
+size_t
+gpv_names_find(const struct gpv_names *t, const char *name)
+{
+    const struct gpv_names_slot *sl;
+
+    if (!t->cap)
+        return SIZE_MAX;
+    sl = names_slot(t, name);
+    return sl->name ? sl->idx : SIZE_MAX;
+}
+
+void
+gpv_names_release(struct gpv_names *t)
+{
+    free(t->slot);
+    memset(t, 0, sizeof(*t));
+}
+
 int
 gpv_suggest(const char *word, const char *const *cands, size_t n)
 {

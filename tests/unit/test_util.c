@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -288,6 +289,32 @@ test_util_str_hash_is_fnv1a(void **state)
     assert_true(gpv_str_hash("ab") != gpv_str_hash("ba"));
 }
 
+/* A thousand names (the table grows past its first 16 slots), each found under its own index;
+ * a repeat is refused and keeps the first index; absent names and an empty table give none. */
+static void
+test_util_names_find_each_name_under_its_index(void **state)
+{
+    static char text[1000][16];
+    struct gpv_names t;
+    size_t i;
+
+    (void)state;
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(gpv_names_find(&t, "n1"), SIZE_MAX);
+    for (i = 0; i < 1000; i++) {
+        snprintf(text[i], sizeof(text[i]), "n%zu", i);
+        assert_true(gpv_names_add(&t, text[i], i));
+    }
+    assert_false(gpv_names_add(&t, "n7", 5000));
+    for (i = 0; i < 1000; i++)
+        assert_int_equal(gpv_names_find(&t, text[i]), i);
+    assert_int_equal(gpv_names_find(&t, "n1000"), SIZE_MAX);
+    assert_int_equal(gpv_names_find(&t, ""), SIZE_MAX);
+    assert_int_equal(t.n, 1000);
+    gpv_names_release(&t);
+    assert_int_equal(gpv_names_find(&t, "n1"), SIZE_MAX);
+}
+
 int
 main(void)
 {
@@ -303,6 +330,7 @@ main(void)
         cmocka_unit_test(test_util_assert_passes_when_the_invariant_holds),
         cmocka_unit_test(test_util_escape_shows_controls_and_bad_utf8_as_hex),
         cmocka_unit_test(test_util_utf8_len_accepts_only_valid_sequences),
+        cmocka_unit_test(test_util_names_find_each_name_under_its_index),
     };
 
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
