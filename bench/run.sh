@@ -94,6 +94,17 @@ incr_n=${BENCH_INCR:-18000}
 incr_more=$((incr_n + incr_n / 100))
 # seconds with 3 decimals, "WALL CPU", of a line of bench/measure
 secs() { echo "$1" | awk '{ printf "%.3f %.3f", $1, $2 }'; }
+# the header of the incremental tables, and one row: NAME, bench/measure's line, the plan the
+# run wrote, and diff's JSON of CURRENT against it (none for a run that is not --from)
+incr_head() { printf '%-26s %8s %8s %7s %8s %7s\n' run wall_s cpu_s gpus drained in_place; }
+incr_row() {
+    if [ -n "${4:-}" ]; then
+        printf '%-26s %8s %8s %7s %8s %7s\n' "$1" $(secs "$2") "$(json_int gpus_used "$3")" \
+            "$(json_int gpus_to_drain "$4")" "$(json_int in_place "$4")"
+    else
+        printf '%-26s %8s %8s %7s\n' "$1" $(secs "$2") "$(json_int gpus_used "$3")"
+    fi
+}
 # the integer after "KEY": in a JSON document written by gpuvplan (first occurrence)
 json_int() { sed -n "s/^ *\"$1\": \([0-9][0-9]*\),*$/\1/p" "$2" | head -n 1; }
 echo
@@ -116,15 +127,10 @@ else
         -o "$data/incr-next.json")
     "$bin" diff "$data/incr-current.json" "$data/incr-fresh.json" -f json -o "$dir/d1.json"
     "$bin" diff "$data/incr-current.json" "$data/incr-next.json" -f json -o "$dir/d2.json"
-    printf '%-26s %8s %8s %7s %8s %7s\n' run wall_s cpu_s gpus drained in_place
-    printf '%-26s %8s %8s %7s\n' "check CURRENT" $(secs "$m_check") \
-        "$(json_int gpus_used "$data/incr-current.json")"
-    printf '%-26s %8s %8s %7s %8s %7s\n' "fresh recommend" $(secs "$m_fresh") \
-        "$(json_int gpus_used "$data/incr-fresh.json")" "$(json_int gpus_to_drain "$dir/d1.json")" \
-        "$(json_int in_place "$dir/d1.json")"
-    printf '%-26s %8s %8s %7s %8s %7s\n' "recommend --from CURRENT" $(secs "$m_incr") \
-        "$(json_int gpus_used "$data/incr-next.json")" "$(json_int gpus_to_drain "$dir/d2.json")" \
-        "$(json_int in_place "$dir/d2.json")"
+    incr_head
+    incr_row "check CURRENT" "$m_check" "$data/incr-current.json"
+    incr_row "fresh recommend" "$m_fresh" "$data/incr-fresh.json" "$dir/d1.json"
+    incr_row "recommend --from CURRENT" "$m_incr" "$data/incr-next.json" "$dir/d2.json"
     echo "$m_incr $m_fresh" | awk '{ printf "  (--from takes %.2f times a fresh recommend in wall time, %.2f in CPU time;" \
         " issue 13 asks for at most 2)\n", ($5 > 0 ? $1 / $5 : 0), ($6 > 0 ? $2 / $6 : 0) }'
     echo "  (--from reports $(json_int gpus_reconfigured "$data/incr-next.json") GPUs reconfigured," \
@@ -160,15 +166,10 @@ if [ -s "$data/incr-base.yaml" ] && command -v python3 >/dev/null 2>&1; then
             --from "$data/incr-state-nodes.json" -f json -o "$dir/n-state.json")
         "$bin" diff "$data/incr-plan-nodes.json" "$dir/n-plan.json" -f json -o "$dir/d1.json"
         "$bin" diff "$data/incr-state-nodes.json" "$dir/n-state.json" -f json -o "$dir/d2.json"
-        printf '%-26s %8s %8s %7s %8s %7s\n' run wall_s cpu_s gpus drained in_place
-        printf '%-26s %8s %8s %7s\n' "fresh recommend" $(secs "$m_fresh") \
-            "$(json_int gpus_used "$dir/n-fresh.json")"
-        printf '%-26s %8s %8s %7s %8s %7s\n' "recommend --from PLAN" $(secs "$m_plan") \
-            "$(json_int gpus_used "$dir/n-plan.json")" "$(json_int gpus_to_drain "$dir/d1.json")" \
-            "$(json_int in_place "$dir/d1.json")"
-        printf '%-26s %8s %8s %7s %8s %7s\n' "recommend --from STATE" $(secs "$m_state") \
-            "$(json_int gpus_used "$dir/n-state.json")" "$(json_int gpus_to_drain "$dir/d2.json")" \
-            "$(json_int in_place "$dir/d2.json")"
+        incr_head
+        incr_row "fresh recommend" "$m_fresh" "$dir/n-fresh.json"
+        incr_row "recommend --from PLAN" "$m_plan" "$dir/n-plan.json" "$dir/d1.json"
+        incr_row "recommend --from STATE" "$m_state" "$dir/n-state.json" "$dir/d2.json"
         echo "$m_plan $m_state $m_fresh" | awk '{ printf "  (--from PLAN takes %.2f times a fresh" \
             " recommend in wall time, %.2f in CPU time; --from STATE %.2f and %.2f)\n",
             $1 / $9, $2 / $10, $5 / $9, $6 / $10 }'
