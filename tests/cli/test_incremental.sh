@@ -140,6 +140,19 @@ run_in "$ex" recommend - --from "$WORK/inc-plan.json" -f json
 expect_rc 0
 expect_json 'j["incremental"]["kept"]' 36
 
+t "--from a state: a MIG GPU taken for MIG-backed vGPU gives no instance to a bare MIG tenant"
+run recommend tests/data/incremental/state-kinds.yaml \
+    --from tests/data/incremental/state-kinds-state.json -f json -o "$WORK/kinds.json"
+expect_rc 0
+run check "$WORK/kinds.json"
+expect_rc 0
+/usr/bin/python3 - "$WORK/kinds.json" <<'PY' && ok || bad "the two kinds share a GPU or a slot went untaken"
+import json, sys
+p = json.load(open(sys.argv[1]))
+gpus = {t["name"]: t["gpus"] for t in p["tenants"]}
+assert gpus == {"a": ["n1/0"], "b": ["n2/0"]} and p["incremental"]["slots_taken"] == 1, gpus
+PY
+
 t "CURRENT from another fleet: nothing kept, one note for the GPUs outside the fleet"
 run recommend tests/data/incremental/full.yaml --from "$WORK/inc-plan.json"
 expect_rc 0
